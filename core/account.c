@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Margin of accounts and positions: equity, maintenance and initial margin, liquidation and
+ * bankruptcy prices (DESIGN 1.3, 1.5, 1.6).
+ *
+ * Liquidation and bankruptcy prices are found by a binary search over the tick grid with the
+ * very predicate the trigger uses (equity < MM, each term rounded against the holder), so the
+ * displayed price and the engine's decision cannot disagree, tiers, inverse contracts,
+ * pending funding and the other positions of a cross account included. A long's price is the
+ * lowest tick at which it is safe (rounded up), a short's the highest (rounded down).
+ */
+#include "lq/assert.h"
+#include "lq/engine.h"
+#include "engine_private.h"
+
+/* Upper end of the search: this many times the mark, capped where values would overflow. */
+#define SEARCH_MARK_MULTIPLE 100000
+
+struct pos_figures {
+	lq_i128 upnl_fine;
+	int64_t upnl_units;
+	lq_i128 notional_fine;
+	int64_t mm_units;
+	int64_t im_units;
+};
+
+/* Figures of q lots with cost basis `cost` at price `price` (> 0). false on overflow. */
+static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
+		       struct pos_figures *f)
+{
+	lq_i128 v, n;
+
+	if (q == 0) {
+		*f = (struct pos_figures){0};
+		return true;
+	}
+	/* Value at the mark rounds down: upnl rounds down. */
+	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) || lq_sub128_ovf(v, cost, &f->upnl_fine))
+		return false;
+	if (lq_narrow_ovf(lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR), &f->upnl_units))
+		return false;
+	/* Notional rounds away from zero: margin requirements round up. */
+	if (lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+		return false;
+	f->notional_fine = n < 0 ? -n : n;
+	f->mm_units = lq_margin_mm_units(ins, f->notional_fine);
+	f->im_units = lq_margin_im_units(ins, f->notional_fine);
+	return true;
+}
+
+/* A linear position can be valued at zero (the search's lower end); an inverse one cannot. */
+static bool price_ok(const struct lq_instrument *ins, int64_t price)
+{
+	return price > 0 || (price == 0 && ins->kind == LQ_INSTRUMENT_LINEAR);
+}
+
+static bool add_units(int64_t *acc, int64_t v)
+{
+	return !lq_add_ovf(*acc, v, acc);
+}
+
+bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t asset,
+			  uint32_t override_instrument, int64_t override_price,
+			  struct lq_margin *out)
+{
+	const struct lq_account *acc = &e->accounts[account];
+	struct pos_figures f;
+	bool ok = true;
+
+	out->balance_units = acc->balance[asset];
+	out->equity_units = acc->balance[asset];
+	out->mm_units = 0;
+	out->im_units = 0;
+	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		const struct lq_position *pos = &e->positions[p];
+		const struct lq_instrument *ins = &e->instruments[pos->instrument];
+		if (pos->isolated || ins->settle_asset != asset || pos->qty == 0)
+			continue;
+		int64_t px = pos->instrument == override_instrument ? override_price
+								     : lq_instrument_mark(ins);
+		if (!price_ok(ins, px) || !figures_at(ins, pos->qty, pos->cost, px, &f))
+			return false;
+		ok = ok && add_units(&out->equity_units, f.upnl_units) &&
+		     add_units(&out->equity_units, -lq_position_funding_due(e, pos)) &&
+		     add_units(&out->mm_units, f.mm_units) && add_units(&out->im_units, f.im_units);
+	}
+	return ok;
+}
+
+void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t asset,
+		       struct lq_margin *out)
+{
+	if (!lq_account_margin_at(e, account, asset, LQ_NIL, 0, out)) {
+		/* Unrepresentable figures: report the account as without equity, never as safe. */
+		out->equity_units = INT64_MIN;
+		out->mm_units = INT64_MAX;
+		out->im_units = INT64_MAX;
+	}
+}
+
+bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p, int64_t price,
+			   struct lq_margin *out)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	struct pos_figures f = {0};
+
+	out->balance_units = p->margin_units;
+	out->equity_units = p->margin_units;
+	out->mm_units = 0;
+	out->im_units = 0;
+	if (p->qty == 0)
+		return true;
+	if (!price_ok(ins, price) || !figures_at(ins, p->qty, p->cost, price, &f))
+		return false;
+	out->mm_units = f.mm_units;
+	out->im_units = f.im_units;
+	return add_units(&out->equity_units, f.upnl_units) &&
+	       add_units(&out->equity_units, -lq_position_funding_due(e, p));
+}
+
+/*
+ * Predicates over grid index k (price k x tick). k = 0 stands for a price approaching zero:
+ * for a linear position the value there is 0 and the predicate is evaluated as is; for an
+ * inverse one the value diverges (a long's to -inf, a short's to +inf).
+ */
+enum pred_kind {
+	PRED_LIQUIDATABLE, /* equity < MM */
+	PRED_UNDERWATER,   /* equity < 0 (isolated bankruptcy) */
+	PRED_BELOW_TARGET, /* value(q, P) - value(q, mark) < -alloc (cross bankruptcy) */
+};
+
+struct search {
+	const struct lq_engine *e;
+	const struct lq_position *pos;
+	const struct lq_instrument *ins;
+	enum pred_kind kind;
+	lq_i128 target_fine; /* PRED_BELOW_TARGET: value(q, mark) - alloc */
+};
+
+static bool pred(const struct search *s, int64_t k)
+{
+	const struct lq_position *p = s->pos;
+	struct lq_margin m;
+	int64_t price = k * s->ins->tick;
+	lq_i128 v;
+
+	if (k == 0 && s->ins->kind == LQ_INSTRUMENT_INVERSE)
+		return p->qty > 0; /* a long is worthless near zero, a short unbounded */
+	if (k == 0)
+		price = 0;
+	switch (s->kind) {
+	case PRED_LIQUIDATABLE:
+	case PRED_UNDERWATER:
+		if (p->isolated) {
+			if (!lq_isolated_margin_at(s->e, p, price, &m))
+				return true;
+		} else if (!lq_account_margin_at(s->e, p->account, s->ins->settle_asset,
+						 p->instrument, price, &m)) {
+			return true;
+		}
+		return s->kind == PRED_LIQUIDATABLE ? m.equity_units < m.mm_units
+						    : m.equity_units < 0;
+	case PRED_BELOW_TARGET:
+		if (lq_value_ovf(s->ins, p->qty, price, LQ_ROUND_FLOOR, &v))
+			return true;
+		return v < s->target_fine;
+	}
+	return true;
+}
+
+/* Highest grid index whose price keeps values of this position representable. */
+static int64_t search_hi(const struct lq_instrument *ins, const struct lq_position *p,
+			 int64_t mark)
+{
+	int64_t hi = INT64_MAX / ins->tick;
+	lq_i128 v;
+
+	if ((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick < hi)
+		hi = (int64_t)((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick);
+	if (hi < 1)
+		hi = 1;
+	while (hi > 1 && (lq_value_ovf(ins, p->qty, hi * ins->tick, LQ_ROUND_FLOOR, &v) ||
+			  v / LQ_FINE_ONE > INT64_MAX / 4 || v / LQ_FINE_ONE < -(INT64_MAX / 4)))
+		hi /= 2;
+	return hi;
+}
+
+/*
+ * For a long the predicate holds below the price and fails above it: return the lowest k
+ * where it fails. For a short it fails below and holds above: return the highest k where it
+ * fails. false when no such price exists in (0, hi].
+ */
+static bool grid_search(const struct search *s, int64_t hi, int64_t *price)
+{
+	int64_t lo = 0;
+	const bool is_long = s->pos->qty > 0;
+
+	if (is_long) {
+		if (!pred(s, 0) || pred(s, hi))
+			return false;
+		/* invariant: pred(lo) && !pred(hi) */
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (pred(s, mid))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		*price = hi * s->ins->tick;
+		return true;
+	}
+	if (pred(s, 0) || !pred(s, hi))
+		return false;
+	/* invariant: !pred(lo) && pred(hi) */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (pred(s, mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	if (lo == 0)
+		return false;
+	*price = lo * s->ins->tick;
+	return true;
+}
+
+static void position_prices(const struct lq_engine *e, const struct lq_position *p,
+			    struct lq_position_view *out)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	struct search s = {.e = e, .pos = p, .ins = ins};
+	int64_t mark = out->mark, hi;
+
+	out->has_liq_price = false;
+	out->has_bankruptcy_price = false;
+	if (p->qty == 0 || mark <= 0)
+		return;
+	hi = search_hi(ins, p, mark);
+	s.kind = PRED_LIQUIDATABLE;
+	out->has_liq_price = grid_search(&s, hi, &out->liq_price);
+
+	if (p->isolated) {
+		s.kind = PRED_UNDERWATER;
+		out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);
+		return;
+	}
+	/*
+	 * Cross: closing the whole position at the bankruptcy price consumes its share of the
+	 * account's equity, TNC x MM_pos / TMM, rounded up (toward the venue).
+	 */
+	struct lq_margin m;
+	lq_i128 alloc, vm;
+	lq_account_margin(e, p->account, ins->settle_asset, &m);
+	if (m.mm_units <= 0 || m.mm_units == INT64_MAX || out->mm_units <= 0 ||
+	    lq_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm))
+		return;
+	alloc = lq_div128_ceil((lq_i128)m.equity_units * out->mm_units * LQ_FINE_ONE, m.mm_units);
+	s.kind = PRED_BELOW_TARGET;
+	s.target_fine = vm - alloc;
+	out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);
+}
+
+void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
+		      struct lq_position_view *out)
+{
+	const struct lq_position *p = &e->positions[pidx];
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	struct pos_figures f = {0};
+
+	*out = (struct lq_position_view){0};
+	out->mark = lq_instrument_mark(ins);
+	out->funding_due_units = lq_position_funding_due(e, p);
+	if (p->qty != 0 && out->mark > 0 && figures_at(ins, p->qty, p->cost, out->mark, &f)) {
+		out->upnl_fine = f.upnl_fine;
+		out->upnl_units = f.upnl_units;
+		out->notional_fine = f.notional_fine;
+		out->mm_units = f.mm_units;
+		out->im_units = f.im_units;
+	}
+	out->equity_units = p->margin_units - out->funding_due_units + out->upnl_units;
+	if (prices)
+		position_prices(e, p, out);
+}

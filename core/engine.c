@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: MIT */
+#include "lq/engine.h"
+
+#include "lq/assert.h"
+#include "engine_private.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((size_t)(a)-1))
+#define CACHE_LINE     64
+
+const char *lq_status_str(enum lq_status st)
+{
+	switch (st) {
+	case LQ_OK:
+		return "ok";
+	case LQ_E_UNKNOWN_ACCOUNT:
+		return "unknown account";
+	case LQ_E_UNKNOWN_INSTRUMENT:
+		return "unknown instrument";
+	case LQ_E_UNKNOWN_ASSET:
+		return "unknown asset";
+	case LQ_E_UNKNOWN_FUND:
+		return "unknown fund";
+	case LQ_E_OFF_GRID_PRICE:
+		return "off-grid price";
+	case LQ_E_OFF_GRID_QTY:
+		return "off-grid quantity";
+	case LQ_E_OVERFLOW:
+		return "overflow";
+	case LQ_E_BELOW_INITIAL_MARGIN:
+		return "would leave equity below initial margin";
+	case LQ_E_INSUFFICIENT_BALANCE:
+		return "insufficient balance";
+	case LQ_E_BAD_VALUE:
+		return "invalid value";
+	case LQ_E_DUPLICATE:
+		return "already defined";
+	case LQ_E_LIMIT:
+		return "table full";
+	case LQ_E_BAD_DEFINITION:
+		return "invalid definition";
+	case LQ_E_NO_MARK:
+		return "no mark price";
+	case LQ_E_MARK_METHOD:
+		return "instrument's mark method does not take this input";
+	case LQ_E_TIME_BACKWARDS:
+		return "time goes backwards";
+	case LQ_E_ASSET_MISMATCH:
+		return "asset does not match the instrument's settle asset";
+	}
+	return "unknown status";
+}
+
+static uint32_t hash_capacity(uint32_t accounts_max)
+{
+	uint32_t cap = 16;
+
+	while (cap < 2 * (uint64_t)accounts_max && cap < (1u << 31))
+		cap <<= 1;
+	return cap;
+}
+
+size_t lq_engine_memsize(const struct lq_engine_limits *lim)
+{
+	size_t sz = 0;
+
+	sz += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
+	return sz + CACHE_LINE;
+}
+
+int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_engine_limits *lim,
+		   lq_event_sink sink, void *sink_ctx)
+{
+	uintptr_t p = ALIGN_UP((uintptr_t)mem, CACHE_LINE);
+	uint32_t hcap;
+
+	if (lim->accounts_max == 0 || lim->positions_max == 0 || lim->positions_max == LQ_NIL ||
+	    lim->accounts_max >= (1u << 30))
+		return -EINVAL;
+	if (size < lq_engine_memsize(lim))
+		return -ENOSPC;
+	memset(e, 0, sizeof(*e));
+	e->limits = *lim;
+	e->sink = sink;
+	e->sink_ctx = sink_ctx;
+	hcap = hash_capacity(lim->accounts_max);
+
+	e->instruments = (struct lq_instrument *)p;
+	p += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
+	e->accounts = (struct lq_account *)p;
+	p += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
+	e->account_hash = (uint32_t *)p;
+	p += ALIGN_UP(sizeof(uint32_t) * (size_t)hcap, CACHE_LINE);
+	e->positions = (struct lq_position *)p;
+	LQ_ASSERT(p + sizeof(struct lq_position) * (size_t)lim->positions_max <=
+		  (uintptr_t)mem + size);
+
+	memset(e->account_hash, 0, sizeof(uint32_t) * hcap);
+	e->account_hash_mask = hcap - 1;
+	for (uint32_t i = 0; i < lim->positions_max; i++)
+		e->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
+	e->position_free = 0;
+	return 0;
+}
+
+/* ---- lookups ---- */
+
+static bool name_eq(const char *stored, const char *name, size_t len)
+{
+	return strlen(stored) == len && memcmp(stored, name, len) == 0;
+}
+
+int lq_engine_find_asset(const struct lq_engine *e, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < e->asset_count; i++)
+		if (name_eq(e->assets[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+int lq_engine_find_instrument(const struct lq_engine *e, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		if (name_eq(e->instruments[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+int lq_engine_find_fund(const struct lq_engine *e, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < e->fund_count; i++)
+		if (name_eq(e->funds[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+static uint32_t hash_id(uint64_t id)
+{
+	/* Fibonacci hashing: ids are often dense, this spreads them over the table. */
+	return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
+uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id)
+{
+	uint32_t h = hash_id(id) & e->account_hash_mask;
+
+	/* Bounded: the table is at most half full, so an empty slot is always reached. */
+	for (uint32_t n = 0; n <= e->account_hash_mask; n++) {
+		uint32_t s = e->account_hash[h];
+		if (s == 0)
+			return LQ_NIL;
+		if (e->accounts[s - 1].id == id)
+			return s - 1;
+		h = (h + 1) & e->account_hash_mask;
+	}
+	return LQ_NIL;
+}
+
+static uint32_t account_create(struct lq_engine *e, uint64_t id)
+{
+	uint32_t h = hash_id(id) & e->account_hash_mask, slot;
+
+	if (e->account_count >= e->limits.accounts_max)
+		return LQ_NIL;
+	while (e->account_hash[h] != 0)
+		h = (h + 1) & e->account_hash_mask;
+	slot = e->account_count++;
+	memset(&e->accounts[slot], 0, sizeof(e->accounts[slot]));
+	e->accounts[slot].id = id;
+	e->accounts[slot].pos_head = LQ_NIL;
+	e->account_hash[h] = slot + 1;
+	return slot;
+}
+
+/* ---- definitions ---- */
+
+static bool name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n < LQ_NAME_MAX;
+}
+
+enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsigned decimals)
+{
+	if (!name_ok(name) || decimals > LQ_DECIMALS_MAX)
+		return LQ_E_BAD_DEFINITION;
+	if (lq_engine_find_asset(e, name, strlen(name)) >= 0)
+		return LQ_E_DUPLICATE;
+	if (e->asset_count >= LQ_ASSETS_MAX)
+		return LQ_E_LIMIT;
+	struct lq_asset *a = &e->assets[e->asset_count++];
+	strcpy(a->name, name);
+	a->decimals = decimals;
+	return LQ_OK;
+}
+
+enum lq_status lq_engine_add_instrument(struct lq_engine *e, const struct lq_instrument *proto)
+{
+	struct lq_instrument *ins;
+
+	if (!name_ok(proto->name) || proto->settle_asset >= e->asset_count)
+		return LQ_E_BAD_DEFINITION;
+	if (lq_engine_find_instrument(e, proto->name, strlen(proto->name)) >= 0)
+		return LQ_E_DUPLICATE;
+	if (e->instrument_count >= LQ_INSTRUMENTS_MAX)
+		return LQ_E_LIMIT;
+	ins = &e->instruments[e->instrument_count];
+	memset(ins, 0, sizeof(*ins));
+	strcpy(ins->name, proto->name);
+	ins->kind = proto->kind;
+	ins->settle_asset = proto->settle_asset;
+	ins->price_decimals = proto->price_decimals;
+	ins->qty_decimals = proto->qty_decimals;
+	ins->tick = proto->tick;
+	ins->lot = proto->lot;
+	ins->contract = proto->contract;
+	ins->contract_decimals = proto->contract_decimals;
+	lq_instrument_defaults(&ins->params);
+	if (lq_instrument_setup(ins, &e->assets[proto->settle_asset]) != 0)
+		return LQ_E_BAD_DEFINITION;
+	e->instrument_count++;
+	return LQ_OK;
+}
+
+enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int64_t upto_units,
+				  int64_t mmr_e8, int64_t imr_e8)
+{
+	if (instrument >= e->instrument_count)
+		return LQ_E_UNKNOWN_INSTRUMENT;
+	int rc = lq_instrument_add_tier(&e->instruments[instrument], upto_units, mmr_e8, imr_e8);
+	if (rc == -ENOSPC)
+		return LQ_E_LIMIT;
+	return rc == 0 ? LQ_OK : LQ_E_BAD_DEFINITION;
+}
+
+enum lq_status lq_engine_set_params(struct lq_engine *e, uint32_t instrument,
+				    const struct lq_instrument_params *p)
+{
+	struct lq_instrument *ins;
+
+	if (instrument >= e->instrument_count)
+		return LQ_E_UNKNOWN_INSTRUMENT;
+	if (p->fund >= (int)e->fund_count || p->liq_fee_e8 < 0 || p->band_e8 < 0 ||
+	    p->band_e8 >= LQ_RATE_ONE || p->takeover_band_e8 < 0 || p->funding_interval_ns <= 0 ||
+	    p->basis_window_ns < LQ_NS_PER_S ||
+	    p->basis_window_ns > LQ_BASIS_SAMPLES_MAX * LQ_NS_PER_S || p->stale_after_ns < 0)
+		return LQ_E_BAD_VALUE;
+	ins = &e->instruments[instrument];
+	if (p->basis_window_ns != ins->params.basis_window_ns) {
+		ins->ms.basis_head = 0;
+		ins->ms.basis_count = 0;
+		ins->ms.basis_sum_x2 = 0;
+	}
+	ins->params = *p;
+	return LQ_OK;
+}
+
+enum lq_status lq_engine_fund_ref(struct lq_engine *e, const char *name, uint32_t *fund)
+{
+	int f = lq_engine_find_fund(e, name, strlen(name));
+
+	if (f >= 0) {
+		*fund = (uint32_t)f;
+		return LQ_OK;
+	}
+	if (!name_ok(name))
+		return LQ_E_BAD_DEFINITION;
+	if (e->fund_count >= LQ_FUNDS_MAX)
+		return LQ_E_LIMIT;
+	struct lq_fund *fd = &e->funds[e->fund_count];
+	memset(fd, 0, sizeof(*fd));
+	strcpy(fd->name, name);
+	*fund = e->fund_count++;
+	return LQ_OK;
+}
+
+enum lq_status lq_engine_define_fund(struct lq_engine *e, const char *name, uint32_t asset,
+				     int64_t balance_units)
+{
+	uint32_t f;
+	enum lq_status st;
+
+	if (asset >= e->asset_count)
+		return LQ_E_UNKNOWN_ASSET;
+	if (balance_units < 0)
+		return LQ_E_BAD_VALUE;
+	st = lq_engine_fund_ref(e, name, &f);
+	if (st != LQ_OK)
+		return st;
+	if (e->funds[f].defined)
+		return LQ_E_DUPLICATE;
+	e->funds[f].defined = true;
+	e->funds[f].asset = asset;
+	lq_ledger_move(e, LQ_LEDGER_EXTERNAL, LQ_LEDGER_FUND0 + f, asset, balance_units);
+	return LQ_OK;
+}
+
+/* ---- ledger ---- */
+
+void lq_ledger_move(struct lq_engine *e, uint32_t from, uint32_t to, uint32_t asset,
+		    int64_t amount)
+{
+	LQ_ASSERT(from < LQ_LEDGER_SLOTS);
+	LQ_ASSERT(to < LQ_LEDGER_SLOTS);
+	LQ_ASSERT(asset < e->asset_count);
+	e->ledger.total[from][asset] -= amount;
+	e->ledger.total[to][asset] += amount;
+}
+
+lq_i128 lq_ledger_sum(const struct lq_engine *e, uint32_t asset)
+{
+	lq_i128 s = 0;
+
+	for (uint32_t i = 0; i < LQ_LEDGER_SLOTS; i++)
+		s += e->ledger.total[i][asset];
+	return s;
+}
+
+lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset)
+{
+	lq_i128 s = 0;
+
+	for (uint32_t a = 0; a < e->account_count; a++) {
+		const struct lq_account *acc = &e->accounts[a];
+		s += acc->balance[asset];
+		for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
+			const struct lq_position *pos = &e->positions[p];
+			if (e->instruments[pos->instrument].settle_asset == asset)
+				s += pos->margin_units;
+		}
+	}
+	return s;
+}
+
+/* Credit (or debit, amount < 0) an account's balance against a ledger slot. */
+static bool balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
+			   uint32_t counter_slot)
+{
+	struct lq_account *acc = &e->accounts[account];
+	int64_t nb;
+
+	if (lq_add_ovf(acc->balance[asset], amount, &nb))
+		return false;
+	acc->balance[asset] = nb;
+	acc->asset_mask |= 1u << asset;
+	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
+	return true;
+}
+
+/* Credit a position's holder: its isolated margin, or the account's balance. */
+static bool holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
+			  uint32_t counter_slot)
+{
+	uint32_t asset = e->instruments[p->instrument].settle_asset;
+	int64_t nm;
+
+	if (!p->isolated)
+		return balance_credit(e, p->account, asset, amount, counter_slot);
+	if (lq_add_ovf(p->margin_units, amount, &nm))
+		return false;
+	p->margin_units = nm;
+	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
+	return true;
+}
+
+/* ---- positions ---- */
+
+static uint32_t position_find(const struct lq_engine *e, uint32_t account, uint32_t instrument)
+{
+	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		if (e->positions[p].instrument == instrument)
+			return p;
+		if (e->positions[p].instrument > instrument)
+			break;
+	}
+	return LQ_NIL;
+}
+
+/* Create an empty position, linked in ascending instrument order. */
+static uint32_t position_create(struct lq_engine *e, uint32_t account, uint32_t instrument)
+{
+	uint32_t p = e->position_free, *link;
+
+	if (p == LQ_NIL)
+		return LQ_NIL;
+	e->position_free = e->positions[p].next;
+	e->position_used++;
+	struct lq_position *pos = &e->positions[p];
+	memset(pos, 0, sizeof(*pos));
+	pos->instrument = instrument;
+	pos->account = account;
+	link = &e->accounts[account].pos_head;
+	while (*link != LQ_NIL && e->positions[*link].instrument < instrument)
+		link = &e->positions[*link].next;
+	pos->next = *link;
+	*link = p;
+	e->instruments[instrument].position_count++;
+	return p;
+}
+
+static void position_release(struct lq_engine *e, uint32_t p)
+{
+	struct lq_position *pos = &e->positions[p];
+	uint32_t *link = &e->accounts[pos->account].pos_head;
+
+	LQ_ASSERT(pos->qty == 0);
+	LQ_ASSERT(pos->margin_units == 0);
+	while (*link != p)
+		link = &e->positions[*link].next;
+	*link = pos->next;
+	e->instruments[pos->instrument].position_count--;
+	pos->next = e->position_free;
+	e->position_free = p;
+	e->position_used--;
+}
+
+/* Index a position settles against: ceil for longs, floor for shorts (against the holder). */
+static lq_i128 funding_index_for(const struct lq_instrument *ins, int64_t qty)
+{
+	return qty >= 0 ? ins->funding_index_ceil : ins->funding_index_floor;
+}
+
+int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const lq_i128 scale = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
+	lq_i128 d, hi, lo, due;
+	int64_t out;
+
+	if (p->qty == 0)
+		return 0;
+	d = funding_index_for(ins, p->qty) - p->funding_snap;
+	/*
+	 * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk). |d| < 2^101 and
+	 * |q| < 2^63, so split d to keep the product within 128 bits.
+	 */
+	hi = lq_div128_floor(d, scale);
+	lo = d - hi * scale; /* 0 <= lo < scale */
+	due = (lq_i128)p->qty * hi + lq_div128_ceil((lq_i128)p->qty * lo, scale);
+	if (lq_narrow_ovf(due, &out))
+		return due > 0 ? INT64_MAX : INT64_MIN;
+	return out;
+}
+
+/* Move a position's pending funding into its holder's money; reported as a funding event. */
+static void position_settle_funding(struct lq_engine *e, uint32_t pidx)
+{
+	struct lq_position *p = &e->positions[pidx];
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	int64_t due = lq_position_funding_due(e, p);
+
+	p->funding_snap = funding_index_for(ins, p->qty);
+	if (due == 0)
+		return;
+	/* Saturated dues cannot be represented in a balance; they are clamped (never seen). */
+	if (!holder_credit(e, p, -due, LQ_LEDGER_FUNDING))
+		return;
+	if (e->sink) {
+		struct lq_event ev = {.type = LQ_EV_FUNDING,
+				      .instrument = p->instrument,
+				      .account = e->accounts[p->account].id,
+				      .amount_units = -due};
+		e->sink(e->sink_ctx, &ev);
+	}
+}
+
+void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account)
+{
+	LQ_ASSERT(account < e->account_count);
+	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next)
+		position_settle_funding(e, p);
+}
+
+static void settle_account_asset_funding(struct lq_engine *e, uint32_t account, uint32_t asset)
+{
+	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next)
+		if (e->instruments[e->positions[p].instrument].settle_asset == asset)
+			position_settle_funding(e, p);
+}
+
+/* ---- input events ---- */
+
+static enum lq_status check_instrument(const struct lq_engine *e, uint32_t instrument)
+{
+	return instrument < e->instrument_count ? LQ_OK : LQ_E_UNKNOWN_INSTRUMENT;
+}
+
+static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
+{
+	uint32_t a;
+
+	if (c->asset >= e->asset_count)
+		return LQ_E_UNKNOWN_ASSET;
+	if (c->amount <= 0 || c->account == 0)
+		return LQ_E_BAD_VALUE;
+	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL) {
+		a = account_create(e, c->account);
+		if (a == LQ_NIL)
+			return LQ_E_LIMIT;
+	}
+	if (!balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
+		return LQ_E_OVERFLOW;
+	return LQ_OK;
+}
+
+static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_margin m;
+	uint32_t a;
+	int64_t eq;
+
+	if (c->asset >= e->asset_count)
+		return LQ_E_UNKNOWN_ASSET;
+	if (c->amount <= 0)
+		return LQ_E_BAD_VALUE;
+	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL)
+		return LQ_E_UNKNOWN_ACCOUNT;
+	settle_account_asset_funding(e, a, c->asset);
+	if (c->amount > e->accounts[a].balance[c->asset])
+		return LQ_E_INSUFFICIENT_BALANCE;
+	lq_account_margin(e, a, c->asset, &m);
+	if (lq_sub_ovf(m.equity_units, c->amount, &eq) || eq < m.im_units)
+		return LQ_E_BELOW_INITIAL_MARGIN;
+	if (!balance_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
+		return LQ_E_OVERFLOW;
+	return LQ_OK;
+}
+
+/*
+ * The new state of a position after a fill of d lots at price p, computed without touching
+ * the position so that an overflow rejects the fill cleanly.
+ */
+struct fill_result {
+	int64_t qty;
+	lq_i128 cost;
+	int64_t realized_units;
+};
+
+static bool fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
+			 int64_t price, struct fill_result *r)
+{
+	int64_t q0 = pos->qty, rest = d;
+	lq_i128 c0 = pos->cost, v, realized = 0;
+
+	if (q0 != 0 && ((q0 > 0) != (d > 0))) {
+		/* Reducing: x lots of the position (same sign as q0) are closed at p. */
+		int64_t x = (d > 0 ? d : -(lq_i128)d) >= (q0 > 0 ? q0 : -(lq_i128)q0) ? q0 : -d;
+		lq_i128 removed;
+		/* The closed share of the cost basis, rounded up: realized PnL rounds down. */
+		if (x == q0)
+			removed = c0;
+		else if (lq_mul128_ovf(c0, x, &removed))
+			return false;
+		else
+			removed = lq_div128_ceil(removed, q0);
+		if (lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &v) ||
+		    lq_sub128_ovf(v, removed, &realized))
+			return false;
+		c0 -= removed;
+		q0 -= x;
+		rest = d + x;
+	}
+	if (rest != 0) {
+		/* Opening or extending: the cost basis rounds up (upnl rounds down). */
+		if (lq_value_ovf(ins, rest, price, LQ_ROUND_CEIL, &v) || lq_add128_ovf(c0, v, &c0))
+			return false;
+		if (__builtin_add_overflow(q0, rest, &q0))
+			return false;
+	}
+	/* Position values must stay representable in units. */
+	if (lq_value_ovf(ins, q0, price, LQ_ROUND_FLOOR, &v) || v / LQ_FINE_ONE > INT64_MAX ||
+	    v / LQ_FINE_ONE < -INT64_MAX || c0 / LQ_FINE_ONE > INT64_MAX ||
+	    c0 / LQ_FINE_ONE < -INT64_MAX)
+		return false;
+	r->qty = q0;
+	r->cost = c0;
+	if (lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units))
+		return false;
+	return true;
+}
+
+static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_instrument *ins;
+	struct fill_result r;
+	uint32_t a, p;
+	bool created_acc = false, created_pos = false;
+	enum lq_status st = check_instrument(e, c->instrument);
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	if (c->account == 0 || c->qty == 0 || c->price <= 0)
+		return LQ_E_BAD_VALUE;
+	if (!lq_on_lot(ins, c->qty))
+		return LQ_E_OFF_GRID_QTY;
+	if (!lq_on_tick(ins, c->price))
+		return LQ_E_OFF_GRID_PRICE;
+	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL) {
+		a = account_create(e, c->account);
+		if (a == LQ_NIL)
+			return LQ_E_LIMIT;
+		created_acc = true;
+	}
+	p = position_find(e, a, c->instrument);
+	if (p == LQ_NIL) {
+		p = position_create(e, a, c->instrument);
+		if (p == LQ_NIL)
+			return LQ_E_LIMIT;
+		created_pos = true;
+	}
+	struct lq_position *pos = &e->positions[p];
+	if (!fill_compute(ins, pos, c->qty, c->price, &r)) {
+		if (created_pos)
+			position_release(e, p);
+		(void)created_acc; /* an account with no money and no position is harmless */
+		return LQ_E_OVERFLOW;
+	}
+	position_settle_funding(e, p);
+	if (!holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE))
+		return LQ_E_OVERFLOW;
+	if (c->fee != 0 && !holder_credit(e, pos, -c->fee, LQ_LEDGER_FEES)) {
+		holder_credit(e, pos, -r.realized_units, LQ_LEDGER_VENUE);
+		return LQ_E_OVERFLOW;
+	}
+	pos->qty = r.qty;
+	pos->cost = r.cost;
+	pos->funding_snap = funding_index_for(ins, pos->qty);
+	e->accounts[a].asset_mask |= 1u << ins->settle_asset;
+	ins->ms.last_fill = c->price;
+	if (pos->qty == 0) {
+		LQ_ASSERT(pos->cost == 0);
+		if (pos->isolated && pos->margin_units != 0) {
+			/* A closed isolated position hands its margin back to the balance. */
+			int64_t nb;
+			if (!lq_add_ovf(e->accounts[a].balance[ins->settle_asset],
+					pos->margin_units, &nb)) {
+				e->accounts[a].balance[ins->settle_asset] = nb;
+				pos->margin_units = 0;
+			}
+		}
+		if (!pos->isolated)
+			position_release(e, p);
+	}
+	return LQ_OK;
+}
+
+/*
+ * Isolate: make the position isolated (creating an empty one if needed) and move `amount`
+ * between the balance and its margin (+ into the position, - back to the balance).
+ */
+static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_margin cross, iso;
+	struct lq_instrument *ins;
+	uint32_t a, p, asset;
+	enum lq_status st = check_instrument(e, c->instrument);
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	asset = ins->settle_asset;
+	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL)
+		return LQ_E_UNKNOWN_ACCOUNT;
+	settle_account_asset_funding(e, a, asset);
+	p = position_find(e, a, c->instrument);
+	const bool was_cross = p == LQ_NIL || !e->positions[p].isolated;
+	if (c->amount > 0 && c->amount > e->accounts[a].balance[asset])
+		return LQ_E_INSUFFICIENT_BALANCE;
+	if (c->amount < 0 && (was_cross || -c->amount > e->positions[p].margin_units))
+		return LQ_E_INSUFFICIENT_BALANCE;
+	if (p == LQ_NIL) {
+		p = position_create(e, a, c->instrument);
+		if (p == LQ_NIL)
+			return LQ_E_LIMIT;
+	}
+	struct lq_position *pos = &e->positions[p];
+	/* Decide on the state after the move: tentatively apply, check, undo if refused. */
+	int64_t nm;
+	if (lq_add_ovf(pos->margin_units, c->amount, &nm))
+		return LQ_E_OVERFLOW;
+	pos->isolated = true;
+	pos->margin_units = nm;
+	e->accounts[a].balance[asset] -= c->amount;
+	lq_account_margin(e, a, asset, &cross);
+	bool ok = lq_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
+	/* Adding margin can only help the position; taking it from the balance can only hurt
+	 * the cross side. A mode switch moves the position's PnL and margin: check both. */
+	const bool check_cross = c->amount > 0 || was_cross;
+	const bool check_iso = (c->amount < 0 || was_cross) && pos->qty != 0;
+	if (!ok || (check_cross && cross.equity_units < cross.im_units) ||
+	    (check_iso && iso.equity_units < iso.im_units)) {
+		pos->margin_units -= c->amount;
+		e->accounts[a].balance[asset] += c->amount;
+		pos->isolated = !was_cross;
+		if (pos->qty == 0 && !pos->isolated)
+			position_release(e, p);
+		return LQ_E_BELOW_INITIAL_MARGIN;
+	}
+	e->accounts[a].asset_mask |= 1u << asset;
+	return LQ_OK;
+}
+
+static enum lq_status check_book_side(const struct lq_instrument *ins,
+				      const struct lq_book_level *lv, uint32_t n, bool bids)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (lv[i].price <= 0 || lv[i].qty <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, lv[i].price))
+			return LQ_E_OFF_GRID_PRICE;
+		if (!lq_on_lot(ins, lv[i].qty))
+			return LQ_E_OFF_GRID_QTY;
+		/* strictly better first: bids descending, asks ascending */
+		if (i > 0 && (bids ? lv[i].price >= lv[i - 1].price : lv[i].price <= lv[i - 1].price))
+			return LQ_E_BAD_VALUE;
+	}
+	return LQ_OK;
+}
+
+static void mark_update(struct lq_engine *e, struct lq_instrument *ins)
+{
+	int64_t m;
+
+	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
+		return;
+	m = lq_mark_compute(ins, e->now_ns);
+	if (m > 0)
+		ins->ms.mark = m;
+}
+
+static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_instrument *ins;
+	enum lq_status st = check_instrument(e, c->instrument);
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	switch (c->type) {
+	case LQ_CMD_BOOK:
+		if (c->book->bid_count > LQ_BOOK_LEVELS_MAX || c->book->ask_count > LQ_BOOK_LEVELS_MAX)
+			return LQ_E_LIMIT;
+		st = check_book_side(ins, c->book->bids, c->book->bid_count, true);
+		if (st == LQ_OK)
+			st = check_book_side(ins, c->book->asks, c->book->ask_count, false);
+		if (st != LQ_OK)
+			return st;
+		ins->book = *c->book;
+		break;
+	case LQ_CMD_INDEX:
+		if (c->price <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		ins->ms.index = c->price;
+		ins->ms.index_time_ns = e->now_ns;
+		if (c->has_rate)
+			ins->ms.funding_rate_e8 = c->rate_e8;
+		break;
+	case LQ_CMD_MARK:
+		if (ins->params.mark_method != LQ_MARK_EXTERNAL)
+			return LQ_E_MARK_METHOD;
+		if (c->price <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		ins->ms.mark = lq_mark_clamp(ins, c->price);
+		return LQ_OK;
+	case LQ_CMD_TRADE:
+		if (c->price <= 0 || c->qty <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		if (!lq_on_lot(ins, c->qty))
+			return LQ_E_OFF_GRID_QTY;
+		ins->ms.last_trade = c->price;
+		break;
+	default:
+		LQ_ASSERT(0);
+	}
+	mark_update(e, ins);
+	return LQ_OK;
+}
+
+static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_instrument *ins;
+	enum lq_status st = check_instrument(e, c->instrument);
+	int64_t m;
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	m = lq_instrument_mark(ins);
+	if (m <= 0)
+		return LQ_E_NO_MARK;
+	if (c->rate_e8 <= -LQ_RATE_ONE || c->rate_e8 >= LQ_RATE_ONE)
+		return LQ_E_BAD_VALUE;
+	if (lq_funding_apply_ovf(ins, c->rate_e8, m))
+		return LQ_E_OVERFLOW;
+	return LQ_OK;
+}
+
+static void report_staleness(struct lq_engine *e)
+{
+	for (uint32_t i = 0; i < e->instrument_count; i++) {
+		struct lq_instrument *ins = &e->instruments[i];
+		bool s = lq_mark_is_stale(ins, e->now_ns);
+		if (s == ins->ms.stale)
+			continue;
+		ins->ms.stale = s;
+		ins->ms.stale_transitions++;
+		if (e->sink) {
+			struct lq_event ev = {.type = LQ_EV_STALE, .instrument = i, .flag = s};
+			e->sink(e->sink_ctx, &ev);
+		}
+	}
+}
+
+static enum lq_status apply_time(struct lq_engine *e, const struct lq_cmd *c)
+{
+	if (e->time_set && c->time_ns < e->now_ns)
+		return LQ_E_TIME_BACKWARDS;
+	/* Samples between the last event and now see the state before this event. */
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		lq_mark_sample(&e->instruments[i], c->time_ns);
+	e->now_ns = c->time_ns;
+	e->time_set = true;
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		mark_update(e, &e->instruments[i]);
+	return LQ_OK;
+}
+
+enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
+{
+	enum lq_status st;
+
+	switch (c->type) {
+	case LQ_CMD_DEPOSIT:
+		st = apply_deposit(e, c);
+		break;
+	case LQ_CMD_WITHDRAW:
+		st = apply_withdraw(e, c);
+		break;
+	case LQ_CMD_FILL:
+		st = apply_fill(e, c);
+		break;
+	case LQ_CMD_ISOLATE:
+		st = apply_isolate(e, c);
+		break;
+	case LQ_CMD_BOOK:
+	case LQ_CMD_INDEX:
+	case LQ_CMD_MARK:
+	case LQ_CMD_TRADE:
+		st = apply_market(e, c);
+		break;
+	case LQ_CMD_TIME:
+		st = apply_time(e, c);
+		break;
+	case LQ_CMD_FUNDING:
+		st = apply_funding(e, c);
+		break;
+	default:
+		st = LQ_E_BAD_VALUE;
+		break;
+	}
+	report_staleness(e);
+#ifndef NDEBUG
+	for (uint32_t a = 0; a < e->asset_count; a++)
+		LQ_ASSERT(lq_ledger_sum(e, a) == 0);
+#endif
+	return st;
+}

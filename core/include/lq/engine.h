@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_ENGINE_H
+#define LQ_ENGINE_H
+
+/*
+ * The engine: accounts, positions, funds, the ledger, and the input events that change them
+ * (DESIGN 1.3 - 1.8). Pure state machine: no I/O, no clock, no allocation after
+ * lq_engine_init(). Output events go to the sink given at init, in a deterministic order.
+ */
+#include "lq/instrument.h"
+#include "lq/num.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LQ_NIL UINT32_MAX
+
+/* Outcome of an input event; anything but LQ_OK is reported as a `rejected` event. */
+enum lq_status {
+	LQ_OK = 0,
+	LQ_E_UNKNOWN_ACCOUNT = 1,
+	LQ_E_UNKNOWN_INSTRUMENT = 2,
+	LQ_E_UNKNOWN_ASSET = 3,
+	LQ_E_UNKNOWN_FUND = 4,
+	LQ_E_OFF_GRID_PRICE = 5,
+	LQ_E_OFF_GRID_QTY = 6,
+	LQ_E_OVERFLOW = 7,
+	LQ_E_BELOW_INITIAL_MARGIN = 8,
+	LQ_E_INSUFFICIENT_BALANCE = 9,
+	LQ_E_BAD_VALUE = 10,
+	LQ_E_DUPLICATE = 11,
+	LQ_E_LIMIT = 12,
+	LQ_E_BAD_DEFINITION = 13,
+	LQ_E_NO_MARK = 14,
+	LQ_E_MARK_METHOD = 15,
+	LQ_E_TIME_BACKWARDS = 16,
+	LQ_E_ASSET_MISMATCH = 17,
+};
+
+const char *lq_status_str(enum lq_status st);
+
+/* Ledger accounts (DESIGN 1.7.3): every money movement is a transfer between two. */
+enum lq_ledger_slot {
+	LQ_LEDGER_ACCOUNTS = 0, /* all account balances and isolated margins */
+	LQ_LEDGER_EXTERNAL = 1, /* deposits and withdrawals */
+	LQ_LEDGER_VENUE = 2,	/* the market: realized PnL of fills against it */
+	LQ_LEDGER_FEES = 3,	/* fee income */
+	LQ_LEDGER_FUNDING = 4,	/* funding clearing: longs pay shorts through it */
+	LQ_LEDGER_BAD_DEBT = 5,
+	LQ_LEDGER_FUND0 = 6, /* + fund index */
+	LQ_LEDGER_SLOTS = LQ_LEDGER_FUND0 + LQ_FUNDS_MAX,
+};
+
+struct lq_ledger {
+	lq_i128 total[LQ_LEDGER_SLOTS][LQ_ASSETS_MAX];
+};
+
+struct lq_position {
+	uint32_t instrument;
+	uint32_t account; /* account slot */
+	uint32_t next;	  /* next of the account's positions, ascending instrument */
+	bool isolated;
+	int64_t qty;		/* signed raw lots */
+	lq_i128 cost;		/* fine units: sum of value(fill qty, fill price) */
+	lq_i128 funding_snap;	/* funding index at the last settlement */
+	int64_t margin_units;	/* isolated margin */
+};
+
+struct lq_account {
+	uint64_t id;
+	uint32_t pos_head;
+	uint32_t asset_mask; /* assets this account has touched, for display */
+	int64_t balance[LQ_ASSETS_MAX];
+};
+
+struct lq_fund {
+	char name[LQ_NAME_MAX];
+	bool defined;
+	uint32_t asset;
+};
+
+enum lq_event_type {
+	LQ_EV_FUNDING = 1, /* account, instrument, amount (+ received, - paid) */
+	LQ_EV_STALE = 2,   /* instrument, flag = stale now */
+};
+
+struct lq_event {
+	enum lq_event_type type;
+	uint32_t instrument;
+	uint64_t account;
+	int64_t amount_units;
+	bool flag;
+};
+
+typedef void (*lq_event_sink)(void *ctx, const struct lq_event *ev);
+
+struct lq_engine_limits {
+	uint32_t accounts_max;
+	uint32_t positions_max;
+};
+
+enum lq_cmd_type {
+	LQ_CMD_DEPOSIT = 1,  /* account, asset, amount */
+	LQ_CMD_WITHDRAW = 2, /* account, asset, amount */
+	LQ_CMD_FILL = 3,     /* account, instrument, qty (signed), price, fee */
+	LQ_CMD_ISOLATE = 4,  /* account, instrument, amount (signed: + into the position) */
+	LQ_CMD_BOOK = 5,     /* instrument, book */
+	LQ_CMD_INDEX = 6,    /* instrument, price, optional rate (predicted funding) */
+	LQ_CMD_MARK = 7,     /* instrument, price */
+	LQ_CMD_TRADE = 8,    /* instrument, price, qty */
+	LQ_CMD_TIME = 9,     /* time_ns */
+	LQ_CMD_FUNDING = 10, /* instrument, rate */
+};
+
+struct lq_cmd {
+	enum lq_cmd_type type;
+	uint32_t instrument;
+	uint32_t asset;
+	uint64_t account;
+	int64_t qty;
+	int64_t price;
+	int64_t amount;
+	int64_t fee;
+	int64_t rate_e8;
+	bool has_rate;
+	int64_t time_ns;
+	const struct lq_book *book;
+};
+
+struct lq_engine {
+	struct lq_engine_limits limits;
+	int64_t now_ns;
+	bool time_set;
+
+	uint32_t asset_count;
+	uint32_t instrument_count;
+	uint32_t fund_count;
+	struct lq_asset assets[LQ_ASSETS_MAX];
+	struct lq_fund funds[LQ_FUNDS_MAX];
+	struct lq_instrument *instruments; /* LQ_INSTRUMENTS_MAX */
+
+	struct lq_ledger ledger;
+
+	uint32_t account_count;
+	struct lq_account *accounts;
+	uint32_t *account_hash; /* open addressing: slot + 1, 0 = empty */
+	uint32_t account_hash_mask;
+
+	struct lq_position *positions;
+	uint32_t position_free; /* free list through .next */
+	uint32_t position_used;
+
+	lq_event_sink sink;
+	void *sink_ctx;
+};
+
+/* Caller-owned memory: size for the given limits, then init over it. */
+size_t lq_engine_memsize(const struct lq_engine_limits *lim);
+int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_engine_limits *lim,
+		   lq_event_sink sink, void *sink_ctx);
+
+/* Definitions (start-up, or scenario lines). */
+enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsigned decimals);
+/* proto carries name, kind, settle_asset and the grid; tiers and params start empty/default */
+enum lq_status lq_engine_add_instrument(struct lq_engine *e, const struct lq_instrument *proto);
+enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int64_t upto_units,
+				  int64_t mmr_e8, int64_t imr_e8);
+enum lq_status lq_engine_set_params(struct lq_engine *e, uint32_t instrument,
+				    const struct lq_instrument_params *p);
+/* A fund by name, created undefined if new (params may name a fund before it is defined). */
+enum lq_status lq_engine_fund_ref(struct lq_engine *e, const char *name, uint32_t *fund);
+enum lq_status lq_engine_define_fund(struct lq_engine *e, const char *name, uint32_t asset,
+				     int64_t balance_units);
+
+int lq_engine_find_asset(const struct lq_engine *e, const char *name, size_t len);
+int lq_engine_find_instrument(const struct lq_engine *e, const char *name, size_t len);
+int lq_engine_find_fund(const struct lq_engine *e, const char *name, size_t len);
+/* Account slot for an id, or LQ_NIL. */
+uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id);
+
+/* Apply one input event. */
+enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *cmd);
+
+/* Settle the pending funding of every position of an account (emits funding events). */
+void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
+
+/* ---- queries (account.c) ---- */
+
+struct lq_margin {
+	int64_t balance_units;
+	int64_t equity_units;
+	int64_t mm_units;
+	int64_t im_units;
+};
+
+struct lq_position_view {
+	int64_t mark; /* 0 = none */
+	lq_i128 upnl_fine;
+	int64_t upnl_units; /* floored */
+	lq_i128 notional_fine;
+	int64_t mm_units;
+	int64_t im_units;
+	int64_t funding_due_units; /* pending funding the position pays (- receives) */
+	int64_t equity_units;	   /* isolated only: margin - funding due + upnl */
+	bool has_liq_price;
+	int64_t liq_price;
+	bool has_bankruptcy_price;
+	int64_t bankruptcy_price;
+};
+
+/* Cross margin of an account in one settle asset, at the current marks. */
+void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t asset,
+		       struct lq_margin *out);
+/* A position's figures; with prices=true also its liquidation and bankruptcy prices. */
+void lq_position_view(const struct lq_engine *e, uint32_t pos, bool prices,
+		      struct lq_position_view *out);
+
+/* The funding a position owes now, in units (+ pays, - receives), rounded against it. */
+int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p);
+
+/* Ledger: sum over all slots per asset (always 0) and the accounts' own sum. */
+lq_i128 lq_ledger_sum(const struct lq_engine *e, uint32_t asset);
+lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset);
+
+#endif

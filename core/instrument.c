@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+#include "lq/instrument.h"
+
+#include "lq/assert.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Largest exponent a 128-bit power of ten may take here (10^38 < 2^127). */
+#define POW10_128_MAX 36
+/* Funding indices are kept below this so that q x (index difference) cannot overflow. */
+#define FUNDING_INDEX_LIMIT ((lq_i128)1 << 100)
+
+static lq_i128 pow10_128(unsigned n)
+{
+	lq_i128 v = 1;
+
+	LQ_ASSERT(n <= POW10_128_MAX);
+	for (unsigned i = 0; i < n; i++)
+		v *= 10;
+	return v;
+}
+
+void lq_instrument_defaults(struct lq_instrument_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->liq_fee_e8 = 500000; /* 0.005 */
+	p->fund = -1;
+	p->deficit = LQ_DEFICIT_ADL;
+	p->partial = false;
+	p->mark_method = LQ_MARK_EXTERNAL;
+	p->band_e8 = 0;
+	p->takeover_band_e8 = 5000000; /* 0.05 */
+	p->fund_cap_units = -1;
+	p->funding_interval_ns = 8 * 3600 * LQ_NS_PER_S;
+	p->basis_window_ns = 300 * LQ_NS_PER_S;
+	p->stale_after_ns = 0;
+}
+
+int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle)
+{
+	int e;
+
+	if (ins->tick <= 0 || ins->lot <= 0)
+		return -EINVAL;
+	ins->asset_decimals = settle->decimals;
+	ins->ms.basis_last_s = INT64_MIN;
+	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
+		/* value = q * P * 10^(ad + fine - qd - pd): exact only if the exponent is >= 0 */
+		e = (int)settle->decimals + LQ_FINE_DECIMALS - (int)ins->qty_decimals -
+		    (int)ins->price_decimals;
+		if (e < 0 || e > POW10_128_MAX)
+			return -EINVAL;
+		ins->lin_scale = pow10_128((unsigned)e);
+		return 0;
+	}
+	if (ins->contract <= 0)
+		return -EINVAL;
+	/* value = -q * C * 10^(pd + ad + fine) / (10^(qd + cd) * P) */
+	e = (int)ins->price_decimals + (int)settle->decimals + LQ_FINE_DECIMALS -
+	    (int)ins->qty_decimals - (int)ins->contract_decimals;
+	if (e > POW10_128_MAX || -e > POW10_128_MAX)
+		return -EINVAL;
+	ins->inv_num = (lq_i128)ins->contract * (e >= 0 ? pow10_128((unsigned)e) : 1);
+	ins->inv_den = e >= 0 ? 1 : pow10_128((unsigned)-e);
+	return 0;
+}
+
+int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_t mmr_e8,
+			   int64_t imr_e8)
+{
+	struct lq_tier *t;
+	lq_i128 dmm, dim;
+
+	if (ins->tier_count >= LQ_TIERS_MAX)
+		return -ENOSPC;
+	if (mmr_e8 < 0 || mmr_e8 > LQ_RATE_ONE || imr_e8 < mmr_e8 || imr_e8 > LQ_RATE_ONE)
+		return -EINVAL;
+	if (upto_units <= 0)
+		return -EINVAL;
+	t = &ins->tiers[ins->tier_count];
+	if (ins->tier_count == 0) {
+		t->cum_mm_e8 = 0;
+		t->cum_im_e8 = 0;
+	} else {
+		const struct lq_tier *p = &ins->tiers[ins->tier_count - 1];
+		if (p->upto_units == INT64_MAX || upto_units <= p->upto_units)
+			return -EINVAL;
+		if (mmr_e8 < p->mmr_e8 || imr_e8 < p->imr_e8)
+			return -EINVAL;
+		/* Continuity at the bracket floor keeps MM and IM continuous in notional. */
+		dmm = (lq_i128)p->upto_units * (mmr_e8 - p->mmr_e8);
+		dim = (lq_i128)p->upto_units * (imr_e8 - p->imr_e8);
+		t->cum_mm_e8 = p->cum_mm_e8 + dmm;
+		t->cum_im_e8 = p->cum_im_e8 + dim;
+	}
+	t->upto_units = upto_units;
+	t->mmr_e8 = mmr_e8;
+	t->imr_e8 = imr_e8;
+	ins->tier_count++;
+	return 0;
+}
+
+bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
+		  lq_i128 *out)
+{
+	lq_i128 v;
+
+	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
+		if (lq_mul128_ovf((lq_i128)q * p, ins->lin_scale, &v))
+			return true;
+		*out = v;
+		return false;
+	}
+	LQ_ASSERT(p > 0);
+	if (lq_mul128_ovf(-(lq_i128)q, ins->inv_num, &v))
+		return true;
+	*out = lq_div128(v, ins->inv_den * p, r);
+	return false;
+}
+
+uint32_t lq_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine)
+{
+	for (uint32_t t = 0; t < ins->tier_count; t++) {
+		const struct lq_tier *tr = &ins->tiers[t];
+		if (tr->upto_units == INT64_MAX)
+			return t;
+		if (notional_fine <= (lq_i128)tr->upto_units * LQ_FINE_ONE)
+			return t;
+	}
+	/* Beyond the last bracket: its rates keep applying. */
+	return ins->tier_count > 0 ? ins->tier_count - 1 : 0;
+}
+
+static int64_t margin_units(lq_i128 notional_fine, int64_t rate_e8, lq_i128 cum_e8)
+{
+	lq_i128 a, b, c;
+	int64_t out;
+
+	/* (notional * rate - cum * 10^fine) / 10^(fine + 8), rounded up: a requirement. */
+	if (lq_mul128_ovf(notional_fine, rate_e8, &a) ||
+	    lq_mul128_ovf(cum_e8, LQ_FINE_ONE, &b) || lq_sub128_ovf(a, b, &c))
+		return INT64_MAX;
+	if (lq_narrow_ovf(lq_div128_ceil(c, (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE), &out))
+		return INT64_MAX;
+	return out < 0 ? 0 : out;
+}
+
+int64_t lq_margin_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine)
+{
+	if (ins->tier_count == 0 || notional_fine == 0)
+		return 0;
+	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	return margin_units(notional_fine, t->mmr_e8, t->cum_mm_e8);
+}
+
+int64_t lq_margin_im_units(const struct lq_instrument *ins, lq_i128 notional_fine)
+{
+	if (ins->tier_count == 0 || notional_fine == 0)
+		return 0;
+	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	return margin_units(notional_fine, t->imr_e8, t->cum_im_e8);
+}
+
+/* ---- mark price ---- */
+
+static uint32_t basis_window_samples(const struct lq_instrument *ins)
+{
+	int64_t n = ins->params.basis_window_ns / LQ_NS_PER_S;
+
+	if (n < 1)
+		n = 1;
+	if (n > LQ_BASIS_SAMPLES_MAX)
+		n = LQ_BASIS_SAMPLES_MAX;
+	return (uint32_t)n;
+}
+
+static void basis_push(struct lq_instrument *ins, int64_t v_x2)
+{
+	struct lq_mark_state *ms = &ins->ms;
+	uint32_t w = basis_window_samples(ins);
+
+	if (ms->basis_head >= w) { /* the window shrank: restart it */
+		ms->basis_head = 0;
+		ms->basis_count = 0;
+		ms->basis_sum_x2 = 0;
+	}
+	if (ms->basis_count == w)
+		ms->basis_sum_x2 -= ms->basis_x2[ms->basis_head];
+	else
+		ms->basis_count++;
+	ms->basis_x2[ms->basis_head] = v_x2;
+	ms->basis_sum_x2 += v_x2;
+	ms->basis_head = (ms->basis_head + 1) % w;
+}
+
+void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
+{
+	struct lq_mark_state *ms = &ins->ms;
+	int64_t sec = now_ns >= 0 ? now_ns / LQ_NS_PER_S : -((-now_ns + LQ_NS_PER_S - 1) / LQ_NS_PER_S);
+	int64_t n;
+	const struct lq_book *b = &ins->book;
+
+	if (ms->basis_last_s == INT64_MIN || sec <= ms->basis_last_s) {
+		if (ms->basis_last_s == INT64_MIN)
+			ms->basis_last_s = sec;
+		return;
+	}
+	n = sec - ms->basis_last_s;
+	ms->basis_last_s = sec;
+	if (ms->index == 0 || b->bid_count == 0 || b->ask_count == 0)
+		return;
+	if (n > (int64_t)basis_window_samples(ins))
+		n = basis_window_samples(ins);
+	/* mid - index, doubled so that a half-tick mid stays exact */
+	int64_t v_x2 = b->bids[0].price + b->asks[0].price - 2 * ms->index;
+	for (int64_t i = 0; i < n; i++)
+		basis_push(ins, v_x2);
+}
+
+int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
+{
+	int64_t idx = ins->ms.index, lo, hi;
+	const int64_t band = ins->params.band_e8;
+
+	if (band <= 0 || idx == 0 || mark == 0)
+		return mark;
+	/* The band edges are rounded inward to the tick so that a clamped mark is on the grid. */
+	lo = (int64_t)lq_round_to_step(
+		lq_div128_ceil((lq_i128)idx * (LQ_RATE_ONE - band), LQ_RATE_ONE), ins->tick,
+		LQ_ROUND_CEIL);
+	hi = (int64_t)lq_round_to_step(
+		lq_div128_floor((lq_i128)idx * (LQ_RATE_ONE + band), LQ_RATE_ONE), ins->tick,
+		LQ_ROUND_FLOOR);
+	if (lo < ins->tick)
+		lo = ins->tick;
+	if (mark < lo) {
+		ins->ms.clamped++;
+		return lo;
+	}
+	if (mark > hi) {
+		ins->ms.clamped++;
+		return hi;
+	}
+	return mark;
+}
+
+static int64_t median3(int64_t a, int64_t b, int64_t c)
+{
+	if (a > b) {
+		int64_t t = a;
+		a = b;
+		b = t;
+	}
+	/* now a <= b */
+	if (c <= a)
+		return a;
+	if (c >= b)
+		return b;
+	return c;
+}
+
+int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
+{
+	struct lq_mark_state *ms = &ins->ms;
+	const struct lq_instrument_params *p = &ins->params;
+	int64_t idx = ms->index, p1, p2, p3, m;
+
+	if (idx == 0)
+		return 0;
+	if (p->mark_method == LQ_MARK_INDEX)
+		return lq_mark_clamp(ins, idx);
+	if (p->mark_method != LQ_MARK_MEDIAN3)
+		return 0;
+	/* P1: index x (1 + rate x time to next funding / interval) */
+	int64_t interval = p->funding_interval_ns > 0 ? p->funding_interval_ns : 1;
+	int64_t next = (lq_div_floor(now_ns, interval) + 1) * interval;
+	lq_i128 num = (lq_i128)idx * ms->funding_rate_e8 * (next - now_ns);
+	p1 = idx + (int64_t)lq_div128_round(num, (lq_i128)interval * LQ_RATE_ONE);
+	/* P2: index + moving average of the basis; without samples, the index */
+	p2 = idx;
+	if (ms->basis_count > 0)
+		p2 = idx + (int64_t)lq_div128_round(ms->basis_sum_x2, 2 * (lq_i128)ms->basis_count);
+	/* P3: last trade; without one, the index */
+	p3 = ms->last_trade != 0 ? ms->last_trade : idx;
+	m = median3(p1, p2, p3);
+	m = (int64_t)lq_div128_round(m, ins->tick) * ins->tick;
+	if (m < ins->tick)
+		m = ins->tick;
+	return lq_mark_clamp(ins, m);
+}
+
+bool lq_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
+{
+	const int64_t after = ins->params.stale_after_ns;
+
+	if (after <= 0)
+		return false;
+	if (ins->ms.index == 0)
+		return true;
+	return now_ns - ins->ms.index_time_ns > after;
+}
+
+bool lq_funding_apply_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark)
+{
+	lq_i128 dc, df, nc, nf;
+
+	LQ_ASSERT(mark > 0);
+	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
+		/* rate x mark per raw lot, in fine units x 10^8: exact */
+		if (lq_mul128_ovf((lq_i128)rate_e8 * mark, ins->lin_scale, &dc))
+			return true;
+		df = dc;
+	} else {
+		lq_i128 n;
+		if (lq_mul128_ovf((lq_i128)rate_e8, ins->inv_num, &n))
+			return true;
+		dc = lq_div128_ceil(n, ins->inv_den * mark);
+		df = lq_div128_floor(n, ins->inv_den * mark);
+	}
+	if (lq_add128_ovf(ins->funding_index_ceil, dc, &nc) ||
+	    lq_add128_ovf(ins->funding_index_floor, df, &nf))
+		return true;
+	if (nc > FUNDING_INDEX_LIMIT || nc < -FUNDING_INDEX_LIMIT || nf > FUNDING_INDEX_LIMIT ||
+	    nf < -FUNDING_INDEX_LIMIT)
+		return true;
+	ins->funding_index_ceil = nc;
+	ins->funding_index_floor = nf;
+	return false;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+#include "lq/num.h"
+
+#include "lq/assert.h"
+
+#include <string.h>
+
+static const int64_t pow10_table[19] = {
+	1LL,
+	10LL,
+	100LL,
+	1000LL,
+	10000LL,
+	100000LL,
+	1000000LL,
+	10000000LL,
+	100000000LL,
+	1000000000LL,
+	10000000000LL,
+	100000000000LL,
+	1000000000000LL,
+	10000000000000LL,
+	100000000000000LL,
+	1000000000000000LL,
+	10000000000000000LL,
+	100000000000000000LL,
+	1000000000000000000LL,
+};
+
+_Static_assert(LQ_DECIMALS_MAX < LQ_ARRAY_SIZE(pow10_table), "pow10 table covers decimals");
+_Static_assert(LQ_RATE_ONE == 100000000LL, "rates are parts per 10^8");
+
+int64_t lq_pow10(unsigned n)
+{
+	LQ_ASSERT(n < LQ_ARRAY_SIZE(pow10_table));
+	return pow10_table[n];
+}
+
+const char *lq_dec_status_str(enum lq_dec_status st)
+{
+	switch (st) {
+	case LQ_DEC_OK:
+		return "ok";
+	case LQ_DEC_SYNTAX:
+		return "not a decimal number";
+	case LQ_DEC_TOO_PRECISE:
+		return "more decimals than the grid allows";
+	case LQ_DEC_OVERFLOW:
+		return "overflow";
+	case LQ_DEC_NEGATIVE:
+		return "negative value not allowed";
+	}
+	return "unknown";
+}
+
+/*
+ * Scan the syntax once: sign, integer digits, fraction digits. Fills the spans and returns
+ * LQ_DEC_SYNTAX on anything else (empty parts, a second point, exponents, '+').
+ */
+struct dec_spans {
+	bool negative;
+	const char *int_digits;
+	size_t int_len;
+	const char *frac_digits;
+	size_t frac_len;
+};
+
+static enum lq_dec_status dec_scan(const char *s, size_t len, struct dec_spans *sp)
+{
+	size_t i = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	if (len > 0 && s[0] == '-') {
+		sp->negative = true;
+		i = 1;
+	}
+	sp->int_digits = s + i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	sp->int_len = (size_t)(s + i - sp->int_digits);
+	if (sp->int_len == 0)
+		return LQ_DEC_SYNTAX;
+	if (i == len)
+		return LQ_DEC_OK;
+	if (s[i] != '.')
+		return LQ_DEC_SYNTAX;
+	i++;
+	sp->frac_digits = s + i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	sp->frac_len = (size_t)(s + i - sp->frac_digits);
+	if (sp->frac_len == 0 || i != len)
+		return LQ_DEC_SYNTAX;
+	return LQ_DEC_OK;
+}
+
+/* Accumulate as a negative number so that INT64_MIN parses. */
+static bool acc_digit(int64_t *acc, char c)
+{
+	int64_t t;
+
+	if (__builtin_mul_overflow(*acc, 10, &t))
+		return true;
+	return __builtin_sub_overflow(t, (int64_t)(c - '0'), acc);
+}
+
+enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
+{
+	struct dec_spans sp;
+	enum lq_dec_status st;
+	int64_t acc = 0;
+
+	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	st = dec_scan(s, len, &sp);
+	if (st != LQ_DEC_OK)
+		return st;
+	for (size_t i = 0; i < sp.int_len; i++)
+		if (acc_digit(&acc, sp.int_digits[i]))
+			return LQ_DEC_OVERFLOW;
+	for (size_t i = 0; i < sp.frac_len; i++) {
+		if (i >= decimals) {
+			if (sp.frac_digits[i] != '0')
+				return LQ_DEC_TOO_PRECISE;
+			continue;
+		}
+		if (acc_digit(&acc, sp.frac_digits[i]))
+			return LQ_DEC_OVERFLOW;
+	}
+	for (size_t i = sp.frac_len; i < decimals; i++)
+		if (acc_digit(&acc, '0'))
+			return LQ_DEC_OVERFLOW;
+	if (!sp.negative) {
+		if (acc == INT64_MIN)
+			return LQ_DEC_OVERFLOW;
+		acc = -acc;
+	}
+	*out = acc;
+	return LQ_DEC_OK;
+}
+
+enum lq_dec_status lq_dec_parse_natural(const char *s, size_t len, int64_t *mantissa,
+					unsigned *decimals)
+{
+	struct dec_spans sp;
+	enum lq_dec_status st = dec_scan(s, len, &sp);
+
+	if (st != LQ_DEC_OK)
+		return st;
+	if (sp.frac_len > LQ_DECIMALS_MAX)
+		return LQ_DEC_TOO_PRECISE;
+	*decimals = (unsigned)sp.frac_len;
+	return lq_dec_parse(s, len, *decimals, mantissa);
+}
+
+size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
+{
+	char tmp[64];
+	size_t n = 0, len;
+	unsigned __int128 mag;
+	bool neg = v < 0;
+
+	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	/* Negate in unsigned arithmetic so that the most negative value is well defined. */
+	mag = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+	do {
+		tmp[n++] = (char)('0' + (int)(mag % 10));
+		mag /= 10;
+	} while (mag != 0 || n <= decimals);
+	len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
+	if (cap == 0)
+		return len;
+	if (len + 1 > cap) {
+		buf[0] = '\0';
+		return len;
+	}
+	size_t o = 0;
+	if (neg)
+		buf[o++] = '-';
+	while (n > 0) {
+		if (n == decimals)
+			buf[o++] = '.';
+		buf[o++] = tmp[--n];
+	}
+	buf[o] = '\0';
+	LQ_DASSERT(o == len);
+	return len;
+}
+
+size_t lq_dec_format(char *buf, size_t cap, int64_t v, unsigned decimals)
+{
+	return lq_dec_format128(buf, cap, (lq_i128)v, decimals);
+}
+
+int64_t lq_div_floor(int64_t a, int64_t b)
+{
+	LQ_ASSERT(b != 0);
+	LQ_ASSERT(!(a == INT64_MIN && b == -1));
+	int64_t q = a / b, r = a % b;
+	/* C truncates toward zero; step down when the exact quotient is negative. */
+	if (r != 0 && ((r < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+int64_t lq_div_ceil(int64_t a, int64_t b)
+{
+	LQ_ASSERT(b != 0);
+	LQ_ASSERT(!(a == INT64_MIN && b == -1));
+	int64_t q = a / b, r = a % b;
+	if (r != 0 && ((r < 0) == (b < 0)))
+		q++;
+	return q;
+}
+
+static const lq_i128 I128_MIN = (lq_i128)((unsigned __int128)1 << 127);
+
+lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
+{
+	LQ_ASSERT(b != 0);
+	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	lq_i128 q = a / b, r = a % b;
+	if (r != 0 && ((r < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
+{
+	LQ_ASSERT(b != 0);
+	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	lq_i128 q = a / b, r = a % b;
+	if (r != 0 && ((r < 0) == (b < 0)))
+		q++;
+	return q;
+}
+
+lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
+{
+	LQ_ASSERT(b != 0);
+	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	lq_i128 q = a / b, r = a % b;
+	lq_i128 ar = r < 0 ? -r : r, ab = b < 0 ? -b : b;
+	/* |r| >= |b| - |r| compares 2|r| >= |b| without overflowing. */
+	if (r != 0 && ar >= ab - ar)
+		q += ((a < 0) == (b < 0)) ? 1 : -1;
+	return q;
+}
+
+bool lq_muldiv_ovf(int64_t a, int64_t b, int64_t c, enum lq_round r, int64_t *out)
+{
+	lq_i128 p = (lq_i128)a * (lq_i128)b; /* cannot overflow 128 bits */
+
+	LQ_ASSERT(c != 0);
+	return lq_narrow_ovf(lq_div128(p, c, r), out);
+}
+
+lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r)
+{
+	LQ_ASSERT(step > 0);
+	return lq_div128(v, step, r) * step;
+}

@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: MIT */
+#include "lq/scn.h"
+
+#include "lq/assert.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+struct line {
+	struct tok t[LQ_SCN_TOKENS_MAX];
+	uint32_t n;	    /* positional tokens */
+	struct tok key[LQ_SCN_TOKENS_MAX];
+	struct tok val[LQ_SCN_TOKENS_MAX];
+	bool used[LQ_SCN_TOKENS_MAX];
+	uint32_t nopt; /* key=value options */
+};
+
+static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return LQ_SCN_SYNTAX;
+}
+
+static enum lq_scn_result reject(struct lq_scn *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static enum lq_scn_result reject(struct lq_scn *s, const char *fmt, ...)
+{
+	char reason[LQ_SCN_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	lq_json_rejected(s->out, s->line, reason);
+	s->rejected++;
+	return LQ_SCN_REJECTED;
+}
+
+static bool tok_is(struct tok t, const char *w)
+{
+	return strlen(w) == t.n && memcmp(t.s, w, t.n) == 0;
+}
+
+/* Copy a token into a NUL-terminated buffer (truncated names never match anything). */
+static void tok_cstr(struct tok t, char *buf, size_t cap)
+{
+	size_t n = t.n < cap - 1 ? t.n : cap - 1;
+	memcpy(buf, t.s, n);
+	buf[n] = '\0';
+}
+
+static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len, struct line *l)
+{
+	size_t i = 0;
+
+	memset(l, 0, sizeof(*l));
+	while (i < len) {
+		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+			i++;
+		if (i >= len || p[i] == '#')
+			break;
+		size_t b = i;
+		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#')
+			i++;
+		struct tok t = {p + b, i - b};
+		const char *eq = memchr(t.s, '=', t.n);
+		if (eq) {
+			if (l->nopt >= LQ_SCN_TOKENS_MAX)
+				return syntax(s, "too many options");
+			l->key[l->nopt] = (struct tok){t.s, (size_t)(eq - t.s)};
+			l->val[l->nopt] = (struct tok){eq + 1, t.n - (size_t)(eq - t.s) - 1};
+			if (l->key[l->nopt].n == 0 || l->val[l->nopt].n == 0)
+				return syntax(s, "malformed option '%.*s'", (int)t.n, t.s);
+			l->nopt++;
+		} else {
+			if (l->n >= LQ_SCN_TOKENS_MAX)
+				return syntax(s, "too many tokens");
+			l->t[l->n++] = t;
+		}
+	}
+	return LQ_SCN_OK;
+}
+
+static bool opt(struct line *l, const char *k, struct tok *v)
+{
+	for (uint32_t i = 0; i < l->nopt; i++) {
+		if (tok_is(l->key[i], k)) {
+			l->used[i] = true;
+			*v = l->val[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum lq_scn_result no_unused_options(struct lq_scn *s, const struct line *l)
+{
+	for (uint32_t i = 0; i < l->nopt; i++)
+		if (!l->used[i])
+			return syntax(s, "unknown option '%.*s' for '%.*s'", (int)l->key[i].n,
+				      l->key[i].s, (int)l->t[0].n, l->t[0].s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result arity(struct lq_scn *s, const struct line *l, uint32_t n,
+				const char *usage)
+{
+	if (l->n != n)
+		return syntax(s, "usage: %s", usage);
+	return LQ_SCN_OK;
+}
+
+#define TRY(expr)                                                                          \
+	do {                                                                               \
+		enum lq_scn_result r_ = (expr);                                            \
+		if (r_ != LQ_SCN_OK)                                                       \
+			return r_;                                                         \
+	} while (0)
+
+/*
+ * A number token: syntax errors stop the run (the line cannot be parsed); precision and
+ * range problems are the engine's to refuse (a rejected event naming the grid).
+ */
+static enum lq_scn_result number(struct lq_scn *s, struct tok t, unsigned decimals,
+				 const char *what, int64_t *out, enum lq_dec_status *st)
+{
+	*st = lq_dec_parse(t.s, t.n, decimals, out);
+	if (*st == LQ_DEC_SYNTAX)
+		return syntax(s, "%s: '%.*s' is not a decimal number", what, (int)t.n, t.s);
+	return LQ_SCN_OK;
+}
+
+/* Parse a number and turn range/precision problems into a rejection. */
+static enum lq_scn_result value(struct lq_scn *s, struct tok t, unsigned decimals,
+				const char *what, bool positive, int64_t *out)
+{
+	enum lq_dec_status st;
+
+	TRY(number(s, t, decimals, what, out, &st));
+	if (st == LQ_DEC_TOO_PRECISE)
+		return reject(s, "off-grid %s %.*s: more than %u decimals", what, (int)t.n, t.s,
+			      decimals);
+	if (st == LQ_DEC_OVERFLOW)
+		return reject(s, "overflow: %s %.*s does not fit", what, (int)t.n, t.s);
+	if (positive && *out <= 0)
+		return reject(s, "%s must be positive: %.*s", what, (int)t.n, t.s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result rate(struct lq_scn *s, struct tok t, const char *what, int64_t *out)
+{
+	return value(s, t, LQ_RATE_DECIMALS, what, false, out);
+}
+
+static enum lq_scn_result account_id(struct lq_scn *s, struct tok t, uint64_t *id)
+{
+	uint64_t v = 0;
+
+	if (t.n == 0 || t.n > 19)
+		return syntax(s, "account id '%.*s' is not a positive integer", (int)t.n, t.s);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return syntax(s, "account id '%.*s' is not a positive integer", (int)t.n,
+				      t.s);
+		v = v * 10 + (uint64_t)(t.s[i] - '0');
+	}
+	if (v == 0)
+		return syntax(s, "account ids are positive integers, not 0");
+	*id = v;
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result find_instrument(struct lq_scn *s, struct tok t, uint32_t *ins)
+{
+	int i = lq_engine_find_instrument(s->engine, t.s, t.n);
+
+	if (i < 0)
+		return reject(s, "unknown instrument %.*s", (int)t.n, t.s);
+	*ins = (uint32_t)i;
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result find_asset(struct lq_scn *s, struct tok t, uint32_t *asset)
+{
+	int i = lq_engine_find_asset(s->engine, t.s, t.n);
+
+	if (i < 0)
+		return reject(s, "unknown asset %.*s", (int)t.n, t.s);
+	*asset = (uint32_t)i;
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result status(struct lq_scn *s, enum lq_status st, const char *detail)
+{
+	if (st == LQ_OK)
+		return LQ_SCN_OK;
+	if (detail && *detail)
+		return reject(s, "%s: %s", lq_status_str(st), detail);
+	return reject(s, "%s", lq_status_str(st));
+}
+
+/* ---- definitions ---- */
+
+static enum lq_scn_result cmd_asset(struct lq_scn *s, struct line *l)
+{
+	struct tok v;
+	char name[LQ_NAME_MAX + 8];
+	int64_t dec;
+	enum lq_dec_status st;
+
+	TRY(arity(s, l, 2, "asset NAME decimals=N"));
+	if (!opt(l, "decimals", &v))
+		return syntax(s, "usage: asset NAME decimals=N");
+	TRY(no_unused_options(s, l));
+	TRY(number(s, v, 0, "decimals", &dec, &st));
+	if (st != LQ_DEC_OK || dec < 0 || dec > LQ_DECIMALS_MAX)
+		return reject(s, "asset decimals must be 0..%d", LQ_DECIMALS_MAX);
+	if (l->t[1].n >= LQ_NAME_MAX)
+		return reject(s, "asset name longer than %d bytes", LQ_NAME_MAX - 1);
+	tok_cstr(l->t[1], name, sizeof(name));
+	return status(s, lq_engine_add_asset(s->engine, name, (unsigned)dec), name);
+}
+
+static enum lq_scn_result grid(struct lq_scn *s, struct tok t, const char *what, int64_t *mant,
+			       unsigned *dec)
+{
+	enum lq_dec_status st = lq_dec_parse_natural(t.s, t.n, mant, dec);
+
+	if (st == LQ_DEC_SYNTAX)
+		return syntax(s, "%s: '%.*s' is not a decimal number", what, (int)t.n, t.s);
+	if (st != LQ_DEC_OK || *mant <= 0)
+		return reject(s, "invalid %s %.*s", what, (int)t.n, t.s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct line *l)
+{
+	static const char usage[] =
+		"instrument NAME linear|inverse settle=ASSET tick=T lot=L [contract=C]";
+	struct lq_instrument proto;
+	struct tok settle, tick, lot, contract;
+	uint32_t asset;
+
+	TRY(arity(s, l, 3, usage));
+	memset(&proto, 0, sizeof(proto));
+	if (tok_is(l->t[2], "linear"))
+		proto.kind = LQ_INSTRUMENT_LINEAR;
+	else if (tok_is(l->t[2], "inverse"))
+		proto.kind = LQ_INSTRUMENT_INVERSE;
+	else
+		return syntax(s, "usage: %s", usage);
+	if (!opt(l, "settle", &settle) || !opt(l, "tick", &tick) || !opt(l, "lot", &lot))
+		return syntax(s, "usage: %s", usage);
+	bool has_contract = opt(l, "contract", &contract);
+	TRY(no_unused_options(s, l));
+	if (proto.kind == LQ_INSTRUMENT_INVERSE && !has_contract)
+		return syntax(s, "inverse instruments need contract=C (quote value per contract)");
+	if (proto.kind == LQ_INSTRUMENT_LINEAR && has_contract)
+		return syntax(s, "contract= applies to inverse instruments only");
+	TRY(grid(s, tick, "tick", &proto.tick, &proto.price_decimals));
+	TRY(grid(s, lot, "lot", &proto.lot, &proto.qty_decimals));
+	if (has_contract)
+		TRY(grid(s, contract, "contract", &proto.contract, &proto.contract_decimals));
+	TRY(find_asset(s, settle, &asset));
+	if (l->t[1].n >= LQ_NAME_MAX)
+		return reject(s, "instrument name longer than %d bytes", LQ_NAME_MAX - 1);
+	tok_cstr(l->t[1], proto.name, sizeof(proto.name));
+	proto.settle_asset = asset;
+	return status(s, lq_engine_add_instrument(s->engine, &proto),
+		      "grid not representable exactly or name taken");
+}
+
+static enum lq_scn_result cmd_tier(struct lq_scn *s, struct line *l)
+{
+	static const char usage[] = "tier INSTRUMENT upto=NOTIONAL|max mmr=R imr=R";
+	struct tok upto, mmr, imr;
+	uint32_t ins;
+	int64_t upto_u, mmr_e8, imr_e8;
+
+	TRY(arity(s, l, 2, usage));
+	if (!opt(l, "upto", &upto) || !opt(l, "mmr", &mmr) || !opt(l, "imr", &imr))
+		return syntax(s, "usage: %s", usage);
+	TRY(no_unused_options(s, l));
+	TRY(find_instrument(s, l->t[1], &ins));
+	const struct lq_instrument *in = &s->engine->instruments[ins];
+	if (tok_is(upto, "max"))
+		upto_u = INT64_MAX;
+	else
+		TRY(value(s, upto, in->asset_decimals, "upto", true, &upto_u));
+	TRY(rate(s, mmr, "mmr", &mmr_e8));
+	TRY(rate(s, imr, "imr", &imr_e8));
+	return status(s, lq_engine_add_tier(s->engine, ins, upto_u, mmr_e8, imr_e8),
+		      "brackets ascend, 0 <= mmr <= imr <= 1, rates never fall");
+}
+
+static enum lq_scn_result duration_opt(struct lq_scn *s, struct tok v, const char *what,
+				       int64_t *ns)
+{
+	if (!lq_scn_parse_duration(v.s, v.n, ns))
+		return syntax(s, "%s: '%.*s' is not a duration (e.g. 8h, 300s, 500ms)", what,
+			      (int)v.n, v.s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result cmd_param(struct lq_scn *s, struct line *l)
+{
+	struct lq_instrument_params p;
+	struct tok v;
+	uint32_t ins;
+
+	TRY(arity(s, l, 2, "param INSTRUMENT key=value..."));
+	if (l->nopt == 0)
+		return syntax(s, "usage: param INSTRUMENT key=value...");
+	/* Check keys before anything else: an unknown key is a syntax error. */
+	static const char *const keys[] = {"liq_fee",	       "fund",		"deficit",
+					   "partial",	       "mark",		"band",
+					   "takeover_band",    "fund_cap",	"funding_interval",
+					   "basis_window",     "stale_after"};
+	for (uint32_t i = 0; i < l->nopt; i++) {
+		bool known = false;
+		for (size_t k = 0; k < LQ_ARRAY_SIZE(keys); k++)
+			known = known || tok_is(l->key[i], keys[k]);
+		if (!known)
+			return syntax(s, "unknown param key '%.*s'", (int)l->key[i].n, l->key[i].s);
+	}
+	TRY(find_instrument(s, l->t[1], &ins));
+	const struct lq_instrument *in = &s->engine->instruments[ins];
+	p = in->params;
+	if (opt(l, "deficit", &v)) {
+		if (tok_is(v, "adl"))
+			p.deficit = LQ_DEFICIT_ADL;
+		else if (tok_is(v, "socialize"))
+			p.deficit = LQ_DEFICIT_SOCIALIZE;
+		else
+			return syntax(s, "deficit is adl or socialize");
+	}
+	if (opt(l, "partial", &v)) {
+		if (tok_is(v, "on"))
+			p.partial = true;
+		else if (tok_is(v, "off"))
+			p.partial = false;
+		else
+			return syntax(s, "partial is on or off");
+	}
+	if (opt(l, "mark", &v)) {
+		if (tok_is(v, "external"))
+			p.mark_method = LQ_MARK_EXTERNAL;
+		else if (tok_is(v, "index"))
+			p.mark_method = LQ_MARK_INDEX;
+		else if (tok_is(v, "median3"))
+			p.mark_method = LQ_MARK_MEDIAN3;
+		else
+			return syntax(s, "mark is external, index or median3");
+	}
+	if (opt(l, "funding_interval", &v))
+		TRY(duration_opt(s, v, "funding_interval", &p.funding_interval_ns));
+	if (opt(l, "basis_window", &v))
+		TRY(duration_opt(s, v, "basis_window", &p.basis_window_ns));
+	if (opt(l, "stale_after", &v))
+		TRY(duration_opt(s, v, "stale_after", &p.stale_after_ns));
+	if (opt(l, "liq_fee", &v))
+		TRY(rate(s, v, "liq_fee", &p.liq_fee_e8));
+	if (opt(l, "band", &v))
+		TRY(rate(s, v, "band", &p.band_e8));
+	if (opt(l, "takeover_band", &v))
+		TRY(rate(s, v, "takeover_band", &p.takeover_band_e8));
+	if (opt(l, "fund_cap", &v)) {
+		if (tok_is(v, "none"))
+			p.fund_cap_units = -1;
+		else
+			TRY(value(s, v, in->asset_decimals, "fund_cap", false, &p.fund_cap_units));
+	}
+	if (opt(l, "fund", &v)) {
+		char name[LQ_NAME_MAX + 8];
+		uint32_t f;
+		if (tok_is(v, "none")) {
+			p.fund = -1;
+		} else {
+			if (v.n >= LQ_NAME_MAX)
+				return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
+			tok_cstr(v, name, sizeof(name));
+			TRY(status(s, lq_engine_fund_ref(s->engine, name, &f), name));
+			p.fund = (int)f;
+		}
+	}
+	return status(s, lq_engine_set_params(s->engine, ins, &p),
+		      "rates within [0, 1), durations positive, basis_window 1s..1h");
+}
+
+static enum lq_scn_result cmd_fund(struct lq_scn *s, struct line *l)
+{
+	struct tok asset_t, bal_t;
+	char name[LQ_NAME_MAX + 8];
+	uint32_t asset;
+	int64_t bal = 0;
+
+	TRY(arity(s, l, 2, "fund NAME asset=ASSET [balance=B]"));
+	if (!opt(l, "asset", &asset_t))
+		return syntax(s, "usage: fund NAME asset=ASSET [balance=B]");
+	bool has_bal = opt(l, "balance", &bal_t);
+	TRY(no_unused_options(s, l));
+	TRY(find_asset(s, asset_t, &asset));
+	if (has_bal)
+		TRY(value(s, bal_t, s->engine->assets[asset].decimals, "balance", false, &bal));
+	if (l->t[1].n >= LQ_NAME_MAX)
+		return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
+	tok_cstr(l->t[1], name, sizeof(name));
+	return status(s, lq_engine_define_fund(s->engine, name, asset, bal), name);
+}
+
+/* ---- account events ---- */
+
+static enum lq_scn_result apply(struct lq_scn *s, const struct lq_cmd *c)
+{
+	return status(s, lq_engine_apply(s->engine, c), NULL);
+}
+
+static enum lq_scn_result cmd_money(struct lq_scn *s, struct line *l, enum lq_cmd_type type)
+{
+	struct lq_cmd c = {.type = type};
+
+	TRY(arity(s, l, 4,
+		  type == LQ_CMD_DEPOSIT ? "deposit ACCOUNT ASSET AMOUNT"
+					 : "withdraw ACCOUNT ASSET AMOUNT"));
+	TRY(no_unused_options(s, l));
+	TRY(account_id(s, l->t[1], &c.account));
+	TRY(find_asset(s, l->t[2], &c.asset));
+	TRY(value(s, l->t[3], s->engine->assets[c.asset].decimals, "amount", true, &c.amount));
+	return apply(s, &c);
+}
+
+static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
+				   int64_t *price)
+{
+	TRY(value(s, t, in->price_decimals, "price", true, price));
+	if (!lq_on_tick(in, *price))
+		return reject(s, "off-grid price %.*s: not a multiple of the tick", (int)t.n, t.s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
+				 int64_t *qty)
+{
+	TRY(value(s, t, in->qty_decimals, "quantity", true, qty));
+	if (!lq_on_lot(in, *qty))
+		return reject(s, "off-grid quantity %.*s: not a multiple of the lot", (int)t.n,
+			      t.s);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result cmd_fill(struct lq_scn *s, struct line *l)
+{
+	static const char usage[] = "fill ACCOUNT INSTRUMENT buy|sell QTY PRICE [fee=F]";
+	struct lq_cmd c = {.type = LQ_CMD_FILL};
+	struct tok fee;
+	bool buy;
+
+	TRY(arity(s, l, 6, usage));
+	bool has_fee = opt(l, "fee", &fee);
+	TRY(no_unused_options(s, l));
+	TRY(account_id(s, l->t[1], &c.account));
+	if (tok_is(l->t[3], "buy"))
+		buy = true;
+	else if (tok_is(l->t[3], "sell"))
+		buy = false;
+	else
+		return syntax(s, "usage: %s", usage);
+	TRY(find_instrument(s, l->t[2], &c.instrument));
+	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
+	TRY(qty_tok(s, in, l->t[4], &c.qty));
+	TRY(price_tok(s, in, l->t[5], &c.price));
+	if (has_fee)
+		TRY(value(s, fee, in->asset_decimals, "fee", false, &c.fee));
+	if (!buy)
+		c.qty = -c.qty;
+	return apply(s, &c);
+}
+
+static enum lq_scn_result cmd_isolate(struct lq_scn *s, struct line *l)
+{
+	struct lq_cmd c = {.type = LQ_CMD_ISOLATE};
+
+	TRY(arity(s, l, 4, "isolate ACCOUNT INSTRUMENT MARGIN"));
+	TRY(no_unused_options(s, l));
+	TRY(account_id(s, l->t[1], &c.account));
+	TRY(find_instrument(s, l->t[2], &c.instrument));
+	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
+	TRY(value(s, l->t[3], in->asset_decimals, "margin", false, &c.amount));
+	if (lq_engine_find_account(s->engine, c.account) == LQ_NIL)
+		return reject(s, "unknown account %llu", (unsigned long long)c.account);
+	return apply(s, &c);
+}
+
+/* ---- market data ---- */
+
+static enum lq_scn_result levels(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
+				 struct lq_book_level *lv, uint32_t *n)
+{
+	size_t i = 0;
+
+	*n = 0;
+	while (i < t.n) {
+		size_t b = i;
+		while (i < t.n && t.s[i] != ',')
+			i++;
+		struct tok item = {t.s + b, i - b};
+		const char *colon = memchr(item.s, ':', item.n);
+		if (!colon)
+			return syntax(s, "book level '%.*s' is not PRICE:QTY", (int)item.n, item.s);
+		if (*n >= LQ_BOOK_LEVELS_MAX)
+			return reject(s, "limit: more than %d book levels on one side",
+				      LQ_BOOK_LEVELS_MAX);
+		struct tok pt = {item.s, (size_t)(colon - item.s)};
+		struct tok qt = {colon + 1, item.n - pt.n - 1};
+		TRY(price_tok(s, in, pt, &lv[*n].price));
+		TRY(qty_tok(s, in, qt, &lv[*n].qty));
+		(*n)++;
+		if (i < t.n)
+			i++; /* the comma */
+	}
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result cmd_book(struct lq_scn *s, struct line *l)
+{
+	static const char usage[] = "book INSTRUMENT [bid P:Q,...] [ask P:Q,...]";
+	static struct lq_book book; /* large; one scenario runs at a time per process */
+	struct lq_cmd c = {.type = LQ_CMD_BOOK, .book = &book};
+	bool seen_bid = false, seen_ask = false;
+
+	if (l->n < 2 || l->n % 2 != 0)
+		return syntax(s, "usage: %s", usage);
+	TRY(no_unused_options(s, l));
+	TRY(find_instrument(s, l->t[1], &c.instrument));
+	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
+	memset(&book, 0, sizeof(book));
+	for (uint32_t i = 2; i < l->n; i += 2) {
+		if (tok_is(l->t[i], "bid") && !seen_bid) {
+			seen_bid = true;
+			TRY(levels(s, in, l->t[i + 1], book.bids, &book.bid_count));
+		} else if (tok_is(l->t[i], "ask") && !seen_ask) {
+			seen_ask = true;
+			TRY(levels(s, in, l->t[i + 1], book.asks, &book.ask_count));
+		} else {
+			return syntax(s, "usage: %s", usage);
+		}
+	}
+	return apply(s, &c);
+}
+
+static enum lq_scn_result cmd_price(struct lq_scn *s, struct line *l, enum lq_cmd_type type)
+{
+	struct lq_cmd c = {.type = type};
+	struct tok r;
+
+	if (type == LQ_CMD_TRADE)
+		TRY(arity(s, l, 4, "trade INSTRUMENT PRICE QTY"));
+	else
+		TRY(arity(s, l, 3, type == LQ_CMD_INDEX ? "index INSTRUMENT PRICE [rate=R]"
+							: "mark INSTRUMENT PRICE"));
+	if (type == LQ_CMD_INDEX)
+		c.has_rate = opt(l, "rate", &r);
+	TRY(no_unused_options(s, l));
+	TRY(find_instrument(s, l->t[1], &c.instrument));
+	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
+	TRY(price_tok(s, in, l->t[2], &c.price));
+	if (type == LQ_CMD_TRADE)
+		TRY(qty_tok(s, in, l->t[3], &c.qty));
+	if (c.has_rate)
+		TRY(rate(s, r, "rate", &c.rate_e8));
+	return apply(s, &c);
+}
+
+static enum lq_scn_result cmd_time(struct lq_scn *s, struct line *l)
+{
+	struct lq_cmd c = {.type = LQ_CMD_TIME};
+	struct tok t;
+	int64_t d;
+
+	TRY(arity(s, l, 2, "time ISO8601|+DURATION"));
+	TRY(no_unused_options(s, l));
+	t = l->t[1];
+	if (t.n > 1 && t.s[0] == '+') {
+		if (!lq_scn_parse_duration(t.s + 1, t.n - 1, &d))
+			return syntax(s, "'%.*s' is not a duration (e.g. +30s, +8h)", (int)t.n, t.s);
+		if (__builtin_add_overflow(s->engine->now_ns, d, &c.time_ns))
+			return reject(s, "overflow: time out of range");
+	} else if (!lq_scn_parse_time(t.s, t.n, &c.time_ns)) {
+		return syntax(s, "'%.*s' is not an ISO 8601 UTC time (2024-08-09T00:00:00Z)",
+			      (int)t.n, t.s);
+	}
+	return apply(s, &c);
+}
+
+static enum lq_scn_result cmd_funding(struct lq_scn *s, struct line *l)
+{
+	struct lq_cmd c = {.type = LQ_CMD_FUNDING};
+
+	TRY(arity(s, l, 3, "funding INSTRUMENT RATE"));
+	TRY(no_unused_options(s, l));
+	TRY(find_instrument(s, l->t[1], &c.instrument));
+	TRY(rate(s, l->t[2], "rate", &c.rate_e8));
+	return apply(s, &c);
+}
+
+static enum lq_scn_result cmd_show(struct lq_scn *s, struct line *l)
+{
+	static const char usage[] = "show account ID | show fund NAME | show adl INSTRUMENT";
+	uint64_t id;
+	uint32_t ins;
+
+	TRY(arity(s, l, 3, usage));
+	TRY(no_unused_options(s, l));
+	if (tok_is(l->t[1], "account")) {
+		TRY(account_id(s, l->t[2], &id));
+		uint32_t a = lq_engine_find_account(s->engine, id);
+		if (a == LQ_NIL)
+			return reject(s, "unknown account %llu", (unsigned long long)id);
+		/* Showing an account settles its pending funding, reported before it. */
+		lq_engine_settle_account_funding(s->engine, a);
+		lq_json_account(s->out, s->engine, a);
+		return LQ_SCN_OK;
+	}
+	if (tok_is(l->t[1], "fund")) {
+		int f = lq_engine_find_fund(s->engine, l->t[2].s, l->t[2].n);
+		if (f < 0 || !s->engine->funds[f].defined)
+			return reject(s, "unknown fund %.*s", (int)l->t[2].n, l->t[2].s);
+		lq_json_fund(s->out, s->engine, (uint32_t)f);
+		return LQ_SCN_OK;
+	}
+	if (tok_is(l->t[1], "adl")) {
+		TRY(find_instrument(s, l->t[2], &ins));
+		for (int side = 1; side >= -1; side -= 2) {
+			uint32_t n = lq_adl_rank(s->engine, ins, side, s->scratch, s->scratch_cap);
+			lq_json_adl_rank(s->out, s->engine, ins, side, s->scratch, n);
+		}
+		return LQ_SCN_OK;
+	}
+	return syntax(s, "usage: %s", usage);
+}
+
+void lq_scn_init(struct lq_scn *s, struct lq_engine *e, struct lq_out *out,
+		 struct lq_adl_entry *scratch, uint32_t scratch_cap)
+{
+	memset(s, 0, sizeof(*s));
+	s->engine = e;
+	s->out = out;
+	s->scratch = scratch;
+	s->scratch_cap = scratch_cap;
+}
+
+void lq_scn_sink(void *ctx, const struct lq_event *ev)
+{
+	struct lq_scn *s = ctx;
+	lq_json_event(s->out, s->engine, ev);
+}
+
+enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
+{
+	static struct line l; /* one scenario per process at a time: keeps the stack small */
+	struct tok c;
+
+	s->error[0] = '\0';
+	TRY(tokenize(s, p, len, &l));
+	if (l.n == 0) {
+		if (l.nopt > 0)
+			return syntax(s, "an option without a command");
+		return LQ_SCN_OK;
+	}
+	c = l.t[0];
+	if (tok_is(c, "asset"))
+		return cmd_asset(s, &l);
+	if (tok_is(c, "instrument"))
+		return cmd_instrument(s, &l);
+	if (tok_is(c, "tier"))
+		return cmd_tier(s, &l);
+	if (tok_is(c, "param"))
+		return cmd_param(s, &l);
+	if (tok_is(c, "fund"))
+		return cmd_fund(s, &l);
+	if (tok_is(c, "deposit"))
+		return cmd_money(s, &l, LQ_CMD_DEPOSIT);
+	if (tok_is(c, "withdraw"))
+		return cmd_money(s, &l, LQ_CMD_WITHDRAW);
+	if (tok_is(c, "fill"))
+		return cmd_fill(s, &l);
+	if (tok_is(c, "isolate"))
+		return cmd_isolate(s, &l);
+	if (tok_is(c, "book"))
+		return cmd_book(s, &l);
+	if (tok_is(c, "index"))
+		return cmd_price(s, &l, LQ_CMD_INDEX);
+	if (tok_is(c, "mark"))
+		return cmd_price(s, &l, LQ_CMD_MARK);
+	if (tok_is(c, "trade"))
+		return cmd_price(s, &l, LQ_CMD_TRADE);
+	if (tok_is(c, "time"))
+		return cmd_time(s, &l);
+	if (tok_is(c, "funding"))
+		return cmd_funding(s, &l);
+	if (tok_is(c, "show"))
+		return cmd_show(s, &l);
+	return syntax(s, "unknown command '%.*s'", (int)c.n, c.s);
+}
+
+/* ---- time ---- */
+
+static bool digits(const char *s, size_t n, int64_t *v)
+{
+	*v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (exact integer algorithm). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const int64_t yoe = y - era * 400;
+	const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool lq_scn_parse_time(const char *s, size_t n, int64_t *ns)
+{
+	int64_t y, mo, d, h, mi, se, frac = 0;
+	size_t i = 19;
+
+	/* YYYY-MM-DDTHH:MM:SS[.fff...]Z */
+	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+	    s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+		return false;
+	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return false;
+	if (s[i] == '.') {
+		size_t nd = 0;
+		for (i++; i < n - 1; i++, nd++) {
+			if (s[i] < '0' || s[i] > '9' || nd >= 9)
+				return false;
+			frac = frac * 10 + (s[i] - '0');
+		}
+		if (nd == 0)
+			return false;
+		for (; nd < 9; nd++)
+			frac *= 10;
+	}
+	if (i != n - 1)
+		return false;
+	*ns = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * LQ_NS_PER_S) + frac;
+	return true;
+}
+
+bool lq_scn_parse_duration(const char *s, size_t n, int64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		int64_t ns;
+	} units[] = {{"ns", 1},
+		     {"us", 1000},
+		     {"ms", 1000000},
+		     {"s", LQ_NS_PER_S},
+		     {"m", 60 * LQ_NS_PER_S},
+		     {"h", 3600 * LQ_NS_PER_S},
+		     {"d", 86400 * LQ_NS_PER_S}};
+	size_t k = 0;
+	int64_t v;
+
+	while (k < n && s[k] >= '0' && s[k] <= '9')
+		k++;
+	if (k == 0 || k > 12 || !digits(s, k, &v))
+		return false;
+	for (size_t u = 0; u < LQ_ARRAY_SIZE(units); u++) {
+		if (strlen(units[u].unit) == n - k && memcmp(s + k, units[u].unit, n - k) == 0)
+			return !__builtin_mul_overflow(v, units[u].ns, ns);
+	}
+	return false;
+}
