@@ -35,7 +35,8 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 		return true;
 	}
 	/* Value at the mark rounds down: upnl rounds down. */
-	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) || lq_sub128_ovf(v, cost, &f->upnl_fine))
+	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
 	if (lq_narrow_ovf(lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR), &f->upnl_units))
 		return false;
@@ -77,7 +78,7 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 		if (pos->isolated || ins->settle_asset != asset || pos->qty == 0)
 			continue;
 		int64_t px = pos->instrument == override_instrument ? override_price
-								     : lq_instrument_mark(ins);
+								    : lq_instrument_mark(ins);
 		if (!price_ok(ins, px) || !figures_at(ins, pos->qty, pos->cost, px, &f))
 			return false;
 		ok = ok && add_units(&out->equity_units, f.upnl_units) &&
@@ -169,8 +170,7 @@ static bool pred(const struct search *s, int64_t k)
 }
 
 /* Highest grid index whose price keeps values of this position representable. */
-static int64_t search_hi(const struct lq_instrument *ins, const struct lq_position *p,
-			 int64_t mark)
+static int64_t search_hi(const struct lq_instrument *ins, const struct lq_position *p, int64_t mark)
 {
 	int64_t hi = INT64_MAX / ins->tick;
 	lq_i128 v;

@@ -302,8 +302,7 @@ enum lq_status lq_engine_define_fund(struct lq_engine *e, const char *name, uint
 
 /* ---- ledger ---- */
 
-void lq_ledger_move(struct lq_engine *e, uint32_t from, uint32_t to, uint32_t asset,
-		    int64_t amount)
+void lq_ledger_move(struct lq_engine *e, uint32_t from, uint32_t to, uint32_t asset, int64_t amount)
 {
 	LQ_ASSERT(from < LQ_LEDGER_SLOTS);
 	LQ_ASSERT(to < LQ_LEDGER_SLOTS);
@@ -721,7 +720,8 @@ static enum lq_status check_book_side(const struct lq_instrument *ins,
 		if (!lq_on_lot(ins, lv[i].qty))
 			return LQ_E_OFF_GRID_QTY;
 		/* strictly better first: bids descending, asks ascending */
-		if (i > 0 && (bids ? lv[i].price >= lv[i - 1].price : lv[i].price <= lv[i - 1].price))
+		if (i > 0 &&
+		    (bids ? lv[i].price >= lv[i - 1].price : lv[i].price <= lv[i - 1].price))
 			return LQ_E_BAD_VALUE;
 	}
 	return LQ_OK;
@@ -748,7 +748,8 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 	ins = &e->instruments[c->instrument];
 	switch (c->type) {
 	case LQ_CMD_BOOK:
-		if (c->book->bid_count > LQ_BOOK_LEVELS_MAX || c->book->ask_count > LQ_BOOK_LEVELS_MAX)
+		if (c->book->bid_count > LQ_BOOK_LEVELS_MAX ||
+		    c->book->ask_count > LQ_BOOK_LEVELS_MAX)
 			return LQ_E_LIMIT;
 		st = check_book_side(ins, c->book->bids, c->book->bid_count, true);
 		if (st == LQ_OK)

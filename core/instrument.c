@@ -138,8 +138,8 @@ static int64_t margin_units(lq_i128 notional_fine, int64_t rate_e8, lq_i128 cum_
 	int64_t out;
 
 	/* (notional * rate - cum * 10^fine) / 10^(fine + 8), rounded up: a requirement. */
-	if (lq_mul128_ovf(notional_fine, rate_e8, &a) ||
-	    lq_mul128_ovf(cum_e8, LQ_FINE_ONE, &b) || lq_sub128_ovf(a, b, &c))
+	if (lq_mul128_ovf(notional_fine, rate_e8, &a) || lq_mul128_ovf(cum_e8, LQ_FINE_ONE, &b) ||
+	    lq_sub128_ovf(a, b, &c))
 		return INT64_MAX;
 	if (lq_narrow_ovf(lq_div128_ceil(c, (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE), &out))
 		return INT64_MAX;
@@ -197,7 +197,8 @@ static void basis_push(struct lq_instrument *ins, int64_t v_x2)
 void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 {
 	struct lq_mark_state *ms = &ins->ms;
-	int64_t sec = now_ns >= 0 ? now_ns / LQ_NS_PER_S : -((-now_ns + LQ_NS_PER_S - 1) / LQ_NS_PER_S);
+	int64_t sec =
+	    now_ns >= 0 ? now_ns / LQ_NS_PER_S : -((-now_ns + LQ_NS_PER_S - 1) / LQ_NS_PER_S);
 	int64_t n;
 	const struct lq_book *b = &ins->book;
 
@@ -227,11 +228,11 @@ int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
 		return mark;
 	/* The band edges are rounded inward to the tick so that a clamped mark is on the grid. */
 	lo = (int64_t)lq_round_to_step(
-		lq_div128_ceil((lq_i128)idx * (LQ_RATE_ONE - band), LQ_RATE_ONE), ins->tick,
-		LQ_ROUND_CEIL);
+	    lq_div128_ceil((lq_i128)idx * (LQ_RATE_ONE - band), LQ_RATE_ONE), ins->tick,
+	    LQ_ROUND_CEIL);
 	hi = (int64_t)lq_round_to_step(
-		lq_div128_floor((lq_i128)idx * (LQ_RATE_ONE + band), LQ_RATE_ONE), ins->tick,
-		LQ_ROUND_FLOOR);
+	    lq_div128_floor((lq_i128)idx * (LQ_RATE_ONE + band), LQ_RATE_ONE), ins->tick,
+	    LQ_ROUND_FLOOR);
 	if (lo < ins->tick)
 		lo = ins->tick;
 	if (mark < lo) {

@@ -91,8 +91,8 @@ static void key(struct lq_out *o, const char *k)
 }
 
 /*
- * Displayed entry price: the cost basis per lot, rounded against the holder (a long's up, a
- * short's down). It is a display of the exact cost basis, which is what PnL uses.
+ * Displayed entry price: the cost basis per lot, rounded to the nearest price unit. Only a
+ * display: PnL always uses the exact cost basis.
  */
 static int64_t entry_price(const struct lq_instrument *ins, const struct lq_position *p)
 {
@@ -110,7 +110,7 @@ static int64_t entry_price(const struct lq_instrument *ins, const struct lq_posi
 		num = -(lq_i128)p->qty * ins->inv_num;
 		den = ins->inv_den * p->cost;
 	}
-	lq_i128 e = lq_div128(num, den, p->qty > 0 ? LQ_ROUND_CEIL : LQ_ROUND_FLOOR);
+	lq_i128 e = lq_div128_round(num, den);
 	/* An entry off the tick is possible (an average); clamp into int64 for display. */
 	if (e > INT64_MAX)
 		return INT64_MAX;
@@ -308,12 +308,13 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	out->profitable = v.upnl_fine > 0;
 	pnl_e8 = cost_abs > 0 ? lq_div128_floor(v.upnl_fine * LQ_RATE_ONE, cost_abs) : 0;
-	if (equity_fine <= 0) {
-		/* Leverage without bound: first in line if in profit, last if in loss. */
-		out->score_e8 = out->profitable ? INT64_MAX : INT64_MIN;
-		return;
-	}
-	lev_e8 = lq_div128_floor(v.notional_fine * LQ_RATE_ONE, equity_fine);
+	/* Effective leverage, capped: an account without equity ranks at the cap. */
+	if (equity_fine <= 0)
+		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
+	else
+		lev_e8 = lq_div128_floor(v.notional_fine * LQ_RATE_ONE, equity_fine);
+	if (lev_e8 > LQ_ADL_LEVERAGE_MAX_E8)
+		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
 	if (out->profitable)
 		out->score_e8 = clamp64(lq_div128_floor(pnl_e8 * lev_e8, LQ_RATE_ONE));
 	else if (lev_e8 > 0)

@@ -14,7 +14,7 @@ struct tok {
 
 struct line {
 	struct tok t[LQ_SCN_TOKENS_MAX];
-	uint32_t n;	    /* positional tokens */
+	uint32_t n; /* positional tokens */
 	struct tok key[LQ_SCN_TOKENS_MAX];
 	struct tok val[LQ_SCN_TOKENS_MAX];
 	bool used[LQ_SCN_TOKENS_MAX];
@@ -22,7 +22,7 @@ struct line {
 };
 
 static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -34,7 +34,7 @@ static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
 }
 
 static enum lq_scn_result reject(struct lq_scn *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static enum lq_scn_result reject(struct lq_scn *s, const char *fmt, ...)
 {
 	char reason[LQ_SCN_ERROR_MAX];
@@ -122,11 +122,11 @@ static enum lq_scn_result arity(struct lq_scn *s, const struct line *l, uint32_t
 	return LQ_SCN_OK;
 }
 
-#define TRY(expr)                                                                          \
-	do {                                                                               \
-		enum lq_scn_result r_ = (expr);                                            \
-		if (r_ != LQ_SCN_OK)                                                       \
-			return r_;                                                         \
+#define TRY(expr)                                                                                  \
+	do {                                                                                       \
+		enum lq_scn_result r_ = (expr);                                                    \
+		if (r_ != LQ_SCN_OK)                                                               \
+			return r_;                                                                 \
 	} while (0)
 
 /*
@@ -143,8 +143,8 @@ static enum lq_scn_result number(struct lq_scn *s, struct tok t, unsigned decima
 }
 
 /* Parse a number and turn range/precision problems into a rejection. */
-static enum lq_scn_result value(struct lq_scn *s, struct tok t, unsigned decimals,
-				const char *what, bool positive, int64_t *out)
+static enum lq_scn_result value(struct lq_scn *s, struct tok t, unsigned decimals, const char *what,
+				bool positive, int64_t *out)
 {
 	enum lq_dec_status st;
 
@@ -248,7 +248,7 @@ static enum lq_scn_result grid(struct lq_scn *s, struct tok t, const char *what,
 static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct line *l)
 {
 	static const char usage[] =
-		"instrument NAME linear|inverse settle=ASSET tick=T lot=L [contract=C]";
+	    "instrument NAME linear|inverse settle=ASSET tick=T lot=L [contract=C]";
 	struct lq_instrument proto;
 	struct tok settle, tick, lot, contract;
 	uint32_t asset;
@@ -324,10 +324,9 @@ static enum lq_scn_result cmd_param(struct lq_scn *s, struct line *l)
 	if (l->nopt == 0)
 		return syntax(s, "usage: param INSTRUMENT key=value...");
 	/* Check keys before anything else: an unknown key is a syntax error. */
-	static const char *const keys[] = {"liq_fee",	       "fund",		"deficit",
-					   "partial",	       "mark",		"band",
-					   "takeover_band",    "fund_cap",	"funding_interval",
-					   "basis_window",     "stale_after"};
+	static const char *const keys[] = {
+	    "liq_fee",	     "fund",	 "deficit",	     "partial",	     "mark",	   "band",
+	    "takeover_band", "fund_cap", "funding_interval", "basis_window", "stale_after"};
 	for (uint32_t i = 0; i < l->nopt; i++) {
 		bool known = false;
 		for (size_t k = 0; k < LQ_ARRAY_SIZE(keys); k++)
@@ -442,7 +441,7 @@ static enum lq_scn_result cmd_money(struct lq_scn *s, struct line *l, enum lq_cm
 }
 
 static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
-				   int64_t *price)
+				    int64_t *price)
 {
 	TRY(value(s, t, in->price_decimals, "price", true, price));
 	if (!lq_on_tick(in, *price))
@@ -451,7 +450,7 @@ static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument
 }
 
 static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
-				 int64_t *qty)
+				  int64_t *qty)
 {
 	TRY(value(s, t, in->qty_decimals, "quantity", true, qty));
 	if (!lq_on_lot(in, *qty))
@@ -568,8 +567,9 @@ static enum lq_scn_result cmd_price(struct lq_scn *s, struct line *l, enum lq_cm
 	if (type == LQ_CMD_TRADE)
 		TRY(arity(s, l, 4, "trade INSTRUMENT PRICE QTY"));
 	else
-		TRY(arity(s, l, 3, type == LQ_CMD_INDEX ? "index INSTRUMENT PRICE [rate=R]"
-							: "mark INSTRUMENT PRICE"));
+		TRY(arity(s, l, 3,
+			  type == LQ_CMD_INDEX ? "index INSTRUMENT PRICE [rate=R]"
+					       : "mark INSTRUMENT PRICE"));
 	if (type == LQ_CMD_INDEX)
 		c.has_rate = opt(l, "rate", &r);
 	TRY(no_unused_options(s, l));
@@ -594,7 +594,8 @@ static enum lq_scn_result cmd_time(struct lq_scn *s, struct line *l)
 	t = l->t[1];
 	if (t.n > 1 && t.s[0] == '+') {
 		if (!lq_scn_parse_duration(t.s + 1, t.n - 1, &d))
-			return syntax(s, "'%.*s' is not a duration (e.g. +30s, +8h)", (int)t.n, t.s);
+			return syntax(s, "'%.*s' is not a duration (e.g. +30s, +8h)", (int)t.n,
+				      t.s);
 		if (__builtin_add_overflow(s->engine->now_ns, d, &c.time_ns))
 			return reject(s, "overflow: time out of range");
 	} else if (!lq_scn_parse_time(t.s, t.n, &c.time_ns)) {

@@ -9,10 +9,10 @@
  */
 _Noreturn void lq_assert_fail(const char *expr, const char *file, int line);
 
-#define LQ_ASSERT(expr)                                                                    \
-	do {                                                                               \
-		if (__builtin_expect(!(expr), 0))                                          \
-			lq_assert_fail(#expr, __FILE__, __LINE__);                         \
+#define LQ_ASSERT(expr)                                                                            \
+	do {                                                                                       \
+		if (__builtin_expect(!(expr), 0))                                                  \
+			lq_assert_fail(#expr, __FILE__, __LINE__);                                 \
 	} while (0)
 
 #ifdef NDEBUG

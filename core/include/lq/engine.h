@@ -61,10 +61,10 @@ struct lq_position {
 	uint32_t account; /* account slot */
 	uint32_t next;	  /* next of the account's positions, ascending instrument */
 	bool isolated;
-	int64_t qty;		/* signed raw lots */
-	lq_i128 cost;		/* fine units: sum of value(fill qty, fill price) */
-	lq_i128 funding_snap;	/* funding index at the last settlement */
-	int64_t margin_units;	/* isolated margin */
+	int64_t qty;	      /* signed raw lots */
+	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
+	lq_i128 funding_snap; /* funding index at the last settlement */
+	int64_t margin_units; /* isolated margin */
 };
 
 struct lq_account {

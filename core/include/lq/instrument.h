@@ -94,18 +94,18 @@ struct lq_instrument_params {
 
 /* Mark-price state (DESIGN 1.4), all times from the input, never the wall clock. */
 struct lq_mark_state {
-	int64_t mark;	      /* current mark; 0 = none yet */
-	int64_t index;	      /* last index; 0 = none yet */
+	int64_t mark;  /* current mark; 0 = none yet */
+	int64_t index; /* last index; 0 = none yet */
 	int64_t index_time_ns;
-	int64_t last_trade;	     /* 0 = none */
-	int64_t last_fill;	     /* fallback valuation price before any mark */
-	int64_t funding_rate_e8;     /* predicted rate for median3's first component */
-	int64_t basis_last_s;	     /* last whole second sampled; INT64_MIN before any */
-	uint32_t basis_count;	     /* samples in the window */
-	uint32_t basis_head;	     /* next slot */
-	lq_i128 basis_sum_x2;	     /* sum of 2*(mid - index) over the window */
+	int64_t last_trade;	 /* 0 = none */
+	int64_t last_fill;	 /* fallback valuation price before any mark */
+	int64_t funding_rate_e8; /* predicted rate for median3's first component */
+	int64_t basis_last_s;	 /* last whole second sampled; INT64_MIN before any */
+	uint32_t basis_count;	 /* samples in the window */
+	uint32_t basis_head;	 /* next slot */
+	lq_i128 basis_sum_x2;	 /* sum of 2*(mid - index) over the window */
 	int64_t basis_x2[LQ_BASIS_SAMPLES_MAX];
-	uint64_t clamped;	     /* marks clamped to the band */
+	uint64_t clamped; /* marks clamped to the band */
 	bool stale;
 	uint64_t stale_transitions;
 };

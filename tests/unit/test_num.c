@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* Decimal parsing and formatting, rounding directions, overflow at the int64 edges. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "lq/num.h"
+
+static int64_t parse_ok(const char *s, unsigned dec)
+{
+	int64_t v = 0;
+	assert_int_equal(lq_dec_parse(s, strlen(s), dec, &v), LQ_DEC_OK);
+	return v;
+}
+
+static enum lq_dec_status parse_st(const char *s, unsigned dec)
+{
+	int64_t v;
+	return lq_dec_parse(s, strlen(s), dec, &v);
+}
+
+static void test_parse_basic(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("0", 0), 0);
+	assert_int_equal(parse_ok("60000", 1), 600000);
+	assert_int_equal(parse_ok("60000.1", 1), 600001);
+	assert_int_equal(parse_ok("0.5", 3), 500);
+	assert_int_equal(parse_ok("-0.5", 3), -500);
+	assert_int_equal(parse_ok("0.00375", 8), 375000);
+	assert_int_equal(parse_ok("0.0001", 8), 10000);
+	assert_int_equal(parse_ok("1.50000000", 2), 150); /* trailing zeros beyond the grid */
+	assert_int_equal(parse_ok("007", 0), 7);
+}
+
+static void test_parse_rejects(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_st("", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("-", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st(".5", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("5.", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("+5", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("1e5", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("1.2.3", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("12a", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st(" 1", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("--1", 2), LQ_DEC_SYNTAX);
+	assert_int_equal(parse_st("0.001", 2), LQ_DEC_TOO_PRECISE);
+	assert_int_equal(parse_st("60000.05", 1), LQ_DEC_TOO_PRECISE);
+}
+
+static void test_parse_int64_edges(void **state)
+{
+	(void)state;
+	assert_true(parse_ok("9223372036854775807", 0) == INT64_MAX);
+	assert_true(parse_ok("-9223372036854775808", 0) == INT64_MIN);
+	assert_int_equal(parse_st("9223372036854775808", 0), LQ_DEC_OVERFLOW);
+	assert_int_equal(parse_st("-9223372036854775809", 0), LQ_DEC_OVERFLOW);
+	assert_true(parse_ok("92233720368.54775807", 8) == INT64_MAX);
+	assert_int_equal(parse_st("92233720368.54775808", 8), LQ_DEC_OVERFLOW);
+	/* implied decimals can overflow a value that is small as written */
+	assert_int_equal(parse_st("100000000000", 8), LQ_DEC_OVERFLOW);
+	assert_int_equal(parse_st("99999999999999999999999", 0), LQ_DEC_OVERFLOW);
+}
+
+static void fmt_eq(int64_t v, unsigned dec, const char *want)
+{
+	char buf[64];
+	size_t n = lq_dec_format(buf, sizeof(buf), v, dec);
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	fmt_eq(0, 0, "0");
+	fmt_eq(0, 3, "0.000");
+	fmt_eq(500, 3, "0.500");
+	fmt_eq(-500, 3, "-0.500");
+	fmt_eq(600000, 1, "60000.0");
+	fmt_eq(-1, 6, "-0.000001");
+	fmt_eq(INT64_MAX, 0, "9223372036854775807");
+	fmt_eq(INT64_MIN, 0, "-9223372036854775808");
+	fmt_eq(INT64_MIN, 18, "-9.223372036854775808");
+	/* too small a buffer: reports the length needed, writes an empty string */
+	char small[4];
+	assert_int_equal(lq_dec_format(small, sizeof(small), 123456, 2), 7);
+	assert_string_equal(small, "");
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	const int64_t vals[] = {
+	    0, 1, -1, 9, 10, 123456789, -987654321, INT64_MAX, INT64_MIN + 1, INT64_MIN};
+	char buf[64];
+	for (unsigned dec = 0; dec <= LQ_DECIMALS_MAX; dec++) {
+		for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+			int64_t back;
+			size_t n = lq_dec_format(buf, sizeof(buf), vals[i], dec);
+			assert_int_equal(lq_dec_parse(buf, n, dec, &back), LQ_DEC_OK);
+			assert_true(back == vals[i]);
+		}
+	}
+	/* a pseudo-random sweep (fixed seed: deterministic) */
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t v = (int64_t)x;
+		unsigned dec = (unsigned)(x >> 59) % (LQ_DECIMALS_MAX + 1);
+		int64_t back;
+		size_t n = lq_dec_format(buf, sizeof(buf), v, dec);
+		assert_int_equal(lq_dec_parse(buf, n, dec, &back), LQ_DEC_OK);
+		assert_true(back == v);
+	}
+}
+
+static void test_natural(void **state)
+{
+	(void)state;
+	int64_t m;
+	unsigned d;
+	assert_int_equal(lq_dec_parse_natural("0.010", 5, &m, &d), LQ_DEC_OK);
+	assert_int_equal(m, 10);
+	assert_int_equal(d, 3);
+	assert_int_equal(lq_dec_parse_natural("100", 3, &m, &d), LQ_DEC_OK);
+	assert_int_equal(m, 100);
+	assert_int_equal(d, 0);
+	assert_int_equal(lq_dec_parse_natural("0.0000000000000000001", 21, &m, &d),
+			 LQ_DEC_TOO_PRECISE);
+}
+
+static void test_rounding(void **state)
+{
+	(void)state;
+	/* every sign combination, exact and inexact */
+	assert_int_equal(lq_div_floor(7, 2), 3);
+	assert_int_equal(lq_div_ceil(7, 2), 4);
+	assert_int_equal(lq_div_floor(-7, 2), -4);
+	assert_int_equal(lq_div_ceil(-7, 2), -3);
+	assert_int_equal(lq_div_floor(7, -2), -4);
+	assert_int_equal(lq_div_ceil(7, -2), -3);
+	assert_int_equal(lq_div_floor(-7, -2), 3);
+	assert_int_equal(lq_div_ceil(-7, -2), 4);
+	assert_int_equal(lq_div_floor(6, 2), 3);
+	assert_int_equal(lq_div_ceil(6, 2), 3);
+	assert_int_equal(lq_div_floor(-6, 2), -3);
+	assert_int_equal(lq_div_ceil(-6, 2), -3);
+	assert_true(lq_div_floor(INT64_MIN, 1) == INT64_MIN);
+	assert_true(lq_div_ceil(INT64_MAX, 2) == INT64_MAX / 2 + 1);
+	assert_true(lq_div128_floor(-1, 3) == -1);
+	assert_true(lq_div128_ceil(-1, 3) == 0);
+	assert_true(lq_div128_floor(1, 3) == 0);
+	assert_true(lq_div128_ceil(1, 3) == 1);
+	/* nearest, ties away from zero */
+	assert_true(lq_div128_round(5, 2) == 3);
+	assert_true(lq_div128_round(-5, 2) == -3);
+	assert_true(lq_div128_round(4, 3) == 1);
+	assert_true(lq_div128_round(5, 3) == 2);
+	assert_true(lq_div128_round(-5, 3) == -2);
+	assert_true(lq_div128_round(5, -3) == -2);
+	/* steps */
+	assert_true(lq_round_to_step(123, 10, LQ_ROUND_FLOOR) == 120);
+	assert_true(lq_round_to_step(123, 10, LQ_ROUND_CEIL) == 130);
+	assert_true(lq_round_to_step(-123, 10, LQ_ROUND_FLOOR) == -130);
+	assert_true(lq_round_to_step(-123, 10, LQ_ROUND_CEIL) == -120);
+}
+
+static void test_overflow_checks(void **state)
+{
+	(void)state;
+	int64_t r;
+	lq_i128 w;
+	assert_true(lq_add_ovf(INT64_MAX, 1, &r));
+	assert_false(lq_add_ovf(INT64_MAX - 1, 1, &r));
+	assert_true(r == INT64_MAX);
+	assert_true(lq_sub_ovf(INT64_MIN, 1, &r));
+	assert_true(lq_mul_ovf(INT64_MAX, 2, &r));
+	assert_true(lq_mul_ovf(INT64_MIN, -1, &r));
+	assert_false(lq_mul_ovf(3037000499LL, 3037000499LL, &r));
+	assert_true(lq_narrow_ovf((lq_i128)INT64_MAX + 1, &r));
+	assert_true(lq_narrow_ovf((lq_i128)INT64_MIN - 1, &r));
+	assert_false(lq_narrow_ovf((lq_i128)INT64_MIN, &r));
+	assert_true(lq_mul128_ovf((lq_i128)1 << 100, (lq_i128)1 << 30, &w));
+	/* a*b/c: a 128-bit product that fits after the division */
+	assert_false(lq_muldiv_ovf(INT64_MAX, INT64_MAX, INT64_MAX, LQ_ROUND_FLOOR, &r));
+	assert_true(r == INT64_MAX);
+	assert_true(lq_muldiv_ovf(INT64_MAX, 4, 2, LQ_ROUND_FLOOR, &r));
+	assert_false(lq_muldiv_ovf(10, 1, 3, LQ_ROUND_CEIL, &r));
+	assert_int_equal(r, 4);
+	assert_false(lq_muldiv_ovf(-10, 1, 3, LQ_ROUND_FLOOR, &r));
+	assert_int_equal(r, -4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_basic),	      cmocka_unit_test(test_parse_rejects),
+	    cmocka_unit_test(test_parse_int64_edges), cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_round_trip),	      cmocka_unit_test(test_natural),
+	    cmocka_unit_test(test_rounding),	      cmocka_unit_test(test_overflow_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <errno.h>
+#include <jemalloc/jemalloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *lq_startup_alloc(size_t size, const char *what)
+{
+	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(64) | MALLOCX_ZERO);
+
+	if (!p) {
+		fprintf(stderr,
+			"liqd: cannot allocate %zu bytes for %s: lower the limits "
+			"(see --help)\n",
+			size, what);
+		exit(LQ_EXIT_FAIL);
+	}
+	return p;
+}
+
+void lq_startup_free(void *p)
+{
+	if (p)
+		dallocx(p, 0);
+}
+
+uint64_t lq_thread_allocated(void)
+{
+	uint64_t v = 0;
+	size_t sz = sizeof(v);
+
+	if (mallctl("thread.allocated", &v, &sz, NULL, 0) != 0)
+		return 0;
+	return v;
+}
+
+int lq_parse_u32_opt(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || x < lo || x > hi) {
+		fprintf(stderr, "liqd: %s takes a whole number from %u to %u, not '%s'\n", name, lo,
+			hi, v);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}

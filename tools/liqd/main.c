@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fputs("usage: liqd COMMAND [OPTIONS]\n"
+	      "\n"
+	      "liqd is a low-latency liquidation engine for perpetual-futures venues.\n"
+	      "\n"
+	      "commands:\n"
+	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
+	      "  version        versions of liqd and the libraries it runs on, io_uring probe\n"
+	      "  help           this text\n"
+	      "\n"
+	      "`liqd COMMAND --help` documents each command.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return LQ_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "sim"))
+		return lq_cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))
+		return lq_cmd_version(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return LQ_EXIT_OK;
+	}
+	fprintf(stderr, "liqd: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return LQ_EXIT_USAGE;
+}
