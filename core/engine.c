@@ -3,6 +3,7 @@
 
 #include "lq/assert.h"
 #include "engine_private.h"
+#include "trigger_private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -62,6 +63,12 @@ static uint32_t hash_capacity(uint32_t accounts_max)
 	return cap;
 }
 
+/* Candidates of one round: every position's unit plus a cross unit per account. */
+static size_t units_capacity(const struct lq_engine_limits *lim)
+{
+	return (size_t)lim->positions_max + lim->accounts_max;
+}
+
 size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 {
 	size_t sz = 0;
@@ -70,6 +77,9 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	sz += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
 	return sz + CACHE_LINE;
 }
 
@@ -79,7 +89,7 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	uintptr_t p = ALIGN_UP((uintptr_t)mem, CACHE_LINE);
 	uint32_t hcap;
 
-	if (lim->accounts_max == 0 || lim->positions_max == 0 || lim->positions_max == LQ_NIL ||
+	if (lim->accounts_max == 0 || lim->positions_max == 0 || lim->positions_max >= (1u << 30) ||
 	    lim->accounts_max >= (1u << 30))
 		return -EINVAL;
 	if (size < lq_engine_memsize(lim))
@@ -97,8 +107,22 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	e->account_hash = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)hcap, CACHE_LINE);
 	e->positions = (struct lq_position *)p;
-	LQ_ASSERT(p + sizeof(struct lq_position) * (size_t)lim->positions_max <=
-		  (uintptr_t)mem + size);
+	p += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
+	e->dirty = (uint32_t *)p;
+	p += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
+	e->units = (struct lq_unit *)p;
+	e->units_cap = (uint32_t)units_capacity(lim);
+	p += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	e->adl_rank = (struct lq_adl_entry *)p;
+	p += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	LQ_ASSERT(p <= (uintptr_t)mem + size);
+	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++) {
+		e->inst_head[i] = LQ_NIL;
+		e->inst_tail[i] = LQ_NIL;
+		e->heap_root[i][0] = LQ_NIL;
+		e->heap_root[i][1] = LQ_NIL;
+	}
+	e->adl_cache.epoch = UINT64_MAX;
 
 	memset(e->account_hash, 0, sizeof(uint32_t) * hcap);
 	e->account_hash_mask = hcap - 1;
@@ -233,6 +257,7 @@ enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int6
 	if (instrument >= e->instrument_count)
 		return LQ_E_UNKNOWN_INSTRUMENT;
 	int rc = lq_instrument_add_tier(&e->instruments[instrument], upto_units, mmr_e8, imr_e8);
+	lq_trigger_touch_instrument(e, instrument);
 	if (rc == -ENOSPC)
 		return LQ_E_LIMIT;
 	return rc == 0 ? LQ_OK : LQ_E_BAD_DEFINITION;
@@ -257,6 +282,7 @@ enum lq_status lq_engine_set_params(struct lq_engine *e, uint32_t instrument,
 		ins->ms.basis_sum_x2 = 0;
 	}
 	ins->params = *p;
+	lq_trigger_touch_instrument(e, instrument);
 	return LQ_OK;
 }
 
@@ -337,7 +363,7 @@ lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset)
 }
 
 /* Credit (or debit, amount < 0) an account's balance against a ledger slot. */
-static bool balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
+bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
 			   uint32_t counter_slot)
 {
 	struct lq_account *acc = &e->accounts[account];
@@ -352,14 +378,14 @@ static bool balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset
 }
 
 /* Credit a position's holder: its isolated margin, or the account's balance. */
-static bool holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
+bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
 			  uint32_t counter_slot)
 {
 	uint32_t asset = e->instruments[p->instrument].settle_asset;
 	int64_t nm;
 
 	if (!p->isolated)
-		return balance_credit(e, p->account, asset, amount, counter_slot);
+		return lq_balance_credit(e, p->account, asset, amount, counter_slot);
 	if (lq_add_ovf(p->margin_units, amount, &nm))
 		return false;
 	p->margin_units = nm;
@@ -398,6 +424,18 @@ static uint32_t position_create(struct lq_engine *e, uint32_t account, uint32_t 
 		link = &e->positions[*link].next;
 	pos->next = *link;
 	*link = p;
+	/* the instrument's list keeps creation order (ADL and socialization walk it) */
+	pos->inst_next = LQ_NIL;
+	pos->inst_prev = e->inst_tail[instrument];
+	if (pos->inst_prev != LQ_NIL)
+		e->positions[pos->inst_prev].inst_next = p;
+	else
+		e->inst_head[instrument] = p;
+	e->inst_tail[instrument] = p;
+	pos->heap_side = 0;
+	pos->heap_child = LQ_NIL;
+	pos->heap_sibling = LQ_NIL;
+	pos->heap_prev = LQ_NIL;
 	e->instruments[instrument].position_count++;
 	return p;
 }
@@ -412,6 +450,15 @@ static void position_release(struct lq_engine *e, uint32_t p)
 	while (*link != p)
 		link = &e->positions[*link].next;
 	*link = pos->next;
+	lq_trigger_remove(e, p);
+	if (pos->inst_prev != LQ_NIL)
+		e->positions[pos->inst_prev].inst_next = pos->inst_next;
+	else
+		e->inst_head[pos->instrument] = pos->inst_next;
+	if (pos->inst_next != LQ_NIL)
+		e->positions[pos->inst_next].inst_prev = pos->inst_prev;
+	else
+		e->inst_tail[pos->instrument] = pos->inst_prev;
 	e->instruments[pos->instrument].position_count--;
 	pos->next = e->position_free;
 	e->position_free = p;
@@ -457,7 +504,7 @@ static void position_settle_funding(struct lq_engine *e, uint32_t pidx)
 	if (due == 0)
 		return;
 	/* Saturated dues cannot be represented in a balance; they are clamped (never seen). */
-	if (!holder_credit(e, p, -due, LQ_LEDGER_FUNDING))
+	if (!lq_holder_credit(e, p, -due, LQ_LEDGER_FUNDING))
 		return;
 	if (e->sink) {
 		struct lq_event ev = {.type = LQ_EV_FUNDING,
@@ -503,8 +550,9 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	if (!balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
+	if (!lq_balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW;
+	lq_trigger_touch(e, a);
 	return LQ_OK;
 }
 
@@ -527,23 +575,14 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 	lq_account_margin(e, a, c->asset, &m);
 	if (lq_sub_ovf(m.equity_units, c->amount, &eq) || eq < m.im_units)
 		return LQ_E_BELOW_INITIAL_MARGIN;
-	if (!balance_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
+	if (!lq_balance_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW;
+	lq_trigger_touch(e, a);
 	return LQ_OK;
 }
 
-/*
- * The new state of a position after a fill of d lots at price p, computed without touching
- * the position so that an overflow rejects the fill cleanly.
- */
-struct fill_result {
-	int64_t qty;
-	lq_i128 cost;
-	int64_t realized_units;
-};
-
-static bool fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
-			 int64_t price, struct fill_result *r)
+bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
+		     int64_t price, struct lq_fill_result *r)
 {
 	int64_t q0 = pos->qty, rest = d;
 	lq_i128 c0 = pos->cost, v, realized = 0;
@@ -580,61 +619,36 @@ static bool fill_compute(const struct lq_instrument *ins, const struct lq_positi
 		return false;
 	r->qty = q0;
 	r->cost = c0;
+	r->realized_fine = realized;
 	if (lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units))
 		return false;
 	return true;
 }
 
-static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
+enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
+				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
 {
-	struct lq_instrument *ins;
-	struct fill_result r;
-	uint32_t a, p;
-	bool created_acc = false, created_pos = false;
-	enum lq_status st = check_instrument(e, c->instrument);
-
-	if (st != LQ_OK)
-		return st;
-	ins = &e->instruments[c->instrument];
-	if (c->account == 0 || c->qty == 0 || c->price <= 0)
-		return LQ_E_BAD_VALUE;
-	if (!lq_on_lot(ins, c->qty))
-		return LQ_E_OFF_GRID_QTY;
-	if (!lq_on_tick(ins, c->price))
-		return LQ_E_OFF_GRID_PRICE;
-	a = lq_engine_find_account(e, c->account);
-	if (a == LQ_NIL) {
-		a = account_create(e, c->account);
-		if (a == LQ_NIL)
-			return LQ_E_LIMIT;
-		created_acc = true;
-	}
-	p = position_find(e, a, c->instrument);
-	if (p == LQ_NIL) {
-		p = position_create(e, a, c->instrument);
-		if (p == LQ_NIL)
-			return LQ_E_LIMIT;
-		created_pos = true;
-	}
 	struct lq_position *pos = &e->positions[p];
-	if (!fill_compute(ins, pos, c->qty, c->price, &r)) {
-		if (created_pos)
-			position_release(e, p);
-		(void)created_acc; /* an account with no money and no position is harmless */
+	struct lq_instrument *ins = &e->instruments[pos->instrument];
+	const uint32_t a = pos->account;
+	struct lq_fill_result r;
+
+	if (!lq_fill_compute(ins, pos, d, price, &r))
 		return LQ_E_OVERFLOW;
-	}
 	position_settle_funding(e, p);
-	if (!holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE))
+	if (!lq_holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE))
 		return LQ_E_OVERFLOW;
-	if (c->fee != 0 && !holder_credit(e, pos, -c->fee, LQ_LEDGER_FEES)) {
-		holder_credit(e, pos, -r.realized_units, LQ_LEDGER_VENUE);
+	if (fee_units != 0 && !lq_holder_credit(e, pos, -fee_units, fee_slot)) {
+		lq_holder_credit(e, pos, -r.realized_units, LQ_LEDGER_VENUE);
 		return LQ_E_OVERFLOW;
 	}
+	if (realized_units)
+		*realized_units = r.realized_units;
 	pos->qty = r.qty;
 	pos->cost = r.cost;
 	pos->funding_snap = funding_index_for(ins, pos->qty);
 	e->accounts[a].asset_mask |= 1u << ins->settle_asset;
-	ins->ms.last_fill = c->price;
+	lq_trigger_touch(e, a);
 	if (pos->qty == 0) {
 		LQ_ASSERT(pos->cost == 0);
 		if (pos->isolated && pos->margin_units != 0) {
@@ -650,6 +664,53 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 			position_release(e, p);
 	}
 	return LQ_OK;
+}
+
+static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_instrument *ins;
+	struct lq_fill_result r;
+	uint32_t a, p;
+	bool created_pos = false;
+	enum lq_status st = check_instrument(e, c->instrument);
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	if (c->account == 0 || c->qty == 0 || c->price <= 0)
+		return LQ_E_BAD_VALUE;
+	if (!lq_on_lot(ins, c->qty))
+		return LQ_E_OFF_GRID_QTY;
+	if (!lq_on_tick(ins, c->price))
+		return LQ_E_OFF_GRID_PRICE;
+	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL) {
+		/* an account with no money and no position is harmless if the fill fails */
+		a = account_create(e, c->account);
+		if (a == LQ_NIL)
+			return LQ_E_LIMIT;
+	}
+	p = position_find(e, a, c->instrument);
+	if (p == LQ_NIL) {
+		p = position_create(e, a, c->instrument);
+		if (p == LQ_NIL)
+			return LQ_E_LIMIT;
+		created_pos = true;
+	}
+	/* Check first so that a refused fill changes nothing. */
+	if (!lq_fill_compute(ins, &e->positions[p], c->qty, c->price, &r)) {
+		if (created_pos)
+			position_release(e, p);
+		return LQ_E_OVERFLOW;
+	}
+	st = lq_position_trade(e, p, c->qty, c->price, c->fee, LQ_LEDGER_FEES, NULL);
+	if (st == LQ_OK && ins->ms.last_fill != c->price) {
+		ins->ms.last_fill = c->price;
+		/* before the first mark, positions are valued at the last fill */
+		if (ins->ms.mark == 0)
+			lq_trigger_mark_moved(e, c->instrument);
+	}
+	return st;
 }
 
 /*
@@ -706,6 +767,7 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_BELOW_INITIAL_MARGIN;
 	}
 	e->accounts[a].asset_mask |= 1u << asset;
+	lq_trigger_touch(e, a);
 	return LQ_OK;
 }
 
@@ -727,15 +789,20 @@ static enum lq_status check_book_side(const struct lq_instrument *ins,
 	return LQ_OK;
 }
 
+static void mark_set(struct lq_engine *e, struct lq_instrument *ins, int64_t m)
+{
+	if (m <= 0 || m == ins->ms.mark)
+		return;
+	ins->ms.mark = m;
+	e->rank_epoch[ins - e->instruments]++;
+	lq_trigger_mark_moved(e, (uint32_t)(ins - e->instruments));
+}
+
 static void mark_update(struct lq_engine *e, struct lq_instrument *ins)
 {
-	int64_t m;
-
 	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
 		return;
-	m = lq_mark_compute(ins, e->now_ns);
-	if (m > 0)
-		ins->ms.mark = m;
+	mark_set(e, ins, lq_mark_compute(ins, e->now_ns));
 }
 
 static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
@@ -757,6 +824,8 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 		if (st != LQ_OK)
 			return st;
 		ins->book = *c->book;
+		/* a fund holding positions it could not close offers them to the new book */
+		lq_fund_reoffer(e, c->instrument);
 		break;
 	case LQ_CMD_INDEX:
 		if (c->price <= 0)
@@ -775,7 +844,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_BAD_VALUE;
 		if (!lq_on_tick(ins, c->price))
 			return LQ_E_OFF_GRID_PRICE;
-		ins->ms.mark = lq_mark_clamp(ins, c->price);
+		mark_set(e, ins, lq_mark_clamp(ins, c->price));
 		return LQ_OK;
 	case LQ_CMD_TRADE:
 		if (c->price <= 0 || c->qty <= 0)
@@ -809,6 +878,8 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_BAD_VALUE;
 	if (lq_funding_apply_ovf(ins, c->rate_e8, m))
 		return LQ_E_OVERFLOW;
+	/* every position's pending funding moved: re-check them all (funding is rare) */
+	lq_trigger_touch_instrument(e, c->instrument);
 	return LQ_OK;
 }
 
@@ -821,6 +892,7 @@ static void report_staleness(struct lq_engine *e)
 			continue;
 		ins->ms.stale = s;
 		ins->ms.stale_transitions++;
+		lq_trigger_touch_instrument(e, i);
 		if (e->sink) {
 			struct lq_event ev = {.type = LQ_EV_STALE, .instrument = i, .flag = s};
 			e->sink(e->sink_ctx, &ev);
@@ -842,9 +914,26 @@ static enum lq_status apply_time(struct lq_engine *e, const struct lq_cmd *c)
 	return LQ_OK;
 }
 
+void lq_engine_run_trigger(struct lq_engine *e)
+{
+	lq_trigger_run(e);
+}
+
+void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode)
+{
+	e->trigger_mode = mode;
+	/* re-derive every account's state under the new mode */
+	for (uint32_t a = 0; a < e->account_count; a++)
+		lq_trigger_touch(e, a);
+}
+
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 {
 	enum lq_status st;
+
+	e->stats.events++;
+	for (uint32_t f = 0; f < e->fund_count; f++)
+		e->funds[f].paid_this_event_units = 0;
 
 	switch (c->type) {
 	case LQ_CMD_DEPOSIT:
@@ -876,6 +965,7 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 		break;
 	}
 	report_staleness(e);
+	lq_trigger_run(e);
 #ifndef NDEBUG
 	for (uint32_t a = 0; a < e->asset_count; a++)
 		LQ_ASSERT(lq_ledger_sum(e, a) == 0);

@@ -20,4 +20,32 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p, int64_t price,
 			   struct lq_margin *out);
 
+/*
+ * The new state of a position after a fill of d lots at price, computed without touching the
+ * position so that an overflow rejects the fill cleanly. Realized PnL rounds down (the closed
+ * share of the cost basis rounds up); an opening cost basis rounds up. false on overflow.
+ */
+struct lq_fill_result {
+	int64_t qty;
+	lq_i128 cost;
+	lq_i128 realized_fine;
+	int64_t realized_units;
+};
+bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
+		     int64_t price, struct lq_fill_result *r);
+
+/* Credit (debit if negative) an account's balance / a position's holder against a slot. */
+bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
+		       uint32_t counter_slot);
+bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
+		      uint32_t counter_slot);
+
+/*
+ * A trade of d lots (signed) at price on position p: realized PnL to the holder against the
+ * venue, fee_units charged to fee_slot, pending funding settled first. A cross position left
+ * flat is released (p is then invalid). The account is queued for a re-check.
+ */
+enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
+				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units);
+
 #endif

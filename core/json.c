@@ -240,7 +240,26 @@ void lq_json_fund(struct lq_out *o, const struct lq_engine *e, uint32_t fund)
 	key(o, "balance");
 	lq_out_dec(o, e->ledger.total[LQ_LEDGER_FUND0 + fund][f->asset], a->decimals);
 	key(o, "positions");
-	lq_out_str(o, "[]}\n");
+	lq_out_str(o, "[");
+	bool first = true;
+	for (uint32_t i = 0; i < e->instrument_count; i++) {
+		const struct lq_fund_position *fp = &f->positions[i];
+		const struct lq_instrument *ins = &e->instruments[i];
+		struct lq_position tmp = {.qty = fp->qty, .cost = fp->cost};
+		if (fp->qty == 0)
+			continue;
+		if (!first)
+			lq_out_str(o, ",");
+		first = false;
+		lq_out_str(o, "{\"instrument\":");
+		lq_out_jstr(o, ins->name);
+		key(o, "qty");
+		lq_out_dec(o, fp->qty, ins->qty_decimals);
+		key(o, "entry");
+		lq_out_dec(o, entry_price(ins, &tmp), ins->price_decimals);
+		lq_out_str(o, "}");
+	}
+	lq_out_str(o, "]}\n");
 }
 
 void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
@@ -266,6 +285,76 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
 		lq_out_str(o, "}\n");
 		return;
+	case LQ_EV_LIQUIDATION:
+		lq_out_str(o, "{\"type\":\"liquidation\",\"account\":");
+		lq_out_u64(o, ev->account);
+		key(o, "instrument");
+		lq_out_jstr(o, ins->name);
+		key(o, "side");
+		lq_out_str(o, ev->qty > 0 ? "\"buy\"" : "\"sell\"");
+		key(o, "qty");
+		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
+		key(o, "bankruptcy_price");
+		lq_out_dec(o, ev->price, ins->price_decimals);
+		key(o, "filled_qty");
+		lq_out_dec(o, ev->filled_qty, ins->qty_decimals);
+		key(o, "avg_price");
+		if (ev->filled_qty > 0)
+			lq_out_dec(o, ev->avg_price, ins->price_decimals);
+		else
+			lq_out_str(o, "null");
+		key(o, "fee");
+		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		key(o, "fund_delta");
+		lq_out_dec(o, ev->fund_delta_units, ins->asset_decimals);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_TAKEOVER:
+		lq_out_str(o, "{\"type\":\"takeover\",\"fund\":");
+		lq_out_jstr(o, e->funds[ev->fund].name);
+		key(o, "account");
+		lq_out_u64(o, ev->account);
+		key(o, "instrument");
+		lq_out_jstr(o, ins->name);
+		key(o, "qty");
+		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
+		key(o, "price");
+		lq_out_dec(o, ev->price, ins->price_decimals);
+		key(o, "fund_delta");
+		lq_out_dec(o, ev->fund_delta_units, ins->asset_decimals);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_ADL:
+		lq_out_str(o, "{\"type\":\"adl\",\"account\":");
+		lq_out_u64(o, ev->account);
+		key(o, "liquidated");
+		lq_out_u64(o, ev->other_account);
+		key(o, "instrument");
+		lq_out_jstr(o, ins->name);
+		key(o, "side");
+		lq_out_str(o, ev->qty > 0 ? "\"buy\"" : "\"sell\"");
+		key(o, "qty");
+		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
+		key(o, "price");
+		lq_out_dec(o, ev->price, ins->price_decimals);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_SOCIALIZED_LOSS:
+		lq_out_str(o, "{\"type\":\"socialized_loss\",\"instrument\":");
+		lq_out_jstr(o, ins->name);
+		key(o, "account");
+		lq_out_u64(o, ev->account);
+		key(o, "amount");
+		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_BAD_DEBT:
+		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":");
+		lq_out_jstr(o, ins->name);
+		key(o, "amount");
+		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		lq_out_str(o, "}\n");
+		return;
 	case LQ_EV_STALE:
 		lq_out_str(o, "{\"type\":\"stale\",\"instrument\":");
 		lq_out_jstr(o, ins->name);
@@ -275,114 +364,6 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		return;
 	}
 	LQ_ASSERT(0);
-}
-
-/* ---- ADL ranking ---- */
-
-static int64_t clamp64(lq_i128 v)
-{
-	if (v > INT64_MAX)
-		return INT64_MAX;
-	if (v < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)v;
-}
-
-static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_entry *out)
-{
-	const struct lq_position *p = &e->positions[pidx];
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
-	struct lq_position_view v;
-	struct lq_margin m;
-	lq_i128 cost_abs = p->cost < 0 ? -p->cost : p->cost, equity_fine, pnl_e8, lev_e8;
-
-	lq_position_view(e, pidx, false, &v);
-	if (p->isolated) {
-		equity_fine = (lq_i128)v.equity_units * LQ_FINE_ONE;
-	} else {
-		lq_account_margin(e, p->account, ins->settle_asset, &m);
-		equity_fine = (lq_i128)m.equity_units * LQ_FINE_ONE;
-	}
-	out->account = e->accounts[p->account].id;
-	out->position = pidx;
-	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
-	out->profitable = v.upnl_fine > 0;
-	pnl_e8 = cost_abs > 0 ? lq_div128_floor(v.upnl_fine * LQ_RATE_ONE, cost_abs) : 0;
-	/* Effective leverage, capped: an account without equity ranks at the cap. */
-	if (equity_fine <= 0)
-		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
-	else
-		lev_e8 = lq_div128_floor(v.notional_fine * LQ_RATE_ONE, equity_fine);
-	if (lev_e8 > LQ_ADL_LEVERAGE_MAX_E8)
-		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
-	if (out->profitable)
-		out->score_e8 = clamp64(lq_div128_floor(pnl_e8 * lev_e8, LQ_RATE_ONE));
-	else if (lev_e8 > 0)
-		out->score_e8 = clamp64(lq_div128_floor(pnl_e8 * LQ_RATE_ONE, lev_e8));
-	else
-		out->score_e8 = clamp64(pnl_e8);
-}
-
-/* First in line first: profit before loss, higher score, larger position, lower id. */
-static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
-{
-	if (a->profitable != b->profitable)
-		return a->profitable;
-	if (a->score_e8 != b->score_e8)
-		return a->score_e8 > b->score_e8;
-	if (a->qty_abs != b->qty_abs)
-		return a->qty_abs > b->qty_abs;
-	return a->account < b->account;
-}
-
-/* Heap sort: in place, O(n log n), no recursion, no allocation. */
-static void sift_down(struct lq_adl_entry *a, uint32_t i, uint32_t n)
-{
-	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= n)
-			return;
-		/* max-heap on "after": the root is the entry that goes last */
-		if (c + 1 < n && adl_before(&a[c], &a[c + 1]))
-			c++;
-		if (!adl_before(&a[i], &a[c]))
-			return;
-		struct lq_adl_entry t = a[i];
-		a[i] = a[c];
-		a[c] = t;
-		i = c;
-	}
-}
-
-static void adl_sort(struct lq_adl_entry *a, uint32_t n)
-{
-	for (uint32_t i = n / 2; i-- > 0;)
-		sift_down(a, i, n);
-	for (uint32_t end = n; end > 1; end--) {
-		struct lq_adl_entry t = a[0];
-		a[0] = a[end - 1];
-		a[end - 1] = t;
-		sift_down(a, 0, end - 1);
-	}
-}
-
-uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
-		     struct lq_adl_entry *scratch, uint32_t cap)
-{
-	uint32_t n = 0;
-
-	for (uint32_t a = 0; a < e->account_count && n < cap; a++) {
-		for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-			const struct lq_position *pos = &e->positions[p];
-			if (pos->instrument != instrument || pos->qty == 0 ||
-			    (side > 0) != (pos->qty > 0))
-				continue;
-			adl_score(e, p, &scratch[n++]);
-			break;
-		}
-	}
-	adl_sort(scratch, n);
-	return n;
 }
 
 void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,

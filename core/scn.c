@@ -685,12 +685,15 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 		return cmd_asset(s, &l);
 	if (tok_is(c, "instrument"))
 		return cmd_instrument(s, &l);
-	if (tok_is(c, "tier"))
-		return cmd_tier(s, &l);
-	if (tok_is(c, "param"))
-		return cmd_param(s, &l);
-	if (tok_is(c, "fund"))
-		return cmd_fund(s, &l);
+	if (tok_is(c, "tier") || tok_is(c, "param") || tok_is(c, "fund")) {
+		enum lq_scn_result r = tok_is(c, "tier")    ? cmd_tier(s, &l)
+				       : tok_is(c, "param") ? cmd_param(s, &l)
+							    : cmd_fund(s, &l);
+		/* definitions can change the margins of open positions: trigger now */
+		if (r == LQ_SCN_OK)
+			lq_engine_run_trigger(s->engine);
+		return r;
+	}
 	if (tok_is(c, "deposit"))
 		return cmd_money(s, &l, LQ_CMD_DEPOSIT);
 	if (tok_is(c, "withdraw"))

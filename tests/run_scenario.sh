@@ -10,7 +10,10 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
-"$liqd" sim "$scn" >"$out" 2>"$err"
+args=()
+# NAME.args (optional): extra command-line options for liqd sim, on one line
+[ -f "$base.args" ] && read -r -a args <"$base.args"
+"$liqd" sim "${args[@]}" "$scn" >"$out" 2>"$err"
 status=$?
 want_status=0
 [ -f "$base.status" ] && want_status=$(tr -d '[:space:]' <"$base.status")

@@ -99,6 +99,7 @@ static void write_stdout(void *ctx, const char *data, size_t len)
 
 struct sim_opts {
 	struct lq_engine_limits lim;
+	enum lq_trigger_mode trigger;
 	const char *path;
 };
 
@@ -107,6 +108,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	o->lim.accounts_max = 65536;
 	o->lim.positions_max = 262144;
 	o->path = NULL;
+	o->trigger = LQ_TRIGGER_INDEX;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -118,6 +120,18 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		} else if (!strcmp(a, "--max-positions") && i + 1 < argc) {
 			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 30, &o->lim.positions_max))
 				return -1;
+		} else if (!strcmp(a, "--trigger") && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "index"))
+				o->trigger = LQ_TRIGGER_INDEX;
+			else if (!strcmp(m, "scan"))
+				o->trigger = LQ_TRIGGER_SCAN;
+			else if (!strcmp(m, "off"))
+				o->trigger = LQ_TRIGGER_OFF;
+			else {
+				fprintf(stderr, "liqd sim: --trigger is index, scan or off\n");
+				return -1;
+			}
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "liqd sim: unknown option '%s' (see liqd sim --help)\n", a);
 			return -1;
@@ -214,6 +228,7 @@ int lq_cmd_sim(int argc, char **argv)
 		return LQ_EXIT_USAGE;
 	}
 	lq_scn_init(&scn, &e, &out, scratch, o.lim.positions_max);
+	lq_engine_set_trigger_mode(&e, o.trigger);
 	rc = run(in, strcmp(o.path, "-") ? o.path : "<stdin>", &scn, &out, &so);
 	if (in != stdin)
 		fclose(in);

@@ -58,8 +58,16 @@ struct lq_ledger {
 
 struct lq_position {
 	uint32_t instrument;
-	uint32_t account; /* account slot */
-	uint32_t next;	  /* next of the account's positions, ascending instrument */
+	uint32_t account;   /* account slot */
+	uint32_t next;	    /* next of the account's positions, ascending instrument */
+	uint32_t inst_prev; /* the instrument's positions, in creation order */
+	uint32_t inst_next;
+	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
+	uint32_t heap_child;
+	uint32_t heap_sibling;
+	uint32_t heap_prev; /* parent if first child, else left sibling; LQ_NIL at a root */
+	int8_t heap_side;   /* +1 in the long heap, -1 in the short heap, 0 in none */
+	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	bool isolated;
 	int64_t qty;	      /* signed raw lots */
 	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
@@ -71,25 +79,46 @@ struct lq_account {
 	uint64_t id;
 	uint32_t pos_head;
 	uint32_t asset_mask; /* assets this account has touched, for display */
+	bool dirty;	     /* queued for an exact re-check */
 	int64_t balance[LQ_ASSETS_MAX];
+};
+
+/* A position an insurance fund holds (taken over and not yet closed on the book). */
+struct lq_fund_position {
+	int64_t qty;
+	lq_i128 cost;
 };
 
 struct lq_fund {
 	char name[LQ_NAME_MAX];
 	bool defined;
 	uint32_t asset;
+	int64_t paid_this_event_units; /* against fund_cap */
+	struct lq_fund_position positions[LQ_INSTRUMENTS_MAX];
 };
 
 enum lq_event_type {
-	LQ_EV_FUNDING = 1, /* account, instrument, amount (+ received, - paid) */
-	LQ_EV_STALE = 2,   /* instrument, flag = stale now */
+	LQ_EV_FUNDING = 1,	   /* account, instrument, amount (+ received, - paid) */
+	LQ_EV_STALE = 2,	   /* instrument, flag = stale now */
+	LQ_EV_LIQUIDATION = 3,	   /* see struct lq_event */
+	LQ_EV_TAKEOVER = 4,	   /* fund took qty over at price; fund_delta */
+	LQ_EV_ADL = 5,		   /* account deleveraged against other_account */
+	LQ_EV_SOCIALIZED_LOSS = 6, /* account charged amount */
+	LQ_EV_BAD_DEBT = 7,	   /* instrument, amount */
 };
 
 struct lq_event {
 	enum lq_event_type type;
 	uint32_t instrument;
+	uint32_t fund;
 	uint64_t account;
-	int64_t amount_units;
+	uint64_t other_account; /* ADL: the liquidated account */
+	int64_t amount_units;	/* funding, socialized loss, bad debt; liquidation: fee */
+	int64_t fund_delta_units;
+	int64_t qty;	      /* signed by the trade's side: > 0 buy, < 0 sell */
+	int64_t price;	      /* bankruptcy price (liquidation, takeover, ADL) */
+	int64_t filled_qty;   /* liquidation: filled on the book (unsigned) */
+	int64_t avg_price;    /* liquidation: average fill price; 0 when nothing filled */
 	bool flag;
 };
 
@@ -98,6 +127,35 @@ typedef void (*lq_event_sink)(void *ctx, const struct lq_event *ev);
 struct lq_engine_limits {
 	uint32_t accounts_max;
 	uint32_t positions_max;
+};
+
+/* How the level trigger finds liquidatable accounts (the results are identical). */
+enum lq_trigger_mode {
+	LQ_TRIGGER_INDEX = 0, /* O(k): re-check only what a mark move or a change endangers */
+	LQ_TRIGGER_SCAN = 1,  /* full scan of every account: the test oracle */
+	LQ_TRIGGER_OFF = 2,   /* no liquidations: mark-to-market what-ifs only */
+};
+
+/* A unit of liquidation: an account's cross margin in one asset, or an isolated position. */
+struct lq_unit {
+	uint32_t account;
+	uint32_t ref; /* cross: the asset; isolated: the position */
+	bool isolated;
+	int64_t equity_units;
+	int64_t mm_units;
+};
+
+struct lq_engine_stats {
+	uint64_t events;
+	uint64_t liquidations;
+	uint64_t partial_liquidations;
+	uint64_t takeovers;
+	uint64_t adl_fills;
+	uint64_t socialized_charges;
+	uint64_t bad_debts;
+	uint64_t rechecks;	 /* exact re-checks of units */
+	uint64_t trigger_hits;	 /* index entries crossed by a mark */
+	uint64_t stale_skips;	 /* liquidations deferred on a stale instrument */
 };
 
 enum lq_cmd_type {
@@ -153,6 +211,32 @@ struct lq_engine {
 
 	lq_event_sink sink;
 	void *sink_ctx;
+
+	/* trigger state (trigger.c) */
+	enum lq_trigger_mode trigger_mode;
+	uint32_t heap_root[LQ_INSTRUMENTS_MAX][2]; /* [instrument][0 long, 1 short] */
+	uint32_t *dirty;			    /* accounts queued for a re-check */
+	uint32_t dirty_count;
+	struct lq_unit *units; /* candidates of a round */
+	uint32_t units_cap;
+	struct lq_adl_rank_cache {
+		uint32_t instrument;
+		int side;
+		uint64_t epoch; /* valid while equal to the instrument's rank epoch */
+		uint32_t count;
+		uint32_t next; /* first entry not yet consumed */
+	} adl_cache;
+	struct lq_adl_entry *adl_rank; /* positions_max entries */
+	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
+	uint32_t inst_head[LQ_INSTRUMENTS_MAX]; /* the instrument's positions */
+	uint32_t inst_tail[LQ_INSTRUMENTS_MAX];
+	/*
+	 * The house: holds what no fund could take (an instrument without a fund, or what
+	 * nobody could absorb); its gains and losses go to the bad-debt ledger account.
+	 */
+	struct lq_fund_position house[LQ_INSTRUMENTS_MAX];
+
+	struct lq_engine_stats stats;
 };
 
 /* Caller-owned memory: size for the given limits, then init over it. */
@@ -179,11 +263,39 @@ int lq_engine_find_fund(const struct lq_engine *e, const char *name, size_t len)
 /* Account slot for an id, or LQ_NIL. */
 uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id);
 
-/* Apply one input event. */
+/* Apply one input event, then liquidate every account it leaves liquidatable. */
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *cmd);
+
+/* Run the level trigger now (after definitions that change margins outside an event). */
+void lq_engine_run_trigger(struct lq_engine *e);
+
+/* Choose how the trigger finds liquidatable accounts (default LQ_TRIGGER_INDEX). */
+void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode);
+
+/* Is this unit liquidatable now (equity < MM)? Fills u->equity_units and u->mm_units. */
+bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);
 
 /* Settle the pending funding of every position of an account (emits funding events). */
 void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
+
+/* One entry of an ADL ranking (DESIGN 1.7). */
+struct lq_adl_entry {
+	uint64_t account;
+	uint32_t position;
+	int64_t score_e8;
+	int64_t qty_abs;
+	bool profitable;
+};
+
+/*
+ * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
+ * first: profitable before losing, then higher score, larger position, lower account id.
+ * Writes at most cap entries to out and returns the count. Effective leverage is capped at
+ * LQ_ADL_LEVERAGE_MAX_E8 so that an account without equity ranks at the cap.
+ */
+#define LQ_ADL_LEVERAGE_MAX_E8 (1000LL * LQ_RATE_ONE)
+uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
+		     struct lq_adl_entry *out, uint32_t cap);
 
 /* ---- queries (account.c) ---- */
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_TRIGGER_PRIVATE_H
+#define LQ_TRIGGER_PRIVATE_H
+
+#include "lq/engine.h"
+
+/* Queue an account for an exact re-check at the end of the event (its state changed). */
+void lq_trigger_touch(struct lq_engine *e, uint32_t account);
+/* Queue every account with a position in the instrument (funding, staleness, parameters). */
+void lq_trigger_touch_instrument(struct lq_engine *e, uint32_t instrument);
+/* The instrument's mark moved: queue the accounts whose thresholds it crossed. */
+void lq_trigger_mark_moved(struct lq_engine *e, uint32_t instrument);
+/* Take a position out of the index (before it is released). */
+void lq_trigger_remove(struct lq_engine *e, uint32_t pos);
+/* Liquidate until no account is liquidatable (the level trigger, DESIGN 1.5). */
+void lq_trigger_run(struct lq_engine *e);
+
+/* Liquidate one unit (liq.c): step by step until it is no longer liquidatable. */
+void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *u);
+/* An insurance fund offers its positions in the instrument to the book again (socialize). */
+void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument);
+
+/* Is an instrument's mark fresh enough to liquidate on? */
+bool lq_instrument_tradable(const struct lq_engine *e, uint32_t instrument);
+
+#endif
