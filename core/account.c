@@ -255,7 +255,9 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	if (m.mm_units <= 0 || m.mm_units == INT64_MAX || out->mm_units <= 0 ||
 	    lq_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm))
 		return;
-	alloc = lq_div128_ceil((lq_i128)m.equity_units * out->mm_units * LQ_FINE_ONE, m.mm_units);
+	if (lq_muldiv128_ovf((lq_i128)m.equity_units * out->mm_units, LQ_FINE_ONE, m.mm_units,
+			     LQ_ROUND_CEIL, &alloc))
+		return;
 	s.kind = PRED_BELOW_TARGET;
 	s.target_fine = vm - alloc;
 	out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);

@@ -108,4 +108,3 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 	adl_sort(out, n);
 	return n;
 }
-

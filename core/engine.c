@@ -364,7 +364,7 @@ lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset)
 
 /* Credit (or debit, amount < 0) an account's balance against a ledger slot. */
 bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
-			   uint32_t counter_slot)
+		       uint32_t counter_slot)
 {
 	struct lq_account *acc = &e->accounts[account];
 	int64_t nb;
@@ -379,7 +379,7 @@ bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, in
 
 /* Credit a position's holder: its isolated margin, or the account's balance. */
 bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
-			  uint32_t counter_slot)
+		      uint32_t counter_slot)
 {
 	uint32_t asset = e->instruments[p->instrument].settle_asset;
 	int64_t nm;

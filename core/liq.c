@@ -47,7 +47,8 @@ static struct holder holder_for(struct lq_engine *e, uint32_t instrument)
 		return (struct holder){.fund = f,
 				       .slot = LQ_LEDGER_FUND0 + (uint32_t)f,
 				       .pos = &e->funds[f].positions[instrument]};
-	return (struct holder){.fund = -1, .slot = LQ_LEDGER_BAD_DEBT, .pos = &e->house[instrument]};
+	return (struct holder){
+	    .fund = -1, .slot = LQ_LEDGER_BAD_DEBT, .pos = &e->house[instrument]};
 }
 
 static int64_t fund_balance(const struct lq_engine *e, const struct holder *h, uint32_t asset)
@@ -118,7 +119,8 @@ static bool value_at_least(const struct lq_instrument *ins, int64_t x, int64_t k
 	lq_i128 v;
 
 	if (lq_value_ovf(ins, x, k * ins->tick, LQ_ROUND_FLOOR, &v))
-		return x < 0; /* beyond the range: a long's value is huge, a short's very negative */
+		return x <
+		       0; /* beyond the range: a long's value is huge, a short's very negative */
 	return v >= target;
 }
 
@@ -233,9 +235,14 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 	return (int64_t)collected;
 }
 
-/* After a holder's losses: socialize what it could not pay, the rest is bad debt. */
+/*
+ * After a holder's losses: socialize what it could not pay (under the socialize policy), the
+ * rest is bad debt. A fund never stays below zero: netting a taken-over position against one
+ * it still held can realize a loss outside the takeover's payment limit, and that is covered
+ * here too.
+ */
 static void cover_shortfall(struct lq_engine *e, const struct holder *h, uint32_t instrument,
-			    int64_t loss_units)
+			    int64_t loss_units, bool may_socialize)
 {
 	const struct lq_instrument *ins = &e->instruments[instrument];
 	const uint32_t asset = ins->settle_asset;
@@ -249,11 +256,11 @@ static void cover_shortfall(struct lq_engine *e, const struct holder *h, uint32_
 		if (over > shortfall)
 			shortfall = over;
 	} else {
-		shortfall = loss_units; /* the house has nothing */
+		shortfall = may_socialize ? loss_units : 0; /* the house has nothing */
 	}
 	if (shortfall <= 0)
 		return;
-	int64_t got = socialize(e, instrument, shortfall, h->slot);
+	int64_t got = may_socialize ? socialize(e, instrument, shortfall, h->slot) : 0;
 	if (h->fund >= 0 && got > 0) {
 		/* the shares refund the fund's payment beyond its cap (the excess stays in it) */
 		int64_t refund = got < shortfall ? got : shortfall;
@@ -268,7 +275,8 @@ static void cover_shortfall(struct lq_engine *e, const struct holder *h, uint32_
 		e->funds[h->fund].paid_this_event_units -= bad;
 	}
 	e->stats.bad_debts++;
-	struct lq_event ev = {.type = LQ_EV_BAD_DEBT, .instrument = instrument, .amount_units = bad};
+	struct lq_event ev = {
+	    .type = LQ_EV_BAD_DEBT, .instrument = instrument, .amount_units = bad};
 	emit(e, &ev);
 }
 
@@ -298,7 +306,8 @@ static int64_t holder_close(struct lq_engine *e, const struct holder *h, uint32_
 			break;
 		int64_t take = lv[i].qty < iabs(h->pos->qty) ? lv[i].qty : iabs(h->pos->qty);
 		if (pay_limited) {
-			/* the most lots whose loss the holder can still pay (loss grows with lots) */
+			/* the most lots whose loss the holder can still pay (loss grows with lots)
+			 */
 			int64_t avail = holder_available(e, h, ins), lo = 0, hi = take / ins->lot;
 			struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
 			struct lq_fill_result r;
@@ -408,14 +417,14 @@ static void waterfall(struct lq_engine *e, uint32_t p, int64_t r, int64_t price)
 	const int sign = r > 0 ? 1 : -1;
 	if (sign > 0)
 		limit = (int64_t)lq_round_to_step(
-			lq_div128_ceil((lq_i128)price * (LQ_RATE_ONE - ins->params.takeover_band_e8),
-				       LQ_RATE_ONE),
-			ins->tick, LQ_ROUND_CEIL);
+		    lq_div128_ceil((lq_i128)price * (LQ_RATE_ONE - ins->params.takeover_band_e8),
+				   LQ_RATE_ONE),
+		    ins->tick, LQ_ROUND_CEIL);
 	else
 		limit = (int64_t)lq_round_to_step(
-			lq_div128_floor((lq_i128)price * (LQ_RATE_ONE + ins->params.takeover_band_e8),
-					LQ_RATE_ONE),
-			ins->tick, LQ_ROUND_FLOOR);
+		    lq_div128_floor((lq_i128)price * (LQ_RATE_ONE + ins->params.takeover_band_e8),
+				    LQ_RATE_ONE),
+		    ins->tick, LQ_ROUND_FLOOR);
 	if (limit < ins->tick)
 		limit = ins->tick;
 	int64_t fund_delta = holder_close(e, &h, instrument, limit, true, &loss);
@@ -430,17 +439,20 @@ static void waterfall(struct lq_engine *e, uint32_t p, int64_t r, int64_t price)
 				      .fund_delta_units = fund_delta};
 		emit(e, &ev);
 	}
-	if (h.pos->qty == 0)
+	if (h.pos->qty == 0) {
+		cover_shortfall(e, &h, instrument, 0, false);
 		return;
+	}
 
 	/* 2. the deficit policy */
 	if (ins->params.deficit == LQ_DEFICIT_ADL) {
 		adl(e, &h, instrument, price, id);
+		cover_shortfall(e, &h, instrument, 0, false);
 		return;
 	}
 	loss = 0;
 	holder_close(e, &h, instrument, 0, false, &loss);
-	cover_shortfall(e, &h, instrument, loss);
+	cover_shortfall(e, &h, instrument, loss, true);
 }
 
 void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
@@ -453,9 +465,10 @@ void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 		return;
 	if (ins->params.deficit == LQ_DEFICIT_SOCIALIZE) {
 		holder_close(e, &h, instrument, 0, false, &loss);
-		cover_shortfall(e, &h, instrument, loss);
+		cover_shortfall(e, &h, instrument, loss, true);
 	} else {
 		holder_close(e, &h, instrument, 0, true, &loss);
+		cover_shortfall(e, &h, instrument, 0, false);
 	}
 }
 
@@ -505,8 +518,7 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 
 	if (u->isolated)
 		return u->ref;
-	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL;
-	     p = e->positions[p].next) {
+	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated || pos->qty == 0 ||
 		    e->instruments[pos->instrument].settle_asset != u->ref ||
@@ -537,10 +549,15 @@ static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	int64_t dmm = v.mm_units;
 	if (x != pos->qty && !lq_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))
 		dmm = v.mm_units - lq_margin_mm_units(ins, n_rest < 0 ? -n_rest : n_rest);
+	bool ovf;
 	if (u->mm_units > 0 && u->mm_units != INT64_MAX)
-		alloc = lq_div128_ceil((lq_i128)u->equity_units * dmm * LQ_FINE_ONE, u->mm_units);
+		ovf = lq_muldiv128_ovf((lq_i128)u->equity_units * dmm, LQ_FINE_ONE, u->mm_units,
+				       LQ_ROUND_CEIL, &alloc);
 	else
-		alloc = lq_div128_ceil((lq_i128)u->equity_units * LQ_FINE_ONE * x, pos->qty);
+		ovf = lq_muldiv128_ovf((lq_i128)u->equity_units * LQ_FINE_ONE, x, pos->qty,
+				       LQ_ROUND_CEIL, &alloc);
+	if (ovf) /* beyond 128 bits: allocate the whole equity to this close (toward the venue) */
+		alloc = (lq_i128)u->equity_units * LQ_FINE_ONE;
 	const int64_t bk = bankruptcy_price(ins, x, mark, alloc);
 
 	/* IOC at the bankruptcy price against the book */
@@ -572,12 +589,15 @@ static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	if (filled > 0 && !lq_value_ovf(ins, sign * filled, bk, LQ_ROUND_FLOOR, &vb)) {
 		lq_i128 surplus = fill_value - vb;
 		int64_t surplus_units = surplus > 0 ? (int64_t)(surplus / LQ_FINE_ONE) : 0;
-		lq_i128 cap = lq_div128_ceil(fill_notional * ins->params.liq_fee_e8,
-					     (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE);
+		lq_i128 cap;
+		if (lq_muldiv128_ovf(fill_notional, ins->params.liq_fee_e8,
+				     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &cap))
+			cap = INT64_MAX;
 		fee = cap < surplus_units ? (int64_t)cap : surplus_units;
 		/* average fill price, to the nearest price unit (a display) */
 		if (ins->kind == LQ_INSTRUMENT_LINEAR)
-			avg = (int64_t)lq_div128_round(fill_value, (lq_i128)sign * filled * ins->lin_scale);
+			avg = (int64_t)lq_div128_round(fill_value,
+						       (lq_i128)sign * filled * ins->lin_scale);
 		else
 			avg = (int64_t)lq_div128_round(-(lq_i128)sign * filled * ins->inv_num,
 						       ins->inv_den * fill_value);

@@ -254,6 +254,19 @@ bool lq_muldiv_ovf(int64_t a, int64_t b, int64_t c, enum lq_round r, int64_t *ou
 	return lq_narrow_ovf(lq_div128(p, c, r), out);
 }
 
+bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 *out)
+{
+	lq_i128 q, rem, hi;
+
+	LQ_ASSERT(c != 0);
+	/* a = q c + rem with |rem| < |c|: a b / c = q b + rem b / c, and |rem b| < 2^126 */
+	q = a / c;
+	rem = a - q * c;
+	if (lq_mul128_ovf(q, b, &hi))
+		return true;
+	return lq_add128_ovf(hi, lq_div128(rem * b, c, r), out);
+}
+
 lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r)
 {
 	LQ_ASSERT(step > 0);

@@ -221,8 +221,7 @@ static bool unit_actionable(const struct lq_engine *e, const struct lq_unit *u)
 		const struct lq_position *p = &e->positions[u->ref];
 		return p->qty != 0 && lq_instrument_tradable(e, p->instrument);
 	}
-	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL;
-	     p = e->positions[p].next) {
+	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (!pos->isolated && pos->qty != 0 &&
 		    e->instruments[pos->instrument].settle_asset == u->ref &&

@@ -65,8 +65,8 @@ struct lq_position {
 	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
 	uint32_t heap_child;
 	uint32_t heap_sibling;
-	uint32_t heap_prev; /* parent if first child, else left sibling; LQ_NIL at a root */
-	int8_t heap_side;   /* +1 in the long heap, -1 in the short heap, 0 in none */
+	uint32_t heap_prev;    /* parent if first child, else left sibling; LQ_NIL at a root */
+	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
 	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	bool isolated;
 	int64_t qty;	      /* signed raw lots */
@@ -115,10 +115,10 @@ struct lq_event {
 	uint64_t other_account; /* ADL: the liquidated account */
 	int64_t amount_units;	/* funding, socialized loss, bad debt; liquidation: fee */
 	int64_t fund_delta_units;
-	int64_t qty;	      /* signed by the trade's side: > 0 buy, < 0 sell */
-	int64_t price;	      /* bankruptcy price (liquidation, takeover, ADL) */
-	int64_t filled_qty;   /* liquidation: filled on the book (unsigned) */
-	int64_t avg_price;    /* liquidation: average fill price; 0 when nothing filled */
+	int64_t qty;	    /* signed by the trade's side: > 0 buy, < 0 sell */
+	int64_t price;	    /* bankruptcy price (liquidation, takeover, ADL) */
+	int64_t filled_qty; /* liquidation: filled on the book (unsigned) */
+	int64_t avg_price;  /* liquidation: average fill price; 0 when nothing filled */
 	bool flag;
 };
 
@@ -153,9 +153,9 @@ struct lq_engine_stats {
 	uint64_t adl_fills;
 	uint64_t socialized_charges;
 	uint64_t bad_debts;
-	uint64_t rechecks;	 /* exact re-checks of units */
-	uint64_t trigger_hits;	 /* index entries crossed by a mark */
-	uint64_t stale_skips;	 /* liquidations deferred on a stale instrument */
+	uint64_t rechecks;     /* exact re-checks of units */
+	uint64_t trigger_hits; /* index entries crossed by a mark */
+	uint64_t stale_skips;  /* liquidations deferred on a stale instrument */
 };
 
 enum lq_cmd_type {
@@ -215,7 +215,7 @@ struct lq_engine {
 	/* trigger state (trigger.c) */
 	enum lq_trigger_mode trigger_mode;
 	uint32_t heap_root[LQ_INSTRUMENTS_MAX][2]; /* [instrument][0 long, 1 short] */
-	uint32_t *dirty;			    /* accounts queued for a re-check */
+	uint32_t *dirty;			   /* accounts queued for a re-check */
 	uint32_t dirty_count;
 	struct lq_unit *units; /* candidates of a round */
 	uint32_t units_cap;

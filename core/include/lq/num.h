@@ -134,6 +134,12 @@ static inline lq_i128 lq_div128(lq_i128 a, lq_i128 b, enum lq_round r)
  */
 bool lq_muldiv_ovf(int64_t a, int64_t b, int64_t c, enum lq_round r, int64_t *out);
 
+/*
+ * a * b / c rounded as asked, for a 128-bit a: exact whenever the result fits in 128 bits,
+ * even where a * b does not (a is split as q * c + r first). true on overflow. c != 0.
+ */
+bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 *out);
+
 /* Round v to a multiple of step (step > 0) in the given direction. */
 lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r);
 
