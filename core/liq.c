@@ -475,8 +475,9 @@ void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 /* ---- a step ---- */
 
 /*
- * Lots to close in a partial step: the fewest whole lots after which, at the mark, equity
- * covers MM again or the position sits in a lower risk tier; the whole position otherwise.
+ * Lots to close in a partial step: the fewest whole lots after which, at the mark and after
+ * the step's clearance fee, equity covers MM again, or the position sits in a lower risk
+ * tier; the whole position otherwise.
  */
 static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 			    const struct lq_position *p)
@@ -498,7 +499,11 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 		bool ok = false;
 		if (!lq_value_ovf(ins, q - k * ins->lot, mark, LQ_ROUND_FLOOR, &n)) {
 			n = n < 0 ? -n : n;
-			ok = u->equity_units >= u->mm_units - (mm0 - lq_margin_mm_units(ins, n)) ||
+			/* the step's clearance fee comes out of equity: count it, rounded up */
+			lq_i128 fee = lq_div128_ceil((n0 - n) * ins->params.liq_fee_e8,
+						     (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE);
+			ok = (lq_i128)u->equity_units - fee >=
+				 u->mm_units - (mm0 - lq_margin_mm_units(ins, n)) ||
 			     lq_tier_index(ins, n) < tier0;
 		}
 		if (ok)
