@@ -187,7 +187,7 @@ static enum lq_scn_result find_instrument(struct lq_scn *s, struct tok t, uint32
 	int i = lq_engine_find_instrument(s->engine, t.s, t.n);
 
 	if (i < 0)
-		return reject(s, "unknown instrument %.*s", (int)t.n, t.s);
+		return reject(s, "unknown instrument: %.*s", (int)t.n, t.s);
 	*ins = (uint32_t)i;
 	return LQ_SCN_OK;
 }
@@ -197,7 +197,7 @@ static enum lq_scn_result find_asset(struct lq_scn *s, struct tok t, uint32_t *a
 	int i = lq_engine_find_asset(s->engine, t.s, t.n);
 
 	if (i < 0)
-		return reject(s, "unknown asset %.*s", (int)t.n, t.s);
+		return reject(s, "unknown asset: %.*s", (int)t.n, t.s);
 	*asset = (uint32_t)i;
 	return LQ_SCN_OK;
 }
@@ -278,8 +278,12 @@ static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct line *l)
 		return reject(s, "instrument name longer than %d bytes", LQ_NAME_MAX - 1);
 	tok_cstr(l->t[1], proto.name, sizeof(proto.name));
 	proto.settle_asset = asset;
-	return status(s, lq_engine_add_instrument(s->engine, &proto),
-		      "grid not representable exactly or name taken");
+	enum lq_status st = lq_engine_add_instrument(s->engine, &proto);
+	return status(s, st,
+		      st == LQ_E_DUPLICATE
+			  ? proto.name
+			  : "qty decimals + price decimals may not exceed the settle asset's "
+			    "decimals + 9, nor contract sizes be zero");
 }
 
 static enum lq_scn_result cmd_tier(struct lq_scn *s, struct line *l)
@@ -421,9 +425,30 @@ static enum lq_scn_result cmd_fund(struct lq_scn *s, struct line *l)
 
 /* ---- account events ---- */
 
+/* Apply an event; refusals name what was wrong with this kind of event. */
 static enum lq_scn_result apply(struct lq_scn *s, const struct lq_cmd *c)
 {
-	return status(s, lq_engine_apply(s->engine, c), NULL);
+	enum lq_status st = lq_engine_apply(s->engine, c);
+	char detail[64] = "";
+
+	if (st == LQ_E_UNKNOWN_ACCOUNT) {
+		snprintf(detail, sizeof(detail), "%llu", (unsigned long long)c->account);
+	} else if (st == LQ_E_BAD_VALUE) {
+		switch (c->type) {
+		case LQ_CMD_FUNDING:
+			snprintf(detail, sizeof(detail), "a funding rate is within (-1, 1)");
+			break;
+		case LQ_CMD_BOOK:
+			snprintf(detail, sizeof(detail),
+				 "levels strictly ordered, best first, quantities > 0");
+			break;
+		default:
+			break;
+		}
+	} else if (st == LQ_E_NO_MARK) {
+		snprintf(detail, sizeof(detail), "set a mark (or trade) first");
+	}
+	return status(s, st, detail);
 }
 
 static enum lq_scn_result cmd_money(struct lq_scn *s, struct line *l, enum lq_cmd_type type)
@@ -498,7 +523,7 @@ static enum lq_scn_result cmd_isolate(struct lq_scn *s, struct line *l)
 	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
 	TRY(value(s, l->t[3], in->asset_decimals, "margin", false, &c.amount));
 	if (lq_engine_find_account(s->engine, c.account) == LQ_NIL)
-		return reject(s, "unknown account %llu", (unsigned long long)c.account);
+		return reject(s, "unknown account: %llu", (unsigned long long)c.account);
 	return apply(s, &c);
 }
 
@@ -628,7 +653,7 @@ static enum lq_scn_result cmd_show(struct lq_scn *s, struct line *l)
 		TRY(account_id(s, l->t[2], &id));
 		uint32_t a = lq_engine_find_account(s->engine, id);
 		if (a == LQ_NIL)
-			return reject(s, "unknown account %llu", (unsigned long long)id);
+			return reject(s, "unknown account: %llu", (unsigned long long)id);
 		/* Showing an account settles its pending funding, reported before it. */
 		lq_engine_settle_account_funding(s->engine, a);
 		lq_json_account(s->out, s->engine, a);
@@ -637,7 +662,7 @@ static enum lq_scn_result cmd_show(struct lq_scn *s, struct line *l)
 	if (tok_is(l->t[1], "fund")) {
 		int f = lq_engine_find_fund(s->engine, l->t[2].s, l->t[2].n);
 		if (f < 0 || !s->engine->funds[f].defined)
-			return reject(s, "unknown fund %.*s", (int)l->t[2].n, l->t[2].s);
+			return reject(s, "unknown fund: %.*s", (int)l->t[2].n, l->t[2].s);
 		lq_json_fund(s->out, s->engine, (uint32_t)f);
 		return LQ_SCN_OK;
 	}
