@@ -365,8 +365,45 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 }
 
 /*
- * Close the holder's deficit (or the account's own position when `own` is set) against
- * opposite positions, first in line first, at price. Returns lots left unabsorbed.
+ * Lots (at most `want`) of a counterparty's position that ADL at `price` may close without
+ * taking its equity below zero. When the bankrupt account was already under water, its
+ * bankruptcy price lies beyond the mark and the close realizes a loss against the mark for
+ * the counterparty; its equity bounds that loss (one unit kept for the rounding of each term).
+ */
+static int64_t adl_bearable(const struct lq_engine *e, const struct lq_position *c, int64_t want,
+			    int64_t price)
+{
+	const struct lq_instrument *ins = &e->instruments[c->instrument];
+	const int64_t mark = lq_instrument_mark(ins), sign = c->qty > 0 ? 1 : -1;
+	struct lq_margin m;
+	lq_i128 vp, vm;
+
+	if (c->isolated) {
+		if (!lq_isolated_margin_at(e, c, mark, &m))
+			return 0;
+	} else {
+		lq_account_margin(e, c->account, ins->settle_asset, &m);
+	}
+	if (m.equity_units <= 0)
+		return 0;
+	const lq_i128 budget = ((lq_i128)m.equity_units - 2) * LQ_FINE_ONE;
+	/* the loss grows with the lots closed: the most lots within the budget */
+	int64_t lo = 0, hi = want / ins->lot;
+	while (lo < hi) {
+		int64_t mid = hi - (hi - lo) / 2, x = sign * mid * ins->lot;
+		bool ok = !lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &vp) &&
+			  !lq_value_ovf(ins, x, mark, LQ_ROUND_CEIL, &vm) && vm - vp <= budget;
+		if (ok)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo * ins->lot;
+}
+
+/*
+ * Close the holder's deficit against opposite positions, first in line first, at price.
+ * What no counterparty can bear stays with the holder.
  */
 static void adl(struct lq_engine *e, const struct holder *h, uint32_t instrument, int64_t price,
 		uint64_t liquidated_id)
@@ -378,10 +415,14 @@ static void adl(struct lq_engine *e, const struct holder *h, uint32_t instrument
 		struct lq_position *c = &e->positions[en->position];
 		const uint32_t cp = en->position;
 		int64_t take = iabs(c->qty) < iabs(h->pos->qty) ? iabs(c->qty) : iabs(h->pos->qty);
+		/* never more than the counterparty's equity can bear at this price */
+		take = adl_bearable(e, c, take, price);
 		const int64_t c_trade = c->qty > 0 ? -take : take;
 		const uint64_t cid = e->accounts[c->account].id;
-		if (take == iabs(c->qty))
+		if (take == iabs(c->qty) || take == 0)
 			e->adl_cache.next++;
+		if (take == 0)
+			continue;
 		if (lq_position_trade(e, cp, c_trade, price, 0, LQ_LEDGER_FEES, NULL) != LQ_OK)
 			break;
 		holder_trade(e, h, instrument, -c_trade, price);

@@ -7,6 +7,7 @@
  * balances match the ledger, no fund is below zero, no account is left liquidatable.
  *
  *   test_trigger_equiv [ACCOUNTS EVENTS SEED...]   (defaults: a CI-sized set)
+ *   LQ_DUMP_STEP=N prints the events of input event N (to investigate a failing seed).
  */
 #include "gen.h"
 #include "lq/assert.h"
@@ -20,6 +21,8 @@
 
 struct capture {
 	struct lq_engine *e;
+	int64_t last_liq_qty[LQ_INSTRUMENTS_MAX]; /* trade side of the last liquidation */
+	uint64_t violations;
 	struct lq_out out;
 	char *buf;
 	size_t len, cap;
@@ -39,9 +42,36 @@ static void cap_write(void *ctx, const char *d, size_t n)
 	c->len += n;
 }
 
+/* The position of an account in an instrument (0 if none). */
+static int64_t position_qty(const struct lq_engine *e, uint64_t id, uint32_t instrument)
+{
+	uint32_t a = lq_engine_find_account(e, id);
+	if (a == LQ_NIL)
+		return 0;
+	for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next)
+		if (e->positions[p].instrument == instrument)
+			return e->positions[p].qty;
+	return 0;
+}
+
 static void cap_sink(void *ctx, const struct lq_event *ev)
 {
 	struct capture *c = ctx;
+	if (ev->type == LQ_EV_LIQUIDATION)
+		c->last_liq_qty[ev->instrument] = ev->qty;
+	if (ev->type == LQ_EV_ADL) {
+		/* the counterparty trades against the liquidated side ... */
+		if ((ev->qty > 0) == (c->last_liq_qty[ev->instrument] > 0)) {
+			printf("ADL on the liquidated account's own side\n");
+			c->violations++;
+		}
+		/* ... and never beyond its size: its position has not flipped */
+		int64_t q = position_qty(c->e, ev->account, ev->instrument);
+		if (ev->qty > 0 ? q > 0 : q < 0) {
+			printf("ADL beyond the counterparty's size\n");
+			c->violations++;
+		}
+	}
 	c->events++;
 	c->by_type[ev->type & 7]++;
 	lq_json_event(&c->out, c->e, ev);
@@ -105,6 +135,18 @@ static int check_invariants(struct lq_engine *e, uint64_t seed, uint64_t step)
 				assets |= 1u << e->instruments[pos->instrument].settle_asset;
 			}
 		}
+		if (e->accounts[a].pos_head == LQ_NIL) {
+			/* liquidated to flat: the bankruptcy price rounds toward the venue, so the
+			 * account keeps >= 0 (the generator charges no fees that could do it) */
+			for (uint32_t s = 0; s < e->asset_count; s++)
+				if (e->accounts[a].balance[s] < 0) {
+					printf("seed %" PRIu64 " step %" PRIu64 ": account %" PRIu64
+					       " flat with %" PRId64 " units\n",
+					       seed, step, e->accounts[a].id,
+					       e->accounts[a].balance[s]);
+					return 1;
+				}
+		}
 		for (uint32_t s = 0; s < e->asset_count; s++) {
 			struct lq_unit u = {.account = a, .ref = s};
 			if ((assets & (1u << s)) && lq_unit_liquidatable(e, &u)) {
@@ -151,9 +193,15 @@ static int run(uint32_t accounts, uint32_t events, uint64_t seed, bool partial)
 			rc = 1;
 			break;
 		}
+		if (getenv("LQ_DUMP_STEP") && (uint32_t)atoi(getenv("LQ_DUMP_STEP")) == i)
+			printf("%.*s", (int)a.cap.len, a.cap.buf);
 		a.cap.len = 0;
 		b.cap.len = 0;
 		rc = check_invariants(&a.e, seed, i);
+		if (a.cap.violations) {
+			printf("seed %" PRIu64 " event %u: ADL property violated\n", seed, i);
+			rc = 1;
+		}
 	}
 	printf("seed %" PRIu64 ": %u accounts, %u events, partial %s: %" PRIu64
 	       " output events (%" PRIu64 " liquidations, %" PRIu64 " takeovers, %" PRIu64
