@@ -123,6 +123,8 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 		e->heap_root[i][1] = LQ_NIL;
 	}
 	e->adl_cache.epoch = UINT64_MAX;
+	lq_marker_init(&e->marker, e);
+	e->marker_embedded = true;
 
 	memset(e->account_hash, 0, sizeof(uint32_t) * hcap);
 	e->account_hash_mask = hcap - 1;
@@ -771,24 +773,6 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 	return LQ_OK;
 }
 
-static enum lq_status check_book_side(const struct lq_instrument *ins,
-				      const struct lq_book_level *lv, uint32_t n, bool bids)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (lv[i].price <= 0 || lv[i].qty <= 0)
-			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, lv[i].price))
-			return LQ_E_OFF_GRID_PRICE;
-		if (!lq_on_lot(ins, lv[i].qty))
-			return LQ_E_OFF_GRID_QTY;
-		/* strictly better first: bids descending, asks ascending */
-		if (i > 0 &&
-		    (bids ? lv[i].price >= lv[i - 1].price : lv[i].price <= lv[i - 1].price))
-			return LQ_E_BAD_VALUE;
-	}
-	return LQ_OK;
-}
-
 static void mark_set(struct lq_engine *e, struct lq_instrument *ins, int64_t m)
 {
 	if (m <= 0 || m == ins->ms.mark)
@@ -798,68 +782,57 @@ static void mark_set(struct lq_engine *e, struct lq_instrument *ins, int64_t m)
 	lq_trigger_mark_moved(e, (uint32_t)(ins - e->instruments));
 }
 
-static void mark_update(struct lq_engine *e, struct lq_instrument *ins)
+/* A mark or staleness change the marker announced (embedded, or the pipeline's mark stage). */
+static void apply_derived(void *ctx, const struct lq_cmd *d)
 {
-	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
+	struct lq_engine *e = ctx;
+	struct lq_instrument *ins;
+
+	LQ_ASSERT(d->instrument < e->instrument_count);
+	ins = &e->instruments[d->instrument];
+	if (d->type == LQ_CMD_MARK_SET) {
+		mark_set(e, ins, d->price);
 		return;
-	mark_set(e, ins, lq_mark_compute(ins, e->now_ns));
+	}
+	LQ_ASSERT(d->type == LQ_CMD_STALE);
+	if (d->flag == ins->ms.stale)
+		return;
+	ins->ms.stale = d->flag;
+	/* recovering re-checks what was deferred; going stale re-checks nothing harmful */
+	lq_trigger_touch_instrument(e, d->instrument);
+	if (e->sink) {
+		struct lq_event ev = {
+		    .type = LQ_EV_STALE, .instrument = d->instrument, .flag = d->flag};
+		e->sink(e->sink_ctx, &ev);
+	}
 }
 
 static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 {
-	struct lq_instrument *ins;
-	enum lq_status st = check_instrument(e, c->instrument);
+	enum lq_status st = LQ_OK;
 
-	if (st != LQ_OK)
-		return st;
-	ins = &e->instruments[c->instrument];
-	switch (c->type) {
-	case LQ_CMD_BOOK:
-		if (c->book->bid_count > LQ_BOOK_LEVELS_MAX ||
-		    c->book->ask_count > LQ_BOOK_LEVELS_MAX)
-			return LQ_E_LIMIT;
-		st = check_book_side(ins, c->book->bids, c->book->bid_count, true);
-		if (st == LQ_OK)
-			st = check_book_side(ins, c->book->asks, c->book->ask_count, false);
+	if (e->marker_embedded) {
+		st = lq_marker_apply(&e->marker, c, apply_derived, e);
+		if (st != LQ_OK)
+			return st;
+	}
+	if (c->type == LQ_CMD_TIME) {
+		if (e->time_set && c->time_ns < e->now_ns)
+			return LQ_E_TIME_BACKWARDS;
+		e->now_ns = c->time_ns;
+		e->time_set = true;
+	} else if (c->type == LQ_CMD_BOOK) {
+		if (c->instrument >= e->instrument_count)
+			return LQ_E_UNKNOWN_INSTRUMENT;
+		struct lq_instrument *ins = &e->instruments[c->instrument];
+		st = lq_book_check(ins, c->book);
 		if (st != LQ_OK)
 			return st;
 		ins->book = *c->book;
 		/* a fund holding positions it could not close offers them to the new book */
 		lq_fund_reoffer(e, c->instrument);
-		break;
-	case LQ_CMD_INDEX:
-		if (c->price <= 0)
-			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
-			return LQ_E_OFF_GRID_PRICE;
-		ins->ms.index = c->price;
-		ins->ms.index_time_ns = e->now_ns;
-		if (c->has_rate)
-			ins->ms.funding_rate_e8 = c->rate_e8;
-		break;
-	case LQ_CMD_MARK:
-		if (ins->params.mark_method != LQ_MARK_EXTERNAL)
-			return LQ_E_MARK_METHOD;
-		if (c->price <= 0)
-			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
-			return LQ_E_OFF_GRID_PRICE;
-		mark_set(e, ins, lq_mark_clamp(ins, c->price));
-		return LQ_OK;
-	case LQ_CMD_TRADE:
-		if (c->price <= 0 || c->qty <= 0)
-			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
-			return LQ_E_OFF_GRID_PRICE;
-		if (!lq_on_lot(ins, c->qty))
-			return LQ_E_OFF_GRID_QTY;
-		ins->ms.last_trade = c->price;
-		break;
-	default:
-		LQ_ASSERT(0);
 	}
-	mark_update(e, ins);
-	return LQ_OK;
+	return st;
 }
 
 static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
@@ -883,35 +856,9 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 	return LQ_OK;
 }
 
-static void report_staleness(struct lq_engine *e)
+void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded)
 {
-	for (uint32_t i = 0; i < e->instrument_count; i++) {
-		struct lq_instrument *ins = &e->instruments[i];
-		bool s = lq_mark_is_stale(ins, e->now_ns);
-		if (s == ins->ms.stale)
-			continue;
-		ins->ms.stale = s;
-		ins->ms.stale_transitions++;
-		lq_trigger_touch_instrument(e, i);
-		if (e->sink) {
-			struct lq_event ev = {.type = LQ_EV_STALE, .instrument = i, .flag = s};
-			e->sink(e->sink_ctx, &ev);
-		}
-	}
-}
-
-static enum lq_status apply_time(struct lq_engine *e, const struct lq_cmd *c)
-{
-	if (e->time_set && c->time_ns < e->now_ns)
-		return LQ_E_TIME_BACKWARDS;
-	/* Samples between the last event and now see the state before this event. */
-	for (uint32_t i = 0; i < e->instrument_count; i++)
-		lq_mark_sample(&e->instruments[i], c->time_ns);
-	e->now_ns = c->time_ns;
-	e->time_set = true;
-	for (uint32_t i = 0; i < e->instrument_count; i++)
-		mark_update(e, &e->instruments[i]);
-	return LQ_OK;
+	e->marker_embedded = embedded;
 }
 
 void lq_engine_run_trigger(struct lq_engine *e)
@@ -952,10 +899,17 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 	case LQ_CMD_INDEX:
 	case LQ_CMD_MARK:
 	case LQ_CMD_TRADE:
+	case LQ_CMD_TIME:
 		st = apply_market(e, c);
 		break;
-	case LQ_CMD_TIME:
-		st = apply_time(e, c);
+	case LQ_CMD_MARK_SET:
+	case LQ_CMD_STALE:
+		if (c->instrument >= e->instrument_count) {
+			st = LQ_E_UNKNOWN_INSTRUMENT;
+			break;
+		}
+		apply_derived(e, c);
+		st = LQ_OK;
 		break;
 	case LQ_CMD_FUNDING:
 		st = apply_funding(e, c);
@@ -964,7 +918,6 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 		st = LQ_E_BAD_VALUE;
 		break;
 	}
-	report_staleness(e);
 	lq_trigger_run(e);
 #ifndef NDEBUG
 	for (uint32_t a = 0; a < e->asset_count; a++)

@@ -200,7 +200,6 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 	int64_t sec =
 	    now_ns >= 0 ? now_ns / LQ_NS_PER_S : -((-now_ns + LQ_NS_PER_S - 1) / LQ_NS_PER_S);
 	int64_t n;
-	const struct lq_book *b = &ins->book;
 
 	if (ms->basis_last_s == INT64_MIN || sec <= ms->basis_last_s) {
 		if (ms->basis_last_s == INT64_MIN)
@@ -209,12 +208,12 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 	}
 	n = sec - ms->basis_last_s;
 	ms->basis_last_s = sec;
-	if (ms->index == 0 || b->bid_count == 0 || b->ask_count == 0)
+	if (ms->index == 0 || ms->top_bid == 0 || ms->top_ask == 0)
 		return;
 	if (n > (int64_t)basis_window_samples(ins))
 		n = basis_window_samples(ins);
 	/* mid - index, doubled so that a half-tick mid stays exact */
-	int64_t v_x2 = b->bids[0].price + b->asks[0].price - 2 * ms->index;
+	int64_t v_x2 = ms->top_bid + ms->top_ask - 2 * ms->index;
 	for (int64_t i = 0; i < n; i++)
 		basis_push(ins, v_x2);
 }

@@ -169,6 +169,9 @@ enum lq_cmd_type {
 	LQ_CMD_TRADE = 8,    /* instrument, price, qty */
 	LQ_CMD_TIME = 9,     /* time_ns */
 	LQ_CMD_FUNDING = 10, /* instrument, rate */
+	/* derived by the marker from market data (marker.c), applied by the engine */
+	LQ_CMD_MARK_SET = 11, /* instrument, price: the mark the method gives now */
+	LQ_CMD_STALE = 12,    /* instrument, flag: the index went stale / recovered */
 };
 
 struct lq_cmd {
@@ -182,8 +185,24 @@ struct lq_cmd {
 	int64_t fee;
 	int64_t rate_e8;
 	bool has_rate;
+	bool flag;
 	int64_t time_ns;
 	const struct lq_book *book;
+};
+
+/*
+ * The marker (marker.c): turns market data (book, index, external mark, trade, time) into the
+ * mark each instrument's method gives, clamped to its band, and into staleness transitions,
+ * announced as LQ_CMD_MARK_SET / LQ_CMD_STALE commands for the engine. It owns the marker
+ * fields of the instruments of `defs` (see struct lq_mark_state). The engine embeds one over
+ * its own instruments; the pipeline's mark stage runs its own over a copy of the definitions.
+ */
+struct lq_engine;
+typedef void (*lq_marker_emit)(void *ctx, const struct lq_cmd *derived);
+struct lq_marker {
+	struct lq_engine *defs;
+	int64_t now_ns;
+	bool time_set;
 };
 
 struct lq_engine {
@@ -211,6 +230,8 @@ struct lq_engine {
 
 	lq_event_sink sink;
 	void *sink_ctx;
+	struct lq_marker marker;
+	bool marker_embedded; /* false in the pipeline: marks arrive as LQ_CMD_MARK_SET */
 
 	/* trigger state (trigger.c) */
 	enum lq_trigger_mode trigger_mode;
@@ -265,6 +286,25 @@ uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id);
 
 /* Apply one input event, then liquidate every account it leaves liquidatable. */
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *cmd);
+
+/* Is this a market-data command the marker consumes? */
+bool lq_cmd_is_market(enum lq_cmd_type t);
+void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs);
+/*
+ * Apply market data; announce the resulting marks and staleness through emit (in instrument
+ * order). Returns the status of the input (a refused input changes nothing).
+ */
+enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_marker_emit emit,
+			       void *ctx);
+/* Validate a book: levels on the grid, strictly better first, quantities > 0. */
+enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_book *b);
+
+/*
+ * In the pipeline the engine does not run its embedded marker: market data reaches it as
+ * LQ_CMD_MARK_SET / LQ_CMD_STALE from the mark stage, LQ_CMD_TIME only moves its clock and
+ * LQ_CMD_BOOK (already checked) replaces its book.
+ */
+void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded);
 
 /* Run the level trigger now (after definitions that change margins outside an event). */
 void lq_engine_run_trigger(struct lq_engine *e);

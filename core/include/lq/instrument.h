@@ -92,13 +92,25 @@ struct lq_instrument_params {
 	int64_t stale_after_ns; /* 0 = never stale */
 };
 
-/* Mark-price state (DESIGN 1.4), all times from the input, never the wall clock. */
+/*
+ * Mark-price state (DESIGN 1.4), all times from the input, never the wall clock. Two writers
+ * share this struct and never a field: the marker (marker.c: index, trade, basis, top of book,
+ * and the marks and staleness it has announced) and the engine (the mark it applies, the last
+ * fill, the staleness it acts on). In the pipeline each stage has its own copy.
+ */
 struct lq_mark_state {
-	int64_t mark;  /* current mark; 0 = none yet */
+	/* engine-owned */
+	int64_t mark;	   /* current mark; 0 = none yet */
+	int64_t last_fill; /* fallback valuation price before any mark */
+	bool stale;	   /* liquidations suspended */
+	/* marker-owned */
+	bool stale_emitted;   /* last staleness announced */
+	int64_t mark_emitted; /* last mark announced; 0 = none */
+	int64_t top_bid;      /* best bid and ask of the feed's book; 0 = none */
+	int64_t top_ask;
 	int64_t index; /* last index; 0 = none yet */
 	int64_t index_time_ns;
 	int64_t last_trade;	 /* 0 = none */
-	int64_t last_fill;	 /* fallback valuation price before any mark */
 	int64_t funding_rate_e8; /* predicted rate for median3's first component */
 	int64_t basis_last_s;	 /* last whole second sampled; INT64_MIN before any */
 	uint32_t basis_count;	 /* samples in the window */
@@ -106,7 +118,6 @@ struct lq_mark_state {
 	lq_i128 basis_sum_x2;	 /* sum of 2*(mid - index) over the window */
 	int64_t basis_x2[LQ_BASIS_SAMPLES_MAX];
 	uint64_t clamped; /* marks clamped to the band */
-	bool stale;
 	uint64_t stale_transitions;
 };
 

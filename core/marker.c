@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The marker (DESIGN 1.4): market data in, marks and staleness out. It writes only the
+ * marker-owned fields of struct lq_mark_state and announces what the engine must apply, so
+ * that the same code serves the engine's direct API and the pipeline's mark stage.
+ */
+#include "lq/assert.h"
+#include "lq/engine.h"
+
+bool lq_cmd_is_market(enum lq_cmd_type t)
+{
+	return t == LQ_CMD_BOOK || t == LQ_CMD_INDEX || t == LQ_CMD_MARK || t == LQ_CMD_TRADE ||
+	       t == LQ_CMD_TIME;
+}
+
+void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs)
+{
+	mk->defs = defs;
+	mk->now_ns = 0;
+	mk->time_set = false;
+}
+
+static enum lq_status check_side(const struct lq_instrument *ins, const struct lq_book_level *lv,
+				 uint32_t n, bool bids)
+{
+	if (n > LQ_BOOK_LEVELS_MAX)
+		return LQ_E_LIMIT;
+	for (uint32_t i = 0; i < n; i++) {
+		if (lv[i].price <= 0 || lv[i].qty <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, lv[i].price))
+			return LQ_E_OFF_GRID_PRICE;
+		if (!lq_on_lot(ins, lv[i].qty))
+			return LQ_E_OFF_GRID_QTY;
+		/* strictly better first: bids descending, asks ascending */
+		if (i > 0 &&
+		    (bids ? lv[i].price >= lv[i - 1].price : lv[i].price <= lv[i - 1].price))
+			return LQ_E_BAD_VALUE;
+	}
+	return LQ_OK;
+}
+
+enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_book *b)
+{
+	enum lq_status st = check_side(ins, b->bids, b->bid_count, true);
+
+	return st != LQ_OK ? st : check_side(ins, b->asks, b->ask_count, false);
+}
+
+static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker_emit emit,
+			  void *ctx)
+{
+	struct lq_mark_state *ms = &mk->defs->instruments[i].ms;
+
+	if (m <= 0 || m == ms->mark_emitted)
+		return;
+	ms->mark_emitted = m;
+	struct lq_cmd d = {.type = LQ_CMD_MARK_SET, .instrument = i, .price = m};
+	emit(ctx, &d);
+}
+
+static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, void *ctx)
+{
+	struct lq_instrument *ins = &mk->defs->instruments[i];
+
+	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
+		return;
+	announce_mark(mk, i, lq_mark_compute(ins, mk->now_ns), emit, ctx);
+}
+
+/* Staleness can change when time moves or an index arrives. */
+static void derive_staleness(struct lq_marker *mk, lq_marker_emit emit, void *ctx)
+{
+	for (uint32_t i = 0; i < mk->defs->instrument_count; i++) {
+		struct lq_instrument *ins = &mk->defs->instruments[i];
+		bool s = lq_mark_is_stale(ins, mk->now_ns);
+		if (s == ins->ms.stale_emitted)
+			continue;
+		ins->ms.stale_emitted = s;
+		ins->ms.stale_transitions++;
+		struct lq_cmd d = {.type = LQ_CMD_STALE, .instrument = i, .flag = s};
+		emit(ctx, &d);
+	}
+}
+
+static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd *c,
+				       lq_marker_emit emit, void *ctx)
+{
+	struct lq_instrument *ins;
+	enum lq_status st;
+
+	if (c->instrument >= mk->defs->instrument_count)
+		return LQ_E_UNKNOWN_INSTRUMENT;
+	ins = &mk->defs->instruments[c->instrument];
+	switch (c->type) {
+	case LQ_CMD_BOOK:
+		st = lq_book_check(ins, c->book);
+		if (st != LQ_OK)
+			return st;
+		ins->ms.top_bid = c->book->bid_count > 0 ? c->book->bids[0].price : 0;
+		ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
+		break;
+	case LQ_CMD_INDEX:
+		if (c->price <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		ins->ms.index = c->price;
+		ins->ms.index_time_ns = mk->now_ns;
+		if (c->has_rate)
+			ins->ms.funding_rate_e8 = c->rate_e8;
+		derive_staleness(mk, emit, ctx);
+		break;
+	case LQ_CMD_MARK:
+		if (ins->params.mark_method != LQ_MARK_EXTERNAL)
+			return LQ_E_MARK_METHOD;
+		if (c->price <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		announce_mark(mk, c->instrument, lq_mark_clamp(ins, c->price), emit, ctx);
+		return LQ_OK;
+	case LQ_CMD_TRADE:
+		if (c->price <= 0 || c->qty <= 0)
+			return LQ_E_BAD_VALUE;
+		if (!lq_on_tick(ins, c->price))
+			return LQ_E_OFF_GRID_PRICE;
+		if (!lq_on_lot(ins, c->qty))
+			return LQ_E_OFF_GRID_QTY;
+		ins->ms.last_trade = c->price;
+		break;
+	default:
+		LQ_ASSERT(0);
+	}
+	derive_mark(mk, c->instrument, emit, ctx);
+	return LQ_OK;
+}
+
+enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_marker_emit emit,
+			       void *ctx)
+{
+	LQ_ASSERT(lq_cmd_is_market(c->type));
+	if (c->type != LQ_CMD_TIME)
+		return apply_instrument(mk, c, emit, ctx);
+	if (mk->time_set && c->time_ns < mk->now_ns)
+		return LQ_E_TIME_BACKWARDS;
+	/* Samples between the last event and now see the state before this event. */
+	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
+		lq_mark_sample(&mk->defs->instruments[i], c->time_ns);
+	mk->now_ns = c->time_ns;
+	mk->time_set = true;
+	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
+		derive_mark(mk, i, emit, ctx);
+	derive_staleness(mk, emit, ctx);
+	return LQ_OK;
+}
