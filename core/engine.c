@@ -6,6 +6,7 @@
 #include "trigger_private.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((size_t)(a)-1))
@@ -874,54 +875,76 @@ void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode)
 		lq_trigger_touch(e, a);
 }
 
-enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
+void lq_engine_begin_event(struct lq_engine *e)
 {
-	enum lq_status st;
-
 	e->stats.events++;
 	for (uint32_t f = 0; f < e->fund_count; f++)
 		e->funds[f].paid_this_event_units = 0;
+}
 
+enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
+{
 	switch (c->type) {
 	case LQ_CMD_DEPOSIT:
-		st = apply_deposit(e, c);
-		break;
+		return apply_deposit(e, c);
 	case LQ_CMD_WITHDRAW:
-		st = apply_withdraw(e, c);
-		break;
+		return apply_withdraw(e, c);
 	case LQ_CMD_FILL:
-		st = apply_fill(e, c);
-		break;
+		return apply_fill(e, c);
 	case LQ_CMD_ISOLATE:
-		st = apply_isolate(e, c);
-		break;
+		return apply_isolate(e, c);
 	case LQ_CMD_BOOK:
 	case LQ_CMD_INDEX:
 	case LQ_CMD_MARK:
 	case LQ_CMD_TRADE:
 	case LQ_CMD_TIME:
-		st = apply_market(e, c);
-		break;
+		return apply_market(e, c);
 	case LQ_CMD_MARK_SET:
 	case LQ_CMD_STALE:
-		if (c->instrument >= e->instrument_count) {
-			st = LQ_E_UNKNOWN_INSTRUMENT;
-			break;
-		}
+		if (c->instrument >= e->instrument_count)
+			return LQ_E_UNKNOWN_INSTRUMENT;
 		apply_derived(e, c);
-		st = LQ_OK;
-		break;
+		return LQ_OK;
 	case LQ_CMD_FUNDING:
-		st = apply_funding(e, c);
-		break;
-	default:
-		st = LQ_E_BAD_VALUE;
-		break;
+		return apply_funding(e, c);
 	}
+	return LQ_E_BAD_VALUE;
+}
+
+void lq_engine_end_event(struct lq_engine *e)
+{
 	lq_trigger_run(e);
 #ifndef NDEBUG
 	for (uint32_t a = 0; a < e->asset_count; a++)
 		LQ_ASSERT(lq_ledger_sum(e, a) == 0);
 #endif
+}
+
+enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
+{
+	lq_engine_begin_event(e);
+	enum lq_status st = lq_engine_apply_part(e, c);
+	lq_engine_end_event(e);
 	return st;
+}
+
+size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
+			uint64_t account)
+{
+	const char *detail = NULL;
+	char acc[32];
+
+	if (st == LQ_E_UNKNOWN_ACCOUNT) {
+		snprintf(acc, sizeof(acc), "%llu", (unsigned long long)account);
+		detail = acc;
+	} else if (st == LQ_E_BAD_VALUE && type == LQ_CMD_FUNDING) {
+		detail = "a funding rate is within (-1, 1)";
+	} else if (st == LQ_E_BAD_VALUE && type == LQ_CMD_BOOK) {
+		detail = "levels strictly ordered, best first, quantities > 0";
+	} else if (st == LQ_E_NO_MARK) {
+		detail = "set a mark (or trade) first";
+	}
+	int n = detail ? snprintf(buf, cap, "%s: %s", lq_status_str(st), detail)
+		       : snprintf(buf, cap, "%s", lq_status_str(st));
+	return n < 0 ? 0 : (size_t)n;
 }

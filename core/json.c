@@ -273,6 +273,14 @@ void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
 
 void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_event *ev)
 {
+	if (ev->type == LQ_EV_REJECTED) {
+		char reason[160];
+		lq_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
+				 (enum lq_cmd_type)ev->cmd_type, ev->account);
+		lq_json_rejected(o, ev->line, reason);
+		return;
+	}
+	LQ_ASSERT(ev->instrument < e->instrument_count);
 	const struct lq_instrument *ins = &e->instruments[ev->instrument];
 
 	switch (ev->type) {
@@ -355,6 +363,8 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
 		lq_out_str(o, "}\n");
 		return;
+	case LQ_EV_REJECTED:
+		break;
 	case LQ_EV_STALE:
 		lq_out_str(o, "{\"type\":\"stale\",\"instrument\":");
 		lq_out_jstr(o, ins->name);

@@ -2,24 +2,11 @@
 #include "lq/scn.h"
 
 #include "lq/assert.h"
+#include "lq/msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-struct tok {
-	const char *s;
-	size_t n;
-};
-
-struct line {
-	struct tok t[LQ_SCN_TOKENS_MAX];
-	uint32_t n; /* positional tokens */
-	struct tok key[LQ_SCN_TOKENS_MAX];
-	struct tok val[LQ_SCN_TOKENS_MAX];
-	bool used[LQ_SCN_TOKENS_MAX];
-	uint32_t nopt; /* key=value options */
-};
 
 static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -48,20 +35,27 @@ static enum lq_scn_result reject(struct lq_scn *s, const char *fmt, ...)
 	return LQ_SCN_REJECTED;
 }
 
-static bool tok_is(struct tok t, const char *w)
+static void emit(struct lq_scn *s, struct lq_msg *m)
+{
+	m->line = s->line;
+	s->emit(s->emit_ctx, m);
+}
+
+static bool tok_is(struct lq_scn_tok t, const char *w)
 {
 	return strlen(w) == t.n && memcmp(t.s, w, t.n) == 0;
 }
 
 /* Copy a token into a NUL-terminated buffer (truncated names never match anything). */
-static void tok_cstr(struct tok t, char *buf, size_t cap)
+static void tok_cstr(struct lq_scn_tok t, char *buf, size_t cap)
 {
 	size_t n = t.n < cap - 1 ? t.n : cap - 1;
 	memcpy(buf, t.s, n);
 	buf[n] = '\0';
 }
 
-static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len, struct line *l)
+static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len,
+				   struct lq_scn_tokens *l)
 {
 	size_t i = 0;
 
@@ -74,13 +68,13 @@ static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len, 
 		size_t b = i;
 		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#')
 			i++;
-		struct tok t = {p + b, i - b};
+		struct lq_scn_tok t = {p + b, i - b};
 		const char *eq = memchr(t.s, '=', t.n);
 		if (eq) {
 			if (l->nopt >= LQ_SCN_TOKENS_MAX)
 				return syntax(s, "too many options");
-			l->key[l->nopt] = (struct tok){t.s, (size_t)(eq - t.s)};
-			l->val[l->nopt] = (struct tok){eq + 1, t.n - (size_t)(eq - t.s) - 1};
+			l->key[l->nopt] = (struct lq_scn_tok){t.s, (size_t)(eq - t.s)};
+			l->val[l->nopt] = (struct lq_scn_tok){eq + 1, t.n - (size_t)(eq - t.s) - 1};
 			if (l->key[l->nopt].n == 0 || l->val[l->nopt].n == 0)
 				return syntax(s, "malformed option '%.*s'", (int)t.n, t.s);
 			l->nopt++;
@@ -93,7 +87,7 @@ static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len, 
 	return LQ_SCN_OK;
 }
 
-static bool opt(struct line *l, const char *k, struct tok *v)
+static bool opt(struct lq_scn_tokens *l, const char *k, struct lq_scn_tok *v)
 {
 	for (uint32_t i = 0; i < l->nopt; i++) {
 		if (tok_is(l->key[i], k)) {
@@ -105,7 +99,7 @@ static bool opt(struct line *l, const char *k, struct tok *v)
 	return false;
 }
 
-static enum lq_scn_result no_unused_options(struct lq_scn *s, const struct line *l)
+static enum lq_scn_result no_unused_options(struct lq_scn *s, const struct lq_scn_tokens *l)
 {
 	for (uint32_t i = 0; i < l->nopt; i++)
 		if (!l->used[i])
@@ -114,7 +108,7 @@ static enum lq_scn_result no_unused_options(struct lq_scn *s, const struct line 
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result arity(struct lq_scn *s, const struct line *l, uint32_t n,
+static enum lq_scn_result arity(struct lq_scn *s, const struct lq_scn_tokens *l, uint32_t n,
 				const char *usage)
 {
 	if (l->n != n)
@@ -133,7 +127,7 @@ static enum lq_scn_result arity(struct lq_scn *s, const struct line *l, uint32_t
  * A number token: syntax errors stop the run (the line cannot be parsed); precision and
  * range problems are the engine's to refuse (a rejected event naming the grid).
  */
-static enum lq_scn_result number(struct lq_scn *s, struct tok t, unsigned decimals,
+static enum lq_scn_result number(struct lq_scn *s, struct lq_scn_tok t, unsigned decimals,
 				 const char *what, int64_t *out, enum lq_dec_status *st)
 {
 	*st = lq_dec_parse(t.s, t.n, decimals, out);
@@ -143,8 +137,8 @@ static enum lq_scn_result number(struct lq_scn *s, struct tok t, unsigned decima
 }
 
 /* Parse a number and turn range/precision problems into a rejection. */
-static enum lq_scn_result value(struct lq_scn *s, struct tok t, unsigned decimals, const char *what,
-				bool positive, int64_t *out)
+static enum lq_scn_result value(struct lq_scn *s, struct lq_scn_tok t, unsigned decimals,
+				const char *what, bool positive, int64_t *out)
 {
 	enum lq_dec_status st;
 
@@ -159,12 +153,13 @@ static enum lq_scn_result value(struct lq_scn *s, struct tok t, unsigned decimal
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result rate(struct lq_scn *s, struct tok t, const char *what, int64_t *out)
+static enum lq_scn_result rate(struct lq_scn *s, struct lq_scn_tok t, const char *what,
+			       int64_t *out)
 {
 	return value(s, t, LQ_RATE_DECIMALS, what, false, out);
 }
 
-static enum lq_scn_result account_id(struct lq_scn *s, struct tok t, uint64_t *id)
+static enum lq_scn_result account_id(struct lq_scn *s, struct lq_scn_tok t, uint64_t *id)
 {
 	uint64_t v = 0;
 
@@ -182,7 +177,7 @@ static enum lq_scn_result account_id(struct lq_scn *s, struct tok t, uint64_t *i
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result find_instrument(struct lq_scn *s, struct tok t, uint32_t *ins)
+static enum lq_scn_result find_instrument(struct lq_scn *s, struct lq_scn_tok t, uint32_t *ins)
 {
 	int i = lq_engine_find_instrument(s->engine, t.s, t.n);
 
@@ -192,7 +187,7 @@ static enum lq_scn_result find_instrument(struct lq_scn *s, struct tok t, uint32
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result find_asset(struct lq_scn *s, struct tok t, uint32_t *asset)
+static enum lq_scn_result find_asset(struct lq_scn *s, struct lq_scn_tok t, uint32_t *asset)
 {
 	int i = lq_engine_find_asset(s->engine, t.s, t.n);
 
@@ -213,9 +208,9 @@ static enum lq_scn_result status(struct lq_scn *s, enum lq_status st, const char
 
 /* ---- definitions ---- */
 
-static enum lq_scn_result cmd_asset(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_asset(struct lq_scn *s, struct lq_scn_tokens *l)
 {
-	struct tok v;
+	struct lq_scn_tok v;
 	char name[LQ_NAME_MAX + 8];
 	int64_t dec;
 	enum lq_dec_status st;
@@ -230,11 +225,16 @@ static enum lq_scn_result cmd_asset(struct lq_scn *s, struct line *l)
 	if (l->t[1].n >= LQ_NAME_MAX)
 		return reject(s, "asset name longer than %d bytes", LQ_NAME_MAX - 1);
 	tok_cstr(l->t[1], name, sizeof(name));
-	return status(s, lq_engine_add_asset(s->engine, name, (unsigned)dec), name);
+	TRY(status(s, lq_engine_add_asset(s->engine, name, (unsigned)dec), name));
+	struct lq_msg m = {.type = LQ_MSG_DEF_ASSET};
+	memcpy(m.u.asset.name, name, sizeof(m.u.asset.name));
+	m.u.asset.decimals = (uint32_t)dec;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result grid(struct lq_scn *s, struct tok t, const char *what, int64_t *mant,
-			       unsigned *dec)
+static enum lq_scn_result grid(struct lq_scn *s, struct lq_scn_tok t, const char *what,
+			       int64_t *mant, unsigned *dec)
 {
 	enum lq_dec_status st = lq_dec_parse_natural(t.s, t.n, mant, dec);
 
@@ -245,12 +245,12 @@ static enum lq_scn_result grid(struct lq_scn *s, struct tok t, const char *what,
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] =
 	    "instrument NAME linear|inverse settle=ASSET tick=T lot=L [contract=C]";
 	struct lq_instrument proto;
-	struct tok settle, tick, lot, contract;
+	struct lq_scn_tok settle, tick, lot, contract;
 	uint32_t asset;
 
 	TRY(arity(s, l, 3, usage));
@@ -279,17 +279,28 @@ static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct line *l)
 	tok_cstr(l->t[1], proto.name, sizeof(proto.name));
 	proto.settle_asset = asset;
 	enum lq_status st = lq_engine_add_instrument(s->engine, &proto);
-	return status(s, st,
-		      st == LQ_E_DUPLICATE
-			  ? proto.name
-			  : "qty decimals + price decimals may not exceed the settle asset's "
-			    "decimals + 9, nor contract sizes be zero");
+	TRY(status(s, st,
+		   st == LQ_E_DUPLICATE ? proto.name
+					: "qty decimals + price decimals may not exceed the settle "
+					  "asset's decimals + 9, nor contract sizes be zero"));
+	struct lq_msg m = {.type = LQ_MSG_DEF_INSTRUMENT};
+	memcpy(m.u.instrument.name, proto.name, sizeof(m.u.instrument.name));
+	m.u.instrument.kind = proto.kind;
+	m.u.instrument.settle_asset = proto.settle_asset;
+	m.u.instrument.price_decimals = (uint8_t)proto.price_decimals;
+	m.u.instrument.qty_decimals = (uint8_t)proto.qty_decimals;
+	m.u.instrument.contract_decimals = (uint8_t)proto.contract_decimals;
+	m.u.instrument.tick = proto.tick;
+	m.u.instrument.lot = proto.lot;
+	m.u.instrument.contract = proto.contract;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_tier(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_tier(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "tier INSTRUMENT upto=NOTIONAL|max mmr=R imr=R";
-	struct tok upto, mmr, imr;
+	struct lq_scn_tok upto, mmr, imr;
 	uint32_t ins;
 	int64_t upto_u, mmr_e8, imr_e8;
 
@@ -305,11 +316,18 @@ static enum lq_scn_result cmd_tier(struct lq_scn *s, struct line *l)
 		TRY(value(s, upto, in->asset_decimals, "upto", true, &upto_u));
 	TRY(rate(s, mmr, "mmr", &mmr_e8));
 	TRY(rate(s, imr, "imr", &imr_e8));
-	return status(s, lq_engine_add_tier(s->engine, ins, upto_u, mmr_e8, imr_e8),
-		      "brackets ascend, 0 <= mmr <= imr <= 1, rates never fall");
+	TRY(status(s, lq_engine_add_tier(s->engine, ins, upto_u, mmr_e8, imr_e8),
+		   "brackets ascend, 0 <= mmr <= imr <= 1, rates never fall"));
+	struct lq_msg m = {.type = LQ_MSG_DEF_TIER};
+	m.u.tier.instrument = ins;
+	m.u.tier.upto_units = upto_u;
+	m.u.tier.mmr_e8 = mmr_e8;
+	m.u.tier.imr_e8 = imr_e8;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result duration_opt(struct lq_scn *s, struct tok v, const char *what,
+static enum lq_scn_result duration_opt(struct lq_scn *s, struct lq_scn_tok v, const char *what,
 				       int64_t *ns)
 {
 	if (!lq_scn_parse_duration(v.s, v.n, ns))
@@ -318,10 +336,10 @@ static enum lq_scn_result duration_opt(struct lq_scn *s, struct tok v, const cha
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_param(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_param(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_instrument_params p;
-	struct tok v;
+	struct lq_scn_tok v;
 	uint32_t ins;
 
 	TRY(arity(s, l, 2, "param INSTRUMENT key=value..."));
@@ -394,17 +412,30 @@ static enum lq_scn_result cmd_param(struct lq_scn *s, struct line *l)
 			if (v.n >= LQ_NAME_MAX)
 				return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
 			tok_cstr(v, name, sizeof(name));
+			uint32_t before = s->engine->fund_count;
 			TRY(status(s, lq_engine_fund_ref(s->engine, name, &f), name));
 			p.fund = (int)f;
+			if (s->engine->fund_count != before) {
+				/* a fund named before it is defined: every stage creates it */
+				struct lq_msg m = {.type = LQ_MSG_DEF_FUND};
+				memcpy(m.u.fund.name, name, sizeof(m.u.fund.name));
+				m.u.fund.ref_only = true;
+				emit(s, &m);
+			}
 		}
 	}
-	return status(s, lq_engine_set_params(s->engine, ins, &p),
-		      "rates within [0, 1), durations positive, basis_window 1s..1h");
+	TRY(status(s, lq_engine_set_params(s->engine, ins, &p),
+		   "rates within [0, 1), durations positive, basis_window 1s..1h"));
+	struct lq_msg m = {.type = LQ_MSG_DEF_PARAMS};
+	m.u.params.instrument = ins;
+	m.u.params.p = p;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_fund(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_fund(struct lq_scn *s, struct lq_scn_tokens *l)
 {
-	struct tok asset_t, bal_t;
+	struct lq_scn_tok asset_t, bal_t;
 	char name[LQ_NAME_MAX + 8];
 	uint32_t asset;
 	int64_t bal = 0;
@@ -420,38 +451,30 @@ static enum lq_scn_result cmd_fund(struct lq_scn *s, struct line *l)
 	if (l->t[1].n >= LQ_NAME_MAX)
 		return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
 	tok_cstr(l->t[1], name, sizeof(name));
-	return status(s, lq_engine_define_fund(s->engine, name, asset, bal), name);
+	TRY(status(s, lq_engine_define_fund(s->engine, name, asset, bal), name));
+	struct lq_msg m = {.type = LQ_MSG_DEF_FUND};
+	memcpy(m.u.fund.name, name, sizeof(m.u.fund.name));
+	m.u.fund.asset = asset;
+	m.u.fund.balance_units = bal;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
 /* ---- account events ---- */
 
-/* Apply an event; refusals name what was wrong with this kind of event. */
+/* An input event: the engine stage decides it (and reports a refusal with this line). */
 static enum lq_scn_result apply(struct lq_scn *s, const struct lq_cmd *c)
 {
-	enum lq_status st = lq_engine_apply(s->engine, c);
-	char detail[64] = "";
+	struct lq_msg m = {.type = LQ_MSG_CMD};
 
-	if (st == LQ_E_UNKNOWN_ACCOUNT) {
-		snprintf(detail, sizeof(detail), "%llu", (unsigned long long)c->account);
-	} else if (st == LQ_E_BAD_VALUE) {
-		switch (c->type) {
-		case LQ_CMD_FUNDING:
-			snprintf(detail, sizeof(detail), "a funding rate is within (-1, 1)");
-			break;
-		case LQ_CMD_BOOK:
-			snprintf(detail, sizeof(detail),
-				 "levels strictly ordered, best first, quantities > 0");
-			break;
-		default:
-			break;
-		}
-	} else if (st == LQ_E_NO_MARK) {
-		snprintf(detail, sizeof(detail), "set a mark (or trade) first");
-	}
-	return status(s, st, detail);
+	m.u.cmd = *c;
+	m.u.cmd.book = NULL;
+	emit(s, &m);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_money(struct lq_scn *s, struct line *l, enum lq_cmd_type type)
+static enum lq_scn_result cmd_money(struct lq_scn *s, struct lq_scn_tokens *l,
+				    enum lq_cmd_type type)
 {
 	struct lq_cmd c = {.type = type};
 
@@ -465,8 +488,8 @@ static enum lq_scn_result cmd_money(struct lq_scn *s, struct line *l, enum lq_cm
 	return apply(s, &c);
 }
 
-static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
-				    int64_t *price)
+static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument *in,
+				    struct lq_scn_tok t, int64_t *price)
 {
 	TRY(value(s, t, in->price_decimals, "price", true, price));
 	if (!lq_on_tick(in, *price))
@@ -474,8 +497,8 @@ static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
-				  int64_t *qty)
+static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *in,
+				  struct lq_scn_tok t, int64_t *qty)
 {
 	TRY(value(s, t, in->qty_decimals, "quantity", true, qty));
 	if (!lq_on_lot(in, *qty))
@@ -484,11 +507,11 @@ static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_fill(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_fill(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "fill ACCOUNT INSTRUMENT buy|sell QTY PRICE [fee=F]";
 	struct lq_cmd c = {.type = LQ_CMD_FILL};
-	struct tok fee;
+	struct lq_scn_tok fee;
 	bool buy;
 
 	TRY(arity(s, l, 6, usage));
@@ -512,7 +535,7 @@ static enum lq_scn_result cmd_fill(struct lq_scn *s, struct line *l)
 	return apply(s, &c);
 }
 
-static enum lq_scn_result cmd_isolate(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_isolate(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_cmd c = {.type = LQ_CMD_ISOLATE};
 
@@ -522,15 +545,13 @@ static enum lq_scn_result cmd_isolate(struct lq_scn *s, struct line *l)
 	TRY(find_instrument(s, l->t[2], &c.instrument));
 	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
 	TRY(value(s, l->t[3], in->asset_decimals, "margin", false, &c.amount));
-	if (lq_engine_find_account(s->engine, c.account) == LQ_NIL)
-		return reject(s, "unknown account: %llu", (unsigned long long)c.account);
 	return apply(s, &c);
 }
 
 /* ---- market data ---- */
 
-static enum lq_scn_result levels(struct lq_scn *s, const struct lq_instrument *in, struct tok t,
-				 struct lq_book_level *lv, uint32_t *n)
+static enum lq_scn_result levels(struct lq_scn *s, const struct lq_instrument *in,
+				 struct lq_scn_tok t, struct lq_book_level *lv, uint32_t *n)
 {
 	size_t i = 0;
 
@@ -539,15 +560,15 @@ static enum lq_scn_result levels(struct lq_scn *s, const struct lq_instrument *i
 		size_t b = i;
 		while (i < t.n && t.s[i] != ',')
 			i++;
-		struct tok item = {t.s + b, i - b};
+		struct lq_scn_tok item = {t.s + b, i - b};
 		const char *colon = memchr(item.s, ':', item.n);
 		if (!colon)
 			return syntax(s, "book level '%.*s' is not PRICE:QTY", (int)item.n, item.s);
 		if (*n >= LQ_BOOK_LEVELS_MAX)
 			return reject(s, "limit: more than %d book levels on one side",
 				      LQ_BOOK_LEVELS_MAX);
-		struct tok pt = {item.s, (size_t)(colon - item.s)};
-		struct tok qt = {colon + 1, item.n - pt.n - 1};
+		struct lq_scn_tok pt = {item.s, (size_t)(colon - item.s)};
+		struct lq_scn_tok qt = {colon + 1, item.n - pt.n - 1};
 		TRY(price_tok(s, in, pt, &lv[*n].price));
 		TRY(qty_tok(s, in, qt, &lv[*n].qty));
 		(*n)++;
@@ -557,37 +578,53 @@ static enum lq_scn_result levels(struct lq_scn *s, const struct lq_instrument *i
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_book(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_book(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "book INSTRUMENT [bid P:Q,...] [ask P:Q,...]";
-	static struct lq_book book; /* large; one scenario runs at a time per process */
-	struct lq_cmd c = {.type = LQ_CMD_BOOK, .book = &book};
+	struct lq_book *book = &s->book;
 	bool seen_bid = false, seen_ask = false;
+	uint32_t instrument;
 
 	if (l->n < 2 || l->n % 2 != 0)
 		return syntax(s, "usage: %s", usage);
 	TRY(no_unused_options(s, l));
-	TRY(find_instrument(s, l->t[1], &c.instrument));
-	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
-	memset(&book, 0, sizeof(book));
+	TRY(find_instrument(s, l->t[1], &instrument));
+	const struct lq_instrument *in = &s->engine->instruments[instrument];
+	memset(book, 0, sizeof(*book));
 	for (uint32_t i = 2; i < l->n; i += 2) {
 		if (tok_is(l->t[i], "bid") && !seen_bid) {
 			seen_bid = true;
-			TRY(levels(s, in, l->t[i + 1], book.bids, &book.bid_count));
+			TRY(levels(s, in, l->t[i + 1], book->bids, &book->bid_count));
 		} else if (tok_is(l->t[i], "ask") && !seen_ask) {
 			seen_ask = true;
-			TRY(levels(s, in, l->t[i + 1], book.asks, &book.ask_count));
+			TRY(levels(s, in, l->t[i + 1], book->asks, &book->ask_count));
 		} else {
 			return syntax(s, "usage: %s", usage);
 		}
 	}
-	return apply(s, &c);
+	/* the replacement travels as its levels, then an end that applies it at once */
+	for (uint32_t side = 0; side < 2; side++) {
+		const struct lq_book_level *lv = side == 0 ? book->bids : book->asks;
+		const uint32_t n = side == 0 ? book->bid_count : book->ask_count;
+		for (uint32_t i = 0; i < n; i++) {
+			struct lq_msg m = {.type = LQ_MSG_BOOK_LEVEL, .flags = LQ_MSG_F_MORE};
+			m.u.level.instrument = instrument;
+			m.u.level.side = side;
+			m.u.level.lv = lv[i];
+			emit(s, &m);
+		}
+	}
+	struct lq_msg end = {.type = LQ_MSG_BOOK_END};
+	end.u.book_end.instrument = instrument;
+	emit(s, &end);
+	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result cmd_price(struct lq_scn *s, struct line *l, enum lq_cmd_type type)
+static enum lq_scn_result cmd_price(struct lq_scn *s, struct lq_scn_tokens *l,
+				    enum lq_cmd_type type)
 {
 	struct lq_cmd c = {.type = type};
-	struct tok r;
+	struct lq_scn_tok r;
 
 	if (type == LQ_CMD_TRADE)
 		TRY(arity(s, l, 4, "trade INSTRUMENT PRICE QTY"));
@@ -608,10 +645,10 @@ static enum lq_scn_result cmd_price(struct lq_scn *s, struct line *l, enum lq_cm
 	return apply(s, &c);
 }
 
-static enum lq_scn_result cmd_time(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_time(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_cmd c = {.type = LQ_CMD_TIME};
-	struct tok t;
+	struct lq_scn_tok t;
 	int64_t d;
 
 	TRY(arity(s, l, 2, "time ISO8601|+DURATION"));
@@ -621,16 +658,18 @@ static enum lq_scn_result cmd_time(struct lq_scn *s, struct line *l)
 		if (!lq_scn_parse_duration(t.s + 1, t.n - 1, &d))
 			return syntax(s, "'%.*s' is not a duration (e.g. +30s, +8h)", (int)t.n,
 				      t.s);
-		if (__builtin_add_overflow(s->engine->now_ns, d, &c.time_ns))
+		if (__builtin_add_overflow(s->now_ns, d, &c.time_ns))
 			return reject(s, "overflow: time out of range");
 	} else if (!lq_scn_parse_time(t.s, t.n, &c.time_ns)) {
 		return syntax(s, "'%.*s' is not an ISO 8601 UTC time (2024-08-09T00:00:00Z)",
 			      (int)t.n, t.s);
 	}
+	if (c.time_ns >= s->now_ns)
+		s->now_ns = c.time_ns;
 	return apply(s, &c);
 }
 
-static enum lq_scn_result cmd_funding(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_funding(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_cmd c = {.type = LQ_CMD_FUNDING};
 
@@ -641,7 +680,7 @@ static enum lq_scn_result cmd_funding(struct lq_scn *s, struct line *l)
 	return apply(s, &c);
 }
 
-static enum lq_scn_result cmd_show(struct lq_scn *s, struct line *l)
+static enum lq_scn_result cmd_show(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "show account ID | show fund NAME | show adl INSTRUMENT";
 	uint64_t id;
@@ -649,54 +688,48 @@ static enum lq_scn_result cmd_show(struct lq_scn *s, struct line *l)
 
 	TRY(arity(s, l, 3, usage));
 	TRY(no_unused_options(s, l));
+	struct lq_msg m = {.type = LQ_MSG_SHOW};
 	if (tok_is(l->t[1], "account")) {
 		TRY(account_id(s, l->t[2], &id));
-		uint32_t a = lq_engine_find_account(s->engine, id);
-		if (a == LQ_NIL)
-			return reject(s, "unknown account: %llu", (unsigned long long)id);
-		/* Showing an account settles its pending funding, reported before it. */
-		lq_engine_settle_account_funding(s->engine, a);
-		lq_json_account(s->out, s->engine, a);
+		m.u.show.kind = LQ_SHOW_ACCOUNT;
+		m.u.show.account = id;
+		emit(s, &m);
 		return LQ_SCN_OK;
 	}
 	if (tok_is(l->t[1], "fund")) {
 		int f = lq_engine_find_fund(s->engine, l->t[2].s, l->t[2].n);
 		if (f < 0 || !s->engine->funds[f].defined)
 			return reject(s, "unknown fund: %.*s", (int)l->t[2].n, l->t[2].s);
-		lq_json_fund(s->out, s->engine, (uint32_t)f);
+		m.u.show.kind = LQ_SHOW_FUND;
+		m.u.show.ref = (uint32_t)f;
+		emit(s, &m);
 		return LQ_SCN_OK;
 	}
 	if (tok_is(l->t[1], "adl")) {
 		TRY(find_instrument(s, l->t[2], &ins));
-		for (int side = 1; side >= -1; side -= 2) {
-			uint32_t n = lq_adl_rank(s->engine, ins, side, s->scratch, s->scratch_cap);
-			lq_json_adl_rank(s->out, s->engine, ins, side, s->scratch, n);
-		}
+		m.u.show.kind = LQ_SHOW_ADL;
+		m.u.show.ref = ins;
+		emit(s, &m);
 		return LQ_SCN_OK;
 	}
 	return syntax(s, "usage: %s", usage);
 }
 
-void lq_scn_init(struct lq_scn *s, struct lq_engine *e, struct lq_out *out,
-		 struct lq_adl_entry *scratch, uint32_t scratch_cap)
+void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, lq_scn_emit emit_fn,
+		 void *emit_ctx)
 {
 	memset(s, 0, sizeof(*s));
-	s->engine = e;
+	s->engine = defs;
 	s->out = out;
-	s->scratch = scratch;
-	s->scratch_cap = scratch_cap;
-}
-
-void lq_scn_sink(void *ctx, const struct lq_event *ev)
-{
-	struct lq_scn *s = ctx;
-	lq_json_event(s->out, s->engine, ev);
+	s->emit = emit_fn;
+	s->emit_ctx = emit_ctx;
 }
 
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 {
-	static struct line l; /* one scenario per process at a time: keeps the stack small */
-	struct tok c;
+	struct lq_scn_tokens *lp = &s->toks;
+#define l (*lp)
+	struct lq_scn_tok c;
 
 	s->error[0] = '\0';
 	TRY(tokenize(s, p, len, &l));
@@ -710,15 +743,12 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 		return cmd_asset(s, &l);
 	if (tok_is(c, "instrument"))
 		return cmd_instrument(s, &l);
-	if (tok_is(c, "tier") || tok_is(c, "param") || tok_is(c, "fund")) {
-		enum lq_scn_result r = tok_is(c, "tier")    ? cmd_tier(s, &l)
-				       : tok_is(c, "param") ? cmd_param(s, &l)
-							    : cmd_fund(s, &l);
-		/* definitions can change the margins of open positions: trigger now */
-		if (r == LQ_SCN_OK)
-			lq_engine_run_trigger(s->engine);
-		return r;
-	}
+	if (tok_is(c, "tier"))
+		return cmd_tier(s, &l);
+	if (tok_is(c, "param"))
+		return cmd_param(s, &l);
+	if (tok_is(c, "fund"))
+		return cmd_fund(s, &l);
 	if (tok_is(c, "deposit"))
 		return cmd_money(s, &l, LQ_CMD_DEPOSIT);
 	if (tok_is(c, "withdraw"))
@@ -743,6 +773,7 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 		return cmd_show(s, &l);
 	return syntax(s, "unknown command '%.*s'", (int)c.n, c.s);
 }
+#undef l
 
 /* ---- time ---- */
 

@@ -9,7 +9,12 @@
 
 void *lq_startup_alloc(size_t size, const char *what)
 {
-	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(64) | MALLOCX_ZERO);
+	return lq_startup_alloc_aligned(size, 64, what);
+}
+
+void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what)
+{
+	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(align) | MALLOCX_ZERO);
 
 	if (!p) {
 		fprintf(stderr,

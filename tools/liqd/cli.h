@@ -15,6 +15,7 @@ int lq_cmd_version(int argc, char **argv);
 
 /* Start-up allocation through jemalloc, cache-line aligned and zeroed; exits on failure. */
 void *lq_startup_alloc(size_t size, const char *what);
+void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what);
 void lq_startup_free(void *p);
 /* Bytes jemalloc has handed to this thread so far (thread.allocated). */
 uint64_t lq_thread_allocated(void);

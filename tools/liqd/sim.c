@@ -4,6 +4,7 @@
 
 #include "lq/engine.h"
 #include "lq/json.h"
+#include "lq/pipeline.h"
 #include "lq/scn.h"
 
 #include <errno.h>
@@ -84,43 +85,82 @@ static const char sim_help[] =
     "asset; isolated positions carry their own margin. Before an instrument's first mark,\n"
     "positions are valued at its last fill price.\n";
 
-struct sim_out {
-	FILE *f;
-	int err;
-};
-
-static void write_stdout(void *ctx, const char *data, size_t len)
-{
-	struct sim_out *so = ctx;
-
-	if (fwrite(data, 1, len, so->f) != len)
-		so->err = errno ? errno : EIO;
-}
-
 struct sim_opts {
 	struct lq_engine_limits lim;
 	enum lq_trigger_mode trigger;
+	uint32_t threads;
+	int cores[LQ_PIPELINE_THREADS_MAX];
+	uint32_t ring_slots;
+	uint32_t burst;
+	bool hash;
 	const char *path;
 };
 
+static int parse_cores(const char *v, int *cores)
+{
+	char buf[128];
+	char *save = NULL, *tok;
+	uint32_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t c;
+		if (n >= LQ_PIPELINE_THREADS_MAX || lq_parse_u32_opt("--cores", tok, 0, 4095, &c))
+			return -1;
+		cores[n++] = (int)c;
+	}
+	return n > 0 ? 0 : -1;
+}
+
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->lim.accounts_max = 65536;
 	o->lim.positions_max = 262144;
-	o->path = NULL;
 	o->trigger = LQ_TRIGGER_INDEX;
+	o->threads = 1;
+	o->ring_slots = 1024;
+	o->burst = 32;
+	for (uint32_t i = 0; i < LQ_PIPELINE_THREADS_MAX; i++)
+		o->cores[i] = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		const bool has = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(sim_help, stdout);
 			exit(LQ_EXIT_OK);
-		} else if (!strcmp(a, "--max-accounts") && i + 1 < argc) {
+		} else if (!strcmp(a, "--max-accounts") && has) {
 			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &o->lim.accounts_max))
 				return -1;
-		} else if (!strcmp(a, "--max-positions") && i + 1 < argc) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 30, &o->lim.positions_max))
+		} else if (!strcmp(a, "--max-positions") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &o->lim.positions_max))
 				return -1;
-		} else if (!strcmp(a, "--trigger") && i + 1 < argc) {
+		} else if (!strcmp(a, "--threads") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, LQ_PIPELINE_THREADS_MAX, &o->threads))
+				return -1;
+		} else if (!strcmp(a, "--cores") && has) {
+			if (parse_cores(argv[++i], o->cores)) {
+				fprintf(stderr,
+					"liqd sim: --cores takes a list like 0,1 (at most %d "
+					"CPUs, one per thread)\n",
+					LQ_PIPELINE_THREADS_MAX);
+				return -1;
+			}
+		} else if (!strcmp(a, "--ring-slots") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 2, 1u << 20, &o->ring_slots))
+				return -1;
+			if (o->ring_slots & (o->ring_slots - 1)) {
+				fprintf(stderr, "liqd sim: --ring-slots must be a power of two\n");
+				return -1;
+			}
+		} else if (!strcmp(a, "--burst") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, 4096, &o->burst))
+				return -1;
+		} else if (!strcmp(a, "--hash")) {
+			o->hash = true;
+		} else if (!strcmp(a, "--trigger") && has) {
 			const char *m = argv[++i];
 			if (!strcmp(m, "index"))
 				o->trigger = LQ_TRIGGER_INDEX;
@@ -149,90 +189,141 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	return 0;
 }
 
-static int run(FILE *in, const char *name, struct lq_scn *scn, struct lq_out *out,
-	       struct sim_out *so)
-{
-	char *line = lq_startup_alloc(SIM_LINE_MAX, "the line buffer");
-	int rc = LQ_EXIT_OK;
+/* The ingest source: one line of the scenario per call. */
+struct sim_source {
+	FILE *in;
+	const char *name;
+	char *line;
+	char error[LQ_SCN_ERROR_MAX + 64];
+	int exit_code;
+};
 
-	for (;;) {
-		if (!fgets(line, SIM_LINE_MAX, in))
-			break;
-		size_t n = strlen(line);
-		scn->line++;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		else if (!feof(in)) {
-			lq_out_flush(out);
-			fflush(stdout);
-			fprintf(stderr, "liqd sim: %s:%llu: line longer than %u bytes\n", name,
-				(unsigned long long)scn->line, SIM_LINE_MAX - 2);
-			rc = LQ_EXIT_USAGE;
-			break;
+static int next_line(void *ctx, struct lq_scn *scn)
+{
+	struct sim_source *src = ctx;
+	size_t n;
+
+	if (!fgets(src->line, SIM_LINE_MAX, src->in)) {
+		if (ferror(src->in)) {
+			snprintf(src->error, sizeof(src->error), "%s: read error: %s", src->name,
+				 strerror(errno));
+			src->exit_code = LQ_EXIT_FAIL;
+			return -1;
 		}
-		if (memchr(line, '\0', n)) {
-			lq_out_flush(out);
-			fflush(stdout);
-			fprintf(stderr, "liqd sim: %s:%llu: NUL byte in the line\n", name,
-				(unsigned long long)scn->line);
-			rc = LQ_EXIT_USAGE;
-			break;
-		}
-		if (lq_scn_line(scn, line, n) == LQ_SCN_SYNTAX) {
-			lq_out_flush(out);
-			fflush(stdout);
-			fprintf(stderr, "liqd sim: %s:%llu: %s\n", name,
-				(unsigned long long)scn->line, scn->error);
-			rc = LQ_EXIT_USAGE;
-			break;
-		}
+		return 0;
 	}
-	if (rc == LQ_EXIT_OK && ferror(in)) {
-		fprintf(stderr, "liqd sim: %s: read error: %s\n", name, strerror(errno));
-		rc = LQ_EXIT_FAIL;
+	scn->line++;
+	n = strlen(src->line);
+	if (n > 0 && src->line[n - 1] == '\n') {
+		n--;
+	} else if (!feof(src->in)) {
+		snprintf(src->error, sizeof(src->error), "%s:%llu: line longer than %u bytes",
+			 src->name, (unsigned long long)scn->line, SIM_LINE_MAX - 2);
+		src->exit_code = LQ_EXIT_USAGE;
+		return -1;
 	}
-	lq_out_flush(out);
-	if (fflush(stdout) != 0 || so->err) {
-		fprintf(stderr, "liqd sim: cannot write the output: %s\n",
-			strerror(so->err ? so->err : errno));
-		rc = LQ_EXIT_FAIL;
+	if (memchr(src->line, '\0', n)) {
+		snprintf(src->error, sizeof(src->error), "%s:%llu: NUL byte in the line", src->name,
+			 (unsigned long long)scn->line);
+		src->exit_code = LQ_EXIT_USAGE;
+		return -1;
 	}
-	lq_startup_free(line);
-	return rc;
+	if (lq_scn_line(scn, src->line, n) == LQ_SCN_SYNTAX) {
+		snprintf(src->error, sizeof(src->error), "%s:%llu: %s", src->name,
+			 (unsigned long long)scn->line, scn->error);
+		src->exit_code = LQ_EXIT_USAGE;
+		return -1;
+	}
+	return 1;
+}
+
+struct sim_out {
+	int err;
+};
+
+static void write_stdout(void *ctx, const char *data, size_t len)
+{
+	struct sim_out *so = ctx;
+
+	if (fwrite(data, 1, len, stdout) != len && !so->err)
+		so->err = errno ? errno : EIO;
+}
+
+static void *alloc_cb(void *ctx, size_t size)
+{
+	(void)ctx;
+	return lq_startup_alloc_aligned(size, 128, "the pipeline");
+}
+
+static void free_cb(void *ctx, void *p)
+{
+	(void)ctx;
+	lq_startup_free(p);
 }
 
 int lq_cmd_sim(int argc, char **argv)
 {
+	static char outbuf[1 << 16];
 	struct sim_opts o;
-	struct sim_out so = {.f = stdout};
-	static struct lq_out out;
-	static struct lq_scn scn;
-	struct lq_engine e;
-	FILE *in;
+	struct sim_out so = {0};
+	struct sim_source src = {0};
+	struct lq_pipeline *p;
 	int rc;
 
 	if (parse_args(argc, argv, &o))
 		return LQ_EXIT_USAGE;
-	in = strcmp(o.path, "-") ? fopen(o.path, "r") : stdin;
-	if (!in) {
+	src.in = strcmp(o.path, "-") ? fopen(o.path, "r") : stdin;
+	if (!src.in) {
 		fprintf(stderr, "liqd sim: cannot open %s: %s\n", o.path, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
-	size_t memsz = lq_engine_memsize(&o.lim);
-	void *mem = lq_startup_alloc(memsz, "the engine");
-	struct lq_adl_entry *scratch =
-	    lq_startup_alloc(sizeof(*scratch) * o.lim.positions_max, "the ADL ranking");
-	lq_out_init(&out, write_stdout, &so);
-	if (lq_engine_init(&e, mem, memsz, &o.lim, lq_scn_sink, &scn) != 0) {
-		fprintf(stderr, "liqd sim: invalid limits\n");
-		return LQ_EXIT_USAGE;
+	src.name = strcmp(o.path, "-") ? o.path : "<stdin>";
+	src.line = lq_startup_alloc(SIM_LINE_MAX, "the line buffer");
+	/* the output buffer is ours: stdio must not allocate on the publish thread */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	struct lq_pipeline_config cfg = {
+	    .threads = o.threads,
+	    .ring_slots = o.ring_slots,
+	    .burst = o.burst,
+	    .limits = o.lim,
+	    .trigger = o.trigger,
+	    .source = next_line,
+	    .source_ctx = &src,
+	    .write = write_stdout,
+	    .write_ctx = &so,
+	    .alloc = alloc_cb,
+	    .free = free_cb,
+	};
+	memcpy(cfg.cores, o.cores, sizeof(cfg.cores));
+	rc = lq_pipeline_create(&p, &cfg);
+	if (rc != 0) {
+		fprintf(stderr, "liqd sim: cannot set up the pipeline: %s\n", strerror(-rc));
+		return LQ_EXIT_FAIL;
 	}
-	lq_scn_init(&scn, &e, &out, scratch, o.lim.positions_max);
-	lq_engine_set_trigger_mode(&e, o.trigger);
-	rc = run(in, strcmp(o.path, "-") ? o.path : "<stdin>", &scn, &out, &so);
-	if (in != stdin)
-		fclose(in);
-	lq_startup_free(scratch);
-	lq_startup_free(mem);
-	return rc;
+	rc = lq_pipeline_run(p);
+	int exit_code = LQ_EXIT_OK;
+	if (o.hash && src.exit_code == 0)
+		printf("{\"type\":\"end\",\"lines\":%llu,\"hash\":\"%016llx\"}\n",
+		       (unsigned long long)lq_pipeline_output_lines(p),
+		       (unsigned long long)lq_pipeline_hash(p));
+	if (fflush(stdout) != 0 || so.err) {
+		fprintf(stderr, "liqd sim: cannot write the output: %s\n",
+			strerror(so.err ? so.err : errno));
+		exit_code = LQ_EXIT_FAIL;
+	}
+	if (src.exit_code != 0) {
+		fprintf(stderr, "liqd sim: %s\n", src.error);
+		exit_code = src.exit_code;
+	} else if (rc != 0 && rc != -EINVAL) {
+		fprintf(stderr,
+			"liqd sim: pipeline: %s (check --cores: each must be a CPU this "
+			"process may run on)\n",
+			strerror(-rc));
+		exit_code = LQ_EXIT_FAIL;
+	}
+	lq_pipeline_destroy(p);
+	if (src.in != stdin)
+		fclose(src.in);
+	lq_startup_free(src.line);
+	return exit_code;
 }

@@ -105,12 +105,16 @@ enum lq_event_type {
 	LQ_EV_ADL = 5,		   /* account deleveraged against other_account */
 	LQ_EV_SOCIALIZED_LOSS = 6, /* account charged amount */
 	LQ_EV_BAD_DEBT = 7,	   /* instrument, amount */
+	LQ_EV_REJECTED = 8,	   /* line, status, cmd_type, account: a refused input */
 };
 
 struct lq_event {
 	enum lq_event_type type;
 	uint32_t instrument;
 	uint32_t fund;
+	uint16_t status;   /* LQ_EV_REJECTED: enum lq_status */
+	uint16_t cmd_type; /* LQ_EV_REJECTED: enum lq_cmd_type */
+	uint64_t line;	   /* LQ_EV_REJECTED: input line */
 	uint64_t account;
 	uint64_t other_account; /* ADL: the liquidated account */
 	int64_t amount_units;	/* funding, socialized loss, bad debt; liquidation: fee */
@@ -286,6 +290,18 @@ uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id);
 
 /* Apply one input event, then liquidate every account it leaves liquidatable. */
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *cmd);
+
+/*
+ * The same in parts, for an input event that arrives as several commands (the pipeline: the
+ * marks a time step moves, then the time step): begin, apply each part, end (the trigger).
+ */
+void lq_engine_begin_event(struct lq_engine *e);
+enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *cmd);
+void lq_engine_end_event(struct lq_engine *e);
+
+/* Why an input was refused, for a `rejected` line ("insufficient balance", ...). */
+size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
+			uint64_t account);
 
 /* Is this a market-data command the marker consumes? */
 bool lq_cmd_is_market(enum lq_cmd_type t);

@@ -24,20 +24,45 @@ enum lq_scn_result {
 	LQ_SCN_SYNTAX = 2,
 };
 
+struct lq_msg;
+typedef void (*lq_scn_emit)(void *ctx, struct lq_msg *m);
+
+struct lq_scn_tok {
+	const char *s;
+	size_t n;
+};
+
+/* A tokenized line (scn.c). */
+struct lq_scn_tokens {
+	struct lq_scn_tok t[LQ_SCN_TOKENS_MAX];
+	uint32_t n; /* positional tokens */
+	struct lq_scn_tok key[LQ_SCN_TOKENS_MAX];
+	struct lq_scn_tok val[LQ_SCN_TOKENS_MAX];
+	bool used[LQ_SCN_TOKENS_MAX];
+	uint32_t nopt; /* key=value options */
+};
+
+/*
+ * The parser's state. `engine` holds the definitions only (assets, instruments, tiers,
+ * params, funds): the parser applies each definition to it to resolve names and grids, and
+ * emits everything (definitions, events, book levels, queries) as pipeline messages. Lines
+ * refused at parse time (off grid, unknown names) are written to `out` as `rejected` lines.
+ */
 struct lq_scn {
 	struct lq_engine *engine;
 	struct lq_out *out;
+	lq_scn_emit emit;
+	void *emit_ctx;
 	uint64_t line;
 	uint64_t rejected;
-	struct lq_adl_entry *scratch; /* for `show adl`: engine positions_max entries */
-	uint32_t scratch_cap;
+	int64_t now_ns; /* the scenario clock, for relative times */
+	struct lq_scn_tokens toks;
+	struct lq_book book;
 	char error[LQ_SCN_ERROR_MAX];
 };
 
-/* The engine's sink must be lq_scn_sink with the scn as context, so events reach out. */
-void lq_scn_init(struct lq_scn *s, struct lq_engine *e, struct lq_out *out,
-		 struct lq_adl_entry *scratch, uint32_t scratch_cap);
-void lq_scn_sink(void *ctx, const struct lq_event *ev);
+void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, lq_scn_emit emit,
+		 void *emit_ctx);
 
 /* Process one line (without its newline). s->line must hold its 1-based number. */
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *line, size_t len);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_PIPELINE_H
+#define LQ_PIPELINE_H
+
+/*
+ * The pipeline (DESIGN 3): ingest -> mark -> engine -> publish, joined by SPSC rings of
+ * struct lq_msg. Each stage is a poll function over its input ring and the single writer of its
+ * state:
+ *   ingest   the input (through the caller's source callback, e.g. the scenario parser) and
+ *            a copy of the definitions;
+ *   mark     the marker (marks, staleness) over its own copy of the definitions;
+ *   engine   accounts, positions, funds, books, the trigger index: risk and settlement in one
+ *            stage, so that a liquidation decision never rests on positions another stage has
+ *            not yet seen;
+ *   publish  output formatting (JSON lines), the output hash, the caller's writer.
+ * Topology is configuration: `threads` threads (1 = every stage on one thread, run to
+ * completion; up to one per stage), optionally pinned. Stages sharing a thread run
+ * cooperatively. The output byte stream is a pure function of the input: a message's effect
+ * depends only on the messages before it in its ring, never on timing, so it is identical for
+ * every topology, ring size and burst size.
+ *
+ * Back-pressure: a stage whose output ring is full drains it by running the next stage inline
+ * when that stage shares its thread, else spins (counted). The stage graph is a chain, so this
+ * cannot deadlock, and nothing is ever dropped.
+ */
+#include "lq/engine.h"
+#include "lq/json.h"
+#include "lq/msg.h"
+#include "lq/ring.h"
+#include "lq/scn.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+
+enum lq_stage_id {
+	LQ_STAGE_INGEST = 0,
+	LQ_STAGE_MARK = 1,
+	LQ_STAGE_ENGINE = 2,
+	LQ_STAGE_PUBLISH = 3,
+	LQ_STAGES = 4,
+};
+
+#define LQ_PIPELINE_THREADS_MAX LQ_STAGES
+
+/* Per-stage counters, each stage's on its own cache line (only its thread writes them). */
+struct lq_stage_counters {
+	alignas(64) uint64_t msgs; /* messages consumed */
+	uint64_t bursts;	   /* polls that found work */
+	uint64_t idle_polls;	   /* polls that found none */
+	uint64_t full_spins;	   /* waits on a full output ring (another thread's stage) */
+	uint64_t inline_drains;	   /* full output ring drained by running the next stage */
+};
+
+/*
+ * The ingest source: produce the next input into the scenario parser (lq_scn_line), which
+ * emits its messages. Returns 1 when it consumed an input, 0 at the end of the input, -1 to
+ * stop on an error (the caller keeps the reason).
+ */
+typedef int (*lq_pipeline_source)(void *ctx, struct lq_scn *scn);
+
+/* The publish writer: output bytes, in order. */
+typedef void (*lq_pipeline_write)(void *ctx, const char *data, size_t len);
+
+/* Start-up allocation (zeroed, 64-byte aligned); NULL on failure. */
+typedef void *(*lq_pipeline_alloc)(void *ctx, size_t size);
+typedef void (*lq_pipeline_free)(void *ctx, void *p);
+
+struct lq_pipeline_config {
+	uint32_t threads;		    /* 1 .. LQ_PIPELINE_THREADS_MAX */
+	int cores[LQ_PIPELINE_THREADS_MAX]; /* CPU per thread; -1 = not pinned */
+	uint32_t ring_slots;		    /* per ring, a power of two */
+	uint32_t burst;			    /* messages per poll, >= 1 */
+	struct lq_engine_limits limits;
+	enum lq_trigger_mode trigger;
+	lq_pipeline_source source;
+	void *source_ctx;
+	lq_pipeline_write write;
+	void *write_ctx;
+	lq_pipeline_alloc alloc;
+	lq_pipeline_free free;
+	void *alloc_ctx;
+	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
+	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
+	void *hook_ctx;
+};
+
+struct lq_pipeline;
+
+/* Allocate and set up every stage and ring (all start-up allocation). 0 or -errno. */
+int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config *cfg);
+/*
+ * Run until the source ends (or stops) and every stage has drained. Starts threads - 1
+ * threads and runs the first group on the caller's. 0, or -errno if a thread could not start
+ * or be pinned.
+ */
+int lq_pipeline_run(struct lq_pipeline *p);
+void lq_pipeline_destroy(struct lq_pipeline *p);
+
+/* FNV-1a 64 of every output byte, and the count of output events and lines. */
+uint64_t lq_pipeline_hash(const struct lq_pipeline *p);
+uint64_t lq_pipeline_output_lines(const struct lq_pipeline *p);
+const struct lq_stage_counters *lq_pipeline_counters(const struct lq_pipeline *p,
+						     enum lq_stage_id s);
+/* The engine stage's engine (read it only after lq_pipeline_run returned). */
+struct lq_engine *lq_pipeline_engine(struct lq_pipeline *p);
+/* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
+uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
+
+#endif

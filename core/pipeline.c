@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline's stages, rings and threads (see lq/pipeline.h). */
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET */
+#include "lq/pipeline.h"
+
+#include "lq/assert.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#define SPINS_BEFORE_YIELD 64
+
+/* A definitions-only engine: the stages other than the engine keep one to resolve names. */
+static const struct lq_engine_limits defs_limits = {.accounts_max = 1, .positions_max = 1};
+
+struct lq_pipeline {
+	struct lq_pipeline_config cfg;
+	uint32_t thread_of[LQ_STAGES];
+	struct lq_ring *rings[LQ_STAGES - 1]; /* ring i: stage i -> stage i + 1 */
+	void *ring_mem[LQ_STAGES - 1];
+	struct lq_stage_counters ctr[LQ_STAGES];
+	bool done[LQ_STAGES]; /* each written by its stage's thread only */
+	int error;
+
+	/* ingest */
+	struct lq_engine *ing_defs;
+	struct lq_scn scn;
+	struct lq_out ing_out; /* rejections found while parsing, as text */
+
+	/* mark */
+	struct lq_engine *mark_defs;
+	struct lq_marker marker;
+	struct lq_book mark_book;
+	bool mark_book_overflow;
+	uint64_t mark_line;
+
+	/* engine */
+	struct lq_engine *eng;
+	struct lq_book eng_book;
+	bool in_event;
+	struct lq_out eng_out; /* query results, as text */
+	struct lq_adl_entry *scratch;
+	uint64_t eng_line;
+
+	/* publish */
+	struct lq_engine *pub_defs;
+	struct lq_out pub_out;
+	uint64_t hash;
+	uint64_t lines;
+
+	void *mem[LQ_STAGES + 2]; /* engines' memory and the scratch, for destroy */
+};
+
+uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s)
+{
+	/* contiguous groups; the engine (the heaviest stage) gets a thread of its own first */
+	static const uint32_t map[LQ_PIPELINE_THREADS_MAX + 1][LQ_STAGES] = {
+	    {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 1, 1}, {0, 0, 1, 2}, {0, 1, 2, 3},
+	};
+	LQ_ASSERT(threads >= 1 && threads <= LQ_PIPELINE_THREADS_MAX);
+	return map[threads][s];
+}
+
+static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s);
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Push to stage `from`'s output ring, applying back-pressure; nothing is dropped. */
+static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_msg *m)
+{
+	struct lq_ring *r = p->rings[from];
+	const bool same_thread = p->thread_of[from + 1] == p->thread_of[from];
+	uint32_t spins = 0;
+
+	LQ_DASSERT(from < LQ_STAGE_PUBLISH);
+	while (!lq_ring_push(r, m)) {
+		if (same_thread) {
+			p->ctr[from].inline_drains++;
+			stage_poll(p, (enum lq_stage_id)(from + 1));
+			continue;
+		}
+		p->ctr[from].full_spins++;
+		if (++spins < SPINS_BEFORE_YIELD)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
+/* Text as TEXT messages of at most LQ_MSG_TEXT_MAX bytes. */
+static void emit_text(struct lq_pipeline *p, enum lq_stage_id from, uint64_t line, const char *data,
+		      size_t len)
+{
+	while (len > 0) {
+		struct lq_msg m = {.type = LQ_MSG_TEXT, .line = line};
+		size_t k = len < LQ_MSG_TEXT_MAX ? len : LQ_MSG_TEXT_MAX;
+		memcpy(m.u.text, data, k);
+		m.text_len = (uint32_t)k;
+		emit(p, from, &m);
+		data += k;
+		len -= k;
+	}
+}
+
+static void emit_rejected(struct lq_pipeline *p, enum lq_stage_id from, uint64_t line,
+			  enum lq_status st, const struct lq_cmd *c)
+{
+	struct lq_msg m = {.type = LQ_MSG_EVENT, .line = line};
+
+	m.u.event.type = LQ_EV_REJECTED;
+	m.u.event.line = line;
+	m.u.event.status = (uint16_t)st;
+	m.u.event.cmd_type = (uint16_t)c->type;
+	m.u.event.account = c->account;
+	emit(p, from, &m);
+}
+
+/* Definitions: every stage applies the same ones in the same order (ingest validated them). */
+static void def_apply(struct lq_engine *e, const struct lq_msg *m)
+{
+	struct lq_instrument proto;
+	uint32_t f;
+
+	switch (m->type) {
+	case LQ_MSG_DEF_ASSET:
+		(void)lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
+		return;
+	case LQ_MSG_DEF_INSTRUMENT:
+		memset(&proto, 0, sizeof(proto));
+		memcpy(proto.name, m->u.instrument.name, sizeof(proto.name));
+		proto.kind = (enum lq_instrument_kind)m->u.instrument.kind;
+		proto.settle_asset = m->u.instrument.settle_asset;
+		proto.price_decimals = m->u.instrument.price_decimals;
+		proto.qty_decimals = m->u.instrument.qty_decimals;
+		proto.contract_decimals = m->u.instrument.contract_decimals;
+		proto.tick = m->u.instrument.tick;
+		proto.lot = m->u.instrument.lot;
+		proto.contract = m->u.instrument.contract;
+		(void)lq_engine_add_instrument(e, &proto);
+		return;
+	case LQ_MSG_DEF_TIER:
+		(void)lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
+					 m->u.tier.mmr_e8, m->u.tier.imr_e8);
+		return;
+	case LQ_MSG_DEF_PARAMS:
+		(void)lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
+		return;
+	case LQ_MSG_DEF_FUND:
+		if (m->u.fund.ref_only)
+			(void)lq_engine_fund_ref(e, m->u.fund.name, &f);
+		else
+			(void)lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
+						    m->u.fund.balance_units);
+		return;
+	default:
+		LQ_ASSERT(0);
+	}
+}
+
+static bool is_def(uint16_t t)
+{
+	return t >= LQ_MSG_DEF_ASSET && t <= LQ_MSG_DEF_FUND;
+}
+
+/* ---- ingest ---- */
+
+static void ingest_emit(void *ctx, struct lq_msg *m)
+{
+	emit(ctx, LQ_STAGE_INGEST, m);
+}
+
+static void ingest_text(void *ctx, const char *data, size_t len)
+{
+	struct lq_pipeline *p = ctx;
+	emit_text(p, LQ_STAGE_INGEST, p->scn.line, data, len);
+}
+
+static bool ingest_poll(struct lq_pipeline *p)
+{
+	int r = p->cfg.source(p->cfg.source_ctx, &p->scn);
+
+	/* the line's own refusals go out before anything of the next line */
+	lq_out_flush(&p->ing_out);
+	if (r > 0)
+		return true;
+	if (r < 0)
+		p->error = -EINVAL;
+	struct lq_msg end = {.type = LQ_MSG_END, .line = p->scn.line};
+	emit(p, LQ_STAGE_INGEST, &end);
+	p->done[LQ_STAGE_INGEST] = true;
+	return true;
+}
+
+/* ---- mark ---- */
+
+static void mark_derived(void *ctx, const struct lq_cmd *d)
+{
+	struct lq_pipeline *p = ctx;
+	struct lq_msg m = {.type = LQ_MSG_CMD, .flags = LQ_MSG_F_MORE, .line = p->mark_line};
+
+	m.u.cmd = *d;
+	emit(p, LQ_STAGE_MARK, &m);
+}
+
+static void mark_book_end(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	struct lq_cmd c = {
+	    .type = LQ_CMD_BOOK, .instrument = m->u.book_end.instrument, .book = &p->mark_book};
+	enum lq_status st =
+	    p->mark_book_overflow ? LQ_E_LIMIT : lq_marker_apply(&p->marker, &c, mark_derived, p);
+
+	if (st != LQ_OK) {
+		emit_rejected(p, LQ_STAGE_MARK, m->line, st, &c);
+	} else {
+		/* the engine gets the checked book, as levels then the end that applies it */
+		for (uint32_t side = 0; side < 2; side++) {
+			const struct lq_book_level *lv =
+			    side ? p->mark_book.asks : p->mark_book.bids;
+			uint32_t n = side ? p->mark_book.ask_count : p->mark_book.bid_count;
+			for (uint32_t i = 0; i < n; i++) {
+				struct lq_msg l = {.type = LQ_MSG_BOOK_LEVEL,
+						   .flags = LQ_MSG_F_MORE,
+						   .line = m->line};
+				l.u.level.instrument = c.instrument;
+				l.u.level.side = side;
+				l.u.level.lv = lv[i];
+				emit(p, LQ_STAGE_MARK, &l);
+			}
+		}
+		emit(p, LQ_STAGE_MARK, m);
+	}
+	memset(&p->mark_book, 0, sizeof(p->mark_book));
+	p->mark_book_overflow = false;
+}
+
+static void book_add(struct lq_book *b, bool *overflow, const struct lq_msg *m)
+{
+	uint32_t *n = m->u.level.side ? &b->ask_count : &b->bid_count;
+	struct lq_book_level *lv = m->u.level.side ? b->asks : b->bids;
+
+	if (*n >= LQ_BOOK_LEVELS_MAX) {
+		*overflow = true;
+		return;
+	}
+	lv[(*n)++] = m->u.level.lv;
+}
+
+static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	if (is_def(m->type)) {
+		def_apply(p->mark_defs, m);
+		emit(p, LQ_STAGE_MARK, m);
+		return;
+	}
+	switch (m->type) {
+	case LQ_MSG_CMD:
+		if (lq_cmd_is_market(m->u.cmd.type)) {
+			p->mark_line = m->line;
+			enum lq_status st = lq_marker_apply(&p->marker, &m->u.cmd, mark_derived, p);
+			if (st != LQ_OK) {
+				emit_rejected(p, LQ_STAGE_MARK, m->line, st, &m->u.cmd);
+				return;
+			}
+		}
+		emit(p, LQ_STAGE_MARK, m);
+		return;
+	case LQ_MSG_BOOK_LEVEL:
+		book_add(&p->mark_book, &p->mark_book_overflow, m);
+		return;
+	case LQ_MSG_BOOK_END:
+		p->mark_line = m->line;
+		mark_book_end(p, m);
+		return;
+	case LQ_MSG_END:
+		emit(p, LQ_STAGE_MARK, m);
+		p->done[LQ_STAGE_MARK] = true;
+		return;
+	default:
+		emit(p, LQ_STAGE_MARK, m);
+		return;
+	}
+}
+
+/* ---- engine ---- */
+
+static void engine_sink(void *ctx, const struct lq_event *ev)
+{
+	struct lq_pipeline *p = ctx;
+	struct lq_msg m = {.type = LQ_MSG_EVENT, .line = p->eng_line};
+
+	m.u.event = *ev;
+	emit(p, LQ_STAGE_ENGINE, &m);
+}
+
+static void engine_text(void *ctx, const char *data, size_t len)
+{
+	struct lq_pipeline *p = ctx;
+	emit_text(p, LQ_STAGE_ENGINE, p->eng_line, data, len);
+}
+
+static void engine_part(struct lq_pipeline *p, const struct lq_msg *m, const struct lq_cmd *c)
+{
+	if (!p->in_event) {
+		lq_engine_begin_event(p->eng);
+		p->in_event = true;
+	}
+	enum lq_status st = lq_engine_apply_part(p->eng, c);
+	if (st != LQ_OK)
+		emit_rejected(p, LQ_STAGE_ENGINE, m->line, st, c);
+	if (!(m->flags & LQ_MSG_F_MORE)) {
+		lq_engine_end_event(p->eng);
+		p->in_event = false;
+	}
+}
+
+static void engine_show(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	struct lq_engine *e = p->eng;
+
+	switch (m->u.show.kind) {
+	case LQ_SHOW_ACCOUNT: {
+		uint32_t a = lq_engine_find_account(e, m->u.show.account);
+		if (a == LQ_NIL) {
+			struct lq_cmd c = {.type = LQ_CMD_DEPOSIT, .account = m->u.show.account};
+			emit_rejected(p, LQ_STAGE_ENGINE, m->line, LQ_E_UNKNOWN_ACCOUNT, &c);
+			return;
+		}
+		/* showing an account settles its pending funding, reported before it */
+		lq_engine_settle_account_funding(e, a);
+		lq_json_account(&p->eng_out, e, a);
+		break;
+	}
+	case LQ_SHOW_FUND:
+		lq_json_fund(&p->eng_out, e, m->u.show.ref);
+		break;
+	case LQ_SHOW_ADL:
+		for (int side = 1; side >= -1; side -= 2) {
+			uint32_t n = lq_adl_rank(e, m->u.show.ref, side, p->scratch,
+						 e->limits.positions_max);
+			lq_json_adl_rank(&p->eng_out, e, m->u.show.ref, side, p->scratch, n);
+		}
+		break;
+	}
+	lq_out_flush(&p->eng_out);
+}
+
+static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	p->eng_line = m->line;
+	if (is_def(m->type)) {
+		def_apply(p->eng, m);
+		emit(p, LQ_STAGE_ENGINE, m);
+		/* tiers, parameters and funds change the margins of open positions */
+		if (m->type != LQ_MSG_DEF_ASSET && m->type != LQ_MSG_DEF_INSTRUMENT)
+			lq_engine_run_trigger(p->eng);
+		return;
+	}
+	switch (m->type) {
+	case LQ_MSG_CMD:
+		engine_part(p, m, &m->u.cmd);
+		return;
+	case LQ_MSG_BOOK_LEVEL: {
+		bool overflow = false;
+		book_add(&p->eng_book, &overflow, m); /* the mark stage checked the count */
+		LQ_ASSERT(!overflow);
+		return;
+	}
+	case LQ_MSG_BOOK_END: {
+		struct lq_cmd c = {.type = LQ_CMD_BOOK,
+				   .instrument = m->u.book_end.instrument,
+				   .book = &p->eng_book};
+		engine_part(p, m, &c);
+		memset(&p->eng_book, 0, sizeof(p->eng_book));
+		return;
+	}
+	case LQ_MSG_SHOW:
+		engine_show(p, m);
+		return;
+	case LQ_MSG_END:
+		emit(p, LQ_STAGE_ENGINE, m);
+		p->done[LQ_STAGE_ENGINE] = true;
+		return;
+	default:
+		emit(p, LQ_STAGE_ENGINE, m);
+		return;
+	}
+}
+
+/* ---- publish ---- */
+
+static void publish_write(void *ctx, const char *data, size_t len)
+{
+	struct lq_pipeline *p = ctx;
+	uint64_t h = p->hash;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 0x100000001b3ULL;
+		p->lines += data[i] == '\n';
+	}
+	p->hash = h;
+	p->cfg.write(p->cfg.write_ctx, data, len);
+}
+
+static void publish_msg(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	if (is_def(m->type)) {
+		def_apply(p->pub_defs, m);
+		return;
+	}
+	switch (m->type) {
+	case LQ_MSG_EVENT:
+		lq_json_event(&p->pub_out, p->pub_defs, &m->u.event);
+		return;
+	case LQ_MSG_TEXT:
+		lq_out_bytes(&p->pub_out, m->u.text, m->text_len);
+		return;
+	case LQ_MSG_END:
+		lq_out_flush(&p->pub_out);
+		p->done[LQ_STAGE_PUBLISH] = true;
+		return;
+	default:
+		LQ_ASSERT(!"unexpected message at publish");
+	}
+}
+
+/* ---- polling ---- */
+
+static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
+{
+	struct lq_stage_counters *c = &p->ctr[s];
+	uint32_t n = 0;
+
+	if (p->done[s])
+		return;
+	if (s == LQ_STAGE_INGEST) {
+		ingest_poll(p);
+		c->msgs++;
+		c->bursts++;
+		return;
+	}
+	struct lq_ring *in = p->rings[s - 1];
+	while (n < p->cfg.burst && !p->done[s]) {
+		/* the slot stays ours until released: the message is read in place */
+		const struct lq_msg *m = lq_ring_peek(in);
+		if (!m)
+			break;
+		if (s == LQ_STAGE_MARK)
+			mark_msg(p, m);
+		else if (s == LQ_STAGE_ENGINE)
+			engine_msg(p, m);
+		else
+			publish_msg(p, m);
+		lq_ring_release(in);
+		n++;
+	}
+	if (n == 0) {
+		c->idle_polls++;
+		return;
+	}
+	c->msgs += n;
+	c->bursts++;
+}
+
+struct thread_arg {
+	struct lq_pipeline *p;
+	uint32_t thread;
+	int rc;
+};
+
+static int pin(int core)
+{
+	cpu_set_t set;
+
+	if (core < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(core, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *thread_main(void *argp)
+{
+	struct thread_arg *a = argp;
+	struct lq_pipeline *p = a->p;
+	uint32_t idle = 0;
+
+	a->rc = pin(p->cfg.cores[a->thread]);
+	if (a->rc != 0)
+		return NULL;
+	if (p->cfg.thread_hook)
+		p->cfg.thread_hook(p->cfg.hook_ctx, a->thread, false);
+	for (;;) {
+		bool all_done = true;
+		uint64_t before = 0, after = 0;
+		for (uint32_t s = 0; s < LQ_STAGES; s++) {
+			if (p->thread_of[s] != a->thread)
+				continue;
+			before += p->ctr[s].msgs;
+			stage_poll(p, (enum lq_stage_id)s);
+			after += p->ctr[s].msgs;
+			all_done = all_done && p->done[s];
+		}
+		if (all_done) {
+			if (p->cfg.thread_hook)
+				p->cfg.thread_hook(p->cfg.hook_ctx, a->thread, true);
+			return NULL;
+		}
+		if (after != before) {
+			idle = 0;
+		} else if (++idle < SPINS_BEFORE_YIELD) {
+			cpu_relax();
+		} else {
+			/* waiting on another thread: on a shared core, let it run */
+			sched_yield();
+		}
+	}
+}
+
+int lq_pipeline_run(struct lq_pipeline *p)
+{
+	struct thread_arg args[LQ_PIPELINE_THREADS_MAX];
+	pthread_t tid[LQ_PIPELINE_THREADS_MAX];
+	uint32_t started = 0;
+	int rc = 0;
+
+	for (uint32_t t = 1; t < p->cfg.threads; t++) {
+		args[t] = (struct thread_arg){.p = p, .thread = t};
+		int err = pthread_create(&tid[t], NULL, thread_main, &args[t]);
+		if (err != 0) {
+			rc = -err;
+			break;
+		}
+		started = t;
+	}
+	if (rc != 0) {
+		/* cannot run without every thread: nothing has been consumed yet */
+		return rc;
+	}
+	args[0] = (struct thread_arg){.p = p, .thread = 0};
+	thread_main(&args[0]);
+	for (uint32_t t = 1; t <= started; t++) {
+		pthread_join(tid[t], NULL);
+		if (args[t].rc != 0 && rc == 0)
+			rc = args[t].rc;
+	}
+	if (args[0].rc != 0 && rc == 0)
+		rc = args[0].rc;
+	return rc != 0 ? rc : p->error;
+}
+
+/* ---- set-up ---- */
+
+static struct lq_engine *engine_new(struct lq_pipeline *p, const struct lq_engine_limits *lim,
+				    lq_event_sink sink, void *ctx, uint32_t slot)
+{
+	const struct lq_pipeline_config *c = &p->cfg;
+	size_t sz = lq_engine_memsize(lim);
+	struct lq_engine *e = c->alloc(c->alloc_ctx, sizeof(*e) + 64);
+	void *mem = c->alloc(c->alloc_ctx, sz);
+
+	if (!e || !mem)
+		return NULL;
+	p->mem[slot] = mem;
+	if (lq_engine_init(e, mem, sz, lim, sink, ctx) != 0)
+		return NULL;
+	return e;
+}
+
+int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config *cfg)
+{
+	struct lq_pipeline *p;
+
+	if (cfg->threads < 1 || cfg->threads > LQ_PIPELINE_THREADS_MAX || cfg->burst < 1 ||
+	    !cfg->source || !cfg->write || !cfg->alloc)
+		return -EINVAL;
+	if (lq_ring_memsize(cfg->ring_slots, LQ_MSG_SLOT_SIZE) < 0)
+		return -EINVAL;
+	p = cfg->alloc(cfg->alloc_ctx, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	p->cfg = *cfg;
+	p->hash = 0xcbf29ce484222325ULL;
+	for (uint32_t s = 0; s < LQ_STAGES; s++)
+		p->thread_of[s] = lq_pipeline_thread_of(cfg->threads, (enum lq_stage_id)s);
+	for (uint32_t r = 0; r < LQ_STAGES - 1; r++) {
+		size_t sz = (size_t)lq_ring_memsize(cfg->ring_slots, LQ_MSG_SLOT_SIZE);
+		p->rings[r] = cfg->alloc(cfg->alloc_ctx, sizeof(struct lq_ring));
+		p->ring_mem[r] = cfg->alloc(cfg->alloc_ctx, sz);
+		if (!p->rings[r] || !p->ring_mem[r] ||
+		    lq_ring_init(p->rings[r], p->ring_mem[r], sz, cfg->ring_slots,
+				 LQ_MSG_SLOT_SIZE) != 0) {
+			lq_pipeline_destroy(p);
+			return -ENOMEM;
+		}
+	}
+	p->ing_defs = engine_new(p, &defs_limits, NULL, NULL, 0);
+	p->mark_defs = engine_new(p, &defs_limits, NULL, NULL, 1);
+	p->eng = engine_new(p, &cfg->limits, engine_sink, p, 2);
+	p->pub_defs = engine_new(p, &defs_limits, NULL, NULL, 3);
+	p->scratch =
+	    cfg->alloc(cfg->alloc_ctx, sizeof(*p->scratch) * (size_t)cfg->limits.positions_max);
+	p->mem[4] = p->scratch;
+	if (!p->ing_defs || !p->mark_defs || !p->eng || !p->pub_defs || !p->scratch) {
+		lq_pipeline_destroy(p);
+		return -ENOMEM;
+	}
+	lq_out_init(&p->ing_out, ingest_text, p);
+	lq_scn_init(&p->scn, p->ing_defs, &p->ing_out, ingest_emit, p);
+	lq_marker_init(&p->marker, p->mark_defs);
+	lq_engine_set_marker_embedded(p->eng, false);
+	lq_engine_set_trigger_mode(p->eng, cfg->trigger);
+	lq_out_init(&p->eng_out, engine_text, p);
+	lq_out_init(&p->pub_out, publish_write, p);
+	*out = p;
+	return 0;
+}
+
+void lq_pipeline_destroy(struct lq_pipeline *p)
+{
+	lq_pipeline_free fr = p->cfg.free;
+	void *ctx = p->cfg.alloc_ctx;
+
+	if (!fr)
+		return;
+	for (uint32_t r = 0; r < LQ_STAGES - 1; r++) {
+		if (p->rings[r])
+			fr(ctx, p->rings[r]);
+		if (p->ring_mem[r])
+			fr(ctx, p->ring_mem[r]);
+	}
+	struct lq_engine *engines[] = {p->ing_defs, p->mark_defs, p->eng, p->pub_defs};
+	for (uint32_t i = 0; i < 4; i++)
+		if (engines[i])
+			fr(ctx, engines[i]);
+	for (uint32_t i = 0; i < LQ_STAGES + 2; i++)
+		if (p->mem[i])
+			fr(ctx, p->mem[i]);
+	fr(ctx, p);
+}
+
+uint64_t lq_pipeline_hash(const struct lq_pipeline *p)
+{
+	return p->hash;
+}
+
+uint64_t lq_pipeline_output_lines(const struct lq_pipeline *p)
+{
+	return p->lines;
+}
+
+const struct lq_stage_counters *lq_pipeline_counters(const struct lq_pipeline *p,
+						     enum lq_stage_id s)
+{
+	return &p->ctr[s];
+}
+
+struct lq_engine *lq_pipeline_engine(struct lq_pipeline *p)
+{
+	return p->eng;
+}

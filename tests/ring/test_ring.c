@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SPSC ring on one thread: set-up checks, full and empty edges, bursts cut short, the
+ * zero-copy calls, index wraparound (indices start near UINT32_MAX), capacity 1 and large
+ * rings, and a seeded random walk against a reference queue.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lq/ring.h"
+
+/* Starts that put index wraparound inside every test: 0 and just before 2^32. */
+static const uint32_t starts[] = {
+    0, UINT32_MAX, UINT32_MAX - 1, UINT32_MAX - 30, UINT32_MAX - 1000, 0x7fffffffu};
+
+struct fixture {
+	struct lq_ring ring;
+	void *mem;
+	size_t size;
+};
+
+static struct fixture *fixture_new(uint32_t capacity, uint32_t slot_size, uint32_t start)
+{
+	struct fixture *f = aligned_alloc(alignof(struct fixture), sizeof(*f));
+	assert_non_null(f);
+	ssize_t size = lq_ring_memsize(capacity, slot_size);
+	assert_true(size > 0);
+	f->size = (size_t)size;
+	f->mem = aligned_alloc(LQ_RING_CACHE_LINE, f->size);
+	assert_non_null(f->mem);
+	assert_int_equal(lq_ring_init_at(&f->ring, f->mem, f->size, capacity, slot_size, start), 0);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	free(f->mem);
+	free(f);
+}
+
+/* Message v: every 8-byte word of the payload derived from v, so a torn or stale copy shows. */
+static void msg_fill(unsigned char *msg, uint32_t payload, uint64_t v)
+{
+	for (uint32_t off = 0; off < payload; off += 8) {
+		uint64_t w = v * 0x9E3779B97F4A7C15ULL + off;
+		memcpy(msg + off, &w, 8);
+	}
+}
+
+static void msg_check(const unsigned char *msg, uint32_t payload, uint64_t v)
+{
+	for (uint32_t off = 0; off < payload; off += 8) {
+		uint64_t w;
+		memcpy(&w, msg + off, 8);
+		assert_true(w == v * 0x9E3779B97F4A7C15ULL + off);
+	}
+}
+
+static bool push_v(struct lq_ring *r, uint64_t v)
+{
+	unsigned char msg[LQ_RING_SLOT_SIZE_MAX];
+	msg_fill(msg, lq_ring_payload_size(r), v);
+	return lq_ring_push(r, msg);
+}
+
+static void pop_expect(struct lq_ring *r, uint64_t v)
+{
+	unsigned char msg[LQ_RING_SLOT_SIZE_MAX];
+	assert_true(lq_ring_pop(r, msg));
+	msg_check(msg, lq_ring_payload_size(r), v);
+}
+
+static void test_memsize(void **state)
+{
+	(void)state;
+	assert_int_equal(lq_ring_memsize(1, 64), 64);
+	assert_int_equal(lq_ring_memsize(1024, 64), 65536);
+	assert_int_equal(lq_ring_memsize(8, 192), 8 * 192);
+	assert_true(lq_ring_memsize(LQ_RING_CAPACITY_MAX, LQ_RING_SLOT_SIZE_MAX) ==
+		    (ssize_t)((size_t)LQ_RING_CAPACITY_MAX * LQ_RING_SLOT_SIZE_MAX));
+	assert_int_equal(lq_ring_memsize(0, 64), -EINVAL);
+	assert_int_equal(lq_ring_memsize(3, 64), -EINVAL);
+	assert_int_equal(lq_ring_memsize(LQ_RING_CAPACITY_MAX + 1, 64), -EINVAL);
+	assert_int_equal(lq_ring_memsize(UINT32_MAX, 64), -EINVAL);
+	assert_int_equal(lq_ring_memsize(8, 0), -EINVAL);
+	assert_int_equal(lq_ring_memsize(8, 8), -EINVAL);
+	assert_int_equal(lq_ring_memsize(8, 32), -EINVAL);
+	assert_int_equal(lq_ring_memsize(8, 96), -EINVAL);
+	assert_int_equal(lq_ring_memsize(8, LQ_RING_SLOT_SIZE_MAX + 64), -EINVAL);
+}
+
+static void test_init_rejects(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(16, 64, 0);
+	struct lq_ring *r = &f->ring;
+	unsigned char *mem = f->mem;
+
+	assert_int_equal(lq_ring_init(NULL, mem, 1024, 16, 64), -EINVAL);
+	assert_int_equal(lq_ring_init(r, NULL, 1024, 16, 64), -EINVAL);
+	assert_int_equal(lq_ring_init(r, mem + 8, 1024, 8, 64), -EINVAL); /* misaligned mem */
+	assert_int_equal(
+	    lq_ring_init((struct lq_ring *)(void *)((unsigned char *)r + 8), mem, 1024, 16, 64),
+	    -EINVAL); /* misaligned ring: rejected before it is written */
+	assert_int_equal(lq_ring_init(r, mem, 1024, 0, 64), -EINVAL);
+	assert_int_equal(lq_ring_init(r, mem, 1024, 12, 64), -EINVAL);
+	assert_int_equal(lq_ring_init(r, mem, 1024, 16, 0), -EINVAL);
+	assert_int_equal(lq_ring_init(r, mem, 1024, 16, 100), -EINVAL);
+	assert_int_equal(lq_ring_init(r, mem, 1024, 16, 128), -ENOSPC);
+	assert_int_equal(lq_ring_init(r, mem, 1023, 16, 64), -ENOSPC);
+	assert_int_equal(lq_ring_init(r, mem, 0, 1, 64), -ENOSPC);
+	/* a bad argument wins over a short buffer */
+	assert_int_equal(lq_ring_init(r, mem, 0, 12, 64), -EINVAL);
+	/* exact size, and more than needed, are fine */
+	assert_int_equal(lq_ring_init(r, mem, 1024, 16, 64), 0);
+	assert_int_equal(lq_ring_init(r, mem, 1024, 8, 64), 0);
+	assert_int_equal(lq_ring_capacity(r), 8);
+	assert_int_equal(lq_ring_slot_size(r), 64);
+	assert_int_equal(lq_ring_payload_size(r), 56);
+	fixture_free(f);
+}
+
+/* Fill to exactly full, check every refusal, then drain to exactly empty. */
+static void full_empty_cycle(struct lq_ring *r, uint64_t *seq_in, uint64_t *seq_out)
+{
+	const uint32_t cap = lq_ring_capacity(r);
+	unsigned char msg[LQ_RING_SLOT_SIZE_MAX];
+
+	assert_null(lq_ring_peek(r));
+	assert_int_equal(lq_ring_peek_burst(r, cap), 0);
+	assert_false(lq_ring_pop(r, msg));
+	assert_int_equal(lq_ring_pop_burst(r, msg, 1), 0);
+	assert_int_equal(lq_ring_free_count(r), cap);
+	for (uint32_t i = 0; i < cap; i++) {
+		assert_int_equal(lq_ring_free_count(r), cap - i);
+		assert_true(push_v(r, (*seq_in)++));
+	}
+	assert_int_equal(lq_ring_free_count(r), 0);
+	assert_false(push_v(r, 999));
+	assert_null(lq_ring_reserve(r));
+	assert_int_equal(lq_ring_reserve_burst(r, 4), 0);
+	assert_int_equal(lq_ring_push_burst(r, msg, 1), 0);
+	assert_int_equal(lq_ring_peek_burst(r, cap + 5), cap);
+	for (uint32_t i = 0; i < cap; i++)
+		pop_expect(r, (*seq_out)++);
+	assert_null(lq_ring_peek(r));
+	assert_int_equal(lq_ring_free_count(r), cap);
+}
+
+static void test_full_empty_edges(void **state)
+{
+	(void)state;
+	const uint32_t caps[] = {1, 2, 4, 64};
+	for (size_t c = 0; c < LQ_ARRAY_SIZE(caps); c++) {
+		for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+			struct fixture *f = fixture_new(caps[c], 64, starts[s]);
+			uint64_t in = 0, out = 0;
+			for (int lap = 0; lap < 5; lap++)
+				full_empty_cycle(&f->ring, &in, &out);
+			assert_true(in == out);
+			fixture_free(f);
+		}
+	}
+}
+
+/* Capacity 1: every message is a full ring; the single slot is reused every time. */
+static void test_capacity_one(void **state)
+{
+	(void)state;
+	for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+		struct fixture *f = fixture_new(1, 128, starts[s]);
+		struct lq_ring *r = &f->ring;
+		unsigned char msgs[4 * 120];
+		for (uint64_t v = 0; v < 100; v++) {
+			assert_true(push_v(r, v));
+			assert_false(push_v(r, v));
+			msg_fill(msgs, 120, v + 1);
+			msg_fill(msgs + 120, 120, v + 2);
+			assert_int_equal(lq_ring_push_burst(r, msgs, 2), 0);
+			pop_expect(r, v);
+			assert_int_equal(lq_ring_pop_burst(r, msgs, 4), 0);
+			assert_int_equal(lq_ring_push_burst(r, msgs, 2), 1);
+			assert_int_equal(lq_ring_pop_burst(r, msgs, 4), 1);
+			msg_check(msgs, 120, v + 1);
+		}
+		/* 200 messages through one slot: the indices moved past the start by 200 */
+		assert_true(f->ring.prod.next == starts[s] + 200);
+		assert_true(atomic_load(&f->ring.cons.released) == starts[s] + 200);
+		fixture_free(f);
+	}
+}
+
+/*
+ * Indices crossing 2^32 at every offset of the slot array: for each start just below the wrap
+ * and each fill level, push and pop in bursts that straddle the end of the slot array.
+ */
+static void test_wraparound(void **state)
+{
+	(void)state;
+	const uint32_t cap = 8;
+	unsigned char msgs[16 * 56];
+	for (uint32_t back = 0; back <= 2 * cap; back++) {
+		struct fixture *f = fixture_new(cap, 64, UINT32_MAX - back);
+		struct lq_ring *r = &f->ring;
+		uint64_t in = 0, out = 0;
+		for (uint32_t round = 0; round < 4 * cap; round++) {
+			uint32_t n = 1 + round % cap; /* 1..cap, against the fill left behind */
+			for (uint32_t i = 0; i < n; i++)
+				msg_fill(msgs + i * 56, 56, in + i);
+			uint32_t pushed = lq_ring_push_burst(r, msgs, n);
+			assert_true(pushed <= n);
+			in += pushed;
+			assert_true(in - out <= cap);
+			uint32_t popped = lq_ring_pop_burst(r, msgs, (round % 3) + 1);
+			for (uint32_t i = 0; i < popped; i++)
+				msg_check(msgs + i * 56, 56, out + i);
+			out += popped;
+		}
+		while (out < in)
+			pop_expect(r, out++);
+		/* 2^32 was crossed: the producer's index is now small */
+		assert_true(f->ring.prod.next < 1000);
+		assert_true(f->ring.prod.next == (uint32_t)(UINT32_MAX - back + in));
+		fixture_free(f);
+	}
+}
+
+/* Bursts that only partly fit, or find only part of what they ask for. */
+static void test_burst_partial(void **state)
+{
+	(void)state;
+	for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+		struct fixture *f = fixture_new(16, 64, starts[s]);
+		struct lq_ring *r = &f->ring;
+		unsigned char msgs[40 * 56];
+		for (uint32_t i = 0; i < 40; i++)
+			msg_fill(msgs + i * 56, 56, i);
+
+		assert_int_equal(lq_ring_push_burst(r, msgs, 0), 0);
+		assert_int_equal(lq_ring_push_burst(r, msgs, 10), 10);
+		assert_int_equal(lq_ring_push_burst(r, msgs + 10 * 56, 30), 6); /* 6 free */
+		assert_int_equal(lq_ring_push_burst(r, msgs, 1), 0);
+		assert_int_equal(lq_ring_pop_burst(r, msgs, 0), 0);
+		assert_int_equal(lq_ring_pop_burst(r, msgs, 5), 5);
+		for (uint32_t i = 0; i < 5; i++)
+			msg_check(msgs + i * 56, 56, i);
+		/* the producer's cache says full: the burst must reload the consumer's index */
+		for (uint32_t i = 0; i < 40; i++)
+			msg_fill(msgs + i * 56, 56, 16 + i);
+		assert_int_equal(lq_ring_push_burst(r, msgs, 32), 5);
+		assert_int_equal(lq_ring_pop_burst(r, msgs, 40), 16);
+		for (uint32_t i = 0; i < 16; i++)
+			msg_check(msgs + i * 56, 56, 5 + i);
+		assert_int_equal(lq_ring_pop_burst(r, msgs, 40), 0);
+		fixture_free(f);
+	}
+}
+
+/* Reserve/commit and peek/release, including committing or releasing part of a burst. */
+static void test_zero_copy(void **state)
+{
+	(void)state;
+	for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+		struct fixture *f = fixture_new(8, 128, starts[s]);
+		struct lq_ring *r = &f->ring;
+		const uint32_t payload = lq_ring_payload_size(r);
+
+		unsigned char *slot = lq_ring_reserve(r);
+		assert_non_null(slot);
+		assert_true((uintptr_t)slot % LQ_RING_CACHE_LINE == 0);
+		msg_fill(slot, payload, 100);
+		assert_null(lq_ring_peek(r)); /* not committed: invisible */
+		lq_ring_commit(r);
+
+		assert_int_equal(lq_ring_reserve_burst(r, 5), 5);
+		for (uint32_t i = 0; i < 5; i++)
+			msg_fill(lq_ring_prod_slot(r, i), payload, 101 + i);
+		lq_ring_commit_burst(r, 3); /* two given back */
+		assert_int_equal(lq_ring_free_count(r), 4);
+
+		const unsigned char *in = lq_ring_peek(r);
+		assert_non_null(in);
+		msg_check(in, payload, 100);
+		assert_true(lq_ring_peek(r) == (const void *)in); /* peek again: same slot */
+		lq_ring_release(r);
+
+		assert_int_equal(lq_ring_peek_burst(r, 8), 3);
+		for (uint32_t i = 0; i < 3; i++)
+			msg_check(lq_ring_cons_slot(r, i), payload, 101 + i);
+		lq_ring_release_burst(r, 2); /* keep the last one */
+		assert_int_equal(lq_ring_peek_burst(r, 8), 1);
+		msg_check(lq_ring_cons_slot(r, 0), payload, 103);
+		lq_ring_release_burst(r, 0);
+		pop_expect(r, 103);
+		assert_null(lq_ring_peek(r));
+		assert_int_equal(lq_ring_free_count(r), 8);
+		fixture_free(f);
+	}
+}
+
+/* The payload may be any bytes, including what looks like the ring's sequence values. */
+static void test_payload_bytes(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(4, 64, UINT32_MAX - 2);
+	struct lq_ring *r = &f->ring;
+	unsigned char msg[56], back[56];
+	for (uint32_t i = 0; i < 12; i++) {
+		uint32_t idx = UINT32_MAX - 2 + i;
+		memset(msg, 0xff, sizeof(msg));
+		memcpy(msg + 48, &idx, 4);
+		assert_true(lq_ring_push(r, msg));
+		memset(back, 0, sizeof(back));
+		assert_true(lq_ring_pop(r, back));
+		assert_memory_equal(msg, back, sizeof(msg));
+	}
+	fixture_free(f);
+}
+
+/* 2^20 slots of 64 bytes (64 MiB) and 2^12 slots of 1 KiB: filled and drained. */
+static void test_large(void **state)
+{
+	(void)state;
+	const struct {
+		uint32_t capacity, slot_size;
+	} sizes[] = {{1u << 20, 64}, {1u << 12, 1024}};
+	for (size_t z = 0; z < LQ_ARRAY_SIZE(sizes); z++) {
+		struct fixture *f =
+		    fixture_new(sizes[z].capacity, sizes[z].slot_size, UINT32_MAX - 7);
+		struct lq_ring *r = &f->ring;
+		const uint32_t cap = lq_ring_capacity(r);
+		const uint32_t payload = lq_ring_payload_size(r);
+		uint32_t k = lq_ring_reserve_burst(r, UINT32_MAX);
+		assert_int_equal(k, cap);
+		for (uint32_t i = 0; i < k; i++) {
+			uint64_t v = i;
+			memcpy(lq_ring_prod_slot(r, i), &v, 8);
+			memcpy((unsigned char *)lq_ring_prod_slot(r, i) + payload - 8, &v, 8);
+		}
+		lq_ring_commit_burst(r, k);
+		assert_int_equal(lq_ring_free_count(r), 0);
+		assert_false(push_v(r, 0));
+		assert_int_equal(lq_ring_peek_burst(r, UINT32_MAX), cap);
+		for (uint32_t i = 0; i < cap; i++) {
+			uint64_t a, b;
+			memcpy(&a, lq_ring_cons_slot(r, i), 8);
+			memcpy(&b, (const unsigned char *)lq_ring_cons_slot(r, i) + payload - 8, 8);
+			assert_true(a == i);
+			assert_true(b == i);
+		}
+		lq_ring_release_burst(r, cap);
+		assert_int_equal(lq_ring_free_count(r), cap);
+		fixture_free(f);
+	}
+}
+
+/* A seeded random walk of every call against a reference count, at several starts. */
+static void test_random_model(void **state)
+{
+	(void)state;
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	unsigned char msgs[64 * 120];
+	for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+		const uint32_t cap = 1u << (s % 7);
+		struct fixture *f = fixture_new(cap, 128, starts[s]);
+		struct lq_ring *r = &f->ring;
+		uint64_t in = 0, out = 0;
+		for (int step = 0; step < 20000; step++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			uint32_t n = (uint32_t)(x >> 8) % 70;
+			uint32_t want_in =
+			    (uint32_t)(cap - (in - out)) < n ? (uint32_t)(cap - (in - out)) : n;
+			uint32_t want_out = (uint32_t)(in - out) < n ? (uint32_t)(in - out) : n;
+			uint32_t got;
+			switch (x % 6) {
+			case 0:
+				for (uint32_t i = 0; i < n && i < 64; i++)
+					msg_fill(msgs + i * 120, 120, in + i);
+				got = lq_ring_push_burst(r, msgs, n < 64 ? n : 64);
+				assert_int_equal(got, want_in < 64 ? want_in : 64);
+				in += got;
+				break;
+			case 1:
+				got = lq_ring_pop_burst(r, msgs, n < 64 ? n : 64);
+				assert_int_equal(got, want_out < 64 ? want_out : 64);
+				for (uint32_t i = 0; i < got; i++)
+					msg_check(msgs + i * 120, 120, out + i);
+				out += got;
+				break;
+			case 2:
+				got = lq_ring_reserve_burst(r, n);
+				assert_int_equal(got, want_in);
+				for (uint32_t i = 0; i < got; i++)
+					msg_fill(lq_ring_prod_slot(r, i), 120, in + i);
+				got = (uint32_t)(x >> 40) % (got + 1);
+				lq_ring_commit_burst(r, got);
+				in += got;
+				break;
+			case 3:
+				got = lq_ring_peek_burst(r, n);
+				assert_int_equal(got, want_out);
+				for (uint32_t i = 0; i < got; i++)
+					msg_check(lq_ring_cons_slot(r, i), 120, out + i);
+				got = (uint32_t)(x >> 40) % (got + 1);
+				lq_ring_release_burst(r, got);
+				out += got;
+				break;
+			case 4:
+				if (push_v(r, in))
+					in++;
+				else
+					assert_true(in - out == cap);
+				break;
+			default:
+				if (out < in)
+					pop_expect(r, out++);
+				else
+					assert_null(lq_ring_peek(r));
+				break;
+			}
+			assert_true(in - out <= cap);
+			assert_int_equal(lq_ring_free_count(r), cap - (uint32_t)(in - out));
+		}
+		fixture_free(f);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_memsize),
+	    cmocka_unit_test(test_init_rejects),
+	    cmocka_unit_test(test_full_empty_edges),
+	    cmocka_unit_test(test_capacity_one),
+	    cmocka_unit_test(test_wraparound),
+	    cmocka_unit_test(test_burst_partial),
+	    cmocka_unit_test(test_zero_copy),
+	    cmocka_unit_test(test_payload_bytes),
+	    cmocka_unit_test(test_large),
+	    cmocka_unit_test(test_random_model),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
