@@ -25,6 +25,18 @@ static const char sim_help[] =
     "options:\n"
     "  --max-accounts N    accounts the engine can hold (default 65536)\n"
     "  --max-positions N   positions the engine can hold (default 262144)\n"
+    "  --trigger MODE      how liquidatable accounts are found: index (default; O(k) in\n"
+    "                      the accounts a move endangers), scan (every account on every\n"
+    "                      event: the reference), off (no liquidations)\n"
+    "  --threads N         pipeline threads, 1 (every stage on one thread, run to\n"
+    "                      completion; default) to 4 (ingest, mark, engine, publish)\n"
+    "  --cores LIST        pin the threads to these CPUs, e.g. 0,1\n"
+    "  --ring-slots N      slots per ring between stages, a power of two (default 1024)\n"
+    "  --burst N           messages a stage handles per poll (default 32)\n"
+    "  --hash              end with {\"type\":\"end\",\"lines\":N,\"hash\":H}, H the FNV-1a\n"
+    "                      64 of the output: identical for every --threads, --ring-slots\n"
+    "                      and --burst\n"
+    "  --stats             per-stage counters and engine statistics on standard error\n"
     "  -h, --help          this text\n"
     "\n"
     "The scenario language: one command per line, blank-separated tokens, key=value\n"
@@ -93,6 +105,7 @@ struct sim_opts {
 	uint32_t ring_slots;
 	uint32_t burst;
 	bool hash;
+	bool stats;
 	const char *path;
 };
 
@@ -160,6 +173,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 				return -1;
 		} else if (!strcmp(a, "--hash")) {
 			o->hash = true;
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = true;
 		} else if (!strcmp(a, "--trigger") && has) {
 			const char *m = argv[++i];
 			if (!strcmp(m, "index"))
@@ -261,6 +276,32 @@ static void free_cb(void *ctx, void *p)
 	lq_startup_free(p);
 }
 
+static void print_stats(struct lq_pipeline *p, uint32_t threads)
+{
+	static const char *const names[LQ_STAGES] = {"ingest", "mark", "engine", "publish"};
+	const struct lq_engine_stats *es = &lq_pipeline_engine(p)->stats;
+
+	fprintf(stderr,
+		"stage    thread       msgs     bursts idle_polls full_spins inline_drains\n");
+	for (uint32_t s = 0; s < LQ_STAGES; s++) {
+		const struct lq_stage_counters *c = lq_pipeline_counters(p, (enum lq_stage_id)s);
+		fprintf(stderr, "%-8s %6u %10llu %10llu %10llu %10llu %13llu\n", names[s],
+			lq_pipeline_thread_of(threads, (enum lq_stage_id)s),
+			(unsigned long long)c->msgs, (unsigned long long)c->bursts,
+			(unsigned long long)c->idle_polls, (unsigned long long)c->full_spins,
+			(unsigned long long)c->inline_drains);
+	}
+	fprintf(stderr,
+		"engine: %llu events, %llu liquidations (%llu partial), %llu takeovers, %llu ADL "
+		"fills, %llu socialized charges, %llu bad debts; trigger: %llu crossings, %llu "
+		"exact re-checks\n",
+		(unsigned long long)es->events, (unsigned long long)es->liquidations,
+		(unsigned long long)es->partial_liquidations, (unsigned long long)es->takeovers,
+		(unsigned long long)es->adl_fills, (unsigned long long)es->socialized_charges,
+		(unsigned long long)es->bad_debts, (unsigned long long)es->trigger_hits,
+		(unsigned long long)es->rechecks);
+}
+
 int lq_cmd_sim(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
@@ -311,6 +352,8 @@ int lq_cmd_sim(int argc, char **argv)
 			strerror(so.err ? so.err : errno));
 		exit_code = LQ_EXIT_FAIL;
 	}
+	if (o.stats)
+		print_stats(p, o.threads);
 	if (src.exit_code != 0) {
 		fprintf(stderr, "liqd sim: %s\n", src.error);
 		exit_code = src.exit_code;
