@@ -727,53 +727,51 @@ void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, l
 
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 {
-	struct lq_scn_tokens *lp = &s->toks;
-#define l (*lp)
+	struct lq_scn_tokens *l = &s->toks;
 	struct lq_scn_tok c;
 
 	s->error[0] = '\0';
-	TRY(tokenize(s, p, len, &l));
-	if (l.n == 0) {
-		if (l.nopt > 0)
+	TRY(tokenize(s, p, len, l));
+	if (l->n == 0) {
+		if (l->nopt > 0)
 			return syntax(s, "an option without a command");
 		return LQ_SCN_OK;
 	}
-	c = l.t[0];
+	c = l->t[0];
 	if (tok_is(c, "asset"))
-		return cmd_asset(s, &l);
+		return cmd_asset(s, l);
 	if (tok_is(c, "instrument"))
-		return cmd_instrument(s, &l);
+		return cmd_instrument(s, l);
 	if (tok_is(c, "tier"))
-		return cmd_tier(s, &l);
+		return cmd_tier(s, l);
 	if (tok_is(c, "param"))
-		return cmd_param(s, &l);
+		return cmd_param(s, l);
 	if (tok_is(c, "fund"))
-		return cmd_fund(s, &l);
+		return cmd_fund(s, l);
 	if (tok_is(c, "deposit"))
-		return cmd_money(s, &l, LQ_CMD_DEPOSIT);
+		return cmd_money(s, l, LQ_CMD_DEPOSIT);
 	if (tok_is(c, "withdraw"))
-		return cmd_money(s, &l, LQ_CMD_WITHDRAW);
+		return cmd_money(s, l, LQ_CMD_WITHDRAW);
 	if (tok_is(c, "fill"))
-		return cmd_fill(s, &l);
+		return cmd_fill(s, l);
 	if (tok_is(c, "isolate"))
-		return cmd_isolate(s, &l);
+		return cmd_isolate(s, l);
 	if (tok_is(c, "book"))
-		return cmd_book(s, &l);
+		return cmd_book(s, l);
 	if (tok_is(c, "index"))
-		return cmd_price(s, &l, LQ_CMD_INDEX);
+		return cmd_price(s, l, LQ_CMD_INDEX);
 	if (tok_is(c, "mark"))
-		return cmd_price(s, &l, LQ_CMD_MARK);
+		return cmd_price(s, l, LQ_CMD_MARK);
 	if (tok_is(c, "trade"))
-		return cmd_price(s, &l, LQ_CMD_TRADE);
+		return cmd_price(s, l, LQ_CMD_TRADE);
 	if (tok_is(c, "time"))
-		return cmd_time(s, &l);
+		return cmd_time(s, l);
 	if (tok_is(c, "funding"))
-		return cmd_funding(s, &l);
+		return cmd_funding(s, l);
 	if (tok_is(c, "show"))
-		return cmd_show(s, &l);
+		return cmd_show(s, l);
 	return syntax(s, "unknown command '%.*s'", (int)c.n, c.s);
 }
-#undef l
 
 /* ---- time ---- */
 
