@@ -661,7 +661,9 @@ static enum lq_scn_result cmd_time(struct lq_scn *s, struct lq_scn_tokens *l)
 		if (__builtin_add_overflow(s->now_ns, d, &c.time_ns))
 			return reject(s, "overflow: time out of range");
 	} else if (!lq_scn_parse_time(t.s, t.n, &c.time_ns)) {
-		return syntax(s, "'%.*s' is not an ISO 8601 UTC time (2024-08-09T00:00:00Z)",
+		return syntax(s,
+			      "'%.*s' is not an ISO 8601 UTC time between 1677 and 2262 "
+			      "(2024-08-09T00:00:00Z)",
 			      (int)t.n, t.s);
 	}
 	if (c.time_ns >= s->now_ns)
@@ -827,7 +829,10 @@ bool lq_scn_parse_time(const char *s, size_t n, int64_t *ns)
 	}
 	if (i != n - 1)
 		return false;
-	*ns = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * LQ_NS_PER_S) + frac;
+	/* nanoseconds since the epoch reach the years 1677 to 2262: beyond is not a time here */
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se, t;
+	if (__builtin_mul_overflow(secs, LQ_NS_PER_S, &t) || __builtin_add_overflow(t, frac, ns))
+		return false;
 	return true;
 }
 

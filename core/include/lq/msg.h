@@ -9,6 +9,7 @@
  * is not the last of its input event: the engine runs its trigger only after the last.
  */
 #include "lq/engine.h"
+#include "lq/ring.h"
 
 #include <stdint.h>
 
@@ -90,9 +91,12 @@ struct lq_msg {
 		} show;
 		struct lq_event event;
 		char text[LQ_MSG_TEXT_MAX];
+		/* the ring copies whole slots: a message is exactly a slot's payload */
+		unsigned char raw[LQ_MSG_SLOT_SIZE - 8 - 16];
 	} u;
 };
 
-_Static_assert(sizeof(struct lq_msg) <= LQ_MSG_SLOT_SIZE - 8, "a message fits a ring slot");
+_Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
+	       "a message is exactly a ring slot's payload");
 
 #endif
