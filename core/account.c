@@ -250,17 +250,50 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	 * account's equity, TNC x MM_pos / TMM, rounded up (toward the venue).
 	 */
 	struct lq_margin m;
-	lq_i128 alloc, vm;
+	lq_i128 alloc, vm, tnc;
+	struct lq_unit u = {.account = p->account, .ref = ins->settle_asset};
 	lq_account_margin(e, p->account, ins->settle_asset, &m);
 	if (m.mm_units <= 0 || m.mm_units == INT64_MAX || out->mm_units <= 0 ||
-	    lq_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm))
+	    lq_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm) ||
+	    !lq_unit_equity_fine(e, &u, &tnc))
 		return;
-	if (lq_muldiv128_ovf((lq_i128)m.equity_units * out->mm_units, LQ_FINE_ONE, m.mm_units,
-			     LQ_ROUND_CEIL, &alloc))
+	/* from the exact equity: rounding it to units first could move the price a tick */
+	if (lq_muldiv128_ovf(tnc, out->mm_units, m.mm_units, LQ_ROUND_CEIL, &alloc))
 		return;
 	s.kind = PRED_BELOW_TARGET;
 	s.target_fine = vm - alloc;
 	out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);
+}
+
+bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out)
+{
+	struct pos_figures f;
+	lq_i128 eq;
+
+	if (u->isolated) {
+		const struct lq_position *p = &e->positions[u->ref];
+		const struct lq_instrument *ins = &e->instruments[p->instrument];
+		eq = ((lq_i128)p->margin_units - lq_position_funding_due(e, p)) * LQ_FINE_ONE;
+		if (p->qty != 0) {
+			if (!figures_at(ins, p->qty, p->cost, lq_instrument_mark(ins), &f))
+				return false;
+			eq += f.upnl_fine;
+		}
+		*out = eq;
+		return true;
+	}
+	eq = (lq_i128)e->accounts[u->account].balance[u->ref] * LQ_FINE_ONE;
+	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		const struct lq_position *pos = &e->positions[p];
+		const struct lq_instrument *ins = &e->instruments[pos->instrument];
+		if (pos->isolated || ins->settle_asset != u->ref || pos->qty == 0)
+			continue;
+		if (!figures_at(ins, pos->qty, pos->cost, lq_instrument_mark(ins), &f))
+			return false;
+		eq += f.upnl_fine - (lq_i128)lq_position_funding_due(e, pos) * LQ_FINE_ONE;
+	}
+	*out = eq;
+	return true;
 }
 
 void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,

@@ -491,8 +491,9 @@ int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_posit
 	hi = lq_div128_floor(d, scale);
 	lo = d - hi * scale; /* 0 <= lo < scale */
 	due = (lq_i128)p->qty * hi + lq_div128_ceil((lq_i128)p->qty * lo, scale);
-	if (lq_narrow_ovf(due, &out))
-		return due > 0 ? INT64_MAX : INT64_MIN;
+	/* symmetric: a negated due stays representable */
+	if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
+		return due > 0 ? INT64_MAX : -INT64_MAX;
 	return out;
 }
 
@@ -559,6 +560,19 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 	return LQ_OK;
 }
 
+/* An account's balance in an asset once its cross positions' pending funding is settled. */
+static int64_t settled_balance(const struct lq_engine *e, uint32_t a, uint32_t asset)
+{
+	lq_i128 b = e->accounts[a].balance[asset];
+
+	for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		const struct lq_position *pos = &e->positions[p];
+		if (!pos->isolated && e->instruments[pos->instrument].settle_asset == asset)
+			b -= lq_position_funding_due(e, pos);
+	}
+	return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : (int64_t)b;
+}
+
 static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c)
 {
 	struct lq_margin m;
@@ -572,12 +586,14 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL)
 		return LQ_E_UNKNOWN_ACCOUNT;
-	settle_account_asset_funding(e, a, c->asset);
-	if (c->amount > e->accounts[a].balance[c->asset])
+	/* decide on the balance as it stands once pending funding is settled; settle only if
+	 * the withdrawal goes through (a refused event changes nothing) */
+	if (c->amount > settled_balance(e, a, c->asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	lq_account_margin(e, a, c->asset, &m);
 	if (lq_sub_ovf(m.equity_units, c->amount, &eq) || eq < m.im_units)
 		return LQ_E_BELOW_INITIAL_MARGIN;
+	settle_account_asset_funding(e, a, c->asset);
 	if (!lq_balance_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW;
 	lq_trigger_touch(e, a);
@@ -633,38 +649,40 @@ enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int
 {
 	struct lq_position *pos = &e->positions[p];
 	struct lq_instrument *ins = &e->instruments[pos->instrument];
-	const uint32_t a = pos->account;
+	const uint32_t a = pos->account, asset = ins->settle_asset;
 	struct lq_fill_result r;
+	int64_t held, after, due = lq_position_funding_due(e, pos);
 
+	/* everything that can overflow is checked before anything changes */
 	if (!lq_fill_compute(ins, pos, d, price, &r))
 		return LQ_E_OVERFLOW;
+	held = pos->isolated ? pos->margin_units : e->accounts[a].balance[asset];
+	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r.realized_units, &after) ||
+	    lq_sub_ovf(after, fee_units, &after))
+		return LQ_E_OVERFLOW;
+	if (r.qty == 0 && pos->isolated && lq_add_ovf(e->accounts[a].balance[asset], after, &held))
+		return LQ_E_OVERFLOW;
 	position_settle_funding(e, p);
-	if (!lq_holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE))
-		return LQ_E_OVERFLOW;
-	if (fee_units != 0 && !lq_holder_credit(e, pos, -fee_units, fee_slot)) {
-		lq_holder_credit(e, pos, -r.realized_units, LQ_LEDGER_VENUE);
-		return LQ_E_OVERFLOW;
-	}
+	LQ_ASSERT(lq_holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE));
+	if (fee_units != 0)
+		LQ_ASSERT(lq_holder_credit(e, pos, -fee_units, fee_slot));
 	if (realized_units)
 		*realized_units = r.realized_units;
 	pos->qty = r.qty;
 	pos->cost = r.cost;
 	pos->funding_snap = funding_index_for(ins, pos->qty);
-	e->accounts[a].asset_mask |= 1u << ins->settle_asset;
+	e->accounts[a].asset_mask |= 1u << asset;
 	lq_trigger_touch(e, a);
 	if (pos->qty == 0) {
 		LQ_ASSERT(pos->cost == 0);
-		if (pos->isolated && pos->margin_units != 0) {
-			/* A closed isolated position hands its margin back to the balance. */
-			int64_t nb;
-			if (!lq_add_ovf(e->accounts[a].balance[ins->settle_asset],
-					pos->margin_units, &nb)) {
-				e->accounts[a].balance[ins->settle_asset] = nb;
-				pos->margin_units = 0;
-			}
-		}
-		if (!pos->isolated)
-			position_release(e, p);
+		/*
+		 * A closed isolated position hands its margin back to the balance and the next
+		 * fill opens a cross position (isolate again to isolate it).
+		 */
+		e->accounts[a].balance[asset] += pos->margin_units;
+		pos->margin_units = 0;
+		pos->isolated = false;
+		position_release(e, p);
 	}
 	return LQ_OK;
 }
@@ -686,9 +704,14 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_OFF_GRID_QTY;
 	if (!lq_on_tick(ins, c->price))
 		return LQ_E_OFF_GRID_PRICE;
+	/* a fill that cannot be represented is refused before it creates anything */
+	const struct lq_position empty = {0};
+	if (!lq_fill_compute(ins, &empty, c->qty, c->price, &r))
+		return LQ_E_OVERFLOW;
+	if (c->fee == INT64_MIN)
+		return LQ_E_OVERFLOW;
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL) {
-		/* an account with no money and no position is harmless if the fill fails */
 		a = account_create(e, c->account);
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
@@ -725,6 +748,7 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 	struct lq_margin cross, iso;
 	struct lq_instrument *ins;
 	uint32_t a, p, asset;
+	int64_t nm;
 	enum lq_status st = check_instrument(e, c->instrument);
 
 	if (st != LQ_OK)
@@ -734,42 +758,54 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL)
 		return LQ_E_UNKNOWN_ACCOUNT;
-	settle_account_asset_funding(e, a, asset);
 	p = position_find(e, a, c->instrument);
 	const bool was_cross = p == LQ_NIL || !e->positions[p].isolated;
-	if (c->amount > 0 && c->amount > e->accounts[a].balance[asset])
+	if (c->amount > 0 && c->amount > settled_balance(e, a, asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	if (c->amount < 0 && (was_cross || -c->amount > e->positions[p].margin_units))
 		return LQ_E_INSUFFICIENT_BALANCE;
-	if (p == LQ_NIL) {
+	const bool created = p == LQ_NIL;
+	if (created) {
 		p = position_create(e, a, c->instrument);
 		if (p == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
 	struct lq_position *pos = &e->positions[p];
-	/* Decide on the state after the move: tentatively apply, check, undo if refused. */
-	int64_t nm;
-	if (lq_add_ovf(pos->margin_units, c->amount, &nm))
+	if (lq_add_ovf(pos->margin_units, c->amount, &nm)) {
+		if (created)
+			position_release(e, p);
 		return LQ_E_OVERFLOW;
+	}
+	/* Decide on the state after the move: apply it tentatively, check, undo. */
+	const int64_t old_margin = pos->margin_units;
 	pos->isolated = true;
 	pos->margin_units = nm;
 	e->accounts[a].balance[asset] -= c->amount;
 	lq_account_margin(e, a, asset, &cross);
 	bool ok = lq_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
+	pos->margin_units = old_margin;
+	e->accounts[a].balance[asset] += c->amount;
+	pos->isolated = !was_cross;
 	/* Adding margin can only help the position; taking it from the balance can only hurt
 	 * the cross side. A mode switch moves the position's PnL and margin: check both. */
 	const bool check_cross = c->amount > 0 || was_cross;
 	const bool check_iso = (c->amount < 0 || was_cross) && pos->qty != 0;
 	if (!ok || (check_cross && cross.equity_units < cross.im_units) ||
 	    (check_iso && iso.equity_units < iso.im_units)) {
-		pos->margin_units -= c->amount;
-		e->accounts[a].balance[asset] += c->amount;
-		pos->isolated = !was_cross;
-		if (pos->qty == 0 && !pos->isolated)
+		if (created)
 			position_release(e, p);
 		return LQ_E_BELOW_INITIAL_MARGIN;
 	}
+	/* accepted: settle pending funding into the holders it accrued to, then move */
+	settle_account_asset_funding(e, a, asset);
+	pos->isolated = true;
+	pos->margin_units += c->amount;
+	e->accounts[a].balance[asset] -= c->amount;
 	e->accounts[a].asset_mask |= 1u << asset;
+	if (pos->qty == 0 && pos->margin_units == 0) {
+		pos->isolated = false; /* all margin taken back from a flat position */
+		position_release(e, p);
+	}
 	lq_trigger_touch(e, a);
 	return LQ_OK;
 }
@@ -850,8 +886,24 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_NO_MARK;
 	if (c->rate_e8 <= -LQ_RATE_ONE || c->rate_e8 >= LQ_RATE_ONE)
 		return LQ_E_BAD_VALUE;
+	const lq_i128 old_ceil = ins->funding_index_ceil, old_floor = ins->funding_index_floor;
 	if (lq_funding_apply_ovf(ins, c->rate_e8, m))
 		return LQ_E_OVERFLOW;
+	/*
+	 * Every position must still be able to settle what it will owe: a payment beyond what a
+	 * balance can hold refuses the funding event (O(positions), which it costs anyway).
+	 */
+	for (uint32_t p = e->inst_head[c->instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
+		const struct lq_position *pos = &e->positions[p];
+		int64_t due = lq_position_funding_due(e, pos), held, after;
+		held = pos->isolated ? pos->margin_units
+				     : e->accounts[pos->account].balance[ins->settle_asset];
+		if (due == INT64_MAX || due == -INT64_MAX || lq_sub_ovf(held, due, &after)) {
+			ins->funding_index_ceil = old_ceil;
+			ins->funding_index_floor = old_floor;
+			return LQ_E_OVERFLOW;
+		}
+	}
 	/* every position's pending funding moved: re-check them all (funding is rare) */
 	lq_trigger_touch_instrument(e, c->instrument);
 	return LQ_OK;

@@ -245,26 +245,18 @@ int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
 	return mark;
 }
 
-static int64_t median3(int64_t a, int64_t b, int64_t c)
+static lq_i128 median3(lq_i128 a, lq_i128 b, lq_i128 c)
 {
-	if (a > b) {
-		int64_t t = a;
-		a = b;
-		b = t;
-	}
-	/* now a <= b */
-	if (c <= a)
-		return a;
-	if (c >= b)
-		return b;
-	return c;
+	lq_i128 lo = a < b ? a : b, hi = a < b ? b : a;
+
+	return c <= lo ? lo : c >= hi ? hi : c;
 }
 
 int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 {
 	struct lq_mark_state *ms = &ins->ms;
 	const struct lq_instrument_params *p = &ins->params;
-	int64_t idx = ms->index, p1, p2, p3, m;
+	int64_t idx = ms->index, m;
 
 	if (idx == 0)
 		return 0;
@@ -272,19 +264,27 @@ int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 		return lq_mark_clamp(ins, idx);
 	if (p->mark_method != LQ_MARK_MEDIAN3)
 		return 0;
+	/*
+	 * The components are kept to 10^-6 of a price unit and the median is rounded to the
+	 * tick once (rounding each to the price grid first could round twice across a tie).
+	 */
+	const lq_i128 S = 1000000;
 	/* P1: index x (1 + rate x time to next funding / interval) */
 	int64_t interval = p->funding_interval_ns > 0 ? p->funding_interval_ns : 1;
 	int64_t next = (lq_div_floor(now_ns, interval) + 1) * interval;
-	lq_i128 num = (lq_i128)idx * ms->funding_rate_e8 * (next - now_ns);
-	p1 = idx + (int64_t)lq_div128_round(num, (lq_i128)interval * LQ_RATE_ONE);
+	lq_i128 q, p1s, p2s, p3s;
+	if (lq_muldiv128_ovf((lq_i128)idx * ms->funding_rate_e8, next - now_ns, interval,
+			     LQ_ROUND_FLOOR, &q) ||
+	    lq_muldiv128_ovf(q, (int64_t)S, LQ_RATE_ONE, LQ_ROUND_FLOOR, &q))
+		q = 0;
+	p1s = (lq_i128)idx * S + q;
 	/* P2: index + moving average of the basis; without samples, the index */
-	p2 = idx;
+	p2s = (lq_i128)idx * S;
 	if (ms->basis_count > 0)
-		p2 = idx + (int64_t)lq_div128_round(ms->basis_sum_x2, 2 * (lq_i128)ms->basis_count);
+		p2s += lq_div128_floor(ms->basis_sum_x2 * S, 2 * (lq_i128)ms->basis_count);
 	/* P3: last trade; without one, the index */
-	p3 = ms->last_trade != 0 ? ms->last_trade : idx;
-	m = median3(p1, p2, p3);
-	m = (int64_t)lq_div128_round(m, ins->tick) * ins->tick;
+	p3s = (lq_i128)(ms->last_trade != 0 ? ms->last_trade : idx) * S;
+	m = (int64_t)(lq_div128_round(median3(p1s, p2s, p3s), (lq_i128)ins->tick * S) * ins->tick);
 	if (m < ins->tick)
 		m = ins->tick;
 	return lq_mark_clamp(ins, m);

@@ -339,16 +339,22 @@ static int64_t holder_close(struct lq_engine *e, const struct holder *h, uint32_
 
 /* ---- ADL ---- */
 
-/* The ranking of one side, built once per mark and consumed across the cascade. */
+/* The ranking of one side, first in line first. */
 static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, int side)
 {
 	struct lq_adl_rank_cache *c = &e->adl_cache;
 	const uint64_t epoch = e->rank_epoch[instrument] * 2 + 1;
 
-	if (c->instrument != instrument || c->side != side || c->epoch != epoch) {
+	/*
+	 * Built once per mark and input event, consumed across that event's cascade; any later
+	 * event may have opened or changed positions, so it rebuilds.
+	 */
+	if (c->instrument != instrument || c->side != side || c->epoch != epoch ||
+	    c->event != e->stats.events) {
 		c->instrument = instrument;
 		c->side = side;
 		c->epoch = epoch;
+		c->event = e->stats.events;
 		c->count = lq_adl_rank(e, instrument, side, e->adl_rank, e->limits.positions_max);
 		c->next = 0;
 	}
@@ -595,13 +601,13 @@ static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	int64_t dmm = v.mm_units;
 	if (x != pos->qty && !lq_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))
 		dmm = v.mm_units - lq_margin_mm_units(ins, n_rest < 0 ? -n_rest : n_rest);
-	bool ovf;
-	if (u->mm_units > 0 && u->mm_units != INT64_MAX)
-		ovf = lq_muldiv128_ovf((lq_i128)u->equity_units * dmm, LQ_FINE_ONE, u->mm_units,
-				       LQ_ROUND_CEIL, &alloc);
-	else
-		ovf = lq_muldiv128_ovf((lq_i128)u->equity_units * LQ_FINE_ONE, x, pos->qty,
-				       LQ_ROUND_CEIL, &alloc);
+	/* from the exact equity: rounding it to units first could move the price a tick */
+	lq_i128 tnc;
+	bool ovf = !lq_unit_equity_fine(e, u, &tnc);
+	if (!ovf && u->mm_units > 0 && u->mm_units != INT64_MAX)
+		ovf = lq_muldiv128_ovf(tnc, dmm, u->mm_units, LQ_ROUND_CEIL, &alloc);
+	else if (!ovf)
+		ovf = lq_muldiv128_ovf(tnc, x, pos->qty, LQ_ROUND_CEIL, &alloc);
 	if (ovf) /* beyond 128 bits: allocate the whole equity to this close (toward the venue) */
 		alloc = (lq_i128)u->equity_units * LQ_FINE_ONE;
 	const int64_t bk = bankruptcy_price(ins, x, mark, alloc);

@@ -248,6 +248,7 @@ struct lq_engine {
 		uint32_t instrument;
 		int side;
 		uint64_t epoch; /* valid while equal to the instrument's rank epoch */
+		uint64_t event; /* ... and within the input event it was built in */
 		uint32_t count;
 		uint32_t next; /* first entry not yet consumed */
 	} adl_cache;
@@ -327,6 +328,12 @@ void lq_engine_run_trigger(struct lq_engine *e);
 
 /* Choose how the trigger finds liquidatable accounts (default LQ_TRIGGER_INDEX). */
 void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode);
+
+/*
+ * A unit's equity in fine units, exactly (no rounding to units): what a bankruptcy price
+ * shares out. false on overflow.
+ */
+bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out);
 
 /* Is this unit liquidatable now (equity < MM)? Fills u->equity_units and u->mm_units. */
 bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);

@@ -168,45 +168,33 @@ static inline _Atomic uint32_t *lq_ring_priv_seq(unsigned char *slot, uint32_t s
 }
 
 /*
- * Internal: copy a message into a slot, in 8-byte words read through a volatile pointer so
- * the compiler cannot merge them into wide vector loads. The caller usually built the message
- * just before the push, with 8-byte field stores; a wider load spanning several of those
- * stores cannot be forwarded from the store buffer and waits until they are written to L1,
- * which is behind the previous messages' slot stores, each waiting for its line to come back
- * from the consumer's core. Measured on the target machine: 105 cycles per push with 32-byte
- * loads, 34 with 8-byte ones. (The zero-copy calls avoid the copy altogether.)
+ * Internal: message copies, in 8-byte words read through a volatile pointer so the compiler
+ * cannot merge them into wide vector loads. A load wider than the stores that wrote its bytes
+ * cannot be forwarded from the store buffer: it waits until those stores reach L1. Into the
+ * ring, the caller usually built the message just before the push with 8-byte field stores,
+ * and the stores ahead of them are the previous messages' slot stores, each waiting for its
+ * line to come back from the consumer's core: measured on the target machine, 105 cycles per
+ * push with 32-byte loads, 34 with 8-byte ones. Out of the ring, a consumer on the producer's
+ * own thread (stages sharing a core) reads a slot that push has just written word by word.
+ * One-line slots, the common case, get a fixed count the compiler unrolls. (The zero-copy
+ * calls avoid copies altogether.)
  */
 typedef uint64_t lq_ring_word __attribute__((aligned(1), may_alias));
 
-static inline void lq_ring_priv_copy_in(void *restrict slot, const void *restrict msg,
-					uint32_t slot_size)
+static inline void lq_ring_priv_copy(void *restrict dst, const void *restrict src,
+				     uint32_t slot_size)
 {
-	lq_ring_word *dst = slot;
-	const volatile lq_ring_word *src = msg;
+	lq_ring_word *d = dst;
+	const volatile lq_ring_word *s = src;
 	enum { LINE_WORDS = LQ_RING_PAYLOAD_SIZE(LQ_RING_CACHE_LINE) / sizeof(lq_ring_word) };
 
-	/* One-line slots, the common case, get a fixed count the compiler unrolls. */
 	if (__builtin_expect(slot_size == LQ_RING_CACHE_LINE, 1)) {
 		for (uint32_t i = 0; i < LINE_WORDS; i++)
-			dst[i] = src[i];
+			d[i] = s[i];
 		return;
 	}
 	for (uint32_t i = 0; i < LQ_RING_PAYLOAD_SIZE(slot_size) / sizeof(lq_ring_word); i++)
-		dst[i] = src[i];
-}
-
-/*
- * Internal: copy a message out of a slot. This core has no pending stores to the slot's line,
- * so wide loads are fine. One-line slots get a fixed-size memcpy the compiler inlines (two
- * 32-byte moves); larger ones a library memcpy, whose call costs little next to their size.
- */
-static inline void lq_ring_priv_copy_out(void *restrict msg, const void *restrict slot,
-					 uint32_t slot_size)
-{
-	if (__builtin_expect(slot_size == LQ_RING_CACHE_LINE, 1))
-		memcpy(msg, slot, LQ_RING_PAYLOAD_SIZE(LQ_RING_CACHE_LINE));
-	else
-		memcpy(msg, slot, LQ_RING_PAYLOAD_SIZE(slot_size));
+		d[i] = s[i];
 }
 
 /* ---- producer ---------------------------------------------------------------------------- */
@@ -318,7 +306,7 @@ static inline bool lq_ring_push(struct lq_ring *r, const void *msg)
 		return false;
 	/* Written out rather than reserve + commit: one slot address, no NULL test. */
 	unsigned char *slot = lq_ring_priv_slot(r->prod.slots, r->prod.mask, slot_size, next);
-	lq_ring_priv_copy_in(slot, msg, slot_size);
+	lq_ring_priv_copy(slot, msg, slot_size);
 	/* Pairs with the acquire load of the sequence word in lq_ring_pop/peek/peek_burst. */
 	atomic_store_explicit(lq_ring_priv_seq(slot, slot_size), next, memory_order_release);
 	r->prod.next = next + 1;
@@ -336,8 +324,8 @@ static inline uint32_t lq_ring_push_burst(struct lq_ring *r, const void *msgs, u
 	uint32_t k = lq_ring_reserve_burst(r, n);
 
 	for (uint32_t i = 0; i < k; i++)
-		lq_ring_priv_copy_in(lq_ring_prod_slot(r, i), src + (size_t)i * payload,
-				     r->prod.slot_size);
+		lq_ring_priv_copy(lq_ring_prod_slot(r, i), src + (size_t)i * payload,
+				  r->prod.slot_size);
 	lq_ring_commit_burst(r, k);
 	return k;
 }
@@ -439,7 +427,7 @@ static inline bool lq_ring_pop(struct lq_ring *r, void *msg)
 	/* Pairs with the release store of the sequence word in lq_ring_push/commit_burst. */
 	if (atomic_load_explicit(lq_ring_priv_seq(slot, slot_size), memory_order_acquire) != next)
 		return false;
-	lq_ring_priv_copy_out(msg, slot, slot_size);
+	lq_ring_priv_copy(msg, slot, slot_size);
 	r->cons.next = next + 1;
 	/* Pairs with the acquire load of cons.released in lq_ring_priv_free(): our reads of
 	 * the slot happen before the producer reuses it. */
@@ -458,8 +446,8 @@ static inline uint32_t lq_ring_pop_burst(struct lq_ring *r, void *msgs, uint32_t
 	uint32_t k = lq_ring_peek_burst(r, n);
 
 	for (uint32_t i = 0; i < k; i++)
-		lq_ring_priv_copy_out(dst + (size_t)i * payload, lq_ring_cons_slot(r, i),
-				      r->cons.slot_size);
+		lq_ring_priv_copy(dst + (size_t)i * payload, lq_ring_cons_slot(r, i),
+				  r->cons.slot_size);
 	if (k != 0) /* an idle poll must not write the line the producer may be reading */
 		lq_ring_release_burst(r, k);
 	return k;
