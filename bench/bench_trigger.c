@@ -167,7 +167,7 @@ static uint64_t quiet_scan(struct lq_bench_state *st, uint64_t iterations)
 
 LQ_BENCH_INIT(register_trigger)
 {
-	static const struct lq_bench_range sizes = {10000, 1000000};
+	static const struct lq_bench_range sizes = {10000, 1000000, 10};
 	lq_bench_register("trigger/quiet/index", quiet_index, &sizes, 1);
 	lq_bench_register("trigger/quiet/scan", quiet_scan, &sizes, 1);
 }

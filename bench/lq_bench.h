@@ -47,14 +47,15 @@ typedef uint64_t lq_bench_fn(struct lq_bench_state *st, uint64_t iterations);
 struct lq_bench_range {
 	int64_t lo;
 	int64_t hi;
+	int64_t multiplier; /* steps between lo and hi; 0 = 8 (google-benchmark's default) */
 };
 
 #define LQ_BENCH_RANGES_MAX 4
 
 /*
  * Register fn as `name` with nranges argument ranges (0 and NULL for none; each combination
- * becomes one benchmark, "name/arg0/arg1"). Powers of 8 between lo and hi, google-benchmark's
- * Ranges(). Call from an LQ_BENCH_INIT constructor.
+ * becomes one benchmark, "name/arg0/arg1"). Powers of the range's multiplier (8 by default)
+ * between lo and hi, google-benchmark's Ranges(). Call from an LQ_BENCH_INIT constructor.
  */
 void lq_bench_register(const char *name, lq_bench_fn *fn, const struct lq_bench_range *ranges,
 		       size_t nranges);

@@ -23,6 +23,7 @@ struct definition {
 	std::string name;
 	lq_bench_fn *fn;
 	std::vector<std::pair<int64_t, int64_t>> ranges;
+	int64_t multiplier; // 0: google-benchmark's default (8)
 };
 
 // Filled by constructors before main: a function-local static is initialised on first use,
@@ -57,9 +58,12 @@ void run(benchmark::State &state, lq_bench_fn *fn)
 extern "C" void lq_bench_register(const char *name, lq_bench_fn *fn,
 				  const struct lq_bench_range *ranges, size_t nranges)
 {
-	definition d{name, fn, {}};
-	for (size_t i = 0; i < nranges && i < LQ_BENCH_RANGES_MAX; i++)
+	definition d{name, fn, {}, 0};
+	for (size_t i = 0; i < nranges && i < LQ_BENCH_RANGES_MAX; i++) {
 		d.ranges.emplace_back(ranges[i].lo, ranges[i].hi);
+		if (ranges[i].multiplier > 0)
+			d.multiplier = ranges[i].multiplier;
+	}
 	definitions().push_back(std::move(d));
 }
 
@@ -105,6 +109,8 @@ int main(int argc, char **argv)
 	for (const definition &d : definitions()) {
 		benchmark::internal::Benchmark *b =
 		    benchmark::RegisterBenchmark(d.name.c_str(), run, d.fn);
+		if (d.multiplier > 0)
+			b->RangeMultiplier((int)d.multiplier);
 		if (!d.ranges.empty())
 			b->Ranges(d.ranges);
 	}
