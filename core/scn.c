@@ -250,8 +250,8 @@ static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct lq_scn_tokens 
 	static const char usage[] =
 	    "instrument NAME linear|inverse settle=ASSET tick=T lot=L [contract=C]";
 	struct lq_instrument proto;
-	struct lq_scn_tok settle, tick, lot, contract;
-	uint32_t asset;
+	struct lq_scn_tok settle, tick, lot, contract = {0};
+	uint32_t asset = 0;
 
 	TRY(arity(s, l, 3, usage));
 	memset(&proto, 0, sizeof(proto));
@@ -301,7 +301,7 @@ static enum lq_scn_result cmd_tier(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "tier INSTRUMENT upto=NOTIONAL|max mmr=R imr=R";
 	struct lq_scn_tok upto, mmr, imr;
-	uint32_t ins;
+	uint32_t ins = 0;
 	int64_t upto_u, mmr_e8, imr_e8;
 
 	TRY(arity(s, l, 2, usage));
@@ -340,7 +340,7 @@ static enum lq_scn_result cmd_param(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_instrument_params p;
 	struct lq_scn_tok v;
-	uint32_t ins;
+	uint32_t ins = 0;
 
 	TRY(arity(s, l, 2, "param INSTRUMENT key=value..."));
 	if (l->nopt == 0)
@@ -437,7 +437,7 @@ static enum lq_scn_result cmd_fund(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	struct lq_scn_tok asset_t, bal_t;
 	char name[LQ_NAME_MAX + 8];
-	uint32_t asset;
+	uint32_t asset = 0;
 	int64_t bal = 0;
 
 	TRY(arity(s, l, 2, "fund NAME asset=ASSET [balance=B]"));
@@ -583,7 +583,7 @@ static enum lq_scn_result cmd_book(struct lq_scn *s, struct lq_scn_tokens *l)
 	static const char usage[] = "book INSTRUMENT [bid P:Q,...] [ask P:Q,...]";
 	struct lq_book *book = &s->book;
 	bool seen_bid = false, seen_ask = false;
-	uint32_t instrument;
+	uint32_t instrument = 0;
 
 	if (l->n < 2 || l->n % 2 != 0)
 		return syntax(s, "usage: %s", usage);
@@ -685,8 +685,8 @@ static enum lq_scn_result cmd_funding(struct lq_scn *s, struct lq_scn_tokens *l)
 static enum lq_scn_result cmd_show(struct lq_scn *s, struct lq_scn_tokens *l)
 {
 	static const char usage[] = "show account ID | show fund NAME | show adl INSTRUMENT";
-	uint64_t id;
-	uint32_t ins;
+	uint64_t id = 0;
+	uint32_t ins = 0;
 
 	TRY(arity(s, l, 3, usage));
 	TRY(no_unused_options(s, l));
