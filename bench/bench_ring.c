@@ -129,7 +129,7 @@ static uint64_t ck_burst(struct lq_bench_state *st, uint64_t iterations)
 
 LQ_BENCH_INIT(register_ring_benchmarks)
 {
-	static const struct lq_bench_range bursts = {1, BURST_MAX};
+	static const struct lq_bench_range bursts = {1, BURST_MAX, 2};
 
 	lq_bench_register("ring_same_thread/liqd/push_pop", liqd_single, NULL, 0);
 	lq_bench_register("ring_same_thread/rte_ring/push_pop", rte_single, NULL, 0);
