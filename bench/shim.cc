@@ -17,7 +17,8 @@ struct lq_bench_state {
 	uint64_t pause_start;
 };
 
-namespace {
+namespace
+{
 
 struct definition {
 	std::string name;

@@ -190,38 +190,32 @@ static int64_t search_hi(const struct lq_instrument *ins, const struct lq_positi
  * where it fails. For a short it fails below and holds above: return the highest k where it
  * fails. false when no such price exists in (0, hi].
  */
+static bool holds(const void *ctx, int64_t k)
+{
+	return pred(ctx, k);
+}
+
+static bool fails(const void *ctx, int64_t k)
+{
+	return !pred(ctx, k);
+}
+
 static bool grid_search(const struct search *s, int64_t hi, int64_t *price)
 {
-	int64_t lo = 0;
-	const bool is_long = s->pos->qty > 0;
-
-	if (is_long) {
+	if (s->pos->qty > 0) {
 		if (!pred(s, 0) || pred(s, hi))
 			return false;
-		/* invariant: pred(lo) && !pred(hi) */
-		while (hi - lo > 1) {
-			int64_t mid = lo + (hi - lo) / 2;
-			if (pred(s, mid))
-				lo = mid;
-			else
-				hi = mid;
-		}
-		*price = hi * s->ins->tick;
+		/* pred holds at 0 and fails at hi: the lowest k where it fails */
+		*price = lq_search_first(1, hi, fails, s) * s->ins->tick;
 		return true;
 	}
 	if (pred(s, 0) || !pred(s, hi))
 		return false;
-	/* invariant: !pred(lo) && pred(hi) */
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (pred(s, mid))
-			hi = mid;
-		else
-			lo = mid;
-	}
-	if (lo == 0)
+	/* pred fails at 0 and holds at hi: the highest k where it still fails */
+	int64_t k = lq_search_first(1, hi, holds, s) - 1;
+	if (k == 0)
 		return false;
-	*price = lo * s->ins->tick;
+	*price = k * s->ins->tick;
 	return true;
 }
 

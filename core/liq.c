@@ -114,14 +114,27 @@ static int64_t search_hi_k(const struct lq_instrument *ins, int64_t x, int64_t m
 	return hi;
 }
 
-static bool value_at_least(const struct lq_instrument *ins, int64_t x, int64_t k, lq_i128 target)
+struct reach {
+	const struct lq_instrument *ins;
+	int64_t x;
+	lq_i128 target;
+};
+
+/* Does closing x at grid price k realize at least the target? */
+static bool reaches(const void *ctx, int64_t k)
 {
+	const struct reach *r = ctx;
 	lq_i128 v;
 
-	if (lq_value_ovf(ins, x, k * ins->tick, LQ_ROUND_FLOOR, &v))
-		return x <
+	if (lq_value_ovf(r->ins, r->x, k * r->ins->tick, LQ_ROUND_FLOOR, &v))
+		return r->x <
 		       0; /* beyond the range: a long's value is huge, a short's very negative */
-	return v >= target;
+	return v >= r->target;
+}
+
+static bool falls_short(const void *ctx, int64_t k)
+{
+	return !reaches(ctx, k);
 }
 
 /*
@@ -131,40 +144,20 @@ static bool value_at_least(const struct lq_instrument *ins, int64_t x, int64_t k
 static int64_t bankruptcy_price(const struct lq_instrument *ins, int64_t x, int64_t mark,
 				lq_i128 alloc_fine)
 {
+	const int64_t hi = search_hi_k(ins, x, mark);
 	lq_i128 vm;
-	int64_t lo = 1, hi = search_hi_k(ins, x, mark);
 
 	if (lq_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm))
 		return mark;
-	const lq_i128 target = vm - alloc_fine;
+	const struct reach r = {.ins = ins, .x = x, .target = vm - alloc_fine};
 	if (x > 0) {
-		/* value rises with the price: the lowest k reaching the target */
-		if (value_at_least(ins, x, lo, target))
-			return ins->tick;
-		if (!value_at_least(ins, x, hi, target))
-			return hi * ins->tick;
-		while (hi - lo > 1) {
-			int64_t mid = lo + (hi - lo) / 2;
-			if (value_at_least(ins, x, mid, target))
-				hi = mid;
-			else
-				lo = mid;
-		}
-		return hi * ins->tick;
+		/* value rises with the price: the lowest grid price reaching the target */
+		int64_t k = lq_search_first(1, hi, reaches, &r);
+		return (k > hi ? hi : k) * ins->tick;
 	}
-	/* value falls with the price: the highest k still reaching the target */
-	if (!value_at_least(ins, x, lo, target))
-		return ins->tick;
-	if (value_at_least(ins, x, hi, target))
-		return hi * ins->tick;
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (value_at_least(ins, x, mid, target))
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo * ins->tick;
+	/* value falls with the price: the highest grid price still reaching it */
+	int64_t k = lq_search_first(1, hi, falls_short, &r) - 1;
+	return (k < 1 ? 1 : k) * ins->tick;
 }
 
 /* ---- the book ---- */

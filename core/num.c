@@ -267,6 +267,23 @@ bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 
 	return lq_add128_ovf(hi, lq_div128(rem * b, c, r), out);
 }
 
+int64_t lq_search_first(int64_t lo, int64_t hi, bool (*pred)(const void *ctx, int64_t k),
+			const void *ctx)
+{
+	/* invariant: pred fails below lo, holds from hi + 1 on (as if) */
+	LQ_ASSERT(lo <= hi);
+	LQ_ASSERT(hi < INT64_MAX);
+	int64_t end = hi + 1;
+	while (lo < end) {
+		int64_t mid = lo + (end - lo) / 2;
+		if (pred(ctx, mid))
+			end = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r)
 {
 	LQ_ASSERT(step > 0);

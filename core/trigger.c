@@ -275,6 +275,16 @@ static bool thr_safe(const struct thr_ctx *c, int64_t k)
 	return g >= c->target;
 }
 
+static bool safe_v(const void *ctx, int64_t k)
+{
+	return thr_safe(ctx, k);
+}
+
+static bool unsafe_v(const void *ctx, int64_t k)
+{
+	return !thr_safe(ctx, k);
+}
+
 /*
  * The threshold of a position given its share b (units) of the buffer: a long is safe at
  * and above it, a short at and below it. Returns false when no entry is needed (safe at
@@ -287,7 +297,7 @@ static bool position_threshold(const struct lq_engine *e, const struct lq_positi
 	const int64_t mark = lq_instrument_mark(ins);
 	struct lq_position_view v;
 	struct thr_ctx c = {.ins = ins, .p = p};
-	int64_t mk = mark / ins->tick, lo, hi;
+	int64_t mk = mark / ins->tick;
 
 	lq_position_view(e, (uint32_t)(p - e->positions), false, &v);
 	lq_i128 f_mark = (lq_i128)v.upnl_units - v.mm_units;
@@ -299,19 +309,11 @@ static bool position_threshold(const struct lq_engine *e, const struct lq_positi
 		if (thr_safe(&c, 1))
 			return false;
 		if (!thr_safe(&c, mk)) {
-			*out = mark + ins->tick; /* any move down re-checks; (B tiny) */
+			*out = mark + ins->tick; /* no buffer to speak of: any move re-checks */
 			return true;
 		}
-		lo = 1;
-		hi = mk; /* !safe(lo), safe(hi) */
-		while (hi - lo > 1) {
-			int64_t mid = lo + (hi - lo) / 2;
-			if (thr_safe(&c, mid))
-				hi = mid;
-			else
-				lo = mid;
-		}
-		*out = hi * ins->tick;
+		/* !safe(1), safe(mk): the lowest safe grid price */
+		*out = lq_search_first(2, mk, safe_v, &c) * ins->tick;
 		return true;
 	}
 	/* short: highest k with safe(k); safe is monotone non-increasing in k */
@@ -326,16 +328,8 @@ static bool position_threshold(const struct lq_engine *e, const struct lq_positi
 		*out = top * ins->tick; /* re-check if the mark ever gets this far */
 		return true;
 	}
-	lo = mk;
-	hi = top; /* safe(lo), !safe(hi) */
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (thr_safe(&c, mid))
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*out = lo * ins->tick;
+	/* safe(mk), !safe(top): the highest safe grid price */
+	*out = (lq_search_first(mk + 1, top, unsafe_v, &c) - 1) * ins->tick;
 	return true;
 }
 

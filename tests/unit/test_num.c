@@ -199,6 +199,28 @@ static void test_overflow_checks(void **state)
 	assert_int_equal(r, -4);
 }
 
+static bool at_least(const void *ctx, int64_t k)
+{
+	return k >= *(const int64_t *)ctx;
+}
+
+static void test_search_first(void **state)
+{
+	(void)state;
+	int64_t t;
+	/* every threshold inside, at both ends and outside a range */
+	for (t = -3; t <= 12; t++) {
+		int64_t want = t < 0 ? 0 : t > 10 ? 11 : t;
+		assert_int_equal(lq_search_first(0, 10, at_least, &t), want);
+	}
+	t = INT64_MAX - 5;
+	assert_true(lq_search_first(INT64_MAX - 100, INT64_MAX - 1, at_least, &t) == INT64_MAX - 5);
+	t = 7;
+	assert_int_equal(lq_search_first(7, 7, at_least, &t), 7);
+	t = 8;
+	assert_int_equal(lq_search_first(7, 7, at_least, &t), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +228,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_int64_edges), cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_round_trip),	      cmocka_unit_test(test_natural),
 	    cmocka_unit_test(test_rounding),	      cmocka_unit_test(test_overflow_checks),
+	    cmocka_unit_test(test_search_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,14 @@ bool lq_muldiv_ovf(int64_t a, int64_t b, int64_t c, enum lq_round r, int64_t *ou
  */
 bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 *out);
 
+/*
+ * Binary search over integers: `pred` must be monotone on [lo, hi] (false ... false, then
+ * true ... true). Returns the lowest k in [lo, hi] where it holds, or hi + 1 if it holds
+ * nowhere. At most ~64 evaluations.
+ */
+int64_t lq_search_first(int64_t lo, int64_t hi, bool (*pred)(const void *ctx, int64_t k),
+			const void *ctx);
+
 /* Round v to a multiple of step (step > 0) in the given direction. */
 lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r);
 
