@@ -162,10 +162,16 @@ size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
 	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
 	/* Negate in unsigned arithmetic so that the most negative value is well defined. */
 	mag = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
-	do {
+	/* 128-bit division is a library call: divide in 64 bits once the value fits */
+	while (mag > UINT64_MAX) {
 		tmp[n++] = (char)('0' + (int)(mag % 10));
 		mag /= 10;
-	} while (mag != 0 || n <= decimals);
+	}
+	uint64_t m64 = (uint64_t)mag;
+	do {
+		tmp[n++] = (char)('0' + (int)(m64 % 10));
+		m64 /= 10;
+	} while (m64 != 0 || n <= decimals);
 	len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
 	if (cap == 0)
 		return len;
