@@ -191,7 +191,7 @@ static bool ingest_poll(struct lq_pipeline *p)
 	if (r > 0)
 		return true;
 	if (r < 0)
-		p->error = -EINVAL;
+		p->error = -ECANCELED; /* the source stopped (its caller knows why) */
 	struct lq_msg end = {.type = LQ_MSG_END, .line = p->scn.line};
 	emit(p, LQ_STAGE_INGEST, &end);
 	p->done[LQ_STAGE_INGEST] = true;
@@ -492,9 +492,9 @@ static void *thread_main(void *argp)
 	struct lq_pipeline *p = a->p;
 	uint32_t idle = 0;
 
+	/* cores were checked at create; should pinning still fail, run unpinned: a thread that
+	 * gave up its stages would leave the others waiting on it */
 	a->rc = pin(p->cfg.cores[a->thread]);
-	if (a->rc != 0)
-		return NULL;
 	if (p->cfg.thread_hook)
 		p->cfg.thread_hook(p->cfg.hook_ctx, a->thread, false);
 	for (;;) {
@@ -581,6 +581,14 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 	if (cfg->threads < 1 || cfg->threads > LQ_PIPELINE_THREADS_MAX || cfg->burst < 1 ||
 	    !cfg->source || !cfg->write || !cfg->alloc)
 		return -EINVAL;
+	cpu_set_t allowed;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		CPU_ZERO(&allowed);
+	for (uint32_t t = 0; t < cfg->threads; t++) {
+		int c = cfg->cores[t];
+		if (c >= 0 && (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)))
+			return -ERANGE; /* a CPU this process may not run on */
+	}
 	if (lq_ring_memsize(cfg->ring_slots, LQ_MSG_SLOT_SIZE) < 0)
 		return -EINVAL;
 	p = cfg->alloc(cfg->alloc_ctx, sizeof(*p));

@@ -337,6 +337,11 @@ int lq_cmd_sim(int argc, char **argv)
 	};
 	memcpy(cfg.cores, o.cores, sizeof(cfg.cores));
 	rc = lq_pipeline_create(&p, &cfg);
+	if (rc == -ERANGE) {
+		fprintf(stderr, "liqd sim: --cores names a CPU this process may not run on (see "
+				"`nproc` and `taskset -p $$`)\n");
+		return LQ_EXIT_USAGE;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "liqd sim: cannot set up the pipeline: %s\n", strerror(-rc));
 		return LQ_EXIT_FAIL;
@@ -357,7 +362,7 @@ int lq_cmd_sim(int argc, char **argv)
 	if (src.exit_code != 0) {
 		fprintf(stderr, "liqd sim: %s\n", src.error);
 		exit_code = src.exit_code;
-	} else if (rc != 0 && rc != -EINVAL) {
+	} else if (rc != 0 && rc != -ECANCELED) {
 		fprintf(stderr,
 			"liqd sim: pipeline: %s (check --cores: each must be a CPU this "
 			"process may run on)\n",

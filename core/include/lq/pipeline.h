@@ -86,12 +86,16 @@ struct lq_pipeline_config {
 
 struct lq_pipeline;
 
-/* Allocate and set up every stage and ring (all start-up allocation). 0 or -errno. */
+/*
+ * Allocate and set up every stage and ring (all start-up allocation). 0, -EINVAL (bad
+ * configuration), -ERANGE (a core this process may not run on) or -ENOMEM.
+ */
 int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config *cfg);
 /*
  * Run until the source ends (or stops) and every stage has drained. Starts threads - 1
- * threads and runs the first group on the caller's. 0, or -errno if a thread could not start
- * or be pinned.
+ * threads and runs the first group on the caller's. 0, -ECANCELED if the source stopped on an
+ * error (everything before it was still processed), or -errno if a thread could not start or
+ * be pinned (it then ran unpinned).
  */
 int lq_pipeline_run(struct lq_pipeline *p);
 void lq_pipeline_destroy(struct lq_pipeline *p);
