@@ -561,7 +561,8 @@ static void print_tables(struct results *res, unsigned runs, uint64_t messages, 
 		if (wanted((enum test)t) && !tests[t].latency)
 			cyc[t] = (double)median_u64(res->tput_cycles[t], runs) / (double)messages;
 
-	printf("\nthroughput (producer on A, consumer on B)   cycles/msg      Mmsg/s  liqd/this\n");
+	printf("\nthroughput (producer on A, consumer on B)   cycles/msg      Mmsg/s  liqd msg/s / "
+	       "this\n");
 	const enum test rows[] = {T_LIQD_SINGLE, T_RTE_SINGLE, T_CK_SINGLE, T_LIQD_ZC,
 				  T_LIQD_BURST,	 T_RTE_BURST,  T_CK_BURST};
 	for (size_t i = 0; i < LQ_ARRAY_SIZE(rows); i++) {
