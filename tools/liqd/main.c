@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
+	      "  convert IN OUT convert a venue's recording into a pcap of liqd feed packets\n"
 	      "  version        versions of liqd and the libraries it runs on, io_uring probe\n"
 	      "  help           this text\n"
 	      "\n"
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "sim"))
 		return lq_cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "convert"))
+		return lq_cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))
 		return lq_cmd_version(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/* liqd convert: a venue's websocket recording into a pcap of liqd feed packets. */
+#include "cli.h"
+
+#include "lq/convert.h"
+#include "lq/num.h"
+#include "lq/pcap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static const char convert_help[] =
+    "usage: liqd convert [OPTIONS] INPUT OUTPUT.pcap\n"
+    "\n"
+    "Converts a venue's websocket recording (gzip-compressed or plain) into a pcap of liqd\n"
+    "feed packets (net/FEED.md) wrapped in Ethernet/IPv4/UDP, nanosecond timestamps: the\n"
+    "input of a replay, of tcpdump and of DPDK's net_pcap PMD. Each instrument's definition\n"
+    "comes before its first message; sequence numbers start at 1 and are continuous.\n"
+    "\n"
+    "options:\n"
+    "  --venue binance|bitmex  the recording's venue (default: told from its first line)\n"
+    "  --instrument NAME       convert this instrument only (repeatable; default: every\n"
+    "                          instrument of the table below that the recording mentions)\n"
+    "  --lenient               count and skip lines that cannot be converted (default: stop\n"
+    "                          at the first one, name its line number, exit 2)\n"
+    "  --batch-us N            lines received within N us of a packet's first line share\n"
+    "                          the packet, up to 1472 bytes (default 100)\n"
+    "  --session N             the feed session (default: the first line's receive time in\n"
+    "                          seconds)\n"
+    "  --dst IP:PORT           UDP destination (default 239.255.76.81:31000)\n"
+    "  --quiet                 no summary on standard error\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "recordings (../shared/data/README.md):\n"
+    "  binance  binance-ws/*.gz: \"<receive time us|ns> <combined-stream JSON>\" per line;\n"
+    "           bookTicker -> book top, depthUpdate -> book levels (pu->u gaps flagged),\n"
+    "           trade -> trade, markPriceUpdate -> index + mark + predicted funding, REST\n"
+    "           depth snapshot -> book clear + levels brought up to date with the buffered\n"
+    "           diffs newer than it\n"
+    "  bitmex   multi-venue-ws/BITMEX.ws.*: orderBookL2 partial -> book clear + levels,\n"
+    "           insert/update/delete -> levels, trade -> trade, quote -> book top\n"
+    "Message times are the venue's (Binance E, BitMEX timestamp); BitMEX book rows have\n"
+    "none and carry the receive time, flagged. Decimals are exact: a price off the tick or\n"
+    "a quantity off the lot refuses the line.\n"
+    "\n"
+    "Exit status: 0 converted, 2 a line that cannot be converted (strict) or a bad command\n"
+    "line, 1 an I/O error. The output is removed when the conversion fails.\n";
+
+struct convert_opts {
+	struct lq_convert_params p;
+	bool venue_set;
+	bool quiet;
+	struct lq_pcap_addr addr;
+	const char *in;
+	const char *out;
+};
+
+static int parse_dst(const char *v, struct lq_pcap_addr *a)
+{
+	char ip[32];
+	const char *colon = strrchr(v, ':');
+	uint32_t port;
+	struct in_addr ia;
+	if (!colon || (size_t)(colon - v) >= sizeof(ip))
+		return -1;
+	memcpy(ip, v, (size_t)(colon - v));
+	ip[colon - v] = '\0';
+	if (inet_pton(AF_INET, ip, &ia) != 1 ||
+	    lq_parse_u32_opt("--dst port", colon + 1, 1, 65535, &port))
+		return -1;
+	a->dst_ip = ntohl(ia.s_addr);
+	a->dst_port = (uint16_t)port;
+	if ((a->dst_ip >> 28) == 0xe)
+		lq_pcap_multicast_mac(a->dst_ip, a->dst_mac);
+	return 0;
+}
+
+static int parse_u64(const char *name, const char *v, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || x == 0) {
+		fprintf(stderr, "liqd convert: %s takes a positive whole number, not '%s'\n", name,
+			v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static int parse_option(int argc, char **argv, int *i, struct convert_opts *o)
+{
+	const char *a = argv[*i];
+	const bool has = *i + 1 < argc;
+	uint32_t us;
+	if (!strcmp(a, "--venue") && has) {
+		o->venue_set = true;
+		if (lq_convert_venue_parse(argv[++*i], &o->p.venue) == 0)
+			return 0;
+		fprintf(stderr, "liqd convert: --venue is binance or bitmex\n");
+	} else if (!strcmp(a, "--instrument") && has) {
+		if (o->p.instrument_count < LQ_CONVERT_INSTRUMENTS_MAX) {
+			o->p.instruments[o->p.instrument_count++] = argv[++*i];
+			return 0;
+		}
+		fprintf(stderr, "liqd convert: at most %d instruments\n",
+			LQ_CONVERT_INSTRUMENTS_MAX);
+	} else if (!strcmp(a, "--lenient")) {
+		o->p.lenient = true;
+		return 0;
+	} else if (!strcmp(a, "--quiet")) {
+		o->quiet = true;
+		return 0;
+	} else if (!strcmp(a, "--batch-us") && has) {
+		if (lq_parse_u32_opt(a, argv[++*i], 0, 60000000, &us) == 0) {
+			o->p.batch_ns = (int64_t)us * 1000;
+			return 0;
+		}
+	} else if (!strcmp(a, "--session") && has) {
+		return parse_u64(a, argv[++*i], &o->p.session);
+	} else if (!strcmp(a, "--dst") && has) {
+		if (parse_dst(argv[++*i], &o->addr) == 0)
+			return 0;
+		fprintf(stderr, "liqd convert: --dst takes IPv4:PORT, like 239.255.76.81:31000\n");
+	} else {
+		fprintf(stderr, "liqd convert: unknown option '%s' (see liqd convert --help)\n", a);
+	}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct convert_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	lq_convert_params_defaults(&o->p);
+	lq_pcap_addr_defaults(&o->addr);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			const struct lq_convert_spec *t;
+			uint32_t n = lq_convert_specs(&t);
+			fputs(convert_help, stdout);
+			fputs("\ninstruments:\n", stdout);
+			for (uint32_t k = 0; k < n; k++)
+				printf("  %-8s %-12s %-7s settle %s, tick %s, lot %s%s%s\n",
+				       lq_convert_venue_str(t[k].venue), t[k].name,
+				       t[k].kind == LQ_FEED_LINEAR ? "linear" : "inverse",
+				       t[k].settle, t[k].tick, t[k].lot,
+				       t[k].contract ? ", contract " : "",
+				       t[k].contract ? t[k].contract : "");
+			exit(LQ_EXIT_OK);
+		}
+		if (a[0] == '-' && a[1] != '\0') {
+			if (parse_option(argc, argv, &i, o))
+				return -1;
+		} else if (!o->in) {
+			o->in = a;
+		} else if (!o->out) {
+			o->out = a;
+		} else {
+			fprintf(stderr, "liqd convert: one INPUT and one OUTPUT ('%s')\n", a);
+			return -1;
+		}
+	}
+	if (!o->out) {
+		fprintf(stderr, "liqd convert: INPUT and OUTPUT.pcap are needed (see --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The venue from the recording's first line. */
+static int detect_venue(const char *path, enum lq_convert_venue *v)
+{
+	char line[4096];
+	gzFile f = gzopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "liqd convert: cannot open %s: %s\n", path,
+			strerror(errno ? errno : ENOMEM));
+		return LQ_EXIT_FAIL;
+	}
+	const char *l = gzgets(f, line, sizeof(line));
+	gzclose(f);
+	if (l && lq_convert_venue_detect(line, strlen(line), v) == 0)
+		return LQ_EXIT_OK;
+	fprintf(stderr,
+		"liqd convert: cannot tell the venue of %s from its first line: pass "
+		"--venue binance|bitmex\n",
+		path);
+	return LQ_EXIT_USAGE;
+}
+
+static int sink(void *ctx, int64_t ts_ns, const void *packet, size_t len)
+{
+	return lq_pcap_writer_write(ctx, ts_ns, packet, len);
+}
+
+static const char *iso(char *buf, size_t cap, int64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (ns <= 0 || !gmtime_r(&s, &tm)) {
+		snprintf(buf, cap, "-");
+		return buf;
+	}
+	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, cap - n, ".%09lldZ", (long long)(ns % 1000000000));
+	return buf;
+}
+
+static void summary_inst(const struct lq_convert_inst *in)
+{
+	const struct lq_convert_inst_stats *s = &in->stats;
+	char a[40], b[40], t1[48], t2[48];
+	fprintf(stderr, "  %s:", in->def.name);
+	for (unsigned t = 1; t <= LQ_FEED_TYPE_MAX; t++)
+		if (s->messages[t])
+			fprintf(stderr, " %s %llu", lq_feed_type_str(t),
+				(unsigned long long)s->messages[t]);
+	fprintf(stderr, "\n    messages from %s to %s\n", iso(t1, sizeof(t1), s->first_ts_ns),
+		iso(t2, sizeof(t2), s->last_ts_ns));
+	if (s->trades) {
+		lq_dec_format(a, sizeof(a), s->first_trade_price, in->def.price_decimals);
+		lq_dec_format(b, sizeof(b), s->last_trade_price, in->def.price_decimals);
+		fprintf(stderr, "    trades: first %s at %s, last %s at %s\n", a,
+			iso(t1, sizeof(t1), s->first_trade_ts_ns), b,
+			iso(t2, sizeof(t2), s->last_trade_ts_ns));
+	}
+	if (s->snapshots || s->venue_gaps || s->depth_dropped || s->rows_before_snapshot)
+		fprintf(stderr,
+			"    book: %llu snapshots (%llu newer diffs merged in, %llu incomplete), "
+			"%llu venue gaps, %llu diffs inside a snapshot dropped, %llu rows before "
+			"the snapshot ignored\n",
+			(unsigned long long)s->snapshots, (unsigned long long)s->snapshot_replayed,
+			(unsigned long long)s->snapshot_incomplete,
+			(unsigned long long)s->venue_gaps, (unsigned long long)s->depth_dropped,
+			(unsigned long long)s->rows_before_snapshot);
+}
+
+static void summary(const struct convert_opts *o, const struct lq_convert *c)
+{
+	const struct lq_convert_stats *s = &c->stats;
+	uint64_t refused = 0;
+	for (unsigned i = 0; i < LQ_CONVERT_STATUS_COUNT; i++)
+		refused += s->refused[i];
+	fprintf(stderr, "liqd convert: %s (%s) -> %s\n", o->in, lq_convert_venue_str(c->p.venue),
+		o->out);
+	fprintf(stderr, "  lines %llu: converted %llu, skipped %llu, refused %llu\n",
+		(unsigned long long)s->lines, (unsigned long long)s->converted,
+		(unsigned long long)s->skipped, (unsigned long long)refused);
+	if (refused)
+		fprintf(stderr, "  first refused: %s\n", c->first_err);
+	fprintf(stderr,
+		"  packets %llu, messages %llu, %llu bytes; session %llu, sequence 1..%llu\n",
+		(unsigned long long)s->packets, (unsigned long long)s->messages,
+		(unsigned long long)s->bytes, (unsigned long long)c->session,
+		(unsigned long long)(c->seq_next - 1));
+	if (c->p.venue == LQ_CONVERT_BINANCE)
+		fprintf(stderr, "  receive times: %llu lines in us, %llu in ns\n",
+			(unsigned long long)s->recv_us_lines, (unsigned long long)s->recv_ns_lines);
+	fprintf(stderr,
+		"  venue times going backwards: %llu (streams interleave), receive times: %llu\n",
+		(unsigned long long)s->venue_ts_backwards,
+		(unsigned long long)s->recv_ts_backwards);
+	for (uint32_t i = 0; i < c->inst_count; i++)
+		summary_inst(&c->inst[i]);
+	if (s->messages == 0)
+		fprintf(stderr, "liqd convert: warning: nothing converted (wrong --venue or "
+				"--instrument?)\n");
+}
+
+static int run(struct convert_opts *o, struct lq_convert *c, struct lq_pcap_writer *w)
+{
+	size_t size = lq_convert_memsize(&o->p);
+	void *mem = lq_startup_alloc(size, "the converter");
+	int err = lq_convert_init(c, mem, size, &o->p, sink, w);
+	if (err) {
+		fprintf(stderr, "liqd convert: %s\n",
+			err == -ENOENT
+			    ? "an --instrument the venue's table does not know (see --help)"
+			    : "bad parameters");
+		lq_startup_free(mem);
+		return LQ_EXIT_USAGE;
+	}
+	if ((err = lq_pcap_writer_open(w, o->out, &o->addr)) != 0) {
+		fprintf(stderr, "liqd convert: cannot create %s: %s\n", o->out, strerror(-err));
+		lq_startup_free(mem);
+		return LQ_EXIT_FAIL;
+	}
+	enum lq_convert_status st = lq_convert_file(c, o->in);
+	err = lq_pcap_writer_close(w);
+	lq_startup_free(mem);
+	if (st == LQ_CONVERT_OK && err) {
+		fprintf(stderr, "liqd convert: writing %s: %s\n", o->out, strerror(-err));
+		st = LQ_CONVERT_E_SINK;
+	}
+	if (st != LQ_CONVERT_OK) {
+		if (st != LQ_CONVERT_E_SINK || !err)
+			fprintf(stderr, "liqd convert: %s: %s\n", o->in, lq_convert_error(c));
+		if (st != LQ_CONVERT_E_IO && st != LQ_CONVERT_E_SINK)
+			fprintf(stderr,
+				"liqd convert: nothing written; --lenient skips such lines\n");
+		unlink(o->out);
+		return st == LQ_CONVERT_E_IO || st == LQ_CONVERT_E_SINK ? LQ_EXIT_FAIL
+									: LQ_EXIT_USAGE;
+	}
+	if (!o->quiet)
+		summary(o, c);
+	return LQ_EXIT_OK;
+}
+
+int lq_cmd_convert(int argc, char **argv)
+{
+	struct convert_opts o;
+	if (parse_args(argc, argv, &o))
+		return LQ_EXIT_USAGE;
+	if (!o.venue_set) {
+		int rc = detect_venue(o.in, &o.p.venue);
+		if (rc != LQ_EXIT_OK)
+			return rc;
+	}
+	struct lq_convert *c = lq_startup_alloc(sizeof(*c), "the converter");
+	struct lq_pcap_writer *w = lq_startup_alloc(sizeof(*w), "the pcap writer");
+	int rc = run(&o, c, w);
+	lq_startup_free(w);
+	lq_startup_free(c);
+	return rc;
+}
