@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
+	      "  replay PCAP    replay a captured feed against a configuration and population\n"
 	      "  convert IN OUT convert a venue's recording into a pcap of liqd feed packets\n"
 	      "  version        versions of liqd and the libraries it runs on, io_uring probe\n"
 	      "  help           this text\n"
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "sim"))
 		return lq_cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return lq_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "convert"))
 		return lq_cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * liqd replay: a configuration and an account population (the scenario language), then the
+ * market data of a captured feed (a pcap of liqd feed packets, e.g. from `liqd convert`),
+ * through the same pipeline as `liqd sim`. Prints a summary; --events prints every output
+ * event as JSON lines first.
+ */
+#include "cli.h"
+
+#include "lq/feed.h"
+#include "lq/msg.h"
+#include "lq/pcap.h"
+#include "lq/pipeline.h"
+#include "lq/scn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPLAY_LINE_MAX	   (1u << 16)
+#define REPLAY_FEED_INS	   64	/* feed instrument ids 0 .. 63 */
+#define REPLAY_BOOK_LEVELS 4096 /* kept per side from the feed; the engine takes the best 64 */
+
+static const char replay_help[] =
+    "usage: liqd replay --config FILE [OPTIONS] CAPTURE.pcap\n"
+    "\n"
+    "Replays a captured feed (a pcap of liqd feed packets, as `liqd convert` writes) against\n"
+    "a configuration and an account population, through the pipeline `liqd sim` uses, and\n"
+    "prints a summary as one JSON object. The same input gives the same output hash for\n"
+    "every --threads.\n"
+    "\n"
+    "  --config FILE       scenario-language lines run first: asset, instrument (the feed's\n"
+    "                      instruments are matched by name; their grid may be finer or\n"
+    "                      coarser than the feed's), tier, param, fund, and the population\n"
+    "                      (deposit, fill, isolate, ...)\n"
+    "  --events            print every output event (JSON lines) before the summary\n"
+    "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
+    "  --max-accounts N, --max-positions N   as for liqd sim\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Feed messages become engine inputs: a message's venue time advances the clock (to the\n"
+    "largest time seen: streams interleave); book level updates keep a book per instrument\n"
+    "whose best 64 levels per side replace the engine's at the end of each venue update;\n"
+    "trades, the venue's mark (for mark=external, rounded to the nearest tick), index prices\n"
+    "(with the last predicted funding rate) and settled funding pass through; account events\n"
+    "in the feed (deposit, withdrawal, fill) apply to their accounts.\n";
+
+struct rbook {
+	uint32_t n[2]; /* bids (descending), asks (ascending) */
+	struct lq_book_level lv[2][REPLAY_BOOK_LEVELS];
+	bool dirty;
+};
+
+struct rins {
+	bool mapped;
+	uint32_t engine; /* instrument index */
+	int price_shift; /* engine price decimals - feed price decimals */
+	int qty_shift;
+	int64_t rate_e8; /* last predicted funding rate */
+	bool has_rate;
+	struct rbook book;
+};
+
+struct replay {
+	FILE *config;
+	const char *config_name;
+	char *line;
+	bool config_done;
+	struct lq_pcap_reader pcap;
+	bool pcap_open;
+	struct lq_feed_packet pkt;
+	uint32_t pkt_next;
+	struct lq_feed_stats feed;
+	struct rins ins[REPLAY_FEED_INS];
+	int64_t now_ns;
+	uint64_t record;
+	/* counts */
+	uint64_t msgs_in, unmapped, off_grid, book_overflow, pcap_cut;
+	char error[LQ_SCN_ERROR_MAX + 128];
+	int exit_code;
+};
+
+static void emit_msg(struct lq_scn *scn, struct lq_msg *m, uint64_t line)
+{
+	m->line = line;
+	scn->emit(scn->emit_ctx, m);
+}
+
+/* Rescale a value between decimal grids; false if it does not land exactly. */
+static bool rescale(int64_t v, int shift, int64_t *out)
+{
+	if (shift >= 0)
+		return !__builtin_mul_overflow(v, lq_pow10((unsigned)shift), out);
+	int64_t d = lq_pow10((unsigned)-shift);
+	if (v % d != 0)
+		return false;
+	*out = v / d;
+	return true;
+}
+
+/* A price with its own decimals onto an instrument's tick, to nearest. */
+static bool price_to_tick(const struct lq_instrument *ins, int64_t price, unsigned dec,
+			  int64_t *out)
+{
+	lq_i128 v = (lq_i128)price * lq_pow10(ins->price_decimals);
+	lq_i128 t = lq_div128_round(v, (lq_i128)lq_pow10(dec) * ins->tick) * ins->tick;
+	if (t <= 0 || t > INT64_MAX)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
+static void book_set(struct rbook *b, unsigned side, int64_t price, int64_t qty, uint64_t *ovf)
+{
+	struct lq_book_level *lv = b->lv[side];
+	uint32_t lo = 0, hi = b->n[side];
+
+	/* bids descending, asks ascending: find the slot of price */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		bool before = side == 0 ? lv[mid].price > price : lv[mid].price < price;
+		if (before)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const bool found = lo < b->n[side] && lv[lo].price == price;
+	if (qty == 0) {
+		if (found) {
+			memmove(&lv[lo], &lv[lo + 1], sizeof(*lv) * (b->n[side] - lo - 1));
+			b->n[side]--;
+			b->dirty = true;
+		}
+		return;
+	}
+	if (found) {
+		lv[lo].qty = qty;
+	} else {
+		if (b->n[side] == REPLAY_BOOK_LEVELS) {
+			if (lo == b->n[side]) { /* beyond the deepest level kept */
+				(*ovf)++;
+				return;
+			}
+			b->n[side]--; /* drop the deepest */
+		}
+		memmove(&lv[lo + 1], &lv[lo], sizeof(*lv) * (b->n[side] - lo));
+		lv[lo] = (struct lq_book_level){.price = price, .qty = qty};
+		b->n[side]++;
+	}
+	b->dirty = true;
+}
+
+/* The best levels of a book replace the engine's (only if both sides are uncrossed). */
+static void book_emit(struct lq_scn *scn, const struct rins *ri, uint64_t line)
+{
+	const struct rbook *b = &ri->book;
+
+	for (unsigned side = 0; side < 2; side++) {
+		uint32_t n = b->n[side] < LQ_BOOK_LEVELS_MAX ? b->n[side] : LQ_BOOK_LEVELS_MAX;
+		for (uint32_t i = 0; i < n; i++) {
+			struct lq_msg m = {.type = LQ_MSG_BOOK_LEVEL, .flags = LQ_MSG_F_MORE};
+			m.u.level.instrument = ri->engine;
+			m.u.level.side = side;
+			m.u.level.lv = b->lv[side][i];
+			emit_msg(scn, &m, line);
+		}
+	}
+	struct lq_msg end = {.type = LQ_MSG_BOOK_END};
+	end.u.book_end.instrument = ri->engine;
+	emit_msg(scn, &end, line);
+}
+
+static void emit_cmd(struct lq_scn *scn, const struct lq_cmd *c, uint64_t line)
+{
+	struct lq_msg m = {.type = LQ_MSG_CMD};
+	m.u.cmd = *c;
+	emit_msg(scn, &m, line);
+}
+
+static void map_instrument(struct replay *r, struct lq_scn *scn, const struct lq_feed_msg *fm)
+{
+	const struct lq_feed_instrument_def *d = &fm->u.def;
+	struct rins *ri = &r->ins[fm->instrument];
+	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
+
+	memset(&ri->book, 0, sizeof(ri->book));
+	ri->mapped = i >= 0;
+	if (!ri->mapped)
+		return;
+	const struct lq_instrument *ins = &scn->engine->instruments[i];
+	ri->engine = (uint32_t)i;
+	ri->price_shift = (int)ins->price_decimals - d->price_decimals;
+	ri->qty_shift = (int)ins->qty_decimals - d->qty_decimals;
+}
+
+/* One feed message into engine inputs. */
+static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_msg *fm)
+{
+	const uint64_t line = r->record;
+	struct rins *ri;
+
+	r->msgs_in++;
+	if (fm->instrument >= REPLAY_FEED_INS) {
+		r->unmapped++;
+		return;
+	}
+	ri = &r->ins[fm->instrument];
+	if (fm->type == LQ_FEED_INSTRUMENT) {
+		map_instrument(r, scn, fm);
+		return;
+	}
+	if (fm->ts_ns > r->now_ns) {
+		r->now_ns = fm->ts_ns;
+		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
+		emit_cmd(scn, &t, line);
+	}
+	if (fm->type < LQ_FEED_DEPOSIT && !ri->mapped) {
+		r->unmapped++;
+		return;
+	}
+	const struct lq_instrument *ins = ri->mapped ? &scn->engine->instruments[ri->engine] : NULL;
+	struct lq_cmd c = {.instrument = ri->engine};
+	int64_t p, q;
+	switch (fm->type) {
+	case LQ_FEED_MARK:
+		if (ins->params.mark_method != LQ_MARK_EXTERNAL)
+			return; /* the engine computes its own mark */
+				/* fall through */
+	case LQ_FEED_INDEX:
+		if (!price_to_tick(ins, fm->u.px.price, fm->u.px.decimals, &p)) {
+			r->off_grid++;
+			return;
+		}
+		c.type = fm->type == LQ_FEED_MARK ? LQ_CMD_MARK : LQ_CMD_INDEX;
+		c.price = p;
+		c.has_rate = c.type == LQ_CMD_INDEX && ri->has_rate;
+		c.rate_e8 = ri->rate_e8;
+		emit_cmd(scn, &c, line);
+		return;
+	case LQ_FEED_FUNDING:
+		if (fm->u.funding.kind == LQ_FEED_FUNDING_PREDICTED) {
+			ri->rate_e8 = fm->u.funding.rate_e8;
+			ri->has_rate = true;
+			return;
+		}
+		c.type = LQ_CMD_FUNDING;
+		c.rate_e8 = fm->u.funding.rate_e8;
+		emit_cmd(scn, &c, line);
+		return;
+	case LQ_FEED_BOOK_CLEAR:
+		memset(&ri->book, 0, sizeof(ri->book));
+		ri->book.dirty = true;
+		break;
+	case LQ_FEED_BOOK_LEVEL:
+		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
+		    !rescale(fm->u.level.qty, ri->qty_shift, &q) || !lq_on_tick(ins, p) ||
+		    !lq_on_lot(ins, q) || fm->u.level.side > 1) {
+			r->off_grid++;
+			break;
+		}
+		book_set(&ri->book, fm->u.level.side, p, q, &r->book_overflow);
+		break;
+	case LQ_FEED_TRADE:
+		if (!rescale(fm->u.trade.price, ri->price_shift, &p) ||
+		    !rescale(fm->u.trade.qty, ri->qty_shift, &q) || q <= 0) {
+			r->off_grid++;
+			return;
+		}
+		c.type = LQ_CMD_TRADE;
+		c.price = p;
+		c.qty = q;
+		emit_cmd(scn, &c, line);
+		return;
+	case LQ_FEED_BOOK_TOP:
+	case LQ_FEED_LIQ_FILL:
+	default:
+		/* the depth levels carry the book; account events need an account mapping the
+		 * scenario language gives instead (--config) */
+		return;
+	}
+	/* a venue update is complete: the engine gets the book's best levels */
+	if ((fm->flags & LQ_FEED_F_LAST) && ri->book.dirty) {
+		ri->book.dirty = false;
+		book_emit(scn, ri, line);
+	}
+}
+
+static int next_input(void *ctx, struct lq_scn *scn)
+{
+	struct replay *r = ctx;
+
+	if (!r->config_done) {
+		if (fgets(r->line, REPLAY_LINE_MAX, r->config)) {
+			size_t n = strlen(r->line);
+			scn->line++;
+			if (n > 0 && r->line[n - 1] == '\n')
+				n--;
+			if (lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
+				snprintf(r->error, sizeof(r->error), "%s:%llu: %s", r->config_name,
+					 (unsigned long long)scn->line, scn->error);
+				r->exit_code = LQ_EXIT_USAGE;
+				return -1;
+			}
+			return 1;
+		}
+		r->config_done = true;
+	}
+	if (r->pkt_next < r->pkt.count) {
+		feed_msg(r, scn, &r->pkt.msgs[r->pkt_next++]);
+		return 1;
+	}
+	for (;;) {
+		struct lq_pcap_pkt pk;
+		enum lq_pcap_status st = lq_pcap_next(&r->pcap, &pk);
+		if (st == LQ_PCAP_END)
+			return 0;
+		if (st == LQ_PCAP_CUT) {
+			r->pcap_cut++;
+			continue;
+		}
+		if (st != LQ_PCAP_OK) {
+			snprintf(r->error, sizeof(r->error), "capture: %s after record %llu",
+				 lq_pcap_status_str(st), (unsigned long long)r->record);
+			r->exit_code = LQ_EXIT_USAGE;
+			return -1;
+		}
+		r->record = pk.record;
+		/* a refused packet is counted in r->feed and skipped */
+		if (lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, &r->feed) != 0)
+			continue;
+		r->pkt_next = 0;
+		return 1;
+	}
+}
+
+struct out_sink {
+	bool events;
+};
+
+static void write_out(void *ctx, const char *data, size_t len)
+{
+	const struct out_sink *o = ctx;
+	if (o->events)
+		fwrite(data, 1, len, stdout);
+}
+
+static void *alloc_cb(void *ctx, size_t size)
+{
+	(void)ctx;
+	return lq_startup_alloc_aligned(size, 128, "the pipeline");
+}
+
+static void free_cb(void *ctx, void *p)
+{
+	(void)ctx;
+	lq_startup_free(p);
+}
+
+static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_t threads)
+{
+	const struct lq_engine *e = lq_pipeline_engine(p);
+	const struct lq_engine_stats *s = &e->stats;
+	char buf[64];
+
+	printf(
+	    "{\"type\":\"summary\",\"threads\":%u,\"feed_packets\":%llu,\"feed_messages\":%llu,"
+	    "\"feed_refused_packets\":%llu,\"unmapped\":%llu,\"off_grid\":%llu,\"events_in\":%llu,"
+	    "\"liquidations\":%llu,\"partial\":%llu,\"takeovers\":%llu,\"adl_fills\":%llu,"
+	    "\"socialized_charges\":%llu,\"bad_debts\":%llu,\"trigger_crossings\":%llu,"
+	    "\"funds\":{",
+	    threads, (unsigned long long)r->feed.packets, (unsigned long long)r->msgs_in,
+	    (unsigned long long)(r->feed.errors[1] + r->feed.errors[2] + r->feed.errors[3] +
+				 r->feed.errors[4] + r->feed.errors[5] + r->feed.errors[6] +
+				 r->feed.errors[7] + r->feed.errors[8] + r->feed.errors[9]),
+	    (unsigned long long)r->unmapped, (unsigned long long)r->off_grid,
+	    (unsigned long long)s->events, (unsigned long long)s->liquidations,
+	    (unsigned long long)s->partial_liquidations, (unsigned long long)s->takeovers,
+	    (unsigned long long)s->adl_fills, (unsigned long long)s->socialized_charges,
+	    (unsigned long long)s->bad_debts, (unsigned long long)s->trigger_hits);
+	for (uint32_t f = 0; f < e->fund_count; f++) {
+		if (!e->funds[f].defined)
+			continue;
+		const struct lq_asset *a = &e->assets[e->funds[f].asset];
+		lq_dec_format128(buf, sizeof(buf),
+				 e->ledger.total[LQ_LEDGER_FUND0 + f][e->funds[f].asset],
+				 a->decimals);
+		printf("%s\"%s\":\"%s\"", f ? "," : "", e->funds[f].name, buf);
+	}
+	printf("},\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
+	       (unsigned long long)lq_pipeline_output_lines(p),
+	       (unsigned long long)lq_pipeline_hash(p));
+}
+
+int lq_cmd_replay(int argc, char **argv)
+{
+	static struct replay r;
+	struct out_sink out = {0};
+	struct lq_pipeline_config cfg = {
+	    .threads = 1,
+	    .cores = {-1, -1, -1, -1},
+	    .ring_slots = 1024,
+	    .burst = 32,
+	    .limits = {.accounts_max = 65536, .positions_max = 262144},
+	    .trigger = LQ_TRIGGER_INDEX,
+	};
+	const char *config = NULL, *capture = NULL;
+	struct lq_pipeline *p;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const bool has = i + 1 < argc;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(replay_help, stdout);
+			return LQ_EXIT_OK;
+		} else if (!strcmp(a, "--config") && has) {
+			config = argv[++i];
+		} else if (!strcmp(a, "--events")) {
+			out.events = true;
+		} else if (!strcmp(a, "--threads") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, LQ_PIPELINE_THREADS_MAX,
+					     &cfg.threads))
+				return LQ_EXIT_USAGE;
+		} else if (!strcmp(a, "--ring-slots") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 2, 1u << 20, &cfg.ring_slots) ||
+			    (cfg.ring_slots & (cfg.ring_slots - 1))) {
+				fprintf(stderr, "liqd replay: --ring-slots is a power of two\n");
+				return LQ_EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--burst") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, 4096, &cfg.burst))
+				return LQ_EXIT_USAGE;
+		} else if (!strcmp(a, "--max-accounts") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &cfg.limits.accounts_max))
+				return LQ_EXIT_USAGE;
+		} else if (!strcmp(a, "--max-positions") && has) {
+			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &cfg.limits.positions_max))
+				return LQ_EXIT_USAGE;
+		} else if (!strcmp(a, "--trigger") && has) {
+			const char *m = argv[++i];
+			if (!strcmp(m, "index"))
+				cfg.trigger = LQ_TRIGGER_INDEX;
+			else if (!strcmp(m, "scan"))
+				cfg.trigger = LQ_TRIGGER_SCAN;
+			else {
+				fprintf(stderr, "liqd replay: --trigger is index or scan\n");
+				return LQ_EXIT_USAGE;
+			}
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr,
+				"liqd replay: unknown option '%s' (see liqd replay --help)\n", a);
+			return LQ_EXIT_USAGE;
+		} else if (!capture) {
+			capture = a;
+		} else {
+			fprintf(stderr, "liqd replay: one capture at a time ('%s')\n", a);
+			return LQ_EXIT_USAGE;
+		}
+	}
+	if (!config || !capture) {
+		fprintf(stderr,
+			"liqd replay: needs --config FILE and a CAPTURE.pcap (see --help)\n");
+		return LQ_EXIT_USAGE;
+	}
+	r.config_name = config;
+	r.config = fopen(config, "r");
+	if (!r.config) {
+		fprintf(stderr, "liqd replay: cannot open %s: %s\n", config, strerror(errno));
+		return LQ_EXIT_USAGE;
+	}
+	int rc = lq_pcap_open(&r.pcap, capture);
+	if (rc != 0) {
+		fprintf(stderr,
+			"liqd replay: cannot read %s: %s (a pcap of liqd feed packets, see "
+			"liqd convert)\n",
+			capture, strerror(-rc));
+		fclose(r.config);
+		return LQ_EXIT_USAGE;
+	}
+	r.line = lq_startup_alloc(REPLAY_LINE_MAX, "the line buffer");
+	cfg.source = next_input;
+	cfg.source_ctx = &r;
+	cfg.write = write_out;
+	cfg.write_ctx = &out;
+	cfg.alloc = alloc_cb;
+	cfg.free = free_cb;
+	rc = lq_pipeline_create(&p, &cfg);
+	if (rc != 0) {
+		fprintf(stderr, "liqd replay: cannot set up the pipeline: %s\n", strerror(-rc));
+		return LQ_EXIT_FAIL;
+	}
+	rc = lq_pipeline_run(p);
+	int exit_code = LQ_EXIT_OK;
+	if (r.exit_code != 0) {
+		fflush(stdout);
+		fprintf(stderr, "liqd replay: %s\n", r.error);
+		exit_code = r.exit_code;
+	} else {
+		print_summary(p, &r, cfg.threads);
+		if (rc != 0 && rc != -ECANCELED) {
+			fprintf(stderr, "liqd replay: pipeline: %s\n", strerror(-rc));
+			exit_code = LQ_EXIT_FAIL;
+		}
+	}
+	lq_pipeline_destroy(p);
+	lq_pcap_close(&r.pcap);
+	fclose(r.config);
+	lq_startup_free(r.line);
+	return exit_code;
+}
