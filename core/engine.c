@@ -927,6 +927,48 @@ void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode)
 		lq_trigger_touch(e, a);
 }
 
+/* Compare our mark with a venue's published one (a measurement: nothing else changes). */
+static enum lq_status apply_mark_ref(struct lq_engine *e, const struct lq_cmd *c)
+{
+	const struct lq_instrument *ins;
+	lq_i128 ours, theirs, diff, err;
+
+	if (c->instrument >= e->instrument_count)
+		return LQ_E_UNKNOWN_INSTRUMENT;
+	if (c->price <= 0 || c->amount < 0 || c->amount > LQ_DECIMALS_MAX)
+		return LQ_E_BAD_VALUE;
+	ins = &e->instruments[c->instrument];
+	if (ins->ms.mark <= 0)
+		return LQ_OK; /* nothing to compare yet */
+	/* both on the finer of the two grids */
+	const unsigned dv = (unsigned)c->amount, dp = ins->price_decimals;
+	const unsigned d = dv > dp ? dv : dp;
+	ours = (lq_i128)ins->ms.mark * lq_pow10(d - dp);
+	theirs = (lq_i128)c->price * lq_pow10(d - dv);
+	diff = ours > theirs ? ours - theirs : theirs - ours;
+	err = lq_div128_round(diff * 100000000, theirs); /* 10^-4 bp = 10^-8 */
+	e->stats.mark_ref_count++;
+	if ((uint64_t)err > e->stats.mark_ref_max_e4bps)
+		e->stats.mark_ref_max_e4bps = (uint64_t)err;
+	uint64_t bucket = (uint64_t)lq_div128_round(err, 100);
+	if (bucket >= LQ_MARK_REF_BUCKETS)
+		bucket = LQ_MARK_REF_BUCKETS - 1;
+	e->stats.mark_ref_hist[bucket]++;
+	return LQ_OK;
+}
+
+uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
+{
+	uint64_t seen = 0, half = (e->stats.mark_ref_count + 1) / 2;
+
+	for (uint32_t b = 0; b < LQ_MARK_REF_BUCKETS; b++) {
+		seen += e->stats.mark_ref_hist[b];
+		if (seen >= half && seen > 0)
+			return (uint64_t)b * 100;
+	}
+	return 0;
+}
+
 void lq_engine_begin_event(struct lq_engine *e)
 {
 	e->stats.events++;
@@ -959,6 +1001,8 @@ enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_OK;
 	case LQ_CMD_FUNDING:
 		return apply_funding(e, c);
+	case LQ_CMD_MARK_REF:
+		return apply_mark_ref(e, c);
 	}
 	return LQ_E_BAD_VALUE;
 }

@@ -41,6 +41,20 @@ if [ "${liqs:-0}" -lt 1 ] || [ "$liqs" != "$printed" ]; then
 	echo "FAIL: summary says $liqs liquidations, --events printed $printed"
 	fail=1
 fi
+# our median3 mark against Binance's published one (the capture carries it): the error must
+# stay where it is measured today (median 0.04 bp, max 4.0 bp), with room for noise-free
+# regressions to show: median <= 0.5 bp, max <= 10 bp
+sed 's/mark=external/mark=median3 basis_window=300s/' "$here/btcusdt_20230405.scn" >"$tmp/m3.scn"
+m3=$("$liqd" replay --config "$tmp/m3.scn" "$tmp/cap.pcap" | grep -o '"mark_vs_venue":{[^}]*}')
+echo "median3 against the venue: $m3"
+python3 - "$m3" <<'PY' || fail=1
+import json, sys
+m = json.loads(sys.argv[1].split(":", 1)[1])
+ok = m["count"] >= 400 and float(m["median_bps"]) <= 0.5 and float(m["max_bps"]) <= 10
+print("mark tracking", "ok" if ok else "REGRESSED", m)
+sys.exit(0 if ok else 1)
+PY
+
 # bad input: a clear error and exit status 2
 expect2() {
 	"$@" >"$tmp/out" 2>"$tmp/err"

@@ -224,9 +224,15 @@ static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_
 	int64_t p, q;
 	switch (fm->type) {
 	case LQ_FEED_MARK:
-		if (ins->params.mark_method != LQ_MARK_EXTERNAL)
-			return; /* the engine computes its own mark */
-				/* fall through */
+		if (ins->params.mark_method != LQ_MARK_EXTERNAL) {
+			/* the engine computes its own mark: measure it against the venue's */
+			c.type = LQ_CMD_MARK_REF;
+			c.price = fm->u.px.price;
+			c.amount = fm->u.px.decimals;
+			emit_cmd(scn, &c, line);
+			return;
+		}
+		/* fall through */
 	case LQ_FEED_INDEX:
 		if (!price_to_tick(ins, fm->u.px.price, fm->u.px.decimals, &p)) {
 			r->off_grid++;
@@ -387,7 +393,16 @@ static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_
 				 a->decimals);
 		printf("%s\"%s\":\"%s\"", f ? "," : "", e->funds[f].name, buf);
 	}
-	printf("},\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
+	printf("}");
+	if (s->mark_ref_count > 0) {
+		char med[32], max[32];
+		lq_dec_format(med, sizeof(med), (int64_t)lq_engine_mark_ref_median_e4bps(e), 4);
+		lq_dec_format(max, sizeof(max), (int64_t)s->mark_ref_max_e4bps, 4);
+		printf(
+		    ",\"mark_vs_venue\":{\"count\":%llu,\"median_bps\":\"%s\",\"max_bps\":\"%s\"}",
+		    (unsigned long long)s->mark_ref_count, med, max);
+	}
+	printf(",\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
 	       (unsigned long long)lq_pipeline_output_lines(p),
 	       (unsigned long long)lq_pipeline_hash(p));
 }

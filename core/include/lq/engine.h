@@ -140,6 +140,8 @@ enum lq_trigger_mode {
 	LQ_TRIGGER_OFF = 2,   /* no liquidations: mark-to-market what-ifs only */
 };
 
+#define LQ_MARK_REF_BUCKETS 10001 /* 0 .. 100 bp in 0.01 bp steps, then one for beyond */
+
 /* A unit of liquidation: an account's cross margin in one asset, or an isolated position. */
 struct lq_unit {
 	uint32_t account;
@@ -160,6 +162,10 @@ struct lq_engine_stats {
 	uint64_t rechecks;     /* exact re-checks of units */
 	uint64_t trigger_hits; /* index entries crossed by a mark */
 	uint64_t stale_skips;  /* liquidations deferred on a stale instrument */
+	/* our mark against a venue's published one (LQ_CMD_MARK_REF): |ours - theirs| / theirs */
+	uint64_t mark_ref_count;
+	uint64_t mark_ref_max_e4bps; /* in 10^-4 basis points */
+	uint32_t mark_ref_hist[LQ_MARK_REF_BUCKETS]; /* 0.01 bp buckets; the last: beyond */
 };
 
 enum lq_cmd_type {
@@ -176,6 +182,8 @@ enum lq_cmd_type {
 	/* derived by the marker from market data (marker.c), applied by the engine */
 	LQ_CMD_MARK_SET = 11, /* instrument, price: the mark the method gives now */
 	LQ_CMD_STALE = 12,    /* instrument, flag: the index went stale / recovered */
+	/* a venue's published mark, to measure ours against: price with `amount` decimals */
+	LQ_CMD_MARK_REF = 13,
 };
 
 struct lq_cmd {
@@ -299,6 +307,9 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *cmd);
 void lq_engine_begin_event(struct lq_engine *e);
 enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *cmd);
 void lq_engine_end_event(struct lq_engine *e);
+
+/* The median of the mark tracking error, in 10^-4 bp (bucket resolution: 0.01 bp). */
+uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e);
 
 /* Why an input was refused, for a `rejected` line ("insufficient balance", ...). */
 size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
