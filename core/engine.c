@@ -916,7 +916,9 @@ void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded)
 
 void lq_engine_run_trigger(struct lq_engine *e)
 {
-	lq_trigger_run(e);
+	/* an event of its own: per-event state (ADL ranking, fund caps) starts afresh */
+	lq_engine_begin_event(e);
+	lq_engine_end_event(e);
 }
 
 void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode)
