@@ -14,6 +14,8 @@ static void usage(FILE *f)
 	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
 	      "  replay PCAP    replay a captured feed against a configuration and population\n"
 	      "  convert IN OUT convert a venue's recording into a pcap of liqd feed packets\n"
+	      "  send PCAP      send a capture's UDP payloads to an address, paced (io_uring)\n"
+	      "  journal dump|verify FILE  print or check a journal of output events\n"
 	      "  version        versions of liqd and the libraries it runs on, io_uring probe\n"
 	      "  help           this text\n"
 	      "\n"
@@ -33,6 +35,10 @@ int main(int argc, char **argv)
 		return lq_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "convert"))
 		return lq_cmd_convert(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "send"))
+		return lq_cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "journal"))
+		return lq_cmd_journal(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))
 		return lq_cmd_version(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

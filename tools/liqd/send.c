@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* liqd send: play a capture's UDP payloads to a destination over io_uring, paced. */
+#include "cli.h"
+
+#include "lq/pcap.h"
+#include "lq/udp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char send_help[] =
+    "usage: liqd send [OPTIONS] FILE.pcap\n"
+    "\n"
+    "Sends the UDP payload of every IPv4/UDP packet of a capture (pcap or pcapng, e.g. from\n"
+    "`liqd convert`) to one destination over io_uring, one datagram each, in file order,\n"
+    "then prints a summary: packets, bytes, seconds, packets/s.\n"
+    "\n"
+    "options:\n"
+    "  --pace asis|Nx|max  asis: as captured (the gaps between capture timestamps); Nx: N\n"
+    "                      times faster (1..1000000, e.g. 10x); max: as fast as possible\n"
+    "                      (default asis)\n"
+    "  --dst IP:PORT       destination, unicast or a multicast group (default\n"
+    "                      127.0.0.1:31000)\n"
+    "  --iface IP          multicast: the interface address to send from\n"
+    "  --ttl N             multicast TTL (default 1: this subnet only)\n"
+    "  --batch N           datagrams per submit at --pace max (1..4096, default 32)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 every datagram sent, 1 a send failed (ECONNREFUSED: nothing listens at\n"
+    "the destination) or the capture is corrupt, 2 a bad command line.\n";
+
+#define SEND_SLOTS	    256
+#define SEND_WAIT_NS	    5000000000ull /* a slot frees in microseconds; 5 s means stuck */
+#define SEND_PACE_SPEED_MAX 1000000u
+
+struct send_opts {
+	struct lq_udp_tx_params tx;
+	uint32_t speed; /* 1 = as captured; 0 = as fast as possible */
+	uint32_t batch;
+	const char *file;
+};
+
+static uint64_t send_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int send_parse_pace(const char *v, uint32_t *speed)
+{
+	if (!strcmp(v, "asis")) {
+		*speed = 1;
+		return 0;
+	}
+	if (!strcmp(v, "max")) {
+		*speed = 0;
+		return 0;
+	}
+	size_t n = strlen(v);
+	char num[16];
+	if (n < 2 || n > sizeof(num) || v[n - 1] != 'x') {
+		fprintf(stderr, "liqd send: --pace takes asis, Nx (e.g. 10x) or max, not '%s'\n",
+			v);
+		return -1;
+	}
+	memcpy(num, v, n - 1);
+	num[n - 1] = '\0';
+	return lq_parse_u32_opt("--pace", num, 1, SEND_PACE_SPEED_MAX, speed);
+}
+
+static int send_parse(int argc, char **argv, struct send_opts *o)
+{
+	lq_udp_tx_params_default(&o->tx);
+	o->tx.dst_port = 31000;
+	o->tx.slots = SEND_SLOTS;
+	o->tx.payload_max = LQ_PCAP_UDP_PAYLOAD_MAX;
+	o->speed = 1;
+	o->batch = 32;
+	o->file = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		uint32_t u;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(send_help, stdout);
+			return 1;
+		}
+		if (a[0] == '-' && a[1] && !v) {
+			fprintf(stderr, "liqd send: %s needs a value (or is unknown)\n", a);
+			return -1;
+		}
+		if (!strcmp(a, "--pace")) {
+			if (send_parse_pace(v, &o->speed))
+				return -1;
+		} else if (!strcmp(a, "--dst")) {
+			if (lq_udp_addr_parse(v, &o->tx.dst_ip, &o->tx.dst_port) ||
+			    !o->tx.dst_port) {
+				fprintf(stderr, "liqd send: --dst takes IP:PORT, not '%s'\n", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--iface")) {
+			uint16_t port;
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%s:0", v);
+			if (lq_udp_addr_parse(buf, &o->tx.iface_ip, &port)) {
+				fprintf(stderr, "liqd send: --iface takes an IPv4 address\n");
+				return -1;
+			}
+		} else if (!strcmp(a, "--ttl")) {
+			if (lq_parse_u32_opt("--ttl", v, 1, 255, &u))
+				return -1;
+			o->tx.ttl = (uint8_t)u;
+		} else if (!strcmp(a, "--batch")) {
+			if (lq_parse_u32_opt("--batch", v, 1, SEND_SLOTS, &o->batch))
+				return -1;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "liqd send: unknown option %s\n", a);
+			return -1;
+		} else if (!o->file) {
+			o->file = a;
+			continue;
+		} else {
+			fprintf(stderr, "liqd send: one capture file only\n");
+			return -1;
+		}
+		i++;
+	}
+	if (!o->file) {
+		fputs(send_help, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleep until the capture's time of this packet, scaled by the speed-up (absolute: no drift). */
+static int send_pace(struct lq_udp_tx *tx, const struct send_opts *o, uint64_t start_ns,
+		     int64_t ts0_ns, int64_t ts_ns)
+{
+	int64_t rel = ts_ns > ts0_ns ? ts_ns - ts0_ns : 0;
+	uint64_t due = start_ns + (uint64_t)rel / o->speed;
+	if (due <= send_mono_ns())
+		return 0;
+	/* What is due now goes out before we sleep. */
+	int rc = lq_udp_tx_flush(tx);
+	if (rc < 0)
+		return rc;
+	struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ull),
+			      .tv_nsec = (long)(due % 1000000000ull)};
+	/* EINTR resumes toward the same absolute time; other errors are impossible here. */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	return 0;
+}
+
+static int send_one(struct lq_udp_tx *tx, const struct lq_pcap_pkt *pkt)
+{
+	int rc = lq_udp_tx_queue(tx, pkt->payload, pkt->payload_len);
+	if (rc == -EAGAIN) {
+		rc = lq_udp_tx_wait(tx, 1, SEND_WAIT_NS);
+		if (rc < 0)
+			return rc;
+		rc = lq_udp_tx_queue(tx, pkt->payload, pkt->payload_len);
+	}
+	return rc;
+}
+
+/* Returns the pcap status that ended the run, or -errno of a send that could not be queued. */
+static int send_run(struct lq_udp_tx *tx, struct lq_pcap_reader *r, const struct send_opts *o,
+		    uint64_t *skipped)
+{
+	struct lq_pcap_pkt pkt;
+	uint64_t start_ns = send_mono_ns();
+	int64_t ts0_ns = 0;
+	bool first = true;
+	uint32_t batched = 0;
+	for (;;) {
+		enum lq_pcap_status st = lq_pcap_next(r, &pkt);
+		if (st == LQ_PCAP_CUT) {
+			(*skipped)++;
+			continue;
+		}
+		if (st != LQ_PCAP_OK)
+			return (int)st;
+		if (first)
+			ts0_ns = pkt.ts_ns;
+		first = false;
+		int rc = o->speed ? send_pace(tx, o, start_ns, ts0_ns, pkt.ts_ns) : 0;
+		if (!rc)
+			rc = send_one(tx, &pkt);
+		if (rc < 0)
+			return rc;
+		if (!o->speed && ++batched < o->batch)
+			continue;
+		batched = 0;
+		rc = lq_udp_tx_flush(tx);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int lq_cmd_send(int argc, char **argv)
+{
+	struct send_opts o;
+	int rc = send_parse(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? LQ_EXIT_OK : LQ_EXIT_USAGE;
+	struct lq_pcap_reader r;
+	rc = lq_pcap_open(&r, o.file);
+	if (rc) {
+		fprintf(stderr, "liqd send: %s: %s\n", o.file,
+			rc == -EINVAL ? "not a pcap or pcapng file" : strerror(-rc));
+		return rc == -EINVAL ? LQ_EXIT_USAGE : LQ_EXIT_FAIL;
+	}
+	size_t size = lq_udp_tx_memsize(&o.tx);
+	void *mem = lq_startup_alloc_aligned(size, 64, "send slots");
+	struct lq_udp_tx *tx = lq_startup_alloc_aligned(sizeof(*tx), 64, "sender");
+	rc = lq_udp_tx_init(tx, mem, size, &o.tx);
+	if (rc) {
+		fprintf(stderr, "liqd send: %s (%s)\n", lq_udp_strerror(rc), strerror(-rc));
+		lq_pcap_close(&r);
+		return LQ_EXIT_FAIL;
+	}
+	uint64_t skipped = 0;
+	uint64_t t0 = send_mono_ns();
+	int end = send_run(tx, &r, &o, &skipped);
+	int wrc = lq_udp_tx_wait(tx, tx->slots, SEND_WAIT_NS);
+	double secs = (double)(send_mono_ns() - t0) / 1e9;
+	const struct lq_udp_tx_stats *s = &tx->stats;
+	printf("sent %llu packets, %llu bytes in %.3f s: %.0f packets/s, %.1f Mbit/s; %llu errors, "
+	       "%llu cut records skipped, %llu submits\n",
+	       (unsigned long long)s->packets, (unsigned long long)s->bytes, secs,
+	       secs > 0 ? (double)s->packets / secs : 0.0,
+	       secs > 0 ? (double)s->bytes * 8 / secs / 1e6 : 0.0, (unsigned long long)s->errors,
+	       (unsigned long long)skipped, (unsigned long long)s->submits);
+	int status = LQ_EXIT_OK;
+	if (end < 0 || wrc < 0) {
+		int e = end < 0 ? end : wrc;
+		fprintf(stderr, "liqd send: sending stopped: %s\n", strerror(-e));
+		status = LQ_EXIT_FAIL;
+	} else if (end != LQ_PCAP_END) {
+		fprintf(stderr, "liqd send: %s: %s after record %llu\n", o.file,
+			lq_pcap_status_str((enum lq_pcap_status)end), (unsigned long long)r.record);
+		status = LQ_EXIT_FAIL;
+	}
+	if (s->errors) {
+		fprintf(stderr, "liqd send: %llu sends failed, the last with %s%s\n",
+			(unsigned long long)s->errors, strerror(-s->last_error),
+			s->last_error == -ECONNREFUSED ? ": nothing listens at the destination"
+						       : "");
+		status = LQ_EXIT_FAIL;
+	}
+	lq_udp_tx_close(tx);
+	lq_startup_free(tx);
+	lq_startup_free(mem);
+	lq_pcap_close(&r);
+	return status;
+}
