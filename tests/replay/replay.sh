@@ -55,6 +55,23 @@ print("mark tracking", "ok" if ok else "REGRESSED", m)
 sys.exit(0 if ok else 1)
 PY
 
+# the bundled demo (the README's first command): the same hash for 1 and 4 threads, and the
+# whole waterfall happens (liquidations, fund takeovers, ADL)
+gzip -dc "$here/../../tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap"
+d1=$("$liqd" replay --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
+d4=$("$liqd" replay --threads 4 --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
+echo "demo: $d1"
+if [ "$(grep -o '"hash":"[0-9a-f]*"' <<<"$d1")" != "$(grep -o '"hash":"[0-9a-f]*"' <<<"$d4")" ]; then
+	echo "FAIL: the demo's hash differs between 1 and 4 threads"
+	fail=1
+fi
+for k in liquidations takeovers adl_fills; do
+	if grep -q "\"$k\":0," <<<"$d1"; then
+		echo "FAIL: the demo has no $k"
+		fail=1
+	fi
+done
+
 # bad input: a clear error and exit status 2
 expect2() {
 	"$@" >"$tmp/out" 2>"$tmp/err"

@@ -35,6 +35,10 @@ static const char replay_help[] =
     "                      coarser than the feed's), tier, param, fund, and the population\n"
     "                      (deposit, fill, isolate, ...)\n"
     "  --events            print every output event (JSON lines) before the summary\n"
+    "  --shock F           scale every price move of the capture around each instrument's\n"
+    "                      first price by F (1 to 1000): p' = p0 + F (p - p0), rounded to\n"
+    "                      the tick, so that a calm recording becomes a stress test on real\n"
+    "                      microstructure (book shapes, trade timing, order of events)\n"
     "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
     "  --max-accounts N, --max-positions N   as for liqd sim\n"
     "  -h, --help          this text\n"
@@ -58,6 +62,7 @@ struct rins {
 	int price_shift; /* engine price decimals - feed price decimals */
 	int qty_shift;
 	int64_t rate_e8; /* last predicted funding rate */
+	int64_t anchor;	 /* --shock: the instrument's first price (engine units), 0 before one */
 	bool has_rate;
 	struct rbook book;
 };
@@ -75,6 +80,8 @@ struct replay {
 	struct rins ins[REPLAY_FEED_INS];
 	int64_t now_ns;
 	uint64_t record;
+	int64_t shock_e8;		      /* --shock F x 10^8; 0 = off */
+	int64_t first_trade[REPLAY_FEED_INS]; /* feed units, from a first pass (--shock) */
 	/* counts */
 	uint64_t msgs_in, unmapped, off_grid, book_overflow, pcap_cut;
 	char error[LQ_SCN_ERROR_MAX + 128];
@@ -97,6 +104,26 @@ static bool rescale(int64_t v, int shift, int64_t *out)
 		return false;
 	*out = v / d;
 	return true;
+}
+
+/*
+ * --shock F: scale the moves of the capture around each instrument's first price,
+ * p' = p0 + F (p - p0), so that a calm recording becomes a crash on real microstructure.
+ * F >= 1 keeps distinct ticks distinct (book order survives); the result is rounded to the
+ * tick (to nearest) and kept at one tick or more.
+ */
+static int64_t shock(const struct replay *r, struct rins *ri, const struct lq_instrument *ins,
+		     int64_t price)
+{
+	if (r->shock_e8 == 0)
+		return price;
+	if (ri->anchor == 0)
+		ri->anchor = price;
+	lq_i128 moved = lq_div128_round((lq_i128)(price - ri->anchor) * r->shock_e8, LQ_RATE_ONE);
+	lq_i128 p = lq_div128_round(ri->anchor + moved, ins->tick) * ins->tick;
+	if (p < ins->tick)
+		p = ins->tick;
+	return p > INT64_MAX ? INT64_MAX : (int64_t)p;
 }
 
 /* A price with its own decimals onto an instrument's tick, to nearest. */
@@ -192,6 +219,12 @@ static void map_instrument(struct replay *r, struct lq_scn *scn, const struct lq
 	ri->engine = (uint32_t)i;
 	ri->price_shift = (int)ins->price_decimals - d->price_decimals;
 	ri->qty_shift = (int)ins->qty_decimals - d->qty_decimals;
+	/* the shock's anchor: the instrument's first trade (a book level may be far away) */
+	int64_t a;
+	ri->anchor = 0;
+	if (r->first_trade[fm->instrument] > 0 &&
+	    rescale(r->first_trade[fm->instrument], ri->price_shift, &a))
+		ri->anchor = (int64_t)lq_round_to_step(a, ins->tick, LQ_ROUND_FLOOR);
 }
 
 /* One feed message into engine inputs. */
@@ -225,6 +258,8 @@ static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_
 	switch (fm->type) {
 	case LQ_FEED_MARK:
 		if (ins->params.mark_method != LQ_MARK_EXTERNAL) {
+			if (r->shock_e8 != 0)
+				return; /* the venue's mark is of the unshocked market */
 			/* the engine computes its own mark: measure it against the venue's */
 			c.type = LQ_CMD_MARK_REF;
 			c.price = fm->u.px.price;
@@ -239,7 +274,7 @@ static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_
 			return;
 		}
 		c.type = fm->type == LQ_FEED_MARK ? LQ_CMD_MARK : LQ_CMD_INDEX;
-		c.price = p;
+		c.price = shock(r, ri, ins, p);
 		c.has_rate = c.type == LQ_CMD_INDEX && ri->has_rate;
 		c.rate_e8 = ri->rate_e8;
 		emit_cmd(scn, &c, line);
@@ -265,7 +300,7 @@ static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_
 			r->off_grid++;
 			break;
 		}
-		book_set(&ri->book, fm->u.level.side, p, q, &r->book_overflow);
+		book_set(&ri->book, fm->u.level.side, shock(r, ri, ins, p), q, &r->book_overflow);
 		break;
 	case LQ_FEED_TRADE:
 		if (!rescale(fm->u.trade.price, ri->price_shift, &p) ||
@@ -274,7 +309,7 @@ static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_
 			return;
 		}
 		c.type = LQ_CMD_TRADE;
-		c.price = p;
+		c.price = shock(r, ri, ins, p);
 		c.qty = q;
 		emit_cmd(scn, &c, line);
 		return;
@@ -338,6 +373,30 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		r->pkt_next = 0;
 		return 1;
 	}
+}
+
+/* A first pass over the capture (--shock): each instrument's first trade price. */
+static void find_first_trades(struct replay *r, const char *capture)
+{
+	static struct lq_feed_packet pkt;
+	struct lq_pcap_reader rd;
+	struct lq_pcap_pkt pk;
+	enum lq_pcap_status st;
+
+	if (lq_pcap_open(&rd, capture) != 0)
+		return;
+	while ((st = lq_pcap_next(&rd, &pk)) == LQ_PCAP_OK || st == LQ_PCAP_CUT) {
+		if (st != LQ_PCAP_OK ||
+		    lq_feed_decode_packet(pk.payload, pk.payload_len, &pkt, NULL))
+			continue;
+		for (uint32_t i = 0; i < pkt.count; i++) {
+			const struct lq_feed_msg *m = &pkt.msgs[i];
+			if (m->type == LQ_FEED_TRADE && m->instrument < REPLAY_FEED_INS &&
+			    r->first_trade[m->instrument] == 0)
+				r->first_trade[m->instrument] = m->u.trade.price;
+		}
+	}
+	lq_pcap_close(&rd);
 }
 
 struct out_sink {
@@ -432,6 +491,17 @@ int lq_cmd_replay(int argc, char **argv)
 			config = argv[++i];
 		} else if (!strcmp(a, "--events")) {
 			out.events = true;
+		} else if (!strcmp(a, "--shock") && has) {
+			const char *v = argv[++i];
+			if (lq_dec_parse(v, strlen(v), LQ_RATE_DECIMALS, &r.shock_e8) !=
+				LQ_DEC_OK ||
+			    r.shock_e8 < LQ_RATE_ONE || r.shock_e8 > 1000 * LQ_RATE_ONE) {
+				fprintf(stderr,
+					"liqd replay: --shock takes a factor from 1 to 1000, "
+					"not '%s'\n",
+					v);
+				return LQ_EXIT_USAGE;
+			}
 		} else if (!strcmp(a, "--threads") && has) {
 			if (lq_parse_u32_opt(a, argv[++i], 1, LQ_PIPELINE_THREADS_MAX,
 					     &cfg.threads))
@@ -499,6 +569,8 @@ int lq_cmd_replay(int argc, char **argv)
 	cfg.write_ctx = &out;
 	cfg.alloc = alloc_cb;
 	cfg.free = free_cb;
+	if (r.shock_e8 != 0)
+		find_first_trades(&r, capture);
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "liqd replay: cannot set up the pipeline: %s\n", strerror(-rc));
