@@ -164,7 +164,7 @@ struct lq_engine_stats {
 	uint64_t stale_skips;  /* liquidations deferred on a stale instrument */
 	/* our mark against a venue's published one (LQ_CMD_MARK_REF): |ours - theirs| / theirs */
 	uint64_t mark_ref_count;
-	uint64_t mark_ref_max_e4bps; /* in 10^-4 basis points */
+	uint64_t mark_ref_max_e4bps;		     /* in 10^-4 basis points */
 	uint32_t mark_ref_hist[LQ_MARK_REF_BUCKETS]; /* 0.01 bp buckets; the last: beyond */
 };
 
