@@ -271,6 +271,36 @@ void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
 	lq_out_str(o, "}\n");
 }
 
+/* Typed fields: each value with its instrument's decimals (a price of 0 is null). */
+static void money(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
+{
+	key(o, k);
+	lq_out_dec(o, v, ins->asset_decimals);
+}
+
+static void qty(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
+{
+	key(o, k);
+	lq_out_dec(o, v, ins->qty_decimals);
+}
+
+static void price(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
+{
+	key(o, k);
+	if (v > 0)
+		lq_out_dec(o, v, ins->price_decimals);
+	else
+		lq_out_str(o, "null");
+}
+
+/* A trade's side and unsigned quantity from a signed one (> 0 buys). */
+static void side_qty(struct lq_out *o, const struct lq_instrument *ins, int64_t q)
+{
+	key(o, "side");
+	lq_out_str(o, q > 0 ? "\"buy\"" : "\"sell\"");
+	qty(o, ins, "qty", q < 0 ? -q : q);
+}
+
 void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_event *ev)
 {
 	if (ev->type == LQ_EV_REJECTED) {
@@ -289,8 +319,7 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_jstr(o, ins->name);
 		key(o, "account");
 		lq_out_u64(o, ev->account);
-		key(o, "amount");
-		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		money(o, ins, "amount", ev->amount_units);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_LIQUIDATION:
@@ -298,23 +327,12 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_u64(o, ev->account);
 		key(o, "instrument");
 		lq_out_jstr(o, ins->name);
-		key(o, "side");
-		lq_out_str(o, ev->qty > 0 ? "\"buy\"" : "\"sell\"");
-		key(o, "qty");
-		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
-		key(o, "bankruptcy_price");
-		lq_out_dec(o, ev->price, ins->price_decimals);
-		key(o, "filled_qty");
-		lq_out_dec(o, ev->filled_qty, ins->qty_decimals);
-		key(o, "avg_price");
-		if (ev->filled_qty > 0)
-			lq_out_dec(o, ev->avg_price, ins->price_decimals);
-		else
-			lq_out_str(o, "null");
-		key(o, "fee");
-		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
-		key(o, "fund_delta");
-		lq_out_dec(o, ev->fund_delta_units, ins->asset_decimals);
+		side_qty(o, ins, ev->qty);
+		price(o, ins, "bankruptcy_price", ev->price);
+		qty(o, ins, "filled_qty", ev->filled_qty);
+		price(o, ins, "avg_price", ev->filled_qty > 0 ? ev->avg_price : 0);
+		money(o, ins, "fee", ev->amount_units);
+		money(o, ins, "fund_delta", ev->fund_delta_units);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_TAKEOVER:
@@ -324,12 +342,9 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_u64(o, ev->account);
 		key(o, "instrument");
 		lq_out_jstr(o, ins->name);
-		key(o, "qty");
-		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
-		key(o, "price");
-		lq_out_dec(o, ev->price, ins->price_decimals);
-		key(o, "fund_delta");
-		lq_out_dec(o, ev->fund_delta_units, ins->asset_decimals);
+		qty(o, ins, "qty", ev->qty < 0 ? -ev->qty : ev->qty);
+		price(o, ins, "price", ev->price);
+		money(o, ins, "fund_delta", ev->fund_delta_units);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_ADL:
@@ -339,12 +354,8 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_u64(o, ev->other_account);
 		key(o, "instrument");
 		lq_out_jstr(o, ins->name);
-		key(o, "side");
-		lq_out_str(o, ev->qty > 0 ? "\"buy\"" : "\"sell\"");
-		key(o, "qty");
-		lq_out_dec(o, ev->qty < 0 ? -ev->qty : ev->qty, ins->qty_decimals);
-		key(o, "price");
-		lq_out_dec(o, ev->price, ins->price_decimals);
+		side_qty(o, ins, ev->qty);
+		price(o, ins, "price", ev->price);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_SOCIALIZED_LOSS:
@@ -352,19 +363,17 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_jstr(o, ins->name);
 		key(o, "account");
 		lq_out_u64(o, ev->account);
-		key(o, "amount");
-		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		money(o, ins, "amount", ev->amount_units);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_BAD_DEBT:
 		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":");
 		lq_out_jstr(o, ins->name);
-		key(o, "amount");
-		lq_out_dec(o, ev->amount_units, ins->asset_decimals);
+		money(o, ins, "amount", ev->amount_units);
 		lq_out_str(o, "}\n");
 		return;
-	case LQ_EV_REJECTED:
-		break;
+	case LQ_EV_REJECTED: /* formatted above: it may name no instrument */
+		return;
 	case LQ_EV_STALE:
 		lq_out_str(o, "{\"type\":\"stale\",\"instrument\":");
 		lq_out_jstr(o, ins->name);
