@@ -6,6 +6,7 @@
  * event as JSON lines first.
  */
 #include "cli.h"
+#include "feedin.h"
 
 #include "lq/feed.h"
 #include "lq/msg.h"
@@ -18,9 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLAY_LINE_MAX	   (1u << 16)
-#define REPLAY_FEED_INS	   64	/* feed instrument ids 0 .. 63 */
-#define REPLAY_BOOK_LEVELS 4096 /* kept per side from the feed; the engine takes the best 64 */
+#define REPLAY_LINE_MAX (1u << 16)
 
 static const char replay_help[] =
     "usage: liqd replay --config FILE [OPTIONS] CAPTURE.pcap\n"
@@ -50,23 +49,6 @@ static const char replay_help[] =
     "(with the last predicted funding rate) and settled funding pass through; account events\n"
     "in the feed (deposit, withdrawal, fill) apply to their accounts.\n";
 
-struct rbook {
-	uint32_t n[2]; /* bids (descending), asks (ascending) */
-	struct lq_book_level lv[2][REPLAY_BOOK_LEVELS];
-	bool dirty;
-};
-
-struct rins {
-	bool mapped;
-	uint32_t engine; /* instrument index */
-	int price_shift; /* engine price decimals - feed price decimals */
-	int qty_shift;
-	int64_t rate_e8; /* last predicted funding rate */
-	int64_t anchor;	 /* --shock: the instrument's first price (engine units), 0 before one */
-	bool has_rate;
-	struct rbook book;
-};
-
 struct replay {
 	FILE *config;
 	const char *config_name;
@@ -77,255 +59,13 @@ struct replay {
 	struct lq_feed_packet pkt;
 	uint32_t pkt_next;
 	struct lq_feed_stats feed;
-	struct rins ins[REPLAY_FEED_INS];
-	int64_t now_ns;
+	struct lq_feedin in;
 	uint64_t record;
-	int64_t shock_e8;		      /* --shock F x 10^8; 0 = off */
-	int64_t first_trade[REPLAY_FEED_INS]; /* feed units, from a first pass (--shock) */
-	/* counts */
-	uint64_t msgs_in, unmapped, off_grid, book_overflow, pcap_cut;
+	int64_t shock_e8; /* --shock F x 10^8; 0 = off */
+	uint64_t pcap_cut;
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
 };
-
-static void emit_msg(struct lq_scn *scn, struct lq_msg *m, uint64_t line)
-{
-	m->line = line;
-	scn->emit(scn->emit_ctx, m);
-}
-
-/* Rescale a value between decimal grids; false if it does not land exactly. */
-static bool rescale(int64_t v, int shift, int64_t *out)
-{
-	if (shift >= 0)
-		return !__builtin_mul_overflow(v, lq_pow10((unsigned)shift), out);
-	int64_t d = lq_pow10((unsigned)-shift);
-	if (v % d != 0)
-		return false;
-	*out = v / d;
-	return true;
-}
-
-/*
- * --shock F: scale the moves of the capture around each instrument's first price,
- * p' = p0 + F (p - p0), so that a calm recording becomes a crash on real microstructure.
- * F >= 1 keeps distinct ticks distinct (book order survives); the result is rounded to the
- * tick (to nearest) and kept at one tick or more.
- */
-static int64_t shock(const struct replay *r, struct rins *ri, const struct lq_instrument *ins,
-		     int64_t price)
-{
-	if (r->shock_e8 == 0)
-		return price;
-	if (ri->anchor == 0)
-		ri->anchor = price;
-	lq_i128 moved = lq_div128_round((lq_i128)(price - ri->anchor) * r->shock_e8, LQ_RATE_ONE);
-	lq_i128 p = lq_div128_round(ri->anchor + moved, ins->tick) * ins->tick;
-	if (p < ins->tick)
-		p = ins->tick;
-	return p > INT64_MAX ? INT64_MAX : (int64_t)p;
-}
-
-/* A price with its own decimals onto an instrument's tick, to nearest. */
-static bool price_to_tick(const struct lq_instrument *ins, int64_t price, unsigned dec,
-			  int64_t *out)
-{
-	lq_i128 v = (lq_i128)price * lq_pow10(ins->price_decimals);
-	lq_i128 t = lq_div128_round(v, (lq_i128)lq_pow10(dec) * ins->tick) * ins->tick;
-	if (t <= 0 || t > INT64_MAX)
-		return false;
-	*out = (int64_t)t;
-	return true;
-}
-
-static void book_set(struct rbook *b, unsigned side, int64_t price, int64_t qty, uint64_t *ovf)
-{
-	struct lq_book_level *lv = b->lv[side];
-	uint32_t lo = 0, hi = b->n[side];
-
-	/* bids descending, asks ascending: find the slot of price */
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		bool before = side == 0 ? lv[mid].price > price : lv[mid].price < price;
-		if (before)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	const bool found = lo < b->n[side] && lv[lo].price == price;
-	if (qty == 0) {
-		if (found) {
-			memmove(&lv[lo], &lv[lo + 1], sizeof(*lv) * (b->n[side] - lo - 1));
-			b->n[side]--;
-			b->dirty = true;
-		}
-		return;
-	}
-	if (found) {
-		lv[lo].qty = qty;
-	} else {
-		if (b->n[side] == REPLAY_BOOK_LEVELS) {
-			if (lo == b->n[side]) { /* beyond the deepest level kept */
-				(*ovf)++;
-				return;
-			}
-			b->n[side]--; /* drop the deepest */
-		}
-		memmove(&lv[lo + 1], &lv[lo], sizeof(*lv) * (b->n[side] - lo));
-		lv[lo] = (struct lq_book_level){.price = price, .qty = qty};
-		b->n[side]++;
-	}
-	b->dirty = true;
-}
-
-/* The best levels of a book replace the engine's (only if both sides are uncrossed). */
-static void book_emit(struct lq_scn *scn, const struct rins *ri, uint64_t line)
-{
-	const struct rbook *b = &ri->book;
-
-	for (unsigned side = 0; side < 2; side++) {
-		uint32_t n = b->n[side] < LQ_BOOK_LEVELS_MAX ? b->n[side] : LQ_BOOK_LEVELS_MAX;
-		for (uint32_t i = 0; i < n; i++) {
-			struct lq_msg m = {.type = LQ_MSG_BOOK_LEVEL, .flags = LQ_MSG_F_MORE};
-			m.u.level.instrument = ri->engine;
-			m.u.level.side = side;
-			m.u.level.lv = b->lv[side][i];
-			emit_msg(scn, &m, line);
-		}
-	}
-	struct lq_msg end = {.type = LQ_MSG_BOOK_END};
-	end.u.book_end.instrument = ri->engine;
-	emit_msg(scn, &end, line);
-}
-
-static void emit_cmd(struct lq_scn *scn, const struct lq_cmd *c, uint64_t line)
-{
-	struct lq_msg m = {.type = LQ_MSG_CMD};
-	m.u.cmd = *c;
-	emit_msg(scn, &m, line);
-}
-
-static void map_instrument(struct replay *r, struct lq_scn *scn, const struct lq_feed_msg *fm)
-{
-	const struct lq_feed_instrument_def *d = &fm->u.def;
-	struct rins *ri = &r->ins[fm->instrument];
-	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
-
-	memset(&ri->book, 0, sizeof(ri->book));
-	ri->mapped = i >= 0;
-	if (!ri->mapped)
-		return;
-	const struct lq_instrument *ins = &scn->engine->instruments[i];
-	ri->engine = (uint32_t)i;
-	ri->price_shift = (int)ins->price_decimals - d->price_decimals;
-	ri->qty_shift = (int)ins->qty_decimals - d->qty_decimals;
-	/* the shock's anchor: the instrument's first trade (a book level may be far away) */
-	int64_t a;
-	ri->anchor = 0;
-	if (r->first_trade[fm->instrument] > 0 &&
-	    rescale(r->first_trade[fm->instrument], ri->price_shift, &a))
-		ri->anchor = (int64_t)lq_round_to_step(a, ins->tick, LQ_ROUND_FLOOR);
-}
-
-/* One feed message into engine inputs. */
-static void feed_msg(struct replay *r, struct lq_scn *scn, const struct lq_feed_msg *fm)
-{
-	const uint64_t line = r->record;
-	struct rins *ri;
-
-	r->msgs_in++;
-	if (fm->instrument >= REPLAY_FEED_INS) {
-		r->unmapped++;
-		return;
-	}
-	ri = &r->ins[fm->instrument];
-	if (fm->type == LQ_FEED_INSTRUMENT) {
-		map_instrument(r, scn, fm);
-		return;
-	}
-	if (fm->ts_ns > r->now_ns) {
-		r->now_ns = fm->ts_ns;
-		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
-		emit_cmd(scn, &t, line);
-	}
-	if (fm->type < LQ_FEED_DEPOSIT && !ri->mapped) {
-		r->unmapped++;
-		return;
-	}
-	const struct lq_instrument *ins = ri->mapped ? &scn->engine->instruments[ri->engine] : NULL;
-	struct lq_cmd c = {.instrument = ri->engine};
-	int64_t p, q;
-	switch (fm->type) {
-	case LQ_FEED_MARK:
-		if (ins->params.mark_method != LQ_MARK_EXTERNAL) {
-			if (r->shock_e8 != 0)
-				return; /* the venue's mark is of the unshocked market */
-			/* the engine computes its own mark: measure it against the venue's */
-			c.type = LQ_CMD_MARK_REF;
-			c.price = fm->u.px.price;
-			c.amount = fm->u.px.decimals;
-			emit_cmd(scn, &c, line);
-			return;
-		}
-		/* fall through */
-	case LQ_FEED_INDEX:
-		if (!price_to_tick(ins, fm->u.px.price, fm->u.px.decimals, &p)) {
-			r->off_grid++;
-			return;
-		}
-		c.type = fm->type == LQ_FEED_MARK ? LQ_CMD_MARK : LQ_CMD_INDEX;
-		c.price = shock(r, ri, ins, p);
-		c.has_rate = c.type == LQ_CMD_INDEX && ri->has_rate;
-		c.rate_e8 = ri->rate_e8;
-		emit_cmd(scn, &c, line);
-		return;
-	case LQ_FEED_FUNDING:
-		if (fm->u.funding.kind == LQ_FEED_FUNDING_PREDICTED) {
-			ri->rate_e8 = fm->u.funding.rate_e8;
-			ri->has_rate = true;
-			return;
-		}
-		c.type = LQ_CMD_FUNDING;
-		c.rate_e8 = fm->u.funding.rate_e8;
-		emit_cmd(scn, &c, line);
-		return;
-	case LQ_FEED_BOOK_CLEAR:
-		memset(&ri->book, 0, sizeof(ri->book));
-		ri->book.dirty = true;
-		break;
-	case LQ_FEED_BOOK_LEVEL:
-		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
-		    !rescale(fm->u.level.qty, ri->qty_shift, &q) || !lq_on_tick(ins, p) ||
-		    !lq_on_lot(ins, q) || fm->u.level.side > 1) {
-			r->off_grid++;
-			break;
-		}
-		book_set(&ri->book, fm->u.level.side, shock(r, ri, ins, p), q, &r->book_overflow);
-		break;
-	case LQ_FEED_TRADE:
-		if (!rescale(fm->u.trade.price, ri->price_shift, &p) ||
-		    !rescale(fm->u.trade.qty, ri->qty_shift, &q) || q <= 0) {
-			r->off_grid++;
-			return;
-		}
-		c.type = LQ_CMD_TRADE;
-		c.price = shock(r, ri, ins, p);
-		c.qty = q;
-		emit_cmd(scn, &c, line);
-		return;
-	case LQ_FEED_BOOK_TOP:
-	case LQ_FEED_LIQ_FILL:
-	default:
-		/* the depth levels carry the book; account events need an account mapping the
-		 * scenario language gives instead (--config) */
-		return;
-	}
-	/* a venue update is complete: the engine gets the book's best levels */
-	if ((fm->flags & LQ_FEED_F_LAST) && ri->book.dirty) {
-		ri->book.dirty = false;
-		book_emit(scn, ri, line);
-	}
-}
 
 static int next_input(void *ctx, struct lq_scn *scn)
 {
@@ -348,7 +88,7 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		r->config_done = true;
 	}
 	if (r->pkt_next < r->pkt.count) {
-		feed_msg(r, scn, &r->pkt.msgs[r->pkt_next++]);
+		lq_feedin_msg(&r->in, scn, &r->pkt.msgs[r->pkt_next++], r->record);
 		return 1;
 	}
 	for (;;) {
@@ -373,30 +113,6 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		r->pkt_next = 0;
 		return 1;
 	}
-}
-
-/* A first pass over the capture (--shock): each instrument's first trade price. */
-static void find_first_trades(struct replay *r, const char *capture)
-{
-	static struct lq_feed_packet pkt;
-	struct lq_pcap_reader rd;
-	struct lq_pcap_pkt pk;
-	enum lq_pcap_status st;
-
-	if (lq_pcap_open(&rd, capture) != 0)
-		return;
-	while ((st = lq_pcap_next(&rd, &pk)) == LQ_PCAP_OK || st == LQ_PCAP_CUT) {
-		if (st != LQ_PCAP_OK ||
-		    lq_feed_decode_packet(pk.payload, pk.payload_len, &pkt, NULL))
-			continue;
-		for (uint32_t i = 0; i < pkt.count; i++) {
-			const struct lq_feed_msg *m = &pkt.msgs[i];
-			if (m->type == LQ_FEED_TRADE && m->instrument < REPLAY_FEED_INS &&
-			    r->first_trade[m->instrument] == 0)
-				r->first_trade[m->instrument] = m->u.trade.price;
-		}
-	}
-	lq_pcap_close(&rd);
 }
 
 struct out_sink {
@@ -434,11 +150,11 @@ static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_
 	    "\"liquidations\":%llu,\"partial\":%llu,\"takeovers\":%llu,\"adl_fills\":%llu,"
 	    "\"socialized_charges\":%llu,\"bad_debts\":%llu,\"trigger_crossings\":%llu,"
 	    "\"funds\":{",
-	    threads, (unsigned long long)r->feed.packets, (unsigned long long)r->msgs_in,
+	    threads, (unsigned long long)r->feed.packets, (unsigned long long)r->in.msgs_in,
 	    (unsigned long long)(r->feed.errors[1] + r->feed.errors[2] + r->feed.errors[3] +
 				 r->feed.errors[4] + r->feed.errors[5] + r->feed.errors[6] +
 				 r->feed.errors[7] + r->feed.errors[8] + r->feed.errors[9]),
-	    (unsigned long long)r->unmapped, (unsigned long long)r->off_grid,
+	    (unsigned long long)r->in.unmapped, (unsigned long long)r->in.off_grid,
 	    (unsigned long long)s->events, (unsigned long long)s->liquidations,
 	    (unsigned long long)s->partial_liquidations, (unsigned long long)s->takeovers,
 	    (unsigned long long)s->adl_fills, (unsigned long long)s->socialized_charges,
@@ -569,8 +285,9 @@ int lq_cmd_replay(int argc, char **argv)
 	cfg.write_ctx = &out;
 	cfg.alloc = alloc_cb;
 	cfg.free = free_cb;
+	lq_feedin_init(&r.in, r.shock_e8);
 	if (r.shock_e8 != 0)
-		find_first_trades(&r, capture);
+		lq_feedin_prescan(&r.in, capture);
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "liqd replay: cannot set up the pipeline: %s\n", strerror(-rc));

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_FEEDIN_H
+#define LQ_FEEDIN_H
+
+/*
+ * The feed adapter: liqd feed messages (decoded packets, from any receiver: a pcap file, UDP,
+ * DPDK) into engine inputs on the ingest stage, through the scenario parser's emitter. It
+ * maps the feed's instruments onto the engine's by name and rescales between their decimal
+ * grids, keeps a full-depth book per instrument whose best levels replace the engine's at the
+ * end of each venue update, advances the clock to the largest venue time seen, and applies
+ * the --shock transform. It is the single writer of its state (the ingest stage's thread).
+ */
+#include "lq/engine.h"
+#include "lq/feed.h"
+#include "lq/scn.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LQ_FEEDIN_INS	      64   /* feed instrument ids 0 .. 63 */
+#define LQ_FEEDIN_BOOK_LEVELS 4096 /* kept per side from the feed; the engine takes the best 64 */
+
+struct lq_feedin_book {
+	uint32_t n[2]; /* bids (descending), asks (ascending) */
+	struct lq_book_level lv[2][LQ_FEEDIN_BOOK_LEVELS];
+	bool dirty;
+};
+
+struct lq_feedin_ins {
+	bool mapped;
+	uint32_t engine; /* instrument index */
+	int price_shift; /* engine price decimals - feed price decimals */
+	int qty_shift;
+	int64_t rate_e8; /* last predicted funding rate */
+	int64_t anchor;	 /* --shock: the instrument's first price (engine units), 0 before one */
+	bool has_rate;
+	struct lq_feedin_book book;
+};
+
+struct lq_feedin {
+	struct lq_feedin_ins ins[LQ_FEEDIN_INS];
+	int64_t now_ns;
+	int64_t shock_e8;		    /* --shock F x 10^8; 0 = off */
+	int64_t first_trade[LQ_FEEDIN_INS]; /* feed units, from a first pass (--shock) */
+	/* counts */
+	uint64_t msgs_in, unmapped, off_grid, book_overflow;
+};
+
+/* Zero the state; shock_e8 = 0 for no shock. */
+void lq_feedin_init(struct lq_feedin *f, int64_t shock_e8);
+/*
+ * One feed message into engine inputs (none, one or several messages through scn's emitter),
+ * attributed to input `line` (the capture's record or the packet's number).
+ */
+void lq_feedin_msg(struct lq_feedin *f, struct lq_scn *scn, const struct lq_feed_msg *fm,
+		   uint64_t line);
+/* A first pass over a capture (--shock): each instrument's first trade price. */
+void lq_feedin_prescan(struct lq_feedin *f, const char *capture);
+
+#endif
