@@ -188,6 +188,8 @@ static bool ingest_poll(struct lq_pipeline *p)
 
 	/* the line's own refusals go out before anything of the next line */
 	lq_out_flush(&p->ing_out);
+	if (r == LQ_SOURCE_IDLE)
+		return false;
 	if (r > 0)
 		return true;
 	if (r < 0)
@@ -418,6 +420,8 @@ static void publish_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	switch (m->type) {
 	case LQ_MSG_EVENT:
 		lq_json_event(&p->pub_out, p->pub_defs, &m->u.event);
+		if (p->cfg.on_event)
+			p->cfg.on_event(p->cfg.event_ctx, m);
 		return;
 	case LQ_MSG_TEXT:
 		lq_out_bytes(&p->pub_out, m->u.text, m->text_len);
@@ -441,7 +445,10 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	if (p->done[s])
 		return;
 	if (s == LQ_STAGE_INGEST) {
-		ingest_poll(p);
+		if (!ingest_poll(p)) {
+			c->idle_polls++;
+			return;
+		}
 		c->msgs++;
 		c->bursts++;
 		return;

@@ -53,9 +53,11 @@ struct lq_stage_counters {
 
 /*
  * The ingest source: produce the next input into the scenario parser (lq_scn_line), which
- * emits its messages. Returns 1 when it consumed an input, 0 at the end of the input, -1 to
- * stop on an error (the caller keeps the reason).
+ * emits its messages. Returns 1 when it consumed an input, LQ_SOURCE_IDLE when no input is
+ * ready yet (a live receiver: the stage polls again), 0 at the end of the input, -1 to stop
+ * on an error (the caller keeps the reason).
  */
+#define LQ_SOURCE_IDLE 2
 typedef int (*lq_pipeline_source)(void *ctx, struct lq_scn *scn);
 
 /* The publish writer: output bytes, in order. */
@@ -79,6 +81,12 @@ struct lq_pipeline_config {
 	lq_pipeline_alloc alloc;
 	lq_pipeline_free free;
 	void *alloc_ctx;
+	/*
+	 * optional: called on the publish stage's thread for every output event, after it was
+	 * formatted, in output order (egress, journals, latency probes); m->line is its input
+	 */
+	void (*on_event)(void *ctx, const struct lq_msg *m);
+	void *event_ctx;
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
