@@ -4,10 +4,12 @@
 #include "lq/pipeline.h"
 
 #include "lq/assert.h"
+#include "lq/snapshot.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define SPINS_BEFORE_YIELD 64
@@ -49,6 +51,15 @@ struct lq_pipeline {
 	struct lq_out pub_out;
 	uint64_t hash;
 	uint64_t lines;
+	uint64_t events;
+
+	/* snapshots: one in flight at a time, so each stage has one buffer */
+	uint64_t inputs;	    /* ingest: inputs consumed (for snapshot_every) */
+	uint64_t snap_seq;	    /* ingest: the last barrier injected */
+	_Atomic uint64_t snap_done; /* publish: the last snapshot handed to the caller */
+	atomic_bool snap_request;   /* any thread: lq_pipeline_request_snapshot */
+	uint8_t *snap_buf[LQ_STAGES];
+	size_t snap_len[LQ_STAGES];
 
 	void *mem[LQ_STAGES + 2]; /* engines' memory and the scratch, for destroy */
 };
@@ -182,6 +193,191 @@ static void ingest_text(void *ctx, const char *data, size_t len)
 	emit_text(p, LQ_STAGE_INGEST, p->scn.line, data, len);
 }
 
+/* ---- snapshots ---- */
+
+/*
+ * A stage's part: eight u64 (the stage id, then its own figures), then its engine's image.
+ * The figures are native-endian: a snapshot is read back by the same build (the file header
+ * checks that).
+ */
+#define PART_WORDS 8
+
+static size_t part_size(const struct lq_engine *e)
+{
+	return PART_WORDS * sizeof(uint64_t) + lq_engine_image_size(e);
+}
+
+static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq_engine *e,
+		      const uint64_t *w, uint32_t nw)
+{
+	uint64_t words[PART_WORDS] = {(uint64_t)s};
+
+	LQ_ASSERT(nw < PART_WORDS);
+	memcpy(words + 1, w, nw * sizeof(*w));
+	memcpy(p->snap_buf[s], words, sizeof(words));
+	lq_engine_image_save(e, p->snap_buf[s] + sizeof(words));
+	p->snap_len[s] = part_size(e);
+}
+
+/*
+ * Inject a barrier after the input just consumed. The previous snapshot must be out first
+ * (the stages reuse their buffers): while waiting, run the stages that share this thread, since
+ * they may hold it.
+ */
+static void snapshot_begin(struct lq_pipeline *p)
+{
+	const uint32_t self = p->thread_of[LQ_STAGE_INGEST];
+	uint32_t spins = 0;
+
+	/* acquire: pairs with the release in publish_snapshot, so the buffers are free */
+	while (atomic_load_explicit(&p->snap_done, memory_order_acquire) != p->snap_seq) {
+		bool ran = false;
+		for (uint32_t s = LQ_STAGE_MARK; s < LQ_STAGES; s++) {
+			if (p->thread_of[s] == self) {
+				stage_poll(p, (enum lq_stage_id)s);
+				ran = true;
+			}
+		}
+		if (ran)
+			continue;
+		if (++spins < SPINS_BEFORE_YIELD)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+	p->snap_seq++;
+	const uint64_t w[] = {p->scn.line, p->scn.rejected, (uint64_t)p->scn.now_ns, p->inputs,
+			      p->snap_seq};
+	part_save(p, LQ_STAGE_INGEST, p->ing_defs, w, LQ_ARRAY_SIZE(w));
+	struct lq_msg m = {.type = LQ_MSG_SNAPSHOT, .line = p->scn.line};
+	m.u.snapshot.seq = p->snap_seq;
+	emit(p, LQ_STAGE_INGEST, &m);
+}
+
+static bool snapshot_due(struct lq_pipeline *p)
+{
+	if (!p->cfg.snapshot)
+		return false;
+	if (p->cfg.snapshot_every && p->inputs % p->cfg.snapshot_every == 0)
+		return true;
+	/* relaxed: the request carries no data; the exchange only when one is pending */
+	return atomic_load_explicit(&p->snap_request, memory_order_relaxed) &&
+	       atomic_exchange_explicit(&p->snap_request, false, memory_order_relaxed);
+}
+
+static void mark_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	LQ_ASSERT(p->mark_book.bid_count == 0 && p->mark_book.ask_count == 0);
+	const uint64_t w[] = {(uint64_t)p->marker.now_ns, p->marker.time_set, p->mark_line};
+	part_save(p, LQ_STAGE_MARK, p->mark_defs, w, LQ_ARRAY_SIZE(w));
+	emit(p, LQ_STAGE_MARK, m);
+}
+
+static void engine_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	/* the barrier follows the last message of an input event */
+	LQ_ASSERT(!p->in_event);
+	LQ_ASSERT(p->eng_book.bid_count == 0 && p->eng_book.ask_count == 0);
+	const uint64_t w[] = {p->eng_line};
+	part_save(p, LQ_STAGE_ENGINE, p->eng, w, LQ_ARRAY_SIZE(w));
+	emit(p, LQ_STAGE_ENGINE, m);
+}
+
+static void publish_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	/* everything before the barrier reaches the writer, so the hash covers it */
+	lq_out_flush(&p->pub_out);
+	const uint64_t w[] = {p->hash, p->lines, p->events};
+	part_save(p, LQ_STAGE_PUBLISH, p->pub_defs, w, LQ_ARRAY_SIZE(w));
+	struct lq_pipeline_snapshot v = {
+	    .seq = m->u.snapshot.seq,
+	    .input_line = m->line,
+	    .output_events = p->events,
+	    .output_lines = p->lines,
+	    .output_hash = p->hash,
+	};
+	/*
+	 * The other stages' parts were written before they passed the barrier on: each ring's
+	 * release/acquire pair orders those writes before this read.
+	 */
+	for (uint32_t s = 0; s < LQ_STAGES; s++) {
+		v.part[s] = p->snap_buf[s];
+		v.part_len[s] = p->snap_len[s];
+	}
+	p->cfg.snapshot(p->cfg.snapshot_ctx, &v);
+	/* release: pairs with the acquire in snapshot_begin */
+	atomic_store_explicit(&p->snap_done, m->u.snapshot.seq, memory_order_release);
+}
+
+/* Read a part back: its stage id, its figures, its engine. */
+static int part_load(const struct lq_pipeline_snapshot *s, enum lq_stage_id id, struct lq_engine *e,
+		     uint64_t *w, uint32_t nw, const char **why)
+{
+	uint64_t words[PART_WORDS];
+
+	if (!s->part[id] || s->part_len[id] != part_size(e)) {
+		*why = "a stage's part has the wrong size (other limits or another build)";
+		return -EINVAL;
+	}
+	memcpy(words, s->part[id], sizeof(words));
+	if (words[0] != (uint64_t)id) {
+		*why = "stage parts out of order";
+		return -EINVAL;
+	}
+	memcpy(w, words + 1, nw * sizeof(*w));
+	return lq_engine_image_load(e, (const uint8_t *)s->part[id] + sizeof(words),
+				    s->part_len[id] - sizeof(words), why);
+}
+
+int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
+			const char **why)
+{
+	uint64_t wi[5], wm[3], we[1], wp[3];
+	int r;
+
+	*why = NULL;
+	/* all parts are checked before any state is replaced */
+	if ((r = part_load(s, LQ_STAGE_INGEST, p->ing_defs, wi, 5, why)) ||
+	    (r = part_load(s, LQ_STAGE_MARK, p->mark_defs, wm, 3, why)) ||
+	    (r = part_load(s, LQ_STAGE_ENGINE, p->eng, we, 1, why)) ||
+	    (r = part_load(s, LQ_STAGE_PUBLISH, p->pub_defs, wp, 3, why)))
+		return r;
+	if (wi[0] != s->input_line || wp[0] != s->output_hash || wp[1] != s->output_lines ||
+	    wp[2] != s->output_events || wi[4] != s->seq || wm[1] > 1) {
+		*why = "the snapshot's header disagrees with its parts";
+		return -EINVAL;
+	}
+	p->scn.line = wi[0];
+	p->scn.rejected = wi[1];
+	p->scn.now_ns = (int64_t)wi[2];
+	p->inputs = wi[3];
+	p->snap_seq = wi[4];
+	atomic_store_explicit(&p->snap_done, wi[4], memory_order_relaxed);
+	p->marker.now_ns = (int64_t)wm[0];
+	p->marker.time_set = wm[1] != 0;
+	p->mark_line = wm[2];
+	p->eng_line = we[0];
+	p->hash = wp[0];
+	p->lines = wp[1];
+	p->events = wp[2];
+	return 0;
+}
+
+void lq_pipeline_request_snapshot(struct lq_pipeline *p)
+{
+	atomic_store_explicit(&p->snap_request, true, memory_order_relaxed);
+}
+
+uint64_t lq_pipeline_input_line(const struct lq_pipeline *p)
+{
+	return p->scn.line;
+}
+
+uint64_t lq_pipeline_output_events(const struct lq_pipeline *p)
+{
+	return p->events;
+}
+
 static bool ingest_poll(struct lq_pipeline *p)
 {
 	int r = p->cfg.source(p->cfg.source_ctx, &p->scn);
@@ -190,8 +386,12 @@ static bool ingest_poll(struct lq_pipeline *p)
 	lq_out_flush(&p->ing_out);
 	if (r == LQ_SOURCE_IDLE)
 		return false;
-	if (r > 0)
+	if (r > 0) {
+		p->inputs++;
+		if (snapshot_due(p))
+			snapshot_begin(p);
 		return true;
+	}
 	if (r < 0)
 		p->error = -ECANCELED; /* the source stopped (its caller knows why) */
 	struct lq_msg end = {.type = LQ_MSG_END, .line = p->scn.line};
@@ -283,6 +483,9 @@ static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	case LQ_MSG_END:
 		emit(p, LQ_STAGE_MARK, m);
 		p->done[LQ_STAGE_MARK] = true;
+		return;
+	case LQ_MSG_SNAPSHOT:
+		mark_snapshot(p, m);
 		return;
 	default:
 		emit(p, LQ_STAGE_MARK, m);
@@ -389,6 +592,9 @@ static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
 		emit(p, LQ_STAGE_ENGINE, m);
 		p->done[LQ_STAGE_ENGINE] = true;
 		return;
+	case LQ_MSG_SNAPSHOT:
+		engine_snapshot(p, m);
+		return;
 	default:
 		emit(p, LQ_STAGE_ENGINE, m);
 		return;
@@ -420,6 +626,7 @@ static void publish_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	switch (m->type) {
 	case LQ_MSG_EVENT:
 		lq_json_event(&p->pub_out, p->pub_defs, &m->u.event);
+		p->events++;
 		if (p->cfg.on_event)
 			p->cfg.on_event(p->cfg.event_ctx, m);
 		return;
@@ -429,6 +636,9 @@ static void publish_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	case LQ_MSG_END:
 		lq_out_flush(&p->pub_out);
 		p->done[LQ_STAGE_PUBLISH] = true;
+		return;
+	case LQ_MSG_SNAPSHOT:
+		publish_snapshot(p, m);
 		return;
 	default:
 		LQ_ASSERT(!"unexpected message at publish");
@@ -628,6 +838,17 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 		lq_pipeline_destroy(p);
 		return -ENOMEM;
 	}
+	if (cfg->snapshot) {
+		const struct lq_engine *owner[LQ_STAGES] = {p->ing_defs, p->mark_defs, p->eng,
+							    p->pub_defs};
+		for (uint32_t s = 0; s < LQ_STAGES; s++) {
+			p->snap_buf[s] = cfg->alloc(cfg->alloc_ctx, part_size(owner[s]));
+			if (!p->snap_buf[s]) {
+				lq_pipeline_destroy(p);
+				return -ENOMEM;
+			}
+		}
+	}
 	lq_out_init(&p->ing_out, ingest_text, p);
 	lq_scn_init(&p->scn, p->ing_defs, &p->ing_out, ingest_emit, p);
 	lq_marker_init(&p->marker, p->mark_defs);
@@ -659,6 +880,9 @@ void lq_pipeline_destroy(struct lq_pipeline *p)
 	for (uint32_t i = 0; i < LQ_STAGES + 2; i++)
 		if (p->mem[i])
 			fr(ctx, p->mem[i]);
+	for (uint32_t s = 0; s < LQ_STAGES; s++)
+		if (p->snap_buf[s])
+			fr(ctx, p->snap_buf[s]);
 	fr(ctx, p);
 }
 

@@ -333,9 +333,16 @@ int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const c
 		return r;
 	if (!mem || !path || size < lq_journal_memsize(p))
 		return -EINVAL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const bool append = p->flags & LQ_JOURNAL_F_APPEND;
+	int fd = open(path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	off_t end = append ? lseek(fd, 0, SEEK_END) : 0;
+	if (end < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	w->fd = fd;
 	w->bufs = p->bufs;
 	w->buf_bytes = p->buf_bytes;
@@ -350,6 +357,11 @@ int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const c
 			w->uring_err = r;
 	}
 	w->next_seq = p->first_seq;
+	if (end > 0) {
+		/* the caller checked the file (lq_journal_recover) and passes its next seq */
+		w->buf[0].file_off = (uint64_t)end;
+		return 0;
+	}
 	uint8_t *h = w->buf[0].data;
 	put32(h + 0, LQ_JOURNAL_MAGIC);
 	put16(h + 4, LQ_JOURNAL_VERSION);

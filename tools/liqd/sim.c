@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd sim: run a scenario file through the engine and print one JSON event per line. */
 #include "cli.h"
+#include "durable.h"
 
 #include "lq/engine.h"
 #include "lq/json.h"
@@ -107,6 +108,7 @@ struct sim_opts {
 	bool hash;
 	bool stats;
 	const char *path;
+	struct lq_durable_opts durable;
 };
 
 static int parse_cores(const char *v, int *cores)
@@ -129,6 +131,8 @@ static int parse_cores(const char *v, int *cores)
 
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
+	int r;
+
 	memset(o, 0, sizeof(*o));
 	o->lim.accounts_max = 65536;
 	o->lim.positions_max = 262144;
@@ -143,6 +147,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		const bool has = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(sim_help, stdout);
+			fputs("\ndurability:\n", stdout);
+			fputs(lq_durable_help, stdout);
 			exit(LQ_EXIT_OK);
 		} else if (!strcmp(a, "--max-accounts") && has) {
 			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &o->lim.accounts_max))
@@ -187,6 +193,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 				fprintf(stderr, "liqd sim: --trigger is index, scan or off\n");
 				return -1;
 			}
+		} else if ((r = lq_durable_parse(&o->durable, argc, argv, &i, "liqd sim")) != 0) {
+			if (r < 0)
+				return -1;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "liqd sim: unknown option '%s' (see liqd sim --help)\n", a);
 			return -1;
@@ -311,8 +320,14 @@ int lq_cmd_sim(int argc, char **argv)
 	struct lq_pipeline *p;
 	int rc;
 
+	static struct lq_durable dur;
+	uint64_t skip = 0;
+
 	if (parse_args(argc, argv, &o))
 		return LQ_EXIT_USAGE;
+	rc = lq_durable_prepare(&dur, &o.durable, "liqd sim", &o.lim);
+	if (rc)
+		return rc;
 	src.in = strcmp(o.path, "-") ? fopen(o.path, "r") : stdin;
 	if (!src.in) {
 		fprintf(stderr, "liqd sim: cannot open %s: %s\n", o.path, strerror(errno));
@@ -336,6 +351,7 @@ int lq_cmd_sim(int argc, char **argv)
 	    .free = free_cb,
 	};
 	memcpy(cfg.cores, o.cores, sizeof(cfg.cores));
+	lq_durable_config(&dur, &cfg);
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc == -ERANGE) {
 		fprintf(stderr, "liqd sim: --cores names a CPU this process may not run on (see "
@@ -345,6 +361,20 @@ int lq_cmd_sim(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "liqd sim: cannot set up the pipeline: %s\n", strerror(-rc));
 		return LQ_EXIT_FAIL;
+	}
+	rc = lq_durable_start(&dur, p, &skip);
+	if (rc)
+		return rc;
+	/* the input a snapshot covers (the same lines, since the run is a function of them) */
+	for (uint64_t k = 0; k < skip; k++) {
+		if (!fgets(src.line, SIM_LINE_MAX, src.in)) {
+			fprintf(stderr, "liqd sim: %s is shorter than the snapshot (%llu lines)\n",
+				src.name, (unsigned long long)skip);
+			return LQ_EXIT_USAGE;
+		}
+		size_t n = strlen(src.line);
+		if (n > 0 && src.line[n - 1] != '\n' && !feof(src.in))
+			k--; /* the rest of a long line */
 	}
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
@@ -359,6 +389,9 @@ int lq_cmd_sim(int argc, char **argv)
 	}
 	if (o.stats)
 		print_stats(p, o.threads);
+	int dur_code = lq_durable_finish(&dur);
+	if (dur_code && exit_code == LQ_EXIT_OK)
+		exit_code = dur_code;
 	if (src.exit_code != 0) {
 		fprintf(stderr, "liqd sim: %s\n", src.error);
 		exit_code = src.exit_code;

@@ -30,6 +30,7 @@ enum lq_msg_type {
 	LQ_MSG_EVENT = 10,	   /* u.event: an output event, formatted by publish */
 	LQ_MSG_TEXT = 11,	   /* u.text: output text (MORE until the line is complete) */
 	LQ_MSG_END = 12,	   /* end of input: every stage drains and stops */
+	LQ_MSG_SNAPSHOT = 13,	   /* u.snapshot: a barrier between inputs; each stage saves */
 };
 
 enum lq_show_kind {
@@ -90,6 +91,9 @@ struct lq_msg {
 			uint64_t account;
 		} show;
 		struct lq_event event;
+		struct {
+			uint64_t seq;
+		} snapshot;
 		char text[LQ_MSG_TEXT_MAX];
 		/* the ring copies whole slots: a message is exactly a slot's payload */
 		unsigned char raw[LQ_MSG_SLOT_SIZE - 8 - 16];

@@ -67,6 +67,26 @@ typedef void (*lq_pipeline_write)(void *ctx, const char *data, size_t len);
 typedef void *(*lq_pipeline_alloc)(void *ctx, size_t size);
 typedef void (*lq_pipeline_free)(void *ctx, void *p);
 
+/*
+ * A snapshot of every stage's state, all taken at the same input boundary: ingest injects a
+ * barrier message between two inputs, each stage saves its own state into its own buffer when
+ * the barrier reaches it, and publish (the last stage) hands the whole set to the caller. The
+ * parts are opaque bytes (lq_pipeline_restore reads them back); the figures beside them are
+ * for the file header and for the caller's bookkeeping.
+ */
+struct lq_pipeline_snapshot {
+	uint64_t seq;		/* 1, 2, ... (continues across a restore) */
+	uint64_t input_line;	/* inputs consumed: a restored run resumes after this line */
+	uint64_t output_events; /* output events before the barrier (on_event calls) */
+	uint64_t output_lines;
+	uint64_t output_hash;
+	const void *part[LQ_STAGES];
+	size_t part_len[LQ_STAGES];
+};
+
+/* Called on the publish stage's thread; the parts are valid during the call only. */
+typedef void (*lq_pipeline_snapshot_cb)(void *ctx, const struct lq_pipeline_snapshot *s);
+
 struct lq_pipeline_config {
 	uint32_t threads;		    /* 1 .. LQ_PIPELINE_THREADS_MAX */
 	int cores[LQ_PIPELINE_THREADS_MAX]; /* CPU per thread; -1 = not pinned */
@@ -90,6 +110,10 @@ struct lq_pipeline_config {
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
+	/* optional: snapshots every snapshot_every inputs (0 = on request only) */
+	lq_pipeline_snapshot_cb snapshot;
+	void *snapshot_ctx;
+	uint64_t snapshot_every;
 };
 
 struct lq_pipeline;
@@ -107,6 +131,23 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
  */
 int lq_pipeline_run(struct lq_pipeline *p);
 void lq_pipeline_destroy(struct lq_pipeline *p);
+
+/*
+ * Ask for a snapshot at the next input boundary (needs cfg.snapshot). Any thread, also a signal
+ * handler: one lock-free atomic store, wait-free.
+ */
+void lq_pipeline_request_snapshot(struct lq_pipeline *p);
+/*
+ * Before lq_pipeline_run: replace every stage's state by a snapshot's (the pipeline must have
+ * been created with the limits it was taken with; the topology may differ). 0, or -EINVAL with
+ * the reason in *why. The source must then resume after lq_pipeline_input_line(p).
+ */
+int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
+			const char **why);
+/* Inputs consumed so far (the scenario parser's line). */
+uint64_t lq_pipeline_input_line(const struct lq_pipeline *p);
+/* Output events handed to on_event so far. */
+uint64_t lq_pipeline_output_events(const struct lq_pipeline *p);
 
 /* FNV-1a 64 of every output byte, and the count of output events and lines. */
 uint64_t lq_pipeline_hash(const struct lq_pipeline *p);

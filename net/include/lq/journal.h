@@ -75,7 +75,9 @@ bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
 #define LQ_JOURNAL_BUF_BYTES_MIN LQ_JOURNAL_RECORD_MAX /* every record fits one buffer */
 #define LQ_JOURNAL_BUF_BYTES_MAX (64u << 20)
 #define LQ_JOURNAL_F_PWRITE	 0x1u /* use pwrite even where io_uring works (tests) */
-#define LQ_JOURNAL_F_ALL	 LQ_JOURNAL_F_PWRITE
+/* continue an existing journal (recovered: no torn tail) at first_seq instead of truncating */
+#define LQ_JOURNAL_F_APPEND 0x2u
+#define LQ_JOURNAL_F_ALL    (LQ_JOURNAL_F_PWRITE | LQ_JOURNAL_F_APPEND)
 
 struct lq_journal_params {
 	uint32_t buf_bytes; /* one batch: LQ_JOURNAL_BUF_BYTES_MIN .. _MAX */

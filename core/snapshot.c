@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* Engine state as bytes (see lq/snapshot.h). */
+#include "lq/snapshot.h"
+
+#include "lq/assert.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CACHE_LINE 64
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* The arena from its first array; lq_engine_memsize adds one cache line for alignment. */
+static size_t arena_bytes(const struct lq_engine *e)
+{
+	return lq_engine_memsize(&e->limits) - CACHE_LINE;
+}
+
+size_t lq_engine_image_size(const struct lq_engine *e)
+{
+	return LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) + arena_bytes(e);
+}
+
+static void header(const struct lq_engine *e, uint8_t *h)
+{
+	put32(h + 0, LQ_ENGINE_IMAGE_MAGIC);
+	put32(h + 4, LQ_ENGINE_IMAGE_VERSION);
+	put32(h + 8, (uint32_t)sizeof(struct lq_engine));
+	put32(h + 12, (uint32_t)sizeof(struct lq_instrument));
+	put32(h + 16, e->limits.accounts_max);
+	put32(h + 20, e->limits.positions_max);
+	put32(h + 24, LQ_INSTRUMENTS_MAX);
+	put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
+	put64(h + 32, arena_bytes(e));
+	put64(h + 40, 0);
+}
+
+/* Clear what is an address of this process (the rest of the struct is plain data). */
+static void clear_pointers(struct lq_engine *c)
+{
+	c->instruments = NULL;
+	c->accounts = NULL;
+	c->account_hash = NULL;
+	c->positions = NULL;
+	c->dirty = NULL;
+	c->units = NULL;
+	c->adl_rank = NULL;
+	c->sink = NULL;
+	c->sink_ctx = NULL;
+	c->marker.defs = NULL;
+}
+
+void lq_engine_image_save(const struct lq_engine *e, void *out)
+{
+	uint8_t *o = out;
+	struct lq_engine c;
+
+	/* between input events nothing is pending: the trigger drained its queue */
+	LQ_ASSERT(e->dirty_count == 0);
+	header(e, o);
+	memcpy(&c, e, sizeof(c));
+	clear_pointers(&c);
+	memcpy(o + LQ_ENGINE_IMAGE_HEADER, &c, sizeof(c));
+	memcpy(o + LQ_ENGINE_IMAGE_HEADER + sizeof(c), e->instruments, arena_bytes(e));
+}
+
+/* Counts a corrupted-but-checksummed image could carry past the tables. */
+static const char *check_counts(const struct lq_engine *c)
+{
+	if (c->asset_count > LQ_ASSETS_MAX || c->instrument_count > LQ_INSTRUMENTS_MAX ||
+	    c->fund_count > LQ_FUNDS_MAX)
+		return "definition counts beyond the tables";
+	if (c->account_count > c->limits.accounts_max)
+		return "more accounts than the limit";
+	if (c->position_used > c->limits.positions_max ||
+	    (c->position_free != LQ_NIL && c->position_free >= c->limits.positions_max))
+		return "position table out of range";
+	if (c->dirty_count != 0)
+		return "an image taken inside an input event";
+	if (c->trigger_mode > LQ_TRIGGER_OFF)
+		return "unknown trigger mode";
+	return NULL;
+}
+
+int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const char **why)
+{
+	const uint8_t *in = img;
+	uint8_t want[LQ_ENGINE_IMAGE_HEADER];
+	struct lq_engine c;
+	const char *bad;
+
+	*why = NULL;
+	if (len != lq_engine_image_size(e)) {
+		*why = "engine image of the wrong size (other limits or another build)";
+		return -EINVAL;
+	}
+	header(e, want);
+	if (get32(in) != LQ_ENGINE_IMAGE_MAGIC || get32(in + 4) != LQ_ENGINE_IMAGE_VERSION) {
+		*why = "not an engine image of this version";
+		return -EINVAL;
+	}
+	if (get32(in + 16) != e->limits.accounts_max || get32(in + 20) != e->limits.positions_max) {
+		*why = "engine image taken with other --max-accounts/--max-positions";
+		return -EINVAL;
+	}
+	if (memcmp(in, want, sizeof(want)) != 0 || get64(in + 32) != arena_bytes(e)) {
+		*why = "engine image of another build (struct layout or table maxima differ)";
+		return -EINVAL;
+	}
+	memcpy(&c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(c));
+	if (c.limits.accounts_max != e->limits.accounts_max ||
+	    c.limits.positions_max != e->limits.positions_max || c.units_cap != e->units_cap ||
+	    c.account_hash_mask != e->account_hash_mask) {
+		*why = "engine image limits disagree with its header";
+		return -EINVAL;
+	}
+	bad = check_counts(&c);
+	if (bad) {
+		*why = bad;
+		return -EINVAL;
+	}
+	/* the live engine's addresses, sink and marker binding stay */
+	c.instruments = e->instruments;
+	c.accounts = e->accounts;
+	c.account_hash = e->account_hash;
+	c.positions = e->positions;
+	c.dirty = e->dirty;
+	c.units = e->units;
+	c.adl_rank = e->adl_rank;
+	c.sink = e->sink;
+	c.sink_ctx = e->sink_ctx;
+	c.marker.defs = e->marker.defs;
+	/* configuration, not state: the restoring run's own */
+	c.trigger_mode = e->trigger_mode;
+	c.marker_embedded = e->marker_embedded;
+	memcpy(e->instruments, in + LQ_ENGINE_IMAGE_HEADER + sizeof(c), arena_bytes(e));
+	memcpy(e, &c, sizeof(c));
+	return 0;
+}

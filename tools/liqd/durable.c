@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* Journal, snapshots and recovery for sim and replay (see durable.h). */
+#include "durable.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define JOURNAL_BUF_BYTES (1u << 20)
+#define JOURNAL_BUFS	  4
+
+const char lq_durable_help[] =
+    "  --journal FILE      journal every output event (checksummed, see liqd journal)\n"
+    "  --snapshot-dir DIR  write snapshots of the whole state into DIR (the last two are\n"
+    "                      kept); also on SIGUSR1\n"
+    "  --snapshot-every N  a snapshot every N input lines (default: on SIGUSR1 only)\n"
+    "  --recover           start from the newest valid snapshot in --snapshot-dir (or from\n"
+    "                      the beginning if there is none), skip the input it covers, check\n"
+    "                      the events the --journal already holds and append the rest\n";
+
+static struct lq_pipeline *volatile signal_pipeline;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	struct lq_pipeline *p = signal_pipeline;
+	if (p)
+		lq_pipeline_request_snapshot(p); /* one lock-free atomic store */
+}
+
+int lq_durable_parse(struct lq_durable_opts *o, int argc, char **argv, int *i, const char *who)
+{
+	const char *a = argv[*i];
+	const bool has = *i + 1 < argc;
+
+	if (!strcmp(a, "--recover")) {
+		o->recover = true;
+		return 1;
+	}
+	if (!has || (strcmp(a, "--journal") && strcmp(a, "--snapshot-dir") &&
+		     strcmp(a, "--snapshot-every")))
+		return 0;
+	const char *v = argv[++*i];
+	if (!strcmp(a, "--journal")) {
+		o->journal = v;
+	} else if (!strcmp(a, "--snapshot-dir")) {
+		o->snapshot_dir = v;
+	} else {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end || errno || n == 0 || n > (1ull << 40)) {
+			fprintf(stderr,
+				"%s: --snapshot-every takes a count of input lines, 1 .. 2^40 "
+				"('%s')\n",
+				who, v);
+			return -1;
+		}
+		o->snapshot_every = n;
+	}
+	return 1;
+}
+
+/* Newest valid snapshot first; a damaged one is reported and the next older one tried. */
+static int pick_snapshot(struct lq_durable *d)
+{
+	static char paths[LQ_SNAPFILE_SCAN_MAX][LQ_SNAPFILE_PATH_MAX];
+	int n = lq_snapfile_list(d->o.snapshot_dir, paths, LQ_SNAPFILE_SCAN_MAX);
+
+	if (n < 0) {
+		fprintf(stderr, "%s: cannot read the snapshot directory %s: %s\n", d->who,
+			d->o.snapshot_dir, strerror(-n));
+		return LQ_EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *why = NULL;
+		int r = lq_snapfile_peek(paths[i], &d->snap, &why);
+		if (r == 0) {
+			d->snap_buf = lq_startup_alloc(d->snap.file_bytes, "the snapshot");
+			r = lq_snapfile_load(paths[i], d->snap_buf, d->snap.file_bytes, &d->snap,
+					     &why);
+			if (r == 0) {
+				d->have_snap = true;
+				fprintf(stderr,
+					"%s: recovering from %s (input line %llu, %llu events)\n",
+					d->who, paths[i], (unsigned long long)d->snap.s.input_line,
+					(unsigned long long)d->snap.s.output_events);
+				return 0;
+			}
+			lq_startup_free(d->snap_buf);
+			d->snap_buf = NULL;
+		}
+		fprintf(stderr, "%s: refusing snapshot %s: %s\n", d->who, paths[i],
+			why ? why : strerror(-r));
+	}
+	if (n > 0) {
+		fprintf(stderr,
+			"%s: no valid snapshot in %s (remove the damaged files to start "
+			"over)\n",
+			d->who, d->o.snapshot_dir);
+		return LQ_EXIT_USAGE;
+	}
+	fprintf(stderr, "%s: no snapshot in %s: starting from the beginning\n", d->who,
+		d->o.snapshot_dir);
+	return 0;
+}
+
+int lq_durable_prepare(struct lq_durable *d, const struct lq_durable_opts *o, const char *who,
+		       struct lq_engine_limits *lim)
+{
+	struct stat st;
+
+	memset(d, 0, sizeof(*d));
+	d->o = *o;
+	d->who = who;
+	if ((o->snapshot_every || o->recover) && !o->snapshot_dir) {
+		fprintf(stderr, "%s: --snapshot-every and --recover need --snapshot-dir\n", who);
+		return LQ_EXIT_USAGE;
+	}
+	if (o->snapshot_dir && (stat(o->snapshot_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "%s: --snapshot-dir %s is not a directory (create it first)\n", who,
+			o->snapshot_dir);
+		return LQ_EXIT_USAGE;
+	}
+	if (o->snapshot_dir) {
+		/* early: a request before the pipeline exists is ignored rather than fatal */
+		signal(SIGUSR1, on_usr1);
+		int r = lq_snapfile_dir_open(&d->dir, o->snapshot_dir);
+		if (r) {
+			fprintf(stderr, "%s: cannot read %s: %s\n", who, o->snapshot_dir,
+				strerror(-r));
+			return LQ_EXIT_USAGE;
+		}
+	}
+	if (o->recover) {
+		int r = pick_snapshot(d);
+		if (r)
+			return r;
+		if (d->have_snap)
+			*lim = d->snap.limits; /* the state's own sizes */
+	}
+	d->limits = *lim;
+	return 0;
+}
+
+static void on_event(void *ctx, const struct lq_msg *m)
+{
+	struct lq_durable *d = ctx;
+	uint8_t rec[LQ_JOURNAL_EVENT_BYTES];
+	uint64_t k = ++d->events;
+
+	if (!d->jw_open)
+		return;
+	if (k >= d->expect_first && k < d->expect_first + d->expect_count) {
+		/* already journalled before the crash: it must come out the same */
+		lq_journal_encode_event(rec, &m->u.event);
+		if (memcmp(rec, d->expect + (k - d->expect_first) * LQ_JOURNAL_EVENT_BYTES,
+			   sizeof(rec)) != 0 &&
+		    !d->mismatch_at)
+			d->mismatch_at = k;
+		d->checked++;
+		return;
+	}
+	int r = lq_journal_append_event(&d->jw, &m->u.event);
+	if (r && !d->err)
+		d->err = r;
+}
+
+static void on_snapshot(void *ctx, const struct lq_pipeline_snapshot *s)
+{
+	struct lq_durable *d = ctx;
+	int r = 0;
+
+	if (d->err)
+		return;
+	/* the journal first: it must hold every event the snapshot counts */
+	if (d->jw_open)
+		r = lq_journal_flush(&d->jw, true);
+	if (r == 0)
+		r = lq_snapfile_write(&d->dir, s, &d->limits);
+	if (r)
+		d->err = r;
+	else
+		d->snapshots++;
+}
+
+void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg)
+{
+	if (d->o.journal) {
+		cfg->on_event = on_event;
+		cfg->event_ctx = d;
+	}
+	if (d->o.snapshot_dir) {
+		cfg->snapshot = on_snapshot;
+		cfg->snapshot_ctx = d;
+		cfg->snapshot_every = d->o.snapshot_every;
+	}
+}
+
+/* Cut the journal's torn tail and keep the events after the snapshot's to check against. */
+static int journal_reconcile(struct lq_durable *d, uint64_t *next_seq)
+{
+	struct lq_journal_reader *r = lq_startup_alloc(sizeof(*r), "the journal reader");
+	struct lq_journal_scan scan;
+	struct lq_journal_record rec;
+	const uint64_t s = d->events;
+	int err = lq_journal_recover(r, d->o.journal, &scan);
+
+	*next_seq = 1;
+	if (err == -ENOENT || (err == 0 && scan.status == LQ_JOURNAL_EMPTY)) {
+		lq_startup_free(r);
+		return s == 0 ? 0
+			      : (fprintf(stderr,
+					 "%s: the journal %s is missing but the snapshot "
+					 "counts %llu events\n",
+					 d->who, d->o.journal, (unsigned long long)s),
+				 LQ_EXIT_FAIL);
+	}
+	if (err || scan.first_seq != 1) {
+		fprintf(
+		    stderr, "%s: cannot recover the journal %s: %s\n", d->who, d->o.journal,
+		    err ? (err == -EBADMSG ? lq_journal_status_str(scan.status) : strerror(-err))
+			: "it does not start at record 1");
+		lq_startup_free(r);
+		return LQ_EXIT_FAIL;
+	}
+	if (scan.events != scan.records || scan.records < s) {
+		fprintf(stderr,
+			"%s: the journal %s holds %llu records, the snapshot counts %llu events: "
+			"not the journal of this run\n",
+			d->who, d->o.journal, (unsigned long long)scan.records,
+			(unsigned long long)s);
+		lq_startup_free(r);
+		return LQ_EXIT_FAIL;
+	}
+	d->expect_first = s + 1;
+	d->expect_count = scan.records - s;
+	d->expect = lq_startup_alloc(d->expect_count * LQ_JOURNAL_EVENT_BYTES + 1, "the journal");
+	if (lq_journal_reader_open(r, d->o.journal) != 0) {
+		lq_startup_free(r);
+		return LQ_EXIT_FAIL;
+	}
+	while (lq_journal_next(r, &rec) == LQ_JOURNAL_OK)
+		if (rec.seq > s)
+			memcpy(d->expect + (rec.seq - 1 - s) * LQ_JOURNAL_EVENT_BYTES, rec.payload,
+			       LQ_JOURNAL_EVENT_BYTES);
+	lq_journal_reader_close(r);
+	lq_startup_free(r);
+	*next_seq = scan.records + 1;
+	return 0;
+}
+
+int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip)
+{
+	uint64_t next_seq = 1;
+
+	*skip = 0;
+	if (d->have_snap) {
+		const char *why = NULL;
+		if (lq_pipeline_restore(p, &d->snap.s, &why) != 0) {
+			fprintf(stderr, "%s: cannot restore the snapshot: %s\n", d->who, why);
+			return LQ_EXIT_USAGE;
+		}
+		*skip = lq_pipeline_input_line(p);
+		d->events = lq_pipeline_output_events(p);
+		lq_startup_free(d->snap_buf);
+		d->snap_buf = NULL;
+	}
+	if (d->o.journal) {
+		if (d->o.recover) {
+			int r = journal_reconcile(d, &next_seq);
+			if (r)
+				return r;
+		}
+		struct lq_journal_params jp = {.buf_bytes = JOURNAL_BUF_BYTES,
+					       .bufs = JOURNAL_BUFS,
+					       .first_seq = next_seq,
+					       .flags = next_seq > 1 ? LQ_JOURNAL_F_APPEND : 0};
+		size_t sz = lq_journal_memsize(&jp);
+		d->jw_mem = lq_startup_alloc(sz, "the journal buffers");
+		int r = lq_journal_open(&d->jw, d->jw_mem, sz, d->o.journal, &jp);
+		if (r) {
+			fprintf(stderr, "%s: cannot open the journal %s: %s\n", d->who,
+				d->o.journal, strerror(-r));
+			return LQ_EXIT_FAIL;
+		}
+		d->jw_open = true;
+	}
+	if (d->o.snapshot_dir)
+		signal_pipeline = p;
+	return 0;
+}
+
+int lq_durable_finish(struct lq_durable *d)
+{
+	int code = 0;
+
+	signal_pipeline = NULL;
+	if (d->jw_open) {
+		int r = lq_journal_close(&d->jw);
+		if (r && !d->err)
+			d->err = r;
+		d->jw_open = false;
+	}
+	if (d->err) {
+		fprintf(stderr, "%s: writing the journal or a snapshot failed: %s\n", d->who,
+			strerror(-d->err));
+		code = LQ_EXIT_FAIL;
+	}
+	if (d->mismatch_at) {
+		fprintf(stderr,
+			"%s: the recovered run differs from the journal at event %llu: the input "
+			"or the build changed since it was written\n",
+			d->who, (unsigned long long)d->mismatch_at);
+		code = LQ_EXIT_FAIL;
+	} else if (d->expect_count && d->checked < d->expect_count) {
+		fprintf(stderr, "%s: the journal holds %llu events beyond what this run produced\n",
+			d->who, (unsigned long long)(d->expect_count - d->checked));
+		code = LQ_EXIT_FAIL;
+	}
+	lq_startup_free(d->expect);
+	lq_startup_free(d->jw_mem);
+	d->expect = NULL;
+	d->jw_mem = NULL;
+	return code;
+}

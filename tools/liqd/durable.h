@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_DURABLE_H
+#define LQ_DURABLE_H
+
+/*
+ * Journal, snapshots and recovery for the pipeline-running subcommands (sim, replay).
+ *
+ * A run journals every output event (--journal FILE) and writes a snapshot of every stage
+ * (--snapshot-dir DIR) every --snapshot-every inputs and on SIGUSR1. Before a snapshot is
+ * written the journal is flushed and synced, so a journal always holds at least the events a
+ * snapshot counts. --recover restarts from the newest valid snapshot (the older one if the
+ * newest is damaged), cuts the journal's torn tail, regenerates the events from the snapshot
+ * on, checks those the journal already has against it, and appends only the rest.
+ */
+#include "lq/journal.h"
+#include "lq/pipeline.h"
+#include "lq/snapfile.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lq_durable_opts {
+	const char *journal;
+	const char *snapshot_dir;
+	uint64_t snapshot_every;
+	bool recover;
+};
+
+struct lq_durable {
+	struct lq_durable_opts o;
+	const char *who; /* "liqd sim" */
+	struct lq_snapfile_dir dir;
+	struct lq_snapfile_info snap; /* the snapshot restored from */
+	bool have_snap;
+	void *snap_buf;
+	struct lq_engine_limits limits;
+	struct lq_journal_writer jw;
+	bool jw_open;
+	void *jw_mem;
+	/* events the journal already held beyond the snapshot: checked, not rewritten */
+	uint8_t *expect;
+	uint64_t expect_first; /* output event number (1-based) of expect[0] */
+	uint64_t expect_count;
+	uint64_t events; /* output events so far (1-based numbering) */
+	uint64_t mismatch_at;
+	uint64_t checked;
+	int err; /* first journal or snapshot write error, -errno */
+	uint64_t snapshots;
+};
+
+/* Parse one option at argv[*i]: 1 if it was one (value consumed), 0 if not, -1 if bad. */
+int lq_durable_parse(struct lq_durable_opts *o, int argc, char **argv, int *i, const char *who);
+/* The options' help lines. */
+extern const char lq_durable_help[];
+/*
+ * Before the pipeline is created: check the options, pick the snapshot to restore (its limits
+ * replace *lim). Returns 0 or an exit status.
+ */
+int lq_durable_prepare(struct lq_durable *d, const struct lq_durable_opts *o, const char *who,
+		       struct lq_engine_limits *lim);
+/* Set the pipeline's hooks (on_event, snapshot). */
+void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg);
+/* After create: restore, open the journal; *skip = inputs already consumed. 0 or exit status. */
+int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip);
+/* After the run: close the journal, report. 0 or an exit status. */
+int lq_durable_finish(struct lq_durable *d);
+
+#endif
