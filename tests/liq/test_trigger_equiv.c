@@ -10,6 +10,7 @@
  *   LQ_DUMP_STEP=N prints the events of input event N (to investigate a failing seed).
  */
 #include "gen.h"
+#include "invariants.h"
 #include "lq/assert.h"
 #include "lq/engine.h"
 #include "lq/json.h"
@@ -97,67 +98,12 @@ static void side_init(struct side *s, const struct lq_engine_limits *lim, enum l
 
 static int check_invariants(struct lq_engine *e, uint64_t seed, uint64_t step)
 {
-	for (uint32_t a = 0; a < e->asset_count; a++) {
-		if (lq_ledger_sum(e, a) != 0) {
-			printf("seed %" PRIu64 " step %" PRIu64 ": ledger does not sum to zero\n",
-			       seed, step);
-			return 1;
-		}
-		if (lq_engine_accounts_sum(e, a) != e->ledger.total[LQ_LEDGER_ACCOUNTS][a]) {
-			printf("seed %" PRIu64 " step %" PRIu64 ": accounts != ledger\n", seed,
-			       step);
-			return 1;
-		}
-	}
-	for (uint32_t f = 0; f < e->fund_count; f++) {
-		if (e->ledger.total[LQ_LEDGER_FUND0 + f][e->funds[f].asset] < 0) {
-			printf("seed %" PRIu64 " step %" PRIu64 ": fund %s below zero\n", seed,
-			       step, e->funds[f].name);
-			return 1;
-		}
-	}
-	for (uint32_t a = 0; a < e->account_count; a++) {
-		uint32_t assets = 0;
-		for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-			struct lq_position *pos = &e->positions[p];
-			if (pos->qty == 0)
-				continue;
-			if (pos->isolated) {
-				struct lq_unit u = {.account = a, .ref = p, .isolated = true};
-				if (lq_unit_liquidatable(e, &u)) {
-					printf("seed %" PRIu64 " step %" PRIu64
-					       ": isolated position of account %" PRIu64
-					       " left liquidatable\n",
-					       seed, step, e->accounts[a].id);
-					return 1;
-				}
-			} else {
-				assets |= 1u << e->instruments[pos->instrument].settle_asset;
-			}
-		}
-		if (e->accounts[a].pos_head == LQ_NIL) {
-			/* liquidated to flat: the bankruptcy price rounds toward the venue, so the
-			 * account keeps >= 0 (the generator charges no fees that could do it) */
-			for (uint32_t s = 0; s < e->asset_count; s++)
-				if (e->accounts[a].balance[s] < 0) {
-					printf("seed %" PRIu64 " step %" PRIu64 ": account %" PRIu64
-					       " flat with %" PRId64 " units\n",
-					       seed, step, e->accounts[a].id,
-					       e->accounts[a].balance[s]);
-					return 1;
-				}
-		}
-		for (uint32_t s = 0; s < e->asset_count; s++) {
-			struct lq_unit u = {.account = a, .ref = s};
-			if ((assets & (1u << s)) && lq_unit_liquidatable(e, &u)) {
-				printf("seed %" PRIu64 " step %" PRIu64 ": account %" PRIu64
-				       " left liquidatable\n",
-				       seed, step, e->accounts[a].id);
-				return 1;
-			}
-		}
-	}
-	return 0;
+	char why[256];
+
+	if (inv_check(e, INV_ALL, why, sizeof(why)) == 0)
+		return 0;
+	printf("seed %" PRIu64 " step %" PRIu64 ": %s\n", seed, step, why);
+	return 1;
 }
 
 static int run(uint32_t accounts, uint32_t events, uint64_t seed, bool partial)
