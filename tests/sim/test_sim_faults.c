@@ -13,7 +13,7 @@
  * Invariants (tests/liq/invariants.c, and here): the ledger sums to zero per asset, balances
  * match the ledger, funds never negative, no account left liquidatable unless its instrument
  * is stale, and no position is opened or extended except by a
-XX (the engine itself only reduces: liquidation, ADL; what a fund
+ * fill of its own account (the engine itself only reduces: liquidation, ADL; what a fund
  * takes over is the fund's). Flat accounts below zero are counted and reported (a known limit,
  * see main()).
  *
