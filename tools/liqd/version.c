@@ -22,6 +22,12 @@ int lq_cmd_version(int argc, char **argv)
 		     "and jemalloc it was built with, and whether io_uring can be set up here.");
 		return LQ_EXIT_OK;
 	}
+	if (argc > 1) {
+		fprintf(stderr,
+			"liqd version: unexpected argument '%s' (see liqd version --help)\n",
+			argv[1]);
+		return LQ_EXIT_USAGE;
+	}
 	lq_netinfo_get(&ni);
 	mallctl("version", &je, &sz, NULL, 0);
 	printf("liqd %s\n", LQ_VERSION);
