@@ -61,7 +61,14 @@ struct lq_pipeline {
 	uint8_t *snap_buf[LQ_STAGES];
 	size_t snap_len[LQ_STAGES];
 
-	void *mem[LQ_STAGES + 2]; /* engines' memory and the scratch, for destroy */
+	void *mem[LQ_STAGES + 2]; /* engines' memory, the scratch and the stamps, for destroy */
+
+	/* the latency probe: stamps[line & stamp_mask], written by ingest, read downstream */
+	uint64_t *stamps;
+	uint64_t stamp_mask;
+	uint64_t stamp_line; /* the line last stamped (ingest) */
+	uint64_t input_tsc;  /* the current input's stamp (ingest) */
+	struct lq_hist lat[LQ_STAGES] __attribute__((aligned(64)));
 };
 
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s)
@@ -75,6 +82,44 @@ uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s)
 }
 
 static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s);
+
+static inline uint64_t tsc_now(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+/*
+ * The first message of an input line carries its stamp into the table. The table has more
+ * entries than messages can be in flight, so a slot is not reused while a message of its line
+ * is still on its way; relaxed atomics keep even a reused slot (line numbers that restart, as
+ * a capture's records after the configuration's lines) a measurement error, not a race.
+ */
+static inline void probe_stamp(struct lq_pipeline *p, uint64_t line)
+{
+	if (line == p->stamp_line)
+		return;
+	p->stamp_line = line;
+	__atomic_store_n(&p->stamps[line & p->stamp_mask], p->input_tsc, __ATOMIC_RELAXED);
+}
+
+static inline void probe_record(struct lq_pipeline *p, enum lq_stage_id s, uint64_t line)
+{
+	uint64_t t0 = __atomic_load_n(&p->stamps[line & p->stamp_mask], __ATOMIC_RELAXED);
+	uint64_t now = tsc_now();
+	lq_hist_add(&p->lat[s], now > t0 ? now - t0 : 0);
+}
+
+/* After a stage handled a message: is it the end of an input (or an output event)? */
+static void probe_msg(struct lq_pipeline *p, enum lq_stage_id s, const struct lq_msg *m)
+{
+	if (s == LQ_STAGE_PUBLISH) {
+		if (m->type == LQ_MSG_EVENT)
+			probe_record(p, s, m->line);
+		return;
+	}
+	if ((m->type == LQ_MSG_CMD || m->type == LQ_MSG_BOOK_END) && !(m->flags & LQ_MSG_F_MORE))
+		probe_record(p, s, m->line);
+}
 
 static void cpu_relax(void)
 {
@@ -91,6 +136,8 @@ static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_m
 	uint32_t spins = 0;
 
 	LQ_DASSERT(from < LQ_STAGE_PUBLISH);
+	if (from == LQ_STAGE_INGEST && p->stamps)
+		probe_stamp(p, m->line);
 	while (!lq_ring_push(r, m)) {
 		if (same_thread) {
 			p->ctr[from].inline_drains++;
@@ -380,6 +427,8 @@ uint64_t lq_pipeline_output_events(const struct lq_pipeline *p)
 
 static bool ingest_poll(struct lq_pipeline *p)
 {
+	if (p->stamps)
+		p->input_tsc = tsc_now();
 	int r = p->cfg.source(p->cfg.source_ctx, &p->scn);
 
 	/* the line's own refusals go out before anything of the next line */
@@ -675,6 +724,8 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 			engine_msg(p, m);
 		else
 			publish_msg(p, m);
+		if (p->stamps)
+			probe_msg(p, s, m);
 		lq_ring_release(in);
 		n++;
 	}
@@ -849,6 +900,22 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 			}
 		}
 	}
+	if (cfg->latency) {
+		/* more entries than messages in flight: three rings' worth, rounded up */
+		uint64_t n = 1;
+		while (n < 4 * (uint64_t)cfg->ring_slots)
+			n <<= 1;
+		p->stamps = cfg->alloc(cfg->alloc_ctx, n * sizeof(*p->stamps));
+		p->mem[5] = p->stamps;
+		if (!p->stamps) {
+			lq_pipeline_destroy(p);
+			return -ENOMEM;
+		}
+		p->stamp_mask = n - 1;
+		p->stamp_line = UINT64_MAX;
+		for (uint32_t s = 0; s < LQ_STAGES; s++)
+			lq_hist_init(&p->lat[s]);
+	}
 	lq_out_init(&p->ing_out, ingest_text, p);
 	lq_scn_init(&p->scn, p->ing_defs, &p->ing_out, ingest_emit, p);
 	lq_marker_init(&p->marker, p->mark_defs);
@@ -905,4 +972,16 @@ const struct lq_stage_counters *lq_pipeline_counters(const struct lq_pipeline *p
 struct lq_engine *lq_pipeline_engine(struct lq_pipeline *p)
 {
 	return p->eng;
+}
+
+const struct lq_hist *lq_pipeline_latency(const struct lq_pipeline *p, enum lq_stage_id s)
+{
+	if (!p->stamps || s == LQ_STAGE_INGEST || s >= LQ_STAGES)
+		return NULL;
+	return &p->lat[s];
+}
+
+void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc)
+{
+	p->input_tsc = tsc;
 }

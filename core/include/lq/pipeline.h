@@ -24,6 +24,7 @@
  * cannot deadlock, and nothing is ever dropped.
  */
 #include "lq/engine.h"
+#include "lq/hist.h"
 #include "lq/json.h"
 #include "lq/msg.h"
 #include "lq/ring.h"
@@ -102,6 +103,14 @@ struct lq_pipeline_config {
 	lq_pipeline_free free;
 	void *alloc_ctx;
 	/*
+	 * The latency probe (off by default; it costs an rdtsc per input and per message): each
+	 * input is stamped with the TSC when ingest takes it (or the source's own stamp, see
+	 * lq_pipeline_set_input_tsc), and each later stage records, in cycles, the time from
+	 * that stamp to the moment it is done with the input (mark, engine: the input's last
+	 * message; publish: every output event, the decision latency).
+	 */
+	bool latency;
+	/*
 	 * optional: called on the publish stage's thread for every output event, after it was
 	 * formatted, in output order (egress, journals, latency probes); m->line is its input
 	 */
@@ -156,6 +165,18 @@ const struct lq_stage_counters *lq_pipeline_counters(const struct lq_pipeline *p
 						     enum lq_stage_id s);
 /* The engine stage's engine (read it only after lq_pipeline_run returned). */
 struct lq_engine *lq_pipeline_engine(struct lq_pipeline *p);
+/*
+ * The latency probe's histogram of a stage (LQ_STAGE_MARK .. LQ_STAGE_PUBLISH), in TSC
+ * cycles; NULL when the probe is off. Read it only after lq_pipeline_run returned.
+ */
+const struct lq_hist *lq_pipeline_latency(const struct lq_pipeline *p, enum lq_stage_id s);
+/*
+ * From inside the source callback, before it emits anything for an input: stamp the input
+ * with this TSC value instead of the time ingest took it (a receiver's arrival time, or an
+ * open-loop generator's intended send time, which corrects for coordinated omission).
+ */
+void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc);
+
 /* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
 
