@@ -13,7 +13,10 @@ trap 'rm -rf "$tmp"' EXIT
 lim=(--max-accounts 2048 --max-positions 8192)
 scn=$tmp/g.scn
 python3 "$here/../pipeline/gen_scenario.py" 1500 12000 11 >"$scn" || exit 1
+t0=$(date +%s%N)
 ref=$("$liqd" sim --hash "${lim[@]}" --journal "$tmp/ref.j" "$scn" | tail -n 1)
+# kills land within the run's length (snapshots make a run up to ~3 times longer)
+span_ms=$((($(date +%s%N) - t0) / 1000000 * 3 + 20))
 [[ $ref == *'"type":"end"'* ]] || { echo "FAIL: the reference run gave '$ref'"; exit 1; }
 echo "reference: $ref"
 fail=0
@@ -21,6 +24,7 @@ for seed in "$@"; do
 	RANDOM=$seed
 	rm -rf "$tmp/s" "$tmp/j" && mkdir "$tmp/s"
 	kills=0
+	restored=0
 	out=""
 	for attempt in $(seq 1 60); do
 		threads=$(((attempt % 2) ? 1 : 4))
@@ -29,14 +33,17 @@ for seed in "$@"; do
 			"$scn" >"$tmp/out" 2>"$tmp/err" &
 		pid=$!
 		# a kill somewhere in the run (the last attempts run to the end)
-		if [ "$attempt" -lt 12 ]; then
-			sleep "0.$((RANDOM % 9 + 1))"
+		if [ "$attempt" -lt 20 ]; then
+			a=$((RANDOM * 32768 + RANDOM))
+			d1=$((a % (span_ms / 8 + 1))) d2=$((a / 7 % (span_ms / 8 + 1)))
+			sleep "$((d1 / 1000)).$(printf %03d $((d1 % 1000)))"
 			kill -USR1 "$pid" 2>/dev/null
-			sleep "0.$((RANDOM % 9))$((RANDOM % 10))"
+			sleep "$((d2 / 1000)).$(printf %03d $((d2 % 1000)))"
 			kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))
 		fi
 		{ wait "$pid"; } 2>/dev/null
 		status=$?
+		grep -q "recovering from" "$tmp/err" && restored=$((restored + 1))
 		if [ "$status" = 0 ]; then
 			out=$(tail -n 1 "$tmp/out")
 			break
@@ -58,7 +65,7 @@ for seed in "$@"; do
 		"$liqd" journal verify "$tmp/j"
 		fail=1
 	else
-		echo "ok seed $seed: $kills kills, $(ls "$tmp/s" | wc -l) snapshots kept, hash and journal identical"
+		echo "ok seed $seed: $kills kills, $restored restarts from a snapshot, hash and journal identical"
 	fi
 	echo "  reproduce: bash $0 $liqd $seed"
 done
