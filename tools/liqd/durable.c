@@ -277,10 +277,17 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
 			if (r)
 				return r;
 		}
+		/*
+		 * pwrite, one batch after the other: a crash must leave a prefix of the journal.
+		 * With several io_uring writes in flight a kill can leave a later batch written and
+		 * an earlier one not, which reads as corruption rather than a torn tail.
+		 */
+		const uint32_t flags =
+		    LQ_JOURNAL_F_PWRITE | (next_seq > 1 ? LQ_JOURNAL_F_APPEND : 0);
 		struct lq_journal_params jp = {.buf_bytes = JOURNAL_BUF_BYTES,
 					       .bufs = JOURNAL_BUFS,
 					       .first_seq = next_seq,
-					       .flags = next_seq > 1 ? LQ_JOURNAL_F_APPEND : 0};
+					       .flags = flags};
 		size_t sz = lq_journal_memsize(&jp);
 		d->jw_mem = lq_startup_alloc(sz, "the journal buffers");
 		int r = lq_journal_open(&d->jw, d->jw_mem, sz, d->o.journal, &jp);
