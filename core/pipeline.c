@@ -60,6 +60,8 @@ struct lq_pipeline {
 	atomic_bool snap_request;   /* any thread: lq_pipeline_request_snapshot */
 	uint8_t *snap_buf[LQ_STAGES];
 	size_t snap_len[LQ_STAGES];
+	uint8_t *snap_src; /* the source's state (ingest) */
+	size_t snap_src_len;
 
 	void *mem[LQ_STAGES + 2]; /* engines' memory, the scratch and the stamps, for destroy */
 
@@ -296,6 +298,11 @@ static void snapshot_begin(struct lq_pipeline *p)
 	const uint64_t w[] = {p->scn.line, p->scn.rejected, (uint64_t)p->scn.now_ns, p->inputs,
 			      p->snap_seq};
 	part_save(p, LQ_STAGE_INGEST, p->ing_defs, w, LQ_ARRAY_SIZE(w));
+	if (p->cfg.source_save) {
+		p->snap_src_len =
+		    p->cfg.source_save(p->cfg.source_ctx, p->snap_src, p->cfg.source_state_max);
+		LQ_ASSERT(p->snap_src_len <= p->cfg.source_state_max);
+	}
 	struct lq_msg m = {.type = LQ_MSG_SNAPSHOT, .line = p->scn.line};
 	m.u.snapshot.seq = p->snap_seq;
 	emit(p, LQ_STAGE_INGEST, &m);
@@ -342,7 +349,12 @@ static void publish_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
 	    .output_events = p->events,
 	    .output_lines = p->lines,
 	    .output_hash = p->hash,
+	    .source = p->snap_src,
+	    .source_len = p->snap_src_len,
 	};
+	uint64_t wi[PART_WORDS];
+	memcpy(wi, p->snap_buf[LQ_STAGE_INGEST], sizeof(wi));
+	v.inputs = wi[4]; /* the ingest part's figures: id, line, rejected, now, inputs */
 	/*
 	 * The other stages' parts were written before they passed the barrier on: each ring's
 	 * release/acquire pair orders those writes before this read.
@@ -389,8 +401,8 @@ int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot
 	    (r = part_load(s, LQ_STAGE_ENGINE, p->eng, we, 1, why)) ||
 	    (r = part_load(s, LQ_STAGE_PUBLISH, p->pub_defs, wp, 3, why)))
 		return r;
-	if (wi[0] != s->input_line || wp[0] != s->output_hash || wp[1] != s->output_lines ||
-	    wp[2] != s->output_events || wi[4] != s->seq || wm[1] > 1) {
+	if (wi[0] != s->input_line || wi[3] != s->inputs || wp[0] != s->output_hash ||
+	    wp[1] != s->output_lines || wp[2] != s->output_events || wi[4] != s->seq || wm[1] > 1) {
 		*why = "the snapshot's header disagrees with its parts";
 		return -EINVAL;
 	}
@@ -889,6 +901,13 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 		lq_pipeline_destroy(p);
 		return -ENOMEM;
 	}
+	if (cfg->snapshot && cfg->source_save) {
+		p->snap_src = cfg->alloc(cfg->alloc_ctx, cfg->source_state_max + 1);
+		if (!p->snap_src) {
+			lq_pipeline_destroy(p);
+			return -ENOMEM;
+		}
+	}
 	if (cfg->snapshot) {
 		const struct lq_engine *owner[LQ_STAGES] = {p->ing_defs, p->mark_defs, p->eng,
 							    p->pub_defs};
@@ -950,6 +969,8 @@ void lq_pipeline_destroy(struct lq_pipeline *p)
 	for (uint32_t s = 0; s < LQ_STAGES; s++)
 		if (p->snap_buf[s])
 			fr(ctx, p->snap_buf[s]);
+	if (p->snap_src)
+		fr(ctx, p->snap_src);
 	fr(ctx, p);
 }
 

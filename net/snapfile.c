@@ -160,7 +160,7 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 	int fd, r = 0;
 
 	if (snprintf(path, sizeof(path), "%s/snap-%020llu.lqs", dir,
-		     (unsigned long long)s->input_line) >= (int)sizeof(path) ||
+		     (unsigned long long)s->inputs) >= (int)sizeof(path) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.snap.tmp", dir) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	put32(h + 0, LQ_SNAPFILE_MAGIC);
@@ -174,12 +174,16 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 	put32(h + 52, lim->positions_max);
 	for (int i = 0; i < LQ_STAGES; i++)
 		put64(h + 56 + 8 * i, s->part_len[i]);
+	put64(h + 88, s->inputs);
+	put64(h + 96, s->source ? s->source_len : 0);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, h, sizeof(h), &crc);
 	for (int i = 0; i < LQ_STAGES && r == 0; i++)
 		r = write_all(fd, s->part[i], s->part_len[i], &crc);
+	if (r == 0 && s->source && s->source_len)
+		r = write_all(fd, s->source, s->source_len, &crc);
 	put32(tail, crc);
 	if (r == 0)
 		r = write_all(fd, tail, sizeof(tail), &crc);
@@ -245,8 +249,11 @@ static int parse_header(const uint8_t *h, uint64_t file_bytes, struct lq_snapfil
 	if (info->limits.accounts_max == 0 || info->limits.accounts_max > LQ_SNAPFILE_LIMIT_MAX ||
 	    info->limits.positions_max == 0 || info->limits.positions_max > LQ_SNAPFILE_LIMIT_MAX)
 		return bad(why, "snapshot limits out of range");
-	if (get64(h + 88) != 0)
-		return bad(why, "snapshot header: reserved field not zero");
+	info->s.inputs = get64(h + 88);
+	info->s.source_len = (size_t)get64(h + 96);
+	if (get64(h + 96) > LQ_SNAPFILE_PART_MAX)
+		return bad(why, "snapshot source length out of range");
+	total += info->s.source_len;
 	for (int i = 0; i < LQ_STAGES; i++) {
 		uint64_t n = get64(h + 56 + 8 * i);
 		if (n == 0 || n > LQ_SNAPFILE_PART_MAX)
@@ -326,6 +333,7 @@ int lq_snapfile_load(const char *path, void *buf, size_t cap, struct lq_snapfile
 		info->s.part[i] = b + off;
 		off += info->s.part_len[i];
 	}
+	info->s.source = info->s.source_len ? b + off : NULL;
 	return 0;
 }
 

@@ -268,6 +268,9 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
 		}
 		*skip = lq_pipeline_input_line(p);
 		d->events = lq_pipeline_output_events(p);
+		if (d->source_restore && d->source_restore(d->source_ctx, d->snap.s.source,
+							   d->snap.s.source_len, *skip) != 0)
+			return LQ_EXIT_USAGE;
 		lq_startup_free(d->snap_buf);
 		d->snap_buf = NULL;
 	}

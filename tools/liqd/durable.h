@@ -46,6 +46,9 @@ struct lq_durable {
 	uint64_t checked;
 	int err; /* first journal or snapshot write error, -errno */
 	uint64_t snapshots;
+	/* optional: the tool's source state from the snapshot (before lq_durable_start) */
+	int (*source_restore)(void *ctx, const void *buf, size_t len, uint64_t skip);
+	void *source_ctx;
 };
 
 /* Parse one option at argv[*i]: 1 if it was one (value consumed), 0 if not, -1 if bad. */

@@ -6,6 +6,7 @@
  * event as JSON lines first.
  */
 #include "cli.h"
+#include "durable.h"
 #include "feedin.h"
 
 #include "lq/feed.h"
@@ -115,6 +116,74 @@ static int next_input(void *ctx, struct lq_scn *scn)
 	}
 }
 
+/* What a snapshot keeps of the source: where it is in the configuration and the capture. */
+#define REPLAY_STATE_MAGIC 0x53504c52u /* "RLPS" */
+struct replay_state {
+	uint32_t magic;
+	bool config_done;
+	uint32_t pkt_next;
+	uint64_t record; /* the capture record whose packet is being delivered */
+	uint64_t pcap_cut;
+	struct lq_feed_stats feed;
+	struct lq_feedin in;
+};
+
+static size_t replay_save(void *ctx, void *buf, size_t cap)
+{
+	const struct replay *r = ctx;
+	struct replay_state *st = buf;
+
+	if (cap < sizeof(*st))
+		return 0;
+	st->magic = REPLAY_STATE_MAGIC;
+	st->config_done = r->config_done;
+	st->pkt_next = r->pkt_next;
+	st->record = r->record;
+	st->pcap_cut = r->pcap_cut;
+	st->feed = r->feed;
+	st->in = r->in;
+	return sizeof(*st);
+}
+
+/* Back to a snapshot's place: the configuration lines it read, the capture's record. */
+static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
+{
+	struct replay *r = ctx;
+	const struct replay_state *st = buf;
+	struct lq_pcap_pkt pk;
+
+	if (len != sizeof(*st) || !buf || st->magic != REPLAY_STATE_MAGIC) {
+		fprintf(stderr, "liqd replay: the snapshot was not taken by liqd replay\n");
+		return -1;
+	}
+	for (uint64_t k = 0; k < skip; k++)
+		if (!fgets(r->line, REPLAY_LINE_MAX, r->config))
+			break;
+	r->config_done = st->config_done;
+	while (st->record > 0 && r->record < st->record) {
+		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
+		if (ps != LQ_PCAP_OK && ps != LQ_PCAP_CUT) {
+			fprintf(stderr,
+				"liqd replay: the capture ends before the snapshot's record "
+				"%llu\n",
+				(unsigned long long)st->record);
+			return -1;
+		}
+		r->record = pk.record;
+	}
+	r->pkt.count = 0;
+	if (st->record > 0 &&
+	    lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, NULL) != 0) {
+		fprintf(stderr, "liqd replay: the capture differs from the snapshot's\n");
+		return -1;
+	}
+	r->pkt_next = st->pkt_next;
+	r->pcap_cut = st->pcap_cut;
+	r->feed = st->feed;
+	r->in = st->in;
+	return 0;
+}
+
 struct out_sink {
 	bool events;
 };
@@ -196,12 +265,18 @@ int lq_cmd_replay(int argc, char **argv)
 	};
 	const char *config = NULL, *capture = NULL;
 	struct lq_pipeline *p;
+	static struct lq_durable dur;
+	struct lq_durable_opts dopt = {0};
+	uint64_t skip = 0;
+	int dr;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const bool has = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(replay_help, stdout);
+			fputs("\ndurability:\n", stdout);
+			fputs(lq_durable_help, stdout);
 			return LQ_EXIT_OK;
 		} else if (!strcmp(a, "--config") && has) {
 			config = argv[++i];
@@ -247,6 +322,9 @@ int lq_cmd_replay(int argc, char **argv)
 				fprintf(stderr, "liqd replay: --trigger is index or scan\n");
 				return LQ_EXIT_USAGE;
 			}
+		} else if ((dr = lq_durable_parse(&dopt, argc, argv, &i, "liqd replay")) != 0) {
+			if (dr < 0)
+				return LQ_EXIT_USAGE;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr,
 				"liqd replay: unknown option '%s' (see liqd replay --help)\n", a);
@@ -263,13 +341,16 @@ int lq_cmd_replay(int argc, char **argv)
 			"liqd replay: needs --config FILE and a CAPTURE.pcap (see --help)\n");
 		return LQ_EXIT_USAGE;
 	}
+	int rc = lq_durable_prepare(&dur, &dopt, "liqd replay", &cfg.limits);
+	if (rc)
+		return rc;
 	r.config_name = config;
 	r.config = fopen(config, "r");
 	if (!r.config) {
 		fprintf(stderr, "liqd replay: cannot open %s: %s\n", config, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
-	int rc = lq_pcap_open(&r.pcap, capture);
+	rc = lq_pcap_open(&r.pcap, capture);
 	if (rc != 0) {
 		fprintf(stderr,
 			"liqd replay: cannot read %s: %s (a pcap of liqd feed packets, see "
@@ -288,11 +369,21 @@ int lq_cmd_replay(int argc, char **argv)
 	lq_feedin_init(&r.in, r.shock_e8);
 	if (r.shock_e8 != 0)
 		lq_feedin_prescan(&r.in, capture);
+	lq_durable_config(&dur, &cfg);
+	if (cfg.snapshot) {
+		cfg.source_save = replay_save;
+		cfg.source_state_max = sizeof(struct replay_state);
+	}
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "liqd replay: cannot set up the pipeline: %s\n", strerror(-rc));
 		return LQ_EXIT_FAIL;
 	}
+	dur.source_restore = replay_restore;
+	dur.source_ctx = &r;
+	rc = lq_durable_start(&dur, p, &skip);
+	if (rc)
+		return rc;
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
 	if (r.exit_code != 0) {
@@ -306,6 +397,9 @@ int lq_cmd_replay(int argc, char **argv)
 			exit_code = LQ_EXIT_FAIL;
 		}
 	}
+	int dur_code = lq_durable_finish(&dur);
+	if (dur_code && exit_code == LQ_EXIT_OK)
+		exit_code = dur_code;
 	lq_pipeline_destroy(p);
 	lq_pcap_close(&r.pcap);
 	fclose(r.config);

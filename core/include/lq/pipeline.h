@@ -77,12 +77,15 @@ typedef void (*lq_pipeline_free)(void *ctx, void *p);
  */
 struct lq_pipeline_snapshot {
 	uint64_t seq;		/* 1, 2, ... (continues across a restore) */
-	uint64_t input_line;	/* inputs consumed: a restored run resumes after this line */
+	uint64_t input_line;	/* the parser's line: a scenario resumes after this line */
+	uint64_t inputs;	/* source calls that consumed an input */
 	uint64_t output_events; /* output events before the barrier (on_event calls) */
 	uint64_t output_lines;
 	uint64_t output_hash;
 	const void *part[LQ_STAGES];
 	size_t part_len[LQ_STAGES];
+	const void *source; /* the source's own state (cfg.source_save), or NULL */
+	size_t source_len;
 };
 
 /* Called on the publish stage's thread; the parts are valid during the call only. */
@@ -123,6 +126,13 @@ struct lq_pipeline_config {
 	lq_pipeline_snapshot_cb snapshot;
 	void *snapshot_ctx;
 	uint64_t snapshot_every;
+	/*
+	 * optional: the source's state at a snapshot (called on the ingest thread, at the
+	 * barrier, with source_ctx): bytes written into buf (at most source_state_max); the
+	 * caller restores it itself from lq_pipeline_snapshot.source
+	 */
+	size_t (*source_save)(void *ctx, void *buf, size_t cap);
+	size_t source_state_max;
 };
 
 struct lq_pipeline;
