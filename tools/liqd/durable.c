@@ -18,7 +18,8 @@ const char lq_durable_help[] =
     "  --journal FILE      journal every output event (checksummed, see liqd journal)\n"
     "  --snapshot-dir DIR  write snapshots of the whole state into DIR (the last two are\n"
     "                      kept); also on SIGUSR1\n"
-    "  --snapshot-every N  a snapshot every N input lines (default: on SIGUSR1 only)\n"
+    "  --snapshot-every N  a snapshot every N inputs (scenario or configuration lines,\n"
+    "                      feed messages; default: on SIGUSR1 only)\n"
     "  --recover           start from the newest valid snapshot in --snapshot-dir (or from\n"
     "                      the beginning if there is none), skip the input it covers, check\n"
     "                      the events the --journal already holds and append the rest\n";
@@ -56,7 +57,7 @@ int lq_durable_parse(struct lq_durable_opts *o, int argc, char **argv, int *i, c
 		unsigned long long n = strtoull(v, &end, 10);
 		if (v[0] < '0' || v[0] > '9' || *end || errno || n == 0 || n > (1ull << 40)) {
 			fprintf(stderr,
-				"%s: --snapshot-every takes a count of input lines, 1 .. 2^40 "
+				"%s: --snapshot-every takes a count of inputs, 1 .. 2^40 "
 				"('%s')\n",
 				who, v);
 			return -1;
