@@ -814,6 +814,15 @@ static void chart_funds(const struct lq_rep *r, FILE *f, const double *t)
 		snprintf(lab, sizeof(lab), "fund %s (%s)", r->funds[k].name,
 			 asset_name(r, r->funds[k].asset));
 		legend(f, (int)k, fund_colors[k], lab);
+		/* the ledger's end balance: it differs from the line's end when the fund moved
+		 * money no event reports (closing taken-over positions on later book updates) */
+		double end =
+		    (double)r->funds[k].end / (double)lq_pow10(asset_dec(r, r->funds[k].asset));
+		fprintf(f,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"2\"><title>fund %s at the end (ledger): "
+			"%.6g</title></circle>\n",
+			sx(&a, t[r->bins - 1]), sy(&a, end), fund_colors[k], r->funds[k].name, end);
 	}
 	fprintf(f, "</svg>\n");
 }
