@@ -34,6 +34,15 @@ for args in "--threads 1" "--threads 4 --ring-slots 8 --burst 1" "--threads 2 --
 	grep -q '"feed_messages":305828,' <<<"$out" || { echo "FAIL: not every feed message was read"; fail=1; }
 	grep -q '"feed_refused_packets":0,' <<<"$out" || { echo "FAIL: refused packets"; fail=1; }
 done
+# the recording itself as INPUT: converted on the fly, the same output as the converted pcap
+for t in 1 4; do
+	rec=$("$liqd" replay --json --threads $t --config "$here/btcusdt_20230405.scn" "$src" |
+		grep -o '"hash":"[0-9a-f]*"')
+	if [ "$rec" != "$ref" ]; then
+		echo "FAIL: the recording as input (--threads $t) gave $rec, the converted pcap $ref"
+		fail=1
+	fi
+done
 liqs=$(grep -o '"liquidations":[0-9]*' <<<"$out" | cut -d: -f2)
 printed=$("$liqd" replay --events --json --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap" |
 	grep -c '"type":"liquidation"')
