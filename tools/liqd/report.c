@@ -442,7 +442,8 @@ void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		r->lat_ns[4] = (uint64_t)((double)run->latency->max / run->tsc_per_ns);
 		r->lat_ns[5] = (uint64_t)((double)lq_hist_mean(run->latency) / run->tsc_per_ns);
 	}
-	r->events_per_s = run->wall_ns ? (double)run->events_in * 1e9 / (double)run->wall_ns : 0;
+	r->events_per_s =
+	    run->wall_ns ? (double)run->engine_events * 1e9 / (double)run->wall_ns : 0;
 }
 
 /* ---- text ---- */
@@ -537,7 +538,10 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 			    w->w->adl_against, w->w->adl_against == 1 ? "" : "s");
 		}
 	}
-	fprintf(f, "  throughput             %.0f events/s (%.3f s wall)\n", r->events_per_s,
+	fprintf(f,
+		"  throughput             %.0f inputs/s (%llu engine inputs, population and feed, "
+		"in %.3f s wall)\n",
+		r->events_per_s, (unsigned long long)run->engine_events,
 		(double)run->wall_ns / 1e9);
 	human_latency(r, f);
 	fprintf(f, "  output                 %llu lines, hash %016llx\n",
@@ -586,7 +590,7 @@ void lq_rep_print_json(const struct lq_rep *r, FILE *f)
 		    money(b3, sizeof(b3), w->loss, d), w->w->liqs, w->w->takeovers,
 		    w->w->adl_against);
 	}
-	fprintf(f, "],\"wall_ns\":%llu,\"events_per_s\":%.0f", (unsigned long long)r->run.wall_ns,
+	fprintf(f, "],\"wall_ns\":%llu,\"inputs_per_s\":%.0f", (unsigned long long)r->run.wall_ns,
 		r->events_per_s);
 	if (r->run.latency && r->run.latency->count)
 		fprintf(f,
