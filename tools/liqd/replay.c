@@ -101,6 +101,7 @@ struct replay_extra {
 	uint64_t progress_calls;
 	uint64_t progress_ns;
 	uint64_t start_ns;
+	uint64_t feed_start_ns;
 };
 
 struct replay {
@@ -146,16 +147,21 @@ static void progress(struct replay *r, bool last)
 		fputs("\r\033[K", stderr);
 		return;
 	}
+	if (!x->feed_phase) {
+		fprintf(stderr, "\rloading the population: %llu lines",
+			(unsigned long long)x->pop_line);
+		return;
+	}
 	const double frac = r->pcap.len ? (double)r->pcap.off / (double)r->pcap.len : 0;
-	const double secs = (double)(now - x->start_ns) / 1e9;
+	const double secs = (double)(now - x->feed_start_ns) / 1e9;
 	char bar[31];
 	for (int k = 0; k < 30; k++)
 		bar[k] = k < (int)(frac * 30) ? '#' : '-';
 	bar[30] = '\0';
 	int64_t t = r->in.now_ns / 1000000000;
 	fprintf(stderr,
-		"\r[%s] %3.0f%%  %llu events  venue time %02lld:%02lld:%02lld  %.0f events/s", bar,
-		frac * 100, (unsigned long long)r->in.msgs_in, (long long)(t / 3600 % 24),
+		"\r\033[K[%s] %3.0f%%  %llu events  venue time %02lld:%02lld:%02lld  %.0f events/s",
+		bar, frac * 100, (unsigned long long)r->in.msgs_in, (long long)(t / 3600 % 24),
 		(long long)(t / 60 % 60), (long long)(t % 60),
 		secs > 0 ? (double)r->in.msgs_in / secs : 0);
 }
@@ -183,6 +189,7 @@ static int next_population(struct replay *r, struct lq_scn *scn)
 		return -1;
 	}
 	lq_rep_setup_line(x->rep, scn->engine, r->line, n);
+	progress(r, false);
 	return 1;
 }
 
@@ -221,7 +228,10 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 		if (rc != 0)
 			return rc;
 	}
-	x->feed_phase = true;
+	if (!x->feed_phase) {
+		x->feed_phase = true;
+		x->feed_start_ns = x->progress ? lq_rep_mono_ns() : 0;
+	}
 	progress(r, false);
 	return 0;
 }
