@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define REPLAY_LINE_MAX (1u << 16)
+#define REPLAY_POP_BUF	(1u << 16)
 
 static const char replay_help[] =
     "usage: liqd replay --config FILE [--population FILE | --accounts N [--seed S]] [OPTIONS]\n"
@@ -86,6 +87,7 @@ struct replay_extra {
 	int progress_opt; /* -1 never, 0 on a terminal, 1 always */
 	/* the run */
 	FILE *pop;
+	char *pop_buf;
 	uint64_t pop_line;
 	bool pop_done;
 	char pcap[4096];
@@ -450,6 +452,9 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 				strerror(errno));
 			return LQ_EXIT_USAGE;
 		}
+		/* stdio must not allocate its buffer on the ingest thread, after start-up */
+		x->pop_buf = lq_startup_alloc(REPLAY_POP_BUF, "the population's read buffer");
+		setvbuf(x->pop, x->pop_buf, _IOFBF, REPLAY_POP_BUF);
 	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
 		return rc;
 	}
@@ -516,6 +521,7 @@ static void replay_cleanup(struct replay *r)
 	struct replay_extra *x = &r->x;
 	if (x->pop)
 		fclose(x->pop);
+	lq_startup_free(x->pop_buf);
 	if (x->pcap_temp)
 		unlink(x->pcap);
 	lq_defs_free(x->defs);
