@@ -503,8 +503,10 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	lq_rep_finish(x->rep, &run);
 	if (x->json)
 		print_summary(p, r, threads);
-	else
+	else {
+		fflush(stdout); /* the events first */
 		lq_rep_print_human(x->rep, events ? stderr : stdout);
+	}
 	if (x->report) {
 		int rc = lq_rep_write_html(x->rep, x->report);
 		if (rc != 0) {
