@@ -458,6 +458,16 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
 		return rc;
 	}
+	if (x->report) {
+		/* fail now rather than after a long run */
+		FILE *f = fopen(x->report, "w");
+		if (!f) {
+			fprintf(stderr, "liqd replay: cannot create %s: %s\n", x->report,
+				strerror(errno));
+			return LQ_EXIT_FAIL;
+		}
+		fclose(f);
+	}
 	x->progress = x->progress_opt > 0 || (x->progress_opt == 0 && isatty(STDERR_FILENO));
 	cfg->latency = true;
 	cfg->on_event = lq_rep_event;
