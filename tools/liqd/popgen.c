@@ -51,9 +51,9 @@ static const char popgen_help[] =
     "position's tier) and an entry price E drawn; deposit = max(notional / L, initial margin)\n"
     "plus the loss the position would show at the far edge of the spread, so that no account\n"
     "is liquidatable while the population loads (before the first mark, positions are valued\n"
-    "at the instrument's last fill). The last account of each instrument (ids N-k+1..N for k\n"
-    "instruments) takes the net open interest at 2x, so that longs and shorts balance and ADL\n"
-    "always has counterparties.\n";
+    "at the instrument's last fill). With at least 4 accounts per instrument, the last account\n"
+    "of each instrument (ids N-k+1..N for k instruments) takes the net open interest at 2x, so\n"
+    "that longs and shorts balance and ADL always has counterparties.\n";
 
 /* ---- xoshiro256**, seeded through splitmix64 ---- */
 
