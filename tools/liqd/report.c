@@ -528,14 +528,15 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 		for (uint32_t k = 0; k < r->worst_count; k++) {
 			const struct worst *w = &r->worst[k];
 			unsigned d = asset_dec(r, w->asset);
-			fprintf(
-			    f,
-			    "    %-10llu lost %s of %s %s: %u liquidation%s, %u taken over by the "
-			    "fund, %u ADL fill%s against others\n",
-			    (unsigned long long)w->id, money(b1, sizeof(b1), w->loss, d),
-			    money(b2, sizeof(b2), w->deposited, d), asset_name(r, w->asset),
-			    w->w->liqs, w->w->liqs == 1 ? "" : "s", w->w->takeovers,
-			    w->w->adl_against, w->w->adl_against == 1 ? "" : "s");
+			fprintf(f,
+				"    %-10llu lost %s of %s %s: %u liquidation%s (%s), %u fund "
+				"takeover%s, %u ADL fill%s against other accounts\n",
+				(unsigned long long)w->id, money(b1, sizeof(b1), w->loss, d),
+				money(b2, sizeof(b2), w->deposited, d), asset_name(r, w->asset),
+				w->w->liqs, w->w->liqs == 1 ? "" : "s",
+				r->run.engine->instruments[w->w->ins].name, w->w->takeovers,
+				w->w->takeovers == 1 ? "" : "s", w->w->adl_against,
+				w->w->adl_against == 1 ? "" : "s");
 		}
 	}
 	fprintf(f,
