@@ -20,7 +20,7 @@ fail=0
 ref=""
 for args in "--threads 1" "--threads 4 --ring-slots 8 --burst 1" "--threads 2 --trigger scan"; do
 	# shellcheck disable=SC2086
-	out=$("$liqd" replay $args --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap") || {
+	out=$("$liqd" replay --json $args --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap") || {
 		echo "FAIL: liqd replay $args exited $?"
 		exit 1
 	}
@@ -34,8 +34,17 @@ for args in "--threads 1" "--threads 4 --ring-slots 8 --burst 1" "--threads 2 --
 	grep -q '"feed_messages":305828,' <<<"$out" || { echo "FAIL: not every feed message was read"; fail=1; }
 	grep -q '"feed_refused_packets":0,' <<<"$out" || { echo "FAIL: refused packets"; fail=1; }
 done
+# the recording itself as INPUT: converted on the fly, the same output as the converted pcap
+for t in 1 4; do
+	rec=$("$liqd" replay --json --threads $t --config "$here/btcusdt_20230405.scn" "$src" |
+		grep -o '"hash":"[0-9a-f]*"')
+	if [ "$rec" != "$ref" ]; then
+		echo "FAIL: the recording as input (--threads $t) gave $rec, the converted pcap $ref"
+		fail=1
+	fi
+done
 liqs=$(grep -o '"liquidations":[0-9]*' <<<"$out" | cut -d: -f2)
-printed=$("$liqd" replay --events --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap" |
+printed=$("$liqd" replay --events --json --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap" |
 	grep -c '"type":"liquidation"')
 if [ "${liqs:-0}" -lt 1 ] || [ "$liqs" != "$printed" ]; then
 	echo "FAIL: summary says $liqs liquidations, --events printed $printed"
@@ -45,7 +54,7 @@ fi
 # stay where it is measured today (median 0.04 bp, max 4.0 bp), with room for noise-free
 # regressions to show: median <= 0.5 bp, max <= 10 bp
 sed 's/mark=external/mark=median3 basis_window=300s/' "$here/btcusdt_20230405.scn" >"$tmp/m3.scn"
-m3=$("$liqd" replay --config "$tmp/m3.scn" "$tmp/cap.pcap" | grep -o '"mark_vs_venue":{[^}]*}')
+m3=$("$liqd" replay --json --config "$tmp/m3.scn" "$tmp/cap.pcap" | grep -o '"mark_vs_venue":{[^}]*}')
 echo "median3 against the venue: $m3"
 python3 - "$m3" <<'PY' || fail=1
 import json, sys
@@ -58,8 +67,8 @@ PY
 # the bundled demo (the README's first command): the same hash for 1 and 4 threads, and the
 # whole waterfall happens (liquidations, fund takeovers, ADL)
 gzip -dc "$here/../../tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap"
-d1=$("$liqd" replay --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
-d4=$("$liqd" replay --threads 4 --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
+d1=$("$liqd" replay --json --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
+d4=$("$liqd" replay --json --threads 4 --shock 40 --config "$here/../../tools/demo/population.scn" "$tmp/demo.pcap")
 echo "demo: $d1"
 if [ "$(grep -o '"hash":"[0-9a-f]*"' <<<"$d1")" != "$(grep -o '"hash":"[0-9a-f]*"' <<<"$d4")" ]; then
 	echo "FAIL: the demo's hash differs between 1 and 4 threads"

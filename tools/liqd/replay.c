@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "durable.h"
 #include "feedin.h"
+#include "population.h"
+#include "report.h"
 
 #include "lq/feed.h"
 #include "lq/msg.h"
@@ -19,28 +21,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define REPLAY_LINE_MAX (1u << 16)
+#define REPLAY_POP_BUF	(1u << 16)
 
 static const char replay_help[] =
-    "usage: liqd replay --config FILE [OPTIONS] CAPTURE.pcap\n"
+    "usage: liqd replay --config FILE [--population FILE | --accounts N [--seed S]] [OPTIONS]\n"
+    "                   INPUT\n"
     "\n"
-    "Replays a captured feed (a pcap of liqd feed packets, as `liqd convert` writes) against\n"
-    "a configuration and an account population, through the pipeline `liqd sim` uses, and\n"
-    "prints a summary as one JSON object. The same input gives the same output hash for\n"
-    "every --threads.\n"
+    "Replays a captured feed against a configuration and an account population, through the\n"
+    "pipeline `liqd sim` uses, and prints a summary. INPUT is a pcap of liqd feed packets (as\n"
+    "`liqd convert` writes, plain or gzip-compressed) or a venue's websocket recording\n"
+    "(Binance or BitMEX, plain or gzip, told by its content), converted on the fly into a\n"
+    "temporary pcap. The same input gives the same output hash for every --threads.\n"
     "\n"
     "  --config FILE       scenario-language lines run first: asset, instrument (the feed's\n"
     "                      instruments are matched by name; their grid may be finer or\n"
-    "                      coarser than the feed's), tier, param, fund, and the population\n"
-    "                      (deposit, fill, isolate, ...)\n"
-    "  --events            print every output event (JSON lines) before the summary\n"
+    "                      coarser than the feed's), tier, param, fund, and optionally a\n"
+    "                      population (deposit, fill, isolate, ...)\n"
+    "  --population FILE   the accounts: population commands only (deposit, withdraw, fill,\n"
+    "                      isolate, fund), as `liqd popgen` writes; anything else (marks,\n"
+    "                      books, unknown instruments) stops with FILE:LINE and exit 2\n"
+    "  --accounts N        generate N accounts with liqd popgen's defaults instead, priced at\n"
+    "                      each instrument's first trade in the capture\n"
+    "  --seed S            the generator's seed (default 0)\n"
+    "  --json              the summary as one JSON object (default: a readable summary)\n"
+    "  --events            print every output event (JSON lines) first; the readable summary\n"
+    "                      then goes to standard error\n"
+    "  --report FILE.html  a self-contained HTML report (inline SVG, no network): prices with\n"
+    "                      liquidation and ADL markers, fund balances, liquidations and ADL\n"
+    "                      over time, the decision latency histogram, the summary\n"
+    "  --progress, --no-progress  a progress line on standard error (default: when it is a\n"
+    "                      terminal)\n"
     "  --shock F           scale every price move of the capture around each instrument's\n"
     "                      first price by F (1 to 1000): p' = p0 + F (p - p0), rounded to\n"
     "                      the tick, so that a calm recording becomes a stress test on real\n"
     "                      microstructure (book shapes, trade timing, order of events)\n"
     "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
-    "  --max-accounts N, --max-positions N   as for liqd sim\n"
+    "  --max-accounts N, --max-positions N   as for liqd sim (threads: 1 to 4, one per\n"
+    "                      pipeline stage at most)\n"
     "  -h, --help          this text\n"
     "\n"
     "Feed messages become engine inputs: a message's venue time advances the clock (to the\n"
@@ -48,7 +69,43 @@ static const char replay_help[] =
     "whose best 64 levels per side replace the engine's at the end of each venue update;\n"
     "trades, the venue's mark (for mark=external, rounded to the nearest tick), index prices\n"
     "(with the last predicted funding rate) and settled funding pass through; account events\n"
-    "in the feed (deposit, withdrawal, fill) apply to their accounts.\n";
+    "in the feed (deposit, withdrawal, fill) apply to their accounts.\n"
+    "\n"
+    "The summary: feed messages in, liquidations (full, partial), fund takeovers, ADL fills,\n"
+    "socialized losses and bad debt per asset, each fund's start and end balance, the five\n"
+    "liquidated accounts that lost most (deposits - equity at the end), throughput (feed\n"
+    "messages per wall second), the decision latency (TSC, calibrated against the monotonic\n"
+    "clock: an input taken by ingest to each output event it caused, formatted; a cascade's\n"
+    "later events include the time of the earlier ones) and the output hash.\n";
+
+struct replay_extra {
+	/* options */
+	const char *pop_name;
+	uint64_t accounts;
+	uint64_t seed;
+	bool json;
+	const char *report;
+	int progress_opt; /* -1 never, 0 on a terminal, 1 always */
+	/* the run */
+	FILE *pop;
+	char *pop_buf;
+	uint64_t pop_line;
+	bool pop_done;
+	char pcap[4096];
+	bool pcap_temp;
+	struct lq_engine *defs;
+	struct lq_rep *rep;
+	struct lq_scn *scn;
+	lq_scn_emit emit;
+	void *emit_ctx;
+	bool hooked;
+	bool feed_phase;
+	bool progress;
+	uint64_t progress_calls;
+	uint64_t progress_ns;
+	uint64_t start_ns;
+	uint64_t feed_start_ns;
+};
 
 struct replay {
 	FILE *config;
@@ -66,12 +123,92 @@ struct replay {
 	uint64_t pcap_cut;
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
+	struct replay_extra x;
 };
 
-static int next_input(void *ctx, struct lq_scn *scn)
+/* ---- population, progress and report (the feed itself is next_input's) ---- */
+
+static void replay_emit(void *ctx, struct lq_msg *m)
 {
 	struct replay *r = ctx;
+	if (r->x.feed_phase)
+		lq_rep_input(r->x.rep, m);
+	r->x.emit(r->x.emit_ctx, m);
+}
 
+/* The progress line on a terminal: a bar over the capture's bytes, events, venue time. */
+static void progress(struct replay *r, bool last)
+{
+	struct replay_extra *x = &r->x;
+	if (!x->progress || (!last && ++x->progress_calls % 1024 != 0))
+		return;
+	uint64_t now = lq_rep_mono_ns();
+	if (!last && now - x->progress_ns < 200000000ull)
+		return;
+	x->progress_ns = now;
+	if (last) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	if (!x->feed_phase) {
+		fprintf(stderr, "\rloading the population: %llu lines",
+			(unsigned long long)x->pop_line);
+		return;
+	}
+	const double frac = r->pcap.len ? (double)r->pcap.off / (double)r->pcap.len : 0;
+	const double secs = (double)(now - x->feed_start_ns) / 1e9;
+	char bar[31];
+	for (int k = 0; k < 30; k++)
+		bar[k] = k < (int)(frac * 30) ? '#' : '-';
+	bar[30] = '\0';
+	int64_t t = r->in.now_ns / 1000000000;
+	fprintf(stderr,
+		"\r\033[K[%s] %3.0f%%  %llu events  venue time %02lld:%02lld:%02lld  %.0f events/s",
+		bar, frac * 100, (unsigned long long)r->in.msgs_in, (long long)(t / 3600 % 24),
+		(long long)(t / 60 % 60), (long long)(t % 60),
+		secs > 0 ? (double)r->in.msgs_in / secs : 0);
+}
+
+/* A population line: only population commands, each checked before the parser sees it. */
+static int next_population(struct replay *r, struct lq_scn *scn)
+{
+	struct replay_extra *x = &r->x;
+	char why[256] = "";
+
+	if (!fgets(r->line, REPLAY_LINE_MAX, x->pop)) {
+		x->pop_done = true;
+		return 0;
+	}
+	size_t n = strlen(r->line);
+	x->pop_line++;
+	scn->line++;
+	if (n > 0 && r->line[n - 1] == '\n')
+		n--;
+	if (lq_population_check(scn->engine, r->line, n, why, sizeof(why)) != 0 ||
+	    lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
+		snprintf(r->error, sizeof(r->error), "%s:%llu: %s", x->pop_name,
+			 (unsigned long long)x->pop_line, why[0] ? why : scn->error);
+		r->exit_code = LQ_EXIT_USAGE;
+		return -1;
+	}
+	lq_rep_setup_line(x->rep, scn->engine, r->line, n);
+	progress(r, false);
+	return 1;
+}
+
+/* The configuration's lines, then the population's; 0 once both are done. */
+static int next_setup(struct replay *r, struct lq_scn *scn)
+{
+	struct replay_extra *x = &r->x;
+
+	if (!x->hooked) {
+		x->hooked = true;
+		x->scn = scn;
+		x->emit = scn->emit;
+		x->emit_ctx = scn->emit_ctx;
+		scn->emit = replay_emit;
+		scn->emit_ctx = r;
+	}
 	if (!r->config_done) {
 		if (fgets(r->line, REPLAY_LINE_MAX, r->config)) {
 			size_t n = strlen(r->line);
@@ -84,10 +221,31 @@ static int next_input(void *ctx, struct lq_scn *scn)
 				r->exit_code = LQ_EXIT_USAGE;
 				return -1;
 			}
+			lq_rep_setup_line(x->rep, scn->engine, r->line, n);
 			return 1;
 		}
 		r->config_done = true;
 	}
+	if (x->pop && !x->pop_done) {
+		int rc = next_population(r, scn);
+		if (rc != 0)
+			return rc;
+	}
+	if (!x->feed_phase) {
+		x->feed_phase = true;
+		x->feed_start_ns = x->progress ? lq_rep_mono_ns() : 0;
+	}
+	progress(r, false);
+	return 0;
+}
+
+static int next_input(void *ctx, struct lq_scn *scn)
+{
+	struct replay *r = ctx;
+
+	int setup = next_setup(r, scn);
+	if (setup != 0)
+		return setup;
 	if (r->pkt_next < r->pkt.count) {
 		lq_feedin_msg(&r->in, scn, &r->pkt.msgs[r->pkt_next++], r->record);
 		return 1;
@@ -246,13 +404,229 @@ static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_
 		    ",\"mark_vs_venue\":{\"count\":%llu,\"median_bps\":\"%s\",\"max_bps\":\"%s\"}",
 		    (unsigned long long)s->mark_ref_count, med, max);
 	}
+	lq_rep_print_json(r->x.rep, stdout);
 	printf(",\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
 	       (unsigned long long)lq_pipeline_output_lines(p),
 	       (unsigned long long)lq_pipeline_hash(p));
 }
 
+/* Options of the population, summary and report: 1 consumed, 0 not one of these, -1 bad. */
+static int replay_option(int argc, char **argv, int *i, struct replay_extra *x)
+{
+	const char *a = argv[*i];
+	const bool has = *i + 1 < argc;
+	uint32_t u;
+
+	if (!strcmp(a, "--json")) {
+		x->json = true;
+	} else if (!strcmp(a, "--progress")) {
+		x->progress_opt = 1;
+	} else if (!strcmp(a, "--no-progress")) {
+		x->progress_opt = -1;
+	} else if (!strcmp(a, "--report") && has) {
+		x->report = argv[++*i];
+	} else if (!strcmp(a, "--population") && has) {
+		x->pop_name = argv[++*i];
+	} else if (!strcmp(a, "--accounts") && has) {
+		if (lq_parse_u32_opt(a, argv[++*i], 1, 100000000, &u))
+			return -1;
+		x->accounts = u;
+	} else if (!strcmp(a, "--seed") && has) {
+		char *end;
+		const char *v = argv[++*i];
+		errno = 0;
+		x->seed = strtoull(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-') {
+			fprintf(stderr, "liqd replay: --seed takes a whole number, not '%s'\n", v);
+			return -1;
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Generate --accounts N with popgen's code into a temporary file, priced at the first trades. */
+static int generate_population(struct replay *r, const char *config)
+{
+	struct replay_extra *x = &r->x;
+	struct lq_popgen g;
+	char err[256];
+	int rc = lq_defs_load("liqd replay", config, &x->defs);
+
+	if (rc != LQ_EXIT_OK)
+		return rc;
+	lq_popgen_defaults(&g);
+	g.accounts = x->accounts;
+	g.seed = x->seed;
+	g.config_name = config;
+	g.capture_name = x->pcap;
+	lq_capture_first_trades(x->pcap, x->defs, g.price);
+	for (uint32_t i = 0; i < x->defs->instrument_count; i++)
+		if (g.price[i] > 0)
+			g.ins[g.ins_count++] = i;
+	if (g.ins_count == 0) {
+		fprintf(stderr,
+			"liqd replay: the capture has no trade in any instrument of %s: "
+			"nothing to price a generated population at\n",
+			config);
+		return LQ_EXIT_USAGE;
+	}
+	x->pop = tmpfile();
+	if (!x->pop) {
+		fprintf(stderr, "liqd replay: cannot create a temporary file: %s\n",
+			strerror(errno));
+		return LQ_EXIT_FAIL;
+	}
+	if (lq_popgen_write(x->pop, &g, x->defs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "liqd replay: generating the population: %s\n", err);
+		return LQ_EXIT_USAGE;
+	}
+	if (fflush(x->pop) != 0 || fseek(x->pop, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "liqd replay: writing the generated population: %s\n",
+			strerror(errno));
+		return LQ_EXIT_FAIL;
+	}
+	x->pop_name = "the generated population";
+	return LQ_EXIT_OK;
+}
+
+/* Before the pipeline: the capture (converted if need be), the population, the report. */
+static int replay_prepare(struct replay *r, const char *config, const char **capture,
+			  struct lq_pipeline_config *cfg)
+{
+	struct replay_extra *x = &r->x;
+	int rc;
+
+	if (x->pop_name && x->accounts) {
+		fprintf(stderr, "liqd replay: --population or --accounts, not both\n");
+		return LQ_EXIT_USAGE;
+	}
+	rc = lq_capture_resolve("liqd replay", *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp);
+	if (rc != LQ_EXIT_OK)
+		return rc;
+	*capture = x->pcap;
+	if (x->accounts) {
+		/* room for the generated accounts and their positions */
+		if (cfg->limits.accounts_max < x->accounts + 1024)
+			cfg->limits.accounts_max = (uint32_t)x->accounts + 1024;
+		if (cfg->limits.positions_max < 2 * cfg->limits.accounts_max)
+			cfg->limits.positions_max = 2 * cfg->limits.accounts_max;
+	}
+	x->rep = lq_rep_create(cfg->limits.accounts_max);
+	if (x->pop_name) {
+		x->pop = fopen(x->pop_name, "r");
+		if (!x->pop) {
+			fprintf(stderr, "liqd replay: cannot open %s: %s\n", x->pop_name,
+				strerror(errno));
+			return LQ_EXIT_USAGE;
+		}
+		/* stdio must not allocate its buffer on the ingest thread, after start-up */
+		x->pop_buf = lq_startup_alloc(REPLAY_POP_BUF, "the population's read buffer");
+		setvbuf(x->pop, x->pop_buf, _IOFBF, REPLAY_POP_BUF);
+	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
+		return rc;
+	}
+	if (x->report) {
+		/* fail now rather than after a long run */
+		FILE *f = fopen(x->report, "w");
+		if (!f) {
+			fprintf(stderr, "liqd replay: cannot create %s: %s\n", x->report,
+				strerror(errno));
+			return LQ_EXIT_FAIL;
+		}
+		fclose(f);
+	}
+	x->progress = x->progress_opt > 0 || (x->progress_opt == 0 && isatty(STDERR_FILENO));
+	cfg->latency = true;
+	cfg->on_event = lq_rep_event;
+	cfg->event_ctx = x->rep;
+	return LQ_EXIT_OK;
+}
+
+/* After the run: the summary (human or JSON) and the HTML report. */
+static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *input,
+			 uint32_t threads, uint64_t ns0, uint64_t tsc0, bool events)
+{
+	struct replay_extra *x = &r->x;
+	uint64_t ns1 = lq_rep_mono_ns(), tsc1 = lq_rep_tsc();
+	const uint64_t wall = ns1 - ns0;
+	const struct lq_engine *e = lq_pipeline_engine(p);
+
+	progress(r, true);
+	if (ns1 - ns0 < 50000000ull) {
+		/* a short run: calibrate the TSC over 50 ms at least */
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
+		ns1 = lq_rep_mono_ns();
+		tsc1 = lq_rep_tsc();
+	}
+	struct lq_rep_run run = {
+	    .capture = input,
+	    .population = x->accounts ? "generated" : x->pop_name,
+	    .accounts_generated = x->accounts,
+	    .seed = x->seed,
+	    .threads = threads,
+	    .shock_e8 = r->shock_e8,
+	    .events_in = r->in.msgs_in,
+	    .engine_events = e->stats.events,
+	    .partial = e->stats.partial_liquidations,
+	    .wall_ns = wall,
+	    .tsc_per_ns = (double)(tsc1 - tsc0) / (double)(ns1 - ns0),
+	    .latency = lq_pipeline_latency(p, LQ_STAGE_PUBLISH),
+	    .hash = lq_pipeline_hash(p),
+	    .output_lines = lq_pipeline_output_lines(p),
+	    .engine = e,
+	    .defs = x->scn ? x->scn->engine : NULL,
+	};
+	lq_rep_finish(x->rep, &run);
+	if (x->json)
+		print_summary(p, r, threads);
+	else {
+		fflush(stdout); /* the events first */
+		lq_rep_print_human(x->rep, events ? stderr : stdout);
+	}
+	if (x->report) {
+		int rc = lq_rep_write_html(x->rep, x->report);
+		if (rc != 0) {
+			fprintf(stderr, "liqd replay: cannot write %s: %s\n", x->report,
+				strerror(-rc));
+			return LQ_EXIT_FAIL;
+		}
+	}
+	return LQ_EXIT_OK;
+}
+
+static void replay_cleanup(struct replay *r)
+{
+	struct replay_extra *x = &r->x;
+	if (x->pop)
+		fclose(x->pop);
+	lq_startup_free(x->pop_buf);
+	if (x->pcap_temp)
+		unlink(x->pcap);
+	lq_defs_free(x->defs);
+	lq_rep_destroy(x->rep);
+}
+
+/* Both consumers of output events: the journal (when on) and the summary's accumulators. */
+struct event_chain {
+	void (*first)(void *ctx, const struct lq_msg *m);
+	void *first_ctx;
+	void (*second)(void *ctx, const struct lq_msg *m);
+	void *second_ctx;
+};
+
+static void chain_event(void *ctx, const struct lq_msg *m)
+{
+	const struct event_chain *c = ctx;
+	c->first(c->first_ctx, m);
+	c->second(c->second_ctx, m);
+}
+
 int lq_cmd_replay(int argc, char **argv)
 {
+	static struct event_chain chain;
 	static struct replay r;
 	struct out_sink out = {0};
 	struct lq_pipeline_config cfg = {
@@ -263,12 +637,12 @@ int lq_cmd_replay(int argc, char **argv)
 	    .limits = {.accounts_max = 65536, .positions_max = 262144},
 	    .trigger = LQ_TRIGGER_INDEX,
 	};
-	const char *config = NULL, *capture = NULL;
+	const char *config = NULL, *capture = NULL, *input;
 	struct lq_pipeline *p;
 	static struct lq_durable dur;
 	struct lq_durable_opts dopt = {0};
 	uint64_t skip = 0;
-	int dr;
+	int dr, k;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -325,6 +699,9 @@ int lq_cmd_replay(int argc, char **argv)
 		} else if ((dr = lq_durable_parse(&dopt, argc, argv, &i, "liqd replay")) != 0) {
 			if (dr < 0)
 				return LQ_EXIT_USAGE;
+		} else if ((k = replay_option(argc, argv, &i, &r.x)) != 0) {
+			if (k < 0)
+				return LQ_EXIT_USAGE;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr,
 				"liqd replay: unknown option '%s' (see liqd replay --help)\n", a);
@@ -350,12 +727,20 @@ int lq_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "liqd replay: cannot open %s: %s\n", config, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
+	input = capture;
+	rc = replay_prepare(&r, config, &capture, &cfg);
+	if (rc != LQ_EXIT_OK) {
+		replay_cleanup(&r);
+		fclose(r.config);
+		return rc;
+	}
 	rc = lq_pcap_open(&r.pcap, capture);
 	if (rc != 0) {
 		fprintf(stderr,
 			"liqd replay: cannot read %s: %s (a pcap of liqd feed packets, see "
 			"liqd convert)\n",
-			capture, strerror(-rc));
+			input, strerror(-rc));
+		replay_cleanup(&r);
 		fclose(r.config);
 		return LQ_EXIT_USAGE;
 	}
@@ -369,7 +754,15 @@ int lq_cmd_replay(int argc, char **argv)
 	lq_feedin_init(&r.in, r.shock_e8);
 	if (r.shock_e8 != 0)
 		lq_feedin_prescan(&r.in, capture);
+	chain.second = cfg.on_event;
+	chain.second_ctx = cfg.event_ctx;
 	lq_durable_config(&dur, &cfg);
+	if (chain.second && cfg.on_event != chain.second) {
+		chain.first = cfg.on_event;
+		chain.first_ctx = cfg.event_ctx;
+		cfg.on_event = chain_event;
+		cfg.event_ctx = &chain;
+	}
 	if (cfg.snapshot) {
 		cfg.source_save = replay_save;
 		cfg.source_state_max = sizeof(struct replay_state);
@@ -384,14 +777,17 @@ int lq_cmd_replay(int argc, char **argv)
 	rc = lq_durable_start(&dur, p, &skip);
 	if (rc)
 		return rc;
+	const uint64_t ns0 = lq_rep_mono_ns(), tsc0 = lq_rep_tsc();
+	r.x.start_ns = ns0;
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
 	if (r.exit_code != 0) {
+		progress(&r, true);
 		fflush(stdout);
 		fprintf(stderr, "liqd replay: %s\n", r.error);
 		exit_code = r.exit_code;
 	} else {
-		print_summary(p, &r, cfg.threads);
+		exit_code = replay_finish(p, &r, input, cfg.threads, ns0, tsc0, out.events);
 		if (rc != 0 && rc != -ECANCELED) {
 			fprintf(stderr, "liqd replay: pipeline: %s\n", strerror(-rc));
 			exit_code = LQ_EXIT_FAIL;
@@ -403,6 +799,7 @@ int lq_cmd_replay(int argc, char **argv)
 	lq_pipeline_destroy(p);
 	lq_pcap_close(&r.pcap);
 	fclose(r.config);
+	replay_cleanup(&r);
 	lq_startup_free(r.line);
 	return exit_code;
 }

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * liqd popgen: a seeded synthetic account population in the scenario language's population
+ * commands. Integer arithmetic only (no floating point anywhere), so the same parameters and
+ * seed give the same bytes on every machine and build.
+ */
+#include "cli.h"
+#include "population.h"
+
+#include "lq/instrument.h"
+#include "lq/num.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char popgen_help[] =
+    "usage: liqd popgen --config FILE [OPTIONS] [-o OUT]\n"
+    "\n"
+    "Writes a seeded synthetic account population for `liqd replay --population`: header\n"
+    "comments recording the parameters, then one block of scenario-language lines per account\n"
+    "(deposit, fill, optionally isolate), then `fund` lines for insurance funds the\n"
+    "instruments name but the configuration does not define. The same parameters and seed\n"
+    "give the same file, byte for byte.\n"
+    "\n"
+    "  --config FILE       the configuration (asset, instrument, tier, param, fund): grids,\n"
+    "                      risk tiers (maximum leverage = 1 / imr of a position's tier)\n"
+    "  --accounts N        accounts, ids 1..N (default 1000; up to 10^8)\n"
+    "  --seed S            the random seed (default 1)\n"
+    "  --instrument NAME   populate this instrument (repeatable; default: every instrument of\n"
+    "                      the configuration)\n"
+    "  --price P | NAME=P  the reference price (one instrument, or per instrument)\n"
+    "  --capture FILE      take each instrument's reference price from the first trade of a\n"
+    "                      capture (a feed pcap or a venue recording)\n"
+    "  --spread R          entry prices within price x (1 +- R), triangular (default 0.002)\n"
+    "  --long R            share of long accounts (default 0.5)\n"
+    "  --isolated R        share of isolated positions (default 0.2)\n"
+    "  --second R          share of cross accounts holding a second instrument (default 0.15)\n"
+    "  --size-lots N       the smallest position in lots (default 10)\n"
+    "  --size-tail R       P(a position is in the next, twice larger, size bracket): sizes\n"
+    "                      are Pareto-like with exponent log2(1/R) (default 0.35: 1.5)\n"
+    "  --leverage-tail R   P(the next, twice higher, leverage bracket; brackets from 2x)\n"
+    "                      (default 0.5: half the accounts at 2-4x, 1 in 64 at 128x or the\n"
+    "                      tier's maximum, which caps every draw)\n"
+    "  --fund-share R      undefined funds get this share of the deposits (default 0.01)\n"
+    "  -o FILE             write here (default: standard output)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Each account: an instrument, a side, a size, a leverage L (at most the maximum of the\n"
+    "position's tier) and an entry price E drawn; deposit = max(notional / L, initial margin)\n"
+    "plus the loss the position would show at the far edge of the spread, so that no account\n"
+    "is liquidatable while the population loads (before the first mark, positions are valued\n"
+    "at the instrument's last fill). With at least 4 accounts per instrument, the last account\n"
+    "of each instrument (ids N-k+1..N for k instruments) takes the net open interest at 2x, so\n"
+    "that longs and shorts balance and ADL always has counterparties.\n";
+
+/* ---- xoshiro256**, seeded through splitmix64 ---- */
+
+struct rng {
+	uint64_t s[4];
+};
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	const uint64_t out = rotl(s[1] * 5, 7) * 9;
+	const uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+/* Uniform in [0, n), n > 0 (the bias of a 64-bit modulo is below 2^-40 for our n). */
+static uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	return rng_next(r) % n;
+}
+
+/* True with probability p_e8 / 10^8. */
+static bool rng_chance(struct rng *r, int64_t p_e8)
+{
+	return (int64_t)rng_below(r, (uint64_t)LQ_RATE_ONE) < p_e8;
+}
+
+/* Brackets k >= 0 with P(k >= j) = tail^j, at most kmax. */
+static uint32_t rng_bracket(struct rng *r, int64_t tail_e8, uint32_t kmax)
+{
+	uint32_t k = 0;
+	while (k < kmax && rng_chance(r, tail_e8))
+		k++;
+	return k;
+}
+
+void lq_popgen_defaults(struct lq_popgen *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->accounts = 1000;
+	g->seed = 1;
+	g->spread_e8 = 200000;	   /* 0.002 */
+	g->isolated_e8 = 20000000; /* 0.2 */
+	g->long_e8 = 50000000;	   /* 0.5 */
+	g->second_e8 = 15000000;   /* 0.15 */
+	g->size_lots = 10;
+	g->size_tail_e8 = 35000000; /* 0.35 */
+	g->lev_tail_e8 = 50000000;  /* 0.5 */
+	g->fund_share_e8 = 1000000; /* 0.01 */
+}
+
+/* ---- one account ---- */
+
+struct gen {
+	const struct lq_popgen *g;
+	const struct lq_engine *defs;
+	struct rng rng;
+	FILE *out;
+	int64_t net_lots[LQ_INSTRUMENTS_MAX];
+	lq_i128 deposits[LQ_ASSETS_MAX]; /* units */
+};
+
+struct leg {
+	uint32_t ins;
+	int64_t qty;   /* signed raw */
+	int64_t entry; /* raw price */
+	int64_t need_units;
+};
+
+static const char *fmt(char *buf, size_t cap, int64_t v, unsigned dec)
+{
+	lq_dec_format(buf, cap, v, dec);
+	return buf;
+}
+
+/* Round a raw price to the tick, to nearest, at least one tick. */
+static int64_t on_tick(const struct lq_instrument *ins, lq_i128 p)
+{
+	lq_i128 t = lq_div128_round(p, ins->tick) * ins->tick;
+	return t < ins->tick ? ins->tick : (int64_t)t;
+}
+
+/*
+ * What an account must deposit for a leg: max(notional / L, initial margin) plus the loss
+ * at the far edge of the spread. -1 on overflow.
+ */
+static int64_t leg_need(const struct gen *s, const struct leg *l, int64_t lev_e2)
+{
+	const struct lq_instrument *ins = &s->defs->instruments[l->ins];
+	const int64_t p = s->g->price[l->ins];
+	const int64_t half = (int64_t)lq_div128_ceil((lq_i128)p * s->g->spread_e8, LQ_RATE_ONE);
+	const int64_t worst = l->qty > 0 ? on_tick(ins, (lq_i128)p - half - ins->tick)
+					 : on_tick(ins, (lq_i128)p + half + ins->tick);
+	lq_i128 value, cost, at_worst;
+
+	if (lq_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value) ||
+	    lq_value_ovf(ins, l->qty, l->entry, LQ_ROUND_CEIL, &cost) ||
+	    lq_value_ovf(ins, l->qty, worst, LQ_ROUND_FLOOR, &at_worst))
+		return -1;
+	lq_i128 notional = value < 0 ? -value : value;
+	lq_i128 by_lev = lq_div128_ceil(notional * 100, (lq_i128)lev_e2 * LQ_FINE_ONE);
+	lq_i128 im = lq_margin_im_units(ins, notional);
+	lq_i128 loss = cost - at_worst;
+	lq_i128 need = (by_lev > im ? by_lev : im) + 1;
+	if (loss > 0)
+		need += lq_div128_ceil(loss, LQ_FINE_ONE);
+	return need > INT64_MAX / 4 ? -1 : (int64_t)need;
+}
+
+/* The largest leverage (x100) a notional's tier allows. */
+static int64_t lev_max_e2(const struct lq_instrument *ins, lq_i128 notional_fine)
+{
+	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	int64_t m = t->imr_e8 > 0 ? 100 * LQ_RATE_ONE / t->imr_e8 : 12500;
+	return m < 100 ? 100 : m;
+}
+
+static int draw_leg(struct gen *s, uint32_t ins_idx, struct leg *l, int64_t *lev_e2)
+{
+	const struct lq_popgen *g = s->g;
+	const struct lq_instrument *ins = &s->defs->instruments[ins_idx];
+	const int64_t p = g->price[ins_idx];
+	uint32_t k = rng_bracket(&s->rng, g->size_tail_e8, 20);
+	int64_t base = g->size_lots << k;
+	int64_t lots = base + (int64_t)rng_below(&s->rng, (uint64_t)base);
+	bool is_long = rng_chance(&s->rng, g->long_e8);
+	uint32_t kl = rng_bracket(&s->rng, g->lev_tail_e8, 12);
+	int64_t lev = (200ll << kl) + (int64_t)rng_below(&s->rng, 200ull << kl);
+	const int64_t half = (int64_t)lq_div128_floor((lq_i128)p * g->spread_e8, LQ_RATE_ONE);
+	/* triangular on (-half, half): the sum of two uniforms */
+	int64_t u =
+	    (int64_t)rng_below(&s->rng, 1ull << 31) + (int64_t)rng_below(&s->rng, 1ull << 31);
+	lq_i128 off = lq_div128_round((lq_i128)half * (u - (1ll << 31)), 1ll << 31);
+	lq_i128 value;
+
+	l->ins = ins_idx;
+	l->qty = (is_long ? lots : -lots) * ins->lot;
+	l->entry = on_tick(ins, (lq_i128)p + off);
+	if (lq_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value))
+		return -1;
+	int64_t m = lev_max_e2(ins, value < 0 ? -value : value);
+	*lev_e2 = lev > m ? m : lev;
+	l->need_units = leg_need(s, l, *lev_e2);
+	return l->need_units < 0 ? -1 : 0;
+}
+
+static void put_leg(struct gen *s, uint64_t id, const struct leg *l)
+{
+	const struct lq_instrument *ins = &s->defs->instruments[l->ins];
+	char q[48], p[48];
+	fprintf(s->out, "fill %llu %s %s %s %s\n", (unsigned long long)id, ins->name,
+		l->qty > 0 ? "buy" : "sell",
+		fmt(q, sizeof(q), l->qty < 0 ? -l->qty : l->qty, ins->qty_decimals),
+		fmt(p, sizeof(p), l->entry, ins->price_decimals));
+	s->net_lots[l->ins] += l->qty;
+}
+
+static int put_account(struct gen *s, uint64_t id)
+{
+	const struct lq_popgen *g = s->g;
+	struct leg legs[2];
+	uint32_t n = 1;
+	int64_t lev;
+	char a[48];
+
+	uint32_t i0 = g->ins[rng_below(&s->rng, g->ins_count)];
+	if (draw_leg(s, i0, &legs[0], &lev))
+		return -1;
+	bool isolated = rng_chance(&s->rng, g->isolated_e8);
+	if (!isolated && g->ins_count > 1 && rng_chance(&s->rng, g->second_e8)) {
+		uint32_t i1 = g->ins[rng_below(&s->rng, g->ins_count)];
+		const struct lq_instrument *x = &s->defs->instruments[i0];
+		const struct lq_instrument *y = &s->defs->instruments[i1];
+		/* a second cross leg shares the first one's settle asset */
+		if (i1 != i0 && x->settle_asset == y->settle_asset) {
+			if (draw_leg(s, i1, &legs[1], &lev))
+				return -1;
+			n = 2;
+		}
+	}
+	const struct lq_instrument *ins = &s->defs->instruments[i0];
+	const struct lq_asset *asset = &s->defs->assets[ins->settle_asset];
+	int64_t dep = legs[0].need_units + (n == 2 ? legs[1].need_units : 0);
+	fprintf(s->out, "deposit %llu %s %s\n", (unsigned long long)id, asset->name,
+		fmt(a, sizeof(a), dep, asset->decimals));
+	s->deposits[ins->settle_asset] += dep;
+	for (uint32_t k = 0; k < n; k++)
+		put_leg(s, id, &legs[k]);
+	if (isolated)
+		fprintf(s->out, "isolate %llu %s %s\n", (unsigned long long)id, ins->name,
+			fmt(a, sizeof(a), dep, asset->decimals));
+	return 0;
+}
+
+/* The last account of an instrument: the net open interest at 2x. */
+static int put_balancer(struct gen *s, uint64_t id, uint32_t ins_idx)
+{
+	const struct lq_instrument *ins = &s->defs->instruments[ins_idx];
+	const struct lq_asset *asset = &s->defs->assets[ins->settle_asset];
+	struct leg l = {
+	    .ins = ins_idx, .qty = -s->net_lots[ins_idx], .entry = s->g->price[ins_idx]};
+	int64_t dep = 0;
+	char a[48];
+
+	if (l.qty != 0 && (dep = leg_need(s, &l, 200)) < 0)
+		return -1;
+	if (dep == 0)
+		dep = lq_pow10(asset->decimals); /* one whole unit: an account that holds nothing */
+	fprintf(s->out, "deposit %llu %s %s\n", (unsigned long long)id, asset->name,
+		fmt(a, sizeof(a), dep, asset->decimals));
+	s->deposits[ins->settle_asset] += dep;
+	if (l.qty != 0)
+		put_leg(s, id, &l);
+	return 0;
+}
+
+static void put_funds(struct gen *s)
+{
+	const struct lq_engine *d = s->defs;
+	bool done[LQ_FUNDS_MAX] = {false};
+	char a[64];
+
+	for (uint32_t k = 0; k < s->g->ins_count; k++) {
+		const struct lq_instrument *ins = &d->instruments[s->g->ins[k]];
+		int f = ins->params.fund;
+		if (f < 0 || d->funds[f].defined || done[f])
+			continue;
+		done[f] = true;
+		const struct lq_asset *asset = &d->assets[ins->settle_asset];
+		lq_i128 bal = lq_div128_floor(s->deposits[ins->settle_asset] * s->g->fund_share_e8,
+					      LQ_RATE_ONE);
+		lq_dec_format128(a, sizeof(a), bal, asset->decimals);
+		fprintf(s->out, "fund %s asset=%s balance=%s\n", d->funds[f].name, asset->name, a);
+	}
+}
+
+static void put_header(const struct gen *s)
+{
+	const struct lq_popgen *g = s->g;
+	char b[7][48];
+
+	fprintf(s->out, "# liqd population: deposit, withdraw, fill, isolate and fund lines of the "
+			"scenario language\n"
+			"# (liqd replay --population FILE; liqd popgen --help documents the "
+			"generator)\n");
+	fprintf(s->out, "# generator: liqd popgen --config %s --accounts %llu --seed %llu",
+		g->config_name ? g->config_name : "-", (unsigned long long)g->accounts,
+		(unsigned long long)g->seed);
+	fprintf(s->out,
+		" --spread %s --long %s --isolated %s --second %s --size-lots %lld "
+		"--size-tail %s --leverage-tail %s --fund-share %s\n",
+		fmt(b[0], 48, g->spread_e8, 8), fmt(b[1], 48, g->long_e8, 8),
+		fmt(b[2], 48, g->isolated_e8, 8), fmt(b[3], 48, g->second_e8, 8),
+		(long long)g->size_lots, fmt(b[4], 48, g->size_tail_e8, 8),
+		fmt(b[5], 48, g->lev_tail_e8, 8), fmt(b[6], 48, g->fund_share_e8, 8));
+	fprintf(s->out, "# reference prices%s%s%s:", g->capture_name ? " (first trades of " : "",
+		g->capture_name ? g->capture_name : "", g->capture_name ? ")" : "");
+	for (uint32_t k = 0; k < g->ins_count; k++) {
+		const struct lq_instrument *ins = &s->defs->instruments[g->ins[k]];
+		fprintf(s->out, " %s=%s", ins->name,
+			fmt(b[0], 48, g->price[g->ins[k]], ins->price_decimals));
+	}
+	fputc('\n', s->out);
+}
+
+int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine *defs, char *err,
+		    size_t cap)
+{
+	static struct gen s;
+
+	memset(&s, 0, sizeof(s));
+	s.g = g;
+	s.defs = defs;
+	s.out = out;
+	rng_seed(&s.rng, g->seed);
+	if (g->ins_count == 0) {
+		snprintf(err, cap, "no instrument to populate");
+		return -1;
+	}
+	for (uint32_t k = 0; k < g->ins_count; k++)
+		if (g->price[g->ins[k]] <= 0) {
+			snprintf(err, cap, "no reference price for %s (--price or --capture)",
+				 defs->instruments[g->ins[k]].name);
+			return -1;
+		}
+	put_header(&s);
+	uint64_t balancers = g->accounts >= 4ull * g->ins_count ? g->ins_count : 0;
+	for (uint64_t id = 1; id <= g->accounts - balancers; id++)
+		if (put_account(&s, id)) {
+			snprintf(err, cap,
+				 "account %llu: a position's value overflows (lower "
+				 "--size-lots or --size-tail)",
+				 (unsigned long long)id);
+			return -1;
+		}
+	for (uint64_t k = 0; k < balancers; k++)
+		if (put_balancer(&s, g->accounts - balancers + 1 + k, g->ins[k])) {
+			snprintf(err, cap, "the balancing account overflows");
+			return -1;
+		}
+	put_funds(&s);
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int parse_rate(const char *name, const char *v, int64_t lo_e8, int64_t hi_e8, int64_t *out)
+{
+	if (lq_dec_parse(v, strlen(v), LQ_RATE_DECIMALS, out) != LQ_DEC_OK || *out < lo_e8 ||
+	    *out > hi_e8) {
+		char lo[32], hi[32];
+		fprintf(stderr, "liqd popgen: %s takes a decimal from %s to %s, not '%s'\n", name,
+			fmt(lo, sizeof(lo), lo_e8, 8), fmt(hi, sizeof(hi), hi_e8, 8), v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_u64(const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || x < lo || x > hi) {
+		fprintf(stderr,
+			"liqd popgen: %s takes a whole number from %llu to %llu, not '%s'\n", name,
+			(unsigned long long)lo, (unsigned long long)hi, v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+struct popgen_opts {
+	struct lq_popgen g;
+	const char *names[LQ_INSTRUMENTS_MAX];
+	uint32_t name_count;
+	const char *prices[LQ_INSTRUMENTS_MAX];
+	uint32_t price_count;
+	const char *out;
+};
+
+static int popgen_option(int argc, char **argv, int *i, struct popgen_opts *o)
+{
+	const char *a = argv[*i];
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "liqd popgen: %s needs a value (see --help)\n", a);
+		return -1;
+	}
+	const char *v = argv[++*i];
+	uint64_t u;
+	if (!strcmp(a, "--config"))
+		o->g.config_name = v;
+	else if (!strcmp(a, "--capture"))
+		o->g.capture_name = v;
+	else if (!strcmp(a, "-o"))
+		o->out = v;
+	else if (!strcmp(a, "--accounts"))
+		return parse_u64(a, v, 1, 100000000, &o->g.accounts);
+	else if (!strcmp(a, "--seed"))
+		return parse_u64(a, v, 0, UINT64_MAX, &o->g.seed);
+	else if (!strcmp(a, "--size-lots")) {
+		if (parse_u64(a, v, 1, 1000000, &u))
+			return -1;
+		o->g.size_lots = (int64_t)u;
+	} else if (!strcmp(a, "--spread"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE / 10, &o->g.spread_e8);
+	else if (!strcmp(a, "--long"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.long_e8);
+	else if (!strcmp(a, "--isolated"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.isolated_e8);
+	else if (!strcmp(a, "--second"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.second_e8);
+	else if (!strcmp(a, "--size-tail"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE * 9 / 10, &o->g.size_tail_e8);
+	else if (!strcmp(a, "--leverage-tail"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE * 9 / 10, &o->g.lev_tail_e8);
+	else if (!strcmp(a, "--fund-share"))
+		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.fund_share_e8);
+	else if (!strcmp(a, "--instrument") && o->name_count < LQ_INSTRUMENTS_MAX)
+		o->names[o->name_count++] = v;
+	else if (!strcmp(a, "--price") && o->price_count < LQ_INSTRUMENTS_MAX)
+		o->prices[o->price_count++] = v;
+	else {
+		fprintf(stderr, "liqd popgen: unknown option '%s' (see liqd popgen --help)\n", a);
+		return -1;
+	}
+	return 0;
+}
+
+/* --price P or NAME=P onto the selected instruments. */
+static int apply_prices(struct popgen_opts *o, const struct lq_engine *d)
+{
+	for (uint32_t k = 0; k < o->price_count; k++) {
+		const char *v = o->prices[k], *eq = strchr(v, '=');
+		int ins;
+		if (eq) {
+			ins = lq_engine_find_instrument(d, v, (size_t)(eq - v));
+			v = eq + 1;
+		} else {
+			ins = o->g.ins_count == 1 ? (int)o->g.ins[0] : -2;
+		}
+		if (ins == -2) {
+			fprintf(stderr, "liqd popgen: several instruments: --price NAME=P\n");
+			return -1;
+		}
+		int64_t p;
+		if (ins < 0 ||
+		    lq_dec_parse(v, strlen(v), d->instruments[ins].price_decimals, &p) !=
+			LQ_DEC_OK ||
+		    p <= 0 || !lq_on_tick(&d->instruments[ins], p)) {
+			fprintf(stderr,
+				"liqd popgen: --price '%s': an instrument of the configuration and "
+				"a price on its tick\n",
+				o->prices[k]);
+			return -1;
+		}
+		o->g.price[ins] = p;
+	}
+	return 0;
+}
+
+static int select_instruments(struct popgen_opts *o, const struct lq_engine *d)
+{
+	if (o->name_count == 0) {
+		for (uint32_t i = 0; i < d->instrument_count; i++)
+			o->g.ins[o->g.ins_count++] = i;
+		return 0;
+	}
+	for (uint32_t k = 0; k < o->name_count; k++) {
+		int i = lq_engine_find_instrument(d, o->names[k], strlen(o->names[k]));
+		if (i < 0) {
+			fprintf(stderr, "liqd popgen: --instrument %s: not in the configuration\n",
+				o->names[k]);
+			return -1;
+		}
+		o->g.ins[o->g.ins_count++] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* Reference prices from a capture's first trades. */
+static int capture_prices(struct popgen_opts *o, const struct lq_engine *d)
+{
+	char pcap[4096];
+	bool temp;
+	int64_t first[LQ_INSTRUMENTS_MAX];
+	int rc = lq_capture_resolve("liqd popgen", o->g.capture_name, pcap, sizeof(pcap), &temp);
+	if (rc != LQ_EXIT_OK)
+		return rc;
+	lq_capture_first_trades(pcap, d, first);
+	if (temp)
+		unlink(pcap);
+	for (uint32_t k = 0; k < o->g.ins_count; k++)
+		if (o->g.price[o->g.ins[k]] == 0)
+			o->g.price[o->g.ins[k]] = first[o->g.ins[k]];
+	return LQ_EXIT_OK;
+}
+
+int lq_cmd_popgen(int argc, char **argv)
+{
+	static struct popgen_opts o;
+	struct lq_engine *defs = NULL;
+	char err[256];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	lq_popgen_defaults(&o.g);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(popgen_help, stdout);
+			return LQ_EXIT_OK;
+		}
+		if (popgen_option(argc, argv, &i, &o))
+			return LQ_EXIT_USAGE;
+	}
+	if (!o.g.config_name) {
+		fprintf(stderr, "liqd popgen: needs --config FILE (instruments and tiers)\n");
+		return LQ_EXIT_USAGE;
+	}
+	if ((rc = lq_defs_load("liqd popgen", o.g.config_name, &defs)) != LQ_EXIT_OK)
+		return rc;
+	rc = LQ_EXIT_USAGE;
+	if (select_instruments(&o, defs) || apply_prices(&o, defs))
+		goto out;
+	if (o.g.capture_name && (rc = capture_prices(&o, defs)) != LQ_EXIT_OK)
+		goto out;
+	rc = LQ_EXIT_USAGE;
+	FILE *f = o.out ? fopen(o.out, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "liqd popgen: cannot create %s: %s\n", o.out, strerror(errno));
+		rc = LQ_EXIT_FAIL;
+		goto out;
+	}
+	static char buf[1 << 16];
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	if (lq_popgen_write(f, &o.g, defs, err, sizeof(err))) {
+		fprintf(stderr, "liqd popgen: %s\n", err);
+	} else {
+		rc = LQ_EXIT_OK;
+	}
+	if ((f != stdout ? fclose(f) : fflush(f)) != 0) {
+		fprintf(stderr, "liqd popgen: cannot write %s: %s\n", o.out ? o.out : "the output",
+			strerror(errno));
+		rc = LQ_EXIT_FAIL;
+	}
+	if (rc != LQ_EXIT_OK && o.out)
+		unlink(o.out);
+out:
+	lq_defs_free(defs);
+	return rc;
+}

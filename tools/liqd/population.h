@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_POPULATION_H
+#define LQ_POPULATION_H
+
+/*
+ * Account populations for replays: the generator (`liqd popgen`, popgen.c), the loader's
+ * line check (population.c), the definitions of a configuration file, and the capture an
+ * input names (a feed pcap, or a venue recording converted into a temporary one).
+ */
+#include "lq/engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LQ_POPGEN_FUNDS_MAX 8
+
+struct lq_popgen {
+	uint64_t accounts;
+	uint64_t seed;
+	uint32_t ins[LQ_INSTRUMENTS_MAX]; /* engine instruments to populate */
+	uint32_t ins_count;
+	int64_t price[LQ_INSTRUMENTS_MAX]; /* reference price per engine instrument (raw) */
+	int64_t spread_e8;		   /* entries within price x (1 +- spread) */
+	int64_t isolated_e8;		   /* share of isolated positions */
+	int64_t long_e8;		   /* share of longs */
+	int64_t second_e8;		   /* share of cross accounts with a second position */
+	int64_t size_lots;		   /* smallest position, in lots */
+	int64_t size_tail_e8;		   /* P(size bucket k+1 | k): sizes double per bucket */
+	int64_t lev_tail_e8;		   /* P(leverage bucket k+1 | k) */
+	int64_t fund_share_e8;		   /* undefined funds get this share of the deposits */
+	const char *config_name;
+	const char *capture_name;
+};
+
+void lq_popgen_defaults(struct lq_popgen *g);
+/*
+ * Write the population (header comments, deposit/fill/isolate lines, then fund lines for
+ * the funds the instruments name that defs does not define). 0, or -1 with a message in err.
+ */
+int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine *defs, char *err,
+		    size_t cap);
+
+/*
+ * The definitions of a configuration file (asset, instrument, tier, param, fund; any other
+ * line is parsed and ignored): a small engine allocated at start-up. 0, or LQ_EXIT_USAGE
+ * with "FILE:LINE: reason" on stderr (prefixed by `who`).
+ */
+int lq_defs_load(const char *who, const char *path, struct lq_engine **out);
+void lq_defs_free(struct lq_engine *e);
+
+/*
+ * A population file accepts only population commands: deposit, withdraw, fill, isolate and
+ * fund (an insurance fund the configuration does not define), naming known assets and
+ * instruments; comments and blank lines. 0 if the line may be applied, else -1 with the
+ * reason in why.
+ */
+int lq_population_check(const struct lq_engine *defs, const char *line, size_t len, char *why,
+			size_t cap);
+
+/*
+ * The capture an input names: a pcap of liqd feed packets is used as it is; a venue
+ * recording (Binance or BitMEX, plain or gzip, told by its first line) is converted into a
+ * temporary pcap (path written to tmp, unlink it when done). 0, or LQ_EXIT_USAGE /
+ * LQ_EXIT_FAIL with a message on stderr.
+ */
+int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t cap, bool *temp);
+
+/* Each instrument's first trade price in a capture, rescaled onto defs' instruments (raw, on
+ * the tick; 0 where none). Returns the number of instruments found. */
+uint32_t lq_capture_first_trades(const char *pcap, const struct lq_engine *defs,
+				 int64_t price[LQ_INSTRUMENTS_MAX]);
+
+#endif
