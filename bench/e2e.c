@@ -266,16 +266,21 @@ int main(int argc, char **argv)
 				t ? "," : "", r->threads, r->cores[0] < 0 ? "false" : "true",
 				(unsigned long long)r->events, (double)r->events / secs);
 	}
-	/* replay throughput as the population grows: closed loop, one thread */
+	/*
+	 * replay throughput as the population grows: closed loop, one thread, a quiet market
+	 * (no jumps: a cascade's cost grows with the population through ADL ranking, which
+	 * the open-loop runs and liqd-bench's adl/rank measure)
+	 */
 	if (jf)
 		fputs("],\"scaling\":[", jf);
 	if (nscale > 0)
-		printf("\nscaling (closed loop, 1 thread, %llu market inputs):\n",
+		printf("\nscaling (closed loop, 1 thread, %llu market inputs, no jumps):\n",
 		       (unsigned long long)closed);
 	for (int k = 0; k < nscale; k++) {
 		memset(r, 0, sizeof(*r));
 		setup_cores(r, 1);
 		r->accounts = (uint32_t)scale[k];
+		r->quiet = true;
 		r->events = closed;
 		r->warmup = closed / 10;
 		r->idle_cycles = (uint64_t)(hz / 50);

@@ -303,6 +303,8 @@ int stream_run(struct stream_run *r)
 	rn->r = r;
 	cfg.source_ctx = rn;
 	stream_init(&rn->st, r->accounts, 0x5EED0000ULL + r->accounts);
+	if (r->quiet)
+		rn->st.jump_every = 0;
 	r->engine_bytes = lq_engine_memsize(&cfg.limits);
 	rc = lq_pipeline_create(&rn->p, &cfg);
 	if (rc != 0) {

@@ -65,6 +65,7 @@ struct stream_run {
 	uint64_t rate;	 /* inputs per second, open loop; 0 = closed loop (as fast as possible) */
 	uint64_t idle_cycles; /* pause between set-up and the market (drains the set-up) */
 	enum lq_trigger_mode trigger;
+	bool quiet; /* no jumps: market data without liquidations (throughput by population) */
 	/* out */
 	double tsc_hz;
 	uint64_t setup_cycles;	 /* first set-up input to the first market input */
