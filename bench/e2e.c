@@ -57,7 +57,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: e2e [--rates LIST] [--threads LIST] [--accounts N] [--seconds S]\n"
-		"           [--closed N] [--scaling LIST] [--json FILE] [--smoke]\n"
+		"           [--closed N] [--scaling LIST] [--quiet] [--json FILE]\n"
+		"           [--smoke]\n"
 		"  --rates     open-loop input rates per second (default 100000,1000000,5000000)\n"
 		"  --threads   pipeline thread counts, 1..4 (default 1,2; pinned while there are\n"
 		"              CPUs for every thread)\n"
@@ -65,6 +66,7 @@ static void usage(void)
 		"  --seconds   measured seconds per open-loop run (default 1)\n"
 		"  --closed    market inputs of the closed-loop throughput run (default 2000000)\n"
 		"  --scaling   populations for closed-loop throughput runs on one thread\n"
+		"  --quiet     no price jumps in the open-loop runs (no liquidations)\n"
 		"  --json      also write the results as JSON\n"
 		"  --smoke     tiny quick run (a test, not a measurement)\n");
 }
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
 {
 	uint64_t rates[MAX_LIST] = {100000, 1000000, 5000000}, threads[MAX_LIST] = {1, 2};
 	int nrates = 3, nthreads = 2, nscale = 0;
+	bool quiet = false;
 	uint64_t scale[MAX_LIST];
 	uint64_t accounts = 100000, closed = 2000000;
 	double seconds = 1.0;
@@ -138,6 +141,8 @@ int main(int argc, char **argv)
 			nscale = parse_list(argv[++i], scale, MAX_LIST);
 		} else if (!strcmp(a, "--json") && has) {
 			json = argv[++i];
+		} else if (!strcmp(a, "--quiet")) {
+			quiet = true;
 		} else if (!strcmp(a, "--smoke")) {
 			nrates = 2;
 			rates[0] = 20000;
@@ -191,6 +196,7 @@ int main(int argc, char **argv)
 			setup_cores(r, (uint32_t)threads[t]);
 			r->accounts = (uint32_t)accounts;
 			r->rate = rates[k];
+			r->quiet = quiet;
 			r->events = (uint64_t)((double)rates[k] * seconds);
 			if (r->events < 1000)
 				r->events = 1000;
