@@ -149,6 +149,8 @@ static uint64_t quiet(struct lq_bench_state *st, uint64_t iterations, enum lq_tr
 	}
 	lq_bench_pause(st);
 	lq_bench_counter(st, "accounts", (double)n);
+	/* the engine's whole memory (accounts, positions with their index links, queues) */
+	lq_bench_counter(st, "bytes/account", (double)p->memsz / (double)n);
 	lq_bench_counter(st, "crossings", (double)(p->e.stats.trigger_hits - hits));
 	lq_bench_counter(st, "liquidations", (double)(p->e.stats.liquidations - liq));
 	lq_bench_resume(st);
@@ -167,7 +169,7 @@ static uint64_t quiet_scan(struct lq_bench_state *st, uint64_t iterations)
 
 LQ_BENCH_INIT(register_trigger)
 {
-	static const struct lq_bench_range sizes = {10000, 1000000, 10};
+	static const struct lq_bench_range sizes = {10000, 10000000, 10};
 	lq_bench_register("trigger/quiet/index", quiet_index, &sizes, 1);
 	lq_bench_register("trigger/quiet/scan", quiet_scan, &sizes, 1);
 }

@@ -107,6 +107,8 @@ static inline void probe_stamp(struct lq_pipeline *p, uint64_t line)
 static inline void probe_record(struct lq_pipeline *p, enum lq_stage_id s, uint64_t line)
 {
 	uint64_t t0 = __atomic_load_n(&p->stamps[line & p->stamp_mask], __ATOMIC_RELAXED);
+	if (t0 == 0)
+		return; /* the source asked not to measure this input (set-up, warm-up) */
 	uint64_t now = tsc_now();
 	lq_hist_add(&p->lat[s], now > t0 ? now - t0 : 0);
 }

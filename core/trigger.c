@@ -149,6 +149,16 @@ void lq_trigger_remove(struct lq_engine *e, uint32_t p)
 	pos->heap_prev = LQ_NIL;
 }
 
+void lq_trigger_index_at(struct lq_engine *e, uint32_t p, int64_t price)
+{
+	struct lq_position *pos = &e->positions[p];
+
+	LQ_DASSERT(pos->qty != 0);
+	lq_trigger_remove(e, p);
+	pos->trigger_price = price;
+	heap_insert(e, p, pos->qty > 0 ? 1 : -1);
+}
+
 /* ---- queueing ---- */
 
 void lq_trigger_touch(struct lq_engine *e, uint32_t account)
@@ -345,8 +355,7 @@ static void index_position(struct lq_engine *e, uint32_t p, int64_t share_units)
 		share_units = 0;
 	if (!position_threshold(e, pos, share_units, &t))
 		return;
-	pos->trigger_price = t;
-	heap_insert(e, p, pos->qty > 0 ? 1 : -1);
+	lq_trigger_index_at(e, p, t);
 }
 
 /* Re-index a cross unit whose buffer is B >= 0: split B by notional. */

@@ -10,6 +10,11 @@ void lq_trigger_touch(struct lq_engine *e, uint32_t account);
 void lq_trigger_touch_instrument(struct lq_engine *e, uint32_t instrument);
 /* The instrument's mark moved: queue the accounts whose thresholds it crossed. */
 void lq_trigger_mark_moved(struct lq_engine *e, uint32_t instrument);
+/*
+ * (Re-)enter a position (qty != 0) into its instrument's index at this threshold price: the
+ * heap move a re-check ends with (and the primitive the index benchmarks time).
+ */
+void lq_trigger_index_at(struct lq_engine *e, uint32_t pos, int64_t price);
 /* Take a position out of the index (before it is released). */
 void lq_trigger_remove(struct lq_engine *e, uint32_t pos);
 /* Liquidate until no account is liquidatable (the level trigger, DESIGN 1.5). */

@@ -183,7 +183,8 @@ const struct lq_hist *lq_pipeline_latency(const struct lq_pipeline *p, enum lq_s
 /*
  * From inside the source callback, before it emits anything for an input: stamp the input
  * with this TSC value instead of the time ingest took it (a receiver's arrival time, or an
- * open-loop generator's intended send time, which corrects for coordinated omission).
+ * open-loop generator's intended send time, which corrects for coordinated omission). A stamp
+ * of 0 leaves the input out of the histograms (set-up inputs, warm-up).
  */
 void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc);
 
