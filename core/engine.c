@@ -844,6 +844,30 @@ static void apply_derived(void *ctx, const struct lq_cmd *d)
 	}
 }
 
+/* The feed lost messages (halt the instrument's liquidations) or refreshed it (resume). */
+static enum lq_status apply_feed_gap(struct lq_engine *e, const struct lq_cmd *c)
+{
+	if (c->instrument >= e->instrument_count)
+		return LQ_E_UNKNOWN_INSTRUMENT;
+	struct lq_instrument *ins = &e->instruments[c->instrument];
+	if (!c->flag && !ins->ms.feed_halted)
+		return LQ_OK;
+	ins->ms.feed_halted = c->flag;
+	if (c->flag)
+		e->stats.feed_gaps++;
+	/* resuming re-checks what was deferred; halting re-checks nothing harmful */
+	lq_trigger_touch_instrument(e, c->instrument);
+	if (e->sink) {
+		struct lq_event ev = {.type = c->flag ? LQ_EV_FEED_GAP : LQ_EV_FEED_RECOVERED,
+				      .instrument = c->instrument,
+				      .account = c->account,
+				      .amount_units = c->amount,
+				      .flag = c->flag};
+		e->sink(e->sink_ctx, &ev);
+	}
+	return LQ_OK;
+}
+
 static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 {
 	enum lq_status st = LQ_OK;
@@ -1005,6 +1029,8 @@ enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 		return apply_funding(e, c);
 	case LQ_CMD_MARK_REF:
 		return apply_mark_ref(e, c);
+	case LQ_CMD_FEED_GAP:
+		return apply_feed_gap(e, c);
 	}
 	return LQ_E_BAD_VALUE;
 }

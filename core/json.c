@@ -381,6 +381,20 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_str(o, ev->flag ? "true" : "false");
 		lq_out_str(o, "}\n");
 		return;
+	case LQ_EV_FEED_GAP:
+		lq_out_str(o, "{\"type\":\"feed_gap\",\"instrument\":");
+		lq_out_jstr(o, ins->name);
+		key(o, "first_seq");
+		lq_out_u64(o, ev->account);
+		key(o, "lost");
+		lq_out_u64(o, (uint64_t)ev->amount_units);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_FEED_RECOVERED:
+		lq_out_str(o, "{\"type\":\"feed_recovered\",\"instrument\":");
+		lq_out_jstr(o, ins->name);
+		lq_out_str(o, "}\n");
+		return;
 	}
 	LQ_ASSERT(0);
 }

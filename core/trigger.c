@@ -202,7 +202,7 @@ void lq_trigger_mark_moved(struct lq_engine *e, uint32_t instrument)
 
 bool lq_instrument_tradable(const struct lq_engine *e, uint32_t instrument)
 {
-	return !e->instruments[instrument].ms.stale;
+	return !e->instruments[instrument].ms.stale && !e->instruments[instrument].ms.feed_halted;
 }
 
 bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)

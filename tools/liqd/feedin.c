@@ -153,6 +153,24 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 		ri->anchor = (int64_t)lq_round_to_step(a, ins->tick, LQ_ROUND_FLOOR);
 }
 
+/* A halted instrument resumes once both its book and its mark were refreshed. */
+static void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri, bool book,
+		      uint64_t line)
+{
+	if (!ri->halted)
+		return;
+	if (book)
+		ri->need_book = false;
+	else
+		ri->need_mark = false;
+	if (ri->need_book || ri->need_mark)
+		return;
+	ri->halted = false;
+	r->recoveries++;
+	struct lq_cmd c = {.type = LQ_CMD_FEED_GAP, .instrument = ri->engine, .flag = false};
+	emit_cmd(scn, &c, line);
+}
+
 void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line)
 {
@@ -190,6 +208,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 			c.price = fm->u.px.price;
 			c.amount = fm->u.px.decimals;
 			emit_cmd(scn, &c, line);
+			refreshed(r, scn, ri, false, line);
 			return;
 		}
 		/* fall through */
@@ -203,6 +222,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		c.has_rate = c.type == LQ_CMD_INDEX && ri->has_rate;
 		c.rate_e8 = ri->rate_e8;
 		emit_cmd(scn, &c, line);
+		refreshed(r, scn, ri, false, line);
 		return;
 	case LQ_FEED_FUNDING:
 		if (fm->u.funding.kind == LQ_FEED_FUNDING_PREDICTED) {
@@ -250,6 +270,80 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		ri->book.dirty = false;
 		book_emit(scn, ri, line);
 	}
+	if (fm->flags & LQ_FEED_F_LAST)
+		refreshed(r, scn, ri, true, line);
+}
+
+void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_packet *pkt,
+		      uint64_t line)
+{
+	struct lq_feed_seq *s = &r->seq;
+	struct lq_feed_seq_result res;
+
+	r->pkt_count = pkt->count;
+	if (!r->seq_started || (s->ended && pkt->session != s->session)) {
+		lq_feed_seq_init(s, pkt->session, 0); /* adopt the first packet's number */
+		r->seq_started = true;
+	}
+	/* which of its messages are old: late (in a hole) or seen (duplicates) */
+	for (uint32_t i = 0; i < pkt->count; i++) {
+		uint64_t q = pkt->seq + i;
+		r->pkt_disp[i] = LQ_FEEDIN_APPLY;
+		if (s->next == 0 || q >= s->next)
+			continue;
+		r->pkt_disp[i] = LQ_FEEDIN_DUP;
+		for (uint32_t h = 0; h < s->hole_count; h++)
+			if (q >= s->holes[h].first && q < s->holes[h].end)
+				r->pkt_disp[i] = LQ_FEEDIN_LATE;
+	}
+	switch (lq_feed_seq_check(s, pkt->session, pkt->seq, pkt->count, pkt->flags, &res)) {
+	case LQ_FEED_SEQ_SESSION:
+		r->other_session++;
+		memset(r->pkt_disp, LQ_FEEDIN_DUP, pkt->count);
+		return;
+	case LQ_FEED_SEQ_GAP:
+		/* lost messages could concern any instrument of the session */
+		for (uint32_t k = 0; k < LQ_FEEDIN_INS; k++) {
+			struct lq_feedin_ins *ri = &r->ins[k];
+			if (!ri->mapped)
+				continue;
+			ri->halted = ri->need_book = ri->need_mark = true;
+			r->gap_halts++;
+			struct lq_cmd c = {.type = LQ_CMD_FEED_GAP,
+					   .instrument = ri->engine,
+					   .flag = true,
+					   .account = res.gap_first,
+					   .amount = (int64_t)res.gap_count};
+			emit_cmd(scn, &c, line);
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+void lq_feedin_pkt_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_packet *pkt,
+		       uint32_t i, uint64_t line)
+{
+	const struct lq_feed_msg *fm = &pkt->msgs[i];
+
+	if (i >= r->pkt_count || r->pkt_disp[i] == LQ_FEEDIN_APPLY) {
+		lq_feedin_msg(r, scn, fm, line);
+		return;
+	}
+	if (r->pkt_disp[i] == LQ_FEEDIN_DUP) {
+		r->dup_dropped++;
+		return;
+	}
+	/* late: market data is stale, account events are facts; a lost definition still maps */
+	bool unmapped_def = fm->type == LQ_FEED_INSTRUMENT && fm->instrument < LQ_FEEDIN_INS &&
+			    !r->ins[fm->instrument].mapped;
+	if (fm->type >= LQ_FEED_DEPOSIT || unmapped_def) {
+		r->late_applied++;
+		lq_feedin_msg(r, scn, fm, line);
+		return;
+	}
+	r->late_dropped++;
 }
 
 void lq_feedin_prescan(struct lq_feedin *r, const char *capture)

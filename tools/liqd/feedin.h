@@ -34,6 +34,8 @@ struct lq_feedin_ins {
 	int64_t rate_e8; /* last predicted funding rate */
 	int64_t anchor;	 /* --shock: the instrument's first price (engine units), 0 before one */
 	bool has_rate;
+	/* gap handling: halted since a gap until a complete book update and a mark or index */
+	bool halted, need_book, need_mark;
 	struct lq_feedin_book book;
 };
 
@@ -44,6 +46,23 @@ struct lq_feedin {
 	int64_t first_trade[LQ_FEEDIN_INS]; /* feed units, from a first pass (--shock) */
 	/* counts */
 	uint64_t msgs_in, unmapped, off_grid, book_overflow;
+	/* sequence tracking (lq_feedin_packet) */
+	struct lq_feed_seq seq;
+	bool seq_started;
+	uint16_t pkt_count;
+	uint8_t pkt_disp[LQ_FEED_MSGS_MAX]; /* enum lq_feedin_disp of each message */
+	uint64_t dup_dropped;		    /* messages seen before */
+	uint64_t late_dropped;		    /* late market data (stale) */
+	uint64_t late_applied;		    /* late account events (facts) */
+	uint64_t other_session;		    /* packets of another session, dropped */
+	uint64_t gap_halts;		    /* instrument halts */
+	uint64_t recoveries;		    /* instrument resumptions */
+};
+
+enum lq_feedin_disp {
+	LQ_FEEDIN_APPLY = 0,
+	LQ_FEEDIN_DUP = 1,  /* seen already: drop */
+	LQ_FEEDIN_LATE = 2, /* filled a hole after later messages: account events only */
 };
 
 /* Zero the state; shock_e8 = 0 for no shock. */
@@ -54,6 +73,17 @@ void lq_feedin_init(struct lq_feedin *f, int64_t shock_e8);
  */
 void lq_feedin_msg(struct lq_feedin *f, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line);
+/*
+ * A decoded packet's sequence numbers, before its messages: tracks the first session seen
+ * (a new one once it has ended), halts every mapped instrument on a gap (LQ_CMD_FEED_GAP)
+ * and decides what becomes of each message. Then lq_feedin_pkt_msg for i = 0 .. count - 1.
+ */
+void lq_feedin_packet(struct lq_feedin *f, struct lq_scn *scn, const struct lq_feed_packet *pkt,
+		      uint64_t line);
+/* Message i of the packet last given to lq_feedin_packet, as its disposition says. */
+void lq_feedin_pkt_msg(struct lq_feedin *f, struct lq_scn *scn, const struct lq_feed_packet *pkt,
+		       uint32_t i, uint64_t line);
+
 /* A first pass over a capture (--shock): each instrument's first trade price. */
 void lq_feedin_prescan(struct lq_feedin *f, const char *capture);
 

@@ -48,6 +48,10 @@ static const char *event_name(enum lq_event_type t)
 		return "bad_debt";
 	case LQ_EV_REJECTED:
 		return "rejected";
+	case LQ_EV_FEED_GAP:
+		return "feed_gap";
+	case LQ_EV_FEED_RECOVERED:
+		return "feed_recovered";
 	}
 	return "unknown";
 }

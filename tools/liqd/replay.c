@@ -247,7 +247,7 @@ static int next_input(void *ctx, struct lq_scn *scn)
 	if (setup != 0)
 		return setup;
 	if (r->pkt_next < r->pkt.count) {
-		lq_feedin_msg(&r->in, scn, &r->pkt.msgs[r->pkt_next++], r->record);
+		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
 		return 1;
 	}
 	for (;;) {
@@ -270,6 +270,7 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		if (lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, &r->feed) != 0)
 			continue;
 		r->pkt_next = 0;
+		lq_feedin_packet(&r->in, scn, &r->pkt, r->record);
 		return 1;
 	}
 }

@@ -106,6 +106,10 @@ enum lq_event_type {
 	LQ_EV_SOCIALIZED_LOSS = 6, /* account charged amount */
 	LQ_EV_BAD_DEBT = 7,	   /* instrument, amount */
 	LQ_EV_REJECTED = 8,	   /* line, status, cmd_type, account: a refused input */
+	/* instrument halted by a feed gap: account = first lost sequence number,
+	 * amount_units = messages lost */
+	LQ_EV_FEED_GAP = 9,
+	LQ_EV_FEED_RECOVERED = 10, /* instrument: book and mark refreshed since its gaps */
 };
 
 struct lq_event {
@@ -162,6 +166,7 @@ struct lq_engine_stats {
 	uint64_t rechecks;     /* exact re-checks of units */
 	uint64_t trigger_hits; /* index entries crossed by a mark */
 	uint64_t stale_skips;  /* liquidations deferred on a stale instrument */
+	uint64_t feed_gaps;    /* LQ_CMD_FEED_GAP halts applied */
 	/* our mark against a venue's published one (LQ_CMD_MARK_REF): |ours - theirs| / theirs */
 	uint64_t mark_ref_count;
 	uint64_t mark_ref_max_e4bps;		     /* in 10^-4 basis points */
@@ -184,6 +189,11 @@ enum lq_cmd_type {
 	LQ_CMD_STALE = 12,    /* instrument, flag: the index went stale / recovered */
 	/* a venue's published mark, to measure ours against: price with `amount` decimals */
 	LQ_CMD_MARK_REF = 13,
+	/*
+	 * instrument, flag: the feed lost messages (halt its liquidations; account = first lost
+	 * sequence number, amount = messages lost) / book and mark are fresh again (resume)
+	 */
+	LQ_CMD_FEED_GAP = 14,
 };
 
 struct lq_cmd {

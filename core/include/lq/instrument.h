@@ -103,6 +103,7 @@ struct lq_mark_state {
 	int64_t mark;	   /* current mark; 0 = none yet */
 	int64_t last_fill; /* fallback valuation price before any mark */
 	bool stale;	   /* liquidations suspended */
+	bool feed_halted;  /* liquidations suspended: the feed lost messages (LQ_CMD_FEED_GAP) */
 	/* marker-owned */
 	bool stale_emitted;   /* last staleness announced */
 	int64_t mark_emitted; /* last mark announced; 0 = none */
