@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Engine state as bytes (see lq/snapshot.h). */
+#include "lq/le.h"
 #include "lq/snapshot.h"
 
 #include "lq/assert.h"
@@ -8,34 +9,6 @@
 #include <string.h>
 
 #define CACHE_LINE 64
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 /* The arena from its first array; lq_engine_memsize adds one cache line for alignment. */
 static size_t arena_bytes(const struct lq_engine *e)
@@ -50,16 +23,16 @@ size_t lq_engine_image_size(const struct lq_engine *e)
 
 static void header(const struct lq_engine *e, uint8_t *h)
 {
-	put32(h + 0, LQ_ENGINE_IMAGE_MAGIC);
-	put32(h + 4, LQ_ENGINE_IMAGE_VERSION);
-	put32(h + 8, (uint32_t)sizeof(struct lq_engine));
-	put32(h + 12, (uint32_t)sizeof(struct lq_instrument));
-	put32(h + 16, e->limits.accounts_max);
-	put32(h + 20, e->limits.positions_max);
-	put32(h + 24, LQ_INSTRUMENTS_MAX);
-	put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
-	put64(h + 32, arena_bytes(e));
-	put64(h + 40, 0);
+	lq_put32(h + 0, LQ_ENGINE_IMAGE_MAGIC);
+	lq_put32(h + 4, LQ_ENGINE_IMAGE_VERSION);
+	lq_put32(h + 8, (uint32_t)sizeof(struct lq_engine));
+	lq_put32(h + 12, (uint32_t)sizeof(struct lq_instrument));
+	lq_put32(h + 16, e->limits.accounts_max);
+	lq_put32(h + 20, e->limits.positions_max);
+	lq_put32(h + 24, LQ_INSTRUMENTS_MAX);
+	lq_put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
+	lq_put64(h + 32, arena_bytes(e));
+	lq_put64(h + 40, 0);
 }
 
 /* Clear what is an address of this process (the rest of the struct is plain data). */
@@ -122,15 +95,16 @@ int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const
 		return -EINVAL;
 	}
 	header(e, want);
-	if (get32(in) != LQ_ENGINE_IMAGE_MAGIC || get32(in + 4) != LQ_ENGINE_IMAGE_VERSION) {
+	if (lq_get32(in) != LQ_ENGINE_IMAGE_MAGIC || lq_get32(in + 4) != LQ_ENGINE_IMAGE_VERSION) {
 		*why = "not an engine image of this version";
 		return -EINVAL;
 	}
-	if (get32(in + 16) != e->limits.accounts_max || get32(in + 20) != e->limits.positions_max) {
+	if (lq_get32(in + 16) != e->limits.accounts_max ||
+	    lq_get32(in + 20) != e->limits.positions_max) {
 		*why = "engine image taken with other --max-accounts/--max-positions";
 		return -EINVAL;
 	}
-	if (memcmp(in, want, sizeof(want)) != 0 || get64(in + 32) != arena_bytes(e)) {
+	if (memcmp(in, want, sizeof(want)) != 0 || lq_get64(in + 32) != arena_bytes(e)) {
 		*why = "engine image of another build (struct layout or table maxima differ)";
 		return -EINVAL;
 	}

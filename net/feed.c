@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The liqd feed (net/FEED.md): encoder, validating decoder, sequence tracking. */
+#include "lq/le.h"
 #include "lq/feed.h"
 
 #include "lq/assert.h"
@@ -17,42 +18,9 @@ static inline void st8(uint8_t *p, uint8_t v)
 {
 	p[0] = v;
 }
-static inline void st16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-static inline void st32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void st64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-static inline uint32_t ld32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (unsigned i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-static inline uint64_t ld64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 static inline int64_t ldi64(const uint8_t *p)
 {
-	return (int64_t)ld64(p);
+	return (int64_t)lq_get64(p);
 }
 
 const char *lq_feed_err_str(enum lq_feed_err err)
@@ -255,63 +223,63 @@ static void put_body(uint8_t *p, const struct lq_feed_msg *m)
 		st8(p + OFF(instrument, price_decimals), d->price_decimals);
 		st8(p + OFF(instrument, qty_decimals), d->qty_decimals);
 		st8(p + OFF(instrument, contract_decimals), d->contract_decimals);
-		st64(p + OFF(instrument, tick), (uint64_t)d->tick);
-		st64(p + OFF(instrument, lot), (uint64_t)d->lot);
-		st64(p + OFF(instrument, contract), (uint64_t)d->contract);
+		lq_put64(p + OFF(instrument, tick), (uint64_t)d->tick);
+		lq_put64(p + OFF(instrument, lot), (uint64_t)d->lot);
+		lq_put64(p + OFF(instrument, contract), (uint64_t)d->contract);
 		break;
 	}
 	case LQ_FEED_INDEX:
 	case LQ_FEED_MARK:
-		st64(p + OFF(price_ext, price), (uint64_t)m->u.px.price);
+		lq_put64(p + OFF(price_ext, price), (uint64_t)m->u.px.price);
 		st8(p + OFF(price_ext, decimals), m->u.px.decimals);
 		break;
 	case LQ_FEED_FUNDING:
-		st64(p + OFF(funding, rate_e8), (uint64_t)m->u.funding.rate_e8);
-		st64(p + OFF(funding, next_funding_ns), (uint64_t)m->u.funding.next_funding_ns);
+		lq_put64(p + OFF(funding, rate_e8), (uint64_t)m->u.funding.rate_e8);
+		lq_put64(p + OFF(funding, next_funding_ns), (uint64_t)m->u.funding.next_funding_ns);
 		st8(p + OFF(funding, kind), m->u.funding.kind);
 		break;
 	case LQ_FEED_BOOK_TOP:
-		st64(p + OFF(book_top, bid_price), (uint64_t)m->u.top.bid_price);
-		st64(p + OFF(book_top, bid_qty), (uint64_t)m->u.top.bid_qty);
-		st64(p + OFF(book_top, ask_price), (uint64_t)m->u.top.ask_price);
-		st64(p + OFF(book_top, ask_qty), (uint64_t)m->u.top.ask_qty);
+		lq_put64(p + OFF(book_top, bid_price), (uint64_t)m->u.top.bid_price);
+		lq_put64(p + OFF(book_top, bid_qty), (uint64_t)m->u.top.bid_qty);
+		lq_put64(p + OFF(book_top, ask_price), (uint64_t)m->u.top.ask_price);
+		lq_put64(p + OFF(book_top, ask_qty), (uint64_t)m->u.top.ask_qty);
 		break;
 	case LQ_FEED_BOOK_LEVEL:
-		st64(p + OFF(level, price), (uint64_t)m->u.level.price);
-		st64(p + OFF(level, qty), (uint64_t)m->u.level.qty);
+		lq_put64(p + OFF(level, price), (uint64_t)m->u.level.price);
+		lq_put64(p + OFF(level, qty), (uint64_t)m->u.level.qty);
 		st8(p + OFF(level, side), m->u.level.side);
 		break;
 	case LQ_FEED_BOOK_CLEAR:
 		break;
 	case LQ_FEED_TRADE:
-		st64(p + OFF(trade, price), (uint64_t)m->u.trade.price);
-		st64(p + OFF(trade, qty), (uint64_t)m->u.trade.qty);
-		st64(p + OFF(trade, trade_id), m->u.trade.trade_id);
+		lq_put64(p + OFF(trade, price), (uint64_t)m->u.trade.price);
+		lq_put64(p + OFF(trade, qty), (uint64_t)m->u.trade.qty);
+		lq_put64(p + OFF(trade, trade_id), m->u.trade.trade_id);
 		st8(p + OFF(trade, aggressor), m->u.trade.aggressor);
 		st8(p + OFF(trade, kind), m->u.trade.kind);
 		break;
 	case LQ_FEED_DEPOSIT:
 	case LQ_FEED_WITHDRAWAL:
-		st64(p + OFF(transfer, account), m->u.transfer.account);
-		st64(p + OFF(transfer, amount), (uint64_t)m->u.transfer.amount);
+		lq_put64(p + OFF(transfer, account), m->u.transfer.account);
+		lq_put64(p + OFF(transfer, amount), (uint64_t)m->u.transfer.amount);
 		put_name(p + OFF(transfer, asset), m->u.transfer.asset);
 		st8(p + OFF(transfer, decimals), m->u.transfer.decimals);
 		break;
 	case LQ_FEED_FILL:
-		st64(p + OFF(fill, account), m->u.fill.account);
-		st64(p + OFF(fill, qty), (uint64_t)m->u.fill.qty);
-		st64(p + OFF(fill, price), (uint64_t)m->u.fill.price);
-		st64(p + OFF(fill, fee), (uint64_t)m->u.fill.fee);
+		lq_put64(p + OFF(fill, account), m->u.fill.account);
+		lq_put64(p + OFF(fill, qty), (uint64_t)m->u.fill.qty);
+		lq_put64(p + OFF(fill, price), (uint64_t)m->u.fill.price);
+		lq_put64(p + OFF(fill, fee), (uint64_t)m->u.fill.fee);
 		break;
 	case LQ_FEED_MARGIN_TRANSFER:
-		st64(p + OFF(margin, account), m->u.margin.account);
-		st64(p + OFF(margin, amount), (uint64_t)m->u.margin.amount);
+		lq_put64(p + OFF(margin, account), m->u.margin.account);
+		lq_put64(p + OFF(margin, amount), (uint64_t)m->u.margin.amount);
 		break;
 	case LQ_FEED_LIQ_FILL:
-		st64(p + OFF(liq_fill, order_id), m->u.liq_fill.order_id);
-		st64(p + OFF(liq_fill, qty), (uint64_t)m->u.liq_fill.qty);
-		st64(p + OFF(liq_fill, price), (uint64_t)m->u.liq_fill.price);
-		st64(p + OFF(liq_fill, leaves_qty), (uint64_t)m->u.liq_fill.leaves_qty);
+		lq_put64(p + OFF(liq_fill, order_id), m->u.liq_fill.order_id);
+		lq_put64(p + OFF(liq_fill, qty), (uint64_t)m->u.liq_fill.qty);
+		lq_put64(p + OFF(liq_fill, price), (uint64_t)m->u.liq_fill.price);
+		lq_put64(p + OFF(liq_fill, leaves_qty), (uint64_t)m->u.liq_fill.leaves_qty);
 		break;
 	}
 }
@@ -328,11 +296,11 @@ int lq_feed_encode_begin(struct lq_feed_builder *b, void *buf, size_t cap, uint6
 	b->len = LQ_FEED_HEADER_SIZE;
 	b->count = 0;
 	memset(b->buf, 0, LQ_FEED_HEADER_SIZE);
-	st32(b->buf + offsetof(struct lq_feed_wire_header, magic), LQ_FEED_MAGIC);
+	lq_put32(b->buf + offsetof(struct lq_feed_wire_header, magic), LQ_FEED_MAGIC);
 	st8(b->buf + offsetof(struct lq_feed_wire_header, version), LQ_FEED_VERSION);
 	st8(b->buf + offsetof(struct lq_feed_wire_header, flags), flags);
-	st64(b->buf + offsetof(struct lq_feed_wire_header, session), session);
-	st64(b->buf + offsetof(struct lq_feed_wire_header, seq), seq);
+	lq_put64(b->buf + offsetof(struct lq_feed_wire_header, session), session);
+	lq_put64(b->buf + offsetof(struct lq_feed_wire_header, seq), seq);
 	return 0;
 }
 
@@ -348,7 +316,7 @@ int lq_feed_encode_msg(struct lq_feed_builder *b, const struct lq_feed_msg *m)
 	LQ_ASSERT(b->len <= b->cap);
 	if (lq_feed_msg_check(m) != LQ_FEED_OK)
 		return -EINVAL;
-	uint64_t seq = ld64(b->buf + offsetof(struct lq_feed_wire_header, seq));
+	uint64_t seq = lq_get64(b->buf + offsetof(struct lq_feed_wire_header, seq));
 	if (seq + b->count + 1 < seq) /* the packet's last sequence number would wrap */
 		return -EINVAL;
 	if (!lq_feed_encode_fits(b, m->type))
@@ -356,11 +324,11 @@ int lq_feed_encode_msg(struct lq_feed_builder *b, const struct lq_feed_msg *m)
 	size_t size = lq_feed_msg_size(m->type);
 	uint8_t *p = b->buf + b->len;
 	memset(p, 0, size); /* reserved bytes and name padding are zero */
-	st16(p + OFF(msg, length), (uint16_t)size);
+	lq_put16(p + OFF(msg, length), (uint16_t)size);
 	st8(p + OFF(msg, type), m->type);
 	st8(p + OFF(msg, flags), m->flags);
-	st32(p + OFF(msg, instrument), m->instrument);
-	st64(p + OFF(msg, ts_ns), (uint64_t)m->ts_ns);
+	lq_put32(p + OFF(msg, instrument), m->instrument);
+	lq_put64(p + OFF(msg, ts_ns), (uint64_t)m->ts_ns);
 	put_body(p, m);
 	b->len += size;
 	b->count++;
@@ -371,7 +339,7 @@ size_t lq_feed_encode_end(struct lq_feed_builder *b)
 {
 	LQ_ASSERT(b->count <= LQ_FEED_MSGS_MAX);
 	LQ_ASSERT(b->len <= LQ_FEED_PACKET_MAX);
-	st16(b->buf + offsetof(struct lq_feed_wire_header, count), b->count);
+	lq_put16(b->buf + offsetof(struct lq_feed_wire_header, count), b->count);
 	return b->len;
 }
 
@@ -445,29 +413,29 @@ static bool get_body(const uint8_t *p, struct lq_feed_msg *m)
 	case LQ_FEED_TRADE:
 		m->u.trade.price = ldi64(p + OFF(trade, price));
 		m->u.trade.qty = ldi64(p + OFF(trade, qty));
-		m->u.trade.trade_id = ld64(p + OFF(trade, trade_id));
+		m->u.trade.trade_id = lq_get64(p + OFF(trade, trade_id));
 		m->u.trade.aggressor = p[OFF(trade, aggressor)];
 		m->u.trade.kind = p[OFF(trade, kind)];
 		return RESERVED_ZERO(p, trade);
 	case LQ_FEED_DEPOSIT:
 	case LQ_FEED_WITHDRAWAL:
-		m->u.transfer.account = ld64(p + OFF(transfer, account));
+		m->u.transfer.account = lq_get64(p + OFF(transfer, account));
 		m->u.transfer.amount = ldi64(p + OFF(transfer, amount));
 		m->u.transfer.decimals = p[OFF(transfer, decimals)];
 		return get_name(m->u.transfer.asset, p + OFF(transfer, asset)) &&
 		       RESERVED_ZERO(p, transfer);
 	case LQ_FEED_FILL:
-		m->u.fill.account = ld64(p + OFF(fill, account));
+		m->u.fill.account = lq_get64(p + OFF(fill, account));
 		m->u.fill.qty = ldi64(p + OFF(fill, qty));
 		m->u.fill.price = ldi64(p + OFF(fill, price));
 		m->u.fill.fee = ldi64(p + OFF(fill, fee));
 		return true;
 	case LQ_FEED_MARGIN_TRANSFER:
-		m->u.margin.account = ld64(p + OFF(margin, account));
+		m->u.margin.account = lq_get64(p + OFF(margin, account));
 		m->u.margin.amount = ldi64(p + OFF(margin, amount));
 		return true;
 	case LQ_FEED_LIQ_FILL:
-		m->u.liq_fill.order_id = ld64(p + OFF(liq_fill, order_id));
+		m->u.liq_fill.order_id = lq_get64(p + OFF(liq_fill, order_id));
 		m->u.liq_fill.qty = ldi64(p + OFF(liq_fill, qty));
 		m->u.liq_fill.price = ldi64(p + OFF(liq_fill, price));
 		m->u.liq_fill.leaves_qty = ldi64(p + OFF(liq_fill, leaves_qty));
@@ -482,7 +450,7 @@ static enum lq_feed_err decode_msg(const uint8_t *p, size_t avail, struct lq_fee
 {
 	if (avail < LQ_FEED_MSG_HEADER_SIZE)
 		return LQ_FEED_E_TRUNCATED;
-	size_t length = ld16(p + OFF(msg, length));
+	size_t length = lq_get16(p + OFF(msg, length));
 	if (length < LQ_FEED_MSG_HEADER_SIZE)
 		return LQ_FEED_E_LENGTH;
 	if (length > avail)
@@ -490,8 +458,8 @@ static enum lq_feed_err decode_msg(const uint8_t *p, size_t avail, struct lq_fee
 	memset(m, 0, sizeof(*m));
 	m->type = p[OFF(msg, type)];
 	m->flags = p[OFF(msg, flags)];
-	m->instrument = ld32(p + OFF(msg, instrument));
-	uint64_t ts = ld64(p + OFF(msg, ts_ns));
+	m->instrument = lq_get32(p + OFF(msg, instrument));
+	uint64_t ts = lq_get64(p + OFF(msg, ts_ns));
 	size_t want = lq_feed_msg_size(m->type);
 	if (want == 0)
 		return LQ_FEED_E_TYPE;
@@ -514,14 +482,14 @@ static enum lq_feed_err decode(const uint8_t *p, size_t len, struct lq_feed_pack
 		return LQ_FEED_E_OVERSIZE;
 	if (len < LQ_FEED_HEADER_SIZE)
 		return LQ_FEED_E_TRUNCATED;
-	if (ld32(p + offsetof(struct lq_feed_wire_header, magic)) != LQ_FEED_MAGIC)
+	if (lq_get32(p + offsetof(struct lq_feed_wire_header, magic)) != LQ_FEED_MAGIC)
 		return LQ_FEED_E_MAGIC;
 	if (p[offsetof(struct lq_feed_wire_header, version)] != LQ_FEED_VERSION)
 		return LQ_FEED_E_VERSION;
 	out->flags = p[offsetof(struct lq_feed_wire_header, flags)];
-	out->count = ld16(p + offsetof(struct lq_feed_wire_header, count));
-	out->session = ld64(p + offsetof(struct lq_feed_wire_header, session));
-	out->seq = ld64(p + offsetof(struct lq_feed_wire_header, seq));
+	out->count = lq_get16(p + offsetof(struct lq_feed_wire_header, count));
+	out->session = lq_get64(p + offsetof(struct lq_feed_wire_header, session));
+	out->seq = lq_get64(p + offsetof(struct lq_feed_wire_header, seq));
 	if ((out->flags & ~LQ_FEED_PF_MASK) || out->seq == 0 || out->seq + out->count < out->seq)
 		return LQ_FEED_E_HEADER;
 	if (out->count > LQ_FEED_MSGS_MAX)

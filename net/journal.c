@@ -3,6 +3,7 @@
  * The journal: record encoding, a batched io_uring writer (pwrite fallback) and a verifying
  * reader. The format is documented in lq/journal.h.
  */
+#include "lq/le.h"
 #include "lq/journal.h"
 
 #include "lq/assert.h"
@@ -22,45 +23,6 @@ _Static_assert(LQ_JOURNAL_BUF_BYTES_MAX <= UINT32_MAX / 2, "batch lengths fit u3
 _Static_assert(LQ_JOURNAL_PAYLOAD_MAX <= UINT32_MAX - LQ_JOURNAL_RECORD_HEADER, "u32 length");
 
 /* ---- little-endian fields ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 /* ---- CRC32C ---- */
 
@@ -114,22 +76,22 @@ uint32_t lq_journal_crc32c(uint32_t crc, const void *data, size_t len)
 
 void lq_journal_encode_event(uint8_t *out, const struct lq_event *ev)
 {
-	put16(out + 0, (uint16_t)ev->type);
-	put16(out + 2, ev->status);
-	put16(out + 4, ev->cmd_type);
+	lq_put16(out + 0, (uint16_t)ev->type);
+	lq_put16(out + 2, ev->status);
+	lq_put16(out + 4, ev->cmd_type);
 	out[6] = ev->flag ? 1 : 0;
 	out[7] = 0;
-	put32(out + 8, ev->instrument);
-	put32(out + 12, ev->fund);
-	put64(out + 16, ev->line);
-	put64(out + 24, ev->account);
-	put64(out + 32, ev->other_account);
-	put64(out + 40, (uint64_t)ev->amount_units);
-	put64(out + 48, (uint64_t)ev->fund_delta_units);
-	put64(out + 56, (uint64_t)ev->qty);
-	put64(out + 64, (uint64_t)ev->price);
-	put64(out + 72, (uint64_t)ev->filled_qty);
-	put64(out + 80, (uint64_t)ev->avg_price);
+	lq_put32(out + 8, ev->instrument);
+	lq_put32(out + 12, ev->fund);
+	lq_put64(out + 16, ev->line);
+	lq_put64(out + 24, ev->account);
+	lq_put64(out + 32, ev->other_account);
+	lq_put64(out + 40, (uint64_t)ev->amount_units);
+	lq_put64(out + 48, (uint64_t)ev->fund_delta_units);
+	lq_put64(out + 56, (uint64_t)ev->qty);
+	lq_put64(out + 64, (uint64_t)ev->price);
+	lq_put64(out + 72, (uint64_t)ev->filled_qty);
+	lq_put64(out + 80, (uint64_t)ev->avg_price);
 }
 
 bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
@@ -137,32 +99,32 @@ bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
 	if (len != LQ_JOURNAL_EVENT_BYTES || in[6] > 1 || in[7] != 0)
 		return false;
 	memset(ev, 0, sizeof(*ev));
-	ev->type = (enum lq_event_type)get16(in + 0);
-	ev->status = get16(in + 2);
-	ev->cmd_type = get16(in + 4);
+	ev->type = (enum lq_event_type)lq_get16(in + 0);
+	ev->status = lq_get16(in + 2);
+	ev->cmd_type = lq_get16(in + 4);
 	ev->flag = in[6] != 0;
-	ev->instrument = get32(in + 8);
-	ev->fund = get32(in + 12);
-	ev->line = get64(in + 16);
-	ev->account = get64(in + 24);
-	ev->other_account = get64(in + 32);
-	ev->amount_units = (int64_t)get64(in + 40);
-	ev->fund_delta_units = (int64_t)get64(in + 48);
-	ev->qty = (int64_t)get64(in + 56);
-	ev->price = (int64_t)get64(in + 64);
-	ev->filled_qty = (int64_t)get64(in + 72);
-	ev->avg_price = (int64_t)get64(in + 80);
+	ev->instrument = lq_get32(in + 8);
+	ev->fund = lq_get32(in + 12);
+	ev->line = lq_get64(in + 16);
+	ev->account = lq_get64(in + 24);
+	ev->other_account = lq_get64(in + 32);
+	ev->amount_units = (int64_t)lq_get64(in + 40);
+	ev->fund_delta_units = (int64_t)lq_get64(in + 48);
+	ev->qty = (int64_t)lq_get64(in + 56);
+	ev->price = (int64_t)lq_get64(in + 64);
+	ev->filled_qty = (int64_t)lq_get64(in + 72);
+	ev->avg_price = (int64_t)lq_get64(in + 80);
 	return true;
 }
 
 /* Header and checksum of a record whose payload is already at rec + 20. */
 static void record_seal(uint8_t *rec, uint16_t type, uint64_t seq, uint32_t len)
 {
-	put32(rec + 0, len);
-	put16(rec + 8, type);
-	put16(rec + 10, 0);
-	put64(rec + 12, seq);
-	put32(rec + 4, lq_journal_crc32c(0, rec + 8, 12 + (size_t)len));
+	lq_put32(rec + 0, len);
+	lq_put16(rec + 8, type);
+	lq_put16(rec + 10, 0);
+	lq_put64(rec + 12, seq);
+	lq_put32(rec + 4, lq_journal_crc32c(0, rec + 8, 12 + (size_t)len));
 }
 
 /* ---- writer ---- */
@@ -363,10 +325,10 @@ int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const c
 		return 0;
 	}
 	uint8_t *h = w->buf[0].data;
-	put32(h + 0, LQ_JOURNAL_MAGIC);
-	put16(h + 4, LQ_JOURNAL_VERSION);
-	put16(h + 6, 0);
-	put64(h + 8, p->first_seq);
+	lq_put32(h + 0, LQ_JOURNAL_MAGIC);
+	lq_put16(h + 4, LQ_JOURNAL_VERSION);
+	lq_put16(h + 6, 0);
+	lq_put64(h + 8, p->first_seq);
 	w->buf[0].len = LQ_JOURNAL_FILE_HEADER;
 	return 0;
 }
@@ -569,13 +531,13 @@ static enum lq_journal_status read_file_header(struct lq_journal_reader *r)
 	const uint8_t *h = window(r, 0, LQ_JOURNAL_FILE_HEADER);
 	if (!h)
 		return r->status;
-	if (get32(h) != LQ_JOURNAL_MAGIC)
+	if (lq_get32(h) != LQ_JOURNAL_MAGIC)
 		return fail(r, LQ_JOURNAL_BAD_HEADER, "wrong magic");
-	if (get16(h + 4) != LQ_JOURNAL_VERSION)
+	if (lq_get16(h + 4) != LQ_JOURNAL_VERSION)
 		return fail(r, LQ_JOURNAL_BAD_VERSION, "unsupported version");
-	if (get16(h + 6) != 0 || get64(h + 8) == 0)
+	if (lq_get16(h + 6) != 0 || lq_get64(h + 8) == 0)
 		return fail(r, LQ_JOURNAL_BAD_HEADER, "bad header fields");
-	r->first_seq = get64(h + 8);
+	r->first_seq = lq_get64(h + 8);
 	r->next_seq = r->first_seq;
 	r->off = LQ_JOURNAL_FILE_HEADER;
 	return LQ_JOURNAL_OK;
@@ -645,11 +607,11 @@ enum lq_journal_status lq_journal_next(struct lq_journal_reader *r, struct lq_jo
 	const uint8_t *h = window(r, r->off, LQ_JOURNAL_RECORD_HEADER);
 	if (!h)
 		return r->status;
-	uint32_t len = get32(h);
-	uint32_t crc = get32(h + 4);
-	uint16_t type = get16(h + 8);
-	uint16_t flags = get16(h + 10);
-	uint64_t seq = get64(h + 12);
+	uint32_t len = lq_get32(h);
+	uint32_t crc = lq_get32(h + 4);
+	uint16_t type = lq_get16(h + 8);
+	uint16_t flags = lq_get16(h + 10);
+	uint64_t seq = lq_get64(h + 12);
 	const char *fault = header_fault(type, flags, len);
 	if (fault)
 		return bad_record(r, fault);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Snapshot files (see lq/snapfile.h). */
 #define _GNU_SOURCE
+#include "lq/le.h"
 #include "lq/snapfile.h"
 
 #include "lq/journal.h"
@@ -13,34 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static int write_all(int fd, const void *data, size_t len, uint32_t *crc)
 {
@@ -163,19 +136,19 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 		     (unsigned long long)s->inputs) >= (int)sizeof(path) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.snap.tmp", dir) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	put32(h + 0, LQ_SNAPFILE_MAGIC);
-	put32(h + 4, LQ_SNAPFILE_VERSION);
-	put64(h + 8, s->seq);
-	put64(h + 16, s->input_line);
-	put64(h + 24, s->output_events);
-	put64(h + 32, s->output_lines);
-	put64(h + 40, s->output_hash);
-	put32(h + 48, lim->accounts_max);
-	put32(h + 52, lim->positions_max);
+	lq_put32(h + 0, LQ_SNAPFILE_MAGIC);
+	lq_put32(h + 4, LQ_SNAPFILE_VERSION);
+	lq_put64(h + 8, s->seq);
+	lq_put64(h + 16, s->input_line);
+	lq_put64(h + 24, s->output_events);
+	lq_put64(h + 32, s->output_lines);
+	lq_put64(h + 40, s->output_hash);
+	lq_put32(h + 48, lim->accounts_max);
+	lq_put32(h + 52, lim->positions_max);
 	for (int i = 0; i < LQ_STAGES; i++)
-		put64(h + 56 + 8 * i, s->part_len[i]);
-	put64(h + 88, s->inputs);
-	put64(h + 96, s->source ? s->source_len : 0);
+		lq_put64(h + 56 + 8 * i, s->part_len[i]);
+	lq_put64(h + 88, s->inputs);
+	lq_put64(h + 96, s->source ? s->source_len : 0);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -184,7 +157,7 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 		r = write_all(fd, s->part[i], s->part_len[i], &crc);
 	if (r == 0 && s->source && s->source_len)
 		r = write_all(fd, s->source, s->source_len, &crc);
-	put32(tail, crc);
+	lq_put32(tail, crc);
 	if (r == 0)
 		r = write_all(fd, tail, sizeof(tail), &crc);
 	if (r == 0 && fsync(fd) < 0)
@@ -235,27 +208,27 @@ static int parse_header(const uint8_t *h, uint64_t file_bytes, struct lq_snapfil
 	uint64_t total = LQ_SNAPFILE_HEADER + 4;
 
 	memset(info, 0, sizeof(*info));
-	if (get32(h) != LQ_SNAPFILE_MAGIC)
+	if (lq_get32(h) != LQ_SNAPFILE_MAGIC)
 		return bad(why, "not a liqd snapshot (wrong magic)");
-	if (get32(h + 4) != LQ_SNAPFILE_VERSION)
+	if (lq_get32(h + 4) != LQ_SNAPFILE_VERSION)
 		return bad(why, "a snapshot of another format version");
-	info->s.seq = get64(h + 8);
-	info->s.input_line = get64(h + 16);
-	info->s.output_events = get64(h + 24);
-	info->s.output_lines = get64(h + 32);
-	info->s.output_hash = get64(h + 40);
-	info->limits.accounts_max = get32(h + 48);
-	info->limits.positions_max = get32(h + 52);
+	info->s.seq = lq_get64(h + 8);
+	info->s.input_line = lq_get64(h + 16);
+	info->s.output_events = lq_get64(h + 24);
+	info->s.output_lines = lq_get64(h + 32);
+	info->s.output_hash = lq_get64(h + 40);
+	info->limits.accounts_max = lq_get32(h + 48);
+	info->limits.positions_max = lq_get32(h + 52);
 	if (info->limits.accounts_max == 0 || info->limits.accounts_max > LQ_SNAPFILE_LIMIT_MAX ||
 	    info->limits.positions_max == 0 || info->limits.positions_max > LQ_SNAPFILE_LIMIT_MAX)
 		return bad(why, "snapshot limits out of range");
-	info->s.inputs = get64(h + 88);
-	info->s.source_len = (size_t)get64(h + 96);
-	if (get64(h + 96) > LQ_SNAPFILE_PART_MAX)
+	info->s.inputs = lq_get64(h + 88);
+	info->s.source_len = (size_t)lq_get64(h + 96);
+	if (lq_get64(h + 96) > LQ_SNAPFILE_PART_MAX)
 		return bad(why, "snapshot source length out of range");
 	total += info->s.source_len;
 	for (int i = 0; i < LQ_STAGES; i++) {
-		uint64_t n = get64(h + 56 + 8 * i);
+		uint64_t n = lq_get64(h + 56 + 8 * i);
 		if (n == 0 || n > LQ_SNAPFILE_PART_MAX)
 			return bad(why, "snapshot part length out of range");
 		info->s.part_len[i] = (size_t)n;
@@ -326,7 +299,7 @@ int lq_snapfile_load(const char *path, void *buf, size_t cap, struct lq_snapfile
 	r = parse_header(b, bytes, info, why);
 	if (r)
 		return r;
-	if (lq_journal_crc32c(0, b, (size_t)bytes - 4) != get32(b + bytes - 4))
+	if (lq_journal_crc32c(0, b, (size_t)bytes - 4) != lq_get32(b + bytes - 4))
 		return bad(why, "snapshot checksum mismatch (corrupt)");
 	size_t off = LQ_SNAPFILE_HEADER;
 	for (int i = 0; i < LQ_STAGES; i++) {
