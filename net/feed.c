@@ -81,6 +81,16 @@ const char *lq_feed_type_str(unsigned type)
 		return "margin_transfer";
 	case LQ_FEED_LIQ_FILL:
 		return "liq_fill";
+	case LQ_FEED_LIQ_ORDER:
+		return "liq_order";
+	case LQ_FEED_ADL:
+		return "adl";
+	case LQ_FEED_TAKEOVER:
+		return "takeover";
+	case LQ_FEED_SOCIALIZED_LOSS:
+		return "socialized_loss";
+	case LQ_FEED_BAD_DEBT:
+		return "bad_debt";
 	}
 	return "?";
 }
@@ -112,6 +122,15 @@ size_t lq_feed_msg_size(unsigned type)
 		return sizeof(struct lq_feed_wire_margin);
 	case LQ_FEED_LIQ_FILL:
 		return sizeof(struct lq_feed_wire_liq_fill);
+	case LQ_FEED_LIQ_ORDER:
+		return sizeof(struct lq_feed_wire_liq_order);
+	case LQ_FEED_ADL:
+		return sizeof(struct lq_feed_wire_adl);
+	case LQ_FEED_TAKEOVER:
+		return sizeof(struct lq_feed_wire_takeover);
+	case LQ_FEED_SOCIALIZED_LOSS:
+	case LQ_FEED_BAD_DEBT:
+		return sizeof(struct lq_feed_wire_loss);
 	}
 	return 0;
 }
@@ -126,6 +145,27 @@ static bool name_ok(const char *s)
 		n++;
 	}
 	return n > 0 && n < LQ_FEED_NAME_MAX;
+}
+
+/* A liquidation order: the kind says how much of it the book simulation filled. */
+static bool liq_order_ok(const struct lq_feed_liq_order *o)
+{
+	if (o->account == 0 || o->qty == 0 || o->qty == INT64_MIN || o->price <= 0 || o->fee < 0)
+		return false;
+	const int64_t q = o->qty < 0 ? -o->qty : o->qty;
+	if (o->filled_qty < 0 || o->filled_qty > q)
+		return false;
+	if ((o->filled_qty == 0) != (o->avg_price == 0) || o->avg_price < 0)
+		return false;
+	switch (o->kind) {
+	case LQ_FEED_LIQ_FILLED:
+		return o->filled_qty == q;
+	case LQ_FEED_LIQ_PARTIAL:
+		return o->filled_qty > 0 && o->filled_qty < q;
+	case LQ_FEED_LIQ_UNFILLED:
+		return o->filled_qty == 0;
+	}
+	return false;
 }
 
 static bool body_ok(const struct lq_feed_msg *m)
@@ -182,6 +222,18 @@ static bool body_ok(const struct lq_feed_msg *m)
 	case LQ_FEED_LIQ_FILL:
 		return m->u.liq_fill.qty > 0 && m->u.liq_fill.price > 0 &&
 		       m->u.liq_fill.leaves_qty >= 0;
+	case LQ_FEED_LIQ_ORDER:
+		return liq_order_ok(&m->u.liq_order);
+	case LQ_FEED_ADL:
+		return m->u.adl.account > 0 && m->u.adl.liquidated > 0 && m->u.adl.qty != 0 &&
+		       m->u.adl.price > 0;
+	case LQ_FEED_TAKEOVER:
+		return m->u.takeover.account > 0 && m->u.takeover.qty != 0 &&
+		       m->u.takeover.price > 0;
+	case LQ_FEED_SOCIALIZED_LOSS:
+		return m->u.loss.account > 0 && m->u.loss.amount > 0;
+	case LQ_FEED_BAD_DEBT:
+		return m->u.loss.account == 0 && m->u.loss.amount > 0;
 	}
 	return false;
 }
@@ -280,6 +332,36 @@ static void put_body(uint8_t *p, const struct lq_feed_msg *m)
 		lq_put64(p + OFF(liq_fill, qty), (uint64_t)m->u.liq_fill.qty);
 		lq_put64(p + OFF(liq_fill, price), (uint64_t)m->u.liq_fill.price);
 		lq_put64(p + OFF(liq_fill, leaves_qty), (uint64_t)m->u.liq_fill.leaves_qty);
+		break;
+	case LQ_FEED_LIQ_ORDER: {
+		const struct lq_feed_liq_order *o = &m->u.liq_order;
+		lq_put64(p + OFF(liq_order, order_id), o->order_id);
+		lq_put64(p + OFF(liq_order, account), o->account);
+		lq_put64(p + OFF(liq_order, qty), (uint64_t)o->qty);
+		lq_put64(p + OFF(liq_order, price), (uint64_t)o->price);
+		lq_put64(p + OFF(liq_order, filled_qty), (uint64_t)o->filled_qty);
+		lq_put64(p + OFF(liq_order, avg_price), (uint64_t)o->avg_price);
+		lq_put64(p + OFF(liq_order, fee), (uint64_t)o->fee);
+		st8(p + OFF(liq_order, kind), o->kind);
+		break;
+	}
+	case LQ_FEED_ADL:
+		lq_put64(p + OFF(adl, account), m->u.adl.account);
+		lq_put64(p + OFF(adl, liquidated), m->u.adl.liquidated);
+		lq_put64(p + OFF(adl, qty), (uint64_t)m->u.adl.qty);
+		lq_put64(p + OFF(adl, price), (uint64_t)m->u.adl.price);
+		break;
+	case LQ_FEED_TAKEOVER:
+		lq_put64(p + OFF(takeover, account), m->u.takeover.account);
+		lq_put64(p + OFF(takeover, qty), (uint64_t)m->u.takeover.qty);
+		lq_put64(p + OFF(takeover, price), (uint64_t)m->u.takeover.price);
+		lq_put64(p + OFF(takeover, fund_delta), (uint64_t)m->u.takeover.fund_delta);
+		lq_put32(p + OFF(takeover, fund), m->u.takeover.fund);
+		break;
+	case LQ_FEED_SOCIALIZED_LOSS:
+	case LQ_FEED_BAD_DEBT:
+		lq_put64(p + OFF(loss, account), m->u.loss.account);
+		lq_put64(p + OFF(loss, amount), (uint64_t)m->u.loss.amount);
 		break;
 	}
 }
@@ -439,6 +521,36 @@ static bool get_body(const uint8_t *p, struct lq_feed_msg *m)
 		m->u.liq_fill.qty = ldi64(p + OFF(liq_fill, qty));
 		m->u.liq_fill.price = ldi64(p + OFF(liq_fill, price));
 		m->u.liq_fill.leaves_qty = ldi64(p + OFF(liq_fill, leaves_qty));
+		return true;
+	case LQ_FEED_LIQ_ORDER: {
+		struct lq_feed_liq_order *o = &m->u.liq_order;
+		o->order_id = lq_get64(p + OFF(liq_order, order_id));
+		o->account = lq_get64(p + OFF(liq_order, account));
+		o->qty = ldi64(p + OFF(liq_order, qty));
+		o->price = ldi64(p + OFF(liq_order, price));
+		o->filled_qty = ldi64(p + OFF(liq_order, filled_qty));
+		o->avg_price = ldi64(p + OFF(liq_order, avg_price));
+		o->fee = ldi64(p + OFF(liq_order, fee));
+		o->kind = p[OFF(liq_order, kind)];
+		return RESERVED_ZERO(p, liq_order);
+	}
+	case LQ_FEED_ADL:
+		m->u.adl.account = lq_get64(p + OFF(adl, account));
+		m->u.adl.liquidated = lq_get64(p + OFF(adl, liquidated));
+		m->u.adl.qty = ldi64(p + OFF(adl, qty));
+		m->u.adl.price = ldi64(p + OFF(adl, price));
+		return true;
+	case LQ_FEED_TAKEOVER:
+		m->u.takeover.account = lq_get64(p + OFF(takeover, account));
+		m->u.takeover.qty = ldi64(p + OFF(takeover, qty));
+		m->u.takeover.price = ldi64(p + OFF(takeover, price));
+		m->u.takeover.fund_delta = ldi64(p + OFF(takeover, fund_delta));
+		m->u.takeover.fund = lq_get32(p + OFF(takeover, fund));
+		return RESERVED_ZERO(p, takeover);
+	case LQ_FEED_SOCIALIZED_LOSS:
+	case LQ_FEED_BAD_DEBT:
+		m->u.loss.account = lq_get64(p + OFF(loss, account));
+		m->u.loss.amount = ldi64(p + OFF(loss, amount));
 		return true;
 	}
 	return false;

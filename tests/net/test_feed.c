@@ -91,6 +91,45 @@ static uint32_t all_kinds(struct lq_feed_msg *out)
 	m.u.liq_fill =
 	    (struct lq_feed_liq_fill){.order_id = 0, .qty = 1, .price = 2, .leaves_qty = 0};
 	out[n++] = m;
+	/* engine output */
+	m = msg(LQ_FEED_LIQ_ORDER, 0, 12);
+	m.u.liq_order = (struct lq_feed_liq_order){.order_id = UINT64_MAX,
+						   .account = 1,
+						   .qty = -INT64_MAX,
+						   .price = INT64_MAX,
+						   .filled_qty = INT64_MAX,
+						   .avg_price = 1,
+						   .fee = INT64_MAX,
+						   .kind = LQ_FEED_LIQ_FILLED};
+	out[n++] = m;
+	m = msg(LQ_FEED_LIQ_ORDER, 63, 13);
+	m.u.liq_order = (struct lq_feed_liq_order){.order_id = 1,
+						   .account = UINT64_MAX,
+						   .qty = 5,
+						   .price = 618000,
+						   .filled_qty = 4,
+						   .avg_price = 617990,
+						   .fee = 0,
+						   .kind = LQ_FEED_LIQ_PARTIAL};
+	out[n++] = m;
+	m = msg(LQ_FEED_LIQ_ORDER, 2, 14);
+	m.u.liq_order = (struct lq_feed_liq_order){
+	    .order_id = 7, .account = 3, .qty = 1, .price = 1, .kind = LQ_FEED_LIQ_UNFILLED};
+	out[n++] = m;
+	m = msg(LQ_FEED_ADL, 1, 15);
+	m.u.adl = (struct lq_feed_adl){
+	    .account = UINT64_MAX, .liquidated = 1, .qty = INT64_MIN, .price = INT64_MAX};
+	out[n++] = m;
+	m = msg(LQ_FEED_TAKEOVER, 1, 16);
+	m.u.takeover = (struct lq_feed_takeover){
+	    .account = 9, .qty = 1, .price = 2, .fund_delta = INT64_MIN, .fund = UINT32_MAX};
+	out[n++] = m;
+	m = msg(LQ_FEED_SOCIALIZED_LOSS, 1, 17);
+	m.u.loss = (struct lq_feed_loss){.account = 9, .amount = INT64_MAX};
+	out[n++] = m;
+	m = msg(LQ_FEED_BAD_DEBT, 1, 18);
+	m.u.loss = (struct lq_feed_loss){.account = 0, .amount = 1};
+	out[n++] = m;
 	return n;
 }
 
@@ -156,6 +195,30 @@ static void assert_msg_equal(const struct lq_feed_msg *a, const struct lq_feed_m
 	case LQ_FEED_LIQ_FILL:
 		assert_memory_equal(&a->u.liq_fill, &b->u.liq_fill, sizeof(a->u.liq_fill));
 		break;
+	case LQ_FEED_LIQ_ORDER:
+		assert_true(a->u.liq_order.order_id == b->u.liq_order.order_id);
+		assert_true(a->u.liq_order.account == b->u.liq_order.account);
+		assert_true(a->u.liq_order.qty == b->u.liq_order.qty);
+		assert_true(a->u.liq_order.price == b->u.liq_order.price);
+		assert_true(a->u.liq_order.filled_qty == b->u.liq_order.filled_qty);
+		assert_true(a->u.liq_order.avg_price == b->u.liq_order.avg_price);
+		assert_true(a->u.liq_order.fee == b->u.liq_order.fee);
+		assert_int_equal(a->u.liq_order.kind, b->u.liq_order.kind);
+		break;
+	case LQ_FEED_ADL:
+		assert_memory_equal(&a->u.adl, &b->u.adl, sizeof(a->u.adl)); /* no padding */
+		break;
+	case LQ_FEED_TAKEOVER:
+		assert_true(a->u.takeover.account == b->u.takeover.account);
+		assert_true(a->u.takeover.qty == b->u.takeover.qty);
+		assert_true(a->u.takeover.price == b->u.takeover.price);
+		assert_true(a->u.takeover.fund_delta == b->u.takeover.fund_delta);
+		assert_int_equal(a->u.takeover.fund, b->u.takeover.fund);
+		break;
+	case LQ_FEED_SOCIALIZED_LOSS:
+	case LQ_FEED_BAD_DEBT:
+		assert_memory_equal(&a->u.loss, &b->u.loss, sizeof(a->u.loss));
+		break;
 	default:
 		fail_msg("unexpected type %u", a->type);
 	}
@@ -174,7 +237,7 @@ static size_t encode(uint8_t *buf, size_t cap, const struct lq_feed_msg *m, uint
 static void test_round_trip_every_kind(void **state)
 {
 	(void)state;
-	struct lq_feed_msg in[16];
+	struct lq_feed_msg in[24];
 	uint32_t n = all_kinds(in);
 	uint8_t buf[LQ_FEED_PACKET_MAX];
 	size_t len = encode(buf, sizeof(buf), in, n, 5);
@@ -191,6 +254,8 @@ static void test_round_trip_every_kind(void **state)
 	assert_int_equal(st.messages, n);
 	assert_int_equal(st.by_type[LQ_FEED_BOOK_TOP], 2);
 	assert_int_equal(st.by_type[LQ_FEED_TRADE], 1);
+	assert_int_equal(st.by_type[LQ_FEED_LIQ_ORDER], 3);
+	assert_int_equal(st.by_type[LQ_FEED_BAD_DEBT], 1);
 	/* the sizes FEED.md gives */
 	size_t want = LQ_FEED_HEADER_SIZE;
 	for (uint32_t i = 0; i < n; i++)
@@ -446,7 +511,7 @@ static void test_message_errors(void **state)
 	base(&p);
 	p.b[m1] = 200; /* past the packet's end */
 	expect(&p, LQ_FEED_E_TRUNCATED, &st);
-	uint8_t bad_types[] = {0, 9, 15, 21, 255};
+	uint8_t bad_types[] = {0, 9, 15, 21, 31, 37, 47, 255};
 	for (size_t i = 0; i < sizeof(bad_types); i++) {
 		base(&p);
 		p.b[m0 + 2] = bad_types[i];
@@ -602,7 +667,7 @@ static void test_field_ranges(void **state)
 static void test_every_cut_and_flip(void **state)
 {
 	(void)state;
-	struct lq_feed_msg in[16];
+	struct lq_feed_msg in[24];
 	uint32_t n = all_kinds(in);
 	uint8_t buf[LQ_FEED_PACKET_MAX], copy[LQ_FEED_PACKET_MAX], again[LQ_FEED_PACKET_MAX];
 	size_t len = encode(buf, sizeof(buf), in, n, 9);
@@ -634,6 +699,191 @@ static void test_every_cut_and_flip(void **state)
 		}
 	}
 	assert_true(ok > 0); /* flips of values inside their ranges still decode */
+}
+
+/* ---- engine output (egress) ---- */
+
+static uint64_t get64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* Encode m (then a bad debt after it), overwrite n bytes at off of m, expect err. */
+static void expect_patch(const struct lq_feed_msg *m, size_t off, const void *bytes, size_t n,
+			 enum lq_feed_err err)
+{
+	struct lq_feed_msg two[2] = {*m, msg(LQ_FEED_BAD_DEBT, 1, 1)};
+	two[1].u.loss.amount = 1;
+	struct pkt p;
+	struct lq_feed_stats st = {0};
+	memset(&p, 0, sizeof(p));
+	p.len = encode(p.b, sizeof(p.b), two, 2, 1);
+	static struct lq_feed_packet out;
+	assert_int_equal(lq_feed_decode_packet(p.b, p.len, &out, NULL), LQ_FEED_OK);
+	memcpy(p.b + 24 + off, bytes, n);
+	expect(&p, err, &st);
+}
+
+static void expect_patch64(const struct lq_feed_msg *m, size_t off, int64_t v)
+{
+	uint8_t b[8];
+	put64(b, (uint64_t)v);
+	expect_patch(m, off, b, 8, LQ_FEED_E_FIELD);
+}
+
+static void expect_patch8(const struct lq_feed_msg *m, size_t off, uint8_t v)
+{
+	expect_patch(m, off, &v, 1, LQ_FEED_E_FIELD);
+}
+
+static void expect_length(const struct lq_feed_msg *m, uint16_t length)
+{
+	uint8_t b[2] = {(uint8_t)length, (uint8_t)(length >> 8)};
+	expect_patch(m, 0, b, 2, LQ_FEED_E_LENGTH);
+}
+
+/* The offsets of FEED.md's egress tables, read back from encoded messages. */
+static void test_egress_wire(void **state)
+{
+	(void)state;
+	struct lq_feed_msg m[4];
+	m[0] = msg(LQ_FEED_LIQ_ORDER, 5, 6);
+	m[0].u.liq_order = (struct lq_feed_liq_order){.order_id = 0x11,
+						      .account = 0x12,
+						      .qty = -3,
+						      .price = 0x14,
+						      .filled_qty = 2,
+						      .avg_price = 0x16,
+						      .fee = 0x17,
+						      .kind = LQ_FEED_LIQ_PARTIAL};
+	m[1] = msg(LQ_FEED_ADL, 5, 6);
+	m[1].u.adl =
+	    (struct lq_feed_adl){.account = 0x21, .liquidated = 0x22, .qty = -0x23, .price = 0x24};
+	m[2] = msg(LQ_FEED_TAKEOVER, 5, 6);
+	m[2].u.takeover = (struct lq_feed_takeover){
+	    .account = 0x31, .qty = 0x32, .price = 0x33, .fund_delta = -0x34, .fund = 0x35};
+	m[3] = msg(LQ_FEED_SOCIALIZED_LOSS, 5, 6);
+	m[3].u.loss = (struct lq_feed_loss){.account = 0x41, .amount = 0x42};
+	uint8_t buf[LQ_FEED_PACKET_MAX];
+	size_t len = encode(buf, sizeof(buf), m, 4, 1);
+	assert_int_equal(len, 24 + 80 + 48 + 56 + 32);
+	const uint8_t *o = buf + 24;
+	assert_int_equal(o[0], 80);
+	assert_int_equal(o[2], 32);
+	assert_true(get64(o + 16) == 0x11 && get64(o + 24) == 0x12);
+	assert_true((int64_t)get64(o + 32) == -3 && get64(o + 40) == 0x14);
+	assert_true(get64(o + 48) == 2 && get64(o + 56) == 0x16 && get64(o + 64) == 0x17);
+	assert_int_equal(o[72], LQ_FEED_LIQ_PARTIAL);
+	for (int i = 73; i < 80; i++)
+		assert_int_equal(o[i], 0);
+	o += 80;
+	assert_int_equal(o[0], 48);
+	assert_int_equal(o[2], 33);
+	assert_true(get64(o + 16) == 0x21 && get64(o + 24) == 0x22);
+	assert_true((int64_t)get64(o + 32) == -0x23 && get64(o + 40) == 0x24);
+	o += 48;
+	assert_int_equal(o[0], 56);
+	assert_int_equal(o[2], 34);
+	assert_true(get64(o + 16) == 0x31 && get64(o + 24) == 0x32 && get64(o + 32) == 0x33);
+	assert_true((int64_t)get64(o + 40) == -0x34);
+	assert_int_equal(o[48], 0x35);
+	for (int i = 49; i < 56; i++)
+		assert_int_equal(o[i], 0);
+	o += 56;
+	assert_int_equal(o[0], 32);
+	assert_int_equal(o[2], 35);
+	assert_true(get64(o + 16) == 0x41 && get64(o + 24) == 0x42);
+	assert_string_equal(lq_feed_type_str(LQ_FEED_LIQ_ORDER), "liq_order");
+	assert_string_equal(lq_feed_type_str(LQ_FEED_BAD_DEBT), "bad_debt");
+	assert_string_equal(lq_feed_type_str(LQ_FEED_TYPE_MAX + 1), "?");
+	assert_int_equal(lq_feed_msg_size(LQ_FEED_EGRESS_LAST), 0);
+	for (unsigned t = LQ_FEED_EGRESS_FIRST; t <= LQ_FEED_TYPE_MAX; t++)
+		assert_int_equal(lq_feed_msg_size(t) % 8, 0);
+}
+
+static void test_egress_ranges(void **state)
+{
+	(void)state;
+	struct lq_feed_msg m = msg(LQ_FEED_LIQ_ORDER, 1, 1);
+	m.u.liq_order = (struct lq_feed_liq_order){.order_id = 1,
+						   .account = 7,
+						   .qty = -5,
+						   .price = 618000,
+						   .filled_qty = 4,
+						   .avg_price = 617990,
+						   .fee = 12,
+						   .kind = LQ_FEED_LIQ_PARTIAL};
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	expect_patch64(&m, 24, 0);	   /* account 0 */
+	expect_patch64(&m, 32, 0);	   /* qty 0 */
+	expect_patch64(&m, 32, INT64_MIN); /* |qty| does not exist */
+	expect_patch64(&m, 40, 0);	   /* price 0 */
+	expect_patch64(&m, 40, -1);
+	expect_patch64(&m, 48, 6);  /* filled more than the order */
+	expect_patch64(&m, 48, -1); /* filled negative */
+	expect_patch64(&m, 56, 0);  /* filled without an average price */
+	expect_patch64(&m, 56, -1);
+	expect_patch64(&m, 64, -1);		     /* fee < 0 */
+	expect_patch8(&m, 72, 3);		     /* unknown kind */
+	expect_patch8(&m, 72, LQ_FEED_LIQ_FILLED);   /* 4 of 5 is not all of it */
+	expect_patch8(&m, 72, LQ_FEED_LIQ_UNFILLED); /* nor nothing */
+	for (size_t off = 73; off < 80; off++)
+		expect_patch8(&m, off, 1);			     /* reserved */
+	expect_patch(&m, 4, "\xff\xff\xff\xff", 4, LQ_FEED_E_FIELD); /* no instrument */
+	expect_length(&m, 72);
+	expect_length(&m, 88);
+	/* the kinds at their edges, through the checker */
+	m.u.liq_order.filled_qty = 5;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_E_FIELD);
+	m.u.liq_order.kind = LQ_FEED_LIQ_FILLED;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	m.u.liq_order.filled_qty = 0;
+	m.u.liq_order.avg_price = 0;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_E_FIELD);
+	m.u.liq_order.kind = LQ_FEED_LIQ_UNFILLED;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	m.u.liq_order.avg_price = 617990; /* a price for nothing filled */
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_E_FIELD);
+
+	m = msg(LQ_FEED_ADL, 1, 1);
+	m.u.adl = (struct lq_feed_adl){.account = 3, .liquidated = 4, .qty = 2, .price = 10};
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	expect_patch64(&m, 16, 0);
+	expect_patch64(&m, 24, 0);
+	expect_patch64(&m, 32, 0);
+	expect_patch64(&m, 40, 0);
+	expect_length(&m, 40);
+	expect_length(&m, 56);
+
+	m = msg(LQ_FEED_TAKEOVER, 1, 1);
+	m.u.takeover = (struct lq_feed_takeover){
+	    .account = 3, .qty = -2, .price = 10, .fund_delta = -7, .fund = 1};
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	expect_patch64(&m, 16, 0);
+	expect_patch64(&m, 24, 0);
+	expect_patch64(&m, 32, -10);
+	for (size_t off = 52; off < 56; off++)
+		expect_patch8(&m, off, 0x80); /* reserved */
+	expect_length(&m, 48);
+
+	m = msg(LQ_FEED_SOCIALIZED_LOSS, 1, 1);
+	m.u.loss = (struct lq_feed_loss){.account = 3, .amount = 10};
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	expect_patch64(&m, 16, 0);
+	expect_patch64(&m, 24, 0);
+	expect_patch64(&m, 24, -10);
+	expect_length(&m, 40);
+	m.type = LQ_FEED_BAD_DEBT; /* a bad debt names no account */
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_E_FIELD);
+	m.u.loss.account = 0;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_OK);
+	expect_patch64(&m, 16, 1);
+	expect_patch64(&m, 24, 0);
+	m.instrument = LQ_FEED_NO_INSTRUMENT;
+	assert_int_equal(lq_feed_msg_check(&m), LQ_FEED_E_FIELD);
 }
 
 /* ---- sequence tracking ---- */
@@ -744,6 +994,8 @@ int main(void)
 	    cmocka_unit_test(test_header_errors),
 	    cmocka_unit_test(test_message_errors),
 	    cmocka_unit_test(test_field_ranges),
+	    cmocka_unit_test(test_egress_wire),
+	    cmocka_unit_test(test_egress_ranges),
 	    cmocka_unit_test(test_every_cut_and_flip),
 	    cmocka_unit_test(test_seq_gap_duplicate_reorder),
 	    cmocka_unit_test(test_seq_adopt_and_holes_bound),

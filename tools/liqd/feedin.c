@@ -177,7 +177,8 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	struct lq_feedin_ins *ri;
 
 	r->msgs_in++;
-	if (fm->instrument >= LQ_FEEDIN_INS) {
+	/* engine output (another engine's egress) is not an input: counted, never applied */
+	if (fm->instrument >= LQ_FEEDIN_INS || fm->type >= LQ_FEED_EGRESS_FIRST) {
 		r->unmapped++;
 		return;
 	}

@@ -64,8 +64,18 @@ enum lq_feed_type {
 	LQ_FEED_FILL = 18,	      /* a fill of an account's order */
 	LQ_FEED_MARGIN_TRANSFER = 19, /* isolated margin into (+) or out of (-) a position */
 	LQ_FEED_LIQ_FILL = 20,	      /* a fill of a liquidation order the engine sent */
+	/* engine output (egress): 32..47; instrument = the engine's instrument index */
+	LQ_FEED_LIQ_ORDER = 32,	      /* a liquidation order (and its simulated book fill) */
+	LQ_FEED_ADL = 33,	      /* an account deleveraged against a liquidated one */
+	LQ_FEED_TAKEOVER = 34,	      /* an insurance fund took a position over */
+	LQ_FEED_SOCIALIZED_LOSS = 35, /* an account charged a share of a deficit */
+	LQ_FEED_BAD_DEBT = 36,	      /* a deficit nobody covered */
 };
-#define LQ_FEED_TYPE_MAX 20
+/* The highest message type: arrays indexed by type (stats) have LQ_FEED_TYPE_MAX + 1 entries. */
+#define LQ_FEED_TYPE_MAX 36
+/* Engine output types (net/egress.c writes them; feed receivers ignore them). */
+#define LQ_FEED_EGRESS_FIRST 32
+#define LQ_FEED_EGRESS_LAST  47
 
 enum lq_feed_side {
 	LQ_FEED_BID = 0,	  /* book side; for trades: the aggressor bought */
@@ -82,6 +92,14 @@ enum lq_feed_trade_kind {
 enum lq_feed_funding_kind {
 	LQ_FEED_FUNDING_PREDICTED = 0, /* the rate that will apply at next_funding_ns */
 	LQ_FEED_FUNDING_SETTLED = 1,   /* funding is settled now at this rate */
+};
+
+/* How much of a liquidation order the engine's book simulation filled. */
+enum lq_feed_liq_kind {
+	LQ_FEED_LIQ_FILLED = 0,	  /* all of it: filled_qty = |qty| */
+	LQ_FEED_LIQ_PARTIAL = 1,  /* part of it: 0 < filled_qty < |qty|; the rest goes to the
+				     waterfall (takeover, ADL, ... notices follow) */
+	LQ_FEED_LIQ_UNFILLED = 2, /* none of it: filled_qty = 0, avg_price = 0 */
 };
 
 enum lq_feed_instrument_kind {
@@ -195,6 +213,45 @@ struct lq_feed_wire_liq_fill {
 	int64_t leaves_qty; /* >= 0 still open; 0 = the order is done */
 };
 
+/* ---- engine output (egress) ---- */
+
+struct lq_feed_wire_liq_order {
+	struct lq_feed_wire_msg h;
+	uint64_t order_id;  /* unique within the session: the message's sequence number */
+	uint64_t account;   /* > 0 */
+	int64_t qty;	    /* the closing trade, != 0: > 0 buy, < 0 sell */
+	int64_t price;	    /* > 0: the limit, the position's bankruptcy price */
+	int64_t filled_qty; /* 0 ..|qty|: filled by the engine's book simulation */
+	int64_t avg_price;  /* > 0 the average fill price if filled_qty > 0, else 0 */
+	int64_t fee;	    /* >= 0, settle-asset units: the clearance fee charged */
+	uint8_t kind;	    /* enum lq_feed_liq_kind, consistent with filled_qty */
+	uint8_t reserved[7];
+};
+
+struct lq_feed_wire_adl {
+	struct lq_feed_wire_msg h;
+	uint64_t account;    /* > 0: the deleveraged account */
+	uint64_t liquidated; /* > 0: the liquidated account it was closed against */
+	int64_t qty;	     /* the deleveraged account's trade, != 0: > 0 buy, < 0 sell */
+	int64_t price;	     /* > 0: the liquidated position's bankruptcy price */
+};
+
+struct lq_feed_wire_takeover {
+	struct lq_feed_wire_msg h;
+	uint64_t account;   /* > 0: the liquidated account */
+	int64_t qty;	    /* the fund's trade, != 0: > 0 it took a long over */
+	int64_t price;	    /* > 0: the bankruptcy price */
+	int64_t fund_delta; /* settle-asset units: the fund's gain (< 0: loss) */
+	uint32_t fund;	    /* the engine's fund index */
+	uint8_t reserved[4];
+};
+
+struct lq_feed_wire_loss { /* socialized loss, bad debt */
+	struct lq_feed_wire_msg h;
+	uint64_t account; /* socialized loss: > 0, the account charged; bad debt: 0 */
+	int64_t amount;	  /* > 0, settle-asset units */
+};
+
 _Static_assert(sizeof(struct lq_feed_wire_header) == LQ_FEED_HEADER_SIZE, "packet header");
 _Static_assert(sizeof(struct lq_feed_wire_msg) == LQ_FEED_MSG_HEADER_SIZE, "message header");
 _Static_assert(sizeof(struct lq_feed_wire_instrument) == 96, "instrument");
@@ -207,6 +264,10 @@ _Static_assert(sizeof(struct lq_feed_wire_transfer) == 64, "deposit/withdrawal")
 _Static_assert(sizeof(struct lq_feed_wire_fill) == 48, "fill");
 _Static_assert(sizeof(struct lq_feed_wire_margin) == 32, "margin transfer");
 _Static_assert(sizeof(struct lq_feed_wire_liq_fill) == 48, "liquidation fill");
+_Static_assert(sizeof(struct lq_feed_wire_liq_order) == 80, "liquidation order");
+_Static_assert(sizeof(struct lq_feed_wire_adl) == 48, "adl");
+_Static_assert(sizeof(struct lq_feed_wire_takeover) == 56, "takeover");
+_Static_assert(sizeof(struct lq_feed_wire_loss) == 32, "socialized loss/bad debt");
 _Static_assert(LQ_FEED_MSGS_MAX <= UINT16_MAX, "count is a u16");
 
 /* ---- decoded messages (host order) ---- */
@@ -282,6 +343,37 @@ struct lq_feed_liq_fill {
 	int64_t leaves_qty;
 };
 
+struct lq_feed_liq_order {
+	uint64_t order_id;
+	uint64_t account;
+	int64_t qty;
+	int64_t price;
+	int64_t filled_qty;
+	int64_t avg_price;
+	int64_t fee;
+	uint8_t kind;
+};
+
+struct lq_feed_adl {
+	uint64_t account;
+	uint64_t liquidated;
+	int64_t qty;
+	int64_t price;
+};
+
+struct lq_feed_takeover {
+	uint64_t account;
+	int64_t qty;
+	int64_t price;
+	int64_t fund_delta;
+	uint32_t fund;
+};
+
+struct lq_feed_loss {
+	uint64_t account;
+	int64_t amount;
+};
+
 struct lq_feed_msg {
 	uint8_t type; /* enum lq_feed_type */
 	uint8_t flags;
@@ -298,6 +390,10 @@ struct lq_feed_msg {
 		struct lq_feed_fill fill;
 		struct lq_feed_margin margin;
 		struct lq_feed_liq_fill liq_fill;
+		struct lq_feed_liq_order liq_order; /* LQ_FEED_LIQ_ORDER */
+		struct lq_feed_adl adl;
+		struct lq_feed_takeover takeover;
+		struct lq_feed_loss loss; /* LQ_FEED_SOCIALIZED_LOSS, LQ_FEED_BAD_DEBT */
 	} u;
 };
 

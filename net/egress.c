@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* Egress: output events as liqd feed messages, packed into packets (net/FEED.md). */
+#include "lq/egress.h"
+
+#include "lq/assert.h"
+
+#include <errno.h>
+#include <string.h>
+
+void lq_egress_init(struct lq_egress *e, uint64_t session, lq_egress_send_fn send, void *ctx)
+{
+	LQ_ASSERT(send != NULL);
+	memset(e, 0, sizeof(*e));
+	e->session = session;
+	e->next_seq = 1;
+	e->send = send;
+	e->ctx = ctx;
+}
+
+static void send_packet(struct lq_egress *e, const uint8_t *pkt, size_t len)
+{
+	int rc = e->send(e->ctx, pkt, len);
+	e->stats.packets++;
+	e->stats.bytes += len;
+	if (rc < 0) {
+		e->stats.send_errors++;
+		e->stats.last_error = rc;
+	}
+}
+
+void lq_egress_flush(struct lq_egress *e)
+{
+	if (!e->open)
+		return;
+	e->open = false;
+	size_t len = lq_feed_encode_end(&e->b);
+	LQ_ASSERT(e->b.count > 0);
+	send_packet(e, e->buf, len);
+}
+
+/* Append a checked message, sending the packet first when it has no room; false if refused. */
+static bool put(struct lq_egress *e, const struct lq_feed_msg *m)
+{
+	if (lq_feed_msg_check(m) != LQ_FEED_OK)
+		return false;
+	if (e->open && !lq_feed_encode_fits(&e->b, m->type))
+		lq_egress_flush(e);
+	if (!e->open) {
+		int rc =
+		    lq_feed_encode_begin(&e->b, e->buf, sizeof(e->buf), e->session, e->next_seq, 0);
+		LQ_ASSERT(rc == 0);
+		e->open = true;
+	}
+	int rc = lq_feed_encode_msg(&e->b, m);
+	LQ_ASSERT(rc == 0); /* checked, and an empty packet has room for any message */
+	e->next_seq++;
+	e->stats.messages++;
+	e->stats.by_type[m->type]++;
+	return true;
+}
+
+static bool describe(const struct lq_engine *defs, uint32_t i, int64_t ts_ns, struct lq_feed_msg *m)
+{
+	const struct lq_instrument *ins = &defs->instruments[i];
+	const struct lq_asset *a = &defs->assets[ins->settle_asset];
+	struct lq_feed_instrument_def *d = &m->u.def;
+
+	memset(m, 0, sizeof(*m));
+	m->type = LQ_FEED_INSTRUMENT;
+	m->instrument = i;
+	m->ts_ns = ts_ns;
+	if (strnlen(ins->name, LQ_NAME_MAX) >= LQ_FEED_NAME_MAX ||
+	    strnlen(a->name, LQ_NAME_MAX) >= LQ_FEED_NAME_MAX ||
+	    a->decimals > LQ_FEED_DECIMALS_MAX || ins->price_decimals > LQ_FEED_DECIMALS_MAX ||
+	    ins->qty_decimals > LQ_FEED_DECIMALS_MAX ||
+	    ins->contract_decimals > LQ_FEED_DECIMALS_MAX)
+		return false;
+	memcpy(d->name, ins->name, strnlen(ins->name, LQ_NAME_MAX));
+	memcpy(d->settle, a->name, strnlen(a->name, LQ_NAME_MAX));
+	d->settle_decimals = (uint8_t)a->decimals;
+	d->price_decimals = (uint8_t)ins->price_decimals;
+	d->qty_decimals = (uint8_t)ins->qty_decimals;
+	d->tick = ins->tick;
+	d->lot = ins->lot;
+	if (ins->kind == LQ_INSTRUMENT_INVERSE) {
+		d->kind = LQ_FEED_INVERSE;
+		d->contract = ins->contract;
+		d->contract_decimals = (uint8_t)ins->contract_decimals;
+	} else {
+		d->kind = LQ_FEED_LINEAR;
+	}
+	return lq_feed_msg_check(m) == LQ_FEED_OK;
+}
+
+int lq_egress_definitions(struct lq_egress *e, const struct lq_engine *defs, int64_t ts_ns)
+{
+	struct lq_feed_msg m;
+
+	if (e->ended || ts_ns < 0)
+		return -EINVAL;
+	/* all or nothing: check every new definition before the first is encoded */
+	for (uint32_t i = e->described; i < defs->instrument_count; i++)
+		if (!describe(defs, i, ts_ns, &m))
+			return -EINVAL;
+	int n = 0;
+	for (uint32_t i = e->described; i < defs->instrument_count; i++, n++) {
+		describe(defs, i, ts_ns, &m);
+		put(e, &m);
+		e->stats.definitions++;
+	}
+	e->described = defs->instrument_count;
+	return n;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struct lq_feed_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->instrument = ev->instrument;
+	m->ts_ns = ts_ns;
+	switch (ev->type) {
+	case LQ_EV_LIQUIDATION: {
+		struct lq_feed_liq_order *o = &m->u.liq_order;
+		m->type = LQ_FEED_LIQ_ORDER;
+		o->order_id = seq;
+		o->account = ev->account;
+		o->qty = ev->qty;
+		o->price = ev->price;
+		o->filled_qty = ev->filled_qty;
+		o->avg_price = ev->filled_qty > 0 ? ev->avg_price : 0;
+		o->fee = ev->amount_units;
+		if (ev->filled_qty == 0)
+			o->kind = LQ_FEED_LIQ_UNFILLED;
+		else if (ev->filled_qty < abs64(ev->qty))
+			o->kind = LQ_FEED_LIQ_PARTIAL;
+		else
+			o->kind = LQ_FEED_LIQ_FILLED;
+		return true;
+	}
+	case LQ_EV_ADL:
+		m->type = LQ_FEED_ADL;
+		m->u.adl.account = ev->account;
+		m->u.adl.liquidated = ev->other_account;
+		m->u.adl.qty = ev->qty;
+		m->u.adl.price = ev->price;
+		return true;
+	case LQ_EV_TAKEOVER:
+		m->type = LQ_FEED_TAKEOVER;
+		m->u.takeover.account = ev->account;
+		m->u.takeover.qty = ev->qty;
+		m->u.takeover.price = ev->price;
+		m->u.takeover.fund_delta = ev->fund_delta_units;
+		m->u.takeover.fund = ev->fund;
+		return true;
+	case LQ_EV_SOCIALIZED_LOSS:
+		m->type = LQ_FEED_SOCIALIZED_LOSS;
+		m->u.loss.account = ev->account;
+		m->u.loss.amount = ev->amount_units;
+		return true;
+	case LQ_EV_BAD_DEBT:
+		m->type = LQ_FEED_BAD_DEBT;
+		m->u.loss.amount = ev->amount_units;
+		return true;
+	case LQ_EV_FUNDING:
+	case LQ_EV_STALE:
+	case LQ_EV_REJECTED:
+	case LQ_EV_FEED_GAP:
+	case LQ_EV_FEED_RECOVERED:
+		break;
+	}
+	return false;
+}
+
+bool lq_egress_event(struct lq_egress *e, const struct lq_event *ev, int64_t ts_ns)
+{
+	struct lq_feed_msg m;
+
+	if (!lq_egress_msg(ev, e->next_seq, ts_ns, &m)) {
+		e->stats.ignored++;
+		return false;
+	}
+	if (e->ended) {
+		e->stats.after_end++;
+		return false;
+	}
+	if (!put(e, &m)) {
+		e->stats.refused++;
+		return false;
+	}
+	e->stats.undescribed += ev->instrument >= e->described;
+	return true;
+}
+
+void lq_egress_end(struct lq_egress *e)
+{
+	struct lq_feed_builder hb;
+	uint8_t pkt[LQ_FEED_HEADER_SIZE];
+
+	if (e->ended)
+		return;
+	lq_egress_flush(e);
+	e->ended = true;
+	int rc = lq_feed_encode_begin(&hb, pkt, sizeof(pkt), e->session, e->next_seq,
+				      LQ_FEED_PF_END_OF_SESSION);
+	LQ_ASSERT(rc == 0);
+	send_packet(e, pkt, lq_feed_encode_end(&hb));
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_EGRESS_H
+#define LQ_EGRESS_H
+
+/*
+ * Egress: the engine's decisions in the liqd feed format (net/FEED.md, "Engine output"), packed
+ * into packets and handed to a caller-given send function (a UDP sender, a pcap writer, a test's
+ * capture).
+ *
+ * One lq_egress is one egress session: sequence numbers count messages from 1, contiguous
+ * (a packet whose send fails is lost, not re-sent: its numbers stay used, and a receiver sees a
+ * gap). The session starts with one instrument definition (type 1) per engine instrument, so
+ * the stream describes itself; every later message names the ENGINE's instrument index and
+ * carries prices and quantities in that instrument's units, money in its settle asset's units.
+ *
+ * Messages accumulate in one packet buffer; a packet is sent as soon as the next message would
+ * not fit (a message never straddles packets), on lq_egress_flush, and by lq_egress_end, which
+ * also sends a heartbeat with END_OF_SESSION. A caller that wants every decision on the wire
+ * at once flushes after each input's events (the publish stage: at the end of each burst).
+ *
+ * Which events become messages:
+ *   LQ_EV_LIQUIDATION      liq_order (order_id = its sequence number)
+ *   LQ_EV_ADL              adl
+ *   LQ_EV_TAKEOVER         takeover
+ *   LQ_EV_SOCIALIZED_LOSS  socialized_loss
+ *   LQ_EV_BAD_DEBT         bad_debt
+ * every other event is ignored (counted).
+ *
+ * Times: ts_ns (ns since the Unix epoch) is the caller's: the engine's clock (engine->now_ns)
+ * for a replay, or the wall clock at decision time for a live run. It must be >= 0.
+ *
+ * Thread safety: an lq_egress belongs to one thread (the publish stage's). Nothing allocates
+ * after lq_egress_init (the packet buffer is inside the struct); the send function is called
+ * synchronously from lq_egress_event / _flush / _end / _definitions, with a buffer valid only
+ * during the call.
+ */
+#include "lq/engine.h"
+#include "lq/feed.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Send one packet: 0, or -errno (counted; the packet is lost, egress goes on). */
+typedef int (*lq_egress_send_fn)(void *ctx, const void *pkt, size_t len);
+
+struct lq_egress_stats {
+	uint64_t packets;     /* handed to send (including failed sends and heartbeats) */
+	uint64_t bytes;	      /* bytes of those packets */
+	uint64_t messages;    /* messages encoded (definitions included) */
+	uint64_t definitions; /* instrument definitions encoded */
+	uint64_t by_type[LQ_FEED_TYPE_MAX + 1];
+	uint64_t ignored;     /* events that have no egress message */
+	uint64_t undescribed; /* events of an instrument no definition was sent for (sent all the
+				 same: call lq_egress_definitions when instruments are added) */
+	uint64_t refused;     /* events outside the format's ranges (FEED.md): not sent */
+	uint64_t after_end;   /* events after lq_egress_end: not sent */
+	uint64_t send_errors; /* sends that returned an error */
+	int last_error;	      /* -errno of the last failed send */
+};
+
+struct lq_egress {
+	uint64_t session;
+	uint64_t next_seq; /* sequence number of the next message */
+	lq_egress_send_fn send;
+	void *ctx;
+	uint32_t described; /* engine instruments [0, described) have had their definition */
+	bool open;	    /* b holds a packet being built */
+	bool ended;
+	struct lq_feed_builder b;
+	struct lq_egress_stats stats;
+	uint8_t buf[LQ_FEED_PACKET_MAX];
+};
+
+/* A fresh session (its number: e.g. the start time in seconds). No I/O. */
+void lq_egress_init(struct lq_egress *e, uint64_t session, lq_egress_send_fn send, void *ctx);
+
+/*
+ * Describe the engine's instruments not yet described, in index order: one instrument message
+ * each (name, settle asset name and decimals, kind, decimals, tick, lot, contract). Call once
+ * before the first event and again whenever instruments were added. Returns how many were
+ * encoded, or -EINVAL if an instrument cannot be described in the format (a name with blanks or
+ * non-ASCII bytes; none of the others is described then).
+ */
+int lq_egress_definitions(struct lq_egress *e, const struct lq_engine *defs, int64_t ts_ns);
+
+/* Encode one output event; true if it became a message. Full packets are sent at once. */
+bool lq_egress_event(struct lq_egress *e, const struct lq_event *ev, int64_t ts_ns);
+
+/* Send the partly filled packet, if any. */
+void lq_egress_flush(struct lq_egress *e);
+
+/*
+ * Flush, then send a heartbeat (no messages, seq = the next number) flagged END_OF_SESSION.
+ * Later events are counted in after_end and not sent; a second call does nothing.
+ */
+void lq_egress_end(struct lq_egress *e);
+
+/* The egress message an event becomes (msg->u and header; ts_ns as given); false if none. */
+bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struct lq_feed_msg *msg);
+
+#endif
