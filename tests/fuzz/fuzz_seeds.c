@@ -96,6 +96,58 @@ static void feed_seeds(const char *out, const char *name, const struct pkts *p)
 	}
 }
 
+/* Engine output: a packet of each egress message kind, then the session's end. */
+static void egress_seeds(const char *out)
+{
+	static struct pkts p;
+	struct lq_feed_builder b;
+	struct lq_feed_msg m[6];
+	memset(&p, 0, sizeof(p));
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 6; i++) {
+		m[i].instrument = (uint32_t)i % 3;
+		m[i].ts_ns = 1723161256313000000 + i;
+	}
+	m[0].type = LQ_FEED_INSTRUMENT;
+	strcpy(m[0].u.def.name, "BTCUSDT");
+	strcpy(m[0].u.def.settle, "USDT");
+	m[0].u.def.settle_decimals = 6;
+	m[0].u.def.price_decimals = 1;
+	m[0].u.def.qty_decimals = 3;
+	m[0].u.def.tick = m[0].u.def.lot = 1;
+	m[1].type = LQ_FEED_LIQ_ORDER;
+	m[1].u.liq_order = (struct lq_feed_liq_order){.order_id = 2,
+						      .account = 101,
+						      .qty = -1500,
+						      .price = 598000,
+						      .filled_qty = 700,
+						      .avg_price = 598150,
+						      .fee = 2250,
+						      .kind = LQ_FEED_LIQ_PARTIAL};
+	m[2].type = LQ_FEED_TAKEOVER;
+	m[2].u.takeover = (struct lq_feed_takeover){
+	    .account = 101, .qty = 800, .price = 598000, .fund_delta = -4200, .fund = 1};
+	m[3].type = LQ_FEED_ADL;
+	m[3].u.adl =
+	    (struct lq_feed_adl){.account = 7, .liquidated = 101, .qty = 300, .price = 598000};
+	m[4].type = LQ_FEED_SOCIALIZED_LOSS;
+	m[4].u.loss = (struct lq_feed_loss){.account = 8, .amount = 99};
+	m[5].type = LQ_FEED_BAD_DEBT;
+	m[5].u.loss = (struct lq_feed_loss){.amount = 1234};
+	if (lq_feed_encode_begin(&b, p.b[0], LQ_FEED_PACKET_MAX, 1723161256, 1, 0) != 0)
+		die("egress seed");
+	for (int i = 0; i < 6; i++)
+		if (lq_feed_encode_msg(&b, &m[i]) != 0)
+			die("egress seed");
+	p.len[0] = lq_feed_encode_end(&b);
+	if (lq_feed_encode_begin(&b, p.b[1], LQ_FEED_PACKET_MAX, 1723161256, 7,
+				 LQ_FEED_PF_END_OF_SESSION) != 0)
+		die("egress seed");
+	p.len[1] = lq_feed_encode_end(&b);
+	p.n = 2;
+	feed_seeds(out, "egress", &p);
+}
+
 static size_t frame(const struct pkts *p, uint32_t i, uint8_t *buf, size_t cap)
 {
 	struct lq_pcap_addr a;
@@ -230,5 +282,6 @@ int main(int argc, char **argv)
 	one(argv[1], argv[2], LQ_CONVERT_BINANCE, "binance/cm_2024_kinds.txt", "cm2024");
 	one(argv[1], argv[2], LQ_CONVERT_BINANCE, "binance/usdm_2024_snapshot.txt", "snapshot");
 	one(argv[1], argv[2], LQ_CONVERT_BITMEX, "bitmex/session.txt", "bitmex");
+	egress_seeds(argv[1]);
 	return 0;
 }

@@ -16,6 +16,7 @@ int lq_cmd_convert(int argc, char **argv);
 int lq_cmd_replay(int argc, char **argv);
 int lq_cmd_journal(int argc, char **argv);
 int lq_cmd_send(int argc, char **argv);
+int lq_cmd_listen(int argc, char **argv);
 int lq_cmd_popgen(int argc, char **argv);
 
 /* Start-up allocation through jemalloc, cache-line aligned and zeroed; exits on failure. */

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	      "  popgen         write a seeded synthetic account population\n"
 	      "  convert IN OUT convert a venue's recording into a pcap of liqd feed packets\n"
 	      "  send PCAP      send a capture's UDP payloads to an address, paced (io_uring)\n"
+	      "  listen IP:PORT receive liqd feed packets over UDP, print each message as JSON\n"
 	      "  journal dump|verify FILE  print or check a journal of output events\n"
 	      "  version        versions of liqd and the libraries it runs on, io_uring probe\n"
 	      "  help           this text\n"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return lq_cmd_popgen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "send"))
 		return lq_cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "listen"))
+		return lq_cmd_listen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "journal"))
 		return lq_cmd_journal(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version"))

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * liqd listen: receive liqd feed packets over UDP (io_uring) and print every message as a JSON
+ * line, with refused packets and sequence gaps, duplicates and reordering as lines of their
+ * own. A generic feed dumper: market data, account events and engine output (egress) alike.
+ */
+#include "cli.h"
+
+#include "lq/feed.h"
+#include "lq/udp.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char listen_help[] =
+    "usage: liqd listen [OPTIONS] IP:PORT\n"
+    "\n"
+    "Receives liqd feed packets over UDP (io_uring) on IP:PORT, a local address or a multicast\n"
+    "group (joined), decodes each one and prints every message as one JSON line on standard\n"
+    "output: session, seq, type, flags, instrument, ts_ns and the message's fields, prices,\n"
+    "quantities and money as the integers of the wire (in the units the instrument's\n"
+    "definition gives). Market data, account events and engine output (`liqd run`'s\n"
+    "liquidation orders and notices) alike.\n"
+    "\n"
+    "Besides messages it prints, one JSON line each: heartbeats, refused packets (\"type\":\n"
+    "\"refused\" with the decoder's reason), and what the sequence numbers reveal: \"gap\"\n"
+    "(messages lost), \"duplicate\" (a packet seen before: its messages are not printed\n"
+    "again), \"late\" (a reordered packet filling a gap: its lost messages are printed now),\n"
+    "\"overlap\" (a packet partly seen: the new part is printed), \"other_session\" (a packet of\n"
+    "another session than the one followed: printed). The first session heard is followed;\n"
+    "a new one once it has ended.\n"
+    "\n"
+    "IP:PORT with port 0 binds an ephemeral port (see --port-file).\n"
+    "\n"
+    "options:\n"
+    "  --count N          stop after N messages (1..4294967295)\n"
+    "  --timeout SECONDS  stop after SECONDS (1..86400) without a packet\n"
+    "  --until-end        stop after a packet flagged END_OF_SESSION\n"
+    "  --port-file FILE   once listening, write the bound port to FILE (a line)\n"
+    "  --iface IP         multicast: the interface address to join the group on\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "It also stops on SIGINT or SIGTERM. A summary line goes to standard error.\n"
+    "\n"
+    "Exit status: 0 stopped as asked (N messages, end of session, a signal, or the timeout\n"
+    "when neither --count nor --until-end was given); 1 the receiver could not start, the\n"
+    "port file could not be written, or the timeout came before --count/--until-end were met;\n"
+    "2 a bad command line.\n";
+
+#define LISTEN_BUFS    256
+#define LISTEN_POLL_NS 100000000ull /* wake up at least every 100 ms for signals, timeout */
+
+struct listen_opts {
+	struct lq_udp_rx_params rx;
+	uint64_t count;	    /* 0 = no limit */
+	uint32_t timeout_s; /* 0 = none */
+	bool until_end;
+	const char *port_file;
+};
+
+enum listen_stop {
+	LISTEN_RUNNING = 0,
+	LISTEN_COUNT,
+	LISTEN_END,
+	LISTEN_TIMEOUT,
+	LISTEN_SIGNAL,
+};
+
+struct listener {
+	const struct listen_opts *o;
+	struct lq_feed_stats stats;
+	struct lq_feed_seq seq;
+	bool seq_started;
+	uint64_t printed; /* messages printed */
+	uint64_t gaps, lost, duplicates, late, overlaps, other_session;
+	uint64_t last_rx_mono_ns;
+	enum listen_stop stop;
+	struct lq_feed_packet pkt;
+	bool print[LQ_FEED_MSGS_MAX];
+};
+
+static volatile sig_atomic_t listen_signalled;
+
+static void listen_on_signal(int sig)
+{
+	(void)sig;
+	listen_signalled = 1;
+}
+
+static uint64_t listen_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A name as a JSON string (names are printable ASCII: only " and \ need escaping). */
+static void jname(const char *key, const char *s)
+{
+	printf(",\"%s\":\"", key);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void ji(const char *key, int64_t v)
+{
+	printf(",\"%s\":%" PRId64, key, v);
+}
+
+static void ju(const char *key, uint64_t v)
+{
+	printf(",\"%s\":%" PRIu64, key, v);
+}
+
+static void js(const char *key, const char *v)
+{
+	printf(",\"%s\":\"%s\"", key, v);
+}
+
+static const char *pick(unsigned v, const char *const *names, unsigned n)
+{
+	return v < n ? names[v] : "?";
+}
+
+static void print_body(const struct lq_feed_msg *m)
+{
+	static const char *const inst_kind[] = {"linear", "inverse"};
+	static const char *const fund_kind[] = {"predicted", "settled"};
+	static const char *const side[] = {"bid", "ask"};
+	static const char *const aggressor[] = {"buy", "sell", "unknown"};
+	static const char *const trade_kind[] = {"regular", "liquidation", "adl"};
+	static const char *const liq_kind[] = {"filled", "partial", "unfilled"};
+
+	switch (m->type) {
+	case LQ_FEED_INSTRUMENT:
+		jname("name", m->u.def.name);
+		jname("settle", m->u.def.settle);
+		js("kind", pick(m->u.def.kind, inst_kind, 2));
+		ju("settle_decimals", m->u.def.settle_decimals);
+		ju("price_decimals", m->u.def.price_decimals);
+		ju("qty_decimals", m->u.def.qty_decimals);
+		ju("contract_decimals", m->u.def.contract_decimals);
+		ji("tick", m->u.def.tick);
+		ji("lot", m->u.def.lot);
+		ji("contract", m->u.def.contract);
+		return;
+	case LQ_FEED_INDEX:
+	case LQ_FEED_MARK:
+		ji("price", m->u.px.price);
+		ju("decimals", m->u.px.decimals);
+		return;
+	case LQ_FEED_FUNDING:
+		ji("rate_e8", m->u.funding.rate_e8);
+		ji("next_funding_ns", m->u.funding.next_funding_ns);
+		js("kind", pick(m->u.funding.kind, fund_kind, 2));
+		return;
+	case LQ_FEED_BOOK_TOP:
+		ji("bid_price", m->u.top.bid_price);
+		ji("bid_qty", m->u.top.bid_qty);
+		ji("ask_price", m->u.top.ask_price);
+		ji("ask_qty", m->u.top.ask_qty);
+		return;
+	case LQ_FEED_BOOK_LEVEL:
+		ji("price", m->u.level.price);
+		ji("qty", m->u.level.qty);
+		js("side", pick(m->u.level.side, side, 2));
+		return;
+	case LQ_FEED_BOOK_CLEAR:
+		return;
+	case LQ_FEED_TRADE:
+		ji("price", m->u.trade.price);
+		ji("qty", m->u.trade.qty);
+		ju("trade_id", m->u.trade.trade_id);
+		js("aggressor", pick(m->u.trade.aggressor, aggressor, 3));
+		js("kind", pick(m->u.trade.kind, trade_kind, 3));
+		return;
+	case LQ_FEED_DEPOSIT:
+	case LQ_FEED_WITHDRAWAL:
+		ju("account", m->u.transfer.account);
+		ji("amount", m->u.transfer.amount);
+		jname("asset", m->u.transfer.asset);
+		ju("decimals", m->u.transfer.decimals);
+		return;
+	case LQ_FEED_FILL:
+		ju("account", m->u.fill.account);
+		ji("qty", m->u.fill.qty);
+		ji("price", m->u.fill.price);
+		ji("fee", m->u.fill.fee);
+		return;
+	case LQ_FEED_MARGIN_TRANSFER:
+		ju("account", m->u.margin.account);
+		ji("amount", m->u.margin.amount);
+		return;
+	case LQ_FEED_LIQ_FILL:
+		ju("order_id", m->u.liq_fill.order_id);
+		ji("qty", m->u.liq_fill.qty);
+		ji("price", m->u.liq_fill.price);
+		ji("leaves_qty", m->u.liq_fill.leaves_qty);
+		return;
+	case LQ_FEED_LIQ_ORDER:
+		ju("order_id", m->u.liq_order.order_id);
+		ju("account", m->u.liq_order.account);
+		ji("qty", m->u.liq_order.qty);
+		ji("price", m->u.liq_order.price);
+		ji("filled_qty", m->u.liq_order.filled_qty);
+		ji("avg_price", m->u.liq_order.avg_price);
+		ji("fee", m->u.liq_order.fee);
+		js("kind", pick(m->u.liq_order.kind, liq_kind, 3));
+		return;
+	case LQ_FEED_ADL:
+		ju("account", m->u.adl.account);
+		ju("liquidated", m->u.adl.liquidated);
+		ji("qty", m->u.adl.qty);
+		ji("price", m->u.adl.price);
+		return;
+	case LQ_FEED_TAKEOVER:
+		ju("account", m->u.takeover.account);
+		ju("fund", m->u.takeover.fund);
+		ji("qty", m->u.takeover.qty);
+		ji("price", m->u.takeover.price);
+		ji("fund_delta", m->u.takeover.fund_delta);
+		return;
+	case LQ_FEED_SOCIALIZED_LOSS:
+		ju("account", m->u.loss.account);
+		ji("amount", m->u.loss.amount);
+		return;
+	case LQ_FEED_BAD_DEBT:
+		ji("amount", m->u.loss.amount);
+		return;
+	}
+}
+
+static void print_msg(const struct lq_feed_packet *p, uint32_t i)
+{
+	const struct lq_feed_msg *m = &p->msgs[i];
+	printf("{\"session\":%" PRIu64 ",\"seq\":%" PRIu64, p->session, p->seq + i);
+	js("type", lq_feed_type_str(m->type));
+	ju("flags", m->flags);
+	if (m->instrument == LQ_FEED_NO_INSTRUMENT)
+		printf(",\"instrument\":null");
+	else
+		ju("instrument", m->instrument);
+	ji("ts_ns", m->ts_ns);
+	print_body(m);
+	fputs("}\n", stdout);
+}
+
+/* A packet-level line: {"type":TYPE,"session":S,"seq":N,"count":C ... (caller closes) */
+static void packet_line(const char *type, const struct lq_feed_packet *p)
+{
+	printf("{\"type\":\"%s\",\"session\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"count\":%u", type,
+	       p->session, p->seq, (unsigned)p->count);
+}
+
+/* Which messages of the packet are new (or fill a hole), before the tracker moves on. */
+static void mark_new(struct listener *l)
+{
+	const struct lq_feed_seq *s = &l->seq;
+	const struct lq_feed_packet *p = &l->pkt;
+	for (uint32_t i = 0; i < p->count; i++) {
+		uint64_t q = p->seq + i;
+		l->print[i] = true;
+		if (p->session != s->session || s->next == 0 || q >= s->next)
+			continue;
+		l->print[i] = false;
+		for (uint32_t h = 0; h < s->hole_count; h++)
+			if (q >= s->holes[h].first && q < s->holes[h].end)
+				l->print[i] = true;
+	}
+}
+
+static void track(struct listener *l)
+{
+	struct lq_feed_packet *p = &l->pkt;
+	struct lq_feed_seq_result r;
+
+	if (!l->seq_started || (l->seq.ended && p->session != l->seq.session)) {
+		lq_feed_seq_init(&l->seq, p->session, 0); /* adopt the first packet's number */
+		l->seq_started = true;
+	}
+	mark_new(l);
+	switch (lq_feed_seq_check(&l->seq, p->session, p->seq, p->count, p->flags, &r)) {
+	case LQ_FEED_SEQ_OK:
+		break;
+	case LQ_FEED_SEQ_GAP:
+		l->gaps++;
+		l->lost += r.gap_count;
+		printf("{\"type\":\"gap\",\"session\":%" PRIu64 ",\"first_seq\":%" PRIu64
+		       ",\"lost\":%" PRIu64 "}\n",
+		       p->session, r.gap_first, r.gap_count);
+		break;
+	case LQ_FEED_SEQ_DUPLICATE:
+		l->duplicates++;
+		packet_line("duplicate", p);
+		fputs("}\n", stdout);
+		break;
+	case LQ_FEED_SEQ_LATE:
+		l->late++;
+		packet_line("late", p);
+		printf(",\"filled\":%u}\n", (unsigned)r.late);
+		break;
+	case LQ_FEED_SEQ_OVERLAP:
+		l->overlaps++;
+		packet_line("overlap", p);
+		printf(",\"seen\":%u}\n", (unsigned)(r.skip - r.late));
+		break;
+	case LQ_FEED_SEQ_SESSION:
+		l->other_session++;
+		packet_line("other_session", p);
+		printf(",\"following\":%" PRIu64 "}\n", l->seq.session);
+		break;
+	}
+}
+
+static void listen_on_packet(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
+{
+	struct listener *l = ctx;
+	struct lq_feed_packet *p = &l->pkt;
+	(void)rx_ns;
+
+	if (l->stop != LISTEN_RUNNING)
+		return; /* already done: what else arrived in this poll is not printed */
+	l->last_rx_mono_ns = listen_mono_ns();
+	enum lq_feed_err err = lq_feed_decode_packet(data, len, p, &l->stats);
+	if (err != LQ_FEED_OK) {
+		printf("{\"type\":\"refused\",\"error\":\"%s\",\"bytes\":%zu}\n",
+		       lq_feed_err_str(err), len);
+		fflush(stdout);
+		return;
+	}
+	track(l);
+	if (p->count == 0) {
+		printf("{\"type\":\"heartbeat\",\"session\":%" PRIu64 ",\"seq\":%" PRIu64
+		       ",\"end_of_session\":%s}\n",
+		       p->session, p->seq,
+		       (p->flags & LQ_FEED_PF_END_OF_SESSION) ? "true" : "false");
+	}
+	for (uint32_t i = 0; i < p->count && l->stop == LISTEN_RUNNING; i++) {
+		if (!l->print[i])
+			continue;
+		print_msg(p, i);
+		if (++l->printed == l->o->count)
+			l->stop = LISTEN_COUNT;
+	}
+	if (l->stop == LISTEN_RUNNING && l->o->until_end && (p->flags & LQ_FEED_PF_END_OF_SESSION))
+		l->stop = LISTEN_END;
+	fflush(stdout);
+}
+
+static int listen_parse(int argc, char **argv, struct listen_opts *o)
+{
+	const char *addr = NULL;
+	memset(o, 0, sizeof(*o));
+	lq_udp_rx_params_default(&o->rx);
+	o->rx.buf_count = LISTEN_BUFS;
+	/* one byte more than a feed packet: a longer datagram reaches the decoder as OVERSIZE */
+	o->rx.payload_max = LQ_FEED_PACKET_MAX + 1;
+	o->rx.rcvbuf_bytes = 4u << 20;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		uint32_t u;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(listen_help, stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--until-end")) {
+			o->until_end = true;
+			continue;
+		}
+		if (a[0] == '-' && a[1] && !v) {
+			fprintf(stderr, "liqd listen: %s needs a value (or is unknown)\n", a);
+			return -1;
+		}
+		if (!strcmp(a, "--count")) {
+			if (lq_parse_u32_opt("--count", v, 1, UINT32_MAX, &u))
+				return -1;
+			o->count = u;
+		} else if (!strcmp(a, "--timeout")) {
+			if (lq_parse_u32_opt("--timeout", v, 1, 86400, &o->timeout_s))
+				return -1;
+		} else if (!strcmp(a, "--port-file")) {
+			o->port_file = v;
+		} else if (!strcmp(a, "--iface")) {
+			uint16_t port;
+			char buf[32];
+			snprintf(buf, sizeof(buf), "%s:0", v);
+			if (lq_udp_addr_parse(buf, &o->rx.iface_ip, &port)) {
+				fprintf(stderr, "liqd listen: --iface takes an IPv4 address\n");
+				return -1;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "liqd listen: unknown option %s\n", a);
+			return -1;
+		} else if (!addr) {
+			addr = a;
+			continue;
+		} else {
+			fprintf(stderr, "liqd listen: one address only\n");
+			return -1;
+		}
+		i++;
+	}
+	if (!addr) {
+		fputs(listen_help, stderr);
+		return -1;
+	}
+	if (lq_udp_addr_parse(addr, &o->rx.ip, &o->rx.port)) {
+		fprintf(stderr,
+			"liqd listen: the address is IP:PORT (e.g. 239.255.76.82:31001), not "
+			"'%s'\n",
+			addr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write the port through a temporary file and a rename: a reader never sees half of it. */
+static int write_port_file(const char *path, uint16_t port)
+{
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		fprintf(stderr, "liqd listen: --port-file: path too long\n");
+		return -1;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%u\n", (unsigned)port) < 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, "liqd listen: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *stop_str(enum listen_stop s)
+{
+	switch (s) {
+	case LISTEN_RUNNING:
+		return "receive error";
+	case LISTEN_COUNT:
+		return "count reached";
+	case LISTEN_END:
+		return "end of session";
+	case LISTEN_TIMEOUT:
+		return "timeout";
+	case LISTEN_SIGNAL:
+		return "signal";
+	}
+	return "?";
+}
+
+static void summary(const struct listener *l, const struct lq_udp_rx *rx)
+{
+	uint64_t refused = 0;
+	for (unsigned e = 1; e < LQ_FEED_ERR_COUNT; e++)
+		refused += l->stats.errors[e];
+	fprintf(stderr,
+		"liqd listen: %" PRIu64 " packets (%" PRIu64 " refused, %" PRIu64
+		" heartbeats), %" PRIu64 " messages printed; %" PRIu64 " gaps (%" PRIu64
+		" messages lost), %" PRIu64 " duplicates, %" PRIu64 " late, %" PRIu64
+		" overlaps, %" PRIu64 " of other sessions; %" PRIu64 " truncated, %" PRIu64
+		" dropped by the socket; stopped: %s\n",
+		rx->stats.packets, refused, l->stats.heartbeats, l->printed, l->gaps, l->lost,
+		l->duplicates, l->late, l->overlaps, l->other_session, rx->stats.truncated,
+		rx->stats.kernel_drops, stop_str(l->stop));
+}
+
+int lq_cmd_listen(int argc, char **argv)
+{
+	struct listen_opts o;
+	int rc = listen_parse(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? LQ_EXIT_OK : LQ_EXIT_USAGE;
+
+	struct listener *l = lq_startup_alloc_aligned(sizeof(*l), 64, "listener");
+	struct lq_udp_rx *rx = lq_startup_alloc_aligned(sizeof(*rx), 64, "receiver");
+	size_t size = lq_udp_rx_memsize(&o.rx);
+	void *mem = lq_startup_alloc_aligned(size, 64, "receive buffers");
+	l->o = &o;
+	rc = lq_udp_rx_init(rx, mem, size, &o.rx, listen_on_packet, l);
+	if (rc) {
+		fprintf(stderr, "liqd listen: %s (%s)\n", lq_udp_strerror(rc), strerror(-rc));
+		lq_startup_free(mem);
+		lq_startup_free(rx);
+		lq_startup_free(l);
+		return LQ_EXIT_FAIL;
+	}
+	int status = LQ_EXIT_OK;
+	if (o.port_file && write_port_file(o.port_file, lq_udp_rx_port(rx)) != 0) {
+		status = LQ_EXIT_FAIL;
+		goto out;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = listen_on_signal; /* no SA_RESTART: a wait returns early */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	l->last_rx_mono_ns = listen_mono_ns();
+	while (l->stop == LISTEN_RUNNING) {
+		if (listen_signalled) {
+			l->stop = LISTEN_SIGNAL;
+			break;
+		}
+		rc = lq_udp_rx_wait(rx, 64, LISTEN_POLL_NS);
+		if (rc < 0 && rc != -EINTR && rc != -ETIME) {
+			fprintf(stderr, "liqd listen: receiving failed: %s\n", strerror(-rc));
+			status = LQ_EXIT_FAIL;
+			break;
+		}
+		if (l->stop == LISTEN_RUNNING && o.timeout_s &&
+		    listen_mono_ns() - l->last_rx_mono_ns >=
+			(uint64_t)o.timeout_s * 1000000000ull) {
+			l->stop = LISTEN_TIMEOUT;
+			if (o.count || o.until_end)
+				status = LQ_EXIT_FAIL; /* what was asked for did not come */
+		}
+	}
+	fflush(stdout);
+	summary(l, rx);
+out:
+	lq_udp_rx_close(rx);
+	lq_startup_free(mem);
+	lq_startup_free(rx);
+	lq_startup_free(l);
+	return status;
+}
