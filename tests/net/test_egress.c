@@ -12,9 +12,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen.h"
 #include "lq/egress.h"
 
 #define CAP_PKTS 256
@@ -358,12 +360,153 @@ static void test_send_errors_and_late_definitions(void **state)
 	eng_free(&g);
 }
 
+/* ---- a real engine: generated markets and accounts, every decision through egress ---- */
+
+#define REAL_EVENTS_MAX (1u << 16)
+
+struct real {
+	struct lq_engine e;
+	struct lq_egress eg;
+	uint32_t n_ev, checked, packets;
+	uint64_t next_seq;
+	uint64_t by_type[16];
+	struct lq_event ev[REAL_EVENTS_MAX];
+	int64_t ts[REAL_EVENTS_MAX];
+	struct lq_feed_packet pkt;
+};
+
+static struct real g_real;
+
+static void real_sink(void *ctx, const struct lq_event *ev)
+{
+	struct real *r = ctx;
+	r->by_type[ev->type & 15]++;
+	uint64_t before = r->eg.stats.messages;
+	bool sent = lq_egress_event(&r->eg, ev, r->e.now_ns);
+	assert_int_equal(sent, r->eg.stats.messages == before + 1);
+	if (sent) {
+		assert_true(r->n_ev < REAL_EVENTS_MAX);
+		r->ts[r->n_ev] = r->e.now_ns;
+		r->ev[r->n_ev++] = *ev;
+	}
+}
+
+/* Each packet as it is sent: it decodes, follows the last, and carries the events in order. */
+static int real_send(void *ctx, const void *pkt, size_t len)
+{
+	struct real *r = ctx;
+	assert_int_equal(lq_feed_decode_packet(pkt, len, &r->pkt, NULL), LQ_FEED_OK);
+	assert_true(r->pkt.seq == r->next_seq);
+	r->next_seq += r->pkt.count;
+	r->packets++;
+	for (uint32_t i = 0; i < r->pkt.count; i++) {
+		const struct lq_feed_msg *m = &r->pkt.msgs[i];
+		if (m->type == LQ_FEED_INSTRUMENT)
+			continue;
+		assert_true(r->checked < r->n_ev);
+		const struct lq_event *ev = &r->ev[r->checked];
+		assert_int_equal(m->instrument, ev->instrument);
+		assert_true(m->ts_ns == r->ts[r->checked]);
+		r->checked++;
+		switch (m->type) {
+		case LQ_FEED_LIQ_ORDER:
+			assert_int_equal(ev->type, LQ_EV_LIQUIDATION);
+			assert_int_equal(m->u.liq_order.order_id, r->pkt.seq + i);
+			assert_int_equal(m->u.liq_order.account, ev->account);
+			assert_true(m->u.liq_order.qty == ev->qty);
+			assert_true(m->u.liq_order.price == ev->price);
+			assert_true(m->u.liq_order.filled_qty == ev->filled_qty);
+			assert_true(m->u.liq_order.avg_price ==
+				    (ev->filled_qty ? ev->avg_price : 0));
+			assert_true(m->u.liq_order.fee == ev->amount_units);
+			break;
+		case LQ_FEED_ADL:
+			assert_int_equal(ev->type, LQ_EV_ADL);
+			assert_int_equal(m->u.adl.account, ev->account);
+			assert_int_equal(m->u.adl.liquidated, ev->other_account);
+			assert_true(m->u.adl.qty == ev->qty && m->u.adl.price == ev->price);
+			break;
+		case LQ_FEED_TAKEOVER:
+			assert_int_equal(ev->type, LQ_EV_TAKEOVER);
+			assert_int_equal(m->u.takeover.account, ev->account);
+			assert_true(m->u.takeover.qty == ev->qty &&
+				    m->u.takeover.price == ev->price);
+			assert_true(m->u.takeover.fund_delta == ev->fund_delta_units);
+			assert_int_equal(m->u.takeover.fund, ev->fund);
+			break;
+		case LQ_FEED_SOCIALIZED_LOSS:
+		case LQ_FEED_BAD_DEBT:
+			assert_int_equal(ev->type, m->type == LQ_FEED_BAD_DEBT
+						       ? LQ_EV_BAD_DEBT
+						       : LQ_EV_SOCIALIZED_LOSS);
+			assert_int_equal(m->u.loss.account,
+					 m->type == LQ_FEED_BAD_DEBT ? 0 : ev->account);
+			assert_true(m->u.loss.amount == ev->amount_units);
+			break;
+		default:
+			fail_msg("unexpected message type %u", m->type);
+		}
+	}
+	return 0;
+}
+
+static void test_real_engine(void **state)
+{
+	(void)state;
+	struct real *r = &g_real;
+	const uint32_t accounts = 300;
+	struct lq_engine_limits lim = {.accounts_max = accounts + 16,
+				       .positions_max = accounts * 3 + 16};
+	size_t size = lq_engine_memsize(&lim);
+	void *mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	assert_non_null(mem);
+	memset(r, 0, sizeof(*r));
+	r->next_seq = 1;
+	assert_int_equal(lq_engine_init(&r->e, mem, size, &lim, real_sink, r), 0);
+	lq_engine_set_trigger_mode(&r->e, LQ_TRIGGER_OFF);
+	gen_define(&r->e, true);
+	lq_egress_init(&r->eg, 77, real_send, r);
+	assert_int_equal(lq_egress_definitions(&r->eg, &r->e, 0), 3);
+	struct gen g = {.s = 0x5eed1234};
+	gen_population(&r->e, &g, accounts);
+	lq_engine_set_trigger_mode(&r->e, LQ_TRIGGER_INDEX);
+	struct lq_book book;
+	struct lq_cmd c;
+	for (uint32_t i = 0; i < 4000; i++) {
+		gen_event(&r->e, &g, &c, &book);
+		lq_engine_apply(&r->e, &c);
+		lq_egress_flush(&r->eg); /* every input's decisions on the wire at once */
+	}
+	lq_egress_end(&r->eg);
+	assert_int_equal(r->checked, r->n_ev);
+	assert_int_equal(r->eg.stats.refused, 0);
+	assert_int_equal(r->eg.stats.undescribed, 0);
+	assert_int_equal(r->eg.stats.by_type[LQ_FEED_LIQ_ORDER], r->by_type[LQ_EV_LIQUIDATION]);
+	assert_int_equal(r->eg.stats.by_type[LQ_FEED_ADL], r->by_type[LQ_EV_ADL]);
+	assert_int_equal(r->eg.stats.by_type[LQ_FEED_TAKEOVER], r->by_type[LQ_EV_TAKEOVER]);
+	assert_int_equal(r->eg.stats.by_type[LQ_FEED_SOCIALIZED_LOSS],
+			 r->by_type[LQ_EV_SOCIALIZED_LOSS]);
+	assert_int_equal(r->eg.stats.by_type[LQ_FEED_BAD_DEBT], r->by_type[LQ_EV_BAD_DEBT]);
+	/* the run exercised the waterfall (else the test would prove little) */
+	assert_true(r->by_type[LQ_EV_LIQUIDATION] > 10);
+	assert_true(r->by_type[LQ_EV_TAKEOVER] > 0);
+	assert_true(r->by_type[LQ_EV_ADL] > 0);
+	print_message("real engine: %u decisions (%" PRIu64 " liquidations, %" PRIu64
+		      " takeovers, %" PRIu64 " ADL, %" PRIu64 " socialized, %" PRIu64
+		      " bad debt) in %u packets; %" PRIu64 " events ignored\n",
+		      r->n_ev, r->by_type[LQ_EV_LIQUIDATION], r->by_type[LQ_EV_TAKEOVER],
+		      r->by_type[LQ_EV_ADL], r->by_type[LQ_EV_SOCIALIZED_LOSS],
+		      r->by_type[LQ_EV_BAD_DEBT], r->packets, r->eg.stats.ignored);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_definitions_and_events),
 	    cmocka_unit_test(test_split_and_sequence),
 	    cmocka_unit_test(test_send_errors_and_late_definitions),
+	    cmocka_unit_test(test_real_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
