@@ -209,3 +209,21 @@ void lq_egress_end(struct lq_egress *e)
 	LQ_ASSERT(rc == 0);
 	send_packet(e, pkt, lq_feed_encode_end(&hb));
 }
+
+#define EGRESS_SLOT_WAIT_NS 1000000ull
+
+int lq_egress_udp_send(void *ctx, const void *pkt, size_t len)
+{
+	struct lq_udp_tx *tx = ctx;
+	int rc = lq_udp_tx_queue(tx, pkt, len);
+	if (rc == -EAGAIN) {
+		rc = lq_udp_tx_wait(tx, 1, EGRESS_SLOT_WAIT_NS);
+		if (rc < 0)
+			return rc == -ETIME ? -EAGAIN : rc;
+		rc = lq_udp_tx_queue(tx, pkt, len);
+	}
+	if (rc < 0)
+		return rc;
+	rc = lq_udp_tx_flush(tx);
+	return rc < 0 ? rc : 0;
+}

@@ -137,7 +137,7 @@ static uint32_t count_with(uint32_t n, const char *frag)
 	return c;
 }
 
-/* ---- the sender: lq_egress over the io_uring UDP sender, keeping a copy of each packet ---- */
+/* ---- the sender: lq_egress_udp_send, keeping a copy of each packet ---- */
 
 struct sender {
 	struct lq_udp_tx tx;
@@ -156,12 +156,8 @@ static int udp_send(void *ctx, const void *pkt, size_t len)
 		memcpy(s->pkt[s->n], pkt, len);
 		s->len[s->n++] = len;
 	}
-	int rc = lq_udp_tx_queue(&s->tx, pkt, len);
-	if (rc == 0)
-		rc = lq_udp_tx_flush(&s->tx);
-	if (rc >= 0)
-		rc = lq_udp_tx_wait(&s->tx, s->tx.slots, WAIT_NS) < 0 ? -EIO : 0;
-	return rc;
+	/* the sender `liqd run` uses; with one slot, each packet waits for the one before */
+	return lq_egress_udp_send(&s->tx, pkt, len);
 }
 
 static void tx_open(uint16_t port)
@@ -169,7 +165,7 @@ static void tx_open(uint16_t port)
 	struct lq_udp_tx_params p;
 	lq_udp_tx_params_default(&p);
 	p.dst_port = port;
-	p.slots = 8;
+	p.slots = 1;
 	p.payload_max = LQ_FEED_PACKET_MAX + 16;
 	memset(&g_tx, 0, sizeof(g_tx));
 	assert_true(lq_udp_tx_memsize(&p) <= sizeof(g_tx_mem));

@@ -36,6 +36,7 @@
  */
 #include "lq/engine.h"
 #include "lq/feed.h"
+#include "lq/udp.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,6 +96,15 @@ void lq_egress_flush(struct lq_egress *e);
  * Later events are counted in after_end and not sent; a second call does nothing.
  */
 void lq_egress_end(struct lq_egress *e);
+
+/*
+ * A send function over the io_uring UDP sender (lq/udp.h): ctx is a struct lq_udp_tx *. Each
+ * packet is queued and submitted at once (one syscall per packet: a decision never waits for
+ * a batch). When every slot is in flight it reaps, then waits up to 1 ms for a slot (sends
+ * complete in microseconds); -EAGAIN if none freed. Failures the kernel reports later (e.g.
+ * -ECONNREFUSED: nothing listens) are counted in the sender's own stats, not here.
+ */
+int lq_egress_udp_send(void *tx, const void *pkt, size_t len);
 
 /* The egress message an event becomes (msg->u and header; ts_ns as given); false if none. */
 bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struct lq_feed_msg *msg);
