@@ -195,19 +195,33 @@ bool lq_egress_event(struct lq_egress *e, const struct lq_event *ev, int64_t ts_
 	return true;
 }
 
-void lq_egress_end(struct lq_egress *e)
+static void send_heartbeat(struct lq_egress *e, uint8_t flags)
 {
 	struct lq_feed_builder hb;
 	uint8_t pkt[LQ_FEED_HEADER_SIZE];
+	int rc = lq_feed_encode_begin(&hb, pkt, sizeof(pkt), e->session, e->next_seq, flags);
+	LQ_ASSERT(rc == 0);
+	e->stats.heartbeats++;
+	send_packet(e, pkt, lq_feed_encode_end(&hb));
+}
 
+void lq_egress_heartbeat(struct lq_egress *e)
+{
+	if (e->ended)
+		return;
+	if (e->open)
+		lq_egress_flush(e);
+	else
+		send_heartbeat(e, 0);
+}
+
+void lq_egress_end(struct lq_egress *e)
+{
 	if (e->ended)
 		return;
 	lq_egress_flush(e);
 	e->ended = true;
-	int rc = lq_feed_encode_begin(&hb, pkt, sizeof(pkt), e->session, e->next_seq,
-				      LQ_FEED_PF_END_OF_SESSION);
-	LQ_ASSERT(rc == 0);
-	send_packet(e, pkt, lq_feed_encode_end(&hb));
+	send_heartbeat(e, LQ_FEED_PF_END_OF_SESSION);
 }
 
 #define EGRESS_SLOT_WAIT_NS 1000000ull

@@ -232,17 +232,34 @@ static void test_definitions_and_events(void **state)
 	assert_int_equal(eg.stats.bytes, g_cap.len[0]);
 	assert_int_equal(eg.stats.undescribed, 0);
 
-	/* the end: a heartbeat with END_OF_SESSION at the next number; nothing after it */
-	lq_egress_end(&eg);
+	/* idle: a heartbeat at the next number; with a packet pending, that packet instead */
+	lq_egress_heartbeat(&eg);
 	assert_int_equal(g_cap.n, 2);
 	decode(1);
 	assert_int_equal(g_pkt.count, 0);
 	assert_int_equal(g_pkt.seq, 11);
+	assert_int_equal(g_pkt.flags, 0);
+	assert_true(lq_egress_event(&eg, &evs[6], t0));
+	lq_egress_heartbeat(&eg);
+	assert_int_equal(g_cap.n, 3);
+	decode(2);
+	assert_int_equal(g_pkt.count, 1);
+	assert_int_equal(g_pkt.seq, 11);
+	assert_int_equal(eg.stats.heartbeats, 1);
+
+	/* the end: a heartbeat with END_OF_SESSION at the next number; nothing after it */
+	lq_egress_end(&eg);
+	assert_int_equal(g_cap.n, 4);
+	decode(3);
+	assert_int_equal(g_pkt.count, 0);
+	assert_int_equal(g_pkt.seq, 12);
 	assert_int_equal(g_pkt.flags, LQ_FEED_PF_END_OF_SESSION);
+	assert_int_equal(eg.stats.heartbeats, 2);
 	assert_false(lq_egress_event(&eg, &evs[0], t0));
 	assert_int_equal(eg.stats.after_end, 1);
 	lq_egress_end(&eg);
-	assert_int_equal(g_cap.n, 2);
+	lq_egress_heartbeat(&eg);
+	assert_int_equal(g_cap.n, 4);
 	assert_int_equal(lq_egress_definitions(&eg, &g.e, t0), -EINVAL);
 	eng_free(&g);
 }

@@ -47,6 +47,7 @@ typedef int (*lq_egress_send_fn)(void *ctx, const void *pkt, size_t len);
 
 struct lq_egress_stats {
 	uint64_t packets;     /* handed to send (including failed sends and heartbeats) */
+	uint64_t heartbeats;  /* packets without messages (lq_egress_heartbeat, lq_egress_end) */
 	uint64_t bytes;	      /* bytes of those packets */
 	uint64_t messages;    /* messages encoded (definitions included) */
 	uint64_t definitions; /* instrument definitions encoded */
@@ -90,6 +91,13 @@ bool lq_egress_event(struct lq_egress *e, const struct lq_event *ev, int64_t ts_
 
 /* Send the partly filled packet, if any. */
 void lq_egress_flush(struct lq_egress *e);
+
+/*
+ * While idle: send the partly filled packet if there is one, else a heartbeat (no messages,
+ * seq = the next number), so that a receiver learns of a lost last packet without waiting for
+ * the next decision. Call it periodically (e.g. every second) when nothing was sent.
+ */
+void lq_egress_heartbeat(struct lq_egress *e);
 
 /*
  * Flush, then send a heartbeat (no messages, seq = the next number) flagged END_OF_SESSION.
