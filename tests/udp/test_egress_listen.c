@@ -400,6 +400,76 @@ static void test_count_gap_timeout_signal(void **state)
 	assert_non_null(strstr(g_lines[0], "stopped: signal"));
 }
 
+/* A heartbeat packet (count 0) at seq, with flags. */
+static size_t heartbeat(uint8_t *buf, uint64_t session, uint64_t seq, uint8_t flags)
+{
+	struct lq_feed_builder b;
+	assert_int_equal(lq_feed_encode_begin(&b, buf, LQ_FEED_PACKET_MAX, session, seq, flags), 0);
+	return lq_feed_encode_end(&b);
+}
+
+/* What the sequence numbers reveal, one line each; only new or late messages printed. */
+static void test_sequence_lines(void **state)
+{
+	(void)state;
+	uint8_t pkt[LQ_FEED_PACKET_MAX];
+	const char *args[] = {"127.0.0.1:0", "--port-file", g_port, "--until-end",
+			      "--timeout",   "10",	    NULL};
+	pid_t pid = start(args);
+	tx_open(wait_port(pid));
+	raw_send(pkt, levels_packet(pkt, 5, 1));  /* 1..5 */
+	raw_send(pkt, levels_packet(pkt, 5, 11)); /* gap 6..10, then 11..15 */
+	raw_send(pkt, levels_packet(pkt, 5, 6));  /* late: fills 6..10 */
+	raw_send(pkt, levels_packet(pkt, 5, 14)); /* overlap: 14, 15 seen */
+	raw_send(pkt, levels_packet(pkt, 5, 14)); /* duplicate */
+	raw_send(pkt, levels_packet(pkt, 6, 1));  /* another session */
+	raw_send(pkt, heartbeat(pkt, 5, 19, 0));  /* a heartbeat: nothing lost */
+	raw_send(pkt, heartbeat(pkt, 5, 19, LQ_FEED_PF_END_OF_SESSION));
+	assert_int_equal(finish(pid), 0);
+	lq_udp_tx_close(&g_tx.tx);
+	uint32_t n = read_lines(g_out);
+	/* 5 + gap + 5 + late + 5 + overlap + 3 + duplicate + other + 5 + 2 heartbeats */
+	assert_int_equal(n, 5 + 1 + 5 + 1 + 5 + 1 + 3 + 1 + 1 + 5 + 2);
+	uint32_t l = 5;
+	const char *gap[] = {"{\"type\":\"gap\",\"session\":5,\"first_seq\":6,\"lost\":5}", NULL};
+	assert_true(has(l, gap));
+	const char *s11[] = {"\"session\":5,\"seq\":11,", NULL};
+	assert_true(has(l + 1, s11));
+	l += 6;
+	const char *late[] = {
+	    "{\"type\":\"late\",\"session\":5,\"seq\":6,\"count\":5,\"filled\":5}", NULL};
+	assert_true(has(l, late));
+	const char *s6[] = {"\"session\":5,\"seq\":6,", NULL};
+	assert_true(has(l + 1, s6));
+	l += 6;
+	const char *ov[] = {
+	    "{\"type\":\"overlap\",\"session\":5,\"seq\":14,\"count\":5,\"seen\":2}", NULL};
+	assert_true(has(l, ov));
+	const char *s16[] = {"\"session\":5,\"seq\":16,", NULL};
+	assert_true(has(l + 1, s16));
+	const char *s18[] = {"\"session\":5,\"seq\":18,", NULL};
+	assert_true(has(l + 3, s18));
+	l += 4;
+	const char *dup[] = {"{\"type\":\"duplicate\",\"session\":5,\"seq\":14,\"count\":5}", NULL};
+	assert_true(has(l++, dup));
+	const char *other[] = {
+	    "{\"type\":\"other_session\",\"session\":6,\"seq\":1,\"count\":5,\"following\":5}",
+	    NULL};
+	assert_true(has(l++, other));
+	const char *o1[] = {"\"session\":6,\"seq\":1,", NULL};
+	assert_true(has(l, o1));
+	l += 5;
+	const char *hb[] = {
+	    "{\"type\":\"heartbeat\",\"session\":5,\"seq\":19,\"end_of_session\":false}", NULL};
+	assert_true(has(l++, hb));
+	const char *eos[] = {
+	    "{\"type\":\"heartbeat\",\"session\":5,\"seq\":19,\"end_of_session\":true}", NULL};
+	assert_true(has(l++, eos));
+	assert_int_equal(read_lines(g_err), 1);
+	assert_non_null(strstr(g_lines[0], "1 gaps (5 messages lost), 1 duplicates, 1 late, 1 "
+					   "overlaps, 1 of other sessions"));
+}
+
 static void test_bad_command_lines(void **state)
 {
 	(void)state;
@@ -459,6 +529,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_session_to_listener),
 	    cmocka_unit_test(test_count_gap_timeout_signal),
+	    cmocka_unit_test(test_sequence_lines),
 	    cmocka_unit_test(test_bad_command_lines),
 	};
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
