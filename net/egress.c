@@ -215,8 +215,9 @@ void lq_egress_heartbeat(struct lq_egress *e)
 		send_heartbeat(e, 0);
 }
 
-void lq_egress_end(struct lq_egress *e)
+void lq_egress_end(struct lq_egress *e, int64_t ts_ns)
 {
+	(void)ts_ns;
 	if (e->ended)
 		return;
 	lq_egress_flush(e);

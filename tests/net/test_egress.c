@@ -248,7 +248,7 @@ static void test_definitions_and_events(void **state)
 	assert_int_equal(eg.stats.heartbeats, 1);
 
 	/* the end: a heartbeat with END_OF_SESSION at the next number; nothing after it */
-	lq_egress_end(&eg);
+	lq_egress_end(&eg, t0);
 	assert_int_equal(g_cap.n, 4);
 	decode(3);
 	assert_int_equal(g_pkt.count, 0);
@@ -257,7 +257,7 @@ static void test_definitions_and_events(void **state)
 	assert_int_equal(eg.stats.heartbeats, 2);
 	assert_false(lq_egress_event(&eg, &evs[0], t0));
 	assert_int_equal(eg.stats.after_end, 1);
-	lq_egress_end(&eg);
+	lq_egress_end(&eg, t0);
 	lq_egress_heartbeat(&eg);
 	assert_int_equal(g_cap.n, 4);
 	assert_int_equal(lq_egress_definitions(&eg, &g.e, t0), -EINVAL);
@@ -293,7 +293,7 @@ static void test_split_and_sequence(void **state)
 	}
 	uint32_t full = g_cap.n;
 	assert_true(full > 1);
-	lq_egress_end(&eg);
+	lq_egress_end(&eg, 1000 + n);
 	assert_int_equal(g_cap.n, full + 2); /* the last partial packet, then the heartbeat */
 	uint64_t next = 1, msgs = 0;
 	uint32_t liq = 0;
@@ -494,7 +494,7 @@ static void test_real_engine(void **state)
 		lq_engine_apply(&r->e, &c);
 		lq_egress_flush(&r->eg); /* every input's decisions on the wire at once */
 	}
-	lq_egress_end(&r->eg);
+	lq_egress_end(&r->eg, r->e.now_ns);
 	assert_int_equal(r->checked, r->n_ev);
 	assert_int_equal(r->eg.stats.refused, 0);
 	assert_int_equal(r->eg.stats.undescribed, 0);

@@ -271,7 +271,7 @@ static void test_session_to_listener(void **state)
 	assert_int_equal(g_tx.n, 3);
 	raw_send("not a feed packet at all", 24); /* refused: bad magic */
 	raw_send(g_tx.pkt[0], g_tx.len[0]);	  /* a duplicate */
-	lq_egress_end(&eg);
+	lq_egress_end(&eg, t0);
 	assert_int_equal(eg.stats.send_errors, 0);
 	assert_int_equal(finish(pid), 0);
 	lq_udp_tx_close(&g_tx.tx);

@@ -101,9 +101,10 @@ void lq_egress_heartbeat(struct lq_egress *e);
 
 /*
  * Flush, then send a heartbeat (no messages, seq = the next number) flagged END_OF_SESSION.
- * Later events are counted in after_end and not sent; a second call does nothing.
+ * Later events are counted in after_end and not sent; a second call does nothing. ts_ns is
+ * the end's time, like the other calls' (format version 1 heartbeats carry no time: unused).
  */
-void lq_egress_end(struct lq_egress *e);
+void lq_egress_end(struct lq_egress *e, int64_t ts_ns);
 
 /*
  * A send function over the io_uring UDP sender (lq/udp.h): ctx is a struct lq_udp_tx *. Each
