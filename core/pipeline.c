@@ -754,8 +754,12 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	c->msgs += n;
 	c->bursts++;
 	if (s == LQ_STAGE_PUBLISH) {
-		if (p->cfg.on_flush)
+		if (p->cfg.on_flush) {
+			/* a live run: what this burst decided goes out now, not when a buffer fills
+			 */
+			lq_out_flush(&p->pub_out);
 			p->cfg.on_flush(p->cfg.event_ctx);
+		}
 	} else {
 		atomic_store_explicit(&p->ring_head[s], p->rings[s]->prod.next,
 				      memory_order_relaxed);

@@ -65,6 +65,8 @@ const char lq_live_help[] =
     "  --stats SECONDS     a statistics line on standard error every SECONDS (default 1;\n"
     "                      0: none)\n"
     "  --exit-on-end       stop once a packet with END_OF_SESSION arrives (liqd send --end)\n"
+    "  --exit-idle SECONDS stop after SECONDS without a packet (e.g. a capture replayed\n"
+    "                      through DPDK's pcap driver has ended)\n"
     "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
     "liqd exits 0 after its summary.\n";
 
@@ -173,6 +175,10 @@ int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const c
 	} else if (run && !strcmp(a, "--egress-ttl")) {
 		if (lq_parse_u32_opt(a, v, 1, 255, &o->egress_ttl))
 			return -1;
+	} else if (run && !strcmp(a, "--exit-idle")) {
+		if (lq_parse_u32_opt(a, v, 1, 86400, &u))
+			return -1;
+		o->idle_end_ns = (uint64_t)u * 1000000000ull;
 	} else if (run && !strcmp(a, "--stats")) {
 		if (lq_parse_u32_opt(a, v, 0, 86400, &u))
 			return -1;
@@ -437,8 +443,8 @@ static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t 
 			      (unsigned long long)l->rx->stats.kernel_drops);
 	if (l->egress_on && n > 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, "  egress %llu pkts %llu msgs",
-			 (unsigned long long)l->eg.stats.packets,
-			 (unsigned long long)l->eg.stats.messages);
+			 (unsigned long long)ld(&l->c.egress_packets),
+			 (unsigned long long)ld(&l->c.egress_messages));
 	fprintf(stderr, "%s\n", line);
 	l->last_ns = now;
 	l->last_msgs = msgs;
@@ -556,6 +562,8 @@ void lq_live_flush(void *ctx)
 	lq_egress_flush(&l->eg);
 	if (lq_udp_tx_flush(l->tx) >= 0)
 		lq_udp_tx_reap(l->tx);
+	atomic_store_explicit(&l->c.egress_packets, l->eg.stats.packets, memory_order_relaxed);
+	atomic_store_explicit(&l->c.egress_messages, l->eg.stats.messages, memory_order_relaxed);
 }
 
 int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)

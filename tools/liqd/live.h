@@ -53,7 +53,7 @@ struct lq_live_opts {
 /* The run's figures publish keeps for the statistics line (relaxed atomics, one writer). */
 struct lq_live_counts {
 	_Atomic uint64_t events, liquidations, takeovers, adl, socialized, bad_debt, rejected;
-	_Atomic uint64_t gaps, recovered;
+	_Atomic uint64_t egress_packets, egress_messages; /* as of the last flush */
 	_Atomic int64_t fund_delta_ins[LQ_INSTRUMENTS_MAX];
 };
 

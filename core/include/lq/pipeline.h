@@ -121,7 +121,9 @@ struct lq_pipeline_config {
 	void *event_ctx;
 	/*
 	 * optional: called on the publish stage's thread after each publish poll that consumed
-	 * messages, with event_ctx: the point to flush what on_event batched (egress packets)
+	 * messages, with event_ctx: the point to flush what on_event batched (egress packets).
+	 * When set, the output text is also handed to `write` at that point (a live run's
+	 * events appear as they are decided); the bytes and the hash are the same.
 	 */
 	void (*on_flush)(void *ctx);
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
