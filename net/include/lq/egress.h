@@ -31,8 +31,8 @@
  *
  * Thread safety: an lq_egress belongs to one thread (the publish stage's). Nothing allocates
  * after lq_egress_init (the packet buffer is inside the struct); the send function is called
- * synchronously from lq_egress_event / _flush / _end / _definitions, with a buffer valid only
- * during the call.
+ * synchronously from lq_egress_event / _flush / _heartbeat / _end / _definitions, with a buffer
+ * valid only during the call.
  */
 #include "lq/engine.h"
 #include "lq/feed.h"
