@@ -9,22 +9,7 @@
 #include "feedin.h"
 #include "report.h"
 
-#if __has_include("lq/egress.h")
 #include "lq/egress.h"
-#define LQ_LIVE_EGRESS 1
-#else
-#define LQ_LIVE_EGRESS		       0
-struct lq_egress {
-	struct {
-		uint64_t packets, messages, send_errors;
-	} stats;
-};
-#define lq_egress_init(e, s, f, c)     ((void)(f), (void)(c))
-#define lq_egress_definitions(e, d, t) ((void)(t))
-#define lq_egress_event(e, v, t)       ((void)(t))
-#define lq_egress_flush(e)	       ((void)0)
-#define lq_egress_end(e, t)	       ((void)(t))
-#endif
 #include "lq/num.h"
 #include "lq/udp.h"
 #if __has_include("lq/dpdk.h")
