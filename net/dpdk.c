@@ -163,9 +163,9 @@ static int eal_start(const char *args, char *why, size_t why_len)
 	case ENODEV:
 	case ENOENT:
 		return say(why, why_len, -ENODEV,
-			   "the DPDK EAL could not probe its devices: a --vdev whose driver is "
-			   "missing or whose options are wrong (net_pcap: does rx_pcap's file "
-			   "exist?), or a NIC its driver cannot take");
+			   "the DPDK EAL did not take its devices: a --vdev or -a whose driver is "
+			   "unknown or not installed (net_pcap is in librte-net-pcap23), or whose "
+			   "options are wrong (see the EAL's message above)");
 	default:
 		return say(why, why_len, -(err ? err : EIO), "the DPDK EAL did not start: %s",
 			   rte_strerror(err));
@@ -178,8 +178,9 @@ static int find_port(const char *name, uint16_t *port, char *why, size_t why_len
 	if (name) {
 		if (rte_eth_dev_get_port_by_name(name, port) != 0)
 			return say(why, why_len, -ENOENT,
-				   "no DPDK port named '%s' (%u port(s) available)", name,
-				   (unsigned)rte_eth_dev_count_avail());
+				   "no DPDK port named '%s' (%u port(s) available; a vdev whose "
+				   "probe failed has none: net_pcap, does the rx_pcap file exist?)",
+				   name, (unsigned)rte_eth_dev_count_avail());
 		return 0;
 	}
 	uint16_t p;
@@ -190,7 +191,8 @@ static int find_port(const char *name, uint16_t *port, char *why, size_t why_len
 	}
 	return say(why, why_len, -ENODEV,
 		   "the DPDK EAL started but found no port: give a --vdev (e.g. "
-		   "--vdev=net_pcap0,rx_pcap=FILE) or bind a NIC to a DPDK driver (vfio-pci)");
+		   "--vdev=net_pcap0,rx_pcap=FILE; if one was given, its probe failed: net_pcap, "
+		   "does the rx_pcap file exist?) or bind a NIC to a DPDK driver (vfio-pci)");
 }
 
 static uint64_t realtime_ns(void)
