@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 
 struct result {
 	int status; /* 0, or -errno from lq_dpdk_init */
+	bool bad_path;
 	char why[256];
 	uint64_t packets;  /* UDP payloads handed to the decoder */
 	uint64_t decoded;  /* of which decoded */
@@ -102,16 +104,21 @@ static void run_dpdk_child(const char *path, const char *extra, uint16_t burst, 
 			   uint64_t want, struct result *r)
 {
 	static char eal[LQ_DPDK_EAL_CHARS_MAX];
-	snprintf(eal, sizeof(eal),
-		 "--no-huge --no-pci --no-shconf -m 256 --no-telemetry --log-level=*:error %s "
-		 "--vdev=net_pcap0,rx_pcap=%s",
-		 extra ? extra : "", path);
+	memset(r, 0, sizeof(*r));
+	r->status = lq_dpdk_pcap_eal_args(eal, sizeof(eal), path, NULL, extra);
+	if (r->status != 0) {
+		snprintf(r->why, sizeof(r->why),
+			 "the capture's path cannot go into the EAL's arguments (blanks, commas, "
+			 "or too long): %s",
+			 path);
+		r->bad_path = true;
+		return;
+	}
 	struct lq_dpdk_params p;
 	lq_dpdk_params_default(&p);
 	p.eal_args = eal;
 	p.burst = burst;
 	struct lq_dpdk *d;
-	memset(r, 0, sizeof(*r));
 	uint64_t t_init = mono_ns();
 	r->status = lq_dpdk_init(&d, &p, on_dpdk, r, r->why, sizeof(r->why));
 	r->init_ns = mono_ns() - t_init;
@@ -302,6 +309,11 @@ int main(int argc, char **argv)
 		if (run_dpdk(path, extra, (uint16_t)burst, (uint32_t)max, first.packets, &r[1]) !=
 		    0) {
 			rc = 1;
+			break;
+		}
+		if (r[1].bad_path) {
+			fprintf(stderr, "ingest_rate: %s\n", r[1].why);
+			rc = 2;
 			break;
 		}
 		if (r[1].status != 0) {

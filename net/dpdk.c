@@ -88,6 +88,22 @@ void lq_dpdk_params_default(struct lq_dpdk_params *p)
 	lq_pcap_addr_defaults(&p->tx_addr);
 }
 
+static bool path_ok(const char *p)
+{
+	return p && *p && strpbrk(p, " \t\n,") == NULL;
+}
+
+int lq_dpdk_pcap_eal_args(char *buf, size_t len, const char *rx_pcap, const char *tx_pcap,
+			  const char *extra)
+{
+	if (!path_ok(rx_pcap) || (tx_pcap && !path_ok(tx_pcap)))
+		return -EINVAL;
+	int n = snprintf(buf, len, "%s%s%s --vdev=net_pcap0,rx_pcap=%s%s%s", LQ_DPDK_PCAP_EAL_BASE,
+			 extra ? " " : "", extra ? extra : "", rx_pcap, tx_pcap ? ",tx_pcap=" : "",
+			 tx_pcap ? tx_pcap : "");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int say(char *why, size_t why_len, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int say(char *why, size_t why_len, int err, const char *fmt, ...)

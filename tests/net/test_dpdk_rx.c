@@ -14,6 +14,8 @@
  *   badargs   the EAL refuses its arguments: -EINVAL.
  * Exits 77 (skipped) when the EAL cannot start here (no memory, no rights, no net_pcap).
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,8 +349,14 @@ static void test_rx_then_tx(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	char eal[1024];
-	snprintf(eal, sizeof(eal), EAL_COMMON " --vdev=net_pcap0,rx_pcap=%s,tx_pcap=%s", in_path,
-		 out_path);
+	assert_int_equal(lq_dpdk_pcap_eal_args(eal, sizeof(eal), "a,b", NULL, NULL), -EINVAL);
+	assert_int_equal(lq_dpdk_pcap_eal_args(eal, sizeof(eal), "a b", NULL, NULL), -EINVAL);
+	assert_int_equal(lq_dpdk_pcap_eal_args(eal, 40, in_path, NULL, NULL), -ENAMETOOLONG);
+	assert_int_equal(lq_dpdk_pcap_eal_args(eal, sizeof(eal), in_path, out_path, "-l 0"), 0);
+	assert_non_null(strstr(eal, " -l 0 --vdev=net_pcap0,rx_pcap="));
+	assert_non_null(strstr(eal, ",tx_pcap="));
+	cpu_set_t cpus_before, cpus_after;
+	assert_int_equal(sched_getaffinity(0, sizeof(cpus_before), &cpus_before), 0);
 	struct lq_dpdk_params p;
 	lq_dpdk_params_default(&p);
 	p.eal_args = eal;
@@ -360,6 +368,9 @@ static void test_rx_then_tx(void **state)
 	p.tx_addr.src_port = 5555;
 	p.tx_addr.dst_port = 6666;
 	start(&p);
+	/* the EAL pinned this thread to its lcore (CPU 0); init gave the old affinity back */
+	assert_int_equal(sched_getaffinity(0, sizeof(cpus_after), &cpus_after), 0);
+	assert_true(CPU_EQUAL(&cpus_before, &cpus_after));
 	struct lq_dpdk_info info;
 	lq_dpdk_info(dev, &info);
 	assert_string_equal(info.name, "net_pcap0");

@@ -87,6 +87,18 @@ struct lq_dpdk_params {
 #define LQ_DPDK_DESC_DEF  1024
 #define LQ_DPDK_BURST_DEF 32
 
+/*
+ * EAL arguments that replay a capture through net_pcap without hugepages or a NIC:
+ * LQ_DPDK_PCAP_EAL_BASE, then extra (may be NULL), then --vdev=net_pcap0,rx_pcap=RX (and
+ * ,tx_pcap=TX when tx_pcap is not NULL: egress frames written there). 0; -EINVAL (a path
+ * with a blank or a comma, which the argument split and the vdev's options cannot carry);
+ * -ENAMETOOLONG (does not fit len).
+ */
+#define LQ_DPDK_PCAP_EAL_BASE                                                                      \
+	"--no-huge --no-pci --no-shconf -m 256 --no-telemetry --log-level=*:error"
+int lq_dpdk_pcap_eal_args(char *buf, size_t len, const char *rx_pcap, const char *tx_pcap,
+			  const char *extra);
+
 /* Defaults as above: no EAL arguments, first port, any UDP port, rx only; tx_addr as
  * lq_pcap_addr_defaults. */
 void lq_dpdk_params_default(struct lq_dpdk_params *p);
