@@ -11,7 +11,9 @@
  *   multiseg  mbufs smaller than the frames: every frame in several segments, gathered;
  *             capture timestamps as rx_ns;
  *   noport    the EAL starts without a port: -ENODEV with its cause;
- *   badargs   the EAL refuses its arguments: -EINVAL.
+ *   badargs   the EAL refuses its arguments: -EINVAL;
+ *   real F    a real capture (gzip): every payload and its decoded messages the same through
+ *             lq_dpdk as through lq_pcap's reader.
  * Exits 77 (skipped) when the EAL cannot start here (no memory, no rights, no net_pcap).
  */
 #define _GNU_SOURCE
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "lq/dpdk.h"
 #include "lq/feed.h"
@@ -506,6 +509,92 @@ static void test_bad_args(void **state)
 	assert_non_null(strstr(why, "--no-such-option"));
 }
 
+/* ---- a real capture: the same ingest stream through both paths ---- */
+
+static const char *real_gz;
+static struct {
+	struct lq_pcap_reader r;
+	struct lq_feed_packet a, b;
+	struct lq_feed_stats sa, sb;
+	uint64_t packets, messages, mismatches;
+} real;
+
+/* Each payload lq_dpdk delivers against the reader's next: same bytes, same decoded messages. */
+static void on_real(void *ctx, const uint8_t *payload, size_t len, uint64_t rx_ns)
+{
+	(void)ctx;
+	(void)rx_ns;
+	struct lq_pcap_pkt pk;
+	enum lq_pcap_status st;
+	while ((st = lq_pcap_next(&real.r, &pk)) == LQ_PCAP_CUT)
+		;
+	real.packets++;
+	if (st != LQ_PCAP_OK || pk.payload_len != len || memcmp(pk.payload, payload, len) != 0 ||
+	    pk.record != lq_dpdk_stats(dev)->frames) {
+		real.mismatches++;
+		return;
+	}
+	enum lq_feed_err ea = lq_feed_decode_packet(pk.payload, len, &real.a, &real.sa);
+	enum lq_feed_err eb = lq_feed_decode_packet(payload, len, &real.b, &real.sb);
+	if (ea != eb ||
+	    (ea == LQ_FEED_OK &&
+	     (real.a.seq != real.b.seq || real.a.count != real.b.count ||
+	      memcmp(real.a.msgs, real.b.msgs, real.a.count * sizeof(real.a.msgs[0])) != 0)))
+		real.mismatches++;
+	else if (ea == LQ_FEED_OK)
+		real.messages += real.a.count;
+}
+
+static void test_real_capture(void **state)
+{
+	(void)state;
+	gzFile gz = gzopen(real_gz, "rb");
+	if (!gz) {
+		printf("skipped: %s not found\n", real_gz);
+		exit(SKIP);
+	}
+	int fd = mkstemp(in_path);
+	assert_true(fd >= 0);
+	capture_made = true;
+	static uint8_t buf[1 << 16];
+	int n;
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(fd, buf, (size_t)n), n);
+	assert_int_equal(n, 0);
+	gzclose(gz);
+	close(fd);
+
+	char eal[1024];
+	assert_int_equal(lq_dpdk_pcap_eal_args(eal, sizeof(eal), in_path, NULL, NULL), 0);
+	struct lq_dpdk_params p;
+	lq_dpdk_params_default(&p);
+	p.eal_args = eal;
+	char why[256];
+	int rc = lq_dpdk_init(&dev, &p, on_real, NULL, why, sizeof(why));
+	if (rc == -ENOMEM || rc == -EACCES || rc == -ENODEV) {
+		printf("skipped: %s\n", why);
+		exit(SKIP);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(lq_pcap_open(&real.r, in_path), 0);
+	while (lq_dpdk_idle_polls(dev) < 8)
+		(void)lq_dpdk_rx_poll(dev, 64);
+	struct lq_pcap_pkt pk;
+	assert_int_equal(lq_pcap_next(&real.r, &pk), LQ_PCAP_END); /* nothing left over */
+	const struct lq_dpdk_stats *s = lq_dpdk_stats(dev);
+	printf("%llu packets, %llu messages through both paths\n", (unsigned long long)real.packets,
+	       (unsigned long long)real.messages);
+	assert_int_equal(real.mismatches, 0);
+	assert_true(real.packets > 1000 && real.messages > real.packets);
+	assert_int_equal(s->udp, real.r.stats.udp);
+	assert_int_equal(s->frames, real.r.stats.records);
+	assert_int_equal(real.sa.packets, real.sb.packets);
+	assert_int_equal(real.sa.messages, real.messages);
+	lq_pcap_close(&real.r);
+	lq_dpdk_close(dev);
+	dev = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "rxtx";
@@ -518,8 +607,13 @@ int main(int argc, char **argv)
 		t = (struct CMUnitTest)cmocka_unit_test(test_no_port);
 	else if (strcmp(mode, "badargs") == 0)
 		t = (struct CMUnitTest)cmocka_unit_test(test_bad_args);
-	else {
-		fprintf(stderr, "usage: test_dpdk_rx [rxtx|multiseg|noport|badargs]\n");
+	else if (strcmp(mode, "real") == 0 && argc == 3) {
+		real_gz = argv[2];
+		t = (struct CMUnitTest)cmocka_unit_test(test_real_capture);
+	} else {
+		fprintf(
+		    stderr,
+		    "usage: test_dpdk_rx [rxtx|multiseg|noport|badargs|real CAPTURE.pcap.gz]\n");
 		return 2;
 	}
 	const struct CMUnitTest tests[] = {t};
