@@ -46,6 +46,7 @@ struct result {
 };
 
 static struct lq_feed_packet pkt; /* large: static */
+static bool decode_on = true;	  /* false: the receive path alone (--breakdown) */
 
 static uint64_t mono_ns(void)
 {
@@ -58,6 +59,8 @@ static uint64_t mono_ns(void)
 static inline void ingest(struct result *r, const uint8_t *p, size_t len)
 {
 	r->packets++;
+	if (!decode_on)
+		return;
 	if (lq_feed_decode_packet(p, len, &pkt, NULL) != LQ_FEED_OK)
 		return;
 	r->decoded++;
@@ -208,7 +211,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: ingest_rate [--runs N] [--burst N] [--max N] [--eal ARGS] CAPTURE.pcap\n"
+	    "usage: ingest_rate [--runs N] [--burst N] [--max N] [--eal ARGS] [--breakdown]\n"
+	    "                   CAPTURE.pcap\n"
 	    "       ingest_rate [options] --synthetic N\n"
 	    "\n"
 	    "Replays a feed capture through ingest (decode every packet) along two paths, in\n"
@@ -222,6 +226,7 @@ static void usage(FILE *f)
 	    "  --max N        payloads per lq_dpdk_rx_poll (default 32; 1 = one per poll)\n"
 	    "  --eal ARGS     extra EAL arguments (e.g. \"-l 1\")\n"
 	    "  --synthetic N  replay N synthetic feed packets (written to a temporary file)\n"
+	    "  --breakdown    also time each receive path alone, without decoding\n"
 	    "\n"
 	    "Exit status: 0; 1 if the paths disagree or I/O fails; 2 on bad usage; 77 if the\n"
 	    "DPDK EAL cannot start here.\n",
@@ -235,11 +240,13 @@ int main(int argc, char **argv)
 					     {"max", required_argument, NULL, 'm'},
 					     {"eal", required_argument, NULL, 'e'},
 					     {"synthetic", required_argument, NULL, 's'},
+					     {"breakdown", no_argument, NULL, 'B'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int runs = 5;
 	long burst = LQ_DPDK_BURST_DEF, max = 32, synthetic = 0;
 	const char *extra = NULL;
+	bool breakdown = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		char *end = NULL;
@@ -258,6 +265,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			extra = optarg;
+			break;
+		case 'B':
+			breakdown = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -294,52 +304,60 @@ int main(int argc, char **argv)
 	}
 
 	double hz = lq_bench_tsc_hz();
-	double pps[2][RUNS_MAX], mps[2][RUNS_MAX], cpm[2][RUNS_MAX], cpp[2][RUNS_MAX];
+	/* paths: 0 pcap + decode, 1 dpdk + decode, then (--breakdown) 2 pcap, 3 dpdk alone */
+	enum { PATHS = 4 };
+	static const char *const names[PATHS] = {"pcap reader + decode", "dpdk net_pcap + decode",
+						 "pcap reader alone", "dpdk net_pcap alone"};
+	int npaths = breakdown ? 4 : 2;
+	double pps[PATHS][RUNS_MAX], mps[PATHS][RUNS_MAX], cpm[PATHS][RUNS_MAX],
+	    cpp[PATHS][RUNS_MAX];
 	double init_ms[RUNS_MAX];
 	struct result first = {0};
 	int rc = 0;
 	for (int i = 0; i < runs && rc == 0; i++) {
-		struct result r[2];
-		if (run_pcap(path, &r[0]) != 0) {
-			rc = 1;
-			break;
-		}
-		if (i == 0)
-			first = r[0];
-		if (run_dpdk(path, extra, (uint16_t)burst, (uint32_t)max, first.packets, &r[1]) !=
-		    0) {
-			rc = 1;
-			break;
-		}
-		if (r[1].bad_path) {
-			fprintf(stderr, "ingest_rate: %s\n", r[1].why);
-			rc = 2;
-			break;
-		}
-		if (r[1].status != 0) {
-			printf("skipped: %s\n", r[1].why);
-			rc = SKIP;
-			break;
-		}
-		for (int k = 0; k < 2; k++) {
-			if (r[k].packets != first.packets || r[k].messages != first.messages ||
-			    r[k].decoded != first.decoded || r[k].hash != first.hash) {
+		for (int k = 0; k < npaths && rc == 0; k++) {
+			struct result r;
+			decode_on = k < 2;
+			bool dpdk = k % 2 == 1;
+			if (!dpdk ? run_pcap(path, &r) != 0
+				  : run_dpdk(path, extra, (uint16_t)burst, (uint32_t)max,
+					     first.packets, &r) != 0) {
+				rc = 1;
+				break;
+			}
+			if (r.bad_path) {
+				fprintf(stderr, "ingest_rate: %s\n", r.why);
+				rc = 2;
+				break;
+			}
+			if (r.status != 0) {
+				printf("skipped: %s\n", r.why);
+				rc = SKIP;
+				break;
+			}
+			if (i == 0 && k == 0)
+				first = r;
+			/* both paths saw the same stream (the same packets, without decoding) */
+			if (r.packets != first.packets ||
+			    (decode_on && (r.messages != first.messages ||
+					   r.decoded != first.decoded || r.hash != first.hash))) {
 				fprintf(stderr,
-					"ingest_rate: the %s path differs: %" PRIu64
-					" packets, %" PRIu64 " messages, hash %016" PRIx64
-					" (pcap: %" PRIu64 ", %" PRIu64 ", %016" PRIx64 ")\n",
-					k ? "dpdk" : "pcap", r[k].packets, r[k].messages, r[k].hash,
-					first.packets, first.messages, first.hash);
+					"ingest_rate: %s differs: %" PRIu64 " packets, %" PRIu64
+					" messages, hash %016" PRIx64 " (pcap: %" PRIu64
+					", %" PRIu64 ", %016" PRIx64 ")\n",
+					names[k], r.packets, r.messages, r.hash, first.packets,
+					first.messages, first.hash);
 				rc = 1;
 			}
-			double s = (double)r[k].ns / 1e9;
-			pps[k][i] = (double)r[k].packets / s;
-			mps[k][i] = (double)r[k].messages / s;
+			double sec = (double)r.ns / 1e9;
+			pps[k][i] = (double)r.packets / sec;
+			mps[k][i] = (double)first.messages / sec;
 			cpm[k][i] =
-			    (double)r[k].cycles / (double)(r[k].messages ? r[k].messages : 1);
-			cpp[k][i] = (double)r[k].cycles / (double)(r[k].packets ? r[k].packets : 1);
+			    (double)r.cycles / (double)(first.messages ? first.messages : 1);
+			cpp[k][i] = (double)r.cycles / (double)(r.packets ? r.packets : 1);
+			if (k == 1)
+				init_ms[i] = (double)r.init_ns / 1e6;
 		}
-		init_ms[i] = (double)r[1].init_ns / 1e6;
 	}
 	if (rc == 0) {
 		printf("capture %s: %" PRIu64 " UDP packets (%" PRIu64 " decoded), %" PRIu64
@@ -351,8 +369,7 @@ int main(int argc, char **argv)
 		       runs, hz / 1e9, burst, max, median(init_ms, runs));
 		printf("%-28s %14s %14s %10s %10s\n", "path", "packets/s", "messages/s", "cyc/msg",
 		       "cyc/pkt");
-		const char *names[2] = {"pcap reader + decode", "dpdk net_pcap + decode"};
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < npaths; k++)
 			printf("%-28s %14.0f %14.0f %10.1f %10.1f\n", names[k],
 			       median(pps[k], runs), median(mps[k], runs), median(cpm[k], runs),
 			       median(cpp[k], runs));
