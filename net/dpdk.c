@@ -297,6 +297,10 @@ static int port_start(struct lq_dpdk *d, const struct lq_dpdk_params *p, char *w
 	rc = rte_eth_dev_start(d->port);
 	if (rc != 0)
 		return port_fail(why, why_len, d, "rte_eth_dev_start", rc);
+	/* a feed is multicast: take every group (the kernel's IGMP joins do not reach here) */
+	d->info.allmulticast = rte_eth_allmulticast_enable(d->port) == 0;
+	if (p->promiscuous)
+		d->info.promiscuous = rte_eth_promiscuous_enable(d->port) == 0;
 	if (p->rx_timestamp && !d->rx_timestamp) {
 		/* drivers that stamp frames without offering the offload (net_pcap in 22.11) */
 		int off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);

@@ -8,8 +8,8 @@
  *
  * The EAL starts once per process, so each case is its own run (ctest passes the mode):
  *   rxtx      rx one payload per poll (rx_pcap=IN), then tx (tx_pcap=OUT) on the same port;
- *   multiseg  mbufs smaller than the frames: every frame in several segments, gathered;
- *             capture timestamps as rx_ns;
+ *   multiseg  mbufs smaller than the frames: every frame in several segments (a jumbo frame
+ *             in 16), gathered; capture timestamps as rx_ns;
  *   noport    the EAL starts without a port: -ENODEV with its cause;
  *   badargs   the EAL refuses its arguments: -EINVAL;
  *   real F    a real capture (gzip): every payload and its decoded messages the same through
@@ -37,6 +37,7 @@
 #define FEED_PORT  31000
 #define GOOD	   240 /* feed packets to FEED_PORT among the other frames */
 #define MAX_OUT	   (GOOD + 16)
+#define PAY_MAX	   4096 /* payloads up to a jumbo frame's */
 #define TS_BASE	   1723161256000000000LL
 #define SKIP	   77
 #define EAL_COMMON "--no-huge --no-pci --no-shconf -m 128 --no-telemetry --log-level=*:error"
@@ -50,14 +51,14 @@ static struct {
 } want;
 
 /* The good payloads in the order written, with their capture times. */
-static uint8_t good_pay[GOOD + 2][LQ_FEED_PACKET_MAX];
-static size_t good_len[GOOD + 2];
-static int64_t good_ts[GOOD + 2];
+static uint8_t good_pay[GOOD + 3][PAY_MAX];
+static size_t good_len[GOOD + 3];
+static int64_t good_ts[GOOD + 3];
 
 /* What lq_dpdk delivered. */
 static struct {
 	uint32_t n;
-	uint8_t data[MAX_OUT][LQ_FEED_PACKET_MAX];
+	uint8_t data[MAX_OUT][PAY_MAX];
 	size_t len[MAX_OUT];
 	uint64_t rx_ns[MAX_OUT];
 	uint64_t frame_no[MAX_OUT];
@@ -70,7 +71,7 @@ static bool capture_made;
 static void on_packet(void *ctx, const uint8_t *payload, size_t len, uint64_t rx_ns)
 {
 	(void)ctx;
-	if (got.n == MAX_OUT || len > LQ_FEED_PACKET_MAX) {
+	if (got.n == MAX_OUT || len > PAY_MAX) {
 		got.too_long++;
 		return;
 	}
@@ -111,7 +112,7 @@ static size_t feed_packet(uint8_t *pkt, int i)
 
 static void put_good(const uint8_t *frame, size_t len, const uint8_t *pay, size_t pay_len)
 {
-	assert_true(want.good < GOOD + 2);
+	assert_true(want.good < GOOD + 3);
 	memcpy(good_pay[want.good], pay, pay_len);
 	good_len[want.good] = pay_len;
 	good_ts[want.good] = ts_next;
@@ -144,7 +145,7 @@ static size_t add_tags(uint8_t *f, size_t len, const uint16_t *tpids, int n)
 	return len + 4 * (size_t)n;
 }
 
-static void write_capture(void)
+static void write_capture(bool jumbo)
 {
 	struct lq_pcap_addr a;
 	lq_pcap_addr_defaults(&a);
@@ -153,7 +154,7 @@ static void write_capture(void)
 	close(fd);
 	capture_made = true;
 	assert_int_equal(lq_pcap_writer_open(&w, in_path, &a), 0);
-	static uint8_t f[LQ_PCAP_FRAME_HEADERS + 16 + LQ_FEED_PACKET_MAX];
+	static uint8_t f[LQ_PCAP_FRAME_HEADERS + 16 + PAY_MAX];
 	uint8_t pkt[LQ_FEED_PACKET_MAX];
 	int odd = 0;
 	for (int i = 0; i < GOOD; i++) {
@@ -167,6 +168,13 @@ static void write_capture(void)
 			want.vlan++;
 		}
 		put_good(f, len, pkt, n);
+		if (jumbo && i == 100) { /* a jumbo frame: not a feed packet, but UDP to the port */
+			static uint8_t big[PAY_MAX - 96];
+			for (size_t k = 0; k < sizeof(big); k++)
+				big[k] = (uint8_t)(k * 31 + 7);
+			len = udp_frame(f, sizeof(f), FEED_PORT, big, sizeof(big));
+			put_good(f, len, big, sizeof(big));
+		}
 		if (i % 8 != 3)
 			continue;
 		/* after every eighth feed packet, one frame of another kind */
@@ -294,7 +302,7 @@ static void check_payloads(void)
 	for (uint32_t k = 0; k < got.n; k++) {
 		assert_int_equal(got.len[k], good_len[k]);
 		assert_memory_equal(got.data[k], good_pay[k], good_len[k]);
-		if (got.len[k] == 0)
+		if (got.len[k] == 0 || got.len[k] > LQ_FEED_PACKET_MAX)
 			continue;
 		assert_int_equal(lq_feed_decode_packet(got.data[k], got.len[k], &p, NULL),
 				 LQ_FEED_OK);
@@ -347,7 +355,7 @@ static void start(const struct lq_dpdk_params *p)
 static void test_rx_then_tx(void **state)
 {
 	(void)state;
-	write_capture();
+	write_capture(false);
 	int fd = mkstemp(out_path);
 	assert_true(fd >= 0);
 	close(fd);
@@ -445,7 +453,7 @@ static void test_rx_then_tx(void **state)
 static void test_multiseg(void **state)
 {
 	(void)state;
-	write_capture();
+	write_capture(true);
 	char eal[1024];
 	snprintf(eal, sizeof(eal), EAL_COMMON " --vdev=net_pcap0,rx_pcap=%s", in_path);
 	struct lq_dpdk_params p;
@@ -467,6 +475,10 @@ static void test_multiseg(void **state)
 	check_payloads();
 	check_against_reader();
 	assert_true(s->multi_seg > want.good / 2); /* most feed frames are over 256 bytes */
+	size_t longest = 0;
+	for (uint32_t k = 0; k < got.n; k++)
+		longest = got.len[k] > longest ? got.len[k] : longest;
+	assert_true(longest > 2048); /* the jumbo frame, gathered from 16 segments */
 	if (info.rx_timestamp) {
 		/* the capture's times (net_pcap of DPDK 22.11 keeps microseconds) */
 		for (uint32_t k = 0; k < got.n; k++)

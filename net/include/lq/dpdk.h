@@ -8,8 +8,9 @@
  *
  * lq_dpdk_init starts the DPDK EAL with the caller's arguments (passed through as they are),
  * picks a port, creates the mbuf pool and one rx queue (and a tx queue for egress), and starts
- * the port. Everything is allocated there: polling and sending allocate nothing (mbufs come
- * from the pool made at init).
+ * the port, taking every multicast group where the port can (a feed's groups need no join).
+ * Everything is allocated there: polling and sending allocate nothing (mbufs come from the pool
+ * made at init).
  *
  * Receiving: lq_dpdk_rx_poll takes a burst from the rx queue and decodes every frame in place
  * in its mbuf: Ethernet (up to two VLAN tags: 802.1Q, 802.1ad), IPv4 (version, header length,
@@ -80,6 +81,7 @@ struct lq_dpdk_params {
 	 * a NIC: its own clock's raw value (rte_mbuf_timestamp_t), not necessarily ns.
 	 */
 	bool rx_timestamp;
+	bool promiscuous; /* every frame, whatever its destination MAC (all multicast always) */
 	struct lq_pcap_addr tx_addr; /* egress addresses when lq_dpdk_tx_udp gets NULL */
 };
 
@@ -198,6 +200,8 @@ struct lq_dpdk_info {
 	bool scatter;	   /* the scatter offload was asked for (small mbufs) */
 	bool rx_timestamp; /* the port gives receive timestamps (requested and supported) */
 	bool tx;
+	bool allmulticast; /* the port takes every multicast group */
+	bool promiscuous;
 };
 void lq_dpdk_info(const struct lq_dpdk *d, struct lq_dpdk_info *out);
 
