@@ -162,7 +162,7 @@ struct lq_dpdk_stats {
 	uint64_t wrong_port;	  /* UDP to another destination port */
 	uint64_t fragments;	  /* IPv4 fragments (not reassembled) */
 	uint64_t malformed;	  /* frames too short for their headers, bad IPv4/UDP lengths */
-	uint64_t vlan;		  /* frames with VLAN tags (any outcome) */
+	uint64_t vlan;		  /* frames with whole VLAN tags (whatever follows them) */
 	uint64_t multi_seg;	  /* frames in several mbuf segments (gathered) */
 	uint64_t ip_checksum_bad; /* the port flagged the IPv4 checksum (delivered anyway, as
 				     lq_pcap's reader does) */
