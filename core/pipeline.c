@@ -24,6 +24,8 @@ struct lq_pipeline {
 	void *ring_mem[LQ_STAGES - 1];
 	struct lq_stage_counters ctr[LQ_STAGES];
 	bool done[LQ_STAGES]; /* each written by its stage's thread only */
+	/* ring i's producer position after stage i's last poll (lq_pipeline_ring_used) */
+	_Atomic uint32_t ring_head[LQ_STAGES - 1];
 	int error;
 
 	/* ingest */
@@ -724,6 +726,8 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 		}
 		c->msgs++;
 		c->bursts++;
+		atomic_store_explicit(&p->ring_head[s], p->rings[s]->prod.next,
+				      memory_order_relaxed);
 		return;
 	}
 	struct lq_ring *in = p->rings[s - 1];
@@ -749,6 +753,32 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	}
 	c->msgs += n;
 	c->bursts++;
+	if (s == LQ_STAGE_PUBLISH) {
+		if (p->cfg.on_flush) {
+			/* a live run: what this burst decided goes out now, not when a buffer fills
+			 */
+			lq_out_flush(&p->pub_out);
+			p->cfg.on_flush(p->cfg.event_ctx);
+		}
+	} else {
+		atomic_store_explicit(&p->ring_head[s], p->rings[s]->prod.next,
+				      memory_order_relaxed);
+	}
+}
+
+uint32_t lq_pipeline_ring_used(const struct lq_pipeline *p, uint32_t ring)
+{
+	if (ring >= LQ_STAGES - 1)
+		return 0;
+	/* the relaxed loads may see either side first: a gauge clamps at the capacity */
+	const uint32_t head = atomic_load_explicit(&p->ring_head[ring], memory_order_relaxed);
+	const uint32_t tail =
+	    atomic_load_explicit(&p->rings[ring]->cons.released, memory_order_relaxed);
+	const int32_t used = (int32_t)(head - tail); /* free-running indices */
+	const uint32_t cap = lq_ring_capacity(p->rings[ring]);
+	if (used < 0)
+		return 0;
+	return (uint32_t)used > cap ? cap : (uint32_t)used;
 }
 
 struct thread_arg {

@@ -193,8 +193,14 @@ static int lq_udp_rx_socket(const struct lq_udp_rx_params *p, int *out)
 	/* Several receivers of one group on one host each get every datagram. */
 	if (mcast && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		rc = -errno;
+	/*
+	 * SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN (a colocated engine's
+	 * burst headroom); without it SO_RCVBUF gives what the limit allows.
+	 */
 	int rcvbuf = (int)p->rcvbuf_bytes;
-	if (!rc && rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+	if (!rc && rcvbuf > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		rc = -errno;
 	if (!rc && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
 		rc = -errno;

@@ -17,6 +17,7 @@ int lq_cmd_replay(int argc, char **argv);
 int lq_cmd_journal(int argc, char **argv);
 int lq_cmd_send(int argc, char **argv);
 int lq_cmd_popgen(int argc, char **argv);
+int lq_cmd_run(int argc, char **argv);
 
 /* Start-up allocation through jemalloc, cache-line aligned and zeroed; exits on failure. */
 void *lq_startup_alloc(size_t size, const char *what);
@@ -26,6 +27,8 @@ void lq_startup_free(void *p);
 uint64_t lq_thread_allocated(void);
 
 /* Parse an unsigned option value with bounds; prints an error and returns -1 if bad. */
+/* --cores LIST: comma-separated CPU numbers, one per pipeline thread. 0 or -1. */
+int lq_parse_cores(const char *v, int *cores);
 int lq_parse_u32_opt(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out);
 
 #endif

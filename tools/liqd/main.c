@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
 	      "  replay PCAP    replay a captured feed against a configuration and population\n"
+	      "  run            the live mode: the feed over UDP or DPDK, orders out to egress\n"
 	      "  popgen         write a seeded synthetic account population\n"
 	      "  convert IN OUT convert a venue's recording into a pcap of liqd feed packets\n"
 	      "  send PCAP      send a capture's UDP payloads to an address, paced (io_uring)\n"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 		return lq_cmd_sim(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return lq_cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return lq_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "convert"))
 		return lq_cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "popgen"))

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "durable.h"
 #include "feedin.h"
+#include "live.h"
 #include "population.h"
 #include "report.h"
 
@@ -25,7 +26,34 @@
 #include <unistd.h>
 
 #define REPLAY_LINE_MAX (1u << 16)
-#define REPLAY_POP_BUF	(1u << 16)
+
+static const char *who = "liqd replay"; /* or "liqd run" */
+#define REPLAY_POP_BUF (1u << 16)
+
+static const char run_help[] =
+    "usage: liqd run --config FILE [--population FILE] [--listen IP:PORT | --via dpdk --eal ARGS]\n"
+    "                [--egress IP:PORT] [--journal FILE] [OPTIONS]\n"
+    "\n"
+    "The colocated live mode: receives the liqd feed (net/FEED.md) over UDP (io_uring) or a\n"
+    "DPDK port, runs it through the pipeline `liqd replay` uses, against a configuration and\n"
+    "an account population (or the account events of the feed itself), sends liquidation\n"
+    "orders, fund takeovers and ADL notices to --egress, journals every output event, prints\n"
+    "a statistics line every --stats seconds, and on SIGINT or SIGTERM (or --exit-on-end)\n"
+    "drains, flushes and prints the summary `liqd replay` prints. Fed the same packets, it\n"
+    "takes exactly the decisions `liqd replay` takes on their capture: a lost packet is a\n"
+    "sequence gap that halts liquidations on the feed's instruments until their books and\n"
+    "marks are refreshed (feed_gap, feed_recovered events).\n"
+    "\n"
+    "  --config FILE       scenario-language lines run first (as for liqd replay)\n"
+    "  --population FILE   the accounts: population commands only (liqd popgen's output)\n"
+    "  --events            print every output event (JSON lines) as it is decided\n"
+    "  --json              the final summary as one JSON object\n"
+    "  --report FILE.html  an HTML report of the run when it ends\n"
+    "  --journal FILE      append every output event to a checksummed journal (liqd journal)\n"
+    "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
+    "  --max-accounts N, --max-positions N   as for liqd sim\n"
+    "  -h, --help          this text\n"
+    "\n";
 
 static const char replay_help[] =
     "usage: liqd replay --config FILE [--population FILE | --accounts N [--seed S]] [OPTIONS]\n"
@@ -121,6 +149,12 @@ struct replay {
 	uint64_t record;
 	int64_t shock_e8; /* --shock F x 10^8; 0 = off */
 	uint64_t pcap_cut;
+	/* liqd run, replay --via dpdk: packets from a receiver */
+	bool run;
+	struct lq_live_opts lo;
+	struct lq_live *live;
+	struct lq_pipeline *p;
+	uint64_t pkt_tsc; /* the packet's arrival (TSC): every message's input stamp */
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
 	struct replay_extra x;
@@ -247,7 +281,19 @@ static int next_input(void *ctx, struct lq_scn *scn)
 	if (setup != 0)
 		return setup;
 	if (r->pkt_next < r->pkt.count) {
+		if (r->live)
+			lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
 		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
+		return 1;
+	}
+	if (r->live) {
+		int rc = lq_live_next(r->live, &r->in, scn->engine, &r->pkt_tsc);
+		if (rc != 1)
+			return rc;
+		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
+		r->record++; /* the packet's number */
+		r->pkt_next = 0;
+		lq_feedin_packet(&r->in, scn, &r->pkt, r->record);
 		return 1;
 	}
 	for (;;) {
@@ -312,7 +358,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	struct lq_pcap_pkt pk;
 
 	if (len != sizeof(*st) || !buf || st->magic != REPLAY_STATE_MAGIC) {
-		fprintf(stderr, "liqd replay: the snapshot was not taken by liqd replay\n");
+		fprintf(stderr, "%s: the snapshot was not taken by liqd replay\n", who);
 		return -1;
 	}
 	for (uint64_t k = 0; k < skip; k++)
@@ -323,9 +369,9 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
 		if (ps != LQ_PCAP_OK && ps != LQ_PCAP_CUT) {
 			fprintf(stderr,
-				"liqd replay: the capture ends before the snapshot's record "
+				"%s: the capture ends before the snapshot's record "
 				"%llu\n",
-				(unsigned long long)st->record);
+				who, (unsigned long long)st->record);
 			return -1;
 		}
 		r->record = pk.record;
@@ -333,7 +379,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	r->pkt.count = 0;
 	if (st->record > 0 &&
 	    lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, NULL) != 0) {
-		fprintf(stderr, "liqd replay: the capture differs from the snapshot's\n");
+		fprintf(stderr, "%s: the capture differs from the snapshot's\n", who);
 		return -1;
 	}
 	r->pkt_next = st->pkt_next;
@@ -345,13 +391,17 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 
 struct out_sink {
 	bool events;
+	bool flush; /* liqd run: each chunk out at once */
 };
 
 static void write_out(void *ctx, const char *data, size_t len)
 {
 	const struct out_sink *o = ctx;
-	if (o->events)
+	if (o->events) {
 		fwrite(data, 1, len, stdout);
+		if (o->flush)
+			fflush(stdout);
+	}
 }
 
 static void *alloc_cb(void *ctx, size_t size)
@@ -438,7 +488,7 @@ static int replay_option(int argc, char **argv, int *i, struct replay_extra *x)
 		errno = 0;
 		x->seed = strtoull(v, &end, 10);
 		if (errno || end == v || *end || v[0] == '-') {
-			fprintf(stderr, "liqd replay: --seed takes a whole number, not '%s'\n", v);
+			fprintf(stderr, "%s: --seed takes a whole number, not '%s'\n", who, v);
 			return -1;
 		}
 	} else {
@@ -453,7 +503,7 @@ static int generate_population(struct replay *r, const char *config)
 	struct replay_extra *x = &r->x;
 	struct lq_popgen g;
 	char err[256];
-	int rc = lq_defs_load("liqd replay", config, &x->defs);
+	int rc = lq_defs_load(who, config, &x->defs);
 
 	if (rc != LQ_EXIT_OK)
 		return rc;
@@ -468,24 +518,22 @@ static int generate_population(struct replay *r, const char *config)
 			g.ins[g.ins_count++] = i;
 	if (g.ins_count == 0) {
 		fprintf(stderr,
-			"liqd replay: the capture has no trade in any instrument of %s: "
+			"%s: the capture has no trade in any instrument of %s: "
 			"nothing to price a generated population at\n",
-			config);
+			who, config);
 		return LQ_EXIT_USAGE;
 	}
 	x->pop = tmpfile();
 	if (!x->pop) {
-		fprintf(stderr, "liqd replay: cannot create a temporary file: %s\n",
-			strerror(errno));
+		fprintf(stderr, "%s: cannot create a temporary file: %s\n", who, strerror(errno));
 		return LQ_EXIT_FAIL;
 	}
 	if (lq_popgen_write(x->pop, &g, x->defs, err, sizeof(err)) != 0) {
-		fprintf(stderr, "liqd replay: generating the population: %s\n", err);
+		fprintf(stderr, "%s: generating the population: %s\n", who, err);
 		return LQ_EXIT_USAGE;
 	}
 	if (fflush(x->pop) != 0 || fseek(x->pop, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "liqd replay: writing the generated population: %s\n",
-			strerror(errno));
+		fprintf(stderr, "%s: writing the generated population: %s\n", who, strerror(errno));
 		return LQ_EXIT_FAIL;
 	}
 	x->pop_name = "the generated population";
@@ -500,13 +548,15 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	int rc;
 
 	if (x->pop_name && x->accounts) {
-		fprintf(stderr, "liqd replay: --population or --accounts, not both\n");
+		fprintf(stderr, "%s: --population or --accounts, not both\n", who);
 		return LQ_EXIT_USAGE;
 	}
-	rc = lq_capture_resolve("liqd replay", *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp);
-	if (rc != LQ_EXIT_OK)
-		return rc;
-	*capture = x->pcap;
+	if (*capture) {
+		rc = lq_capture_resolve(who, *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp);
+		if (rc != LQ_EXIT_OK)
+			return rc;
+		*capture = x->pcap;
+	}
 	if (x->accounts) {
 		/* room for the generated accounts and their positions */
 		if (cfg->limits.accounts_max < x->accounts + 1024)
@@ -518,7 +568,7 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	if (x->pop_name) {
 		x->pop = fopen(x->pop_name, "r");
 		if (!x->pop) {
-			fprintf(stderr, "liqd replay: cannot open %s: %s\n", x->pop_name,
+			fprintf(stderr, "%s: cannot open %s: %s\n", who, x->pop_name,
 				strerror(errno));
 			return LQ_EXIT_USAGE;
 		}
@@ -532,7 +582,7 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		/* fail now rather than after a long run */
 		FILE *f = fopen(x->report, "w");
 		if (!f) {
-			fprintf(stderr, "liqd replay: cannot create %s: %s\n", x->report,
+			fprintf(stderr, "%s: cannot create %s: %s\n", who, x->report,
 				strerror(errno));
 			return LQ_EXIT_FAIL;
 		}
@@ -590,8 +640,7 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	if (x->report) {
 		int rc = lq_rep_write_html(x->rep, x->report);
 		if (rc != 0) {
-			fprintf(stderr, "liqd replay: cannot write %s: %s\n", x->report,
-				strerror(-rc));
+			fprintf(stderr, "%s: cannot write %s: %s\n", who, x->report, strerror(-rc));
 			return LQ_EXIT_FAIL;
 		}
 	}
@@ -610,22 +659,113 @@ static void replay_cleanup(struct replay *r)
 	lq_rep_destroy(x->rep);
 }
 
-/* Both consumers of output events: the journal (when on) and the summary's accumulators. */
+/*
+ * Every consumer of output events, in order: the journal (when on), the receiver's egress and
+ * statistics (liqd run), the summary's accumulators.
+ */
 struct event_chain {
-	void (*first)(void *ctx, const struct lq_msg *m);
-	void *first_ctx;
-	void (*second)(void *ctx, const struct lq_msg *m);
-	void *second_ctx;
+	uint32_t n;
+	void (*fn[3])(void *ctx, const struct lq_msg *m);
+	void *ctx[3];
+	struct lq_live *live; /* on_flush */
 };
+
+static void chain_add(struct event_chain *c, void (*fn)(void *, const struct lq_msg *), void *ctx)
+{
+	if (!fn)
+		return;
+	c->fn[c->n] = fn;
+	c->ctx[c->n++] = ctx;
+}
 
 static void chain_event(void *ctx, const struct lq_msg *m)
 {
 	const struct event_chain *c = ctx;
-	c->first(c->first_ctx, m);
-	c->second(c->second_ctx, m);
+	for (uint32_t k = 0; k < c->n; k++)
+		c->fn[k](c->ctx[k], m);
 }
 
-int lq_cmd_replay(int argc, char **argv)
+static void chain_flush(void *ctx)
+{
+	const struct event_chain *c = ctx;
+	lq_live_flush(c->live);
+}
+
+/* liqd run's checks of the command line, and replay --via dpdk's defaults. */
+static int live_setup(struct replay *r, const char *capture, const struct lq_durable_opts *dopt,
+		      char *eal, size_t eal_cap)
+{
+	struct lq_live_opts *lo = &r->lo;
+
+	if (r->run) {
+		if (capture) {
+			fprintf(stderr, "%s: takes no capture ('%s'): it listens (see --help)\n",
+				who, capture);
+			return LQ_EXIT_USAGE;
+		}
+		if (r->x.accounts) {
+			fprintf(stderr,
+				"%s: --accounts needs a capture to price the accounts at; give a "
+				"--population (liqd popgen) instead\n",
+				who);
+			return LQ_EXIT_USAGE;
+		}
+		if (r->shock_e8) {
+			fprintf(stderr, "%s: --shock needs a capture (it is liqd replay's)\n", who);
+			return LQ_EXIT_USAGE;
+		}
+		if (dopt->snapshot_dir || dopt->recover) {
+			fprintf(stderr,
+				"%s: a live feed cannot be read again from a snapshot: --journal "
+				"only (replay the captured feed to recover)\n",
+				who);
+			return LQ_EXIT_USAGE;
+		}
+		if (!lo->via_set)
+			lo->via = LQ_VIA_UDP;
+		r->x.progress_opt = -1;
+		return LQ_EXIT_OK;
+	}
+	if (lo->eal && lo->via != LQ_VIA_DPDK) {
+		fprintf(stderr, "%s: --eal goes with --via dpdk\n", who);
+		return LQ_EXIT_USAGE;
+	}
+	if (lo->via != LQ_VIA_DPDK)
+		return LQ_EXIT_OK;
+	if (dopt->snapshot_dir || dopt->recover) {
+		fprintf(stderr, "%s: --via dpdk reads the capture once: no snapshots\n", who);
+		return LQ_EXIT_USAGE;
+	}
+	if (!lo->eal) {
+		/* DPDK's pcap driver reads the capture: no hugepages, no NIC */
+		int n = snprintf(eal, eal_cap,
+				 "--no-huge --no-pci --no-shconf -l 0 --log-level=lib.eal:error "
+				 "--vdev=net_pcap0,rx_pcap=%s",
+				 capture);
+		if (n < 0 || (size_t)n >= eal_cap || strpbrk(capture, " \t,")) {
+			fprintf(stderr,
+				"%s: --via dpdk: the capture's path must have no blank or comma "
+				"(or give --eal)\n",
+				who);
+			return LQ_EXIT_USAGE;
+		}
+		lo->eal = eal;
+	}
+	/* the end of the capture: its packets counted now, or a silence */
+	struct lq_pcap_reader rd;
+	struct lq_pcap_pkt pk;
+	enum lq_pcap_status st;
+	if (lq_pcap_open(&rd, capture) == 0) {
+		while ((st = lq_pcap_next(&rd, &pk)) == LQ_PCAP_OK || st == LQ_PCAP_CUT)
+			lo->expect_packets += st == LQ_PCAP_OK;
+		lq_pcap_close(&rd);
+	}
+	lo->idle_end_ns = 2000000000ull;
+	lo->exit_on_end = false;
+	return LQ_EXIT_OK;
+}
+
+static int feed_main(int argc, char **argv, bool run)
 {
 	static struct event_chain chain;
 	static struct replay r;
@@ -649,23 +789,29 @@ int lq_cmd_replay(int argc, char **argv)
 		const char *a = argv[i];
 		const bool has = i + 1 < argc;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(replay_help, stdout);
-			fputs("\ndurability:\n", stdout);
-			fputs(lq_durable_help, stdout);
+			if (run) {
+				fputs(run_help, stdout);
+				fputs(lq_live_help, stdout);
+			} else {
+				fputs(replay_help, stdout);
+				fputs("\ndurability:\n", stdout);
+				fputs(lq_durable_help, stdout);
+			}
 			return LQ_EXIT_OK;
 		} else if (!strcmp(a, "--config") && has) {
 			config = argv[++i];
 		} else if (!strcmp(a, "--events")) {
 			out.events = true;
+			out.flush = run;
 		} else if (!strcmp(a, "--shock") && has) {
 			const char *v = argv[++i];
 			if (lq_dec_parse(v, strlen(v), LQ_RATE_DECIMALS, &r.shock_e8) !=
 				LQ_DEC_OK ||
 			    r.shock_e8 < LQ_RATE_ONE || r.shock_e8 > 1000 * LQ_RATE_ONE) {
 				fprintf(stderr,
-					"liqd replay: --shock takes a factor from 1 to 1000, "
+					"%s: --shock takes a factor from 1 to 1000, "
 					"not '%s'\n",
-					v);
+					who, v);
 				return LQ_EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--threads") && has) {
@@ -675,7 +821,13 @@ int lq_cmd_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--ring-slots") && has) {
 			if (lq_parse_u32_opt(a, argv[++i], 2, 1u << 20, &cfg.ring_slots) ||
 			    (cfg.ring_slots & (cfg.ring_slots - 1))) {
-				fprintf(stderr, "liqd replay: --ring-slots is a power of two\n");
+				fprintf(stderr, "%s: --ring-slots is a power of two\n", who);
+				return LQ_EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--cores") && has) {
+			if (lq_parse_cores(argv[++i], cfg.cores)) {
+				fprintf(stderr, "%s: --cores takes a list of CPUs, e.g. 0,1\n",
+					who);
 				return LQ_EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--burst") && has) {
@@ -694,53 +846,65 @@ int lq_cmd_replay(int argc, char **argv)
 			else if (!strcmp(m, "scan"))
 				cfg.trigger = LQ_TRIGGER_SCAN;
 			else {
-				fprintf(stderr, "liqd replay: --trigger is index or scan\n");
+				fprintf(stderr, "%s: --trigger is index or scan\n", who);
 				return LQ_EXIT_USAGE;
 			}
-		} else if ((dr = lq_durable_parse(&dopt, argc, argv, &i, "liqd replay")) != 0) {
+		} else if ((dr = lq_durable_parse(&dopt, argc, argv, &i, who)) != 0) {
 			if (dr < 0)
 				return LQ_EXIT_USAGE;
 		} else if ((k = replay_option(argc, argv, &i, &r.x)) != 0) {
 			if (k < 0)
 				return LQ_EXIT_USAGE;
+		} else if ((k = lq_live_parse(&r.lo, argc, argv, &i, who, run)) != 0) {
+			if (k < 0)
+				return LQ_EXIT_USAGE;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr,
-				"liqd replay: unknown option '%s' (see liqd replay --help)\n", a);
+			fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", who, a, who);
 			return LQ_EXIT_USAGE;
 		} else if (!capture) {
 			capture = a;
 		} else {
-			fprintf(stderr, "liqd replay: one capture at a time ('%s')\n", a);
+			fprintf(stderr, "%s: one capture at a time ('%s')\n", who, a);
 			return LQ_EXIT_USAGE;
 		}
 	}
-	if (!config || !capture) {
-		fprintf(stderr,
-			"liqd replay: needs --config FILE and a CAPTURE.pcap (see --help)\n");
+	static char eal[4096 + 256];
+	r.run = run;
+	int rc = live_setup(&r, capture, &dopt, eal, sizeof(eal));
+	if (rc)
+		return rc;
+	if (!config || (!capture && !run)) {
+		fprintf(stderr, "%s: needs --config FILE%s (see --help)\n", who,
+			run ? "" : " and a CAPTURE.pcap");
 		return LQ_EXIT_USAGE;
 	}
-	int rc = lq_durable_prepare(&dur, &dopt, "liqd replay", &cfg.limits);
+	rc = lq_durable_prepare(&dur, &dopt, who, &cfg.limits);
 	if (rc)
 		return rc;
 	r.config_name = config;
 	r.config = fopen(config, "r");
 	if (!r.config) {
-		fprintf(stderr, "liqd replay: cannot open %s: %s\n", config, strerror(errno));
+		fprintf(stderr, "%s: cannot open %s: %s\n", who, config, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
-	input = capture;
+	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
 	rc = replay_prepare(&r, config, &capture, &cfg);
+	if (rc == LQ_EXIT_OK && r.lo.egress && !r.x.defs)
+		rc = lq_defs_load(who, config, &r.x.defs);
+	if (rc == LQ_EXIT_OK && r.lo.via != LQ_VIA_FILE)
+		rc = lq_live_start(&r.live, &r.lo, who, &r.pkt, &r.feed);
 	if (rc != LQ_EXIT_OK) {
 		replay_cleanup(&r);
 		fclose(r.config);
 		return rc;
 	}
-	rc = lq_pcap_open(&r.pcap, capture);
+	rc = run ? 0 : lq_pcap_open(&r.pcap, capture);
 	if (rc != 0) {
+		lq_live_finish(r.live, NULL);
 		fprintf(stderr,
-			"liqd replay: cannot read %s: %s (a pcap of liqd feed packets, see "
+			"%s: cannot read %s: %s (a pcap of liqd feed packets, see "
 			"liqd convert)\n",
-			input, strerror(-rc));
+			who, input, strerror(-rc));
 		replay_cleanup(&r);
 		fclose(r.config);
 		return LQ_EXIT_USAGE;
@@ -755,24 +919,31 @@ int lq_cmd_replay(int argc, char **argv)
 	lq_feedin_init(&r.in, r.shock_e8);
 	if (r.shock_e8 != 0)
 		lq_feedin_prescan(&r.in, capture);
-	chain.second = cfg.on_event;
-	chain.second_ctx = cfg.event_ctx;
+	/* the report's hook is set: the journal's goes before it, and egress before both */
+	void (*rep_fn)(void *, const struct lq_msg *) = cfg.on_event;
+	void *rep_ctx = cfg.event_ctx;
+	cfg.on_event = NULL;
 	lq_durable_config(&dur, &cfg);
-	if (chain.second && cfg.on_event != chain.second) {
-		chain.first = cfg.on_event;
-		chain.first_ctx = cfg.event_ctx;
-		cfg.on_event = chain_event;
-		cfg.event_ctx = &chain;
-	}
+	chain_add(&chain, cfg.on_event, cfg.event_ctx);
+	if (r.live)
+		chain_add(&chain, lq_live_event, r.live);
+	chain_add(&chain, rep_fn, rep_ctx);
+	chain.live = r.live;
+	cfg.on_event = chain_event;
+	cfg.event_ctx = &chain;
+	cfg.on_flush = r.live ? chain_flush : NULL;
 	if (cfg.snapshot) {
 		cfg.source_save = replay_save;
 		cfg.source_state_max = sizeof(struct replay_state);
 	}
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
-		fprintf(stderr, "liqd replay: cannot set up the pipeline: %s\n", strerror(-rc));
+		fprintf(stderr, "%s: cannot set up the pipeline: %s\n", who, strerror(-rc));
 		return LQ_EXIT_FAIL;
 	}
+	r.p = p;
+	if (r.live)
+		lq_live_attach(r.live, p, r.x.defs);
 	dur.source_restore = replay_restore;
 	dur.source_ctx = &r;
 	rc = lq_durable_start(&dur, p, &skip);
@@ -785,22 +956,38 @@ int lq_cmd_replay(int argc, char **argv)
 	if (r.exit_code != 0) {
 		progress(&r, true);
 		fflush(stdout);
-		fprintf(stderr, "liqd replay: %s\n", r.error);
+		fprintf(stderr, "%s: %s\n", who, r.error);
 		exit_code = r.exit_code;
 	} else {
 		exit_code = replay_finish(p, &r, input, cfg.threads, ns0, tsc0, out.events);
 		if (rc != 0 && rc != -ECANCELED) {
-			fprintf(stderr, "liqd replay: pipeline: %s\n", strerror(-rc));
+			fprintf(stderr, "%s: pipeline: %s\n", who, strerror(-rc));
 			exit_code = LQ_EXIT_FAIL;
 		}
 	}
+	int live_code = lq_live_finish(r.live, &r.in);
+	if (live_code && exit_code == LQ_EXIT_OK)
+		exit_code = live_code;
 	int dur_code = lq_durable_finish(&dur);
 	if (dur_code && exit_code == LQ_EXIT_OK)
 		exit_code = dur_code;
 	lq_pipeline_destroy(p);
-	lq_pcap_close(&r.pcap);
+	if (!run)
+		lq_pcap_close(&r.pcap);
 	fclose(r.config);
 	replay_cleanup(&r);
 	lq_startup_free(r.line);
 	return exit_code;
+}
+
+int lq_cmd_replay(int argc, char **argv)
+{
+	who = "liqd replay";
+	return feed_main(argc, argv, false);
+}
+
+int lq_cmd_run(int argc, char **argv)
+{
+	who = "liqd run";
+	return feed_main(argc, argv, true);
 }

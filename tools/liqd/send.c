@@ -2,8 +2,12 @@
 /* liqd send: play a capture's UDP payloads to a destination over io_uring, paced. */
 #include "cli.h"
 
+#include "lq/feed.h"
+#include "lq/le.h"
 #include "lq/pcap.h"
 #include "lq/udp.h"
+
+#include <stdbool.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +31,9 @@ static const char send_help[] =
     "  --iface IP          multicast: the interface address to send from\n"
     "  --ttl N             multicast TTL (default 1: this subnet only)\n"
     "  --batch N           datagrams per submit at --pace max (1..4096, default 32)\n"
+    "  --end               after the capture, a heartbeat packet with END_OF_SESSION in the\n"
+    "                      session of the last liqd feed packet sent (its next sequence\n"
+    "                      number): a receiver such as `liqd run --exit-on-end` then stops\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 every datagram sent, 1 a send failed (ECONNREFUSED: nothing listens at\n"
@@ -40,7 +47,12 @@ struct send_opts {
 	struct lq_udp_tx_params tx;
 	uint32_t speed; /* 1 = as captured; 0 = as fast as possible */
 	uint32_t batch;
+	bool end;
 	const char *file;
+	/* the last liqd feed packet sent: where an end-of-session heartbeat goes */
+	bool feed_seen;
+	uint64_t session;
+	uint64_t next_seq;
 };
 
 static uint64_t send_mono_ns(void)
@@ -80,6 +92,8 @@ static int send_parse(int argc, char **argv, struct send_opts *o)
 	o->tx.payload_max = LQ_PCAP_UDP_PAYLOAD_MAX;
 	o->speed = 1;
 	o->batch = 32;
+	o->end = false;
+	o->feed_seen = false;
 	o->file = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -88,6 +102,10 @@ static int send_parse(int argc, char **argv, struct send_opts *o)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(send_help, stdout);
 			return 1;
+		}
+		if (!strcmp(a, "--end")) {
+			o->end = true;
+			continue;
 		}
 		if (a[0] == '-' && a[1] && !v) {
 			fprintf(stderr, "liqd send: %s needs a value (or is unknown)\n", a);
@@ -156,20 +174,53 @@ static int send_pace(struct lq_udp_tx *tx, const struct send_opts *o, uint64_t s
 	return 0;
 }
 
-static int send_one(struct lq_udp_tx *tx, const struct lq_pcap_pkt *pkt)
+static int send_datagram(struct lq_udp_tx *tx, const void *data, size_t len)
 {
-	int rc = lq_udp_tx_queue(tx, pkt->payload, pkt->payload_len);
+	int rc = lq_udp_tx_queue(tx, data, len);
 	if (rc == -EAGAIN) {
 		rc = lq_udp_tx_wait(tx, 1, SEND_WAIT_NS);
 		if (rc < 0)
 			return rc;
-		rc = lq_udp_tx_queue(tx, pkt->payload, pkt->payload_len);
+		rc = lq_udp_tx_queue(tx, data, len);
 	}
 	return rc;
 }
 
+/* Remember the session and next sequence number of a liqd feed packet (for --end). */
+static void send_track(struct send_opts *o, const struct lq_pcap_pkt *pkt)
+{
+	const uint8_t *d = pkt->payload;
+	if (pkt->payload_len < LQ_FEED_HEADER_SIZE || lq_get32(d) != LQ_FEED_MAGIC ||
+	    d[4] != LQ_FEED_VERSION)
+		return;
+	const uint64_t seq = lq_get64(d + 16), count = lq_get16(d + 6);
+	if (seq == 0 || seq + count < seq)
+		return;
+	o->feed_seen = true;
+	o->session = lq_get64(d + 8);
+	o->next_seq = seq + count;
+}
+
+/* --end: the end-of-session heartbeat after the capture. */
+static int send_end(struct lq_udp_tx *tx, const struct send_opts *o)
+{
+	uint8_t pkt[LQ_FEED_HEADER_SIZE];
+	struct lq_feed_builder b;
+
+	if (!o->feed_seen) {
+		fprintf(stderr, "liqd send: --end: the capture has no liqd feed packet\n");
+		return -EINVAL;
+	}
+	int rc = lq_feed_encode_begin(&b, pkt, sizeof(pkt), o->session, o->next_seq,
+				      LQ_FEED_PF_END_OF_SESSION);
+	if (rc < 0)
+		return rc;
+	rc = send_datagram(tx, pkt, lq_feed_encode_end(&b));
+	return rc < 0 ? rc : lq_udp_tx_flush(tx);
+}
+
 /* Returns the pcap status that ended the run, or -errno of a send that could not be queued. */
-static int send_run(struct lq_udp_tx *tx, struct lq_pcap_reader *r, const struct send_opts *o,
+static int send_run(struct lq_udp_tx *tx, struct lq_pcap_reader *r, struct send_opts *o,
 		    uint64_t *skipped)
 {
 	struct lq_pcap_pkt pkt;
@@ -190,9 +241,10 @@ static int send_run(struct lq_udp_tx *tx, struct lq_pcap_reader *r, const struct
 		first = false;
 		int rc = o->speed ? send_pace(tx, o, start_ns, ts0_ns, pkt.ts_ns) : 0;
 		if (!rc)
-			rc = send_one(tx, &pkt);
+			rc = send_datagram(tx, pkt.payload, pkt.payload_len);
 		if (rc < 0)
 			return rc;
+		send_track(o, &pkt);
 		if (!o->speed && ++batched < o->batch)
 			continue;
 		batched = 0;
@@ -227,6 +279,11 @@ int lq_cmd_send(int argc, char **argv)
 	uint64_t skipped = 0;
 	uint64_t t0 = send_mono_ns();
 	int end = send_run(tx, &r, &o, &skipped);
+	if (end == LQ_PCAP_END && o.end) {
+		int erc = send_end(tx, &o);
+		if (erc < 0)
+			end = erc;
+	}
 	int wrc = lq_udp_tx_wait(tx, tx->slots, SEND_WAIT_NS);
 	double secs = (double)(send_mono_ns() - t0) / 1e9;
 	const struct lq_udp_tx_stats *s = &tx->stats;

@@ -111,7 +111,7 @@ struct sim_opts {
 	struct lq_durable_opts durable;
 };
 
-static int parse_cores(const char *v, int *cores)
+int lq_parse_cores(const char *v, int *cores)
 {
 	char buf[128];
 	char *save = NULL, *tok;
@@ -160,7 +160,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			if (lq_parse_u32_opt(a, argv[++i], 1, LQ_PIPELINE_THREADS_MAX, &o->threads))
 				return -1;
 		} else if (!strcmp(a, "--cores") && has) {
-			if (parse_cores(argv[++i], o->cores)) {
+			if (lq_parse_cores(argv[++i], o->cores)) {
 				fprintf(stderr,
 					"liqd sim: --cores takes a list like 0,1 (at most %d "
 					"CPUs, one per thread)\n",

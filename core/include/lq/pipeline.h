@@ -119,6 +119,13 @@ struct lq_pipeline_config {
 	 */
 	void (*on_event)(void *ctx, const struct lq_msg *m);
 	void *event_ctx;
+	/*
+	 * optional: called on the publish stage's thread after each publish poll that consumed
+	 * messages, with event_ctx: the point to flush what on_event batched (egress packets).
+	 * When set, the output text is also handed to `write` at that point (a live run's
+	 * events appear as they are decided); the bytes and the hash are the same.
+	 */
+	void (*on_flush)(void *ctx);
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
@@ -188,6 +195,12 @@ const struct lq_hist *lq_pipeline_latency(const struct lq_pipeline *p, enum lq_s
  */
 void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc);
 
+/*
+ * Messages waiting in ring i (stage i -> stage i + 1, i < LQ_STAGES - 1), from any thread
+ * while the pipeline runs: the producer's position as of its last poll less the consumer's
+ * release position. A gauge for monitoring (relaxed loads), not a synchronisation point.
+ */
+uint32_t lq_pipeline_ring_used(const struct lq_pipeline *p, uint32_t ring);
 /* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
 

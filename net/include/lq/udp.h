@@ -59,7 +59,7 @@ struct lq_udp_rx_params {
 	uint32_t iface_ip;     /* multicast: the interface address to join on; 0 = the kernel's */
 	uint32_t buf_count;    /* 1..LQ_UDP_RX_BUFS_MAX; multishot rounds it up to a power of two */
 	uint32_t payload_max;  /* bytes per buffer, 1..LQ_UDP_PAYLOAD_MAX (1472 for the feed) */
-	uint32_t rcvbuf_bytes; /* SO_RCVBUF; 0 keeps the system default */
+	uint32_t rcvbuf_bytes; /* SO_RCVBUFFORCE (root) or SO_RCVBUF; 0: the default */
 	uint32_t flags;	       /* LQ_UDP_RX_* */
 };
 

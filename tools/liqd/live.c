@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Receivers, egress, statistics and signals for `liqd run` and `liqd replay --via dpdk`
+ * (see live.h).
+ */
+#include "live.h"
+
+#include "cli.h"
+#include "feedin.h"
+#include "report.h"
+
+#if __has_include("lq/egress.h")
+#include "lq/egress.h"
+#define LQ_LIVE_EGRESS 1
+#else
+#define LQ_LIVE_EGRESS		       0
+struct lq_egress {
+	struct {
+		uint64_t packets, messages, send_errors;
+	} stats;
+};
+#define lq_egress_init(e, s, f, c)     ((void)(f), (void)(c))
+#define lq_egress_definitions(e, d, t) ((void)(t))
+#define lq_egress_event(e, v, t)       ((void)(t))
+#define lq_egress_flush(e)	       ((void)0)
+#define lq_egress_end(e, t)	       ((void)(t))
+#endif
+#include "lq/num.h"
+#include "lq/udp.h"
+#if __has_include("lq/dpdk.h")
+#include "lq/dpdk.h"
+#define LQ_LIVE_DPDK 1
+#else
+#define LQ_LIVE_DPDK 0
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char lq_live_help[] =
+    "receiving:\n"
+    "  --listen IP:PORT    the feed's UDP address: unicast (bound) or a multicast group\n"
+    "                      (joined); port 0 picks a free one (see --port-file)\n"
+    "                      (default 127.0.0.1:31000)\n"
+    "  --iface IP          multicast: the interface address to join the group on\n"
+    "  --rcvbuf BYTES      the socket's receive buffer (SO_RCVBUF; default 8 MiB, capped by\n"
+    "                      net.core.rmem_max)\n"
+    "  --port-file FILE    write the bound UDP port to FILE once listening\n"
+    "  --via udp|dpdk      the receiver: UDP on io_uring (multishot receive, provided\n"
+    "                      buffers; the default) or a DPDK ethdev port\n"
+    "  --eal \"ARGS\"        DPDK: the EAL's arguments, e.g. \"--no-huge --no-pci --no-shconf\n"
+    "                      --vdev=net_pcap0,rx_pcap=FILE\" or a NIC's \"-a 0000:3b:00.0\"\n"
+    "  --dpdk-port NAME    DPDK: the port to receive on (default: the first)\n"
+    "  --udp-port N        DPDK: only UDP datagrams to this port (default: any)\n"
+    "sending:\n"
+    "  --egress IP:PORT    send liquidation orders, fund takeovers and ADL notices there as\n"
+    "                      liqd feed packets (net/FEED.md), over UDP on io_uring\n"
+    "  --egress-iface IP, --egress-ttl N   multicast egress: interface and TTL\n"
+    "control:\n"
+    "  --stats SECONDS     a statistics line on standard error every SECONDS (default 1;\n"
+    "                      0: none)\n"
+    "  --exit-on-end       stop once a packet with END_OF_SESSION arrives (liqd send --end)\n"
+    "  --exit-idle SECONDS stop after SECONDS without a packet (e.g. a capture replayed\n"
+    "                      through DPDK's pcap driver has ended)\n"
+    "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
+    "liqd exits 0 after its summary.\n";
+
+#define LIVE_RX_BUFS	    1024
+#define LIVE_RCVBUF_DEF	    (8u << 20)
+#define LIVE_EGRESS_SLOTS   256
+#define LIVE_EGRESS_WAIT_NS 100000000ull
+#define LIVE_DPDK_IDLE_NS   500000000ull
+#define LIVE_CHECK_EVERY    4096 /* idle polls between clock reads */
+
+static volatile sig_atomic_t live_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+struct lq_live {
+	struct lq_live_opts o;
+	const char *who;
+	struct lq_feed_packet *pkt;
+	struct lq_feed_stats *feed;
+	struct lq_pipeline *p;
+	const struct lq_engine *defs;	  /* egress: loaded from the configuration, read-only */
+	const struct lq_engine *run_defs; /* statistics: the ingest stage's definitions */
+	/* the receiver */
+	struct lq_udp_rx *rx;
+	void *rx_mem;
+#if LQ_LIVE_DPDK
+	struct lq_dpdk *dpdk;
+#endif
+	bool got;	  /* the callback decoded a packet */
+	bool end_seen;	  /* a packet with END_OF_SESSION */
+	uint64_t got_tsc; /* its arrival */
+	uint64_t packets, refused;
+	int rx_error;
+	/* egress */
+	struct lq_udp_tx *tx;
+	void *tx_mem;
+	struct lq_egress eg;
+	bool egress_on;
+	bool egress_defs_sent;
+	/* statistics */
+	struct lq_live_counts c;
+	uint64_t start_ns, last_ns, last_msgs, last_packets, idle_polls, last_data_ns;
+	uint64_t polls_since_clock;
+};
+
+static uint64_t mono_ns(void)
+{
+	return lq_rep_mono_ns();
+}
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const char *who, bool run)
+{
+	const char *a = argv[*i];
+	const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	uint32_t u;
+
+	if (!strcmp(a, "--via") && v) {
+		if (!strcmp(v, "dpdk"))
+			o->via = LQ_VIA_DPDK;
+		else if (run && !strcmp(v, "udp"))
+			o->via = LQ_VIA_UDP;
+		else if (!run && !strcmp(v, "file"))
+			o->via = LQ_VIA_FILE;
+		else {
+			fprintf(stderr, "%s: --via is %s, not '%s'\n", who,
+				run ? "udp or dpdk" : "file or dpdk", v);
+			return -1;
+		}
+		o->via_set = true;
+	} else if (!strcmp(a, "--eal") && v) {
+		o->eal = v;
+	} else if (run && !strcmp(a, "--exit-on-end")) {
+		o->exit_on_end = true;
+		return 1;
+	} else if (!v) {
+		return 0;
+	} else if (run && !strcmp(a, "--listen")) {
+		o->listen = v;
+	} else if (run && !strcmp(a, "--iface")) {
+		o->iface = v;
+	} else if (run && !strcmp(a, "--rcvbuf")) {
+		if (lq_parse_u32_opt(a, v, 4096, 1u << 30, &o->rcvbuf))
+			return -1;
+	} else if (run && !strcmp(a, "--port-file")) {
+		o->port_file = v;
+	} else if (run && !strcmp(a, "--dpdk-port")) {
+		o->dpdk_port = v;
+	} else if (run && !strcmp(a, "--udp-port")) {
+		if (lq_parse_u32_opt(a, v, 1, 65535, &o->dpdk_udp_port))
+			return -1;
+	} else if (run && !strcmp(a, "--egress")) {
+		o->egress = v;
+	} else if (run && !strcmp(a, "--egress-iface")) {
+		o->egress_iface = v;
+	} else if (run && !strcmp(a, "--egress-ttl")) {
+		if (lq_parse_u32_opt(a, v, 1, 255, &o->egress_ttl))
+			return -1;
+	} else if (run && !strcmp(a, "--exit-idle")) {
+		if (lq_parse_u32_opt(a, v, 1, 86400, &u))
+			return -1;
+		o->idle_end_ns = (uint64_t)u * 1000000000ull;
+	} else if (run && !strcmp(a, "--stats")) {
+		if (lq_parse_u32_opt(a, v, 0, 86400, &u))
+			return -1;
+		o->stats_every_ns = (uint64_t)u * 1000000000ull;
+	} else {
+		return 0;
+	}
+	++*i;
+	return 1;
+}
+
+/* ---- receiving ---- */
+
+static void on_packet(struct lq_live *l, const uint8_t *data, size_t len)
+{
+	l->packets++;
+	if (lq_feed_decode_packet(data, len, l->pkt, l->feed) != LQ_FEED_OK) {
+		l->refused++;
+		return;
+	}
+	l->got = true;
+	l->got_tsc = lq_rep_tsc();
+	if (l->pkt->flags & LQ_FEED_PF_END_OF_SESSION)
+		l->end_seen = true;
+}
+
+static void on_udp(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
+{
+	(void)rx_ns;
+	on_packet(ctx, data, len);
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	char buf[64];
+	uint16_t port;
+	snprintf(buf, sizeof(buf), "%s:0", s);
+	return lq_udp_addr_parse(buf, ip, &port);
+}
+
+static int start_udp(struct lq_live *l)
+{
+	struct lq_udp_rx_params rp;
+	const char *listen = l->o.listen ? l->o.listen : "127.0.0.1:31000";
+
+	lq_udp_rx_params_default(&rp);
+	if (lq_udp_addr_parse(listen, &rp.ip, &rp.port)) {
+		fprintf(stderr, "%s: --listen takes IP:PORT, not '%s'\n", l->who, listen);
+		return LQ_EXIT_USAGE;
+	}
+	if (l->o.iface && parse_ip(l->o.iface, &rp.iface_ip)) {
+		fprintf(stderr, "%s: --iface takes an IPv4 address, not '%s'\n", l->who,
+			l->o.iface);
+		return LQ_EXIT_USAGE;
+	}
+	rp.buf_count = LIVE_RX_BUFS;
+	rp.payload_max = LQ_FEED_PACKET_MAX;
+	rp.rcvbuf_bytes = l->o.rcvbuf ? l->o.rcvbuf : LIVE_RCVBUF_DEF;
+	const size_t size = lq_udp_rx_memsize(&rp);
+	l->rx_mem = lq_startup_alloc_aligned(size, 4096, "the receive buffers");
+	l->rx = lq_startup_alloc(sizeof(*l->rx), "the receiver");
+	int rc = lq_udp_rx_init(l->rx, l->rx_mem, size, &rp, on_udp, l);
+	if (rc) {
+		fprintf(stderr, "%s: cannot receive on %s: %s (%s)\n", l->who, listen,
+			lq_udp_strerror(rc), strerror(-rc));
+		lq_startup_free(l->rx);
+		l->rx = NULL;
+		return rc == -EINVAL || rc == -EADDRINUSE || rc == -EADDRNOTAVAIL ? LQ_EXIT_USAGE
+										  : LQ_EXIT_FAIL;
+	}
+	if (l->o.port_file) {
+		FILE *f = fopen(l->o.port_file, "w");
+		if (!f || fprintf(f, "%u\n", lq_udp_rx_port(l->rx)) < 0 || fclose(f) != 0) {
+			fprintf(stderr, "%s: cannot write %s: %s\n", l->who, l->o.port_file,
+				strerror(errno));
+			return LQ_EXIT_FAIL;
+		}
+	}
+	fprintf(stderr, "%s: listening on %s port %u (%s receive)\n", l->who, listen,
+		lq_udp_rx_port(l->rx), l->rx->multishot ? "multishot" : "single-shot");
+	return LQ_EXIT_OK;
+}
+
+#if LQ_LIVE_DPDK
+static void on_dpdk(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
+{
+	(void)rx_ns;
+	on_packet(ctx, data, len);
+}
+
+static int start_dpdk(struct lq_live *l)
+{
+	struct lq_dpdk_params dp;
+	char why[256] = "";
+
+	if (!l->o.eal) {
+		fprintf(stderr, "%s: --via dpdk needs --eal \"ARGS\" (see --help)\n", l->who);
+		return LQ_EXIT_USAGE;
+	}
+	lq_dpdk_params_default(&dp);
+	dp.eal_args = l->o.eal;
+	dp.port_name = l->o.dpdk_port;
+	dp.udp_port = (uint16_t)l->o.dpdk_udp_port;
+	int rc = lq_dpdk_init(&l->dpdk, &dp, on_dpdk, l, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "%s: DPDK cannot start: %s\n", l->who, why);
+		return LQ_EXIT_FAIL;
+	}
+	return LQ_EXIT_OK;
+}
+#endif
+
+/* ---- egress ---- */
+
+static int egress_send(void *ctx, const void *pkt, size_t len)
+{
+	struct lq_live *l = ctx;
+	int rc = lq_udp_tx_queue(l->tx, pkt, len);
+	if (rc == -EAGAIN) {
+		/* every slot in flight: the kernel takes datagrams in microseconds */
+		rc = lq_udp_tx_wait(l->tx, 1, LIVE_EGRESS_WAIT_NS);
+		if (rc >= 0)
+			rc = lq_udp_tx_queue(l->tx, pkt, len);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int start_egress(struct lq_live *l)
+{
+	struct lq_udp_tx_params tp;
+
+	lq_udp_tx_params_default(&tp);
+	if (lq_udp_addr_parse(l->o.egress, &tp.dst_ip, &tp.dst_port) || !tp.dst_port) {
+		fprintf(stderr, "%s: --egress takes IP:PORT, not '%s'\n", l->who, l->o.egress);
+		return LQ_EXIT_USAGE;
+	}
+	if (l->o.egress_iface && parse_ip(l->o.egress_iface, &tp.iface_ip)) {
+		fprintf(stderr, "%s: --egress-iface takes an IPv4 address\n", l->who);
+		return LQ_EXIT_USAGE;
+	}
+	tp.ttl = (uint8_t)l->o.egress_ttl;
+	tp.slots = LIVE_EGRESS_SLOTS;
+	tp.payload_max = LQ_FEED_PACKET_MAX;
+	const size_t size = lq_udp_tx_memsize(&tp);
+	l->tx_mem = lq_startup_alloc_aligned(size, 64, "the egress slots");
+	l->tx = lq_startup_alloc(sizeof(*l->tx), "the egress sender");
+	int rc = lq_udp_tx_init(l->tx, l->tx_mem, size, &tp);
+	if (rc) {
+		fprintf(stderr, "%s: cannot send egress to %s: %s (%s)\n", l->who, l->o.egress,
+			lq_udp_strerror(rc), strerror(-rc));
+		lq_startup_free(l->tx);
+		l->tx = NULL;
+		return LQ_EXIT_FAIL;
+	}
+	/* the session: the start time in seconds, as the converters name theirs */
+	lq_egress_init(&l->eg, (uint64_t)(real_ns() / 1000000000), egress_send, l);
+	l->egress_on = true;
+	return LQ_EXIT_OK;
+}
+
+int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char *who,
+		  struct lq_feed_packet *pkt, struct lq_feed_stats *feed)
+{
+	struct lq_live *l = lq_startup_alloc(sizeof(*l), "the receiver's state");
+	int rc = LQ_EXIT_OK;
+
+	l->o = *o;
+	l->who = who;
+	l->pkt = pkt;
+	l->feed = feed;
+	if (o->via == LQ_VIA_DPDK) {
+#if LQ_LIVE_DPDK
+		rc = start_dpdk(l);
+#else
+		fprintf(stderr, "%s: this build has no DPDK receiver\n", who);
+		rc = LQ_EXIT_USAGE;
+#endif
+	} else {
+		rc = start_udp(l);
+	}
+	if (rc == LQ_EXIT_OK && o->egress)
+		rc = start_egress(l);
+	if (rc != LQ_EXIT_OK) {
+		lq_live_finish(l, NULL);
+		return rc;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	live_stop = 0;
+	l->start_ns = l->last_ns = l->last_data_ns = mono_ns();
+	*out = l;
+	return LQ_EXIT_OK;
+}
+
+void lq_live_attach(struct lq_live *l, struct lq_pipeline *p, const struct lq_engine *defs)
+{
+	l->p = p;
+	l->defs = defs;
+}
+
+/* ---- statistics ---- */
+
+static uint64_t ld(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void add(_Atomic uint64_t *v, uint64_t n)
+{
+	/* one writer (publish): a plain read-modify-write, stored for the reader */
+	atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t now, bool last)
+{
+	const struct lq_engine *d = l->run_defs ? l->run_defs : l->defs;
+	const double secs = (double)(now - l->last_ns) / 1e9;
+	const uint64_t msgs = in ? in->msgs_in : 0;
+	char line[1024];
+	int n;
+
+	n = snprintf(
+	    line, sizeof(line),
+	    "%s: %s%.1fs  in %.0f pkt/s %.0f msg/s (%llu msgs)  rings %u/%u/%u  "
+	    "liq %llu takeover %llu adl %llu social %llu bad %llu rejected %llu",
+	    l->who, last ? "final  " : "", (double)(now - l->start_ns) / 1e9,
+	    secs > 0 ? (double)(l->packets - l->last_packets) / secs : 0.0,
+	    secs > 0 ? (double)(msgs - l->last_msgs) / secs : 0.0, (unsigned long long)msgs,
+	    l->p ? lq_pipeline_ring_used(l->p, 0) : 0, l->p ? lq_pipeline_ring_used(l->p, 1) : 0,
+	    l->p ? lq_pipeline_ring_used(l->p, 2) : 0, (unsigned long long)ld(&l->c.liquidations),
+	    (unsigned long long)ld(&l->c.takeovers), (unsigned long long)ld(&l->c.adl),
+	    (unsigned long long)ld(&l->c.socialized), (unsigned long long)ld(&l->c.bad_debt),
+	    (unsigned long long)ld(&l->c.rejected));
+	/* each fund: its starting balance (the definitions) plus what events moved */
+	for (uint32_t f = 0; d && f < d->fund_count && n > 0 && (size_t)n < sizeof(line); f++) {
+		if (!d->funds[f].defined)
+			continue;
+		const uint32_t asset = d->funds[f].asset;
+		lq_i128 bal = d->ledger.total[LQ_LEDGER_FUND0 + f][asset];
+		for (uint32_t i = 0; i < d->instrument_count && i < LQ_INSTRUMENTS_MAX; i++)
+			if (d->instruments[i].params.fund == (int)f)
+				bal += atomic_load_explicit(&l->c.fund_delta_ins[i],
+							    memory_order_relaxed);
+		char buf[64];
+		lq_dec_format128(buf, sizeof(buf), bal, d->assets[asset].decimals);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "  %s %s", d->funds[f].name, buf);
+	}
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      "  gaps %llu recovered %llu dup %llu refused %llu",
+			      in ? (unsigned long long)in->gap_halts : 0ull,
+			      in ? (unsigned long long)in->recoveries : 0ull,
+			      in ? (unsigned long long)in->dup_dropped : 0ull,
+			      (unsigned long long)l->refused);
+	if (l->rx && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " kernel-drops %llu",
+			      (unsigned long long)l->rx->stats.kernel_drops);
+	if (l->egress_on && n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, "  egress %llu pkts %llu msgs",
+			 (unsigned long long)ld(&l->c.egress_packets),
+			 (unsigned long long)ld(&l->c.egress_messages));
+	fprintf(stderr, "%s\n", line);
+	l->last_ns = now;
+	l->last_msgs = msgs;
+	l->last_packets = l->packets;
+}
+
+/* ---- the source ---- */
+
+static int poll_one(struct lq_live *l)
+{
+#if LQ_LIVE_DPDK
+	if (l->dpdk)
+		return lq_dpdk_rx_poll(l->dpdk, 1);
+#endif
+	return lq_udp_rx_poll(l->rx, 1);
+}
+
+int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_engine *defs,
+		 uint64_t *tsc)
+{
+	l->run_defs = defs;
+	if (l->end_seen && l->o.exit_on_end)
+		return 0;
+	if (live_stop)
+		return 0;
+	l->got = false;
+	int rc = poll_one(l);
+	if (rc < 0 && !l->rx_error) {
+		l->rx_error = rc;
+		fprintf(stderr, "%s: the receiver failed: %s\n", l->who, strerror(-rc));
+		return 0;
+	}
+	if (l->got) {
+		l->last_data_ns = 0; /* read the clock again at the next idle stretch */
+		l->polls_since_clock = LIVE_CHECK_EVERY;
+		*tsc = l->got_tsc;
+		if (l->o.expect_packets && l->packets >= l->o.expect_packets)
+			l->end_seen = l->o.exit_on_end = true; /* the capture's last packet */
+		return 1;
+	}
+	/* idle: the clock only now and then (the statistics, the end of a DPDK capture) */
+	if (++l->polls_since_clock < LIVE_CHECK_EVERY)
+		return LQ_SOURCE_IDLE;
+	l->polls_since_clock = 0;
+	const uint64_t now = mono_ns();
+	if (l->last_data_ns == 0)
+		l->last_data_ns = now;
+	if (l->o.stats_every_ns && now - l->last_ns >= l->o.stats_every_ns)
+		print_stats(l, in, now, false);
+	if (l->o.idle_end_ns && now - l->last_data_ns >= l->o.idle_end_ns) {
+		if (l->o.expect_packets)
+			fprintf(stderr,
+				"%s: %llu of the capture's %llu packets arrived, then nothing for "
+				"%.1f s: ending there\n",
+				l->who, (unsigned long long)l->packets,
+				(unsigned long long)l->o.expect_packets,
+				(double)l->o.idle_end_ns / 1e9);
+		return 0;
+	}
+	return LQ_SOURCE_IDLE;
+}
+
+/* ---- the publish side ---- */
+
+void lq_live_event(void *ctx, const struct lq_msg *m)
+{
+	struct lq_live *l = ctx;
+	const struct lq_event *ev = &m->u.event;
+
+	add(&l->c.events, 1);
+	switch (ev->type) {
+	case LQ_EV_LIQUIDATION:
+		add(&l->c.liquidations, 1);
+		break;
+	case LQ_EV_TAKEOVER:
+		add(&l->c.takeovers, 1);
+		break;
+	case LQ_EV_ADL:
+		add(&l->c.adl, 1);
+		break;
+	case LQ_EV_SOCIALIZED_LOSS:
+		add(&l->c.socialized, 1);
+		break;
+	case LQ_EV_BAD_DEBT:
+		add(&l->c.bad_debt, 1);
+		break;
+	case LQ_EV_REJECTED:
+		add(&l->c.rejected, 1);
+		break;
+	default:
+		break;
+	}
+	if ((ev->type == LQ_EV_LIQUIDATION || ev->type == LQ_EV_TAKEOVER) &&
+	    ev->instrument < LQ_INSTRUMENTS_MAX) {
+		_Atomic int64_t *d = &l->c.fund_delta_ins[ev->instrument];
+		atomic_store_explicit(
+		    d, atomic_load_explicit(d, memory_order_relaxed) + ev->fund_delta_units,
+		    memory_order_relaxed);
+	}
+	if (!l->egress_on)
+		return;
+	if (!l->egress_defs_sent) {
+		/* the definitions were complete when the first event could be decided */
+		l->egress_defs_sent = true;
+		lq_egress_definitions(&l->eg, l->defs, real_ns());
+	}
+	lq_egress_event(&l->eg, ev, real_ns());
+}
+
+void lq_live_flush(void *ctx)
+{
+	struct lq_live *l = ctx;
+	if (!l->egress_on)
+		return;
+	lq_egress_flush(&l->eg);
+	if (lq_udp_tx_flush(l->tx) >= 0)
+		lq_udp_tx_reap(l->tx);
+	atomic_store_explicit(&l->c.egress_packets, l->eg.stats.packets, memory_order_relaxed);
+	atomic_store_explicit(&l->c.egress_messages, l->eg.stats.messages, memory_order_relaxed);
+}
+
+int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
+{
+	if (!l)
+		return LQ_EXIT_OK;
+	int status = l->rx_error ? LQ_EXIT_FAIL : LQ_EXIT_OK;
+	if (l->egress_on) {
+		if (!l->egress_defs_sent && l->defs)
+			lq_egress_definitions(&l->eg, l->defs, real_ns());
+		lq_egress_end(&l->eg, real_ns());
+		lq_udp_tx_wait(l->tx, l->tx->slots, LIVE_EGRESS_WAIT_NS * 10);
+	}
+	if (in && l->o.stats_every_ns)
+		print_stats(l, in, mono_ns(), true);
+	if (l->egress_on && (l->eg.stats.send_errors || l->tx->stats.errors)) {
+		status = LQ_EXIT_FAIL;
+		fprintf(stderr, "%s: egress: %llu sends failed (%s)\n", l->who,
+			(unsigned long long)(l->eg.stats.send_errors + l->tx->stats.errors),
+			l->tx->stats.last_error == -ECONNREFUSED
+			    ? "nothing listens at the destination"
+			    : strerror(-l->tx->stats.last_error));
+	}
+	if (l->tx) {
+		lq_udp_tx_close(l->tx);
+		lq_startup_free(l->tx);
+	}
+	lq_startup_free(l->tx_mem);
+	if (l->rx) {
+		lq_udp_rx_close(l->rx);
+		lq_startup_free(l->rx);
+	}
+	lq_startup_free(l->rx_mem);
+#if LQ_LIVE_DPDK
+	if (l->dpdk)
+		lq_dpdk_close(l->dpdk);
+#endif
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	lq_startup_free(l);
+	return status;
+}

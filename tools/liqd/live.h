@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_LIVE_H
+#define LQ_LIVE_H
+
+/*
+ * Packets from a receiver instead of a file, for `liqd run` (colocated, live) and
+ * `liqd replay --via dpdk`: the UDP receiver on io_uring (net/udp.c) or the DPDK ethdev
+ * receiver (net/dpdk.c), decoded into the replay's packet; the egress of liquidation orders
+ * and ADL notices (net/egress.c over net/udp.c); periodic one-line statistics; SIGINT and
+ * SIGTERM as a clean stop (the source ends, the pipeline drains, the journal is flushed).
+ *
+ * Threads: lq_live_next and the statistics run on the ingest stage's thread; lq_live_event
+ * and lq_live_flush on the publish stage's thread. What publish counts for the statistics
+ * line is written with relaxed atomic stores (one writer) and read with relaxed loads.
+ */
+#include "lq/engine.h"
+#include "lq/feed.h"
+#include "lq/msg.h"
+#include "lq/pipeline.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum lq_live_via {
+	LQ_VIA_FILE = 0, /* a pcap read by liqd itself (replay's default) */
+	LQ_VIA_UDP = 1,	 /* a UDP socket on io_uring (run's default) */
+	LQ_VIA_DPDK = 2, /* a DPDK ethdev port (EAL arguments given) */
+};
+
+struct lq_live_opts {
+	enum lq_live_via via;
+	bool via_set;
+	/* UDP */
+	const char *listen; /* IP:PORT, unicast or a multicast group */
+	const char *iface;  /* multicast: the interface address to join on */
+	uint32_t rcvbuf;    /* SO_RCVBUF bytes, 0 = the system's */
+	const char *port_file;
+	/* DPDK */
+	const char *eal;
+	const char *dpdk_port;
+	uint32_t dpdk_udp_port; /* deliver only datagrams to this UDP port; 0 = any */
+	/* egress */
+	const char *egress; /* IP:PORT */
+	const char *egress_iface;
+	uint32_t egress_ttl;
+	/* run control */
+	uint64_t stats_every_ns; /* 0 = no periodic line */
+	bool exit_on_end;	 /* stop after a packet with END_OF_SESSION */
+	uint64_t idle_end_ns;	 /* replay --via dpdk: the capture ended after this much silence */
+	uint64_t expect_packets; /* replay --via dpdk: the capture's packets (its end) */
+};
+
+/* The run's figures publish keeps for the statistics line (relaxed atomics, one writer). */
+struct lq_live_counts {
+	_Atomic uint64_t events, liquidations, takeovers, adl, socialized, bad_debt, rejected;
+	_Atomic uint64_t egress_packets, egress_messages; /* as of the last flush */
+	_Atomic int64_t fund_delta_ins[LQ_INSTRUMENTS_MAX];
+};
+
+struct lq_live;
+
+/* Parse one option at argv[*i] (run: every option; replay: --via and --eal). 1, 0, or -1. */
+int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const char *who, bool run);
+/* The options' help text for `liqd run --help`. */
+extern const char lq_live_help[];
+
+/*
+ * Start the receiver (and the egress sender, if asked), install the signal handlers. The
+ * decoded packets go to *pkt, refusals are counted in *feed. 0, or an exit status (with a
+ * message on stderr naming the likely cause).
+ */
+int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char *who,
+		  struct lq_feed_packet *pkt, struct lq_feed_stats *feed);
+/*
+ * After lq_pipeline_create: the pipeline (input stamps) and the definitions egress describes
+ * its instruments with (loaded from the configuration before the run, read-only).
+ */
+void lq_live_attach(struct lq_live *l, struct lq_pipeline *p, const struct lq_engine *defs);
+/*
+ * The next packet, on the ingest thread: 1 (decoded into *pkt; *tsc = its arrival time), 0 (the
+ * feed ended: a signal, END_OF_SESSION with exit_on_end, a capture's end), LQ_SOURCE_IDLE (nothing
+ * yet). Prints the statistics line when due; feedin's counts (gaps, duplicates) come from `in`, the
+ * funds' starting balances from `defs` (the ingest stage's definitions, read on its own thread).
+ */
+struct lq_feedin;
+int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_engine *defs,
+		 uint64_t *tsc);
+/* Hooks for the pipeline's on_event / on_flush (ctx = the lq_live). */
+void lq_live_event(void *ctx, const struct lq_msg *m);
+void lq_live_flush(void *ctx);
+/*
+ * After the run: the egress end-of-session, the last statistics line; then free it all.
+ * Returns 0, or LQ_EXIT_FAIL if the receiver failed or egress sends were lost.
+ */
+int lq_live_finish(struct lq_live *l, const struct lq_feedin *in);
+
+#endif
