@@ -4,6 +4,7 @@
 #include "lq/dpdk.h"
 
 #include "lq/assert.h"
+#include "lq/frame.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,13 +22,6 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
-#define ETH_P_IPV4    0x0800u
-#define ETH_P_8021Q   0x8100u
-#define ETH_P_8021AD  0x88a8u
-#define ETH_P_QINQ    0x9100u
-#define VLAN_TAGS_MAX 2
-#define IPPROTO_UDP_  17u
-
 _Static_assert(LQ_DPDK_MBUF_HEADROOM == RTE_PKTMBUF_HEADROOM, "the header's headroom");
 
 /*
@@ -42,7 +36,7 @@ _Static_assert(LQ_DPDK_MBUF_HEADROOM == RTE_PKTMBUF_HEADROOM, "the header's head
 struct lq_dpdk {
 	uint16_t port;
 	uint16_t burst;
-	uint16_t udp_port; /* network order (compared with the header as read); 0 = any */
+	uint16_t udp_port; /* 0 = any */
 	bool tx;
 	bool rx_timestamp;
 	bool scatter;
@@ -363,7 +357,7 @@ int lq_dpdk_init(struct lq_dpdk **out, const struct lq_dpdk_params *p, lq_dpdk_o
 	}
 	d->port = port;
 	d->burst = burst;
-	d->udp_port = rte_cpu_to_be_16(p->udp_port);
+	d->udp_port = p->udp_port;
 	d->tx = p->tx;
 	d->cb = cb;
 	d->ctx = ctx;
@@ -386,65 +380,35 @@ int lq_dpdk_init(struct lq_dpdk **out, const struct lq_dpdk_params *p, lq_dpdk_o
 
 /* ---- receive ---- */
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v; /* network order */
-}
-
 /*
- * Decode one frame of len bytes at f; deliver its UDP payload or count why not. Returns 1 if
- * delivered.
+ * Decode one frame of len bytes at f (lq/frame.h); deliver its UDP payload or count why not.
+ * Returns 1 if delivered.
  */
 static inline uint32_t decode(struct lq_dpdk *d, const struct rte_mbuf *m, const uint8_t *f,
 			      uint32_t len)
 {
-	if (unlikely(len < 14))
-		goto malformed;
-	uint16_t et = rd16(f + 12);
-	uint32_t off = 14;
-	if (unlikely(et != rte_cpu_to_be_16(ETH_P_IPV4))) {
-		int tags = 0;
-		while (tags < VLAN_TAGS_MAX && (et == rte_cpu_to_be_16(ETH_P_8021Q) ||
-						et == rte_cpu_to_be_16(ETH_P_8021AD) ||
-						et == rte_cpu_to_be_16(ETH_P_QINQ))) {
-			if (len < off + 4)
-				goto malformed;
-			et = rd16(f + off + 2);
-			off += 4;
-			tags++;
-		}
-		if (tags)
-			d->stats.vlan++;
-		if (et != rte_cpu_to_be_16(ETH_P_IPV4)) {
-			d->stats.non_ipv4++;
-			return 0;
-		}
-	}
-	if (unlikely(len - off < 20))
-		goto malformed;
-	const uint8_t *ip = f + off;
-	uint32_t ihl = (ip[0] & 0x0fu) * 4u;
-	uint32_t total = rte_be_to_cpu_16(rd16(ip + 2));
-	if (unlikely((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || total > len - off))
-		goto malformed;
-	if (unlikely(rd16(ip + 6) & rte_cpu_to_be_16(0x3fffu))) { /* MF, or an offset */
-		d->stats.fragments++;
+	struct lq_frame_udp u;
+	enum lq_frame_verdict v = lq_frame_parse_udp(f, len, d->udp_port, &u);
+	if (unlikely(u.vlan_tags))
+		d->stats.vlan++;
+	switch (v) {
+	case LQ_FRAME_UDP:
+		break;
+	case LQ_FRAME_NON_IPV4:
+		d->stats.non_ipv4++;
 		return 0;
-	}
-	if (unlikely(ip[9] != IPPROTO_UDP_)) {
+	case LQ_FRAME_NON_UDP:
 		d->stats.non_udp++;
 		return 0;
-	}
-	if (unlikely(total < ihl + 8))
-		goto malformed;
-	const uint8_t *udp = ip + ihl;
-	uint32_t ulen = rte_be_to_cpu_16(rd16(udp + 4));
-	if (unlikely(ulen < 8 || ulen > total - ihl))
-		goto malformed;
-	if (d->udp_port != 0 && rd16(udp + 2) != d->udp_port) {
+	case LQ_FRAME_FRAGMENT:
+		d->stats.fragments++;
+		return 0;
+	case LQ_FRAME_WRONG_PORT:
 		d->stats.wrong_port++;
+		return 0;
+	case LQ_FRAME_MALFORMED:
+	default:
+		d->stats.malformed++;
 		return 0;
 	}
 	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD))
@@ -456,11 +420,8 @@ static inline uint32_t decode(struct lq_dpdk *d, const struct rte_mbuf *m, const
 			ns *= 1000;
 	}
 	d->stats.udp++;
-	d->cb(d->ctx, udp + 8, ulen - 8, ns);
+	d->cb(d->ctx, u.payload, u.len, ns);
 	return 1;
-malformed:
-	d->stats.malformed++;
-	return 0;
 }
 
 static inline uint32_t rx_frame(struct lq_dpdk *d, const struct rte_mbuf *m)
