@@ -37,9 +37,12 @@
  * with -EALREADY. The EAL pins the calling thread to its main lcore; lq_dpdk_init gives the
  * thread its previous CPU affinity back, so the caller's own pinning stays in charge.
  *
- * Thread safety: the receiver/sender belongs to one thread at a time (its queues are not
- * shared), and the EAL's per-lcore mbuf cache is that of the thread that called init.
- * DPDK's headers stay out of this one: the handle is opaque, the rest plain types.
+ * Thread safety: receiving (lq_dpdk_rx_poll, lq_dpdk_idle_polls) belongs to one thread at a
+ * time and sending (lq_dpdk_tx_udp, lq_dpdk_tx_flush, lq_dpdk_tx_pending) to one thread at a
+ * time, which may be another one: they use separate queues and counters, and the mbuf pool is
+ * thread-safe (threads the EAL did not create take mbufs without the per-lcore cache).
+ * lq_dpdk_stats is plain counters: read them on the thread that updates them. DPDK's headers
+ * stay out of this one: the handle is opaque, the rest plain types.
  */
 #include <stdbool.h>
 #include <stddef.h>
