@@ -627,13 +627,25 @@ int lq_pcap_writer_write(struct lq_pcap_writer *w, int64_t ts_ns, const void *pa
 	size_t n = lq_pcap_frame_udp(w->frame, sizeof(w->frame), &w->addr, w->ip_id, payload, len);
 	if (n == 0)
 		return -EMSGSIZE;
-	w->ip_id++;
+	int rc = lq_pcap_writer_write_frame(w, ts_ns, w->frame, n);
+	if (rc == 0)
+		w->ip_id++;
+	return rc;
+}
+
+int lq_pcap_writer_write_frame(struct lq_pcap_writer *w, int64_t ts_ns, const void *frame, size_t n)
+{
+	LQ_ASSERT(w->f != NULL);
+	if (ts_ns < 0 || ts_ns / NS_PER_S > UINT32_MAX)
+		return -EINVAL;
+	if (n > LQ_PCAP_CAPLEN_MAX)
+		return -EMSGSIZE;
 	uint8_t h[16];
 	put32le(h, (uint32_t)(ts_ns / NS_PER_S));
 	put32le(h + 4, (uint32_t)(ts_ns % NS_PER_S));
 	put32le(h + 8, (uint32_t)n);
 	put32le(h + 12, (uint32_t)n);
-	if (fwrite(h, sizeof(h), 1, w->f) != 1 || fwrite(w->frame, n, 1, w->f) != 1)
+	if (fwrite(h, sizeof(h), 1, w->f) != 1 || (n > 0 && fwrite(frame, n, 1, w->f) != 1))
 		return errno ? -errno : -EIO;
 	w->records++;
 	return 0;

@@ -3,7 +3,8 @@
  * The binary seeds of the feed and pcap harnesses, made from the real lines of the seed
  * corpus: their feed packets (as the feed harness's length-prefixed streams, in order, with
  * a duplicate and a reordering), and captures of them as classic pcap (little-endian ns,
- * big-endian us) and pcapng (both byte orders, an SPB among EPBs).
+ * big-endian us) and pcapng (both byte orders, an SPB among EPBs); and some of them as raw
+ * Ethernet frames (with 0, 1 and 2 VLAN tags) for the frame harness.
  *
  * usage: fuzz_seeds OUTDIR CORPUSDIR
  */
@@ -231,6 +232,28 @@ static void ng(const char *out, const char *name, const struct pkts *p, bool be)
 	fclose(f);
 }
 
+/* Raw Ethernet frames for the frame harness: plain, with a VLAN tag, with two. */
+static void frame_seeds(const char *out, const char *name, const struct pkts *p)
+{
+	static uint8_t buf[2048 + 8];
+	for (uint32_t i = 0; i < p->n && i < 3; i++) {
+		size_t n = frame(p, i, buf, sizeof(buf) - 8);
+		for (uint32_t t = 0; t < i; t++) { /* i tags: 802.1ad outside 802.1Q */
+			memmove(buf + 16, buf + 12, n - 12);
+			buf[12] = t + 1 < i ? 0x88 : 0x81;
+			buf[13] = t + 1 < i ? 0xa8 : 0x00;
+			buf[14] = 0;
+			buf[15] = (uint8_t)(10 + t);
+			n += 4;
+		}
+		char fn[256];
+		snprintf(fn, sizeof(fn), "%s.%u.frame", name, i);
+		FILE *f = create(out, "frame", fn);
+		fwrite(buf, n, 1, f);
+		fclose(f);
+	}
+}
+
 static void one(const char *out, const char *corpus, enum lq_convert_venue v, const char *file,
 		const char *name)
 {
@@ -266,6 +289,7 @@ static void one(const char *out, const char *corpus, enum lq_convert_venue v, co
 	if (lq_pcap_writer_close(&w) != 0)
 		die(pc);
 	classic_be_us(out, name, &p);
+	frame_seeds(out, name, &p);
 	ng(out, name, &p, false);
 	ng(out, name, &p, true);
 }

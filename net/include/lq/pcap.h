@@ -145,6 +145,13 @@ struct lq_pcap_writer {
 int lq_pcap_writer_open(struct lq_pcap_writer *w, const char *path, const struct lq_pcap_addr *a);
 /* One record at ts_ns (>= 0). 0, -EMSGSIZE (payload too long), -EINVAL, or -errno. */
 int lq_pcap_writer_write(struct lq_pcap_writer *w, int64_t ts_ns, const void *payload, size_t len);
+/*
+ * One record holding a whole Ethernet frame as given (any traffic: for tests and tools that
+ * need frames the writer does not build). 0, -EMSGSIZE (longer than LQ_PCAP_CAPLEN_MAX),
+ * -EINVAL, or -errno.
+ */
+int lq_pcap_writer_write_frame(struct lq_pcap_writer *w, int64_t ts_ns, const void *frame,
+			       size_t len);
 /* Flush and close. 0 or -errno (a failed write shows here at the latest). */
 int lq_pcap_writer_close(struct lq_pcap_writer *w);
 
