@@ -12,12 +12,7 @@
 #include "lq/egress.h"
 #include "lq/num.h"
 #include "lq/udp.h"
-#if __has_include("lq/dpdk.h")
 #include "lq/dpdk.h"
-#define LQ_LIVE_DPDK 1
-#else
-#define LQ_LIVE_DPDK 0
-#endif
 
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +41,10 @@ const char lq_live_help[] =
     "  --egress IP:PORT    send liquidation orders, fund takeovers and ADL notices there as\n"
     "                      liqd feed packets (net/FEED.md), over UDP on io_uring\n"
     "  --egress-iface IP, --egress-ttl N   multicast egress: interface and TTL\n"
+    "  --egress-via udp|dpdk  send egress over UDP (io_uring; the default) or as frames on\n"
+    "                      the --via dpdk port (net_pcap: tx_pcap=FILE in --eal writes them)\n"
+    "  --egress-mac MAC    DPDK egress to a unicast IP: the next hop's Ethernet address\n"
+    "  --egress-src IP:PORT  DPDK egress: the frames' source (default 10.0.0.1:40000)\n"
     "control:\n"
     "  --stats SECONDS     a statistics line on standard error every SECONDS (default 1;\n"
     "                      0: none)\n"
@@ -81,9 +80,7 @@ struct lq_live {
 	/* the receiver */
 	struct lq_udp_rx *rx;
 	void *rx_mem;
-#if LQ_LIVE_DPDK
 	struct lq_dpdk *dpdk;
-#endif
 	bool got;	  /* the callback decoded a packet */
 	bool end_seen;	  /* a packet with END_OF_SESSION */
 	uint64_t got_tsc; /* its arrival */
@@ -155,6 +152,19 @@ int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const c
 			return -1;
 	} else if (run && !strcmp(a, "--egress")) {
 		o->egress = v;
+	} else if (run && !strcmp(a, "--egress-via")) {
+		if (!strcmp(v, "udp"))
+			o->egress_via = LQ_VIA_UDP;
+		else if (!strcmp(v, "dpdk"))
+			o->egress_via = LQ_VIA_DPDK;
+		else {
+			fprintf(stderr, "%s: --egress-via is udp or dpdk, not '%s'\n", who, v);
+			return -1;
+		}
+	} else if (run && !strcmp(a, "--egress-mac")) {
+		o->egress_mac = v;
+	} else if (run && !strcmp(a, "--egress-src")) {
+		o->egress_src = v;
 	} else if (run && !strcmp(a, "--egress-iface")) {
 		o->egress_iface = v;
 	} else if (run && !strcmp(a, "--egress-ttl")) {
@@ -247,17 +257,65 @@ static int start_udp(struct lq_live *l)
 	return LQ_EXIT_OK;
 }
 
-#if LQ_LIVE_DPDK
 static void on_dpdk(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 {
 	(void)rx_ns;
 	on_packet(ctx, data, len);
 }
 
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6)
+		return -1;
+	for (int k = 0; k < 6; k++)
+		mac[k] = (uint8_t)v[k];
+	return 0;
+}
+
+/* DPDK egress: the frames' addresses (no ARP: a unicast destination names its MAC). */
+static int dpdk_egress_addr(struct lq_live *l, struct lq_pcap_addr *a)
+{
+	uint16_t port;
+
+	if (lq_udp_addr_parse(l->o.egress, &a->dst_ip, &a->dst_port) || !a->dst_port) {
+		fprintf(stderr, "%s: --egress takes IP:PORT, not '%s'\n", l->who, l->o.egress);
+		return LQ_EXIT_USAGE;
+	}
+	if ((a->dst_ip >> 28) == 0xe) {
+		lq_pcap_multicast_mac(a->dst_ip, a->dst_mac);
+	} else if (!l->o.egress_mac || parse_mac(l->o.egress_mac, a->dst_mac)) {
+		fprintf(stderr,
+			"%s: DPDK egress to a unicast address needs --egress-mac "
+			"XX:XX:XX:XX:XX:XX (the next hop's; liqd does no ARP)\n",
+			l->who);
+		return LQ_EXIT_USAGE;
+	}
+	if (l->o.egress_src) {
+		if (lq_udp_addr_parse(l->o.egress_src, &a->src_ip, &port) || !port) {
+			fprintf(stderr, "%s: --egress-src takes IP:PORT\n", l->who);
+			return LQ_EXIT_USAGE;
+		}
+		a->src_port = port;
+	}
+	if (l->o.egress_ttl)
+		a->ttl = (uint8_t)l->o.egress_ttl;
+	return LQ_EXIT_OK;
+}
+
+static int egress_dpdk_send(void *ctx, const void *pkt, size_t len)
+{
+	struct lq_live *l = ctx;
+	return lq_dpdk_tx_udp(l->dpdk, NULL, pkt, len);
+}
+
 static int start_dpdk(struct lq_live *l)
 {
 	struct lq_dpdk_params dp;
 	char why[256] = "";
+	int rc;
 
 	if (!l->o.eal) {
 		fprintf(stderr, "%s: --via dpdk needs --eal \"ARGS\" (see --help)\n", l->who);
@@ -267,14 +325,22 @@ static int start_dpdk(struct lq_live *l)
 	dp.eal_args = l->o.eal;
 	dp.port_name = l->o.dpdk_port;
 	dp.udp_port = (uint16_t)l->o.dpdk_udp_port;
-	int rc = lq_dpdk_init(&l->dpdk, &dp, on_dpdk, l, why, sizeof(why));
+	if (l->o.egress && l->o.egress_via == LQ_VIA_DPDK) {
+		dp.tx = true;
+		if ((rc = dpdk_egress_addr(l, &dp.tx_addr)) != LQ_EXIT_OK)
+			return rc;
+	}
+	rc = lq_dpdk_init(&l->dpdk, &dp, on_dpdk, l, why, sizeof(why));
 	if (rc) {
 		fprintf(stderr, "%s: DPDK cannot start: %s\n", l->who, why);
 		return LQ_EXIT_FAIL;
 	}
+	if (dp.tx) {
+		lq_egress_init(&l->eg, (uint64_t)(real_ns() / 1000000000), egress_dpdk_send, l);
+		l->egress_on = true;
+	}
 	return LQ_EXIT_OK;
 }
-#endif
 
 /* ---- egress ---- */
 
@@ -335,16 +401,15 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 	l->pkt = pkt;
 	l->feed = feed;
 	if (o->via == LQ_VIA_DPDK) {
-#if LQ_LIVE_DPDK
 		rc = start_dpdk(l);
-#else
-		fprintf(stderr, "%s: this build has no DPDK receiver\n", who);
-		rc = LQ_EXIT_USAGE;
-#endif
 	} else {
 		rc = start_udp(l);
 	}
-	if (rc == LQ_EXIT_OK && o->egress)
+	if (o->egress_via == LQ_VIA_DPDK && o->via != LQ_VIA_DPDK) {
+		fprintf(stderr, "%s: --egress-via dpdk sends on the --via dpdk port\n", who);
+		rc = LQ_EXIT_USAGE;
+	}
+	if (rc == LQ_EXIT_OK && o->egress && o->egress_via != LQ_VIA_DPDK)
 		rc = start_egress(l);
 	if (rc != LQ_EXIT_OK) {
 		lq_live_finish(l, NULL);
@@ -440,10 +505,8 @@ static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t 
 
 static int poll_one(struct lq_live *l)
 {
-#if LQ_LIVE_DPDK
 	if (l->dpdk)
 		return lq_dpdk_rx_poll(l->dpdk, 1);
-#endif
 	return lq_udp_rx_poll(l->rx, 1);
 }
 
@@ -545,7 +608,9 @@ void lq_live_flush(void *ctx)
 	if (!l->egress_on)
 		return;
 	lq_egress_flush(&l->eg);
-	if (lq_udp_tx_flush(l->tx) >= 0)
+	if (!l->tx)
+		lq_dpdk_tx_flush(l->dpdk);
+	else if (lq_udp_tx_flush(l->tx) >= 0)
 		lq_udp_tx_reap(l->tx);
 	atomic_store_explicit(&l->c.egress_packets, l->eg.stats.packets, memory_order_relaxed);
 	atomic_store_explicit(&l->c.egress_messages, l->eg.stats.messages, memory_order_relaxed);
@@ -560,17 +625,22 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 		if (!l->egress_defs_sent && l->defs)
 			lq_egress_definitions(&l->eg, l->defs, real_ns());
 		lq_egress_end(&l->eg, real_ns());
-		lq_udp_tx_wait(l->tx, l->tx->slots, LIVE_EGRESS_WAIT_NS * 10);
+		if (l->tx)
+			lq_udp_tx_wait(l->tx, l->tx->slots, LIVE_EGRESS_WAIT_NS * 10);
+		else
+			lq_dpdk_tx_flush(l->dpdk);
 	}
 	if (in && l->o.stats_every_ns)
 		print_stats(l, in, mono_ns(), true);
-	if (l->egress_on && (l->eg.stats.send_errors || l->tx->stats.errors)) {
+	const uint64_t tx_errors = l->tx ? l->tx->stats.errors : 0;
+	if (l->egress_on && (l->eg.stats.send_errors || tx_errors)) {
+		const int last = l->tx && l->tx->stats.last_error ? l->tx->stats.last_error
+								  : l->eg.stats.last_error;
 		status = LQ_EXIT_FAIL;
 		fprintf(stderr, "%s: egress: %llu sends failed (%s)\n", l->who,
-			(unsigned long long)(l->eg.stats.send_errors + l->tx->stats.errors),
-			l->tx->stats.last_error == -ECONNREFUSED
-			    ? "nothing listens at the destination"
-			    : strerror(-l->tx->stats.last_error));
+			(unsigned long long)(l->eg.stats.send_errors + tx_errors),
+			last == -ECONNREFUSED ? "nothing listens at the destination"
+					      : strerror(-last));
 	}
 	if (l->tx) {
 		lq_udp_tx_close(l->tx);
@@ -582,10 +652,8 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 		lq_startup_free(l->rx);
 	}
 	lq_startup_free(l->rx_mem);
-#if LQ_LIVE_DPDK
 	if (l->dpdk)
 		lq_dpdk_close(l->dpdk);
-#endif
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	lq_startup_free(l);

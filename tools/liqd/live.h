@@ -43,6 +43,9 @@ struct lq_live_opts {
 	const char *egress; /* IP:PORT */
 	const char *egress_iface;
 	uint32_t egress_ttl;
+	enum lq_live_via egress_via; /* UDP (0 is FILE: taken as UDP) or DPDK */
+	const char *egress_mac;	     /* DPDK, unicast: the next hop */
+	const char *egress_src;	     /* DPDK: source IP:PORT */
 	/* run control */
 	uint64_t stats_every_ns; /* 0 = no periodic line */
 	bool exit_on_end;	 /* stop after a packet with END_OF_SESSION */

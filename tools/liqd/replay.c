@@ -12,6 +12,7 @@
 #include "population.h"
 #include "report.h"
 
+#include "lq/dpdk.h"
 #include "lq/feed.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
@@ -738,15 +739,11 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 	}
 	if (!lo->eal) {
 		/* DPDK's pcap driver reads the capture: no hugepages, no NIC */
-		int n = snprintf(eal, eal_cap,
-				 "--no-huge --no-pci --no-shconf -l 0 --log-level=lib.eal:error "
-				 "--vdev=net_pcap0,rx_pcap=%s",
-				 capture);
-		if (n < 0 || (size_t)n >= eal_cap || strpbrk(capture, " \t,")) {
-			fprintf(stderr,
-				"%s: --via dpdk: the capture's path must have no blank or comma "
-				"(or give --eal)\n",
-				who);
+		int erc = lq_dpdk_pcap_eal_args(eal, eal_cap, capture, NULL, "-l 0");
+		if (erc) {
+			fprintf(stderr, "%s: --via dpdk: %s (or give --eal)\n", who,
+				erc == -EINVAL ? "the capture's path must have no blank or comma"
+					       : "the capture's path is too long");
 			return LQ_EXIT_USAGE;
 		}
 		lo->eal = eal;
