@@ -81,6 +81,7 @@ struct lq_live {
 	struct lq_udp_rx *rx;
 	void *rx_mem;
 	struct lq_dpdk *dpdk;
+	char name[96];	  /* "udp IP:PORT", "dpdk PORT" */
 	bool got;	  /* the callback decoded a packet */
 	bool end_seen;	  /* a packet with END_OF_SESSION */
 	uint64_t got_tsc; /* its arrival */
@@ -178,6 +179,7 @@ int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const c
 		if (lq_parse_u32_opt(a, v, 0, 86400, &u))
 			return -1;
 		o->stats_every_ns = (uint64_t)u * 1000000000ull;
+		o->stats_set = true;
 	} else {
 		return 0;
 	}
@@ -252,8 +254,10 @@ static int start_udp(struct lq_live *l)
 			return LQ_EXIT_FAIL;
 		}
 	}
-	fprintf(stderr, "%s: listening on %s port %u (%s receive)\n", l->who, listen,
-		lq_udp_rx_port(l->rx), l->rx->multishot ? "multishot" : "single-shot");
+	snprintf(l->name, sizeof(l->name), "udp %.*s:%u", (int)(strcspn(listen, ":")), listen,
+		 lq_udp_rx_port(l->rx));
+	fprintf(stderr, "%s: listening on %s (%s receive)\n", l->who, l->name + 4,
+		l->rx->multishot ? "multishot" : "single-shot");
 	return LQ_EXIT_OK;
 }
 
@@ -335,6 +339,9 @@ static int start_dpdk(struct lq_live *l)
 		fprintf(stderr, "%s: DPDK cannot start: %s\n", l->who, why);
 		return LQ_EXIT_FAIL;
 	}
+	struct lq_dpdk_info info;
+	lq_dpdk_info(l->dpdk, &info);
+	snprintf(l->name, sizeof(l->name), "dpdk %s", info.name);
 	if (dp.tx) {
 		lq_egress_init(&l->eg, (uint64_t)(real_ns() / 1000000000), egress_dpdk_send, l);
 		l->egress_on = true;
@@ -614,6 +621,11 @@ void lq_live_flush(void *ctx)
 		lq_udp_tx_reap(l->tx);
 	atomic_store_explicit(&l->c.egress_packets, l->eg.stats.packets, memory_order_relaxed);
 	atomic_store_explicit(&l->c.egress_messages, l->eg.stats.messages, memory_order_relaxed);
+}
+
+const char *lq_live_name(const struct lq_live *l)
+{
+	return l->name;
 }
 
 int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)

@@ -48,6 +48,7 @@ struct lq_live_opts {
 	const char *egress_src;	     /* DPDK: source IP:PORT */
 	/* run control */
 	uint64_t stats_every_ns; /* 0 = no periodic line */
+	bool stats_set;
 	bool exit_on_end;	 /* stop after a packet with END_OF_SESSION */
 	uint64_t idle_end_ns;	 /* replay --via dpdk: the capture ended after this much silence */
 	uint64_t expect_packets; /* replay --via dpdk: the capture's packets (its end) */
@@ -88,6 +89,8 @@ void lq_live_attach(struct lq_live *l, struct lq_pipeline *p, const struct lq_en
 struct lq_feedin;
 int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_engine *defs,
 		 uint64_t *tsc);
+/* What it receives from: "udp IP:PORT" (the bound port), "dpdk PORT". */
+const char *lq_live_name(const struct lq_live *l);
 /* Hooks for the pipeline's on_event / on_flush (ctx = the lq_live). */
 void lq_live_event(void *ctx, const struct lq_msg *m);
 void lq_live_flush(void *ctx);

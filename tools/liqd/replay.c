@@ -614,7 +614,8 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 		tsc1 = lq_rep_tsc();
 	}
 	struct lq_rep_run run = {
-	    .capture = input,
+	    .tool = who,
+	    .capture = r->live && r->run ? lq_live_name(r->live) : input,
 	    .population = x->accounts ? "generated" : x->pop_name,
 	    .accounts_generated = x->accounts,
 	    .seed = x->seed,
@@ -724,6 +725,8 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 		}
 		if (!lo->via_set)
 			lo->via = LQ_VIA_UDP;
+		if (!lo->stats_set)
+			lo->stats_every_ns = 1000000000ull;
 		r->x.progress_opt = -1;
 		return LQ_EXIT_OK;
 	}

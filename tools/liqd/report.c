@@ -497,7 +497,7 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 	const struct lq_rep_run *run = &r->run;
 	char b1[64], b2[64], b3[64];
 
-	fprintf(f, "liqd replay: %s", run->capture);
+	fprintf(f, "%s: %s", run->tool ? run->tool : "liqd replay", run->capture);
 	if (run->shock_e8)
 		fprintf(f, " (shock x%s)", money(b1, sizeof(b1), run->shock_e8, 8));
 	if (run->population)
@@ -1032,7 +1032,7 @@ int lq_rep_write_html(const struct lq_rep *r, const char *path)
 		   "th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;"
 		   "vertical-align:top}\nth{color:#555;font-weight:normal;white-space:nowrap}\n"
 		   "p.note{color:#666;font-size:12px}\n</style>\n</head>\n<body>\n");
-	fprintf(f, "<h1>liqd replay: ");
+	fprintf(f, "<h1>%s: ", r->run.tool ? r->run.tool : "liqd replay");
 	html_escape(f, r->run.capture);
 	fprintf(f, "</h1>\n<h2>Summary</h2>\n");
 	html_summary(r, f);

@@ -39,6 +39,7 @@ void lq_rep_event(void *ctx, const struct lq_msg *m);
 
 /* What the replay knew besides (filled in by the caller after the run). */
 struct lq_rep_run {
+	const char *tool; /* "liqd replay" (NULL), "liqd run" */
 	const char *capture;
 	const char *population; /* a file, "generated", or NULL (the configuration holds it) */
 	uint64_t accounts_generated;
