@@ -58,7 +58,6 @@ const char lq_live_help[] =
 #define LIVE_RCVBUF_DEF	    (8u << 20)
 #define LIVE_EGRESS_SLOTS   256
 #define LIVE_EGRESS_WAIT_NS 100000000ull
-#define LIVE_DPDK_IDLE_NS   500000000ull
 #define LIVE_CHECK_EVERY    4096 /* idle polls between clock reads */
 
 static volatile sig_atomic_t live_stop;
@@ -95,7 +94,7 @@ struct lq_live {
 	bool egress_defs_sent;
 	/* statistics */
 	struct lq_live_counts c;
-	uint64_t start_ns, last_ns, last_msgs, last_packets, idle_polls, last_data_ns;
+	uint64_t start_ns, last_ns, last_msgs, last_packets, last_data_ns;
 	uint64_t polls_since_clock;
 };
 
@@ -532,23 +531,25 @@ int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_
 		fprintf(stderr, "%s: the receiver failed: %s\n", l->who, strerror(-rc));
 		return 0;
 	}
+	/* the clock only every LIVE_CHECK_EVERY calls: the statistics, the end of a capture */
+	const bool clock = ++l->polls_since_clock >= LIVE_CHECK_EVERY;
+	const uint64_t now = clock ? mono_ns() : 0;
+	if (clock) {
+		l->polls_since_clock = 0;
+		if (l->o.stats_every_ns && now - l->last_ns >= l->o.stats_every_ns)
+			print_stats(l, in, now, false);
+	}
 	if (l->got) {
-		l->last_data_ns = 0; /* read the clock again at the next idle stretch */
-		l->polls_since_clock = LIVE_CHECK_EVERY;
+		l->last_data_ns = 0; /* an idle stretch starts its clock afresh */
 		*tsc = l->got_tsc;
 		if (l->o.expect_packets && l->packets >= l->o.expect_packets)
 			l->end_seen = l->o.exit_on_end = true; /* the capture's last packet */
 		return 1;
 	}
-	/* idle: the clock only now and then (the statistics, the end of a DPDK capture) */
-	if (++l->polls_since_clock < LIVE_CHECK_EVERY)
+	if (!clock)
 		return LQ_SOURCE_IDLE;
-	l->polls_since_clock = 0;
-	const uint64_t now = mono_ns();
 	if (l->last_data_ns == 0)
 		l->last_data_ns = now;
-	if (l->o.stats_every_ns && now - l->last_ns >= l->o.stats_every_ns)
-		print_stats(l, in, now, false);
 	if (l->o.idle_end_ns && now - l->last_data_ns >= l->o.idle_end_ns) {
 		if (l->o.expect_packets)
 			fprintf(stderr,
