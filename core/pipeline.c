@@ -749,6 +749,8 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	}
 	if (n == 0) {
 		c->idle_polls++;
+		if (s == LQ_STAGE_PUBLISH && p->cfg.on_idle)
+			p->cfg.on_idle(p->cfg.event_ctx);
 		return;
 	}
 	c->msgs += n;

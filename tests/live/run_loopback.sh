@@ -4,7 +4,9 @@
 #   - run's output equals an offline `liqd replay` of the same capture: the same summary
 #     (every count, fund balances, the output hash) and the same journal, event for event;
 #   - the statistics lines appear, the last one when the session ends;
-#   - SIGTERM stops a run cleanly: exit 0, its summary printed, its journal intact.
+#   - SIGTERM stops a run cleanly: exit 0, its summary printed, its journal intact;
+#   - a quiet egress session sends the definitions and a heartbeat each second, and
+#     END_OF_SESSION at the stop.
 # Exits 77 when io_uring cannot start here (the receiver says why).
 #   run_loopback.sh LIQD
 set -u -o pipefail
@@ -104,16 +106,27 @@ if [ "$liqs" -lt 1 ]; then
 	fail=1
 fi
 
-# SIGTERM: a run stopped mid-feed drains, flushes its journal and exits 0 with its summary
+# SIGTERM: a run stopped mid-feed drains, flushes its journal and exits 0 with its summary.
+# Its egress, quiet for the first seconds, announces itself: the instrument's definition and
+# heartbeats each second, then END_OF_SESSION when the run stops.
 rm -f "$tmp/port"
+"$liqd" listen 127.0.0.1:0 --port-file "$tmp/hport" --until-end --timeout 60 \
+	>"$tmp/hb.jsonl" 2>"$tmp/hb.err" &
+hpid=$!
+pids+=("$hpid")
+wait_file "$tmp/hport" 10 || {
+	echo "FAIL: liqd listen did not start"
+	exit 1
+}
 "$liqd" run --config "$pop" --listen 127.0.0.1:0 --port-file "$tmp/port" --journal "$tmp/t.lqj" \
-	--json --stats 0 >"$tmp/t.json" 2>"$tmp/t.err" &
+	--egress "127.0.0.1:$(cat "$tmp/hport")" --json --stats 0 >"$tmp/t.json" 2>"$tmp/t.err" &
 tpid=$!
 pids+=("$tpid")
 wait_file "$tmp/port" 10 || {
 	echo "FAIL: the second liqd run did not start"
 	exit 1
 }
+sleep 2.5
 "$liqd" send --pace 100x --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/demo.pcap" >/dev/null || fail=1
 kill -TERM "$tpid"
 if ! wait_pid "$tpid" 30; then
@@ -125,6 +138,25 @@ if [ "$rc" -ne 0 ] || ! python3 -c 'import json,sys; json.load(open(sys.argv[1])
 	cat "$tmp/t.err"
 	fail=1
 fi
+if ! wait_pid "$hpid" 20; then
+	echo "FAIL: the egress session did not end after SIGTERM"
+	fail=1
+fi
+python3 - "$tmp/hb.jsonl" <<'PY' || fail=1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = True
+if not lines or lines[0].get("type") != "instrument":
+    print("FAIL: the quiet egress session does not open with the definition:", lines[:1]); ok = False
+beats = [l for l in lines if l.get("type") == "heartbeat" and not l.get("end_of_session")]
+if len(beats) < 1:
+    print("FAIL: no heartbeat in 2.5 quiet seconds"); ok = False
+if not lines or not (lines[-1].get("type") == "heartbeat" and lines[-1].get("end_of_session")):
+    print("FAIL: the egress session does not end with END_OF_SESSION"); ok = False
+if any(l.get("type") in ("gap", "refused", "duplicate") for l in lines):
+    print("FAIL: gaps or refusals in the egress session"); ok = False
+sys.exit(0 if ok else 1)
+PY
 if ! "$liqd" journal verify "$tmp/t.lqj" >/dev/null; then
 	echo "FAIL: the journal after SIGTERM does not verify"
 	fail=1

@@ -58,7 +58,8 @@ const char lq_live_help[] =
 #define LIVE_RCVBUF_DEF	    (8u << 20)
 #define LIVE_EGRESS_SLOTS   256
 #define LIVE_EGRESS_WAIT_NS 100000000ull
-#define LIVE_CHECK_EVERY    4096 /* idle polls between clock reads */
+#define LIVE_CHECK_EVERY    4096	  /* idle polls between clock reads */
+#define LIVE_HEARTBEAT_NS   1000000000ull /* egress: a heartbeat after 1 s without a packet */
 
 static volatile sig_atomic_t live_stop;
 
@@ -92,6 +93,9 @@ struct lq_live {
 	struct lq_egress eg;
 	bool egress_on;
 	bool egress_defs_sent;
+	uint64_t eg_sent;     /* publish: packets + heartbeats as of the last check */
+	uint64_t eg_check_ns; /* publish: when egress last sent something, as last seen */
+	uint32_t eg_idle_calls;
 	/* statistics */
 	struct lq_live_counts c;
 	uint64_t start_ns, last_ns, last_msgs, last_packets, last_data_ns;
@@ -602,12 +606,37 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 	}
 	if (!l->egress_on)
 		return;
-	if (!l->egress_defs_sent) {
+	if (!l->egress_defs_sent && l->defs) {
 		/* the definitions were complete when the first event could be decided */
 		l->egress_defs_sent = true;
 		lq_egress_definitions(&l->eg, l->defs, real_ns());
 	}
 	lq_egress_event(&l->eg, ev, real_ns());
+}
+
+void lq_live_idle(void *ctx)
+{
+	struct lq_live *l = ctx;
+	if (!l->egress_on || ++l->eg_idle_calls < LIVE_CHECK_EVERY)
+		return;
+	l->eg_idle_calls = 0;
+	/* a heartbeat when egress sent nothing for LIVE_HEARTBEAT_NS: a lost last packet shows */
+	const uint64_t now = mono_ns();
+	const uint64_t sent = l->eg.stats.packets + l->eg.stats.heartbeats;
+	if (sent != l->eg_sent || l->eg_check_ns == 0) {
+		l->eg_sent = sent;
+		l->eg_check_ns = now;
+		return;
+	}
+	if (now - l->eg_check_ns < LIVE_HEARTBEAT_NS)
+		return;
+	if (!l->egress_defs_sent && l->defs) {
+		/* a session's first packet carries its instruments, also when nothing happened */
+		l->egress_defs_sent = true;
+		lq_egress_definitions(&l->eg, l->defs, real_ns());
+	}
+	lq_egress_heartbeat(&l->eg);
+	lq_live_flush(l);
 }
 
 void lq_live_flush(void *ctx)

@@ -94,6 +94,8 @@ const char *lq_live_name(const struct lq_live *l);
 /* Hooks for the pipeline's on_event / on_flush (ctx = the lq_live). */
 void lq_live_event(void *ctx, const struct lq_msg *m);
 void lq_live_flush(void *ctx);
+/* The pipeline's on_idle: an egress heartbeat after a second without an egress packet. */
+void lq_live_idle(void *ctx);
 /*
  * After the run: the egress end-of-session, the last statistics line; then free it all.
  * Returns 0, or LQ_EXIT_FAIL if the receiver failed or egress sends were lost.

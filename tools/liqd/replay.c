@@ -358,8 +358,15 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	const struct replay_state *st = buf;
 	struct lq_pcap_pkt pk;
 
-	if (len != sizeof(*st) || !buf || st->magic != REPLAY_STATE_MAGIC) {
+	if (!buf || len < sizeof(st->magic) || st->magic != REPLAY_STATE_MAGIC) {
 		fprintf(stderr, "%s: the snapshot was not taken by liqd replay\n", who);
+		return -1;
+	}
+	if (len != sizeof(*st)) {
+		fprintf(stderr,
+			"%s: the snapshot's replay state has %zu bytes, this build's %zu: it was "
+			"taken by another version of liqd (replay the capture from the start)\n",
+			who, len, sizeof(*st));
 		return -1;
 	}
 	for (uint64_t k = 0; k < skip; k++)
@@ -693,6 +700,12 @@ static void chain_flush(void *ctx)
 	lq_live_flush(c->live);
 }
 
+static void chain_idle(void *ctx)
+{
+	const struct event_chain *c = ctx;
+	lq_live_idle(c->live);
+}
+
 /* liqd run's checks of the command line, and replay --via dpdk's defaults. */
 static int live_setup(struct replay *r, const char *capture, const struct lq_durable_opts *dopt,
 		      char *eal, size_t eal_cap)
@@ -932,6 +945,7 @@ static int feed_main(int argc, char **argv, bool run)
 	cfg.on_event = chain_event;
 	cfg.event_ctx = &chain;
 	cfg.on_flush = r.live ? chain_flush : NULL;
+	cfg.on_idle = r.live ? chain_idle : NULL;
 	if (cfg.snapshot) {
 		cfg.source_save = replay_save;
 		cfg.source_state_max = sizeof(struct replay_state);

@@ -126,6 +126,12 @@ struct lq_pipeline_config {
 	 * events appear as they are decided); the bytes and the hash are the same.
 	 */
 	void (*on_flush)(void *ctx);
+	/*
+	 * optional: called on the publish stage's thread, with event_ctx, after each publish
+	 * poll that found nothing (often: keep it to a counter and a rare clock read), for
+	 * work due while the output is quiet (egress heartbeats)
+	 */
+	void (*on_idle)(void *ctx);
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
