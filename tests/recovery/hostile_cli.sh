@@ -22,10 +22,25 @@ want2() { # DESCRIPTION COMMAND...
 	fi
 }
 
-for sc in sim replay convert journal send version; do
+for sc in sim replay convert journal send version run listen; do
 	want2 "liqd $sc --bogus" "$liqd" "$sc" --bogus-option x
 done
 want2 "an unknown subcommand" "$liqd" no-such-command
+
+# the receivers' command lines: refused before anything starts listening
+cfg=$here/../../tools/demo/population.scn
+want2 "replay --via dpdk without a capture" "$liqd" replay --via dpdk --config "$cfg"
+want2 "replay --via bogus" "$liqd" replay --via bogus --config "$cfg" x.pcap
+want2 "replay --eal without --via dpdk" "$liqd" replay --eal "--no-huge" --config "$cfg" x.pcap
+want2 "run with a capture" "$liqd" run --config "$cfg" x.pcap
+want2 "run --accounts" "$liqd" run --config "$cfg" --accounts 10
+want2 "run --snapshot-dir" "$liqd" run --config "$cfg" --snapshot-dir "$tmp"
+want2 "run --listen garbage" "$liqd" run --config "$cfg" --listen 1.2.3:x
+want2 "run --egress garbage" "$liqd" run --config "$cfg" --listen 127.0.0.1:0 --egress nowhere
+want2 "run --egress-via dpdk over UDP" "$liqd" run --config "$cfg" --listen 127.0.0.1:0 \
+	--egress 127.0.0.1:9 --egress-via dpdk
+want2 "run --stats -1" "$liqd" run --config "$cfg" --stats -1
+want2 "run without --config" "$liqd" run --listen 127.0.0.1:0
 
 # journal files
 "$liqd" sim --journal "$tmp/good.lqj" "$here/../scenarios/liq_socialize.scn" >/dev/null

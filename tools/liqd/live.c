@@ -410,18 +410,17 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 	l->who = who;
 	l->pkt = pkt;
 	l->feed = feed;
-	if (o->via == LQ_VIA_DPDK) {
-		rc = start_dpdk(l);
-	} else {
-		rc = start_udp(l);
-	}
+	/* egress first: a bad --egress stops the run before anything listens */
 	if (o->egress_via == LQ_VIA_DPDK && o->via != LQ_VIA_DPDK) {
 		fprintf(stderr, "%s: --egress-via dpdk sends on the --via dpdk port\n", who);
 		rc = LQ_EXIT_USAGE;
-	}
-	if (rc == LQ_EXIT_OK && o->egress && o->egress_via != LQ_VIA_DPDK)
+	} else if (o->egress && o->egress_via != LQ_VIA_DPDK) {
 		rc = start_egress(l);
+	}
+	if (rc == LQ_EXIT_OK)
+		rc = o->via == LQ_VIA_DPDK ? start_dpdk(l) : start_udp(l);
 	if (rc != LQ_EXIT_OK) {
+		l->egress_on = false; /* nothing was said on egress: no session to end */
 		lq_live_finish(l, NULL);
 		return rc;
 	}

@@ -706,9 +706,8 @@ static void chain_idle(void *ctx)
 	lq_live_idle(c->live);
 }
 
-/* liqd run's checks of the command line, and replay --via dpdk's defaults. */
-static int live_setup(struct replay *r, const char *capture, const struct lq_durable_opts *dopt,
-		      char *eal, size_t eal_cap)
+/* liqd run's and --via's checks of the command line. */
+static int live_setup(struct replay *r, const char *capture, const struct lq_durable_opts *dopt)
 {
 	struct lq_live_opts *lo = &r->lo;
 
@@ -747,12 +746,18 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 		fprintf(stderr, "%s: --eal goes with --via dpdk\n", who);
 		return LQ_EXIT_USAGE;
 	}
-	if (lo->via != LQ_VIA_DPDK)
-		return LQ_EXIT_OK;
-	if (dopt->snapshot_dir || dopt->recover) {
+	if (lo->via == LQ_VIA_DPDK && (dopt->snapshot_dir || dopt->recover)) {
 		fprintf(stderr, "%s: --via dpdk reads the capture once: no snapshots\n", who);
 		return LQ_EXIT_USAGE;
 	}
+	return LQ_EXIT_OK;
+}
+
+/* replay --via dpdk: the EAL's arguments (net_pcap on the capture) and the capture's end. */
+static int dpdk_replay_setup(struct replay *r, const char *capture, char *eal, size_t eal_cap)
+{
+	struct lq_live_opts *lo = &r->lo;
+
 	if (!lo->eal) {
 		/* DPDK's pcap driver reads the capture: no hugepages, no NIC */
 		int erc = lq_dpdk_pcap_eal_args(eal, eal_cap, capture, NULL, "-l 0");
@@ -883,7 +888,7 @@ static int feed_main(int argc, char **argv, bool run)
 	}
 	static char eal[4096 + 256];
 	r.run = run;
-	int rc = live_setup(&r, capture, &dopt, eal, sizeof(eal));
+	int rc = live_setup(&r, capture, &dopt);
 	if (rc)
 		return rc;
 	if (!config || (!capture && !run)) {
@@ -902,6 +907,8 @@ static int feed_main(int argc, char **argv, bool run)
 	}
 	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
 	rc = replay_prepare(&r, config, &capture, &cfg);
+	if (rc == LQ_EXIT_OK && !run && r.lo.via == LQ_VIA_DPDK)
+		rc = dpdk_replay_setup(&r, capture, eal, sizeof(eal)); /* the resolved pcap */
 	if (rc == LQ_EXIT_OK && r.lo.egress && !r.x.defs)
 		rc = lq_defs_load(who, config, &r.x.defs);
 	if (rc == LQ_EXIT_OK && r.lo.via != LQ_VIA_FILE)
