@@ -187,6 +187,33 @@ static int pwrite_all(struct lq_journal_writer *w, struct lq_journal_buf *b)
 	return 0;
 }
 
+/*
+ * One write in flight at a time, in file order: the buffer after i, if it is waiting, goes to
+ * the kernel once i is written. A crash (even SIGKILL with a write in flight) then leaves a
+ * prefix of the journal, at worst with a torn tail, never a later batch without an earlier
+ * one, which would read as corruption. After an error nothing more is written.
+ */
+static void start_next(struct lq_journal_writer *w, uint32_t i)
+{
+	struct lq_journal_buf *n = &w->buf[(i + 1) % w->bufs];
+	if (!n->queued)
+		return;
+	if (w->err) {
+		for (uint32_t k = 0; k < w->bufs; k++)
+			w->buf[k].queued = false;
+		return;
+	}
+	n->queued = false;
+	int r = uring_queue(w, (i + 1) % w->bufs);
+	if (r < 0) {
+		set_err(w, r);
+		start_next(w, (i + 1) % w->bufs); /* clears the rest */
+		return;
+	}
+	n->in_flight = true;
+	w->in_flight++;
+}
+
 /* A write of buffer i completed with res; resubmit the rest of a short write. */
 static void complete_write(struct lq_journal_writer *w, uint32_t i, int res)
 {
@@ -213,6 +240,7 @@ static void complete_write(struct lq_journal_writer *w, uint32_t i, int res)
 done:
 	b->in_flight = false;
 	w->in_flight--;
+	start_next(w, i);
 }
 
 /* Wait for one completion and account for it. <0 only if the ring itself fails. */
@@ -252,6 +280,10 @@ static void submit_buf(struct lq_journal_writer *w, uint32_t i)
 			set_err(w, r);
 		return;
 	}
+	if (w->in_flight > 0) {
+		b->queued = true; /* after the write before it: start_next */
+		return;
+	}
 	int r = uring_queue(w, i);
 	if (r < 0) {
 		set_err(w, r);
@@ -271,10 +303,13 @@ static int rotate(struct lq_journal_writer *w)
 	submit_buf(w, w->cur);
 	w->cur = (w->cur + 1) % w->bufs;
 	struct lq_journal_buf *nb = &w->buf[w->cur];
-	if (nb->in_flight)
+	if (nb->in_flight || nb->queued)
 		w->stats.waits++;
-	/* Bounded: each completion either frees a buffer or resubmits (at most _RESUBMITS_MAX). */
-	while (nb->in_flight)
+	/*
+	 * Bounded: each completion either frees a buffer, starts the next waiting one or
+	 * resubmits (at most _RESUBMITS_MAX); a waiting buffer always has one in flight before it.
+	 */
+	while (nb->in_flight || nb->queued)
 		if (reap_one(w) < 0)
 			return w->err;
 	nb->len = 0;

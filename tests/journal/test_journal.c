@@ -120,6 +120,10 @@ static void write_journal(const char *path, uint64_t n, uint32_t bufs)
 			size_t len = text_of(i, text, sizeof(text));
 			assert_int_equal(lq_journal_append_text(&w, text, len), 0);
 		}
+		/* one write in flight at a time, in file order: a crash leaves a prefix */
+		assert_true(w.in_flight <= 1);
+		for (uint32_t k = 0; k < w.bufs; k++)
+			assert_true(!w.buf[k].queued || w.in_flight == 1);
 		if (i % 1000 == 999)
 			assert_int_equal(lq_journal_flush(&w, false), 0);
 	}

@@ -282,12 +282,10 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
 				return r;
 		}
 		/*
-		 * pwrite, one batch after the other: a crash must leave a prefix of the journal.
-		 * With several io_uring writes in flight a kill can leave a later batch written and
-		 * an earlier one not, which reads as corruption rather than a torn tail.
+		 * Through io_uring (pwrite where it cannot start): the writer keeps one write in
+		 * flight, in file order, so a crash leaves a prefix of the journal.
 		 */
-		const uint32_t flags =
-		    LQ_JOURNAL_F_PWRITE | (next_seq > 1 ? LQ_JOURNAL_F_APPEND : 0);
+		const uint32_t flags = next_seq > 1 ? LQ_JOURNAL_F_APPEND : 0;
 		struct lq_journal_params jp = {.buf_bytes = JOURNAL_BUF_BYTES,
 					       .bufs = JOURNAL_BUFS,
 					       .first_seq = next_seq,

@@ -81,7 +81,9 @@ bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
 
 struct lq_journal_params {
 	uint32_t buf_bytes; /* one batch: LQ_JOURNAL_BUF_BYTES_MIN .. _MAX */
-	uint32_t bufs;	    /* batches in flight plus the one filling: 2 .. LQ_JOURNAL_BUFS_MAX */
+	uint32_t bufs;	    /* batches written or waiting plus the one filling: 2 .. _BUFS_MAX
+			       (one write in flight at a time, in file order: a crash leaves a
+			       prefix of the journal) */
 	uint64_t first_seq; /* >= 1 */
 	uint32_t flags;	    /* LQ_JOURNAL_F_* */
 };
@@ -92,6 +94,7 @@ struct lq_journal_buf {
 	uint32_t done;	    /* bytes the kernel has written (short writes resubmit the rest) */
 	uint32_t resubmits; /* short writes of this batch so far, bounded */
 	bool in_flight;
+	bool queued;	   /* full, waiting for the write before it to complete */
 	uint64_t file_off; /* where data[0] goes */
 };
 
