@@ -923,6 +923,7 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 			lq_pipeline_destroy(p);
 			return -ENOMEM;
 		}
+		atomic_init(&p->ring_head[r], p->rings[r]->prod.next); /* the gauge's start */
 	}
 	p->ing_defs = engine_new(p, &defs_limits, NULL, NULL, 0);
 	p->mark_defs = engine_new(p, &defs_limits, NULL, NULL, 1);

@@ -243,6 +243,22 @@ done:
 	start_next(w, i);
 }
 
+/* Account for one completion: a write (or the rest of a short one), or the fsync. */
+static void handle_cqe(struct lq_journal_writer *w, struct io_uring_cqe *cqe)
+{
+	uint64_t tag = io_uring_cqe_get_data64(cqe);
+	int res = cqe->res;
+	io_uring_cqe_seen(&w->ring, cqe);
+	if (tag == LQ_JOURNAL_TAG_FSYNC) {
+		w->fsync_in_flight = false;
+		if (res < 0)
+			set_err(w, res);
+		return;
+	}
+	LQ_ASSERT(tag < w->bufs);
+	complete_write(w, (uint32_t)tag, res);
+}
+
 /* Wait for one completion and account for it. <0 only if the ring itself fails. */
 static int reap_one(struct lq_journal_writer *w)
 {
@@ -253,18 +269,16 @@ static int reap_one(struct lq_journal_writer *w)
 	while (r == -EINTR);
 	if (r < 0)
 		return set_err(w, r);
-	uint64_t tag = io_uring_cqe_get_data64(cqe);
-	int res = cqe->res;
-	io_uring_cqe_seen(&w->ring, cqe);
-	if (tag == LQ_JOURNAL_TAG_FSYNC) {
-		w->fsync_in_flight = false;
-		if (res < 0)
-			set_err(w, res);
-		return 0;
-	}
-	LQ_ASSERT(tag < w->bufs);
-	complete_write(w, (uint32_t)tag, res);
+	handle_cqe(w, cqe);
 	return 0;
+}
+
+/* Account for the completions already there, without waiting: the next write starts sooner. */
+static void reap_ready(struct lq_journal_writer *w)
+{
+	struct io_uring_cqe *cqe = NULL;
+	while (w->in_flight && io_uring_peek_cqe(&w->ring, &cqe) == 0)
+		handle_cqe(w, cqe);
 }
 
 /* Hand buffer i to the kernel (or write it now without io_uring). */
@@ -297,6 +311,8 @@ static void submit_buf(struct lq_journal_writer *w, uint32_t i)
 static int rotate(struct lq_journal_writer *w)
 {
 	struct lq_journal_buf *b = &w->buf[w->cur];
+	if (w->uring)
+		reap_ready(w);
 	if (b->len == 0)
 		return w->err;
 	uint64_t end = b->file_off + b->len;
@@ -433,6 +449,14 @@ static void sync_file(struct lq_journal_writer *w)
 	while (w->fsync_in_flight)
 		if (reap_one(w) < 0)
 			return;
+}
+
+int lq_journal_submit(struct lq_journal_writer *w)
+{
+	LQ_ASSERT(w->fd >= 0);
+	if (!w->err)
+		rotate(w);
+	return w->err;
 }
 
 int lq_journal_flush(struct lq_journal_writer *w, bool sync)

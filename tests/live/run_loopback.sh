@@ -128,6 +128,10 @@ wait_file "$tmp/port" 10 || {
 }
 sleep 2.5
 "$liqd" send --pace 100x --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/demo.pcap" >/dev/null || fail=1
+# the feed is over and the run is quiet: its journal holds every decision already, before
+# any stop (a quiet run hands its records to the kernel within 50 ms)
+sleep 1
+cp "$tmp/t.lqj" "$tmp/t-live.lqj"
 kill -TERM "$tpid"
 if ! wait_pid "$tpid" 30; then
 	echo "FAIL: liqd run ignored SIGTERM"
@@ -159,6 +163,11 @@ sys.exit(0 if ok else 1)
 PY
 if ! "$liqd" journal verify "$tmp/t.lqj" >/dev/null; then
 	echo "FAIL: the journal after SIGTERM does not verify"
+	fail=1
+fi
+if ! cmp -s <("$liqd" journal dump "$tmp/t-live.lqj" 2>&1) <("$liqd" journal dump "$tmp/t.lqj"); then
+	echo "FAIL: the quiet run's journal did not hold its decisions before the stop"
+	"$liqd" journal verify "$tmp/t-live.lqj"
 	fail=1
 fi
 [ "$fail" -eq 0 ] && echo "ok: send -> run on loopback decides as the offline replay ($liqs liquidations)"

@@ -305,6 +305,16 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
 	return 0;
 }
 
+void lq_durable_tick(struct lq_durable *d, uint64_t now_ns)
+{
+	if (!d->jw_open || d->err || now_ns - d->tick_ns < LQ_DURABLE_TICK_NS)
+		return;
+	d->tick_ns = now_ns;
+	int r = lq_journal_submit(&d->jw);
+	if (r && !d->err)
+		d->err = r;
+}
+
 int lq_durable_finish(struct lq_durable *d)
 {
 	int code = 0;

@@ -44,7 +44,8 @@ struct lq_durable {
 	uint64_t events; /* output events so far (1-based numbering) */
 	uint64_t mismatch_at;
 	uint64_t checked;
-	int err; /* first journal or snapshot write error, -errno */
+	int err;	  /* first journal or snapshot write error, -errno */
+	uint64_t tick_ns; /* lq_durable_tick: the last hand-over */
 	uint64_t snapshots;
 	/* optional: the tool's source state from the snapshot (before lq_durable_start) */
 	int (*source_restore)(void *ctx, const void *buf, size_t len, uint64_t skip);
@@ -65,6 +66,13 @@ int lq_durable_prepare(struct lq_durable *d, const struct lq_durable_opts *o, co
 void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg);
 /* After create: restore, open the journal; *skip = inputs already consumed. 0 or exit status. */
 int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip);
+/*
+ * While the output is quiet (the publish thread's idle hook): hand the journal's buffered
+ * records to the kernel when the last hand-over is LQ_DURABLE_TICK_NS old, so that a quiet
+ * live run's decisions reach the file within that time, not when a batch fills.
+ */
+#define LQ_DURABLE_TICK_NS 50000000ull
+void lq_durable_tick(struct lq_durable *d, uint64_t now_ns);
 /* After the run: close the journal, report. 0 or an exit status. */
 int lq_durable_finish(struct lq_durable *d);
 

@@ -61,12 +61,13 @@ const char lq_live_help[] =
 #define LIVE_CHECK_EVERY    4096	  /* idle polls between clock reads */
 #define LIVE_HEARTBEAT_NS   1000000000ull /* egress: a heartbeat after 1 s without a packet */
 
-static volatile sig_atomic_t live_stop;
+/* set by the handler on whichever thread takes the signal, read by the ingest thread */
+static atomic_int live_stop;
 
 static void on_stop(int sig)
 {
 	(void)sig;
-	live_stop = 1;
+	atomic_store_explicit(&live_stop, 1, memory_order_relaxed); /* lock-free: signal-safe */
 }
 
 struct lq_live {
@@ -424,14 +425,21 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 		lq_live_finish(l, NULL);
 		return rc;
 	}
+	/*
+	 * The first SIGINT/SIGTERM asks for a clean stop; a second one (SA_RESETHAND) kills a
+	 * stop that hangs. SA_RESTART: a write the signal interrupts (a full stdout pipe) goes on.
+	 */
+	atomic_store_explicit(&live_stop, 0, memory_order_relaxed);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	live_stop = 0;
-	l->start_ns = l->last_ns = l->last_data_ns = mono_ns();
+	/* --exit-idle counts from the first poll, once the set-up (population) is done */
+	l->start_ns = l->last_ns = mono_ns();
+	l->last_data_ns = 0;
 	*out = l;
 	return LQ_EXIT_OK;
 }
@@ -525,7 +533,7 @@ int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_
 	l->run_defs = defs;
 	if (l->end_seen && l->o.exit_on_end)
 		return 0;
-	if (live_stop)
+	if (atomic_load_explicit(&live_stop, memory_order_relaxed))
 		return 0;
 	l->got = false;
 	int rc = poll_one(l);
@@ -666,10 +674,16 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 		if (!l->egress_defs_sent && l->defs)
 			lq_egress_definitions(&l->eg, l->defs, real_ns());
 		lq_egress_end(&l->eg, real_ns());
-		if (l->tx)
+		if (l->tx) {
 			lq_udp_tx_wait(l->tx, l->tx->slots, LIVE_EGRESS_WAIT_NS * 10);
-		else
-			lq_dpdk_tx_flush(l->dpdk);
+		} else {
+			/* the port takes the rest within a second, or it is counted as lost */
+			const uint64_t until = mono_ns() + LIVE_EGRESS_WAIT_NS * 10;
+			while (lq_dpdk_tx_flush(l->dpdk) >= 0 && lq_dpdk_tx_pending(l->dpdk) &&
+			       mono_ns() < until)
+				;
+			l->eg.stats.send_errors += lq_dpdk_tx_pending(l->dpdk);
+		}
 	}
 	if (in && l->o.stats_every_ns)
 		print_stats(l, in, mono_ns(), true);

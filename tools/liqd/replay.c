@@ -676,7 +676,9 @@ struct event_chain {
 	uint32_t n;
 	void (*fn[3])(void *ctx, const struct lq_msg *m);
 	void *ctx[3];
-	struct lq_live *live; /* on_flush */
+	struct lq_live *live;	/* on_flush, on_idle */
+	struct lq_durable *dur; /* on_idle: the journal's hand-over */
+	uint64_t idle_calls;
 };
 
 static void chain_add(struct event_chain *c, void (*fn)(void *, const struct lq_msg *), void *ctx)
@@ -702,8 +704,11 @@ static void chain_flush(void *ctx)
 
 static void chain_idle(void *ctx)
 {
-	const struct event_chain *c = ctx;
+	struct event_chain *c = ctx;
 	lq_live_idle(c->live);
+	/* the journal's quiet hand-over: a clock read every 4096 idle polls */
+	if (c->dur && ++c->idle_calls % 4096 == 0)
+		lq_durable_tick(c->dur, lq_rep_mono_ns());
 }
 
 /* liqd run's and --via's checks of the command line. */
@@ -949,6 +954,7 @@ static int feed_main(int argc, char **argv, bool run)
 		chain_add(&chain, lq_live_event, r.live);
 	chain_add(&chain, rep_fn, rep_ctx);
 	chain.live = r.live;
+	chain.dur = dopt.journal ? &dur : NULL;
 	cfg.on_event = chain_event;
 	cfg.event_ctx = &chain;
 	cfg.on_flush = r.live ? chain_flush : NULL;
@@ -960,6 +966,7 @@ static int feed_main(int argc, char **argv, bool run)
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot set up the pipeline: %s\n", who, strerror(-rc));
+		lq_live_finish(r.live, NULL);
 		return LQ_EXIT_FAIL;
 	}
 	r.p = p;
@@ -968,8 +975,10 @@ static int feed_main(int argc, char **argv, bool run)
 	dur.source_restore = replay_restore;
 	dur.source_ctx = &r;
 	rc = lq_durable_start(&dur, p, &skip);
-	if (rc)
+	if (rc) {
+		lq_live_finish(r.live, NULL);
 		return rc;
+	}
 	const uint64_t ns0 = lq_rep_mono_ns(), tsc0 = lq_rep_tsc();
 	r.x.start_ns = ns0;
 	rc = lq_pipeline_run(p);

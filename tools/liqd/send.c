@@ -279,7 +279,8 @@ int lq_cmd_send(int argc, char **argv)
 	uint64_t skipped = 0;
 	uint64_t t0 = send_mono_ns();
 	int end = send_run(tx, &r, &o, &skipped);
-	if (end == LQ_PCAP_END && o.end) {
+	/* the session ends also when the capture is cut short: nothing more comes */
+	if (end >= 0 && o.end) {
 		int erc = send_end(tx, &o);
 		if (erc < 0)
 			end = erc;

@@ -142,6 +142,11 @@ int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const c
 /* Append a record (submitting the current batch when it is full). 0 or -errno. */
 int lq_journal_append_event(struct lq_journal_writer *w, const struct lq_event *ev);
 int lq_journal_append_text(struct lq_journal_writer *w, const char *text, size_t len);
+/*
+ * Submit what is buffered without waiting for it to be written (a quiet writer's records
+ * reach the kernel now, not when a batch fills); it waits only when every buffer is busy.
+ */
+int lq_journal_submit(struct lq_journal_writer *w);
 /* Submit what is buffered and wait until all of it is written; with sync, fdatasync too. */
 int lq_journal_flush(struct lq_journal_writer *w, bool sync);
 /* Flush (with sync) and close; returns the first error of the writer's life. */
