@@ -695,6 +695,7 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 		fprintf(stderr, "%s: egress: %llu sends failed (%s)\n", l->who,
 			(unsigned long long)(l->eg.stats.send_errors + tx_errors),
 			last == -ECONNREFUSED ? "nothing listens at the destination"
+			: last == 0	      ? "frames the DPDK port did not take"
 					      : strerror(-last));
 	}
 	if (l->tx) {
