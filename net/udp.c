@@ -54,16 +54,31 @@ static uint32_t lq_udp_pow2(uint32_t v)
 	return p;
 }
 
-int lq_udp_addr_parse(const char *s, uint32_t *ip, uint16_t *port)
+/* The dotted quad in s[0..len). */
+static int ip_parse(const char *s, size_t len, uint32_t *ip)
 {
 	char host[INET_ADDRSTRLEN];
-	const char *colon = strrchr(s, ':');
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
 	struct in_addr a;
+	if (len == 0 || len >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, len);
+	host[len] = '\0';
 	if (inet_pton(AF_INET, host, &a) != 1)
+		return -EINVAL;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+int lq_udp_ip_parse(const char *s, uint32_t *ip)
+{
+	return ip_parse(s, strlen(s), ip);
+}
+
+int lq_udp_addr_parse(const char *s, uint32_t *ip, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	uint32_t addr;
+	if (!colon || ip_parse(s, (size_t)(colon - s), &addr))
 		return -EINVAL;
 	const char *p = colon + 1;
 	uint32_t v = 0;
@@ -76,7 +91,7 @@ int lq_udp_addr_parse(const char *s, uint32_t *ip, uint16_t *port)
 		if (v > UINT16_MAX)
 			return -EINVAL;
 	}
-	*ip = ntohl(a.s_addr);
+	*ip = addr;
 	*port = (uint16_t)v;
 	return 0;
 }

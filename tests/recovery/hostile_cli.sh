@@ -41,6 +41,10 @@ want2 "run --egress-via dpdk over UDP" "$liqd" run --config "$cfg" --listen 127.
 	--egress 127.0.0.1:9 --egress-via dpdk
 want2 "run --stats -1" "$liqd" run --config "$cfg" --stats -1
 want2 "run without --config" "$liqd" run --listen 127.0.0.1:0
+want2 "run --iface garbage" "$liqd" run --config "$cfg" --listen 239.1.2.3:0 --iface 1.2.3
+want2 "run --listen port too big" "$liqd" run --config "$cfg" --listen 127.0.0.1:65536
+want2 "send --iface garbage" "$liqd" send --iface 999.1.1.1 x.pcap
+want2 "listen --iface garbage" "$liqd" listen --iface 10.0.0.1:5 127.0.0.1:0
 
 # journal files
 "$liqd" sim --journal "$tmp/good.lqj" "$here/../scenarios/liq_socialize.scn" >/dev/null

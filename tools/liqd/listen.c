@@ -391,10 +391,7 @@ static int listen_parse(int argc, char **argv, struct listen_opts *o)
 		} else if (!strcmp(a, "--port-file")) {
 			o->port_file = v;
 		} else if (!strcmp(a, "--iface")) {
-			uint16_t port;
-			char buf[32];
-			snprintf(buf, sizeof(buf), "%s:0", v);
-			if (lq_udp_addr_parse(buf, &o->rx.iface_ip, &port)) {
+			if (lq_udp_ip_parse(v, &o->rx.iface_ip)) {
 				fprintf(stderr, "liqd listen: --iface takes an IPv4 address\n");
 				return -1;
 			}

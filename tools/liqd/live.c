@@ -212,14 +212,6 @@ static void on_udp(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 	on_packet(ctx, data, len);
 }
 
-static int parse_ip(const char *s, uint32_t *ip)
-{
-	char buf[64];
-	uint16_t port;
-	snprintf(buf, sizeof(buf), "%s:0", s);
-	return lq_udp_addr_parse(buf, ip, &port);
-}
-
 static int start_udp(struct lq_live *l)
 {
 	struct lq_udp_rx_params rp;
@@ -230,7 +222,7 @@ static int start_udp(struct lq_live *l)
 		fprintf(stderr, "%s: --listen takes IP:PORT, not '%s'\n", l->who, listen);
 		return LQ_EXIT_USAGE;
 	}
-	if (l->o.iface && parse_ip(l->o.iface, &rp.iface_ip)) {
+	if (l->o.iface && lq_udp_ip_parse(l->o.iface, &rp.iface_ip)) {
 		fprintf(stderr, "%s: --iface takes an IPv4 address, not '%s'\n", l->who,
 			l->o.iface);
 		return LQ_EXIT_USAGE;
@@ -377,7 +369,7 @@ static int start_egress(struct lq_live *l)
 		fprintf(stderr, "%s: --egress takes IP:PORT, not '%s'\n", l->who, l->o.egress);
 		return LQ_EXIT_USAGE;
 	}
-	if (l->o.egress_iface && parse_ip(l->o.egress_iface, &tp.iface_ip)) {
+	if (l->o.egress_iface && lq_udp_ip_parse(l->o.egress_iface, &tp.iface_ip)) {
 		fprintf(stderr, "%s: --egress-iface takes an IPv4 address\n", l->who);
 		return LQ_EXIT_USAGE;
 	}

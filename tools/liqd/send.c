@@ -121,10 +121,7 @@ static int send_parse(int argc, char **argv, struct send_opts *o)
 				return -1;
 			}
 		} else if (!strcmp(a, "--iface")) {
-			uint16_t port;
-			char buf[32];
-			snprintf(buf, sizeof(buf), "%s:0", v);
-			if (lq_udp_addr_parse(buf, &o->tx.iface_ip, &port)) {
+			if (lq_udp_ip_parse(v, &o->tx.iface_ip)) {
 				fprintf(stderr, "liqd send: --iface takes an IPv4 address\n");
 				return -1;
 			}

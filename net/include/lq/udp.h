@@ -42,6 +42,8 @@
 
 /* Parse "A.B.C.D:PORT" (port 0 allowed: pick one). 0 or -EINVAL. ip and port in host order. */
 int lq_udp_addr_parse(const char *s, uint32_t *ip, uint16_t *port);
+/* Parse "A.B.C.D" (an interface address). 0 or -EINVAL. ip in host order. */
+int lq_udp_ip_parse(const char *s, uint32_t *ip);
 
 /* ---- receiver ---- */
 
