@@ -51,6 +51,8 @@ const char *lq_status_str(enum lq_status st)
 		return "time goes backwards";
 	case LQ_E_ASSET_MISMATCH:
 		return "asset does not match the instrument's settle asset";
+	case LQ_E_PRICE_BAND:
+		return "fill price outside the band around the mark (param fill_band)";
 	}
 	return "unknown status";
 }
@@ -273,10 +275,15 @@ enum lq_status lq_engine_set_params(struct lq_engine *e, uint32_t instrument,
 
 	if (instrument >= e->instrument_count)
 		return LQ_E_UNKNOWN_INSTRUMENT;
-	if (p->fund >= (int)e->fund_count || p->liq_fee_e8 < 0 || p->band_e8 < 0 ||
-	    p->band_e8 >= LQ_RATE_ONE || p->takeover_band_e8 < 0 || p->funding_interval_ns <= 0 ||
+	/* every parameter within its documented range (liqd sim --help) */
+	if (p->fund < -1 || p->fund >= (int)e->fund_count || p->liq_fee_e8 < 0 ||
+	    p->liq_fee_e8 > LQ_RATE_ONE || p->band_e8 < 0 || p->band_e8 >= LQ_RATE_ONE ||
+	    p->takeover_band_e8 < 0 || p->takeover_band_e8 >= LQ_RATE_ONE ||
+	    p->fund_cap_units < -1 || p->funding_interval_ns <= 0 ||
 	    p->basis_window_ns < LQ_NS_PER_S ||
-	    p->basis_window_ns > LQ_BASIS_SAMPLES_MAX * LQ_NS_PER_S || p->stale_after_ns < 0)
+	    p->basis_window_ns > LQ_BASIS_SAMPLES_MAX * LQ_NS_PER_S || p->stale_after_ns < 0 ||
+	    p->fill_band_e8 < 0 || p->fill_band_e8 > 100 * LQ_RATE_ONE ||
+	    (p->deficit != LQ_DEFICIT_ADL && p->deficit != LQ_DEFICIT_SOCIALIZE))
 		return LQ_E_BAD_VALUE;
 	ins = &e->instruments[instrument];
 	if (p->basis_window_ns != ins->params.basis_window_ns) {
@@ -600,6 +607,75 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 	return LQ_OK;
 }
 
+/* The closed share of a cost basis: x of q0 lots (same sign), rounded up. false on overflow. */
+bool lq_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out)
+{
+	LQ_ASSERT(q0 != 0);
+	LQ_ASSERT((x > 0) == (q0 > 0));
+	if (x == q0) {
+		*out = c0;
+		return true;
+	}
+	return !lq_muldiv128_ovf(c0, x, q0, LQ_ROUND_CEIL, out);
+}
+
+/* Position values must stay representable in units. */
+static bool fill_representable(const struct lq_instrument *ins, int64_t q, lq_i128 c, int64_t price)
+{
+	lq_i128 v;
+
+	if (price > 0) {
+		if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) || v / LQ_FINE_ONE > INT64_MAX ||
+		    v / LQ_FINE_ONE < -INT64_MAX)
+			return false;
+	}
+	return c / LQ_FINE_ONE <= INT64_MAX && c / LQ_FINE_ONE >= -INT64_MAX;
+}
+
+bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
+			   lq_i128 vd, int64_t price, struct lq_fill_result *r)
+{
+	int64_t q0 = pos->qty, rest = d;
+	lq_i128 c0 = pos->cost, realized = 0, rest_value = vd;
+
+	if (d == 0)
+		return false;
+	if (q0 != 0 && ((q0 > 0) != (d > 0))) {
+		/* Reducing: x lots of the position (same sign as q0) close; the trade's -x lots
+		 * are worth vd x (-x) / d of its value, so the closed lots' exit value is
+		 * vd x x / d, rounded down (realized PnL rounds down). */
+		const lq_i128 ad = d > 0 ? (lq_i128)d : -(lq_i128)d;
+		const lq_i128 aq = q0 > 0 ? (lq_i128)q0 : -(lq_i128)q0;
+		const int64_t x = ad >= aq ? q0 : -d;
+		lq_i128 removed, exit;
+		if (x == -d)
+			exit = -vd;
+		else if (lq_muldiv128_ovf(vd, x, d, LQ_ROUND_FLOOR, &exit))
+			return false;
+		if (!lq_cost_share(c0, x, q0, &removed) || lq_sub128_ovf(exit, removed, &realized))
+			return false;
+		c0 -= removed;
+		q0 -= x;
+		rest = d + x;
+		/* what is left of the trade opens at the rest of its value */
+		rest_value = vd + exit;
+	}
+	if (rest != 0) {
+		if (lq_add128_ovf(c0, rest_value, &c0) || __builtin_add_overflow(q0, rest, &q0))
+			return false;
+	}
+	if (q0 == 0 && c0 != 0)
+		return false; /* cannot happen: a closed position's basis is fully removed */
+	if (!fill_representable(ins, q0, c0, price))
+		return false;
+	r->qty = q0;
+	r->cost = c0;
+	r->realized_fine = realized;
+	if (lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units))
+		return false;
+	return true;
+}
+
 bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
 		     int64_t price, struct lq_fill_result *r)
 {
@@ -611,12 +687,8 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
 		int64_t x = (d > 0 ? d : -(lq_i128)d) >= (q0 > 0 ? q0 : -(lq_i128)q0) ? q0 : -d;
 		lq_i128 removed;
 		/* The closed share of the cost basis, rounded up: realized PnL rounds down. */
-		if (x == q0)
-			removed = c0;
-		else if (lq_mul128_ovf(c0, x, &removed))
+		if (!lq_cost_share(c0, x, q0, &removed))
 			return false;
-		else
-			removed = lq_div128_ceil(removed, q0);
 		if (lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &v) ||
 		    lq_sub128_ovf(v, removed, &realized))
 			return false;
@@ -631,10 +703,7 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
 		if (__builtin_add_overflow(q0, rest, &q0))
 			return false;
 	}
-	/* Position values must stay representable in units. */
-	if (lq_value_ovf(ins, q0, price, LQ_ROUND_FLOOR, &v) || v / LQ_FINE_ONE > INT64_MAX ||
-	    v / LQ_FINE_ONE < -INT64_MAX || c0 / LQ_FINE_ONE > INT64_MAX ||
-	    c0 / LQ_FINE_ONE < -INT64_MAX)
+	if (!fill_representable(ins, q0, c0, price))
 		return false;
 	r->qty = q0;
 	r->cost = c0;
@@ -644,32 +713,33 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
 	return true;
 }
 
-enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
-				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
+/* Apply a computed trade to position p (see lq_position_trade). */
+static enum lq_status position_apply(struct lq_engine *e, uint32_t p, const struct lq_fill_result *r,
+				     int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
 {
 	struct lq_position *pos = &e->positions[p];
 	struct lq_instrument *ins = &e->instruments[pos->instrument];
 	const uint32_t a = pos->account, asset = ins->settle_asset;
-	struct lq_fill_result r;
 	int64_t held, after, due = lq_position_funding_due(e, pos);
 
 	/* everything that can overflow is checked before anything changes */
-	if (!lq_fill_compute(ins, pos, d, price, &r))
-		return LQ_E_OVERFLOW;
 	held = pos->isolated ? pos->margin_units : e->accounts[a].balance[asset];
-	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r.realized_units, &after) ||
+	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r->realized_units, &after) ||
 	    lq_sub_ovf(after, fee_units, &after))
 		return LQ_E_OVERFLOW;
-	if (r.qty == 0 && pos->isolated && lq_add_ovf(e->accounts[a].balance[asset], after, &held))
+	if (r->qty == 0 && pos->isolated && lq_add_ovf(e->accounts[a].balance[asset], after, &held))
 		return LQ_E_OVERFLOW;
 	position_settle_funding(e, p);
-	LQ_ASSERT(lq_holder_credit(e, pos, r.realized_units, LQ_LEDGER_VENUE));
-	if (fee_units != 0)
-		LQ_ASSERT(lq_holder_credit(e, pos, -fee_units, fee_slot));
+	const bool credited = lq_holder_credit(e, pos, r->realized_units, LQ_LEDGER_VENUE);
+	LQ_ASSERT(credited); /* checked above */
+	if (fee_units != 0) {
+		const bool charged = lq_holder_credit(e, pos, -fee_units, fee_slot);
+		LQ_ASSERT(charged);
+	}
 	if (realized_units)
-		*realized_units = r.realized_units;
-	pos->qty = r.qty;
-	pos->cost = r.cost;
+		*realized_units = r->realized_units;
+	pos->qty = r->qty;
+	pos->cost = r->cost;
 	pos->funding_snap = funding_index_for(ins, pos->qty);
 	e->accounts[a].asset_mask |= 1u << asset;
 	lq_trigger_touch(e, a);
@@ -685,6 +755,33 @@ enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int
 		position_release(e, p);
 	}
 	return LQ_OK;
+}
+
+enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
+				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
+{
+	struct lq_fill_result r;
+
+	if (!lq_fill_compute(&e->instruments[e->positions[p].instrument], &e->positions[p], d,
+			     price, &r))
+		return LQ_E_OVERFLOW;
+	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
+}
+
+enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t d, lq_i128 vd,
+				       int64_t fee_units, uint32_t fee_slot,
+				       int64_t *realized_units)
+{
+	struct lq_position *pos = &e->positions[p];
+	const struct lq_instrument *ins = &e->instruments[pos->instrument];
+	struct lq_fill_result r;
+
+	/* reduce-only: the engine never opens an account's position */
+	LQ_ASSERT(pos->qty != 0 && (d > 0) != (pos->qty > 0));
+	LQ_ASSERT((d > 0 ? d : -d) <= (pos->qty > 0 ? pos->qty : -pos->qty));
+	if (!lq_fill_compute_value(ins, pos, d, vd, lq_instrument_mark(ins), &r))
+		return LQ_E_OVERFLOW;
+	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
 }
 
 static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
@@ -704,6 +801,14 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_OFF_GRID_QTY;
 	if (!lq_on_tick(ins, c->price))
 		return LQ_E_OFF_GRID_PRICE;
+	/* a fill implausibly far from the mark is refused before it can move money */
+	if (ins->params.fill_band_e8 > 0 && ins->ms.mark > 0) {
+		/* within a factor 1 + fill_band of the mark, either way */
+		const lq_i128 f = LQ_RATE_ONE + (lq_i128)ins->params.fill_band_e8;
+		if ((lq_i128)c->price * LQ_RATE_ONE > f * ins->ms.mark ||
+		    (lq_i128)ins->ms.mark * LQ_RATE_ONE > f * c->price)
+			return LQ_E_PRICE_BAND;
+	}
 	/* a fill that cannot be represented is refused before it creates anything */
 	const struct lq_position empty = {0};
 	if (!lq_fill_compute(ins, &empty, c->qty, c->price, &r))
@@ -1038,10 +1143,9 @@ enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 void lq_engine_end_event(struct lq_engine *e)
 {
 	lq_trigger_run(e);
-#ifndef NDEBUG
+	/* the ledger is zero-sum after every input, in release builds too (bench_core times it) */
 	for (uint32_t a = 0; a < e->asset_count; a++)
 		LQ_ASSERT(lq_ledger_sum(e, a) == 0);
-#endif
 }
 
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)

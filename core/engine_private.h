@@ -33,6 +33,16 @@ struct lq_fill_result {
 };
 bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
 		     int64_t price, struct lq_fill_result *r);
+/*
+ * The same for a trade of d lots whose value (signed like d, as lq_value_ovf gives it) is vd
+ * exactly, as when a position changes hands at an exact bankruptcy value rather than at a
+ * grid price. A reducing part's exit value is its share of vd, rounded down. The result is
+ * checked representable at `price` (the mark; 0 skips that check).
+ */
+bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
+			   lq_i128 vd, int64_t price, struct lq_fill_result *r);
+/* The share of cost basis c0 that closing x of q0 lots removes (rounded up). */
+bool lq_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out);
 
 /* Credit (debit if negative) an account's balance / a position's holder against a slot. */
 bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
@@ -47,5 +57,9 @@ bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount
  */
 enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
 				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units);
+/* A reducing trade of d lots worth vd exactly (lq_fill_compute_value). */
+enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t d, lq_i128 vd,
+				       int64_t fee_units, uint32_t fee_slot,
+				       int64_t *realized_units);
 
 #endif

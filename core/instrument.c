@@ -35,6 +35,7 @@ void lq_instrument_defaults(struct lq_instrument_params *p)
 	p->funding_interval_ns = 8 * 3600 * LQ_NS_PER_S;
 	p->basis_window_ns = 300 * LQ_NS_PER_S;
 	p->stale_after_ns = 0;
+	p->fill_band_e8 = 10 * LQ_RATE_ONE; /* 10: from mark / 11 to 11 x mark */
 }
 
 int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle)

@@ -40,23 +40,78 @@ void lq_out_str(struct lq_out *o, const char *s)
 	lq_out_bytes(o, s, strlen(s));
 }
 
-void lq_out_jstr(struct lq_out *o, const char *s)
+static bool utf8_cont(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+/*
+ * The length of the well-formed UTF-8 sequence (RFC 3629, Unicode table 3-7) that starts at
+ * s, or 0 if none does: no overlong forms, no surrogates (U+D800..DFFF), nothing above
+ * U+10FFFF. s is NUL-terminated and NUL is never a continuation byte, so each byte is read
+ * only after the one before it proved not to be the end.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	const unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return utf8_cont(s[1]) ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80; /* E0: not overlong */
+		const unsigned char hi = c == 0xED ? 0x9F : 0xBF; /* ED: not a surrogate */
+		if (s[1] < lo || s[1] > hi)
+			return 0;
+		return utf8_cont(s[2]) ? 3 : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		const unsigned char lo = c == 0xF0 ? 0x90 : 0x80; /* F0: not overlong */
+		const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF; /* F4: not above U+10FFFF */
+		if (s[1] < lo || s[1] > hi || !utf8_cont(s[2]))
+			return 0;
+		return utf8_cont(s[3]) ? 4 : 0;
+	}
+	return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+}
+
+/*
+ * Always valid JSON in valid UTF-8, whatever the bytes (names and rejected reasons echo the
+ * input). Well-formed UTF-8 passes through unchanged; '"' and '\' are escaped, control
+ * characters (< 0x20) become \u00XX; each byte that does not begin a well-formed sequence
+ * becomes U+FFFD (the replacement character, as the bytes of EF BF BD), one per byte, so a
+ * strict decoder never fails and the reader still sees where something was wrong. (Not
+ * \u00XX for those bytes: that would claim the Latin-1 character, a different text.)
+ */
+void lq_out_jstr(struct lq_out *o, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *run = s; /* bytes that pass through, not written yet */
 
 	lq_out_bytes(o, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			lq_out_bytes(o, esc, 2);
-		} else if (c < 0x20) {
-			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			lq_out_bytes(o, esc, 6);
-		} else {
-			lq_out_bytes(o, (const char *)&c, 1);
+	while (*s) {
+		const unsigned char c = *s;
+		const size_t n = utf8_len(s);
+		if (n > 0 && c != '"' && c != '\\' && c >= 0x20) {
+			s += n;
+			continue;
 		}
+		lq_out_bytes(o, (const char *)run, (size_t)(s - run));
+		if (n == 0) {
+			lq_out_bytes(o, "\xEF\xBF\xBD", 3);
+		} else if (c == '"' || c == '\\') {
+			const char esc[2] = {'\\', (char)c};
+			lq_out_bytes(o, esc, 2);
+		} else {
+			const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			lq_out_bytes(o, esc, 6);
+		}
+		s++;
+		run = s;
 	}
+	lq_out_bytes(o, (const char *)run, (size_t)(s - run));
 	lq_out_bytes(o, "\"", 1);
 }
 
@@ -310,6 +365,18 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_json_rejected(o, ev->line, reason);
 		return;
 	}
+	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL) {
+		/* a flat account's negative balance written off: no instrument, an asset */
+		LQ_ASSERT(ev->asset < e->asset_count);
+		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":null,\"asset\":");
+		lq_out_jstr(o, e->assets[ev->asset].name);
+		key(o, "account");
+		lq_out_u64(o, ev->account);
+		key(o, "amount");
+		lq_out_dec(o, ev->amount_units, e->assets[ev->asset].decimals);
+		lq_out_str(o, ",\"fund\":null}\n");
+		return;
+	}
 	LQ_ASSERT(ev->instrument < e->instrument_count);
 	const struct lq_instrument *ins = &e->instruments[ev->instrument];
 
@@ -333,6 +400,7 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		price(o, ins, "avg_price", ev->filled_qty > 0 ? ev->avg_price : 0);
 		money(o, ins, "fee", ev->amount_units);
 		money(o, ins, "fund_delta", ev->fund_delta_units);
+		money(o, ins, "pnl", ev->pnl_units);
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_TAKEOVER:
@@ -356,6 +424,19 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_jstr(o, ins->name);
 		side_qty(o, ins, ev->qty);
 		price(o, ins, "price", ev->price);
+		money(o, ins, "pnl", ev->pnl_units);
+		lq_out_str(o, "}\n");
+		return;
+	case LQ_EV_FUND_TRADE:
+		lq_out_str(o, "{\"type\":\"fund_trade\",\"fund\":");
+		lq_out_jstr(o, e->funds[ev->fund].name);
+		key(o, "instrument");
+		lq_out_jstr(o, ins->name);
+		side_qty(o, ins, ev->qty);
+		price(o, ins, "price", ev->price);
+		money(o, ins, "pnl", ev->pnl_units);
+		key(o, "at");
+		lq_out_str(o, ev->flag ? "\"mark\"" : "\"book\"");
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_SOCIALIZED_LOSS:
@@ -364,12 +445,27 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		key(o, "account");
 		lq_out_u64(o, ev->account);
 		money(o, ins, "amount", ev->amount_units);
+		key(o, "fund");
+		if (ev->fund_delta_units != 0)
+			lq_out_jstr(o, e->funds[ev->fund].name);
+		else
+			lq_out_str(o, "null");
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_BAD_DEBT:
 		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":");
 		lq_out_jstr(o, ins->name);
 		money(o, ins, "amount", ev->amount_units);
+		key(o, "fund");
+		if (ev->fund_delta_units != 0)
+			lq_out_jstr(o, e->funds[ev->fund].name);
+		else
+			lq_out_str(o, "null");
+		if (ev->qty != 0) {
+			/* with no fund: the deficit position the venue closed at the mark */
+			side_qty(o, ins, ev->qty);
+			price(o, ins, "price", ev->price);
+		}
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_REJECTED: /* formatted above: it may name no instrument */
@@ -415,8 +511,9 @@ void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t inst
 		lq_out_u64(o, ranked[i].account);
 		key(o, "score");
 		lq_out_dec(o, ranked[i].score_e8, LQ_RATE_DECIMALS);
+		/* by the first entry with an equal exact score: ties share a quintile */
 		key(o, "quintile");
-		lq_out_u64(o, 1 + (uint64_t)i * 5 / n);
+		lq_out_u64(o, lq_adl_quintile(&ranked[i], n));
 		lq_out_str(o, "}");
 	}
 	lq_out_str(o, "]}\n");

@@ -2,29 +2,51 @@
 /*
  * Liquidation (DESIGN 1.6) and the deficit waterfall (DESIGN 1.7).
  *
- * A step closes x lots of one position: an IOC against the book limited at the bankruptcy
- * price for x; the surplus of fills better than it pays the clearance fee to the fund; the
- * unfilled rest is the deficit position. The fund takes it over at the bankruptcy price and
- * closes it on the book within takeover_band while it can pay (fund_cap per event); what is
- * left goes to ADL (closed against ranked opposite positions at the bankruptcy price) or, under
- * `socialize`, the fund keeps closing on the book and the loss it cannot pay is charged pro
- * rata to profitable positions, the rest being bad debt. Every money movement is a ledger
- * transfer.
+ * A step closes x lots of one position in one trade of the account's: the part an IOC
+ * against the book fills at or better than the bankruptcy price at the book's prices, the
+ * rest (the deficit position) at its exact bankruptcy value, so that the equity the step
+ * consumes is exactly the share the bankruptcy price allots it (nothing kept, nothing owed:
+ * a tick-rounded price would leave up to a tick x qty on either side). The surplus of fills
+ * better than the bankruptcy value pays the clearance fee, up to the fee rate.
  *
- * A holder of deficit positions is a fund, or the house when the instrument has none (the
- * house has no money: its gains and losses land in the bad-debt ledger account).
+ * The deficit position then has an owner, in this order:
+ * 1. the instrument's insurance fund takes it over at that exact value and closes it on the
+ *    book within takeover_band of the bankruptcy price: under `adl` while it can pay the
+ *    losses (balance, fund_cap), under `socialize` whatever they are (covered in step 3);
+ * 2. `adl`: opposite positions, first in line first, take slices of it at exactly its cost
+ *    (the holder neither gains nor loses; the counterparty realizes at the bankruptcy price),
+ *    never more than a counterparty's equity bears; with no fund the deficit comes here
+ *    straight away;
+ * 3. what is left: under `adl`, and with no fund under either policy, it is closed against
+ *    the venue at the mark (never at a gain for the holder): nobody else can take it. Under
+ *    `socialize` a fund keeps it as a fund position, offered to the book again at each book
+ *    update within takeover_band of the mark. A fund's losses beyond its balance (or beyond
+ *    fund_cap in the event), and every loss when there is no fund, are charged under
+ *    `socialize` to the positions in profit (from their unrealized profit), and what even
+ *    that cannot cover is bad debt, with an event.
+ *
+ * Every money movement is a ledger transfer and every one has an event (engine.h: the money
+ * an event moves), so the event stream is a complete ledger.
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
 #include "engine_private.h"
 #include "trigger_private.h"
 
-#define SEARCH_MARK_MULTIPLE 100000
+/* Fund trades held back while a takeover is decided: at most one per book level, plus one. */
+#define HELD_MAX (LQ_BOOK_LEVELS_MAX + 1)
 
 struct holder {
-	int fund; /* -1: the house */
-	uint32_t slot;
+	int fund;	 /* -1: none (the deficit goes straight to the policy) */
+	uint32_t slot;	 /* the fund's ledger slot; the bad-debt slot with no fund */
+	uint32_t instrument;
 	struct lq_fund_position *pos;
+	struct lq_fund_position own; /* the position when there is no fund: never outlives it */
+	struct lq_event *held;	     /* fund_trade events held back (NULL: emit at once) */
+	uint32_t held_count;
+	int64_t realized; /* realized PnL in this waterfall, units */
+	int64_t venue_qty; /* no fund: the trade closed against the venue at the mark */
+	int64_t venue_price;
 };
 
 static void emit(struct lq_engine *e, const struct lq_event *ev)
@@ -35,39 +57,48 @@ static void emit(struct lq_engine *e, const struct lq_event *ev)
 
 static int64_t iabs(int64_t v)
 {
+	LQ_ASSERT(v != INT64_MIN);
 	return v < 0 ? -v : v;
 }
 
-static struct holder holder_for(struct lq_engine *e, uint32_t instrument)
+static bool fund_usable(const struct lq_engine *e, int f, const struct lq_instrument *ins)
 {
-	const struct lq_instrument *ins = &e->instruments[instrument];
-	int f = ins->params.fund;
-
-	if (f >= 0 && e->funds[f].defined && e->funds[f].asset == ins->settle_asset)
-		return (struct holder){.fund = f,
-				       .slot = LQ_LEDGER_FUND0 + (uint32_t)f,
-				       .pos = &e->funds[f].positions[instrument]};
-	return (struct holder){
-	    .fund = -1, .slot = LQ_LEDGER_BAD_DEBT, .pos = &e->house[instrument]};
+	return f >= 0 && (uint32_t)f < e->fund_count && e->funds[f].defined &&
+	       e->funds[f].asset == ins->settle_asset;
 }
 
-static int64_t fund_balance(const struct lq_engine *e, const struct holder *h, uint32_t asset)
+/* The instrument's fund as holder, or (f < 0 or unusable) an empty holder of its own. */
+static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrument, int f)
 {
-	if (h->fund < 0)
-		return 0;
-	lq_i128 b = e->ledger.total[h->slot][asset];
-	return b > INT64_MAX ? INT64_MAX : (int64_t)b;
+	const struct lq_instrument *ins = &e->instruments[instrument];
+
+	*h = (struct holder){.fund = -1, .slot = LQ_LEDGER_BAD_DEBT, .instrument = instrument};
+	h->pos = &h->own;
+	if (fund_usable(e, f, ins)) {
+		h->fund = f;
+		h->slot = LQ_LEDGER_FUND0 + (uint32_t)f;
+		h->pos = &e->funds[f].positions[instrument];
+	}
+}
+
+static lq_i128 fund_balance(const struct lq_engine *e, const struct holder *h)
+{
+	LQ_ASSERT(h->fund >= 0);
+	return e->ledger.total[h->slot][e->instruments[h->instrument].settle_asset];
 }
 
 /* What the holder may still pay in this event: its balance, within fund_cap. */
-static int64_t holder_available(const struct lq_engine *e, const struct holder *h,
-				const struct lq_instrument *ins)
+static int64_t holder_available(const struct lq_engine *e, const struct holder *h)
 {
-	int64_t avail = fund_balance(e, h, ins->settle_asset);
-	const int64_t cap = ins->params.fund_cap_units;
+	const struct lq_instrument *ins = &e->instruments[h->instrument];
 
-	if (h->fund >= 0 && cap >= 0) {
-		int64_t left = cap - e->funds[h->fund].paid_this_event_units;
+	if (h->fund < 0)
+		return 0;
+	lq_i128 b = fund_balance(e, h);
+	int64_t avail = b > INT64_MAX ? INT64_MAX : b < 0 ? 0 : (int64_t)b;
+	const int64_t cap = ins->params.fund_cap_units;
+	if (cap >= 0) {
+		const int64_t left = cap - e->funds[h->fund].paid_this_event_units;
 		if (left < avail)
 			avail = left;
 	}
@@ -75,44 +106,41 @@ static int64_t holder_available(const struct lq_engine *e, const struct holder *
 }
 
 /*
- * A trade of the holder's position. Its realized PnL moves between the venue and the holder's
- * ledger slot, rounded toward zero (the holder is the venue's side, not an account holder).
+ * Apply a trade of the holder's position computed in r: its realized PnL moves between the
+ * venue and the holder's slot and, for a fund, is announced as a fund_trade (held back while
+ * a takeover is being decided).
  */
-static int64_t holder_trade(struct lq_engine *e, const struct holder *h, uint32_t instrument,
-			    int64_t d, int64_t price)
+static void holder_apply(struct lq_engine *e, struct holder *h, const struct lq_fill_result *r,
+			 int64_t d, int64_t price, bool at_mark)
 {
-	const struct lq_instrument *ins = &e->instruments[instrument];
-	struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
-	struct lq_fill_result r;
-	int64_t realized;
+	const uint32_t asset = e->instruments[h->instrument].settle_asset;
+	const int64_t realized = r->realized_units;
 
-	if (!lq_fill_compute(ins, &tmp, d, price, &r))
-		return 0; /* unrepresentable: leave the position (cannot happen within limits) */
-	realized = (int64_t)(r.realized_fine / LQ_FINE_ONE);
-	h->pos->qty = r.qty;
-	h->pos->cost = r.cost;
-	lq_ledger_move(e, LQ_LEDGER_VENUE, h->slot, ins->settle_asset, realized);
-	if (h->fund >= 0 && realized < 0)
+	LQ_ASSERT(d != 0);
+	LQ_ASSERT(r->qty != 0 || r->cost == 0);
+	h->pos->qty = r->qty;
+	h->pos->cost = r->cost;
+	lq_ledger_move(e, LQ_LEDGER_VENUE, h->slot, asset, realized);
+	h->realized += realized;
+	if (h->fund < 0)
+		return;
+	if (realized < 0)
 		e->funds[h->fund].paid_this_event_units += -realized;
-	return realized;
+	const struct lq_event ev = {.type = LQ_EV_FUND_TRADE,
+				    .instrument = h->instrument,
+				    .fund = (uint32_t)h->fund,
+				    .qty = d,
+				    .price = price,
+				    .pnl_units = realized,
+				    .fund_delta_units = realized,
+				    .flag = at_mark};
+	if (h->held && h->held_count < HELD_MAX)
+		h->held[h->held_count++] = ev;
+	else
+		emit(e, &ev);
 }
 
 /* ---- bankruptcy price ---- */
-
-static int64_t search_hi_k(const struct lq_instrument *ins, int64_t x, int64_t mark)
-{
-	int64_t hi = INT64_MAX / ins->tick / 2;
-	lq_i128 v;
-
-	if ((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick < hi)
-		hi = (int64_t)((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick);
-	if (hi < 2)
-		hi = 2;
-	while (hi > 2 && (lq_value_ovf(ins, x, hi * ins->tick, LQ_ROUND_FLOOR, &v) ||
-			  v / LQ_FINE_ONE > INT64_MAX / 4 || v / LQ_FINE_ONE < -(INT64_MAX / 4)))
-		hi /= 2;
-	return hi;
-}
 
 struct reach {
 	const struct lq_instrument *ins;
@@ -127,8 +155,7 @@ static bool reaches(const void *ctx, int64_t k)
 	lq_i128 v;
 
 	if (lq_value_ovf(r->ins, r->x, k * r->ins->tick, LQ_ROUND_FLOOR, &v))
-		return r->x <
-		       0; /* beyond the range: a long's value is huge, a short's very negative */
+		return r->x > 0; /* beyond 128 bits: a long's value is huge, a short's very low */
 	return v >= r->target;
 }
 
@@ -138,25 +165,26 @@ static bool falls_short(const void *ctx, int64_t k)
 }
 
 /*
- * The price at which closing x lots (signed like the position) realizes value(x, mark) -
- * alloc: a long's rounded up, a short's down (toward the venue), within [tick, hi].
+ * The grid price at which closing x lots (signed like the position) realizes at least the
+ * exact bankruptcy value `target`: a long's the lowest such tick (rounded up), a short's the
+ * highest (rounded down), both toward the venue. The search spans every representable price
+ * (no bound relative to the mark): a mark crashed to a tick, or an 18-decimal asset, still
+ * gets its exact price. Where no grid price reaches it, the end of the grid.
  */
-static int64_t bankruptcy_price(const struct lq_instrument *ins, int64_t x, int64_t mark,
-				lq_i128 alloc_fine)
+static int64_t bankruptcy_price(const struct lq_instrument *ins, int64_t x, lq_i128 target)
 {
-	const int64_t hi = search_hi_k(ins, x, mark);
-	lq_i128 vm;
+	const int64_t hi = INT64_MAX / ins->tick - (ins->tick == 1); /* the search needs hi + 1 */
+	const struct reach r = {.ins = ins, .x = x, .target = target};
 
-	if (lq_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm))
-		return mark;
-	const struct reach r = {.ins = ins, .x = x, .target = vm - alloc_fine};
+	LQ_ASSERT(x != 0);
+	LQ_ASSERT(hi >= 1);
 	if (x > 0) {
 		/* value rises with the price: the lowest grid price reaching the target */
-		int64_t k = lq_search_first(1, hi, reaches, &r);
+		const int64_t k = lq_search_first(1, hi, reaches, &r);
 		return (k > hi ? hi : k) * ins->tick;
 	}
 	/* value falls with the price: the highest grid price still reaching it */
-	int64_t k = lq_search_first(1, hi, falls_short, &r) - 1;
+	const int64_t k = lq_search_first(1, hi, falls_short, &r) - 1;
 	return (k < 1 ? 1 : k) * ins->tick;
 }
 
@@ -179,20 +207,48 @@ static bool within(int sign, int64_t price, int64_t limit)
 	return sign > 0 ? price >= limit : price <= limit;
 }
 
+/* The worst price within takeover_band of ref for closing a position with sign. */
+static int64_t band_limit(const struct lq_instrument *ins, int64_t ref, int sign)
+{
+	const int64_t band = ins->params.takeover_band_e8;
+	int64_t limit;
+
+	LQ_ASSERT(band >= 0 && band < LQ_RATE_ONE);
+	if (sign > 0)
+		limit = (int64_t)lq_round_to_step(
+		    lq_div128_ceil((lq_i128)ref * (LQ_RATE_ONE - band), LQ_RATE_ONE), ins->tick,
+		    LQ_ROUND_CEIL);
+	else {
+		lq_i128 l = lq_round_to_step(
+		    lq_div128_floor((lq_i128)ref * (LQ_RATE_ONE + band), LQ_RATE_ONE), ins->tick,
+		    LQ_ROUND_FLOOR);
+		const lq_i128 top = (INT64_MAX / ins->tick) * ins->tick;
+		limit = (int64_t)(l > top ? top : l);
+	}
+	return limit < ins->tick ? ins->tick : limit;
+}
+
 /* ---- socialized loss ---- */
 
 /*
  * Charge `loss` units to the positions of the instrument in profit, pro rata to their
- * unrealized PnL, each share rounded up and capped at its profit; collected into `to_slot`.
+ * unrealized PnL, each share rounded up and capped at its profit, collected into `to_slot`
+ * (the fund's, or bad debt's with no fund). A charge is taken from the position's unrealized
+ * profit: its cost basis rises by the share (the venue pays the share out of that profit to
+ * the collector), so the same profit is never charged twice and the balance does not move.
  * Returns what was collected (may exceed loss by the rounding, never a position's profit).
  */
-static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss, uint32_t to_slot)
+static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss, uint32_t to_slot,
+			 int fund)
 {
+	const uint32_t asset = e->instruments[instrument].settle_asset;
 	struct lq_position_view v;
 	lq_i128 total = 0, collected = 0;
 
-	if (loss <= 0)
+	LQ_ASSERT(loss >= 0);
+	if (loss == 0)
 		return 0;
+	/* bounded by the instrument's positions, twice */
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		if (e->positions[p].qty == 0)
 			continue;
@@ -214,101 +270,124 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 			share = (int64_t)lq_div128_ceil((lq_i128)loss * v.upnl_units, total);
 		if (share > v.upnl_units)
 			share = v.upnl_units;
-		if (share <= 0 || !lq_holder_credit(e, pos, -share, to_slot))
-			continue;
+		LQ_ASSERT(share > 0);
+		lq_i128 cost;
+		if (lq_add128_ovf(pos->cost, (lq_i128)share * LQ_FINE_ONE, &cost) ||
+		    cost / LQ_FINE_ONE > INT64_MAX)
+			continue; /* unrepresentable basis: this position is not charged */
+		const lq_i128 upnl_before = v.upnl_fine;
+		pos->cost = cost;
+		lq_ledger_move(e, LQ_LEDGER_VENUE, to_slot, asset, share);
 		collected += share;
 		lq_trigger_touch(e, pos->account);
 		e->stats.socialized_charges++;
-		struct lq_event ev = {.type = LQ_EV_SOCIALIZED_LOSS,
-				      .instrument = instrument,
-				      .account = e->accounts[pos->account].id,
-				      .amount_units = share};
+		/* postcondition: exactly the share came off the position's profit */
+		lq_position_view(e, p, false, &v);
+		LQ_ASSERT(v.upnl_fine == upnl_before - (lq_i128)share * LQ_FINE_ONE);
+		const struct lq_event ev = {.type = LQ_EV_SOCIALIZED_LOSS,
+					    .instrument = instrument,
+					    .fund = fund >= 0 ? (uint32_t)fund : 0,
+					    .account = e->accounts[pos->account].id,
+					    .amount_units = share,
+					    .fund_delta_units = fund >= 0 ? share : 0};
 		emit(e, &ev);
 	}
+	LQ_ASSERT(collected <= total);
 	return (int64_t)collected;
 }
 
 /*
- * After a holder's losses: socialize what it could not pay (under the socialize policy), the
- * rest is bad debt. A fund never stays below zero: netting a taken-over position against one
- * it still held can realize a loss outside the takeover's payment limit, and that is covered
- * here too.
+ * After a holder's losses: a fund below zero (or past fund_cap in this event), or the loss of
+ * a holder with no fund, is covered by socialized loss (when allowed) and then by bad debt,
+ * each with its events. Afterwards a fund is never below zero.
  */
-static void cover_shortfall(struct lq_engine *e, const struct holder *h, uint32_t instrument,
-			    int64_t loss_units, bool may_socialize)
+static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_socialize)
 {
-	const struct lq_instrument *ins = &e->instruments[instrument];
+	const struct lq_instrument *ins = &e->instruments[h->instrument];
 	const uint32_t asset = ins->settle_asset;
-	int64_t shortfall;
+	int64_t shortfall = 0;
 
 	if (h->fund >= 0) {
-		lq_i128 bal = e->ledger.total[h->slot][asset];
+		const lq_i128 bal = fund_balance(e, h);
 		shortfall = bal < 0 ? (int64_t)-bal : 0;
 		const int64_t cap = ins->params.fund_cap_units;
-		int64_t over = cap >= 0 ? e->funds[h->fund].paid_this_event_units - cap : 0;
+		const int64_t over = cap >= 0 ? e->funds[h->fund].paid_this_event_units - cap : 0;
 		if (over > shortfall)
 			shortfall = over;
-	} else {
-		shortfall = may_socialize ? loss_units : 0; /* the house has nothing */
+	} else if (h->realized < 0) {
+		shortfall = -h->realized;
+	} else if (h->realized > 0) {
+		/* a holder without a fund gained (rounding): that is the venue's fee income */
+		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, h->realized);
 	}
+	h->realized = 0;
 	if (shortfall <= 0)
 		return;
-	int64_t got = may_socialize ? socialize(e, instrument, shortfall, h->slot) : 0;
+	const int64_t got = may_socialize ? socialize(e, h->instrument, shortfall, h->slot, h->fund)
+					  : 0;
 	if (h->fund >= 0 && got > 0) {
 		/* the shares refund the fund's payment beyond its cap (the excess stays in it) */
-		int64_t refund = got < shortfall ? got : shortfall;
-		e->funds[h->fund].paid_this_event_units -= refund;
+		e->funds[h->fund].paid_this_event_units -= got < shortfall ? got : shortfall;
+	} else if (h->fund < 0 && got > shortfall) {
+		/* the rounding excess of the shares, with no fund to credit: fee income */
+		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, got - shortfall);
 	}
 	if (got >= shortfall)
 		return;
-	int64_t bad = shortfall - got;
-	/* the fund is made whole from bad debt; for the house the slot already carries it */
+	const int64_t bad = shortfall - got;
+	/* a fund is made whole from bad debt; with no fund the slot already carries the loss */
 	if (h->fund >= 0) {
 		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, h->slot, asset, bad);
 		e->funds[h->fund].paid_this_event_units -= bad;
 	}
 	e->stats.bad_debts++;
-	struct lq_event ev = {
-	    .type = LQ_EV_BAD_DEBT, .instrument = instrument, .amount_units = bad};
+	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
+				    .instrument = h->instrument,
+				    .fund = h->fund >= 0 ? (uint32_t)h->fund : 0,
+				    .asset = asset,
+				    .amount_units = bad,
+				    .fund_delta_units = h->fund >= 0 ? bad : 0,
+				    .qty = h->venue_qty,
+				    .price = h->venue_price};
+	h->venue_qty = 0;
+	h->venue_price = 0;
 	emit(e, &ev);
+	LQ_ASSERT(h->fund < 0 || fund_balance(e, h) >= 0);
 }
 
-/* ---- the holder closes on the book ---- */
+/* ---- the holder closes ---- */
 
 /*
- * Close as much of the holder's position as the book takes at or better than limit, paying
- * losses only while it can (pay_limited) — the takeover — or whatever they are (socialize,
- * the caller covers the shortfall). Returns the realized PnL (units, + gain) and adds the
- * losses to *loss.
+ * Close as much of the holder's position as the book takes at or better than limit: paying
+ * losses only while it can (pay_limited), or whatever they are (the caller covers them).
  */
-static int64_t holder_close(struct lq_engine *e, const struct holder *h, uint32_t instrument,
-			    int64_t limit, bool pay_limited, int64_t *loss)
+static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, bool pay_limited)
 {
-	struct lq_instrument *ins = &e->instruments[instrument];
-	int64_t realized = 0;
+	struct lq_instrument *ins = &e->instruments[h->instrument];
 	uint32_t n;
 
 	if (h->pos->qty == 0)
-		return 0;
+		return;
 	const int sign = h->pos->qty > 0 ? 1 : -1;
 	struct lq_book_level *lv = book_side(ins, sign, &n);
+	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
 	for (uint32_t i = 0; i < n && h->pos->qty != 0; i++) {
 		if (lv[i].qty == 0)
 			continue;
-		if (limit > 0 && !within(sign, lv[i].price, limit))
+		if (!within(sign, lv[i].price, limit))
 			break;
+		const struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
+		struct lq_fill_result r;
 		int64_t take = lv[i].qty < iabs(h->pos->qty) ? lv[i].qty : iabs(h->pos->qty);
 		if (pay_limited) {
-			/* the most lots whose loss the holder can still pay (loss grows with lots)
-			 */
-			int64_t avail = holder_available(e, h, ins), lo = 0, hi = take / ins->lot;
-			struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
-			struct lq_fill_result r;
+			/* the most lots whose loss the holder can still pay (loss grows with lots) */
+			const int64_t avail = holder_available(e, h);
+			int64_t lo = 0, hi = take / ins->lot;
 			while (lo < hi) {
-				int64_t mid = hi - (hi - lo) / 2;
-				bool ok = lq_fill_compute(ins, &tmp, -sign * mid * ins->lot,
-							  lv[i].price, &r) &&
-					  -(r.realized_fine / LQ_FINE_ONE) <= avail;
+				const int64_t mid = hi - (hi - lo) / 2;
+				const bool ok = lq_fill_compute(ins, &tmp, -sign * mid * ins->lot,
+								lv[i].price, &r) &&
+						-r.realized_units <= avail;
 				if (ok)
 					lo = mid;
 				else
@@ -318,16 +397,43 @@ static int64_t holder_close(struct lq_engine *e, const struct holder *h, uint32_
 			if (take == 0)
 				break;
 		}
-		int64_t rz = holder_trade(e, h, instrument, -sign * take, lv[i].price);
-		realized += rz;
-		if (rz < 0)
-			*loss += -rz;
-		lv[i].qty -= take;
-		if (pay_limited && take < lv[i].qty + take && h->pos->qty != 0 &&
-		    holder_available(e, h, ins) == 0)
+		if (!lq_fill_compute(ins, &tmp, -sign * take, lv[i].price, &r))
 			break;
+		holder_apply(e, h, &r, -sign * take, lv[i].price, false);
+		lv[i].qty -= take;
+		LQ_ASSERT(lv[i].qty >= 0);
 	}
-	return realized;
+}
+
+/*
+ * Nobody takes what is left: the venue closes it at the mark, never at a gain for the holder
+ * (where the mark is better than its cost, at its cost).
+ */
+static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
+{
+	const struct lq_instrument *ins = &e->instruments[h->instrument];
+	const int64_t q = h->pos->qty, mark = lq_instrument_mark(ins);
+	const struct lq_position tmp = {.qty = q, .cost = h->pos->cost};
+	struct lq_fill_result r;
+	lq_i128 exit;
+	int64_t price = mark;
+
+	if (q == 0)
+		return;
+	if (mark <= 0 || lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &exit) ||
+	    exit > tmp.cost) {
+		exit = tmp.cost; /* no gain: at its cost */
+		price = bk;
+	}
+	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, 0, &r);
+	LQ_ASSERT(ok); /* a full close at a value within its cost's range */
+	LQ_ASSERT(r.qty == 0 && r.realized_units <= 0);
+	if (h->fund < 0) {
+		h->venue_qty = -q;
+		h->venue_price = price;
+	}
+	holder_apply(e, h, &r, -q, price, true);
+	LQ_ASSERT(h->pos->qty == 0);
 }
 
 /* ---- ADL ---- */
@@ -364,18 +470,18 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 }
 
 /*
- * Lots (at most `want`) of a counterparty's position that ADL at `price` may close without
- * taking its equity below zero. When the bankrupt account was already under water, its
- * bankruptcy price lies beyond the mark and the close realizes a loss against the mark for
- * the counterparty; its equity bounds that loss (one unit kept for the rounding of each term).
+ * Lots (at most `want`) of a counterparty's position that may take a slice of the holder's
+ * position at its exact cost without taking the counterparty's equity below zero. When the
+ * bankrupt account was already under water the slice costs more than the mark says, a loss
+ * against the mark that its equity must bear (one unit kept for the rounding of each term).
  */
-static int64_t adl_bearable(const struct lq_engine *e, const struct lq_position *c, int64_t want,
-			    int64_t price)
+static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
+			    const struct lq_position *c, int64_t want)
 {
 	const struct lq_instrument *ins = &e->instruments[c->instrument];
-	const int64_t mark = lq_instrument_mark(ins), sign = c->qty > 0 ? 1 : -1;
+	const int64_t mark = lq_instrument_mark(ins), hs = h->pos->qty > 0 ? 1 : -1;
 	struct lq_margin m;
-	lq_i128 vp, vm;
+	lq_i128 share, vm;
 
 	if (c->isolated) {
 		if (!lq_isolated_margin_at(e, c, mark, &m))
@@ -383,15 +489,17 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct lq_position 
 	} else {
 		lq_account_margin(e, c->account, ins->settle_asset, &m);
 	}
-	if (m.equity_units <= 0)
+	if (m.equity_units <= 2)
 		return 0;
 	const lq_i128 budget = ((lq_i128)m.equity_units - 2) * LQ_FINE_ONE;
-	/* the loss grows with the lots closed: the most lots within the budget */
+	/* the loss grows with the lots: the most lots within the budget */
 	int64_t lo = 0, hi = want / ins->lot;
 	while (lo < hi) {
-		int64_t mid = hi - (hi - lo) / 2, x = sign * mid * ins->lot;
-		bool ok = !lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &vp) &&
-			  !lq_value_ovf(ins, x, mark, LQ_ROUND_CEIL, &vm) && vm - vp <= budget;
+		const int64_t mid = hi - (hi - lo) / 2, t = mid * ins->lot;
+		/* the counterparty closes -hs x t lots and pays the holder's share for them */
+		const bool ok = lq_cost_share(h->pos->cost, hs * t, h->pos->qty, &share) &&
+				!lq_value_ovf(ins, -hs * t, mark, LQ_ROUND_CEIL, &vm) &&
+				vm + share <= budget;
 		if (ok)
 			lo = mid;
 		else
@@ -401,114 +509,143 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct lq_position 
 }
 
 /*
- * Close the holder's deficit against opposite positions, first in line first, at price.
- * What no counterparty can bear stays with the holder.
+ * Opposite positions take slices of the holder's position, first in line first, each at
+ * exactly the slice's cost (shown at the bankruptcy price). What no counterparty can bear
+ * stays with the holder.
  */
-static void adl(struct lq_engine *e, const struct holder *h, uint32_t instrument, int64_t price,
-		uint64_t liquidated_id)
+static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t liquidated_id)
 {
-	const int side = h->pos->qty > 0 ? -1 : 1; /* counterparties hold the other side */
+	const uint32_t instrument = h->instrument;
+	const struct lq_instrument *ins = &e->instruments[instrument];
+	const int hs = h->pos->qty > 0 ? 1 : -1;
 	struct lq_adl_entry *en;
 
-	while (h->pos->qty != 0 && (en = adl_next(e, instrument, side)) != NULL) {
+	/* each turn moves past a ranking entry or empties the holder: bounded by the ranking */
+	for (uint32_t turn = 0; h->pos->qty != 0 && (en = adl_next(e, instrument, -hs)) != NULL;
+	     turn++) {
+		LQ_ASSERT(turn <= e->limits.positions_max);
 		struct lq_position *c = &e->positions[en->position];
 		const uint32_t cp = en->position;
-		int64_t take = iabs(c->qty) < iabs(h->pos->qty) ? iabs(c->qty) : iabs(h->pos->qty);
-		/* never more than the counterparty's equity can bear at this price */
-		take = adl_bearable(e, c, take, price);
-		const int64_t c_trade = c->qty > 0 ? -take : take;
+		const int64_t want = iabs(c->qty) < iabs(h->pos->qty) ? iabs(c->qty)
+								  : iabs(h->pos->qty);
+		const int64_t take = adl_bearable(e, h, c, want);
 		const uint64_t cid = e->accounts[c->account].id;
-		if (take == iabs(c->qty) || take == 0)
+		if (take < want || take == iabs(c->qty))
 			e->adl_cache.next++;
 		if (take == 0)
 			continue;
-		if (lq_position_trade(e, cp, c_trade, price, 0, LQ_LEDGER_FEES, NULL) != LQ_OK)
+		lq_i128 share;
+		const bool ok = lq_cost_share(h->pos->cost, hs * take, h->pos->qty, &share);
+		LQ_ASSERT(ok); /* adl_bearable computed it */
+		/* the counterparty trades hs x take (reducing), paying `share` for it */
+		int64_t pnl = 0;
+		if (lq_position_trade_value(e, cp, hs * take, share, 0, LQ_LEDGER_FEES, &pnl) !=
+		    LQ_OK)
 			break;
-		holder_trade(e, h, instrument, -c_trade, price);
+		const struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
+		struct lq_fill_result r;
+		const bool done = lq_fill_compute_value(ins, &tmp, -hs * take, -share, 0, &r);
+		LQ_ASSERT(done);
+		LQ_ASSERT(r.realized_fine == 0); /* a slice at its exact cost */
+		h->pos->qty = r.qty;
+		h->pos->cost = r.cost;
 		e->stats.adl_fills++;
-		struct lq_event ev = {.type = LQ_EV_ADL,
-				      .instrument = instrument,
-				      .account = cid,
-				      .other_account = liquidated_id,
-				      .qty = c_trade,
-				      .price = price};
+		const struct lq_event ev = {.type = LQ_EV_ADL,
+					    .instrument = instrument,
+					    .account = cid,
+					    .other_account = liquidated_id,
+					    .qty = hs * take,
+					    .price = price,
+					    .pnl_units = pnl};
 		emit(e, &ev);
 	}
 }
 
 /* ---- the waterfall ---- */
 
-static void waterfall(struct lq_engine *e, uint32_t p, int64_t r, int64_t price)
+/*
+ * The account closed r lots (signed like its position) at their exact bankruptcy value vr,
+ * shown at the grid price bk: give that deficit position its owners.
+ */
+static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquidated_id, int64_t r,
+		      lq_i128 vr, int64_t bk)
 {
-	struct lq_position *pos = &e->positions[p];
-	const uint32_t instrument = pos->instrument;
-	struct lq_instrument *ins = &e->instruments[instrument];
-	const uint64_t id = e->accounts[pos->account].id;
-	struct holder h = holder_for(e, instrument);
-	int64_t loss = 0;
+	const struct lq_instrument *ins = &e->instruments[instrument];
+	const bool adl_policy = ins->params.deficit == LQ_DEFICIT_ADL;
+	struct lq_event held[HELD_MAX];
+	struct lq_fill_result fr;
+	struct holder h;
 
-	/* 1. takeover at the bankruptcy price: the account is flat in this part */
-	if (lq_position_trade(e, p, -r, price, 0, LQ_LEDGER_FEES, NULL) != LQ_OK)
-		return;
-	holder_trade(e, &h, instrument, r, price);
-
-	/* ... and the fund closes it within takeover_band while it can pay */
-	int64_t limit;
-	const int sign = r > 0 ? 1 : -1;
-	if (sign > 0)
-		limit = (int64_t)lq_round_to_step(
-		    lq_div128_ceil((lq_i128)price * (LQ_RATE_ONE - ins->params.takeover_band_e8),
-				   LQ_RATE_ONE),
-		    ins->tick, LQ_ROUND_CEIL);
-	else
-		limit = (int64_t)lq_round_to_step(
-		    lq_div128_floor((lq_i128)price * (LQ_RATE_ONE + ins->params.takeover_band_e8),
-				    LQ_RATE_ONE),
-		    ins->tick, LQ_ROUND_FLOOR);
-	if (limit < ins->tick)
-		limit = ins->tick;
-	int64_t fund_delta = holder_close(e, &h, instrument, limit, true, &loss);
+	LQ_ASSERT(r != 0);
+	holder_init(e, &h, instrument, ins->params.fund);
+	h.held = held;
+	/* 1. the fund takes it over at its exact value (netting any opposite fund position) */
+	const struct lq_position tmp = {.qty = h.pos->qty, .cost = h.pos->cost};
+	if (!lq_fill_compute_value(ins, &tmp, r, vr, 0, &fr)) {
+		/* the fund's position cannot absorb it: handle it as with no fund */
+		holder_init(e, &h, instrument, -1);
+		h.held = held;
+		const struct lq_position empty = {0};
+		const bool ok = lq_fill_compute_value(ins, &empty, r, vr, 0, &fr);
+		LQ_ASSERT(ok); /* an empty holder takes any representable position */
+	}
+	if (fr.realized_units != 0 || h.fund < 0) {
+		holder_apply(e, &h, &fr, r, bk, false);
+	} else {
+		h.pos->qty = fr.qty;
+		h.pos->cost = fr.cost;
+	}
+	/* ... and closes it on the book within takeover_band: under adl while it can pay; under
+	 * socialize whatever the loss (covered below). With no fund under adl it goes straight
+	 * to ADL. */
+	if (h.pos->qty != 0 && (h.fund >= 0 || !adl_policy))
+		holder_close(e, &h, band_limit(ins, bk, h.pos->qty > 0 ? 1 : -1),
+			     adl_policy);
 	if (h.fund >= 0) {
 		e->stats.takeovers++;
-		struct lq_event ev = {.type = LQ_EV_TAKEOVER,
-				      .instrument = instrument,
-				      .fund = (uint32_t)h.fund,
-				      .account = id,
-				      .qty = r,
-				      .price = price,
-				      .fund_delta_units = fund_delta};
+		const struct lq_event ev = {.type = LQ_EV_TAKEOVER,
+					    .instrument = instrument,
+					    .fund = (uint32_t)h.fund,
+					    .account = liquidated_id,
+					    .qty = r,
+					    .price = bk,
+					    .fund_delta_units = h.realized};
 		emit(e, &ev);
 	}
-	if (h.pos->qty == 0) {
-		cover_shortfall(e, &h, instrument, 0, false);
-		return;
-	}
+	for (uint32_t i = 0; i < h.held_count; i++)
+		emit(e, &held[i]);
+	h.held = NULL;
+	h.held_count = 0;
 
 	/* 2. the deficit policy */
-	if (ins->params.deficit == LQ_DEFICIT_ADL) {
-		adl(e, &h, instrument, price, id);
-		cover_shortfall(e, &h, instrument, 0, false);
-		return;
-	}
-	loss = 0;
-	holder_close(e, &h, instrument, 0, false, &loss);
-	cover_shortfall(e, &h, instrument, loss, true);
+	if (h.pos->qty != 0 && adl_policy)
+		adl(e, &h, bk, liquidated_id);
+	/* 3. what nobody took: the venue at the mark (a fund under socialize keeps it) */
+	if (h.pos->qty != 0 && (adl_policy || h.fund < 0))
+		venue_close(e, &h, bk);
+	cover_shortfall(e, &h, !adl_policy);
+	/* postconditions: the deficit has an owner, a fund is not below zero */
+	LQ_ASSERT(h.fund >= 0 || h.pos->qty == 0);
+	LQ_ASSERT(!adl_policy || h.pos->qty == 0);
+	LQ_ASSERT(h.fund < 0 || fund_balance(e, &h) >= 0);
 }
 
 void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 {
-	struct lq_instrument *ins = &e->instruments[instrument];
-	struct holder h = holder_for(e, instrument);
-	int64_t loss = 0;
+	const struct lq_instrument *ins = &e->instruments[instrument];
+	const int64_t mark = lq_instrument_mark(ins);
+	const bool adl_policy = ins->params.deficit == LQ_DEFICIT_ADL;
+	struct holder h;
 
-	if (h.pos->qty == 0)
+	if (mark <= 0)
 		return;
-	if (ins->params.deficit == LQ_DEFICIT_SOCIALIZE) {
-		holder_close(e, &h, instrument, 0, false, &loss);
-		cover_shortfall(e, &h, instrument, loss, true);
-	} else {
-		holder_close(e, &h, instrument, 0, true, &loss);
-		cover_shortfall(e, &h, instrument, 0, false);
+	for (uint32_t f = 0; f < e->fund_count; f++) {
+		if (e->funds[f].positions[instrument].qty == 0 || !fund_usable(e, (int)f, ins))
+			continue;
+		holder_init(e, &h, instrument, (int)f);
+		/* within takeover_band of the mark, the fair value it holds the position at */
+		holder_close(e, &h, band_limit(ins, mark, h.pos->qty > 0 ? 1 : -1), adl_policy);
+		cover_shortfall(e, &h, !adl_policy);
 	}
 }
 
@@ -578,24 +715,25 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 	return best;
 }
 
-static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p, int64_t x)
+/*
+ * The exact bankruptcy value of closing x lots of position p of unit u: value(x, mark) less
+ * the unit's equity allotted to the close, TNC x |dMM| / TMM rounded up (toward the venue).
+ * A position whose value at the mark 128 bits cannot hold is valued at its cost basis.
+ */
+static lq_i128 bankruptcy_value(const struct lq_engine *e, const struct lq_unit *u, uint32_t p,
+				int64_t x)
 {
-	struct lq_position *pos = &e->positions[p];
-	const uint32_t instrument = pos->instrument;
-	struct lq_instrument *ins = &e->instruments[instrument];
-	const uint32_t account = pos->account;
+	const struct lq_position *pos = &e->positions[p];
+	const struct lq_instrument *ins = &e->instruments[pos->instrument];
 	const int64_t mark = lq_instrument_mark(ins);
-	const int sign = x > 0 ? 1 : -1;
 	struct lq_position_view v;
-	lq_i128 n_rest, alloc;
+	lq_i128 n_rest, alloc, tnc, vm;
 
-	/* allocation of the unit's equity to this close: TNC x |dMM| / TMM, rounded up */
 	lq_position_view(e, p, false, &v);
 	int64_t dmm = v.mm_units;
 	if (x != pos->qty && !lq_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))
 		dmm = v.mm_units - lq_margin_mm_units(ins, n_rest < 0 ? -n_rest : n_rest);
-	/* from the exact equity: rounding it to units first could move the price a tick */
-	lq_i128 tnc;
+	/* from the exact equity: rounding it to units first could move the value a tick */
 	bool ovf = !lq_unit_equity_fine(e, u, &tnc);
 	if (!ovf && u->mm_units > 0 && u->mm_units != INT64_MAX)
 		ovf = lq_muldiv128_ovf(tnc, dmm, u->mm_units, LQ_ROUND_CEIL, &alloc);
@@ -603,37 +741,64 @@ static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 		ovf = lq_muldiv128_ovf(tnc, x, pos->qty, LQ_ROUND_CEIL, &alloc);
 	if (ovf) /* beyond 128 bits: allocate the whole equity to this close (toward the venue) */
 		alloc = (lq_i128)u->equity_units * LQ_FINE_ONE;
-	const int64_t bk = bankruptcy_price(ins, x, mark, alloc);
+	if (lq_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm) || lq_sub128_ovf(vm, alloc, &vm)) {
+		lq_i128 basis;
+		const bool ok = lq_cost_share(pos->cost, x, pos->qty, &basis);
+		return ok ? basis : 0;
+	}
+	return vm;
+}
 
-	/* IOC at the bankruptcy price against the book */
+/*
+ * Close x lots of position p (one step); *deficit tells whether part of it went to the
+ * waterfall. false when the close cannot be represented (nothing changed).
+ */
+static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p, int64_t x,
+		       bool *deficit)
+{
+	struct lq_position *pos = &e->positions[p];
+	const uint32_t instrument = pos->instrument;
+	struct lq_instrument *ins = &e->instruments[instrument];
+	const uint32_t account = pos->account;
+	const uint64_t id = e->accounts[account].id;
+	const int sign = x > 0 ? 1 : -1;
+
+	LQ_ASSERT(x != 0 && (x > 0) == (pos->qty > 0) && iabs(x) <= iabs(pos->qty));
+	const lq_i128 target = bankruptcy_value(e, u, p, x);
+	const int64_t bk = bankruptcy_price(ins, x, target);
+
+	/* an IOC at the bankruptcy price against the book, decided before anything changes */
 	uint32_t n;
 	struct lq_book_level *lv = book_side(ins, sign, &n);
-	int64_t left = x, filled = 0;
-	lq_i128 fill_value = 0, fill_notional = 0, vb;
+	int64_t left = x, filled = 0, took[LQ_BOOK_LEVELS_MAX] = {0};
+	lq_i128 fill_value = 0, fill_notional = 0;
+	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
 	for (uint32_t i = 0; i < n && left != 0; i++) {
 		if (lv[i].qty == 0)
 			continue;
 		if (!within(sign, lv[i].price, bk))
 			break;
-		int64_t take = lv[i].qty < iabs(left) ? lv[i].qty : iabs(left);
+		const int64_t take = lv[i].qty < iabs(left) ? lv[i].qty : iabs(left);
 		lq_i128 vf;
 		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf))
 			break;
-		if (lq_position_trade(e, p, -sign * take, lv[i].price, 0, LQ_LEDGER_FEES, NULL) !=
-		    LQ_OK)
-			break;
-		lv[i].qty -= take;
+		took[i] = take;
 		left -= sign * take;
 		filled += take;
 		fill_value += vf;
 		fill_notional += vf < 0 ? -vf : vf;
 	}
-
-	/* the clearance fee: min(surplus over the bankruptcy price, rate x fill notional) */
+	/* the deficit position: its share of the bankruptcy value, rounded toward the venue */
+	lq_i128 vr = 0;
+	if (left == x)
+		vr = target;
+	else if (left != 0 && lq_muldiv128_ovf(target, left, x, LQ_ROUND_FLOOR, &vr))
+		vr = target; /* cannot happen: |left| < |x| keeps the share within target */
+	/* the clearance fee: min(surplus over the bankruptcy value, rate x fill notional) */
 	int64_t fee = 0, avg = 0;
-	if (filled > 0 && !lq_value_ovf(ins, sign * filled, bk, LQ_ROUND_FLOOR, &vb)) {
-		lq_i128 surplus = fill_value - vb;
-		int64_t surplus_units = surplus > 0 ? (int64_t)(surplus / LQ_FINE_ONE) : 0;
+	if (filled > 0) {
+		const lq_i128 surplus = fill_value - (target - vr);
+		const int64_t surplus_units = surplus > 0 ? (int64_t)(surplus / LQ_FINE_ONE) : 0;
 		lq_i128 cap;
 		if (lq_muldiv128_ovf(fill_notional, ins->params.liq_fee_e8,
 				     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &cap))
@@ -647,54 +812,102 @@ static void close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 			avg = (int64_t)lq_div128_round(-(lq_i128)sign * filled * ins->inv_num,
 						       ins->inv_den * fill_value);
 	}
-	struct holder h = holder_for(e, instrument);
-	const uint32_t fee_slot = h.fund >= 0 ? h.slot : LQ_LEDGER_FEES;
-	if (fee > 0) {
-		/* from the position's margin while it stays open and isolated, else the balance */
-		bool open_iso = left != 0 && e->positions[p].isolated;
-		if (open_iso)
-			lq_holder_credit(e, &e->positions[p], -fee, fee_slot);
-		else
-			lq_balance_credit(e, account, ins->settle_asset, -fee, fee_slot);
-	}
+	LQ_ASSERT(fee >= 0);
+	const int f = ins->params.fund;
+	const bool to_fund = fund_usable(e, f, ins);
+	const uint32_t fee_slot = to_fund ? LQ_LEDGER_FUND0 + (uint32_t)f : LQ_LEDGER_FEES;
+	/* one trade of the account's: fills at the book's prices, the rest at its exact value;
+	 * the fee from the position's holder (its margin while isolated) */
+	int64_t pnl = 0;
+	if (lq_position_trade_value(e, p, -x, -(fill_value + vr), fee, fee_slot, &pnl) != LQ_OK)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		lv[i].qty -= took[i];
 	e->stats.liquidations++;
-	struct lq_event ev = {.type = LQ_EV_LIQUIDATION,
-			      .instrument = instrument,
-			      .account = e->accounts[account].id,
-			      .qty = -x,
-			      .price = bk,
-			      .filled_qty = filled,
-			      .avg_price = avg,
-			      .amount_units = fee,
-			      .fund_delta_units = h.fund >= 0 ? fee : 0};
+	const struct lq_event ev = {.type = LQ_EV_LIQUIDATION,
+				    .instrument = instrument,
+				    .fund = to_fund ? (uint32_t)f : 0,
+				    .account = id,
+				    .qty = -x,
+				    .price = bk,
+				    .filled_qty = filled,
+				    .avg_price = avg,
+				    .amount_units = fee,
+				    .fund_delta_units = to_fund ? fee : 0,
+				    .pnl_units = pnl};
 	emit(e, &ev);
 	lq_trigger_touch(e, account);
+	*deficit = left != 0;
 	if (left != 0)
-		waterfall(e, p, left, bk);
+		waterfall(e, instrument, id, left, vr, bk);
+	return true;
+}
+
+/*
+ * A cross unit with nothing left to close whose balance is below zero (losses of the
+ * account's own fills and fees, never a liquidation's): written off as bad debt, so that no
+ * flat account stays below zero without a bad_debt event.
+ */
+static void write_off(struct lq_engine *e, const struct lq_unit *u)
+{
+	struct lq_account *acc = &e->accounts[u->account];
+
+	if (u->isolated || acc->balance[u->ref] >= 0)
+		return;
+	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next)
+		if (e->instruments[e->positions[p].instrument].settle_asset == u->ref)
+			return; /* not flat in this asset (or money in an isolated margin) */
+	const int64_t amount = -acc->balance[u->ref];
+	const bool ok = lq_balance_credit(e, u->account, u->ref, amount, LQ_LEDGER_BAD_DEBT);
+	LQ_ASSERT(ok);
+	LQ_ASSERT(acc->balance[u->ref] == 0);
+	e->stats.bad_debts++;
+	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
+				    .instrument = LQ_NIL,
+				    .asset = u->ref,
+				    .account = acc->id,
+				    .amount_units = amount};
+	emit(e, &ev);
 }
 
 void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *unit)
 {
 	struct lq_unit u = *unit;
-	/* each step closes at least a lot of a position or stops */
-	for (uint32_t step = 0; step < LQ_INSTRUMENTS_MAX * (LQ_TIERS_MAX + 2); step++) {
+	uint8_t partials[LQ_INSTRUMENTS_MAX] = {0}; /* partial steps taken, per instrument */
+
+	/*
+	 * A partial step (DESIGN 1.6) is followed by another only while the book filled the last
+	 * one whole: a step whose rest went to the fund or ADL at the bankruptcy price does not
+	 * improve the ratio, so the next step closes the position whole. At most PARTIAL_MAX
+	 * partial steps per position (one per risk tier it can step down, and one more), then a
+	 * whole close: the loop is bounded by the positions of the unit.
+	 */
+	enum { PARTIAL_MAX = LQ_TIERS_MAX + 1 };
+	for (uint32_t step = 0;; step++) {
+		LQ_ASSERT(step <= LQ_INSTRUMENTS_MAX * (PARTIAL_MAX + 1));
 		if (!lq_unit_liquidatable(e, &u))
 			return;
-		uint32_t p = pick_position(e, &u);
-		if (p == LQ_NIL)
+		const uint32_t p = pick_position(e, &u);
+		if (p == LQ_NIL) {
+			write_off(e, &u);
 			return;
+		}
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->qty == 0 || !lq_instrument_tradable(e, pos->instrument))
 			return;
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
+		uint8_t *done = &partials[pos->instrument];
 		int64_t x = pos->qty;
-		if (ins->params.partial) {
-			int64_t k = partial_lots(e, &u, pos);
+		if (ins->params.partial && *done < PARTIAL_MAX) {
+			const int64_t k = partial_lots(e, &u, pos);
 			if (k > 0 && k < iabs(pos->qty)) {
 				x = pos->qty > 0 ? k : -k;
 				e->stats.partial_liquidations++;
 			}
 		}
-		close_step(e, &u, p, x);
+		bool deficit = false;
+		if (!close_step(e, &u, p, x, &deficit))
+			return; /* unrepresentable: nothing changed */
+		*done = deficit ? PARTIAL_MAX : *done + 1;
 	}
 }

@@ -170,6 +170,7 @@ bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struc
 	case LQ_EV_REJECTED:
 	case LQ_EV_FEED_GAP:
 	case LQ_EV_FEED_RECOVERED:
+	case LQ_EV_FUND_TRADE: /* the fund's own trades are not orders for the venue */
 		break;
 	}
 	return false;

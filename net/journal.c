@@ -92,11 +92,14 @@ void lq_journal_encode_event(uint8_t *out, const struct lq_event *ev)
 	lq_put64(out + 64, (uint64_t)ev->price);
 	lq_put64(out + 72, (uint64_t)ev->filled_qty);
 	lq_put64(out + 80, (uint64_t)ev->avg_price);
+	lq_put64(out + 88, (uint64_t)ev->pnl_units);
+	lq_put32(out + 96, ev->asset);
+	lq_put32(out + 100, 0);
 }
 
 bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
 {
-	if (len != LQ_JOURNAL_EVENT_BYTES || in[6] > 1 || in[7] != 0)
+	if (len != LQ_JOURNAL_EVENT_BYTES || in[6] > 1 || in[7] != 0 || lq_get32(in + 100) != 0)
 		return false;
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (enum lq_event_type)lq_get16(in + 0);
@@ -114,6 +117,8 @@ bool lq_journal_decode_event(const uint8_t *in, size_t len, struct lq_event *ev)
 	ev->price = (int64_t)lq_get64(in + 64);
 	ev->filled_qty = (int64_t)lq_get64(in + 72);
 	ev->avg_price = (int64_t)lq_get64(in + 80);
+	ev->pnl_units = (int64_t)lq_get64(in + 88);
+	ev->asset = lq_get32(in + 96);
 	return true;
 }
 

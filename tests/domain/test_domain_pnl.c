@@ -278,6 +278,19 @@ static void test_overflow_rejected(void **state)
 			 LQ_OK);
 	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
 
+	/* an implausible price is refused by the fill band first; these check what the
+	 * arithmetic itself refuses, so the band is off here */
+	struct lq_instrument_params nb = d->e.instruments[f->lin].params;
+	nb.fill_band_e8 = 0;
+	assert_int_equal(lq_engine_set_params(&d->e, f->lin, &nb), LQ_OK);
+	assert_int_equal(dom_fill(d, 8, f->lin, -1, 1000000000000000000LL, 0), LQ_E_OVERFLOW);
+	nb.fill_band_e8 = 10 * LQ_RATE_ONE;
+	assert_int_equal(lq_engine_set_params(&d->e, f->lin, &nb), LQ_OK);
+	assert_int_equal(dom_fill(d, 8, f->lin, -1, 1000000000000000000LL, 0), LQ_E_PRICE_BAND);
+	nb.fill_band_e8 = 0;
+	assert_int_equal(lq_engine_set_params(&d->e, f->lin, &nb), LQ_OK);
+	lq_engine_run_trigger(&d->e); /* settle the re-checks the parameter change queued */
+
 	dom_snapshot_take(d, &s);
 	/* extending to 2e8 BTC: 1.2e19 units does not fit an int64 */
 	assert_int_equal(dom_fill(d, 8, f->lin, 100000000000LL, dom_px(d, f->lin, "60000"), 0),

@@ -409,11 +409,11 @@ static void test_bad_headers(void **state)
 	assert_int_equal(lq_journal_recover(&reader, bad, &s), -EBADMSG);
 	file_copy[0] ^= 0x20;
 
-	file_copy[4] = 2;
+	file_copy[4] = LQ_JOURNAL_VERSION + 1; /* a version this build does not read */
 	store(bad, file_copy, size);
 	assert_int_equal(lq_journal_verify(&reader, bad, &s), 0);
 	assert_int_equal(s.status, LQ_JOURNAL_BAD_VERSION);
-	file_copy[4] = 1;
+	file_copy[4] = LQ_JOURNAL_VERSION;
 
 	memset(file_copy + 8, 0, 8); /* first_seq 0 */
 	store(bad, file_copy, size);

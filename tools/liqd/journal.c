@@ -52,6 +52,8 @@ static const char *event_name(enum lq_event_type t)
 		return "feed_gap";
 	case LQ_EV_FEED_RECOVERED:
 		return "feed_recovered";
+	case LQ_EV_FUND_TRADE:
+		return "fund_trade";
 	}
 	return "unknown";
 }

@@ -36,6 +36,7 @@ enum lq_status {
 	LQ_E_MARK_METHOD = 15,
 	LQ_E_TIME_BACKWARDS = 16,
 	LQ_E_ASSET_MISMATCH = 17,
+	LQ_E_PRICE_BAND = 18, /* a fill price too far from the mark (param fill_band) */
 };
 
 const char *lq_status_str(enum lq_status st);
@@ -110,24 +111,49 @@ enum lq_event_type {
 	 * amount_units = messages lost */
 	LQ_EV_FEED_GAP = 9,
 	LQ_EV_FEED_RECOVERED = 10, /* instrument: book and mark refreshed since its gaps */
+	LQ_EV_FUND_TRADE = 11,	   /* a fund's trade of a position it holds; see below */
 };
 
+/*
+ * The money an event moves (DESIGN 1.7.3: from the inputs and these events alone every
+ * balance can be recomputed):
+ * - FUNDING: the account's money += amount_units.
+ * - LIQUIDATION: the account's money += pnl_units - amount_units (the fee); the fee goes to
+ *   the fund when fund_delta_units != 0 (then fund_delta_units == the fee), else to fee
+ *   income. qty (signed) is the account's trade; its position shrinks by it.
+ * - TAKEOVER: the fund receives qty at cost price; no money moves in the takeover itself.
+ *   fund_delta_units sums the pnl of the FUND_TRADE events that follow it.
+ * - FUND_TRADE: the fund's money += pnl_units (= fund_delta_units); qty is the fund's trade
+ *   at price, on the book (flag false) or, where nobody takes the position, closed against
+ *   the venue at the mark (flag true).
+ * - ADL: the counterparty's money += pnl_units; qty is its trade.
+ * - SOCIALIZED_LOSS: amount_units of the position's unrealized profit is taken: its cost
+ *   basis rises by that much (its balance does not change); the fund receives
+ *   fund_delta_units (== amount) when one collects it.
+ * - BAD_DEBT: amount_units nobody could pay; when fund_delta_units != 0 the fund was made
+ *   whole by that amount; when account != 0 the account's negative balance in the
+ *   instrument's settle asset (or in `fund`'s asset: see asset) was written off by it.
+ */
 struct lq_event {
 	enum lq_event_type type;
-	uint32_t instrument;
+	uint32_t instrument; /* LQ_NIL: none (a BAD_DEBT write-off of a flat account) */
 	uint32_t fund;
+	uint32_t asset;	   /* BAD_DEBT with no instrument: the asset */
 	uint16_t status;   /* LQ_EV_REJECTED: enum lq_status */
 	uint16_t cmd_type; /* LQ_EV_REJECTED: enum lq_cmd_type */
-	uint64_t line;	   /* LQ_EV_REJECTED: input line */
+	bool flag;
+	union {
+		uint64_t line;		/* LQ_EV_REJECTED: input line */
+		uint64_t other_account; /* ADL: the liquidated account */
+	};
 	uint64_t account;
-	uint64_t other_account; /* ADL: the liquidated account */
-	int64_t amount_units;	/* funding, socialized loss, bad debt; liquidation: fee */
+	int64_t amount_units; /* funding, socialized loss, bad debt; liquidation: fee */
 	int64_t fund_delta_units;
+	int64_t pnl_units;  /* realized PnL: liquidation (the account), ADL, FUND_TRADE */
 	int64_t qty;	    /* signed by the trade's side: > 0 buy, < 0 sell */
 	int64_t price;	    /* bankruptcy price (liquidation, takeover, ADL) */
 	int64_t filled_qty; /* liquidation: filled on the book (unsigned) */
 	int64_t avg_price;  /* liquidation: average fill price; 0 when nothing filled */
-	bool flag;
 };
 
 typedef void (*lq_event_sink)(void *ctx, const struct lq_event *ev);
@@ -274,11 +300,6 @@ struct lq_engine {
 	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
 	uint32_t inst_head[LQ_INSTRUMENTS_MAX]; /* the instrument's positions */
 	uint32_t inst_tail[LQ_INSTRUMENTS_MAX];
-	/*
-	 * The house: holds what no fund could take (an instrument without a fund, or what
-	 * nobody could absorb); its gains and losses go to the bad-debt ledger account.
-	 */
-	struct lq_fund_position house[LQ_INSTRUMENTS_MAX];
 
 	struct lq_engine_stats stats;
 };
@@ -362,24 +383,49 @@ bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);
 /* Settle the pending funding of every position of an account (emits funding events). */
 void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
 
-/* One entry of an ADL ranking (DESIGN 1.7). */
+/*
+ * One entry of an ADL ranking (DESIGN 1.7). The score is kept exactly, as a sign and the
+ * fraction score_num / score_den of two products of two non-negative 128-bit factors (see
+ * core/adl.c); the ranking compares these by cross-multiplication, never score_e8.
+ */
+#define LQ_ADL_SCORE_LIMBS 4 /* 64-bit limbs, least significant first: a 128 x 128 product */
 struct lq_adl_entry {
 	uint64_t account;
 	uint32_t position;
-	int64_t score_e8;
+	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
+	int64_t score_e8;   /* display only: floor(score x 10^8), clamped to int64 */
 	int64_t qty_abs;
-	bool profitable;
+	bool profitable; /* upnl > 0: ranks before every position that is not */
+	int8_t score_sign; /* -1, 0 or +1; 0 exactly when score_num is 0 */
+	uint64_t score_num[LQ_ADL_SCORE_LIMBS];
+	uint64_t score_den[LQ_ADL_SCORE_LIMBS]; /* > 0 */
 };
 
 /*
  * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
- * first: profitable before losing, then higher score, larger position, lower account id.
- * Writes at most cap entries to out and returns the count. Effective leverage is capped at
- * LQ_ADL_LEVERAGE_MAX_E8 so that an account without equity ranks at the cap.
+ * first: profitable before losing, then higher exact score, larger position, lower account id.
+ * Writes the count returned to out; cap must hold every position of that side (positions_max
+ * always does): a truncated ranking would put arbitrary positions in line, so it is asserted.
+ * Effective leverage is capped at LQ_ADL_LEVERAGE_MAX_E8 so that an account without equity
+ * ranks at the cap. In place, O(n log n), no allocation.
  */
 #define LQ_ADL_LEVERAGE_MAX_E8 (1000LL * LQ_RATE_ONE)
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap);
+
+/* Whether two entries have the same exact score (and both are, or are not, profitable). */
+bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);
+
+/*
+ * The ADL indicator of an entry of a ranking of n (DESIGN 1.7): quintile 1 (first in line) to
+ * 5. Equal scores share a quintile, that of the first entry with the score, so a tie never
+ * straddles a boundary: 1 + floor(5 x tie_first / n). A tie group starting in quintile k may
+ * then leave later quintiles empty; the indicator never depends on quantity or account id.
+ */
+static inline uint32_t lq_adl_quintile(const struct lq_adl_entry *en, uint32_t n)
+{
+	return 1 + (uint32_t)((uint64_t)en->tie_first * 5 / n);
+}
 
 /* ---- queries (account.c) ---- */
 

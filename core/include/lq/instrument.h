@@ -90,6 +90,12 @@ struct lq_instrument_params {
 	int64_t funding_interval_ns;
 	int64_t basis_window_ns;
 	int64_t stale_after_ns; /* 0 = never stale */
+	/*
+	 * A fill's price must lie within a factor 1 + fill_band of the mark, either way
+	 * (mark / (1 + b) <= price <= mark x (1 + b)); outside it the fill is rejected
+	 * (LQ_E_PRICE_BAND). 0 = no check. No mark yet: no check. Default 10.
+	 */
+	int64_t fill_band_e8;
 };
 
 /*

@@ -8,11 +8,11 @@
  * a torn tail (a crash during the last write: cut it) from corruption (a bad record with valid
  * ones after it: a human must look).
  *
- * Format, version 1. Little-endian, fixed layouts, no padding between records.
+ * Format, version 2 (version 1 had 88-byte events without pnl and asset). Little-endian, fixed layouts, no padding between records.
  *
  * File header (16 bytes)
  *   0  u32  magic      the bytes 'L' 'Q' 'J' 'R' (0x524a514c)
- *   4  u16  version    1
+ *   4  u16  version    2
  *   6  u16  reserved   0
  *   8  u64  first_seq  sequence number of the first record (>= 1), so that a journal can
  *                      continue the numbering of the one before it (after a snapshot)
@@ -27,12 +27,13 @@
  *  12  u64  seq        first_seq for the first record, then + 1 each record, no gaps
  *  20       payload
  *
- * EVENT payload (88 bytes): one struct lq_event, field by field
+ * EVENT payload (104 bytes): one struct lq_event, field by field
  *   0  u16 event type    2 u16 status    4 u16 cmd_type    6 u8 flag (0/1)   7 u8 reserved 0
  *   8  u32 instrument   12 u32 fund     16 u64 line       24 u64 account
  *  32  u64 other_account                40 i64 amount_units
  *  48  i64 fund_delta_units             56 i64 qty        64 i64 price
  *  72  i64 filled_qty                   80 i64 avg_price
+ *  88  i64 pnl_units                    96 u32 asset      100 u32 reserved 0
  *
  * TEXT payload: 0 .. LQ_JOURNAL_PAYLOAD_MAX bytes of one output line without its newline
  * (what the sim prints for `show`), so that a journal carries the whole output stream.
@@ -49,10 +50,10 @@
 #include <stdint.h>
 
 #define LQ_JOURNAL_MAGIC	 0x524a514cu /* "LQJR" */
-#define LQ_JOURNAL_VERSION	 1
+#define LQ_JOURNAL_VERSION	 2
 #define LQ_JOURNAL_FILE_HEADER	 16
 #define LQ_JOURNAL_RECORD_HEADER 20
-#define LQ_JOURNAL_EVENT_BYTES	 88
+#define LQ_JOURNAL_EVENT_BYTES	 104
 #define LQ_JOURNAL_PAYLOAD_MAX	 16384
 #define LQ_JOURNAL_RECORD_MAX	 (LQ_JOURNAL_RECORD_HEADER + LQ_JOURNAL_PAYLOAD_MAX)
 
