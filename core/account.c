@@ -13,8 +13,6 @@
 #include "lq/engine.h"
 #include "engine_private.h"
 
-/* Upper end of the search: this many times the mark, capped where values would overflow. */
-#define SEARCH_MARK_MULTIPLE 100000
 
 struct pos_figures {
 	lq_i128 upnl_fine;
@@ -138,12 +136,46 @@ struct search {
 	lq_i128 target_fine; /* PRED_BELOW_TARGET: value(q, mark) - alloc */
 };
 
+/*
+ * Equity and MM of the unit a position belongs to with its price overridden, in 128 bits so
+ * that no representable position's figures overflow (the same terms as the trigger's
+ * predicate: each position's upnl floored to units, MM rounded up). Returns 0, or +1 / -1
+ * where the overridden position's value leaves 128 bits (its equity then tends to +inf / -inf).
+ */
+static int unit_margin_wide(const struct lq_engine *e, const struct lq_position *p, int64_t price,
+			    lq_i128 *eq, lq_i128 *mm)
+{
+	const uint32_t asset = e->instruments[p->instrument].settle_asset;
+	const struct lq_account *acc = &e->accounts[p->account];
+	/* an isolated position is its own unit; a cross one shares the account's balance */
+	uint32_t i = p->isolated ? (uint32_t)(p - e->positions) : acc->pos_head;
+
+	*eq = p->isolated ? p->margin_units : acc->balance[asset];
+	*mm = 0;
+	for (; i != LQ_NIL; i = p->isolated ? LQ_NIL : e->positions[i].next) {
+		const struct lq_position *q = &e->positions[i];
+		const struct lq_instrument *ins = &e->instruments[q->instrument];
+		if (q->qty == 0 || (!p->isolated && (q->isolated || ins->settle_asset != asset)))
+			continue;
+		const bool moved = q == p;
+		const int64_t px = moved ? price : lq_instrument_mark(ins);
+		lq_i128 v, nv;
+		if (!price_ok(ins, px))
+			return moved ? (q->qty > 0 ? -1 : 1) : -1;
+		if (lq_value_ovf(ins, q->qty, px, LQ_ROUND_FLOOR, &v) ||
+		    lq_value_ovf(ins, q->qty > 0 ? q->qty : -q->qty, px, LQ_ROUND_FLOOR, &nv))
+			return moved ? (q->qty > 0 ? 1 : -1) : -1;
+		*eq += lq_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) - lq_position_funding_due(e, q);
+		*mm += lq_margin_mm_units(ins, nv < 0 ? -nv : nv);
+	}
+	return 0;
+}
+
 static bool pred(const struct search *s, int64_t k)
 {
 	const struct lq_position *p = s->pos;
-	struct lq_margin m;
 	int64_t price = k * s->ins->tick;
-	lq_i128 v;
+	lq_i128 v, eq, mm;
 
 	if (k == 0 && s->ins->kind == LQ_INSTRUMENT_INVERSE)
 		return p->qty > 0; /* a long is worthless near zero, a short unbounded */
@@ -151,38 +183,24 @@ static bool pred(const struct search *s, int64_t k)
 		price = 0;
 	switch (s->kind) {
 	case PRED_LIQUIDATABLE:
-	case PRED_UNDERWATER:
-		if (p->isolated) {
-			if (!lq_isolated_margin_at(s->e, p, price, &m))
-				return true;
-		} else if (!lq_account_margin_at(s->e, p->account, s->ins->settle_asset,
-						 p->instrument, price, &m)) {
-			return true;
-		}
-		return s->kind == PRED_LIQUIDATABLE ? m.equity_units < m.mm_units
-						    : m.equity_units < 0;
+	case PRED_UNDERWATER: {
+		const int inf = unit_margin_wide(s->e, p, price, &eq, &mm);
+		if (inf != 0)
+			return inf < 0;
+		return s->kind == PRED_LIQUIDATABLE ? eq < mm : eq < 0;
+	}
 	case PRED_BELOW_TARGET:
 		if (lq_value_ovf(s->ins, p->qty, price, LQ_ROUND_FLOOR, &v))
-			return true;
+			return p->qty < 0; /* beyond 128 bits: a long's value is huge, a short's low */
 		return v < s->target_fine;
 	}
 	return true;
 }
 
-/* Highest grid index whose price keeps values of this position representable. */
-static int64_t search_hi(const struct lq_instrument *ins, const struct lq_position *p, int64_t mark)
+/* Highest grid index of the search: every representable price (no bound from the mark). */
+static int64_t search_hi(const struct lq_instrument *ins)
 {
-	int64_t hi = INT64_MAX / ins->tick;
-	lq_i128 v;
-
-	if ((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick < hi)
-		hi = (int64_t)((lq_i128)mark * SEARCH_MARK_MULTIPLE / ins->tick);
-	if (hi < 1)
-		hi = 1;
-	while (hi > 1 && (lq_value_ovf(ins, p->qty, hi * ins->tick, LQ_ROUND_FLOOR, &v) ||
-			  v / LQ_FINE_ONE > INT64_MAX / 4 || v / LQ_FINE_ONE < -(INT64_MAX / 4)))
-		hi /= 2;
-	return hi;
+	return INT64_MAX / ins->tick - 1;
 }
 
 /*
@@ -230,7 +248,7 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	out->has_bankruptcy_price = false;
 	if (p->qty == 0 || mark <= 0)
 		return;
-	hi = search_hi(ins, p, mark);
+	hi = search_hi(ins);
 	s.kind = PRED_LIQUIDATABLE;
 	out->has_liq_price = grid_search(&s, hi, &out->liq_price);
 
