@@ -166,12 +166,71 @@ static uint64_t adl_rank(struct lq_bench_state *st, uint64_t iterations)
 	return iterations;
 }
 
+/*
+ * The ledger's zero-sum check that lq_engine_end_event runs after every input in release
+ * builds too: its cost per event for 1 and 8 assets, beside a whole input event (a time step
+ * on a quiet engine, the check included) so that the share it takes is in one run.
+ */
+static uint64_t ledger_check(struct lq_bench_state *st, uint64_t iterations)
+{
+	const uint32_t nassets = (uint32_t)lq_bench_arg(st, 0);
+	struct world w;
+	lq_i128 acc = 0;
+
+	lq_bench_pause(st);
+	if (!world_init(&w, 1, 1, 1)) {
+		lq_bench_skip(st, "set-up failed");
+		return 0;
+	}
+	for (uint32_t a = 1; a < nassets; a++) {
+		char name[8] = {'A', (char)('0' + a), 0};
+		lq_engine_add_asset(&w.e, name, 6);
+	}
+	lq_bench_resume(st);
+	for (uint64_t i = 0; i < iterations; i++)
+		for (uint32_t a = 0; a < w.e.asset_count; a++)
+			acc += lq_ledger_sum(&w.e, a);
+	lq_bench_pause(st);
+	sink = (int64_t)acc;
+	world_free(&w);
+	lq_bench_resume(st);
+	return iterations;
+}
+
+static uint64_t quiet_event(struct lq_bench_state *st, uint64_t iterations)
+{
+	const uint32_t nassets = (uint32_t)lq_bench_arg(st, 0);
+	struct world w;
+
+	lq_bench_pause(st);
+	if (!world_init(&w, 1, 1, 1)) {
+		lq_bench_skip(st, "set-up failed");
+		return 0;
+	}
+	for (uint32_t a = 1; a < nassets; a++) {
+		char name[8] = {'A', (char)('0' + a), 0};
+		lq_engine_add_asset(&w.e, name, 6);
+	}
+	lq_bench_resume(st);
+	for (uint64_t i = 0; i < iterations; i++) {
+		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = (int64_t)i};
+		lq_engine_apply(&w.e, &t);
+	}
+	lq_bench_pause(st);
+	world_free(&w);
+	lq_bench_resume(st);
+	return iterations;
+}
+
 LQ_BENCH_INIT(register_core)
 {
+	static const struct lq_bench_range assets = {1, 8, 8};
 	static const struct lq_bench_range positions = {1, 4, 4};
 	static const struct lq_bench_range ranked = {10000, 1000000, 100};
 	lq_bench_register("decimal/parse", dec_parse, NULL, 0);
 	lq_bench_register("decimal/format", dec_format, NULL, 0);
 	lq_bench_register("margin/account", margin_account, &positions, 1);
 	lq_bench_register("adl/rank", adl_rank, &ranked, 1);
+	lq_bench_register("ledger/check", ledger_check, &assets, 1);
+	lq_bench_register("engine/quiet_event", quiet_event, &assets, 1);
 }
