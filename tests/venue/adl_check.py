@@ -22,13 +22,30 @@ The rules of liqd as modelled here (DESIGN 1.1 - 1.7):
   value (fine units, 10^-9 of the asset's unit): linear q x P, inverse -q x C / P; the cost basis of
     an opening fill rounds up, a value at a price rounds down; upnl = value(mark) - cost, rounded
     down to the unit; notional = |value(|q|, mark)|; MM = notional x MMR rounded up (one bracket)
-  a close of x of q realizes value(x, P) - ceil(cost x x / q): rounded down to the unit for an
-    account, toward zero for a fund
-  ADL score: PnL% = upnl / |cost| and leverage = notional / equity, each floored to 10^-8; score =
-    floor(PnL% x leverage) (in profit) or floor(PnL% / leverage); order: profit first, higher
-    score, larger position, lower account id; quintile = 1 + floor(5 i / n)
-  clearance fee = min(surplus over the bankruptcy price, rounded down; liq_fee x fill notional,
-    rounded up)
+  a close of x of q at price P realizes value(x, P) - ceil(cost x x / q), rounded down to the unit
+    (an account's and a fund's alike); a close at an exact value V (fine units) realizes
+    V - ceil(cost x x / q), rounded down
+  liquidation of x of q (DESIGN 1.6): the exact bankruptcy value V* = value(x, mark) - alloc, alloc
+    = the unit's exact equity (fine units) x |dMM| / TMM rounded up (a whole close of the unit's
+    only position: the whole equity, so V* = cost - margin and the account's equity in what it
+    closes is exactly zero); the bankruptcy price shown is the tick where value(x, P) reaches V*
+    (a long's rounded up, a short's down); an IOC at that price fills at the book's prices, the
+    unfilled r lots (the deficit position) close at floor(V* x r / x); the account's trade
+    realizes (fill value + that share) - its cost share ("pnl" on the liquidation line)
+  clearance fee = min(surplus of the fills over their share of V*, rounded down; liq_fee x fill
+    notional, rounded up)
+  waterfall (DESIGN 1.7): the fund takes the deficit position over at exactly its value and sells
+    it on the book within takeover_band of the bankruptcy price (under adl: only the lots whose
+    loss its balance pays), one fund_trade line per level, their pnl summed in the takeover's
+    fund_delta; ADL counterparties, first in line first, take t lots each at exactly their cost
+    share ceil(cost x t / q) of the holder's position (fine units; the holder realizes 0), as far
+    as the counterparty's equity less 2 units bears value(-t, mark) rounded up + that share; the
+    counterparty realizes -share - its own cost share ("pnl" on the adl line)
+  ADL score, exact: PnL% = upnl / |cost| and leverage = notional / equity (fine units, the
+    equity exact: balance + upnl before flooring to the unit), capped at 1000; score = PnL% x
+    leverage (in profit) or PnL% / leverage; order: profit first, higher exact score, larger
+    position, lower account id; printed floor(score x 10^8); quintile = 1 + floor(5 i / n) with
+    i the index of the first entry with an equal exact score
 
   adl_check.py [--liqd PATH] FILE.scn...
 Without --liqd the .expected file beside each FILE.scn is checked. Exit status 0 when every
@@ -59,10 +76,6 @@ def ce(x):
 def nearest(x):
     """Rounded to the nearest integer (half up): how a venue's page would print an amount."""
     return fl(F(x) + F(1, 2))
-
-
-def trunc(x):
-    return fl(x) if x >= 0 else ce(x)
 
 
 def fmt(v, d):
@@ -108,14 +121,34 @@ class Pos:
         self.cost += self.ins.vfine(q, p, True)
         self.qty += F(q)
 
-    def close(self, x, p, holder=False):
-        """Close x (signed like the position) at p; the realized PnL in units."""
+    def open_value(self, q, v):
+        """Take q over at exactly the value v (fine units): a fund's takeover."""
+        self.cost += v
+        self.qty += F(q)
+
+    def share(self, x):
+        """The share of the cost basis that closing x (signed like the position) removes."""
         x = F(x)
-        removed = self.cost if x == self.qty else ce(F(self.cost) * x / self.qty)
-        r = self.ins.vfine(x, p, False) - removed
+        return self.cost if x == self.qty else ce(F(self.cost) * x / self.qty)
+
+    def close_value(self, x, v):
+        """Close x (signed like the position) at exactly the value v (fine units, signed like
+        value(x, .)); the realized PnL in units, rounded down."""
+        x = F(x)
+        removed = self.share(x)
+        r = v - removed
         self.cost -= removed
         self.qty -= x
-        return trunc(F(r, FINE)) if holder else fl(F(r, FINE))
+        return fl(F(r, FINE))
+
+    def close(self, x, p):
+        """Close x (signed like the position) at p; the realized PnL in units."""
+        return self.close_value(x, self.ins.vfine(x, p, False))
+
+    def copy(self):
+        c = Pos(self.ins)
+        c.qty, c.cost = self.qty, self.cost
+        return c
 
     def upnl_fine(self, m):
         return self.ins.vfine(self.qty, m, False) - self.cost
@@ -130,15 +163,27 @@ class Pos:
         return ce(F(self.notional_fine(m)) * F(mmr) / FINE)
 
 
-def liqd_score(pos, m, equity_units):
-    """The score liqd prints (10^-8 units), DESIGN 1.7 with each factor floored to 10^-8."""
+def liqd_exact_score(pos, m, balance_units):
+    """(in profit, score): DESIGN 1.7 exactly, for a one-position cross account (no funding)."""
     upf = pos.upnl_fine(m)
-    pnl = fl(F(upf * E8, abs(pos.cost))) if pos.cost else 0
-    eqf = equity_units * FINE
-    lev = LEV_CAP_E8 if eqf <= 0 else min(fl(F(pos.notional_fine(m) * E8, eqf)), LEV_CAP_E8)
+    pnl = F(upf, abs(pos.cost)) if pos.cost else F(0)
+    eqf = balance_units * FINE + upf
+    cap = F(LEV_CAP_E8, E8)
+    lev = cap if eqf <= 0 else min(F(pos.notional_fine(m), eqf), cap)
     if upf > 0:
-        return fl(F(pnl * lev, E8))
-    return fl(F(pnl * E8, lev)) if lev > 0 else pnl
+        return True, pnl * lev
+    return False, pnl / lev if lev > 0 else pnl
+
+
+def liqd_score(pos, m, balance_units):
+    """The score liqd prints (10^-8 units): the exact score, floored."""
+    return fl(liqd_exact_score(pos, m, balance_units)[1] * E8)
+
+
+def liqd_rank_key(pos, m, balance_units, account):
+    """First in line first: profit, higher exact score, larger position, lower account id."""
+    profit, score = liqd_exact_score(pos, m, balance_units)
+    return (not profit, -score, -abs(pos.qty), account)
 
 
 def exact_score(q, entry, m, equity, ins):
@@ -153,8 +198,14 @@ def exact_score(q, entry, m, equity, ins):
     return pnl * lev if pnl > 0 else pnl / lev
 
 
-def quintiles_liqd(n):
-    return [1 + i * 5 // n for i in range(n)]
+def quintiles_liqd(scores):
+    """scores: the (in profit, exact score) of each entry, in line; ties share the first's."""
+    n, first, out = len(scores), 0, []
+    for i, s in enumerate(scores):
+        if i > 0 and s != scores[i - 1]:
+            first = i
+        out.append(1 + first * 5 // n)
+    return out
 
 
 def quintiles_by_quantity(qtys):
@@ -188,20 +239,157 @@ def bankruptcy_show(ins, pos, margin, approx):
     return tick_search(ins, lambda p: margin + pos.upnl(p) >= 0, approx, lowest=long)
 
 
-def bankruptcy_engine(ins, pos, margin, mark, approx):
-    """The liquidation's bankruptcy price as liqd computes it: the tick where the position's
-    value reaches value(mark) - equity(mark), from the exact equity (fine units, no rounding to
-    the unit), i.e. where value(q, P) >= cost - margin: rounded up for a long."""
-    target = pos.cost - margin * FINE
-    long = pos.qty > 0
-    return tick_search(ins, lambda p: ins.vfine(pos.qty, p, False) >= target, approx,
-                       lowest=long)
+def bankruptcy_value(ins, pos, margin, mark, mmr, x=None):
+    """The exact bankruptcy value V* (fine units) of closing x (default: all) of the only position
+    of a unit (isolated, margin = its margin; or cross, margin = the balance): value(x, mark) -
+    alloc, alloc = the unit's exact equity x |dMM| / TMM rounded up toward the venue (x / q when
+    the unit has no MM). For a whole close alloc is the whole equity and V* = cost - margin."""
+    x = pos.qty if x is None else F(x)
+    equity = margin * FINE + pos.upnl_fine(mark)
+    tmm = pos.mm(mark, mmr)
+    rest = ins.vfine(abs(pos.qty - x), mark, False)
+    dmm = tmm - ce(F(abs(rest)) * F(mmr) / FINE)
+    alloc = ce(F(equity) * dmm / tmm) if tmm > 0 else ce(F(equity) * x / pos.qty)
+    return ins.vfine(x, mark, False) - alloc
+
+
+def bankruptcy_engine(ins, pos, margin, mark, mmr, approx, x=None):
+    """The liquidation's (V*, bankruptcy price): the price is the tick where value(x, P) reaches
+    V* (a long's lowest such tick, a short's highest: toward the venue), a display of V*."""
+    x = pos.qty if x is None else F(x)
+    target = bankruptcy_value(ins, pos, margin, mark, mmr, x)
+    if x == pos.qty:
+        # the account's equity in what it closes is exactly zero: V* - cost = -margin
+        assert target == pos.cost - margin * FINE, "V* of a whole close is cost - margin"
+    bk = tick_search(ins, lambda p: ins.vfine(x, p, False) >= target, approx, lowest=x > 0)
+    return target, bk
+
+
+def band_limit(ins, ref, sign, band):
+    """The worst price within takeover_band of ref for closing a position of that sign."""
+    if sign > 0:
+        return max(ins.tick, ce(F(ref) * (1 - F(band)) / ins.tick) * ins.tick)
+    return max(ins.tick, fl(F(ref) * (1 + F(band)) / ins.tick) * ins.tick)
+
+
+def fund_close(ins, fp, levels, limit, balance=None):
+    """The fund closes its position fp on the book: levels [(price, qty)], best first, at or
+    better than limit; with a balance (deficit policy adl) only the most lots whose loss what it
+    holds at that moment pays. fp is closed by the trades; returns [(fund's qty, price, pnl)]."""
+    trades = []
+    sign = 1 if fp.qty > 0 else -1
+    for price, avail in levels:
+        if fp.qty == 0 or (price < limit if sign > 0 else price > limit):
+            break
+        lots = fl(min(F(avail), abs(fp.qty)) / ins.lot)
+        if balance is not None:
+            lo, hi = 0, lots  # the loss grows with the lots
+            while lo < hi:
+                mid = hi - (hi - lo) // 2
+                if -fp.copy().close(sign * mid * ins.lot, price) <= balance:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            lots = lo
+        if lots == 0:
+            break
+        pnl = fp.close(sign * lots * ins.lot, price)
+        if balance is not None:
+            balance += pnl
+        trades.append((-sign * lots * ins.lot, price, pnl))
+    return trades
+
+
+def check_takeover(c, ins, fund_name, acc, q, bk, trades):
+    """The takeover line (at the bankruptcy price shown, fund_delta = the sum of the fund's
+    trades) and one fund_trade line per trade, at the book's price. Returns the takeover line."""
+    tk = c.line("takeover", fund=fund_name, account=acc, instrument=ins.name, qty=ins.qty(q))
+    c.eq("account %d takeover price" % acc, tk["price"], ins.price(bk))
+    c.eq("account %d takeover fund_delta = sum of the fund's trades" % acc, tk["fund_delta"],
+         ins.money(sum(t[2] for t in trades)))
+    got = 0
+    for d, price, pnl in trades:
+        ln = c.line("fund_trade", fund=fund_name, instrument=ins.name,
+                    side="buy" if d > 0 else "sell", at="book")
+        c.eq("fund %s trade (qty, price, pnl)" % fund_name, (ln["qty"], ln["price"], ln["pnl"]),
+             (ins.qty(abs(d)), ins.price(price), ins.money(pnl)))
+        got += ins.units(ln.get("pnl", "0"))
+    # from the events alone: the takeover's fund_delta is what its fund_trade lines moved
+    c.eq("account %d fund_delta = sum of the fund_trade lines' pnl" % acc, tk["fund_delta"],
+         ins.money(got))
+    return tk
+
+
+def adl_bearable(ins, hp, cp, equity_units, mark, want):
+    """The most lots (at most want) of counterparty position cp that can take a slice of the
+    holder's position hp at its exact cost without taking the counterparty's equity (units, less
+    2 for the rounding) below zero: value(-t, mark) rounded up + the slice's cost share."""
+    if equity_units <= 2:
+        return 0
+    budget = (equity_units - 2) * FINE
+    hs = 1 if hp.qty > 0 else -1
+    lo, hi = 0, fl(F(want) / ins.lot)
+    while lo < hi:
+        mid = hi - (hi - lo) // 2
+        t = mid * ins.lot
+        if ins.vfine(-hs * t, mark, True) + hp.share(hs * t) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo * ins.lot
+
+
+def adl_slices(ins, hp, order, pos, bal, mark):
+    """ADL: counterparties (one cross position each) in `order`, first in line first, take
+    slices of the holder's position hp at exactly their cost share; each realizes -share - its
+    own cost share. Updates pos, bal and hp; returns [(account, lots, pnl, holder's pnl)]."""
+    hs = 1 if hp.qty > 0 else -1
+    out = []
+    for a in order:
+        if hp.qty == 0:
+            break
+        p = pos[a]
+        if p.qty == 0 or (p.qty > 0) == (hs > 0):
+            continue
+        want = min(abs(p.qty), abs(hp.qty))
+        t = adl_bearable(ins, hp, p, bal[a] + p.upnl(mark), mark, want)
+        if t == 0:
+            continue
+        share = hp.share(hs * t)
+        pnl = p.close_value(-hs * t, -share)
+        bal[a] += pnl
+        out.append((a, t, pnl, hp.close_value(hs * t, share)))
+    return out
 
 
 def liq_price(ins, pos, margin, mmr, approx):
     long = pos.qty > 0
     return tick_search(ins, lambda p: margin + pos.upnl(p) >= pos.mm(p, mmr), approx,
                        lowest=long)
+
+
+def one_position_prices(ins, pos, balance, mmr):
+    """(liquidation, bankruptcy) prices show account gives the only position of a cross
+    account (or None where no price reaches it): the exact solutions of balance + upnl(P) =
+    MM(P) and of value(q, P) = V* = cost - balance, each taken to the tick by tick_search."""
+    S, q = 10**ins.d * FINE, pos.qty
+    target = pos.cost - balance * FINE
+
+    def solve(extra):
+        # value(q, P) + extra x |value(q, P)| = target, for P > 0
+        if ins.kind == "linear":
+            den = S * (q + extra * abs(q))
+            return F(target) / den if den != 0 and F(target) / den > 0 else None
+        num = -(q - extra * abs(q)) * ins.C * S
+        return num / target if target != 0 and num / target > 0 else None
+
+    bk_x, liq_x = solve(0), solve(-F(mmr))
+    bk = liq = None
+    if bk_x is not None:
+        bk = tick_search(ins, lambda p: ins.vfine(q, p, False) >= target, bk_x, lowest=q > 0)
+    if liq_x is not None:
+        liq = liq_price(ins, pos, balance, mmr, liq_x)
+    return liq, bk
 
 
 class Check:
@@ -266,6 +454,7 @@ class Check:
             u = pos.upnl(mark)
             m = pos.mm(mark, mmr)
             self.eq("account %d qty" % acc, g["qty"], ins.qty(pos.qty))
+            self.eq("account %d mark" % acc, g["mark"], ins.price(mark))
             self.eq("account %d upnl" % acc, g["upnl"], ins.money(u))
             self.eq("account %d position MM" % acc, g["maintenance"], ins.money(m))
             self.eq("account %d notional" % acc, g["notional"],
@@ -310,12 +499,7 @@ def check_venue_adl_bitmex(c):
         pos[a].open(q, 100)
 
     def ranking(accounts):
-        ent = []
-        for a in accounts:
-            p = pos[a]
-            eq = bal[a] + p.upnl(m)
-            ent.append((-liqd_score(p, m, eq), -p.qty, a))
-        return [a for _, _, a in sorted(ent)]
+        return sorted(accounts, key=lambda a: liqd_rank_key(pos[a], m, bal[a], a))
 
     def show_long(order, venue_scores=None, venue_pct=None):
         ln = c.line("adl_rank", instrument="XBT", side="long")
@@ -325,19 +509,18 @@ def check_venue_adl_bitmex(c):
             a = r["account"]
             p = pos[a]
             eq = bal[a] + p.upnl(m)
-            sc = liqd_score(p, m, eq)
+            sc = liqd_score(p, m, bal[a])
             exact = exact_score(p.qty, F(100), m, F(eq, 10**6), ins)
             if venue_scores:
                 c.agree("account %d score" % a, r["score"], fmt(venue_scores[a] * E8, 8),
                         fmt(fl(exact * E8), 8))
             else:
                 c.eq("account %d score" % a, r["score"], fmt(sc, 8))
-                if fl(exact * E8) != sc:
-                    print("  last digit: account %d exact score %s..., liqd %s (factors "
-                          "floored to 10^-8 first)" % (a, fmt(fl(exact * 10**10), 10),
-                                                       fmt(sc, 8)))
+                c.eq("account %d score = BitMEX's exact ranking, floored" % a, r["score"],
+                     fmt(fl(exact * E8), 8))
         q = [r["quintile"] for r in got]
-        model = quintiles_liqd(len(got))
+        model = quintiles_liqd([liqd_exact_score(pos[r["account"]], m, bal[r["account"]])
+                                for r in got])
         if venue_pct:
             c.convention("indicator (quintile)", q, model, venue_pct)
         else:
@@ -356,33 +539,40 @@ def check_venue_adl_bitmex(c):
     p7 = Pos(ins)
     p7.open(-20, 600)
     b7 = ins.units("1000")
-    bk = bankruptcy_engine(ins, p7, b7, m, 650)
+    vr, bk = bankruptcy_engine(ins, p7, b7, m, "0.005", 650)
     ln = c.line("liquidation", account=7, instrument="XBT", side="buy", qty="20")
     c.agree("bankruptcy price", ln["bankruptcy_price"], ins.price(650), ins.price(bk))
-    c.eq("filled", (ln["filled_qty"], ln["avg_price"], ln["fee"], ln["fund_delta"]),
+    c.eq("exact bankruptcy value = value at 650 (on the tick)", vr, ins.vfine(-20, 650, False))
+    c.eq("filled (no ask at or below 650)",
+         (ln["filled_qty"], ln["avg_price"], ln["fee"], ln["fund_delta"]),
          ("0", None, ins.money(0), ins.money(0)))
-    ln = c.line("takeover", fund="IF", account=7, instrument="XBT", qty="20")
-    c.eq("takeover price", ln["price"], ins.price(bk))
-    c.eq("takeover fund_delta (no ask within 5%)", ln["fund_delta"], ins.money(0))
-    b7 += p7.close(-20, bk)
+    # the whole position is the deficit position: the account closes it at exactly V*
+    pnl7 = p7.close_value(-20, vr)
+    c.agree("account 7 pnl: it loses exactly its balance", ln["pnl"], ins.money(-b7),
+            ins.money(pnl7))
+    b7 += pnl7
+    # the fund takes it over at V* and buys it back on the book within 5% of 650: 682.5, no ask
     fund_pos = Pos(ins)
-    fund_pos.open(-20, bk)
+    fund_pos.open_value(-20, vr)
     fund = 0
-    # ADL: first in line first, at the bankruptcy price, the last one partially
-    left = F(20)
+    limit = band_limit(ins, bk, -1, "0.05")
+    trades = fund_close(ins, fund_pos, [(F("900.5"), 100)], limit, fund)
+    c.eq("no ask within 5%% of 650 (%s)" % ins.price(limit), trades, [])
+    check_takeover(c, ins, "IF", 7, 20, bk, trades)
+    # ADL: first in line first, at the bankruptcy value, the last one partially
     venue_adl = [(2, "10"), (5, "10")]
     got_adl = []
-    for a in order:
-        if left == 0:
-            break
-        take = min(pos[a].qty, left)
-        bal[a] += pos[a].close(take, bk)
-        fund += fund_pos.close(-take, bk, holder=True)
-        left -= take
+    for a, take, pnl, held in adl_slices(ins, fund_pos, order, pos, bal, m):
+        fund += held
+        c.eq("the fund realizes nothing on a slice", held, 0)
         ln = c.line("adl", account=a, liquidated=7, instrument="XBT", side="sell")
         c.eq("adl price", ln["price"], ins.price(650))
         got_adl.append((a, ln["qty"]))
         c.eq("adl qty account %d" % a, ln["qty"], ins.qty(take))
+        # BitMEX: closed at the bankruptcy price, 10 x (650 - 100)
+        c.agree("adl pnl account %d" % a, ln["pnl"], ins.money(ins.units(take * (650 - 100))),
+                ins.money(pnl))
+    c.eq("the deficit is absorbed", fund_pos.qty, 0)
     c.agree("deleveraged (account, qty)", got_adl, venue_adl)
     order2 = ranking([a for a in table if pos[a].qty != 0])
     show_long(order2)
@@ -431,11 +621,7 @@ def check_venue_adl_bybit(c):
     assert M < F(g["liq_price"]), "the mark must be below liqd's liquidation price"
 
     def ranking(accounts):
-        ent = []
-        for a in accounts:
-            eq = bal[a] + pos[a].upnl(M)
-            ent.append((-liqd_score(pos[a], M, eq), pos[a].qty, a))  # qty < 0: larger first
-        return [a for _, _, a in sorted(ent)]
+        return sorted(accounts, key=lambda a: liqd_rank_key(pos[a], M, bal[a], a))
 
     order = ranking(shorts)
     exact = {a: exact_score(-q, F(e), M, F(b) + q * (1 / M - 1 / F(e)), ins)
@@ -444,30 +630,44 @@ def check_venue_adl_bybit(c):
     c.eq("shorts in line at 7,773.50 (exact scores)",
          sorted(shorts, key=lambda a: -exact[a]), [12, 11, 13])
 
-    bke = bankruptcy_engine(ins, p1, m1, M, bk_exact)
+    vr, bke = bankruptcy_engine(ins, p1, m1, M, "0.005", bk_exact)
     ln = c.line("liquidation", account=1, instrument="BTCUSD", side="sell", qty="5000")
     c.eq("liquidation bankruptcy price = show account's", ln["bankruptcy_price"],
          ins.price(bk))
     c.eq("liquidation bankruptcy price (engine model)", ln["bankruptcy_price"], ins.price(bke))
-    c.eq("IOC: no bid at or above it", (ln["filled_qty"], ln["fee"]), ("0", ins.money(0)))
-    ln = c.line("takeover", fund="IF", account=1, instrument="BTCUSD", qty="5000")
-    c.eq("takeover at the bankruptcy price", ln["price"], ins.price(bke))
-    c.eq("empty fund pays nothing", ln["fund_delta"], ins.money(0))
-    b1 = m1 + p1.close(Q, bke)
+    c.eq("IOC: no bid at or above it", (ln["filled_qty"], ln["avg_price"], ln["fee"],
+                                         ln["fund_delta"]), ("0", None) + (ins.money(0),) * 2)
+    # the whole position is the deficit position: closed at exactly V*, a price of
+    # Q / (-V*) = 7735.3723... (between ticks), not at the tick 7735.38
+    bk_value = F(Q) * 10**8 * FINE / -vr
+    c.eq("V* as a price: 5000 / (5000 / 7890.08 rounded up + margin)", bk_value,
+         F(Q) / (F(-p1.cost, 10**8 * FINE) + F(m1, 10**8)))
+    remainder = fl(F(Q) * (1 / bk_value - 1 / bke) * 10**8)
+    pnl1 = p1.close_value(Q, vr)
+    c.eq("account 1 pnl: its whole margin", ln["pnl"], ins.money(pnl1))
+    c.eq("account 1 pnl = -margin", pnl1, -m1)
+    b1 = m1 + pnl1
+    # the fund (empty) takes it over at V*; a sale at the 7700 bid (within 5%) would lose, so
+    # under adl it sells nothing and hands the position on
     fund_pos, fund = Pos(ins), 0
-    fund_pos.open(Q, bke)
-    left = F(Q)
-    for a in order:
-        if left == 0:
-            break
-        take = min(-pos[a].qty, left)
-        bal[a] += pos[a].close(-take, bke)
-        fund += fund_pos.close(take, bke, holder=True)
-        left -= take
+    fund_pos.open_value(Q, vr)
+    trades = fund_close(ins, fund_pos, [(F(7700), 100000)], band_limit(ins, bke, 1, "0.05"),
+                        fund)
+    c.eq("the empty fund sells nothing", trades, [])
+    check_takeover(c, ins, "IF", 1, Q, bke, trades)
+    # Bybit deleverages at its (tick) bankruptcy price; liqd at the exact V*, shown at bke
+    at_tick = {a: pos[a].copy() for a in order}
+    for a, take, pnl, held in adl_slices(ins, fund_pos, order, pos, bal, M):
+        fund += held
+        c.eq("the fund realizes nothing on a slice", held, 0)
         ln = c.line("adl", account=a, liquidated=1, instrument="BTCUSD", side="buy")
         c.eq("adl qty account %d" % a, ln["qty"], ins.qty(take))
         c.agree("adl price account %d = the liquidated order's bankruptcy price" % a,
                 ln["price"], ins.price(bke))
+        c.convention("adl pnl account %d (venue: closed at the tick price %s)" %
+                     (a, ins.price(bke)), ln["pnl"], ins.money(pnl),
+                     ins.money(at_tick[a].close(-take, bke)))
+    c.eq("the deficit is absorbed", fund_pos.qty, 0)
     c.line("adl_rank", instrument="BTCUSD", side="long", ranking=[])
     ln = c.line("adl_rank", instrument="BTCUSD", side="short")
     rest = ranking([a for a in shorts if pos[a].qty != 0])
@@ -475,15 +675,20 @@ def check_venue_adl_bybit(c):
     for r in ln["ranking"]:
         a = r["account"]
         c.eq("account %d score" % a, r["score"],
-             fmt(liqd_score(pos[a], M, bal[a] + pos[a].upnl(M)), 8))
-    c.eq("quintiles", [r["quintile"] for r in ln["ranking"]], quintiles_liqd(len(rest)))
+             fmt(liqd_score(pos[a], M, bal[a]), 8))
+    c.eq("quintiles", [r["quintile"] for r in ln["ranking"]],
+         quintiles_liqd([liqd_exact_score(pos[a], M, bal[a]) for a in rest]))
     c.account(1, ins, b1)
-    # the remainder is the value of rounding the bankruptcy price up to the tick
-    c.eq("account 1 remainder", b1, fl(F(Q) * (1 / bk_exact - 1 / bke) * 10**8))
+    # nothing left: a close at the tick price would have left it the value of the rounding,
+    # 5000 x (1 / 7735.3723... - 1 / 7735.38), paid by the deleveraged shorts
+    c.eq("account 1 keeps nothing (a close at the tick price would keep %s)" %
+         ins.money(remainder), (b1, ins.money(remainder)), (0, "0.00000063"))
     for a in (11, 12, 13):
         if pos[a].qty != 0:
-            # cross: their liquidation and bankruptcy prices are liqd's own, checked elsewhere
-            c.account(a, ins, bal[a], [(pos[a], M, None, "0.005", False, False)])
+            # cross, one position: its prices follow from the balance after ADL (account 13's
+            # balance exceeds its cost basis: no price reaches either)
+            liq, bk = one_position_prices(ins, pos[a], bal[a], "0.005")
+            c.account(a, ins, bal[a], [(pos[a], M, None, "0.005", liq, bk)])
         else:
             c.account(a, ins, bal[a])
     c.fund("IF", ins, fund)
@@ -493,21 +698,23 @@ def check_venue_adl_bybit(c):
 # Bybit: help center "Insurance Fund" and blog "Insurance Fund"
 
 
-def liquidate_isolated_long(c, ins, acc, pos, margin, mark, bid, fund_name, fund, liq_fee,
+def liquidate_isolated_long(c, ins, acc, pos, margin, mmr, mark, bid, fund_name, fund, liq_fee,
                             venue_bk, venue_delta):
     """One isolated long liquidated at `mark` with one bid level `bid` (enough quantity).
     Returns (account balance, fund balance)."""
     q = pos.qty
     bk_show = bankruptcy_show(ins, pos, margin, venue_bk)
     c.agree("account %d exact bankruptcy price" % acc, bk_show, F(venue_bk))
-    bke = bankruptcy_engine(ins, pos, margin, mark, venue_bk)
+    vr, bke = bankruptcy_engine(ins, pos, margin, mark, mmr, venue_bk)
+    c.eq("account %d V* = value at the venue's bankruptcy price" % acc, vr,
+         ins.vfine(q, venue_bk, False))
     ln = c.line("liquidation", account=acc, instrument=ins.name, side="sell", qty=ins.qty(q))
     c.agree("account %d liquidation's bankruptcy price" % acc, ln["bankruptcy_price"],
             ins.price(venue_bk), ins.price(bke))
     v_at = lambda p: ins.vfine(q, p, False)
     if bid >= bke:
-        # IOC fills everything at the bid; the fee is min(surplus, liq_fee x notional)
-        surplus = fl(F(v_at(bid) - v_at(bke), FINE))
+        # IOC fills everything at the bid; the fee is min(surplus over V*, liq_fee x notional)
+        surplus = fl(F(v_at(bid) - vr, FINE))
         cap = ce(F(abs(v_at(bid))) * F(liq_fee) / FINE)
         fee = min(surplus, cap)
         c.eq("account %d IOC" % acc, (ln["filled_qty"], ln["avg_price"]),
@@ -523,21 +730,34 @@ def liquidate_isolated_long(c, ins, acc, pos, margin, mark, bid, fund_name, fund
             c.convention("account %d fee into the fund" % acc, ln["fee"], ins.money(fee),
                          ins.money(venue_delta))
         c.eq("account %d fund_delta" % acc, ln["fund_delta"], ln["fee"])
-        bal = margin + pos.close(q, bid) - fee
+        pnl = pos.close(q, bid)
+        c.eq("account %d pnl (filled at the bid)" % acc, ln["pnl"], ins.money(pnl))
+        bal = margin + pnl - fee
         fund += fee
     else:
-        c.eq("account %d IOC fills nothing" % acc, (ln["filled_qty"], ln["fee"]),
-             (ins.qty(0), ins.money(0)))
-        ln = c.line("takeover", fund=fund_name, account=acc, instrument=ins.name,
-                    qty=ins.qty(q))
-        c.eq("account %d takeover price" % acc, ln["price"], ins.price(bke))
-        bal = margin + pos.close(q, bke)
+        c.eq("account %d IOC fills nothing" % acc,
+             (ln["filled_qty"], ln["avg_price"], ln["fee"], ln["fund_delta"]),
+             (ins.qty(0), None) + (ins.money(0),) * 2)
+        pnl = pos.close_value(q, vr)
+        c.eq("account %d pnl (closed at V*: its whole margin)" % acc, (ln["pnl"], pnl),
+             (ins.money(pnl), -margin))
+        bal = margin + pnl
+        # the fund takes it over at V* and sells it at the bid (within takeover_band, its
+        # balance paying the loss: deficit=adl)
         fp = Pos(ins)
-        fp.open(q, bke)
-        delta = fp.close(q, bid, holder=True)
-        # the venue rounds to nearest; the fund's own PnL rounds toward zero in liqd
-        c.convention("account %d fund pays the contract loss" % acc, ln["fund_delta"],
-                     ins.money(delta), ins.money(venue_delta))
+        fp.open_value(q, vr)
+        trades = fund_close(ins, fp, [(bid, q)], band_limit(ins, bke, 1, "0.05"), fund)
+        c.eq("account %d the fund sells it all at the bid" % acc, (fp.qty, len(trades)), (0, 1))
+        ln = check_takeover(c, ins, fund_name, acc, q, bke, trades)
+        delta = sum(t[2] for t in trades)
+        # the venue rounds the contract loss to nearest; liqd's fund PnL rounds down (against
+        # the fund): the two agree unless the loss's fraction of a unit is below one half
+        if ins.money(delta) == ins.money(venue_delta):
+            c.agree("account %d fund pays the contract loss" % acc, ln["fund_delta"],
+                    ins.money(venue_delta), ins.money(delta))
+        else:
+            c.convention("account %d fund pays the contract loss" % acc, ln["fund_delta"],
+                         ins.money(delta), ins.money(venue_delta))
         fund += delta
     return bal, fund
 
@@ -551,8 +771,8 @@ def check_venue_fund_bybit(c):
         pos.open(69500, 8000)
         margin = ins.units("1.3125")
         c.account(acc, ins, 0, [(pos, F(8000), margin, mmr, F(7000), F(6950))])
-        bal, fund = liquidate_isolated_long(c, ins, acc, pos, margin, F("6999.5"), bid, "IF",
-                                            fund, 1, F(6950), ins.units(venue_delta))
+        bal, fund = liquidate_isolated_long(c, ins, acc, pos, margin, mmr, F("6999.5"), bid,
+                                            "IF", fund, 1, F(6950), ins.units(venue_delta))
         c.account(acc, ins, bal)
         c.agree("account %d keeps after bankruptcy" % acc, ins.money(bal), ins.money(0))
         c.fund("IF", ins, fund)
@@ -574,10 +794,10 @@ def check_venue_fund_bybit(c):
     margin_left = nearest(F(86800) * (1 / F(8680) - 1 / F(8700)) * 10**8)
     c.eq("venue figures (A, B)", (ia.money(contract_loss), ia.money(margin_left)),
          ("0.03448276", "0.02298851"))
-    bal3, fund = liquidate_isolated_long(c, ia, 3, pa, ma, F("8749.5"), F(8700), "IFB", fund,
-                                         1, F(8730), -contract_loss)
-    bal4, fund = liquidate_isolated_long(c, ib, 4, pb, mb, F("8749.5"), F(8700), "IFB", fund,
-                                         1, F(8680), margin_left)
+    bal3, fund = liquidate_isolated_long(c, ia, 3, pa, ma, "0.0022909", F("8749.5"), F(8700),
+                                         "IFB", fund, 1, F(8730), -contract_loss)
+    bal4, fund = liquidate_isolated_long(c, ib, 4, pb, mb, "0.0080645", F("8749.5"), F(8700),
+                                         "IFB", fund, 1, F(8680), margin_left)
     c.account(3, ia, bal3)
     c.account(4, ib, bal4)
     for acc, bal in ((3, bal3), (4, bal4)):
@@ -600,25 +820,37 @@ def check_venue_fund_satori(c):
             c.account(1, ins, 0, [(pos, F(100), margin, "0.005", F("99.5"), F(99))])
             c.eq("liquidation price 99 / 0.995 rounded up to the tick",
                  ce(F(99) / F("0.995") / ins.tick) * ins.tick, F("99.5"))
-        bke = bankruptcy_engine(ins, pos, margin, F("99.25"), 99)
+        vr, bke = bankruptcy_engine(ins, pos, margin, F("99.25"), "0.005", 99)
         ln = c.line("liquidation", account=acc, instrument="PERP", side="sell", qty="1")
         c.agree("account %d bankruptcy price" % acc, ln["bankruptcy_price"], "99.00",
                 ins.price(bke))
+        c.eq("V* = value at 99", vr, ins.vfine(1, 99, False))
         if bid >= bke:
-            surplus = fl(F(ins.vfine(1, bid, False) - ins.vfine(1, bke, False), FINE))
+            surplus = fl(F(ins.vfine(1, bid, False) - vr, FINE))
             fee = min(surplus, ce(F(ins.vfine(1, bid, False)) * F("0.005") / FINE))
             c.agree("account %d fee into the fund" % acc, (ln["fee"], ln["fund_delta"]),
                     (ins.money(ins.units(venue_delta)),) * 2, (ins.money(fee),) * 2)
-            bal = margin + pos.close(1, bid) - fee
+            c.agree("account %d filled at" % acc, (ln["filled_qty"], ln["avg_price"]),
+                    ("1", "99.25"), ("1", ins.price(bid)))
+            pnl = pos.close(1, bid)
+            c.agree("account %d pnl: filled at 99.25" % acc, ln["pnl"], "-0.750000",
+                    ins.money(pnl))
+            bal = margin + pnl - fee
             fund += fee
         else:
-            c.eq("account %d IOC fills nothing" % acc, ln["filled_qty"], "0")
-            ln = c.line("takeover", fund="IF", account=acc, instrument="PERP", qty="1")
-            c.eq("takeover price", ln["price"], "99.00")
-            bal = margin + pos.close(1, bke)
+            c.eq("account %d IOC fills nothing" % acc,
+                 (ln["filled_qty"], ln["avg_price"], ln["fee"], ln["fund_delta"]),
+                 ("0", None) + (ins.money(0),) * 2)
+            pnl = pos.close_value(1, vr)
+            c.agree("account %d pnl: its margin" % acc, ln["pnl"], "-1.000000", ins.money(pnl))
+            bal = margin + pnl
             fp = Pos(ins)
-            fp.open(1, bke)
-            delta = fp.close(1, bid, holder=True)
+            fp.open_value(1, vr)
+            # "filled at 98.75": the fund sells at 98.75 (within 5% of 99), its 0.25 paying
+            trades = fund_close(ins, fp, [(bid, 1)], band_limit(ins, bke, 1, "0.05"), fund)
+            ln = check_takeover(c, ins, "IF", acc, 1, bke, trades)
+            c.eq("takeover price", ln["price"], "99.00")
+            delta = sum(t[2] for t in trades)
             c.agree("account %d fund pays" % acc, ln["fund_delta"],
                     ins.money(ins.units(venue_delta)), ins.money(delta))
             fund += delta
@@ -644,27 +876,39 @@ def check_venue_fund_binance(c):
             liq = liq_price(ins, pos, b, "0.004", F(49000) / F("0.996"))
             c.account(1, ins, b, [(pos, F(50000), None, "0.004", liq, F(49000))])
             c.eq("liquidation price 49,000 / 0.996 rounded up", ins.price(liq), "49196.8")
-        bke = bankruptcy_engine(ins, pos, b, mark, 49000)
+        vr, bke = bankruptcy_engine(ins, pos, b, mark, "0.004", 49000)
         ln = c.line("liquidation", account=acc, instrument="BTCUSDT", side="sell", qty="1.000")
         c.eq("account %d bankruptcy price" % acc, ln["bankruptcy_price"], ins.price(bke))
         c.eq("which is 49,000", bke, F(49000))
+        c.eq("V* = value at 49,000", vr, ins.vfine(1, 49000, False))
         if bid >= bke:
-            surplus = fl(F(ins.vfine(1, bid, False) - ins.vfine(1, bke, False), FINE))
+            surplus = fl(F(ins.vfine(1, bid, False) - vr, FINE))
             cap = ce(F(ins.vfine(1, bid, False)) * F("0.005") / FINE)
             fee = min(surplus, cap)
             c.eq("account %d fee = min(surplus, 0.5%% of the notional)" % acc,
                  (ln["fee"], ln["fund_delta"]), (ins.money(fee),) * 2)
-            bal = b + pos.close(1, bid) - fee
+            c.eq("account %d IOC fills all at the bid" % acc,
+                 (ln["filled_qty"], ln["avg_price"]), ("1.000", ins.price(bid)))
+            pnl = pos.close(1, bid)
+            c.eq("account %d pnl = bid - 50,000" % acc, (ln["pnl"], ins.money(pnl)),
+                 (ins.money(pnl), ins.money(ins.units(bid - 50000))))
+            bal = b + pnl - fee
             fund += fee
         else:
-            c.eq("account %d IOC fills nothing" % acc, ln["filled_qty"], "0.000")
-            ln = c.line("takeover", fund="IF", account=acc, instrument="BTCUSDT", qty="1.000")
-            c.eq("takeover price", ln["price"], ins.price(bke))
-            bal = b + pos.close(1, bke)
+            c.eq("account %d IOC fills nothing" % acc,
+                 (ln["filled_qty"], ln["avg_price"], ln["fee"], ln["fund_delta"]),
+                 ("0.000", None) + (ins.money(0),) * 2)
+            pnl = pos.close_value(1, vr)
+            c.eq("account %d pnl: its whole balance" % acc, (ln["pnl"], pnl),
+                 (ins.money(pnl), -b))
+            bal = b + pnl
             fp = Pos(ins)
-            fp.open(1, bke)
-            delta = fp.close(1, bid, holder=True)
-            c.eq("account %d fund pays" % acc, ln["fund_delta"], ins.money(delta))
+            fp.open_value(1, vr)
+            trades = fund_close(ins, fp, [(bid, 1)], band_limit(ins, bke, 1, "0.05"), fund)
+            ln = check_takeover(c, ins, "IF", acc, 1, bke, trades)
+            delta = sum(t[2] for t in trades)
+            c.eq("account %d fund pays 49,000 - 48,800" % acc, ln["fund_delta"],
+                 ins.money(ins.units(bid - 49000)))
             fund += delta
         c.account(acc, ins, bal)
         c.fund("IF", ins, fund)
@@ -704,6 +948,8 @@ def main():
             c.done()
         except AssertionError as e:
             c.fail("model: %s" % e)
+        except KeyError as e:
+            c.fail("line %d has no key %s: %s" % (c.i, e, c.lines[c.i - 1]))
         if c.fails:
             bad += 1
             print("MISMATCH %s" % scn)
