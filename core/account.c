@@ -16,6 +16,7 @@
 
 struct pos_figures {
 	lq_i128 upnl_fine;
+	lq_i128 upnl_wide; /* upnl in units, floored */
 	int64_t upnl_units;
 	lq_i128 notional_fine;
 	int64_t mm_units;
@@ -36,8 +37,11 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
-	if (lq_narrow_ovf(lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR), &f->upnl_units))
-		return false;
+	/* in units, floored: exact in 128 bits, saturated for the 64-bit view */
+	f->upnl_wide = lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR);
+	f->upnl_units = f->upnl_wide > INT64_MAX   ? INT64_MAX
+			: f->upnl_wide < -INT64_MAX ? -INT64_MAX
+						    : (int64_t)f->upnl_wide;
 	/* Notional rounds away from zero: margin requirements round up. */
 	if (lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
 		return false;
@@ -53,9 +57,10 @@ static bool price_ok(const struct lq_instrument *ins, int64_t price)
 	return price > 0 || (price == 0 && ins->kind == LQ_INSTRUMENT_LINEAR);
 }
 
-static bool add_units(int64_t *acc, int64_t v)
+/* A 128-bit sum as 64 bits, saturated symmetrically (so that a negation stays exact). */
+static int64_t sat64(lq_i128 v)
 {
-	return !lq_add_ovf(*acc, v, acc);
+	return v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
 }
 
 bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t asset,
@@ -64,12 +69,9 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 {
 	const struct lq_account *acc = &e->accounts[account];
 	struct pos_figures f;
-	bool ok = true;
+	/* summed in 128 bits: no account within the safe range can wrap them */
+	lq_i128 eq = acc->balance[asset], mm = 0, im = 0;
 
-	out->balance_units = acc->balance[asset];
-	out->equity_units = acc->balance[asset];
-	out->mm_units = 0;
-	out->im_units = 0;
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
@@ -79,11 +81,16 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 								    : lq_instrument_mark(ins);
 		if (!price_ok(ins, px) || !figures_at(ins, pos->qty, pos->cost, px, &f))
 			return false;
-		ok = ok && add_units(&out->equity_units, f.upnl_units) &&
-		     add_units(&out->equity_units, -lq_position_funding_due(e, pos)) &&
-		     add_units(&out->mm_units, f.mm_units) && add_units(&out->im_units, f.im_units);
+		eq += f.upnl_wide - lq_position_funding_due(e, pos);
+		mm += f.mm_units;
+		im += f.im_units;
 	}
-	return ok;
+	out->balance_units = acc->balance[asset];
+	out->equity_units = sat64(eq);
+	out->mm_units = sat64(mm);
+	out->im_units = sat64(im);
+	/* a requirement beyond 64 bits cannot be compared with equity: unrepresentable */
+	return mm <= INT64_MAX && im <= INT64_MAX;
 }
 
 void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t asset,
@@ -113,8 +120,9 @@ bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *
 		return false;
 	out->mm_units = f.mm_units;
 	out->im_units = f.im_units;
-	return add_units(&out->equity_units, f.upnl_units) &&
-	       add_units(&out->equity_units, -lq_position_funding_due(e, p));
+	out->equity_units =
+	    sat64((lq_i128)p->margin_units + f.upnl_wide - lq_position_funding_due(e, p));
+	return true;
 }
 
 /*

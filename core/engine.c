@@ -323,7 +323,7 @@ enum lq_status lq_engine_define_fund(struct lq_engine *e, const char *name, uint
 
 	if (asset >= e->asset_count)
 		return LQ_E_UNKNOWN_ASSET;
-	if (balance_units < 0)
+	if (balance_units < 0 || balance_units > LQ_MONEY_MAX)
 		return LQ_E_BAD_VALUE;
 	st = lq_engine_fund_ref(e, name, &f);
 	if (st != LQ_OK)
@@ -561,8 +561,9 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	if (!lq_balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
-		return LQ_E_OVERFLOW;
+	if ((lq_i128)e->accounts[a].balance[c->asset] + c->amount > LQ_MONEY_MAX ||
+	    !lq_balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
+		return LQ_E_OVERFLOW; /* beyond the safe range */
 	lq_trigger_touch(e, a);
 	return LQ_OK;
 }
@@ -813,7 +814,7 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 	const struct lq_position empty = {0};
 	if (!lq_fill_compute(ins, &empty, c->qty, c->price, &r))
 		return LQ_E_OVERFLOW;
-	if (c->fee == INT64_MIN)
+	if (c->fee < -LQ_MONEY_MAX || c->fee > LQ_MONEY_MAX)
 		return LQ_E_OVERFLOW;
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL) {
@@ -828,8 +829,17 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_LIMIT;
 		created_pos = true;
 	}
-	/* Check first so that a refused fill changes nothing. */
-	if (!lq_fill_compute(ins, &e->positions[p], c->qty, c->price, &r)) {
+	/* Check first so that a refused fill changes nothing: representable, and within the
+	 * safe range (the position's value and cost basis, the balance after it). */
+	lq_i128 v_after = 0;
+	const int64_t held = e->positions[p].isolated ? e->positions[p].margin_units
+						      : e->accounts[a].balance[ins->settle_asset];
+	if (!lq_fill_compute(ins, &e->positions[p], c->qty, c->price, &r) ||
+	    (r.qty != 0 && lq_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after)) ||
+	    v_after / LQ_FINE_ONE > LQ_MONEY_MAX || v_after / LQ_FINE_ONE < -LQ_MONEY_MAX ||
+	    r.cost / LQ_FINE_ONE > LQ_MONEY_MAX || r.cost / LQ_FINE_ONE < -LQ_MONEY_MAX ||
+	    (lq_i128)held + r.realized_units - c->fee > LQ_MONEY_MAX ||
+	    (lq_i128)held + r.realized_units - c->fee < -LQ_MONEY_MAX) {
 		if (created_pos)
 			position_release(e, p);
 		return LQ_E_OVERFLOW;

@@ -425,6 +425,14 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 		exit = tmp.cost; /* no gain: at its cost */
 		price = bk;
 	}
+	/*
+	 * A loss past 2 x LQ_MONEY_MAX units (a position near the safe range's edge marked at
+	 * several times its price) is booked at that bound: the bad debt it becomes is still an
+	 * event, and every later sum stays within 64 bits.
+	 */
+	const lq_i128 floor_exit = tmp.cost - (lq_i128)2 * LQ_MONEY_MAX * LQ_FINE_ONE;
+	if (exit < floor_exit)
+		exit = floor_exit;
 	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, 0, &r);
 	LQ_ASSERT(ok); /* a full close at a value within its cost's range */
 	LQ_ASSERT(r.qty == 0 && r.realized_units <= 0);
@@ -798,7 +806,8 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	int64_t fee = 0, avg = 0;
 	if (filled > 0) {
 		const lq_i128 surplus = fill_value - (target - vr);
-		const int64_t surplus_units = surplus > 0 ? (int64_t)(surplus / LQ_FINE_ONE) : 0;
+		const lq_i128 su = surplus > 0 ? surplus / LQ_FINE_ONE : 0;
+		const int64_t surplus_units = su > LQ_MONEY_MAX ? LQ_MONEY_MAX : (int64_t)su;
 		lq_i128 cap;
 		if (lq_muldiv128_ovf(fill_notional, ins->params.liq_fee_e8,
 				     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &cap))

@@ -369,9 +369,9 @@ static void test_funding_overflow(void **state)
 
 	dom_trigger(d, LQ_TRIGGER_OFF);
 	assert_int_equal(dom_deposit_s(d, 2, f->usdt, "1000"), LQ_OK);
-	/* 1e8 BTC short at 60000 = 6e18 units: representable; at 120000 worth 1.2e19 */
-	assert_int_equal(dom_fill_s(d, 2, f->lin, "-100000000", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->lin, "120000"), LQ_OK);
+	/* 3e7 BTC short at 60000 = 1.8e18 units: within the safe range; at 600000 worth 1.8e19 */
+	assert_int_equal(dom_fill_s(d, 2, f->lin, "-30000000", "60000", NULL), LQ_OK);
+	assert_int_equal(dom_mark_s(d, f->lin, "600000"), LQ_OK);
 	const enum lq_status st = dom_funding(d, f->lin, dom_rate("0.99999999"));
 	if (st == LQ_E_OVERFLOW)
 		return;

@@ -273,8 +273,11 @@ static void test_overflow_rejected(void **state)
 
 	assert_int_equal(dom_deposit_s(d, 8, f->usdt, "1000"), LQ_OK);
 	assert_int_equal(dom_deposit_s(d, 8, f->btc, "1"), LQ_OK);
-	/* 1e8 BTC @ 60000 = 6e12 USDT = 6e18 units: fits */
+	/* 1e8 BTC @ 60000 = 6e18 units: representable, but beyond the safe range */
 	assert_int_equal(dom_fill(d, 8, f->lin, 100000000000LL, dom_px(d, f->lin, "60000"), 0),
+			 LQ_E_OVERFLOW);
+	/* 3e7 BTC @ 60000 = 1.8e18 units: within LQ_MONEY_MAX (2^61) */
+	assert_int_equal(dom_fill(d, 8, f->lin, 30000000000LL, dom_px(d, f->lin, "60000"), 0),
 			 LQ_OK);
 	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
 
@@ -292,8 +295,8 @@ static void test_overflow_rejected(void **state)
 	lq_engine_run_trigger(&d->e); /* settle the re-checks the parameter change queued */
 
 	dom_snapshot_take(d, &s);
-	/* extending to 2e8 BTC: 1.2e19 units does not fit an int64 */
-	assert_int_equal(dom_fill(d, 8, f->lin, 100000000000LL, dom_px(d, f->lin, "60000"), 0),
+	/* extending to 4e7 BTC: 2.4e18 units is beyond the safe range */
+	assert_int_equal(dom_fill(d, 8, f->lin, 10000000000LL, dom_px(d, f->lin, "60000"), 0),
 			 LQ_E_OVERFLOW);
 	assert_true(dom_snapshot_equal(d, &s));
 	/* a huge price on a small reduce: the remaining position's value overflows */
@@ -306,12 +309,13 @@ static void test_overflow_rejected(void **state)
 	/* inverse: q x contract overflows 128 bits before the division */
 	assert_int_equal(dom_fill(d, 8, f->inv, 4000000000000000000LL, 10, 0), LQ_E_OVERFLOW);
 	assert_true(dom_snapshot_equal(d, &s));
-	assert_int_equal(dom_position(d, 8, f->lin)->qty, 100000000000LL);
+	assert_int_equal(dom_position(d, 8, f->lin)->qty, 30000000000LL);
 	assert_true(dom_pos(d, 8, f->inv) == LQ_NIL);
 	dom_snapshot_free(&s);
 
 	/* a realized profit that would overflow the balance is refused as a whole */
-	assert_int_equal(dom_deposit(d, 9, f->usdt, INT64_MAX - 1000), LQ_OK);
+	assert_int_equal(dom_deposit(d, 9, f->usdt, LQ_MONEY_MAX - 1000), LQ_OK);
+	assert_int_equal(dom_deposit(d, 9, f->usdt, 1001), LQ_E_OVERFLOW); /* past the range */
 	assert_int_equal(dom_fill_s(d, 9, f->lin, "1", "60000", NULL), LQ_OK);
 	dom_snapshot_take(d, &s);
 	assert_int_equal(dom_fill_s(d, 9, f->lin, "-1", "61000", NULL), LQ_E_OVERFLOW);
@@ -347,7 +351,7 @@ static void test_overflow_with_pending_funding(void **state)
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
-	assert_int_equal(dom_deposit(d, 10, f->usdt, INT64_MAX - 1000000000), LQ_OK);
+	assert_int_equal(dom_deposit(d, 10, f->usdt, LQ_MONEY_MAX - 1000000000), LQ_OK);
 	assert_int_equal(dom_fill_s(d, 10, f->lin, "1", "60000", NULL), LQ_OK);
 	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
 	assert_int_equal(dom_funding(d, f->lin, dom_rate("0.0001")), LQ_OK); /* 6 USDT due */

@@ -16,6 +16,16 @@
 
 #define LQ_NIL UINT32_MAX
 
+/*
+ * The safe range of money (DESIGN 1.1: overflow is a rejected event, never a wrap). Inputs that
+ * would take a balance, a fund, a fee or a position's value or cost basis (at the fill price)
+ * beyond +-LQ_MONEY_MAX units are rejected (LQ_E_OVERFLOW). Within it the sums the engine forms
+ * (equity over an account's positions, a liquidation's realized PnL) fit 64 bits with room to
+ * spare; margin figures are summed in 128 bits anyway. 2^61 units: 2.3e12 USDT at 6 decimals,
+ * 2.3e10 BTC at 8, but only 2.3 whole units of an 18-decimal asset.
+ */
+#define LQ_MONEY_MAX (INT64_MAX / 4)
+
 /* Outcome of an input event; anything but LQ_OK is reported as a `rejected` event. */
 enum lq_status {
 	LQ_OK = 0,
@@ -390,13 +400,17 @@ void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
  */
 #define LQ_ADL_SCORE_LIMBS 4 /* 64-bit limbs, least significant first: a 128 x 128 product */
 struct lq_adl_entry {
+	/* what a comparison reads first, together at the front */
 	uint64_t account;
+	int64_t qty_abs;
+	bool profitable;   /* upnl > 0: ranks before every position that is not */
+	int8_t score_sign; /* -1, 0 or +1; 0 exactly when score_num is 0 */
+	/* core/adl.c's comparison filter: the top 64 bits of num and den and their bit lengths */
+	int16_t score_num_bits, score_den_bits;
+	uint64_t score_num_top, score_den_top;
 	uint32_t position;
 	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
 	int64_t score_e8;   /* display only: floor(score x 10^8), clamped to int64 */
-	int64_t qty_abs;
-	bool profitable; /* upnl > 0: ranks before every position that is not */
-	int8_t score_sign; /* -1, 0 or +1; 0 exactly when score_num is 0 */
 	uint64_t score_num[LQ_ADL_SCORE_LIMBS];
 	uint64_t score_den[LQ_ADL_SCORE_LIMBS]; /* > 0 */
 };
