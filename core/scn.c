@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* fill_band's upper end: fills from mark / 101 to 101 x mark (as lq_engine_set_params) */
+#define SCN_FILL_BAND_MAX_E8 (100 * LQ_RATE_ONE)
+
 static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static enum lq_scn_result syntax(struct lq_scn *s, const char *fmt, ...)
@@ -283,6 +286,7 @@ static enum lq_scn_result cmd_instrument(struct lq_scn *s, struct lq_scn_tokens 
 		   st == LQ_E_DUPLICATE ? proto.name
 					: "qty decimals + price decimals may not exceed the settle "
 					  "asset's decimals + 9, nor contract sizes be zero"));
+	s->instrument_line[s->engine->instrument_count - 1] = s->line;
 	struct lq_msg m = {.type = LQ_MSG_DEF_INSTRUMENT};
 	memcpy(m.u.instrument.name, proto.name, sizeof(m.u.instrument.name));
 	m.u.instrument.kind = proto.kind;
@@ -327,12 +331,213 @@ static enum lq_scn_result cmd_tier(struct lq_scn *s, struct lq_scn_tokens *l)
 	return LQ_SCN_OK;
 }
 
-static enum lq_scn_result duration_opt(struct lq_scn *s, struct lq_scn_tok v, const char *what,
-				       int64_t *ns)
+/*
+ * Param values. Every key has a range (below, and in `liqd sim --help`); a value outside it, or
+ * one that is not a number of the key's kind, is a syntax error: the engine would otherwise
+ * run on parameters nobody wrote. The ranges are the engine's (lq_engine_set_params) plus
+ * what makes sense for a venue: a fee or band of 100% or more closes nothing at a price.
+ */
+struct param_range {
+	const char *key;
+	int64_t hi_e8;	   /* the range is [0, hi] */
+	bool hi_open;	   /* [0, hi) */
+	const char *range; /* as the message and --help write it */
+	const char *example;
+};
+
+/*
+ * liq_fee may be 1: the fee is min(surplus over the bankruptcy price, liq_fee x notional), so 1
+ * hands the fund the whole remaining margin (Bybit's rule, tests/venue_adl/venue_fund_bybit).
+ * More than the notional is no fee a venue charges.
+ */
+static const struct param_range range_liq_fee = {
+    .key = "liq_fee",
+    .hi_e8 = LQ_RATE_ONE,
+    .range = "[0, 1]",
+    .example = "liq_fee=0.005 for 0.5%",
+};
+static const struct param_range range_band = {
+    .key = "band",
+    .hi_e8 = LQ_RATE_ONE,
+    .hi_open = true,
+    .range = "[0, 1)",
+    .example = "band=0.02; 0 = no clamp",
+};
+static const struct param_range range_takeover_band = {
+    .key = "takeover_band",
+    .hi_e8 = LQ_RATE_ONE,
+    .hi_open = true,
+    .range = "[0, 1)",
+    .example = "takeover_band=0.05",
+};
+/* 0 (or none) turns the check off; the range written is the band's when there is one */
+static const struct param_range range_fill_band = {
+    .key = "fill_band",
+    .hi_e8 = SCN_FILL_BAND_MAX_E8,
+    .range = "(0, 100]",
+    .example = "fill_band=10; 0 or none = no check",
+};
+
+static enum lq_scn_result param_rate(struct lq_scn *s, struct lq_scn_tok v,
+				     const struct param_range *r, int64_t *out)
+{
+	enum lq_dec_status st;
+
+	TRY(number(s, v, LQ_RATE_DECIMALS, r->key, out, &st));
+	if (st == LQ_DEC_TOO_PRECISE)
+		return syntax(s, "%s=%.*s has more than %d decimals: use a rate in %s, e.g. %s",
+			      r->key, (int)v.n, v.s, LQ_RATE_DECIMALS, r->range, r->example);
+	if (st != LQ_DEC_OK || *out < 0 || *out > r->hi_e8 || (r->hi_open && *out == r->hi_e8))
+		return syntax(s, "%s=%.*s is out of range: use a rate in %s, e.g. %s", r->key,
+			      (int)v.n, v.s, r->range, r->example);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result param_duration(struct lq_scn *s, struct lq_scn_tok v, const char *key,
+					 int64_t min_ns, int64_t max_ns, const char *range,
+					 int64_t *ns)
 {
 	if (!lq_scn_parse_duration(v.s, v.n, ns))
-		return syntax(s, "%s: '%.*s' is not a duration (e.g. 8h, 300s, 500ms)", what,
+		return syntax(s, "%s: '%.*s' is not a duration (e.g. 8h, 300s, 500ms)", key,
 			      (int)v.n, v.s);
+	if (*ns < min_ns || *ns > max_ns)
+		return syntax(s, "%s=%.*s is out of range: use a duration %s", key, (int)v.n, v.s,
+			      range);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result param_fund_cap(struct lq_scn *s, struct lq_scn_tok v,
+					 const struct lq_instrument *in, int64_t *units)
+{
+	const char *asset = s->engine->assets[in->settle_asset].name;
+	enum lq_dec_status st;
+
+	if (tok_is(v, "none")) {
+		*units = -1;
+		return LQ_SCN_OK;
+	}
+	TRY(number(s, v, in->asset_decimals, "fund_cap", units, &st));
+	if (st == LQ_DEC_TOO_PRECISE)
+		return syntax(s, "fund_cap=%.*s has more than %u decimals (%s has %u)", (int)v.n,
+			      v.s, in->asset_decimals, asset, in->asset_decimals);
+	if (st != LQ_DEC_OK || *units < 0)
+		return syntax(s,
+			      "fund_cap=%.*s is out of range: use an amount of %s >= 0 (the most "
+			      "the fund pays per event), or none for no cap",
+			      (int)v.n, v.s, asset);
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result param_keywords(struct lq_scn *s, struct lq_scn_tokens *l,
+					 struct lq_instrument_params *p)
+{
+	struct lq_scn_tok v;
+
+	if (opt(l, "deficit", &v)) {
+		if (tok_is(v, "adl"))
+			p->deficit = LQ_DEFICIT_ADL;
+		else if (tok_is(v, "socialize"))
+			p->deficit = LQ_DEFICIT_SOCIALIZE;
+		else
+			return syntax(s, "deficit is adl or socialize");
+	}
+	if (opt(l, "partial", &v)) {
+		if (tok_is(v, "on"))
+			p->partial = true;
+		else if (tok_is(v, "off"))
+			p->partial = false;
+		else
+			return syntax(s, "partial is on or off");
+	}
+	if (opt(l, "mark", &v)) {
+		if (tok_is(v, "external"))
+			p->mark_method = LQ_MARK_EXTERNAL;
+		else if (tok_is(v, "index"))
+			p->mark_method = LQ_MARK_INDEX;
+		else if (tok_is(v, "median3"))
+			p->mark_method = LQ_MARK_MEDIAN3;
+		else
+			return syntax(s, "mark is external, index or median3");
+	}
+	return LQ_SCN_OK;
+}
+
+static enum lq_scn_result param_numbers(struct lq_scn *s, struct lq_scn_tokens *l,
+					const struct lq_instrument *in,
+					struct lq_instrument_params *p)
+{
+	struct lq_scn_tok v;
+
+	if (opt(l, "funding_interval", &v))
+		TRY(param_duration(s, v, "funding_interval", 1, INT64_MAX, "> 0, e.g. 8h",
+				   &p->funding_interval_ns));
+	if (opt(l, "basis_window", &v))
+		TRY(param_duration(s, v, "basis_window", LQ_NS_PER_S,
+				   LQ_BASIS_SAMPLES_MAX * LQ_NS_PER_S, "from 1s to 1h, e.g. 300s",
+				   &p->basis_window_ns));
+	if (opt(l, "stale_after", &v))
+		TRY(param_duration(s, v, "stale_after", 0, INT64_MAX, ">= 0, e.g. 30s; 0s = never",
+				   &p->stale_after_ns));
+	if (opt(l, "liq_fee", &v))
+		TRY(param_rate(s, v, &range_liq_fee, &p->liq_fee_e8));
+	if (opt(l, "band", &v))
+		TRY(param_rate(s, v, &range_band, &p->band_e8));
+	if (opt(l, "takeover_band", &v))
+		TRY(param_rate(s, v, &range_takeover_band, &p->takeover_band_e8));
+	if (opt(l, "fill_band", &v)) {
+		if (tok_is(v, "none"))
+			p->fill_band_e8 = 0;
+		else
+			TRY(param_rate(s, v, &range_fill_band, &p->fill_band_e8));
+	}
+	if (opt(l, "fund_cap", &v))
+		TRY(param_fund_cap(s, v, in, &p->fund_cap_units));
+	return LQ_SCN_OK;
+}
+
+/*
+ * fund=NAME: a fund defined already must hold the instrument's settle asset; one not defined
+ * yet is created undefined (every stage creates it) and must be defined, in that asset,
+ * before the engine acts (lq_scn_defs_check).
+ */
+static enum lq_scn_result param_fund(struct lq_scn *s, struct lq_scn_tok v, uint32_t ins,
+				     struct lq_instrument_params *p)
+{
+	const struct lq_instrument *in = &s->engine->instruments[ins];
+	const char *settle = s->engine->assets[in->settle_asset].name;
+	char name[LQ_NAME_MAX + 8];
+	uint32_t f;
+
+	if (tok_is(v, "none")) {
+		p->fund = -1;
+		return LQ_SCN_OK;
+	}
+	if (v.n >= LQ_NAME_MAX)
+		return syntax(s, "fund name '%.*s' is longer than %d bytes", (int)v.n, v.s,
+			      LQ_NAME_MAX - 1);
+	tok_cstr(v, name, sizeof(name));
+	int known = lq_engine_find_fund(s->engine, v.s, v.n);
+	if (known >= 0 && s->engine->funds[known].defined &&
+	    s->engine->funds[known].asset != in->settle_asset)
+		return syntax(s,
+			      "fund=%s: fund %s holds %s but %s settles in %s; an instrument draws "
+			      "on a fund in its settle asset: name one in %s, or fund=none",
+			      name, name, s->engine->assets[s->engine->funds[known].asset].name,
+			      in->name, settle, settle);
+	uint32_t before = s->engine->fund_count;
+	enum lq_status st = lq_engine_fund_ref(s->engine, name, &f);
+	if (st == LQ_E_LIMIT)
+		return syntax(s, "fund=%s: more than %d funds", name, LQ_FUNDS_MAX);
+	if (st != LQ_OK)
+		return syntax(s, "fund=%s: %s", name, lq_status_str(st));
+	p->fund = (int)f;
+	if (s->engine->fund_count != before) {
+		/* a fund named before it is defined: every stage creates it */
+		struct lq_msg m = {.type = LQ_MSG_DEF_FUND};
+		memcpy(m.u.fund.name, name, sizeof(m.u.fund.name));
+		m.u.fund.ref_only = true;
+		emit(s, &m);
+	}
 	return LQ_SCN_OK;
 }
 
@@ -346,90 +551,69 @@ static enum lq_scn_result cmd_param(struct lq_scn *s, struct lq_scn_tokens *l)
 	if (l->nopt == 0)
 		return syntax(s, "usage: param INSTRUMENT key=value...");
 	/* Check keys before anything else: an unknown key is a syntax error. */
-	static const char *const keys[] = {
-	    "liq_fee",	     "fund",	 "deficit",	     "partial",	     "mark",	   "band",
-	    "takeover_band", "fund_cap", "funding_interval", "basis_window", "stale_after"};
+	static const char *const keys[] = {"liq_fee",	    "fund",	   "deficit",
+					   "partial",	    "mark",	   "band",
+					   "takeover_band", "fund_cap",	   "funding_interval",
+					   "basis_window",  "stale_after", "fill_band"};
 	for (uint32_t i = 0; i < l->nopt; i++) {
 		bool known = false;
 		for (size_t k = 0; k < LQ_ARRAY_SIZE(keys); k++)
 			known = known || tok_is(l->key[i], keys[k]);
-		if (!known)
-			return syntax(s, "unknown param key '%.*s'", (int)l->key[i].n, l->key[i].s);
+		if (known)
+			continue;
+		char list[LQ_SCN_ERROR_MAX / 2];
+		size_t n = 0;
+		for (size_t k = 0; k < LQ_ARRAY_SIZE(keys) && n < sizeof(list); k++)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, " %s", keys[k]);
+		return syntax(s, "unknown param key '%.*s' (the keys:%s)", (int)l->key[i].n,
+			      l->key[i].s, list);
 	}
 	TRY(find_instrument(s, l->t[1], &ins));
 	const struct lq_instrument *in = &s->engine->instruments[ins];
 	p = in->params;
-	if (opt(l, "deficit", &v)) {
-		if (tok_is(v, "adl"))
-			p.deficit = LQ_DEFICIT_ADL;
-		else if (tok_is(v, "socialize"))
-			p.deficit = LQ_DEFICIT_SOCIALIZE;
-		else
-			return syntax(s, "deficit is adl or socialize");
-	}
-	if (opt(l, "partial", &v)) {
-		if (tok_is(v, "on"))
-			p.partial = true;
-		else if (tok_is(v, "off"))
-			p.partial = false;
-		else
-			return syntax(s, "partial is on or off");
-	}
-	if (opt(l, "mark", &v)) {
-		if (tok_is(v, "external"))
-			p.mark_method = LQ_MARK_EXTERNAL;
-		else if (tok_is(v, "index"))
-			p.mark_method = LQ_MARK_INDEX;
-		else if (tok_is(v, "median3"))
-			p.mark_method = LQ_MARK_MEDIAN3;
-		else
-			return syntax(s, "mark is external, index or median3");
-	}
-	if (opt(l, "funding_interval", &v))
-		TRY(duration_opt(s, v, "funding_interval", &p.funding_interval_ns));
-	if (opt(l, "basis_window", &v))
-		TRY(duration_opt(s, v, "basis_window", &p.basis_window_ns));
-	if (opt(l, "stale_after", &v))
-		TRY(duration_opt(s, v, "stale_after", &p.stale_after_ns));
-	if (opt(l, "liq_fee", &v))
-		TRY(rate(s, v, "liq_fee", &p.liq_fee_e8));
-	if (opt(l, "band", &v))
-		TRY(rate(s, v, "band", &p.band_e8));
-	if (opt(l, "takeover_band", &v))
-		TRY(rate(s, v, "takeover_band", &p.takeover_band_e8));
-	if (opt(l, "fund_cap", &v)) {
-		if (tok_is(v, "none"))
-			p.fund_cap_units = -1;
-		else
-			TRY(value(s, v, in->asset_decimals, "fund_cap", false, &p.fund_cap_units));
-	}
-	if (opt(l, "fund", &v)) {
-		char name[LQ_NAME_MAX + 8];
-		uint32_t f;
-		if (tok_is(v, "none")) {
-			p.fund = -1;
-		} else {
-			if (v.n >= LQ_NAME_MAX)
-				return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
-			tok_cstr(v, name, sizeof(name));
-			uint32_t before = s->engine->fund_count;
-			TRY(status(s, lq_engine_fund_ref(s->engine, name, &f), name));
-			p.fund = (int)f;
-			if (s->engine->fund_count != before) {
-				/* a fund named before it is defined: every stage creates it */
-				struct lq_msg m = {.type = LQ_MSG_DEF_FUND};
-				memcpy(m.u.fund.name, name, sizeof(m.u.fund.name));
-				m.u.fund.ref_only = true;
-				emit(s, &m);
-			}
-		}
-	}
-	TRY(status(s, lq_engine_set_params(s->engine, ins, &p),
-		   "rates within [0, 1), durations positive, basis_window 1s..1h"));
+	TRY(param_keywords(s, l, &p));
+	TRY(param_numbers(s, l, in, &p));
+	/* the fund last: naming one may create it; only the engine may refuse after this */
+	if (opt(l, "fund", &v))
+		TRY(param_fund(s, v, ins, &p));
+	enum lq_status st = lq_engine_set_params(s->engine, ins, &p);
+	if (st != LQ_OK)
+		return syntax(s,
+			      "param %s: the engine refuses these values: %s (see liqd sim --help "
+			      "for each key's range)",
+			      in->name, lq_status_str(st));
+	if (opt(l, "fund", &v))
+		s->fund_param_line[ins] = p.fund >= 0 ? s->line : 0;
 	struct lq_msg m = {.type = LQ_MSG_DEF_PARAMS};
 	m.u.params.instrument = ins;
 	m.u.params.p = p;
 	emit(s, &m);
+	return LQ_SCN_OK;
+}
+
+/*
+ * A fund defined in an asset that an instrument already drawing on it does not settle in:
+ * the instrument would pay its deficits in the wrong money.
+ */
+static enum lq_scn_result fund_asset_matches(struct lq_scn *s, const char *name, uint32_t asset)
+{
+	const struct lq_engine *e = s->engine;
+	int f = lq_engine_find_fund(e, name, strlen(name));
+
+	if (f < 0 || e->funds[f].defined)
+		return LQ_SCN_OK; /* new, or a duplicate (refused as such) */
+	for (uint32_t i = 0; i < e->instrument_count; i++) {
+		const struct lq_instrument *in = &e->instruments[i];
+		if (in->params.fund != f || in->settle_asset == asset)
+			continue;
+		return syntax(
+		    s,
+		    "fund %s asset=%s, but %s (param at line %llu) draws on it and settles "
+		    "in %s: define %s with asset=%s, or give %s another fund",
+		    name, e->assets[asset].name, in->name,
+		    (unsigned long long)s->fund_param_line[i], e->assets[in->settle_asset].name,
+		    name, e->assets[in->settle_asset].name, in->name);
+	}
 	return LQ_SCN_OK;
 }
 
@@ -451,6 +635,7 @@ static enum lq_scn_result cmd_fund(struct lq_scn *s, struct lq_scn_tokens *l)
 	if (l->t[1].n >= LQ_NAME_MAX)
 		return reject(s, "fund name longer than %d bytes", LQ_NAME_MAX - 1);
 	tok_cstr(l->t[1], name, sizeof(name));
+	TRY(fund_asset_matches(s, name, asset));
 	TRY(status(s, lq_engine_define_fund(s->engine, name, asset, bal), name));
 	struct lq_msg m = {.type = LQ_MSG_DEF_FUND};
 	memcpy(m.u.fund.name, name, sizeof(m.u.fund.name));
@@ -460,6 +645,66 @@ static enum lq_scn_result cmd_fund(struct lq_scn *s, struct lq_scn_tokens *l)
 	return LQ_SCN_OK;
 }
 
+/* ---- the definitions as a whole ---- */
+
+/*
+ * The check as a whole: the first definition found incomplete, with its line, when the check
+ * ran and what to add. `at_end`: the end of the input, else before s->line acts.
+ */
+static enum lq_scn_result defs_check(struct lq_scn *s, bool at_end)
+{
+	const struct lq_engine *e = s->engine;
+	const char *before = at_end ? "" : " before it";
+	char when[96];
+
+	if (!s->defs_pending)
+		return LQ_SCN_OK;
+	if (at_end)
+		snprintf(when, sizeof(when), "by the end of the input");
+	else
+		snprintf(when, sizeof(when),
+			 "by line %llu, the first input that makes the engine act",
+			 (unsigned long long)s->line);
+	for (uint32_t i = 0; i < e->instrument_count; i++) {
+		const struct lq_instrument *in = &e->instruments[i];
+		const char *settle = e->assets[in->settle_asset].name;
+		const unsigned long long line = s->instrument_line[i];
+		if (in->tier_count == 0)
+			return syntax(
+			    s,
+			    "instrument %s (line %llu) has no tier lines %s: add `tier %s "
+			    "upto=max mmr=R imr=R` (and any lower brackets)%s",
+			    in->name, line, when, in->name, before);
+		if (in->params.fund < 0)
+			continue;
+		LQ_ASSERT((uint32_t)in->params.fund < e->fund_count);
+		const struct lq_fund *fd = &e->funds[in->params.fund];
+		const unsigned long long named = s->fund_param_line[i];
+		if (!fd->defined)
+			return syntax(
+			    s,
+			    "fund %s, named by the param of %s at line %llu, is not defined "
+			    "%s: add `fund %s asset=%s balance=B`%s, or set fund=none",
+			    fd->name, in->name, named, when, fd->name, settle, before);
+		/* both orders are refused where they happen (param, fund); this covers the rest */
+		if (fd->asset != in->settle_asset)
+			return syntax(
+			    s,
+			    "fund %s, named by the param of %s at line %llu, holds %s but "
+			    "%s settles in %s: name a fund in %s, or set fund=none",
+			    fd->name, in->name, named, e->assets[fd->asset].name, in->name, settle,
+			    settle);
+	}
+	s->defs_pending = false;
+	return LQ_SCN_OK;
+}
+
+enum lq_scn_result lq_scn_defs_check(struct lq_scn *s)
+{
+	s->error[0] = '\0';
+	return defs_check(s, true);
+}
+
 /* ---- account events ---- */
 
 /* An input event: the engine stage decides it (and reports a refusal with this line). */
@@ -467,6 +712,7 @@ static enum lq_scn_result apply(struct lq_scn *s, const struct lq_cmd *c)
 {
 	struct lq_msg m = {.type = LQ_MSG_CMD};
 
+	TRY(defs_check(s, false));
 	m.u.cmd = *c;
 	m.u.cmd.book = NULL;
 	emit(s, &m);
@@ -602,6 +848,7 @@ static enum lq_scn_result cmd_book(struct lq_scn *s, struct lq_scn_tokens *l)
 			return syntax(s, "usage: %s", usage);
 		}
 	}
+	TRY(defs_check(s, false));
 	/* the replacement travels as its levels, then an end that applies it at once */
 	for (uint32_t side = 0; side < 2; side++) {
 		const struct lq_book_level *lv = side == 0 ? book->bids : book->asks;
@@ -690,6 +937,7 @@ static enum lq_scn_result cmd_show(struct lq_scn *s, struct lq_scn_tokens *l)
 
 	TRY(arity(s, l, 3, usage));
 	TRY(no_unused_options(s, l));
+	TRY(defs_check(s, false));
 	struct lq_msg m = {.type = LQ_MSG_SHOW};
 	if (tok_is(l->t[1], "account")) {
 		TRY(account_id(s, l->t[2], &id));
@@ -740,6 +988,9 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 		return LQ_SCN_OK;
 	}
 	c = l->t[0];
+	/* a definition: checked as a whole before the engine next acts (defs_check) */
+	s->defs_pending = s->defs_pending || tok_is(c, "asset") || tok_is(c, "instrument") ||
+			  tok_is(c, "tier") || tok_is(c, "param") || tok_is(c, "fund");
 	if (tok_is(c, "asset"))
 		return cmd_asset(s, l);
 	if (tok_is(c, "instrument"))

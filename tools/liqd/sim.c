@@ -57,19 +57,36 @@ static const char sim_help[] =
     "      a notional bracket (in the settle asset), ascending, the last one upto=max;\n"
     "      MM = notional x mmr - cum, cum keeping MM continuous (same for IM)\n"
     "  param INSTRUMENT key=value ...\n"
-    "      liq_fee=R          liquidation (clearance) fee rate            default 0.005\n"
-    "      fund=NAME|none     insurance fund the instrument draws on       default none\n"
-    "      deficit=adl|socialize  policy once the fund cannot cover        default adl\n"
-    "      partial=on|off     partial liquidation                          default off\n"
-    "      mark=external|index|median3  mark price method                 default external\n"
-    "      band=R             clamp marks to index x (1 +- R); 0 = off     default 0\n"
-    "      takeover_band=R    fund closes within R of bankruptcy price     default 0.05\n"
-    "      fund_cap=AMOUNT|none  fund payment cap per event               default none\n"
-    "      funding_interval=DURATION                                      default 8h\n"
-    "      basis_window=DURATION  median3 basis average window (1s..1h)   default 300s\n"
-    "      stale_after=DURATION   index age that stops liquidations; 0s = never  default 0s\n"
+    "      Each key's valid range is given as an interval; outside it the run stops (exit 2).\n"
+    "      liq_fee=R            liquidation (clearance) fee rate [0, 1]:\n"
+    "                           the smaller of R x notional and what the\n"
+    "                           close leaves above the bankruptcy value\n"
+    "                           (1 = all of it)                         default 0.005\n"
+    "      fund=NAME|none       insurance fund the instrument draws on; it must\n"
+    "                           hold the instrument's settle asset      default none\n"
+    "      deficit=adl|socialize  policy once the fund cannot cover     default adl\n"
+    "      partial=on|off       partial liquidation                     default off\n"
+    "      mark=external|index|median3  mark price method               default external\n"
+    "      band=R               clamp marks to index x (1 +- R) [0, 1);\n"
+    "                           0 = no clamp                            default 0\n"
+    "      takeover_band=R      the fund closes within R of the bankruptcy\n"
+    "                           price [0, 1)                            default 0.05\n"
+    "      fill_band=R|none     a fill priced outside mark / (1 + R) to\n"
+    "                           mark x (1 + R) is rejected (0, 100];\n"
+    "                           0 or none = no check; none before the\n"
+    "                           first mark                              default 10\n"
+    "      fund_cap=AMOUNT|none most the fund pays per event, in the settle\n"
+    "                           asset [>= 0]; none = no cap             default none\n"
+    "      funding_interval=DURATION  [> 0]                             default 8h\n"
+    "      basis_window=DURATION  median3 basis window [1s, 1h]         default 300s\n"
+    "      stale_after=DURATION index age that stops liquidations [>= 0];\n"
+    "                           0s = never                              default 0s\n"
     "  fund NAME asset=ASSET [balance=B]\n"
-    "      an insurance fund (a param may name it before it is defined)\n"
+    "      an insurance fund. A param may name it before it is defined; by the first line\n"
+    "      that is not a definition (deposit, fill, mark, book, time, show...) and at the\n"
+    "      end of the input, every fund named must be defined in the settle asset of each\n"
+    "      instrument drawing on it, and every instrument must have tier lines, or the run\n"
+    "      stops (exit 2).\n"
     "\n"
     "events:\n"
     "  deposit ACCOUNT ASSET AMOUNT      (accounts are positive integers)\n"
@@ -77,7 +94,8 @@ static const char sim_help[] =
     "                                    cross equity below initial margin\n"
     "  fill ACCOUNT INSTRUMENT buy|sell QTY PRICE [fee=F]\n"
     "      a trade of the account: opens, extends, reduces or flips its position; the\n"
-    "      fee (settle asset, may be negative for a rebate) is charged to the holder\n"
+    "      fee (settle asset, may be negative for a rebate) is charged to the holder;\n"
+    "      refused when its price lies outside the instrument's fill_band of the mark\n"
     "  isolate ACCOUNT INSTRUMENT MARGIN\n"
     "      the position becomes isolated and MARGIN moves from the balance into it\n"
     "      (a negative MARGIN moves margin back); refused if it leaves either side below\n"
@@ -232,6 +250,12 @@ static int next_line(void *ctx, struct lq_scn *scn)
 			snprintf(src->error, sizeof(src->error), "%s: read error: %s", src->name,
 				 strerror(errno));
 			src->exit_code = LQ_EXIT_FAIL;
+			return -1;
+		}
+		/* definitions complete at the end too (a scenario of definitions only) */
+		if (lq_scn_defs_check(scn) == LQ_SCN_SYNTAX) {
+			snprintf(src->error, sizeof(src->error), "%s: %s", src->name, scn->error);
+			src->exit_code = LQ_EXIT_USAGE;
 			return -1;
 		}
 		return 0;

@@ -8,6 +8,14 @@
  * engine's definitions (names, grids, decimals) and applies it, writing output events as JSON
  * lines. A line that cannot be parsed at all is LQ_SCN_SYNTAX with a message; a line the
  * engine refuses is a `rejected` event and the run goes on.
+ *
+ * Definitions (asset, instrument, tier, param, fund) are checked one by one as they come, and
+ * as a whole before the engine next acts: a param may name a fund defined on a later line, but
+ * by the first line that is not a definition (deposit, fill, mark, book, time, show...) every
+ * instrument must have its tiers and every fund named must be defined in the settle asset of
+ * the instruments that draw on it. A param value out of its key's range (see `liqd sim
+ * --help`) is LQ_SCN_SYNTAX too: a scenario never runs on parameters other than those it
+ * wrote.
  */
 #include "lq/engine.h"
 #include "lq/json.h"
@@ -59,6 +67,10 @@ struct lq_scn {
 	struct lq_scn_tokens toks;
 	struct lq_book book;
 	char error[LQ_SCN_ERROR_MAX];
+	/* a definition came since the last lq_scn_defs_check(): check before the engine acts */
+	bool defs_pending;
+	uint64_t instrument_line[LQ_INSTRUMENTS_MAX]; /* the line that defined it; 0 unknown */
+	uint64_t fund_param_line[LQ_INSTRUMENTS_MAX]; /* the param line naming its fund; 0 none */
 };
 
 void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, lq_scn_emit emit,
@@ -66,6 +78,16 @@ void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, l
 
 /* Process one line (without its newline). s->line must hold its 1-based number. */
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *line, size_t len);
+
+/*
+ * Check the definitions as a whole: every instrument has tier lines; every fund a param names
+ * is defined, in the instrument's settle asset. LQ_SCN_OK, or LQ_SCN_SYNTAX with s->error
+ * naming the line of the definition at fault and what to add. lq_scn_line() runs it before
+ * each line that acts after a definition; a reader calls it at the end of its input (and
+ * wherever else its definitions end, e.g. before a feed that does not pass through
+ * lq_scn_line()). Cheap when nothing was defined since the last call.
+ */
+enum lq_scn_result lq_scn_defs_check(struct lq_scn *s);
 
 /* Parse an ISO 8601 UTC time (2024-08-09T00:00:00Z, optional .fraction) to ns since epoch. */
 bool lq_scn_parse_time(const char *s, size_t len, int64_t *ns);
