@@ -22,6 +22,7 @@ static void test_off_grid_scenario(void **state)
 	static const char *const lines[] = {
 	    "asset USDT decimals=6",
 	    "instrument ETHUSDT linear settle=USDT tick=0.5 lot=0.002",
+	    "tier ETHUSDT upto=max mmr=0.005 imr=0.01",
 	    "deposit 1 USDT 100",
 	    "fill 1 ETHUSDT buy 0.0021 3000",
 	    "fill 1 ETHUSDT buy 0.003 3000",
@@ -33,8 +34,8 @@ static void test_off_grid_scenario(void **state)
 
 	(void)state;
 	const char *out = dom_sim_run(lines, sizeof(lines) / sizeof(lines[0]));
-	/* lines 4 to 7 are refused, with a reason that says why (the wording may change) */
-	for (int line = 4; line <= 7; line++) {
+	/* lines 5 to 8 are refused, with a reason that says why (the wording may change) */
+	for (int line = 5; line <= 8; line++) {
 		char want[64];
 		snprintf(want, sizeof(want),
 			 "{\"type\":\"rejected\",\"line\":%d,\"reason\":", line);
@@ -44,7 +45,7 @@ static void test_off_grid_scenario(void **state)
 		const char *why = strstr(r, "off-grid");
 		assert_true(why != NULL && why < eol);
 	}
-	assert_null(strstr(out, "\"line\":8"));
+	assert_null(strstr(out, "\"line\":9"));
 	/* only the last fill went through (further keys of the account line may come) */
 	const char *acc = strstr(out, "{\"type\":\"account\",\"account\":1,");
 	assert_non_null(acc);
@@ -58,6 +59,7 @@ static void test_stale_output(void **state)
 	static const char *const lines[] = {
 	    "asset USDT decimals=6",
 	    "instrument BTCUSDT linear settle=USDT tick=0.1 lot=0.001",
+	    "tier BTCUSDT upto=max mmr=0.005 imr=0.01",
 	    "param BTCUSDT mark=index stale_after=30s",
 	    "time " T0,
 	    "index BTCUSDT 60000",
