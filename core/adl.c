@@ -2,83 +2,365 @@
 /*
  * ADL ranking (DESIGN 1.7): profitable positions by score = PnL% x effective leverage, then
  * losing ones by PnL% / leverage; ties by larger position, then lower account id.
+ *
+ * Scores are compared exactly. Each is the fraction of two products of two factors,
+ *
+ *   in profit:  (upnl x lev_num) / (|cost| x lev_den)
+ *   otherwise:  (upnl x lev_den) / (|cost| x lev_num)
+ *
+ * with PnL% = upnl / |cost| and leverage = lev_num / lev_den = notional / equity (fine units,
+ * the equity exact: the position's isolated equity, or the account's cross equity in the
+ * settle asset), or the cap LQ_ADL_LEVERAGE_MAX_E8 / 10^8 when that is larger or the equity
+ * is not positive. Every factor is a non-negative 128-bit integer, so each product takes four
+ * 64-bit limbs and a cross-multiplication (num_a x den_b against num_b x den_a) eight. No
+ * factor is ever rounded: scores that differ by any amount rank apart, and equal scores
+ * (however their factors are made up) fall to the tie-break. Flooring each factor to 10^-8
+ * first, as this file once did, tied 0.05 with 0.0499999993 and let the larger position of
+ * the two jump the line.
+ *
+ * Speed: most pairs of scores differ in their leading bits, so a comparison first bounds both
+ * cross products from the top 64 bits of each number (one 64 x 64 multiplication a side) and
+ * multiplies in full only when those bounds overlap (a relative difference below about
+ * 2^-61: near-ties and ties). The filter decides only what the bounds prove.
+ *
+ * score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
+ * never increases along a ranking within the profitable or the losing positions.
  */
+#include <string.h>
+
 #include "lq/assert.h"
 #include "lq/engine.h"
 
-static int64_t clamp64(lq_i128 v)
+typedef unsigned __int128 u128;
+
+#define LIMBS	   LQ_ADL_SCORE_LIMBS
+#define WIDE_LIMBS (2 * LIMBS)
+
+_Static_assert(LIMBS * 64 >= 2 * 128, "a score's product of two 128-bit factors fits");
+_Static_assert(LQ_ADL_LEVERAGE_MAX_E8 > 0, "the leverage cap is positive");
+
+/* ---- small fixed-width unsigned integers: 64-bit limbs, least significant first ---- */
+
+static unsigned mp_len(const uint64_t *a, unsigned n)
 {
-	if (v > INT64_MAX)
-		return INT64_MAX;
-	if (v < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)v;
+	while (n > 0 && a[n - 1] == 0)
+		n--;
+	return n;
+}
+
+/* r[0 .. rn) = a[0 .. an) x b[0 .. bn); rn >= an + bn. */
+static void mp_mul(const uint64_t *a, unsigned an, const uint64_t *b, unsigned bn, uint64_t *r,
+		   unsigned rn)
+{
+	LQ_DASSERT(rn >= an + bn);
+	memset(r, 0, sizeof(*r) * rn);
+	for (unsigned i = 0; i < an; i++) {
+		uint64_t carry = 0;
+		for (unsigned j = 0; j < bn; j++) {
+			/* (2^64 - 1)^2 + 2 (2^64 - 1) = 2^128 - 1: no overflow */
+			u128 t = (u128)a[i] * b[j] + r[i + j] + carry;
+			r[i + j] = (uint64_t)t;
+			carry = (uint64_t)(t >> 64);
+		}
+		r[i + bn] = carry;
+	}
+}
+
+static int mp_cmp(const uint64_t *a, const uint64_t *b, unsigned n)
+{
+	for (unsigned i = n; i-- > 0;) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* a -= b over n limbs; a >= b. */
+static void mp_sub(uint64_t *a, const uint64_t *b, unsigned n)
+{
+	uint64_t borrow = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		u128 t = (u128)a[i] - b[i] - borrow;
+		a[i] = (uint64_t)t;
+		borrow = (uint64_t)(t >> 64) & 1;
+	}
+	LQ_ASSERT(borrow == 0);
+}
+
+/* Bits [s, s + 128) of a[0 .. n). */
+static u128 mp_window(const uint64_t *a, unsigned n, unsigned s)
+{
+	u128 r = 0;
+
+	for (unsigned i = 0; i < 3; i++) {
+		const unsigned limb = s / 64 + i;
+		const uint64_t v = limb < n ? a[limb] : 0;
+		if (i == 0)
+			r = v >> (s % 64);
+		else if (64 * i - s % 64 < 128)
+			r |= (u128)v << (64 * i - s % 64);
+	}
+	return r;
+}
+
+/*
+ * The top 64 bits of a (> 0) and its bit length: a lies in [top, top + 1) x 2^(bits - 64),
+ * exactly top x 2^(bits - 64) when bits <= 64; top has its highest bit set.
+ */
+static void mp_top(const uint64_t *a, unsigned n, uint64_t *top, int *bits)
+{
+	const unsigned len = mp_len(a, n);
+
+	LQ_ASSERT(len > 0);
+	*bits = (int)(64 * len) - __builtin_clzll(a[len - 1]);
+	*top =
+	    *bits >= 64 ? (uint64_t)mp_window(a, len, (unsigned)*bits - 64) : a[0] << (64 - *bits);
+	LQ_DASSERT(*top >> 63 == 1);
+}
+
+/* The product of two 128-bit factors, in LIMBS limbs. */
+static void mp_mul128(u128 x, u128 y, uint64_t r[LIMBS])
+{
+	const uint64_t a[2] = {(uint64_t)x, (uint64_t)(x >> 64)};
+	const uint64_t b[2] = {(uint64_t)y, (uint64_t)(y >> 64)};
+
+	mp_mul(a, 2, b, 2, r, LIMBS);
+}
+
+/* ---- comparing fractions ---- */
+
+/*
+ * The order of a_num / a_den and b_num / b_den, exactly: a_num x b_den against b_num x a_den.
+ * Out of line: the filter's fast path then needs no stack frame.
+ */
+__attribute__((noinline)) static int frac_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
+{
+	uint64_t l[WIDE_LIMBS], r[WIDE_LIMBS];
+
+	mp_mul(a->score_num, mp_len(a->score_num, LIMBS), b->score_den, mp_len(b->score_den, LIMBS),
+	       l, WIDE_LIMBS);
+	mp_mul(b->score_num, mp_len(b->score_num, LIMBS), a->score_den, mp_len(a->score_den, LIMBS),
+	       r, WIDE_LIMBS);
+	return mp_cmp(l, r, WIDE_LIMBS);
+}
+
+/* Filter result: the bounds overlap, multiply in full. */
+#define FRAC_UNDECIDED 2
+
+/*
+ * The same order from the top 64 bits of each number, when they prove it. With x = top of
+ * a_num x top of b_den and e_l their bit lengths summed (y, e_r likewise for the right side),
+ * left = a_num x b_den lies in [x, x + 2^65) x 2^(e_l - 128) and x >= 2^126, so left lies
+ * in [2^(e_l - 2), 2^e_l). Bit lengths two or more apart decide; one apart, the smaller side
+ * halves its product (one more unit of error); then a gap of 2^66 between x and y decides.
+ */
+static int frac_cmp_filter(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
+{
+	const u128 margin = (u128)1 << 66;
+	const int e_l = a->score_num_bits + b->score_den_bits;
+	const int e_r = b->score_num_bits + a->score_den_bits;
+	u128 x = (u128)a->score_num_top * b->score_den_top;
+	u128 y = (u128)b->score_num_top * a->score_den_top;
+
+	if (e_l >= e_r + 2)
+		return 1;
+	if (e_r >= e_l + 2)
+		return -1;
+	if (e_l == e_r + 1)
+		y >>= 1;
+	else if (e_r == e_l + 1)
+		x >>= 1;
+	if (x > y && x - y >= margin)
+		return 1;
+	if (y > x && y - x >= margin)
+		return -1;
+	return FRAC_UNDECIDED;
+}
+
+/* ---- the score ---- */
+
+static u128 uabs128(lq_i128 v)
+{
+	return v < 0 ? -(u128)v : (u128)v;
+}
+
+/*
+ * Effective leverage as the fraction *num / *den (> 0 both, or 0 / 1 for a position without
+ * notional), capped: an account without equity, or whose equity cannot be represented,
+ * ranks at the cap.
+ */
+static void adl_leverage(const struct lq_engine *e, const struct lq_position *p, uint32_t pidx,
+			 lq_i128 notional_fine, u128 *num, u128 *den)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const struct lq_unit u = {.account = p->account,
+				  .ref = p->isolated ? pidx : ins->settle_asset,
+				  .isolated = p->isolated};
+	uint64_t l[LIMBS], r[LIMBS];
+	lq_i128 equity_fine;
+
+	LQ_ASSERT(notional_fine >= 0);
+	*num = LQ_ADL_LEVERAGE_MAX_E8;
+	*den = LQ_RATE_ONE;
+	if (!lq_unit_equity_fine(e, &u, &equity_fine) || equity_fine <= 0)
+		return;
+	/* notional / equity > cap  <=>  notional x 10^8 > cap_e8 x equity */
+	mp_mul128((u128)notional_fine, LQ_RATE_ONE, l);
+	mp_mul128(LQ_ADL_LEVERAGE_MAX_E8, (u128)equity_fine, r);
+	if (mp_cmp(l, r, LIMBS) > 0)
+		return;
+	*num = (u128)notional_fine;
+	*den = (u128)equity_fine;
+}
+
+/* floor(sign x num x 10^8 / den), clamped to int64: the displayed score. */
+static int64_t adl_score_e8(const struct lq_adl_entry *en)
+{
+	enum { W = LIMBS + 2 }; /* num x 10^8 and den x 2^63 both fit */
+	const uint64_t e8 = LQ_RATE_ONE, two63 = 1ULL << 63;
+	uint64_t m[W], lim[W], qd[W], qw;
+	u128 q;
+
+	if (en->score_sign == 0)
+		return 0;
+	mp_mul(en->score_num, LIMBS, &e8, 1, m, W);
+	mp_mul(en->score_den, LIMBS, &two63, 1, lim, W);
+	if (mp_cmp(m, lim, W) >= 0) /* the quotient needs 64 bits: beyond int64 */
+		return en->score_sign > 0 ? INT64_MAX : INT64_MIN;
+	/*
+	 * m < den x 2^63. Estimate from the divisor's top 64 bits t (at shift s = bits - 64):
+	 * floor(m / 2^s) < 2^127 and t >= 2^63, so the estimate floor(floor(m / 2^s) / t) is
+	 * at most two above the quotient and never below it. (A divisor of one limb divides
+	 * exactly: m < 2^127.)
+	 */
+	if (en->score_den_bits <= 64) {
+		LQ_DASSERT(mp_len(m, W) <= 2);
+		q = (((u128)m[1] << 64) | m[0]) / en->score_den[0];
+	} else {
+		const unsigned s = (unsigned)en->score_den_bits - 64;
+		q = mp_window(m, W, s) / en->score_den_top;
+	}
+	for (int step = 0;; step++) {
+		LQ_ASSERT(step <= 2);
+		LQ_ASSERT(q < ((u128)1 << 64));
+		qw = (uint64_t)q;
+		mp_mul(en->score_den, LIMBS, &qw, 1, qd, W);
+		if (mp_cmp(qd, m, W) <= 0)
+			break;
+		q--;
+	}
+	mp_sub(m, qd, W); /* the remainder, below den */
+	LQ_ASSERT(mp_len(m, W) <= LIMBS);
+	LQ_ASSERT(mp_cmp(m, en->score_den, LIMBS) < 0);
+	LQ_ASSERT(q < ((u128)1 << 63));
+	if (en->score_sign > 0)
+		return (int64_t)q;
+	/* floor of a negative quotient: one further down when it is not whole */
+	return -(int64_t)q - (mp_len(m, W) != 0 ? 1 : 0);
+}
+
+/* Score = sign x (x_num x y_num) / (x_den x y_den), with the filter's top bits. */
+static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128 x_den, u128 y_den)
+{
+	int bits;
+
+	LQ_ASSERT(x_den > 0);
+	LQ_ASSERT(y_den > 0);
+	mp_mul128(x_num, y_num, out->score_num);
+	mp_mul128(x_den, y_den, out->score_den);
+	out->score_sign = mp_len(out->score_num, LIMBS) == 0 ? 0 : out->profitable ? 1 : -1;
+	out->score_num_top = 0;
+	out->score_num_bits = 0;
+	if (out->score_sign != 0) {
+		mp_top(out->score_num, LIMBS, &out->score_num_top, &bits);
+		out->score_num_bits = (int16_t)bits;
+	}
+	mp_top(out->score_den, LIMBS, &out->score_den_top, &bits);
+	out->score_den_bits = (int16_t)bits;
+	out->score_e8 = adl_score_e8(out);
 }
 
 static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_entry *out)
 {
 	const struct lq_position *p = &e->positions[pidx];
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const u128 cost_abs = uabs128(p->cost);
 	struct lq_position_view v;
-	struct lq_margin m;
-	lq_i128 cost_abs = p->cost < 0 ? -p->cost : p->cost, equity_fine, pnl_e8, lev_e8;
+	u128 lev_num, lev_den, upnl_abs;
 
 	lq_position_view(e, pidx, false, &v);
-	if (p->isolated) {
-		equity_fine = (lq_i128)v.equity_units * LQ_FINE_ONE;
-	} else {
-		lq_account_margin(e, p->account, ins->settle_asset, &m);
-		equity_fine = (lq_i128)m.equity_units * LQ_FINE_ONE;
-	}
+	upnl_abs = uabs128(v.upnl_fine);
+	adl_leverage(e, p, pidx, v.notional_fine, &lev_num, &lev_den);
 	out->account = e->accounts[p->account].id;
 	out->position = pidx;
+	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	out->profitable = v.upnl_fine > 0;
-	pnl_e8 = cost_abs > 0 ? lq_div128_floor(v.upnl_fine * LQ_RATE_ONE, cost_abs) : 0;
-	/* Effective leverage, capped: an account without equity ranks at the cap. */
-	if (equity_fine <= 0)
-		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
+	if (cost_abs == 0)
+		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
+	else if (out->profitable)
+		adl_score_set(out, upnl_abs, lev_num, cost_abs, lev_den);
+	else if (lev_num > 0)
+		adl_score_set(out, upnl_abs, lev_den, cost_abs, lev_num);
 	else
-		lev_e8 = lq_div128_floor(v.notional_fine * LQ_RATE_ONE, equity_fine);
-	if (lev_e8 > LQ_ADL_LEVERAGE_MAX_E8)
-		lev_e8 = LQ_ADL_LEVERAGE_MAX_E8;
-	if (out->profitable)
-		out->score_e8 = clamp64(lq_div128_floor(pnl_e8 * lev_e8, LQ_RATE_ONE));
-	else if (lev_e8 > 0)
-		out->score_e8 = clamp64(lq_div128_floor(pnl_e8 * LQ_RATE_ONE, lev_e8));
-	else
-		out->score_e8 = clamp64(pnl_e8);
+		adl_score_set(out, upnl_abs, 1, cost_abs, 1); /* no notional: the PnL% itself */
+	LQ_ASSERT(out->score_sign >= 0 || !out->profitable);
+	LQ_ASSERT(out->score_sign <= 0 || out->profitable);
 }
 
-/* First in line first: profit before loss, higher score, larger position, lower id. */
+/* The exact order of two scores: < 0, 0 or > 0 as a's is below, equal to or above b's. */
+static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
+{
+	if (a->score_sign != b->score_sign)
+		return a->score_sign < b->score_sign ? -1 : 1;
+	if (a->score_sign == 0)
+		return 0;
+	int c = frac_cmp_filter(a, b);
+	if (c == FRAC_UNDECIDED)
+		c = frac_cmp(a, b);
+	LQ_DASSERT(c == frac_cmp(a, b));
+	return a->score_sign > 0 ? c : -c;
+}
+
+bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
+{
+	return a->profitable == b->profitable && adl_score_cmp(a, b) == 0;
+}
+
+/* First in line first: profit before loss, higher exact score, larger position, lower id. */
 static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
 	if (a->profitable != b->profitable)
 		return a->profitable;
-	if (a->score_e8 != b->score_e8)
-		return a->score_e8 > b->score_e8;
+	const int c = adl_score_cmp(a, b);
+	if (c != 0)
+		return c > 0;
 	if (a->qty_abs != b->qty_abs)
 		return a->qty_abs > b->qty_abs;
 	return a->account < b->account;
 }
 
-/* Heap sort: in place, O(n log n), no recursion, no allocation. */
+/*
+ * Heap sort: in place, O(n log n), no recursion, no allocation. A max-heap on "after": the
+ * root is the entry that goes last. Sifting moves the entry down through a hole (one copy per
+ * level rather than a swap's three: the entries are two cache lines).
+ */
 static void sift_down(struct lq_adl_entry *a, uint32_t i, uint32_t n)
 {
+	const struct lq_adl_entry t = a[i];
+
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 		if (c >= n)
-			return;
-		/* max-heap on "after": the root is the entry that goes last */
+			break;
 		if (c + 1 < n && adl_before(&a[c], &a[c + 1]))
 			c++;
-		if (!adl_before(&a[i], &a[c]))
-			return;
-		struct lq_adl_entry t = a[i];
+		if (!adl_before(&t, &a[c]))
+			break;
 		a[i] = a[c];
-		a[c] = t;
 		i = c;
 	}
+	a[i] = t;
 }
 
 static void adl_sort(struct lq_adl_entry *a, uint32_t n)
@@ -96,15 +378,29 @@ static void adl_sort(struct lq_adl_entry *a, uint32_t n)
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap)
 {
-	uint32_t n = 0;
+	const uint32_t walk_max = e->limits.positions_max;
+	uint32_t n = 0, walked = 0;
 
-	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL && n < cap;
-	     p = e->positions[p].inst_next) {
+	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
+	LQ_ASSERT(side != 0);
+	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		const struct lq_position *pos = &e->positions[p];
+		/* the instrument's list holds each position once: positions_max bounds it */
+		LQ_ASSERT(walked < walk_max);
+		walked++;
 		if (pos->qty == 0 || (side > 0) != (pos->qty > 0))
 			continue;
+		LQ_ASSERT(n < cap);
 		adl_score(e, p, &out[n++]);
 	}
 	adl_sort(out, n);
+	for (uint32_t i = 0; i < n; i++) {
+		/* sorted by score first: equal scores are adjacent */
+		const bool tied = i > 0 && lq_adl_score_equal(&out[i - 1], &out[i]);
+		out[i].tie_first = tied ? out[i - 1].tie_first : i;
+		LQ_DASSERT(i == 0 || adl_before(&out[i - 1], &out[i]));
+		LQ_DASSERT(i == 0 || out[i - 1].profitable != out[i].profitable ||
+			   out[i - 1].score_e8 >= out[i].score_e8);
+	}
 	return n;
 }
