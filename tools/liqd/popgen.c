@@ -344,16 +344,34 @@ static void put_header(const struct gen *s)
 	fputc('\n', s->out);
 }
 
+/* The accounts, in id order, then the balancing accounts. */
+static int put_accounts(struct gen *s, char *err, size_t cap)
+{
+	const struct lq_popgen *g = s->g;
+	const uint64_t balancers = g->accounts >= 4ull * g->ins_count ? g->ins_count : 0;
+
+	for (uint64_t id = 1; id <= g->accounts - balancers; id++)
+		if (put_account(s, id)) {
+			snprintf(err, cap,
+				 "account %llu: a position's value overflows (lower "
+				 "--size-lots or --size-tail)",
+				 (unsigned long long)id);
+			return -1;
+		}
+	for (uint64_t k = 0; k < balancers; k++)
+		if (put_balancer(s, g->accounts - balancers + 1 + k, g->ins[k])) {
+			snprintf(err, cap, "the balancing account overflows");
+			return -1;
+		}
+	return 0;
+}
+
 int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine *defs, char *err,
 		    size_t cap)
 {
 	static struct gen s;
+	lq_i128 deposits[LQ_ASSETS_MAX];
 
-	memset(&s, 0, sizeof(s));
-	s.g = g;
-	s.defs = defs;
-	s.out = out;
-	rng_seed(&s.rng, g->seed);
 	if (g->ins_count == 0) {
 		snprintf(err, cap, "no instrument to populate");
 		return -1;
@@ -364,23 +382,37 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
 				 defs->instruments[g->ins[k]].name);
 			return -1;
 		}
+	/*
+	 * The funds come first (a fill while loading may liquidate, and the fund it draws on must
+	 * exist), but their balances are a share of the deposits: a first pass with the same seed
+	 * sums them without writing anything.
+	 */
+	FILE *sink = fopen("/dev/null", "w");
+	if (!sink) {
+		snprintf(err, cap, "cannot open /dev/null: %s", strerror(errno));
+		return -1;
+	}
+	memset(&s, 0, sizeof(s));
+	s.g = g;
+	s.defs = defs;
+	s.out = sink;
+	rng_seed(&s.rng, g->seed);
+	const int rc = put_accounts(&s, err, cap);
+	fclose(sink);
+	if (rc)
+		return -1;
+	memcpy(deposits, s.deposits, sizeof(deposits));
+
+	memset(&s, 0, sizeof(s));
+	s.g = g;
+	s.defs = defs;
+	s.out = out;
+	rng_seed(&s.rng, g->seed);
 	put_header(&s);
-	uint64_t balancers = g->accounts >= 4ull * g->ins_count ? g->ins_count : 0;
-	for (uint64_t id = 1; id <= g->accounts - balancers; id++)
-		if (put_account(&s, id)) {
-			snprintf(err, cap,
-				 "account %llu: a position's value overflows (lower "
-				 "--size-lots or --size-tail)",
-				 (unsigned long long)id);
-			return -1;
-		}
-	for (uint64_t k = 0; k < balancers; k++)
-		if (put_balancer(&s, g->accounts - balancers + 1 + k, g->ins[k])) {
-			snprintf(err, cap, "the balancing account overflows");
-			return -1;
-		}
+	memcpy(s.deposits, deposits, sizeof(deposits));
 	put_funds(&s);
-	return 0;
+	memset(s.deposits, 0, sizeof(s.deposits));
+	return put_accounts(&s, err, cap);
 }
 
 /* ---- the command ---- */

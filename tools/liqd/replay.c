@@ -267,6 +267,12 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 			return rc;
 	}
 	if (!x->feed_phase) {
+		/* the definitions are complete before the feed: every fund named, every tier */
+		if (lq_scn_defs_check(scn) == LQ_SCN_SYNTAX) {
+			snprintf(r->error, sizeof(r->error), "%s: %s", r->config_name, scn->error);
+			r->exit_code = LQ_EXIT_USAGE;
+			return -1;
+		}
 		x->feed_phase = true;
 		x->feed_start_ns = x->progress ? lq_rep_mono_ns() : 0;
 	}
