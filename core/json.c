@@ -283,6 +283,44 @@ void lq_json_account(struct lq_out *o, const struct lq_engine *e, uint32_t accou
 	lq_out_str(o, "]}\n");
 }
 
+void lq_json_ledger(struct lq_out *o, const struct lq_engine *e, uint32_t asset)
+{
+	static const struct {
+		const char *name;
+		uint32_t slot;
+	} slots[] = {{"accounts", LQ_LEDGER_ACCOUNTS}, {"fees", LQ_LEDGER_FEES},
+		     {"venue", LQ_LEDGER_VENUE},	   {"funding", LQ_LEDGER_FUNDING},
+		     {"external", LQ_LEDGER_EXTERNAL},   {"bad_debt", LQ_LEDGER_BAD_DEBT}};
+	const struct lq_asset *a = &e->assets[asset];
+
+	LQ_ASSERT(asset < e->asset_count);
+	lq_out_str(o, "{\"type\":\"ledger\",\"asset\":");
+	lq_out_jstr(o, a->name);
+	key(o, slots[0].name);
+	lq_out_dec(o, e->ledger.total[slots[0].slot][asset], a->decimals);
+	key(o, "funds");
+	lq_out_str(o, "{");
+	bool first = true;
+	for (uint32_t f = 0; f < e->fund_count; f++) {
+		if (!e->funds[f].defined || e->funds[f].asset != asset)
+			continue;
+		if (!first)
+			lq_out_str(o, ",");
+		first = false;
+		lq_out_jstr(o, e->funds[f].name);
+		lq_out_str(o, ":");
+		lq_out_dec(o, e->ledger.total[LQ_LEDGER_FUND0 + f][asset], a->decimals);
+	}
+	lq_out_str(o, "}");
+	for (uint32_t i = 1; i < LQ_ARRAY_SIZE(slots); i++) {
+		key(o, slots[i].name);
+		lq_out_dec(o, e->ledger.total[slots[i].slot][asset], a->decimals);
+	}
+	key(o, "sum");
+	lq_out_dec(o, lq_ledger_sum(e, asset), a->decimals);
+	lq_out_str(o, "}\n");
+}
+
 void lq_json_fund(struct lq_out *o, const struct lq_engine *e, uint32_t fund)
 {
 	const struct lq_fund *f = &e->funds[fund];

@@ -610,6 +610,10 @@ static void engine_show(struct lq_pipeline *p, const struct lq_msg *m)
 	case LQ_SHOW_FUND:
 		lq_json_fund(&p->eng_out, e, m->u.show.ref);
 		break;
+	case LQ_SHOW_LEDGER:
+		for (uint32_t a = 0; a < e->asset_count; a++)
+			lq_json_ledger(&p->eng_out, e, a);
+		break;
 	case LQ_SHOW_ADL:
 		for (int side = 1; side >= -1; side -= 2) {
 			uint32_t n = lq_adl_rank(e, m->u.show.ref, side, p->scratch,

@@ -931,14 +931,22 @@ static enum lq_scn_result cmd_funding(struct lq_scn *s, struct lq_scn_tokens *l)
 
 static enum lq_scn_result cmd_show(struct lq_scn *s, struct lq_scn_tokens *l)
 {
-	static const char usage[] = "show account ID | show fund NAME | show adl INSTRUMENT";
+	static const char usage[] =
+	    "show account ID | show fund NAME | show adl INSTRUMENT | show ledger";
 	uint64_t id = 0;
 	uint32_t ins = 0;
+	struct lq_msg m = {.type = LQ_MSG_SHOW};
 
+	if (l->n == 2 && tok_is(l->t[1], "ledger")) {
+		TRY(no_unused_options(s, l));
+		TRY(defs_check(s, false));
+		m.u.show.kind = LQ_SHOW_LEDGER;
+		emit(s, &m);
+		return LQ_SCN_OK;
+	}
 	TRY(arity(s, l, 3, usage));
 	TRY(no_unused_options(s, l));
 	TRY(defs_check(s, false));
-	struct lq_msg m = {.type = LQ_MSG_SHOW};
 	if (tok_is(l->t[1], "account")) {
 		TRY(account_id(s, l->t[2], &id));
 		m.u.show.kind = LQ_SHOW_ACCOUNT;

@@ -107,7 +107,7 @@ static const char sim_help[] =
     "  time 2024-08-09T00:00:00Z | +30s  scenario clock (units ns us ms s m h d)\n"
     "  funding INSTRUMENT RATE           funding at the current mark: longs pay shorts\n"
     "                                    RATE x notional when positive; settled lazily\n"
-    "  show account ID | show fund NAME | show adl INSTRUMENT\n"
+    "  show account ID | show fund NAME | show adl INSTRUMENT | show ledger\n"
     "\n"
     "output lines: account, fund, adl_rank, funding (amount: + received, - paid; printed\n"
     "when the position settles, at the latest by `show account`), stale (an instrument's\n"

@@ -31,6 +31,12 @@ void lq_out_dec(struct lq_out *o, lq_i128 v, unsigned decimals);
 
 void lq_json_account(struct lq_out *o, const struct lq_engine *e, uint32_t account);
 void lq_json_fund(struct lq_out *o, const struct lq_engine *e, uint32_t fund);
+/*
+ * One asset's ledger (`show ledger`): the total of every ledger account, which sum to zero:
+ * {"type":"ledger","asset":A,"accounts":..,"funds":{NAME:..},"fees":..,"venue":..,
+ *  "funding":..,"external":..,"bad_debt":..,"sum":..}
+ */
+void lq_json_ledger(struct lq_out *o, const struct lq_engine *e, uint32_t asset);
 void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason);
 void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_event *ev);
 

@@ -37,6 +37,7 @@ enum lq_show_kind {
 	LQ_SHOW_ACCOUNT = 1,
 	LQ_SHOW_FUND = 2,
 	LQ_SHOW_ADL = 3,
+	LQ_SHOW_LEDGER = 4, /* every asset's ledger accounts */
 };
 
 struct lq_msg {
