@@ -376,7 +376,11 @@ lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset)
 bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
 		       uint32_t counter_slot)
 {
+	LQ_ASSERT(account < e->account_count);
+	LQ_ASSERT(asset < e->asset_count);
+	LQ_ASSERT(counter_slot != LQ_LEDGER_ACCOUNTS && counter_slot < LQ_LEDGER_SLOTS);
 	struct lq_account *acc = &e->accounts[account];
+	const lq_i128 slot_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
 	int64_t nb;
 
 	if (lq_add_ovf(acc->balance[asset], amount, &nb))
@@ -384,6 +388,7 @@ bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, in
 	acc->balance[asset] = nb;
 	acc->asset_mask |= 1u << asset;
 	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
+	LQ_ASSERT(e->ledger.total[LQ_LEDGER_ACCOUNTS][asset] == slot_before + amount);
 	return true;
 }
 
@@ -391,6 +396,8 @@ bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, in
 bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
 		      uint32_t counter_slot)
 {
+	LQ_ASSERT(p->instrument < e->instrument_count);
+	LQ_ASSERT(counter_slot != LQ_LEDGER_ACCOUNTS && counter_slot < LQ_LEDGER_SLOTS);
 	uint32_t asset = e->instruments[p->instrument].settle_asset;
 	int64_t nm;
 
@@ -723,6 +730,9 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p, const stru
 	const uint32_t a = pos->account, asset = ins->settle_asset;
 	int64_t held, after, due = lq_position_funding_due(e, pos);
 
+	LQ_ASSERT(r->qty != 0 || r->cost == 0);
+	LQ_ASSERT(fee_units >= -LQ_MONEY_MAX && fee_units <= LQ_MONEY_MAX);
+	const lq_i128 accounts_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
 	/* everything that can overflow is checked before anything changes */
 	held = pos->isolated ? pos->margin_units : e->accounts[a].balance[asset];
 	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r->realized_units, &after) ||
@@ -737,6 +747,9 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p, const stru
 		const bool charged = lq_holder_credit(e, pos, -fee_units, fee_slot);
 		LQ_ASSERT(charged);
 	}
+	/* postcondition: the accounts' money moved by exactly realized - fee - funding due */
+	LQ_ASSERT(e->ledger.total[LQ_LEDGER_ACCOUNTS][asset] ==
+		  accounts_before + r->realized_units - fee_units - due);
 	if (realized_units)
 		*realized_units = r->realized_units;
 	pos->qty = r->qty;

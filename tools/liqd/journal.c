@@ -64,11 +64,12 @@ static void print_event(uint64_t seq, const struct lq_event *ev)
 	       ",\"fund\":%" PRIu32 ",\"status\":%u,\"cmd_type\":%u,\"line\":%" PRIu64
 	       ",\"account\":%" PRIu64 ",\"other_account\":%" PRIu64 ",\"amount_units\":%" PRId64
 	       ",\"fund_delta_units\":%" PRId64 ",\"qty\":%" PRId64 ",\"price\":%" PRId64
-	       ",\"filled_qty\":%" PRId64 ",\"avg_price\":%" PRId64 ",\"flag\":%s}\n",
+	       ",\"filled_qty\":%" PRId64 ",\"avg_price\":%" PRId64 ",\"pnl_units\":%" PRId64
+	       ",\"asset\":%" PRIu32 ",\"flag\":%s}\n",
 	       seq, event_name(ev->type), (int)ev->type, ev->instrument, ev->fund,
 	       (unsigned)ev->status, (unsigned)ev->cmd_type, ev->line, ev->account,
 	       ev->other_account, ev->amount_units, ev->fund_delta_units, ev->qty, ev->price,
-	       ev->filled_qty, ev->avg_price, ev->flag ? "true" : "false");
+	       ev->filled_qty, ev->avg_price, ev->pnl_units, ev->asset, ev->flag ? "true" : "false");
 }
 
 static int exit_for(enum lq_journal_status st)

@@ -596,8 +596,10 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 	default:
 		break;
 	}
-	if ((ev->type == LQ_EV_LIQUIDATION || ev->type == LQ_EV_TAKEOVER) &&
-	    ev->instrument < LQ_INSTRUMENTS_MAX) {
+	/* a fund's balance moves by the fund_delta of these (a takeover's sums its fund_trades) */
+	if ((ev->type == LQ_EV_LIQUIDATION || ev->type == LQ_EV_FUND_TRADE ||
+	     ev->type == LQ_EV_SOCIALIZED_LOSS || ev->type == LQ_EV_BAD_DEBT) &&
+	    ev->fund_delta_units != 0 && ev->instrument < LQ_INSTRUMENTS_MAX) {
 		_Atomic int64_t *d = &l->c.fund_delta_ins[ev->instrument];
 		atomic_store_explicit(
 		    d, atomic_load_explicit(d, memory_order_relaxed) + ev->fund_delta_units,

@@ -302,13 +302,16 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		}
 		break;
 	case LQ_EV_TAKEOVER:
+		/* its fund_delta sums the fund_trade events that follow it: counted there */
 		r->takeovers++;
 		b->takeover++;
+		if ((w = watch_get(r, ev->account, false)))
+			w->takeovers++;
+		break;
+	case LQ_EV_FUND_TRADE:
 		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units;
 		if (ev->instrument < SERIES_INS)
 			b->ins_delta[ev->instrument] += ev->fund_delta_units;
-		if ((w = watch_get(r, ev->account, false)))
-			w->takeovers++;
 		break;
 	case LQ_EV_ADL:
 		r->adls++;
@@ -323,11 +326,17 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		r->socials++;
 		b->social++;
 		r->social_ins[ev->instrument] += ev->amount_units;
+		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units; /* collected by a fund */
+		if (ev->instrument < SERIES_INS)
+			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		break;
 	case LQ_EV_BAD_DEBT:
 		r->bads++;
 		b->bad++;
 		r->bad_ins[ev->instrument] += ev->amount_units;
+		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units; /* a fund made whole */
+		if (ev->instrument < SERIES_INS)
+			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		break;
 	default:
 		break;
