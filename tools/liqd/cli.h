@@ -11,6 +11,7 @@
 #define LQ_EXIT_USAGE 2 /* bad command line or unparsable input */
 
 int lq_cmd_sim(int argc, char **argv);
+int lq_cmd_audit(int argc, char **argv);
 int lq_cmd_version(int argc, char **argv);
 int lq_cmd_convert(int argc, char **argv);
 int lq_cmd_replay(int argc, char **argv);

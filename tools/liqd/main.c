@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  sim FILE|-     run a scenario (the scenario language) and print JSON events\n"
+	      "  audit FILE|-   run a scenario and rebuild every balance from its events alone\n"
 	      "  replay PCAP    replay a captured feed against a configuration and population\n"
 	      "  run            the live mode: the feed over UDP or DPDK, orders out to egress\n"
 	      "  popgen         write a seeded synthetic account population\n"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "sim"))
 		return lq_cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "audit"))
+		return lq_cmd_audit(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return lq_cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
