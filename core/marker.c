@@ -3,6 +3,14 @@
  * The marker (DESIGN 1.4): market data in, marks and staleness out. It writes only the
  * marker-owned fields of struct lq_mark_state and announces what the engine must apply, so
  * that the same code serves the engine's direct API and the pipeline's mark stage.
+ *
+ * The mark methods compute in int64_t (instrument.c): the basis sample is
+ * top_bid + top_ask - 2 x index, median3 rounds the time up to the next funding time, the
+ * sampler floors the time to whole seconds. Inputs that would take those beyond int64_t are
+ * refused here with LQ_E_OVERFLOW (a book whose best bid + best ask does not fit, an index
+ * above INT64_MAX / 2, a time within a second of INT64_MIN), so no sample can wrap; a mark
+ * that the time cannot round up to a funding time (a funding interval changed afterwards)
+ * is not derived, and an index age that does not fit is stale.
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
@@ -47,6 +55,31 @@ enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_bo
 	return st != LQ_OK ? st : check_side(ins, b->asks, b->ask_count, false);
 }
 
+/* Highest index the basis sample (2 x index) takes; earliest time the sampler floors. */
+#define PRICE_INDEX_MAX (INT64_MAX / 2)
+#define TIME_MIN_NS	(-INT64_MAX + LQ_NS_PER_S)
+
+/* The basis sample adds the best bid and the best ask: refuse a book where that overflows. */
+static bool mid_fits(const struct lq_book *b)
+{
+	int64_t sum;
+
+	if (b->bid_count == 0 || b->ask_count == 0)
+		return true;
+	return !lq_add_ovf(b->bids[0].price, b->asks[0].price, &sum);
+}
+
+/* An index older than any representable age is stale (lq_mark_is_stale subtracts the times). */
+static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
+{
+	int64_t age;
+
+	if (ins->params.stale_after_ns > 0 && ins->ms.index != 0 &&
+	    lq_sub_ovf(now_ns, ins->ms.index_time_ns, &age))
+		return true;
+	return lq_mark_is_stale(ins, now_ns);
+}
+
 static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker_emit emit,
 			  void *ctx)
 {
@@ -65,6 +98,11 @@ static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, v
 
 	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
 		return;
+	/* median3 rounds the time up to the next funding time: it must fit */
+	const int64_t interval =
+	    ins->params.funding_interval_ns > 0 ? ins->params.funding_interval_ns : 1;
+	if (ins->params.mark_method == LQ_MARK_MEDIAN3 && mk->now_ns > INT64_MAX - interval)
+		return;
 	announce_mark(mk, i, lq_mark_compute(ins, mk->now_ns), emit, ctx);
 }
 
@@ -73,7 +111,7 @@ static void derive_staleness(struct lq_marker *mk, lq_marker_emit emit, void *ct
 {
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++) {
 		struct lq_instrument *ins = &mk->defs->instruments[i];
-		bool s = lq_mark_is_stale(ins, mk->now_ns);
+		bool s = index_stale(ins, mk->now_ns);
 		if (s == ins->ms.stale_emitted)
 			continue;
 		ins->ms.stale_emitted = s;
@@ -97,6 +135,8 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 		st = lq_book_check(ins, c->book);
 		if (st != LQ_OK)
 			return st;
+		if (!mid_fits(c->book))
+			return LQ_E_OVERFLOW;
 		ins->ms.top_bid = c->book->bid_count > 0 ? c->book->bids[0].price : 0;
 		ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
 		break;
@@ -105,6 +145,8 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 			return LQ_E_BAD_VALUE;
 		if (!lq_on_tick(ins, c->price))
 			return LQ_E_OFF_GRID_PRICE;
+		if (c->price > PRICE_INDEX_MAX)
+			return LQ_E_OVERFLOW;
 		ins->ms.index = c->price;
 		ins->ms.index_time_ns = mk->now_ns;
 		if (c->has_rate)
@@ -144,6 +186,8 @@ enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_
 		return apply_instrument(mk, c, emit, ctx);
 	if (mk->time_set && c->time_ns < mk->now_ns)
 		return LQ_E_TIME_BACKWARDS;
+	if (c->time_ns < TIME_MIN_NS)
+		return LQ_E_OVERFLOW;
 	/* Samples between the last event and now see the state before this event. */
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
 		lq_mark_sample(&mk->defs->instruments[i], c->time_ns);

@@ -15,13 +15,24 @@
  * threshold the account cannot become liquidatable, and every other change to an account
  * (fills, transfers, funding, ADL, socialized losses, staleness) queues it explicitly.
  *
- * Thresholds of a cross account: its buffer B = equity - MM (units) is split across its
- * positions in proportion to their notionals (b_i, floored, so sum b_i <= B). Position i's
- * threshold is the farthest grid price P at which G_i(P) >= (f_i(mark) - b_i + 2) * 10^17,
- * where f_i is the position's rounded contribution to equity - MM (units) and G_i its exact
- * value in fine x 10^8 units. f_i >= G_i / 10^17 - 2 (one floor and one ceil), so inside
- * the interval each position loses at most b_i and the account at most B. G_i is monotone in
- * P, so a binary search over the grid finds the threshold.
+ * Thresholds. A unit (an account's cross margin in one asset, or an isolated position) has,
+ * exactly in fine units, E = (base - pending funding) x 10^9 + sum_i g_i, where base is the
+ * balance or the isolated margin and g_i = upnl_i - MM_i of position i at its mark (fig_at:
+ * the value rounded down, the notional away from zero, MM up, as lq_account_margin rounds
+ * them before its rounding to units). lq_unit_liquidatable loses less than one unit to each
+ * of its two roundings per position, so it finds the unit safe whenever E >= 2 units per
+ * position. The excess X = E - n x SLACK_FINE at the current marks (n positions) is split
+ * across the positions in proportion to their notionals (x_i, floored, so sum x_i <= X);
+ * position i's threshold is the farthest grid price on its adverse side at which
+ * g_i >= g_i(mark) - x_i. g_i is within 2 fine units of a function of the price that is
+ * monotone (better for the holder on the favourable side), which SLACK_FINE covers too, so
+ * while every mark stays inside its interval E keeps 2 units per position. A binary search
+ * over the grid finds each threshold.
+ *
+ * One threshold per position covers one side only. A unit with X < 0, or whose figures stop
+ * fitting 128 bits somewhere on a position's favourable side (there the predicate turns
+ * "never safe"), has its positions re-checked on any move of their marks instead: they sit in
+ * the short heap at 0, which every mark exceeds.
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
@@ -30,8 +41,15 @@
 
 #include <string.h>
 
-#define SAFETY_UNITS 2
-#define FE_SCALE     ((lq_i128)LQ_FINE_ONE * LQ_RATE_ONE) /* units -> fine x 10^8 */
+/* A tier's cum is in units x 10^8; x this it is in fine units. */
+#define FINE_PER_RATE (LQ_FINE_ONE / LQ_RATE_ONE)
+_Static_assert(LQ_FINE_ONE % LQ_RATE_ONE == 0, "cum x 10^9 / 10^8 is whole");
+/*
+ * What a unit must keep per position, fine units, for lq_unit_liquidatable to find it safe:
+ * one unit to each of its two roundings (upnl down, MM up), and 2 fine units by which a
+ * position's g may fall short of a function monotone in the price (see fig_at).
+ */
+#define SLACK_FINE (2 * (lq_i128)LQ_FINE_ONE + 2)
 
 /* ---- pairing heap (intrusive, on positions) ---- */
 
@@ -205,23 +223,143 @@ bool lq_instrument_tradable(const struct lq_engine *e, uint32_t instrument)
 	return !e->instruments[instrument].ms.stale && !e->instruments[instrument].ms.feed_halted;
 }
 
+/* The positions of a unit that hold a quantity (at most one per instrument). */
+static uint32_t unit_positions(const struct lq_engine *e, const struct lq_unit *u,
+			       uint32_t out[LQ_INSTRUMENTS_MAX])
+{
+	uint32_t n = 0;
+
+	if (u->isolated) {
+		if (e->positions[u->ref].qty != 0)
+			out[n++] = u->ref;
+		return n;
+	}
+	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		const struct lq_position *pos = &e->positions[p];
+		if (pos->isolated || pos->qty == 0 ||
+		    e->instruments[pos->instrument].settle_asset != u->ref)
+			continue;
+		LQ_ASSERT(n < LQ_INSTRUMENTS_MAX);
+		out[n++] = p;
+	}
+	return n;
+}
+
+/* What a unit holds besides its positions' PnL: the balance or the isolated margin, less
+ * the positions' pending funding, in units. */
+static lq_i128 unit_base_units(const struct lq_engine *e, const struct lq_unit *u,
+			       const uint32_t *ps, uint32_t n)
+{
+	lq_i128 base = u->isolated ? e->positions[u->ref].margin_units
+				   : e->accounts[u->account].balance[u->ref];
+
+	/* |due| < 2^63 each, at most LQ_INSTRUMENTS_MAX of them: no overflow */
+	for (uint32_t i = 0; i < n; i++)
+		base -= lq_position_funding_due(e, &e->positions[ps[i]]);
+	return base;
+}
+
+/*
+ * Figures of q lots (q != 0) with cost basis `cost` at price (> 0) in fine units, each
+ * rounded as lq_account_margin rounds it before its rounding to units: the value down, the
+ * notional away from zero, MM up. false when one of them does not fit 128 bits.
+ */
+struct fig {
+	lq_i128 upnl_fine;
+	lq_i128 mm_fine; /* >= 0 */
+	lq_i128 notional_fine;
+};
+
+static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
+		   struct fig *f)
+{
+	lq_i128 v, n, mm, cum;
+
+	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+	    lq_sub128_ovf(v, cost, &f->upnl_fine))
+		return false;
+	if (lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+		return false;
+	f->notional_fine = n < 0 ? -n : n;
+	f->mm_fine = 0;
+	if (ins->tier_count == 0 || n == 0)
+		return true;
+	/*
+	 * MM = (notional x mmr - cum x 10^9) / 10^8, up. cum x 10^9 is a multiple of 10^8, so
+	 * this is ceil(notional x mmr / 10^8) - cum x 10, and lq_muldiv128_ovf keeps it exact
+	 * wherever the result fits (the product itself may not).
+	 */
+	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, f->notional_fine)];
+	if (lq_muldiv128_ovf(f->notional_fine, t->mmr_e8, LQ_RATE_ONE, LQ_ROUND_CEIL, &mm) ||
+	    lq_mul128_ovf(t->cum_mm_e8, FINE_PER_RATE, &cum) || lq_sub128_ovf(mm, cum, &mm))
+		return false;
+	f->mm_fine = mm < 0 ? 0 : mm;
+	return true;
+}
+
+/*
+ * A unit's equity and MM in units, rounded per position as lq_account_margin rounds them
+ * (upnl down, MM up), summed in 128 bits. Each term is below 2^98 in magnitude, so the sums
+ * cannot overflow. false when a position's figures do not fit 128 bits.
+ */
+static bool unit_wide(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *eq, lq_i128 *mm)
+{
+	uint32_t ps[LQ_INSTRUMENTS_MAX];
+	const uint32_t n = unit_positions(e, u, ps);
+	struct fig f;
+
+	*eq = unit_base_units(e, u, ps, n);
+	*mm = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lq_position *p = &e->positions[ps[i]];
+		const struct lq_instrument *ins = &e->instruments[p->instrument];
+		const int64_t price = lq_instrument_mark(ins);
+		if (price <= 0 || !fig_at(ins, p->qty, p->cost, price, &f))
+			return false;
+		*eq += lq_fine_to_units(f.upnl_fine, LQ_ROUND_FLOOR);
+		*mm += lq_fine_to_units(f.mm_fine, LQ_ROUND_CEIL);
+	}
+	return true;
+}
+
+/* Saturated symmetrically, as lq_account_margin saturates: a negation stays exact. */
+static int64_t saturate64(lq_i128 v)
+{
+	return v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
+}
+
 bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 {
 	struct lq_margin m;
+	lq_i128 eq, mm;
+	bool ok;
 
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
-		if (!lq_isolated_margin_at(e, p, lq_instrument_mark(&e->instruments[p->instrument]),
-					   &m)) {
-			m.equity_units = INT64_MIN;
-			m.mm_units = INT64_MAX;
-		}
+		ok = lq_isolated_margin_at(e, p, lq_instrument_mark(&e->instruments[p->instrument]),
+					   &m);
 	} else {
-		lq_account_margin(e, u->account, u->ref, &m);
+		ok = lq_account_margin_at(e, u->account, u->ref, LQ_NIL, 0, &m);
 	}
-	u->equity_units = m.equity_units;
-	u->mm_units = m.mm_units;
-	return m.equity_units < m.mm_units;
+	if (ok) {
+		u->equity_units = m.equity_units;
+		u->mm_units = m.mm_units;
+		return m.equity_units < m.mm_units;
+	}
+	/*
+	 * The figures do not fit int64_t: decide on the same rounded figures in 128 bits. A
+	 * profit too large for int64_t is then no reason to liquidate, so a mark move in a
+	 * position's favour never makes its unit liquidatable, short of figures beyond 128 bits
+	 * (never safe), which the thresholds treat as their own case.
+	 */
+	if (!unit_wide(e, u, &eq, &mm)) {
+		u->equity_units = INT64_MIN;
+		u->mm_units = INT64_MAX;
+		return true;
+	}
+	u->equity_units = saturate64(eq);
+	u->mm_units = saturate64(mm);
+	return eq < mm;
 }
 
 /* A liquidatable unit can be acted on if it holds a position on a tradable instrument. */
@@ -246,41 +384,17 @@ static bool unit_actionable(const struct lq_engine *e, const struct lq_unit *u)
 struct thr_ctx {
 	const struct lq_instrument *ins;
 	const struct lq_position *p;
-	lq_i128 target; /* fine x 10^8 */
+	lq_i128 target; /* the lowest g the position may reach, fine units */
 };
 
-/* G(P): upnl - MM of the position, exact in fine x 10^8 (no unit rounding). */
-static bool thr_g(const struct thr_ctx *c, int64_t price, lq_i128 *g)
-{
-	const struct lq_instrument *ins = c->ins;
-	const int64_t q = c->p->qty;
-	lq_i128 v, n, upnl, mm;
-
-	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
-	    lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
-		return false;
-	n = n < 0 ? -n : n;
-	upnl = v - c->p->cost;
-	mm = 0;
-	if (ins->tier_count > 0) {
-		const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, n)];
-		if (lq_mul128_ovf(n, t->mmr_e8, &mm))
-			return false;
-		mm -= t->cum_mm_e8 * LQ_FINE_ONE;
-		if (mm < 0)
-			mm = 0;
-	}
-	if (lq_mul128_ovf(upnl, LQ_RATE_ONE, &upnl))
-		return false;
-	*g = upnl - mm;
-	return true;
-}
-
+/* g(k x tick) >= target, where g = upnl - MM; figures that do not fit are not safe. */
 static bool thr_safe(const struct thr_ctx *c, int64_t k)
 {
+	struct fig f;
 	lq_i128 g;
 
-	if (!thr_g(c, k * c->ins->tick, &g))
+	if (!fig_at(c->ins, c->p->qty, c->p->cost, k * c->ins->tick, &f) ||
+	    lq_sub128_ovf(f.upnl_fine, f.mm_fine, &g))
 		return false;
 	return g >= c->target;
 }
@@ -295,97 +409,143 @@ static bool unsafe_v(const void *ctx, int64_t k)
 	return !thr_safe(ctx, k);
 }
 
-/*
- * The threshold of a position given its share b (units) of the buffer: a long is safe at
- * and above it, a short at and below it. Returns false when no entry is needed (safe at
- * every price the mark can take).
- */
-static bool position_threshold(const struct lq_engine *e, const struct lq_position *p,
-			       int64_t share_units, int64_t *out)
-{
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
-	const int64_t mark = lq_instrument_mark(ins);
-	struct lq_position_view v;
-	struct thr_ctx c = {.ins = ins, .p = p};
-	int64_t mk = mark / ins->tick;
+enum thr_kind {
+	THR_NONE, /* safe at every grid price: no entry */
+	THR_AT,	  /* re-check when the mark crosses the threshold (adverse side) */
+	THR_ANY,  /* re-check on any mark move */
+};
 
-	lq_position_view(e, (uint32_t)(p - e->positions), false, &v);
-	lq_i128 f_mark = (lq_i128)v.upnl_units - v.mm_units;
-	c.target = (f_mark - share_units + SAFETY_UNITS) * FE_SCALE;
-	if (mk < 1)
-		mk = 1;
+/*
+ * Where a position must be re-checked so that its g stays >= target: a long is safe at and
+ * above its threshold, a short at and below it. Grid prices run from 1 to k_max ticks (the
+ * highest that fits int64_t). When the figures stop fitting on the favourable side (a long
+ * far up, a short far down) one threshold cannot cover both sides: THR_ANY.
+ */
+static enum thr_kind position_threshold(const struct lq_instrument *ins,
+					const struct lq_position *p, lq_i128 target, int64_t *out)
+{
+	const struct thr_ctx c = {.ins = ins, .p = p, .target = target};
+	const int64_t k_max = INT64_MAX / ins->tick;
+	const int64_t mk = lq_instrument_mark(ins) / ins->tick;
+
+	if (mk < 1 || !thr_safe(&c, mk) || !thr_safe(&c, p->qty > 0 ? k_max : 1))
+		return THR_ANY;
 	if (p->qty > 0) {
-		/* lowest k with safe(k); safe is monotone non-decreasing in k */
 		if (thr_safe(&c, 1))
+			return THR_NONE;
+		/* !safe(1), safe(mk), so mk >= 2: the lowest safe grid price (lq_search_first
+		 * needs its upper end below INT64_MAX: safe(mk) is known) */
+		*out = (mk > 2 ? lq_search_first(2, mk - 1, safe_v, &c) : mk) * ins->tick;
+		return THR_AT;
+	}
+	if (thr_safe(&c, k_max))
+		return THR_NONE;
+	/* safe at lo, unsafe at hi: double hi from the mark; at most 63 doublings reach k_max */
+	int64_t lo = mk, hi = mk;
+	for (int i = 0;; i++) {
+		LQ_ASSERT(i < 64);
+		hi = lo > k_max / 2 ? k_max : lo * 2;
+		if (!thr_safe(&c, hi))
+			break;
+		lo = hi;
+	}
+	/* the highest safe grid price (lq_search_first needs hi - 1 < INT64_MAX) */
+	const int64_t first_unsafe =
+	    hi - lo > 1 ? lq_search_first(lo + 1, hi - 1, unsafe_v, &c) : hi;
+	*out = (first_unsafe - 1) * ins->tick;
+	return THR_AT;
+}
+
+/* Re-check on any move of the mark: the short heap fires above its key, every mark is > 0. */
+static void index_any_move(struct lq_engine *e, uint32_t p)
+{
+	lq_trigger_remove(e, p);
+	e->positions[p].trigger_price = 0;
+	heap_insert(e, p, -1);
+}
+
+/* Bits needed for v >= 0. */
+static unsigned bits128(lq_i128 v)
+{
+	unsigned b = 0;
+
+	while (v > 0) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/*
+ * The unit's exact figures at the marks: g_i = upnl_i - MM_i of each position and the
+ * excess X = E - n x SLACK_FINE over what the unit needs to be found safe, with a weight per
+ * position (its notional, scaled to fit int64_t). false when a figure does not fit or X < 0.
+ */
+static bool unit_excess(const struct lq_engine *e, const struct lq_unit *u, const uint32_t *ps,
+			uint32_t n, lq_i128 *g, int64_t *w, lq_i128 *excess)
+{
+	lq_i128 notional[LQ_INSTRUMENTS_MAX], e_fine, max_notional = 0;
+	struct fig f;
+
+	if (lq_mul128_ovf(unit_base_units(e, u, ps, n), LQ_FINE_ONE, &e_fine))
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lq_position *p = &e->positions[ps[i]];
+		const struct lq_instrument *ins = &e->instruments[p->instrument];
+		const int64_t price = lq_instrument_mark(ins);
+		if (price <= 0 || !fig_at(ins, p->qty, p->cost, price, &f) ||
+		    lq_sub128_ovf(f.upnl_fine, f.mm_fine, &g[i]) ||
+		    lq_add128_ovf(e_fine, g[i], &e_fine))
 			return false;
-		if (!thr_safe(&c, mk)) {
-			*out = mark + ins->tick; /* no buffer to speak of: any move re-checks */
-			return true;
-		}
-		/* !safe(1), safe(mk): the lowest safe grid price */
-		*out = lq_search_first(2, mk, safe_v, &c) * ins->tick;
-		return true;
+		notional[i] = f.notional_fine;
+		if (f.notional_fine > max_notional)
+			max_notional = f.notional_fine;
 	}
-	/* short: highest k with safe(k); safe is monotone non-increasing in k */
-	int64_t top = mk;
-	for (int i = 0; i < 40 && thr_safe(&c, top) && top < INT64_MAX / ins->tick / 2; i++)
-		top *= 2;
-	if (!thr_safe(&c, mk)) {
-		*out = mark - ins->tick;
-		return true;
-	}
-	if (thr_safe(&c, top)) {
-		*out = top * ins->tick; /* re-check if the mark ever gets this far */
-		return true;
-	}
-	/* safe(mk), !safe(top): the highest safe grid price */
-	*out = (lq_search_first(mk + 1, top, unsafe_v, &c) - 1) * ins->tick;
+	if (lq_sub128_ovf(e_fine, (lq_i128)n * SLACK_FINE, excess) || *excess < 0)
+		return false;
+	/* weights below 2^55 each, so that their sum (<= 64 of them) fits int64_t */
+	const unsigned b = bits128(max_notional), shift = b > 55 ? b - 55 : 0;
+	for (uint32_t i = 0; i < n; i++)
+		w[i] = (int64_t)(notional[i] >> shift);
 	return true;
 }
 
-static void index_position(struct lq_engine *e, uint32_t p, int64_t share_units)
+/*
+ * Index the positions of a unit that is not being liquidated: split the excess X across its
+ * positions in proportion to their notionals (x_i floored, so sum x_i <= X) and give each a
+ * threshold where its g would fall below g_i(mark) - x_i. See the comment at the top.
+ */
+static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 {
-	struct lq_position *pos = &e->positions[p];
-	int64_t t;
+	uint32_t ps[LQ_INSTRUMENTS_MAX];
+	lq_i128 g[LQ_INSTRUMENTS_MAX], excess, x, target;
+	int64_t w[LQ_INSTRUMENTS_MAX], w_sum = 0, t;
+	const uint32_t n = unit_positions(e, u, ps);
 
-	lq_trigger_remove(e, p);
-	if (pos->qty == 0 || lq_instrument_mark(&e->instruments[pos->instrument]) <= 0)
+	if (u->isolated && e->positions[u->ref].qty == 0)
+		lq_trigger_remove(e, u->ref);
+	if (!unit_excess(e, u, ps, n, g, w, &excess)) {
+		for (uint32_t i = 0; i < n; i++)
+			index_any_move(e, ps[i]);
 		return;
-	if (share_units < 0)
-		share_units = 0;
-	if (!position_threshold(e, pos, share_units, &t))
-		return;
-	lq_trigger_index_at(e, p, t);
-}
-
-/* Re-index a cross unit whose buffer is B >= 0: split B by notional. */
-static void index_cross(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t buffer)
-{
-	struct lq_position_view v;
-	lq_i128 total = 0;
-
-	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-		const struct lq_position *pos = &e->positions[p];
-		if (pos->isolated || pos->qty == 0 ||
-		    e->instruments[pos->instrument].settle_asset != asset)
-			continue;
-		lq_position_view(e, p, false, &v);
-		total += v.notional_fine;
 	}
-	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-		const struct lq_position *pos = &e->positions[p];
-		if (pos->isolated || e->instruments[pos->instrument].settle_asset != asset)
-			continue;
-		int64_t share = 0;
-		if (pos->qty != 0 && total > 0 && buffer > 0) {
-			lq_position_view(e, p, false, &v);
-			/* buffer x notional / total, floored: the shares never exceed the buffer */
-			share = (int64_t)lq_div128_floor((lq_i128)buffer * (v.notional_fine / 1024),
-							 total / 1024 > 0 ? total / 1024 : 1);
-			if (share > buffer)
-				share = buffer;
-		}
-		index_position(e, p, share);
+	for (uint32_t i = 0; i < n; i++)
+		w_sum += w[i];
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lq_position *p = &e->positions[ps[i]];
+		enum thr_kind k = THR_ANY;
+		LQ_ASSERT(w_sum > 0);
+		/* x_i <= X: exact and representable */
+		const bool x_ovf = lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
+		LQ_ASSERT(!x_ovf);
+		if (!lq_sub128_ovf(g[i], x, &target))
+			k = position_threshold(&e->instruments[p->instrument], p, target, &t);
+		if (k == THR_AT)
+			lq_trigger_index_at(e, ps[i], t);
+		else if (k == THR_ANY)
+			index_any_move(e, ps[i]);
+		else
+			lq_trigger_remove(e, ps[i]);
 	}
 }
 
@@ -459,7 +619,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 			if (liq && unit_actionable(e, &u) && *n < e->units_cap)
 				e->units[(*n)++] = u;
 			else if (reindex)
-				index_position(e, p, u.equity_units - u.mm_units);
+				index_unit(e, &u);
 			continue;
 		}
 		if (pos->qty != 0)
@@ -474,7 +634,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		if (liq && unit_actionable(e, &u) && *n < e->units_cap)
 			e->units[(*n)++] = u;
 		else if (reindex)
-			index_cross(e, a, asset, liq ? 0 : u.equity_units - u.mm_units);
+			index_unit(e, &u);
 	}
 }
 
@@ -513,7 +673,7 @@ void lq_trigger_run(struct lq_engine *e)
 		return;
 	}
 	for (uint64_t round = 0; round < max_rounds; round++) {
-		uint32_t n = collect(e);
+		uint32_t n = collect(e), attempted = 0, progressed = 0;
 		if (n == 0)
 			return;
 		units_sort(e, e->units, n);
@@ -523,8 +683,24 @@ void lq_trigger_run(struct lq_engine *e)
 				lq_trigger_touch(e, u.account);
 				continue;
 			}
+			const uint64_t done = e->stats.liquidations + e->stats.bad_debts;
 			lq_liquidate_unit(e, &u);
+			attempted++;
+			if (e->stats.liquidations + e->stats.bad_debts != done) {
+				progressed++;
+				continue;
+			}
+			/*
+			 * Nothing could be done (a close whose figures do not fit): the unit stays
+			 * liquidatable. Queue it, so that the index tries it again in every round
+			 * and at the next input, as the scan does.
+			 */
+			lq_trigger_touch(e, u.account);
 		}
+		/* a round that tried units and changed nothing would repeat itself: the rest waits
+		 * for the next input (still queued) */
+		if (attempted > 0 && progressed == 0)
+			return;
 	}
 	LQ_ASSERT(!"the level trigger did not settle");
 }
