@@ -333,7 +333,8 @@ void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
 		out->mm_units = f.mm_units;
 		out->im_units = f.im_units;
 	}
-	out->equity_units = p->margin_units - out->funding_due_units + out->upnl_units;
+	out->equity_units = sat64((lq_i128)p->margin_units - out->funding_due_units +
+				  (p->qty != 0 && out->mark > 0 ? f.upnl_wide : 0));
 	if (prices)
 		position_prices(e, p, out);
 }

@@ -674,7 +674,7 @@ bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_posi
 	}
 	if (q0 == 0 && c0 != 0)
 		return false; /* cannot happen: a closed position's basis is fully removed */
-	if (!fill_representable(ins, q0, c0, price))
+	if (price >= 0 && !fill_representable(ins, q0, c0, price))
 		return false;
 	r->qty = q0;
 	r->cost = c0;
@@ -858,6 +858,9 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_OVERFLOW;
 	}
 	st = lq_position_trade(e, p, c->qty, c->price, c->fee, LQ_LEDGER_FEES, NULL);
+	/* a fill that leaves its account flat and below zero: nobody can collect that */
+	if (st == LQ_OK)
+		lq_write_off_flat(e, a, ins->settle_asset);
 	if (st == LQ_OK && ins->ms.last_fill != c->price) {
 		ins->ms.last_fill = c->price;
 		/* before the first mark, positions are valued at the last fill */

@@ -33,6 +33,8 @@
 #include "engine_private.h"
 #include "trigger_private.h"
 
+#include <string.h>
+
 /* Fund trades held back while a takeover is decided: at most one per book level, plus one. */
 #define HELD_MAX (LQ_BOOK_LEVELS_MAX + 1)
 
@@ -359,11 +361,13 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 
 /*
  * Close as much of the holder's position as the book takes at or better than limit: paying
- * losses only while it can (pay_limited), or whatever they are (the caller covers them).
+ * losses only while it can (pay_limited), or whatever they are (the caller covers them) up to
+ * LQ_MONEY_MAX in one call, so that the cover stays within 64 bits (the rest stays held).
  */
 static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, bool pay_limited)
 {
 	struct lq_instrument *ins = &e->instruments[h->instrument];
+	int64_t lost = 0;
 	uint32_t n;
 
 	if (h->pos->qty == 0)
@@ -379,9 +383,9 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 		const struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
 		struct lq_fill_result r;
 		int64_t take = lv[i].qty < iabs(h->pos->qty) ? lv[i].qty : iabs(h->pos->qty);
-		if (pay_limited) {
+		{
 			/* the most lots whose loss the holder can still pay (loss grows with lots) */
-			const int64_t avail = holder_available(e, h);
+			const int64_t avail = pay_limited ? holder_available(e, h) : LQ_MONEY_MAX - lost;
 			int64_t lo = 0, hi = take / ins->lot;
 			while (lo < hi) {
 				const int64_t mid = hi - (hi - lo) / 2;
@@ -399,6 +403,9 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 		}
 		if (!lq_fill_compute(ins, &tmp, -sign * take, lv[i].price, &r))
 			break;
+		if (r.realized_units < 0)
+			lost += -r.realized_units;
+		LQ_ASSERT(lost <= LQ_MONEY_MAX);
 		holder_apply(e, h, &r, -sign * take, lv[i].price, false);
 		lv[i].qty -= take;
 		LQ_ASSERT(lv[i].qty >= 0);
@@ -426,14 +433,14 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 		price = bk;
 	}
 	/*
-	 * A loss past 2 x LQ_MONEY_MAX units (a position near the safe range's edge marked at
-	 * several times its price) is booked at that bound: the bad debt it becomes is still an
-	 * event, and every later sum stays within 64 bits.
+	 * A loss past LQ_MONEY_MAX units (a position near the safe range's edge marked at several
+	 * times its price, an 18-decimal asset) is booked at that bound: the bad debt it becomes
+	 * is still an event, and every later sum stays within 64 bits.
 	 */
-	const lq_i128 floor_exit = tmp.cost - (lq_i128)2 * LQ_MONEY_MAX * LQ_FINE_ONE;
+	const lq_i128 floor_exit = tmp.cost - (lq_i128)LQ_MONEY_MAX * LQ_FINE_ONE;
 	if (exit < floor_exit)
 		exit = floor_exit;
-	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, 0, &r);
+	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, -1, &r);
 	LQ_ASSERT(ok); /* a full close at a value within its cost's range */
 	LQ_ASSERT(r.qty == 0 && r.realized_units <= 0);
 	if (h->fund < 0) {
@@ -552,7 +559,7 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 			break;
 		const struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
 		struct lq_fill_result r;
-		const bool done = lq_fill_compute_value(ins, &tmp, -hs * take, -share, 0, &r);
+		const bool done = lq_fill_compute_value(ins, &tmp, -hs * take, -share, -1, &r);
 		LQ_ASSERT(done);
 		LQ_ASSERT(r.realized_fine == 0); /* a slice at its exact cost */
 		h->pos->qty = r.qty;
@@ -589,12 +596,12 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 	h.held = held;
 	/* 1. the fund takes it over at its exact value (netting any opposite fund position) */
 	const struct lq_position tmp = {.qty = h.pos->qty, .cost = h.pos->cost};
-	if (!lq_fill_compute_value(ins, &tmp, r, vr, 0, &fr)) {
+	if (!lq_fill_compute_value(ins, &tmp, r, vr, -1, &fr)) {
 		/* the fund's position cannot absorb it: handle it as with no fund */
 		holder_init(e, &h, instrument, -1);
 		h.held = held;
 		const struct lq_position empty = {0};
-		const bool ok = lq_fill_compute_value(ins, &empty, r, vr, 0, &fr);
+		const bool ok = lq_fill_compute_value(ins, &empty, r, vr, -1, &fr);
 		LQ_ASSERT(ok); /* an empty holder takes any representable position */
 	}
 	if (fr.realized_units != 0 || h.fund < 0) {
@@ -685,10 +692,12 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 		if (!lq_value_ovf(ins, q - k * ins->lot, mark, LQ_ROUND_FLOOR, &n)) {
 			n = n < 0 ? -n : n;
 			/* the step's clearance fee comes out of equity: count it, rounded up */
-			lq_i128 fee = lq_div128_ceil((n0 - n) * ins->params.liq_fee_e8,
-						     (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE);
+			lq_i128 fee;
+			if (lq_muldiv128_ovf(n0 - n, ins->params.liq_fee_e8,
+					     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &fee))
+				fee = (lq_i128)INT64_MAX; /* beyond any equity: not enough */
 			ok = (lq_i128)u->equity_units - fee >=
-				 u->mm_units - (mm0 - lq_margin_mm_units(ins, n)) ||
+				 (lq_i128)u->mm_units - (mm0 - lq_margin_mm_units(ins, n)) ||
 			     lq_tier_index(ins, n) < tier0;
 		}
 		if (ok)
@@ -781,7 +790,10 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	int64_t left = x, filled = 0, took[LQ_BOOK_LEVELS_MAX] = {0};
 	lq_i128 fill_value = 0, fill_notional = 0;
 	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
-	for (uint32_t i = 0; i < n && left != 0; i++) {
+	/* at the end of the grid no price reaches the bankruptcy value: nothing can fill */
+	const bool reachable = reaches(&(struct reach){.ins = ins, .x = x, .target = target},
+				       bk / ins->tick);
+	for (uint32_t i = 0; reachable && i < n && left != 0; i++) {
 		if (lv[i].qty == 0)
 			continue;
 		if (!within(sign, lv[i].price, bk))
@@ -822,6 +834,34 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 						       ins->inv_den * fill_value);
 	}
 	LQ_ASSERT(fee >= 0);
+	/*
+	 * The account's money stays within the safe range (a position marked thousands of times
+	 * from its price, a book far from the valuation, an 18-decimal asset): first without the
+	 * book's fills, then by moving the deficit position's value, the difference being the
+	 * holder's. Within the range this changes nothing.
+	 */
+	lq_i128 share;
+	if (!lq_cost_share(pos->cost, x, pos->qty, &share))
+		return false;
+	const int64_t held = pos->isolated ? pos->margin_units
+					   : e->accounts[account].balance[ins->settle_asset];
+	const int64_t due = lq_position_funding_due(e, pos);
+	lq_i128 after = (lq_i128)held - due +
+			lq_fine_to_units(fill_value + vr - share, LQ_ROUND_FLOOR) - fee;
+	if ((after > LQ_MONEY_MAX || after < -LQ_MONEY_MAX) && filled > 0) {
+		memset(took, 0, sizeof(took));
+		left = x;
+		filled = 0;
+		fill_value = 0;
+		vr = target;
+		fee = 0;
+		avg = 0;
+		after = (lq_i128)held - due + lq_fine_to_units(vr - share, LQ_ROUND_FLOOR);
+	}
+	if (left != 0 && after > LQ_MONEY_MAX)
+		vr -= (after - LQ_MONEY_MAX) * LQ_FINE_ONE;
+	else if (left != 0 && after < -LQ_MONEY_MAX)
+		vr += (-LQ_MONEY_MAX - after) * LQ_FINE_ONE;
 	const int f = ins->params.fund;
 	const bool to_fund = fund_usable(e, f, ins);
 	const uint32_t fee_slot = to_fund ? LQ_LEDGER_FUND0 + (uint32_t)f : LQ_LEDGER_FEES;
@@ -852,28 +892,24 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	return true;
 }
 
-/*
- * A cross unit with nothing left to close whose balance is below zero (losses of the
- * account's own fills and fees, never a liquidation's): written off as bad debt, so that no
- * flat account stays below zero without a bad_debt event.
- */
-static void write_off(struct lq_engine *e, const struct lq_unit *u)
+void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 {
-	struct lq_account *acc = &e->accounts[u->account];
+	struct lq_account *acc = &e->accounts[account];
 
-	if (u->isolated || acc->balance[u->ref] >= 0)
+	LQ_ASSERT(account < e->account_count && asset < e->asset_count);
+	if (acc->balance[asset] >= 0)
 		return;
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next)
-		if (e->instruments[e->positions[p].instrument].settle_asset == u->ref)
+		if (e->instruments[e->positions[p].instrument].settle_asset == asset)
 			return; /* not flat in this asset (or money in an isolated margin) */
-	const int64_t amount = -acc->balance[u->ref];
-	const bool ok = lq_balance_credit(e, u->account, u->ref, amount, LQ_LEDGER_BAD_DEBT);
+	const int64_t amount = -acc->balance[asset];
+	const bool ok = lq_balance_credit(e, account, asset, amount, LQ_LEDGER_BAD_DEBT);
 	LQ_ASSERT(ok);
-	LQ_ASSERT(acc->balance[u->ref] == 0);
+	LQ_ASSERT(acc->balance[asset] == 0);
 	e->stats.bad_debts++;
 	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
 				    .instrument = LQ_NIL,
-				    .asset = u->ref,
+				    .asset = asset,
 				    .account = acc->id,
 				    .amount_units = amount};
 	emit(e, &ev);
@@ -898,7 +934,8 @@ void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *unit)
 			return;
 		const uint32_t p = pick_position(e, &u);
 		if (p == LQ_NIL) {
-			write_off(e, &u);
+			if (!u.isolated)
+				lq_write_off_flat(e, u.account, u.ref);
 			return;
 		}
 		const struct lq_position *pos = &e->positions[p];
