@@ -482,6 +482,30 @@ static void position_release(struct lq_engine *e, uint32_t p)
 	e->position_used--;
 }
 
+void lq_release_flat_isolated(struct lq_engine *e, uint32_t account, uint32_t asset)
+{
+	struct lq_account *acc = &e->accounts[account];
+	uint32_t p = acc->pos_head;
+
+	/* bounded by the account's positions: each is visited once */
+	while (p != LQ_NIL) {
+		struct lq_position *pos = &e->positions[p];
+		const uint32_t next = pos->next;
+		if (pos->qty == 0 && pos->isolated &&
+		    e->instruments[pos->instrument].settle_asset == asset) {
+			int64_t nb;
+			if (lq_add_ovf(acc->balance[asset], pos->margin_units, &nb))
+				return; /* cannot happen within the safe range */
+			/* the account's own money: no ledger movement (both are the accounts') */
+			acc->balance[asset] = nb;
+			pos->margin_units = 0;
+			pos->isolated = false;
+			position_release(e, p);
+		}
+		p = next;
+	}
+}
+
 /* Index a position settles against: ceil for longs, floor for shorts (against the holder). */
 static lq_i128 funding_index_for(const struct lq_instrument *ins, int64_t qty)
 {

@@ -45,6 +45,9 @@ bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_posi
 /* The share of cost basis c0 that closing x of q0 lots removes (rounded up). */
 bool lq_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out);
 
+/* Hand the margin of an account's flat isolated positions in an asset back to its balance. */
+void lq_release_flat_isolated(struct lq_engine *e, uint32_t account, uint32_t asset);
+
 /* Credit (debit if negative) an account's balance / a position's holder against a slot. */
 bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
 		       uint32_t counter_slot);

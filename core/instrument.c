@@ -114,9 +114,10 @@ bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq
 		return false;
 	}
 	LQ_ASSERT(p > 0);
-	if (lq_mul128_ovf(-(lq_i128)q, ins->inv_num, &v))
+	lq_i128 den;
+	if (lq_mul128_ovf(-(lq_i128)q, ins->inv_num, &v) || lq_mul128_ovf(ins->inv_den, p, &den))
 		return true;
-	*out = lq_div128(v, ins->inv_den * p, r);
+	*out = lq_div128(v, den, r);
 	return false;
 }
 
@@ -213,8 +214,12 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 		return;
 	if (n > (int64_t)basis_window_samples(ins))
 		n = basis_window_samples(ins);
-	/* mid - index, doubled so that a half-tick mid stays exact */
-	int64_t v_x2 = ms->top_bid + ms->top_ask - 2 * ms->index;
+	/* mid - index, doubled so that a half-tick mid stays exact; a sample 64 bits cannot
+	 * hold (a book level at an absurd price) is not taken */
+	const lq_i128 wide = (lq_i128)ms->top_bid + ms->top_ask - 2 * (lq_i128)ms->index;
+	if (wide > INT64_MAX / 2 || wide < -(INT64_MAX / 2))
+		return;
+	const int64_t v_x2 = (int64_t)wide;
 	for (int64_t i = 0; i < n; i++)
 		basis_push(ins, v_x2);
 }

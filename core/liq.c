@@ -46,7 +46,7 @@ struct holder {
 	struct lq_fund_position own; /* the position when there is no fund: never outlives it */
 	struct lq_event *held;	     /* fund_trade events held back (NULL: emit at once) */
 	uint32_t held_count;
-	int64_t realized; /* realized PnL in this waterfall, units */
+	lq_i128 realized; /* realized PnL in this waterfall, units */
 	int64_t venue_qty; /* no fund: the trade closed against the venue at the mark */
 	int64_t venue_price;
 };
@@ -311,16 +311,20 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 
 	if (h->fund >= 0) {
 		const lq_i128 bal = fund_balance(e, h);
+		LQ_ASSERT(bal >= -INT64_MAX); /* its losses in one waterfall are bounded */
 		shortfall = bal < 0 ? (int64_t)-bal : 0;
 		const int64_t cap = ins->params.fund_cap_units;
 		const int64_t over = cap >= 0 ? e->funds[h->fund].paid_this_event_units - cap : 0;
 		if (over > shortfall)
 			shortfall = over;
 	} else if (h->realized < 0) {
-		shortfall = -h->realized;
+		/* bounded: each close of a holder realizes at most LQ_MONEY_MAX of loss */
+		LQ_ASSERT(-h->realized <= INT64_MAX);
+		shortfall = (int64_t)-h->realized;
 	} else if (h->realized > 0) {
 		/* a holder without a fund gained (rounding): that is the venue's fee income */
-		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, h->realized);
+		LQ_ASSERT(h->realized <= INT64_MAX);
+		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, (int64_t)h->realized);
 	}
 	h->realized = 0;
 	if (shortfall <= 0)
@@ -361,13 +365,14 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 
 /*
  * Close as much of the holder's position as the book takes at or better than limit: paying
- * losses only while it can (pay_limited), or whatever they are (the caller covers them) up to
- * LQ_MONEY_MAX in one call, so that the cover stays within 64 bits (the rest stays held).
+ * losses only while it can (pay_limited), or whatever they are (the caller covers them), with
+ * losses and gains each up to LQ_MONEY_MAX in one call, so that every sum stays within 64
+ * bits (the rest stays held).
  */
 static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, bool pay_limited)
 {
 	struct lq_instrument *ins = &e->instruments[h->instrument];
-	int64_t lost = 0;
+	int64_t lost = 0, gained = 0; /* in this call: each within LQ_MONEY_MAX */
 	uint32_t n;
 
 	if (h->pos->qty == 0)
@@ -391,7 +396,8 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 				const int64_t mid = hi - (hi - lo) / 2;
 				const bool ok = lq_fill_compute(ins, &tmp, -sign * mid * ins->lot,
 								lv[i].price, &r) &&
-						-r.realized_units <= avail;
+						-r.realized_units <= avail &&
+						r.realized_units <= LQ_MONEY_MAX - gained;
 				if (ok)
 					lo = mid;
 				else
@@ -405,7 +411,9 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 			break;
 		if (r.realized_units < 0)
 			lost += -r.realized_units;
-		LQ_ASSERT(lost <= LQ_MONEY_MAX);
+		else
+			gained += r.realized_units;
+		LQ_ASSERT(lost <= LQ_MONEY_MAX && gained <= LQ_MONEY_MAX);
 		holder_apply(e, h, &r, -sign * take, lv[i].price, false);
 		lv[i].qty -= take;
 		LQ_ASSERT(lv[i].qty >= 0);
@@ -624,7 +632,7 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 					    .account = liquidated_id,
 					    .qty = r,
 					    .price = bk,
-					    .fund_delta_units = h.realized};
+					    .fund_delta_units = (int64_t)h.realized};
 		emit(e, &ev);
 	}
 	for (uint32_t i = 0; i < h.held_count; i++)
@@ -886,6 +894,8 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 				    .pnl_units = pnl};
 	emit(e, &ev);
 	lq_trigger_touch(e, account);
+	/* flat now, below zero from its own earlier fills (a liquidation itself leaves >= 0) */
+	lq_write_off_flat(e, account, ins->settle_asset);
 	*deficit = left != 0;
 	if (left != 0)
 		waterfall(e, instrument, id, left, vr, bk);
@@ -900,8 +910,13 @@ void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 	if (acc->balance[asset] >= 0)
 		return;
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next)
-		if (e->instruments[e->positions[p].instrument].settle_asset == asset)
-			return; /* not flat in this asset (or money in an isolated margin) */
+		if (e->positions[p].qty != 0 &&
+		    e->instruments[e->positions[p].instrument].settle_asset == asset)
+			return; /* not flat in this asset */
+	/* money parked in flat isolated margins is the account's: it pays first */
+	lq_release_flat_isolated(e, account, asset);
+	if (acc->balance[asset] >= 0)
+		return;
 	const int64_t amount = -acc->balance[asset];
 	const bool ok = lq_balance_credit(e, account, asset, amount, LQ_LEDGER_BAD_DEBT);
 	LQ_ASSERT(ok);
