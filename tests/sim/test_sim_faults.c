@@ -151,12 +151,12 @@ static int check_money(struct sim *s, char *why, size_t n)
 	/* inv_check covers the ledger, the funds and what is left liquidatable */
 	if (!lq_audit_laws(&s->e, LQ_AUDIT_LAW_FLAT, &m)) {
 		lq_audit_describe(&m, &s->e, text, sizeof(text));
-		snprintf(why, n, "%s", text);
+		snprintf(why, n, "%.200s", text);
 		return 1;
 	}
 	if (s->audit_on && !lq_audit_compare(&s->au, &s->e, &m)) {
 		lq_audit_describe(&m, &s->e, text, sizeof(text));
-		snprintf(why, n, "event-ledger reconstruction: %s", text);
+		snprintf(why, n, "event-ledger reconstruction: %.200s", text);
 		return 1;
 	}
 	return 0;
