@@ -817,7 +817,8 @@ enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t 
 	/* reduce-only: the engine never opens an account's position */
 	LQ_ASSERT(pos->qty != 0 && (d > 0) != (pos->qty > 0));
 	LQ_ASSERT((d > 0 ? d : -d) <= (pos->qty > 0 ? pos->qty : -pos->qty));
-	if (!lq_fill_compute_value(ins, pos, d, vd, lq_instrument_mark(ins), &r))
+	/* a reducing trade makes nothing larger: only the cost basis left must fit (price 0) */
+	if (!lq_fill_compute_value(ins, pos, d, vd, 0, &r))
 		return LQ_E_OVERFLOW;
 	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
 }
@@ -926,7 +927,12 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_LIMIT;
 	}
 	struct lq_position *pos = &e->positions[p];
-	if (lq_add_ovf(pos->margin_units, c->amount, &nm)) {
+	/* the margin after the funding it settles first and the move: within the safe range */
+	const lq_i128 settled_margin = pos->isolated ? (lq_i128)pos->margin_units -
+							   lq_position_funding_due(e, pos)
+						 : pos->margin_units;
+	if (lq_add_ovf(pos->margin_units, c->amount, &nm) ||
+	    settled_margin + c->amount > LQ_MONEY_MAX || settled_margin + c->amount < -LQ_MONEY_MAX) {
 		if (created)
 			position_release(e, p);
 		return LQ_E_OVERFLOW;

@@ -562,6 +562,7 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 		LQ_ASSERT(ok); /* adl_bearable computed it */
 		/* the counterparty trades hs x take (reducing), paying `share` for it */
 		int64_t pnl = 0;
+		const uint32_t cacc = c->account;
 		if (lq_position_trade_value(e, cp, hs * take, share, 0, LQ_LEDGER_FEES, &pnl) !=
 		    LQ_OK)
 			break;
@@ -581,6 +582,8 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 					    .price = price,
 					    .pnl_units = pnl};
 		emit(e, &ev);
+		/* a counterparty left flat and below zero by its own earlier fills: written off */
+		lq_write_off_flat(e, cacc, ins->settle_asset);
 	}
 }
 
@@ -807,14 +810,16 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 		if (!within(sign, lv[i].price, bk))
 			break;
 		const int64_t take = lv[i].qty < iabs(left) ? lv[i].qty : iabs(left);
-		lq_i128 vf;
-		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf))
-			break;
+		lq_i128 vf, fv, fn;
+		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf) ||
+		    lq_add128_ovf(fill_value, vf, &fv) ||
+		    lq_add128_ovf(fill_notional, vf < 0 ? -vf : vf, &fn))
+			break; /* beyond 128 bits: the IOC stops here */
 		took[i] = take;
 		left -= sign * take;
 		filled += take;
-		fill_value += vf;
-		fill_notional += vf < 0 ? -vf : vf;
+		fill_value = fv;
+		fill_notional = fn;
 	}
 	/* the deficit position: its share of the bankruptcy value, rounded toward the venue */
 	lq_i128 vr = 0;
@@ -824,6 +829,7 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 		vr = target; /* cannot happen: |left| < |x| keeps the share within target */
 	/* the clearance fee: min(surplus over the bankruptcy value, rate x fill notional) */
 	int64_t fee = 0, avg = 0;
+	lq_i128 den;
 	if (filled > 0) {
 		const lq_i128 surplus = fill_value - (target - vr);
 		const lq_i128 su = surplus > 0 ? surplus / LQ_FINE_ONE : 0;
@@ -837,9 +843,9 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 		if (ins->kind == LQ_INSTRUMENT_LINEAR)
 			avg = (int64_t)lq_div128_round(fill_value,
 						       (lq_i128)sign * filled * ins->lin_scale);
-		else
-			avg = (int64_t)lq_div128_round(-(lq_i128)sign * filled * ins->inv_num,
-						       ins->inv_den * fill_value);
+		else if (fill_value != 0 && !lq_mul128_ovf(ins->inv_den, fill_value, &den))
+			/* (a value that rounds to 0, or beyond 128 bits, has no average to show) */
+			avg = (int64_t)lq_div128_round(-(lq_i128)sign * filled * ins->inv_num, den);
 	}
 	LQ_ASSERT(fee >= 0);
 	/*
