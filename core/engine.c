@@ -884,7 +884,7 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 	}
 	st = lq_position_trade(e, p, c->qty, c->price, c->fee, LQ_LEDGER_FEES, NULL);
 	/* a fill that leaves its account flat and below zero: nobody can collect that */
-	if (st == LQ_OK)
+	if (st == LQ_OK && e->trigger_mode != LQ_TRIGGER_OFF)
 		lq_write_off_flat(e, a, ins->settle_asset);
 	if (st == LQ_OK && ins->ms.last_fill != c->price) {
 		ins->ms.last_fill = c->price;

@@ -217,7 +217,7 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 	/* mid - index, doubled so that a half-tick mid stays exact; a sample 64 bits cannot
 	 * hold (a book level at an absurd price) is not taken */
 	const lq_i128 wide = (lq_i128)ms->top_bid + ms->top_ask - 2 * (lq_i128)ms->index;
-	if (wide > INT64_MAX / 2 || wide < -(INT64_MAX / 2))
+	if (wide > INT64_MAX || wide < -INT64_MAX)
 		return;
 	const int64_t v_x2 = (int64_t)wide;
 	for (int64_t i = 0; i < n; i++)

@@ -280,6 +280,13 @@ static void on_event(void *ctx, const struct lq_event *ev)
 	case LQ_EV_ADL:
 	case LQ_EV_BAD_DEBT:
 		stats.by_type[ev->type & 7]++;
+		if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL) {
+			/* a flat account's negative balance written off: its money is now 0 */
+			PCHECK(p, p->liq, "write-off of account %llu with liquidations off",
+			       (unsigned long long)ev->account);
+			touch(p, ev->account);
+			return;
+		}
 		if (ev->type == LQ_EV_BAD_DEBT)
 			return;
 		PCHECK(p, p->liq, "waterfall event %d with liquidations off", (int)ev->type);
