@@ -67,12 +67,16 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 			  uint32_t override_instrument, int64_t override_price,
 			  struct lq_margin *out)
 {
+	LQ_ASSERT(account < e->account_count && asset < e->asset_count);
 	const struct lq_account *acc = &e->accounts[account];
 	struct pos_figures f;
 	/* summed in 128 bits: no account within the safe range can wrap them */
 	lq_i128 eq = acc->balance[asset], mm = 0, im = 0;
+	uint32_t seen = 0;
 
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
+		/* at most one position per instrument */
+		LQ_ASSERT(++seen <= LQ_INSTRUMENTS_MAX);
 		const struct lq_position *pos = &e->positions[p];
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
 		if (pos->isolated || ins->settle_asset != asset || pos->qty == 0)
@@ -160,7 +164,8 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 
 	*eq = p->isolated ? p->margin_units : acc->balance[asset];
 	*mm = 0;
-	for (; i != LQ_NIL; i = p->isolated ? LQ_NIL : e->positions[i].next) {
+	for (uint32_t seen = 0; i != LQ_NIL; i = p->isolated ? LQ_NIL : e->positions[i].next) {
+		LQ_ASSERT(++seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
 		const struct lq_position *q = &e->positions[i];
 		const struct lq_instrument *ins = &e->instruments[q->instrument];
 		if (q->qty == 0 || (!p->isolated && (q->isolated || ins->settle_asset != asset)))
