@@ -84,6 +84,7 @@ struct lq_rep {
 	struct fund_row funds[LQ_FUNDS_MAX];
 	int32_t fund_of_ins[LQ_INSTRUMENTS_MAX];
 	lq_i128 social_asset[LQ_ASSETS_MAX], bad_asset[LQ_ASSETS_MAX];
+	lq_i128 bad_writeoff[LQ_ASSETS_MAX]; /* write-offs of flat accounts (no instrument) */
 	uint32_t worst_count;
 	struct worst worst[LQ_REP_WORST];
 	uint64_t lat_ns[6]; /* p50 p90 p99 p99.9 max mean */
@@ -278,6 +279,12 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 	const struct lq_event *ev = &m->u.event;
 	uint64_t i = m->line >> r->out_shift;
 
+	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL && ev->asset < LQ_ASSETS_MAX) {
+		/* a flat account's negative balance written off: bad debt of no instrument */
+		r->bads++;
+		r->bad_writeoff[ev->asset] += ev->amount_units;
+		return;
+	}
 	if (ev->type == LQ_EV_REJECTED || ev->type == LQ_EV_FUNDING || ev->type == LQ_EV_STALE ||
 	    ev->instrument >= LQ_INSTRUMENTS_MAX)
 		return;
@@ -428,6 +435,8 @@ static void funds_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		if (r->fund_of_ins[i] >= 0)
 			r->funds[r->fund_of_ins[i]].by_events += r->fund_delta_ins[i];
 	}
+	for (uint32_t a = 0; a < LQ_ASSETS_MAX; a++)
+		r->bad_asset[a] += r->bad_writeoff[a];
 }
 
 void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run)
