@@ -417,6 +417,14 @@ void lq_audit_event(struct lq_audit *a, const struct lq_event *ev)
 		event_liquidation(a, ev);
 		return;
 	case LQ_EV_FUND_TRADE:
+		if (ev->fund == LQ_NIL) {
+			/* a deficit with no fund: no fund's money; its loss ends as socialized
+			 * loss or bad debt */
+			if (ev->fund_delta_units != 0)
+				fail(a, LQ_AUDIT_EVENT, 0, ev->instrument,
+				     "a fund_trade with no fund moves a fund's money");
+			return;
+		}
 		if (ev->fund_delta_units != ev->pnl_units)
 			fail(a, LQ_AUDIT_EVENT, 0, ev->instrument,
 			     "a fund_trade's fund_delta is not its pnl");

@@ -1159,8 +1159,7 @@ uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
 void lq_engine_begin_event(struct lq_engine *e)
 {
 	e->stats.events++;
-	for (uint32_t f = 0; f < e->fund_count; f++)
-		e->funds[f].paid_this_event_units = 0;
+	memset(e->fund_paid_units, 0, sizeof(e->fund_paid_units));
 }
 
 enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)

@@ -466,15 +466,22 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_FUND_TRADE:
+		/* fund null: a deficit position with no fund behind it (its losses end as
+		 * socialized loss or bad debt) */
 		lq_out_str(o, "{\"type\":\"fund_trade\",\"fund\":");
-		lq_out_jstr(o, e->funds[ev->fund].name);
+		if (ev->fund < e->fund_count)
+			lq_out_jstr(o, e->funds[ev->fund].name);
+		else
+			lq_out_str(o, "null");
 		key(o, "instrument");
 		lq_out_jstr(o, ins->name);
 		side_qty(o, ins, ev->qty);
 		price(o, ins, "price", ev->price);
 		money(o, ins, "pnl", ev->pnl_units);
 		key(o, "at");
-		lq_out_str(o, ev->flag ? "\"mark\"" : "\"book\"");
+		lq_out_str(o, ev->status == LQ_FUND_TRADE_MARK	      ? "\"mark\""
+			      : ev->status == LQ_FUND_TRADE_NETTING ? "\"netting\""
+								    : "\"book\"");
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_SOCIALIZED_LOSS:
@@ -499,11 +506,6 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 			lq_out_jstr(o, e->funds[ev->fund].name);
 		else
 			lq_out_str(o, "null");
-		if (ev->qty != 0) {
-			/* with no fund: the deficit position the venue closed at the mark */
-			side_qty(o, ins, ev->qty);
-			price(o, ins, "price", ev->price);
-		}
 		lq_out_str(o, "}\n");
 		return;
 	case LQ_EV_REJECTED: /* formatted above: it may name no instrument */

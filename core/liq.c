@@ -42,13 +42,15 @@ struct holder {
 	int fund;	 /* -1: none (the deficit goes straight to the policy) */
 	uint32_t slot;	 /* the fund's ledger slot; the bad-debt slot with no fund */
 	uint32_t instrument;
+	/*
+	 * The position it trades: in a waterfall the deficit position alone (own), so that the
+	 * policy acts on this deficit only; in a re-offer the fund's stock in the instrument.
+	 */
 	struct lq_fund_position *pos;
-	struct lq_fund_position own; /* the position when there is no fund: never outlives it */
-	struct lq_event *held;	     /* fund_trade events held back (NULL: emit at once) */
+	struct lq_fund_position own;
+	struct lq_event *held; /* fund_trade events held back (NULL: emit at once) */
 	uint32_t held_count;
 	lq_i128 realized; /* realized PnL in this waterfall, units */
-	int64_t venue_qty; /* no fund: the trade closed against the venue at the mark */
-	int64_t venue_price;
 };
 
 static void emit(struct lq_engine *e, const struct lq_event *ev)
@@ -69,8 +71,12 @@ static bool fund_usable(const struct lq_engine *e, int f, const struct lq_instru
 	       e->funds[f].asset == ins->settle_asset;
 }
 
-/* The instrument's fund as holder, or (f < 0 or unusable) an empty holder of its own. */
-static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrument, int f)
+/*
+ * The instrument's fund as holder (no fund when f < 0 or unusable), trading its stock in the
+ * instrument (stock) or a position of its own, empty to start with.
+ */
+static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrument, int f,
+			bool stock)
 {
 	const struct lq_instrument *ins = &e->instruments[instrument];
 
@@ -79,7 +85,8 @@ static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrume
 	if (fund_usable(e, f, ins)) {
 		h->fund = f;
 		h->slot = LQ_LEDGER_FUND0 + (uint32_t)f;
-		h->pos = &e->funds[f].positions[instrument];
+		if (stock)
+			h->pos = &e->funds[f].positions[instrument];
 	}
 }
 
@@ -100,7 +107,7 @@ static int64_t holder_available(const struct lq_engine *e, const struct holder *
 	int64_t avail = b > INT64_MAX ? INT64_MAX : b < 0 ? 0 : (int64_t)b;
 	const int64_t cap = ins->params.fund_cap_units;
 	if (cap >= 0) {
-		const int64_t left = cap - e->funds[h->fund].paid_this_event_units;
+		const int64_t left = cap - e->fund_paid_units[h->instrument];
 		if (left < avail)
 			avail = left;
 	}
@@ -113,7 +120,7 @@ static int64_t holder_available(const struct lq_engine *e, const struct holder *
  * a takeover is being decided).
  */
 static void holder_apply(struct lq_engine *e, struct holder *h, const struct lq_fill_result *r,
-			 int64_t d, int64_t price, bool at_mark)
+			 int64_t d, int64_t price, enum lq_fund_trade_kind kind)
 {
 	const uint32_t asset = e->instruments[h->instrument].settle_asset;
 	const int64_t realized = r->realized_units;
@@ -124,18 +131,18 @@ static void holder_apply(struct lq_engine *e, struct holder *h, const struct lq_
 	h->pos->cost = r->cost;
 	lq_ledger_move(e, LQ_LEDGER_VENUE, h->slot, asset, realized);
 	h->realized += realized;
-	if (h->fund < 0)
-		return;
-	if (realized < 0)
-		e->funds[h->fund].paid_this_event_units += -realized;
+	if (h->fund >= 0 && realized < 0)
+		e->fund_paid_units[h->instrument] += -realized;
+	/* with no fund the event still shows the trade (fund LQ_NIL, nothing to a fund) */
 	const struct lq_event ev = {.type = LQ_EV_FUND_TRADE,
 				    .instrument = h->instrument,
-				    .fund = (uint32_t)h->fund,
+				    .fund = h->fund >= 0 ? (uint32_t)h->fund : LQ_NIL,
+				    .status = (uint16_t)kind,
 				    .qty = d,
 				    .price = price,
 				    .pnl_units = realized,
-				    .fund_delta_units = realized,
-				    .flag = at_mark};
+				    .fund_delta_units = h->fund >= 0 ? realized : 0,
+				    .flag = kind == LQ_FUND_TRADE_MARK};
 	if (h->held && h->held_count < HELD_MAX)
 		h->held[h->held_count++] = ev;
 	else
@@ -314,7 +321,7 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 		LQ_ASSERT(bal >= -INT64_MAX); /* its losses in one waterfall are bounded */
 		shortfall = bal < 0 ? (int64_t)-bal : 0;
 		const int64_t cap = ins->params.fund_cap_units;
-		const int64_t over = cap >= 0 ? e->funds[h->fund].paid_this_event_units - cap : 0;
+		const int64_t over = cap >= 0 ? e->fund_paid_units[h->instrument] - cap : 0;
 		if (over > shortfall)
 			shortfall = over;
 	} else if (h->realized < 0) {
@@ -333,7 +340,7 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 					  : 0;
 	if (h->fund >= 0 && got > 0) {
 		/* the shares refund the fund's payment beyond its cap (the excess stays in it) */
-		e->funds[h->fund].paid_this_event_units -= got < shortfall ? got : shortfall;
+		e->fund_paid_units[h->instrument] -= got < shortfall ? got : shortfall;
 	} else if (h->fund < 0 && got > shortfall) {
 		/* the rounding excess of the shares, with no fund to credit: fee income */
 		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, got - shortfall);
@@ -344,7 +351,7 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 	/* a fund is made whole from bad debt; with no fund the slot already carries the loss */
 	if (h->fund >= 0) {
 		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, h->slot, asset, bad);
-		e->funds[h->fund].paid_this_event_units -= bad;
+		e->fund_paid_units[h->instrument] -= bad;
 	}
 	e->stats.bad_debts++;
 	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
@@ -352,11 +359,7 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 				    .fund = h->fund >= 0 ? (uint32_t)h->fund : 0,
 				    .asset = asset,
 				    .amount_units = bad,
-				    .fund_delta_units = h->fund >= 0 ? bad : 0,
-				    .qty = h->venue_qty,
-				    .price = h->venue_price};
-	h->venue_qty = 0;
-	h->venue_price = 0;
+				    .fund_delta_units = h->fund >= 0 ? bad : 0};
 	emit(e, &ev);
 	LQ_ASSERT(h->fund < 0 || fund_balance(e, h) >= 0);
 }
@@ -414,7 +417,7 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 		else
 			gained += r.realized_units;
 		LQ_ASSERT(lost <= LQ_MONEY_MAX && gained <= LQ_MONEY_MAX);
-		holder_apply(e, h, &r, -sign * take, lv[i].price, false);
+		holder_apply(e, h, &r, -sign * take, lv[i].price, LQ_FUND_TRADE_BOOK);
 		lv[i].qty -= take;
 		LQ_ASSERT(lv[i].qty >= 0);
 	}
@@ -451,11 +454,7 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, -1, &r);
 	LQ_ASSERT(ok); /* a full close at a value within its cost's range */
 	LQ_ASSERT(r.qty == 0 && r.realized_units <= 0);
-	if (h->fund < 0) {
-		h->venue_qty = -q;
-		h->venue_price = price;
-	}
-	holder_apply(e, h, &r, -q, price, true);
+	holder_apply(e, h, &r, -q, price, LQ_FUND_TRADE_MARK);
 	LQ_ASSERT(h->pos->qty == 0);
 }
 
@@ -590,6 +589,37 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 /* ---- the waterfall ---- */
 
 /*
+ * Under socialize, what of a deficit the book did not take joins the fund's stock in the
+ * instrument (offered again at each book update). Netted against an opposite stock, the
+ * netting realizes the stock's PnL at the deficit's exact value: a fund_trade of its own.
+ * false when the stock cannot hold it (beyond 64-bit lots): nothing changed.
+ */
+static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
+{
+	const struct lq_instrument *ins = &e->instruments[h->instrument];
+	LQ_ASSERT(h->fund >= 0 && h->pos == &h->own && h->own.qty != 0);
+	struct lq_fund_position *stock = &e->funds[h->fund].positions[h->instrument];
+	const struct lq_position tmp = {.qty = stock->qty, .cost = stock->cost};
+	struct lq_fill_result r;
+
+	if (!lq_fill_compute_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))
+		return false;
+	const bool netting = stock->qty != 0 && (stock->qty > 0) != (h->own.qty > 0);
+	const int64_t d = h->own.qty;
+	h->own = (struct lq_fund_position){0};
+	h->pos = stock;
+	if (netting) {
+		holder_apply(e, h, &r, d, bk, LQ_FUND_TRADE_NETTING);
+	} else {
+		LQ_ASSERT(r.realized_fine == 0);
+		stock->qty = r.qty;
+		stock->cost = r.cost;
+	}
+	h->pos = &h->own;
+	return true;
+}
+
+/*
  * The account closed r lots (signed like its position) at their exact bankruptcy value vr,
  * shown at the grid price bk: give that deficit position its owners.
  */
@@ -603,30 +633,21 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 	struct holder h;
 
 	LQ_ASSERT(r != 0);
-	holder_init(e, &h, instrument, ins->params.fund);
+	/* the deficit position alone, with the fund's money (or none) behind it */
+	holder_init(e, &h, instrument, ins->params.fund, false);
 	h.held = held;
-	/* 1. the fund takes it over at its exact value (netting any opposite fund position) */
-	const struct lq_position tmp = {.qty = h.pos->qty, .cost = h.pos->cost};
-	if (!lq_fill_compute_value(ins, &tmp, r, vr, -1, &fr)) {
-		/* the fund's position cannot absorb it: handle it as with no fund */
-		holder_init(e, &h, instrument, -1);
-		h.held = held;
-		const struct lq_position empty = {0};
-		const bool ok = lq_fill_compute_value(ins, &empty, r, vr, -1, &fr);
-		LQ_ASSERT(ok); /* an empty holder takes any representable position */
-	}
-	if (fr.realized_units != 0 || h.fund < 0) {
-		holder_apply(e, &h, &fr, r, bk, false);
-	} else {
-		h.pos->qty = fr.qty;
-		h.pos->cost = fr.cost;
-	}
+	/* 1. the fund takes it over at its exact value */
+	const struct lq_position empty = {0};
+	const bool taken = lq_fill_compute_value(ins, &empty, r, vr, -1, &fr);
+	LQ_ASSERT(taken); /* an empty position takes any 128-bit value */
+	LQ_ASSERT(fr.qty == r && fr.realized_fine == 0);
+	h.pos->qty = fr.qty;
+	h.pos->cost = fr.cost;
 	/* ... and closes it on the book within takeover_band: under adl while it can pay; under
 	 * socialize whatever the loss (covered below). With no fund under adl it goes straight
 	 * to ADL. */
-	if (h.pos->qty != 0 && (h.fund >= 0 || !adl_policy))
-		holder_close(e, &h, band_limit(ins, bk, h.pos->qty > 0 ? 1 : -1),
-			     adl_policy);
+	if (h.fund >= 0 || !adl_policy)
+		holder_close(e, &h, band_limit(ins, bk, r > 0 ? 1 : -1), adl_policy && h.fund >= 0);
 	if (h.fund >= 0) {
 		e->stats.takeovers++;
 		const struct lq_event ev = {.type = LQ_EV_TAKEOVER,
@@ -643,16 +664,17 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 	h.held = NULL;
 	h.held_count = 0;
 
-	/* 2. the deficit policy */
+	/* 2. the deficit policy, on this deficit only */
 	if (h.pos->qty != 0 && adl_policy)
 		adl(e, &h, bk, liquidated_id);
-	/* 3. what nobody took: the venue at the mark (a fund under socialize keeps it) */
+	/* 3. what nobody took: the venue at the mark; a fund under socialize keeps it */
 	if (h.pos->qty != 0 && (adl_policy || h.fund < 0))
+		venue_close(e, &h, bk);
+	if (h.pos->qty != 0 && !stock_add(e, &h, bk))
 		venue_close(e, &h, bk);
 	cover_shortfall(e, &h, !adl_policy);
 	/* postconditions: the deficit has an owner, a fund is not below zero */
-	LQ_ASSERT(h.fund >= 0 || h.pos->qty == 0);
-	LQ_ASSERT(!adl_policy || h.pos->qty == 0);
+	LQ_ASSERT(h.own.qty == 0);
 	LQ_ASSERT(h.fund < 0 || fund_balance(e, &h) >= 0);
 }
 
@@ -663,12 +685,13 @@ void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 	const bool adl_policy = ins->params.deficit == LQ_DEFICIT_ADL;
 	struct holder h;
 
-	if (mark <= 0)
+	/* not on a stale or halted instrument: nobody trades on a price it cannot trust */
+	if (mark <= 0 || !lq_instrument_tradable(e, instrument))
 		return;
 	for (uint32_t f = 0; f < e->fund_count; f++) {
 		if (e->funds[f].positions[instrument].qty == 0 || !fund_usable(e, (int)f, ins))
 			continue;
-		holder_init(e, &h, instrument, (int)f);
+		holder_init(e, &h, instrument, (int)f, true);
 		/* within takeover_band of the mark, the fair value it holds the position at */
 		holder_close(e, &h, band_limit(ins, mark, h.pos->qty > 0 ? 1 : -1), adl_policy);
 		cover_shortfall(e, &h, !adl_policy);

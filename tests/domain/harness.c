@@ -495,10 +495,9 @@ bool dom_snapshot_equal(const struct dom *d, const struct dom_snapshot *s)
 	b = d->e;
 	memset(&a.stats, 0, sizeof(a.stats));
 	memset(&b.stats, 0, sizeof(b.stats));
-	for (uint32_t f = 0; f < LQ_FUNDS_MAX; f++) { /* per-event counters, reset by each event */
-		a.funds[f].paid_this_event_units = 0;
-		b.funds[f].paid_this_event_units = 0;
-	}
+	/* per-event counters, reset by each event */
+	memset(a.fund_paid_units, 0, sizeof(a.fund_paid_units));
+	memset(b.fund_paid_units, 0, sizeof(b.fund_paid_units));
 	if (memcmp(&a, &b, sizeof(a)) != 0 || s->size != d->size)
 		return false;
 	if (!table_equal(d, s, e->instruments, sizeof(*e->instruments) * LQ_INSTRUMENTS_MAX) ||

@@ -19,6 +19,9 @@ Properties:
                                sum of the fund deltas in the events before it
   fund_trades_within FUND BAND every book trade of the fund is within BAND of the price of
                                the takeover before it or of the mark (re-offers)
+  no_event TYPE                no event of that type
+  adl_within_deficit           the ADL after a liquidation adds up to at most its unfilled qty
+  quiet_while_stale TYPE       no event of that type while an instrument is stale
 """
 import json
 import pathlib
@@ -56,9 +59,9 @@ def check(prop, args, lines, marks):
                 open_liq = (o["account"], qty_of(o) - D(o["filled_qty"]), False)
             elif open_liq is not None and o["type"] == "takeover":
                 open_liq = (open_liq[0], open_liq[1] - qty_of(o), True)
-            elif (open_liq is not None and not open_liq[2] and o["type"] in ("adl", "bad_debt")
-                  and "qty" in o):
-                # with no fund, ADL and the venue's close take the deficit straight away
+            elif (open_liq is not None and not open_liq[2] and
+                  (o["type"] == "adl" or (o["type"] == "fund_trade" and o["fund"] is None))):
+                # with no fund, ADL, the book and the venue's close take the deficit
                 open_liq = (open_liq[0], open_liq[1] - qty_of(o), False)
         return None
     if prop == "event":
@@ -115,6 +118,27 @@ def check(prop, args, lines, marks):
                 px = D(o["price"])
                 if not any(abs(px - r) <= band * r for r in refs):
                     return f"fund trade at {px}, outside {band} of {refs}"
+        return None
+    if prop == "no_event":
+        n = sum(1 for o in lines if o["type"] == args[0])
+        return None if n == 0 else f"{n} {args[0]} events"
+    if prop == "adl_within_deficit":
+        left = None
+        for o in lines:
+            if o["type"] == "liquidation":
+                left = qty_of(o) - D(o["filled_qty"])
+            elif o["type"] == "adl" and left is not None:
+                left -= qty_of(o)
+                if left < 0:
+                    return f"ADL of account {o['account']} goes {-left} past the deficit"
+        return None
+    if prop == "quiet_while_stale":
+        stale = set()
+        for o in lines:
+            if o["type"] == "stale":
+                (stale.add if o["stale"] else stale.discard)(o["instrument"])
+            elif o["type"] == args[0] and o.get("instrument") in stale:
+                return f"{args[0]} on {o['instrument']} while it is stale"
         return None
     return f"unknown property {prop}"
 

@@ -104,7 +104,6 @@ struct lq_fund {
 	char name[LQ_NAME_MAX];
 	bool defined;
 	uint32_t asset;
-	int64_t paid_this_event_units; /* against fund_cap */
 	struct lq_fund_position positions[LQ_INSTRUMENTS_MAX];
 };
 
@@ -124,6 +123,13 @@ enum lq_event_type {
 	LQ_EV_FUND_TRADE = 11,	   /* a fund's trade of a position it holds; see below */
 };
 
+/* Where a FUND_TRADE happened (its status field). */
+enum lq_fund_trade_kind {
+	LQ_FUND_TRADE_BOOK = 0,
+	LQ_FUND_TRADE_MARK = 1,
+	LQ_FUND_TRADE_NETTING = 2,
+};
+
 /*
  * The money an event moves (DESIGN 1.7.3: from the inputs and these events alone every
  * balance can be recomputed):
@@ -134,8 +140,11 @@ enum lq_event_type {
  * - TAKEOVER: the fund receives qty at cost price; no money moves in the takeover itself.
  *   fund_delta_units sums the pnl of the FUND_TRADE events that follow it.
  * - FUND_TRADE: the fund's money += pnl_units (= fund_delta_units); qty is the fund's trade
- *   at price, on the book (flag false) or, where nobody takes the position, closed against
- *   the venue at the mark (flag true).
+ *   at price: status LQ_FUND_TRADE_BOOK on the book, LQ_FUND_TRADE_MARK closed against the
+ *   venue at the mark where nobody takes the position (flag true), LQ_FUND_TRADE_NETTING a
+ *   takeover netted against a position the fund already held. With no fund (fund_delta 0,
+ *   fund LQ_NIL) the same events show the deficit position's trades; their losses end as
+ *   socialized loss or bad debt.
  * - ADL: the counterparty's money += pnl_units; qty is its trade.
  * - SOCIALIZED_LOSS: amount_units of the position's unrealized profit is taken: its cost
  *   basis rises by that much (its balance does not change); the fund receives
@@ -310,6 +319,12 @@ struct lq_engine {
 	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
 	uint32_t inst_head[LQ_INSTRUMENTS_MAX]; /* the instrument's positions */
 	uint32_t inst_tail[LQ_INSTRUMENTS_MAX];
+
+	/*
+	 * What each instrument's deficits cost its fund in the current input event, against that
+	 * instrument's fund_cap (a fund shared by several instruments pays each within its own).
+	 */
+	int64_t fund_paid_units[LQ_INSTRUMENTS_MAX];
 
 	struct lq_engine_stats stats;
 };
