@@ -664,6 +664,15 @@ static bool fill_representable(const struct lq_instrument *ins, int64_t q, lq_i1
 	return c / LQ_FINE_ONE <= INT64_MAX && c / LQ_FINE_ONE >= -INT64_MAX;
 }
 
+/* A trade's outcome; its realized PnL in units rounds down. false if that leaves 64 bits. */
+static bool fill_result(struct lq_fill_result *r, int64_t q, lq_i128 cost, lq_i128 realized)
+{
+	r->qty = q;
+	r->cost = cost;
+	r->realized_fine = realized;
+	return !lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units);
+}
+
 bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
 			   lq_i128 vd, int64_t price, struct lq_fill_result *r)
 {
@@ -700,12 +709,7 @@ bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_posi
 		return false; /* cannot happen: a closed position's basis is fully removed */
 	if (price >= 0 && !fill_representable(ins, q0, c0, price))
 		return false;
-	r->qty = q0;
-	r->cost = c0;
-	r->realized_fine = realized;
-	if (lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units))
-		return false;
-	return true;
+	return fill_result(r, q0, c0, realized);
 }
 
 bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
@@ -737,12 +741,7 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
 	}
 	if (!fill_representable(ins, q0, c0, price))
 		return false;
-	r->qty = q0;
-	r->cost = c0;
-	r->realized_fine = realized;
-	if (lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units))
-		return false;
-	return true;
+	return fill_result(r, q0, c0, realized);
 }
 
 /* Apply a computed trade to position p (see lq_position_trade). */

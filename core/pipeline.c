@@ -187,15 +187,14 @@ static void emit_rejected(struct lq_pipeline *p, enum lq_stage_id from, uint64_t
 }
 
 /* Definitions: every stage applies the same ones in the same order (ingest validated them). */
-static void def_apply(struct lq_engine *e, const struct lq_msg *m)
+enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
 {
 	struct lq_instrument proto;
 	uint32_t f;
 
 	switch (m->type) {
 	case LQ_MSG_DEF_ASSET:
-		(void)lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
-		return;
+		return lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
 	case LQ_MSG_DEF_INSTRUMENT:
 		memset(&proto, 0, sizeof(proto));
 		memcpy(proto.name, m->u.instrument.name, sizeof(proto.name));
@@ -207,25 +206,21 @@ static void def_apply(struct lq_engine *e, const struct lq_msg *m)
 		proto.tick = m->u.instrument.tick;
 		proto.lot = m->u.instrument.lot;
 		proto.contract = m->u.instrument.contract;
-		(void)lq_engine_add_instrument(e, &proto);
-		return;
+		return lq_engine_add_instrument(e, &proto);
 	case LQ_MSG_DEF_TIER:
-		(void)lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
-					 m->u.tier.mmr_e8, m->u.tier.imr_e8);
-		return;
+		return lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
+					  m->u.tier.mmr_e8, m->u.tier.imr_e8);
 	case LQ_MSG_DEF_PARAMS:
-		(void)lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
-		return;
+		return lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
 	case LQ_MSG_DEF_FUND:
 		if (m->u.fund.ref_only)
-			(void)lq_engine_fund_ref(e, m->u.fund.name, &f);
-		else
-			(void)lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
-						    m->u.fund.balance_units);
-		return;
+			return lq_engine_fund_ref(e, m->u.fund.name, &f);
+		return lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
+					     m->u.fund.balance_units);
 	default:
 		LQ_ASSERT(0);
 	}
+	return LQ_E_BAD_DEFINITION;
 }
 
 static bool is_def(uint16_t t)
@@ -522,7 +517,7 @@ static void book_add(struct lq_book *b, bool *overflow, const struct lq_msg *m)
 static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 {
 	if (is_def(m->type)) {
-		def_apply(p->mark_defs, m);
+		(void)lq_msg_def_apply(p->mark_defs, m);
 		emit(p, LQ_STAGE_MARK, m);
 		return;
 	}
@@ -629,7 +624,7 @@ static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
 {
 	p->eng_line = m->line;
 	if (is_def(m->type)) {
-		def_apply(p->eng, m);
+		(void)lq_msg_def_apply(p->eng, m);
 		emit(p, LQ_STAGE_ENGINE, m);
 		/* tiers, parameters and funds change the margins of open positions */
 		if (m->type != LQ_MSG_DEF_ASSET && m->type != LQ_MSG_DEF_INSTRUMENT)
@@ -689,7 +684,7 @@ static void publish_write(void *ctx, const char *data, size_t len)
 static void publish_msg(struct lq_pipeline *p, const struct lq_msg *m)
 {
 	if (is_def(m->type)) {
-		def_apply(p->pub_defs, m);
+		(void)lq_msg_def_apply(p->pub_defs, m);
 		return;
 	}
 	switch (m->type) {

@@ -192,42 +192,22 @@ static void input(struct audit_run *r, const struct lq_cmd *c)
 	check(r);
 }
 
-/* Definitions: as the pipeline applies them (core/pipeline.c def_apply). */
+/* Definitions: as the pipeline applies them (lq_msg_def_apply). */
 static void define(struct audit_run *r, const struct lq_msg *m)
 {
 	struct lq_engine *e = r->eng;
-	struct lq_instrument proto;
-	uint32_t f;
 
 	switch (m->type) {
 	case LQ_MSG_DEF_ASSET:
-		(void)lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
-		return;
 	case LQ_MSG_DEF_INSTRUMENT:
-		memset(&proto, 0, sizeof(proto));
-		memcpy(proto.name, m->u.instrument.name, sizeof(proto.name));
-		proto.kind = (enum lq_instrument_kind)m->u.instrument.kind;
-		proto.settle_asset = m->u.instrument.settle_asset;
-		proto.price_decimals = m->u.instrument.price_decimals;
-		proto.qty_decimals = m->u.instrument.qty_decimals;
-		proto.contract_decimals = m->u.instrument.contract_decimals;
-		proto.tick = m->u.instrument.tick;
-		proto.lot = m->u.instrument.lot;
-		proto.contract = m->u.instrument.contract;
-		(void)lq_engine_add_instrument(e, &proto);
+		(void)lq_msg_def_apply(e, m);
 		return;
 	case LQ_MSG_DEF_TIER:
-		(void)lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
-					 m->u.tier.mmr_e8, m->u.tier.imr_e8);
-		break;
 	case LQ_MSG_DEF_PARAMS:
-		(void)lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
+		(void)lq_msg_def_apply(e, m);
 		break;
 	case LQ_MSG_DEF_FUND:
-		if (m->u.fund.ref_only) {
-			(void)lq_engine_fund_ref(e, m->u.fund.name, &f);
-		} else if (lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
-						 m->u.fund.balance_units) == LQ_OK) {
+		if (lq_msg_def_apply(e, m) == LQ_OK && !m->u.fund.ref_only) {
 			const int k =
 			    lq_engine_find_fund(e, m->u.fund.name, strlen(m->u.fund.name));
 			lq_audit_define_fund(&r->audit, (uint32_t)k, m->u.fund.asset,

@@ -101,6 +101,12 @@ struct lq_msg {
 	} u;
 };
 
+/*
+ * Apply a definition message (asset, instrument, tier, params, fund) to an engine, as every
+ * stage of the pipeline does; the engine's status (the scenario parser has checked them).
+ */
+enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m);
+
 _Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
 	       "a message is exactly a ring slot's payload");
 
