@@ -923,7 +923,8 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 				    .pnl_units = pnl};
 	emit(e, &ev);
 	lq_trigger_touch(e, account);
-	/* flat now, below zero from its own earlier fills (a liquidation itself leaves >= 0) */
+	/* flat now and below zero: from its own earlier fills, or the last unit the floors of an
+	 * inverse multi-level IOC can leave */
 	lq_write_off_flat(e, account, ins->settle_asset);
 	*deficit = left != 0;
 	if (left != 0)

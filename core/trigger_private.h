@@ -23,8 +23,9 @@ void lq_trigger_run(struct lq_engine *e);
 /* Liquidate one unit (liq.c): step by step until it is no longer liquidatable. */
 void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *u);
 /*
- * A flat account (no position in the asset) left below zero by its own fills and fees: its
- * negative balance is written off as bad debt, with an event (never a liquidation's doing).
+ * A flat account (no open position in the asset) below zero, from its own fills and fees (or
+ * the last unit of an inverse multi-level IOC's rounding): its money in flat isolated margins
+ * pays first, the rest is written off as bad debt, with an event.
  */
 void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset);
 /* An insurance fund offers its positions in the instrument to the book again (socialize). */
