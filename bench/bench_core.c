@@ -168,8 +168,9 @@ static uint64_t adl_rank(struct lq_bench_state *st, uint64_t iterations)
 
 /*
  * The ledger's zero-sum check that lq_engine_end_event runs after every input in release
- * builds too: its cost per event for 1 and 8 assets, beside a whole input event (a time step
- * on a quiet engine, the check included) so that the share it takes is in one run.
+ * builds too, over the assets the event moved: ledger/check is its cost when every asset moved
+ * (1 and 8), beside a whole quiet input event (a time step: no money moves, nothing to check)
+ * so that the share it takes is in one run.
  */
 static uint64_t ledger_check(struct lq_bench_state *st, uint64_t iterations)
 {

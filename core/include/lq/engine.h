@@ -285,6 +285,7 @@ struct lq_engine {
 	struct lq_instrument *instruments; /* LQ_INSTRUMENTS_MAX */
 
 	struct lq_ledger ledger;
+	uint32_t ledger_touched; /* assets whose ledger moved in this input event (a bit each) */
 
 	uint32_t account_count;
 	struct lq_account *accounts;
