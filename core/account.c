@@ -13,7 +13,6 @@
 #include "lq/engine.h"
 #include "engine_private.h"
 
-
 struct pos_figures {
 	lq_i128 upnl_fine;
 	lq_i128 upnl_wide; /* upnl in units, floored */
@@ -39,7 +38,7 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 		return false;
 	/* in units, floored: exact in 128 bits, saturated for the 64-bit view */
 	f->upnl_wide = lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR);
-	f->upnl_units = f->upnl_wide > INT64_MAX   ? INT64_MAX
+	f->upnl_units = f->upnl_wide > INT64_MAX    ? INT64_MAX
 			: f->upnl_wide < -INT64_MAX ? -INT64_MAX
 						    : (int64_t)f->upnl_wide;
 	/* Notional rounds away from zero: margin requirements round up. */
@@ -178,7 +177,8 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 		if (lq_value_ovf(ins, q->qty, px, LQ_ROUND_FLOOR, &v) ||
 		    lq_value_ovf(ins, q->qty > 0 ? q->qty : -q->qty, px, LQ_ROUND_FLOOR, &nv))
 			return moved ? (q->qty > 0 ? 1 : -1) : -1;
-		*eq += lq_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) - lq_position_funding_due(e, q);
+		*eq +=
+		    lq_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) - lq_position_funding_due(e, q);
 		*mm += lq_margin_mm_units(ins, nv < 0 ? -nv : nv);
 	}
 	return 0;
@@ -204,7 +204,8 @@ static bool pred(const struct search *s, int64_t k)
 	}
 	case PRED_BELOW_TARGET:
 		if (lq_value_ovf(s->ins, p->qty, price, LQ_ROUND_FLOOR, &v))
-			return p->qty < 0; /* beyond 128 bits: a long's value is huge, a short's low */
+			return p->qty <
+			       0; /* beyond 128 bits: a long's value is huge, a short's low */
 		return v < s->target_fine;
 	}
 	return true;

@@ -134,7 +134,8 @@ static void mp_mul128(u128 x, u128 y, uint64_t r[LIMBS])
  * The order of a_num / a_den and b_num / b_den, exactly: a_num x b_den against b_num x a_den.
  * Out of line: the filter's fast path then needs no stack frame.
  */
-__attribute__((noinline)) static int frac_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
+__attribute__((noinline)) static int frac_cmp(const struct lq_adl_entry *a,
+					      const struct lq_adl_entry *b)
 {
 	uint64_t l[WIDE_LIMBS], r[WIDE_LIMBS];
 

@@ -658,8 +658,8 @@ static bool fill_representable(const struct lq_instrument *ins, int64_t q, lq_i1
 	lq_i128 v;
 
 	if (price > 0) {
-		if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) || v / LQ_FINE_ONE > INT64_MAX ||
-		    v / LQ_FINE_ONE < -INT64_MAX)
+		if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+		    v / LQ_FINE_ONE > INT64_MAX || v / LQ_FINE_ONE < -INT64_MAX)
 			return false;
 	}
 	return c / LQ_FINE_ONE <= INT64_MAX && c / LQ_FINE_ONE >= -INT64_MAX;
@@ -674,8 +674,8 @@ static bool fill_result(struct lq_fill_result *r, int64_t q, lq_i128 cost, lq_i1
 	return !lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units);
 }
 
-bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
-			   lq_i128 vd, int64_t price, struct lq_fill_result *r)
+bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos,
+			   int64_t d, lq_i128 vd, int64_t price, struct lq_fill_result *r)
 {
 	int64_t q0 = pos->qty, rest = d;
 	lq_i128 c0 = pos->cost, realized = 0, rest_value = vd;
@@ -746,8 +746,9 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
 }
 
 /* Apply a computed trade to position p (see lq_position_trade). */
-static enum lq_status position_apply(struct lq_engine *e, uint32_t p, const struct lq_fill_result *r,
-				     int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
+static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
+				     const struct lq_fill_result *r, int64_t fee_units,
+				     uint32_t fee_slot, int64_t *realized_units)
 {
 	struct lq_position *pos = &e->positions[p];
 	struct lq_instrument *ins = &e->instruments[pos->instrument];
@@ -928,11 +929,12 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 	}
 	struct lq_position *pos = &e->positions[p];
 	/* the margin after the funding it settles first and the move: within the safe range */
-	const lq_i128 settled_margin = pos->isolated ? (lq_i128)pos->margin_units -
-							   lq_position_funding_due(e, pos)
-						 : pos->margin_units;
+	const lq_i128 settled_margin =
+	    pos->isolated ? (lq_i128)pos->margin_units - lq_position_funding_due(e, pos)
+			  : pos->margin_units;
 	if (lq_add_ovf(pos->margin_units, c->amount, &nm) ||
-	    settled_margin + c->amount > LQ_MONEY_MAX || settled_margin + c->amount < -LQ_MONEY_MAX) {
+	    settled_margin + c->amount > LQ_MONEY_MAX ||
+	    settled_margin + c->amount < -LQ_MONEY_MAX) {
 		if (created)
 			position_release(e, p);
 		return LQ_E_OVERFLOW;
@@ -1159,7 +1161,10 @@ uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
 void lq_engine_begin_event(struct lq_engine *e)
 {
 	e->stats.events++;
-	memset(e->fund_paid_units, 0, sizeof(e->fund_paid_units));
+	/* only the entries the last event wrote: a quiet event touches none */
+	for (uint64_t t = e->fund_paid_touched; t != 0; t &= t - 1)
+		e->fund_paid_units[__builtin_ctzll(t)] = 0;
+	e->fund_paid_touched = 0;
 }
 
 enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)

@@ -40,8 +40,8 @@ bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *
  * checked representable at `price` (the mark; 0 skips the value check; < 0 skips the unit
  * bounds entirely: a holder's position, never summed in 64 bits, needs only 128).
  */
-bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
-			   lq_i128 vd, int64_t price, struct lq_fill_result *r);
+bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos,
+			   int64_t d, lq_i128 vd, int64_t price, struct lq_fill_result *r);
 /* The share of cost basis c0 that closing x of q0 lots removes (rounded up). */
 bool lq_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out);
 

@@ -289,8 +289,8 @@ void lq_json_ledger(struct lq_out *o, const struct lq_engine *e, uint32_t asset)
 		const char *name;
 		uint32_t slot;
 	} slots[] = {{"accounts", LQ_LEDGER_ACCOUNTS}, {"fees", LQ_LEDGER_FEES},
-		     {"venue", LQ_LEDGER_VENUE},	   {"funding", LQ_LEDGER_FUNDING},
-		     {"external", LQ_LEDGER_EXTERNAL},   {"bad_debt", LQ_LEDGER_BAD_DEBT}};
+		     {"venue", LQ_LEDGER_VENUE},       {"funding", LQ_LEDGER_FUNDING},
+		     {"external", LQ_LEDGER_EXTERNAL}, {"bad_debt", LQ_LEDGER_BAD_DEBT}};
 	const struct lq_asset *a = &e->assets[asset];
 
 	LQ_ASSERT(asset < e->asset_count);
@@ -479,7 +479,7 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 		price(o, ins, "price", ev->price);
 		money(o, ins, "pnl", ev->pnl_units);
 		key(o, "at");
-		lq_out_str(o, ev->status == LQ_FUND_TRADE_MARK	      ? "\"mark\""
+		lq_out_str(o, ev->status == LQ_FUND_TRADE_MARK	    ? "\"mark\""
 			      : ev->status == LQ_FUND_TRADE_NETTING ? "\"netting\""
 								    : "\"book\"");
 		lq_out_str(o, "}\n");

@@ -39,8 +39,8 @@
 #define HELD_MAX (LQ_BOOK_LEVELS_MAX + 1)
 
 struct holder {
-	int fund;	 /* -1: none (the deficit goes straight to the policy) */
-	uint32_t slot;	 /* the fund's ledger slot; the bad-debt slot with no fund */
+	int fund;      /* -1: none (the deficit goes straight to the policy) */
+	uint32_t slot; /* the fund's ledger slot; the bad-debt slot with no fund */
 	uint32_t instrument;
 	/*
 	 * The position it trades: in a waterfall the deficit position alone (own), so that the
@@ -96,6 +96,14 @@ static lq_i128 fund_balance(const struct lq_engine *e, const struct holder *h)
 	return e->ledger.total[h->slot][e->instruments[h->instrument].settle_asset];
 }
 
+/* Add to what the instrument's deficits cost its fund in this event (against its fund_cap). */
+static void fund_paid_add(struct lq_engine *e, uint32_t instrument, int64_t delta)
+{
+	_Static_assert(LQ_INSTRUMENTS_MAX <= 64, "fund_paid_touched holds a bit per instrument");
+	e->fund_paid_units[instrument] += delta;
+	e->fund_paid_touched |= 1ull << instrument;
+}
+
 /* What the holder may still pay in this event: its balance, within fund_cap. */
 static int64_t holder_available(const struct lq_engine *e, const struct holder *h)
 {
@@ -132,7 +140,7 @@ static void holder_apply(struct lq_engine *e, struct holder *h, const struct lq_
 	lq_ledger_move(e, LQ_LEDGER_VENUE, h->slot, asset, realized);
 	h->realized += realized;
 	if (h->fund >= 0 && realized < 0)
-		e->fund_paid_units[h->instrument] += -realized;
+		fund_paid_add(e, h->instrument, -realized);
 	/* with no fund the event still shows the trade (fund LQ_NIL, nothing to a fund) */
 	const struct lq_event ev = {.type = LQ_EV_FUND_TRADE,
 				    .instrument = h->instrument,
@@ -336,11 +344,11 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 	h->realized = 0;
 	if (shortfall <= 0)
 		return;
-	const int64_t got = may_socialize ? socialize(e, h->instrument, shortfall, h->slot, h->fund)
-					  : 0;
+	const int64_t got =
+	    may_socialize ? socialize(e, h->instrument, shortfall, h->slot, h->fund) : 0;
 	if (h->fund >= 0 && got > 0) {
 		/* the shares refund the fund's payment beyond its cap (the excess stays in it) */
-		e->fund_paid_units[h->instrument] -= got < shortfall ? got : shortfall;
+		fund_paid_add(e, h->instrument, -(got < shortfall ? got : shortfall));
 	} else if (h->fund < 0 && got > shortfall) {
 		/* the rounding excess of the shares, with no fund to credit: fee income */
 		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, LQ_LEDGER_FEES, asset, got - shortfall);
@@ -351,7 +359,7 @@ static void cover_shortfall(struct lq_engine *e, struct holder *h, bool may_soci
 	/* a fund is made whole from bad debt; with no fund the slot already carries the loss */
 	if (h->fund >= 0) {
 		lq_ledger_move(e, LQ_LEDGER_BAD_DEBT, h->slot, asset, bad);
-		e->fund_paid_units[h->instrument] -= bad;
+		fund_paid_add(e, h->instrument, -bad);
 	}
 	e->stats.bad_debts++;
 	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
@@ -392,8 +400,9 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 		struct lq_fill_result r;
 		int64_t take = lv[i].qty < iabs(h->pos->qty) ? lv[i].qty : iabs(h->pos->qty);
 		{
-			/* the most lots whose loss the holder can still pay (loss grows with lots) */
-			const int64_t avail = pay_limited ? holder_available(e, h) : LQ_MONEY_MAX - lost;
+			/* the most lots whose loss the holder can pay (it grows with lots) */
+			const int64_t avail =
+			    pay_limited ? holder_available(e, h) : LQ_MONEY_MAX - lost;
 			int64_t lo = 0, hi = take / ins->lot;
 			while (lo < hi) {
 				const int64_t mid = hi - (hi - lo) / 2;
@@ -438,8 +447,7 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 
 	if (q == 0)
 		return;
-	if (mark <= 0 || lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &exit) ||
-	    exit > tmp.cost) {
+	if (mark <= 0 || lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &exit) || exit > tmp.cost) {
 		exit = tmp.cost; /* no gain: at its cost */
 		price = bk;
 	}
@@ -548,8 +556,8 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 		LQ_ASSERT(turn <= e->limits.positions_max);
 		struct lq_position *c = &e->positions[en->position];
 		const uint32_t cp = en->position;
-		const int64_t want = iabs(c->qty) < iabs(h->pos->qty) ? iabs(c->qty)
-								  : iabs(h->pos->qty);
+		const int64_t want =
+		    iabs(c->qty) < iabs(h->pos->qty) ? iabs(c->qty) : iabs(h->pos->qty);
 		const int64_t take = adl_bearable(e, h, c, want);
 		const uint64_t cid = e->accounts[c->account].id;
 		if (take < want || take == iabs(c->qty))
@@ -825,8 +833,8 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	lq_i128 fill_value = 0, fill_notional = 0;
 	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
 	/* at the end of the grid no price reaches the bankruptcy value: nothing can fill */
-	const bool reachable = reaches(&(struct reach){.ins = ins, .x = x, .target = target},
-				       bk / ins->tick);
+	const bool reachable =
+	    reaches(&(struct reach){.ins = ins, .x = x, .target = target}, bk / ins->tick);
 	for (uint32_t i = 0; reachable && i < n && left != 0; i++) {
 		if (lv[i].qty == 0)
 			continue;
@@ -880,11 +888,11 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	lq_i128 share;
 	if (!lq_cost_share(pos->cost, x, pos->qty, &share))
 		return false;
-	const int64_t held = pos->isolated ? pos->margin_units
-					   : e->accounts[account].balance[ins->settle_asset];
+	const int64_t held =
+	    pos->isolated ? pos->margin_units : e->accounts[account].balance[ins->settle_asset];
 	const int64_t due = lq_position_funding_due(e, pos);
-	lq_i128 after = (lq_i128)held - due +
-			lq_fine_to_units(fill_value + vr - share, LQ_ROUND_FLOOR) - fee;
+	lq_i128 after =
+	    (lq_i128)held - due + lq_fine_to_units(fill_value + vr - share, LQ_ROUND_FLOOR) - fee;
 	if ((after > LQ_MONEY_MAX || after < -LQ_MONEY_MAX) && filled > 0) {
 		memset(took, 0, sizeof(took));
 		left = x;

@@ -499,6 +499,7 @@ bool dom_snapshot_equal(const struct dom *d, const struct dom_snapshot *s)
 	memset(a.fund_paid_units, 0, sizeof(a.fund_paid_units));
 	memset(b.fund_paid_units, 0, sizeof(b.fund_paid_units));
 	a.ledger_touched = b.ledger_touched = 0;
+	a.fund_paid_touched = b.fund_paid_touched = 0;
 	if (memcmp(&a, &b, sizeof(a)) != 0 || s->size != d->size)
 		return false;
 	if (!table_equal(d, s, e->instruments, sizeof(*e->instruments) * LQ_INSTRUMENTS_MAX) ||

@@ -118,7 +118,7 @@ static void test_vectors(void **state)
 	assert_string_equal(jstr("\x80x"), "\"\xef\xbf\xbdx\"");
 	assert_string_equal(jstr("A\xe2\x82"), "\"A\xef\xbf\xbd\xef\xbf\xbd\"");
 	assert_string_equal(jstr("\xe2\x82\""), "\"\xef\xbf\xbd\xef\xbf\xbd\\\"\"");
-	assert_string_equal(jstr("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");     /* overlong */
+	assert_string_equal(jstr("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
 	assert_string_equal(jstr("\xe0\x80\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	assert_string_equal(jstr("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	assert_string_equal(jstr("\xf4\x90\x80\x80"),
@@ -188,7 +188,7 @@ static void test_every_short_string(void **state)
 static void test_random_strings(void **state)
 {
 	static const unsigned char pick[] = {0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED,
-					     0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x01, '"', '\\', 'a'};
+					     0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x01, '"',  '\\', 'a'};
 	char in[65];
 	uint64_t x = 0x9E3779B97F4A7C15ull;
 
@@ -198,8 +198,8 @@ static void test_random_strings(void **state)
 		size_t n = (size_t)(x % 65);
 		for (size_t i = 0; i < n; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			unsigned char b = (x & 1) ? pick[(x >> 1) % sizeof(pick)]
-						  : (unsigned char)(x >> 8);
+			unsigned char b =
+			    (x & 1) ? pick[(x >> 1) % sizeof(pick)] : (unsigned char)(x >> 8);
 			in[i] = (char)(b ? b : 'z');
 		}
 		in[n] = '\0';

@@ -69,7 +69,8 @@ static void print_event(uint64_t seq, const struct lq_event *ev)
 	       seq, event_name(ev->type), (int)ev->type, ev->instrument, ev->fund,
 	       (unsigned)ev->status, (unsigned)ev->cmd_type, ev->line, ev->account,
 	       ev->other_account, ev->amount_units, ev->fund_delta_units, ev->qty, ev->price,
-	       ev->filled_qty, ev->avg_price, ev->pnl_units, ev->asset, ev->flag ? "true" : "false");
+	       ev->filled_qty, ev->avg_price, ev->pnl_units, ev->asset,
+	       ev->flag ? "true" : "false");
 }
 
 static int exit_for(enum lq_journal_status st)

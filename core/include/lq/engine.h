@@ -326,6 +326,7 @@ struct lq_engine {
 	 * instrument's fund_cap (a fund shared by several instruments pays each within its own).
 	 */
 	int64_t fund_paid_units[LQ_INSTRUMENTS_MAX];
+	uint64_t fund_paid_touched; /* instruments whose entry is not 0 (a bit each) */
 
 	struct lq_engine_stats stats;
 };

@@ -8,7 +8,8 @@
  * a torn tail (a crash during the last write: cut it) from corruption (a bad record with valid
  * ones after it: a human must look).
  *
- * Format, version 2 (version 1 had 88-byte events without pnl and asset). Little-endian, fixed layouts, no padding between records.
+ * Format, version 2 (version 1 had 88-byte events without pnl and asset). Little-endian, fixed
+ * layouts, no padding between records.
  *
  * File header (16 bytes)
  *   0  u32  magic      the bytes 'L' 'Q' 'J' 'R' (0x524a514c)
