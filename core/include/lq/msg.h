@@ -9,7 +9,6 @@
  * is not the last of its input event: the engine runs its trigger only after the last.
  */
 #include "lq/engine.h"
-#include "lq/ring.h"
 
 #include <stdint.h>
 
@@ -106,8 +105,5 @@ struct lq_msg {
  * stage of the pipeline does; the engine's status (the scenario parser has checked them).
  */
 enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m);
-
-_Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
-	       "a message is exactly a ring slot's payload");
 
 #endif

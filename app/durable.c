@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Journal, snapshots and recovery for sim and replay (see durable.h). */
-#include "durable.h"
+#include "lq/durable.h"
 
-#include "cli.h"
+#include "lq/app.h"
 
 #include <errno.h>
 #include <signal.h>

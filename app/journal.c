@@ -6,7 +6,7 @@
  * numeric fields (instrument and fund ids, raw units and lots) rather than the sim's named,
  * scaled JSON; text records (the sim's `show` lines) print as they were written.
  */
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/journal.h"
 

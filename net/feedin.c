@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The feed adapter (feedin.h): liqd feed messages into engine inputs. */
-#include "feedin.h"
+#include "lq/feedin.h"
 
 #include "lq/msg.h"
 #include "lq/pcap.h"

@@ -4,8 +4,8 @@
  * commands. Integer arithmetic only (no floating point anywhere), so the same parameters and
  * seed give the same bytes on every machine and build.
  */
-#include "cli.h"
-#include "population.h"
+#include "lq/app.h"
+#include "lq/population.h"
 
 #include "lq/instrument.h"
 #include "lq/num.h"

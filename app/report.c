@@ -5,9 +5,9 @@
  * only here, after the run, for display (coordinates, rates); every money figure is printed
  * from the exact integers.
  */
-#include "report.h"
+#include "lq/report.h"
 
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/instrument.h"
 #include "lq/num.h"

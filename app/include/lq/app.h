@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef LQ_CLI_H
-#define LQ_CLI_H
+#ifndef LQ_APP_H
+#define LQ_APP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,11 +3,11 @@
  * Receivers, egress, statistics and signals for `liqd run` and `liqd replay --via dpdk`
  * (see live.h).
  */
-#include "live.h"
+#include "lq/live.h"
 
-#include "cli.h"
-#include "feedin.h"
-#include "report.h"
+#include "lq/app.h"
+#include "lq/feedin.h"
+#include "lq/report.h"
 
 #include "lq/egress.h"
 #include "lq/num.h"

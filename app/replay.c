@@ -5,12 +5,12 @@
  * through the same pipeline as `liqd sim`. Prints a summary; --events prints every output
  * event as JSON lines first.
  */
-#include "cli.h"
-#include "durable.h"
-#include "feedin.h"
-#include "live.h"
-#include "population.h"
-#include "report.h"
+#include "lq/app.h"
+#include "lq/durable.h"
+#include "lq/feedin.h"
+#include "lq/live.h"
+#include "lq/population.h"
+#include "lq/report.h"
 
 #include "lq/dpdk.h"
 #include "lq/feed.h"

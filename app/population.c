@@ -3,10 +3,11 @@
  * Populations and captures for replays (population.h): the definitions of a configuration,
  * the population loader's line check, and the capture behind a replay's INPUT.
  */
-#include "population.h"
+#include "lq/population.h"
 
-#include "cli.h"
+#include "lq/app.h"
 
+#include "lq/assert.h"
 #include "lq/convert.h"
 #include "lq/feed.h"
 #include "lq/json.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd send: play a capture's UDP payloads to a destination over io_uring, paced. */
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/feed.h"
 #include "lq/le.h"

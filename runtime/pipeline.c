@@ -186,47 +186,14 @@ static void emit_rejected(struct lq_pipeline *p, enum lq_stage_id from, uint64_t
 	emit(p, from, &m);
 }
 
-/* Definitions: every stage applies the same ones in the same order (ingest validated them). */
-enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
-{
-	struct lq_instrument proto;
-	uint32_t f;
-
-	switch (m->type) {
-	case LQ_MSG_DEF_ASSET:
-		return lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
-	case LQ_MSG_DEF_INSTRUMENT:
-		memset(&proto, 0, sizeof(proto));
-		memcpy(proto.name, m->u.instrument.name, sizeof(proto.name));
-		proto.kind = (enum lq_instrument_kind)m->u.instrument.kind;
-		proto.settle_asset = m->u.instrument.settle_asset;
-		proto.price_decimals = m->u.instrument.price_decimals;
-		proto.qty_decimals = m->u.instrument.qty_decimals;
-		proto.contract_decimals = m->u.instrument.contract_decimals;
-		proto.tick = m->u.instrument.tick;
-		proto.lot = m->u.instrument.lot;
-		proto.contract = m->u.instrument.contract;
-		return lq_engine_add_instrument(e, &proto);
-	case LQ_MSG_DEF_TIER:
-		return lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
-					  m->u.tier.mmr_e8, m->u.tier.imr_e8);
-	case LQ_MSG_DEF_PARAMS:
-		return lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
-	case LQ_MSG_DEF_FUND:
-		if (m->u.fund.ref_only)
-			return lq_engine_fund_ref(e, m->u.fund.name, &f);
-		return lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
-					     m->u.fund.balance_units);
-	default:
-		LQ_ASSERT(0);
-	}
-	return LQ_E_BAD_DEFINITION;
-}
-
 static bool is_def(uint16_t t)
 {
 	return t >= LQ_MSG_DEF_ASSET && t <= LQ_MSG_DEF_FUND;
 }
+
+/* The ring copies whole slots: a message is exactly a slot's payload. */
+_Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
+	       "a message is exactly a ring slot's payload");
 
 /* ---- ingest ---- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd sim: run a scenario file through the engine and print one JSON event per line. */
-#include "cli.h"
-#include "durable.h"
+#include "lq/app.h"
+#include "lq/durable.h"
 
 #include "lq/engine.h"
 #include "lq/json.h"

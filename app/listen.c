@@ -4,7 +4,7 @@
  * line, with refused packets and sequence gaps, duplicates and reordering as lines of their
  * own. A generic feed dumper: market data, account events and engine output (egress) alike.
  */
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/feed.h"
 #include "lq/udp.h"

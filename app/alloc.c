@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "cli.h"
+#include "lq/app.h"
 
 #include <errno.h>
 #include <jemalloc/jemalloc.h>

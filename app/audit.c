@@ -4,7 +4,7 @@
  * position and every fund from the inputs and the output events alone (lq/audit.h), compared
  * with the engine after every input. DESIGN 1.7.3: the event stream is a complete ledger.
  */
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/audit.h"
 #include "lq/engine.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd convert: a venue's websocket recording into a pcap of liqd feed packets. */
-#include "cli.h"
+#include "lq/app.h"
 
 #include "lq/convert.h"
 #include "lq/num.h"

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Definition messages applied to an engine: every pipeline stage and the auditor apply the
+ * same ones in the same order (the scenario parser or the feed adapter validated them).
+ */
+#include "lq/msg.h"
+
+#include "lq/assert.h"
+
+#include <string.h>
+
+enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
+{
+	struct lq_instrument proto;
+	uint32_t f;
+
+	switch (m->type) {
+	case LQ_MSG_DEF_ASSET:
+		return lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
+	case LQ_MSG_DEF_INSTRUMENT:
+		memset(&proto, 0, sizeof(proto));
+		memcpy(proto.name, m->u.instrument.name, sizeof(proto.name));
+		proto.kind = (enum lq_instrument_kind)m->u.instrument.kind;
+		proto.settle_asset = m->u.instrument.settle_asset;
+		proto.price_decimals = m->u.instrument.price_decimals;
+		proto.qty_decimals = m->u.instrument.qty_decimals;
+		proto.contract_decimals = m->u.instrument.contract_decimals;
+		proto.tick = m->u.instrument.tick;
+		proto.lot = m->u.instrument.lot;
+		proto.contract = m->u.instrument.contract;
+		return lq_engine_add_instrument(e, &proto);
+	case LQ_MSG_DEF_TIER:
+		return lq_engine_add_tier(e, m->u.tier.instrument, m->u.tier.upto_units,
+					  m->u.tier.mmr_e8, m->u.tier.imr_e8);
+	case LQ_MSG_DEF_PARAMS:
+		return lq_engine_set_params(e, m->u.params.instrument, &m->u.params.p);
+	case LQ_MSG_DEF_FUND:
+		if (m->u.fund.ref_only)
+			return lq_engine_fund_ref(e, m->u.fund.name, &f);
+		return lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
+					     m->u.fund.balance_units);
+	default:
+		LQ_ASSERT(0);
+	}
+	return LQ_E_BAD_DEFINITION;
+}
