@@ -6,7 +6,7 @@
 #include "lq/audit.h"
 
 #include "lq/assert.h"
-#include "engine_private.h"
+#include "position.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +21,9 @@ static uint32_t hash_capacity(uint32_t accounts_max)
 
 	while (cap < 2 * (uint64_t)accounts_max && cap < (1u << 31))
 		cap <<= 1;
+	/* a power of two: the probe wraps with a mask */
+	LQ_ASSERT((cap & (cap - 1)) == 0);
+	LQ_ASSERT(cap >= 16);
 	return cap;
 }
 
@@ -31,6 +34,9 @@ size_t lq_audit_memsize(const struct lq_audit_limits *lim)
 	sz += ALIGN_UP(sizeof(struct lq_audit_account) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_audit_position) * (size_t)lim->positions_max, CACHE_LINE);
+	/* each table starts on a cache line; the extra line aligns the first */
+	LQ_ASSERT(sz % CACHE_LINE == 0);
+	LQ_ASSERT(sz >= sizeof(struct lq_audit_position) * (size_t)lim->positions_max);
 	return sz + CACHE_LINE;
 }
 
@@ -55,11 +61,14 @@ int lq_audit_init(struct lq_audit *a, void *mem, size_t size, const struct lq_au
 	a->positions = (struct lq_audit_position *)p;
 	p += ALIGN_UP(sizeof(struct lq_audit_position) * (size_t)lim->positions_max, CACHE_LINE);
 	LQ_ASSERT(p <= (uintptr_t)mem + size);
+	/* at most half full (account_find's bound relies on it): accounts_max < 2^30 */
+	LQ_ASSERT(hcap >= 2 * (uint64_t)lim->accounts_max);
 	memset(a->account_hash, 0, sizeof(uint32_t) * hcap);
 	a->account_hash_mask = hcap - 1;
 	for (uint32_t i = 0; i < lim->positions_max; i++)
 		a->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
 	a->position_free = 0;
+	LQ_ASSERT(a->account_count == 0);
 	return 0;
 }
 
@@ -67,6 +76,9 @@ void lq_audit_define_fund(struct lq_audit *a, uint32_t fund, uint32_t asset, int
 {
 	LQ_ASSERT(fund < LQ_FUNDS_MAX);
 	LQ_ASSERT(asset < LQ_ASSETS_MAX);
+	/* as the engine accepted it (lq_engine_define_fund): 0 <= balance <= LQ_MONEY_MAX */
+	LQ_ASSERT(balance_units >= 0);
+	LQ_ASSERT(balance_units <= LQ_MONEY_MAX);
 	a->funds[fund] =
 	    (struct lq_audit_fund){.defined = true, .asset = asset, .balance = balance_units};
 }
@@ -77,6 +89,8 @@ void lq_audit_define_fund(struct lq_audit *a, uint32_t fund, uint32_t asset, int
 static void fail(struct lq_audit *a, enum lq_audit_what what, uint64_t account, uint32_t instrument,
 		 const char *detail)
 {
+	LQ_ASSERT(what != LQ_AUDIT_OK);
+	LQ_ASSERT(detail != NULL);
 	if (a->error.what != LQ_AUDIT_OK)
 		return;
 	a->error = (struct lq_audit_mismatch){.what = what,
@@ -98,15 +112,18 @@ static uint32_t account_find(const struct lq_audit *a, uint64_t id)
 {
 	uint32_t h = hash_id(id) & a->account_hash_mask;
 
+	LQ_DASSERT(a->account_count <= a->limits.accounts_max);
 	/* bounded: the table is at most half full, an empty slot is always reached */
 	for (uint32_t n = 0; n <= a->account_hash_mask; n++) {
 		const uint32_t s = a->account_hash[h];
 		if (s == 0)
 			return LQ_NIL;
+		LQ_DASSERT(s - 1 < a->account_count);
 		if (a->accounts[s - 1].id == id)
 			return s - 1;
 		h = (h + 1) & a->account_hash_mask;
 	}
+	LQ_ASSERT(0); /* a full probe: the table was more than half full */
 	return LQ_NIL;
 }
 
@@ -122,6 +139,8 @@ static uint32_t account_get(struct lq_audit *a, uint64_t id)
 		return LQ_NIL;
 	}
 	uint32_t h = hash_id(id) & a->account_hash_mask;
+	/* at most half full after this insertion: the probe below finds an empty slot */
+	LQ_ASSERT(2 * (uint64_t)a->account_count < (uint64_t)a->account_hash_mask + 1);
 	while (a->account_hash[h] != 0)
 		h = (h + 1) & a->account_hash_mask;
 	s = a->account_count++;
@@ -129,6 +148,7 @@ static uint32_t account_get(struct lq_audit *a, uint64_t id)
 	a->accounts[s].id = id;
 	a->accounts[s].pos_head = LQ_NIL;
 	a->account_hash[h] = s + 1;
+	LQ_ASSERT(a->account_count <= a->limits.accounts_max);
 	return s;
 }
 
@@ -137,6 +157,8 @@ static uint32_t *position_link(struct lq_audit *a, uint32_t account, uint32_t in
 {
 	uint32_t *link = &a->accounts[account].pos_head;
 
+	LQ_DASSERT(account < a->account_count);
+	LQ_DASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	while (*link != LQ_NIL && a->positions[*link].instrument < instrument)
 		link = &a->positions[*link].next;
 	return link;
@@ -145,6 +167,8 @@ static uint32_t *position_link(struct lq_audit *a, uint32_t account, uint32_t in
 static const struct lq_audit_position *position_peek(const struct lq_audit *a, uint32_t account,
 						     uint32_t instrument)
 {
+	LQ_DASSERT(account < a->account_count);
+	LQ_DASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	for (uint32_t p = a->accounts[account].pos_head; p != LQ_NIL; p = a->positions[p].next) {
 		if (a->positions[p].instrument == instrument)
 			return &a->positions[p];
@@ -182,17 +206,25 @@ static bool position_set(struct lq_audit *a, uint32_t account, uint32_t instrume
 	}
 	a->positions[*link].qty = qty;
 	a->positions[*link].cost = cost;
+	/* the account's list stays ascending in instrument, one position each */
+	LQ_DASSERT(a->positions[*link].instrument == instrument);
+	LQ_DASSERT(a->positions[*link].next == LQ_NIL ||
+		   a->positions[a->positions[*link].next].instrument > instrument);
 	return true;
 }
 
 static bool instrument_ok(const struct lq_audit *a, uint32_t instrument)
 {
+	LQ_DASSERT(a->defs->instrument_count <= LQ_INSTRUMENTS_MAX);
 	return instrument < a->defs->instrument_count;
 }
 
 static uint32_t settle_asset(const struct lq_audit *a, uint32_t instrument)
 {
-	return a->defs->instruments[instrument].settle_asset;
+	LQ_ASSERT(instrument < a->defs->instrument_count); /* instrument_ok was asked first */
+	const uint32_t asset = a->defs->instruments[instrument].settle_asset;
+	LQ_ASSERT(asset < a->defs->asset_count);
+	return asset;
 }
 
 /* Add to an account's money in an asset (the account created at first sight). */
@@ -202,6 +234,9 @@ static void money_add(struct lq_audit *a, uint64_t id, uint32_t asset, lq_i128 a
 		fail(a, LQ_AUDIT_EVENT, id, LQ_NIL, "money in an asset that is not defined");
 		return;
 	}
+	/* an amount an input or event moves: an int64 field, or the difference of two */
+	LQ_ASSERT(amount <= 2 * (lq_i128)INT64_MAX);
+	LQ_ASSERT(amount >= 2 * (lq_i128)INT64_MIN);
 	const uint32_t s = account_get(a, id);
 	if (s != LQ_NIL)
 		a->accounts[s].money[asset] += amount;
@@ -213,13 +248,16 @@ static void fund_add(struct lq_audit *a, uint32_t fund, lq_i128 amount)
 		fail(a, LQ_AUDIT_EVENT, 0, LQ_NIL, "money to a fund that is not defined");
 		return;
 	}
+	/* an event's int64 field */
+	LQ_ASSERT(amount <= INT64_MAX);
+	LQ_ASSERT(amount >= INT64_MIN);
 	a->funds[fund].balance += amount;
 }
 
 /*
  * The account's own reducing trade of `trade` lots (signed, opposite to its position), as in a
- * liquidation or an ADL: the closed share of the cost basis goes (lq_cost_share, rounded up),
- * the rest stays with what remains.
+ * liquidation or an ADL: the closed share of the cost basis goes (lq_position_cost_share, rounded
+ * up), the rest stays with what remains.
  */
 static void position_reduce(struct lq_audit *a, uint64_t id, uint32_t instrument, int64_t trade)
 {
@@ -240,11 +278,17 @@ static void position_reduce(struct lq_audit *a, uint64_t id, uint32_t instrument
 		return;
 	}
 	lq_i128 share;
-	if (!lq_cost_share(pos->cost, -trade, q0, &share)) {
+	if (!lq_position_cost_share(pos->cost, -trade, q0, &share)) {
 		fail(a, LQ_AUDIT_EVENT, id, instrument, "a closed share of cost overflows");
 		return;
 	}
+	/* the closed share is the cost basis's sign and at most all of it */
+	LQ_ASSERT(share == 0 || (share > 0) == (pos->cost > 0));
+	LQ_ASSERT(pos->cost >= 0 ? share <= pos->cost : share >= pos->cost);
 	const int64_t q1 = q0 + trade;
+	/* a reducing trade leaves the same side or flat, and strictly less */
+	LQ_ASSERT(q1 == 0 || (q1 > 0) == (q0 > 0));
+	LQ_ASSERT(q0 > 0 ? q1 < q0 : q1 > q0);
 	const lq_i128 c1 = pos->cost - share;
 	if (q1 == 0 && c1 != 0) {
 		fail(a, LQ_AUDIT_EVENT, id, instrument, "a closed position keeps a cost basis");
@@ -257,16 +301,24 @@ static void position_reduce(struct lq_audit *a, uint64_t id, uint32_t instrument
 /* An engine account's money per asset: its balance plus its isolated margins. */
 static void engine_money(const struct lq_engine *e, uint32_t acc, lq_i128 *money)
 {
+	uint32_t seen = 0;
+
+	LQ_ASSERT(acc < e->account_count);
 	for (uint32_t s = 0; s < LQ_ASSETS_MAX; s++)
 		money[s] = e->accounts[acc].balance[s];
 	for (uint32_t p = e->accounts[acc].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
+		seen++;
+		LQ_ASSERT(seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
+		LQ_DASSERT(e->instruments[pos->instrument].settle_asset < LQ_ASSETS_MAX);
 		money[e->instruments[pos->instrument].settle_asset] += pos->margin_units;
 	}
 }
 
 bool lq_audit_open(struct lq_audit *a, const struct lq_engine *e)
 {
+	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
 	for (uint32_t acc = 0; acc < e->account_count; acc++) {
 		const uint32_t s = account_get(a, e->accounts[acc].id);
 		if (s == LQ_NIL)
@@ -287,6 +339,7 @@ bool lq_audit_open(struct lq_audit *a, const struct lq_engine *e)
 		if (!e->funds[f].defined)
 			continue;
 		const uint32_t as = e->funds[f].asset;
+		LQ_ASSERT(as < LQ_ASSETS_MAX);
 		a->funds[f] =
 		    (struct lq_audit_fund){.defined = true,
 					   .asset = as,
@@ -311,7 +364,7 @@ static void input_fill(struct lq_audit *a, const struct lq_cmd *c)
 	const struct lq_audit_position *pos = position_peek(a, s, c->instrument);
 	const struct lq_position tmp = {.qty = pos ? pos->qty : 0, .cost = pos ? pos->cost : 0};
 	struct lq_fill_result r;
-	if (!lq_fill_compute(ins, &tmp, c->qty, c->price, &r)) {
+	if (!lq_position_fill(ins, &tmp, c->qty, c->price, &r)) {
 		fail(a, LQ_AUDIT_EVENT, c->account, c->instrument,
 		     "an accepted fill the reconstruction cannot value (overflow)");
 		return;
@@ -321,6 +374,10 @@ static void input_fill(struct lq_audit *a, const struct lq_cmd *c)
 		     "more positions than the auditor was sized for");
 		return;
 	}
+	/* the trade lands whole; opening or extending realizes nothing */
+	LQ_ASSERT(r.qty == (lq_i128)tmp.qty + c->qty);
+	LQ_ASSERT(tmp.qty == 0 || (tmp.qty > 0) != (c->qty > 0) || r.realized_units == 0);
+	LQ_ASSERT(ins->settle_asset < a->defs->asset_count);
 	/* realized PnL (rounded down) to the holder, the fee from it, both the account's money */
 	a->accounts[s].money[ins->settle_asset] += (lq_i128)r.realized_units - c->fee;
 }
@@ -330,8 +387,10 @@ void lq_audit_input(struct lq_audit *a, const struct lq_cmd *c, enum lq_status s
 	a->inputs++;
 	if (st != LQ_OK) {
 		a->refused++;
+		LQ_ASSERT(a->refused <= a->inputs);
 		return; /* a refused input changes nothing */
 	}
+	LQ_ASSERT(a->refused < a->inputs);
 	switch (c->type) {
 	case LQ_CMD_DEPOSIT:
 		money_add(a, c->account, c->asset, c->amount);
@@ -353,6 +412,8 @@ void lq_audit_input(struct lq_audit *a, const struct lq_cmd *c, enum lq_status s
 /* LIQUIDATION: the account's reducing trade, its PnL less the fee; the fee to fund or fees. */
 static void event_liquidation(struct lq_audit *a, const struct lq_event *ev)
 {
+	LQ_ASSERT(ev->type == LQ_EV_LIQUIDATION);
+	LQ_ASSERT(instrument_ok(a, ev->instrument)); /* lq_audit_event checked it */
 	if (ev->fund_delta_units != 0 && ev->fund_delta_units != ev->amount_units) {
 		fail(a, LQ_AUDIT_EVENT, ev->account, ev->instrument,
 		     "a liquidation's fund_delta is not its fee");
@@ -383,6 +444,9 @@ static void event_socialized(struct lq_audit *a, const struct lq_event *ev)
 		     "a socialized loss overflows the cost basis");
 		return;
 	}
+	/* a charge only raises the cost basis, never the quantity */
+	LQ_ASSERT(cost >= pos->cost);
+	LQ_ASSERT(pos->qty != 0);
 	const bool ok = position_set(a, s, ev->instrument, pos->qty, cost);
 	LQ_ASSERT(ok);
 	if (ev->fund_delta_units != 0)
@@ -391,6 +455,7 @@ static void event_socialized(struct lq_audit *a, const struct lq_event *ev)
 
 static void event_bad_debt(struct lq_audit *a, const struct lq_event *ev)
 {
+	LQ_ASSERT(ev->type == LQ_EV_BAD_DEBT);
 	if (ev->fund_delta_units != 0)
 		fund_add(a, ev->fund, ev->fund_delta_units);
 	/* a write-off of a flat account's negative balance */
@@ -402,6 +467,7 @@ void lq_audit_event(struct lq_audit *a, const struct lq_event *ev)
 {
 	a->events++;
 	a->by_type[(unsigned)ev->type < 15 ? (unsigned)ev->type : 15]++;
+	LQ_ASSERT(a->events != 0); /* a 64-bit count does not wrap */
 	const bool needs_instrument = ev->type == LQ_EV_FUNDING || ev->type == LQ_EV_LIQUIDATION ||
 				      ev->type == LQ_EV_ADL || ev->type == LQ_EV_SOCIALIZED_LOSS;
 	if (needs_instrument && !instrument_ok(a, ev->instrument)) {
@@ -452,12 +518,15 @@ lq_i128 lq_audit_money(const struct lq_audit *a, uint64_t id, uint32_t asset)
 {
 	const uint32_t s = account_find(a, id);
 
+	LQ_ASSERT(s == LQ_NIL || s < a->account_count);
 	return s == LQ_NIL || asset >= LQ_ASSETS_MAX ? 0 : a->accounts[s].money[asset];
 }
 
 static bool differ(struct lq_audit_mismatch *out, const struct lq_audit *a, enum lq_audit_what what,
 		   uint64_t id, uint32_t ref, lq_i128 engine, lq_i128 rebuilt)
 {
+	LQ_ASSERT(what >= LQ_AUDIT_MONEY);
+	LQ_ASSERT(what <= LQ_AUDIT_LEDGER_ACCOUNTS);
 	if (engine == rebuilt)
 		return false;
 	*out = (struct lq_audit_mismatch){.what = what,
@@ -480,6 +549,8 @@ static bool account_differs(const struct lq_audit *a, const struct lq_engine *e,
 	const uint32_t s = account_find(a, id);
 	lq_i128 money[LQ_ASSETS_MAX];
 
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX);
+	LQ_ASSERT(s == LQ_NIL || s < a->account_count);
 	engine_money(e, acc, money);
 	for (uint32_t as = 0; as < e->asset_count; as++)
 		if (differ(out, a, LQ_AUDIT_MONEY, id, as, money[as],
@@ -512,6 +583,8 @@ static bool account_differs(const struct lq_audit *a, const struct lq_engine *e,
 static bool funds_differ(const struct lq_audit *a, const struct lq_engine *e,
 			 struct lq_audit_mismatch *out)
 {
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX);
 	for (uint32_t f = 0; f < e->fund_count; f++) {
 		const struct lq_audit_fund *rf = &a->funds[f];
 		for (uint32_t as = 0; as < e->asset_count; as++) {
@@ -531,6 +604,7 @@ bool lq_audit_compare(const struct lq_audit *a, const struct lq_engine *e,
 {
 	lq_i128 sum[LQ_ASSETS_MAX] = {0};
 
+	LQ_ASSERT(a->account_count <= a->limits.accounts_max);
 	if (a->error.what != LQ_AUDIT_OK) {
 		*out = a->error;
 		return false;
@@ -561,6 +635,7 @@ bool lq_audit_compare(const struct lq_audit *a, const struct lq_engine *e,
 			   e->ledger.total[LQ_LEDGER_ACCOUNTS][as], sum[as]))
 			return false;
 	*out = (struct lq_audit_mismatch){.inputs = a->inputs, .events = a->events};
+	LQ_ASSERT(out->what == LQ_AUDIT_OK);
 	return true;
 }
 
@@ -574,6 +649,9 @@ static bool tradable(const struct lq_instrument *ins)
 static bool violation(struct lq_audit_mismatch *out, enum lq_audit_what what, uint64_t id,
 		      uint32_t asset, uint32_t instrument, lq_i128 value, lq_i128 bound)
 {
+	/* the laws' own kinds, never a reconstruction's */
+	LQ_ASSERT(what >= LQ_AUDIT_LEDGER_SUM);
+	LQ_ASSERT(what <= LQ_AUDIT_LIQUIDATABLE);
 	*out = (struct lq_audit_mismatch){.what = what,
 					  .account = id,
 					  .asset = asset,
@@ -591,6 +669,7 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 	uint32_t open = 0, actionable = 0; /* assets: open positions; tradable cross ones */
 	lq_i128 money[LQ_ASSETS_MAX];
 
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX); /* an asset is a bit of a 32-bit mask */
 	engine_money(e, acc, money);
 	for (uint32_t p = e->accounts[acc].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
@@ -610,6 +689,8 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 			return violation(out, LQ_AUDIT_LIQUIDATABLE, id, ins->settle_asset,
 					 pos->instrument, u.equity_units, u.mm_units);
 	}
+	/* a tradable cross unit holds an open position */
+	LQ_ASSERT((actionable & ~open) == 0);
 	for (uint32_t as = 0; as < e->asset_count; as++) {
 		if ((laws & LQ_AUDIT_LAW_FLAT) && !(open & (1u << as)) && money[as] < 0)
 			return violation(out, LQ_AUDIT_FLAT_NEGATIVE, id, as, LQ_NIL, money[as], 0);
@@ -623,6 +704,8 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 
 bool lq_audit_laws(const struct lq_engine *e, unsigned laws, struct lq_audit_mismatch *out)
 {
+	LQ_ASSERT((laws & ~LQ_AUDIT_LAWS_ALL) == 0);
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
 	for (uint32_t as = 0; as < e->asset_count && (laws & LQ_AUDIT_LAW_LEDGER); as++) {
 		const lq_i128 sum = lq_ledger_sum(e, as);
 		if (sum != 0)
@@ -632,6 +715,7 @@ bool lq_audit_laws(const struct lq_engine *e, unsigned laws, struct lq_audit_mis
 		if (!e->funds[f].defined)
 			continue;
 		const uint32_t as = e->funds[f].asset;
+		LQ_ASSERT(as < LQ_ASSETS_MAX);
 		const lq_i128 b = e->ledger.total[LQ_LEDGER_FUND0 + f][as];
 		if (b < 0) {
 			violation(out, LQ_AUDIT_FUND_NEGATIVE, 0, as, LQ_NIL, b, 0);
@@ -649,6 +733,36 @@ bool lq_audit_laws(const struct lq_engine *e, unsigned laws, struct lq_audit_mis
 
 /* ---- description ---- */
 
+/* What a reconstruction mismatch is about ("account 3 USDT money"); "" for the laws'. */
+static void describe_subject(const struct lq_audit_mismatch *m, const struct lq_engine *defs,
+			     const char *asset, const char *ins, char *what, size_t cap)
+{
+	LQ_ASSERT(cap > 0);
+	LQ_ASSERT(what[0] == '\0');
+	switch (m->what) {
+	case LQ_AUDIT_MONEY:
+		snprintf(what, cap, "account %llu %s money", (unsigned long long)m->account, asset);
+		break;
+	case LQ_AUDIT_QTY:
+		snprintf(what, cap, "account %llu %s position qty (raw lots)",
+			 (unsigned long long)m->account, ins);
+		break;
+	case LQ_AUDIT_COST:
+		snprintf(what, cap, "account %llu %s position cost (fine units)",
+			 (unsigned long long)m->account, ins);
+		break;
+	case LQ_AUDIT_FUND:
+		snprintf(what, cap, "fund %s %s",
+			 m->fund < defs->fund_count ? defs->funds[m->fund].name : "?", asset);
+		break;
+	case LQ_AUDIT_LEDGER_ACCOUNTS:
+		snprintf(what, cap, "ledger accounts %s", asset);
+		break;
+	default:
+		break;
+	}
+}
+
 size_t lq_audit_describe(const struct lq_audit_mismatch *m, const struct lq_engine *defs, char *buf,
 			 size_t cap)
 {
@@ -656,6 +770,7 @@ size_t lq_audit_describe(const struct lq_audit_mismatch *m, const struct lq_engi
 	unsigned dec = 0;
 	int n;
 
+	LQ_ASSERT(cap == 0 || buf != NULL);
 	const bool has_asset = m->what == LQ_AUDIT_MONEY || m->what == LQ_AUDIT_FUND ||
 			       m->what == LQ_AUDIT_LEDGER_ACCOUNTS ||
 			       m->what >= LQ_AUDIT_LEDGER_SUM;
@@ -665,6 +780,7 @@ size_t lq_audit_describe(const struct lq_audit_mismatch *m, const struct lq_engi
 	    m->instrument < defs->instrument_count ? defs->instruments[m->instrument].name : "-";
 	if (has_asset && m->asset < defs->asset_count)
 		dec = defs->assets[m->asset].decimals;
+	LQ_ASSERT(dec <= LQ_DECIMALS_MAX);
 	switch (m->what) {
 	case LQ_AUDIT_OK:
 		return (size_t)snprintf(buf, cap, "reconciled");
@@ -673,28 +789,10 @@ size_t lq_audit_describe(const struct lq_audit_mismatch *m, const struct lq_engi
 		return (size_t)snprintf(buf, cap, "account %llu %s: %s",
 					(unsigned long long)m->account, ins,
 					m->detail ? m->detail : "?");
-	case LQ_AUDIT_MONEY:
-		snprintf(what, sizeof(what), "account %llu %s money",
-			 (unsigned long long)m->account, asset);
-		break;
-	case LQ_AUDIT_QTY:
-		snprintf(what, sizeof(what), "account %llu %s position qty (raw lots)",
-			 (unsigned long long)m->account, ins);
-		break;
-	case LQ_AUDIT_COST:
-		snprintf(what, sizeof(what), "account %llu %s position cost (fine units)",
-			 (unsigned long long)m->account, ins);
-		break;
-	case LQ_AUDIT_FUND:
-		snprintf(what, sizeof(what), "fund %s %s",
-			 m->fund < defs->fund_count ? defs->funds[m->fund].name : "?", asset);
-		break;
-	case LQ_AUDIT_LEDGER_ACCOUNTS:
-		snprintf(what, sizeof(what), "ledger accounts %s", asset);
-		break;
 	default:
 		break;
 	}
+	describe_subject(m, defs, asset, ins, what, sizeof(what));
 	lq_dec_format128(eng, sizeof(eng), m->engine, dec);
 	lq_dec_format128(reb, sizeof(reb), m->rebuilt, dec);
 	switch (m->what) {
