@@ -199,7 +199,10 @@ _Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
 
 static void ingest_emit(void *ctx, struct lq_msg *m)
 {
-	emit(ctx, LQ_STAGE_INGEST, m);
+	struct lq_pipeline *p = ctx;
+	if (p->cfg.on_input)
+		p->cfg.on_input(p->cfg.input_ctx, m);
+	emit(p, LQ_STAGE_INGEST, m);
 }
 
 static void ingest_text(void *ctx, const char *data, size_t len)

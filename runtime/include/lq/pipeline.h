@@ -132,6 +132,14 @@ struct lq_pipeline_config {
 	 * work due while the output is quiet (egress heartbeats)
 	 */
 	void (*on_idle)(void *ctx);
+	/*
+	 * optional, the input tap: called on the ingest stage's thread with input_ctx for every
+	 * message the scenario parser emits for an input (definitions, commands, book levels), in
+	 * input order, before the message enters the pipeline; m->line is its input. Observers
+	 * of the input stream (the replay report) read it here; they must not keep `m`.
+	 */
+	void (*on_input)(void *ctx, const struct lq_msg *m);
+	void *input_ctx;
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
