@@ -11,7 +11,7 @@
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
-#include "engine_private.h"
+#include "account.h"
 
 struct pos_figures {
 	lq_i128 upnl_fine;
@@ -22,12 +22,17 @@ struct pos_figures {
 	int64_t im_units;
 };
 
-/* Figures of q lots with cost basis `cost` at price `price` (> 0). false on overflow. */
+/*
+ * Figures of q lots with cost basis `cost` at price `price` (> 0; 0 for a linear position,
+ * see price_ok). false on overflow.
+ */
 static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
 		       struct pos_figures *f)
 {
 	lq_i128 v, n;
 
+	LQ_ASSERT(price >= 0);
+	LQ_DASSERT(q != INT64_MIN); /* |q| below */
 	if (q == 0) {
 		*f = (struct pos_figures){0};
 		return true;
@@ -47,26 +52,35 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 	f->notional_fine = n < 0 ? -n : n;
 	f->mm_units = lq_margin_mm_units(ins, f->notional_fine);
 	f->im_units = lq_margin_im_units(ins, f->notional_fine);
+	/* requirements: never negative, the initial one at least the maintenance one */
+	LQ_ASSERT(f->mm_units >= 0);
+	LQ_ASSERT(f->im_units >= f->mm_units);
 	return true;
 }
 
 /* A linear position can be valued at zero (the search's lower end); an inverse one cannot. */
 static bool price_ok(const struct lq_instrument *ins, int64_t price)
 {
+	LQ_DASSERT(ins->kind == LQ_INSTRUMENT_LINEAR || ins->kind == LQ_INSTRUMENT_INVERSE);
 	return price > 0 || (price == 0 && ins->kind == LQ_INSTRUMENT_LINEAR);
 }
 
 /* A 128-bit sum as 64 bits, saturated symmetrically (so that a negation stays exact). */
 static int64_t sat64(lq_i128 v)
 {
-	return v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
+	const int64_t r = v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
+
+	LQ_DASSERT(r != INT64_MIN);
+	LQ_DASSERT(r == v || v > INT64_MAX || v < -INT64_MAX); /* exact wherever it fits */
+	return r;
 }
 
 bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t asset,
 			  uint32_t override_instrument, int64_t override_price,
 			  struct lq_margin *out)
 {
-	LQ_ASSERT(account < e->account_count && asset < e->asset_count);
+	LQ_ASSERT(account < e->account_count);
+	LQ_ASSERT(asset < e->asset_count);
 	const struct lq_account *acc = &e->accounts[account];
 	struct pos_figures f;
 	/* summed in 128 bits: no account within the safe range can wrap them */
@@ -75,9 +89,11 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		/* at most one position per instrument */
-		LQ_ASSERT(++seen <= LQ_INSTRUMENTS_MAX);
+		seen++;
+		LQ_ASSERT(seen <= LQ_INSTRUMENTS_MAX);
 		const struct lq_position *pos = &e->positions[p];
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
+		LQ_DASSERT(pos->account == account);
 		if (pos->isolated || ins->settle_asset != asset || pos->qty == 0)
 			continue;
 		int64_t px = pos->instrument == override_instrument ? override_price
@@ -88,6 +104,9 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 		mm += f.mm_units;
 		im += f.im_units;
 	}
+	/* each position's IM covers its MM, so do the sums */
+	LQ_ASSERT(mm >= 0);
+	LQ_ASSERT(im >= mm);
 	out->balance_units = acc->balance[asset];
 	out->equity_units = sat64(eq);
 	out->mm_units = sat64(mm);
@@ -105,6 +124,8 @@ void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t ass
 		out->mm_units = INT64_MAX;
 		out->im_units = INT64_MAX;
 	}
+	LQ_ASSERT(out->mm_units >= 0);
+	LQ_ASSERT(out->im_units >= out->mm_units);
 }
 
 bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p, int64_t price,
@@ -113,6 +134,8 @@ bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	struct pos_figures f = {0};
 
+	LQ_ASSERT(p->account < e->account_count);
+	LQ_ASSERT(p->instrument < e->instrument_count);
 	out->balance_units = p->margin_units;
 	out->equity_units = p->margin_units;
 	out->mm_units = 0;
@@ -125,6 +148,7 @@ bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *
 	out->im_units = f.im_units;
 	out->equity_units =
 	    sat64((lq_i128)p->margin_units + f.upnl_wide - lq_position_funding_due(e, p));
+	LQ_ASSERT(out->balance_units == p->margin_units);
 	return true;
 }
 
@@ -161,10 +185,13 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 	/* an isolated position is its own unit; a cross one shares the account's balance */
 	uint32_t i = p->isolated ? (uint32_t)(p - e->positions) : acc->pos_head;
 
+	LQ_ASSERT(p->account < e->account_count);
+	LQ_ASSERT(p->qty != 0); /* a flat position has no prices to search */
 	*eq = p->isolated ? p->margin_units : acc->balance[asset];
 	*mm = 0;
 	for (uint32_t seen = 0; i != LQ_NIL; i = p->isolated ? LQ_NIL : e->positions[i].next) {
-		LQ_ASSERT(++seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
+		seen++;
+		LQ_ASSERT(seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
 		const struct lq_position *q = &e->positions[i];
 		const struct lq_instrument *ins = &e->instruments[q->instrument];
 		if (q->qty == 0 || (!p->isolated && (q->isolated || ins->settle_asset != asset)))
@@ -181,15 +208,19 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 		    lq_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) - lq_position_funding_due(e, q);
 		*mm += lq_margin_mm_units(ins, nv < 0 ? -nv : nv);
 	}
+	LQ_ASSERT(*mm >= 0);
 	return 0;
 }
 
 static bool pred(const struct search *s, int64_t k)
 {
 	const struct lq_position *p = s->pos;
-	int64_t price = k * s->ins->tick;
 	lq_i128 v, eq, mm;
 
+	/* k within the grid search_hi bounds: k x tick is a price */
+	LQ_ASSERT(k >= 0);
+	LQ_ASSERT(k <= INT64_MAX / s->ins->tick);
+	int64_t price = k * s->ins->tick;
 	if (k == 0 && s->ins->kind == LQ_INSTRUMENT_INVERSE)
 		return p->qty > 0; /* a long is worthless near zero, a short unbounded */
 	if (k == 0)
@@ -214,7 +245,11 @@ static bool pred(const struct search *s, int64_t k)
 /* Highest grid index of the search: every representable price (no bound from the mark). */
 static int64_t search_hi(const struct lq_instrument *ins)
 {
-	return INT64_MAX / ins->tick - 1;
+	LQ_ASSERT(ins->tick > 0);
+	const int64_t hi = INT64_MAX / ins->tick - 1;
+	/* every index up to hi + 1 (lq_search_first's "nowhere") is a representable price */
+	LQ_ASSERT(hi + 1 <= INT64_MAX / ins->tick);
+	return hi;
 }
 
 /*
@@ -234,11 +269,16 @@ static bool fails(const void *ctx, int64_t k)
 
 static bool grid_search(const struct search *s, int64_t hi, int64_t *price)
 {
+	LQ_ASSERT(s->pos->qty != 0);
+	LQ_ASSERT(hi >= 0);
 	if (s->pos->qty > 0) {
 		if (!pred(s, 0) || pred(s, hi))
 			return false;
 		/* pred holds at 0 and fails at hi: the lowest k where it fails */
-		*price = lq_search_first(1, hi, fails, s) * s->ins->tick;
+		const int64_t k = lq_search_first(1, hi, fails, s);
+		LQ_ASSERT(k >= 1);
+		LQ_ASSERT(k <= hi); /* it fails at hi */
+		*price = k * s->ins->tick;
 		return true;
 	}
 	if (pred(s, 0) || !pred(s, hi))
@@ -247,6 +287,7 @@ static bool grid_search(const struct search *s, int64_t hi, int64_t *price)
 	int64_t k = lq_search_first(1, hi, holds, s) - 1;
 	if (k == 0)
 		return false;
+	LQ_ASSERT(k < hi); /* it holds at hi */
 	*price = k * s->ins->tick;
 	return true;
 }
@@ -266,9 +307,14 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	s.kind = PRED_LIQUIDATABLE;
 	out->has_liq_price = grid_search(&s, hi, &out->liq_price);
 
+	LQ_ASSERT(!out->has_liq_price || out->liq_price > 0);
 	if (p->isolated) {
 		s.kind = PRED_UNDERWATER;
 		out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);
+		/* equity >= MM >= 0 wherever it is safe: bankruptcy lies beyond liquidation */
+		LQ_DASSERT(!out->has_liq_price || !out->has_bankruptcy_price ||
+			   (p->qty > 0 ? out->liq_price >= out->bankruptcy_price
+				       : out->liq_price <= out->bankruptcy_price));
 		return;
 	}
 	/*
@@ -289,13 +335,17 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	s.kind = PRED_BELOW_TARGET;
 	s.target_fine = vm - alloc;
 	out->has_bankruptcy_price = grid_search(&s, hi, &out->bankruptcy_price);
+	LQ_ASSERT(!out->has_bankruptcy_price || out->bankruptcy_price > 0);
 }
 
 bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out)
 {
 	struct pos_figures f;
 	lq_i128 eq;
+	uint32_t seen = 0;
 
+	LQ_ASSERT(u->account < e->account_count);
+	LQ_ASSERT(u->isolated ? u->ref < e->limits.positions_max : u->ref < e->asset_count);
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
 		const struct lq_instrument *ins = &e->instruments[p->instrument];
@@ -312,6 +362,8 @@ bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
+		seen++;
+		LQ_ASSERT(seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
 		if (pos->isolated || ins->settle_asset != u->ref || pos->qty == 0)
 			continue;
 		if (!figures_at(ins, pos->qty, pos->cost, lq_instrument_mark(ins), &f))
@@ -329,6 +381,8 @@ void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	struct pos_figures f = {0};
 
+	LQ_ASSERT(pidx < e->limits.positions_max);
+	LQ_ASSERT(p->instrument < e->instrument_count);
 	*out = (struct lq_position_view){0};
 	out->mark = lq_instrument_mark(ins);
 	out->funding_due_units = lq_position_funding_due(e, p);
@@ -341,6 +395,8 @@ void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
 	}
 	out->equity_units = sat64((lq_i128)p->margin_units - out->funding_due_units +
 				  (p->qty != 0 && out->mark > 0 ? f.upnl_wide : 0));
+	LQ_ASSERT(out->notional_fine >= 0);
+	LQ_ASSERT(out->im_units >= out->mm_units);
 	if (prices)
 		position_prices(e, p, out);
 }
