@@ -31,31 +31,8 @@ static void usage(FILE *f)
 
 static const char *event_name(enum lq_event_type t)
 {
-	switch (t) {
-	case LQ_EV_FUNDING:
-		return "funding";
-	case LQ_EV_STALE:
-		return "stale";
-	case LQ_EV_LIQUIDATION:
-		return "liquidation";
-	case LQ_EV_TAKEOVER:
-		return "takeover";
-	case LQ_EV_ADL:
-		return "adl";
-	case LQ_EV_SOCIALIZED_LOSS:
-		return "socialized_loss";
-	case LQ_EV_BAD_DEBT:
-		return "bad_debt";
-	case LQ_EV_REJECTED:
-		return "rejected";
-	case LQ_EV_FEED_GAP:
-		return "feed_gap";
-	case LQ_EV_FEED_RECOVERED:
-		return "feed_recovered";
-	case LQ_EV_FUND_TRADE:
-		return "fund_trade";
-	}
-	return "unknown";
+	const char *name = lq_event_type_str(t);
+	return name ? name : "unknown";
 }
 
 static void print_event(uint64_t seq, const struct lq_event *ev)

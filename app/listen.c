@@ -97,6 +97,17 @@ static uint64_t listen_mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+/* The fields of lq/feed_schema.h's LQ_FEED_FIELDS_* lists by their `json` column. */
+#define PRINT_INT_I64(k, v)	      ji(k, v)
+#define PRINT_INT_U64(k, v)	      ju(k, v)
+#define PRINT_INT_U32(k, v)	      ju(k, v)
+#define PRINT_INT_U8(k, v)	      ju(k, v)
+#define PRINT_INT(wire, k, v, names)  PRINT_INT_##wire(k, v)
+#define PRINT_NAME(wire, k, v, names) jname(k, v)
+#define PRINT_HIDE(wire, k, v, names)
+#define PRINT_ENUM(wire, k, v, names)                                                              \
+	js(k, pick(v, (const char *const[])LQ_FEED_NAMES_##names, LQ_FEED_NAMES_COUNT(names)))
+
 }
 
 /* A name as a JSON string (names are printable ASCII: only " and \ need escaping). */
@@ -133,109 +144,18 @@ static const char *pick(unsigned v, const char *const *names, unsigned n)
 
 static void print_body(const struct lq_feed_msg *m)
 {
-	static const char *const inst_kind[] = {"linear", "inverse"};
-	static const char *const fund_kind[] = {"predicted", "settled"};
-	static const char *const side[] = {"bid", "ask"};
-	static const char *const aggressor[] = {"buy", "sell", "unknown"};
-	static const char *const trade_kind[] = {"regular", "liquidation", "adl"};
-	static const char *const liq_kind[] = {"filled", "partial", "unfilled"};
-
 	switch (m->type) {
-	case LQ_FEED_INSTRUMENT:
-		jname("name", m->u.def.name);
-		jname("settle", m->u.def.settle);
-		js("kind", pick(m->u.def.kind, inst_kind, 2));
-		ju("settle_decimals", m->u.def.settle_decimals);
-		ju("price_decimals", m->u.def.price_decimals);
-		ju("qty_decimals", m->u.def.qty_decimals);
-		ju("contract_decimals", m->u.def.contract_decimals);
-		ji("tick", m->u.def.tick);
-		ji("lot", m->u.def.lot);
-		ji("contract", m->u.def.contract);
-		return;
-	case LQ_FEED_INDEX:
-	case LQ_FEED_MARK:
-		ji("price", m->u.px.price);
-		ju("decimals", m->u.px.decimals);
-		return;
-	case LQ_FEED_FUNDING:
-		ji("rate_e8", m->u.funding.rate_e8);
-		ji("next_funding_ns", m->u.funding.next_funding_ns);
-		js("kind", pick(m->u.funding.kind, fund_kind, 2));
-		return;
-	case LQ_FEED_BOOK_TOP:
-		ji("bid_price", m->u.top.bid_price);
-		ji("bid_qty", m->u.top.bid_qty);
-		ji("ask_price", m->u.top.ask_price);
-		ji("ask_qty", m->u.top.ask_qty);
-		return;
-	case LQ_FEED_BOOK_LEVEL:
-		ji("price", m->u.level.price);
-		ji("qty", m->u.level.qty);
-		js("side", pick(m->u.level.side, side, 2));
-		return;
-	case LQ_FEED_BOOK_CLEAR:
-		return;
-	case LQ_FEED_TRADE:
-		ji("price", m->u.trade.price);
-		ji("qty", m->u.trade.qty);
-		ju("trade_id", m->u.trade.trade_id);
-		js("aggressor", pick(m->u.trade.aggressor, aggressor, 3));
-		js("kind", pick(m->u.trade.kind, trade_kind, 3));
-		return;
-	case LQ_FEED_DEPOSIT:
-	case LQ_FEED_WITHDRAWAL:
-		ju("account", m->u.transfer.account);
-		ji("amount", m->u.transfer.amount);
-		jname("asset", m->u.transfer.asset);
-		ju("decimals", m->u.transfer.decimals);
-		return;
-	case LQ_FEED_FILL:
-		ju("account", m->u.fill.account);
-		ji("qty", m->u.fill.qty);
-		ji("price", m->u.fill.price);
-		ji("fee", m->u.fill.fee);
-		return;
-	case LQ_FEED_MARGIN_TRANSFER:
-		ju("account", m->u.margin.account);
-		ji("amount", m->u.margin.amount);
-		return;
-	case LQ_FEED_LIQ_FILL:
-		ju("order_id", m->u.liq_fill.order_id);
-		ji("qty", m->u.liq_fill.qty);
-		ji("price", m->u.liq_fill.price);
-		ji("leaves_qty", m->u.liq_fill.leaves_qty);
-		return;
-	case LQ_FEED_LIQ_ORDER:
-		ju("order_id", m->u.liq_order.order_id);
-		ju("account", m->u.liq_order.account);
-		ji("qty", m->u.liq_order.qty);
-		ji("price", m->u.liq_order.price);
-		ji("filled_qty", m->u.liq_order.filled_qty);
-		ji("avg_price", m->u.liq_order.avg_price);
-		ji("fee", m->u.liq_order.fee);
-		js("kind", pick(m->u.liq_order.kind, liq_kind, 3));
-		return;
-	case LQ_FEED_ADL:
-		ju("account", m->u.adl.account);
-		ju("liquidated", m->u.adl.liquidated);
-		ji("qty", m->u.adl.qty);
-		ji("price", m->u.adl.price);
-		return;
-	case LQ_FEED_TAKEOVER:
-		ju("account", m->u.takeover.account);
-		ju("fund", m->u.takeover.fund);
-		ji("qty", m->u.takeover.qty);
-		ji("price", m->u.takeover.price);
-		ji("fund_delta", m->u.takeover.fund_delta);
-		return;
-	case LQ_FEED_SOCIALIZED_LOSS:
-		ju("account", m->u.loss.account);
-		ji("amount", m->u.loss.amount);
-		return;
-	case LQ_FEED_BAD_DEBT:
-		ji("amount", m->u.loss.amount);
-		return;
+#define PRINT_FIELD(wire, field, rule, json, names, sample)                                        \
+	PRINT_##json(wire, #field, b->field, names);
+#define PRINT_TYPE(NAME, id, name, wire, member, ...)                                              \
+	case LQ_FEED_##NAME: {                                                                     \
+		const __typeof__(m->u.member) *b = &m->u.member;                                   \
+		(void)b;                                                                           \
+		LQ_FEED_FIELDS_##NAME(PRINT_FIELD) return;                                         \
+	}
+		LQ_FEED_TYPES(PRINT_TYPE)
+#undef PRINT_TYPE
+#undef PRINT_FIELD
 	}
 }
 

@@ -464,18 +464,20 @@ static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t 
 	char line[1024];
 	int n;
 
-	n = snprintf(
-	    line, sizeof(line),
-	    "%s: %s%.1fs  in %.0f pkt/s %.0f msg/s (%llu msgs)  rings %u/%u/%u  "
-	    "liq %llu takeover %llu adl %llu social %llu bad %llu rejected %llu",
-	    l->who, last ? "final  " : "", (double)(now - l->start_ns) / 1e9,
-	    secs > 0 ? (double)(l->packets - l->last_packets) / secs : 0.0,
-	    secs > 0 ? (double)(msgs - l->last_msgs) / secs : 0.0, (unsigned long long)msgs,
-	    l->p ? lq_pipeline_ring_used(l->p, 0) : 0, l->p ? lq_pipeline_ring_used(l->p, 1) : 0,
-	    l->p ? lq_pipeline_ring_used(l->p, 2) : 0, (unsigned long long)ld(&l->c.liquidations),
-	    (unsigned long long)ld(&l->c.takeovers), (unsigned long long)ld(&l->c.adl),
-	    (unsigned long long)ld(&l->c.socialized), (unsigned long long)ld(&l->c.bad_debt),
-	    (unsigned long long)ld(&l->c.rejected));
+	n = snprintf(line, sizeof(line),
+		     "%s: %s%.1fs  in %.0f pkt/s %.0f msg/s (%llu msgs)  rings %u/%u/%u ", l->who,
+		     last ? "final  " : "", (double)(now - l->start_ns) / 1e9,
+		     secs > 0 ? (double)(l->packets - l->last_packets) / secs : 0.0,
+		     secs > 0 ? (double)(msgs - l->last_msgs) / secs : 0.0,
+		     (unsigned long long)msgs, l->p ? lq_pipeline_ring_used(l->p, 0) : 0,
+		     l->p ? lq_pipeline_ring_used(l->p, 1) : 0,
+		     l->p ? lq_pipeline_ring_used(l->p, 2) : 0);
+	/* the counted event types, in type order (liq, takeover, adl, social, bad, rejected) */
+	for (unsigned t = 1; t <= LQ_EV_TYPE_MAX && n > 0 && (size_t)n < sizeof(line); t++)
+		if (lq_event_type_stat(t) != NULL)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
+				      lq_event_type_stat(t),
+				      (unsigned long long)ld(&l->c.by_type[t]));
 	/* each fund: its starting balance (the definitions) plus what events moved */
 	for (uint32_t f = 0; d && f < d->fund_count && n > 0 && (size_t)n < sizeof(line); f++) {
 		if (!d->funds[f].defined)
@@ -574,32 +576,11 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 	const struct lq_event *ev = &m->u.event;
 
 	add(&l->c.events, 1);
-	switch (ev->type) {
-	case LQ_EV_LIQUIDATION:
-		add(&l->c.liquidations, 1);
-		break;
-	case LQ_EV_TAKEOVER:
-		add(&l->c.takeovers, 1);
-		break;
-	case LQ_EV_ADL:
-		add(&l->c.adl, 1);
-		break;
-	case LQ_EV_SOCIALIZED_LOSS:
-		add(&l->c.socialized, 1);
-		break;
-	case LQ_EV_BAD_DEBT:
-		add(&l->c.bad_debt, 1);
-		break;
-	case LQ_EV_REJECTED:
-		add(&l->c.rejected, 1);
-		break;
-	default:
-		break;
-	}
+	if (lq_event_type_stat(ev->type) != NULL)
+		add(&l->c.by_type[ev->type], 1);
 	/* a fund's balance moves by the fund_delta of these (a takeover's sums its fund_trades) */
-	if ((ev->type == LQ_EV_LIQUIDATION || ev->type == LQ_EV_FUND_TRADE ||
-	     ev->type == LQ_EV_SOCIALIZED_LOSS || ev->type == LQ_EV_BAD_DEBT) &&
-	    ev->fund_delta_units != 0 && ev->instrument < LQ_INSTRUMENTS_MAX) {
+	if (lq_event_type_moves_fund(ev->type) && ev->fund_delta_units != 0 &&
+	    ev->instrument < LQ_INSTRUMENTS_MAX) {
 		_Atomic int64_t *d = &l->c.fund_delta_ins[ev->instrument];
 		atomic_store_explicit(
 		    d, atomic_load_explicit(d, memory_order_relaxed) + ev->fund_delta_units,

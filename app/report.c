@@ -295,14 +295,21 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 	struct out_bin *b = &r->out[i];
 	struct watch *w;
 
+	/*
+	 * The events that move a fund's balance (lq/event_schema.h): a liquidation's fee, a fund's
+	 * trade, a socialized loss a fund collected, a bad debt a fund was made whole for. A
+	 * takeover's fund_delta sums the fund_trade events that follow it: counted there.
+	 */
+	if (lq_event_type_moves_fund(ev->type)) {
+		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units;
+		if (ev->instrument < SERIES_INS)
+			b->ins_delta[ev->instrument] += ev->fund_delta_units;
+	}
 	switch (ev->type) {
 	case LQ_EV_LIQUIDATION:
 		r->liqs++;
 		b->liq++;
 		b->price = ev->price;
-		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units;
-		if (ev->instrument < SERIES_INS)
-			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		if ((w = watch_get(r, ev->account, true))) {
 			w->liqs++;
 			w->ins = ev->instrument;
@@ -314,11 +321,6 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		b->takeover++;
 		if ((w = watch_get(r, ev->account, false)))
 			w->takeovers++;
-		break;
-	case LQ_EV_FUND_TRADE:
-		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units;
-		if (ev->instrument < SERIES_INS)
-			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		break;
 	case LQ_EV_ADL:
 		r->adls++;
@@ -333,17 +335,11 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		r->socials++;
 		b->social++;
 		r->social_ins[ev->instrument] += ev->amount_units;
-		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units; /* collected by a fund */
-		if (ev->instrument < SERIES_INS)
-			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		break;
 	case LQ_EV_BAD_DEBT:
 		r->bads++;
 		b->bad++;
 		r->bad_ins[ev->instrument] += ev->amount_units;
-		r->fund_delta_ins[ev->instrument] += ev->fund_delta_units; /* a fund made whole */
-		if (ev->instrument < SERIES_INS)
-			b->ins_delta[ev->instrument] += ev->fund_delta_units;
 		break;
 	default:
 		break;

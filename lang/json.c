@@ -364,176 +364,90 @@ void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
 	lq_out_str(o, "}\n");
 }
 
-/* Typed fields: each value with its instrument's decimals (a price of 0 is null). */
-static void money(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
-{
-	key(o, k);
-	lq_out_dec(o, v, ins->asset_decimals);
-}
+/*
+ * The fields of lq/event_schema.h's LQ_EVENT_JSON_* lists, one macro per kind. Keys are
+ * literals: each key is one copy with its comma, quotes and colon. `ins` is the event's
+ * instrument (NULL for a type with none); a price of 0 or less is null.
+ */
+#define KEY(k)		       lq_out_bytes(o, ",\"" k "\":", sizeof(",\"" k "\":") - 1)
+#define LIT(s)		       lq_out_bytes(o, s, sizeof(s) - 1)
+#define JF_INS(k, v)	       (KEY(k), lq_out_jstr(o, ins->name))
+#define JF_U64(k, v)	       (KEY(k), lq_out_u64(o, (v)))
+#define JF_MONEY(k, v)	       (KEY(k), lq_out_dec(o, (v), ins->asset_decimals))
+#define JF_QTY(k, v)	       (KEY(k), lq_out_dec(o, (v), ins->qty_decimals))
+#define JF_PRICE(k, v)	       (KEY(k), json_price(o, ins, (v)))
+#define JF_SIDE(k, v)	       (KEY(k), (v) > 0 ? LIT("\"buy\"") : LIT("\"sell\""))
+#define JF_BOOL(k, v)	       (KEY(k), (v) ? LIT("true") : LIT("false"))
+#define JF_FUND(k, v)	       (KEY(k), lq_out_jstr(o, e->funds[(v)].name))
+#define JF_FUND_IF(k, v)       (KEY(k), (v) ? lq_out_jstr(o, e->funds[ev->fund].name) : LIT("null"))
+#define JF_LIT(k, v)	       (KEY(k), lq_out_str(o, (v)))
+#define JF_REASON(k, v)	       (KEY(k), json_reason(o, ev))
+#define JSON_FIELD(kind, k, v) JF_##kind(k, v);
 
-static void qty(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
+static void json_price(struct lq_out *o, const struct lq_instrument *ins, int64_t v)
 {
-	key(o, k);
-	lq_out_dec(o, v, ins->qty_decimals);
-}
-
-static void price(struct lq_out *o, const struct lq_instrument *ins, const char *k, int64_t v)
-{
-	key(o, k);
 	if (v > 0)
 		lq_out_dec(o, v, ins->price_decimals);
 	else
-		lq_out_str(o, "null");
+		lq_out_bytes(o, "null", 4);
 }
 
-/* A trade's side and unsigned quantity from a signed one (> 0 buys). */
-static void side_qty(struct lq_out *o, const struct lq_instrument *ins, int64_t q)
+static void json_reason(struct lq_out *o, const struct lq_event *ev)
 {
-	key(o, "side");
-	lq_out_str(o, q > 0 ? "\"buy\"" : "\"sell\"");
-	qty(o, ins, "qty", q < 0 ? -q : q);
+	char reason[160];
+	lq_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
+			 (enum lq_cmd_type)ev->cmd_type, ev->account);
+	lq_out_jstr(o, reason);
+}
+
+/* Does the event type name an instrument (the schema's `instrument` column)? */
+static bool has_instrument(enum lq_event_type type)
+{
+	switch (type) {
+#define HAS_INS(NAME, id, name, ins, ...)                                                          \
+	case LQ_EV_##NAME:                                                                         \
+		return ins;
+		LQ_EVENT_TYPES(HAS_INS)
+#undef HAS_INS
+	}
+	return false;
 }
 
 void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_event *ev)
 {
-	if (ev->type == LQ_EV_REJECTED) {
-		char reason[160];
-		lq_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
-				 (enum lq_cmd_type)ev->cmd_type, ev->account);
-		lq_json_rejected(o, ev->line, reason);
-		return;
-	}
 	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL) {
 		/* a flat account's negative balance written off: no instrument, an asset */
 		LQ_ASSERT(ev->asset < e->asset_count);
 		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":null,\"asset\":");
 		lq_out_jstr(o, e->assets[ev->asset].name);
-		key(o, "account");
+		KEY("account");
 		lq_out_u64(o, ev->account);
-		key(o, "amount");
+		KEY("amount");
 		lq_out_dec(o, ev->amount_units, e->assets[ev->asset].decimals);
 		lq_out_str(o, ",\"fund\":null}\n");
 		return;
 	}
-	LQ_ASSERT(ev->instrument < e->instrument_count);
-	const struct lq_instrument *ins = &e->instruments[ev->instrument];
+	const struct lq_instrument *ins = NULL;
+	if (has_instrument(ev->type)) {
+		LQ_ASSERT(ev->instrument < e->instrument_count);
+		ins = &e->instruments[ev->instrument];
+	}
 
 	switch (ev->type) {
-	case LQ_EV_FUNDING:
-		lq_out_str(o, "{\"type\":\"funding\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		key(o, "account");
-		lq_out_u64(o, ev->account);
-		money(o, ins, "amount", ev->amount_units);
-		lq_out_str(o, "}\n");
+#define JSON_EVENT(NAME, id, name, ...)                                                            \
+	case LQ_EV_##NAME:                                                                         \
+		LIT("{\"type\":\"" name "\"");                                                     \
+		LQ_EVENT_JSON_##NAME(JSON_FIELD) LIT("}\n");                                       \
 		return;
-	case LQ_EV_LIQUIDATION:
-		lq_out_str(o, "{\"type\":\"liquidation\",\"account\":");
-		lq_out_u64(o, ev->account);
-		key(o, "instrument");
-		lq_out_jstr(o, ins->name);
-		side_qty(o, ins, ev->qty);
-		price(o, ins, "bankruptcy_price", ev->price);
-		qty(o, ins, "filled_qty", ev->filled_qty);
-		price(o, ins, "avg_price", ev->filled_qty > 0 ? ev->avg_price : 0);
-		money(o, ins, "fee", ev->amount_units);
-		money(o, ins, "fund_delta", ev->fund_delta_units);
-		money(o, ins, "pnl", ev->pnl_units);
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_TAKEOVER:
-		lq_out_str(o, "{\"type\":\"takeover\",\"fund\":");
-		lq_out_jstr(o, e->funds[ev->fund].name);
-		key(o, "account");
-		lq_out_u64(o, ev->account);
-		key(o, "instrument");
-		lq_out_jstr(o, ins->name);
-		qty(o, ins, "qty", ev->qty < 0 ? -ev->qty : ev->qty);
-		price(o, ins, "price", ev->price);
-		money(o, ins, "fund_delta", ev->fund_delta_units);
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_ADL:
-		lq_out_str(o, "{\"type\":\"adl\",\"account\":");
-		lq_out_u64(o, ev->account);
-		key(o, "liquidated");
-		lq_out_u64(o, ev->other_account);
-		key(o, "instrument");
-		lq_out_jstr(o, ins->name);
-		side_qty(o, ins, ev->qty);
-		price(o, ins, "price", ev->price);
-		money(o, ins, "pnl", ev->pnl_units);
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_FUND_TRADE:
-		/* fund null: a deficit position with no fund behind it (its losses end as
-		 * socialized loss or bad debt) */
-		lq_out_str(o, "{\"type\":\"fund_trade\",\"fund\":");
-		if (ev->fund < e->fund_count)
-			lq_out_jstr(o, e->funds[ev->fund].name);
-		else
-			lq_out_str(o, "null");
-		key(o, "instrument");
-		lq_out_jstr(o, ins->name);
-		side_qty(o, ins, ev->qty);
-		price(o, ins, "price", ev->price);
-		money(o, ins, "pnl", ev->pnl_units);
-		key(o, "at");
-		lq_out_str(o, ev->status == LQ_FUND_TRADE_MARK	    ? "\"mark\""
-			      : ev->status == LQ_FUND_TRADE_NETTING ? "\"netting\""
-								    : "\"book\"");
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_SOCIALIZED_LOSS:
-		lq_out_str(o, "{\"type\":\"socialized_loss\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		key(o, "account");
-		lq_out_u64(o, ev->account);
-		money(o, ins, "amount", ev->amount_units);
-		key(o, "fund");
-		if (ev->fund_delta_units != 0)
-			lq_out_jstr(o, e->funds[ev->fund].name);
-		else
-			lq_out_str(o, "null");
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_BAD_DEBT:
-		lq_out_str(o, "{\"type\":\"bad_debt\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		money(o, ins, "amount", ev->amount_units);
-		key(o, "fund");
-		if (ev->fund_delta_units != 0)
-			lq_out_jstr(o, e->funds[ev->fund].name);
-		else
-			lq_out_str(o, "null");
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_REJECTED: /* formatted above: it may name no instrument */
-		return;
-	case LQ_EV_STALE:
-		lq_out_str(o, "{\"type\":\"stale\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		key(o, "stale");
-		lq_out_str(o, ev->flag ? "true" : "false");
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_FEED_GAP:
-		lq_out_str(o, "{\"type\":\"feed_gap\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		key(o, "first_seq");
-		lq_out_u64(o, ev->account);
-		key(o, "lost");
-		lq_out_u64(o, (uint64_t)ev->amount_units);
-		lq_out_str(o, "}\n");
-		return;
-	case LQ_EV_FEED_RECOVERED:
-		lq_out_str(o, "{\"type\":\"feed_recovered\",\"instrument\":");
-		lq_out_jstr(o, ins->name);
-		lq_out_str(o, "}\n");
-		return;
+		LQ_EVENT_TYPES(JSON_EVENT)
+#undef JSON_EVENT
 	}
 	LQ_ASSERT(0);
 }
+
+#undef JSON_FIELD
+#undef KEY
+#undef LIT
 
 void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,
 		      const struct lq_adl_entry *ranked, uint32_t n)

@@ -112,10 +112,13 @@ int lq_egress_definitions(struct lq_egress *e, const struct lq_engine *defs, int
 	return n;
 }
 
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
+/* The feed message types by name, and 0 for an event egress does not send. */
+enum egress_type {
+	EGRESS_NONE = 0,
+#define EGRESS_TYPE(NAME, id, ...) EGRESS_##NAME = LQ_FEED_##NAME,
+	LQ_FEED_TYPES(EGRESS_TYPE)
+#undef EGRESS_TYPE
+};
 
 bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struct lq_feed_msg *m)
 {
@@ -123,55 +126,14 @@ bool lq_egress_msg(const struct lq_event *ev, uint64_t seq, int64_t ts_ns, struc
 	m->instrument = ev->instrument;
 	m->ts_ns = ts_ns;
 	switch (ev->type) {
-	case LQ_EV_LIQUIDATION: {
-		struct lq_feed_liq_order *o = &m->u.liq_order;
-		m->type = LQ_FEED_LIQ_ORDER;
-		o->order_id = seq;
-		o->account = ev->account;
-		o->qty = ev->qty;
-		o->price = ev->price;
-		o->filled_qty = ev->filled_qty;
-		o->avg_price = ev->filled_qty > 0 ? ev->avg_price : 0;
-		o->fee = ev->amount_units;
-		if (ev->filled_qty == 0)
-			o->kind = LQ_FEED_LIQ_UNFILLED;
-		else if (ev->filled_qty < abs64(ev->qty))
-			o->kind = LQ_FEED_LIQ_PARTIAL;
-		else
-			o->kind = LQ_FEED_LIQ_FILLED;
-		return true;
-	}
-	case LQ_EV_ADL:
-		m->type = LQ_FEED_ADL;
-		m->u.adl.account = ev->account;
-		m->u.adl.liquidated = ev->other_account;
-		m->u.adl.qty = ev->qty;
-		m->u.adl.price = ev->price;
-		return true;
-	case LQ_EV_TAKEOVER:
-		m->type = LQ_FEED_TAKEOVER;
-		m->u.takeover.account = ev->account;
-		m->u.takeover.qty = ev->qty;
-		m->u.takeover.price = ev->price;
-		m->u.takeover.fund_delta = ev->fund_delta_units;
-		m->u.takeover.fund = ev->fund;
-		return true;
-	case LQ_EV_SOCIALIZED_LOSS:
-		m->type = LQ_FEED_SOCIALIZED_LOSS;
-		m->u.loss.account = ev->account;
-		m->u.loss.amount = ev->amount_units;
-		return true;
-	case LQ_EV_BAD_DEBT:
-		m->type = LQ_FEED_BAD_DEBT;
-		m->u.loss.amount = ev->amount_units;
-		return true;
-	case LQ_EV_FUNDING:
-	case LQ_EV_STALE:
-	case LQ_EV_REJECTED:
-	case LQ_EV_FEED_GAP:
-	case LQ_EV_FEED_RECOVERED:
-	case LQ_EV_FUND_TRADE: /* the fund's own trades are not orders for the venue */
-		break;
+#define EGRESS_FIELD(member, field, value) m->u.member.field = (value);
+#define EGRESS_EVENT(NAME, id, name, ins, stat, fund, egress)                                      \
+	case LQ_EV_##NAME:                                                                         \
+		m->type = EGRESS_##egress;                                                         \
+		LQ_EGRESS_FIELDS_##egress(EGRESS_FIELD) return EGRESS_##egress != EGRESS_NONE;
+		LQ_EVENT_TYPES(EGRESS_EVENT)
+#undef EGRESS_EVENT
+#undef EGRESS_FIELD
 	}
 	return false;
 }

@@ -52,45 +52,19 @@ const char *lq_feed_err_str(enum lq_feed_err err)
 	return "?";
 }
 
+/*
+ * Everything per message type below is generated from lq/feed_schema.h: the names, the sizes,
+ * the field checks, the encoder and the decoder.
+ */
+
 const char *lq_feed_type_str(unsigned type)
 {
 	switch (type) {
-	case LQ_FEED_INSTRUMENT:
-		return "instrument";
-	case LQ_FEED_INDEX:
-		return "index";
-	case LQ_FEED_MARK:
-		return "mark";
-	case LQ_FEED_FUNDING:
-		return "funding";
-	case LQ_FEED_BOOK_TOP:
-		return "book_top";
-	case LQ_FEED_BOOK_LEVEL:
-		return "book_level";
-	case LQ_FEED_BOOK_CLEAR:
-		return "book_clear";
-	case LQ_FEED_TRADE:
-		return "trade";
-	case LQ_FEED_DEPOSIT:
-		return "deposit";
-	case LQ_FEED_WITHDRAWAL:
-		return "withdrawal";
-	case LQ_FEED_FILL:
-		return "fill";
-	case LQ_FEED_MARGIN_TRANSFER:
-		return "margin_transfer";
-	case LQ_FEED_LIQ_FILL:
-		return "liq_fill";
-	case LQ_FEED_LIQ_ORDER:
-		return "liq_order";
-	case LQ_FEED_ADL:
-		return "adl";
-	case LQ_FEED_TAKEOVER:
-		return "takeover";
-	case LQ_FEED_SOCIALIZED_LOSS:
-		return "socialized_loss";
-	case LQ_FEED_BAD_DEBT:
-		return "bad_debt";
+#define TYPE_STR(NAME, id, name, ...)                                                              \
+	case LQ_FEED_##NAME:                                                                       \
+		return name;
+		LQ_FEED_TYPES(TYPE_STR)
+#undef TYPE_STR
 	}
 	return "?";
 }
@@ -98,39 +72,11 @@ const char *lq_feed_type_str(unsigned type)
 size_t lq_feed_msg_size(unsigned type)
 {
 	switch (type) {
-	case LQ_FEED_INSTRUMENT:
-		return sizeof(struct lq_feed_wire_instrument);
-	case LQ_FEED_INDEX:
-	case LQ_FEED_MARK:
-		return sizeof(struct lq_feed_wire_price_ext);
-	case LQ_FEED_FUNDING:
-		return sizeof(struct lq_feed_wire_funding);
-	case LQ_FEED_BOOK_TOP:
-		return sizeof(struct lq_feed_wire_book_top);
-	case LQ_FEED_BOOK_LEVEL:
-		return sizeof(struct lq_feed_wire_level);
-	case LQ_FEED_BOOK_CLEAR:
-		return sizeof(struct lq_feed_wire_msg);
-	case LQ_FEED_TRADE:
-		return sizeof(struct lq_feed_wire_trade);
-	case LQ_FEED_DEPOSIT:
-	case LQ_FEED_WITHDRAWAL:
-		return sizeof(struct lq_feed_wire_transfer);
-	case LQ_FEED_FILL:
-		return sizeof(struct lq_feed_wire_fill);
-	case LQ_FEED_MARGIN_TRANSFER:
-		return sizeof(struct lq_feed_wire_margin);
-	case LQ_FEED_LIQ_FILL:
-		return sizeof(struct lq_feed_wire_liq_fill);
-	case LQ_FEED_LIQ_ORDER:
-		return sizeof(struct lq_feed_wire_liq_order);
-	case LQ_FEED_ADL:
-		return sizeof(struct lq_feed_wire_adl);
-	case LQ_FEED_TAKEOVER:
-		return sizeof(struct lq_feed_wire_takeover);
-	case LQ_FEED_SOCIALIZED_LOSS:
-	case LQ_FEED_BAD_DEBT:
-		return sizeof(struct lq_feed_wire_loss);
+#define TYPE_SIZE(NAME, id, name, wire, ...)                                                       \
+	case LQ_FEED_##NAME:                                                                       \
+		return sizeof(struct lq_feed_wire_##wire);
+		LQ_FEED_TYPES(TYPE_SIZE)
+#undef TYPE_SIZE
 	}
 	return 0;
 }
@@ -147,93 +93,44 @@ static bool name_ok(const char *s)
 	return n > 0 && n < LQ_FEED_NAME_MAX;
 }
 
-/* A liquidation order: the kind says how much of it the book simulation filled. */
-static bool liq_order_ok(const struct lq_feed_liq_order *o)
+/* The field rules of the schema (F's `rule` column); v is the decoded field. */
+#define RULE_ANY(v, names)     true
+#define RULE_POS(v, names)     ((v) > 0)
+#define RULE_NONNEG(v, names)  ((v) >= 0)
+#define RULE_NONZERO(v, names) ((v) != 0)
+#define RULE_ZERO(v, names)    ((v) == 0)
+#define RULE_RATE(v, names)    ((v) >= -RATE_ONE && (v) <= RATE_ONE)
+#define RULE_DEC(v, names)     ((v) <= LQ_FEED_DECIMALS_MAX)
+#define RULE_NAME(v, names)    name_ok(v)
+#define RULE_ENUM(v, names)    ((v) < LQ_FEED_NAMES_COUNT(names))
+
+/* Every field in its range, then the checks across fields (the row's `extra`). */
+static bool body_ok(const struct lq_feed_msg *m)
 {
-	if (o->account == 0 || o->qty == 0 || o->qty == INT64_MIN || o->price <= 0 || o->fee < 0)
-		return false;
-	const int64_t q = o->qty < 0 ? -o->qty : o->qty;
-	if (o->filled_qty < 0 || o->filled_qty > q)
-		return false;
-	if ((o->filled_qty == 0) != (o->avg_price == 0) || o->avg_price < 0)
-		return false;
-	switch (o->kind) {
-	case LQ_FEED_LIQ_FILLED:
-		return o->filled_qty == q;
-	case LQ_FEED_LIQ_PARTIAL:
-		return o->filled_qty > 0 && o->filled_qty < q;
-	case LQ_FEED_LIQ_UNFILLED:
-		return o->filled_qty == 0;
+	switch (m->type) {
+#define FIELD_OK(wire, field, rule, json, names, sample) &&RULE_##rule(b->field, names)
+#define TYPE_OK(NAME, id, name, wire, member, no_ins, rsv, extra)                                  \
+	case LQ_FEED_##NAME: {                                                                     \
+		const __typeof__(m->u.member) *b = &m->u.member;                                   \
+		(void)b;                                                                           \
+		return true LQ_FEED_FIELDS_##NAME(FIELD_OK) && (extra);                            \
+	}
+		LQ_FEED_TYPES(TYPE_OK)
+#undef TYPE_OK
+#undef FIELD_OK
 	}
 	return false;
 }
 
-static bool body_ok(const struct lq_feed_msg *m)
+/* Only account-level money movements (the rows with no_instrument) concern no instrument. */
+static bool no_instrument(unsigned type)
 {
-	switch (m->type) {
-	case LQ_FEED_INSTRUMENT: {
-		const struct lq_feed_instrument_def *d = &m->u.def;
-		if (!name_ok(d->name) || !name_ok(d->settle) || d->kind > LQ_FEED_INVERSE)
-			return false;
-		if (d->settle_decimals > LQ_FEED_DECIMALS_MAX ||
-		    d->price_decimals > LQ_FEED_DECIMALS_MAX ||
-		    d->qty_decimals > LQ_FEED_DECIMALS_MAX ||
-		    d->contract_decimals > LQ_FEED_DECIMALS_MAX)
-			return false;
-		if (d->tick <= 0 || d->lot <= 0)
-			return false;
-		if (d->kind == LQ_FEED_INVERSE)
-			return d->contract > 0;
-		return d->contract == 0 && d->contract_decimals == 0;
-	}
-	case LQ_FEED_INDEX:
-	case LQ_FEED_MARK:
-		return m->u.px.price > 0 && m->u.px.decimals <= LQ_FEED_DECIMALS_MAX;
-	case LQ_FEED_FUNDING:
-		return m->u.funding.rate_e8 >= -RATE_ONE && m->u.funding.rate_e8 <= RATE_ONE &&
-		       m->u.funding.next_funding_ns >= 0 &&
-		       m->u.funding.kind <= LQ_FEED_FUNDING_SETTLED;
-	case LQ_FEED_BOOK_TOP: {
-		const struct lq_feed_book_top *t = &m->u.top;
-		if (t->bid_price < 0 || t->bid_qty < 0 || t->ask_price < 0 || t->ask_qty < 0)
-			return false;
-		/* an empty side is price 0 and qty 0, never one of them alone */
-		return (t->bid_price == 0) == (t->bid_qty == 0) &&
-		       (t->ask_price == 0) == (t->ask_qty == 0);
-	}
-	case LQ_FEED_BOOK_LEVEL:
-		return m->u.level.price > 0 && m->u.level.qty >= 0 &&
-		       m->u.level.side <= LQ_FEED_ASK;
-	case LQ_FEED_BOOK_CLEAR:
-		return true;
-	case LQ_FEED_TRADE:
-		return m->u.trade.price > 0 && m->u.trade.qty > 0 &&
-		       m->u.trade.aggressor <= LQ_FEED_SIDE_UNKNOWN &&
-		       m->u.trade.kind <= LQ_FEED_TRADE_ADL;
-	case LQ_FEED_DEPOSIT:
-	case LQ_FEED_WITHDRAWAL:
-		return m->u.transfer.account > 0 && m->u.transfer.amount > 0 &&
-		       name_ok(m->u.transfer.asset) &&
-		       m->u.transfer.decimals <= LQ_FEED_DECIMALS_MAX;
-	case LQ_FEED_FILL:
-		return m->u.fill.account > 0 && m->u.fill.qty != 0 && m->u.fill.price > 0;
-	case LQ_FEED_MARGIN_TRANSFER:
-		return m->u.margin.account > 0 && m->u.margin.amount != 0;
-	case LQ_FEED_LIQ_FILL:
-		return m->u.liq_fill.qty > 0 && m->u.liq_fill.price > 0 &&
-		       m->u.liq_fill.leaves_qty >= 0;
-	case LQ_FEED_LIQ_ORDER:
-		return liq_order_ok(&m->u.liq_order);
-	case LQ_FEED_ADL:
-		return m->u.adl.account > 0 && m->u.adl.liquidated > 0 && m->u.adl.qty != 0 &&
-		       m->u.adl.price > 0;
-	case LQ_FEED_TAKEOVER:
-		return m->u.takeover.account > 0 && m->u.takeover.qty != 0 &&
-		       m->u.takeover.price > 0;
-	case LQ_FEED_SOCIALIZED_LOSS:
-		return m->u.loss.account > 0 && m->u.loss.amount > 0;
-	case LQ_FEED_BAD_DEBT:
-		return m->u.loss.account == 0 && m->u.loss.amount > 0;
+	switch (type) {
+#define TYPE_NO_INS(NAME, id, name, wire, member, no_ins, ...)                                     \
+	case LQ_FEED_##NAME:                                                                       \
+		return no_ins;
+		LQ_FEED_TYPES(TYPE_NO_INS)
+#undef TYPE_NO_INS
 	}
 	return false;
 }
@@ -246,9 +143,7 @@ enum lq_feed_err lq_feed_msg_check(const struct lq_feed_msg *m)
 		return LQ_FEED_E_FLAGS;
 	if (m->ts_ns < 0)
 		return LQ_FEED_E_FIELD;
-	/* only account-level money movements concern no instrument */
-	bool no_instrument = m->type == LQ_FEED_DEPOSIT || m->type == LQ_FEED_WITHDRAWAL;
-	if (no_instrument != (m->instrument == LQ_FEED_NO_INSTRUMENT))
+	if (no_instrument(m->type) != (m->instrument == LQ_FEED_NO_INSTRUMENT))
 		return LQ_FEED_E_FIELD;
 	return body_ok(m) ? LQ_FEED_OK : LQ_FEED_E_FIELD;
 }
@@ -262,107 +157,29 @@ static void put_name(uint8_t *p, const char *s)
 	memcpy(p, s, n);
 }
 
+/* Store one field of the schema at its offset (F's `wire` column). */
+#define PUT_I64(p, v)  lq_put64((p), (uint64_t)(v))
+#define PUT_U64(p, v)  lq_put64((p), (v))
+#define PUT_U32(p, v)  lq_put32((p), (v))
+#define PUT_U8(p, v)   st8((p), (v))
+#define PUT_NAME(p, v) put_name((p), (v))
+
 /* Write the body of a checked message; p is the message's first byte (its header). */
 static void put_body(uint8_t *p, const struct lq_feed_msg *m)
 {
 	switch (m->type) {
-	case LQ_FEED_INSTRUMENT: {
-		const struct lq_feed_instrument_def *d = &m->u.def;
-		put_name(p + OFF(instrument, name), d->name);
-		put_name(p + OFF(instrument, settle), d->settle);
-		st8(p + OFF(instrument, kind), d->kind);
-		st8(p + OFF(instrument, settle_decimals), d->settle_decimals);
-		st8(p + OFF(instrument, price_decimals), d->price_decimals);
-		st8(p + OFF(instrument, qty_decimals), d->qty_decimals);
-		st8(p + OFF(instrument, contract_decimals), d->contract_decimals);
-		lq_put64(p + OFF(instrument, tick), (uint64_t)d->tick);
-		lq_put64(p + OFF(instrument, lot), (uint64_t)d->lot);
-		lq_put64(p + OFF(instrument, contract), (uint64_t)d->contract);
-		break;
+#define PUT_FIELD(wire_type, field, ...) PUT_##wire_type(p + offsetof(wire_t, field), b->field);
+#define TYPE_PUT(NAME, id, name, wire, member, ...)                                                \
+	case LQ_FEED_##NAME: {                                                                     \
+		typedef struct lq_feed_wire_##wire wire_t;                                         \
+		const __typeof__(m->u.member) *b = &m->u.member;                                   \
+		(void)sizeof(wire_t);                                                              \
+		(void)b;                                                                           \
+		LQ_FEED_FIELDS_##NAME(PUT_FIELD) return;                                           \
 	}
-	case LQ_FEED_INDEX:
-	case LQ_FEED_MARK:
-		lq_put64(p + OFF(price_ext, price), (uint64_t)m->u.px.price);
-		st8(p + OFF(price_ext, decimals), m->u.px.decimals);
-		break;
-	case LQ_FEED_FUNDING:
-		lq_put64(p + OFF(funding, rate_e8), (uint64_t)m->u.funding.rate_e8);
-		lq_put64(p + OFF(funding, next_funding_ns), (uint64_t)m->u.funding.next_funding_ns);
-		st8(p + OFF(funding, kind), m->u.funding.kind);
-		break;
-	case LQ_FEED_BOOK_TOP:
-		lq_put64(p + OFF(book_top, bid_price), (uint64_t)m->u.top.bid_price);
-		lq_put64(p + OFF(book_top, bid_qty), (uint64_t)m->u.top.bid_qty);
-		lq_put64(p + OFF(book_top, ask_price), (uint64_t)m->u.top.ask_price);
-		lq_put64(p + OFF(book_top, ask_qty), (uint64_t)m->u.top.ask_qty);
-		break;
-	case LQ_FEED_BOOK_LEVEL:
-		lq_put64(p + OFF(level, price), (uint64_t)m->u.level.price);
-		lq_put64(p + OFF(level, qty), (uint64_t)m->u.level.qty);
-		st8(p + OFF(level, side), m->u.level.side);
-		break;
-	case LQ_FEED_BOOK_CLEAR:
-		break;
-	case LQ_FEED_TRADE:
-		lq_put64(p + OFF(trade, price), (uint64_t)m->u.trade.price);
-		lq_put64(p + OFF(trade, qty), (uint64_t)m->u.trade.qty);
-		lq_put64(p + OFF(trade, trade_id), m->u.trade.trade_id);
-		st8(p + OFF(trade, aggressor), m->u.trade.aggressor);
-		st8(p + OFF(trade, kind), m->u.trade.kind);
-		break;
-	case LQ_FEED_DEPOSIT:
-	case LQ_FEED_WITHDRAWAL:
-		lq_put64(p + OFF(transfer, account), m->u.transfer.account);
-		lq_put64(p + OFF(transfer, amount), (uint64_t)m->u.transfer.amount);
-		put_name(p + OFF(transfer, asset), m->u.transfer.asset);
-		st8(p + OFF(transfer, decimals), m->u.transfer.decimals);
-		break;
-	case LQ_FEED_FILL:
-		lq_put64(p + OFF(fill, account), m->u.fill.account);
-		lq_put64(p + OFF(fill, qty), (uint64_t)m->u.fill.qty);
-		lq_put64(p + OFF(fill, price), (uint64_t)m->u.fill.price);
-		lq_put64(p + OFF(fill, fee), (uint64_t)m->u.fill.fee);
-		break;
-	case LQ_FEED_MARGIN_TRANSFER:
-		lq_put64(p + OFF(margin, account), m->u.margin.account);
-		lq_put64(p + OFF(margin, amount), (uint64_t)m->u.margin.amount);
-		break;
-	case LQ_FEED_LIQ_FILL:
-		lq_put64(p + OFF(liq_fill, order_id), m->u.liq_fill.order_id);
-		lq_put64(p + OFF(liq_fill, qty), (uint64_t)m->u.liq_fill.qty);
-		lq_put64(p + OFF(liq_fill, price), (uint64_t)m->u.liq_fill.price);
-		lq_put64(p + OFF(liq_fill, leaves_qty), (uint64_t)m->u.liq_fill.leaves_qty);
-		break;
-	case LQ_FEED_LIQ_ORDER: {
-		const struct lq_feed_liq_order *o = &m->u.liq_order;
-		lq_put64(p + OFF(liq_order, order_id), o->order_id);
-		lq_put64(p + OFF(liq_order, account), o->account);
-		lq_put64(p + OFF(liq_order, qty), (uint64_t)o->qty);
-		lq_put64(p + OFF(liq_order, price), (uint64_t)o->price);
-		lq_put64(p + OFF(liq_order, filled_qty), (uint64_t)o->filled_qty);
-		lq_put64(p + OFF(liq_order, avg_price), (uint64_t)o->avg_price);
-		lq_put64(p + OFF(liq_order, fee), (uint64_t)o->fee);
-		st8(p + OFF(liq_order, kind), o->kind);
-		break;
-	}
-	case LQ_FEED_ADL:
-		lq_put64(p + OFF(adl, account), m->u.adl.account);
-		lq_put64(p + OFF(adl, liquidated), m->u.adl.liquidated);
-		lq_put64(p + OFF(adl, qty), (uint64_t)m->u.adl.qty);
-		lq_put64(p + OFF(adl, price), (uint64_t)m->u.adl.price);
-		break;
-	case LQ_FEED_TAKEOVER:
-		lq_put64(p + OFF(takeover, account), m->u.takeover.account);
-		lq_put64(p + OFF(takeover, qty), (uint64_t)m->u.takeover.qty);
-		lq_put64(p + OFF(takeover, price), (uint64_t)m->u.takeover.price);
-		lq_put64(p + OFF(takeover, fund_delta), (uint64_t)m->u.takeover.fund_delta);
-		lq_put32(p + OFF(takeover, fund), m->u.takeover.fund);
-		break;
-	case LQ_FEED_SOCIALIZED_LOSS:
-	case LQ_FEED_BAD_DEBT:
-		lq_put64(p + OFF(loss, account), m->u.loss.account);
-		lq_put64(p + OFF(loss, amount), (uint64_t)m->u.loss.amount);
-		break;
+		LQ_FEED_TYPES(TYPE_PUT)
+#undef TYPE_PUT
+#undef PUT_FIELD
 	}
 }
 
@@ -447,111 +264,36 @@ static bool get_name(char *dst, const uint8_t *p)
 	return true;
 }
 
-#define RESERVED_ZERO(p, type)                                                                     \
-	zero((p) + OFF(type, reserved), sizeof(((struct lq_feed_wire_##type *)0)->reserved))
+/* Load one field of the schema from its offset; false if a name is not in its one encoding. */
+#define GET_I64(dst, p)	 ((dst) = ldi64(p), true)
+#define GET_U64(dst, p)	 ((dst) = lq_get64(p), true)
+#define GET_U32(dst, p)	 ((dst) = lq_get32(p), true)
+#define GET_U8(dst, p)	 ((dst) = (p)[0], true)
+#define GET_NAME(dst, p) get_name((dst), (p))
+
+/* The row's reserved bytes are zero (the schema's `reserved` column). */
+#define RESERVED_0(p) true
+#define RESERVED_1(p) zero((p) + offsetof(wire_t, reserved), sizeof(((wire_t *)0)->reserved))
 
 /* Read the body of a message whose length matches its type; false if reserved bytes are set. */
 static bool get_body(const uint8_t *p, struct lq_feed_msg *m)
 {
+	bool ok = true;
+
 	switch (m->type) {
-	case LQ_FEED_INSTRUMENT: {
-		struct lq_feed_instrument_def *d = &m->u.def;
-		if (!get_name(d->name, p + OFF(instrument, name)) ||
-		    !get_name(d->settle, p + OFF(instrument, settle)))
-			return false;
-		d->kind = p[OFF(instrument, kind)];
-		d->settle_decimals = p[OFF(instrument, settle_decimals)];
-		d->price_decimals = p[OFF(instrument, price_decimals)];
-		d->qty_decimals = p[OFF(instrument, qty_decimals)];
-		d->contract_decimals = p[OFF(instrument, contract_decimals)];
-		d->tick = ldi64(p + OFF(instrument, tick));
-		d->lot = ldi64(p + OFF(instrument, lot));
-		d->contract = ldi64(p + OFF(instrument, contract));
-		return RESERVED_ZERO(p, instrument);
+#define GET_FIELD(wire_type, field, ...)                                                           \
+	ok &= GET_##wire_type(b->field, p + offsetof(wire_t, field));
+#define TYPE_GET(NAME, id, name, wire, member, no_ins, rsv, ...)                                   \
+	case LQ_FEED_##NAME: {                                                                     \
+		typedef struct lq_feed_wire_##wire wire_t;                                         \
+		__typeof__(m->u.member) *b = &m->u.member;                                         \
+		(void)sizeof(wire_t);                                                              \
+		(void)b;                                                                           \
+		LQ_FEED_FIELDS_##NAME(GET_FIELD) return ok && RESERVED_##rsv(p);                   \
 	}
-	case LQ_FEED_INDEX:
-	case LQ_FEED_MARK:
-		m->u.px.price = ldi64(p + OFF(price_ext, price));
-		m->u.px.decimals = p[OFF(price_ext, decimals)];
-		return RESERVED_ZERO(p, price_ext);
-	case LQ_FEED_FUNDING:
-		m->u.funding.rate_e8 = ldi64(p + OFF(funding, rate_e8));
-		m->u.funding.next_funding_ns = ldi64(p + OFF(funding, next_funding_ns));
-		m->u.funding.kind = p[OFF(funding, kind)];
-		return RESERVED_ZERO(p, funding);
-	case LQ_FEED_BOOK_TOP:
-		m->u.top.bid_price = ldi64(p + OFF(book_top, bid_price));
-		m->u.top.bid_qty = ldi64(p + OFF(book_top, bid_qty));
-		m->u.top.ask_price = ldi64(p + OFF(book_top, ask_price));
-		m->u.top.ask_qty = ldi64(p + OFF(book_top, ask_qty));
-		return true;
-	case LQ_FEED_BOOK_LEVEL:
-		m->u.level.price = ldi64(p + OFF(level, price));
-		m->u.level.qty = ldi64(p + OFF(level, qty));
-		m->u.level.side = p[OFF(level, side)];
-		return RESERVED_ZERO(p, level);
-	case LQ_FEED_BOOK_CLEAR:
-		return true;
-	case LQ_FEED_TRADE:
-		m->u.trade.price = ldi64(p + OFF(trade, price));
-		m->u.trade.qty = ldi64(p + OFF(trade, qty));
-		m->u.trade.trade_id = lq_get64(p + OFF(trade, trade_id));
-		m->u.trade.aggressor = p[OFF(trade, aggressor)];
-		m->u.trade.kind = p[OFF(trade, kind)];
-		return RESERVED_ZERO(p, trade);
-	case LQ_FEED_DEPOSIT:
-	case LQ_FEED_WITHDRAWAL:
-		m->u.transfer.account = lq_get64(p + OFF(transfer, account));
-		m->u.transfer.amount = ldi64(p + OFF(transfer, amount));
-		m->u.transfer.decimals = p[OFF(transfer, decimals)];
-		return get_name(m->u.transfer.asset, p + OFF(transfer, asset)) &&
-		       RESERVED_ZERO(p, transfer);
-	case LQ_FEED_FILL:
-		m->u.fill.account = lq_get64(p + OFF(fill, account));
-		m->u.fill.qty = ldi64(p + OFF(fill, qty));
-		m->u.fill.price = ldi64(p + OFF(fill, price));
-		m->u.fill.fee = ldi64(p + OFF(fill, fee));
-		return true;
-	case LQ_FEED_MARGIN_TRANSFER:
-		m->u.margin.account = lq_get64(p + OFF(margin, account));
-		m->u.margin.amount = ldi64(p + OFF(margin, amount));
-		return true;
-	case LQ_FEED_LIQ_FILL:
-		m->u.liq_fill.order_id = lq_get64(p + OFF(liq_fill, order_id));
-		m->u.liq_fill.qty = ldi64(p + OFF(liq_fill, qty));
-		m->u.liq_fill.price = ldi64(p + OFF(liq_fill, price));
-		m->u.liq_fill.leaves_qty = ldi64(p + OFF(liq_fill, leaves_qty));
-		return true;
-	case LQ_FEED_LIQ_ORDER: {
-		struct lq_feed_liq_order *o = &m->u.liq_order;
-		o->order_id = lq_get64(p + OFF(liq_order, order_id));
-		o->account = lq_get64(p + OFF(liq_order, account));
-		o->qty = ldi64(p + OFF(liq_order, qty));
-		o->price = ldi64(p + OFF(liq_order, price));
-		o->filled_qty = ldi64(p + OFF(liq_order, filled_qty));
-		o->avg_price = ldi64(p + OFF(liq_order, avg_price));
-		o->fee = ldi64(p + OFF(liq_order, fee));
-		o->kind = p[OFF(liq_order, kind)];
-		return RESERVED_ZERO(p, liq_order);
-	}
-	case LQ_FEED_ADL:
-		m->u.adl.account = lq_get64(p + OFF(adl, account));
-		m->u.adl.liquidated = lq_get64(p + OFF(adl, liquidated));
-		m->u.adl.qty = ldi64(p + OFF(adl, qty));
-		m->u.adl.price = ldi64(p + OFF(adl, price));
-		return true;
-	case LQ_FEED_TAKEOVER:
-		m->u.takeover.account = lq_get64(p + OFF(takeover, account));
-		m->u.takeover.qty = ldi64(p + OFF(takeover, qty));
-		m->u.takeover.price = ldi64(p + OFF(takeover, price));
-		m->u.takeover.fund_delta = ldi64(p + OFF(takeover, fund_delta));
-		m->u.takeover.fund = lq_get32(p + OFF(takeover, fund));
-		return RESERVED_ZERO(p, takeover);
-	case LQ_FEED_SOCIALIZED_LOSS:
-	case LQ_FEED_BAD_DEBT:
-		m->u.loss.account = lq_get64(p + OFF(loss, account));
-		m->u.loss.amount = ldi64(p + OFF(loss, amount));
-		return true;
+		LQ_FEED_TYPES(TYPE_GET)
+#undef TYPE_GET
+#undef GET_FIELD
 	}
 	return false;
 }

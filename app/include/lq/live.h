@@ -56,7 +56,8 @@ struct lq_live_opts {
 
 /* The run's figures publish keeps for the statistics line (relaxed atomics, one writer). */
 struct lq_live_counts {
-	_Atomic uint64_t events, liquidations, takeovers, adl, socialized, bad_debt, rejected;
+	_Atomic uint64_t events;
+	_Atomic uint64_t by_type[LQ_EV_TYPE_MAX + 1]; /* those with a `stat` (lq/event_schema.h) */
 	_Atomic uint64_t egress_packets, egress_messages; /* as of the last flush */
 	_Atomic int64_t fund_delta_ins[LQ_INSTRUMENTS_MAX];
 };

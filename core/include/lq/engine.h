@@ -7,6 +7,7 @@
  * (DESIGN 1.3 - 1.8). Pure state machine: no I/O, no clock, no allocation after
  * lq_engine_init(). Output events go to the sink given at init, in a deterministic order.
  */
+#include "lq/event_schema.h"
 #include "lq/instrument.h"
 #include "lq/num.h"
 
@@ -107,20 +108,11 @@ struct lq_fund {
 	struct lq_fund_position positions[LQ_INSTRUMENTS_MAX];
 };
 
+/* The output event types, one row each in lq/event_schema.h (LQ_EVENT_TYPES). */
 enum lq_event_type {
-	LQ_EV_FUNDING = 1,	   /* account, instrument, amount (+ received, - paid) */
-	LQ_EV_STALE = 2,	   /* instrument, flag = stale now */
-	LQ_EV_LIQUIDATION = 3,	   /* see struct lq_event */
-	LQ_EV_TAKEOVER = 4,	   /* fund took qty over at price; fund_delta */
-	LQ_EV_ADL = 5,		   /* account deleveraged against other_account */
-	LQ_EV_SOCIALIZED_LOSS = 6, /* account charged amount */
-	LQ_EV_BAD_DEBT = 7,	   /* instrument, amount */
-	LQ_EV_REJECTED = 8,	   /* line, status, cmd_type, account: a refused input */
-	/* instrument halted by a feed gap: account = first lost sequence number,
-	 * amount_units = messages lost */
-	LQ_EV_FEED_GAP = 9,
-	LQ_EV_FEED_RECOVERED = 10, /* instrument: book and mark refreshed since its gaps */
-	LQ_EV_FUND_TRADE = 11,	   /* a fund's trade of a position it holds; see below */
+#define LQ_EV_ENUM_(NAME, id, ...) LQ_EV_##NAME = id,
+	LQ_EVENT_TYPES(LQ_EV_ENUM_)
+#undef LQ_EV_ENUM_
 };
 
 /* Where a FUND_TRADE happened (its status field). */

@@ -18,13 +18,9 @@
  * also sends a heartbeat with END_OF_SESSION. A caller that wants every decision on the wire
  * at once flushes after each input's events (the publish stage: at the end of each burst).
  *
- * Which events become messages:
- *   LQ_EV_LIQUIDATION      liq_order (order_id = its sequence number)
- *   LQ_EV_ADL              adl
- *   LQ_EV_TAKEOVER         takeover
- *   LQ_EV_SOCIALIZED_LOSS  socialized_loss
- *   LQ_EV_BAD_DEBT         bad_debt
- * every other event is ignored (counted).
+ * Which events become messages: the `egress` column of lq/event_schema.h (liquidation ->
+ * liq_order, adl, takeover, socialized_loss, bad_debt); every other event is ignored
+ * (counted). The message's fields from the event's: LQ_EGRESS_FIELDS_<message> below.
  *
  * Times: ts_ns (ns since the Unix epoch) is the caller's: the engine's clock (engine->now_ns)
  * for a replay, or the wall clock at decision time for a live run. It must be >= 0.
@@ -41,6 +37,40 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * The body of each egress message from its event, M(member, field, value): msg->u.member.field
+ * = value, an expression of `ev` (const struct lq_event *) and `seq` (the message's sequence
+ * number). Fields not listed stay 0.
+ */
+/* clang-format off */
+#define LQ_EGRESS_FIELDS_LIQ_ORDER(M)                                                              \
+	M(liq_order, order_id,   seq)                                                              \
+	M(liq_order, account,    ev->account)                                                      \
+	M(liq_order, qty,        ev->qty)                                                          \
+	M(liq_order, price,      ev->price)                                                        \
+	M(liq_order, filled_qty, ev->filled_qty)                                                   \
+	M(liq_order, avg_price,  ev->filled_qty > 0 ? ev->avg_price : 0)                           \
+	M(liq_order, fee,        ev->amount_units)                                                 \
+	M(liq_order, kind,       lq_feed_liq_kind(ev->qty, ev->filled_qty))
+#define LQ_EGRESS_FIELDS_ADL(M)                                                                    \
+	M(adl,       account,    ev->account)                                                      \
+	M(adl,       liquidated, ev->other_account)                                                \
+	M(adl,       qty,        ev->qty)                                                          \
+	M(adl,       price,      ev->price)
+#define LQ_EGRESS_FIELDS_TAKEOVER(M)                                                               \
+	M(takeover,  account,    ev->account)                                                      \
+	M(takeover,  qty,        ev->qty)                                                          \
+	M(takeover,  price,      ev->price)                                                        \
+	M(takeover,  fund_delta, ev->fund_delta_units)                                             \
+	M(takeover,  fund,       ev->fund)
+#define LQ_EGRESS_FIELDS_SOCIALIZED_LOSS(M)                                                        \
+	M(loss,      account,    ev->account)                                                      \
+	M(loss,      amount,     ev->amount_units)
+#define LQ_EGRESS_FIELDS_BAD_DEBT(M)                                                               \
+	M(loss,      amount,     ev->amount_units)
+#define LQ_EGRESS_FIELDS_NONE(M) /* not sent */
+/* clang-format on */
 
 /* Send one packet: 0, or -errno (counted; the packet is lost, egress goes on). */
 typedef int (*lq_egress_send_fn)(void *ctx, const void *pkt, size_t len);

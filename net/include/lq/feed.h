@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lq/feed_schema.h"
+
 #define LQ_FEED_MAGIC	0x4446514cu /* the bytes "LQFD" */
 #define LQ_FEED_VERSION 1
 /* One unfragmented UDP datagram on Ethernet (MTU 1500 - 20 IPv4 - 8 UDP). */
@@ -48,34 +50,21 @@
 #define LQ_FEED_F_VENUE_GAP 0x08u /* the venue's own sequence jumped before this message */
 #define LQ_FEED_F_MASK	    0x0fu
 
+/* The message types, one row each in lq/feed_schema.h (LQ_FEED_TYPES). */
 enum lq_feed_type {
-	/* market data: 1..15 */
-	LQ_FEED_INSTRUMENT = 1, /* instrument definition */
-	LQ_FEED_INDEX = 2,	/* index price, with its own decimals */
-	LQ_FEED_MARK = 3,	/* the venue's published mark price, with its own decimals */
-	LQ_FEED_FUNDING = 4,	/* funding rate (predicted or settled) */
-	LQ_FEED_BOOK_TOP = 5,	/* best bid and ask */
-	LQ_FEED_BOOK_LEVEL = 6, /* one price level's new quantity; 0 removes it */
-	LQ_FEED_BOOK_CLEAR = 7, /* forget the book (a snapshot follows) */
-	LQ_FEED_TRADE = 8,	/* a trade on the venue */
-	/* account events: 16..31 */
-	LQ_FEED_DEPOSIT = 16,
-	LQ_FEED_WITHDRAWAL = 17,
-	LQ_FEED_FILL = 18,	      /* a fill of an account's order */
-	LQ_FEED_MARGIN_TRANSFER = 19, /* isolated margin into (+) or out of (-) a position */
-	LQ_FEED_LIQ_FILL = 20,	      /* a fill of a liquidation order the engine sent */
-	/* engine output (egress): 32..47; instrument = the engine's instrument index */
-	LQ_FEED_LIQ_ORDER = 32,	      /* a liquidation order (and its simulated book fill) */
-	LQ_FEED_ADL = 33,	      /* an account deleveraged against a liquidated one */
-	LQ_FEED_TAKEOVER = 34,	      /* an insurance fund took a position over */
-	LQ_FEED_SOCIALIZED_LOSS = 35, /* an account charged a share of a deficit */
-	LQ_FEED_BAD_DEBT = 36,	      /* a deficit nobody covered */
+#define LQ_FEED_ENUM_(NAME, id, ...) LQ_FEED_##NAME = id,
+	LQ_FEED_TYPES(LQ_FEED_ENUM_)
+#undef LQ_FEED_ENUM_
 };
 /* The highest message type: arrays indexed by type (stats) have LQ_FEED_TYPE_MAX + 1 entries. */
 #define LQ_FEED_TYPE_MAX 36
 /* Engine output types (net/egress.c writes them; feed receivers ignore them). */
 #define LQ_FEED_EGRESS_FIRST 32
 #define LQ_FEED_EGRESS_LAST  47
+#define LQ_FEED_ASSERT_ID_(NAME, id, ...)                                                          \
+	_Static_assert((id) >= 1 && (id) <= LQ_FEED_TYPE_MAX, "feed type " #NAME);
+LQ_FEED_TYPES(LQ_FEED_ASSERT_ID_)
+#undef LQ_FEED_ASSERT_ID_
 
 enum lq_feed_side {
 	LQ_FEED_BID = 0,	  /* book side; for trades: the aggressor bought */
@@ -353,6 +342,27 @@ struct lq_feed_liq_order {
 	int64_t fee;
 	uint8_t kind;
 };
+
+/* The kind a liquidation order of qty (!= 0, != INT64_MIN) with filled_qty filled has. */
+static inline uint8_t lq_feed_liq_kind(int64_t qty, int64_t filled_qty)
+{
+	const int64_t q = qty < 0 ? -qty : qty;
+	if (filled_qty == 0)
+		return LQ_FEED_LIQ_UNFILLED;
+	return filled_qty < q ? LQ_FEED_LIQ_PARTIAL : LQ_FEED_LIQ_FILLED;
+}
+
+/*
+ * A liquidation order's fields agree (beyond each field's own range, checked first): its kind
+ * says how much of it the book simulation filled, and an average price goes with a fill.
+ */
+static inline bool lq_feed_liq_order_ok(const struct lq_feed_liq_order *o)
+{
+	if (o->qty == INT64_MIN || o->filled_qty > (o->qty < 0 ? -o->qty : o->qty))
+		return false;
+	return (o->filled_qty == 0) == (o->avg_price == 0) &&
+	       o->kind == lq_feed_liq_kind(o->qty, o->filled_qty);
+}
 
 struct lq_feed_adl {
 	uint64_t account;
