@@ -18,6 +18,7 @@ static lq_i128 pow10_128(unsigned n)
 	LQ_ASSERT(n <= POW10_128_MAX);
 	for (unsigned i = 0; i < n; i++)
 		v *= 10;
+	LQ_ASSERT(v > 0); /* 10^36 < 2^127: no wrap */
 	return v;
 }
 
@@ -36,12 +37,16 @@ void lq_instrument_defaults(struct lq_instrument_params *p)
 	p->basis_window_ns = 300 * LQ_NS_PER_S;
 	p->stale_after_ns = 0;
 	p->fill_band_e8 = 10 * LQ_RATE_ONE; /* 10: from mark / 11 to 11 x mark */
+	/* a fee and a band are fractions: a fee above 1 would take more than the notional */
+	LQ_ASSERT(p->liq_fee_e8 <= LQ_RATE_ONE);
+	LQ_ASSERT(p->takeover_band_e8 < LQ_RATE_ONE);
 }
 
 int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle)
 {
 	int e;
 
+	LQ_ASSERT(settle->decimals <= LQ_DECIMALS_MAX); /* lq_engine_add_asset checked it */
 	if (ins->tick <= 0 || ins->lot <= 0)
 		return -EINVAL;
 	ins->asset_decimals = settle->decimals;
@@ -53,6 +58,7 @@ int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle
 		if (e < 0 || e > POW10_128_MAX)
 			return -EINVAL;
 		ins->lin_scale = pow10_128((unsigned)e);
+		LQ_ASSERT(ins->lin_scale >= 1);
 		return 0;
 	}
 	if (ins->contract <= 0)
@@ -64,6 +70,9 @@ int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle
 		return -EINVAL;
 	ins->inv_num = (lq_i128)ins->contract * (e >= 0 ? pow10_128((unsigned)e) : 1);
 	ins->inv_den = e >= 0 ? 1 : pow10_128((unsigned)-e);
+	/* value = -q x inv_num / (inv_den x P): both positive, the value has -q's sign */
+	LQ_ASSERT(ins->inv_num > 0);
+	LQ_ASSERT(ins->inv_den > 0);
 	return 0;
 }
 
@@ -99,6 +108,10 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 	t->mmr_e8 = mmr_e8;
 	t->imr_e8 = imr_e8;
 	ins->tier_count++;
+	/* rates only rise along the brackets: the amounts subtracted are never negative */
+	LQ_ASSERT(t->cum_mm_e8 >= 0);
+	LQ_ASSERT(t->cum_im_e8 >= 0);
+	LQ_ASSERT(ins->tier_count <= LQ_TIERS_MAX);
 	return 0;
 }
 
@@ -107,22 +120,30 @@ bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq
 {
 	lq_i128 v;
 
+	LQ_DASSERT(r == LQ_ROUND_FLOOR || r == LQ_ROUND_CEIL);
 	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
+		LQ_DASSERT(ins->lin_scale > 0);
 		if (lq_mul128_ovf((lq_i128)q * p, ins->lin_scale, &v))
 			return true;
 		*out = v;
 		return false;
 	}
 	LQ_ASSERT(p > 0);
+	LQ_DASSERT(ins->inv_num > 0);
 	lq_i128 den;
 	if (lq_mul128_ovf(-(lq_i128)q, ins->inv_num, &v) || lq_mul128_ovf(ins->inv_den, p, &den))
 		return true;
 	*out = lq_div128(v, den, r);
+	/* inverse: a long's value is negative, a short's positive (rounding may reach 0) */
+	LQ_DASSERT(q >= 0 || *out >= 0);
+	LQ_DASSERT(q <= 0 || *out <= 0);
 	return false;
 }
 
 uint32_t lq_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
+	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
+	LQ_DASSERT(ins->tier_count <= LQ_TIERS_MAX);
 	for (uint32_t t = 0; t < ins->tier_count; t++) {
 		const struct lq_tier *tr = &ins->tiers[t];
 		if (tr->upto_units == INT64_MAX)
@@ -136,31 +157,43 @@ uint32_t lq_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine)
 
 static int64_t margin_units(lq_i128 notional_fine, int64_t rate_e8, lq_i128 cum_e8)
 {
+	const lq_i128 one = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
 	lq_i128 a, b, c;
 	int64_t out;
 
+	LQ_DASSERT(rate_e8 >= 0);
+	LQ_DASSERT(rate_e8 <= LQ_RATE_ONE);
 	/* (notional * rate - cum * 10^fine) / 10^(fine + 8), rounded up: a requirement. */
 	if (lq_mul128_ovf(notional_fine, rate_e8, &a) || lq_mul128_ovf(cum_e8, LQ_FINE_ONE, &b) ||
 	    lq_sub128_ovf(a, b, &c))
 		return INT64_MAX;
-	if (lq_narrow_ovf(lq_div128_ceil(c, (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE), &out))
+	if (lq_narrow_ovf(lq_div128_ceil(c, one), &out))
 		return INT64_MAX;
+	/* rounded up, by less than one unit: never below the exact requirement */
+	LQ_DASSERT((lq_i128)out * one >= c);
+	LQ_DASSERT((lq_i128)out * one - c < one);
 	return out < 0 ? 0 : out;
 }
 
 int64_t lq_margin_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
+	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
 	if (ins->tier_count == 0 || notional_fine == 0)
 		return 0;
-	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	const uint32_t ti = lq_tier_index(ins, notional_fine);
+	LQ_ASSERT(ti < ins->tier_count);
+	const struct lq_tier *t = &ins->tiers[ti];
 	return margin_units(notional_fine, t->mmr_e8, t->cum_mm_e8);
 }
 
 int64_t lq_margin_im_units(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
+	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
 	if (ins->tier_count == 0 || notional_fine == 0)
 		return 0;
-	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	const uint32_t ti = lq_tier_index(ins, notional_fine);
+	LQ_ASSERT(ti < ins->tier_count);
+	const struct lq_tier *t = &ins->tiers[ti];
 	return margin_units(notional_fine, t->imr_e8, t->cum_im_e8);
 }
 
@@ -174,6 +207,8 @@ static uint32_t basis_window_samples(const struct lq_instrument *ins)
 		n = 1;
 	if (n > LQ_BASIS_SAMPLES_MAX)
 		n = LQ_BASIS_SAMPLES_MAX;
+	LQ_ASSERT(n >= 1);
+	LQ_ASSERT(n <= LQ_BASIS_SAMPLES_MAX); /* the ring's capacity */
 	return (uint32_t)n;
 }
 
@@ -191,9 +226,11 @@ static void basis_push(struct lq_instrument *ins, int64_t v_x2)
 		ms->basis_sum_x2 -= ms->basis_x2[ms->basis_head];
 	else
 		ms->basis_count++;
+	LQ_ASSERT(ms->basis_head < w);
 	ms->basis_x2[ms->basis_head] = v_x2;
 	ms->basis_sum_x2 += v_x2;
 	ms->basis_head = (ms->basis_head + 1) % w;
+	LQ_ASSERT(ms->basis_count <= w);
 }
 
 void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
@@ -214,6 +251,9 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 		return;
 	if (n > (int64_t)basis_window_samples(ins))
 		n = basis_window_samples(ins);
+	/* whole seconds passed, at most one window of samples */
+	LQ_ASSERT(n >= 1);
+	LQ_ASSERT(n <= LQ_BASIS_SAMPLES_MAX);
 	/* mid - index, doubled so that a half-tick mid stays exact; a sample 64 bits cannot
 	 * hold (a book level at an absurd price) is not taken */
 	const lq_i128 wide = (lq_i128)ms->top_bid + ms->top_ask - 2 * (lq_i128)ms->index;
@@ -229,6 +269,8 @@ int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
 	int64_t idx = ins->ms.index, lo, hi;
 	const int64_t band = ins->params.band_e8;
 
+	LQ_ASSERT(mark >= 0); /* 0: none */
+	LQ_ASSERT(idx >= 0);  /* 0: none */
 	if (band <= 0 || idx == 0 || mark == 0)
 		return mark;
 	/* The band edges are rounded inward to the tick so that a clamped mark is on the grid. */
@@ -240,6 +282,9 @@ int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
 	    LQ_ROUND_FLOOR);
 	if (lo < ins->tick)
 		lo = ins->tick;
+	/* the edges are on the grid */
+	LQ_DASSERT(lo % ins->tick == 0);
+	LQ_DASSERT(hi % ins->tick == 0);
 	if (mark < lo) {
 		ins->ms.clamped++;
 		return lo;
@@ -254,8 +299,11 @@ int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
 static lq_i128 median3(lq_i128 a, lq_i128 b, lq_i128 c)
 {
 	lq_i128 lo = a < b ? a : b, hi = a < b ? b : a;
+	const lq_i128 m = c <= lo ? lo : c >= hi ? hi : c;
 
-	return c <= lo ? lo : c >= hi ? hi : c;
+	LQ_DASSERT(m >= lo);
+	LQ_DASSERT(m <= hi);
+	return m;
 }
 
 int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
@@ -264,6 +312,8 @@ int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	const struct lq_instrument_params *p = &ins->params;
 	int64_t idx = ms->index, m;
 
+	LQ_ASSERT(ins->tick > 0);
+	LQ_ASSERT(idx >= 0); /* 0: none */
 	if (idx == 0)
 		return 0;
 	if (p->mark_method == LQ_MARK_INDEX)
@@ -293,6 +343,7 @@ int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	m = (int64_t)(lq_div128_round(median3(p1s, p2s, p3s), (lq_i128)ins->tick * S) * ins->tick);
 	if (m < ins->tick)
 		m = ins->tick;
+	LQ_DASSERT(m % ins->tick == 0); /* rounded to the tick once */
 	return lq_mark_clamp(ins, m);
 }
 
@@ -304,6 +355,7 @@ bool lq_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
 		return false;
 	if (ins->ms.index == 0)
 		return true;
+	LQ_ASSERT(ins->ms.index > 0);
 	return now_ns - ins->ms.index_time_ns > after;
 }
 
@@ -312,6 +364,8 @@ bool lq_funding_apply_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t ma
 	lq_i128 dc, df, nc, nf;
 
 	LQ_ASSERT(mark > 0);
+	/* the ceil copy never trails the floor copy */
+	LQ_ASSERT(ins->funding_index_ceil >= ins->funding_index_floor);
 	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
 		/* rate x mark per raw lot, in fine units x 10^8: exact */
 		if (lq_mul128_ovf((lq_i128)rate_e8 * mark, ins->lin_scale, &dc))
@@ -324,6 +378,9 @@ bool lq_funding_apply_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t ma
 		dc = lq_div128_ceil(n, ins->inv_den * mark);
 		df = lq_div128_floor(n, ins->inv_den * mark);
 	}
+	/* one division rounded both ways: at most one apart */
+	LQ_ASSERT(dc >= df);
+	LQ_ASSERT(dc - df <= 1);
 	if (lq_add128_ovf(ins->funding_index_ceil, dc, &nc) ||
 	    lq_add128_ovf(ins->funding_index_floor, df, &nf))
 		return true;
