@@ -15,9 +15,9 @@
  */
 #include "lq_bench.h"
 
-#include "engine_private.h"
+#include "ledger.h"
 #include "lq/engine.h"
-#include "trigger_private.h"
+#include "watch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +141,7 @@ static struct heapw *heapw_get(uint32_t n)
 	uint32_t k = 0;
 	for (uint32_t a = 0; a < e->account_count; a++) {
 		uint32_t p = e->accounts[a].pos_head;
-		lq_trigger_index_at(e, p, heap_price(h));
+		lq_watch_at(e, p, heap_price(h));
 		h->perm[k++] = p;
 	}
 	for (uint32_t i = n - 1; i > 0; i--) {
@@ -190,20 +190,20 @@ static uint64_t heap_bench(struct lq_bench_state *st, uint64_t iterations, enum 
 			px[i] = heap_price(h);
 		if (op == OP_INSERT)
 			for (uint32_t i = 0; i < CHUNK; i++)
-				lq_trigger_remove(e, ps[i]);
+				lq_watch_remove(e, ps[i]);
 		lq_bench_resume(st);
 		if (op == OP_REMOVE) {
 			for (uint32_t i = 0; i < CHUNK; i++)
-				lq_trigger_remove(e, ps[i]);
+				lq_watch_remove(e, ps[i]);
 		} else {
 			/* insert: the positions are out; move: they are in, at other prices */
 			for (uint32_t i = 0; i < CHUNK; i++)
-				lq_trigger_index_at(e, ps[i], px[i]);
+				lq_watch_at(e, ps[i], px[i]);
 		}
 		lq_bench_pause(st);
 		if (op == OP_REMOVE)
 			for (uint32_t i = 0; i < CHUNK; i++)
-				lq_trigger_index_at(e, ps[i], px[i]);
+				lq_watch_at(e, ps[i], px[i]);
 	}
 	lq_bench_counter(st, "heap", (double)n);
 	lq_bench_resume(st);
@@ -312,7 +312,7 @@ static uint64_t trigger_cross(struct lq_bench_state *st, uint64_t iterations)
 		apply(e, &up);
 		lq_engine_begin_event(e);
 		for (uint32_t a = 0; a < (uint32_t)k; a++)
-			lq_trigger_touch(e, a);
+			lq_watch_touch(e, a);
 		lq_engine_end_event(e);
 	}
 	lq_bench_counter(st, "crossings/update",
@@ -429,7 +429,7 @@ static uint64_t ledger_credit(struct lq_bench_state *st, uint64_t iterations)
 	uint32_t a = lq_engine_find_account(&w.e, 1);
 	lq_bench_resume(st);
 	for (uint64_t i = 0; i < iterations; i++)
-		ok &= lq_balance_credit(&w.e, a, 0, (i & 1) ? -1000 : 1000, LQ_LEDGER_EXTERNAL);
+		ok &= lq_ledger_credit(&w.e, a, 0, (i & 1) ? -1000 : 1000, LQ_LEDGER_EXTERNAL);
 	lq_bench_pause(st);
 	sink = w.e.accounts[a].balance[0] + ok;
 	free(w.mem);

@@ -2,8 +2,12 @@
 #include "lq/engine.h"
 
 #include "lq/assert.h"
-#include "engine_private.h"
-#include "trigger_private.h"
+#include "ledger.h"
+#include "watch.h"
+#include "position.h"
+#include "account.h"
+#include "trigger.h"
+#include "liq.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 
 const char *lq_status_str(enum lq_status st)
 {
+	_Static_assert(LQ_E_PRICE_BAND == 18, "a new status needs its string here");
 	switch (st) {
 	case LQ_OK:
 		return "ok";
@@ -61,14 +66,20 @@ static uint32_t hash_capacity(uint32_t accounts_max)
 {
 	uint32_t cap = 16;
 
+	LQ_ASSERT(accounts_max < (1u << 30));
 	while (cap < 2 * (uint64_t)accounts_max && cap < (1u << 31))
 		cap <<= 1;
+	/* a power of two, at most half full */
+	LQ_ASSERT((cap & (cap - 1)) == 0);
+	LQ_ASSERT(cap >= 2 * (uint64_t)accounts_max);
 	return cap;
 }
 
 /* Candidates of one round: every position's unit plus a cross unit per account. */
 static size_t units_capacity(const struct lq_engine_limits *lim)
 {
+	LQ_ASSERT(lim->positions_max > 0);
+	LQ_ASSERT(lim->accounts_max > 0);
 	return (size_t)lim->positions_max + lim->accounts_max;
 }
 
@@ -76,6 +87,8 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 {
 	size_t sz = 0;
 
+	LQ_ASSERT(lim->positions_max < (1u << 30));
+	LQ_ASSERT(lim->accounts_max < (1u << 30));
 	sz += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
@@ -83,6 +96,7 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	LQ_ASSERT(sz % CACHE_LINE == 0);
 	return sz + CACHE_LINE;
 }
 
@@ -134,18 +148,22 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	for (uint32_t i = 0; i < lim->positions_max; i++)
 		e->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
 	e->position_free = 0;
+	LQ_ASSERT(e->account_hash_mask + 1 == hcap);
+	LQ_ASSERT(e->units_cap == units_capacity(lim));
 	return 0;
 }
 
-/* ---- lookups ---- */
-
 static bool name_eq(const char *stored, const char *name, size_t len)
 {
+	LQ_ASSERT(stored != NULL);
+	LQ_ASSERT(name != NULL);
 	return strlen(stored) == len && memcmp(stored, name, len) == 0;
 }
 
 int lq_engine_find_asset(const struct lq_engine *e, const char *name, size_t len)
 {
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX);
+	LQ_ASSERT(name != NULL);
 	for (uint32_t i = 0; i < e->asset_count; i++)
 		if (name_eq(e->assets[i].name, name, len))
 			return (int)i;
@@ -154,6 +172,8 @@ int lq_engine_find_asset(const struct lq_engine *e, const char *name, size_t len
 
 int lq_engine_find_instrument(const struct lq_engine *e, const char *name, size_t len)
 {
+	LQ_ASSERT(e->instrument_count <= LQ_INSTRUMENTS_MAX);
+	LQ_ASSERT(name != NULL);
 	for (uint32_t i = 0; i < e->instrument_count; i++)
 		if (name_eq(e->instruments[i].name, name, len))
 			return (int)i;
@@ -162,6 +182,8 @@ int lq_engine_find_instrument(const struct lq_engine *e, const char *name, size_
 
 int lq_engine_find_fund(const struct lq_engine *e, const char *name, size_t len)
 {
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
+	LQ_ASSERT(name != NULL);
 	for (uint32_t i = 0; i < e->fund_count; i++)
 		if (name_eq(e->funds[i].name, name, len))
 			return (int)i;
@@ -178,6 +200,8 @@ uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id)
 {
 	uint32_t h = hash_id(id) & e->account_hash_mask;
 
+	LQ_ASSERT(e->account_hash != NULL);
+	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
 	/* Bounded: the table is at most half full, so an empty slot is always reached. */
 	for (uint32_t n = 0; n <= e->account_hash_mask; n++) {
 		uint32_t s = e->account_hash[h];
@@ -194,6 +218,8 @@ static uint32_t account_create(struct lq_engine *e, uint64_t id)
 {
 	uint32_t h = hash_id(id) & e->account_hash_mask, slot;
 
+	LQ_ASSERT(id != 0); /* 0 names no account */
+	LQ_DASSERT(lq_engine_find_account(e, id) == LQ_NIL);
 	if (e->account_count >= e->limits.accounts_max)
 		return LQ_NIL;
 	while (e->account_hash[h] != 0)
@@ -203,13 +229,13 @@ static uint32_t account_create(struct lq_engine *e, uint64_t id)
 	e->accounts[slot].id = id;
 	e->accounts[slot].pos_head = LQ_NIL;
 	e->account_hash[h] = slot + 1;
+	LQ_ASSERT(slot < e->limits.accounts_max);
 	return slot;
 }
 
-/* ---- definitions ---- */
-
 static bool name_ok(const char *name)
 {
+	LQ_ASSERT(name != NULL);
 	size_t n = strlen(name);
 	return n > 0 && n < LQ_NAME_MAX;
 }
@@ -225,6 +251,8 @@ enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsign
 	struct lq_asset *a = &e->assets[e->asset_count++];
 	strcpy(a->name, name);
 	a->decimals = decimals;
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX);
+	LQ_ASSERT(a->decimals <= LQ_DECIMALS_MAX);
 	return LQ_OK;
 }
 
@@ -253,6 +281,8 @@ enum lq_status lq_engine_add_instrument(struct lq_engine *e, const struct lq_ins
 	if (lq_instrument_setup(ins, &e->assets[proto->settle_asset]) != 0)
 		return LQ_E_BAD_DEFINITION;
 	e->instrument_count++;
+	LQ_ASSERT(e->instrument_count <= LQ_INSTRUMENTS_MAX);
+	LQ_ASSERT(ins->settle_asset < e->asset_count);
 	return LQ_OK;
 }
 
@@ -262,7 +292,8 @@ enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int6
 	if (instrument >= e->instrument_count)
 		return LQ_E_UNKNOWN_INSTRUMENT;
 	int rc = lq_instrument_add_tier(&e->instruments[instrument], upto_units, mmr_e8, imr_e8);
-	lq_trigger_touch_instrument(e, instrument);
+	LQ_ASSERT(e->instruments[instrument].tier_count <= LQ_TIERS_MAX);
+	lq_watch_touch_instrument(e, instrument);
 	if (rc == -ENOSPC)
 		return LQ_E_LIMIT;
 	return rc == 0 ? LQ_OK : LQ_E_BAD_DEFINITION;
@@ -292,7 +323,9 @@ enum lq_status lq_engine_set_params(struct lq_engine *e, uint32_t instrument,
 		ins->ms.basis_sum_x2 = 0;
 	}
 	ins->params = *p;
-	lq_trigger_touch_instrument(e, instrument);
+	LQ_ASSERT(ins->params.fund < (int)e->fund_count);
+	LQ_ASSERT(ins->params.fund_cap_units >= -1);
+	lq_watch_touch_instrument(e, instrument);
 	return LQ_OK;
 }
 
@@ -312,6 +345,8 @@ enum lq_status lq_engine_fund_ref(struct lq_engine *e, const char *name, uint32_
 	memset(fd, 0, sizeof(*fd));
 	strcpy(fd->name, name);
 	*fund = e->fund_count++;
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
+	LQ_ASSERT(!fd->defined);
 	return LQ_OK;
 }
 
@@ -332,250 +367,16 @@ enum lq_status lq_engine_define_fund(struct lq_engine *e, const char *name, uint
 		return LQ_E_DUPLICATE;
 	e->funds[f].defined = true;
 	e->funds[f].asset = asset;
+	LQ_ASSERT(f < LQ_FUNDS_MAX);
+	const lq_i128 before = e->ledger.total[LQ_LEDGER_FUND0 + f][asset];
 	lq_ledger_move(e, LQ_LEDGER_EXTERNAL, LQ_LEDGER_FUND0 + f, asset, balance_units);
+	LQ_ASSERT(e->ledger.total[LQ_LEDGER_FUND0 + f][asset] == before + balance_units);
 	return LQ_OK;
 }
 
-/* ---- ledger ---- */
-
-void lq_ledger_move(struct lq_engine *e, uint32_t from, uint32_t to, uint32_t asset, int64_t amount)
-{
-	LQ_ASSERT(from < LQ_LEDGER_SLOTS);
-	LQ_ASSERT(to < LQ_LEDGER_SLOTS);
-	LQ_ASSERT(asset < e->asset_count);
-	e->ledger.total[from][asset] -= amount;
-	e->ledger.total[to][asset] += amount;
-	e->ledger_touched |= 1u << asset;
-}
-
-lq_i128 lq_ledger_sum(const struct lq_engine *e, uint32_t asset)
-{
-	lq_i128 s = 0;
-
-	for (uint32_t i = 0; i < LQ_LEDGER_SLOTS; i++)
-		s += e->ledger.total[i][asset];
-	return s;
-}
-
-lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset)
-{
-	lq_i128 s = 0;
-
-	for (uint32_t a = 0; a < e->account_count; a++) {
-		const struct lq_account *acc = &e->accounts[a];
-		s += acc->balance[asset];
-		for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
-			const struct lq_position *pos = &e->positions[p];
-			if (e->instruments[pos->instrument].settle_asset == asset)
-				s += pos->margin_units;
-		}
-	}
-	return s;
-}
-
-/* Credit (or debit, amount < 0) an account's balance against a ledger slot. */
-bool lq_balance_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int64_t amount,
-		       uint32_t counter_slot)
-{
-	LQ_ASSERT(account < e->account_count);
-	LQ_ASSERT(asset < e->asset_count);
-	LQ_ASSERT(counter_slot != LQ_LEDGER_ACCOUNTS && counter_slot < LQ_LEDGER_SLOTS);
-	struct lq_account *acc = &e->accounts[account];
-	const lq_i128 slot_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
-	int64_t nb;
-
-	if (lq_add_ovf(acc->balance[asset], amount, &nb))
-		return false;
-	acc->balance[asset] = nb;
-	acc->asset_mask |= 1u << asset;
-	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
-	LQ_ASSERT(e->ledger.total[LQ_LEDGER_ACCOUNTS][asset] == slot_before + amount);
-	return true;
-}
-
-/* Credit a position's holder: its isolated margin, or the account's balance. */
-bool lq_holder_credit(struct lq_engine *e, struct lq_position *p, int64_t amount,
-		      uint32_t counter_slot)
-{
-	LQ_ASSERT(p->instrument < e->instrument_count);
-	LQ_ASSERT(counter_slot != LQ_LEDGER_ACCOUNTS && counter_slot < LQ_LEDGER_SLOTS);
-	uint32_t asset = e->instruments[p->instrument].settle_asset;
-	int64_t nm;
-
-	if (!p->isolated)
-		return lq_balance_credit(e, p->account, asset, amount, counter_slot);
-	if (lq_add_ovf(p->margin_units, amount, &nm))
-		return false;
-	p->margin_units = nm;
-	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
-	return true;
-}
-
-/* ---- positions ---- */
-
-static uint32_t position_find(const struct lq_engine *e, uint32_t account, uint32_t instrument)
-{
-	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-		if (e->positions[p].instrument == instrument)
-			return p;
-		if (e->positions[p].instrument > instrument)
-			break;
-	}
-	return LQ_NIL;
-}
-
-/* Create an empty position, linked in ascending instrument order. */
-static uint32_t position_create(struct lq_engine *e, uint32_t account, uint32_t instrument)
-{
-	uint32_t p = e->position_free, *link;
-
-	if (p == LQ_NIL)
-		return LQ_NIL;
-	e->position_free = e->positions[p].next;
-	e->position_used++;
-	struct lq_position *pos = &e->positions[p];
-	memset(pos, 0, sizeof(*pos));
-	pos->instrument = instrument;
-	pos->account = account;
-	link = &e->accounts[account].pos_head;
-	while (*link != LQ_NIL && e->positions[*link].instrument < instrument)
-		link = &e->positions[*link].next;
-	pos->next = *link;
-	*link = p;
-	/* the instrument's list keeps creation order (ADL and socialization walk it) */
-	pos->inst_next = LQ_NIL;
-	pos->inst_prev = e->inst_tail[instrument];
-	if (pos->inst_prev != LQ_NIL)
-		e->positions[pos->inst_prev].inst_next = p;
-	else
-		e->inst_head[instrument] = p;
-	e->inst_tail[instrument] = p;
-	pos->heap_side = 0;
-	pos->heap_child = LQ_NIL;
-	pos->heap_sibling = LQ_NIL;
-	pos->heap_prev = LQ_NIL;
-	e->instruments[instrument].position_count++;
-	return p;
-}
-
-static void position_release(struct lq_engine *e, uint32_t p)
-{
-	struct lq_position *pos = &e->positions[p];
-	uint32_t *link = &e->accounts[pos->account].pos_head;
-
-	LQ_ASSERT(pos->qty == 0);
-	LQ_ASSERT(pos->margin_units == 0);
-	while (*link != p)
-		link = &e->positions[*link].next;
-	*link = pos->next;
-	lq_trigger_remove(e, p);
-	if (pos->inst_prev != LQ_NIL)
-		e->positions[pos->inst_prev].inst_next = pos->inst_next;
-	else
-		e->inst_head[pos->instrument] = pos->inst_next;
-	if (pos->inst_next != LQ_NIL)
-		e->positions[pos->inst_next].inst_prev = pos->inst_prev;
-	else
-		e->inst_tail[pos->instrument] = pos->inst_prev;
-	e->instruments[pos->instrument].position_count--;
-	pos->next = e->position_free;
-	e->position_free = p;
-	e->position_used--;
-}
-
-void lq_release_flat_isolated(struct lq_engine *e, uint32_t account, uint32_t asset)
-{
-	struct lq_account *acc = &e->accounts[account];
-	uint32_t p = acc->pos_head;
-
-	/* bounded by the account's positions: each is visited once */
-	while (p != LQ_NIL) {
-		struct lq_position *pos = &e->positions[p];
-		const uint32_t next = pos->next;
-		if (pos->qty == 0 && pos->isolated &&
-		    e->instruments[pos->instrument].settle_asset == asset) {
-			int64_t nb;
-			if (lq_add_ovf(acc->balance[asset], pos->margin_units, &nb))
-				return; /* cannot happen within the safe range */
-			/* the account's own money: no ledger movement (both are the accounts') */
-			acc->balance[asset] = nb;
-			pos->margin_units = 0;
-			pos->isolated = false;
-			position_release(e, p);
-		}
-		p = next;
-	}
-}
-
-/* Index a position settles against: ceil for longs, floor for shorts (against the holder). */
-static lq_i128 funding_index_for(const struct lq_instrument *ins, int64_t qty)
-{
-	return qty >= 0 ? ins->funding_index_ceil : ins->funding_index_floor;
-}
-
-int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
-{
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
-	const lq_i128 scale = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
-	lq_i128 d, hi, lo, due;
-	int64_t out;
-
-	if (p->qty == 0)
-		return 0;
-	d = funding_index_for(ins, p->qty) - p->funding_snap;
-	/*
-	 * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk). |d| < 2^101 and
-	 * |q| < 2^63, so split d to keep the product within 128 bits.
-	 */
-	hi = lq_div128_floor(d, scale);
-	lo = d - hi * scale; /* 0 <= lo < scale */
-	due = (lq_i128)p->qty * hi + lq_div128_ceil((lq_i128)p->qty * lo, scale);
-	/* symmetric: a negated due stays representable */
-	if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
-		return due > 0 ? INT64_MAX : -INT64_MAX;
-	return out;
-}
-
-/* Move a position's pending funding into its holder's money; reported as a funding event. */
-static void position_settle_funding(struct lq_engine *e, uint32_t pidx)
-{
-	struct lq_position *p = &e->positions[pidx];
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
-	int64_t due = lq_position_funding_due(e, p);
-
-	p->funding_snap = funding_index_for(ins, p->qty);
-	if (due == 0)
-		return;
-	/* Saturated dues cannot be represented in a balance; they are clamped (never seen). */
-	if (!lq_holder_credit(e, p, -due, LQ_LEDGER_FUNDING))
-		return;
-	if (e->sink) {
-		struct lq_event ev = {.type = LQ_EV_FUNDING,
-				      .instrument = p->instrument,
-				      .account = e->accounts[p->account].id,
-				      .amount_units = -due};
-		e->sink(e->sink_ctx, &ev);
-	}
-}
-
-void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account)
-{
-	LQ_ASSERT(account < e->account_count);
-	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next)
-		position_settle_funding(e, p);
-}
-
-static void settle_account_asset_funding(struct lq_engine *e, uint32_t account, uint32_t asset)
-{
-	for (uint32_t p = e->accounts[account].pos_head; p != LQ_NIL; p = e->positions[p].next)
-		if (e->instruments[e->positions[p].instrument].settle_asset == asset)
-			position_settle_funding(e, p);
-}
-
-/* ---- input events ---- */
-
 static enum lq_status check_instrument(const struct lq_engine *e, uint32_t instrument)
 {
+	LQ_ASSERT(e->instrument_count <= LQ_INSTRUMENTS_MAX);
 	return instrument < e->instrument_count ? LQ_OK : LQ_E_UNKNOWN_INSTRUMENT;
 }
 
@@ -593,24 +394,14 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	if ((lq_i128)e->accounts[a].balance[c->asset] + c->amount > LQ_MONEY_MAX ||
-	    !lq_balance_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
+	const int64_t before = e->accounts[a].balance[c->asset];
+	if ((lq_i128)before + c->amount > LQ_MONEY_MAX ||
+	    !lq_ledger_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW; /* beyond the safe range */
-	lq_trigger_touch(e, a);
+	LQ_ASSERT(e->accounts[a].balance[c->asset] <= LQ_MONEY_MAX);
+	LQ_ASSERT(e->accounts[a].balance[c->asset] == before + c->amount);
+	lq_watch_touch(e, a);
 	return LQ_OK;
-}
-
-/* An account's balance in an asset once its cross positions' pending funding is settled. */
-static int64_t settled_balance(const struct lq_engine *e, uint32_t a, uint32_t asset)
-{
-	lq_i128 b = e->accounts[a].balance[asset];
-
-	for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next) {
-		const struct lq_position *pos = &e->positions[p];
-		if (!pos->isolated && e->instruments[pos->instrument].settle_asset == asset)
-			b -= lq_position_funding_due(e, pos);
-	}
-	return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : (int64_t)b;
 }
 
 static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c)
@@ -628,213 +419,28 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 		return LQ_E_UNKNOWN_ACCOUNT;
 	/* decide on the balance as it stands once pending funding is settled; settle only if
 	 * the withdrawal goes through (a refused event changes nothing) */
-	if (c->amount > settled_balance(e, a, c->asset))
+	if (c->amount > lq_position_settled_balance(e, a, c->asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	lq_account_margin(e, a, c->asset, &m);
 	if (lq_sub_ovf(m.equity_units, c->amount, &eq) || eq < m.im_units)
 		return LQ_E_BELOW_INITIAL_MARGIN;
-	settle_account_asset_funding(e, a, c->asset);
-	if (!lq_balance_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
+	lq_position_settle_asset(e, a, c->asset);
+	/* settled as decided: the balance covers the withdrawal */
+	LQ_ASSERT(e->accounts[a].balance[c->asset] >= c->amount);
+	if (!lq_ledger_credit(e, a, c->asset, -c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW;
-	lq_trigger_touch(e, a);
+	LQ_ASSERT(e->accounts[a].balance[c->asset] >= 0);
+	lq_watch_touch(e, a);
 	return LQ_OK;
 }
 
-/* The closed share of a cost basis: x of q0 lots (same sign), rounded up. false on overflow. */
-bool lq_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out)
-{
-	LQ_ASSERT(q0 != 0);
-	LQ_ASSERT((x > 0) == (q0 > 0));
-	if (x == q0) {
-		*out = c0;
-		return true;
-	}
-	return !lq_muldiv128_ovf(c0, x, q0, LQ_ROUND_CEIL, out);
-}
-
-/* Position values must stay representable in units. */
-static bool fill_representable(const struct lq_instrument *ins, int64_t q, lq_i128 c, int64_t price)
-{
-	lq_i128 v;
-
-	if (price > 0) {
-		if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
-		    v / LQ_FINE_ONE > INT64_MAX || v / LQ_FINE_ONE < -INT64_MAX)
-			return false;
-	}
-	return c / LQ_FINE_ONE <= INT64_MAX && c / LQ_FINE_ONE >= -INT64_MAX;
-}
-
-/* A trade's outcome; its realized PnL in units rounds down. false if that leaves 64 bits. */
-static bool fill_result(struct lq_fill_result *r, int64_t q, lq_i128 cost, lq_i128 realized)
-{
-	r->qty = q;
-	r->cost = cost;
-	r->realized_fine = realized;
-	return !lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units);
-}
-
-bool lq_fill_compute_value(const struct lq_instrument *ins, const struct lq_position *pos,
-			   int64_t d, lq_i128 vd, int64_t price, struct lq_fill_result *r)
-{
-	int64_t q0 = pos->qty, rest = d;
-	lq_i128 c0 = pos->cost, realized = 0, rest_value = vd;
-
-	if (d == 0)
-		return false;
-	if (q0 != 0 && ((q0 > 0) != (d > 0))) {
-		/* Reducing: x lots of the position (same sign as q0) close; the trade's -x lots
-		 * are worth vd x (-x) / d of its value, so the closed lots' exit value is
-		 * vd x x / d, rounded down (realized PnL rounds down). */
-		const lq_i128 ad = d > 0 ? (lq_i128)d : -(lq_i128)d;
-		const lq_i128 aq = q0 > 0 ? (lq_i128)q0 : -(lq_i128)q0;
-		const int64_t x = ad >= aq ? q0 : -d;
-		lq_i128 removed, exit;
-		if (x == -d)
-			exit = -vd;
-		else if (lq_muldiv128_ovf(vd, x, d, LQ_ROUND_FLOOR, &exit))
-			return false;
-		if (!lq_cost_share(c0, x, q0, &removed) || lq_sub128_ovf(exit, removed, &realized))
-			return false;
-		c0 -= removed;
-		q0 -= x;
-		rest = d + x;
-		/* what is left of the trade opens at the rest of its value */
-		rest_value = vd + exit;
-	}
-	if (rest != 0) {
-		if (lq_add128_ovf(c0, rest_value, &c0) || __builtin_add_overflow(q0, rest, &q0))
-			return false;
-	}
-	if (q0 == 0 && c0 != 0)
-		return false; /* cannot happen: a closed position's basis is fully removed */
-	if (price >= 0 && !fill_representable(ins, q0, c0, price))
-		return false;
-	return fill_result(r, q0, c0, realized);
-}
-
-bool lq_fill_compute(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
-		     int64_t price, struct lq_fill_result *r)
-{
-	int64_t q0 = pos->qty, rest = d;
-	lq_i128 c0 = pos->cost, v, realized = 0;
-
-	if (q0 != 0 && ((q0 > 0) != (d > 0))) {
-		/* Reducing: x lots of the position (same sign as q0) are closed at p. */
-		int64_t x = (d > 0 ? d : -(lq_i128)d) >= (q0 > 0 ? q0 : -(lq_i128)q0) ? q0 : -d;
-		lq_i128 removed;
-		/* The closed share of the cost basis, rounded up: realized PnL rounds down. */
-		if (!lq_cost_share(c0, x, q0, &removed))
-			return false;
-		if (lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &v) ||
-		    lq_sub128_ovf(v, removed, &realized))
-			return false;
-		c0 -= removed;
-		q0 -= x;
-		rest = d + x;
-	}
-	if (rest != 0) {
-		/* Opening or extending: the cost basis rounds up (upnl rounds down). */
-		if (lq_value_ovf(ins, rest, price, LQ_ROUND_CEIL, &v) || lq_add128_ovf(c0, v, &c0))
-			return false;
-		if (__builtin_add_overflow(q0, rest, &q0))
-			return false;
-	}
-	if (!fill_representable(ins, q0, c0, price))
-		return false;
-	return fill_result(r, q0, c0, realized);
-}
-
-/* Apply a computed trade to position p (see lq_position_trade). */
-static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
-				     const struct lq_fill_result *r, int64_t fee_units,
-				     uint32_t fee_slot, int64_t *realized_units)
-{
-	struct lq_position *pos = &e->positions[p];
-	struct lq_instrument *ins = &e->instruments[pos->instrument];
-	const uint32_t a = pos->account, asset = ins->settle_asset;
-	int64_t held, after, due = lq_position_funding_due(e, pos);
-
-	LQ_ASSERT(r->qty != 0 || r->cost == 0);
-	LQ_ASSERT(fee_units >= -LQ_MONEY_MAX && fee_units <= LQ_MONEY_MAX);
-	const lq_i128 accounts_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
-	/* everything that can overflow is checked before anything changes */
-	held = pos->isolated ? pos->margin_units : e->accounts[a].balance[asset];
-	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r->realized_units, &after) ||
-	    lq_sub_ovf(after, fee_units, &after))
-		return LQ_E_OVERFLOW;
-	if (r->qty == 0 && pos->isolated && lq_add_ovf(e->accounts[a].balance[asset], after, &held))
-		return LQ_E_OVERFLOW;
-	position_settle_funding(e, p);
-	const bool credited = lq_holder_credit(e, pos, r->realized_units, LQ_LEDGER_VENUE);
-	LQ_ASSERT(credited); /* checked above */
-	if (fee_units != 0) {
-		const bool charged = lq_holder_credit(e, pos, -fee_units, fee_slot);
-		LQ_ASSERT(charged);
-	}
-	/* postcondition: the accounts' money moved by exactly realized - fee - funding due */
-	LQ_ASSERT(e->ledger.total[LQ_LEDGER_ACCOUNTS][asset] ==
-		  accounts_before + r->realized_units - fee_units - due);
-	if (realized_units)
-		*realized_units = r->realized_units;
-	pos->qty = r->qty;
-	pos->cost = r->cost;
-	pos->funding_snap = funding_index_for(ins, pos->qty);
-	e->accounts[a].asset_mask |= 1u << asset;
-	lq_trigger_touch(e, a);
-	if (pos->qty == 0) {
-		LQ_ASSERT(pos->cost == 0);
-		/*
-		 * A closed isolated position hands its margin back to the balance and the next
-		 * fill opens a cross position (isolate again to isolate it).
-		 */
-		e->accounts[a].balance[asset] += pos->margin_units;
-		pos->margin_units = 0;
-		pos->isolated = false;
-		position_release(e, p);
-	}
-	return LQ_OK;
-}
-
-enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
-				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units)
+/* A fill's own figures: on the grid, within the band around the mark, representable. */
+static enum lq_status fill_check(const struct lq_instrument *ins, const struct lq_cmd *c)
 {
 	struct lq_fill_result r;
 
-	if (!lq_fill_compute(&e->instruments[e->positions[p].instrument], &e->positions[p], d,
-			     price, &r))
-		return LQ_E_OVERFLOW;
-	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
-}
-
-enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t d, lq_i128 vd,
-				       int64_t fee_units, uint32_t fee_slot,
-				       int64_t *realized_units)
-{
-	struct lq_position *pos = &e->positions[p];
-	const struct lq_instrument *ins = &e->instruments[pos->instrument];
-	struct lq_fill_result r;
-
-	/* reduce-only: the engine never opens an account's position */
-	LQ_ASSERT(pos->qty != 0 && (d > 0) != (pos->qty > 0));
-	LQ_ASSERT((d > 0 ? d : -d) <= (pos->qty > 0 ? pos->qty : -pos->qty));
-	/* a reducing trade makes nothing larger: only the cost basis left must fit (price 0) */
-	if (!lq_fill_compute_value(ins, pos, d, vd, 0, &r))
-		return LQ_E_OVERFLOW;
-	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
-}
-
-static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
-{
-	struct lq_instrument *ins;
-	struct lq_fill_result r;
-	uint32_t a, p;
-	bool created_pos = false;
-	enum lq_status st = check_instrument(e, c->instrument);
-
-	if (st != LQ_OK)
-		return st;
-	ins = &e->instruments[c->instrument];
+	LQ_ASSERT(ins->tick > 0);
+	LQ_ASSERT(ins->lot > 0);
 	if (c->account == 0 || c->qty == 0 || c->price <= 0)
 		return LQ_E_BAD_VALUE;
 	if (!lq_on_lot(ins, c->qty))
@@ -851,49 +457,135 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 	}
 	/* a fill that cannot be represented is refused before it creates anything */
 	const struct lq_position empty = {0};
-	if (!lq_fill_compute(ins, &empty, c->qty, c->price, &r))
+	if (!lq_position_fill(ins, &empty, c->qty, c->price, &r))
 		return LQ_E_OVERFLOW;
 	if (c->fee < -LQ_MONEY_MAX || c->fee > LQ_MONEY_MAX)
 		return LQ_E_OVERFLOW;
+	return LQ_OK;
+}
+
+/*
+ * Does the fill leave position p representable and within the safe range (its value and cost
+ * basis, the balance after it)? Checked first so that a refused fill changes nothing.
+ */
+static bool fill_fits(const struct lq_engine *e, uint32_t a, uint32_t p, const struct lq_cmd *c)
+{
+	const struct lq_instrument *ins = &e->instruments[c->instrument];
+	const struct lq_position *pos = &e->positions[p];
+	struct lq_fill_result r;
+	lq_i128 v_after = 0;
+
+	LQ_ASSERT(pos->account == a);
+	LQ_ASSERT(pos->instrument == c->instrument);
+	const int64_t held =
+	    pos->isolated ? pos->margin_units : e->accounts[a].balance[ins->settle_asset];
+	if (!lq_position_fill(ins, pos, c->qty, c->price, &r))
+		return false;
+	if (r.qty != 0 && lq_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after))
+		return false;
+	if (v_after / LQ_FINE_ONE > LQ_MONEY_MAX || v_after / LQ_FINE_ONE < -LQ_MONEY_MAX)
+		return false;
+	if (r.cost / LQ_FINE_ONE > LQ_MONEY_MAX || r.cost / LQ_FINE_ONE < -LQ_MONEY_MAX)
+		return false;
+	const lq_i128 after = (lq_i128)held + r.realized_units - c->fee;
+	return after <= LQ_MONEY_MAX && after >= -LQ_MONEY_MAX;
+}
+
+static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
+{
+	struct lq_instrument *ins;
+	uint32_t a, p;
+	bool created_pos = false;
+	enum lq_status st = check_instrument(e, c->instrument);
+
+	if (st != LQ_OK)
+		return st;
+	ins = &e->instruments[c->instrument];
+	st = fill_check(ins, c);
+	if (st != LQ_OK)
+		return st;
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL) {
 		a = account_create(e, c->account);
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	p = position_find(e, a, c->instrument);
+	p = lq_position_find(e, a, c->instrument);
 	if (p == LQ_NIL) {
-		p = position_create(e, a, c->instrument);
+		p = lq_position_create(e, a, c->instrument);
 		if (p == LQ_NIL)
 			return LQ_E_LIMIT;
 		created_pos = true;
 	}
-	/* Check first so that a refused fill changes nothing: representable, and within the
-	 * safe range (the position's value and cost basis, the balance after it). */
-	lq_i128 v_after = 0;
-	const int64_t held = e->positions[p].isolated ? e->positions[p].margin_units
-						      : e->accounts[a].balance[ins->settle_asset];
-	if (!lq_fill_compute(ins, &e->positions[p], c->qty, c->price, &r) ||
-	    (r.qty != 0 && lq_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after)) ||
-	    v_after / LQ_FINE_ONE > LQ_MONEY_MAX || v_after / LQ_FINE_ONE < -LQ_MONEY_MAX ||
-	    r.cost / LQ_FINE_ONE > LQ_MONEY_MAX || r.cost / LQ_FINE_ONE < -LQ_MONEY_MAX ||
-	    (lq_i128)held + r.realized_units - c->fee > LQ_MONEY_MAX ||
-	    (lq_i128)held + r.realized_units - c->fee < -LQ_MONEY_MAX) {
+	if (!fill_fits(e, a, p, c)) {
 		if (created_pos)
-			position_release(e, p);
+			lq_position_release(e, p);
 		return LQ_E_OVERFLOW;
 	}
 	st = lq_position_trade(e, p, c->qty, c->price, c->fee, LQ_LEDGER_FEES, NULL);
 	/* a fill that leaves its account flat and below zero: nobody can collect that */
 	if (st == LQ_OK && e->trigger_mode != LQ_TRIGGER_OFF)
-		lq_write_off_flat(e, a, ins->settle_asset);
+		lq_liq_write_off_flat(e, a, ins->settle_asset);
 	if (st == LQ_OK && ins->ms.last_fill != c->price) {
 		ins->ms.last_fill = c->price;
 		/* before the first mark, positions are valued at the last fill */
 		if (ins->ms.mark == 0)
-			lq_trigger_mark_moved(e, c->instrument);
+			lq_watch_mark_moved(e, c->instrument);
 	}
 	return st;
+}
+
+/*
+ * Would the account keep its initial margin with `amount` moved into position pos, isolated
+ * (new margin nm)? Decided on the state after the move: applied tentatively, checked, undone.
+ * Adding margin can only help the position; taking it from the balance can only hurt the
+ * cross side. A mode switch moves the position's PnL and margin: both are checked.
+ */
+static bool isolate_keeps_im(struct lq_engine *e, uint32_t a, struct lq_position *pos, int64_t nm,
+			     int64_t amount, bool was_cross)
+{
+	const struct lq_instrument *ins = &e->instruments[pos->instrument];
+	const uint32_t asset = ins->settle_asset;
+	const int64_t old_margin = pos->margin_units, old_balance = e->accounts[a].balance[asset];
+	struct lq_margin cross, iso;
+
+	LQ_ASSERT(pos->account == a);
+	pos->isolated = true;
+	pos->margin_units = nm;
+	e->accounts[a].balance[asset] -= amount;
+	lq_account_margin(e, a, asset, &cross);
+	const bool ok = lq_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
+	pos->margin_units = old_margin;
+	e->accounts[a].balance[asset] += amount;
+	pos->isolated = !was_cross;
+	LQ_ASSERT(e->accounts[a].balance[asset] == old_balance); /* undone */
+	const bool check_cross = amount > 0 || was_cross;
+	const bool check_iso = (amount < 0 || was_cross) && pos->qty != 0;
+	if (!ok)
+		return false;
+	if (check_cross && cross.equity_units < cross.im_units)
+		return false;
+	return !(check_iso && iso.equity_units < iso.im_units);
+}
+
+/* The accepted move: settle pending funding into the holders it accrued to, then move. */
+static void isolate_move(struct lq_engine *e, uint32_t a, uint32_t p, int64_t amount)
+{
+	struct lq_position *pos = &e->positions[p];
+	const uint32_t asset = e->instruments[pos->instrument].settle_asset;
+
+	LQ_ASSERT(a < e->account_count);
+	LQ_ASSERT(pos->account == a);
+	lq_position_settle_asset(e, a, asset);
+	pos->isolated = true;
+	pos->margin_units += amount;
+	e->accounts[a].balance[asset] -= amount;
+	e->accounts[a].asset_mask |= 1u << asset;
+	if (pos->qty == 0 && pos->margin_units == 0) {
+		pos->isolated = false; /* all margin taken back from a flat position */
+		lq_position_release(e, p);
+	}
+	lq_watch_touch(e, a);
 }
 
 /*
@@ -902,28 +594,27 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
  */
 static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 {
-	struct lq_margin cross, iso;
-	struct lq_instrument *ins;
 	uint32_t a, p, asset;
 	int64_t nm;
 	enum lq_status st = check_instrument(e, c->instrument);
 
 	if (st != LQ_OK)
 		return st;
-	ins = &e->instruments[c->instrument];
-	asset = ins->settle_asset;
+	asset = e->instruments[c->instrument].settle_asset;
+	LQ_ASSERT(asset < e->asset_count);
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL)
 		return LQ_E_UNKNOWN_ACCOUNT;
-	p = position_find(e, a, c->instrument);
+	LQ_ASSERT(a < e->account_count);
+	p = lq_position_find(e, a, c->instrument);
 	const bool was_cross = p == LQ_NIL || !e->positions[p].isolated;
-	if (c->amount > 0 && c->amount > settled_balance(e, a, asset))
+	if (c->amount > 0 && c->amount > lq_position_settled_balance(e, a, asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	if (c->amount < 0 && (was_cross || -c->amount > e->positions[p].margin_units))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	const bool created = p == LQ_NIL;
 	if (created) {
-		p = position_create(e, a, c->instrument);
+		p = lq_position_create(e, a, c->instrument);
 		if (p == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
@@ -936,50 +627,27 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 	    settled_margin + c->amount > LQ_MONEY_MAX ||
 	    settled_margin + c->amount < -LQ_MONEY_MAX) {
 		if (created)
-			position_release(e, p);
+			lq_position_release(e, p);
 		return LQ_E_OVERFLOW;
 	}
-	/* Decide on the state after the move: apply it tentatively, check, undo. */
-	const int64_t old_margin = pos->margin_units;
-	pos->isolated = true;
-	pos->margin_units = nm;
-	e->accounts[a].balance[asset] -= c->amount;
-	lq_account_margin(e, a, asset, &cross);
-	bool ok = lq_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
-	pos->margin_units = old_margin;
-	e->accounts[a].balance[asset] += c->amount;
-	pos->isolated = !was_cross;
-	/* Adding margin can only help the position; taking it from the balance can only hurt
-	 * the cross side. A mode switch moves the position's PnL and margin: check both. */
-	const bool check_cross = c->amount > 0 || was_cross;
-	const bool check_iso = (c->amount < 0 || was_cross) && pos->qty != 0;
-	if (!ok || (check_cross && cross.equity_units < cross.im_units) ||
-	    (check_iso && iso.equity_units < iso.im_units)) {
+	if (!isolate_keeps_im(e, a, pos, nm, c->amount, was_cross)) {
 		if (created)
-			position_release(e, p);
+			lq_position_release(e, p);
 		return LQ_E_BELOW_INITIAL_MARGIN;
 	}
-	/* accepted: settle pending funding into the holders it accrued to, then move */
-	settle_account_asset_funding(e, a, asset);
-	pos->isolated = true;
-	pos->margin_units += c->amount;
-	e->accounts[a].balance[asset] -= c->amount;
-	e->accounts[a].asset_mask |= 1u << asset;
-	if (pos->qty == 0 && pos->margin_units == 0) {
-		pos->isolated = false; /* all margin taken back from a flat position */
-		position_release(e, p);
-	}
-	lq_trigger_touch(e, a);
+	isolate_move(e, a, p, c->amount);
 	return LQ_OK;
 }
 
 static void mark_set(struct lq_engine *e, struct lq_instrument *ins, int64_t m)
 {
+	LQ_ASSERT(ins >= e->instruments);
+	LQ_ASSERT(ins < e->instruments + e->instrument_count);
 	if (m <= 0 || m == ins->ms.mark)
 		return;
 	ins->ms.mark = m;
 	e->rank_epoch[ins - e->instruments]++;
-	lq_trigger_mark_moved(e, (uint32_t)(ins - e->instruments));
+	lq_watch_mark_moved(e, (uint32_t)(ins - e->instruments));
 }
 
 /* A mark or staleness change the marker announced (embedded, or the pipeline's mark stage). */
@@ -999,7 +667,7 @@ static void apply_derived(void *ctx, const struct lq_cmd *d)
 		return;
 	ins->ms.stale = d->flag;
 	/* recovering re-checks what was deferred; going stale re-checks nothing harmful */
-	lq_trigger_touch_instrument(e, d->instrument);
+	lq_watch_touch_instrument(e, d->instrument);
 	if (e->sink) {
 		struct lq_event ev = {
 		    .type = LQ_EV_STALE, .instrument = d->instrument, .flag = d->flag};
@@ -1013,13 +681,15 @@ static enum lq_status apply_feed_gap(struct lq_engine *e, const struct lq_cmd *c
 	if (c->instrument >= e->instrument_count)
 		return LQ_E_UNKNOWN_INSTRUMENT;
 	struct lq_instrument *ins = &e->instruments[c->instrument];
+	LQ_ASSERT(c->type == LQ_CMD_FEED_GAP);
 	if (!c->flag && !ins->ms.feed_halted)
 		return LQ_OK;
 	ins->ms.feed_halted = c->flag;
+	LQ_ASSERT(lq_trigger_tradable(e, c->instrument) == (!c->flag && !ins->ms.stale));
 	if (c->flag)
 		e->stats.feed_gaps++;
 	/* resuming re-checks what was deferred; halting re-checks nothing harmful */
-	lq_trigger_touch_instrument(e, c->instrument);
+	lq_watch_touch_instrument(e, c->instrument);
 	if (e->sink) {
 		struct lq_event ev = {.type = c->flag ? LQ_EV_FEED_GAP : LQ_EV_FEED_RECOVERED,
 				      .instrument = c->instrument,
@@ -1035,6 +705,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 {
 	enum lq_status st = LQ_OK;
 
+	LQ_ASSERT(lq_cmd_is_market(c->type));
 	if (e->marker_embedded) {
 		st = lq_marker_apply(&e->marker, c, apply_derived, e);
 		if (st != LQ_OK)
@@ -1045,6 +716,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_TIME_BACKWARDS;
 		e->now_ns = c->time_ns;
 		e->time_set = true;
+		LQ_ASSERT(e->now_ns == c->time_ns);
 	} else if (c->type == LQ_CMD_BOOK) {
 		if (c->instrument >= e->instrument_count)
 			return LQ_E_UNKNOWN_INSTRUMENT;
@@ -1053,8 +725,10 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 		if (st != LQ_OK)
 			return st;
 		ins->book = *c->book;
+		LQ_ASSERT(ins->book.bid_count <= LQ_BOOK_LEVELS_MAX);
+		LQ_ASSERT(ins->book.ask_count <= LQ_BOOK_LEVELS_MAX);
 		/* a fund holding positions it could not close offers them to the new book */
-		lq_fund_reoffer(e, c->instrument);
+		lq_liq_fund_reoffer(e, c->instrument);
 	}
 	return st;
 }
@@ -1065,6 +739,7 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 	enum lq_status st = check_instrument(e, c->instrument);
 	int64_t m;
 
+	LQ_ASSERT(c->type == LQ_CMD_FUNDING);
 	if (st != LQ_OK)
 		return st;
 	ins = &e->instruments[c->instrument];
@@ -1076,6 +751,7 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 	const lq_i128 old_ceil = ins->funding_index_ceil, old_floor = ins->funding_index_floor;
 	if (lq_funding_apply_ovf(ins, c->rate_e8, m))
 		return LQ_E_OVERFLOW;
+	LQ_ASSERT(ins->funding_index_ceil >= ins->funding_index_floor);
 	/*
 	 * Every position must still be able to settle what it will owe: a payment beyond what a
 	 * balance can hold refuses the funding event (O(positions), which it costs anyway).
@@ -1092,28 +768,40 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 		}
 	}
 	/* every position's pending funding moved: re-check them all (funding is rare) */
-	lq_trigger_touch_instrument(e, c->instrument);
+	lq_watch_touch_instrument(e, c->instrument);
 	return LQ_OK;
+}
+
+void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account)
+{
+	LQ_ASSERT(account < e->account_count);
+	lq_position_settle_account(e, account);
 }
 
 void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded)
 {
+	LQ_ASSERT(e->instrument_count <= LQ_INSTRUMENTS_MAX);
 	e->marker_embedded = embedded;
+	LQ_ASSERT(e->marker_embedded == embedded);
 }
 
 void lq_engine_run_trigger(struct lq_engine *e)
 {
 	/* an event of its own: per-event state (ADL ranking, fund caps) starts afresh */
 	lq_engine_begin_event(e);
+	LQ_ASSERT(e->fund_paid_touched == 0); /* per-event state cleared */
 	lq_engine_end_event(e);
+	LQ_ASSERT(e->ledger_touched == 0);
 }
 
 void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode)
 {
+	LQ_ASSERT(mode == LQ_TRIGGER_INDEX || mode == LQ_TRIGGER_SCAN || mode == LQ_TRIGGER_OFF);
+	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
 	e->trigger_mode = mode;
 	/* re-derive every account's state under the new mode */
 	for (uint32_t a = 0; a < e->account_count; a++)
-		lq_trigger_touch(e, a);
+		lq_watch_touch(e, a);
 }
 
 /* Compare our mark with a venue's published one (a measurement: nothing else changes). */
@@ -1135,6 +823,8 @@ static enum lq_status apply_mark_ref(struct lq_engine *e, const struct lq_cmd *c
 	ours = (lq_i128)ins->ms.mark * lq_pow10(d - dp);
 	theirs = (lq_i128)c->price * lq_pow10(d - dv);
 	diff = ours > theirs ? ours - theirs : theirs - ours;
+	LQ_ASSERT(theirs > 0);
+	LQ_ASSERT(diff >= 0);
 	err = lq_div128_round(diff * 100000000, theirs); /* 10^-4 bp = 10^-8 */
 	e->stats.mark_ref_count++;
 	if ((uint64_t)err > e->stats.mark_ref_max_e4bps)
@@ -1150,6 +840,7 @@ uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
 {
 	uint64_t seen = 0, half = (e->stats.mark_ref_count + 1) / 2;
 
+	LQ_ASSERT(half <= e->stats.mark_ref_count);
 	for (uint32_t b = 0; b < LQ_MARK_REF_BUCKETS; b++) {
 		seen += e->stats.mark_ref_hist[b];
 		if (seen >= half && seen > 0)
@@ -1161,14 +852,18 @@ uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
 void lq_engine_begin_event(struct lq_engine *e)
 {
 	e->stats.events++;
+	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
 	/* only the entries the last event wrote: a quiet event touches none */
 	for (uint64_t t = e->fund_paid_touched; t != 0; t &= t - 1)
 		e->fund_paid_units[__builtin_ctzll(t)] = 0;
 	e->fund_paid_touched = 0;
+	LQ_DASSERT(e->fund_paid_units[0] == 0);
 }
 
 enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 {
+	LQ_ASSERT(c != NULL);
+	LQ_ASSERT(e->instrument_count <= LQ_INSTRUMENTS_MAX);
 	switch (c->type) {
 	case LQ_CMD_DEPOSIT:
 		return apply_deposit(e, c);
@@ -1200,24 +895,37 @@ enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 	return LQ_E_BAD_VALUE;
 }
 
+/*
+ * The level trigger decides, the engine executes: liquidate the unit it names, then ask it
+ * again (it re-checks what the liquidation changed), until nothing is left.
+ */
+static void run_trigger(struct lq_engine *e)
+{
+	struct lq_trigger_cursor c;
+	struct lq_unit u;
+
+	lq_trigger_begin(e, &c);
+	while (lq_trigger_next(e, &c, &u))
+		lq_liq_unit(e, &u);
+	LQ_ASSERT(c.settled);
+	LQ_ASSERT(!c.pending);
+}
+
 void lq_engine_end_event(struct lq_engine *e)
 {
-	lq_trigger_run(e);
-	/*
-	 * The ledger is zero-sum after every input, in release builds too (bench_core times it):
-	 * every asset whose ledger moved in this event (nothing else can have changed).
-	 */
-	_Static_assert(LQ_ASSETS_MAX <= 32, "ledger_touched holds a bit per asset");
-	for (uint32_t t = e->ledger_touched; t != 0; t &= t - 1)
-		LQ_ASSERT(lq_ledger_sum(e, (uint32_t)__builtin_ctz(t)) == 0);
-	e->ledger_touched = 0;
+	run_trigger(e);
+	LQ_ASSERT(e->trigger_mode != LQ_TRIGGER_OFF || e->dirty_count == 0);
+	lq_ledger_check(e);
+	LQ_ASSERT(e->ledger_touched == 0);
 }
 
 enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 {
 	lq_engine_begin_event(e);
 	enum lq_status st = lq_engine_apply_part(e, c);
+	LQ_ASSERT((unsigned)st <= LQ_E_PRICE_BAND);
 	lq_engine_end_event(e);
+	LQ_ASSERT(e->ledger_touched == 0);
 	return st;
 }
 
@@ -1227,6 +935,8 @@ size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_ty
 	const char *detail = NULL;
 	char acc[32];
 
+	LQ_ASSERT(buf != NULL || cap == 0);
+	LQ_ASSERT(cap <= INT32_MAX);
 	if (st == LQ_E_UNKNOWN_ACCOUNT) {
 		snprintf(acc, sizeof(acc), "%llu", (unsigned long long)account);
 		detail = acc;

@@ -30,8 +30,12 @@
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
-#include "engine_private.h"
-#include "trigger_private.h"
+#include "ledger.h"
+#include "watch.h"
+#include "position.h"
+#include "account.h"
+#include "trigger.h"
+#include "liq.h"
 
 #include <string.h>
 
@@ -296,7 +300,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 		pos->cost = cost;
 		lq_ledger_move(e, LQ_LEDGER_VENUE, to_slot, asset, share);
 		collected += share;
-		lq_trigger_touch(e, pos->account);
+		lq_watch_touch(e, pos->account);
 		e->stats.socialized_charges++;
 		/* postcondition: exactly the share came off the position's profit */
 		lq_position_view(e, p, false, &v);
@@ -406,8 +410,8 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 			int64_t lo = 0, hi = take / ins->lot;
 			while (lo < hi) {
 				const int64_t mid = hi - (hi - lo) / 2;
-				const bool ok = lq_fill_compute(ins, &tmp, -sign * mid * ins->lot,
-								lv[i].price, &r) &&
+				const bool ok = lq_position_fill(ins, &tmp, -sign * mid * ins->lot,
+								 lv[i].price, &r) &&
 						-r.realized_units <= avail &&
 						r.realized_units <= LQ_MONEY_MAX - gained;
 				if (ok)
@@ -419,7 +423,7 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 			if (take == 0)
 				break;
 		}
-		if (!lq_fill_compute(ins, &tmp, -sign * take, lv[i].price, &r))
+		if (!lq_position_fill(ins, &tmp, -sign * take, lv[i].price, &r))
 			break;
 		if (r.realized_units < 0)
 			lost += -r.realized_units;
@@ -459,7 +463,7 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 	const lq_i128 floor_exit = tmp.cost - (lq_i128)LQ_MONEY_MAX * LQ_FINE_ONE;
 	if (exit < floor_exit)
 		exit = floor_exit;
-	const bool ok = lq_fill_compute_value(ins, &tmp, -q, -exit, -1, &r);
+	const bool ok = lq_position_fill_value(ins, &tmp, -q, -exit, -1, &r);
 	LQ_ASSERT(ok); /* a full close at a value within its cost's range */
 	LQ_ASSERT(r.qty == 0 && r.realized_units <= 0);
 	holder_apply(e, h, &r, -q, price, LQ_FUND_TRADE_MARK);
@@ -527,7 +531,7 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
 	while (lo < hi) {
 		const int64_t mid = hi - (hi - lo) / 2, t = mid * ins->lot;
 		/* the counterparty closes -hs x t lots and pays the holder's share for them */
-		const bool ok = lq_cost_share(h->pos->cost, hs * t, h->pos->qty, &share) &&
+		const bool ok = lq_position_cost_share(h->pos->cost, hs * t, h->pos->qty, &share) &&
 				!lq_value_ovf(ins, -hs * t, mark, LQ_ROUND_CEIL, &vm) &&
 				vm + share <= budget;
 		if (ok)
@@ -565,7 +569,8 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 		if (take == 0)
 			continue;
 		lq_i128 share;
-		const bool ok = lq_cost_share(h->pos->cost, hs * take, h->pos->qty, &share);
+		const bool ok =
+		    lq_position_cost_share(h->pos->cost, hs * take, h->pos->qty, &share);
 		LQ_ASSERT(ok); /* adl_bearable computed it */
 		/* the counterparty trades hs x take (reducing), paying `share` for it */
 		int64_t pnl = 0;
@@ -575,7 +580,7 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 			break;
 		const struct lq_position tmp = {.qty = h->pos->qty, .cost = h->pos->cost};
 		struct lq_fill_result r;
-		const bool done = lq_fill_compute_value(ins, &tmp, -hs * take, -share, -1, &r);
+		const bool done = lq_position_fill_value(ins, &tmp, -hs * take, -share, -1, &r);
 		LQ_ASSERT(done);
 		LQ_ASSERT(r.realized_fine == 0); /* a slice at its exact cost */
 		h->pos->qty = r.qty;
@@ -590,7 +595,7 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 					    .pnl_units = pnl};
 		emit(e, &ev);
 		/* a counterparty left flat and below zero by its own earlier fills: written off */
-		lq_write_off_flat(e, cacc, ins->settle_asset);
+		lq_liq_write_off_flat(e, cacc, ins->settle_asset);
 	}
 }
 
@@ -610,7 +615,7 @@ static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 	const struct lq_position tmp = {.qty = stock->qty, .cost = stock->cost};
 	struct lq_fill_result r;
 
-	if (!lq_fill_compute_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))
+	if (!lq_position_fill_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))
 		return false;
 	const bool netting = stock->qty != 0 && (stock->qty > 0) != (h->own.qty > 0);
 	const int64_t d = h->own.qty;
@@ -646,7 +651,7 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 	h.held = held;
 	/* 1. the fund takes it over at its exact value */
 	const struct lq_position empty = {0};
-	const bool taken = lq_fill_compute_value(ins, &empty, r, vr, -1, &fr);
+	const bool taken = lq_position_fill_value(ins, &empty, r, vr, -1, &fr);
 	LQ_ASSERT(taken); /* an empty position takes any 128-bit value */
 	LQ_ASSERT(fr.qty == r && fr.realized_fine == 0);
 	h.pos->qty = fr.qty;
@@ -686,7 +691,7 @@ static void waterfall(struct lq_engine *e, uint32_t instrument, uint64_t liquida
 	LQ_ASSERT(h.fund < 0 || fund_balance(e, &h) >= 0);
 }
 
-void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
+void lq_liq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 {
 	const struct lq_instrument *ins = &e->instruments[instrument];
 	const int64_t mark = lq_instrument_mark(ins);
@@ -694,7 +699,7 @@ void lq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 	struct holder h;
 
 	/* not on a stale or halted instrument: nobody trades on a price it cannot trust */
-	if (mark <= 0 || !lq_instrument_tradable(e, instrument))
+	if (mark <= 0 || !lq_trigger_tradable(e, instrument))
 		return;
 	for (uint32_t f = 0; f < e->fund_count; f++) {
 		if (e->funds[f].positions[instrument].qty == 0 || !fund_usable(e, (int)f, ins))
@@ -763,7 +768,7 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated || pos->qty == 0 ||
 		    e->instruments[pos->instrument].settle_asset != u->ref ||
-		    !lq_instrument_tradable(e, pos->instrument))
+		    !lq_trigger_tradable(e, pos->instrument))
 			continue;
 		lq_position_view(e, p, false, &v);
 		if (v.mm_units > best_mm) { /* strict: the lower instrument wins ties */
@@ -802,10 +807,128 @@ static lq_i128 bankruptcy_value(const struct lq_engine *e, const struct lq_unit 
 		alloc = (lq_i128)u->equity_units * LQ_FINE_ONE;
 	if (lq_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm) || lq_sub128_ovf(vm, alloc, &vm)) {
 		lq_i128 basis;
-		const bool ok = lq_cost_share(pos->cost, x, pos->qty, &basis);
+		const bool ok = lq_position_cost_share(pos->cost, x, pos->qty, &basis);
 		return ok ? basis : 0;
 	}
 	return vm;
+}
+
+/* The IOC of one step against the book, and how the step is priced. */
+struct ioc {
+	int64_t took[LQ_BOOK_LEVELS_MAX]; /* lots taken from each level */
+	int64_t left;			  /* lots not filled, signed like x: the deficit position */
+	int64_t filled;			  /* lots filled (unsigned) */
+	lq_i128 value;			  /* the fills' value, signed like x, fine units */
+	lq_i128 notional;		  /* the sum of their absolute values */
+	lq_i128 vr;			  /* the deficit position's value, fine units */
+	int64_t fee;			  /* the clearance fee, units */
+	int64_t avg;			  /* average fill price (a display); 0: nothing filled */
+};
+
+/* An IOC closing x lots at the bankruptcy price bk against the n levels lv (best first). */
+static void ioc_fill(const struct lq_instrument *ins, const struct lq_book_level *lv, uint32_t n,
+		     int64_t x, int64_t bk, lq_i128 target, struct ioc *o)
+{
+	const int sign = x > 0 ? 1 : -1;
+
+	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
+	LQ_ASSERT(x != 0);
+	memset(o, 0, sizeof(*o));
+	o->left = x;
+	/* at the end of the grid no price reaches the bankruptcy value: nothing can fill */
+	const bool reachable =
+	    reaches(&(struct reach){.ins = ins, .x = x, .target = target}, bk / ins->tick);
+	for (uint32_t i = 0; reachable && i < n && o->left != 0; i++) {
+		if (lv[i].qty == 0)
+			continue;
+		if (!within(sign, lv[i].price, bk))
+			break;
+		const int64_t take = lv[i].qty < iabs(o->left) ? lv[i].qty : iabs(o->left);
+		lq_i128 vf, fv, fn;
+		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf) ||
+		    lq_add128_ovf(o->value, vf, &fv) ||
+		    lq_add128_ovf(o->notional, vf < 0 ? -vf : vf, &fn))
+			break; /* beyond 128 bits: the IOC stops here */
+		o->took[i] = take;
+		o->left -= sign * take;
+		o->filled += take;
+		o->value = fv;
+		o->notional = fn;
+	}
+	LQ_ASSERT(o->filled <= iabs(x));
+	LQ_ASSERT(o->left == 0 || (o->left > 0) == (x > 0));
+}
+
+/*
+ * The deficit position's share of the bankruptcy value (rounded toward the venue), the
+ * clearance fee (min(surplus over the bankruptcy value, rate x fill notional)) and the
+ * average fill price.
+ */
+static void ioc_price(const struct lq_instrument *ins, int64_t x, lq_i128 target, struct ioc *o)
+{
+	const int sign = x > 0 ? 1 : -1;
+	lq_i128 den;
+
+	o->vr = 0;
+	if (o->left == x)
+		o->vr = target;
+	else if (o->left != 0 && lq_muldiv128_ovf(target, o->left, x, LQ_ROUND_FLOOR, &o->vr))
+		o->vr = target; /* cannot happen: |left| < |x| keeps the share within target */
+	o->fee = 0;
+	o->avg = 0;
+	if (o->filled > 0) {
+		const lq_i128 surplus = o->value - (target - o->vr);
+		const lq_i128 su = surplus > 0 ? surplus / LQ_FINE_ONE : 0;
+		const int64_t surplus_units = su > LQ_MONEY_MAX ? LQ_MONEY_MAX : (int64_t)su;
+		lq_i128 cap;
+		if (lq_muldiv128_ovf(o->notional, ins->params.liq_fee_e8, LQ_FINE_ONE * LQ_RATE_ONE,
+				     LQ_ROUND_CEIL, &cap))
+			cap = INT64_MAX;
+		o->fee = cap < surplus_units ? (int64_t)cap : surplus_units;
+		/* average fill price, to the nearest price unit (a display) */
+		if (ins->kind == LQ_INSTRUMENT_LINEAR)
+			o->avg = (int64_t)lq_div128_round(o->value, (lq_i128)sign * o->filled *
+									ins->lin_scale);
+		else if (o->value != 0 && !lq_mul128_ovf(ins->inv_den, o->value, &den))
+			/* (a value that rounds to 0, or beyond 128 bits, has no average to show) */
+			o->avg = (int64_t)lq_div128_round(-(lq_i128)sign * o->filled * ins->inv_num,
+							  den);
+	}
+	LQ_ASSERT(o->fee >= 0);
+	LQ_ASSERT(o->fee <= LQ_MONEY_MAX);
+}
+
+/*
+ * The account's money stays within the safe range (a position marked thousands of times from
+ * its price, a book far from the valuation, an 18-decimal asset): first without the book's
+ * fills, then by moving the deficit position's value, the difference being the holder's.
+ * Within the range this changes nothing. false when the close cannot be represented.
+ */
+static bool ioc_keep_in_range(const struct lq_engine *e, const struct lq_position *pos, int64_t x,
+			      lq_i128 target, struct ioc *o)
+{
+	const struct lq_instrument *ins = &e->instruments[pos->instrument];
+	lq_i128 share;
+
+	if (!lq_position_cost_share(pos->cost, x, pos->qty, &share))
+		return false;
+	const int64_t held = pos->isolated ? pos->margin_units
+					   : e->accounts[pos->account].balance[ins->settle_asset];
+	const int64_t due = lq_position_funding_due(e, pos);
+	lq_i128 after = (lq_i128)held - due +
+			lq_fine_to_units(o->value + o->vr - share, LQ_ROUND_FLOOR) - o->fee;
+	if ((after > LQ_MONEY_MAX || after < -LQ_MONEY_MAX) && o->filled > 0) {
+		memset(o, 0, sizeof(*o));
+		o->left = x;
+		o->vr = target;
+		after = (lq_i128)held - due + lq_fine_to_units(o->vr - share, LQ_ROUND_FLOOR);
+	}
+	if (o->left != 0 && after > LQ_MONEY_MAX)
+		o->vr -= (after - LQ_MONEY_MAX) * LQ_FINE_ONE;
+	else if (o->left != 0 && after < -LQ_MONEY_MAX)
+		o->vr += (-LQ_MONEY_MAX - after) * LQ_FINE_ONE;
+	LQ_ASSERT(o->filled <= iabs(x));
+	return true;
 }
 
 /*
@@ -820,103 +943,30 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	struct lq_instrument *ins = &e->instruments[instrument];
 	const uint32_t account = pos->account;
 	const uint64_t id = e->accounts[account].id;
-	const int sign = x > 0 ? 1 : -1;
+	struct ioc o;
+	uint32_t n;
 
-	LQ_ASSERT(x != 0 && (x > 0) == (pos->qty > 0) && iabs(x) <= iabs(pos->qty));
+	LQ_ASSERT(x != 0);
+	LQ_ASSERT((x > 0) == (pos->qty > 0));
+	LQ_ASSERT(iabs(x) <= iabs(pos->qty));
 	const lq_i128 target = bankruptcy_value(e, u, p, x);
 	const int64_t bk = bankruptcy_price(ins, x, target);
-
 	/* an IOC at the bankruptcy price against the book, decided before anything changes */
-	uint32_t n;
-	struct lq_book_level *lv = book_side(ins, sign, &n);
-	int64_t left = x, filled = 0, took[LQ_BOOK_LEVELS_MAX] = {0};
-	lq_i128 fill_value = 0, fill_notional = 0;
-	LQ_ASSERT(n <= LQ_BOOK_LEVELS_MAX);
-	/* at the end of the grid no price reaches the bankruptcy value: nothing can fill */
-	const bool reachable =
-	    reaches(&(struct reach){.ins = ins, .x = x, .target = target}, bk / ins->tick);
-	for (uint32_t i = 0; reachable && i < n && left != 0; i++) {
-		if (lv[i].qty == 0)
-			continue;
-		if (!within(sign, lv[i].price, bk))
-			break;
-		const int64_t take = lv[i].qty < iabs(left) ? lv[i].qty : iabs(left);
-		lq_i128 vf, fv, fn;
-		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf) ||
-		    lq_add128_ovf(fill_value, vf, &fv) ||
-		    lq_add128_ovf(fill_notional, vf < 0 ? -vf : vf, &fn))
-			break; /* beyond 128 bits: the IOC stops here */
-		took[i] = take;
-		left -= sign * take;
-		filled += take;
-		fill_value = fv;
-		fill_notional = fn;
-	}
-	/* the deficit position: its share of the bankruptcy value, rounded toward the venue */
-	lq_i128 vr = 0;
-	if (left == x)
-		vr = target;
-	else if (left != 0 && lq_muldiv128_ovf(target, left, x, LQ_ROUND_FLOOR, &vr))
-		vr = target; /* cannot happen: |left| < |x| keeps the share within target */
-	/* the clearance fee: min(surplus over the bankruptcy value, rate x fill notional) */
-	int64_t fee = 0, avg = 0;
-	lq_i128 den;
-	if (filled > 0) {
-		const lq_i128 surplus = fill_value - (target - vr);
-		const lq_i128 su = surplus > 0 ? surplus / LQ_FINE_ONE : 0;
-		const int64_t surplus_units = su > LQ_MONEY_MAX ? LQ_MONEY_MAX : (int64_t)su;
-		lq_i128 cap;
-		if (lq_muldiv128_ovf(fill_notional, ins->params.liq_fee_e8,
-				     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &cap))
-			cap = INT64_MAX;
-		fee = cap < surplus_units ? (int64_t)cap : surplus_units;
-		/* average fill price, to the nearest price unit (a display) */
-		if (ins->kind == LQ_INSTRUMENT_LINEAR)
-			avg = (int64_t)lq_div128_round(fill_value,
-						       (lq_i128)sign * filled * ins->lin_scale);
-		else if (fill_value != 0 && !lq_mul128_ovf(ins->inv_den, fill_value, &den))
-			/* (a value that rounds to 0, or beyond 128 bits, has no average to show) */
-			avg = (int64_t)lq_div128_round(-(lq_i128)sign * filled * ins->inv_num, den);
-	}
-	LQ_ASSERT(fee >= 0);
-	/*
-	 * The account's money stays within the safe range (a position marked thousands of times
-	 * from its price, a book far from the valuation, an 18-decimal asset): first without the
-	 * book's fills, then by moving the deficit position's value, the difference being the
-	 * holder's. Within the range this changes nothing.
-	 */
-	lq_i128 share;
-	if (!lq_cost_share(pos->cost, x, pos->qty, &share))
+	struct lq_book_level *lv = book_side(ins, x > 0 ? 1 : -1, &n);
+	ioc_fill(ins, lv, n, x, bk, target, &o);
+	ioc_price(ins, x, target, &o);
+	if (!ioc_keep_in_range(e, pos, x, target, &o))
 		return false;
-	const int64_t held =
-	    pos->isolated ? pos->margin_units : e->accounts[account].balance[ins->settle_asset];
-	const int64_t due = lq_position_funding_due(e, pos);
-	lq_i128 after =
-	    (lq_i128)held - due + lq_fine_to_units(fill_value + vr - share, LQ_ROUND_FLOOR) - fee;
-	if ((after > LQ_MONEY_MAX || after < -LQ_MONEY_MAX) && filled > 0) {
-		memset(took, 0, sizeof(took));
-		left = x;
-		filled = 0;
-		fill_value = 0;
-		vr = target;
-		fee = 0;
-		avg = 0;
-		after = (lq_i128)held - due + lq_fine_to_units(vr - share, LQ_ROUND_FLOOR);
-	}
-	if (left != 0 && after > LQ_MONEY_MAX)
-		vr -= (after - LQ_MONEY_MAX) * LQ_FINE_ONE;
-	else if (left != 0 && after < -LQ_MONEY_MAX)
-		vr += (-LQ_MONEY_MAX - after) * LQ_FINE_ONE;
 	const int f = ins->params.fund;
 	const bool to_fund = fund_usable(e, f, ins);
 	const uint32_t fee_slot = to_fund ? LQ_LEDGER_FUND0 + (uint32_t)f : LQ_LEDGER_FEES;
 	/* one trade of the account's: fills at the book's prices, the rest at its exact value;
 	 * the fee from the position's holder (its margin while isolated) */
 	int64_t pnl = 0;
-	if (lq_position_trade_value(e, p, -x, -(fill_value + vr), fee, fee_slot, &pnl) != LQ_OK)
+	if (lq_position_trade_value(e, p, -x, -(o.value + o.vr), o.fee, fee_slot, &pnl) != LQ_OK)
 		return false;
 	for (uint32_t i = 0; i < n; i++)
-		lv[i].qty -= took[i];
+		lv[i].qty -= o.took[i];
 	e->stats.liquidations++;
 	const struct lq_event ev = {.type = LQ_EV_LIQUIDATION,
 				    .instrument = instrument,
@@ -924,23 +974,23 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 				    .account = id,
 				    .qty = -x,
 				    .price = bk,
-				    .filled_qty = filled,
-				    .avg_price = avg,
-				    .amount_units = fee,
-				    .fund_delta_units = to_fund ? fee : 0,
+				    .filled_qty = o.filled,
+				    .avg_price = o.avg,
+				    .amount_units = o.fee,
+				    .fund_delta_units = to_fund ? o.fee : 0,
 				    .pnl_units = pnl};
 	emit(e, &ev);
-	lq_trigger_touch(e, account);
+	lq_watch_touch(e, account);
 	/* flat now and below zero: from its own earlier fills, or the last unit the floors of an
 	 * inverse multi-level IOC can leave */
-	lq_write_off_flat(e, account, ins->settle_asset);
-	*deficit = left != 0;
-	if (left != 0)
-		waterfall(e, instrument, id, left, vr, bk);
+	lq_liq_write_off_flat(e, account, ins->settle_asset);
+	*deficit = o.left != 0;
+	if (o.left != 0)
+		waterfall(e, instrument, id, o.left, o.vr, bk);
 	return true;
 }
 
-void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
+void lq_liq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 {
 	struct lq_account *acc = &e->accounts[account];
 
@@ -952,11 +1002,11 @@ void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 		    e->instruments[e->positions[p].instrument].settle_asset == asset)
 			return; /* not flat in this asset */
 	/* money parked in flat isolated margins is the account's: it pays first */
-	lq_release_flat_isolated(e, account, asset);
+	lq_position_release_flat_isolated(e, account, asset);
 	if (acc->balance[asset] >= 0)
 		return;
 	const int64_t amount = -acc->balance[asset];
-	const bool ok = lq_balance_credit(e, account, asset, amount, LQ_LEDGER_BAD_DEBT);
+	const bool ok = lq_ledger_credit(e, account, asset, amount, LQ_LEDGER_BAD_DEBT);
 	LQ_ASSERT(ok);
 	LQ_ASSERT(acc->balance[asset] == 0);
 	e->stats.bad_debts++;
@@ -968,7 +1018,7 @@ void lq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 	emit(e, &ev);
 }
 
-void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *unit)
+void lq_liq_unit(struct lq_engine *e, const struct lq_unit *unit)
 {
 	struct lq_unit u = *unit;
 	uint8_t partials[LQ_INSTRUMENTS_MAX] = {0}; /* partial steps taken, per instrument */
@@ -988,11 +1038,11 @@ void lq_liquidate_unit(struct lq_engine *e, const struct lq_unit *unit)
 		const uint32_t p = pick_position(e, &u);
 		if (p == LQ_NIL) {
 			if (!u.isolated)
-				lq_write_off_flat(e, u.account, u.ref);
+				lq_liq_write_off_flat(e, u.account, u.ref);
 			return;
 		}
 		const struct lq_position *pos = &e->positions[p];
-		if (pos->qty == 0 || !lq_instrument_tradable(e, pos->instrument))
+		if (pos->qty == 0 || !lq_trigger_tradable(e, pos->instrument))
 			return;
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];
 		uint8_t *done = &partials[pos->instrument];

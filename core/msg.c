@@ -14,6 +14,9 @@ enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
 	struct lq_instrument proto;
 	uint32_t f;
 
+	LQ_ASSERT(e != NULL);
+	LQ_ASSERT(m != NULL);
+	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX);
 	switch (m->type) {
 	case LQ_MSG_DEF_ASSET:
 		return lq_engine_add_asset(e, m->u.asset.name, m->u.asset.decimals);
@@ -40,7 +43,7 @@ enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
 		return lq_engine_define_fund(e, m->u.fund.name, m->u.fund.asset,
 					     m->u.fund.balance_units);
 	default:
-		LQ_ASSERT(0);
+		LQ_ASSERT(!"a definition message of an unknown type");
 	}
 	return LQ_E_BAD_DEFINITION;
 }

@@ -36,8 +36,10 @@
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
-#include "engine_private.h"
-#include "trigger_private.h"
+#include "position.h"
+#include "watch.h"
+#include "account.h"
+#include "trigger.h"
 
 #include <string.h>
 
@@ -51,174 +53,9 @@ _Static_assert(LQ_FINE_ONE % LQ_RATE_ONE == 0, "cum x 10^9 / 10^8 is whole");
  */
 #define SLACK_FINE (2 * (lq_i128)LQ_FINE_ONE + 2)
 
-/* ---- pairing heap (intrusive, on positions) ---- */
-
-/* Long heap: the highest threshold at the root; short heap: the lowest. */
-static bool heap_before(const struct lq_engine *e, int side, uint32_t a, uint32_t b)
-{
-	int64_t ta = e->positions[a].trigger_price, tb = e->positions[b].trigger_price;
-
-	if (ta != tb)
-		return side > 0 ? ta > tb : ta < tb;
-	return a < b; /* any fixed order keeps the heap deterministic */
-}
-
-static uint32_t heap_meld(struct lq_engine *e, int side, uint32_t a, uint32_t b)
-{
-	struct lq_position *pa, *pb;
-
-	if (a == LQ_NIL)
-		return b;
-	if (b == LQ_NIL)
-		return a;
-	if (heap_before(e, side, b, a)) {
-		uint32_t t = a;
-		a = b;
-		b = t;
-	}
-	/* b becomes the first child of a */
-	pa = &e->positions[a];
-	pb = &e->positions[b];
-	pb->heap_sibling = pa->heap_child;
-	if (pa->heap_child != LQ_NIL)
-		e->positions[pa->heap_child].heap_prev = b;
-	pb->heap_prev = a;
-	pa->heap_child = b;
-	pa->heap_sibling = LQ_NIL;
-	pa->heap_prev = LQ_NIL;
-	return a;
-}
-
-/* Two-pass pairing of a sibling list; returns the new root. Iterative: no recursion. */
-static uint32_t heap_merge_pairs(struct lq_engine *e, int side, uint32_t first)
-{
-	uint32_t paired = LQ_NIL; /* pairs, linked through heap_sibling in reverse */
-
-	while (first != LQ_NIL) {
-		uint32_t a = first, b = e->positions[a].heap_sibling, next = LQ_NIL;
-		if (b != LQ_NIL)
-			next = e->positions[b].heap_sibling;
-		e->positions[a].heap_sibling = LQ_NIL;
-		e->positions[a].heap_prev = LQ_NIL;
-		if (b != LQ_NIL) {
-			e->positions[b].heap_sibling = LQ_NIL;
-			e->positions[b].heap_prev = LQ_NIL;
-		}
-		uint32_t m = heap_meld(e, side, a, b);
-		e->positions[m].heap_sibling = paired;
-		paired = m;
-		first = next;
-	}
-	uint32_t root = LQ_NIL;
-	while (paired != LQ_NIL) {
-		uint32_t next = e->positions[paired].heap_sibling;
-		e->positions[paired].heap_sibling = LQ_NIL;
-		root = heap_meld(e, side, root, paired);
-		paired = next;
-	}
-	return root;
-}
-
-static uint32_t *heap_root(struct lq_engine *e, uint32_t instrument, int side)
-{
-	return &e->heap_root[instrument][side > 0 ? 0 : 1];
-}
-
-static void heap_insert(struct lq_engine *e, uint32_t p, int side)
-{
-	struct lq_position *pos = &e->positions[p];
-	uint32_t *root = heap_root(e, pos->instrument, side);
-
-	LQ_DASSERT(pos->heap_side == 0);
-	pos->heap_child = LQ_NIL;
-	pos->heap_sibling = LQ_NIL;
-	pos->heap_prev = LQ_NIL;
-	pos->heap_side = (int8_t)side;
-	*root = heap_meld(e, side, *root, p);
-}
-
-void lq_trigger_remove(struct lq_engine *e, uint32_t p)
-{
-	struct lq_position *pos = &e->positions[p];
-	int side = pos->heap_side;
-	uint32_t *root;
-
-	if (side == 0)
-		return;
-	root = heap_root(e, pos->instrument, side);
-	if (*root == p) {
-		*root = heap_merge_pairs(e, side, pos->heap_child);
-	} else {
-		/* cut p's subtree out of its sibling list, then meld its children back */
-		uint32_t prev = pos->heap_prev;
-		LQ_ASSERT(prev != LQ_NIL);
-		if (e->positions[prev].heap_child == p)
-			e->positions[prev].heap_child = pos->heap_sibling;
-		else
-			e->positions[prev].heap_sibling = pos->heap_sibling;
-		if (pos->heap_sibling != LQ_NIL)
-			e->positions[pos->heap_sibling].heap_prev = prev;
-		uint32_t sub = heap_merge_pairs(e, side, pos->heap_child);
-		*root = heap_meld(e, side, *root, sub);
-	}
-	pos->heap_side = 0;
-	pos->heap_child = LQ_NIL;
-	pos->heap_sibling = LQ_NIL;
-	pos->heap_prev = LQ_NIL;
-}
-
-void lq_trigger_index_at(struct lq_engine *e, uint32_t p, int64_t price)
-{
-	struct lq_position *pos = &e->positions[p];
-
-	LQ_DASSERT(pos->qty != 0);
-	lq_trigger_remove(e, p);
-	pos->trigger_price = price;
-	heap_insert(e, p, pos->qty > 0 ? 1 : -1);
-}
-
-/* ---- queueing ---- */
-
-void lq_trigger_touch(struct lq_engine *e, uint32_t account)
-{
-	struct lq_account *a = &e->accounts[account];
-
-	if (a->dirty)
-		return;
-	LQ_ASSERT(e->dirty_count < e->limits.accounts_max);
-	a->dirty = true;
-	e->dirty[e->dirty_count++] = account;
-}
-
-void lq_trigger_touch_instrument(struct lq_engine *e, uint32_t instrument)
-{
-	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next)
-		lq_trigger_touch(e, e->positions[p].account);
-}
-
-void lq_trigger_mark_moved(struct lq_engine *e, uint32_t instrument)
-{
-	const int64_t mark = lq_instrument_mark(&e->instruments[instrument]);
-	uint32_t *lr = heap_root(e, instrument, 1), *sr = heap_root(e, instrument, -1);
-
-	/* Bounded by the heaps' sizes: each pop removes an entry. */
-	while (*lr != LQ_NIL && e->positions[*lr].trigger_price > mark) {
-		uint32_t p = *lr;
-		lq_trigger_remove(e, p);
-		lq_trigger_touch(e, e->positions[p].account);
-		e->stats.trigger_hits++;
-	}
-	while (*sr != LQ_NIL && e->positions[*sr].trigger_price < mark) {
-		uint32_t p = *sr;
-		lq_trigger_remove(e, p);
-		lq_trigger_touch(e, e->positions[p].account);
-		e->stats.trigger_hits++;
-	}
-}
-
 /* ---- units ---- */
 
-bool lq_instrument_tradable(const struct lq_engine *e, uint32_t instrument)
+bool lq_trigger_tradable(const struct lq_engine *e, uint32_t instrument)
 {
 	return !e->instruments[instrument].ms.stale && !e->instruments[instrument].ms.feed_halted;
 }
@@ -367,13 +204,13 @@ static bool unit_actionable(const struct lq_engine *e, const struct lq_unit *u)
 {
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
-		return p->qty != 0 && lq_instrument_tradable(e, p->instrument);
+		return p->qty != 0 && lq_trigger_tradable(e, p->instrument);
 	}
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (!pos->isolated && pos->qty != 0 &&
 		    e->instruments[pos->instrument].settle_asset == u->ref &&
-		    lq_instrument_tradable(e, pos->instrument))
+		    lq_trigger_tradable(e, pos->instrument))
 			return true;
 	}
 	return false;
@@ -456,14 +293,6 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	return THR_AT;
 }
 
-/* Re-check on any move of the mark: the short heap fires above its key, every mark is > 0. */
-static void index_any_move(struct lq_engine *e, uint32_t p)
-{
-	lq_trigger_remove(e, p);
-	e->positions[p].trigger_price = 0;
-	heap_insert(e, p, -1);
-}
-
 /* Bits needed for v >= 0. */
 static unsigned bits128(lq_i128 v)
 {
@@ -523,10 +352,10 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 	const uint32_t n = unit_positions(e, u, ps);
 
 	if (u->isolated && e->positions[u->ref].qty == 0)
-		lq_trigger_remove(e, u->ref);
+		lq_watch_remove(e, u->ref);
 	if (!unit_excess(e, u, ps, n, g, w, &excess)) {
 		for (uint32_t i = 0; i < n; i++)
-			index_any_move(e, ps[i]);
+			lq_watch_any_move(e, ps[i]);
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -541,11 +370,11 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 		if (!lq_sub128_ovf(g[i], x, &target))
 			k = position_threshold(&e->instruments[p->instrument], p, target, &t);
 		if (k == THR_AT)
-			lq_trigger_index_at(e, ps[i], t);
+			lq_watch_at(e, ps[i], t);
 		else if (k == THR_ANY)
-			index_any_move(e, ps[i]);
+			lq_watch_any_move(e, ps[i]);
 		else
-			lq_trigger_remove(e, ps[i]);
+			lq_watch_remove(e, ps[i]);
 	}
 }
 
@@ -638,14 +467,20 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 	}
 }
 
+/* Drop the queue: the scan re-checks everything anyway, LQ_TRIGGER_OFF nothing. */
+static void queue_drop(struct lq_engine *e)
+{
+	for (uint32_t i = 0; i < e->dirty_count; i++)
+		e->accounts[e->dirty[i]].dirty = false;
+	e->dirty_count = 0;
+}
+
 static uint32_t collect(struct lq_engine *e)
 {
 	uint32_t n = 0;
 
 	if (e->trigger_mode == LQ_TRIGGER_SCAN) {
-		for (uint32_t i = 0; i < e->dirty_count; i++)
-			e->accounts[e->dirty[i]].dirty = false;
-		e->dirty_count = 0;
+		queue_drop(e);
 		for (uint32_t a = 0; a < e->account_count; a++)
 			collect_account(e, a, false, &n);
 		return n;
@@ -661,46 +496,80 @@ static uint32_t collect(struct lq_engine *e)
 	return n;
 }
 
-void lq_trigger_run(struct lq_engine *e)
+void lq_trigger_begin(struct lq_engine *e, struct lq_trigger_cursor *c)
 {
+	memset(c, 0, sizeof(*c));
 	/* Each round closes at least one lot or leaves nothing to do; bound it anyway. */
-	const uint64_t max_rounds = (uint64_t)e->limits.positions_max + e->limits.accounts_max + 64;
-
+	c->max_rounds = (uint64_t)e->limits.positions_max + e->limits.accounts_max + 64;
 	if (e->trigger_mode == LQ_TRIGGER_OFF) {
-		for (uint32_t i = 0; i < e->dirty_count; i++)
-			e->accounts[e->dirty[i]].dirty = false;
-		e->dirty_count = 0;
+		queue_drop(e);
+		c->settled = true;
+	}
+	LQ_ASSERT(c->max_rounds > 64);
+	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
+}
+
+/* What the last unit handed out came to: a unit nothing could be done for stays queued. */
+static void record_outcome(struct lq_engine *e, struct lq_trigger_cursor *c)
+{
+	LQ_ASSERT(c->pending);
+	LQ_ASSERT(c->account < e->account_count);
+	c->pending = false;
+	if (e->stats.liquidations + e->stats.bad_debts != c->done) {
+		c->progressed++;
 		return;
 	}
-	for (uint64_t round = 0; round < max_rounds; round++) {
-		uint32_t n = collect(e), attempted = 0, progressed = 0;
-		if (n == 0)
-			return;
-		units_sort(e, e->units, n);
-		for (uint32_t i = 0; i < n; i++) {
-			struct lq_unit u = e->units[i];
-			if (!lq_unit_liquidatable(e, &u) || !unit_actionable(e, &u)) {
-				lq_trigger_touch(e, u.account);
-				continue;
-			}
-			const uint64_t done = e->stats.liquidations + e->stats.bad_debts;
-			lq_liquidate_unit(e, &u);
-			attempted++;
-			if (e->stats.liquidations + e->stats.bad_debts != done) {
-				progressed++;
-				continue;
-			}
-			/*
-			 * Nothing could be done (a close whose figures do not fit): the unit stays
-			 * liquidatable. Queue it, so that the index tries it again in every round
-			 * and at the next input, as the scan does.
-			 */
-			lq_trigger_touch(e, u.account);
+	/*
+	 * Nothing could be done (a close whose figures do not fit): the unit stays liquidatable.
+	 * Queue it, so that the index tries it again in every round and at the next input, as
+	 * the scan does.
+	 */
+	lq_watch_touch(e, c->account);
+}
+
+/* Start the next round: false when it has no candidates (the trigger has settled). */
+static bool round_start(struct lq_engine *e, struct lq_trigger_cursor *c)
+{
+	/* a round that tried units and changed nothing would repeat itself: the rest waits for
+	 * the next input (still queued) */
+	if (c->round > 0 && c->attempted > 0 && c->progressed == 0)
+		return false;
+	LQ_ASSERT(c->round < c->max_rounds); /* the level trigger settles */
+	c->round++;
+	c->n = collect(e);
+	c->i = 0;
+	c->attempted = 0;
+	c->progressed = 0;
+	LQ_ASSERT(c->n <= e->units_cap);
+	if (c->n == 0)
+		return false;
+	units_sort(e, e->units, c->n);
+	return true;
+}
+
+bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq_unit *out)
+{
+	if (c->pending)
+		record_outcome(e, c);
+	/* bounded: every pass consumes a candidate or starts one of at most max_rounds rounds */
+	while (!c->settled) {
+		if (c->i == c->n) {
+			c->settled = !round_start(e, c);
+			continue;
 		}
-		/* a round that tried units and changed nothing would repeat itself: the rest waits
-		 * for the next input (still queued) */
-		if (attempted > 0 && progressed == 0)
-			return;
+		struct lq_unit u = e->units[c->i++];
+		/* re-checked first: an earlier liquidation of the round may have changed it */
+		if (!lq_unit_liquidatable(e, &u) || !unit_actionable(e, &u)) {
+			lq_watch_touch(e, u.account);
+			continue;
+		}
+		c->done = e->stats.liquidations + e->stats.bad_debts;
+		c->attempted++;
+		c->pending = true;
+		c->account = u.account;
+		*out = u;
+		LQ_ASSERT(u.account < e->account_count);
+		return true;
 	}
-	LQ_ASSERT(!"the level trigger did not settle");
+	return false;
 }

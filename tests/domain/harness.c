@@ -207,7 +207,7 @@ void dom_check_ledger(const struct dom *d)
 {
 	for (uint32_t a = 0; a < d->e.asset_count; a++) {
 		lq_i128 sum = lq_ledger_sum(&d->e, a);
-		lq_i128 accounts = lq_engine_accounts_sum(&d->e, a);
+		lq_i128 accounts = lq_ledger_accounts_sum(&d->e, a);
 		lq_i128 slot = d->e.ledger.total[LQ_LEDGER_ACCOUNTS][a];
 		if (sum != 0)
 			fail_msg("ledger of asset %u sums to %lld, not 0", a, (long long)sum);

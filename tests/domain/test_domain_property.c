@@ -822,7 +822,7 @@ static void check_all(struct prop *p)
 
 	for (uint32_t s = 0; s < p->asset_count; s++) {
 		const lq_i128 sum = lq_ledger_sum(&p->d->e, s);
-		const lq_i128 accounts = lq_engine_accounts_sum(&p->d->e, s);
+		const lq_i128 accounts = lq_ledger_accounts_sum(&p->d->e, s);
 		const lq_i128 slot = p->d->e.ledger.total[LQ_LEDGER_ACCOUNTS][s];
 		PCHECK(p, sum == 0, "asset %u: ledger sums to %s", s, i128s(sum, b1));
 		PCHECK(p, accounts == slot, "asset %u: accounts %s, ledger slot %s", s,

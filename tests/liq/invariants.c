@@ -12,7 +12,7 @@ static int ledger_ok(const struct lq_engine *e, char *why, size_t n)
 				 e->assets[a].name);
 			return 1;
 		}
-		if (lq_engine_accounts_sum(e, a) != e->ledger.total[LQ_LEDGER_ACCOUNTS][a]) {
+		if (lq_ledger_accounts_sum(e, a) != e->ledger.total[LQ_LEDGER_ACCOUNTS][a]) {
 			snprintf(why, n, "the accounts' %s differ from the ledger",
 				 e->assets[a].name);
 			return 1;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_private.h"
+#include "ledger.h"
 #include "lq/audit.h"
 #include "lq/engine.h"
 
@@ -302,15 +302,15 @@ static void test_laws_named(void **state)
 	open_book(f);
 	/* a flat account below zero (through the ledger, so that it still sums to zero) */
 	deposit(f, 9, USDT_ONE);
-	assert_true(lq_balance_credit(&f->e, lq_engine_find_account(&f->e, 9), 0, -2 * USDT_ONE,
-				      LQ_LEDGER_EXTERNAL));
+	assert_true(lq_ledger_credit(&f->e, lq_engine_find_account(&f->e, 9), 0, -2 * USDT_ONE,
+				     LQ_LEDGER_EXTERNAL));
 	assert_false(lq_audit_laws(&f->e, LQ_AUDIT_LAWS_ALL, &m));
 	assert_int_equal(m.what, LQ_AUDIT_FLAT_NEGATIVE);
 	assert_int_equal(m.account, 9);
 	lq_audit_describe(&m, &f->e, why, sizeof(why));
 	assert_non_null(strstr(why, "account 9 holds no position in USDT but -1.000000"));
-	assert_true(lq_balance_credit(&f->e, lq_engine_find_account(&f->e, 9), 0, USDT_ONE,
-				      LQ_LEDGER_EXTERNAL));
+	assert_true(lq_ledger_credit(&f->e, lq_engine_find_account(&f->e, 9), 0, USDT_ONE,
+				     LQ_LEDGER_EXTERNAL));
 	/* a fund below zero */
 	lq_ledger_move(&f->e, LQ_LEDGER_FUND0, LQ_LEDGER_EXTERNAL, 0, 11 * USDT_ONE);
 	assert_false(lq_audit_laws(&f->e, LQ_AUDIT_LAWS_ALL, &m));

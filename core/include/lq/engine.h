@@ -486,6 +486,6 @@ int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_posit
 
 /* Ledger: sum over all slots per asset (always 0) and the accounts' own sum. */
 lq_i128 lq_ledger_sum(const struct lq_engine *e, uint32_t asset);
-lq_i128 lq_engine_accounts_sum(const struct lq_engine *e, uint32_t asset);
+lq_i128 lq_ledger_accounts_sum(const struct lq_engine *e, uint32_t asset);
 
 #endif

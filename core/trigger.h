@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_TRIGGER_H
+#define LQ_TRIGGER_H
+
+/*
+ * The level trigger (trigger.c, DESIGN 1.5): it DECIDES which unit to liquidate next and
+ * never liquidates; the engine executes each decision (engine.c):
+ *
+ *	lq_trigger_begin(e, &c);
+ *	while (lq_trigger_next(e, &c, &u))
+ *		lq_liq_unit(e, &u);
+ *
+ * Layer: above the accounts' margins, below liquidation.
+ */
+#include "lq/engine.h"
+
+/* Where the trigger is in its rounds within one input event. */
+struct lq_trigger_cursor {
+	uint64_t max_rounds;
+	uint64_t round;	     /* rounds started */
+	uint64_t done;	     /* liquidations + bad debts when the pending unit was handed out */
+	uint32_t n;	     /* candidates of the current round (e->units) */
+	uint32_t i;	     /* the next candidate to decide on */
+	uint32_t attempted;  /* units handed out in the round */
+	uint32_t progressed; /* ... that changed something */
+	uint32_t account;    /* the pending unit's account */
+	bool pending;	     /* a unit was handed out; its outcome is read at the next call */
+	bool settled;	     /* nothing left to liquidate in this event */
+};
+
+/* Start deciding at the end of an input event (LQ_TRIGGER_OFF: drop the queue, settled). */
+void lq_trigger_begin(struct lq_engine *e, struct lq_trigger_cursor *c);
+/*
+ * The next unit to liquidate, in the order of the rounds (DESIGN 1.5: ascending equity/MM,
+ * then account id), re-checked just before it is handed out; false once no unit is left.
+ * Call again after executing the unit: the call reads what the execution did.
+ */
+bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq_unit *out);
+
+/* Is an instrument's mark fresh enough to liquidate on? */
+bool lq_trigger_tradable(const struct lq_engine *e, uint32_t instrument);
+
+#endif
