@@ -33,6 +33,7 @@ _Static_assert(LQ_RATE_ONE == 100000000LL, "rates are parts per 10^8");
 int64_t lq_pow10(unsigned n)
 {
 	LQ_ASSERT(n < LQ_ARRAY_SIZE(pow10_table));
+	LQ_DASSERT(pow10_table[n] > 0);
 	return pow10_table[n];
 }
 
@@ -80,8 +81,10 @@ static enum lq_dec_status dec_scan(const char *s, size_t len, struct dec_spans *
 	sp->int_len = (size_t)(s + i - sp->int_digits);
 	if (sp->int_len == 0)
 		return LQ_DEC_SYNTAX;
-	if (i == len)
+	if (i == len) {
+		LQ_DASSERT(sp->int_len + (sp->negative ? 1 : 0) == len);
 		return LQ_DEC_OK;
+	}
 	if (s[i] != '.')
 		return LQ_DEC_SYNTAX;
 	i++;
@@ -91,6 +94,8 @@ static enum lq_dec_status dec_scan(const char *s, size_t len, struct dec_spans *
 	sp->frac_len = (size_t)(s + i - sp->frac_digits);
 	if (sp->frac_len == 0 || i != len)
 		return LQ_DEC_SYNTAX;
+	/* sign, digits, the point, digits: every character accounted for */
+	LQ_DASSERT(sp->int_len + sp->frac_len + (sp->negative ? 1 : 0) + 1 == len);
 	return LQ_DEC_OK;
 }
 
@@ -99,6 +104,9 @@ static bool acc_digit(int64_t *acc, char c)
 {
 	int64_t t;
 
+	LQ_DASSERT(c >= '0');
+	LQ_DASSERT(c <= '9');
+	LQ_DASSERT(*acc <= 0); /* accumulated as a negative number */
 	if (__builtin_mul_overflow(*acc, 10, &t))
 		return true;
 	return __builtin_sub_overflow(t, (int64_t)(c - '0'), acc);
@@ -134,6 +142,7 @@ enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, in
 			return LQ_DEC_OVERFLOW;
 		acc = -acc;
 	}
+	LQ_ASSERT(sp.negative ? acc <= 0 : acc >= 0);
 	*out = acc;
 	return LQ_DEC_OK;
 }
@@ -149,6 +158,7 @@ enum lq_dec_status lq_dec_parse_natural(const char *s, size_t len, int64_t *mant
 	if (sp.frac_len > LQ_DECIMALS_MAX)
 		return LQ_DEC_TOO_PRECISE;
 	*decimals = (unsigned)sp.frac_len;
+	LQ_ASSERT(*decimals <= LQ_DECIMALS_MAX);
 	return lq_dec_parse(s, len, *decimals, mantissa);
 }
 
@@ -172,6 +182,10 @@ size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
 		tmp[n++] = (char)('0' + (int)(m64 % 10));
 		m64 /= 10;
 	} while (m64 != 0 || n <= decimals);
+	/* at most 39 digits of a 128-bit magnitude, or decimals + 1 */
+	LQ_ASSERT(n <= 39);
+	LQ_ASSERT(n > decimals); /* a digit before the point */
+	LQ_DASSERT(n < sizeof(tmp));
 	len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
 	if (cap == 0)
 		return len;
@@ -194,6 +208,8 @@ size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
 
 size_t lq_dec_format(char *buf, size_t cap, int64_t v, unsigned decimals)
 {
+	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	LQ_ASSERT(cap == 0 || buf != NULL);
 	return lq_dec_format128(buf, cap, (lq_i128)v, decimals);
 }
 
@@ -203,8 +219,13 @@ int64_t lq_div_floor(int64_t a, int64_t b)
 	LQ_ASSERT(!(a == INT64_MIN && b == -1));
 	int64_t q = a / b, r = a % b;
 	/* C truncates toward zero; step down when the exact quotient is negative. */
-	if (r != 0 && ((r < 0) != (b < 0)))
+	if (r != 0 && ((r < 0) != (b < 0))) {
 		q--;
+		r += b; /* a - q b: |r| < |b| and opposite signs, so no overflow */
+	}
+	/* floor: the remainder a - q b takes the divisor's sign (or is 0) */
+	LQ_DASSERT(r == 0 || (r < 0) == (b < 0));
+	LQ_DASSERT((lq_i128)q * b + r == a);
 	return q;
 }
 
@@ -213,8 +234,13 @@ int64_t lq_div_ceil(int64_t a, int64_t b)
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(!(a == INT64_MIN && b == -1));
 	int64_t q = a / b, r = a % b;
-	if (r != 0 && ((r < 0) == (b < 0)))
+	if (r != 0 && ((r < 0) == (b < 0))) {
 		q++;
+		r -= b; /* a - q b: |r| < |b| and equal signs, so no overflow */
+	}
+	/* ceil: the remainder a - q b takes the opposite sign of the divisor (or is 0) */
+	LQ_DASSERT(r == 0 || (r < 0) != (b < 0));
+	LQ_DASSERT((lq_i128)q * b + r == a);
 	return q;
 }
 
@@ -225,8 +251,13 @@ lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(!(a == I128_MIN && b == -1));
 	lq_i128 q = a / b, r = a % b;
-	if (r != 0 && ((r < 0) != (b < 0)))
+	if (r != 0 && ((r < 0) != (b < 0))) {
 		q--;
+		r += b; /* a - q b */
+	}
+	/* floor: the remainder takes the divisor's sign and stays below it */
+	LQ_DASSERT(r == 0 || (r < 0) == (b < 0));
+	LQ_DASSERT(b < 0 ? r > b : r < b);
 	return q;
 }
 
@@ -235,8 +266,13 @@ lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(!(a == I128_MIN && b == -1));
 	lq_i128 q = a / b, r = a % b;
-	if (r != 0 && ((r < 0) == (b < 0)))
+	if (r != 0 && ((r < 0) == (b < 0))) {
 		q++;
+		r -= b; /* a - q b */
+	}
+	/* ceil: the remainder takes the divisor's opposite sign and stays below it */
+	LQ_DASSERT(r == 0 || (r < 0) != (b < 0));
+	LQ_DASSERT(b < 0 ? -r > b : -r < b);
 	return q;
 }
 
@@ -247,8 +283,14 @@ lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
 	lq_i128 q = a / b, r = a % b;
 	lq_i128 ar = r < 0 ? -r : r, ab = b < 0 ? -b : b;
 	/* |r| >= |b| - |r| compares 2|r| >= |b| without overflowing. */
-	if (r != 0 && ar >= ab - ar)
-		q += ((a < 0) == (b < 0)) ? 1 : -1;
+	if (r != 0 && ar >= ab - ar) {
+		const int dir = ((a < 0) == (b < 0)) ? 1 : -1;
+		q += dir;
+		r = dir > 0 ? r - b : r + b; /* a - q b: |b| - |r| in magnitude */
+		ar = r < 0 ? -r : r;
+	}
+	/* nearest: the remainder is at most half the divisor */
+	LQ_DASSERT(ar <= ab - ar);
 	return q;
 }
 
@@ -257,6 +299,7 @@ bool lq_muldiv_ovf(int64_t a, int64_t b, int64_t c, enum lq_round r, int64_t *ou
 	lq_i128 p = (lq_i128)a * (lq_i128)b; /* cannot overflow 128 bits */
 
 	LQ_ASSERT(c != 0);
+	LQ_DASSERT(r == LQ_ROUND_FLOOR || r == LQ_ROUND_CEIL);
 	return lq_narrow_ovf(lq_div128(p, c, r), out);
 }
 
@@ -268,6 +311,10 @@ bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 
 	/* a = q c + rem with |rem| < |c|: a b / c = q b + rem b / c, and |rem b| < 2^126 */
 	q = a / c;
 	rem = a - q * c;
+	/* truncated: the remainder has a's sign and |rem| < |c| <= 2^63, so |rem b| < 2^126 */
+	LQ_DASSERT(rem == 0 || (rem < 0) == (a < 0));
+	LQ_DASSERT(rem < 0 ? -rem < (lq_i128)c * (c < 0 ? -1 : 1)
+			   : rem < (lq_i128)c * (c < 0 ? -1 : 1));
 	if (lq_mul128_ovf(q, b, &hi))
 		return true;
 	return lq_add128_ovf(hi, lq_div128(rem * b, c, r), out);
@@ -279,6 +326,7 @@ int64_t lq_search_first(int64_t lo, int64_t hi, bool (*pred)(const void *ctx, in
 	/* invariant: pred fails below lo, holds from hi + 1 on (as if) */
 	LQ_ASSERT(lo <= hi);
 	LQ_ASSERT(hi < INT64_MAX);
+	const int64_t first = lo;
 	int64_t end = hi + 1;
 	while (lo < end) {
 		int64_t mid = lo + (end - lo) / 2;
@@ -287,11 +335,17 @@ int64_t lq_search_first(int64_t lo, int64_t hi, bool (*pred)(const void *ctx, in
 		else
 			lo = mid + 1;
 	}
+	LQ_ASSERT(lo >= first);
+	LQ_ASSERT(lo <= hi + 1);
 	return lo;
 }
 
 lq_i128 lq_round_to_step(lq_i128 v, lq_i128 step, enum lq_round r)
 {
 	LQ_ASSERT(step > 0);
-	return lq_div128(v, step, r) * step;
+	const lq_i128 k = lq_div128(v, step, r) * step;
+	/* a multiple of step on the asked side of v, less than one step away */
+	LQ_DASSERT(r == LQ_ROUND_CEIL ? k >= v : k <= v);
+	LQ_DASSERT(r == LQ_ROUND_CEIL ? k - v < step : v - k < step);
+	return k;
 }
