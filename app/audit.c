@@ -5,6 +5,7 @@
  * with the engine after every input. DESIGN 1.7.3: the event stream is a complete ledger.
  */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/audit.h"
 #include "lq/engine.h"
@@ -18,54 +19,6 @@
 #include <string.h>
 
 #define AUDIT_LINE_MAX (1u << 20)
-
-static const char audit_help[] =
-    "usage: liqd audit [OPTIONS] FILE|-\n"
-    "\n"
-    "Runs a scenario (FILE, or - for standard input; the language of `liqd sim --help`)\n"
-    "through the engine and, beside it, rebuilds every account's money (balance plus\n"
-    "isolated margins, per asset), every position's quantity and cost basis and every\n"
-    "insurance fund's balance from the inputs and the output events alone, by the rules\n"
-    "of DESIGN 1.7.3 (the money each event moves). After every input the rebuilt state\n"
-    "must equal the engine's, to the unit, and the engine's state must keep the laws\n"
-    "of 1.7.3 (see `violation` below).\n"
-    "\n"
-    "output (one JSON object per line):\n"
-    "  {\"type\":\"ledger\",\"asset\":\"USDT\",\"accounts\":\"...\",\"funds\":{\"IF\":\"...\"},\n"
-    "   \"fees\":\"...\",\"venue\":\"...\",\"funding\":\"...\",\"external\":\"...\",\n"
-    "   \"bad_debt\":\"...\",\"sum\":\"0...\"}\n"
-    "      per asset, the engine's ledger at the end (as `show ledger` prints it):\n"
-    "      accounts (balances and isolated margins), each fund in that asset, fee income,\n"
-    "      the venue (realized PnL against the market), funding clearing, external\n"
-    "      (deposits, withdrawals, funds' initial balances), bad debt; they sum to zero\n"
-    "  {\"type\":\"audit\",\"inputs\":N,\"refused\":R,\"events\":M,\"ok\":true}\n"
-    "      the verdict: N inputs told (R of them refused), M output events\n"
-    "  {\"type\":\"audit\",...,\"ok\":false,\"line\":L,\"mismatch\":\"...\"}\n"
-    "      the first difference, after input line L: the account, position or fund, the\n"
-    "      engine's figure and the rebuilt one (also on standard error)\n"
-    "  {\"type\":\"audit\",...,\"ok\":false,\"line\":L,\"violation\":\"...\"}\n"
-    "      the first law of DESIGN 1.7.3 the engine's state broke after line L: a ledger\n"
-    "      that does not sum to zero, a fund below zero, an account holding no position in\n"
-    "      an asset with money below zero there (and no bad_debt writing it off), or a\n"
-    "      unit left liquidatable on a tradable instrument\n"
-    "\n"
-    "Exit status: 0 reconciled and lawful, 1 a mismatch or a violation (or an I/O\n"
-    "error), 2 a line that cannot be parsed or a bad command line.\n"
-    "\n"
-    "options:\n"
-    "  --events            also print the event stream (as `liqd sim` does) before the\n"
-    "                      ledger\n"
-    "  --trigger MODE      index (default) or scan: how liquidatable accounts are found\n"
-    "  --max-accounts N    accounts the engine can hold (default 65536)\n"
-    "  --max-positions N   positions the engine can hold (default 262144)\n"
-    "  -h, --help          this text\n";
-
-struct audit_opts {
-	struct lq_engine_limits lim;
-	enum lq_trigger_mode trigger;
-	bool events;
-	const char *path;
-};
 
 struct audit_run {
 	struct lq_engine *defs; /* the parser's definitions: the auditor's only view of them */
@@ -85,53 +38,10 @@ struct audit_run {
 	int write_err;
 };
 
-static int parse_args(int argc, char **argv, struct audit_opts *o)
+void lq_audit_defaults(struct lq_audit_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->lim.accounts_max = 65536;
-	o->lim.positions_max = 262144;
-	o->trigger = LQ_TRIGGER_INDEX;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const bool has = i + 1 < argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(audit_help, stdout);
-			exit(LQ_EXIT_OK);
-		} else if (!strcmp(a, "--events")) {
-			o->events = true;
-		} else if (!strcmp(a, "--max-accounts") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &o->lim.accounts_max))
-				return -1;
-		} else if (!strcmp(a, "--max-positions") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &o->lim.positions_max))
-				return -1;
-		} else if (!strcmp(a, "--trigger") && has) {
-			const char *m = argv[++i];
-			if (!strcmp(m, "index"))
-				o->trigger = LQ_TRIGGER_INDEX;
-			else if (!strcmp(m, "scan"))
-				o->trigger = LQ_TRIGGER_SCAN;
-			else {
-				fprintf(stderr, "liqd audit: --trigger is index or scan\n");
-				return -1;
-			}
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "liqd audit: unknown option '%s' (see liqd audit --help)\n",
-				a);
-			return -1;
-		} else if (!o->path) {
-			o->path = a;
-		} else {
-			fprintf(stderr, "liqd audit: one scenario at a time ('%s')\n", a);
-			return -1;
-		}
-	}
-	if (!o->path) {
-		fprintf(stderr,
-			"liqd audit: no scenario given (a FILE, or - for standard input)\n");
-		return -1;
-	}
-	return 0;
+	lq_pipe_opts_defaults(&o->pipe);
 }
 
 static void write_stdout(void *ctx, const char *data, size_t len)
@@ -392,36 +302,34 @@ static int read_all(struct audit_run *r, FILE *in, const char *name, char *line)
 	return 0;
 }
 
-int lq_cmd_audit(int argc, char **argv)
+int lq_app_audit(const struct lq_audit_opts *o)
 {
 	static const struct lq_engine_limits defs_lim = {.accounts_max = 1, .positions_max = 1};
-	struct audit_opts o;
 
-	if (parse_args(argc, argv, &o))
-		return LQ_EXIT_USAGE;
-	FILE *in = strcmp(o.path, "-") ? fopen(o.path, "r") : stdin;
+	FILE *in = strcmp(o->path, "-") ? fopen(o->path, "r") : stdin;
 	if (!in) {
-		fprintf(stderr, "liqd audit: cannot open %s: %s\n", o.path, strerror(errno));
+		fprintf(stderr, "liqd audit: cannot open %s: %s\n", o->path, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
-	const char *name = strcmp(o.path, "-") ? o.path : "<stdin>";
+	const char *name = strcmp(o->path, "-") ? o->path : "<stdin>";
 	struct audit_run *r = lq_startup_alloc(sizeof(*r), "the audit");
-	r->print_events = o.events;
+	r->print_events = o->events;
 	lq_out_init(&r->out, write_stdout, r);
 	lq_out_init(&r->drop, write_nothing, r);
 	r->defs = engine_new(&defs_lim, NULL, NULL);
-	r->eng = engine_new(&o.lim, sink, r);
-	lq_engine_set_trigger_mode(r->eng, o.trigger);
-	const struct lq_audit_limits alim = {.accounts_max = o.lim.accounts_max,
-					     .positions_max = o.lim.positions_max};
+	r->eng = engine_new(&o->pipe.lim, sink, r);
+	lq_engine_set_trigger_mode(r->eng, o->pipe.trigger);
+	const struct lq_audit_limits alim = {.accounts_max = o->pipe.lim.accounts_max,
+					     .positions_max = o->pipe.lim.positions_max};
 	const size_t asz = lq_audit_memsize(&alim);
 	if (lq_audit_init(&r->audit, lq_startup_alloc(asz, "the auditor"), asz, &alim, r->defs)) {
 		fprintf(stderr, "liqd audit: cannot set up the auditor\n");
 		return LQ_EXIT_FAIL;
 	}
-	r->scratch = lq_startup_alloc(sizeof(*r->scratch) * o.lim.positions_max, "the ranking");
+	r->scratch =
+	    lq_startup_alloc(sizeof(*r->scratch) * o->pipe.lim.positions_max, "the ranking");
 	/* parse-time refusals are printed with the events, else they are not inputs */
-	lq_scn_init(&r->scn, r->defs, o.events ? &r->out : &r->drop, on_msg, r);
+	lq_scn_init(&r->scn, r->defs, o->events ? &r->out : &r->drop, on_msg, r);
 	char *line = lq_startup_alloc(AUDIT_LINE_MAX, "the line buffer");
 	int rc = read_all(r, in, name, line);
 	if (rc == 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd convert: a venue's websocket recording into a pcap of liqd feed packets. */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/convert.h"
 #include "lq/num.h"
@@ -15,164 +16,24 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static const char convert_help[] =
-    "usage: liqd convert [OPTIONS] INPUT OUTPUT.pcap\n"
-    "\n"
-    "Converts a venue's websocket recording (gzip-compressed or plain) into a pcap of liqd\n"
-    "feed packets (net/FEED.md) wrapped in Ethernet/IPv4/UDP, nanosecond timestamps: the\n"
-    "input of a replay, of tcpdump and of DPDK's net_pcap PMD. Each instrument's definition\n"
-    "comes before its first message; sequence numbers start at 1 and are continuous.\n"
-    "\n"
-    "options:\n"
-    "  --venue binance|bitmex  the recording's venue (default: told from its first line)\n"
-    "  --instrument NAME       convert this instrument only (repeatable; default: every\n"
-    "                          instrument of the table below that the recording mentions)\n"
-    "  --lenient               count and skip lines that cannot be converted (default: stop\n"
-    "                          at the first one, name its line number, exit 2)\n"
-    "  --batch-us N            lines received within N us of a packet's first line share\n"
-    "                          the packet, up to 1472 bytes (default 100)\n"
-    "  --session N             the feed session (default: the first line's receive time in\n"
-    "                          seconds)\n"
-    "  --dst IP:PORT           UDP destination (default 239.255.76.81:31000)\n"
-    "  --quiet                 no summary on standard error\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "recordings (../shared/data/README.md):\n"
-    "  binance  binance-ws/*.gz: \"<receive time us|ns> <combined-stream JSON>\" per line;\n"
-    "           bookTicker -> book top, depthUpdate -> book levels (pu->u gaps flagged),\n"
-    "           trade -> trade, markPriceUpdate -> index + mark + predicted funding, REST\n"
-    "           depth snapshot -> book clear + levels brought up to date with the buffered\n"
-    "           diffs newer than it\n"
-    "  bitmex   multi-venue-ws/BITMEX.ws.*: orderBookL2 partial -> book clear + levels,\n"
-    "           insert/update/delete -> levels, trade -> trade, quote -> book top\n"
-    "Message times are the venue's (Binance E, BitMEX timestamp); BitMEX book rows have\n"
-    "none and carry the receive time, flagged. Decimals are exact: a price off the tick or\n"
-    "a quantity off the lot refuses the line.\n"
-    "\n"
-    "Exit status: 0 converted, 2 a line that cannot be converted (strict) or a bad command\n"
-    "line, 1 an I/O error. The output is removed when the conversion fails.\n";
-
-struct convert_opts {
-	struct lq_convert_params p;
-	bool venue_set;
-	bool quiet;
-	struct lq_pcap_addr addr;
-	const char *in;
-	const char *out;
-};
-
-static int parse_dst(const char *v, struct lq_pcap_addr *a)
-{
-	char ip[32];
-	const char *colon = strrchr(v, ':');
-	uint32_t port;
-	struct in_addr ia;
-	if (!colon || (size_t)(colon - v) >= sizeof(ip))
-		return -1;
-	memcpy(ip, v, (size_t)(colon - v));
-	ip[colon - v] = '\0';
-	if (inet_pton(AF_INET, ip, &ia) != 1 ||
-	    lq_parse_u32_opt("--dst port", colon + 1, 1, 65535, &port))
-		return -1;
-	a->dst_ip = ntohl(ia.s_addr);
-	a->dst_port = (uint16_t)port;
-	if ((a->dst_ip >> 28) == 0xe)
-		lq_pcap_multicast_mac(a->dst_ip, a->dst_mac);
-	return 0;
-}
-
-static int parse_u64(const char *name, const char *v, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (errno || end == v || *end != '\0' || v[0] == '-' || x == 0) {
-		fprintf(stderr, "liqd convert: %s takes a positive whole number, not '%s'\n", name,
-			v);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
-static int parse_option(int argc, char **argv, int *i, struct convert_opts *o)
-{
-	const char *a = argv[*i];
-	const bool has = *i + 1 < argc;
-	uint32_t us;
-	if (!strcmp(a, "--venue") && has) {
-		o->venue_set = true;
-		if (lq_convert_venue_parse(argv[++*i], &o->p.venue) == 0)
-			return 0;
-		fprintf(stderr, "liqd convert: --venue is binance or bitmex\n");
-	} else if (!strcmp(a, "--instrument") && has) {
-		if (o->p.instrument_count < LQ_CONVERT_INSTRUMENTS_MAX) {
-			o->p.instruments[o->p.instrument_count++] = argv[++*i];
-			return 0;
-		}
-		fprintf(stderr, "liqd convert: at most %d instruments\n",
-			LQ_CONVERT_INSTRUMENTS_MAX);
-	} else if (!strcmp(a, "--lenient")) {
-		o->p.lenient = true;
-		return 0;
-	} else if (!strcmp(a, "--quiet")) {
-		o->quiet = true;
-		return 0;
-	} else if (!strcmp(a, "--batch-us") && has) {
-		if (lq_parse_u32_opt(a, argv[++*i], 0, 60000000, &us) == 0) {
-			o->p.batch_ns = (int64_t)us * 1000;
-			return 0;
-		}
-	} else if (!strcmp(a, "--session") && has) {
-		return parse_u64(a, argv[++*i], &o->p.session);
-	} else if (!strcmp(a, "--dst") && has) {
-		if (parse_dst(argv[++*i], &o->addr) == 0)
-			return 0;
-		fprintf(stderr, "liqd convert: --dst takes IPv4:PORT, like 239.255.76.81:31000\n");
-	} else {
-		fprintf(stderr, "liqd convert: unknown option '%s' (see liqd convert --help)\n", a);
-	}
-	return -1;
-}
-
-static int parse_args(int argc, char **argv, struct convert_opts *o)
+void lq_convert_defaults(struct lq_convert_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	lq_convert_params_defaults(&o->p);
 	lq_pcap_addr_defaults(&o->addr);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			const struct lq_convert_spec *t;
-			uint32_t n = lq_convert_specs(&t);
-			fputs(convert_help, stdout);
-			fputs("\ninstruments:\n", stdout);
-			for (uint32_t k = 0; k < n; k++)
-				printf("  %-8s %-12s %-7s settle %s, tick %s, lot %s%s%s\n",
-				       lq_convert_venue_str(t[k].venue), t[k].name,
-				       t[k].kind == LQ_FEED_LINEAR ? "linear" : "inverse",
-				       t[k].settle, t[k].tick, t[k].lot,
-				       t[k].contract ? ", contract " : "",
-				       t[k].contract ? t[k].contract : "");
-			exit(LQ_EXIT_OK);
-		}
-		if (a[0] == '-' && a[1] != '\0') {
-			if (parse_option(argc, argv, &i, o))
-				return -1;
-		} else if (!o->in) {
-			o->in = a;
-		} else if (!o->out) {
-			o->out = a;
-		} else {
-			fprintf(stderr, "liqd convert: one INPUT and one OUTPUT ('%s')\n", a);
-			return -1;
-		}
-	}
-	if (!o->out) {
-		fprintf(stderr, "liqd convert: INPUT and OUTPUT.pcap are needed (see --help)\n");
-		return -1;
-	}
-	return 0;
+}
+
+void lq_convert_print_instruments(FILE *f)
+{
+	const struct lq_convert_spec *t;
+	uint32_t n = lq_convert_specs(&t);
+	fputs("\ninstruments:\n", f);
+	for (uint32_t k = 0; k < n; k++)
+		fprintf(f, "  %-8s %-12s %-7s settle %s, tick %s, lot %s%s%s\n",
+			lq_convert_venue_str(t[k].venue), t[k].name,
+			t[k].kind == LQ_FEED_LINEAR ? "linear" : "inverse", t[k].settle, t[k].tick,
+			t[k].lot, t[k].contract ? ", contract " : "",
+			t[k].contract ? t[k].contract : "");
 }
 
 /* The venue from the recording's first line. */
@@ -243,7 +104,7 @@ static void summary_inst(const struct lq_convert_inst *in)
 			(unsigned long long)s->rows_before_snapshot);
 }
 
-static void summary(const struct convert_opts *o, const struct lq_convert *c)
+static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 {
 	const struct lq_convert_stats *s = &c->stats;
 	uint64_t refused = 0;
@@ -275,7 +136,7 @@ static void summary(const struct convert_opts *o, const struct lq_convert *c)
 				"--instrument?)\n");
 }
 
-static int run(struct convert_opts *o, struct lq_convert *c, struct lq_pcap_writer *w)
+static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_writer *w)
 {
 	size_t size = lq_convert_memsize(&o->p);
 	void *mem = lq_startup_alloc(size, "the converter");
@@ -315,11 +176,9 @@ static int run(struct convert_opts *o, struct lq_convert *c, struct lq_pcap_writ
 	return LQ_EXIT_OK;
 }
 
-int lq_cmd_convert(int argc, char **argv)
+int lq_app_convert(const struct lq_convert_opts *opts)
 {
-	struct convert_opts o;
-	if (parse_args(argc, argv, &o))
-		return LQ_EXIT_USAGE;
+	struct lq_convert_opts o = *opts;
 	if (!o.venue_set) {
 		int rc = detect_venue(o.in, &o.p.venue);
 		if (rc != LQ_EXIT_OK)

@@ -14,16 +14,6 @@
 #define JOURNAL_BUF_BYTES (1u << 20)
 #define JOURNAL_BUFS	  4
 
-const char lq_durable_help[] =
-    "  --journal FILE      journal every output event (checksummed, see liqd journal)\n"
-    "  --snapshot-dir DIR  write snapshots of the whole state into DIR (the last two are\n"
-    "                      kept); also on SIGUSR1\n"
-    "  --snapshot-every N  a snapshot every N inputs (scenario or configuration lines,\n"
-    "                      feed messages; default: on SIGUSR1 only)\n"
-    "  --recover           start from the newest valid snapshot in --snapshot-dir (or from\n"
-    "                      the beginning if there is none), skip the input it covers, check\n"
-    "                      the events the --journal already holds and append the rest\n";
-
 static struct lq_pipeline *volatile signal_pipeline;
 
 static void on_usr1(int sig)
@@ -32,39 +22,6 @@ static void on_usr1(int sig)
 	struct lq_pipeline *p = signal_pipeline;
 	if (p)
 		lq_pipeline_request_snapshot(p); /* one lock-free atomic store */
-}
-
-int lq_durable_parse(struct lq_durable_opts *o, int argc, char **argv, int *i, const char *who)
-{
-	const char *a = argv[*i];
-	const bool has = *i + 1 < argc;
-
-	if (!strcmp(a, "--recover")) {
-		o->recover = true;
-		return 1;
-	}
-	if (!has || (strcmp(a, "--journal") && strcmp(a, "--snapshot-dir") &&
-		     strcmp(a, "--snapshot-every")))
-		return 0;
-	const char *v = argv[++*i];
-	if (!strcmp(a, "--journal")) {
-		o->journal = v;
-	} else if (!strcmp(a, "--snapshot-dir")) {
-		o->snapshot_dir = v;
-	} else {
-		char *end;
-		errno = 0;
-		unsigned long long n = strtoull(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end || errno || n == 0 || n > (1ull << 40)) {
-			fprintf(stderr,
-				"%s: --snapshot-every takes a count of inputs, 1 .. 2^40 "
-				"('%s')\n",
-				who, v);
-			return -1;
-		}
-		o->snapshot_every = n;
-	}
-	return 1;
 }
 
 /* Newest valid snapshot first; a damaged one is reported and the next older one tried. */

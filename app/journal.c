@@ -7,6 +7,7 @@
  * scaled JSON; text records (the sim's `show` lines) print as they were written.
  */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/journal.h"
 
@@ -15,20 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-	fputs("usage: liqd journal dump|verify|recover FILE\n"
-	      "\n"
-	      "  dump     print every record as a JSON line: events with numeric fields (ids, raw\n"
-	      "           units: the journal carries no definitions), text records verbatim\n"
-	      "  verify   check every record; print counts and the last good sequence\n"
-	      "  recover  verify, then cut a torn tail\n"
-	      "\n"
-	      "exit status: 0 clean, 1 torn tail (verify, dump), 2 bad usage, corruption or an\n"
-	      "unreadable file\n",
-	      f);
-}
-
+/* The event type's name from lq/event_schema.h; "unknown" for a type it does not list. */
 static const char *event_name(enum lq_event_type t)
 {
 	const char *name = lq_event_type_str(t);
@@ -139,20 +127,14 @@ static int cmd_verify(struct lq_journal_reader *r, const char *path, bool recove
 	return exit_for(s.status);
 }
 
-int lq_cmd_journal(int argc, char **argv)
+int lq_app_journal(const struct lq_journal_opts *o)
 {
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return LQ_EXIT_OK;
-	}
-	if (argc != 3) {
-		usage(stderr);
-		return LQ_EXIT_USAGE;
-	}
-	const char *verb = argv[1], *path = argv[2];
+	const char *verb = o->action, *path = o->path;
 	if (strcmp(verb, "dump") && strcmp(verb, "verify") && strcmp(verb, "recover")) {
-		fprintf(stderr, "liqd journal: unknown action '%s'\n", verb);
-		usage(stderr);
+		fprintf(stderr,
+			"liqd journal: unknown action '%s': dump, verify or recover (see liqd "
+			"journal --help)\n",
+			verb);
 		return LQ_EXIT_USAGE;
 	}
 	struct lq_journal_reader *r = lq_startup_alloc(sizeof(*r), "journal reader");

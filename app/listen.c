@@ -5,6 +5,7 @@
  * own. A generic feed dumper: market data, account events and engine output (egress) alike.
  */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/feed.h"
 #include "lq/udp.h"
@@ -16,41 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char listen_help[] =
-    "usage: liqd listen [OPTIONS] IP:PORT\n"
-    "\n"
-    "Receives liqd feed packets over UDP (io_uring) on IP:PORT, a local address or a multicast\n"
-    "group (joined), decodes each one and prints every message as one JSON line on standard\n"
-    "output: session, seq, type, flags, instrument, ts_ns and the message's fields, prices,\n"
-    "quantities and money as the integers of the wire (in the units the instrument's\n"
-    "definition gives). Market data, account events and engine output (`liqd run`'s\n"
-    "liquidation orders and notices) alike.\n"
-    "\n"
-    "Besides messages it prints, one JSON line each: heartbeats, refused packets (\"type\":\n"
-    "\"refused\" with the decoder's reason), and what the sequence numbers reveal: \"gap\"\n"
-    "(messages lost), \"duplicate\" (a packet seen before: its messages are not printed\n"
-    "again), \"late\" (a reordered packet filling a gap: its lost messages are printed now),\n"
-    "\"overlap\" (a packet partly seen: the new part is printed), \"other_session\" (a packet of\n"
-    "another session than the one followed: printed). The first session heard is followed;\n"
-    "a new one once it has ended.\n"
-    "\n"
-    "IP:PORT with port 0 binds an ephemeral port (see --port-file).\n"
-    "\n"
-    "options:\n"
-    "  --count N          stop after N messages (1..4294967295)\n"
-    "  --timeout SECONDS  stop after SECONDS (1..86400) without a packet\n"
-    "  --until-end        stop after a packet flagged END_OF_SESSION\n"
-    "  --port-file FILE   once listening, write the bound port to FILE (a line)\n"
-    "  --iface IP         multicast: the interface address to join the group on\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "It also stops on SIGINT or SIGTERM. A summary line goes to standard error.\n"
-    "\n"
-    "Exit status: 0 stopped as asked (N messages, end of session, a signal, or the timeout\n"
-    "when neither --count nor --until-end was given); 1 the receiver could not start, the\n"
-    "port file could not be written, or the timeout came before --count/--until-end were met;\n"
-    "2 a bad command line.\n";
 
 #define LISTEN_BUFS    256
 #define LISTEN_POLL_NS 100000000ull /* wake up at least every 100 ms for signals, timeout */
@@ -97,17 +63,6 @@ static uint64_t listen_mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-/* The fields of lq/feed_schema.h's LQ_FEED_FIELDS_* lists by their `json` column. */
-#define PRINT_INT_I64(k, v)	      ji(k, v)
-#define PRINT_INT_U64(k, v)	      ju(k, v)
-#define PRINT_INT_U32(k, v)	      ju(k, v)
-#define PRINT_INT_U8(k, v)	      ju(k, v)
-#define PRINT_INT(wire, k, v, names)  PRINT_INT_##wire(k, v)
-#define PRINT_NAME(wire, k, v, names) jname(k, v)
-#define PRINT_HIDE(wire, k, v, names)
-#define PRINT_ENUM(wire, k, v, names)                                                              \
-	js(k, pick(v, (const char *const[])LQ_FEED_NAMES_##names, LQ_FEED_NAMES_COUNT(names)))
-
 }
 
 /* A name as a JSON string (names are printable ASCII: only " and \ need escaping). */
@@ -141,6 +96,17 @@ static const char *pick(unsigned v, const char *const *names, unsigned n)
 {
 	return v < n ? names[v] : "?";
 }
+
+/* The fields of lq/feed_schema.h's LQ_FEED_FIELDS_* lists by their `json` column. */
+#define PRINT_INT_I64(k, v)	      ji(k, v)
+#define PRINT_INT_U64(k, v)	      ju(k, v)
+#define PRINT_INT_U32(k, v)	      ju(k, v)
+#define PRINT_INT_U8(k, v)	      ju(k, v)
+#define PRINT_INT(wire, k, v, names)  PRINT_INT_##wire(k, v)
+#define PRINT_NAME(wire, k, v, names) jname(k, v)
+#define PRINT_HIDE(wire, k, v, names)
+#define PRINT_ENUM(wire, k, v, names)                                                              \
+	js(k, pick(v, (const char *const[])LQ_FEED_NAMES_##names, LQ_FEED_NAMES_COUNT(names)))
 
 static void print_body(const struct lq_feed_msg *m)
 {
@@ -276,66 +242,29 @@ static void listen_on_packet(void *ctx, const uint8_t *data, size_t len, uint64_
 	fflush(stdout);
 }
 
-static int listen_parse(int argc, char **argv, struct listen_opts *o)
+void lq_listen_defaults(struct lq_listen_opts *o)
 {
-	const char *addr = NULL;
 	memset(o, 0, sizeof(*o));
 	lq_udp_rx_params_default(&o->rx);
 	o->rx.buf_count = LISTEN_BUFS;
 	/* one byte more than a feed packet: a longer datagram reaches the decoder as OVERSIZE */
 	o->rx.payload_max = LQ_FEED_PACKET_MAX + 1;
 	o->rx.rcvbuf_bytes = 4u << 20;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint32_t u;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(listen_help, stdout);
-			return 1;
-		}
-		if (!strcmp(a, "--until-end")) {
-			o->until_end = true;
-			continue;
-		}
-		if (a[0] == '-' && a[1] && !v) {
-			fprintf(stderr, "liqd listen: %s needs a value (or is unknown)\n", a);
-			return -1;
-		}
-		if (!strcmp(a, "--count")) {
-			if (lq_parse_u32_opt("--count", v, 1, UINT32_MAX, &u))
-				return -1;
-			o->count = u;
-		} else if (!strcmp(a, "--timeout")) {
-			if (lq_parse_u32_opt("--timeout", v, 1, 86400, &o->timeout_s))
-				return -1;
-		} else if (!strcmp(a, "--port-file")) {
-			o->port_file = v;
-		} else if (!strcmp(a, "--iface")) {
-			if (lq_udp_ip_parse(v, &o->rx.iface_ip)) {
-				fprintf(stderr, "liqd listen: --iface takes an IPv4 address\n");
-				return -1;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "liqd listen: unknown option %s\n", a);
-			return -1;
-		} else if (!addr) {
-			addr = a;
-			continue;
-		} else {
-			fprintf(stderr, "liqd listen: one address only\n");
-			return -1;
-		}
-		i++;
-	}
-	if (!addr) {
-		fputs(listen_help, stderr);
-		return -1;
-	}
-	if (lq_udp_addr_parse(addr, &o->rx.ip, &o->rx.port)) {
+}
+
+static int listen_setup(const struct lq_listen_opts *in, struct listen_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->rx = in->rx;
+	o->count = in->count;
+	o->timeout_s = in->timeout_s;
+	o->until_end = in->until_end;
+	o->port_file = in->port_file;
+	if (lq_udp_addr_parse(in->addr, &o->rx.ip, &o->rx.port)) {
 		fprintf(stderr,
 			"liqd listen: the address is IP:PORT (e.g. 239.255.76.82:31001), not "
 			"'%s'\n",
-			addr);
+			in->addr);
 		return -1;
 	}
 	return 0;
@@ -391,12 +320,12 @@ static void summary(const struct listener *l, const struct lq_udp_rx *rx)
 		rx->stats.kernel_drops, stop_str(l->stop));
 }
 
-int lq_cmd_listen(int argc, char **argv)
+int lq_app_listen(const struct lq_listen_opts *opts)
 {
 	struct listen_opts o;
-	int rc = listen_parse(argc, argv, &o);
-	if (rc)
-		return rc > 0 ? LQ_EXIT_OK : LQ_EXIT_USAGE;
+	int rc;
+	if (listen_setup(opts, &o))
+		return LQ_EXIT_USAGE;
 
 	struct listener *l = lq_startup_alloc_aligned(sizeof(*l), 64, "listener");
 	struct lq_udp_rx *rx = lq_startup_alloc_aligned(sizeof(*rx), 64, "receiver");

@@ -22,38 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-const char lq_live_help[] =
-    "receiving:\n"
-    "  --listen IP:PORT    the feed's UDP address: unicast (bound) or a multicast group\n"
-    "                      (joined); port 0 picks a free one (see --port-file)\n"
-    "                      (default 127.0.0.1:31000)\n"
-    "  --iface IP          multicast: the interface address to join the group on\n"
-    "  --rcvbuf BYTES      the socket's receive buffer (SO_RCVBUF; default 8 MiB, capped by\n"
-    "                      net.core.rmem_max)\n"
-    "  --port-file FILE    write the bound UDP port to FILE once listening\n"
-    "  --via udp|dpdk      the receiver: UDP on io_uring (multishot receive, provided\n"
-    "                      buffers; the default) or a DPDK ethdev port\n"
-    "  --eal \"ARGS\"        DPDK: the EAL's arguments, e.g. \"--no-huge --no-pci --no-shconf\n"
-    "                      --vdev=net_pcap0,rx_pcap=FILE\" or a NIC's \"-a 0000:3b:00.0\"\n"
-    "  --dpdk-port NAME    DPDK: the port to receive on (default: the first)\n"
-    "  --udp-port N        DPDK: only UDP datagrams to this port (default: any)\n"
-    "sending:\n"
-    "  --egress IP:PORT    send liquidation orders, fund takeovers and ADL notices there as\n"
-    "                      liqd feed packets (net/FEED.md), over UDP on io_uring\n"
-    "  --egress-iface IP, --egress-ttl N   multicast egress: interface and TTL\n"
-    "  --egress-via udp|dpdk  send egress over UDP (io_uring; the default) or as frames on\n"
-    "                      the --via dpdk port (net_pcap: tx_pcap=FILE in --eal writes them)\n"
-    "  --egress-mac MAC    DPDK egress to a unicast IP: the next hop's Ethernet address\n"
-    "  --egress-src IP:PORT  DPDK egress: the frames' source (default 10.0.0.1:40000)\n"
-    "control:\n"
-    "  --stats SECONDS     a statistics line on standard error every SECONDS (default 1;\n"
-    "                      0: none)\n"
-    "  --exit-on-end       stop once a packet with END_OF_SESSION arrives (liqd send --end)\n"
-    "  --exit-idle SECONDS stop after SECONDS without a packet (e.g. a capture replayed\n"
-    "                      through DPDK's pcap driver has ended)\n"
-    "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
-    "liqd exits 0 after its summary.\n";
-
 #define LIVE_RX_BUFS	    1024
 #define LIVE_RCVBUF_DEF	    (8u << 20)
 #define LIVE_EGRESS_SLOTS   256
@@ -113,82 +81,6 @@ static int64_t real_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const char *who, bool run)
-{
-	const char *a = argv[*i];
-	const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-	uint32_t u;
-
-	if (!strcmp(a, "--via") && v) {
-		if (!strcmp(v, "dpdk"))
-			o->via = LQ_VIA_DPDK;
-		else if (run && !strcmp(v, "udp"))
-			o->via = LQ_VIA_UDP;
-		else if (!run && !strcmp(v, "file"))
-			o->via = LQ_VIA_FILE;
-		else {
-			fprintf(stderr, "%s: --via is %s, not '%s'\n", who,
-				run ? "udp or dpdk" : "file or dpdk", v);
-			return -1;
-		}
-		o->via_set = true;
-	} else if (!strcmp(a, "--eal") && v) {
-		o->eal = v;
-	} else if (run && !strcmp(a, "--exit-on-end")) {
-		o->exit_on_end = true;
-		return 1;
-	} else if (!v) {
-		return 0;
-	} else if (run && !strcmp(a, "--listen")) {
-		o->listen = v;
-	} else if (run && !strcmp(a, "--iface")) {
-		o->iface = v;
-	} else if (run && !strcmp(a, "--rcvbuf")) {
-		if (lq_parse_u32_opt(a, v, 4096, 1u << 30, &o->rcvbuf))
-			return -1;
-	} else if (run && !strcmp(a, "--port-file")) {
-		o->port_file = v;
-	} else if (run && !strcmp(a, "--dpdk-port")) {
-		o->dpdk_port = v;
-	} else if (run && !strcmp(a, "--udp-port")) {
-		if (lq_parse_u32_opt(a, v, 1, 65535, &o->dpdk_udp_port))
-			return -1;
-	} else if (run && !strcmp(a, "--egress")) {
-		o->egress = v;
-	} else if (run && !strcmp(a, "--egress-via")) {
-		if (!strcmp(v, "udp"))
-			o->egress_via = LQ_VIA_UDP;
-		else if (!strcmp(v, "dpdk"))
-			o->egress_via = LQ_VIA_DPDK;
-		else {
-			fprintf(stderr, "%s: --egress-via is udp or dpdk, not '%s'\n", who, v);
-			return -1;
-		}
-	} else if (run && !strcmp(a, "--egress-mac")) {
-		o->egress_mac = v;
-	} else if (run && !strcmp(a, "--egress-src")) {
-		o->egress_src = v;
-	} else if (run && !strcmp(a, "--egress-iface")) {
-		o->egress_iface = v;
-	} else if (run && !strcmp(a, "--egress-ttl")) {
-		if (lq_parse_u32_opt(a, v, 1, 255, &o->egress_ttl))
-			return -1;
-	} else if (run && !strcmp(a, "--exit-idle")) {
-		if (lq_parse_u32_opt(a, v, 1, 86400, &u))
-			return -1;
-		o->idle_end_ns = (uint64_t)u * 1000000000ull;
-	} else if (run && !strcmp(a, "--stats")) {
-		if (lq_parse_u32_opt(a, v, 0, 86400, &u))
-			return -1;
-		o->stats_every_ns = (uint64_t)u * 1000000000ull;
-		o->stats_set = true;
-	} else {
-		return 0;
-	}
-	++*i;
-	return 1;
 }
 
 /* ---- receiving ---- */

@@ -5,6 +5,7 @@
  * seed give the same bytes on every machine and build.
  */
 #include "lq/app.h"
+#include "lq/cmd.h"
 #include "lq/population.h"
 
 #include "lq/instrument.h"
@@ -14,46 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char popgen_help[] =
-    "usage: liqd popgen --config FILE [OPTIONS] [-o OUT]\n"
-    "\n"
-    "Writes a seeded synthetic account population for `liqd replay --population`: header\n"
-    "comments recording the parameters, then one block of scenario-language lines per account\n"
-    "(deposit, fill, optionally isolate), then `fund` lines for insurance funds the\n"
-    "instruments name but the configuration does not define. The same parameters and seed\n"
-    "give the same file, byte for byte.\n"
-    "\n"
-    "  --config FILE       the configuration (asset, instrument, tier, param, fund): grids,\n"
-    "                      risk tiers (maximum leverage = 1 / imr of a position's tier)\n"
-    "  --accounts N        accounts, ids 1..N (default 1000; up to 10^8)\n"
-    "  --seed S            the random seed (default 1)\n"
-    "  --instrument NAME   populate this instrument (repeatable; default: every instrument of\n"
-    "                      the configuration)\n"
-    "  --price P | NAME=P  the reference price (one instrument, or per instrument)\n"
-    "  --capture FILE      take each instrument's reference price from the first trade of a\n"
-    "                      capture (a feed pcap or a venue recording)\n"
-    "  --spread R          entry prices within price x (1 +- R), triangular (default 0.002)\n"
-    "  --long R            share of long accounts (default 0.5)\n"
-    "  --isolated R        share of isolated positions (default 0.2)\n"
-    "  --second R          share of cross accounts holding a second instrument (default 0.15)\n"
-    "  --size-lots N       the smallest position in lots (default 10)\n"
-    "  --size-tail R       P(a position is in the next, twice larger, size bracket): sizes\n"
-    "                      are Pareto-like with exponent log2(1/R) (default 0.35: 1.5)\n"
-    "  --leverage-tail R   P(the next, twice higher, leverage bracket; brackets from 2x)\n"
-    "                      (default 0.5: half the accounts at 2-4x, 1 in 64 at 128x or the\n"
-    "                      tier's maximum, which caps every draw)\n"
-    "  --fund-share R      undefined funds get this share of the deposits (default 0.01)\n"
-    "  -o FILE             write here (default: standard output)\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "Each account: an instrument, a side, a size, a leverage L (at most the maximum of the\n"
-    "position's tier) and an entry price E drawn; deposit = max(notional / L, initial margin)\n"
-    "plus the loss the position would show at the far edge of the spread, so that no account\n"
-    "is liquidatable while the population loads (before the first mark, positions are valued\n"
-    "at the instrument's last fill). With at least 4 accounts per instrument, the last account\n"
-    "of each instrument (ids N-k+1..N for k instruments) takes the net open interest at 2x, so\n"
-    "that longs and shorts balance and ADL always has counterparties.\n";
 
 /* ---- xoshiro256**, seeded through splitmix64 ---- */
 
@@ -417,92 +378,14 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
 
 /* ---- the command ---- */
 
-static int parse_rate(const char *name, const char *v, int64_t lo_e8, int64_t hi_e8, int64_t *out)
+void lq_popgen_opts_defaults(struct lq_popgen_opts *o)
 {
-	if (lq_dec_parse(v, strlen(v), LQ_RATE_DECIMALS, out) != LQ_DEC_OK || *out < lo_e8 ||
-	    *out > hi_e8) {
-		char lo[32], hi[32];
-		fprintf(stderr, "liqd popgen: %s takes a decimal from %s to %s, not '%s'\n", name,
-			fmt(lo, sizeof(lo), lo_e8, 8), fmt(hi, sizeof(hi), hi_e8, 8), v);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_u64(const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (errno || end == v || *end || v[0] == '-' || x < lo || x > hi) {
-		fprintf(stderr,
-			"liqd popgen: %s takes a whole number from %llu to %llu, not '%s'\n", name,
-			(unsigned long long)lo, (unsigned long long)hi, v);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
-struct popgen_opts {
-	struct lq_popgen g;
-	const char *names[LQ_INSTRUMENTS_MAX];
-	uint32_t name_count;
-	const char *prices[LQ_INSTRUMENTS_MAX];
-	uint32_t price_count;
-	const char *out;
-};
-
-static int popgen_option(int argc, char **argv, int *i, struct popgen_opts *o)
-{
-	const char *a = argv[*i];
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "liqd popgen: %s needs a value (see --help)\n", a);
-		return -1;
-	}
-	const char *v = argv[++*i];
-	uint64_t u;
-	if (!strcmp(a, "--config"))
-		o->g.config_name = v;
-	else if (!strcmp(a, "--capture"))
-		o->g.capture_name = v;
-	else if (!strcmp(a, "-o"))
-		o->out = v;
-	else if (!strcmp(a, "--accounts"))
-		return parse_u64(a, v, 1, 100000000, &o->g.accounts);
-	else if (!strcmp(a, "--seed"))
-		return parse_u64(a, v, 0, UINT64_MAX, &o->g.seed);
-	else if (!strcmp(a, "--size-lots")) {
-		if (parse_u64(a, v, 1, 1000000, &u))
-			return -1;
-		o->g.size_lots = (int64_t)u;
-	} else if (!strcmp(a, "--spread"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE / 10, &o->g.spread_e8);
-	else if (!strcmp(a, "--long"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.long_e8);
-	else if (!strcmp(a, "--isolated"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.isolated_e8);
-	else if (!strcmp(a, "--second"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.second_e8);
-	else if (!strcmp(a, "--size-tail"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE * 9 / 10, &o->g.size_tail_e8);
-	else if (!strcmp(a, "--leverage-tail"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE * 9 / 10, &o->g.lev_tail_e8);
-	else if (!strcmp(a, "--fund-share"))
-		return parse_rate(a, v, 0, LQ_RATE_ONE, &o->g.fund_share_e8);
-	else if (!strcmp(a, "--instrument") && o->name_count < LQ_INSTRUMENTS_MAX)
-		o->names[o->name_count++] = v;
-	else if (!strcmp(a, "--price") && o->price_count < LQ_INSTRUMENTS_MAX)
-		o->prices[o->price_count++] = v;
-	else {
-		fprintf(stderr, "liqd popgen: unknown option '%s' (see liqd popgen --help)\n", a);
-		return -1;
-	}
-	return 0;
+	memset(o, 0, sizeof(*o));
+	lq_popgen_defaults(&o->g);
 }
 
 /* --price P or NAME=P onto the selected instruments. */
-static int apply_prices(struct popgen_opts *o, const struct lq_engine *d)
+static int apply_prices(struct lq_popgen_opts *o, const struct lq_engine *d)
 {
 	for (uint32_t k = 0; k < o->price_count; k++) {
 		const char *v = o->prices[k], *eq = strchr(v, '=');
@@ -533,7 +416,7 @@ static int apply_prices(struct popgen_opts *o, const struct lq_engine *d)
 	return 0;
 }
 
-static int select_instruments(struct popgen_opts *o, const struct lq_engine *d)
+static int select_instruments(struct lq_popgen_opts *o, const struct lq_engine *d)
 {
 	if (o->name_count == 0) {
 		for (uint32_t i = 0; i < d->instrument_count; i++)
@@ -553,7 +436,7 @@ static int select_instruments(struct popgen_opts *o, const struct lq_engine *d)
 }
 
 /* Reference prices from a capture's first trades. */
-static int capture_prices(struct popgen_opts *o, const struct lq_engine *d)
+static int capture_prices(struct lq_popgen_opts *o, const struct lq_engine *d)
 {
 	char pcap[4096];
 	bool temp;
@@ -570,23 +453,14 @@ static int capture_prices(struct popgen_opts *o, const struct lq_engine *d)
 	return LQ_EXIT_OK;
 }
 
-int lq_cmd_popgen(int argc, char **argv)
+int lq_app_popgen(const struct lq_popgen_opts *opts)
 {
-	static struct popgen_opts o;
+	static struct lq_popgen_opts o; /* the instruments and prices are filled in below */
 	struct lq_engine *defs = NULL;
 	char err[256];
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	lq_popgen_defaults(&o.g);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(popgen_help, stdout);
-			return LQ_EXIT_OK;
-		}
-		if (popgen_option(argc, argv, &i, &o))
-			return LQ_EXIT_USAGE;
-	}
+	o = *opts;
 	if (!o.g.config_name) {
 		fprintf(stderr, "liqd popgen: needs --config FILE (instruments and tiers)\n");
 		return LQ_EXIT_USAGE;

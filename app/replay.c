@@ -6,6 +6,7 @@
  * event as JSON lines first.
  */
 #include "lq/app.h"
+#include "lq/cmd.h"
 #include "lq/durable.h"
 #include "lq/feedin.h"
 #include "lq/live.h"
@@ -31,82 +32,6 @@
 static const char *who = "liqd replay"; /* or "liqd run" */
 #define REPLAY_POP_BUF (1u << 16)
 
-static const char run_help[] =
-    "usage: liqd run --config FILE [--population FILE] [--listen IP:PORT | --via dpdk --eal ARGS]\n"
-    "                [--egress IP:PORT] [--journal FILE] [OPTIONS]\n"
-    "\n"
-    "The colocated live mode: receives the liqd feed (net/FEED.md) over UDP (io_uring) or a\n"
-    "DPDK port, runs it through the pipeline `liqd replay` uses, against a configuration and\n"
-    "an account population (or the account events of the feed itself), sends liquidation\n"
-    "orders, fund takeovers and ADL notices to --egress, journals every output event, prints\n"
-    "a statistics line every --stats seconds, and on SIGINT or SIGTERM (or --exit-on-end)\n"
-    "drains, flushes and prints the summary `liqd replay` prints. Fed the same packets, it\n"
-    "takes exactly the decisions `liqd replay` takes on their capture: a lost packet is a\n"
-    "sequence gap that halts liquidations on the feed's instruments until their books and\n"
-    "marks are refreshed (feed_gap, feed_recovered events).\n"
-    "\n"
-    "  --config FILE       scenario-language lines run first (as for liqd replay)\n"
-    "  --population FILE   the accounts: population commands only (liqd popgen's output)\n"
-    "  --events            print every output event (JSON lines) as it is decided\n"
-    "  --json              the final summary as one JSON object\n"
-    "  --report FILE.html  an HTML report of the run when it ends\n"
-    "  --journal FILE      append every output event to a checksummed journal (liqd journal)\n"
-    "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
-    "  --max-accounts N, --max-positions N   as for liqd sim\n"
-    "  -h, --help          this text\n"
-    "\n";
-
-static const char replay_help[] =
-    "usage: liqd replay --config FILE [--population FILE | --accounts N [--seed S]] [OPTIONS]\n"
-    "                   INPUT\n"
-    "\n"
-    "Replays a captured feed against a configuration and an account population, through the\n"
-    "pipeline `liqd sim` uses, and prints a summary. INPUT is a pcap of liqd feed packets (as\n"
-    "`liqd convert` writes, plain or gzip-compressed) or a venue's websocket recording\n"
-    "(Binance or BitMEX, plain or gzip, told by its content), converted on the fly into a\n"
-    "temporary pcap. The same input gives the same output hash for every --threads.\n"
-    "\n"
-    "  --config FILE       scenario-language lines run first: asset, instrument (the feed's\n"
-    "                      instruments are matched by name; their grid may be finer or\n"
-    "                      coarser than the feed's), tier, param, fund, and optionally a\n"
-    "                      population (deposit, fill, isolate, ...)\n"
-    "  --population FILE   the accounts: population commands only (deposit, withdraw, fill,\n"
-    "                      isolate, fund), as `liqd popgen` writes; anything else (marks,\n"
-    "                      books, unknown instruments) stops with FILE:LINE and exit 2\n"
-    "  --accounts N        generate N accounts with liqd popgen's defaults instead, priced at\n"
-    "                      each instrument's first trade in the capture\n"
-    "  --seed S            the generator's seed (default 0)\n"
-    "  --json              the summary as one JSON object (default: a readable summary)\n"
-    "  --events            print every output event (JSON lines) first; the readable summary\n"
-    "                      then goes to standard error\n"
-    "  --report FILE.html  a self-contained HTML report (inline SVG, no network): prices with\n"
-    "                      liquidation and ADL markers, fund balances, liquidations and ADL\n"
-    "                      over time, the decision latency histogram, the summary\n"
-    "  --progress, --no-progress  a progress line on standard error (default: when it is a\n"
-    "                      terminal)\n"
-    "  --shock F           scale every price move of the capture around each instrument's\n"
-    "                      first price by F (1 to 1000): p' = p0 + F (p - p0), rounded to\n"
-    "                      the tick, so that a calm recording becomes a stress test on real\n"
-    "                      microstructure (book shapes, trade timing, order of events)\n"
-    "  --threads N, --cores LIST, --ring-slots N, --burst N, --trigger MODE,\n"
-    "  --max-accounts N, --max-positions N   as for liqd sim (threads: 1 to 4, one per\n"
-    "                      pipeline stage at most)\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "Feed messages become engine inputs: a message's venue time advances the clock (to the\n"
-    "largest time seen: streams interleave); book level updates keep a book per instrument\n"
-    "whose best 64 levels per side replace the engine's at the end of each venue update;\n"
-    "trades, the venue's mark (for mark=external, rounded to the nearest tick), index prices\n"
-    "(with the last predicted funding rate) and settled funding pass through; account events\n"
-    "in the feed (deposit, withdrawal, fill) apply to their accounts.\n"
-    "\n"
-    "The summary: feed messages in, liquidations (full, partial), fund takeovers, ADL fills,\n"
-    "socialized losses and bad debt per asset, each fund's start and end balance, the five\n"
-    "liquidated accounts that lost most (deposits - equity at the end), throughput (feed\n"
-    "messages per wall second), the decision latency (TSC, calibrated against the monotonic\n"
-    "clock: an input taken by ingest to each output event it caused, formatted; a cascade's\n"
-    "later events include the time of the earlier ones) and the output hash.\n";
-
 struct replay_extra {
 	/* options */
 	const char *pop_name;
@@ -125,9 +50,6 @@ struct replay_extra {
 	struct lq_engine *defs;
 	struct lq_rep *rep;
 	struct lq_scn *scn;
-	lq_scn_emit emit;
-	void *emit_ctx;
-	bool hooked;
 	bool feed_phase;
 	bool progress;
 	uint64_t progress_calls;
@@ -163,12 +85,12 @@ struct replay {
 
 /* ---- population, progress and report (the feed itself is next_input's) ---- */
 
-static void replay_emit(void *ctx, struct lq_msg *m)
+/* The pipeline's input tap (lq_pipeline_config.on_input): the report reads the feed's inputs. */
+static void replay_tap(void *ctx, const struct lq_msg *m)
 {
 	struct replay *r = ctx;
 	if (r->x.feed_phase)
 		lq_rep_input(r->x.rep, m);
-	r->x.emit(r->x.emit_ctx, m);
 }
 
 /* The progress line on a terminal: a bar over the capture's bytes, events, venue time. */
@@ -236,14 +158,7 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 {
 	struct replay_extra *x = &r->x;
 
-	if (!x->hooked) {
-		x->hooked = true;
-		x->scn = scn;
-		x->emit = scn->emit;
-		x->emit_ctx = scn->emit_ctx;
-		scn->emit = replay_emit;
-		scn->emit_ctx = r;
-	}
+	x->scn = scn; /* the ingest parser: its engine holds the definitions */
 	if (!r->config_done) {
 		if (fgets(r->line, REPLAY_LINE_MAX, r->config)) {
 			size_t n = strlen(r->line);
@@ -473,42 +388,6 @@ static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_
 	printf(",\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
 	       (unsigned long long)lq_pipeline_output_lines(p),
 	       (unsigned long long)lq_pipeline_hash(p));
-}
-
-/* Options of the population, summary and report: 1 consumed, 0 not one of these, -1 bad. */
-static int replay_option(int argc, char **argv, int *i, struct replay_extra *x)
-{
-	const char *a = argv[*i];
-	const bool has = *i + 1 < argc;
-	uint32_t u;
-
-	if (!strcmp(a, "--json")) {
-		x->json = true;
-	} else if (!strcmp(a, "--progress")) {
-		x->progress_opt = 1;
-	} else if (!strcmp(a, "--no-progress")) {
-		x->progress_opt = -1;
-	} else if (!strcmp(a, "--report") && has) {
-		x->report = argv[++*i];
-	} else if (!strcmp(a, "--population") && has) {
-		x->pop_name = argv[++*i];
-	} else if (!strcmp(a, "--accounts") && has) {
-		if (lq_parse_u32_opt(a, argv[++*i], 1, 100000000, &u))
-			return -1;
-		x->accounts = u;
-	} else if (!strcmp(a, "--seed") && has) {
-		char *end;
-		const char *v = argv[++*i];
-		errno = 0;
-		x->seed = strtoull(v, &end, 10);
-		if (errno || end == v || *end || v[0] == '-') {
-			fprintf(stderr, "%s: --seed takes a whole number, not '%s'\n", who, v);
-			return -1;
-		}
-	} else {
-		return 0;
-	}
-	return 1;
 }
 
 /* Generate --accounts N with popgen's code into a temporary file, priced at the first trades. */
@@ -794,109 +673,39 @@ static int dpdk_replay_setup(struct replay *r, const char *capture, char *eal, s
 	return LQ_EXIT_OK;
 }
 
-static int feed_main(int argc, char **argv, bool run)
+void lq_replay_defaults(struct lq_replay_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	lq_pipe_opts_defaults(&o->pipe);
+}
+
+static int feed_main(const struct lq_replay_opts *o, bool run)
 {
 	static struct event_chain chain;
 	static struct replay r;
-	struct out_sink out = {0};
+	struct out_sink out = {.events = o->events, .flush = o->events && run};
 	struct lq_pipeline_config cfg = {
-	    .threads = 1,
-	    .cores = {-1, -1, -1, -1},
-	    .ring_slots = 1024,
-	    .burst = 32,
-	    .limits = {.accounts_max = 65536, .positions_max = 262144},
-	    .trigger = LQ_TRIGGER_INDEX,
+	    .threads = o->pipe.threads,
+	    .ring_slots = o->pipe.ring_slots,
+	    .burst = o->pipe.burst,
+	    .limits = o->pipe.lim,
+	    .trigger = o->pipe.trigger,
 	};
-	const char *config = NULL, *capture = NULL, *input;
+	const char *config = o->config, *capture = o->capture, *input;
 	struct lq_pipeline *p;
 	static struct lq_durable dur;
-	struct lq_durable_opts dopt = {0};
+	struct lq_durable_opts dopt = o->durable;
 	uint64_t skip = 0;
-	int dr, k;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const bool has = i + 1 < argc;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			if (run) {
-				fputs(run_help, stdout);
-				fputs(lq_live_help, stdout);
-			} else {
-				fputs(replay_help, stdout);
-				fputs("\ndurability:\n", stdout);
-				fputs(lq_durable_help, stdout);
-			}
-			return LQ_EXIT_OK;
-		} else if (!strcmp(a, "--config") && has) {
-			config = argv[++i];
-		} else if (!strcmp(a, "--events")) {
-			out.events = true;
-			out.flush = run;
-		} else if (!strcmp(a, "--shock") && has) {
-			const char *v = argv[++i];
-			if (lq_dec_parse(v, strlen(v), LQ_RATE_DECIMALS, &r.shock_e8) !=
-				LQ_DEC_OK ||
-			    r.shock_e8 < LQ_RATE_ONE || r.shock_e8 > 1000 * LQ_RATE_ONE) {
-				fprintf(stderr,
-					"%s: --shock takes a factor from 1 to 1000, "
-					"not '%s'\n",
-					who, v);
-				return LQ_EXIT_USAGE;
-			}
-		} else if (!strcmp(a, "--threads") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, LQ_PIPELINE_THREADS_MAX,
-					     &cfg.threads))
-				return LQ_EXIT_USAGE;
-		} else if (!strcmp(a, "--ring-slots") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 2, 1u << 20, &cfg.ring_slots) ||
-			    (cfg.ring_slots & (cfg.ring_slots - 1))) {
-				fprintf(stderr, "%s: --ring-slots is a power of two\n", who);
-				return LQ_EXIT_USAGE;
-			}
-		} else if (!strcmp(a, "--cores") && has) {
-			if (lq_parse_cores(argv[++i], cfg.cores)) {
-				fprintf(stderr, "%s: --cores takes a list of CPUs, e.g. 0,1\n",
-					who);
-				return LQ_EXIT_USAGE;
-			}
-		} else if (!strcmp(a, "--burst") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 4096, &cfg.burst))
-				return LQ_EXIT_USAGE;
-		} else if (!strcmp(a, "--max-accounts") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &cfg.limits.accounts_max))
-				return LQ_EXIT_USAGE;
-		} else if (!strcmp(a, "--max-positions") && has) {
-			if (lq_parse_u32_opt(a, argv[++i], 1, 1u << 29, &cfg.limits.positions_max))
-				return LQ_EXIT_USAGE;
-		} else if (!strcmp(a, "--trigger") && has) {
-			const char *m = argv[++i];
-			if (!strcmp(m, "index"))
-				cfg.trigger = LQ_TRIGGER_INDEX;
-			else if (!strcmp(m, "scan"))
-				cfg.trigger = LQ_TRIGGER_SCAN;
-			else {
-				fprintf(stderr, "%s: --trigger is index or scan\n", who);
-				return LQ_EXIT_USAGE;
-			}
-		} else if ((dr = lq_durable_parse(&dopt, argc, argv, &i, who)) != 0) {
-			if (dr < 0)
-				return LQ_EXIT_USAGE;
-		} else if ((k = replay_option(argc, argv, &i, &r.x)) != 0) {
-			if (k < 0)
-				return LQ_EXIT_USAGE;
-		} else if ((k = lq_live_parse(&r.lo, argc, argv, &i, who, run)) != 0) {
-			if (k < 0)
-				return LQ_EXIT_USAGE;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", who, a, who);
-			return LQ_EXIT_USAGE;
-		} else if (!capture) {
-			capture = a;
-		} else {
-			fprintf(stderr, "%s: one capture at a time ('%s')\n", who, a);
-			return LQ_EXIT_USAGE;
-		}
-	}
+	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));
+	r.lo = o->live;
+	r.shock_e8 = o->shock_e8;
+	r.x.pop_name = o->population;
+	r.x.accounts = o->accounts;
+	r.x.seed = o->seed;
+	r.x.json = o->json;
+	r.x.report = o->report;
+	r.x.progress_opt = o->progress;
 	static char eal[4096 + 256];
 	r.run = run;
 	int rc = live_setup(&r, capture, &dopt);
@@ -943,6 +752,8 @@ static int feed_main(int argc, char **argv, bool run)
 	r.line = lq_startup_alloc(REPLAY_LINE_MAX, "the line buffer");
 	cfg.source = next_input;
 	cfg.source_ctx = &r;
+	cfg.on_input = replay_tap;
+	cfg.input_ctx = &r;
 	cfg.write = write_out;
 	cfg.write_ctx = &out;
 	cfg.alloc = alloc_cb;
@@ -1016,14 +827,14 @@ static int feed_main(int argc, char **argv, bool run)
 	return exit_code;
 }
 
-int lq_cmd_replay(int argc, char **argv)
+int lq_app_replay(const struct lq_replay_opts *o)
 {
 	who = "liqd replay";
-	return feed_main(argc, argv, false);
+	return feed_main(o, false);
 }
 
-int lq_cmd_run(int argc, char **argv)
+int lq_app_run(const struct lq_replay_opts *o)
 {
 	who = "liqd run";
-	return feed_main(argc, argv, true);
+	return feed_main(o, true);
 }

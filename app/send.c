@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd send: play a capture's UDP payloads to a destination over io_uring, paced. */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/feed.h"
 #include "lq/le.h"
@@ -15,33 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char send_help[] =
-    "usage: liqd send [OPTIONS] FILE.pcap\n"
-    "\n"
-    "Sends the UDP payload of every IPv4/UDP packet of a capture (pcap or pcapng, e.g. from\n"
-    "`liqd convert`) to one destination over io_uring, one datagram each, in file order,\n"
-    "then prints a summary: packets, bytes, seconds, packets/s.\n"
-    "\n"
-    "options:\n"
-    "  --pace asis|Nx|max  asis: as captured (the gaps between capture timestamps); Nx: N\n"
-    "                      times faster (1..1000000, e.g. 10x); max: as fast as possible\n"
-    "                      (default asis)\n"
-    "  --dst IP:PORT       destination, unicast or a multicast group (default\n"
-    "                      127.0.0.1:31000)\n"
-    "  --iface IP          multicast: the interface address to send from\n"
-    "  --ttl N             multicast TTL (default 1: this subnet only)\n"
-    "  --batch N           datagrams per submit at --pace max (1..4096, default 32)\n"
-    "  --end               after the capture, a heartbeat packet with END_OF_SESSION in the\n"
-    "                      session of the last liqd feed packet sent (its next sequence\n"
-    "                      number): a receiver such as `liqd run --exit-on-end` then stops\n"
-    "  -h, --help          this text\n"
-    "\n"
-    "Exit status: 0 every datagram sent, 1 a send failed (ECONNREFUSED: nothing listens at\n"
-    "the destination) or the capture is corrupt, 2 a bad command line.\n";
-
-#define SEND_SLOTS	    256
-#define SEND_WAIT_NS	    5000000000ull /* a slot frees in microseconds; 5 s means stuck */
-#define SEND_PACE_SPEED_MAX 1000000u
+#define SEND_SLOTS   LQ_SEND_SLOTS
+#define SEND_WAIT_NS 5000000000ull /* a slot frees in microseconds; 5 s means stuck */
 
 struct send_opts {
 	struct lq_udp_tx_params tx;
@@ -62,93 +38,15 @@ static uint64_t send_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int send_parse_pace(const char *v, uint32_t *speed)
+void lq_send_defaults(struct lq_send_opts *o)
 {
-	if (!strcmp(v, "asis")) {
-		*speed = 1;
-		return 0;
-	}
-	if (!strcmp(v, "max")) {
-		*speed = 0;
-		return 0;
-	}
-	size_t n = strlen(v);
-	char num[16];
-	if (n < 2 || n > sizeof(num) || v[n - 1] != 'x') {
-		fprintf(stderr, "liqd send: --pace takes asis, Nx (e.g. 10x) or max, not '%s'\n",
-			v);
-		return -1;
-	}
-	memcpy(num, v, n - 1);
-	num[n - 1] = '\0';
-	return lq_parse_u32_opt("--pace", num, 1, SEND_PACE_SPEED_MAX, speed);
-}
-
-static int send_parse(int argc, char **argv, struct send_opts *o)
-{
+	memset(o, 0, sizeof(*o));
 	lq_udp_tx_params_default(&o->tx);
 	o->tx.dst_port = 31000;
 	o->tx.slots = SEND_SLOTS;
 	o->tx.payload_max = LQ_PCAP_UDP_PAYLOAD_MAX;
 	o->speed = 1;
 	o->batch = 32;
-	o->end = false;
-	o->feed_seen = false;
-	o->file = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint32_t u;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(send_help, stdout);
-			return 1;
-		}
-		if (!strcmp(a, "--end")) {
-			o->end = true;
-			continue;
-		}
-		if (a[0] == '-' && a[1] && !v) {
-			fprintf(stderr, "liqd send: %s needs a value (or is unknown)\n", a);
-			return -1;
-		}
-		if (!strcmp(a, "--pace")) {
-			if (send_parse_pace(v, &o->speed))
-				return -1;
-		} else if (!strcmp(a, "--dst")) {
-			if (lq_udp_addr_parse(v, &o->tx.dst_ip, &o->tx.dst_port) ||
-			    !o->tx.dst_port) {
-				fprintf(stderr, "liqd send: --dst takes IP:PORT, not '%s'\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "--iface")) {
-			if (lq_udp_ip_parse(v, &o->tx.iface_ip)) {
-				fprintf(stderr, "liqd send: --iface takes an IPv4 address\n");
-				return -1;
-			}
-		} else if (!strcmp(a, "--ttl")) {
-			if (lq_parse_u32_opt("--ttl", v, 1, 255, &u))
-				return -1;
-			o->tx.ttl = (uint8_t)u;
-		} else if (!strcmp(a, "--batch")) {
-			if (lq_parse_u32_opt("--batch", v, 1, SEND_SLOTS, &o->batch))
-				return -1;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "liqd send: unknown option %s\n", a);
-			return -1;
-		} else if (!o->file) {
-			o->file = a;
-			continue;
-		} else {
-			fprintf(stderr, "liqd send: one capture file only\n");
-			return -1;
-		}
-		i++;
-	}
-	if (!o->file) {
-		fputs(send_help, stderr);
-		return -1;
-	}
-	return 0;
 }
 
 /* Sleep until the capture's time of this packet, scaled by the speed-up (absolute: no drift). */
@@ -251,12 +149,16 @@ static int send_run(struct lq_udp_tx *tx, struct lq_pcap_reader *r, struct send_
 	}
 }
 
-int lq_cmd_send(int argc, char **argv)
+int lq_app_send(const struct lq_send_opts *opts)
 {
-	struct send_opts o;
-	int rc = send_parse(argc, argv, &o);
-	if (rc)
-		return rc > 0 ? LQ_EXIT_OK : LQ_EXIT_USAGE;
+	struct send_opts o = {
+	    .tx = opts->tx,
+	    .speed = opts->speed,
+	    .batch = opts->batch,
+	    .end = opts->end,
+	    .file = opts->file,
+	};
+	int rc;
 	struct lq_pcap_reader r;
 	rc = lq_pcap_open(&r, o.file);
 	if (rc) {

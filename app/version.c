@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "lq/app.h"
+#include "lq/cmd.h"
 
 #include "lq/netinfo.h"
 
@@ -11,23 +12,12 @@
 #define LQ_VERSION "unknown"
 #endif
 
-int lq_cmd_version(int argc, char **argv)
+int lq_app_version(void)
 {
 	struct lq_netinfo ni;
 	const char *je = "unknown";
 	size_t sz = sizeof(je);
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: liqd version\n\nPrints liqd's version, the versions of liburing, DPDK "
-		     "and jemalloc it was built with, and whether io_uring can be set up here.");
-		return LQ_EXIT_OK;
-	}
-	if (argc > 1) {
-		fprintf(stderr,
-			"liqd version: unexpected argument '%s' (see liqd version --help)\n",
-			argv[1]);
-		return LQ_EXIT_USAGE;
-	}
 	lq_netinfo_get(&ni);
 	mallctl("version", &je, &sz, NULL, 0);
 	printf("liqd %s\n", LQ_VERSION);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Filled in by the command line (the durability group of its option table). */
 struct lq_durable_opts {
 	const char *journal;
 	const char *snapshot_dir;
@@ -52,10 +53,6 @@ struct lq_durable {
 	void *source_ctx;
 };
 
-/* Parse one option at argv[*i]: 1 if it was one (value consumed), 0 if not, -1 if bad. */
-int lq_durable_parse(struct lq_durable_opts *o, int argc, char **argv, int *i, const char *who);
-/* The options' help lines. */
-extern const char lq_durable_help[];
 /*
  * Before the pipeline is created: check the options, pick the snapshot to restore (its limits
  * replace *lim). Returns 0 or an exit status.

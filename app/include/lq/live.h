@@ -64,11 +64,6 @@ struct lq_live_counts {
 
 struct lq_live;
 
-/* Parse one option at argv[*i] (run: every option; replay: --via and --eal). 1, 0, or -1. */
-int lq_live_parse(struct lq_live_opts *o, int argc, char **argv, int *i, const char *who, bool run);
-/* The options' help text for `liqd run --help`. */
-extern const char lq_live_help[];
-
 /*
  * Start the receiver (and the egress sender, if asked), install the signal handlers. The
  * decoded packets go to *pkt, refusals are counted in *feed. 0, or an exit status (with a

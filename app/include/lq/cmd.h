@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LQ_CMD_H
+#define LQ_CMD_H
+
+/*
+ * The options of every liqd command, as the command line (tools/liqd, its option table) fills
+ * them in, and the command each one runs. The application library reads no argv: a command is
+ * lq_<cmd>_defaults, then the table's setters, then lq_app_<cmd>. Every lq_app_* returns an
+ * exit status (LQ_EXIT_*, lq/app.h).
+ */
+#include "lq/convert.h"
+#include "lq/durable.h"
+#include "lq/engine.h"
+#include "lq/live.h"
+#include "lq/pcap.h"
+#include "lq/pipeline.h"
+#include "lq/population.h"
+#include "lq/udp.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The engine and pipeline flags shared by sim, audit, replay and run. */
+struct lq_pipe_opts {
+	struct lq_engine_limits lim;
+	enum lq_trigger_mode trigger;
+	uint32_t threads;
+	int cores[LQ_PIPELINE_THREADS_MAX]; /* -1: not pinned */
+	uint32_t ring_slots;
+	uint32_t burst;
+};
+void lq_pipe_opts_defaults(struct lq_pipe_opts *o);
+
+/* liqd sim */
+struct lq_sim_opts {
+	struct lq_pipe_opts pipe;
+	struct lq_durable_opts durable;
+	bool hash;
+	bool stats;
+	bool events; /* accepted: the events are always printed */
+	bool json;   /* accepted: the output is always JSON lines */
+	const char *path;
+};
+void lq_sim_defaults(struct lq_sim_opts *o);
+int lq_app_sim(const struct lq_sim_opts *o);
+
+/* liqd audit */
+struct lq_audit_opts {
+	struct lq_pipe_opts pipe; /* lim and trigger only: the audit runs no pipeline */
+	bool events;
+	bool json; /* accepted: the output is always JSON lines */
+	const char *path;
+};
+void lq_audit_defaults(struct lq_audit_opts *o);
+int lq_app_audit(const struct lq_audit_opts *o);
+
+/* liqd replay and liqd run (the live mode) */
+struct lq_replay_opts {
+	struct lq_pipe_opts pipe;
+	struct lq_durable_opts durable;
+	struct lq_live_opts live;
+	const char *config;
+	const char *population;
+	uint64_t accounts;
+	uint64_t seed;
+	bool json;
+	bool events;
+	const char *report;
+	int progress;	  /* -1 never, 0 on a terminal, 1 always */
+	int64_t shock_e8; /* --shock F x 10^8; 0 = off */
+	const char *capture;
+};
+void lq_replay_defaults(struct lq_replay_opts *o);
+int lq_app_replay(const struct lq_replay_opts *o);
+int lq_app_run(const struct lq_replay_opts *o);
+
+/* liqd popgen */
+struct lq_popgen_opts {
+	struct lq_popgen g;
+	const char *names[LQ_INSTRUMENTS_MAX];
+	uint32_t name_count;
+	const char *prices[LQ_INSTRUMENTS_MAX];
+	uint32_t price_count;
+	const char *out;
+};
+void lq_popgen_opts_defaults(struct lq_popgen_opts *o);
+int lq_app_popgen(const struct lq_popgen_opts *o);
+
+/* liqd convert */
+struct lq_convert_opts {
+	struct lq_convert_params p;
+	bool venue_set;
+	bool quiet;
+	struct lq_pcap_addr addr;
+	const char *in;
+	const char *out;
+};
+void lq_convert_defaults(struct lq_convert_opts *o);
+int lq_app_convert(const struct lq_convert_opts *o);
+/* The instruments table `liqd convert --help` ends with. */
+void lq_convert_print_instruments(FILE *f);
+
+/* liqd send */
+struct lq_send_opts {
+	struct lq_udp_tx_params tx;
+	uint32_t speed; /* 1 = as captured; N = N times faster; 0 = as fast as possible */
+	uint32_t batch;
+	bool end;
+	const char *file;
+};
+#define LQ_SEND_SLOTS	       256
+#define LQ_SEND_PACE_SPEED_MAX 1000000u
+void lq_send_defaults(struct lq_send_opts *o);
+int lq_app_send(const struct lq_send_opts *o);
+
+/* liqd listen */
+struct lq_listen_opts {
+	struct lq_udp_rx_params rx;
+	uint64_t count;	    /* 0 = no limit */
+	uint32_t timeout_s; /* 0 = none */
+	bool until_end;
+	bool json; /* accepted: every line is JSON */
+	const char *port_file;
+	const char *addr; /* IP:PORT */
+};
+void lq_listen_defaults(struct lq_listen_opts *o);
+int lq_app_listen(const struct lq_listen_opts *o);
+
+/* liqd journal dump|verify|recover FILE */
+struct lq_journal_opts {
+	const char *action;
+	const char *path;
+};
+int lq_app_journal(const struct lq_journal_opts *o);
+
+/* liqd version */
+int lq_app_version(void);
+
+#endif
