@@ -93,8 +93,43 @@ static int cmd_dump(struct lq_journal_reader *r, const char *path)
 	return exit_for(st);
 }
 
+/* A JSON string: the path's bytes with ", \\ and control characters escaped. */
+static void print_json_str(const char *v)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c < 0x20)
+			printf("\\u%04x", *c);
+		else
+			putchar(*c);
+	}
+	putchar('"');
+}
+
+/* verify --json: the same figures as one JSON object */
+static void print_scan_json(const char *path, const struct lq_journal_scan *s)
+{
+	printf("{\"type\":\"journal\",\"file\":");
+	print_json_str(path);
+	printf(",\"status\":\"%s\",\"records\":%" PRIu64 ",\"events\":%" PRIu64
+	       ",\"texts\":%" PRIu64 ",\"first_seq\":%" PRIu64,
+	       lq_journal_status_str(s->status), s->records, s->events, s->texts, s->first_seq);
+	if (s->records)
+		printf(",\"last_seq\":%" PRIu64, s->last_seq);
+	printf(",\"valid_bytes\":%" PRIu64 ",\"file_bytes\":%" PRIu64 "}\n", s->valid_bytes,
+	       s->file_bytes);
+}
+
+static bool scan_json; /* journal --json */
+
 static void print_scan(const char *path, const struct lq_journal_scan *s)
 {
+	if (scan_json) {
+		print_scan_json(path, s);
+		return;
+	}
 	printf("file %s\n", path);
 	printf("status %s\n", lq_journal_status_str(s->status));
 	printf("records %" PRIu64 " (events %" PRIu64 ", text %" PRIu64 ")\n", s->records,
@@ -130,6 +165,7 @@ static int cmd_verify(struct lq_journal_reader *r, const char *path, bool recove
 int lq_app_journal(const struct lq_journal_opts *o)
 {
 	const char *verb = o->action, *path = o->path;
+	scan_json = o->json;
 	if (strcmp(verb, "dump") && strcmp(verb, "verify") && strcmp(verb, "recover")) {
 		fprintf(stderr,
 			"liqd journal: unknown action '%s': dump, verify or recover (see liqd "

@@ -187,12 +187,25 @@ int lq_app_send(const struct lq_send_opts *opts)
 	int wrc = lq_udp_tx_wait(tx, tx->slots, SEND_WAIT_NS);
 	double secs = (double)(send_mono_ns() - t0) / 1e9;
 	const struct lq_udp_tx_stats *s = &tx->stats;
-	printf("sent %llu packets, %llu bytes in %.3f s: %.0f packets/s, %.1f Mbit/s; %llu errors, "
-	       "%llu cut records skipped, %llu submits\n",
-	       (unsigned long long)s->packets, (unsigned long long)s->bytes, secs,
-	       secs > 0 ? (double)s->packets / secs : 0.0,
-	       secs > 0 ? (double)s->bytes * 8 / secs / 1e6 : 0.0, (unsigned long long)s->errors,
-	       (unsigned long long)skipped, (unsigned long long)s->submits);
+	if (opts->json)
+		printf("{\"type\":\"send\",\"packets\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
+		       "\"packets_per_s\":%.0f,\"mbit_per_s\":%.1f,\"errors\":%llu,\"cut_skipped\":"
+		       "%llu,"
+		       "\"submits\":%llu}\n",
+		       (unsigned long long)s->packets, (unsigned long long)s->bytes, secs,
+		       secs > 0 ? (double)s->packets / secs : 0.0,
+		       secs > 0 ? (double)s->bytes * 8 / secs / 1e6 : 0.0,
+		       (unsigned long long)s->errors, (unsigned long long)skipped,
+		       (unsigned long long)s->submits);
+	else
+		printf("sent %llu packets, %llu bytes in %.3f s: %.0f packets/s, %.1f Mbit/s; %llu "
+		       "errors, "
+		       "%llu cut records skipped, %llu submits\n",
+		       (unsigned long long)s->packets, (unsigned long long)s->bytes, secs,
+		       secs > 0 ? (double)s->packets / secs : 0.0,
+		       secs > 0 ? (double)s->bytes * 8 / secs / 1e6 : 0.0,
+		       (unsigned long long)s->errors, (unsigned long long)skipped,
+		       (unsigned long long)s->submits);
 	int status = LQ_EXIT_OK;
 	if (end < 0 || wrc < 0) {
 		int e = end < 0 ? end : wrc;

@@ -93,9 +93,17 @@ cmp -s "$tmp/plain" "$tmp/flags" || bad "sim --events --json changes the output"
 "$liqd" audit "$scn" >"$tmp/plain" 2>/dev/null
 "$liqd" audit --json "$scn" >"$tmp/flags" 2>/dev/null
 cmp -s "$tmp/plain" "$tmp/flags" || bad "audit --json changes the output"
-for c in sim audit replay run listen; do
+for c in sim audit replay run listen send journal; do
 	grep -q -- "--json" "$tmp/help.$c" || bad "liqd $c --help does not document --json"
 done
+# journal verify --json: the figures as one JSON object; the readable lines by default
+"$liqd" sim --journal "$tmp/j.lqj" "$scn" >/dev/null 2>&1
+"$liqd" journal verify "$tmp/j.lqj" >"$tmp/plain" 2>/dev/null || bad "journal verify exited $?"
+"$liqd" journal verify --json "$tmp/j.lqj" >"$tmp/flags" 2>/dev/null || bad "journal verify --json exited $?"
+grep -q '^records ' "$tmp/plain" || bad "journal verify: no records line"
+grep -q '^{"type":"journal","file":".*","status":"clean","records":[0-9]*,' "$tmp/flags" ||
+	bad "journal verify --json: $(cat "$tmp/flags")"
+[ "$(wc -l <"$tmp/flags")" = 1 ] || bad "journal verify --json: not one line"
 grep -q -- "--events" "$tmp/help.sim" || bad "sim --help does not document --events"
 grep -q -- "--via file|dpdk" "$tmp/help.replay" || bad "replay --help does not document --via"
 

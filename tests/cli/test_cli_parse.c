@@ -262,7 +262,9 @@ static void test_send_listen_journal(void **state)
 	assert_int_equal(g_o.send.tx.dst_port, 5);
 	assert_int_equal(g_o.send.batch, 256);
 	assert_true(g_o.send.end);
-	assert_int_equal(parse(ARGV("send", "--pace", "max", "f")), CLI_OK);
+	assert_false(g_o.send.json);
+	assert_int_equal(parse(ARGV("send", "--pace", "max", "--json", "f")), CLI_OK);
+	assert_true(g_o.send.json);
 	assert_int_equal(g_o.send.speed, 0);
 	assert_int_equal(parse(ARGV("send", "--pace", "fast", "f")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("send", "--iface", "999.1.1.1", "f")), CLI_USAGE);
@@ -281,6 +283,10 @@ static void test_send_listen_journal(void **state)
 
 	assert_int_equal(parse(ARGV("journal", "verify", "f")), CLI_OK);
 	assert_string_equal(g_o.journal.action, "verify");
+	assert_string_equal(g_o.journal.path, "f");
+	assert_false(g_o.journal.json);
+	assert_int_equal(parse(ARGV("journal", "verify", "--json", "f")), CLI_OK);
+	assert_true(g_o.journal.json);
 	assert_string_equal(g_o.journal.path, "f");
 	assert_int_equal(parse(ARGV("journal", "verify")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("journal", "verify", "f", "g")), CLI_USAGE);

@@ -1130,6 +1130,10 @@ static const struct cli_opt opts_send[] = {
 	     "number): a receiver such as `liqd run --exit-on-end` then stops",
      .kind = CLI_FLAG,
      .off = SEND(end)},
+    {.name = "--json",
+     .help = "the summary as one JSON object (default: a readable line)",
+     .kind = CLI_FLAG,
+     .off = SEND(json)},
 };
 static const struct cli_group grp_send = GROUP(NULL, opts_send);
 
@@ -1263,6 +1267,15 @@ static const struct cli_cmd cmd_listen = {
 
 static const struct cli_group grp_none = {NULL, NULL, 0};
 
+static const struct cli_opt opts_journal[] = {
+    {.name = "--json",
+     .help = "verify, recover: the figures as one JSON object (default: a line\n"
+	     "each); dump prints JSON lines either way",
+     .kind = CLI_FLAG,
+     .off = offsetof(struct lq_journal_opts, json)},
+};
+static const struct cli_group grp_journal = GROUP(NULL, opts_journal);
+
 static int journal_run(const void *o)
 {
 	return lq_app_journal(o);
@@ -1272,14 +1285,14 @@ static const struct cli_cmd cmd_journal = {
     .name = "journal",
     .id = ID_JOURNAL,
     .purpose = "print or check a journal of output events",
-    .usage = "dump|verify|recover FILE",
+    .usage = "dump|verify|recover [--json] FILE",
     .desc = "  dump     print every record as a JSON line: events with numeric fields (ids, raw\n"
 	    "           units: the journal carries no definitions), text records verbatim\n"
 	    "  verify   check every record; print counts and the last good sequence\n"
 	    "  recover  verify, then cut a torn tail\n",
     .epilog = "exit status: 0 clean, 1 torn tail (verify, dump), 2 bad usage, corruption or an\n"
 	      "unreadable file\n",
-    .uses = {{&grp_none, 0}},
+    .uses = {{&grp_journal, 0}},
     .operands_min = 2,
     .operands_max = 2,
     .operand_off = {offsetof(struct lq_journal_opts, action),

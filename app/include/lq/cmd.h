@@ -107,6 +107,7 @@ struct lq_send_opts {
 	uint32_t speed; /* 1 = as captured; N = N times faster; 0 = as fast as possible */
 	uint32_t batch;
 	bool end;
+	bool json; /* the summary as one JSON object */
 	const char *file;
 };
 #define LQ_SEND_SLOTS	       256
@@ -131,6 +132,7 @@ int lq_app_listen(const struct lq_listen_opts *o);
 struct lq_journal_opts {
 	const char *action;
 	const char *path;
+	bool json; /* verify, recover: the figures as one JSON object; dump: always JSON lines */
 };
 int lq_app_journal(const struct lq_journal_opts *o);
 
