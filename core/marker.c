@@ -23,6 +23,8 @@ bool lq_cmd_is_market(enum lq_cmd_type t)
 
 void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs)
 {
+	LQ_ASSERT(defs != NULL);
+	LQ_ASSERT(defs->instrument_count <= LQ_INSTRUMENTS_MAX);
 	mk->defs = defs;
 	mk->now_ns = 0;
 	mk->time_set = false;
@@ -31,6 +33,9 @@ void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs)
 static enum lq_status check_side(const struct lq_instrument *ins, const struct lq_book_level *lv,
 				 uint32_t n, bool bids)
 {
+	/* the grid checks divide by them: lq_instrument_setup refused any other */
+	LQ_ASSERT(ins->tick > 0);
+	LQ_ASSERT(ins->lot > 0);
 	if (n > LQ_BOOK_LEVELS_MAX)
 		return LQ_E_LIMIT;
 	for (uint32_t i = 0; i < n; i++) {
@@ -52,7 +57,12 @@ enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_bo
 {
 	enum lq_status st = check_side(ins, b->bids, b->bid_count, true);
 
-	return st != LQ_OK ? st : check_side(ins, b->asks, b->ask_count, false);
+	if (st == LQ_OK)
+		st = check_side(ins, b->asks, b->ask_count, false);
+	/* a book accepted fits its tables, its best levels priced */
+	LQ_ASSERT(st != LQ_OK || b->bid_count <= LQ_BOOK_LEVELS_MAX);
+	LQ_ASSERT(st != LQ_OK || b->ask_count <= LQ_BOOK_LEVELS_MAX);
+	return st;
 }
 
 /* Highest index the basis sample (2 x index) takes; earliest time the sampler floors. */
@@ -66,6 +76,9 @@ static bool mid_fits(const struct lq_book *b)
 
 	if (b->bid_count == 0 || b->ask_count == 0)
 		return true;
+	/* lq_book_check passed: both best prices are positive */
+	LQ_ASSERT(b->bids[0].price > 0);
+	LQ_ASSERT(b->asks[0].price > 0);
 	return !lq_add_ovf(b->bids[0].price, b->asks[0].price, &sum);
 }
 
@@ -74,6 +87,7 @@ static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
 {
 	int64_t age;
 
+	LQ_ASSERT(ins->ms.index >= 0); /* 0: none yet */
 	if (ins->params.stale_after_ns > 0 && ins->ms.index != 0 &&
 	    lq_sub_ovf(now_ns, ins->ms.index_time_ns, &age))
 		return true;
@@ -83,10 +97,13 @@ static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
 static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker_emit emit,
 			  void *ctx)
 {
+	LQ_ASSERT(i < mk->defs->instrument_count);
 	struct lq_mark_state *ms = &mk->defs->instruments[i].ms;
 
 	if (m <= 0 || m == ms->mark_emitted)
 		return;
+	/* every method and the clamp give a mark on the grid */
+	LQ_ASSERT(m % mk->defs->instruments[i].tick == 0);
 	ms->mark_emitted = m;
 	struct lq_cmd d = {.type = LQ_CMD_MARK_SET, .instrument = i, .price = m};
 	emit(ctx, &d);
@@ -94,6 +111,7 @@ static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker
 
 static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, void *ctx)
 {
+	LQ_ASSERT(i < mk->defs->instrument_count);
 	struct lq_instrument *ins = &mk->defs->instruments[i];
 
 	if (ins->params.mark_method == LQ_MARK_EXTERNAL)
@@ -101,6 +119,7 @@ static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, v
 	/* median3 rounds the time up to the next funding time: it must fit */
 	const int64_t interval =
 	    ins->params.funding_interval_ns > 0 ? ins->params.funding_interval_ns : 1;
+	LQ_ASSERT(interval > 0);
 	if (ins->params.mark_method == LQ_MARK_MEDIAN3 && mk->now_ns > INT64_MAX - interval)
 		return;
 	announce_mark(mk, i, lq_mark_compute(ins, mk->now_ns), emit, ctx);
@@ -109,6 +128,7 @@ static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, v
 /* Staleness can change when time moves or an index arrives. */
 static void derive_staleness(struct lq_marker *mk, lq_marker_emit emit, void *ctx)
 {
+	LQ_ASSERT(mk->defs->instrument_count <= LQ_INSTRUMENTS_MAX);
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++) {
 		struct lq_instrument *ins = &mk->defs->instruments[i];
 		bool s = index_stale(ins, mk->now_ns);
@@ -139,6 +159,8 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 			return LQ_E_OVERFLOW;
 		ins->ms.top_bid = c->book->bid_count > 0 ? c->book->bids[0].price : 0;
 		ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
+		LQ_ASSERT(ins->ms.top_bid >= 0); /* 0: none */
+		LQ_ASSERT(ins->ms.top_ask >= 0);
 		break;
 	case LQ_CMD_INDEX:
 		if (c->price <= 0)
@@ -148,6 +170,9 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 		if (c->price > PRICE_INDEX_MAX)
 			return LQ_E_OVERFLOW;
 		ins->ms.index = c->price;
+		/* the basis sample doubles it: 2 x index fits */
+		LQ_ASSERT(ins->ms.index > 0);
+		LQ_ASSERT(ins->ms.index <= PRICE_INDEX_MAX);
 		ins->ms.index_time_ns = mk->now_ns;
 		if (c->has_rate)
 			ins->ms.funding_rate_e8 = c->rate_e8;
@@ -170,6 +195,7 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 		if (!lq_on_lot(ins, c->qty))
 			return LQ_E_OFF_GRID_QTY;
 		ins->ms.last_trade = c->price;
+		LQ_ASSERT(ins->ms.last_trade > 0);
 		break;
 	default:
 		LQ_ASSERT(0);
@@ -188,11 +214,14 @@ enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_
 		return LQ_E_TIME_BACKWARDS;
 	if (c->time_ns < TIME_MIN_NS)
 		return LQ_E_OVERFLOW;
+	LQ_ASSERT(!mk->time_set || c->time_ns >= mk->now_ns); /* time only moves forward */
 	/* Samples between the last event and now see the state before this event. */
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
 		lq_mark_sample(&mk->defs->instruments[i], c->time_ns);
 	mk->now_ns = c->time_ns;
 	mk->time_set = true;
+	/* the sampler floors the time to whole seconds without wrapping */
+	LQ_ASSERT(mk->now_ns >= TIME_MIN_NS);
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
 		derive_mark(mk, i, emit, ctx);
 	derive_staleness(mk, emit, ctx);
