@@ -10,19 +10,36 @@
 
 #define CACHE_LINE 64
 
+_Static_assert(sizeof(struct lq_engine) <= UINT32_MAX, "the header holds the engine's size");
+_Static_assert(sizeof(struct lq_instrument) <= UINT32_MAX, "the header holds an instrument's");
+_Static_assert(LQ_ASSETS_MAX <= 0xffff, "asset and fund maxima share a header word");
+_Static_assert(LQ_FUNDS_MAX <= 0xffff, "asset and fund maxima share a header word");
+
+static const char *check_counts(const struct lq_engine *c);
+
 /* The arena from its first array; lq_engine_memsize adds one cache line for alignment. */
 static size_t arena_bytes(const struct lq_engine *e)
 {
-	return lq_engine_memsize(&e->limits) - CACHE_LINE;
+	const size_t total = lq_engine_memsize(&e->limits);
+
+	/* whole cache lines: the instruments' table at least, then the alignment line */
+	LQ_ASSERT(total % CACHE_LINE == 0);
+	LQ_ASSERT(total > CACHE_LINE + sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX);
+	return total - CACHE_LINE;
 }
 
 size_t lq_engine_image_size(const struct lq_engine *e)
 {
+	/* an engine set up by lq_engine_init: limits it accepted */
+	LQ_ASSERT(e->limits.accounts_max > 0);
+	LQ_ASSERT(e->limits.positions_max > 0);
 	return LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) + arena_bytes(e);
 }
 
 static void header(const struct lq_engine *e, uint8_t *h)
 {
+	LQ_ASSERT(e->limits.accounts_max > 0);
+	LQ_ASSERT(e->limits.positions_max > 0);
 	lq_put32(h + 0, LQ_ENGINE_IMAGE_MAGIC);
 	lq_put32(h + 4, LQ_ENGINE_IMAGE_VERSION);
 	lq_put32(h + 8, (uint32_t)sizeof(struct lq_engine));
@@ -48,6 +65,9 @@ static void clear_pointers(struct lq_engine *c)
 	c->sink = NULL;
 	c->sink_ctx = NULL;
 	c->marker.defs = NULL;
+	/* what stays is plain data, the same in every process */
+	LQ_DASSERT(c->instruments == NULL);
+	LQ_DASSERT(c->positions == NULL);
 }
 
 void lq_engine_image_save(const struct lq_engine *e, void *out)
@@ -57,6 +77,9 @@ void lq_engine_image_save(const struct lq_engine *e, void *out)
 
 	/* between input events nothing is pending: the trigger drained its queue */
 	LQ_ASSERT(e->dirty_count == 0);
+	/* an image written is one lq_engine_image_load accepts */
+	LQ_ASSERT(check_counts(e) == NULL);
+	LQ_ASSERT(e->instruments != NULL);
 	header(e, o);
 	memcpy(&c, e, sizeof(c));
 	clear_pointers(&c);
@@ -67,6 +90,9 @@ void lq_engine_image_save(const struct lq_engine *e, void *out)
 /* Counts a corrupted-but-checksummed image could carry past the tables. */
 static const char *check_counts(const struct lq_engine *c)
 {
+	/* the limits were held against the live engine's first, so these hold */
+	LQ_ASSERT(c->limits.accounts_max > 0);
+	LQ_ASSERT(c->limits.positions_max > 0);
 	if (c->asset_count > LQ_ASSETS_MAX || c->instrument_count > LQ_INSTRUMENTS_MAX ||
 	    c->fund_count > LQ_FUNDS_MAX)
 		return "definition counts beyond the tables";
@@ -90,6 +116,7 @@ int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const
 	const char *bad;
 
 	*why = NULL;
+	LQ_ASSERT(e->instruments != NULL); /* set up by lq_engine_init */
 	if (len != lq_engine_image_size(e)) {
 		*why = "engine image of the wrong size (other limits or another build)";
 		return -EINVAL;
@@ -136,5 +163,9 @@ int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const
 	c.marker_embedded = e->marker_embedded;
 	memcpy(e->instruments, in + LQ_ENGINE_IMAGE_HEADER + sizeof(c), arena_bytes(e));
 	memcpy(e, &c, sizeof(c));
+	/* the state restored is within its tables, and between input events */
+	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
+	LQ_ASSERT(e->position_used <= e->limits.positions_max);
+	LQ_ASSERT(e->dirty_count == 0);
 	return 0;
 }
