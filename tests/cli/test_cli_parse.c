@@ -119,6 +119,12 @@ static void test_sim(void **state)
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		assert_int_equal(parse(bad[k]), CLI_USAGE);
+	/* --name=VALUE */
+	assert_int_equal(parse(ARGV("sim", "--threads=3", "--journal=j=k", "a")), CLI_OK);
+	assert_int_equal(g_o.sim.pipe.threads, 3);
+	assert_string_equal(g_o.sim.durable.journal, "j=k");
+	assert_int_equal(parse(ARGV("sim", "--hash=1", "a")), CLI_USAGE);
+	assert_int_equal(parse(ARGV("sim", "--threads=", "a")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("sim", "--help")), CLI_HELP);
 	assert_int_equal(parse(ARGV("sim", "a", "-h")), CLI_HELP);
 	/* in order: a bad option before --help is reported */

@@ -86,7 +86,7 @@ static const struct cli_opt *find_opt(const struct cli_cmd *c, const char *a, si
 	return NULL;
 }
 
-static void unknown_option(const struct cli_cmd *c, const char *a)
+static void unknown_option(const struct cli_cmd *c, const char *a, const char *given)
 {
 	const char *cands[128];
 	size_t n = 0;
@@ -111,7 +111,7 @@ static void unknown_option(const struct cli_cmd *c, const char *a)
 	}
 	cands[n++] = "--help";
 	const char *s = cli_suggest(a, cands, n);
-	fprintf(stderr, "liqd %s: unknown option '%s'", c->name, a);
+	fprintf(stderr, "liqd %s: unknown option '%s'", c->name, given);
 	if (s)
 		fprintf(stderr, "; did you mean '%s'?", s);
 	fprintf(stderr, " (see liqd %s --help)\n", c->name);
@@ -241,14 +241,29 @@ enum cli_status cli_parse(const struct cli_cmd *c, int argc, char **argv, void *
 			*(const char **)(base + c->operand_off[operands++]) = a;
 			continue;
 		}
+		/* --name=VALUE is --name VALUE */
+		char name[64];
+		const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+		if (eq && (size_t)(eq - a) < sizeof(name)) {
+			memcpy(name, a, (size_t)(eq - a));
+			name[eq - a] = '\0';
+			a = name;
+		} else {
+			eq = NULL;
+		}
 		size_t gbase = 0;
 		const struct cli_opt *o = find_opt(c, a, &gbase);
 		if (!o) {
-			unknown_option(c, a);
+			unknown_option(c, a, argv[i]);
 			return CLI_USAGE;
 		}
-		const char *v = NULL;
-		if (o->arg) {
+		const char *v = eq ? eq + 1 : NULL;
+		if (eq && !o->arg) {
+			fprintf(stderr, "liqd %s: %s takes no argument (see liqd %s --help)\n",
+				c->name, a, c->name);
+			return CLI_USAGE;
+		}
+		if (o->arg && !eq) {
 			if (i + 1 >= argc) {
 				fprintf(stderr,
 					"liqd %s: %s needs an argument, %s (see liqd %s --help)\n",
