@@ -291,6 +291,7 @@ enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int6
 {
 	if (instrument >= e->instrument_count)
 		return LQ_E_UNKNOWN_INSTRUMENT;
+	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	int rc = lq_instrument_add_tier(&e->instruments[instrument], upto_units, mmr_e8, imr_e8);
 	LQ_ASSERT(e->instruments[instrument].tier_count <= LQ_TIERS_MAX);
 	lq_watch_touch_instrument(e, instrument);
@@ -522,6 +523,8 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 			lq_position_release(e, p);
 		return LQ_E_OVERFLOW;
 	}
+	LQ_ASSERT(a < e->account_count);
+	LQ_ASSERT(e->positions[p].account == a);
 	st = lq_position_trade(e, p, c->qty, c->price, c->fee, LQ_LEDGER_FEES, NULL);
 	/* a fill that leaves its account flat and below zero: nobody can collect that */
 	if (st == LQ_OK && e->trigger_mode != LQ_TRIGGER_OFF)
@@ -705,7 +708,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 {
 	enum lq_status st = LQ_OK;
 
-	LQ_ASSERT(lq_cmd_is_market(c->type));
+	LQ_DASSERT(lq_cmd_is_market(c->type));
 	if (e->marker_embedded) {
 		st = lq_marker_apply(&e->marker, c, apply_derived, e);
 		if (st != LQ_OK)
@@ -776,6 +779,8 @@ void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account)
 {
 	LQ_ASSERT(account < e->account_count);
 	lq_position_settle_account(e, account);
+	LQ_ASSERT(e->accounts[account].pos_head == LQ_NIL ||
+		  lq_position_funding_due(e, &e->positions[e->accounts[account].pos_head]) == 0);
 }
 
 void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded)
@@ -904,6 +909,8 @@ static void run_trigger(struct lq_engine *e)
 	struct lq_trigger_cursor c;
 	struct lq_unit u;
 
+	if (lq_trigger_idle(e))
+		return; /* a quiet event: nothing queued, nothing to decide */
 	lq_trigger_begin(e, &c);
 	while (lq_trigger_next(e, &c, &u))
 		lq_liq_unit(e, &u);

@@ -59,6 +59,8 @@ struct holder {
 
 static void emit(struct lq_engine *e, const struct lq_event *ev)
 {
+	LQ_ASSERT(ev->type >= LQ_EV_FUNDING);
+	LQ_ASSERT(ev->type != LQ_EV_REJECTED); /* liquidation refuses no input */
 	if (e->sink)
 		e->sink(e->sink_ctx, ev);
 }
@@ -71,6 +73,8 @@ static int64_t iabs(int64_t v)
 
 static bool fund_usable(const struct lq_engine *e, int f, const struct lq_instrument *ins)
 {
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
+	LQ_ASSERT(ins->settle_asset < e->asset_count);
 	return f >= 0 && (uint32_t)f < e->fund_count && e->funds[f].defined &&
 	       e->funds[f].asset == ins->settle_asset;
 }
@@ -84,6 +88,7 @@ static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrume
 {
 	const struct lq_instrument *ins = &e->instruments[instrument];
 
+	LQ_ASSERT(instrument < e->instrument_count);
 	*h = (struct holder){.fund = -1, .slot = LQ_LEDGER_BAD_DEBT, .instrument = instrument};
 	h->pos = &h->own;
 	if (fund_usable(e, f, ins)) {
@@ -92,6 +97,7 @@ static void holder_init(struct lq_engine *e, struct holder *h, uint32_t instrume
 		if (stock)
 			h->pos = &e->funds[f].positions[instrument];
 	}
+	LQ_ASSERT(h->slot < LQ_LEDGER_SLOTS);
 }
 
 static lq_i128 fund_balance(const struct lq_engine *e, const struct holder *h)
@@ -104,6 +110,8 @@ static lq_i128 fund_balance(const struct lq_engine *e, const struct holder *h)
 static void fund_paid_add(struct lq_engine *e, uint32_t instrument, int64_t delta)
 {
 	_Static_assert(LQ_INSTRUMENTS_MAX <= 64, "fund_paid_touched holds a bit per instrument");
+	LQ_ASSERT(instrument < e->instrument_count);
+	LQ_ASSERT(delta != INT64_MIN);
 	e->fund_paid_units[instrument] += delta;
 	e->fund_paid_touched |= 1ull << instrument;
 }
@@ -113,8 +121,10 @@ static int64_t holder_available(const struct lq_engine *e, const struct holder *
 {
 	const struct lq_instrument *ins = &e->instruments[h->instrument];
 
+	LQ_ASSERT(h->instrument < e->instrument_count);
 	if (h->fund < 0)
 		return 0;
+	LQ_ASSERT(h->slot == LQ_LEDGER_FUND0 + (uint32_t)h->fund);
 	lq_i128 b = fund_balance(e, h);
 	int64_t avail = b > INT64_MAX ? INT64_MAX : b < 0 ? 0 : (int64_t)b;
 	const int64_t cap = ins->params.fund_cap_units;
@@ -175,6 +185,8 @@ static bool reaches(const void *ctx, int64_t k)
 	const struct reach *r = ctx;
 	lq_i128 v;
 
+	LQ_ASSERT(k >= 1);
+	LQ_ASSERT(r->x != 0);
 	if (lq_value_ovf(r->ins, r->x, k * r->ins->tick, LQ_ROUND_FLOOR, &v))
 		return r->x > 0; /* beyond 128 bits: a long's value is huge, a short's very low */
 	return v >= r->target;
@@ -214,17 +226,17 @@ static int64_t bankruptcy_price(const struct lq_instrument *ins, int64_t x, lq_i
 /* Levels a close of a position with sign `sign` trades against: bids for a long. */
 static struct lq_book_level *book_side(struct lq_instrument *ins, int sign, uint32_t *n)
 {
-	if (sign > 0) {
-		*n = ins->book.bid_count;
-		return ins->book.bids;
-	}
-	*n = ins->book.ask_count;
-	return ins->book.asks;
+	LQ_ASSERT(sign == 1 || sign == -1);
+	*n = sign > 0 ? ins->book.bid_count : ins->book.ask_count;
+	LQ_ASSERT(*n <= LQ_BOOK_LEVELS_MAX);
+	return sign > 0 ? ins->book.bids : ins->book.asks;
 }
 
 /* Is a level's price at or better than limit for a close of a position with sign? */
 static bool within(int sign, int64_t price, int64_t limit)
 {
+	LQ_ASSERT(sign == 1 || sign == -1);
+	LQ_ASSERT(limit > 0);
 	return sign > 0 ? price >= limit : price <= limit;
 }
 
@@ -478,6 +490,8 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 	struct lq_adl_rank_cache *c = &e->adl_cache;
 	const uint64_t epoch = e->rank_epoch[instrument] * 2 + 1;
 
+	LQ_ASSERT(instrument < e->instrument_count);
+	LQ_ASSERT(side == 1 || side == -1);
 	/*
 	 * Built once per mark and input event, consumed across that event's cascade; any later
 	 * event may have opened or changed positions, so it rebuilds.
@@ -491,6 +505,7 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 		c->count = lq_adl_rank(e, instrument, side, e->adl_rank, e->limits.positions_max);
 		c->next = 0;
 	}
+	LQ_ASSERT(c->count <= e->limits.positions_max);
 	while (c->next < c->count) {
 		struct lq_adl_entry *en = &e->adl_rank[c->next];
 		const struct lq_position *p = &e->positions[en->position];
@@ -517,6 +532,8 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
 	struct lq_margin m;
 	lq_i128 share, vm;
 
+	LQ_ASSERT(want > 0);
+	LQ_ASSERT((c->qty > 0) != (h->pos->qty > 0)); /* the opposite side */
 	if (c->isolated) {
 		if (!lq_isolated_margin_at(e, c, mark, &m))
 			return 0;
@@ -539,6 +556,7 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
 		else
 			hi = mid - 1;
 	}
+	LQ_ASSERT(lo * ins->lot <= want);
 	return lo * ins->lot;
 }
 
@@ -698,6 +716,8 @@ void lq_liq_fund_reoffer(struct lq_engine *e, uint32_t instrument)
 	const bool adl_policy = ins->params.deficit == LQ_DEFICIT_ADL;
 	struct holder h;
 
+	LQ_ASSERT(instrument < e->instrument_count);
+	LQ_ASSERT(e->fund_count <= LQ_FUNDS_MAX);
 	/* not on a stale or halted instrument: nobody trades on a price it cannot trust */
 	if (mark <= 0 || !lq_trigger_tradable(e, instrument))
 		return;
@@ -725,6 +745,8 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 	const int64_t mark = lq_instrument_mark(ins), q = iabs(p->qty), lots = q / ins->lot;
 	lq_i128 n0;
 
+	LQ_ASSERT(p->qty != 0);
+	LQ_ASSERT(ins->lot > 0);
 	if (lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &n0))
 		return q;
 	n0 = n0 < 0 ? -n0 : n0;
@@ -752,6 +774,8 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 		else
 			lo = k;
 	}
+	LQ_ASSERT(hi >= 0);
+	LQ_ASSERT(hi <= lots);
 	return hi * ins->lot;
 }
 
@@ -762,8 +786,10 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 	uint32_t best = LQ_NIL;
 	int64_t best_mm = -1;
 
+	LQ_ASSERT(u->account < e->account_count);
 	if (u->isolated)
 		return u->ref;
+	LQ_ASSERT(u->ref < e->asset_count);
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated || pos->qty == 0 ||
@@ -776,6 +802,7 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 			best = p;
 		}
 	}
+	LQ_ASSERT(best == LQ_NIL || e->positions[best].account == u->account);
 	return best;
 }
 
@@ -793,6 +820,8 @@ static lq_i128 bankruptcy_value(const struct lq_engine *e, const struct lq_unit 
 	struct lq_position_view v;
 	lq_i128 n_rest, alloc, tnc, vm;
 
+	LQ_ASSERT(x != 0);
+	LQ_ASSERT((x > 0) == (pos->qty > 0));
 	lq_position_view(e, p, false, &v);
 	int64_t dmm = v.mm_units;
 	if (x != pos->qty && !lq_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The level trigger (DESIGN 1.5, 3): after every input event, liquidate every liquidatable
- * unit (an account's cross margin in one asset, or an isolated position), in rounds:
+ * The level trigger (DESIGN 1.5, 3): after every input event, every liquidatable unit (an
+ * account's cross margin in one asset, or an isolated position) is liquidated, in rounds:
  *
  *   round: candidates = every liquidatable, actionable unit; sort them by ascending
  *          equity/MM, then account id; liquidate each in turn (re-checking it first).
  *   repeat while a round found candidates.
  *
+ * The trigger only decides: lq_trigger_next hands out the next unit of the round and the
+ * engine liquidates it (engine.c, liq.c) before asking for the next one.
+ *
  * LQ_TRIGGER_SCAN finds the candidates by checking every unit (the oracle). LQ_TRIGGER_INDEX
  * checks only the accounts that changed or whose threshold a mark crossed. The invariant that
  * makes both produce the same rounds: an account that is not queued is not liquidatable.
  * It holds because every position carries a threshold price (in an intrusive pairing heap per
- * instrument and side) such that while every mark stays on the safe side of its position's
+ * instrument and side, watch.c) such that while every mark stays on the safe side of its position's
  * threshold the account cannot become liquidatable, and every other change to an account
  * (fills, transfers, funding, ADL, socialized losses, staleness) queues it explicitly.
  *
@@ -57,6 +60,7 @@ _Static_assert(LQ_FINE_ONE % LQ_RATE_ONE == 0, "cum x 10^9 / 10^8 is whole");
 
 bool lq_trigger_tradable(const struct lq_engine *e, uint32_t instrument)
 {
+	LQ_ASSERT(instrument < e->instrument_count);
 	return !e->instruments[instrument].ms.stale && !e->instruments[instrument].ms.feed_halted;
 }
 
@@ -66,11 +70,14 @@ static uint32_t unit_positions(const struct lq_engine *e, const struct lq_unit *
 {
 	uint32_t n = 0;
 
+	LQ_ASSERT(u->account < e->account_count);
 	if (u->isolated) {
+		LQ_ASSERT(u->ref < e->limits.positions_max);
 		if (e->positions[u->ref].qty != 0)
 			out[n++] = u->ref;
 		return n;
 	}
+	LQ_ASSERT(u->ref < e->asset_count);
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated || pos->qty == 0 ||
@@ -90,6 +97,8 @@ static lq_i128 unit_base_units(const struct lq_engine *e, const struct lq_unit *
 	lq_i128 base = u->isolated ? e->positions[u->ref].margin_units
 				   : e->accounts[u->account].balance[u->ref];
 
+	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
+	LQ_ASSERT(u->account < e->account_count);
 	/* |due| < 2^63 each, at most LQ_INSTRUMENTS_MAX of them: no overflow */
 	for (uint32_t i = 0; i < n; i++)
 		base -= lq_position_funding_due(e, &e->positions[ps[i]]);
@@ -112,6 +121,8 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 {
 	lq_i128 v, n, mm, cum;
 
+	LQ_ASSERT(q != 0);
+	LQ_ASSERT(price > 0);
 	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
@@ -131,6 +142,8 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 	    lq_mul128_ovf(t->cum_mm_e8, FINE_PER_RATE, &cum) || lq_sub128_ovf(mm, cum, &mm))
 		return false;
 	f->mm_fine = mm < 0 ? 0 : mm;
+	LQ_ASSERT(f->mm_fine >= 0);
+	LQ_ASSERT(f->notional_fine >= 0);
 	return true;
 }
 
@@ -145,6 +158,7 @@ static bool unit_wide(const struct lq_engine *e, const struct lq_unit *u, lq_i12
 	const uint32_t n = unit_positions(e, u, ps);
 	struct fig f;
 
+	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	*eq = unit_base_units(e, u, ps, n);
 	*mm = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -156,13 +170,17 @@ static bool unit_wide(const struct lq_engine *e, const struct lq_unit *u, lq_i12
 		*eq += lq_fine_to_units(f.upnl_fine, LQ_ROUND_FLOOR);
 		*mm += lq_fine_to_units(f.mm_fine, LQ_ROUND_CEIL);
 	}
+	LQ_ASSERT(*mm >= 0);
 	return true;
 }
 
 /* Saturated symmetrically, as lq_account_margin saturates: a negation stays exact. */
 static int64_t saturate64(lq_i128 v)
 {
-	return v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
+	const int64_t r = v > INT64_MAX ? INT64_MAX : v < -INT64_MAX ? -INT64_MAX : (int64_t)v;
+
+	LQ_ASSERT(r != INT64_MIN);
+	return r;
 }
 
 bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
@@ -171,14 +189,17 @@ bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 	lq_i128 eq, mm;
 	bool ok;
 
+	LQ_ASSERT(u->account < e->account_count);
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
+		LQ_ASSERT(p->account == u->account);
 		ok = lq_isolated_margin_at(e, p, lq_instrument_mark(&e->instruments[p->instrument]),
 					   &m);
 	} else {
 		ok = lq_account_margin_at(e, u->account, u->ref, LQ_NIL, 0, &m);
 	}
 	if (ok) {
+		LQ_ASSERT(m.mm_units >= 0);
 		u->equity_units = m.equity_units;
 		u->mm_units = m.mm_units;
 		return m.equity_units < m.mm_units;
@@ -202,8 +223,10 @@ bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 /* A liquidatable unit can be acted on if it holds a position on a tradable instrument. */
 static bool unit_actionable(const struct lq_engine *e, const struct lq_unit *u)
 {
+	LQ_ASSERT(u->account < e->account_count);
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
+		LQ_ASSERT(p->account == u->account);
 		return p->qty != 0 && lq_trigger_tradable(e, p->instrument);
 	}
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
@@ -230,6 +253,8 @@ static bool thr_safe(const struct thr_ctx *c, int64_t k)
 	struct fig f;
 	lq_i128 g;
 
+	LQ_ASSERT(k >= 1);
+	LQ_ASSERT(k <= INT64_MAX / c->ins->tick);
 	if (!fig_at(c->ins, c->p->qty, c->p->cost, k * c->ins->tick, &f) ||
 	    lq_sub128_ovf(f.upnl_fine, f.mm_fine, &g))
 		return false;
@@ -265,6 +290,8 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	const int64_t k_max = INT64_MAX / ins->tick;
 	const int64_t mk = lq_instrument_mark(ins) / ins->tick;
 
+	LQ_ASSERT(p->qty != 0);
+	LQ_ASSERT(ins->tick > 0);
 	if (mk < 1 || !thr_safe(&c, mk) || !thr_safe(&c, p->qty > 0 ? k_max : 1))
 		return THR_ANY;
 	if (p->qty > 0) {
@@ -273,6 +300,7 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 		/* !safe(1), safe(mk), so mk >= 2: the lowest safe grid price (lq_search_first
 		 * needs its upper end below INT64_MAX: safe(mk) is known) */
 		*out = (mk > 2 ? lq_search_first(2, mk - 1, safe_v, &c) : mk) * ins->tick;
+		LQ_ASSERT(*out >= 2 * ins->tick); /* !safe(1) */
 		return THR_AT;
 	}
 	if (thr_safe(&c, k_max))
@@ -290,6 +318,7 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	const int64_t first_unsafe =
 	    hi - lo > 1 ? lq_search_first(lo + 1, hi - 1, unsafe_v, &c) : hi;
 	*out = (first_unsafe - 1) * ins->tick;
+	LQ_ASSERT(*out >= mk * ins->tick); /* safe(mk) */
 	return THR_AT;
 }
 
@@ -298,10 +327,12 @@ static unsigned bits128(lq_i128 v)
 {
 	unsigned b = 0;
 
+	LQ_ASSERT(v >= 0);
 	while (v > 0) {
 		v >>= 1;
 		b++;
 	}
+	LQ_ASSERT(b < 128);
 	return b;
 }
 
@@ -316,6 +347,7 @@ static bool unit_excess(const struct lq_engine *e, const struct lq_unit *u, cons
 	lq_i128 notional[LQ_INSTRUMENTS_MAX], e_fine, max_notional = 0;
 	struct fig f;
 
+	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	if (lq_mul128_ovf(unit_base_units(e, u, ps, n), LQ_FINE_ONE, &e_fine))
 		return false;
 	for (uint32_t i = 0; i < n; i++) {
@@ -334,6 +366,7 @@ static bool unit_excess(const struct lq_engine *e, const struct lq_unit *u, cons
 		return false;
 	/* weights below 2^55 each, so that their sum (<= 64 of them) fits int64_t */
 	const unsigned b = bits128(max_notional), shift = b > 55 ? b - 55 : 0;
+	LQ_ASSERT(shift < 128);
 	for (uint32_t i = 0; i < n; i++)
 		w[i] = (int64_t)(notional[i] >> shift);
 	return true;
@@ -351,6 +384,7 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 	int64_t w[LQ_INSTRUMENTS_MAX], w_sum = 0, t;
 	const uint32_t n = unit_positions(e, u, ps);
 
+	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	if (u->isolated && e->positions[u->ref].qty == 0)
 		lq_watch_remove(e, u->ref);
 	if (!unit_excess(e, u, ps, n, g, w, &excess)) {
@@ -383,6 +417,8 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 /* Round order: ascending equity / MM (MM = 0 first), then account id, cross before isolated. */
 static bool unit_before(const struct lq_engine *e, const struct lq_unit *a, const struct lq_unit *b)
 {
+	LQ_ASSERT(a->account < e->account_count);
+	LQ_ASSERT(b->account < e->account_count);
 	if ((a->mm_units <= 0) != (b->mm_units <= 0))
 		return a->mm_units <= 0;
 	if (a->mm_units > 0) {
@@ -406,6 +442,9 @@ static bool unit_before(const struct lq_engine *e, const struct lq_unit *a, cons
 /* Heap sort: O(n log n) for large cascades, in place, no recursion. */
 static void units_sift(const struct lq_engine *e, struct lq_unit *u, uint32_t i, uint32_t n)
 {
+	LQ_ASSERT(n <= e->units_cap);
+	LQ_ASSERT(i < n);
+	/* bounded: i at least doubles at every step */
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 		if (c >= n)
@@ -423,6 +462,8 @@ static void units_sift(const struct lq_engine *e, struct lq_unit *u, uint32_t i,
 
 static void units_sort(const struct lq_engine *e, struct lq_unit *u, uint32_t n)
 {
+	LQ_ASSERT(u == e->units);
+	LQ_ASSERT(n <= e->units_cap);
 	for (uint32_t i = n / 2; i-- > 0;)
 		units_sift(e, u, i, n);
 	for (uint32_t end = n; end > 1; end--) {
@@ -439,6 +480,8 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 	const struct lq_account *acc = &e->accounts[a];
 	uint32_t assets = 0;
 
+	LQ_ASSERT(a < e->account_count);
+	LQ_ASSERT(*n <= e->units_cap);
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated) {
@@ -470,6 +513,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 /* Drop the queue: the scan re-checks everything anyway, LQ_TRIGGER_OFF nothing. */
 static void queue_drop(struct lq_engine *e)
 {
+	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
 	for (uint32_t i = 0; i < e->dirty_count; i++)
 		e->accounts[e->dirty[i]].dirty = false;
 	e->dirty_count = 0;
@@ -483,6 +527,7 @@ static uint32_t collect(struct lq_engine *e)
 		queue_drop(e);
 		for (uint32_t a = 0; a < e->account_count; a++)
 			collect_account(e, a, false, &n);
+		LQ_ASSERT(n <= e->units_cap);
 		return n;
 	}
 	/* The round is sorted afterwards: the queueing order does not matter. */
@@ -493,14 +538,24 @@ static uint32_t collect(struct lq_engine *e)
 		e->accounts[a].dirty = false;
 		collect_account(e, a, true, &n);
 	}
+	LQ_ASSERT(e->dirty_count == 0); /* re-checking queues nothing */
+	LQ_ASSERT(n <= e->units_cap);
 	return n;
 }
 
 void lq_trigger_begin(struct lq_engine *e, struct lq_trigger_cursor *c)
 {
-	memset(c, 0, sizeof(*c));
 	/* Each round closes at least one lot or leaves nothing to do; bound it anyway. */
 	c->max_rounds = (uint64_t)e->limits.positions_max + e->limits.accounts_max + 64;
+	c->round = 0;
+	c->done = 0;
+	c->n = 0;
+	c->i = 0;
+	c->attempted = 0;
+	c->progressed = 0;
+	c->account = 0;
+	c->pending = false;
+	c->settled = false;
 	if (e->trigger_mode == LQ_TRIGGER_OFF) {
 		queue_drop(e);
 		c->settled = true;

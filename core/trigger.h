@@ -28,6 +28,16 @@ struct lq_trigger_cursor {
 	bool settled;	     /* nothing left to liquidate in this event */
 };
 
+/*
+ * Nothing to decide: no account is queued, so under the index none is liquidatable (the
+ * invariant of trigger.c), and with the trigger off there is no queue to drop; only the scan
+ * looks at every account anyway. The engine's fast path for a quiet event.
+ */
+static inline bool lq_trigger_idle(const struct lq_engine *e)
+{
+	return e->trigger_mode != LQ_TRIGGER_SCAN && e->dirty_count == 0;
+}
+
 /* Start deciding at the end of an input event (LQ_TRIGGER_OFF: drop the queue, settled). */
 void lq_trigger_begin(struct lq_engine *e, struct lq_trigger_cursor *c);
 /*

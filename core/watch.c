@@ -20,6 +20,8 @@ static bool heap_before(const struct lq_engine *e, int side, uint32_t a, uint32_
 {
 	int64_t ta = e->positions[a].trigger_price, tb = e->positions[b].trigger_price;
 
+	LQ_DASSERT(a < e->limits.positions_max);
+	LQ_DASSERT(b < e->limits.positions_max);
 	if (ta != tb)
 		return side > 0 ? ta > tb : ta < tb;
 	return a < b; /* any fixed order keeps the heap deterministic */
@@ -33,6 +35,7 @@ static uint32_t heap_meld(struct lq_engine *e, int side, uint32_t a, uint32_t b)
 		return b;
 	if (b == LQ_NIL)
 		return a;
+	LQ_ASSERT(a != b);
 	if (heap_before(e, side, b, a)) {
 		uint32_t t = a;
 		a = b;
@@ -48,6 +51,7 @@ static uint32_t heap_meld(struct lq_engine *e, int side, uint32_t a, uint32_t b)
 	pa->heap_child = b;
 	pa->heap_sibling = LQ_NIL;
 	pa->heap_prev = LQ_NIL;
+	LQ_ASSERT(pb->heap_side == pa->heap_side); /* one heap */
 	return a;
 }
 
@@ -56,6 +60,7 @@ static uint32_t heap_merge_pairs(struct lq_engine *e, int side, uint32_t first)
 {
 	uint32_t paired = LQ_NIL; /* pairs, linked through heap_sibling in reverse */
 
+	LQ_ASSERT(side == 1 || side == -1);
 	while (first != LQ_NIL) {
 		uint32_t a = first, b = e->positions[a].heap_sibling, next = LQ_NIL;
 		if (b != LQ_NIL)
@@ -78,11 +83,14 @@ static uint32_t heap_merge_pairs(struct lq_engine *e, int side, uint32_t first)
 		root = heap_meld(e, side, root, paired);
 		paired = next;
 	}
+	LQ_ASSERT(root == LQ_NIL || e->positions[root].heap_prev == LQ_NIL);
 	return root;
 }
 
 static uint32_t *heap_root(struct lq_engine *e, uint32_t instrument, int side)
 {
+	LQ_ASSERT(instrument < e->instrument_count);
+	LQ_ASSERT(side == 1 || side == -1);
 	return &e->heap_root[instrument][side > 0 ? 0 : 1];
 }
 
@@ -97,6 +105,7 @@ static void heap_insert(struct lq_engine *e, uint32_t p, int side)
 	pos->heap_prev = LQ_NIL;
 	pos->heap_side = (int8_t)side;
 	*root = heap_meld(e, side, *root, p);
+	LQ_ASSERT(*root != LQ_NIL);
 }
 
 void lq_watch_remove(struct lq_engine *e, uint32_t p)
@@ -134,6 +143,7 @@ void lq_watch_at(struct lq_engine *e, uint32_t p, int64_t price)
 	struct lq_position *pos = &e->positions[p];
 
 	LQ_DASSERT(pos->qty != 0);
+	LQ_ASSERT(price > 0); /* a grid price: a threshold at 0 is lq_watch_any_move's */
 	lq_watch_remove(e, p);
 	pos->trigger_price = price;
 	heap_insert(e, p, pos->qty > 0 ? 1 : -1);
@@ -145,6 +155,7 @@ void lq_watch_touch(struct lq_engine *e, uint32_t account)
 {
 	struct lq_account *a = &e->accounts[account];
 
+	LQ_ASSERT(account < e->account_count);
 	if (a->dirty)
 		return;
 	LQ_ASSERT(e->dirty_count < e->limits.accounts_max);
@@ -154,8 +165,11 @@ void lq_watch_touch(struct lq_engine *e, uint32_t account)
 
 void lq_watch_touch_instrument(struct lq_engine *e, uint32_t instrument)
 {
+	LQ_ASSERT(instrument < e->instrument_count);
+	/* bounded by the instrument's positions */
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next)
 		lq_watch_touch(e, e->positions[p].account);
+	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
 }
 
 void lq_watch_mark_moved(struct lq_engine *e, uint32_t instrument)
@@ -163,6 +177,7 @@ void lq_watch_mark_moved(struct lq_engine *e, uint32_t instrument)
 	const int64_t mark = lq_instrument_mark(&e->instruments[instrument]);
 	uint32_t *lr = heap_root(e, instrument, 1), *sr = heap_root(e, instrument, -1);
 
+	LQ_ASSERT(mark >= 0);
 	/* Bounded by the heaps' sizes: each pop removes an entry. */
 	while (*lr != LQ_NIL && e->positions[*lr].trigger_price > mark) {
 		uint32_t p = *lr;
@@ -176,12 +191,17 @@ void lq_watch_mark_moved(struct lq_engine *e, uint32_t instrument)
 		lq_watch_touch(e, e->positions[p].account);
 		e->stats.trigger_hits++;
 	}
+	/* what is left of both heaps is on the safe side of the mark */
+	LQ_ASSERT(*lr == LQ_NIL || e->positions[*lr].trigger_price <= mark);
+	LQ_ASSERT(*sr == LQ_NIL || e->positions[*sr].trigger_price >= mark);
 }
 
 /* Re-check on any move of the mark: the short heap fires above its key, every mark is > 0. */
 void lq_watch_any_move(struct lq_engine *e, uint32_t p)
 {
+	LQ_ASSERT(p < e->limits.positions_max);
 	lq_watch_remove(e, p);
 	e->positions[p].trigger_price = 0;
 	heap_insert(e, p, -1);
+	LQ_ASSERT(e->positions[p].heap_side == -1);
 }
