@@ -122,18 +122,14 @@ static bool body_ok(const struct lq_feed_msg *m)
 	return false;
 }
 
-/* Only account-level money movements (the rows with no_instrument) concern no instrument. */
-static bool no_instrument(unsigned type)
-{
-	switch (type) {
-#define TYPE_NO_INS(NAME, id, name, wire, member, no_ins, ...)                                     \
-	case LQ_FEED_##NAME:                                                                       \
-		return no_ins;
-		LQ_FEED_TYPES(TYPE_NO_INS)
-#undef TYPE_NO_INS
-	}
-	return false;
-}
+/*
+ * Only account-level money movements (the rows with no_instrument) concern no instrument: a bit
+ * per type, one test on the per-message path.
+ */
+#define NO_INS_BIT(NAME, id, name, wire, member, no_ins, ...) | ((uint64_t)(no_ins) << (id))
+static const uint64_t no_instrument_mask = 0 LQ_FEED_TYPES(NO_INS_BIT);
+#undef NO_INS_BIT
+_Static_assert(LQ_FEED_TYPE_MAX < 64, "no_instrument_mask has a bit per type");
 
 enum lq_feed_err lq_feed_msg_check(const struct lq_feed_msg *m)
 {
@@ -143,7 +139,7 @@ enum lq_feed_err lq_feed_msg_check(const struct lq_feed_msg *m)
 		return LQ_FEED_E_FLAGS;
 	if (m->ts_ns < 0)
 		return LQ_FEED_E_FIELD;
-	if (no_instrument(m->type) != (m->instrument == LQ_FEED_NO_INSTRUMENT))
+	if (((no_instrument_mask >> m->type) & 1) != (m->instrument == LQ_FEED_NO_INSTRUMENT))
 		return LQ_FEED_E_FIELD;
 	return body_ok(m) ? LQ_FEED_OK : LQ_FEED_E_FIELD;
 }
@@ -271,9 +267,20 @@ static bool get_name(char *dst, const uint8_t *p)
 #define GET_U8(dst, p)	 ((dst) = (p)[0], true)
 #define GET_NAME(dst, p) get_name((dst), (p))
 
+/*
+ * Reserved bytes (at most 7 in any layout) compared whole: the size is a constant, so the
+ * compiler turns the comparison into one or two loads, no loop.
+ */
+static inline bool reserved_zero(const uint8_t *p, size_t n)
+{
+	static const uint8_t zeros[8];
+	return n <= sizeof(zeros) ? memcmp(p, zeros, n) == 0 : zero(p, n);
+}
+
 /* The row's reserved bytes are zero (the schema's `reserved` column). */
 #define RESERVED_0(p) true
-#define RESERVED_1(p) zero((p) + offsetof(wire_t, reserved), sizeof(((wire_t *)0)->reserved))
+#define RESERVED_1(p)                                                                              \
+	reserved_zero((p) + offsetof(wire_t, reserved), sizeof(((wire_t *)0)->reserved))
 
 /* Read the body of a message whose length matches its type; false if reserved bytes are set. */
 static bool get_body(const uint8_t *p, struct lq_feed_msg *m)

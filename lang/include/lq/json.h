@@ -38,6 +38,10 @@ void lq_json_fund(struct lq_out *o, const struct lq_engine *e, uint32_t fund);
  */
 void lq_json_ledger(struct lq_out *o, const struct lq_engine *e, uint32_t asset);
 void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason);
+/*
+ * One output event as a JSON line (DESIGN 2): {"type":NAME, then the fields of its
+ * LQ_EVENT_JSON_<NAME> list in lq/event_schema.h, in order}.
+ */
 void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_event *ev);
 
 void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,

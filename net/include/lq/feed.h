@@ -358,10 +358,20 @@ static inline uint8_t lq_feed_liq_kind(int64_t qty, int64_t filled_qty)
  */
 static inline bool lq_feed_liq_order_ok(const struct lq_feed_liq_order *o)
 {
-	if (o->qty == INT64_MIN || o->filled_qty > (o->qty < 0 ? -o->qty : o->qty))
+	if (o->qty == INT64_MIN)
 		return false;
-	return (o->filled_qty == 0) == (o->avg_price == 0) &&
-	       o->kind == lq_feed_liq_kind(o->qty, o->filled_qty);
+	const int64_t q = o->qty < 0 ? -o->qty : o->qty;
+	if (o->filled_qty > q || (o->filled_qty == 0) != (o->avg_price == 0))
+		return false;
+	switch (o->kind) {
+	case LQ_FEED_LIQ_FILLED:
+		return o->filled_qty == q;
+	case LQ_FEED_LIQ_PARTIAL:
+		return o->filled_qty > 0 && o->filled_qty < q;
+	case LQ_FEED_LIQ_UNFILLED:
+		return o->filled_qty == 0;
+	}
+	return false;
 }
 
 struct lq_feed_adl {
