@@ -45,6 +45,7 @@ static unsigned mp_len(const uint64_t *a, unsigned n)
 {
 	while (n > 0 && a[n - 1] == 0)
 		n--;
+	LQ_DASSERT(n == 0 || a[n - 1] != 0);
 	return n;
 }
 
@@ -64,10 +65,12 @@ static void mp_mul(const uint64_t *a, unsigned an, const uint64_t *b, unsigned b
 		}
 		r[i + bn] = carry;
 	}
+	LQ_DASSERT(mp_len(r, rn) <= an + bn); /* a product of an and bn limbs */
 }
 
 static int mp_cmp(const uint64_t *a, const uint64_t *b, unsigned n)
 {
+	LQ_DASSERT(n <= WIDE_LIMBS);
 	for (unsigned i = n; i-- > 0;) {
 		if (a[i] != b[i])
 			return a[i] < b[i] ? -1 : 1;
@@ -80,6 +83,7 @@ static void mp_sub(uint64_t *a, const uint64_t *b, unsigned n)
 {
 	uint64_t borrow = 0;
 
+	LQ_DASSERT(mp_cmp(a, b, n) >= 0);
 	for (unsigned i = 0; i < n; i++) {
 		u128 t = (u128)a[i] - b[i] - borrow;
 		a[i] = (uint64_t)t;
@@ -93,6 +97,7 @@ static u128 mp_window(const uint64_t *a, unsigned n, unsigned s)
 {
 	u128 r = 0;
 
+	LQ_DASSERT(s / 64 < n); /* the window starts inside the number */
 	for (unsigned i = 0; i < 3; i++) {
 		const unsigned limb = s / 64 + i;
 		const uint64_t v = limb < n ? a[limb] : 0;
@@ -126,6 +131,7 @@ static void mp_mul128(u128 x, u128 y, uint64_t r[LIMBS])
 	const uint64_t b[2] = {(uint64_t)y, (uint64_t)(y >> 64)};
 
 	mp_mul(a, 2, b, 2, r, LIMBS);
+	LQ_DASSERT((mp_len(r, LIMBS) == 0) == (x == 0 || y == 0));
 }
 
 /* ---- comparing fractions ---- */
@@ -139,6 +145,9 @@ __attribute__((noinline)) static int frac_cmp(const struct lq_adl_entry *a,
 {
 	uint64_t l[WIDE_LIMBS], r[WIDE_LIMBS];
 
+	/* every denominator is positive (adl_score_set) */
+	LQ_DASSERT(mp_len(a->score_den, LIMBS) > 0);
+	LQ_DASSERT(mp_len(b->score_den, LIMBS) > 0);
 	mp_mul(a->score_num, mp_len(a->score_num, LIMBS), b->score_den, mp_len(b->score_den, LIMBS),
 	       l, WIDE_LIMBS);
 	mp_mul(b->score_num, mp_len(b->score_num, LIMBS), a->score_den, mp_len(a->score_den, LIMBS),
@@ -164,6 +173,9 @@ static int frac_cmp_filter(const struct lq_adl_entry *a, const struct lq_adl_ent
 	u128 x = (u128)a->score_num_top * b->score_den_top;
 	u128 y = (u128)b->score_num_top * a->score_den_top;
 
+	/* the tops carry their highest bit: both numerators are non-zero */
+	LQ_DASSERT(a->score_num_top >> 63 == 1);
+	LQ_DASSERT(b->score_num_top >> 63 == 1);
 	if (e_l >= e_r + 2)
 		return 1;
 	if (e_r >= e_l + 2)
@@ -202,6 +214,7 @@ static void adl_leverage(const struct lq_engine *e, const struct lq_position *p,
 	lq_i128 equity_fine;
 
 	LQ_ASSERT(notional_fine >= 0);
+	LQ_ASSERT(pidx < e->limits.positions_max);
 	*num = LQ_ADL_LEVERAGE_MAX_E8;
 	*den = LQ_RATE_ONE;
 	if (!lq_unit_equity_fine(e, &u, &equity_fine) || equity_fine <= 0)
@@ -211,6 +224,8 @@ static void adl_leverage(const struct lq_engine *e, const struct lq_position *p,
 	mp_mul128(LQ_ADL_LEVERAGE_MAX_E8, (u128)equity_fine, r);
 	if (mp_cmp(l, r, LIMBS) > 0)
 		return;
+	/* below the cap: notional over a positive equity */
+	LQ_ASSERT(equity_fine > 0);
 	*num = (u128)notional_fine;
 	*den = (u128)equity_fine;
 }
@@ -280,6 +295,9 @@ static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128
 	mp_top(out->score_den, LIMBS, &out->score_den_top, &bits);
 	out->score_den_bits = (int16_t)bits;
 	out->score_e8 = adl_score_e8(out);
+	/* the displayed floor keeps the exact score's sign (a negative one floors below 0) */
+	LQ_ASSERT(out->score_sign <= 0 || out->score_e8 >= 0);
+	LQ_ASSERT(out->score_sign >= 0 || out->score_e8 < 0);
 }
 
 static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_entry *out)
@@ -289,6 +307,8 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 	struct lq_position_view v;
 	u128 lev_num, lev_den, upnl_abs;
 
+	LQ_ASSERT(pidx < e->limits.positions_max);
+	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
 	lq_position_view(e, pidx, false, &v);
 	upnl_abs = uabs128(v.upnl_fine);
 	adl_leverage(e, p, pidx, v.notional_fine, &lev_num, &lev_den);
@@ -296,6 +316,7 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 	out->position = pidx;
 	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
+	LQ_DASSERT(out->qty_abs > 0); /* INT64_MIN lots would wrap */
 	out->profitable = v.upnl_fine > 0;
 	if (cost_abs == 0)
 		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
@@ -320,17 +341,21 @@ static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry
 	if (c == FRAC_UNDECIDED)
 		c = frac_cmp(a, b);
 	LQ_DASSERT(c == frac_cmp(a, b));
+	LQ_DASSERT(c >= -1);
+	LQ_DASSERT(c <= 1);
 	return a->score_sign > 0 ? c : -c;
 }
 
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
+	LQ_DASSERT(adl_score_cmp(a, b) == -adl_score_cmp(b, a)); /* antisymmetric */
 	return a->profitable == b->profitable && adl_score_cmp(a, b) == 0;
 }
 
 /* First in line first: profit before loss, higher exact score, larger position, lower id. */
 static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
+	LQ_DASSERT(a != b);
 	if (a->profitable != b->profitable)
 		return a->profitable;
 	const int c = adl_score_cmp(a, b);
@@ -338,6 +363,8 @@ static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *
 		return c > 0;
 	if (a->qty_abs != b->qty_abs)
 		return a->qty_abs > b->qty_abs;
+	/* one position per account and instrument: the last key is never tied */
+	LQ_DASSERT(a->account != b->account);
 	return a->account < b->account;
 }
 
@@ -348,6 +375,7 @@ static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *
  */
 static void sift_down(struct lq_adl_entry *a, uint32_t i, uint32_t n)
 {
+	LQ_DASSERT(i < n);
 	const struct lq_adl_entry t = a[i];
 
 	for (;;) {
@@ -402,6 +430,10 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		LQ_DASSERT(i == 0 || adl_before(&out[i - 1], &out[i]));
 		LQ_DASSERT(i == 0 || out[i - 1].profitable != out[i].profitable ||
 			   out[i - 1].score_e8 >= out[i].score_e8);
+		/* a tie group starts at or before its members: quintiles 1 to 5 */
+		LQ_DASSERT(out[i].tie_first <= i);
+		LQ_DASSERT(lq_adl_quintile(&out[i], n) <= 5);
 	}
+	LQ_ASSERT(n <= cap);
 	return n;
 }
