@@ -30,6 +30,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,7 +51,7 @@ VARYING = [
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(.*?)\s*-->")
 FENCE = re.compile(r"^```(.*)$")
 SHARED = re.compile(r"\.\./shared/\S+")
-TIMEOUT_S = 120
+TIMEOUT_S = 60
 
 
 def mask(line):
@@ -143,9 +144,21 @@ def scratch(repo, liqd):
 def run(cmd, cwd, env, repo):
     if cmd.strip() == "bash tools/bootstrap run":
         cmd = bootstrap_run(repo)
-    p = subprocess.run(["bash", "-c", cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                       timeout=TIMEOUT_S, check=False)
-    return (p.stdout + p.stderr).splitlines()
+    # its own process group, so that whatever it left behind (a job put in the background)
+    # is ended with it
+    with subprocess.Popen(["bash", "-c", cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as p:
+        try:
+            out, err = p.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return (out + err).splitlines()
 
 
 def main():
