@@ -136,6 +136,61 @@ static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 				"--instrument?)\n");
 }
 
+/* A JSON string: ", \\ and control characters escaped. */
+static void json_str(const char *v)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c < 0x20)
+			printf("\\u%04x", *c);
+		else
+			putchar(*c);
+	}
+	putchar('"');
+}
+
+/* --json: the summary as one JSON object on standard output. */
+static void summary_json(const struct lq_convert_opts *o, const struct lq_convert *c)
+{
+	const struct lq_convert_stats *s = &c->stats;
+	uint64_t refused = 0;
+	for (unsigned i = 0; i < LQ_CONVERT_STATUS_COUNT; i++)
+		refused += s->refused[i];
+	printf("{\"type\":\"convert\",\"input\":");
+	json_str(o->in);
+	printf(",\"venue\":\"%s\",\"output\":", lq_convert_venue_str(c->p.venue));
+	json_str(o->out);
+	printf(",\"lines\":%llu,\"converted\":%llu,\"skipped\":%llu,\"refused\":%llu",
+	       (unsigned long long)s->lines, (unsigned long long)s->converted,
+	       (unsigned long long)s->skipped, (unsigned long long)refused);
+	if (refused) {
+		printf(",\"first_refused\":");
+		json_str(c->first_err);
+	}
+	printf(",\"packets\":%llu,\"messages\":%llu,\"bytes\":%llu,\"session\":%llu,"
+	       "\"last_seq\":%llu,\"venue_ts_backwards\":%llu,\"recv_ts_backwards\":%llu,"
+	       "\"instruments\":{",
+	       (unsigned long long)s->packets, (unsigned long long)s->messages,
+	       (unsigned long long)s->bytes, (unsigned long long)c->session,
+	       (unsigned long long)(c->seq_next - 1), (unsigned long long)s->venue_ts_backwards,
+	       (unsigned long long)s->recv_ts_backwards);
+	for (uint32_t i = 0; i < c->inst_count; i++) {
+		const struct lq_convert_inst *in = &c->inst[i];
+		const struct lq_convert_inst_stats *is = &in->stats;
+		printf("%s", i ? "," : "");
+		json_str(in->def.name);
+		printf(":{");
+		for (unsigned t = 1, n = 0; t <= LQ_FEED_TYPE_MAX; t++)
+			if (is->messages[t])
+				printf("%s\"%s\":%llu", n++ ? "," : "", lq_feed_type_str(t),
+				       (unsigned long long)is->messages[t]);
+		printf("}");
+	}
+	printf("}}\n");
+}
+
 static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_writer *w)
 {
 	size_t size = lq_convert_memsize(&o->p);
@@ -171,8 +226,15 @@ static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_w
 		return st == LQ_CONVERT_E_IO || st == LQ_CONVERT_E_SINK ? LQ_EXIT_FAIL
 									: LQ_EXIT_USAGE;
 	}
-	if (!o->quiet)
+	if (o->json) {
+		summary_json(o, c);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "liqd convert: writing the summary: %s\n", strerror(errno));
+			return LQ_EXIT_FAIL;
+		}
+	} else if (!o->quiet) {
 		summary(o, c);
+	}
 	return LQ_EXIT_OK;
 }
 

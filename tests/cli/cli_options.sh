@@ -93,7 +93,7 @@ cmp -s "$tmp/plain" "$tmp/flags" || bad "sim --events --json changes the output"
 "$liqd" audit "$scn" >"$tmp/plain" 2>/dev/null
 "$liqd" audit --json "$scn" >"$tmp/flags" 2>/dev/null
 cmp -s "$tmp/plain" "$tmp/flags" || bad "audit --json changes the output"
-for c in sim audit replay run listen send journal; do
+for c in sim audit replay run listen send journal convert; do
 	grep -q -- "--json" "$tmp/help.$c" || bad "liqd $c --help does not document --json"
 done
 # journal verify --json: the figures as one JSON object; the readable lines by default
@@ -104,6 +104,14 @@ grep -q '^records ' "$tmp/plain" || bad "journal verify: no records line"
 grep -q '^{"type":"journal","file":".*","status":"clean","records":[0-9]*,' "$tmp/flags" ||
 	bad "journal verify --json: $(cat "$tmp/flags")"
 [ "$(wc -l <"$tmp/flags")" = 1 ] || bad "journal verify --json: not one line"
+# convert --json: the summary as one JSON object on standard output, none on standard error
+line='1723161255088169167 {"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":1,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}}'
+printf '%s\n%s\n' "$line" "$line" | gzip >"$tmp/rec.gz"
+st "$liqd" convert --json "$tmp/rec.gz" "$tmp/rec.pcap"
+[ "$st" = 0 ] || bad "convert --json exited $st: $(cat "$tmp/err")"
+grep -q '^{"type":"convert","input":".*","venue":"binance",.*"lines":2,"converted":2,.*"instruments":{"BTCUSDT":{' "$tmp/out" ||
+	bad "convert --json: $(cat "$tmp/out")"
+[ -s "$tmp/err" ] && bad "convert --json wrote to standard error: $(cat "$tmp/err")"
 grep -q -- "--events" "$tmp/help.sim" || bad "sim --help does not document --events"
 grep -q -- "--via file|dpdk" "$tmp/help.replay" || bad "replay --help does not document --via"
 

@@ -1033,6 +1033,11 @@ static const struct cli_opt opts_convert[] = {
      .help = "no summary on standard error",
      .kind = CLI_FLAG,
      .off = CONV(quiet)},
+    {.name = "--json",
+     .help = "the summary as one JSON object on standard output (instead of\n"
+	     "the readable one on standard error)",
+     .kind = CLI_FLAG,
+     .off = CONV(json)},
 };
 static const struct cli_group grp_convert = GROUP(NULL, opts_convert);
 

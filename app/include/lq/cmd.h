@@ -92,6 +92,7 @@ struct lq_convert_opts {
 	struct lq_convert_params p;
 	bool venue_set;
 	bool quiet;
+	bool json; /* the summary as one JSON object on standard output, instead of stderr */
 	struct lq_pcap_addr addr;
 	const char *in;
 	const char *out;
