@@ -41,19 +41,3 @@ uint64_t lq_thread_allocated(void)
 		return 0;
 	return v;
 }
-
-int lq_parse_u32_opt(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || end == v || *end != '\0' || v[0] == '-' || x < lo || x > hi) {
-		fprintf(stderr, "liqd: %s takes a whole number from %u to %u, not '%s'\n", name, lo,
-			hi, v);
-		return -1;
-	}
-	*out = (uint32_t)x;
-	return 0;
-}

@@ -48,7 +48,7 @@ static int parse_cores(const char *v, void *field, const char *who)
 		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			uint32_t c;
 			if (n >= LQ_PIPELINE_THREADS_MAX ||
-			    lq_parse_u32_opt("--cores", tok, 0, 4095, &c)) {
+			    cli_parse_u32("--cores", tok, 0, 4095, &c)) {
 				n = 0;
 				break;
 			}
@@ -67,7 +67,7 @@ static int parse_cores(const char *v, void *field, const char *who)
 static int parse_seconds_ns(const char *name, const char *v, uint32_t lo, uint64_t *ns)
 {
 	uint32_t u;
-	if (lq_parse_u32_opt(name, v, lo, 86400, &u))
+	if (cli_parse_u32(name, v, lo, 86400, &u))
 		return -1;
 	*ns = (uint64_t)u * 1000000000ull;
 	return 0;
@@ -89,7 +89,7 @@ static int parse_batch_us(const char *v, void *field, const char *who)
 {
 	uint32_t us;
 	(void)who;
-	if (lq_parse_u32_opt("--batch-us", v, 0, 60000000, &us))
+	if (cli_parse_u32("--batch-us", v, 0, 60000000, &us))
 		return -1;
 	*(int64_t *)field = (int64_t)us * 1000;
 	return 0;
@@ -108,7 +108,7 @@ static int parse_pcap_dst(const char *v, void *field, const char *who)
 	memcpy(ip, v, (size_t)(colon - v));
 	ip[colon - v] = '\0';
 	if (inet_pton(AF_INET, ip, &ia) != 1 ||
-	    lq_parse_u32_opt("--dst port", colon + 1, 1, 65535, &port))
+	    cli_parse_u32("--dst port", colon + 1, 1, 65535, &port))
 		goto bad;
 	a->dst_ip = ntohl(ia.s_addr);
 	a->dst_port = (uint16_t)port;
@@ -144,7 +144,7 @@ static int parse_ttl8(const char *v, void *field, const char *who)
 {
 	uint32_t u;
 	(void)who;
-	if (lq_parse_u32_opt("--ttl", v, 1, 255, &u))
+	if (cli_parse_u32("--ttl", v, 1, 255, &u))
 		return -1;
 	*(uint8_t *)field = (uint8_t)u;
 	return 0;
@@ -171,7 +171,7 @@ static int parse_pace(const char *v, void *field, const char *who)
 	}
 	memcpy(num, v, n - 1);
 	num[n - 1] = '\0';
-	return lq_parse_u32_opt("--pace", num, 1, LQ_SEND_PACE_SPEED_MAX, speed);
+	return cli_parse_u32("--pace", num, 1, LQ_SEND_PACE_SPEED_MAX, speed);
 }
 
 /* ---- shared groups ---- */

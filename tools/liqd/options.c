@@ -70,6 +70,22 @@ const char *cli_suggest(const char *s, const char *const *cands, size_t n)
 
 /* ---- parsing ---- */
 
+int cli_parse_u32(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || x < lo || x > hi) {
+		fprintf(stderr, "liqd: %s takes a whole number from %u to %u, not '%s'\n", name, lo,
+			hi, v);
+		return -1;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
 static const struct cli_opt *find_opt(const struct cli_cmd *c, const char *a, size_t *base)
 {
 	for (size_t u = 0; u < CLI_USES_MAX && c->uses[u].g; u++) {
@@ -159,7 +175,7 @@ static int set_value(const struct cli_cmd *c, const struct cli_opt *o, char *bas
 		return 0;
 	case CLI_U32: {
 		uint32_t u;
-		if (lq_parse_u32_opt(o->name, v, (uint32_t)o->lo, (uint32_t)o->hi, &u))
+		if (cli_parse_u32(o->name, v, (uint32_t)o->lo, (uint32_t)o->hi, &u))
 			return -1;
 		if (o->pow2 && (u & (u - 1))) {
 			fprintf(stderr, "%s: %s must be a power of two\n", who, o->name);

@@ -97,6 +97,8 @@ void cli_help(const struct cli_cmd *c, FILE *f);
 void cli_list_options(const struct cli_cmd *c, FILE *f, bool all);
 /* The closest of `n` candidates to s (edit distance <= 2, or the only one s begins); NULL. */
 const char *cli_suggest(const char *s, const char *const *cands, size_t n);
+/* An unsigned option value within [lo, hi]; a message on stderr and -1 if it is not one. */
+int cli_parse_u32(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out);
 /* Edit distance (Damerau: a swap of neighbours counts 1), capped at 3. */
 unsigned cli_distance(const char *a, const char *b);
 

@@ -19,7 +19,4 @@ void lq_startup_free(void *p);
 /* Bytes jemalloc has handed to this thread so far (thread.allocated). */
 uint64_t lq_thread_allocated(void);
 
-/* Parse an unsigned option value with bounds; prints an error and returns -1 if bad. */
-int lq_parse_u32_opt(const char *name, const char *v, uint32_t lo, uint32_t hi, uint32_t *out);
-
 #endif
