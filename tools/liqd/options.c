@@ -357,7 +357,7 @@ static bool group_visible(const struct cli_cmd *c, const struct cli_group *g)
 
 void cli_help(const struct cli_cmd *c, FILE *f)
 {
-	fprintf(f, "usage: liqd %s %s\n", c->name, c->usage);
+	fprintf(f, "usage: liqd %s%s%s\n", c->name, c->usage[0] ? " " : "", c->usage);
 	if (c->desc)
 		fprintf(f, "\n%s", c->desc);
 	fputs("\noptions:\n", f);

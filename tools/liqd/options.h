@@ -39,12 +39,12 @@ struct cli_opt {
 	const char *help; /* lines separated by '\n' */
 	enum cli_kind kind;
 	size_t off;
-	size_t off2;	 /* CLI_LIST: the count; CLI_ENUM, CLI_CUSTOM: a bool set too (0: none) */
+	size_t off2;	 /* CLI_LIST: the count; CLI_ENUM, CLI_CUSTOM: a bool set too */
 	uint64_t lo, hi; /* numeric ranges (CLI_DEC8: as int64_t) */
 	uint32_t max;	 /* CLI_LIST: capacity */
 	int ival;	 /* CLI_SET */
 	bool pow2;	 /* CLI_U32: a power of two */
-	bool has_off2;	 /* off2 is meaningful (offset 0 is a valid one) */
+	bool has_off2;	 /* CLI_ENUM, CLI_CUSTOM: off2 names that bool */
 	unsigned hide;	 /* bit (1 << cmd id) set: accepted but not listed by that command */
 	const struct cli_word *words; /* CLI_ENUM, ended by {NULL} */
 	int (*parse)(const char *v, void *field, const char *who);
@@ -77,7 +77,7 @@ struct cli_cmd {
 	size_t operand_off[3];
 	const char *operand_names; /* "FILE|-", for `liqd help` */
 	const char *missing;	   /* the message when operands are missing */
-	bool help_if_no_operand;   /* no operand at all: the help on stderr */
+	bool help_if_no_operand;   /* too few operands: the help on stderr, not `missing` */
 	size_t opts_size;
 	void (*defaults)(void *o);
 	int (*run)(const void *o);
