@@ -216,7 +216,7 @@ size_t lq_dec_format(char *buf, size_t cap, int64_t v, unsigned decimals)
 int64_t lq_div_floor(int64_t a, int64_t b)
 {
 	LQ_ASSERT(b != 0);
-	LQ_ASSERT(!(a == INT64_MIN && b == -1));
+	LQ_ASSERT(a != INT64_MIN || b != -1); /* the one quotient that overflows */
 	int64_t q = a / b, r = a % b;
 	/* C truncates toward zero; step down when the exact quotient is negative. */
 	if (r != 0 && ((r < 0) != (b < 0))) {
@@ -232,7 +232,7 @@ int64_t lq_div_floor(int64_t a, int64_t b)
 int64_t lq_div_ceil(int64_t a, int64_t b)
 {
 	LQ_ASSERT(b != 0);
-	LQ_ASSERT(!(a == INT64_MIN && b == -1));
+	LQ_ASSERT(a != INT64_MIN || b != -1); /* the one quotient that overflows */
 	int64_t q = a / b, r = a % b;
 	if (r != 0 && ((r < 0) == (b < 0))) {
 		q++;
@@ -249,7 +249,7 @@ static const lq_i128 I128_MIN = (lq_i128)((unsigned __int128)1 << 127);
 lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
-	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	LQ_ASSERT(a != I128_MIN || b != -1);
 	lq_i128 q = a / b, r = a % b;
 	if (r != 0 && ((r < 0) != (b < 0))) {
 		q--;
@@ -264,7 +264,7 @@ lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
 lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
-	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	LQ_ASSERT(a != I128_MIN || b != -1);
 	lq_i128 q = a / b, r = a % b;
 	if (r != 0 && ((r < 0) == (b < 0))) {
 		q++;
@@ -279,7 +279,7 @@ lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
 lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
-	LQ_ASSERT(!(a == I128_MIN && b == -1));
+	LQ_ASSERT(a != I128_MIN || b != -1);
 	lq_i128 q = a / b, r = a % b;
 	lq_i128 ar = r < 0 ? -r : r, ab = b < 0 ? -b : b;
 	/* |r| >= |b| - |r| compares 2|r| >= |b| without overflowing. */
