@@ -294,6 +294,7 @@ enum lq_status lq_engine_add_tier(struct lq_engine *e, uint32_t instrument, int6
 	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	int rc = lq_instrument_add_tier(&e->instruments[instrument], upto_units, mmr_e8, imr_e8);
 	LQ_ASSERT(e->instruments[instrument].tier_count <= LQ_TIERS_MAX);
+	LQ_ASSERT(rc <= 0); /* 0 or -errno */
 	lq_watch_touch_instrument(e, instrument);
 	if (rc == -ENOSPC)
 		return LQ_E_LIMIT;
