@@ -218,7 +218,10 @@ int lq_feed_encode_msg(struct lq_feed_builder *b, const struct lq_feed_msg *m)
 		return -ENOSPC;
 	size_t size = lq_feed_msg_size(m->type);
 	uint8_t *p = b->buf + b->len;
-	memset(p, 0, size); /* reserved bytes and name padding are zero */
+	/* reserved bytes and name padding are zero; every message is whole 8-byte words */
+	LQ_DASSERT(size % 8 == 0);
+	for (size_t i = 0; i < size; i += 8)
+		lq_put64(p + i, 0);
 	lq_put16(p + OFF(msg, length), (uint16_t)size);
 	st8(p + OFF(msg, type), m->type);
 	st8(p + OFF(msg, flags), m->flags);
