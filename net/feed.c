@@ -69,6 +69,12 @@ const char *lq_feed_type_str(unsigned type)
 	return "?";
 }
 
+/* Every layout is whole 8-byte words (the encoder zeroes a message word by word). */
+#define TYPE_WORDS(NAME, id, name, wire, ...)                                                      \
+	_Static_assert(sizeof(struct lq_feed_wire_##wire) % 8 == 0, "feed message " #NAME);
+LQ_FEED_TYPES(TYPE_WORDS)
+#undef TYPE_WORDS
+
 size_t lq_feed_msg_size(unsigned type)
 {
 	switch (type) {
