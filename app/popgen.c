@@ -135,13 +135,13 @@ static int64_t leg_need(const struct gen *s, const struct leg *l, int64_t lev_e2
 					 : on_tick(ins, (lq_i128)p + half + ins->tick);
 	lq_i128 value, cost, at_worst;
 
-	if (lq_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value) ||
-	    lq_value_ovf(ins, l->qty, l->entry, LQ_ROUND_CEIL, &cost) ||
-	    lq_value_ovf(ins, l->qty, worst, LQ_ROUND_FLOOR, &at_worst))
+	if (lq_instrument_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value) ||
+	    lq_instrument_value_ovf(ins, l->qty, l->entry, LQ_ROUND_CEIL, &cost) ||
+	    lq_instrument_value_ovf(ins, l->qty, worst, LQ_ROUND_FLOOR, &at_worst))
 		return -1;
 	lq_i128 notional = value < 0 ? -value : value;
 	lq_i128 by_lev = lq_div128_ceil(notional * 100, (lq_i128)lev_e2 * LQ_FINE_ONE);
-	lq_i128 im = lq_margin_im_units(ins, notional);
+	lq_i128 im = lq_instrument_im_units(ins, notional);
 	lq_i128 loss = cost - at_worst;
 	lq_i128 need = (by_lev > im ? by_lev : im) + 1;
 	if (loss > 0)
@@ -152,7 +152,7 @@ static int64_t leg_need(const struct gen *s, const struct leg *l, int64_t lev_e2
 /* The largest leverage (x100) a notional's tier allows. */
 static int64_t lev_max_e2(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
-	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, notional_fine)];
+	const struct lq_tier *t = &ins->tiers[lq_instrument_tier_index(ins, notional_fine)];
 	int64_t m = t->imr_e8 > 0 ? 100 * LQ_RATE_ONE / t->imr_e8 : 12500;
 	return m < 100 ? 100 : m;
 }
@@ -178,7 +178,7 @@ static int draw_leg(struct gen *s, uint32_t ins_idx, struct leg *l, int64_t *lev
 	l->ins = ins_idx;
 	l->qty = (is_long ? lots : -lots) * ins->lot;
 	l->entry = on_tick(ins, (lq_i128)p + off);
-	if (lq_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value))
+	if (lq_instrument_value_ovf(ins, l->qty, p, LQ_ROUND_CEIL, &value))
 		return -1;
 	int64_t m = lev_max_e2(ins, value < 0 ? -value : value);
 	*lev_e2 = lev > m ? m : lev;
@@ -404,7 +404,7 @@ static int apply_prices(struct lq_popgen_opts *o, const struct lq_engine *d)
 		if (ins < 0 ||
 		    lq_dec_parse(v, strlen(v), d->instruments[ins].price_decimals, &p) !=
 			LQ_DEC_OK ||
-		    p <= 0 || !lq_on_tick(&d->instruments[ins], p)) {
+		    p <= 0 || !lq_instrument_on_tick(&d->instruments[ins], p)) {
 			fprintf(stderr,
 				"liqd popgen: --price '%s': an instrument of the configuration and "
 				"a price on its tick\n",

@@ -281,8 +281,8 @@ static lq_i128 account_equity(const struct lq_engine *e, uint64_t id, uint32_t a
 		const struct lq_position *pos = &e->positions[p];
 		if (!pos->isolated || e->instruments[pos->instrument].settle_asset != asset)
 			continue;
-		struct lq_position_view v;
-		lq_position_view(e, p, false, &v);
+		struct lq_account_position_view v;
+		lq_account_position_view(e, p, false, &v);
 		eq += v.equity_units;
 	}
 	return eq;

@@ -38,20 +38,20 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 		return true;
 	}
 	/* Value at the mark rounds down: upnl rounds down. */
-	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+	if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
 	/* in units, floored: exact in 128 bits, saturated for the 64-bit view */
-	f->upnl_wide = lq_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR);
+	f->upnl_wide = lq_instrument_fine_to_units(f->upnl_fine, LQ_ROUND_FLOOR);
 	f->upnl_units = f->upnl_wide > INT64_MAX    ? INT64_MAX
 			: f->upnl_wide < -INT64_MAX ? -INT64_MAX
 						    : (int64_t)f->upnl_wide;
 	/* Notional rounds away from zero: margin requirements round up. */
-	if (lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
 		return false;
 	f->notional_fine = n < 0 ? -n : n;
-	f->mm_units = lq_margin_mm_units(ins, f->notional_fine);
-	f->im_units = lq_margin_im_units(ins, f->notional_fine);
+	f->mm_units = lq_instrument_mm_units(ins, f->notional_fine);
+	f->im_units = lq_instrument_im_units(ins, f->notional_fine);
 	/* requirements: never negative, the initial one at least the maintenance one */
 	LQ_ASSERT(f->mm_units >= 0);
 	LQ_ASSERT(f->im_units >= f->mm_units);
@@ -128,8 +128,8 @@ void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t ass
 	LQ_ASSERT(out->im_units >= out->mm_units);
 }
 
-bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p, int64_t price,
-			   struct lq_margin *out)
+bool lq_account_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p,
+				   int64_t price, struct lq_margin *out)
 {
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	struct pos_figures f = {0};
@@ -201,12 +201,13 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 		lq_i128 v, nv;
 		if (!price_ok(ins, px))
 			return moved ? (q->qty > 0 ? -1 : 1) : -1;
-		if (lq_value_ovf(ins, q->qty, px, LQ_ROUND_FLOOR, &v) ||
-		    lq_value_ovf(ins, q->qty > 0 ? q->qty : -q->qty, px, LQ_ROUND_FLOOR, &nv))
+		if (lq_instrument_value_ovf(ins, q->qty, px, LQ_ROUND_FLOOR, &v) ||
+		    lq_instrument_value_ovf(ins, q->qty > 0 ? q->qty : -q->qty, px, LQ_ROUND_FLOOR,
+					    &nv))
 			return moved ? (q->qty > 0 ? 1 : -1) : -1;
-		*eq +=
-		    lq_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) - lq_position_funding_due(e, q);
-		*mm += lq_margin_mm_units(ins, nv < 0 ? -nv : nv);
+		*eq += lq_instrument_fine_to_units(v - q->cost, LQ_ROUND_FLOOR) -
+		       lq_position_funding_due(e, q);
+		*mm += lq_instrument_mm_units(ins, nv < 0 ? -nv : nv);
 	}
 	LQ_ASSERT(*mm >= 0);
 	return 0;
@@ -234,7 +235,7 @@ static bool pred(const struct search *s, int64_t k)
 		return s->kind == PRED_LIQUIDATABLE ? eq < mm : eq < 0;
 	}
 	case PRED_BELOW_TARGET:
-		if (lq_value_ovf(s->ins, p->qty, price, LQ_ROUND_FLOOR, &v))
+		if (lq_instrument_value_ovf(s->ins, p->qty, price, LQ_ROUND_FLOOR, &v))
 			return p->qty <
 			       0; /* beyond 128 bits: a long's value is huge, a short's low */
 		return v < s->target_fine;
@@ -293,7 +294,7 @@ static bool grid_search(const struct search *s, int64_t hi, int64_t *price)
 }
 
 static void position_prices(const struct lq_engine *e, const struct lq_position *p,
-			    struct lq_position_view *out)
+			    struct lq_account_position_view *out)
 {
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	struct search s = {.e = e, .pos = p, .ins = ins};
@@ -326,8 +327,8 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	struct lq_unit u = {.account = p->account, .ref = ins->settle_asset};
 	lq_account_margin(e, p->account, ins->settle_asset, &m);
 	if (m.mm_units <= 0 || m.mm_units == INT64_MAX || out->mm_units <= 0 ||
-	    lq_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm) ||
-	    !lq_unit_equity_fine(e, &u, &tnc))
+	    lq_instrument_value_ovf(ins, p->qty, mark, LQ_ROUND_FLOOR, &vm) ||
+	    !lq_account_unit_equity_fine(e, &u, &tnc))
 		return;
 	/* from the exact equity: rounding it to units first could move the price a tick */
 	if (lq_muldiv128_ovf(tnc, out->mm_units, m.mm_units, LQ_ROUND_CEIL, &alloc))
@@ -338,7 +339,7 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 	LQ_ASSERT(!out->has_bankruptcy_price || out->bankruptcy_price > 0);
 }
 
-bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out)
+bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out)
 {
 	struct pos_figures f;
 	lq_i128 eq;
@@ -374,8 +375,8 @@ bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_
 	return true;
 }
 
-void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
-		      struct lq_position_view *out)
+void lq_account_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
+			      struct lq_account_position_view *out)
 {
 	const struct lq_position *p = &e->positions[pidx];
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
@@ -383,7 +384,7 @@ void lq_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->instrument < e->instrument_count);
-	*out = (struct lq_position_view){0};
+	*out = (struct lq_account_position_view){0};
 	out->mark = lq_instrument_mark(ins);
 	out->funding_due_units = lq_position_funding_due(e, p);
 	if (p->qty != 0 && out->mark > 0 && figures_at(ins, p->qty, p->cost, out->mark, &f)) {

@@ -3,8 +3,8 @@
 #define LQ_ACCOUNT_H
 
 /*
- * Margins (account.c): the public queries (lq_account_margin, lq_position_view,
- * lq_unit_equity_fine) are declared in lq/engine.h; these are the engine's own.
+ * Margins (account.c): the public queries (lq_account_margin, lq_account_position_view,
+ * lq_account_unit_equity_fine) are declared in lq/engine.h; these are the engine's own.
  */
 #include "lq/engine.h"
 
@@ -17,7 +17,7 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 			  struct lq_margin *out);
 
 /* Isolated equity / MM / IM of a position at a price. Returns false on overflow. */
-bool lq_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p, int64_t price,
-			   struct lq_margin *out);
+bool lq_account_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p,
+				   int64_t price, struct lq_margin *out);
 
 #endif

@@ -217,7 +217,7 @@ static void adl_leverage(const struct lq_engine *e, const struct lq_position *p,
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	*num = LQ_ADL_LEVERAGE_MAX_E8;
 	*den = LQ_RATE_ONE;
-	if (!lq_unit_equity_fine(e, &u, &equity_fine) || equity_fine <= 0)
+	if (!lq_account_unit_equity_fine(e, &u, &equity_fine) || equity_fine <= 0)
 		return;
 	/* notional / equity > cap  <=>  notional x 10^8 > cap_e8 x equity */
 	mp_mul128((u128)notional_fine, LQ_RATE_ONE, l);
@@ -304,12 +304,12 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 {
 	const struct lq_position *p = &e->positions[pidx];
 	const u128 cost_abs = uabs128(p->cost);
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	u128 lev_num, lev_den, upnl_abs;
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
-	lq_position_view(e, pidx, false, &v);
+	lq_account_position_view(e, pidx, false, &v);
 	upnl_abs = uabs128(v.upnl_fine);
 	adl_leverage(e, p, pidx, v.notional_fine, &lev_num, &lev_den);
 	out->account = e->accounts[p->account].id;

@@ -685,7 +685,7 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 			continue;
 		}
 		struct lq_unit u = {.account = acc, .ref = p, .isolated = true};
-		if (lq_unit_liquidatable(e, &u))
+		if (lq_trigger_unit_liquidatable(e, &u))
 			return violation(out, LQ_AUDIT_LIQUIDATABLE, id, ins->settle_asset,
 					 pos->instrument, u.equity_units, u.mm_units);
 	}
@@ -695,7 +695,7 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 		if ((laws & LQ_AUDIT_LAW_FLAT) && !(open & (1u << as)) && money[as] < 0)
 			return violation(out, LQ_AUDIT_FLAT_NEGATIVE, id, as, LQ_NIL, money[as], 0);
 		struct lq_unit u = {.account = acc, .ref = as, .isolated = false};
-		if ((actionable & (1u << as)) && lq_unit_liquidatable(e, &u))
+		if ((actionable & (1u << as)) && lq_trigger_unit_liquidatable(e, &u))
 			return violation(out, LQ_AUDIT_LIQUIDATABLE, id, as, LQ_NIL, u.equity_units,
 					 u.mm_units);
 	}

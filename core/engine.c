@@ -16,7 +16,7 @@
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((size_t)(a)-1))
 #define CACHE_LINE     64
 
-const char *lq_status_str(enum lq_status st)
+const char *lq_engine_status_str(enum lq_status st)
 {
 	_Static_assert(LQ_E_PRICE_BAND == 18, "a new status needs its string here");
 	switch (st) {
@@ -445,9 +445,9 @@ static enum lq_status fill_check(const struct lq_instrument *ins, const struct l
 	LQ_ASSERT(ins->lot > 0);
 	if (c->account == 0 || c->qty == 0 || c->price <= 0)
 		return LQ_E_BAD_VALUE;
-	if (!lq_on_lot(ins, c->qty))
+	if (!lq_instrument_on_lot(ins, c->qty))
 		return LQ_E_OFF_GRID_QTY;
-	if (!lq_on_tick(ins, c->price))
+	if (!lq_instrument_on_tick(ins, c->price))
 		return LQ_E_OFF_GRID_PRICE;
 	/* a fill implausibly far from the mark is refused before it can move money */
 	if (ins->params.fill_band_e8 > 0 && ins->ms.mark > 0) {
@@ -483,7 +483,7 @@ static bool fill_fits(const struct lq_engine *e, uint32_t a, uint32_t p, const s
 	    pos->isolated ? pos->margin_units : e->accounts[a].balance[ins->settle_asset];
 	if (!lq_position_fill(ins, pos, c->qty, c->price, &r))
 		return false;
-	if (r.qty != 0 && lq_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after))
+	if (r.qty != 0 && lq_instrument_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after))
 		return false;
 	if (v_after / LQ_FINE_ONE > LQ_MONEY_MAX || v_after / LQ_FINE_ONE < -LQ_MONEY_MAX)
 		return false;
@@ -558,7 +558,7 @@ static bool isolate_keeps_im(struct lq_engine *e, uint32_t a, struct lq_position
 	pos->margin_units = nm;
 	e->accounts[a].balance[asset] -= amount;
 	lq_account_margin(e, a, asset, &cross);
-	const bool ok = lq_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
+	const bool ok = lq_account_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
 	pos->margin_units = old_margin;
 	e->accounts[a].balance[asset] += amount;
 	pos->isolated = !was_cross;
@@ -709,7 +709,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 {
 	enum lq_status st = LQ_OK;
 
-	LQ_DASSERT(lq_cmd_is_market(c->type));
+	LQ_DASSERT(lq_marker_is_market(c->type));
 	if (e->marker_embedded) {
 		st = lq_marker_apply(&e->marker, c, apply_derived, e);
 		if (st != LQ_OK)
@@ -725,7 +725,7 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 		if (c->instrument >= e->instrument_count)
 			return LQ_E_UNKNOWN_INSTRUMENT;
 		struct lq_instrument *ins = &e->instruments[c->instrument];
-		st = lq_book_check(ins, c->book);
+		st = lq_marker_book_check(ins, c->book);
 		if (st != LQ_OK)
 			return st;
 		ins->book = *c->book;
@@ -753,7 +753,7 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 	if (c->rate_e8 <= -LQ_RATE_ONE || c->rate_e8 >= LQ_RATE_ONE)
 		return LQ_E_BAD_VALUE;
 	const lq_i128 old_ceil = ins->funding_index_ceil, old_floor = ins->funding_index_floor;
-	if (lq_funding_apply_ovf(ins, c->rate_e8, m))
+	if (lq_instrument_funding_ovf(ins, c->rate_e8, m))
 		return LQ_E_OVERFLOW;
 	LQ_ASSERT(ins->funding_index_ceil >= ins->funding_index_floor);
 	/*
@@ -937,8 +937,8 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 	return st;
 }
 
-size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
-			uint64_t account)
+size_t lq_engine_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
+			       uint64_t account)
 {
 	const char *detail = NULL;
 	char acc[32];
@@ -955,7 +955,7 @@ size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_ty
 	} else if (st == LQ_E_NO_MARK) {
 		detail = "set a mark (or trade) first";
 	}
-	int n = detail ? snprintf(buf, cap, "%s: %s", lq_status_str(st), detail)
-		       : snprintf(buf, cap, "%s", lq_status_str(st));
+	int n = detail ? snprintf(buf, cap, "%s: %s", lq_engine_status_str(st), detail)
+		       : snprintf(buf, cap, "%s", lq_engine_status_str(st));
 	return n < 0 ? 0 : (size_t)n;
 }

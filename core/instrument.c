@@ -115,8 +115,8 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 	return 0;
 }
 
-bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
-		  lq_i128 *out)
+bool lq_instrument_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
+			     lq_i128 *out)
 {
 	lq_i128 v;
 
@@ -140,7 +140,7 @@ bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq
 	return false;
 }
 
-uint32_t lq_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine)
+uint32_t lq_instrument_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
 	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
 	LQ_DASSERT(ins->tier_count <= LQ_TIERS_MAX);
@@ -175,23 +175,23 @@ static int64_t margin_units(lq_i128 notional_fine, int64_t rate_e8, lq_i128 cum_
 	return out < 0 ? 0 : out;
 }
 
-int64_t lq_margin_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine)
+int64_t lq_instrument_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
 	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
 	if (ins->tier_count == 0 || notional_fine == 0)
 		return 0;
-	const uint32_t ti = lq_tier_index(ins, notional_fine);
+	const uint32_t ti = lq_instrument_tier_index(ins, notional_fine);
 	LQ_ASSERT(ti < ins->tier_count);
 	const struct lq_tier *t = &ins->tiers[ti];
 	return margin_units(notional_fine, t->mmr_e8, t->cum_mm_e8);
 }
 
-int64_t lq_margin_im_units(const struct lq_instrument *ins, lq_i128 notional_fine)
+int64_t lq_instrument_im_units(const struct lq_instrument *ins, lq_i128 notional_fine)
 {
 	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
 	if (ins->tier_count == 0 || notional_fine == 0)
 		return 0;
-	const uint32_t ti = lq_tier_index(ins, notional_fine);
+	const uint32_t ti = lq_instrument_tier_index(ins, notional_fine);
 	LQ_ASSERT(ti < ins->tier_count);
 	const struct lq_tier *t = &ins->tiers[ti];
 	return margin_units(notional_fine, t->imr_e8, t->cum_im_e8);
@@ -233,7 +233,7 @@ static void basis_push(struct lq_instrument *ins, int64_t v_x2)
 	LQ_ASSERT(ms->basis_count <= w);
 }
 
-void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
+void lq_instrument_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 {
 	struct lq_mark_state *ms = &ins->ms;
 	int64_t sec =
@@ -264,7 +264,7 @@ void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns)
 		basis_push(ins, v_x2);
 }
 
-int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark)
+int64_t lq_instrument_mark_clamp(struct lq_instrument *ins, int64_t mark)
 {
 	int64_t idx = ins->ms.index, lo, hi;
 	const int64_t band = ins->params.band_e8;
@@ -306,7 +306,7 @@ static lq_i128 median3(lq_i128 a, lq_i128 b, lq_i128 c)
 	return m;
 }
 
-int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
+int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 {
 	struct lq_mark_state *ms = &ins->ms;
 	const struct lq_instrument_params *p = &ins->params;
@@ -317,7 +317,7 @@ int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	if (idx == 0)
 		return 0;
 	if (p->mark_method == LQ_MARK_INDEX)
-		return lq_mark_clamp(ins, idx);
+		return lq_instrument_mark_clamp(ins, idx);
 	if (p->mark_method != LQ_MARK_MEDIAN3)
 		return 0;
 	/*
@@ -344,10 +344,10 @@ int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	if (m < ins->tick)
 		m = ins->tick;
 	LQ_DASSERT(m % ins->tick == 0); /* rounded to the tick once */
-	return lq_mark_clamp(ins, m);
+	return lq_instrument_mark_clamp(ins, m);
 }
 
-bool lq_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
+bool lq_instrument_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
 {
 	const int64_t after = ins->params.stale_after_ns;
 
@@ -359,7 +359,7 @@ bool lq_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
 	return now_ns - ins->ms.index_time_ns > after;
 }
 
-bool lq_funding_apply_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark)
+bool lq_instrument_funding_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark)
 {
 	lq_i128 dc, df, nc, nf;
 

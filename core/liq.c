@@ -187,7 +187,7 @@ static bool reaches(const void *ctx, int64_t k)
 
 	LQ_ASSERT(k >= 1);
 	LQ_ASSERT(r->x != 0);
-	if (lq_value_ovf(r->ins, r->x, k * r->ins->tick, LQ_ROUND_FLOOR, &v))
+	if (lq_instrument_value_ovf(r->ins, r->x, k * r->ins->tick, LQ_ROUND_FLOOR, &v))
 		return r->x > 0; /* beyond 128 bits: a long's value is huge, a short's very low */
 	return v >= r->target;
 }
@@ -275,7 +275,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 			 int fund)
 {
 	const uint32_t asset = e->instruments[instrument].settle_asset;
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	lq_i128 total = 0, collected = 0;
 
 	LQ_ASSERT(loss >= 0);
@@ -285,7 +285,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		if (e->positions[p].qty == 0)
 			continue;
-		lq_position_view(e, p, false, &v);
+		lq_account_position_view(e, p, false, &v);
 		if (v.upnl_units > 0)
 			total += v.upnl_units;
 	}
@@ -295,7 +295,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 		struct lq_position *pos = &e->positions[p];
 		if (pos->qty == 0)
 			continue;
-		lq_position_view(e, p, false, &v);
+		lq_account_position_view(e, p, false, &v);
 		if (v.upnl_units <= 0)
 			continue;
 		int64_t share = v.upnl_units;
@@ -315,7 +315,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 		lq_watch_touch(e, pos->account);
 		e->stats.socialized_charges++;
 		/* postcondition: exactly the share came off the position's profit */
-		lq_position_view(e, p, false, &v);
+		lq_account_position_view(e, p, false, &v);
 		LQ_ASSERT(v.upnl_fine == upnl_before - (lq_i128)share * LQ_FINE_ONE);
 		const struct lq_event ev = {.type = LQ_EV_SOCIALIZED_LOSS,
 					    .instrument = instrument,
@@ -463,7 +463,8 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 
 	if (q == 0)
 		return;
-	if (mark <= 0 || lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &exit) || exit > tmp.cost) {
+	if (mark <= 0 || lq_instrument_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &exit) ||
+	    exit > tmp.cost) {
 		exit = tmp.cost; /* no gain: at its cost */
 		price = bk;
 	}
@@ -535,7 +536,7 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
 	LQ_ASSERT(want > 0);
 	LQ_ASSERT((c->qty > 0) != (h->pos->qty > 0)); /* the opposite side */
 	if (c->isolated) {
-		if (!lq_isolated_margin_at(e, c, mark, &m))
+		if (!lq_account_isolated_margin_at(e, c, mark, &m))
 			return 0;
 	} else {
 		lq_account_margin(e, c->account, ins->settle_asset, &m);
@@ -549,7 +550,7 @@ static int64_t adl_bearable(const struct lq_engine *e, const struct holder *h,
 		const int64_t mid = hi - (hi - lo) / 2, t = mid * ins->lot;
 		/* the counterparty closes -hs x t lots and pays the holder's share for them */
 		const bool ok = lq_position_cost_share(h->pos->cost, hs * t, h->pos->qty, &share) &&
-				!lq_value_ovf(ins, -hs * t, mark, LQ_ROUND_CEIL, &vm) &&
+				!lq_instrument_value_ovf(ins, -hs * t, mark, LQ_ROUND_CEIL, &vm) &&
 				vm + share <= budget;
 		if (ok)
 			lo = mid;
@@ -747,18 +748,18 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 
 	LQ_ASSERT(p->qty != 0);
 	LQ_ASSERT(ins->lot > 0);
-	if (lq_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &n0))
+	if (lq_instrument_value_ovf(ins, q, mark, LQ_ROUND_FLOOR, &n0))
 		return q;
 	n0 = n0 < 0 ? -n0 : n0;
-	const int64_t mm0 = lq_margin_mm_units(ins, n0);
-	const uint32_t tier0 = lq_tier_index(ins, n0);
+	const int64_t mm0 = lq_instrument_mm_units(ins, n0);
+	const uint32_t tier0 = lq_instrument_tier_index(ins, n0);
 	/* ok(k) is monotone in k, ok(0) fails (the unit is liquidatable), ok(lots) holds */
 	int64_t lo = 0, hi = lots;
 	while (hi - lo > 1) {
 		const int64_t k = lo + (hi - lo) / 2;
 		lq_i128 n;
 		bool ok = false;
-		if (!lq_value_ovf(ins, q - k * ins->lot, mark, LQ_ROUND_FLOOR, &n)) {
+		if (!lq_instrument_value_ovf(ins, q - k * ins->lot, mark, LQ_ROUND_FLOOR, &n)) {
 			n = n < 0 ? -n : n;
 			/* the step's clearance fee comes out of equity: count it, rounded up */
 			lq_i128 fee;
@@ -766,8 +767,8 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 					     LQ_FINE_ONE * LQ_RATE_ONE, LQ_ROUND_CEIL, &fee))
 				fee = (lq_i128)INT64_MAX; /* beyond any equity: not enough */
 			ok = (lq_i128)u->equity_units - fee >=
-				 (lq_i128)u->mm_units - (mm0 - lq_margin_mm_units(ins, n)) ||
-			     lq_tier_index(ins, n) < tier0;
+				 (lq_i128)u->mm_units - (mm0 - lq_instrument_mm_units(ins, n)) ||
+			     lq_instrument_tier_index(ins, n) < tier0;
 		}
 		if (ok)
 			hi = k;
@@ -782,7 +783,7 @@ static int64_t partial_lots(const struct lq_engine *e, const struct lq_unit *u,
 /* The position to close next in a cross unit: the largest MM, ties by instrument. */
 static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u)
 {
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	uint32_t best = LQ_NIL;
 	int64_t best_mm = -1;
 
@@ -796,7 +797,7 @@ static uint32_t pick_position(const struct lq_engine *e, const struct lq_unit *u
 		    e->instruments[pos->instrument].settle_asset != u->ref ||
 		    !lq_trigger_tradable(e, pos->instrument))
 			continue;
-		lq_position_view(e, p, false, &v);
+		lq_account_position_view(e, p, false, &v);
 		if (v.mm_units > best_mm) { /* strict: the lower instrument wins ties */
 			best_mm = v.mm_units;
 			best = p;
@@ -817,24 +818,26 @@ static lq_i128 bankruptcy_value(const struct lq_engine *e, const struct lq_unit 
 	const struct lq_position *pos = &e->positions[p];
 	const struct lq_instrument *ins = &e->instruments[pos->instrument];
 	const int64_t mark = lq_instrument_mark(ins);
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	lq_i128 n_rest, alloc, tnc, vm;
 
 	LQ_ASSERT(x != 0);
 	LQ_ASSERT((x > 0) == (pos->qty > 0));
-	lq_position_view(e, p, false, &v);
+	lq_account_position_view(e, p, false, &v);
 	int64_t dmm = v.mm_units;
-	if (x != pos->qty && !lq_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))
-		dmm = v.mm_units - lq_margin_mm_units(ins, n_rest < 0 ? -n_rest : n_rest);
+	if (x != pos->qty &&
+	    !lq_instrument_value_ovf(ins, pos->qty - x, mark, LQ_ROUND_FLOOR, &n_rest))
+		dmm = v.mm_units - lq_instrument_mm_units(ins, n_rest < 0 ? -n_rest : n_rest);
 	/* from the exact equity: rounding it to units first could move the value a tick */
-	bool ovf = !lq_unit_equity_fine(e, u, &tnc);
+	bool ovf = !lq_account_unit_equity_fine(e, u, &tnc);
 	if (!ovf && u->mm_units > 0 && u->mm_units != INT64_MAX)
 		ovf = lq_muldiv128_ovf(tnc, dmm, u->mm_units, LQ_ROUND_CEIL, &alloc);
 	else if (!ovf)
 		ovf = lq_muldiv128_ovf(tnc, x, pos->qty, LQ_ROUND_CEIL, &alloc);
 	if (ovf) /* beyond 128 bits: allocate the whole equity to this close (toward the venue) */
 		alloc = (lq_i128)u->equity_units * LQ_FINE_ONE;
-	if (lq_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm) || lq_sub128_ovf(vm, alloc, &vm)) {
+	if (lq_instrument_value_ovf(ins, x, mark, LQ_ROUND_FLOOR, &vm) ||
+	    lq_sub128_ovf(vm, alloc, &vm)) {
 		lq_i128 basis;
 		const bool ok = lq_position_cost_share(pos->cost, x, pos->qty, &basis);
 		return ok ? basis : 0;
@@ -874,7 +877,7 @@ static void ioc_fill(const struct lq_instrument *ins, const struct lq_book_level
 			break;
 		const int64_t take = lv[i].qty < iabs(o->left) ? lv[i].qty : iabs(o->left);
 		lq_i128 vf, fv, fn;
-		if (lq_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf) ||
+		if (lq_instrument_value_ovf(ins, sign * take, lv[i].price, LQ_ROUND_FLOOR, &vf) ||
 		    lq_add128_ovf(o->value, vf, &fv) ||
 		    lq_add128_ovf(o->notional, vf < 0 ? -vf : vf, &fn))
 			break; /* beyond 128 bits: the IOC stops here */
@@ -945,12 +948,14 @@ static bool ioc_keep_in_range(const struct lq_engine *e, const struct lq_positio
 					   : e->accounts[pos->account].balance[ins->settle_asset];
 	const int64_t due = lq_position_funding_due(e, pos);
 	lq_i128 after = (lq_i128)held - due +
-			lq_fine_to_units(o->value + o->vr - share, LQ_ROUND_FLOOR) - o->fee;
+			lq_instrument_fine_to_units(o->value + o->vr - share, LQ_ROUND_FLOOR) -
+			o->fee;
 	if ((after > LQ_MONEY_MAX || after < -LQ_MONEY_MAX) && o->filled > 0) {
 		memset(o, 0, sizeof(*o));
 		o->left = x;
 		o->vr = target;
-		after = (lq_i128)held - due + lq_fine_to_units(o->vr - share, LQ_ROUND_FLOOR);
+		after = (lq_i128)held - due +
+			lq_instrument_fine_to_units(o->vr - share, LQ_ROUND_FLOOR);
 	}
 	if (o->left != 0 && after > LQ_MONEY_MAX)
 		o->vr -= (after - LQ_MONEY_MAX) * LQ_FINE_ONE;
@@ -1062,7 +1067,7 @@ void lq_liq_unit(struct lq_engine *e, const struct lq_unit *unit)
 	enum { PARTIAL_MAX = LQ_TIERS_MAX + 1 };
 	for (uint32_t step = 0;; step++) {
 		LQ_ASSERT(step <= LQ_INSTRUMENTS_MAX * (PARTIAL_MAX + 1));
-		if (!lq_unit_liquidatable(e, &u))
+		if (!lq_trigger_unit_liquidatable(e, &u))
 			return;
 		const uint32_t p = pick_position(e, &u);
 		if (p == LQ_NIL) {

@@ -15,7 +15,7 @@
 #include "lq/assert.h"
 #include "lq/engine.h"
 
-bool lq_cmd_is_market(enum lq_cmd_type t)
+bool lq_marker_is_market(enum lq_cmd_type t)
 {
 	return t == LQ_CMD_BOOK || t == LQ_CMD_INDEX || t == LQ_CMD_MARK || t == LQ_CMD_TRADE ||
 	       t == LQ_CMD_TIME;
@@ -41,9 +41,9 @@ static enum lq_status check_side(const struct lq_instrument *ins, const struct l
 	for (uint32_t i = 0; i < n; i++) {
 		if (lv[i].price <= 0 || lv[i].qty <= 0)
 			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, lv[i].price))
+		if (!lq_instrument_on_tick(ins, lv[i].price))
 			return LQ_E_OFF_GRID_PRICE;
-		if (!lq_on_lot(ins, lv[i].qty))
+		if (!lq_instrument_on_lot(ins, lv[i].qty))
 			return LQ_E_OFF_GRID_QTY;
 		/* strictly better first: bids descending, asks ascending */
 		if (i > 0 &&
@@ -53,7 +53,7 @@ static enum lq_status check_side(const struct lq_instrument *ins, const struct l
 	return LQ_OK;
 }
 
-enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_book *b)
+enum lq_status lq_marker_book_check(const struct lq_instrument *ins, const struct lq_book *b)
 {
 	enum lq_status st = check_side(ins, b->bids, b->bid_count, true);
 
@@ -76,13 +76,14 @@ static bool mid_fits(const struct lq_book *b)
 
 	if (b->bid_count == 0 || b->ask_count == 0)
 		return true;
-	/* lq_book_check passed: both best prices are positive */
+	/* lq_marker_book_check passed: both best prices are positive */
 	LQ_ASSERT(b->bids[0].price > 0);
 	LQ_ASSERT(b->asks[0].price > 0);
 	return !lq_add_ovf(b->bids[0].price, b->asks[0].price, &sum);
 }
 
-/* An index older than any representable age is stale (lq_mark_is_stale subtracts the times). */
+/* An index older than any representable age is stale (lq_instrument_mark_is_stale subtracts the
+ * times). */
 static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
 {
 	int64_t age;
@@ -91,7 +92,7 @@ static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
 	if (ins->params.stale_after_ns > 0 && ins->ms.index != 0 &&
 	    lq_sub_ovf(now_ns, ins->ms.index_time_ns, &age))
 		return true;
-	return lq_mark_is_stale(ins, now_ns);
+	return lq_instrument_mark_is_stale(ins, now_ns);
 }
 
 static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker_emit emit,
@@ -122,7 +123,7 @@ static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, v
 	LQ_ASSERT(interval > 0);
 	if (ins->params.mark_method == LQ_MARK_MEDIAN3 && mk->now_ns > INT64_MAX - interval)
 		return;
-	announce_mark(mk, i, lq_mark_compute(ins, mk->now_ns), emit, ctx);
+	announce_mark(mk, i, lq_instrument_mark_compute(ins, mk->now_ns), emit, ctx);
 }
 
 /* Staleness can change when time moves or an index arrives. */
@@ -152,7 +153,7 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 	ins = &mk->defs->instruments[c->instrument];
 	switch (c->type) {
 	case LQ_CMD_BOOK:
-		st = lq_book_check(ins, c->book);
+		st = lq_marker_book_check(ins, c->book);
 		if (st != LQ_OK)
 			return st;
 		if (!mid_fits(c->book))
@@ -165,7 +166,7 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 	case LQ_CMD_INDEX:
 		if (c->price <= 0)
 			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
+		if (!lq_instrument_on_tick(ins, c->price))
 			return LQ_E_OFF_GRID_PRICE;
 		if (c->price > PRICE_INDEX_MAX)
 			return LQ_E_OVERFLOW;
@@ -183,16 +184,17 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 			return LQ_E_MARK_METHOD;
 		if (c->price <= 0)
 			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
+		if (!lq_instrument_on_tick(ins, c->price))
 			return LQ_E_OFF_GRID_PRICE;
-		announce_mark(mk, c->instrument, lq_mark_clamp(ins, c->price), emit, ctx);
+		announce_mark(mk, c->instrument, lq_instrument_mark_clamp(ins, c->price), emit,
+			      ctx);
 		return LQ_OK;
 	case LQ_CMD_TRADE:
 		if (c->price <= 0 || c->qty <= 0)
 			return LQ_E_BAD_VALUE;
-		if (!lq_on_tick(ins, c->price))
+		if (!lq_instrument_on_tick(ins, c->price))
 			return LQ_E_OFF_GRID_PRICE;
-		if (!lq_on_lot(ins, c->qty))
+		if (!lq_instrument_on_lot(ins, c->qty))
 			return LQ_E_OFF_GRID_QTY;
 		ins->ms.last_trade = c->price;
 		LQ_ASSERT(ins->ms.last_trade > 0);
@@ -207,7 +209,7 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_marker_emit emit,
 			       void *ctx)
 {
-	LQ_ASSERT(lq_cmd_is_market(c->type));
+	LQ_ASSERT(lq_marker_is_market(c->type));
 	if (c->type != LQ_CMD_TIME)
 		return apply_instrument(mk, c, emit, ctx);
 	if (mk->time_set && c->time_ns < mk->now_ns)
@@ -217,7 +219,7 @@ enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_
 	LQ_ASSERT(!mk->time_set || c->time_ns >= mk->now_ns); /* time only moves forward */
 	/* Samples between the last event and now see the state before this event. */
 	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
-		lq_mark_sample(&mk->defs->instruments[i], c->time_ns);
+		lq_instrument_mark_sample(&mk->defs->instruments[i], c->time_ns);
 	mk->now_ns = c->time_ns;
 	mk->time_set = true;
 	/* the sampler floors the time to whole seconds without wrapping */

@@ -237,7 +237,7 @@ static bool fill_representable(const struct lq_instrument *ins, int64_t q, lq_i1
 	LQ_ASSERT(price >= 0);
 	LQ_ASSERT(ins->tick > 0);
 	if (price > 0) {
-		if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+		if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 		    v / LQ_FINE_ONE > INT64_MAX || v / LQ_FINE_ONE < -INT64_MAX)
 			return false;
 	}
@@ -251,7 +251,8 @@ static bool fill_result(struct lq_fill_result *r, int64_t q, lq_i128 cost, lq_i1
 	r->qty = q;
 	r->cost = cost;
 	r->realized_fine = realized;
-	return !lq_narrow_ovf(lq_fine_to_units(realized, LQ_ROUND_FLOOR), &r->realized_units);
+	return !lq_narrow_ovf(lq_instrument_fine_to_units(realized, LQ_ROUND_FLOOR),
+			      &r->realized_units);
 }
 
 bool lq_position_fill_value(const struct lq_instrument *ins, const struct lq_position *pos,
@@ -310,7 +311,7 @@ bool lq_position_fill(const struct lq_instrument *ins, const struct lq_position 
 		/* The closed share of the cost basis, rounded up: realized PnL rounds down. */
 		if (!lq_position_cost_share(c0, x, q0, &removed))
 			return false;
-		if (lq_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &v) ||
+		if (lq_instrument_value_ovf(ins, x, price, LQ_ROUND_FLOOR, &v) ||
 		    lq_sub128_ovf(v, removed, &realized))
 			return false;
 		c0 -= removed;
@@ -322,9 +323,13 @@ bool lq_position_fill(const struct lq_instrument *ins, const struct lq_position 
 	}
 	if (rest != 0) {
 		/* Opening or extending: the cost basis rounds up (upnl rounds down). */
-		if (lq_value_ovf(ins, rest, price, LQ_ROUND_CEIL, &v) || lq_add128_ovf(c0, v, &c0))
+		if (lq_instrument_value_ovf(ins, rest, price, LQ_ROUND_CEIL, &v) ||
+		    lq_add128_ovf(c0, v, &c0))
 			return false;
 		if (__builtin_add_overflow(q0, rest, &q0))
+			return false;
+		/* a position of INT64_MIN lots has no magnitude in int64: refused */
+		if (q0 == INT64_MIN)
 			return false;
 	}
 	if (!fill_representable(ins, q0, c0, price))

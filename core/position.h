@@ -35,8 +35,8 @@ struct lq_fill_result {
 bool lq_position_fill(const struct lq_instrument *ins, const struct lq_position *pos, int64_t d,
 		      int64_t price, struct lq_fill_result *r);
 /*
- * The same for a trade of d lots whose value (signed like d, as lq_value_ovf gives it) is vd
- * exactly, as when a position changes hands at an exact bankruptcy value rather than at a
+ * The same for a trade of d lots whose value (signed like d, as lq_instrument_value_ovf gives it)
+ * is vd exactly, as when a position changes hands at an exact bankruptcy value rather than at a
  * grid price. A reducing part's exit value is its share of vd, rounded down. The result is
  * checked representable at `price` (the mark; 0 skips the value check; < 0 skips the unit
  * bounds entirely: a holder's position, never summed in 64 bits, needs only 128).

@@ -28,7 +28,7 @@ static size_t arena_bytes(const struct lq_engine *e)
 	return total - CACHE_LINE;
 }
 
-size_t lq_engine_image_size(const struct lq_engine *e)
+size_t lq_snapshot_engine_size(const struct lq_engine *e)
 {
 	/* an engine set up by lq_engine_init: limits it accepted */
 	LQ_ASSERT(e->limits.accounts_max > 0);
@@ -70,14 +70,14 @@ static void clear_pointers(struct lq_engine *c)
 	LQ_DASSERT(c->positions == NULL);
 }
 
-void lq_engine_image_save(const struct lq_engine *e, void *out)
+void lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 {
 	uint8_t *o = out;
 	struct lq_engine c;
 
 	/* between input events nothing is pending: the trigger drained its queue */
 	LQ_ASSERT(e->dirty_count == 0);
-	/* an image written is one lq_engine_image_load accepts */
+	/* an image written is one lq_snapshot_engine_load accepts */
 	LQ_ASSERT(check_counts(e) == NULL);
 	LQ_ASSERT(e->instruments != NULL);
 	header(e, o);
@@ -108,7 +108,7 @@ static const char *check_counts(const struct lq_engine *c)
 	return NULL;
 }
 
-int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const char **why)
+int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why)
 {
 	const uint8_t *in = img;
 	uint8_t want[LQ_ENGINE_IMAGE_HEADER];
@@ -117,7 +117,7 @@ int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const
 
 	*why = NULL;
 	LQ_ASSERT(e->instruments != NULL); /* set up by lq_engine_init */
-	if (len != lq_engine_image_size(e)) {
+	if (len != lq_snapshot_engine_size(e)) {
 		*why = "engine image of the wrong size (other limits or another build)";
 		return -EINVAL;
 	}

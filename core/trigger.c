@@ -22,7 +22,7 @@
  * exactly in fine units, E = (base - pending funding) x 10^9 + sum_i g_i, where base is the
  * balance or the isolated margin and g_i = upnl_i - MM_i of position i at its mark (fig_at:
  * the value rounded down, the notional away from zero, MM up, as lq_account_margin rounds
- * them before its rounding to units). lq_unit_liquidatable loses less than one unit to each
+ * them before its rounding to units). lq_trigger_unit_liquidatable loses less than one unit to each
  * of its two roundings per position, so it finds the unit safe whenever E >= 2 units per
  * position. The excess X = E - n x SLACK_FINE at the current marks (n positions) is split
  * across the positions in proportion to their notionals (x_i, floored, so sum x_i <= X);
@@ -50,7 +50,7 @@
 #define FINE_PER_RATE (LQ_FINE_ONE / LQ_RATE_ONE)
 _Static_assert(LQ_FINE_ONE % LQ_RATE_ONE == 0, "cum x 10^9 / 10^8 is whole");
 /*
- * What a unit must keep per position, fine units, for lq_unit_liquidatable to find it safe:
+ * What a unit must keep per position, fine units, for lq_trigger_unit_liquidatable to find it safe:
  * one unit to each of its two roundings (upnl down, MM up), and 2 fine units by which a
  * position's g may fall short of a function monotone in the price (see fig_at).
  */
@@ -123,10 +123,10 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 
 	LQ_ASSERT(q != 0);
 	LQ_ASSERT(price > 0);
-	if (lq_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+	if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
-	if (lq_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
 		return false;
 	f->notional_fine = n < 0 ? -n : n;
 	f->mm_fine = 0;
@@ -137,7 +137,7 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 	 * this is ceil(notional x mmr / 10^8) - cum x 10, and lq_muldiv128_ovf keeps it exact
 	 * wherever the result fits (the product itself may not).
 	 */
-	const struct lq_tier *t = &ins->tiers[lq_tier_index(ins, f->notional_fine)];
+	const struct lq_tier *t = &ins->tiers[lq_instrument_tier_index(ins, f->notional_fine)];
 	if (lq_muldiv128_ovf(f->notional_fine, t->mmr_e8, LQ_RATE_ONE, LQ_ROUND_CEIL, &mm) ||
 	    lq_mul128_ovf(t->cum_mm_e8, FINE_PER_RATE, &cum) || lq_sub128_ovf(mm, cum, &mm))
 		return false;
@@ -167,8 +167,8 @@ static bool unit_wide(const struct lq_engine *e, const struct lq_unit *u, lq_i12
 		const int64_t price = lq_instrument_mark(ins);
 		if (price <= 0 || !fig_at(ins, p->qty, p->cost, price, &f))
 			return false;
-		*eq += lq_fine_to_units(f.upnl_fine, LQ_ROUND_FLOOR);
-		*mm += lq_fine_to_units(f.mm_fine, LQ_ROUND_CEIL);
+		*eq += lq_instrument_fine_to_units(f.upnl_fine, LQ_ROUND_FLOOR);
+		*mm += lq_instrument_fine_to_units(f.mm_fine, LQ_ROUND_CEIL);
 	}
 	LQ_ASSERT(*mm >= 0);
 	return true;
@@ -183,7 +183,7 @@ static int64_t saturate64(lq_i128 v)
 	return r;
 }
 
-bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
+bool lq_trigger_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 {
 	struct lq_margin m;
 	lq_i128 eq, mm;
@@ -193,8 +193,8 @@ bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
 		LQ_ASSERT(p->account == u->account);
-		ok = lq_isolated_margin_at(e, p, lq_instrument_mark(&e->instruments[p->instrument]),
-					   &m);
+		ok = lq_account_isolated_margin_at(
+		    e, p, lq_instrument_mark(&e->instruments[p->instrument]), &m);
 	} else {
 		ok = lq_account_margin_at(e, u->account, u->ref, LQ_NIL, 0, &m);
 	}
@@ -486,7 +486,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated) {
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
-			bool liq = pos->qty != 0 && lq_unit_liquidatable(e, &u);
+			bool liq = pos->qty != 0 && lq_trigger_unit_liquidatable(e, &u);
 			e->stats.rechecks++;
 			if (liq && unit_actionable(e, &u) && *n < e->units_cap)
 				e->units[(*n)++] = u;
@@ -501,7 +501,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		if (!(assets & (1u << asset)))
 			continue;
 		struct lq_unit u = {.account = a, .ref = asset, .isolated = false};
-		bool liq = lq_unit_liquidatable(e, &u);
+		bool liq = lq_trigger_unit_liquidatable(e, &u);
 		e->stats.rechecks++;
 		if (liq && unit_actionable(e, &u) && *n < e->units_cap)
 			e->units[(*n)++] = u;
@@ -614,7 +614,7 @@ bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq
 		}
 		struct lq_unit u = e->units[c->i++];
 		/* re-checked first: an earlier liquidation of the round may have changed it */
-		if (!lq_unit_liquidatable(e, &u) || !unit_actionable(e, &u)) {
+		if (!lq_trigger_unit_liquidatable(e, &u) || !unit_actionable(e, &u)) {
 			lq_watch_touch(e, u.account);
 			continue;
 		}

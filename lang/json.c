@@ -179,9 +179,9 @@ static void json_position(struct lq_out *o, const struct lq_engine *e, uint32_t 
 	const struct lq_position *p = &e->positions[pidx];
 	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	const unsigned ad = ins->asset_decimals, pd = ins->price_decimals;
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 
-	lq_position_view(e, pidx, true, &v);
+	lq_account_position_view(e, pidx, true, &v);
 	lq_out_str(o, "{\"instrument\":");
 	lq_out_jstr(o, ins->name);
 	key(o, "qty");
@@ -209,7 +209,7 @@ static void json_position(struct lq_out *o, const struct lq_engine *e, uint32_t 
 	key(o, "initial");
 	lq_out_dec(o, v.im_units, ad);
 	key(o, "notional");
-	lq_out_dec(o, lq_fine_to_units(v.notional_fine, LQ_ROUND_CEIL), ad);
+	lq_out_dec(o, lq_instrument_fine_to_units(v.notional_fine, LQ_ROUND_CEIL), ad);
 	key(o, "liq_price");
 	if (v.has_liq_price)
 		lq_out_dec(o, v.liq_price, pd);
@@ -395,8 +395,8 @@ static void json_price(struct lq_out *o, const struct lq_instrument *ins, int64_
 static void json_reason(struct lq_out *o, const struct lq_event *ev)
 {
 	char reason[160];
-	lq_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
-			 (enum lq_cmd_type)ev->cmd_type, ev->account);
+	lq_engine_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
+				(enum lq_cmd_type)ev->cmd_type, ev->account);
 	lq_out_jstr(o, reason);
 }
 

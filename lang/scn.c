@@ -205,8 +205,8 @@ static enum lq_scn_result status(struct lq_scn *s, enum lq_status st, const char
 	if (st == LQ_OK)
 		return LQ_SCN_OK;
 	if (detail && *detail)
-		return reject(s, "%s: %s", lq_status_str(st), detail);
-	return reject(s, "%s", lq_status_str(st));
+		return reject(s, "%s: %s", lq_engine_status_str(st), detail);
+	return reject(s, "%s", lq_engine_status_str(st));
 }
 
 /* ---- definitions ---- */
@@ -529,7 +529,7 @@ static enum lq_scn_result param_fund(struct lq_scn *s, struct lq_scn_tok v, uint
 	if (st == LQ_E_LIMIT)
 		return syntax(s, "fund=%s: more than %d funds", name, LQ_FUNDS_MAX);
 	if (st != LQ_OK)
-		return syntax(s, "fund=%s: %s", name, lq_status_str(st));
+		return syntax(s, "fund=%s: %s", name, lq_engine_status_str(st));
 	p->fund = (int)f;
 	if (s->engine->fund_count != before) {
 		/* a fund named before it is defined: every stage creates it */
@@ -581,7 +581,7 @@ static enum lq_scn_result cmd_param(struct lq_scn *s, struct lq_scn_tokens *l)
 		return syntax(s,
 			      "param %s: the engine refuses these values: %s (see liqd sim --help "
 			      "for each key's range)",
-			      in->name, lq_status_str(st));
+			      in->name, lq_engine_status_str(st));
 	if (opt(l, "fund", &v))
 		s->fund_param_line[ins] = p.fund >= 0 ? s->line : 0;
 	struct lq_msg m = {.type = LQ_MSG_DEF_PARAMS};
@@ -738,7 +738,7 @@ static enum lq_scn_result price_tok(struct lq_scn *s, const struct lq_instrument
 				    struct lq_scn_tok t, int64_t *price)
 {
 	TRY(value(s, t, in->price_decimals, "price", true, price));
-	if (!lq_on_tick(in, *price))
+	if (!lq_instrument_on_tick(in, *price))
 		return reject(s, "off-grid price %.*s: not a multiple of the tick", (int)t.n, t.s);
 	return LQ_SCN_OK;
 }
@@ -747,7 +747,7 @@ static enum lq_scn_result qty_tok(struct lq_scn *s, const struct lq_instrument *
 				  struct lq_scn_tok t, int64_t *qty)
 {
 	TRY(value(s, t, in->qty_decimals, "quantity", true, qty));
-	if (!lq_on_lot(in, *qty))
+	if (!lq_instrument_on_lot(in, *qty))
 		return reject(s, "off-grid quantity %.*s: not a multiple of the lot", (int)t.n,
 			      t.s);
 	return LQ_SCN_OK;

@@ -241,8 +241,9 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		break;
 	case LQ_FEED_BOOK_LEVEL:
 		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
-		    !rescale(fm->u.level.qty, ri->qty_shift, &q) || !lq_on_tick(ins, p) ||
-		    !lq_on_lot(ins, q) || fm->u.level.side > 1) {
+		    !rescale(fm->u.level.qty, ri->qty_shift, &q) ||
+		    !lq_instrument_on_tick(ins, p) || !lq_instrument_on_lot(ins, q) ||
+		    fm->u.level.side > 1) {
 			r->off_grid++;
 			break;
 		}

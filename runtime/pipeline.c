@@ -222,7 +222,7 @@ static void ingest_text(void *ctx, const char *data, size_t len)
 
 static size_t part_size(const struct lq_engine *e)
 {
-	return PART_WORDS * sizeof(uint64_t) + lq_engine_image_size(e);
+	return PART_WORDS * sizeof(uint64_t) + lq_snapshot_engine_size(e);
 }
 
 static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq_engine *e,
@@ -233,7 +233,7 @@ static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq
 	LQ_ASSERT(nw < PART_WORDS);
 	memcpy(words + 1, w, nw * sizeof(*w));
 	memcpy(p->snap_buf[s], words, sizeof(words));
-	lq_engine_image_save(e, p->snap_buf[s] + sizeof(words));
+	lq_snapshot_engine_save(e, p->snap_buf[s] + sizeof(words));
 	p->snap_len[s] = part_size(e);
 }
 
@@ -353,8 +353,8 @@ static int part_load(const struct lq_pipeline_snapshot *s, enum lq_stage_id id, 
 		return -EINVAL;
 	}
 	memcpy(w, words + 1, nw * sizeof(*w));
-	return lq_engine_image_load(e, (const uint8_t *)s->part[id] + sizeof(words),
-				    s->part_len[id] - sizeof(words), why);
+	return lq_snapshot_engine_load(e, (const uint8_t *)s->part[id] + sizeof(words),
+				       s->part_len[id] - sizeof(words), why);
 }
 
 int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
@@ -493,7 +493,7 @@ static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	}
 	switch (m->type) {
 	case LQ_MSG_CMD:
-		if (lq_cmd_is_market(m->u.cmd.type)) {
+		if (lq_marker_is_market(m->u.cmd.type)) {
 			p->mark_line = m->line;
 			enum lq_status st = lq_marker_apply(&p->marker, &m->u.cmd, mark_derived, p);
 			if (st != LQ_OK) {

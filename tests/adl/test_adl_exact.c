@@ -421,13 +421,13 @@ static struct model model_score(const struct lq_engine *e, uint32_t pidx)
 	const struct lq_unit u = {.account = p->account,
 				  .ref = p->isolated ? pidx : ins->settle_asset,
 				  .isolated = p->isolated};
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	struct model m;
 	lq_i128 eq;
 	struct big lev_num = big_u128(1000), lev_den = big_u128(1);
 
-	lq_position_view(e, pidx, false, &v);
-	if (lq_unit_equity_fine(e, &u, &eq) && eq > 0) {
+	lq_account_position_view(e, pidx, false, &v);
+	if (lq_account_unit_equity_fine(e, &u, &eq) && eq > 0) {
 		struct big l = big_u128((u128)v.notional_fine);
 		struct big r = big_mul(big_u128(1000), big_u128((u128)eq));
 		if (big_cmp(&l, &r) <= 0) {

@@ -385,15 +385,16 @@ struct lq_margin dom_margin(const struct dom *d, uint64_t id, uint32_t asset)
 	return m;
 }
 
-struct lq_position_view dom_view(const struct dom *d, uint64_t id, uint32_t ins, bool prices)
+struct lq_account_position_view dom_view(const struct dom *d, uint64_t id, uint32_t ins,
+					 bool prices)
 {
-	struct lq_position_view v;
+	struct lq_account_position_view v;
 	uint32_t p = dom_pos(d, id, ins);
 
 	if (p == LQ_NIL)
 		fail_msg("account %llu has no position in instrument %u", (unsigned long long)id,
 			 ins);
-	lq_position_view(&d->e, p, prices, &v);
+	lq_account_position_view(&d->e, p, prices, &v);
 	return v;
 }
 

@@ -93,7 +93,8 @@ uint32_t dom_pos(const struct dom *d, uint64_t id, uint32_t ins); /* LQ_NIL if n
 const struct lq_position *dom_position(const struct dom *d, uint64_t id, uint32_t ins);
 int64_t dom_balance(const struct dom *d, uint64_t id, uint32_t asset);
 struct lq_margin dom_margin(const struct dom *d, uint64_t id, uint32_t asset);
-struct lq_position_view dom_view(const struct dom *d, uint64_t id, uint32_t ins, bool prices);
+struct lq_account_position_view dom_view(const struct dom *d, uint64_t id, uint32_t ins,
+					 bool prices);
 lq_i128 dom_ledger(const struct dom *d, enum lq_ledger_slot slot, uint32_t asset);
 
 /* Ledger invariants: the sum over all slots is 0, the accounts slot equals the accounts. */

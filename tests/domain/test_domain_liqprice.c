@@ -77,14 +77,14 @@ static bool liquidatable(const struct dom *d, uint64_t acc, uint32_t ins)
 
 	u.ref = pos->isolated ? p : d->e.instruments[ins].settle_asset;
 	if (pos->isolated) {
-		struct lq_position_view v = dom_view(d, acc, ins, false);
+		struct lq_account_position_view v = dom_view(d, acc, ins, false);
 		mine = v.equity_units < v.mm_units;
 	} else {
 		struct lq_margin m = dom_margin(d, acc, d->e.instruments[ins].settle_asset);
 		mine = m.equity_units < m.mm_units;
 	}
 	/* the engine's own predicate must agree with the figures it publishes */
-	assert_int_equal(lq_unit_liquidatable(&d->e, &u), mine);
+	assert_int_equal(lq_trigger_unit_liquidatable(&d->e, &u), mine);
 	return mine;
 }
 
@@ -107,7 +107,7 @@ static void check_prices(struct dom *d, uint64_t acc, uint32_t ins, const char *
 {
 	const struct lq_instrument *in = &d->e.instruments[ins];
 	const int64_t mark0 = in->ms.mark, tick = in->tick;
-	const struct lq_position_view v = dom_view(d, acc, ins, true);
+	const struct lq_account_position_view v = dom_view(d, acc, ins, true);
 	const int64_t beyond = dom_position(d, acc, ins)->qty > 0 ? -tick : tick;
 
 	assert_int_equal(d->e.trigger_mode, LQ_TRIGGER_OFF);
@@ -133,7 +133,7 @@ static void check_prices(struct dom *d, uint64_t acc, uint32_t ins, const char *
 /* With the trigger on: nothing at the liquidation price, a liquidation one tick beyond. */
 static void check_trigger(struct dom *d, uint64_t acc, uint32_t ins)
 {
-	const struct lq_position_view v = dom_view(d, acc, ins, true);
+	const struct lq_account_position_view v = dom_view(d, acc, ins, true);
 	const int64_t beyond = dom_position(d, acc, ins)->qty > 0 ? -d->e.instruments[ins].tick
 								  : d->e.instruments[ins].tick;
 
@@ -313,7 +313,7 @@ static void test_no_price(void **state)
 	assert_int_equal(dom_fill_s(d, 7, f->lin, "1", "60000", NULL), LQ_OK);
 	assert_int_equal(dom_isolate_s(d, 7, f->lin, "60000"), LQ_OK);
 	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
-	struct lq_position_view v = dom_view(d, 7, f->lin, true);
+	struct lq_account_position_view v = dom_view(d, 7, f->lin, true);
 	assert_false(v.has_liq_price);
 	/* the lowest price there is does not liquidate it */
 	assert_int_equal(dom_mark(d, f->lin, d->e.instruments[f->lin].tick), LQ_OK);

@@ -79,7 +79,7 @@ static void test_same_position_cross_and_isolated(void **state)
 	assert_true(m1.equity_units == usd(f, "7000"));
 	assert_true(m1.mm_units == usd(f, "235"));
 	assert_true(m1.im_units == usd(f, "470"));
-	struct lq_position_view v1 = dom_view(d, 1, f->lin, false);
+	struct lq_account_position_view v1 = dom_view(d, 1, f->lin, false);
 	assert_true(v1.upnl_units == usd(f, "-3000"));
 	assert_true(v1.mm_units == usd(f, "235"));
 	assert_true(v1.im_units == usd(f, "470"));
@@ -90,7 +90,7 @@ static void test_same_position_cross_and_isolated(void **state)
 	assert_true(m2.equity_units == usd(f, "5000"));
 	assert_true(m2.mm_units == 0);
 	assert_true(m2.im_units == 0);
-	struct lq_position_view v2 = dom_view(d, 2, f->lin, false);
+	struct lq_account_position_view v2 = dom_view(d, 2, f->lin, false);
 	assert_true(dom_position(d, 2, f->lin)->isolated);
 	assert_true(dom_position(d, 2, f->lin)->margin_units == usd(f, "5000"));
 	assert_true(v2.equity_units == usd(f, "2000"));

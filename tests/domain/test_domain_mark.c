@@ -65,7 +65,7 @@ static void test_index_method(void **state)
 	/* positions are valued at it */
 	assert_int_equal(dom_deposit_s(d, 1, f->usdt, "1000"), LQ_OK);
 	assert_int_equal(dom_fill_s(d, 1, f->lin, "0.1", "60000", NULL), LQ_OK);
-	struct lq_position_view v = dom_view(d, 1, f->lin, false);
+	struct lq_account_position_view v = dom_view(d, 1, f->lin, false);
 	assert_true(v.mark == dom_px(d, f->lin, "60123.4"));
 	assert_true(v.upnl_units == dom_money(d, f->usdt, "12.34"));
 }
@@ -201,7 +201,8 @@ static void test_median3_double_rounding(void **state)
 	dom_known_bug(
 	    m != dom_px(d, x, "100"),
 	    "median3 rounds P1 and P2 to the price grid before rounding the median to the "
-	    "tick (instrument.c lq_mark_compute): with tick 0.2 on a 0.1 grid a median of "
+	    "tick (instrument.c lq_instrument_mark_compute): with tick 0.2 on a 0.1 grid a median "
+	    "of "
 	    "100.06 becomes 100.1 then 100.2 instead of 100.0; repro: instrument EVEN "
 	    "tick=0.2 lot=1, param mark=median3 basis_window=5s, time T0, index 100, book "
 	    "bid 100:1 ask 100.2:1, time +3s, book bid 99.8:1 ask 100.2:1, time +2s, trade "

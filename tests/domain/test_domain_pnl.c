@@ -88,7 +88,7 @@ static void test_linear_long_life(void **state)
 
 	/* unrealized at mark 61000: 0.5 x 61000 - 30187.51875 = 312.48125 */
 	assert_int_equal(dom_mark_s(d, f->lin, "61000"), LQ_OK);
-	struct lq_position_view v = dom_view(d, 1, f->lin, false);
+	struct lq_account_position_view v = dom_view(d, 1, f->lin, false);
 	assert_true(v.upnl_units == dom_money(d, f->usdt, "312.48125"));
 	assert_i128_equal(v.upnl_fine, (lq_i128)31248125 * USDT_FINE / 100000);
 	assert_true(dom_margin(d, 1, f->usdt).equity_units ==
@@ -189,7 +189,7 @@ static void test_inverse_life(void **state)
 
 	/* unrealized at 45000: -900 x 100 / 45000 + 1.6 = -2 + 1.6 = -0.4 BTC */
 	assert_int_equal(dom_mark_s(d, f->inv, "45000"), LQ_OK);
-	struct lq_position_view v = dom_view(d, 4, f->inv, false);
+	struct lq_account_position_view v = dom_view(d, 4, f->inv, false);
 	assert_true(v.upnl_units == dom_money(d, f->btc, "-0.4"));
 	/* notional = 900 x 100 / 45000 = 2 BTC */
 	assert_i128_equal(v.notional_fine, 2 * BTC_FINE);

@@ -547,8 +547,9 @@ static void ev_fill(struct prop *p)
 		fee = -rng_range(r, 0, 100);
 	const enum lq_status st = dom_fill(p->d, a + 1, mi->id, d, price, fee);
 	trace(p, "step %u: fill acc %u I%u q %lld%+lld @ %lld fee %lld -> %s", p->step, a + 1, i,
-	      (long long)mp->q, (long long)d, (long long)price, (long long)fee, lq_status_str(st));
-	PCHECK(p, st == LQ_OK, "fill refused: %s", lq_status_str(st));
+	      (long long)mp->q, (long long)d, (long long)price, (long long)fee,
+	      lq_engine_status_str(st));
+	PCHECK(p, st == LQ_OK, "fill refused: %s", lq_engine_status_str(st));
 	lq_i128 lo, hi;
 	value_e8(p, mi, d, price, &lo, &hi);
 	mp->fills_lo += lo;
@@ -580,12 +581,13 @@ static void ev_mark(struct prop *p)
 		const enum lq_status bst = dom_book1(p->d, mi->id, bid > 0 ? bid : mi->tick,
 						     mi->px + rng_range(r, 1, 3) * mi->tick, qty);
 		trace(p, "step %u: book I%u around %lld qty %lld -> %s", p->step, i,
-		      (long long)mi->px, (long long)qty, lq_status_str(bst));
-		PCHECK(p, bst == LQ_OK, "book refused: %s", lq_status_str(bst));
+		      (long long)mi->px, (long long)qty, lq_engine_status_str(bst));
+		PCHECK(p, bst == LQ_OK, "book refused: %s", lq_engine_status_str(bst));
 	}
 	const enum lq_status st = dom_mark(p->d, mi->id, mi->px);
-	trace(p, "step %u: mark I%u %lld -> %s", p->step, i, (long long)mi->px, lq_status_str(st));
-	PCHECK(p, st == LQ_OK, "mark refused: %s", lq_status_str(st));
+	trace(p, "step %u: mark I%u %lld -> %s", p->step, i, (long long)mi->px,
+	      lq_engine_status_str(st));
+	PCHECK(p, st == LQ_OK, "mark refused: %s", lq_engine_status_str(st));
 	mi->mark = mi->px;
 }
 
@@ -599,8 +601,8 @@ static void ev_funding(struct prop *p)
 	const enum lq_status st = dom_funding(p->d, mi->id, rate);
 
 	trace(p, "step %u: funding I%u rate %lld at %lld -> %s", p->step, i, (long long)rate,
-	      (long long)m, lq_status_str(st));
-	PCHECK(p, st == (m == 0 ? LQ_E_NO_MARK : LQ_OK), "funding: %s", lq_status_str(st));
+	      (long long)m, lq_engine_status_str(st));
+	PCHECK(p, st == (m == 0 ? LQ_E_NO_MARK : LQ_OK), "funding: %s", lq_engine_status_str(st));
 	if (st != LQ_OK)
 		return;
 	for (uint32_t a = 0; a < ACCOUNTS; a++) {
@@ -657,7 +659,7 @@ static void ev_account(struct prop *p)
 	      what == 1	  ? "deposit"
 	      : what == 2 ? "withdraw"
 			  : "isolate",
-	      a + 1, s, (long long)amount, lq_status_str(st));
+	      a + 1, s, (long long)amount, lq_engine_status_str(st));
 }
 
 /* ---- checks ---- */
@@ -679,8 +681,8 @@ static int64_t engine_equity(const struct prop *p, uint32_t a, uint32_t s, uint3
 			continue;
 		(*npos)++;
 		if (pos->isolated) {
-			struct lq_position_view v;
-			lq_position_view(e, q, false, &v);
+			struct lq_account_position_view v;
+			lq_account_position_view(e, q, false, &v);
 			eq += v.equity_units;
 		}
 	}
@@ -775,8 +777,8 @@ static void check_spec(struct prop *p, uint32_t a)
 		       i128s(pos->cost, b1), i128s(mp->cost, b2));
 		if (pos->qty == 0)
 			continue;
-		struct lq_position_view v;
-		lq_position_view(e, q, false, &v);
+		struct lq_account_position_view v;
+		lq_account_position_view(e, q, false, &v);
 		const lq_i128 upnl = value_fine(mi, mp->q, valuation_price(mi), false) - mp->cost;
 		PCHECK(p, v.upnl_fine == upnl, "account %u I%u: upnl %s fine, spec %s", a + 1, i,
 		       i128s(v.upnl_fine, b1), i128s(upnl, b2));
@@ -807,7 +809,7 @@ static void check_waterfall(struct prop *p)
 			    .account = a, .ref = pos->isolated ? q : s, .isolated = pos->isolated};
 			if (pos->qty == 0)
 				continue;
-			PCHECK(p, !lq_unit_liquidatable(e, &u),
+			PCHECK(p, !lq_trigger_unit_liquidatable(e, &u),
 			       "account %llu left liquidatable (%s, equity %lld < MM %lld)",
 			       (unsigned long long)e->accounts[a].id,
 			       pos->isolated ? "isolated" : "cross", (long long)u.equity_units,

@@ -114,20 +114,20 @@ static void test_edges_direct(void **state)
 		const struct edge_case *c = &edges[i];
 		const lq_i128 at = (lq_i128)c->edge_usdt * USDT * UNIT_FINE;
 		const lq_i128 after = at + UNIT_FINE;
-		assert_int_equal(lq_tier_index(ins, at), c->tier_at);
-		assert_int_equal(lq_tier_index(ins, after), c->tier_after);
-		assert_true(lq_margin_mm_units(ins, at) == c->mm_at);
-		assert_true(lq_margin_mm_units(ins, after) == c->mm_after);
-		assert_true(lq_margin_im_units(ins, at) == c->im_at);
-		assert_true(lq_margin_im_units(ins, after) == c->im_after);
+		assert_int_equal(lq_instrument_tier_index(ins, at), c->tier_at);
+		assert_int_equal(lq_instrument_tier_index(ins, after), c->tier_after);
+		assert_true(lq_instrument_mm_units(ins, at) == c->mm_at);
+		assert_true(lq_instrument_mm_units(ins, after) == c->mm_after);
+		assert_true(lq_instrument_im_units(ins, at) == c->im_at);
+		assert_true(lq_instrument_im_units(ins, after) == c->im_after);
 		/* one fine unit above the edge is already the next bracket, and still continuous */
-		assert_int_equal(lq_tier_index(ins, at + 1), c->tier_after);
-		assert_true(lq_margin_mm_units(ins, at + 1) == c->mm_at + 1);
+		assert_int_equal(lq_instrument_tier_index(ins, at + 1), c->tier_after);
+		assert_true(lq_instrument_mm_units(ins, at + 1) == c->mm_at + 1);
 	}
 	/* nothing, and a tiny notional: requirements round up */
-	assert_true(lq_margin_mm_units(ins, 0) == 0);
-	assert_true(lq_margin_mm_units(ins, 1) == 1);
-	assert_true(lq_margin_im_units(ins, 1) == 1);
+	assert_true(lq_instrument_mm_units(ins, 0) == 0);
+	assert_true(lq_instrument_mm_units(ins, 1) == 1);
+	assert_true(lq_instrument_im_units(ins, 1) == 1);
 }
 
 /* Around every edge MM and IM never fall and never jump by more than one unit per unit. */
@@ -138,11 +138,11 @@ static void test_edges_sweep(void **state)
 
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
 		const int64_t e = edges[i].edge_usdt * USDT;
-		int64_t mm_prev = lq_margin_mm_units(ins, (lq_i128)(e - 2001) * UNIT_FINE);
-		int64_t im_prev = lq_margin_im_units(ins, (lq_i128)(e - 2001) * UNIT_FINE);
+		int64_t mm_prev = lq_instrument_mm_units(ins, (lq_i128)(e - 2001) * UNIT_FINE);
+		int64_t im_prev = lq_instrument_im_units(ins, (lq_i128)(e - 2001) * UNIT_FINE);
 		for (int64_t n = e - 2000; n <= e + 2000; n++) {
-			int64_t mm = lq_margin_mm_units(ins, (lq_i128)n * UNIT_FINE);
-			int64_t im = lq_margin_im_units(ins, (lq_i128)n * UNIT_FINE);
+			int64_t mm = lq_instrument_mm_units(ins, (lq_i128)n * UNIT_FINE);
+			int64_t im = lq_instrument_im_units(ins, (lq_i128)n * UNIT_FINE);
 			assert_true(mm - mm_prev >= 0 && mm - mm_prev <= 1);
 			assert_true(im - im_prev >= 0 && im - im_prev <= 1);
 			mm_prev = mm;
@@ -165,7 +165,7 @@ static void test_edges_through_positions(void **state)
 		/* 0.001 x (edge x 1000) = edge */
 		snprintf(px, sizeof(px), "%lld", (long long)c->edge_usdt * 1000);
 		assert_int_equal(dom_mark_s(d, f->lin, px), LQ_OK);
-		struct lq_position_view v = dom_view(d, 1, f->lin, false);
+		struct lq_account_position_view v = dom_view(d, 1, f->lin, false);
 		assert_i128_equal(v.notional_fine, (lq_i128)c->edge_usdt * USDT * UNIT_FINE);
 		assert_true(v.mm_units == c->mm_at);
 		assert_true(v.im_units == c->im_at);
@@ -203,7 +203,7 @@ static void test_inverse_edge(void **state)
 	assert_int_equal(dom_deposit_s(d, 3, f->btc, "100"), LQ_OK);
 	assert_int_equal(dom_fill_s(d, 3, f->inv, "3000", "60000", NULL), LQ_OK);
 	assert_int_equal(dom_mark_s(d, f->inv, "60000"), LQ_OK);
-	struct lq_position_view v = dom_view(d, 3, f->inv, false);
+	struct lq_account_position_view v = dom_view(d, 3, f->inv, false);
 	assert_i128_equal(v.notional_fine, 5 * btc_fine);
 	assert_true(v.mm_units == dom_money(d, f->btc, "0.02"));
 	assert_true(v.im_units == dom_money(d, f->btc, "0.04"));
@@ -242,7 +242,7 @@ static void test_bracket_definitions(void **state)
 	assert_int_equal(d->e.instruments[x].tier_count, 2);
 	/* without brackets nothing is required */
 	uint32_t y = dom_linear(d, "Y", f->usdt, "0.1", "0.1");
-	assert_true(lq_margin_mm_units(&d->e.instruments[y], (lq_i128)1000 * UNIT_FINE) == 0);
+	assert_true(lq_instrument_mm_units(&d->e.instruments[y], (lq_i128)1000 * UNIT_FINE) == 0);
 }
 
 int main(void)

@@ -40,7 +40,7 @@ static int account_ok(const struct lq_engine *e, uint32_t a, unsigned flags, cha
 			continue;
 		if (pos->isolated) {
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
-			if (!ins->ms.stale && lq_unit_liquidatable(e, &u)) {
+			if (!ins->ms.stale && lq_trigger_unit_liquidatable(e, &u)) {
 				snprintf(why, n,
 					 "isolated %s position of account %" PRIu64
 					 " left liquidatable",
@@ -64,7 +64,7 @@ static int account_ok(const struct lq_engine *e, uint32_t a, unsigned flags, cha
 	}
 	for (uint32_t s = 0; s < e->asset_count; s++) {
 		struct lq_unit u = {.account = a, .ref = s};
-		if ((assets & ~stale_assets & (1u << s)) && lq_unit_liquidatable(e, &u)) {
+		if ((assets & ~stale_assets & (1u << s)) && lq_trigger_unit_liquidatable(e, &u)) {
 			snprintf(why, n, "account %" PRIu64 " left liquidatable in %s", id,
 				 e->assets[s].name);
 			return 1;

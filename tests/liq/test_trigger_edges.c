@@ -582,7 +582,7 @@ static void test_rich_long_far_up(void **state)
 	assert_int_equal(a.liquidations, 0);
 	assert_int_equal(b.liquidations, 0);
 	struct lq_unit u = {.account = lq_engine_find_account(&b.e, 1), .ref = A_USDT};
-	assert_false(lq_unit_liquidatable(&b.e, &u));
+	assert_false(lq_trigger_unit_liquidatable(&b.e, &u));
 	assert_int_equal(u.equity_units, INT64_MAX); /* saturated: it does not fit */
 	/* and back: a fall to 1 tick leaves 2^60 - 6 x 10^17 units, still safe */
 	both_apply(&a, &b, cmd_mark(I_BTCUSDT, 1), LQ_OK);

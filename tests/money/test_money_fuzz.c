@@ -215,7 +215,7 @@ static void check_twin(struct fz *z, enum lq_status st, enum lq_status st_twin)
 		return;
 	if (st != st_twin) {
 		fail(z, K_TWIN, "the index trigger's engine says %s, the scan's %s",
-		     lq_status_str(st), lq_status_str(st_twin));
+		     lq_engine_status_str(st), lq_engine_status_str(st_twin));
 		return;
 	}
 	if (z->ev_overflow)
@@ -622,7 +622,7 @@ static int64_t lots_for(const struct lq_instrument *in, lq_i128 units, int64_t p
 {
 	lq_i128 v;
 
-	if (price <= 0 || lq_value_ovf(in, in->lot, price, LQ_ROUND_FLOOR, &v))
+	if (price <= 0 || lq_instrument_value_ovf(in, in->lot, price, LQ_ROUND_FLOOR, &v))
 		return in->lot;
 	v = v < 0 ? -v : v;
 	if (v == 0)

@@ -181,7 +181,7 @@ static void apply(struct sim *s, const struct lq_cmd *c)
 		printf("%" PRIu64 ": cmd %d account %" PRIu64 " instrument %u qty %" PRId64
 		       " price %" PRId64 " amount %" PRId64 " -> %s\n",
 		       s->step, c->type, c->account, c->instrument, c->qty, c->price, c->amount,
-		       lq_status_str(st));
+		       lq_engine_status_str(st));
 	s->step++;
 	if (inv_check(&s->e, 0, why, sizeof(why)))
 		fail(s, why);

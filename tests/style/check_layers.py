@@ -58,15 +58,14 @@ ALLOWED_CALLS = {("assert.c", "fprintf")}
 
 # Functions whose prefix names another module of core/, and why they stay where they are.
 NAME_EXCEPTIONS = {
-    # a position's figures at the mark are margin arithmetic: they live with the margins
-    "lq_position_view": "account.c",
-    # the engine's image: written and read by the snapshot layer on top of it
-    "lq_engine_image_size": "snapshot.c",
-    "lq_engine_image_save": "snapshot.c",
-    "lq_engine_image_load": "snapshot.c",
     # ADL has no header of its own: its public API (and this inline) is in the public header
     "lq_adl_quintile": "engine.h",
 }
+
+# Vocabularies every layer speaks, their functions named by what they do, not by the file:
+# num's arithmetic (lq_div128_floor, lq_dec_parse, ...), le's byte order (lq_get32, ...),
+# the event schema's table lookups (lq_event_type_str, ...).
+VOCABULARY_FILES = {"num.c", "num.h", "le.h", "event_schema.h"}
 
 KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "defined", "_Static_assert",
             "__builtin_expect", "_Alignof", "__attribute__", "do", "else"}
@@ -242,16 +241,22 @@ def main():
 
     # names: lq_<module>_* lives in <module>.c or <module>.h
     modules = {os.path.splitext(os.path.basename(f))[0] for f in files}
+    # and every exported function of a module is named lq_<its module>_*: no name points
+    # at a module that has no file, or at another module's file
     for name, f in sorted(defined_in.items()):
+        base = os.path.basename(f)
+        own = os.path.splitext(base)[0]
+        if not name.startswith("lq_") or base in VOCABULARY_FILES:
+            continue
+        if name.startswith(f"lq_{own}_"):
+            continue
+        if NAME_EXCEPTIONS.get(name) == base:
+            continue
         m = re.match(r"lq_([a-z0-9]+)_", name)
-        if not m or m.group(1) not in modules:
-            continue
-        if os.path.splitext(os.path.basename(f))[0] == m.group(1):
-            continue
-        if NAME_EXCEPTIONS.get(name) == os.path.basename(f):
-            continue
-        errors.append(f"{f}: defines {name}, which names module {m.group(1)} "
-                      f"({m.group(1)}.c): move or rename it")
+        other = m.group(1) if m else name
+        where = f"module {other} ({other}.c)" if other in modules else f"'{other}', no module"
+        errors.append(f"{f}: defines {name}, which names {where}: name it lq_{own}_* or "
+                      "move it")
 
     for e in errors:
         print("check_layers: " + e, file=sys.stderr)

@@ -83,7 +83,7 @@ static void check_amounts(const struct lq_instrument *ins, unsigned asset_decima
 static void check_mm(const struct lq_instrument *ins, unsigned asset_decimals, const char *notional,
 		     const char *mm)
 {
-	const int64_t got = lq_margin_mm_units(ins, fine(notional, asset_decimals));
+	const int64_t got = lq_instrument_mm_units(ins, fine(notional, asset_decimals));
 	const int64_t want = dec(mm, asset_decimals);
 
 	if (got != want)
@@ -120,7 +120,7 @@ static void test_binance_btcusdt(void **state)
 	(void)state;
 	check_amounts(ins, 6, binance_btcusdt, n);
 	/* "264,000 USDT ... maintenance margin rate would be 1%": 2,640 - 1,300 */
-	assert_int_equal(lq_tier_index(ins, fine("264000", 6)), 2);
+	assert_int_equal(lq_instrument_tier_index(ins, fine("264000", 6)), 2);
 	check_mm(ins, 6, "264000", "1340");
 	/* "500,000 USDT ... maintenance amount would be 1,300 USDT" */
 	check_mm(ins, 6, "500000", "3700");
@@ -128,8 +128,8 @@ static void test_binance_btcusdt(void **state)
 	 * 71200.81144) */
 	check_mm(ins, 6, "3500032.45776", "71200.811444");
 	/* a notional on a bracket edge belongs to that bracket; MM is continuous across it */
-	assert_int_equal(lq_tier_index(ins, fine("50000", 6)), 0);
-	assert_int_equal(lq_tier_index(ins, fine("50000.000001", 6)), 1);
+	assert_int_equal(lq_instrument_tier_index(ins, fine("50000", 6)), 0);
+	assert_int_equal(lq_instrument_tier_index(ins, fine("50000.000001", 6)), 1);
 	check_mm(ins, 6, "50000", "200");
 	check_mm(ins, 6, "50000.000001", "200.000001"); /* 250.000000005 - 50, rounded up */
 	check_mm(ins, 6, "500000000", "149983700");
@@ -195,7 +195,7 @@ static void test_binance_btcusd(void **state)
 	check_amounts(ins, 8, binance_btcusd, n);
 	check_amounts(old, 8, binance_btcusd_2021, n21);
 	/* 100 contracts of 100 USD at 25,000.0: -0.4 BTC exactly, MM 0.0016 BTC */
-	assert_false(lq_value_ovf(ins, 100, 250000, LQ_ROUND_FLOOR, &v));
+	assert_false(lq_instrument_value_ovf(ins, 100, 250000, LQ_ROUND_FLOOR, &v));
 	assert_true(v == -fine("0.4", 8));
 	check_mm(ins, 8, "0.4", "0.0016");
 	check_mm(ins, 8, "300", "25.895");

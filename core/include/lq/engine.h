@@ -50,7 +50,7 @@ enum lq_status {
 	LQ_E_PRICE_BAND = 18, /* a fill price too far from the mark (param fill_band) */
 };
 
-const char *lq_status_str(enum lq_status st);
+const char *lq_engine_status_str(enum lq_status st);
 
 /* Ledger accounts (DESIGN 1.7.3): every money movement is a transfer between two. */
 enum lq_ledger_slot {
@@ -362,11 +362,11 @@ void lq_engine_end_event(struct lq_engine *e);
 uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e);
 
 /* Why an input was refused, for a `rejected` line ("insufficient balance", ...). */
-size_t lq_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
-			uint64_t account);
+size_t lq_engine_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq_cmd_type type,
+			       uint64_t account);
 
 /* Is this a market-data command the marker consumes? */
-bool lq_cmd_is_market(enum lq_cmd_type t);
+bool lq_marker_is_market(enum lq_cmd_type t);
 void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs);
 /*
  * Apply market data; announce the resulting marks and staleness through emit (in instrument
@@ -375,7 +375,7 @@ void lq_marker_init(struct lq_marker *mk, struct lq_engine *defs);
 enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_marker_emit emit,
 			       void *ctx);
 /* Validate a book: levels on the grid, strictly better first, quantities > 0. */
-enum lq_status lq_book_check(const struct lq_instrument *ins, const struct lq_book *b);
+enum lq_status lq_marker_book_check(const struct lq_instrument *ins, const struct lq_book *b);
 
 /*
  * In the pipeline the engine does not run its embedded marker: market data reaches it as
@@ -394,10 +394,10 @@ void lq_engine_set_trigger_mode(struct lq_engine *e, enum lq_trigger_mode mode);
  * A unit's equity in fine units, exactly (no rounding to units): what a bankruptcy price
  * shares out. false on overflow.
  */
-bool lq_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out);
+bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out);
 
 /* Is this unit liquidatable now (equity < MM)? Fills u->equity_units and u->mm_units. */
-bool lq_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);
+bool lq_trigger_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);
 
 /* Settle the pending funding of every position of an account (emits funding events). */
 void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
@@ -459,7 +459,7 @@ struct lq_margin {
 	int64_t im_units;
 };
 
-struct lq_position_view {
+struct lq_account_position_view {
 	int64_t mark; /* 0 = none */
 	lq_i128 upnl_fine;
 	int64_t upnl_units; /* floored */
@@ -478,8 +478,8 @@ struct lq_position_view {
 void lq_account_margin(const struct lq_engine *e, uint32_t account, uint32_t asset,
 		       struct lq_margin *out);
 /* A position's figures; with prices=true also its liquidation and bankruptcy prices. */
-void lq_position_view(const struct lq_engine *e, uint32_t pos, bool prices,
-		      struct lq_position_view *out);
+void lq_account_position_view(const struct lq_engine *e, uint32_t pos, bool prices,
+			      struct lq_account_position_view *out);
 
 /* The funding a position owes now, in units (+ pays, - receives), rounded against it. */
 int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p);

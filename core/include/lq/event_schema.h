@@ -33,7 +33,7 @@
  *   FUND       the name of fund `value`
  *   FUND_IF    the name of fund ev->fund if value (a condition) holds, else null
  *   LIT        a JSON text given by value (a const char *)
- *   REASON     the reason of a rejected input (lq_reject_reason; value unused)
+ *   REASON     the reason of a rejected input (lq_engine_reject_reason; value unused)
  * One case is not in the table: a BAD_DEBT with no instrument (instrument == LQ_NIL: a flat
  * account's negative balance written off) prints its asset instead (lq_json_event).
  */

@@ -178,15 +178,15 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 			   int64_t imr_e8);
 
 /* Signed value of q lots at price p in fine units, rounded as asked (exact for linear). */
-bool lq_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
-		  lq_i128 *out);
+bool lq_instrument_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
+			     lq_i128 *out);
 
 /* Tier index for a notional in fine units (>= 0). */
-uint32_t lq_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine);
+uint32_t lq_instrument_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine);
 
 /* Maintenance / initial margin in units for a notional in fine units, rounded up. */
-int64_t lq_margin_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine);
-int64_t lq_margin_im_units(const struct lq_instrument *ins, lq_i128 notional_fine);
+int64_t lq_instrument_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine);
+int64_t lq_instrument_im_units(const struct lq_instrument *ins, lq_i128 notional_fine);
 
 /* The valuation price: the mark, or before any mark the last fill; 0 if neither. */
 static inline int64_t lq_instrument_mark(const struct lq_instrument *ins)
@@ -195,37 +195,37 @@ static inline int64_t lq_instrument_mark(const struct lq_instrument *ins)
 }
 
 /* Fine units to units, rounded as asked (floor for credits, ceil for charges). */
-static inline lq_i128 lq_fine_to_units(lq_i128 fine, enum lq_round r)
+static inline lq_i128 lq_instrument_fine_to_units(lq_i128 fine, enum lq_round r)
 {
 	return lq_div128(fine, LQ_FINE_ONE, r);
 }
 
 /* Off-grid checks. */
-static inline bool lq_on_tick(const struct lq_instrument *ins, int64_t price)
+static inline bool lq_instrument_on_tick(const struct lq_instrument *ins, int64_t price)
 {
 	return price % ins->tick == 0;
 }
-static inline bool lq_on_lot(const struct lq_instrument *ins, int64_t qty)
+static inline bool lq_instrument_on_lot(const struct lq_instrument *ins, int64_t qty)
 {
 	return qty % ins->lot == 0;
 }
 
 /*
- * Mark-price methods. lq_mark_sample advances the once-a-second basis sampling up to
- * now_ns (samples reflect the state before the event at now_ns). lq_mark_compute returns
+ * Mark-price methods. lq_instrument_mark_sample advances the once-a-second basis sampling up to
+ * now_ns (samples reflect the state before the event at now_ns). lq_instrument_mark_compute returns
  * the mark that the method gives now, clamped to the band; 0 if it cannot be computed
  * (no index yet).
  */
-void lq_mark_sample(struct lq_instrument *ins, int64_t now_ns);
-int64_t lq_mark_compute(struct lq_instrument *ins, int64_t now_ns);
-int64_t lq_mark_clamp(struct lq_instrument *ins, int64_t mark);
+void lq_instrument_mark_sample(struct lq_instrument *ins, int64_t now_ns);
+int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns);
+int64_t lq_instrument_mark_clamp(struct lq_instrument *ins, int64_t mark);
 /* Staleness: the index is older than stale_after (or missing) while stale_after > 0. */
-bool lq_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns);
+bool lq_instrument_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns);
 
 /*
  * Funding (DESIGN 1.8): add rate x mark to the cumulative index, O(1). Returns true on
  * overflow (then nothing changed).
  */
-bool lq_funding_apply_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark);
+bool lq_instrument_funding_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark);
 
 #endif

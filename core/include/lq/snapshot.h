@@ -26,14 +26,14 @@
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* Bytes of an image of e (a function of its limits only). */
-size_t lq_engine_image_size(const struct lq_engine *e);
-/* Write the image of e into out (lq_engine_image_size(e) bytes). Call between input events. */
-void lq_engine_image_save(const struct lq_engine *e, void *out);
+size_t lq_snapshot_engine_size(const struct lq_engine *e);
+/* Write the image of e into out (lq_snapshot_engine_size(e) bytes). Call between input events. */
+void lq_snapshot_engine_save(const struct lq_engine *e, void *out);
 /*
  * Replace e's state (an engine set up with lq_engine_init) by an image. 0, or -EINVAL with a
  * reason in *why when the image is not one of this build and these limits, or its counts are
  * out of range; e is unchanged then.
  */
-int lq_engine_image_load(struct lq_engine *e, const void *img, size_t len, const char **why);
+int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why);
 
 #endif
