@@ -84,6 +84,15 @@ for args in "sim --threads 9 x" "sim --trigger fast x" "replay --via udp" "run -
 	[ "$st" = 2 ] && [ -s "$tmp/err" ] || bad "'$args': exit $st, $(cat "$tmp/err")"
 done
 
+# whole numbers read as before the table: a '+' or leading blanks are fine, a '-' is not
+printf 'asset U decimals=2\ninstrument X linear settle=U tick=1 lot=1\ntier X upto=max mmr=0.01 imr=0.02\n' >"$tmp/pg.scn"
+for v in "+4" " 4" "4"; do
+	st "$liqd" popgen --config "$tmp/pg.scn" --price 100 --accounts "$v" --seed "$v"
+	[ "$st" = 0 ] && [ "$(grep -c '^deposit' "$tmp/out")" = 4 ] || bad "popgen --accounts '$v': exit $st"
+done
+st "$liqd" popgen --config "$tmp/pg.scn" --price 100 --accounts -4
+[ "$st" = 2 ] || bad "popgen --accounts -4: exit $st"
+
 # the uniform flags: sim --events and --json are its default output; audit --json
 scn=$src/tests/scenarios/basics.scn
 "$liqd" sim "$scn" >"$tmp/plain" 2>/dev/null

@@ -133,12 +133,13 @@ static void unknown_option(const struct cli_cmd *c, const char *a, const char *g
 	fprintf(stderr, " (see liqd %s --help)\n", c->name);
 }
 
+/* As cli_parse_u32 and the parsers before the table: what strtoull reads, but no '-'. */
 static int parse_u64(const char *who, const struct cli_opt *o, const char *v, uint64_t *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long x = strtoull(v, &end, 10);
-	if (errno || end == v || *end || v[0] < '0' || v[0] > '9' || x < o->lo || x > o->hi) {
+	if (errno || end == v || *end || v[0] == '-' || x < o->lo || x > o->hi) {
 		fprintf(stderr, "%s: %s takes a whole number from %llu to %llu, not '%s'\n", who,
 			o->name, (unsigned long long)o->lo, (unsigned long long)o->hi, v);
 		return -1;
