@@ -419,11 +419,13 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 	a = lq_engine_find_account(e, c->account);
 	if (a == LQ_NIL)
 		return LQ_E_UNKNOWN_ACCOUNT;
+	LQ_ASSERT(a < e->account_count);
 	/* decide on the balance as it stands once pending funding is settled; settle only if
 	 * the withdrawal goes through (a refused event changes nothing) */
 	if (c->amount > lq_position_settled_balance(e, a, c->asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
 	lq_account_margin(e, a, c->asset, &m);
+	LQ_ASSERT(m.im_units >= 0);
 	if (lq_sub_ovf(m.equity_units, c->amount, &eq) || eq < m.im_units)
 		return LQ_E_BELOW_INITIAL_MARGIN;
 	/*
