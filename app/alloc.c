@@ -41,3 +41,15 @@ uint64_t lq_thread_allocated(void)
 		return 0;
 	return v;
 }
+
+void *lq_startup_pipeline_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return lq_startup_alloc_aligned(size, 128, "the pipeline");
+}
+
+void lq_startup_pipeline_free(void *ctx, void *p)
+{
+	(void)ctx;
+	lq_startup_free(p);
+}

@@ -136,21 +136,6 @@ static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 				"--instrument?)\n");
 }
 
-/* A JSON string: ", \\ and control characters escaped. */
-static void json_str(const char *v)
-{
-	putchar('"');
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			printf("\\%c", *c);
-		else if (*c < 0x20)
-			printf("\\u%04x", *c);
-		else
-			putchar(*c);
-	}
-	putchar('"');
-}
-
 /* --json: the summary as one JSON object on standard output. */
 static void summary_json(const struct lq_convert_opts *o, const struct lq_convert *c)
 {
@@ -159,15 +144,15 @@ static void summary_json(const struct lq_convert_opts *o, const struct lq_conver
 	for (unsigned i = 0; i < LQ_CONVERT_STATUS_COUNT; i++)
 		refused += s->refused[i];
 	printf("{\"type\":\"convert\",\"input\":");
-	json_str(o->in);
+	lq_print_jstr(stdout, o->in);
 	printf(",\"venue\":\"%s\",\"output\":", lq_convert_venue_str(c->p.venue));
-	json_str(o->out);
+	lq_print_jstr(stdout, o->out);
 	printf(",\"lines\":%llu,\"converted\":%llu,\"skipped\":%llu,\"refused\":%llu",
 	       (unsigned long long)s->lines, (unsigned long long)s->converted,
 	       (unsigned long long)s->skipped, (unsigned long long)refused);
 	if (refused) {
 		printf(",\"first_refused\":");
-		json_str(c->first_err);
+		lq_print_jstr(stdout, c->first_err);
 	}
 	printf(",\"packets\":%llu,\"messages\":%llu,\"bytes\":%llu,\"session\":%llu,"
 	       "\"last_seq\":%llu,\"venue_ts_backwards\":%llu,\"recv_ts_backwards\":%llu,"
@@ -180,7 +165,7 @@ static void summary_json(const struct lq_convert_opts *o, const struct lq_conver
 		const struct lq_convert_inst *in = &c->inst[i];
 		const struct lq_convert_inst_stats *is = &in->stats;
 		printf("%s", i ? "," : "");
-		json_str(in->def.name);
+		lq_print_jstr(stdout, in->def.name);
 		printf(":{");
 		for (unsigned t = 1, n = 0; t <= LQ_FEED_TYPE_MAX; t++)
 			if (is->messages[t])

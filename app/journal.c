@@ -93,26 +93,11 @@ static int cmd_dump(struct lq_journal_reader *r, const char *path)
 	return exit_for(st);
 }
 
-/* A JSON string: the path's bytes with ", \\ and control characters escaped. */
-static void print_json_str(const char *v)
-{
-	putchar('"');
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			printf("\\%c", *c);
-		else if (*c < 0x20)
-			printf("\\u%04x", *c);
-		else
-			putchar(*c);
-	}
-	putchar('"');
-}
-
 /* verify --json: the same figures as one JSON object */
 static void print_scan_json(const char *path, const struct lq_journal_scan *s)
 {
 	printf("{\"type\":\"journal\",\"file\":");
-	print_json_str(path);
+	lq_print_jstr(stdout, path);
 	printf(",\"status\":\"%s\",\"records\":%" PRIu64 ",\"events\":%" PRIu64
 	       ",\"texts\":%" PRIu64 ",\"first_seq\":%" PRIu64,
 	       lq_journal_status_str(s->status), s->records, s->events, s->texts, s->first_seq);

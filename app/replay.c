@@ -333,18 +333,6 @@ static void write_out(void *ctx, const char *data, size_t len)
 	}
 }
 
-static void *alloc_cb(void *ctx, size_t size)
-{
-	(void)ctx;
-	return lq_startup_alloc_aligned(size, 128, "the pipeline");
-}
-
-static void free_cb(void *ctx, void *p)
-{
-	(void)ctx;
-	lq_startup_free(p);
-}
-
 static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_t threads)
 {
 	const struct lq_engine *e = lq_pipeline_engine(p);
@@ -756,8 +744,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.input_ctx = &r;
 	cfg.write = write_out;
 	cfg.write_ctx = &out;
-	cfg.alloc = alloc_cb;
-	cfg.free = free_cb;
+	cfg.alloc = lq_startup_pipeline_alloc;
+	cfg.free = lq_startup_pipeline_free;
 	lq_feedin_init(&r.in, r.shock_e8);
 	if (r.shock_e8 != 0)
 		lq_feedin_prescan(&r.in, capture);

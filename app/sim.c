@@ -101,18 +101,6 @@ static void write_stdout(void *ctx, const char *data, size_t len)
 		so->err = errno ? errno : EIO;
 }
 
-static void *alloc_cb(void *ctx, size_t size)
-{
-	(void)ctx;
-	return lq_startup_alloc_aligned(size, 128, "the pipeline");
-}
-
-static void free_cb(void *ctx, void *p)
-{
-	(void)ctx;
-	lq_startup_free(p);
-}
-
 static void print_stats(struct lq_pipeline *p, uint32_t threads)
 {
 	static const char *const names[LQ_STAGES] = {"ingest", "mark", "engine", "publish"};
@@ -173,8 +161,8 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	    .source_ctx = &src,
 	    .write = write_stdout,
 	    .write_ctx = &so,
-	    .alloc = alloc_cb,
-	    .free = free_cb,
+	    .alloc = lq_startup_pipeline_alloc,
+	    .free = lq_startup_pipeline_free,
 	};
 	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));
 	lq_durable_config(&dur, &cfg);

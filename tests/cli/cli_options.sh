@@ -113,6 +113,12 @@ grep -q '^records ' "$tmp/plain" || bad "journal verify: no records line"
 grep -q '^{"type":"journal","file":".*","status":"clean","records":[0-9]*,' "$tmp/flags" ||
 	bad "journal verify --json: $(cat "$tmp/flags")"
 [ "$(wc -l <"$tmp/flags")" = 1 ] || bad "journal verify --json: not one line"
+# a file name with a quote, a tab and a byte that is not UTF-8 still gives valid JSON
+odd=$tmp/$(printf 'j"\t\377.lqj')
+cp "$tmp/j.lqj" "$odd"
+"$liqd" journal verify --json "$odd" >"$tmp/odd" 2>/dev/null || bad "journal verify --json (odd name) exited $?"
+python3 -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$tmp/odd" ||
+	bad "journal verify --json: not JSON for an odd file name: $(cat -v "$tmp/odd")"
 # convert --json: the summary as one JSON object on standard output, none on standard error
 line='1723161255088169167 {"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":1,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256314}}'
 printf '%s\n%s\n' "$line" "$line" | gzip >"$tmp/rec.gz"

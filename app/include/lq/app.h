@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit statuses of every subcommand. */
 #define LQ_EXIT_OK    0
@@ -16,6 +17,11 @@
 void *lq_startup_alloc(size_t size, const char *what);
 void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what);
 void lq_startup_free(void *p);
+/* The pipeline's start-up allocator (lq_pipeline_config.alloc / .free): 128-byte aligned. */
+void *lq_startup_pipeline_alloc(void *ctx, size_t size);
+void lq_startup_pipeline_free(void *ctx, void *p);
+/* s as a JSON string on f, escaped as every JSON line of liqd is (lq_out_jstr). */
+void lq_print_jstr(FILE *f, const char *s);
 /* Bytes jemalloc has handed to this thread so far (thread.allocated). */
 uint64_t lq_thread_allocated(void);
 
