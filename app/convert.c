@@ -6,6 +6,7 @@
 #include "lq/convert.h"
 #include "lq/num.h"
 #include "lq/pcap.h"
+#include "lq/preset.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,15 +26,23 @@ void lq_convert_defaults(struct lq_convert_opts *o)
 
 void lq_convert_print_instruments(FILE *f)
 {
-	const struct lq_convert_spec *t;
-	uint32_t n = lq_convert_specs(&t);
-	fputs("\ninstruments:\n", f);
-	for (uint32_t k = 0; k < n; k++)
-		fprintf(f, "  %-8s %-12s %-7s settle %s, tick %s, lot %s%s%s\n",
-			lq_convert_venue_str(t[k].venue), t[k].name,
-			t[k].kind == LQ_FEED_LINEAR ? "linear" : "inverse", t[k].settle, t[k].tick,
-			t[k].lot, t[k].contract ? ", contract " : "",
-			t[k].contract ? t[k].contract : "");
+	struct lq_convert_spec specs[LQ_INSTRUMENTS_MAX];
+	fputs("\ninstruments of the venue presets (liqd presets NAME prints one):\n", f);
+	for (uint32_t i = 0; i < lq_preset_count(); i++) {
+		const struct lq_preset *p = lq_preset_at(i);
+		struct lq_config_sources src = {.presets = {p}, .preset_count = 1};
+		struct lq_engine *defs = NULL;
+		if (lq_config_load("liqd convert", &src, false, &defs) != LQ_EXIT_OK)
+			continue; /* the presets test keeps every preset loadable */
+		uint32_t n = lq_config_specs(defs, specs, LQ_INSTRUMENTS_MAX);
+		for (uint32_t k = 0; k < n; k++)
+			fprintf(f, "  %-14s %-14s %-7s settle %s, tick %s, lot %s%s%s\n", p->name,
+				specs[k].name,
+				specs[k].kind == LQ_FEED_LINEAR ? "linear" : "inverse",
+				specs[k].settle, specs[k].tick, specs[k].lot,
+				specs[k].contract[0] ? ", contract " : "", specs[k].contract);
+		lq_config_free(defs);
+	}
 }
 
 /* The venue from the recording's first line. */
@@ -52,7 +61,7 @@ static int detect_venue(const char *path, enum lq_convert_venue *v)
 		return LQ_EXIT_OK;
 	fprintf(stderr,
 		"liqd convert: cannot tell the venue of %s from its first line: pass "
-		"--venue binance|bitmex\n",
+		"--venue PRESET or --venue FORMAT (see --help)\n",
 		path);
 	return LQ_EXIT_USAGE;
 }
@@ -131,6 +140,13 @@ static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 		(unsigned long long)s->recv_ts_backwards);
 	for (uint32_t i = 0; i < c->inst_count; i++)
 		summary_inst(&c->inst[i]);
+	for (uint32_t i = 0; i < s->unknown_count; i++)
+		fprintf(stderr, "  %s: skipped on %llu lines (%s)\n", s->unknown[i].name,
+			(unsigned long long)s->unknown[i].lines,
+			s->unknown[i].known ? "not an --instrument" : "in none of the instruments");
+	if (s->unknown_more)
+		fprintf(stderr, "  more symbols skipped on %llu lines\n",
+			(unsigned long long)s->unknown_more);
 	if (s->messages == 0)
 		fprintf(stderr, "liqd convert: warning: nothing converted (wrong --venue or "
 				"--instrument?)\n");
@@ -178,14 +194,20 @@ static void summary_json(const struct lq_convert_opts *o, const struct lq_conver
 
 static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_writer *w)
 {
+	for (uint32_t i = 0; i < o->p.instrument_count; i++)
+		if (!lq_convert_spec_find(o->p.specs, o->p.spec_count, o->p.instruments[i],
+					  strlen(o->p.instruments[i]))) {
+			fprintf(stderr, "liqd convert: --instrument %s is not in %s\n",
+				o->p.instruments[i], o->p.specs_from);
+			return LQ_EXIT_USAGE;
+		}
 	size_t size = lq_convert_memsize(&o->p);
 	void *mem = lq_startup_alloc(size, "the converter");
 	int err = lq_convert_init(c, mem, size, &o->p, sink, w);
 	if (err) {
 		fprintf(stderr, "liqd convert: %s\n",
-			err == -ENOENT
-			    ? "an --instrument the venue's table does not know (see --help)"
-			    : "bad parameters");
+			err == -ENOENT ? "an --instrument that none of the instruments names"
+				       : "bad parameters");
 		lq_startup_free(mem);
 		return LQ_EXIT_USAGE;
 	}
@@ -223,18 +245,72 @@ static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_w
 	return LQ_EXIT_OK;
 }
 
-int lq_app_convert(const struct lq_convert_opts *opts)
+/*
+ * The instruments the converter may meet: the --venue preset(s) and the --config file, or
+ * the presets of the recording's format. Sets the format (p.venue) unless a preset gives it.
+ */
+static int instruments(struct lq_convert_opts *o, struct lq_convert_spec *specs, char *from,
+		       size_t from_cap)
 {
-	struct lq_convert_opts o = *opts;
-	if (!o.venue_set) {
-		int rc = detect_venue(o.in, &o.p.venue);
+	const char *who = "liqd convert";
+	struct lq_config_sources src = {.file = o->config};
+	bool format_set = false;
+	if (o->venue) {
+		const struct lq_preset *pr = lq_preset_find(o->venue);
+		format_set = pr ? lq_preset_venue(pr, &o->p.venue) == 0
+				: lq_convert_venue_parse(o->venue, &o->p.venue) == 0;
+		if (lq_config_add_venue(&src, o->venue) != 0 && !(format_set && o->config)) {
+			fprintf(stderr,
+				"liqd convert: --venue %s is neither a preset (liqd presets) nor a "
+				"recording format with presets (see --help)\n",
+				o->venue);
+			return LQ_EXIT_USAGE;
+		}
+	}
+	if (!format_set) {
+		int rc = detect_venue(o->in, &o->p.venue);
 		if (rc != LQ_EXIT_OK)
 			return rc;
 	}
+	if (!o->venue && !o->config) {
+		lq_config_family(o->p.venue, &src);
+		if (src.preset_count == 0) {
+			fprintf(
+			    stderr,
+			    "liqd convert: no preset for %s recordings: give the instruments with "
+			    "--config FILE\n",
+			    lq_convert_venue_str(o->p.venue));
+			return LQ_EXIT_USAGE;
+		}
+	}
+	struct lq_engine *defs = NULL;
+	int rc = lq_config_load(who, &src, false, &defs);
+	if (rc != LQ_EXIT_OK)
+		return rc;
+	o->p.specs = specs;
+	o->p.spec_count = lq_config_specs(defs, specs, LQ_INSTRUMENTS_MAX);
+	lq_config_free(defs);
+	lq_config_describe(&src, from, from_cap);
+	o->p.specs_from = from;
+	return LQ_EXIT_OK;
+}
+
+int lq_app_convert(const struct lq_convert_opts *opts)
+{
+	struct lq_convert_opts o = *opts;
+	struct lq_convert_spec *specs =
+	    lq_startup_alloc(sizeof(*specs) * LQ_INSTRUMENTS_MAX, "the instruments");
+	char from[512];
+	int rc = instruments(&o, specs, from, sizeof(from));
+	if (rc != LQ_EXIT_OK) {
+		lq_startup_free(specs);
+		return rc;
+	}
 	struct lq_convert *c = lq_startup_alloc(sizeof(*c), "the converter");
 	struct lq_pcap_writer *w = lq_startup_alloc(sizeof(*w), "the pcap writer");
-	int rc = run(&o, c, w);
+	rc = run(&o, c, w);
 	lq_startup_free(w);
 	lq_startup_free(c);
+	lq_startup_free(specs);
 	return rc;
 }

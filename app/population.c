@@ -13,6 +13,7 @@
 #include "lq/json.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
+#include "lq/preset.h"
 #include "lq/scn.h"
 
 #include <errno.h>
@@ -242,6 +243,20 @@ static int convert_to(const char *who, const char *input, enum lq_convert_venue 
 	lq_pcap_addr_defaults(&addr);
 	p.venue = venue;
 	p.lenient = true;
+	/* the instruments: the presets of the recording's format (preset.h) */
+	struct lq_config_sources src = {0};
+	struct lq_engine *defs = NULL;
+	char from[256];
+	lq_config_family(venue, &src);
+	if (lq_config_load(who, &src, false, &defs) != LQ_EXIT_OK)
+		return LQ_EXIT_USAGE;
+	struct lq_convert_spec *specs =
+	    lq_startup_alloc(sizeof(*specs) * LQ_INSTRUMENTS_MAX, "the instruments");
+	p.specs = specs;
+	p.spec_count = lq_config_specs(defs, specs, LQ_INSTRUMENTS_MAX);
+	lq_config_free(defs);
+	lq_config_describe(&src, from, sizeof(from));
+	p.specs_from = from;
 	size_t size = lq_convert_memsize(&p);
 	void *mem = lq_startup_alloc(size, "the converter");
 	struct lq_convert *c = lq_startup_alloc(sizeof(*c), "the converter");
@@ -270,6 +285,7 @@ out:
 	lq_startup_free(w);
 	lq_startup_free(c);
 	lq_startup_free(mem);
+	lq_startup_free(specs);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The venue-independent half of the converters: the instrument table, field conversions,
+ * The venue-independent half of the converters: the instruments (from the caller's specs),
+ * field conversions,
  * the per-line stage and its commit into feed packets, and reading a recording through zlib.
  */
 #include "convert_private.h"
@@ -21,29 +22,11 @@
 
 _Static_assert(LQ_FEED_NAME_MAX == 24, "names fit the engine's LQ_NAME_MAX");
 
-/*
- * The venues' contract specifications (Binance USD-M and COIN-M, BitMEX). Money decimals:
- * USDT to 10^-6 (as the scenarios use), BTC and XBT to the satoshi.
- */
-static const struct lq_convert_spec specs[] = {
-    {LQ_CONVERT_BINANCE, "BTCUSDT", LQ_FEED_LINEAR, "USDT", 6, "0.1", "0.001", NULL},
-    {LQ_CONVERT_BINANCE, "ETHUSDT", LQ_FEED_LINEAR, "USDT", 6, "0.01", "0.001", NULL},
-    {LQ_CONVERT_BINANCE, "BTCUSD_PERP", LQ_FEED_INVERSE, "BTC", 8, "0.1", "1", "100"},
-    /* XBTUSD: 1 USD contracts traded in lots of 100, tick 0.5 */
-    {LQ_CONVERT_BITMEX, "XBTUSD", LQ_FEED_INVERSE, "XBT", 8, "0.5", "100", "1"},
-};
-
-uint32_t lq_convert_specs(const struct lq_convert_spec **table)
+const struct lq_convert_spec *lq_convert_spec_find(const struct lq_convert_spec *specs, uint32_t n,
+						   const char *name, size_t len)
 {
-	*table = specs;
-	return LQ_ARRAY_SIZE(specs);
-}
-
-const struct lq_convert_spec *lq_convert_spec_find(enum lq_convert_venue v, const char *name,
-						   size_t len)
-{
-	for (size_t i = 0; i < LQ_ARRAY_SIZE(specs); i++)
-		if (specs[i].venue == v && strlen(specs[i].name) == len &&
+	for (uint32_t i = 0; i < n; i++)
+		if (strnlen(specs[i].name, sizeof(specs[i].name)) == len &&
 		    memcmp(specs[i].name, name, len) == 0)
 			return &specs[i];
 	return NULL;
@@ -152,31 +135,50 @@ size_t lq_convert_memsize(const struct lq_convert_params *p)
 	return n;
 }
 
-/* The definition message's body from a table entry; the written decimals fix the grid. */
+/* The definition message's body from a spec; the written decimals fix the grid. */
 static int def_from_spec(const struct lq_convert_spec *s, struct lq_feed_instrument_def *d)
 {
 	unsigned dec;
+	size_t nl = strnlen(s->name, sizeof(s->name)), sl = strnlen(s->settle, sizeof(s->settle));
+	size_t cl = strnlen(s->contract, sizeof(s->contract));
 	memset(d, 0, sizeof(*d));
-	if (strlen(s->name) >= LQ_FEED_NAME_MAX || strlen(s->settle) >= LQ_FEED_NAME_MAX)
+	if (nl == 0 || nl >= LQ_FEED_NAME_MAX || sl == 0 || sl >= LQ_FEED_NAME_MAX ||
+	    (s->kind == LQ_FEED_INVERSE) != (cl > 0))
 		return -EINVAL;
-	memcpy(d->name, s->name, strlen(s->name));
-	memcpy(d->settle, s->settle, strlen(s->settle));
+	memcpy(d->name, s->name, nl);
+	memcpy(d->settle, s->settle, sl);
 	d->kind = (uint8_t)s->kind;
 	d->settle_decimals = (uint8_t)s->settle_decimals;
-	if (lq_dec_parse_natural(s->tick, strlen(s->tick), &d->tick, &dec) != LQ_DEC_OK)
+	if (lq_dec_parse_natural(s->tick, strnlen(s->tick, sizeof(s->tick)), &d->tick, &dec) !=
+	    LQ_DEC_OK)
 		return -EINVAL;
 	d->price_decimals = (uint8_t)dec;
-	if (lq_dec_parse_natural(s->lot, strlen(s->lot), &d->lot, &dec) != LQ_DEC_OK)
+	if (lq_dec_parse_natural(s->lot, strnlen(s->lot, sizeof(s->lot)), &d->lot, &dec) !=
+	    LQ_DEC_OK)
 		return -EINVAL;
 	d->qty_decimals = (uint8_t)dec;
-	if (s->contract) {
-		if (lq_dec_parse_natural(s->contract, strlen(s->contract), &d->contract, &dec) !=
-		    LQ_DEC_OK)
+	if (cl > 0) {
+		if (lq_dec_parse_natural(s->contract, cl, &d->contract, &dec) != LQ_DEC_OK)
 			return -EINVAL;
 		d->contract_decimals = (uint8_t)dec;
 	}
 	struct lq_feed_msg m = {.type = LQ_FEED_INSTRUMENT, .u.def = *d};
 	return lq_feed_msg_check(&m) == LQ_FEED_OK ? 0 : -EINVAL;
+}
+
+/* Every spec a valid definition, no name twice. */
+static int specs_check(const struct lq_convert_params *p)
+{
+	struct lq_feed_instrument_def d;
+	if (p->spec_count > LQ_CONVERT_SPECS_MAX || (p->spec_count > 0 && !p->specs))
+		return -EINVAL;
+	for (uint32_t i = 0; i < p->spec_count; i++) {
+		if (def_from_spec(&p->specs[i], &d) != 0)
+			return -EINVAL;
+		if (lq_convert_spec_find(p->specs, i, d.name, strlen(d.name)))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int inst_add(struct lq_convert *c, const struct lq_convert_spec *s)
@@ -202,7 +204,7 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 		return -EINVAL;
 	uint32_t lv = levels_max(p);
 	if (!sink || !mem || size < lq_convert_memsize(p) || (lv & (lv - 1)) != 0 || lv < 8 ||
-	    p->batch_ns < 0 || p->instrument_count > LQ_CONVERT_INSTRUMENTS_MAX)
+	    p->batch_ns < 0 || p->instrument_count > LQ_CONVERT_INSTRUMENTS_MAX || specs_check(p))
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->p = *p;
@@ -213,7 +215,8 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 	c->seq_next = 1;
 	for (uint32_t i = 0; i < p->instrument_count; i++) {
 		const char *n = p->instruments[i];
-		const struct lq_convert_spec *s = lq_convert_spec_find(p->venue, n, strlen(n));
+		const struct lq_convert_spec *s =
+		    lq_convert_spec_find(p->specs, p->spec_count, n, strlen(n));
 		if (!s)
 			return -ENOENT;
 		for (uint32_t j = 0; j < c->inst_count; j++)
@@ -260,6 +263,60 @@ const char *lq_convert_error(const struct lq_convert *c)
 	return c->err;
 }
 
+/* Count a skipped symbol by name (stats only: see lq_convert_inst_get). */
+static void unknown_count(struct lq_convert *c, const struct lq_jscan_val *symbol, bool known)
+{
+	struct lq_convert_stats *s = &c->stats;
+	size_t n = symbol->len < LQ_FEED_NAME_MAX - 1 ? symbol->len : LQ_FEED_NAME_MAX - 1;
+	for (uint32_t i = 0; i < s->unknown_count; i++)
+		if (strlen(s->unknown[i].name) == n && !memcmp(s->unknown[i].name, symbol->p, n)) {
+			/* once a line: a parser may read a line's rows twice */
+			s->unknown[i].lines += s->unknown[i].last_line != c->line_no;
+			s->unknown[i].last_line = c->line_no;
+			return;
+		}
+	if (s->unknown_count == LQ_CONVERT_UNKNOWN_MAX) {
+		s->unknown_more++;
+		return;
+	}
+	struct lq_convert_unknown *u = &s->unknown[s->unknown_count++];
+	memset(u->name, 0, sizeof(u->name));
+	memcpy(u->name, symbol->p, n);
+	u->known = known;
+	u->lines = 1;
+	u->last_line = c->line_no;
+}
+
+static bool ends_with(const char *p, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && !memcmp(p + len - n, suffix, n);
+}
+
+/*
+ * The line a configuration needs for an unknown symbol, guessed from its shape only for the
+ * message ("BTCUSD_PERP": inverse, settled in BTC; "...USDT...": linear in USDT).
+ */
+static void unknown_hint(char *buf, size_t cap, const char *p, size_t len)
+{
+	const char *usd = NULL;
+	for (size_t i = 0; i + 3 <= len && !usd; i++)
+		if (!memcmp(p + i, "USD", 3))
+			usd = p + i;
+	if (usd && usd + 4 <= p + len && (usd[3] == 'T' || usd[3] == 'C'))
+		snprintf(buf, cap, "instrument %.*s linear settle=USD%c tick=... lot=...", (int)len,
+			 p, usd[3]);
+	else if (usd && usd > p && (ends_with(p, len, "USD_PERP") || ends_with(p, len, "USD")))
+		snprintf(buf, cap,
+			 "instrument %.*s inverse settle=%.*s tick=... lot=... contract=...",
+			 (int)len, p, (int)(usd - p), p);
+	else
+		snprintf(buf, cap,
+			 "instrument %.*s linear|inverse settle=ASSET tick=... lot=... "
+			 "[contract=...]",
+			 (int)len, p);
+}
+
 int lq_convert_inst_get(struct lq_convert *c, const struct lq_jscan_val *symbol,
 			bool unknown_is_error, enum lq_convert_status *st)
 {
@@ -271,16 +328,25 @@ int lq_convert_inst_get(struct lq_convert *c, const struct lq_jscan_val *symbol,
 		if (strlen(c->inst[i].def.name) == symbol->len &&
 		    !memcmp(c->inst[i].def.name, symbol->p, symbol->len))
 			return (int)i;
-	const struct lq_convert_spec *s = lq_convert_spec_find(c->p.venue, symbol->p, symbol->len);
-	if (c->p.instrument_count > 0 || (!s && !unknown_is_error)) {
+	const struct lq_convert_spec *s =
+	    lq_convert_spec_find(c->p.specs, c->p.spec_count, symbol->p, symbol->len);
+	if (c->p.instrument_count > 0 || (!s && c->p.lenient && !unknown_is_error)) {
+		unknown_count(c, symbol, s != NULL);
 		*st = LQ_CONVERT_SKIPPED;
 		return -1;
 	}
 	if (!s) {
-		*st = lq_convert_fail(c, LQ_CONVERT_E_UNKNOWN,
-				      "instrument %.*s is not in the converter's table (liqd "
-				      "convert --help lists it)",
-				      (int)(symbol->len > 32 ? 32 : symbol->len), symbol->p);
+		char hint[160];
+		size_t n = symbol->len > 32 ? 32 : symbol->len;
+		unknown_hint(hint, sizeof(hint), symbol->p, n);
+		if (c->p.lenient)
+			unknown_count(c, symbol, false);
+		*st =
+		    lq_convert_fail(c, LQ_CONVERT_E_UNKNOWN,
+				    "%.*s is not in %s: add a line such as \"%s\" to a "
+				    "--config file",
+				    (int)n, symbol->p,
+				    c->p.specs_from ? c->p.specs_from : "the configuration", hint);
 		return -1;
 	}
 	if (inst_add(c, s) != 0) {

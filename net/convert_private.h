@@ -10,9 +10,13 @@ enum lq_convert_status lq_convert_fail(struct lq_convert *c, enum lq_convert_sta
 				       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * The converter's index of a venue symbol, selecting it if the parameters allow. -1 when the
- * symbol is not to be converted: *st is then LQ_CONVERT_SKIPPED (not selected) or
- * LQ_CONVERT_E_UNKNOWN (unknown and unknown_is_error; the message is set).
+ * The converter's index of a venue symbol, selecting it if the parameters allow (the only way
+ * a converter meets an instrument). -1 when the symbol is not to be converted: *st is then
+ * LQ_CONVERT_SKIPPED (not selected by --instrument; or in no spec, lenient, and
+ * !unknown_is_error: the symbol is one row among others of the line) or LQ_CONVERT_E_UNKNOWN
+ * (in no spec: strict, or lenient and unknown_is_error, the line being about that symbol
+ * only; the message names the symbol and the configuration line to add). Skips are counted
+ * by symbol in stats.unknown.
  */
 int lq_convert_inst_get(struct lq_convert *c, const struct lq_jscan_val *symbol,
 			bool unknown_is_error, enum lq_convert_status *st);

@@ -237,8 +237,8 @@ static void test_popgen_convert(void **state)
 				    "9", "--dst", "10.1.2.3:99", "in", "out.pcap")),
 			 CLI_OK);
 	const struct lq_convert_opts *c = &g_o.convert;
-	assert_int_equal(c->p.venue, LQ_CONVERT_BITMEX);
-	assert_true(c->venue_set && c->p.lenient && c->quiet);
+	assert_string_equal(c->venue, "bitmex");
+	assert_true(c->p.lenient && c->quiet);
 	assert_int_equal(c->p.batch_ns, 5000);
 	assert_int_equal(c->p.instrument_count, 1);
 	assert_int_equal(c->p.session, 9);

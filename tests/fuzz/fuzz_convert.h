@@ -8,6 +8,7 @@
  * instruments it defined before; every refusal must come with a message. Small tables keep
  * each run cheap and reach their limits.
  */
+#include "../net/convert_specs.h"
 #include "lq/convert.h"
 
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static int fuzz_convert(enum lq_convert_venue venue, const uint8_t *data, size_t
 	p.batch_ns = 0;
 	p.stage_max = 512;
 	p.levels_max = 64;
+	test_specs_set(&p);
 	if (lq_convert_memsize(&p) > sizeof(mem) ||
 	    lq_convert_init(&c, mem, sizeof(mem), &p, fuzz_sink, &s) != 0)
 		abort();

@@ -8,6 +8,7 @@
  *
  * usage: fuzz_seeds OUTDIR CORPUSDIR
  */
+#include "../net/convert_specs.h"
 #include "lq/convert.h"
 #include "lq/pcap.h"
 
@@ -265,6 +266,7 @@ static void one(const char *out, const char *corpus, enum lq_convert_venue v, co
 	lq_convert_params_defaults(&params);
 	params.venue = v;
 	params.batch_ns = 1000000; /* several lines per packet */
+	test_specs_set(&params);
 	memset(&p, 0, sizeof(p));
 	if (lq_convert_memsize(&params) > sizeof(mem) ||
 	    lq_convert_init(&c, mem, sizeof(mem), &params, collect, &p) != 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "convert_specs.h"
 #include "lq/convert.h"
 
 #define MSGS_MAX 4096
@@ -68,6 +69,7 @@ static struct fx *fx_new(enum lq_convert_venue v, const char *inst, uint32_t lev
 	p.batch_ns = batch_ns;
 	p.stage_max = 4096;
 	p.levels_max = levels_max;
+	test_specs_set(&p);
 	if (inst) {
 		p.instruments[0] = inst;
 		p.instrument_count = 1;
@@ -387,7 +389,9 @@ static void test_binance_refusals(void **state)
 	refused(
 	    f,
 	    "1723161255030314667 {\"stream\":\"x\",\"data\":{\"e\":\"trade\",\"s\":\"DOGEUSDT\"}}",
-	    LQ_CONVERT_E_UNKNOWN, "DOGEUSDT is not in the converter's table");
+	    LQ_CONVERT_E_UNKNOWN,
+	    "DOGEUSDT is not in presets binance-coinm, binance-usdm: add a line such as "
+	    "\"instrument DOGEUSDT linear settle=USDT tick=... lot=...\" to a --config file");
 	refused(f, BTC_TRADE("1", "MARKET"), LQ_CONVERT_E_VALUE, "not a boolean");
 	refused(f, BTC_TRADE("true", "WASH"), LQ_CONVERT_E_VALUE, "unknown X");
 	refused(f,
@@ -454,6 +458,7 @@ static void test_selection(void **state)
 	struct lq_convert_params p;
 	static uint8_t mem[1];
 	lq_convert_params_defaults(&p);
+	test_specs_set(&p);
 	p.instruments[0] = "DOGEUSDT";
 	p.instrument_count = 1;
 	assert_int_equal(lq_convert_init(&c, mem, sizeof(mem), &p, cap_sink, NULL), -EINVAL);
@@ -526,7 +531,8 @@ static void test_packets(void **state)
 static void test_bitmex(void **state)
 {
 	(void)state;
-	struct fx *f = fx_new(LQ_CONVERT_BITMEX, NULL, 0, 0);
+	/* XBTUSD selected: the other symbols' rows are skipped and counted */
+	struct fx *f = fx_new(LQ_CONVERT_BITMEX, "XBTUSD", 0, 0);
 	struct lq_feed_msg *m = f->cap.msgs;
 	assert_int_equal(line(f, "wss://www.bitmex.com/realtime <-> 1626993367.388005"),
 			 LQ_CONVERT_SKIPPED);
@@ -638,7 +644,77 @@ static void test_bitmex(void **state)
 	assert_int_equal(s->rows_before_snapshot, 1);
 	assert_int_equal(s->snapshots, 1);
 	assert_int_equal(f->c.ids_used, 2);
+	assert_int_equal(f->c.stats.unknown_count, 1);
+	assert_string_equal(f->c.stats.unknown[0].name, "ADAUSDT");
+	assert_false(f->c.stats.unknown[0].known);
+	assert_int_equal(f->c.stats.unknown[0].lines, 1);
 	fx_free(f);
+}
+
+/*
+ * A symbol no spec names: strict, the line is refused and the message says which line to
+ * add; lenient, a row among others is skipped (the line's other rows convert) and a line
+ * about that symbol only is refused, both counted by symbol. Specs are checked at set-up.
+ */
+static void test_unknown_symbol(void **state)
+{
+	(void)state;
+	const char *mixed =
+	    "1626993370.4: {\"table\":\"orderBookL2\",\"action\":\"partial\",\"keys\":[\"symbol\","
+	    "\"id\",\"side\"],\"data\":[" XBT_ROWP("8796765400", "Sell", "21200",
+						   "32346") ",{\"symbol\":\"ADAUSDT\",\"id\":1,"
+							    "\"side\":\"Buy\",\"size\":1,"
+							    "\"price\":1e-05}]}";
+	struct fx *f = fx_new(LQ_CONVERT_BITMEX, NULL, 0, 0);
+	refused(f, mixed, LQ_CONVERT_E_UNKNOWN,
+		"ADAUSDT is not in preset bitmex: add a line such as \"instrument ADAUSDT linear "
+		"settle=USDT tick=... lot=...\" to a --config file");
+	assert_int_equal(f->c.inst_count, 0); /* not even XBTUSD, met first on that line */
+	fx_free(f);
+
+	f = fx_new(LQ_CONVERT_BITMEX, NULL, 0, 0);
+	f->c.p.lenient = true;
+	assert_int_equal(line(f, mixed), LQ_CONVERT_OK);
+	assert_int_equal(line(f, mixed), LQ_CONVERT_OK);
+	finish(f);
+	assert_int_equal(f->c.inst_count, 1);
+	assert_int_equal(f->c.stats.unknown_count, 1);
+	assert_string_equal(f->c.stats.unknown[0].name, "ADAUSDT");
+	assert_int_equal(f->c.stats.unknown[0].lines, 2);
+	fx_free(f);
+
+	f = fx_new(LQ_CONVERT_BINANCE, NULL, 0, 0);
+	f->c.p.lenient = true;
+	refused(f,
+		"1723161255030314667 {\"stream\":\"x\",\"data\":{\"e\":\"trade\",\"s\":\"XRPUSD_"
+		"PERP\"}}",
+		LQ_CONVERT_E_UNKNOWN,
+		"\"instrument XRPUSD_PERP inverse settle=XRP tick=... lot=... contract=...\"");
+	assert_int_equal(f->c.stats.unknown_count, 1);
+	assert_string_equal(f->c.stats.unknown[0].name, "XRPUSD_PERP");
+	fx_free(f);
+
+	/* specs: each a valid definition, none named twice */
+	struct lq_convert c;
+	struct lq_convert_params p;
+	struct lq_convert_spec bad[2] = {
+	    {"BTCUSDT", LQ_FEED_LINEAR, "USDT", 6, "0.1", "0.001", ""},
+	    {"BTCUSDT", LQ_FEED_LINEAR, "USDT", 6, "0.1", "0.001", ""},
+	};
+	lq_convert_params_defaults(&p);
+	p.specs = bad;
+	p.spec_count = 2;
+	size_t size = lq_convert_memsize(&p);
+	void *mem = test_malloc(size);
+	assert_int_equal(lq_convert_init(&c, mem, size, &p, cap_sink, NULL), -EINVAL);
+	p.spec_count = 1;
+	assert_int_equal(lq_convert_init(&c, mem, size, &p, cap_sink, NULL), 0);
+	snprintf(bad[0].contract, sizeof(bad[0].contract), "100"); /* linear with a contract */
+	assert_int_equal(lq_convert_init(&c, mem, size, &p, cap_sink, NULL), -EINVAL);
+	bad[0].contract[0] = '\0';
+	snprintf(bad[0].tick, sizeof(bad[0].tick), "0.x");
+	assert_int_equal(lq_convert_init(&c, mem, size, &p, cap_sink, NULL), -EINVAL);
+	test_free(mem);
 }
 
 /* Many ids in a small table: inserts and deletes keep every probe chain intact. */
@@ -811,6 +887,7 @@ int main(void)
 	    cmocka_unit_test(test_selection),
 	    cmocka_unit_test(test_packets),
 	    cmocka_unit_test(test_bitmex),
+	    cmocka_unit_test(test_unknown_symbol),
 	    cmocka_unit_test(test_bitmex_id_table),
 	    cmocka_unit_test(test_file_strict_lenient),
 	    cmocka_unit_test(test_venue_detect),

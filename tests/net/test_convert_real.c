@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "convert_specs.h"
 #include "lq/convert.h"
 #include "lq/pcap.h"
 
@@ -440,6 +441,11 @@ static void test_real(void **state)
 	struct lq_convert_params p;
 	lq_convert_params_defaults(&p);
 	assert_int_equal(lq_convert_venue_parse(venue_arg, &p.venue), 0);
+	test_specs_set(&p);
+	if (p.venue == LQ_CONVERT_BITMEX) { /* the recording has 9 other symbols */
+		p.instruments[0] = "XBTUSD";
+		p.instrument_count = 1;
+	}
 	size_t size = lq_convert_memsize(&p);
 	void *mem = malloc(size);
 	struct lq_pcap_addr a;

@@ -8,9 +8,11 @@
 
 #include "lq/app.h"
 #include "lq/cmd.h"
+#include "lq/preset.h"
 
 #include <arpa/inet.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +95,21 @@ static int parse_batch_us(const char *v, void *field, const char *who)
 		return -1;
 	*(int64_t *)field = (int64_t)us * 1000;
 	return 0;
+}
+
+/* --venue: a venue preset's name or a recording format's (the presets of that format). */
+static int parse_venue(const char *v, void *field, const char *who)
+{
+	enum lq_convert_venue f;
+	if (lq_preset_find(v) || lq_convert_venue_parse(v, &f) == 0) {
+		*(const char **)field = v;
+		return 0;
+	}
+	fprintf(stderr, "%s: --venue %s: neither a venue preset (", who, v);
+	for (uint32_t i = 0; i < lq_preset_count(); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", lq_preset_at(i)->name);
+	fprintf(stderr, ") nor a recording format\n");
+	return -1;
 }
 
 /* convert --dst IPv4:PORT into the pcap's addresses (a multicast group: its MAC too). */
@@ -984,22 +1001,28 @@ static const struct cli_cmd cmd_popgen = {
 
 #define CONV(f) offsetof(struct lq_convert_opts, f)
 
-static const struct cli_word venues[] = {
-    {"binance", LQ_CONVERT_BINANCE}, {"bitmex", LQ_CONVERT_BITMEX}, {NULL, 0}};
-
 static const struct cli_opt opts_convert[] = {
     {.name = "--venue",
-     .arg = "binance|bitmex",
-     .help = "the recording's venue (default: told from its first line)",
-     .kind = CLI_ENUM,
-     .off = CONV(p.venue),
-     .off2 = CONV(venue_set),
-     .has_off2 = true,
-     .words = venues},
+     .arg = "PRESET|FORMAT",
+     .help = "the instruments of a venue preset (liqd presets lists them), or\n"
+	     "of every preset of a recording format (binance: binance-usdm\n"
+	     "and binance-coinm); the format is the preset's (default: the\n"
+	     "presets of the format told from the recording's first line)",
+     .kind = CLI_CUSTOM,
+     .off = CONV(venue),
+     .parse = parse_venue},
+    {.name = "--config",
+     .arg = "FILE",
+     .help = "instruments from a configuration (the scenario language's asset\n"
+	     "and instrument lines; names are the venue's symbols), after\n"
+	     "--venue's presets and overriding them",
+     .kind = CLI_STR,
+     .off = CONV(config)},
     {.name = "--instrument",
      .arg = "NAME",
-     .help = "convert this instrument only (repeatable; default: every\n"
-	     "instrument of the table below that the recording mentions)",
+     .help = "convert this instrument only, skipping (and counting) the others\n"
+	     "(repeatable; default: every instrument the recording mentions,\n"
+	     "each of which the presets or --config must define)",
      .kind = CLI_LIST,
      .off = CONV(p.instruments),
      .off2 = CONV(p.instrument_count),

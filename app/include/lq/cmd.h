@@ -90,7 +90,13 @@ int lq_app_popgen(const struct lq_popgen_opts *o);
 /* liqd convert */
 struct lq_convert_opts {
 	struct lq_convert_params p;
-	bool venue_set;
+	/*
+	 * The instruments: a preset or a recording format's family of presets (venue), and/or
+	 * a configuration file (config, overriding the presets); neither: the presets of the
+	 * format told from the recording.
+	 */
+	const char *venue;
+	const char *config;
 	bool quiet;
 	bool json; /* the summary as one JSON object on standard output, instead of stderr */
 	struct lq_pcap_addr addr;
@@ -99,7 +105,7 @@ struct lq_convert_opts {
 };
 void lq_convert_defaults(struct lq_convert_opts *o);
 int lq_app_convert(const struct lq_convert_opts *o);
-/* The instruments table `liqd convert --help` ends with. */
+/* The presets' instruments `liqd convert --help` ends with. */
 void lq_convert_print_instruments(FILE *f);
 
 /* liqd send */

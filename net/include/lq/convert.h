@@ -41,26 +41,30 @@ int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v);
 int lq_convert_venue_detect(const char *line, size_t len, enum lq_convert_venue *v);
 
 /*
- * An instrument the converters know: the venue's contract specification. The decimals
- * written in tick and lot fix the decimals of prices and quantities on the wire.
+ * An instrument the converters may meet: the venue's contract specification, as a
+ * configuration states it (the scenario language's `asset` and `instrument` lines: a venue
+ * preset, presets/, or a --config file; the application builds these, the converters hold no
+ * table of their own). The name is the venue's symbol. The decimals written in tick and lot
+ * fix the decimals of prices and quantities on the wire.
  */
+#define LQ_CONVERT_DEC_TEXT_MAX 24
+
 struct lq_convert_spec {
-	enum lq_convert_venue venue;
-	const char *name;
+	char name[LQ_FEED_NAME_MAX];
 	enum lq_feed_instrument_kind kind;
-	const char *settle;
+	char settle[LQ_FEED_NAME_MAX];
 	unsigned settle_decimals;
-	const char *tick;
-	const char *lot;
-	const char *contract; /* inverse: quote value of a contract; NULL for linear */
+	char tick[LQ_CONVERT_DEC_TEXT_MAX];
+	char lot[LQ_CONVERT_DEC_TEXT_MAX];
+	char contract[LQ_CONVERT_DEC_TEXT_MAX]; /* inverse: quote value of a contract; "" linear */
 };
 
-/* The table of known instruments; returns its length. */
-uint32_t lq_convert_specs(const struct lq_convert_spec **table);
-const struct lq_convert_spec *lq_convert_spec_find(enum lq_convert_venue v, const char *name,
-						   size_t len);
+/* The spec named name (len bytes) among specs[0..n); NULL if none. */
+const struct lq_convert_spec *lq_convert_spec_find(const struct lq_convert_spec *specs, uint32_t n,
+						   const char *name, size_t len);
 
 #define LQ_CONVERT_INSTRUMENTS_MAX  16
+#define LQ_CONVERT_SPECS_MAX	    1024  /* specs one conversion may be given */
 #define LQ_CONVERT_STAGE_DEFAULT    32768 /* messages one line may produce */
 #define LQ_CONVERT_LEVELS_DEFAULT   65536 /* BitMEX order ids / Binance buffered depth levels */
 #define LQ_CONVERT_LINE_MAX	    (16u << 20)
@@ -68,7 +72,16 @@ const struct lq_convert_spec *lq_convert_spec_find(enum lq_convert_venue v, cons
 
 struct lq_convert_params {
 	enum lq_convert_venue venue;
-	/* instruments to convert; none: every instrument of the table the input mentions */
+	/*
+	 * The instruments the converter may meet (caller-owned, kept alive while converting),
+	 * and where they come from, for messages ("preset binance-usdm", "x.scn"). A symbol of
+	 * the input that none of them names is an error (LQ_CONVERT_E_UNKNOWN, the message says
+	 * which line to add), or with lenient a counted skip (stats.unknown).
+	 */
+	const struct lq_convert_spec *specs;
+	uint32_t spec_count;
+	const char *specs_from;
+	/* instruments to convert; none: every instrument of specs the input mentions */
 	const char *instruments[LQ_CONVERT_INSTRUMENTS_MAX];
 	uint32_t instrument_count;
 	uint64_t session; /* 0: the first line's receive time in whole seconds */
@@ -129,6 +142,15 @@ struct lq_convert_inst {
 	struct lq_convert_inst_stats stats;
 };
 
+/* A symbol met and not converted: in no spec (lenient), or not selected (--instrument). */
+#define LQ_CONVERT_UNKNOWN_MAX 32
+struct lq_convert_unknown {
+	char name[LQ_FEED_NAME_MAX]; /* truncated to LQ_FEED_NAME_MAX - 1 bytes */
+	bool known;		     /* in specs, but not selected */
+	uint64_t lines;		     /* lines where it was skipped */
+	uint64_t last_line;
+};
+
 struct lq_convert_stats {
 	uint64_t lines;
 	uint64_t converted;
@@ -141,6 +163,9 @@ struct lq_convert_stats {
 	uint64_t recv_ns_lines;
 	uint64_t venue_ts_backwards; /* a message's venue time before the previous one's */
 	uint64_t recv_ts_backwards;
+	uint32_t unknown_count;
+	uint64_t unknown_more; /* lines of symbols beyond LQ_CONVERT_UNKNOWN_MAX */
+	struct lq_convert_unknown unknown[LQ_CONVERT_UNKNOWN_MAX];
 };
 
 /* Binance depth diffs kept to bring a late REST snapshot up to date. */
@@ -200,15 +225,15 @@ struct lq_convert {
 	struct lq_convert_id *ids; /* open addressing, levels_max slots */
 	uint32_t ids_used;
 
-	char err[256];
-	char first_err[256];
+	char err[512];
+	char first_err[512];
 	struct lq_convert_stats stats;
 };
 
 size_t lq_convert_memsize(const struct lq_convert_params *p);
 /*
- * 0; -EINVAL (bad parameters, mem too small, levels_max not a power of two) or -ENOENT (an
- * instrument the table does not know for this venue).
+ * 0; -EINVAL (bad parameters, mem too small, levels_max not a power of two, a spec that is
+ * not a valid feed definition) or -ENOENT (an instrument no spec names).
  */
 int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct lq_convert_params *p,
 		    lq_convert_sink sink, void *sink_ctx);
