@@ -333,49 +333,13 @@ static void write_out(void *ctx, const char *data, size_t len)
 	}
 }
 
-static void print_summary(struct lq_pipeline *p, const struct replay *r, uint32_t threads)
+/* Packets the decoder refused, every cause ([0] is "ok"). */
+static uint64_t refused_packets(const struct lq_feed_stats *fs)
 {
-	const struct lq_engine *e = lq_pipeline_engine(p);
-	const struct lq_engine_stats *s = &e->stats;
-	char buf[64];
-
-	printf(
-	    "{\"type\":\"summary\",\"threads\":%u,\"feed_packets\":%llu,\"feed_messages\":%llu,"
-	    "\"feed_refused_packets\":%llu,\"unmapped\":%llu,\"off_grid\":%llu,\"events_in\":%llu,"
-	    "\"liquidations\":%llu,\"partial\":%llu,\"takeovers\":%llu,\"adl_fills\":%llu,"
-	    "\"socialized_charges\":%llu,\"bad_debts\":%llu,\"trigger_crossings\":%llu,"
-	    "\"funds\":{",
-	    threads, (unsigned long long)r->feed.packets, (unsigned long long)r->in.msgs_in,
-	    (unsigned long long)(r->feed.errors[1] + r->feed.errors[2] + r->feed.errors[3] +
-				 r->feed.errors[4] + r->feed.errors[5] + r->feed.errors[6] +
-				 r->feed.errors[7] + r->feed.errors[8] + r->feed.errors[9]),
-	    (unsigned long long)r->in.unmapped, (unsigned long long)r->in.off_grid,
-	    (unsigned long long)s->events, (unsigned long long)s->liquidations,
-	    (unsigned long long)s->partial_liquidations, (unsigned long long)s->takeovers,
-	    (unsigned long long)s->adl_fills, (unsigned long long)s->socialized_charges,
-	    (unsigned long long)s->bad_debts, (unsigned long long)s->trigger_hits);
-	for (uint32_t f = 0; f < e->fund_count; f++) {
-		if (!e->funds[f].defined)
-			continue;
-		const struct lq_asset *a = &e->assets[e->funds[f].asset];
-		lq_dec_format128(buf, sizeof(buf),
-				 e->ledger.total[LQ_LEDGER_FUND0 + f][e->funds[f].asset],
-				 a->decimals);
-		printf("%s\"%s\":\"%s\"", f ? "," : "", e->funds[f].name, buf);
-	}
-	printf("}");
-	if (s->mark_ref_count > 0) {
-		char med[32], max[32];
-		lq_dec_format(med, sizeof(med), (int64_t)lq_engine_mark_ref_median_e4bps(e), 4);
-		lq_dec_format(max, sizeof(max), (int64_t)s->mark_ref_max_e4bps, 4);
-		printf(
-		    ",\"mark_vs_venue\":{\"count\":%llu,\"median_bps\":\"%s\",\"max_bps\":\"%s\"}",
-		    (unsigned long long)s->mark_ref_count, med, max);
-	}
-	lq_rep_print_json(r->x.rep, stdout);
-	printf(",\"output_lines\":%llu,\"hash\":\"%016llx\"}\n",
-	       (unsigned long long)lq_pipeline_output_lines(p),
-	       (unsigned long long)lq_pipeline_hash(p));
+	uint64_t n = 0;
+	for (uint32_t k = 1; k < LQ_FEED_ERR_COUNT; k++)
+		n += fs->errors[k];
+	return n;
 }
 
 /* Generate --accounts N with popgen's code into a temporary file, priced at the first trades. */
@@ -473,6 +437,8 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	cfg->latency = true;
 	cfg->on_event = lq_rep_event;
 	cfg->event_ctx = x->rep;
+	cfg->on_mark = lq_rep_mark;
+	cfg->mark_ctx = x->rep;
 	return LQ_EXIT_OK;
 }
 
@@ -504,6 +470,12 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	    .events_in = r->in.msgs_in,
 	    .engine_events = e->stats.events,
 	    .partial = e->stats.partial_liquidations,
+	    .feed_packets = r->feed.packets,
+	    .feed_refused_packets = refused_packets(&r->feed),
+	    .unmapped = r->in.unmapped,
+	    .off_grid = r->in.off_grid,
+	    .records_cut = r->pcap_cut,
+	    .feedin = &r->in,
 	    .wall_ns = wall,
 	    .tsc_per_ns = (double)(tsc1 - tsc0) / (double)(ns1 - ns0),
 	    .latency = lq_pipeline_latency(p, LQ_STAGE_PUBLISH),
@@ -513,12 +485,12 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	    .defs = x->scn ? x->scn->engine : NULL,
 	};
 	lq_rep_finish(x->rep, &run);
+	fflush(stdout); /* the events first */
+	lq_rep_print_warnings(x->rep, stderr);
 	if (x->json)
-		print_summary(p, r, threads);
-	else {
-		fflush(stdout); /* the events first */
+		lq_rep_print_json(x->rep, stdout);
+	else
 		lq_rep_print_human(x->rep, events ? stderr : stdout);
-	}
 	if (x->report) {
 		int rc = lq_rep_write_html(x->rep, x->report);
 		if (rc != 0) {

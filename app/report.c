@@ -8,6 +8,7 @@
 
 #include "lq/app.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <x86intrin.h>
@@ -24,14 +25,26 @@ uint64_t lq_rep_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint64_t cap = 1024;
+	while (cap < n && cap < (1ull << 31))
+		cap <<= 1;
+	return (uint32_t)cap;
+}
+
 struct lq_rep *lq_rep_create(uint32_t accounts_max)
 {
 	struct lq_rep *r = lq_startup_alloc(sizeof(*r), "the report");
-	uint64_t cap = 1024;
-	while (cap < 2ull * accounts_max && cap < (1ull << 31))
-		cap <<= 1;
-	r->deposits = lq_startup_alloc(cap * sizeof(*r->deposits), "the deposits table");
-	r->deposit_mask = (uint32_t)(cap - 1);
+	uint32_t cap = pow2_at_least(2ull * accounts_max);
+	r->deposits = lq_startup_alloc((size_t)cap * sizeof(*r->deposits), "the deposits table");
+	r->deposit_mask = cap - 1;
+	/* every account an event names is one of the engine's: at most accounts_max rows */
+	r->acct_max = accounts_max ? accounts_max : 1;
+	r->acct = lq_startup_alloc((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
+	r->acct_index =
+	    lq_startup_alloc((size_t)cap * sizeof(*r->acct_index), "the accounts index");
+	r->acct_mask = cap - 1;
 	r->plot_ins = -1;
 	return r;
 }
@@ -41,7 +54,14 @@ void lq_rep_destroy(struct lq_rep *r)
 	if (!r)
 		return;
 	lq_startup_free(r->deposits);
+	lq_startup_free(r->acct);
+	lq_startup_free(r->acct_index);
 	lq_startup_free(r);
+}
+
+const struct lq_rep_summary *lq_rep_summary(const struct lq_rep *r)
+{
+	return &r->sum;
 }
 
 static uint32_t hash64(uint64_t x)
@@ -141,9 +161,16 @@ static void out_coarsen(struct lq_rep *r)
 
 void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 {
+	if (m->type == LQ_MSG_BOOK_END) {
+		if (m->u.book_end.instrument < LQ_INSTRUMENTS_MAX)
+			r->ins_in[m->u.book_end.instrument].books++;
+		return;
+	}
 	if (m->type != LQ_MSG_CMD)
 		return;
 	const struct lq_cmd *c = &m->u.cmd;
+	if (c->type == LQ_CMD_TRADE && c->instrument < LQ_INSTRUMENTS_MAX)
+		r->ins_in[c->instrument].trades++;
 	if (c->type == LQ_CMD_TIME) {
 		r->now_ns = c->time_ns;
 		return;
@@ -175,23 +202,123 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 	}
 }
 
+/* ---- mark stage ---- */
+
+void lq_rep_mark(void *ctx, const struct lq_cmd *d)
+{
+	struct lq_rep *r = ctx;
+	if (d->type != LQ_CMD_MARK_SET || d->instrument >= LQ_INSTRUMENTS_MAX || d->price <= 0)
+		return;
+	struct rep_ins_mark *k = &r->ins_mark[d->instrument];
+	const int64_t p = d->price;
+	if (k->marks++ == 0)
+		k->open = k->low = k->high = k->peak = p;
+	k->close = p;
+	if (p < k->low)
+		k->low = p;
+	if (p > k->high)
+		k->high = p;
+	if (p > k->peak)
+		k->peak = p;
+	/* the largest relative fall from a running peak: (peak - p) / peak, compared exactly */
+	if (p < k->peak &&
+	    (k->dd_peak == 0 || (lq_i128)(k->peak - p) * k->dd_peak >
+				    (lq_i128)(k->dd_peak - k->dd_trough) * k->peak)) {
+		k->dd_peak = k->peak;
+		k->dd_trough = p;
+	}
+}
+
 /* ---- publish side ---- */
 
-static struct watch *watch_get(struct lq_rep *r, uint64_t id, bool insert)
+/* The row of account id, created on its first event: O(1) (the index is at most half full). */
+static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 {
-	for (uint32_t k = 0, h = hash64(id); k < WATCH_MAX; k++, h++) {
-		struct watch *w = &r->watch[h & (WATCH_MAX - 1)];
-		if (w->id == id)
-			return w;
-		if (w->id == 0) {
-			if (!insert)
-				return NULL;
-			w->id = id;
-			return w;
+	for (uint32_t k = 0, h = hash64(id); k <= r->acct_mask; k++, h++) {
+		uint32_t *slot = &r->acct_index[h & r->acct_mask];
+		if (*slot == 0) {
+			if (r->acct_count >= r->acct_max)
+				break;
+			struct rep_acct *a = &r->acct[r->acct_count++];
+			a->id = id;
+			a->ins = LQ_NIL;
+			*slot = r->acct_count;
+			return a;
 		}
+		if (r->acct[*slot - 1].id == id)
+			return &r->acct[*slot - 1];
 	}
-	r->watch_full += insert;
+	r->acct_untracked++;
 	return NULL;
+}
+
+const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id)
+{
+	for (uint32_t k = 0, h = hash64(id); k <= r->acct_mask; k++, h++) {
+		uint32_t slot = r->acct_index[h & r->acct_mask];
+		if (slot == 0)
+			return NULL;
+		if (r->acct[slot - 1].id == id)
+			return &r->acct[slot - 1];
+	}
+	return NULL;
+}
+
+/* The events' per-account and per-instrument totals that fill no chart. */
+static void event_totals(struct lq_rep *r, const struct lq_event *ev)
+{
+	struct rep_ins_out *io = &r->ins_out[ev->instrument];
+	struct rep_acct *a;
+
+	switch (ev->type) {
+	case LQ_EV_FUNDING:
+		io->funding_events++;
+		if (ev->amount_units < 0)
+			io->funding_paid -= ev->amount_units;
+		else
+			io->funding_received += ev->amount_units;
+		if ((a = acct_get(r, ev->account)))
+			a->funding += ev->amount_units;
+		break;
+	case LQ_EV_STALE:
+		io->stale += ev->flag;
+		break;
+	case LQ_EV_FEED_GAP:
+		io->gaps++;
+		break;
+	case LQ_EV_LIQUIDATION:
+		io->liqs++;
+		if ((a = acct_get(r, ev->account))) {
+			a->liqs++;
+			a->ins = ev->instrument;
+			a->fees += ev->amount_units;
+			a->pnl += ev->pnl_units;
+		}
+		break;
+	case LQ_EV_TAKEOVER:
+		if ((a = acct_get(r, ev->account)))
+			a->takeovers++;
+		break;
+	case LQ_EV_ADL:
+		io->adls++;
+		if ((a = acct_get(r, ev->account))) {
+			a->adl_suffered++;
+			a->pnl += ev->pnl_units;
+		}
+		if ((a = acct_get(r, ev->other_account)))
+			a->adl_received++;
+		break;
+	case LQ_EV_SOCIALIZED_LOSS:
+		if (ev->account && (a = acct_get(r, ev->account)))
+			a->socialized += ev->amount_units;
+		break;
+	case LQ_EV_BAD_DEBT:
+		if (ev->account && (a = acct_get(r, ev->account)))
+			a->bad_debt += ev->amount_units;
+		break;
+	default:
+		break;
+	}
 }
 
 void lq_rep_event(void *ctx, const struct lq_msg *m)
@@ -202,19 +329,28 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 
 	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL && ev->asset < LQ_ASSETS_MAX) {
 		/* a flat account's negative balance written off: bad debt of no instrument */
+		struct rep_acct *a;
 		r->bads++;
 		r->bad_writeoff[ev->asset] += ev->amount_units;
+		if (ev->account && (a = acct_get(r, ev->account)))
+			a->bad_debt += ev->amount_units;
 		return;
 	}
-	if (ev->type == LQ_EV_REJECTED || ev->type == LQ_EV_FUNDING || ev->type == LQ_EV_STALE ||
-	    ev->instrument >= LQ_INSTRUMENTS_MAX)
+	if (ev->type == LQ_EV_REJECTED) {
+		r->rejected++;
+		return;
+	}
+	if (ev->instrument >= LQ_INSTRUMENTS_MAX)
+		return;
+	event_totals(r, ev);
+	if (ev->type == LQ_EV_FUNDING || ev->type == LQ_EV_STALE || ev->type == LQ_EV_FEED_GAP ||
+	    ev->type == LQ_EV_FEED_RECOVERED)
 		return;
 	while (i >= LQ_REP_BINS && r->out_shift < 63) {
 		out_coarsen(r);
 		i = m->line >> r->out_shift;
 	}
 	struct out_bin *b = &r->out[i];
-	struct watch *w;
 
 	/*
 	 * The events that move a fund's balance (lq/event_schema.h): a liquidation's fee, a fund's
@@ -231,26 +367,15 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		r->liqs++;
 		b->liq++;
 		b->price = ev->price;
-		if ((w = watch_get(r, ev->account, true))) {
-			w->liqs++;
-			w->ins = ev->instrument;
-		}
 		break;
 	case LQ_EV_TAKEOVER:
-		/* its fund_delta sums the fund_trade events that follow it: counted there */
 		r->takeovers++;
 		b->takeover++;
-		if ((w = watch_get(r, ev->account, false)))
-			w->takeovers++;
 		break;
 	case LQ_EV_ADL:
 		r->adls++;
 		b->adl++;
 		b->price = ev->price;
-		if ((w = watch_get(r, ev->other_account, false)))
-			w->adl_against++;
-		if ((w = watch_get(r, ev->account, false)))
-			w->adl_counter++;
 		break;
 	case LQ_EV_SOCIALIZED_LOSS:
 		r->socials++;
@@ -269,15 +394,14 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 
 /* ---- after the run ---- */
 
-static lq_i128 account_equity(const struct lq_engine *e, uint64_t id, uint32_t asset)
+lq_i128 lq_rep_equity(const struct lq_engine *e, uint32_t slot, uint32_t asset)
 {
-	uint32_t a = lq_engine_find_account(e, id);
 	struct lq_margin mg;
-	if (a == LQ_NIL)
+	if (slot == LQ_NIL || slot >= e->account_count)
 		return 0;
-	lq_account_margin(e, a, asset, &mg);
+	lq_account_margin(e, slot, asset, &mg);
 	lq_i128 eq = mg.equity_units;
-	for (uint32_t p = e->accounts[a].pos_head; p != LQ_NIL; p = e->positions[p].next) {
+	for (uint32_t p = e->accounts[slot].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		if (!pos->isolated || e->instruments[pos->instrument].settle_asset != asset)
 			continue;
@@ -288,7 +412,7 @@ static lq_i128 account_equity(const struct lq_engine *e, uint64_t id, uint32_t a
 	return eq;
 }
 
-static const struct deposit *deposit_find(const struct lq_rep *r, uint64_t id)
+const struct deposit *lq_rep_deposit_find(const struct lq_rep *r, uint64_t id)
 {
 	for (uint32_t k = 0, h = hash64(id); k <= r->deposit_mask; k++, h++) {
 		const struct deposit *d = &r->deposits[h & r->deposit_mask];
@@ -300,43 +424,56 @@ static const struct deposit *deposit_find(const struct lq_rep *r, uint64_t id)
 	return NULL;
 }
 
+/* larger loss first, then lower id */
+static bool worse(const struct lq_rep_worst *a, const struct lq_rep_worst *b)
+{
+	return a->loss > b->loss || (a->loss == b->loss && a->id < b->id);
+}
+
+/*
+ * The LQ_REP_WORST liquidated accounts that lost most, over every row (partial selection:
+ * O(rows x LQ_REP_WORST), no table that saturates).
+ */
 static void find_worst(struct lq_rep *r, const struct lq_engine *e)
 {
-	for (uint32_t k = 0; k < WATCH_MAX; k++) {
-		const struct watch *w = &r->watch[k];
-		if (w->id == 0 || w->ins >= e->instrument_count)
+	struct lq_rep_summary *s = &r->sum;
+	for (uint32_t k = 0; k < r->acct_count; k++) {
+		const struct rep_acct *w = &r->acct[k];
+		if (w->liqs == 0 || w->ins >= e->instrument_count)
 			continue;
-		struct worst c = {.id = w->id, .w = w};
-		const struct deposit *d = deposit_find(r, w->id);
+		struct lq_rep_worst c = {.id = w->id,
+					 .liqs = w->liqs,
+					 .takeovers = w->takeovers,
+					 .adl_against = w->adl_received,
+					 .ins = w->ins};
+		const struct deposit *d = lq_rep_deposit_find(r, w->id);
 		c.asset = d ? d->asset : e->instruments[w->ins].settle_asset;
 		c.deposited = d ? d->units : 0;
-		lq_i128 eq = account_equity(e, w->id, c.asset);
+		lq_i128 eq = lq_rep_equity(e, lq_engine_find_account(e, w->id), c.asset);
 		c.equity = eq > INT64_MAX ? INT64_MAX : eq < INT64_MIN ? INT64_MIN : (int64_t)eq;
 		c.loss = (lq_i128)c.deposited - eq;
-		/* insertion into the sorted top list: larger loss first, then lower id */
-		uint32_t pos = r->worst_count;
-		while (pos > 0 &&
-		       (r->worst[pos - 1].loss < c.loss ||
-			(r->worst[pos - 1].loss == c.loss && r->worst[pos - 1].id > c.id)))
+		uint32_t pos = s->worst_count;
+		while (pos > 0 && worse(&c, &s->worst[pos - 1]))
 			pos--;
 		if (pos >= LQ_REP_WORST)
 			continue;
-		uint32_t last = r->worst_count < LQ_REP_WORST ? r->worst_count : LQ_REP_WORST - 1;
-		memmove(&r->worst[pos + 1], &r->worst[pos], (last - pos) * sizeof(c));
-		r->worst[pos] = c;
-		if (r->worst_count < LQ_REP_WORST)
-			r->worst_count++;
+		uint32_t last = s->worst_count < LQ_REP_WORST ? s->worst_count : LQ_REP_WORST - 1;
+		memmove(&s->worst[pos + 1], &s->worst[pos], (last - pos) * sizeof(c));
+		s->worst[pos] = c;
+		if (s->worst_count < LQ_REP_WORST)
+			s->worst_count++;
 	}
 }
 
 static void funds_finish(struct lq_rep *r, const struct lq_rep_run *run)
 {
+	struct lq_rep_summary *s = &r->sum;
 	const struct lq_engine *e = run->engine;
 	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++)
-		r->fund_of_ins[i] = i < e->instrument_count ? e->instruments[i].params.fund : -1;
-	r->fund_count = e->fund_count;
+		s->fund_of_ins[i] = i < e->instrument_count ? e->instruments[i].params.fund : -1;
+	s->fund_count = e->fund_count;
 	for (uint32_t f = 0; f < e->fund_count; f++) {
-		struct fund_row *fr = &r->funds[f];
+		struct lq_rep_fund *fr = &s->funds[f];
 		memcpy(fr->name, e->funds[f].name, LQ_NAME_MAX);
 		fr->asset = e->funds[f].asset;
 		fr->end = e->ledger.total[LQ_LEDGER_FUND0 + f][fr->asset];
@@ -347,18 +484,241 @@ static void funds_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	}
 	for (uint32_t i = 0; i < e->instrument_count && i < LQ_INSTRUMENTS_MAX; i++) {
 		uint32_t a = e->instruments[i].settle_asset;
-		r->social_asset[a] += r->social_ins[i];
-		r->bad_asset[a] += r->bad_ins[i];
-		if (r->fund_of_ins[i] >= 0)
-			r->funds[r->fund_of_ins[i]].by_events += r->fund_delta_ins[i];
+		s->socialized[a] += r->social_ins[i];
+		s->bad_debt[a] += r->bad_ins[i];
+		s->funding_paid[a] += r->ins_out[i].funding_paid;
+		s->funding_received[a] += r->ins_out[i].funding_received;
+		s->funding_events += r->ins_out[i].funding_events;
+		if (s->fund_of_ins[i] >= 0)
+			s->funds[s->fund_of_ins[i]].by_events += r->fund_delta_ins[i];
 	}
 	for (uint32_t a = 0; a < LQ_ASSETS_MAX; a++)
-		r->bad_asset[a] += r->bad_writeoff[a];
+		s->bad_debt[a] += r->bad_writeoff[a];
+}
+
+/* The run's own numbers: what it read, what the engine counted, its speed. */
+static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
+{
+	struct lq_rep_summary *s = &r->sum;
+	const struct lq_engine *e = run->engine;
+	const struct lq_engine_stats *st = &e->stats;
+
+	s->tool = run->tool ? run->tool : "liqd replay";
+	s->capture = run->capture;
+	s->population = run->population;
+	s->accounts_generated = run->accounts_generated;
+	s->seed = run->seed;
+	s->threads = run->threads;
+	s->shock_e8 = run->shock_e8;
+	s->feed_packets = run->feed_packets;
+	s->feed_messages = run->events_in;
+	s->feed_refused_packets = run->feed_refused_packets;
+	s->unmapped = run->unmapped;
+	s->off_grid = run->off_grid;
+	s->engine_events = run->engine_events;
+	s->liquidations = st->liquidations;
+	s->partial = run->partial;
+	s->takeovers = st->takeovers;
+	s->adl_fills = st->adl_fills;
+	s->socialized_charges = st->socialized_charges;
+	s->bad_debts = st->bad_debts;
+	s->trigger_crossings = st->trigger_hits;
+	s->rejected = r->rejected;
+	s->asset_count = e->asset_count;
+	for (uint32_t a = 0; a < e->asset_count && a < LQ_ASSETS_MAX; a++) {
+		memcpy(s->assets[a].name, e->assets[a].name, LQ_NAME_MAX);
+		s->assets[a].decimals = e->assets[a].decimals;
+	}
+	s->mark_ref_count = st->mark_ref_count;
+	if (st->mark_ref_count > 0) {
+		s->mark_ref_median_e4bps = lq_engine_mark_ref_median_e4bps(e);
+		s->mark_ref_max_e4bps = st->mark_ref_max_e4bps;
+	}
+	s->wall_ns = run->wall_ns;
+	s->inputs_per_s =
+	    run->wall_ns ? (double)run->engine_events * 1e9 / (double)run->wall_ns : 0;
+	if (run->latency && run->latency->count && run->tsc_per_ns > 0) {
+		static const uint32_t ppm[4] = {500000, 900000, 990000, 999000};
+		s->lat_count = run->latency->count;
+		for (int k = 0; k < 4; k++)
+			s->lat_ns[k] = (uint64_t)((double)lq_hist_quantile(run->latency, ppm[k]) /
+						  run->tsc_per_ns);
+		s->lat_ns[4] = (uint64_t)((double)run->latency->max / run->tsc_per_ns);
+		s->lat_ns[5] = (uint64_t)((double)lq_hist_mean(run->latency) / run->tsc_per_ns);
+	}
+	s->output_lines = run->output_lines;
+	s->hash = run->hash;
+}
+
+/* Each instrument of the configuration: what the feed brought, its mark, its events. */
+static void instruments_finish(struct lq_rep *r, const struct lq_rep_run *run)
+{
+	struct lq_rep_summary *s = &r->sum;
+	const struct lq_engine *e = run->engine;
+
+	s->ins_count =
+	    e->instrument_count < LQ_INSTRUMENTS_MAX ? e->instrument_count : LQ_INSTRUMENTS_MAX;
+	for (uint32_t i = 0; i < s->ins_count; i++) {
+		struct lq_rep_ins *o = &s->ins[i];
+		const struct rep_ins_mark *k = &r->ins_mark[i];
+		const struct rep_ins_out *io = &r->ins_out[i];
+		memcpy(o->name, e->instruments[i].name, LQ_NAME_MAX);
+		o->asset = e->instruments[i].settle_asset;
+		o->price_decimals = e->instruments[i].price_decimals;
+		for (uint32_t f = 0; run->feedin && f < LQ_FEEDIN_INS; f++) {
+			const struct lq_feedin_ins *fi = &run->feedin->ins[f];
+			if (fi->mapped && fi->engine == i)
+				for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
+					o->feed_msgs += fi->kinds[t];
+		}
+		o->trades = r->ins_in[i].trades;
+		o->books = r->ins_in[i].books;
+		o->marks = k->marks;
+		o->open = k->open;
+		o->low = k->low;
+		o->high = k->high;
+		o->close = k->close;
+		o->dd_peak = k->dd_peak;
+		o->dd_trough = k->dd_trough;
+		o->stale = io->stale;
+		o->gaps = io->gaps;
+		o->liqs = io->liqs;
+		o->adls = io->adls;
+		o->funding_events = io->funding_events;
+		o->funding_paid = io->funding_paid;
+		o->funding_received = io->funding_received;
+	}
+}
+
+static void warn(struct lq_rep_summary *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warn(struct lq_rep_summary *s, const char *fmt, ...)
+{
+	if (s->warning_count < LQ_REP_WARN_MAX) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(s->warnings[s->warning_count], LQ_REP_WARN_TEXT, fmt, ap);
+		va_end(ap);
+	}
+	s->warning_count++;
+}
+
+static const char *method_name(uint32_t m)
+{
+	switch (m) {
+	case LQ_MARK_EXTERNAL:
+		return "external";
+	case LQ_MARK_INDEX:
+		return "index";
+	case LQ_MARK_MEDIAN3:
+		return "median3";
+	default:
+		return "its method";
+	}
+}
+
+/* "trades, depth, marks" of kinds[] (what a feed instrument carries); "nothing" if empty. */
+static const char *carries(const uint64_t *kinds, char *buf, size_t cap)
+{
+	static const char *const names[LQ_FEEDIN_KINDS] = {"trades",  "depth",	 "marks",
+							   "indexes", "funding", "other messages"};
+	size_t n = 0;
+	buf[0] = '\0';
+	for (uint32_t t = 0; t < LQ_FEEDIN_KINDS && n < cap; t++)
+		if (kinds[t])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", names[t]);
+	return n ? buf : "nothing";
+}
+
+/* The mark method that works with what the capture carries. */
+static const char *mark_hint(const uint64_t *kinds)
+{
+	const bool t = kinds[LQ_FEEDIN_K_TRADE], b = kinds[LQ_FEEDIN_K_BOOK];
+	if (kinds[LQ_FEEDIN_K_MARK])
+		return "try mark=external";
+	if (kinds[LQ_FEEDIN_K_INDEX])
+		return "try mark=index or mark=median3";
+	return t && b ? "try mark=book3" : b ? "try mark=mid" : t ? "try mark=last" : "";
+}
+
+/* One instrument of the configuration: no mark, no trade, no book are said, never zeros. */
+static void warn_instrument(struct lq_rep *r, const struct lq_rep_run *run, uint32_t i)
+{
+	struct lq_rep_summary *s = &r->sum;
+	const struct lq_rep_ins *o = &s->ins[i];
+	uint64_t kinds[LQ_FEEDIN_KINDS] = {0};
+	char what[128];
+
+	for (uint32_t f = 0; f < LQ_FEEDIN_INS; f++) {
+		const struct lq_feedin_ins *fi = &run->feedin->ins[f];
+		if (fi->mapped && fi->engine == i)
+			for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
+				kinds[t] += fi->kinds[t];
+	}
+	if (o->feed_msgs == 0) {
+		warn(s, "%s: nothing in the capture maps onto it (no instrument of that name)",
+		     o->name);
+		return;
+	}
+	carries(kinds, what, sizeof(what));
+	if (o->marks == 0) {
+		const char *hint = mark_hint(kinds);
+		warn(s, "%s: no mark in the whole capture (mark=%s); it carries %s%s%s", o->name,
+		     method_name(run->engine->instruments[i].params.mark_method), what,
+		     hint[0] ? ": " : "", hint);
+	}
+	if (o->trades == 0)
+		warn(s, "%s: no trade in the whole capture; it carries %s", o->name, what);
+	if (o->books == 0)
+		warn(s,
+		     "%s: no book in the whole capture (liquidations have nothing to fill "
+		     "against); it carries %s",
+		     o->name, what);
+}
+
+/* What the engine cannot stand behind (DESIGN 5): each said once, with what to do. */
+static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
+{
+	struct lq_rep_summary *s = &r->sum;
+	char what[128];
+
+	if (run->feedin) {
+		for (uint32_t i = 0; i < s->ins_count; i++)
+			warn_instrument(r, run, i);
+		for (uint32_t f = 0; f < LQ_FEEDIN_INS; f++) {
+			const struct lq_feedin_ins *fi = &run->feedin->ins[f];
+			uint64_t n = 0;
+			for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
+				n += fi->kinds[t];
+			if (!fi->mapped && fi->name[0])
+				warn(s,
+				     "%s: in the capture (%llu messages: %s) but not in the "
+				     "configuration: skipped",
+				     fi->name, (unsigned long long)n,
+				     carries(fi->kinds, what, sizeof(what)));
+		}
+	}
+	if (run->feed_refused_packets)
+		warn(s, "%llu packets of the capture could not be read (not liqd feed packets)",
+		     (unsigned long long)run->feed_refused_packets);
+	if (run->records_cut)
+		warn(s, "%llu records of the capture were cut short and skipped",
+		     (unsigned long long)run->records_cut);
+	if (run->off_grid)
+		warn(s, "%llu feed prices or sizes off the instrument's grid were skipped",
+		     (unsigned long long)run->off_grid);
+	if (r->rejected)
+		warn(s, "%llu inputs refused by the engine (rejected events: --events lists them)",
+		     (unsigned long long)r->rejected);
+	if (r->acct_untracked || r->deposits_untracked)
+		warn(s, "%llu account events past the report's table: per-account results partial",
+		     (unsigned long long)(r->acct_untracked + r->deposits_untracked));
 }
 
 void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run)
 {
 	r->run = *run;
+	memset(&r->sum, 0, sizeof(r->sum));
 	while (r->in_shift < r->out_shift)
 		in_coarsen(r);
 	while (r->out_shift < r->in_shift)
@@ -367,16 +727,9 @@ void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	for (uint32_t i = 0; i < LQ_REP_BINS; i++)
 		if (r->in[i].t_ns || r->out[i].liq || r->out[i].adl || r->out[i].takeover)
 			r->bins = i + 1;
+	run_finish(r, run);
 	funds_finish(r, run);
 	find_worst(r, run->engine);
-	if (run->latency && run->latency->count && run->tsc_per_ns > 0) {
-		static const uint32_t ppm[4] = {500000, 900000, 990000, 999000};
-		for (int k = 0; k < 4; k++)
-			r->lat_ns[k] = (uint64_t)((double)lq_hist_quantile(run->latency, ppm[k]) /
-						  run->tsc_per_ns);
-		r->lat_ns[4] = (uint64_t)((double)run->latency->max / run->tsc_per_ns);
-		r->lat_ns[5] = (uint64_t)((double)lq_hist_mean(run->latency) / run->tsc_per_ns);
-	}
-	r->events_per_s =
-	    run->wall_ns ? (double)run->engine_events * 1e9 / (double)run->wall_ns : 0;
+	instruments_finish(r, run);
+	warnings_finish(r, run);
 }

@@ -186,16 +186,16 @@ static void chart_funds(const struct lq_rep *r, FILE *f, const double *t)
 {
 	static double y[4][LQ_REP_BINS];
 	static bool ok[LQ_REP_BINS];
-	uint32_t nf = r->fund_count < 4 ? r->fund_count : 4;
+	uint32_t nf = r->sum.fund_count < 4 ? r->sum.fund_count : 4;
 	struct axes a = {0, t[r->bins - 1] > 0 ? t[r->bins - 1] : 1, 1e300, -1e300};
 
 	for (uint32_t k = 0; k < nf; k++) {
-		const struct fund_row *fr = &r->funds[k];
+		const struct lq_rep_fund *fr = &r->sum.funds[k];
 		double scale = (double)lq_pow10(rep_asset_dec(r, fr->asset));
 		lq_i128 bal = fr->start;
 		for (uint32_t i = 0; i < r->bins; i++) {
 			for (uint32_t n = 0; n < SERIES_INS; n++)
-				if (r->fund_of_ins[n] == (int32_t)k)
+				if (r->sum.fund_of_ins[n] == (int32_t)k)
 					bal += r->out[i].ins_delta[n];
 			y[k][i] = (double)bal / scale;
 			ok[i] = true;
@@ -221,18 +221,19 @@ static void chart_funds(const struct lq_rep *r, FILE *f, const double *t)
 	for (uint32_t k = 0; k < nf; k++) {
 		polyline(f, &a, t, y[k], ok, r->bins, fund_colors[k], 1.6);
 		char lab[64];
-		snprintf(lab, sizeof(lab), "fund %s (%s)", r->funds[k].name,
-			 rep_asset_name(r, r->funds[k].asset));
+		snprintf(lab, sizeof(lab), "fund %s (%s)", r->sum.funds[k].name,
+			 rep_asset_name(r, r->sum.funds[k].asset));
 		legend(f, (int)k, fund_colors[k], lab);
 		/* the ledger's end balance: it differs from the line's end when the fund moved
 		 * money no event reports (closing taken-over positions on later book updates) */
-		double end =
-		    (double)r->funds[k].end / (double)lq_pow10(rep_asset_dec(r, r->funds[k].asset));
+		double end = (double)r->sum.funds[k].end /
+			     (double)lq_pow10(rep_asset_dec(r, r->sum.funds[k].asset));
 		fprintf(f,
 			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" "
 			"stroke-width=\"2\"><title>fund %s at the end (ledger): "
 			"%.6g</title></circle>\n",
-			sx(&a, t[r->bins - 1]), sy(&a, end), fund_colors[k], r->funds[k].name, end);
+			sx(&a, t[r->bins - 1]), sy(&a, end), fund_colors[k], r->sum.funds[k].name,
+			end);
 	}
 	fprintf(f, "</svg>\n");
 }
@@ -347,7 +348,7 @@ static void chart_latency(const struct lq_rep *r, FILE *f)
 			sy(&a, d + 0.3) + 4, pow(10, d));
 	static const char *const names[5] = {"p50", "p90", "p99", "p99.9", "max"};
 	for (int q = 0; q < 5; q++) {
-		double ns = (double)r->lat_ns[q];
+		double ns = (double)r->sum.lat_ns[q];
 		double k = ns < 1 ? 0 : log2(ns);
 		if (k < lo || k > hi + 1)
 			continue;
@@ -361,9 +362,9 @@ static void chart_latency(const struct lq_rep *r, FILE *f)
 	fprintf(f,
 		"<text x=\"%d\" y=\"%d\" fill=\"#d62728\">p50 %llu ns, p90 %llu, p99 %llu, "
 		"p99.9 %llu, max %llu</text>\n",
-		PAD_L + 10, PAD_T + 16, (unsigned long long)r->lat_ns[0],
-		(unsigned long long)r->lat_ns[1], (unsigned long long)r->lat_ns[2],
-		(unsigned long long)r->lat_ns[3], (unsigned long long)r->lat_ns[4]);
+		PAD_L + 10, PAD_T + 16, (unsigned long long)r->sum.lat_ns[0],
+		(unsigned long long)r->sum.lat_ns[1], (unsigned long long)r->sum.lat_ns[2],
+		(unsigned long long)r->sum.lat_ns[3], (unsigned long long)r->sum.lat_ns[4]);
 	fprintf(f,
 		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">decision latency (input taken "
 		"by ingest to output event formatted), log2 bins</text>\n",

@@ -11,8 +11,7 @@
 #include "lq/instrument.h"
 #include "lq/num.h"
 
-#define WATCH_MAX  16384u /* liquidated accounts followed for the worst-accounts table */
-#define SERIES_INS 8	  /* instruments whose fund movements the fund chart follows */
+#define SERIES_INS 8 /* instruments whose fund movements the fund chart follows */
 
 struct in_bin {
 	int64_t t_ns;	      /* time of the bin's first input; 0 = none */
@@ -27,30 +26,36 @@ struct out_bin {
 	lq_i128 ins_delta[SERIES_INS]; /* fund deltas of the instrument's events */
 };
 
-struct watch {
-	uint64_t id; /* 0 = empty */
-	uint32_t liqs, takeovers, adl_against, adl_counter;
-	uint32_t ins;
+/* An account an output event named (publish thread), one row each, O(1) by id. */
+struct rep_acct {
+	uint64_t id;
+	uint32_t liqs, takeovers;
+	uint32_t adl_suffered; /* ADL fills against its profitable position (deleveraged) */
+	uint32_t adl_received; /* ADL fills against others that covered its deficit */
+	uint32_t ins;	       /* the instrument of its last liquidation; LQ_NIL none */
+	lq_i128 fees, pnl, funding, socialized, bad_debt;
+};
+
+/* Per instrument, by the thread that writes it. */
+struct rep_ins_in { /* ingest */
+	uint64_t trades, books;
+};
+
+struct rep_ins_mark { /* mark stage */
+	uint64_t marks;
+	int64_t open, low, high, close, peak;
+	int64_t dd_peak, dd_trough;
+};
+
+struct rep_ins_out { /* publish */
+	uint64_t stale, gaps, liqs, adls, funding_events;
+	lq_i128 funding_paid, funding_received;
 };
 
 struct deposit {
 	uint64_t id; /* 0 = empty */
 	uint32_t asset;
 	int64_t units;
-};
-
-struct worst {
-	uint64_t id;
-	uint32_t asset;
-	int64_t deposited, equity;
-	lq_i128 loss;
-	const struct watch *w;
-};
-
-struct fund_row {
-	char name[LQ_NAME_MAX];
-	uint32_t asset;
-	lq_i128 start, end, by_events;
 };
 
 struct lq_rep {
@@ -62,27 +67,33 @@ struct lq_rep {
 	struct deposit *deposits;
 	uint32_t deposit_mask;
 	uint64_t deposits_untracked;
+	struct rep_ins_in ins_in[LQ_INSTRUMENTS_MAX];
+	/* mark stage thread */
+	struct rep_ins_mark ins_mark[LQ_INSTRUMENTS_MAX];
 	/* publish thread */
 	uint32_t out_shift;
 	struct out_bin out[LQ_REP_BINS];
-	uint64_t liqs, takeovers, adls, socials, bads;
+	uint64_t liqs, takeovers, adls, socials, bads, rejected;
 	lq_i128 social_ins[LQ_INSTRUMENTS_MAX], bad_ins[LQ_INSTRUMENTS_MAX];
 	lq_i128 fund_delta_ins[LQ_INSTRUMENTS_MAX];
-	struct watch watch[WATCH_MAX];
-	uint64_t watch_full;
+	struct rep_ins_out ins_out[LQ_INSTRUMENTS_MAX];
+	struct rep_acct *acct; /* rows, in order of first event */
+	uint32_t *acct_index;  /* open addressing: row + 1, 0 = empty */
+	uint32_t acct_count, acct_max, acct_mask;
+	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
 	/* after the run */
 	struct lq_rep_run run;
 	uint32_t bins;
-	uint32_t fund_count;
-	struct fund_row funds[LQ_FUNDS_MAX];
-	int32_t fund_of_ins[LQ_INSTRUMENTS_MAX];
-	lq_i128 social_asset[LQ_ASSETS_MAX], bad_asset[LQ_ASSETS_MAX];
 	lq_i128 bad_writeoff[LQ_ASSETS_MAX]; /* write-offs of flat accounts (no instrument) */
-	uint32_t worst_count;
-	struct worst worst[LQ_REP_WORST];
-	uint64_t lat_ns[6]; /* p50 p90 p99 p99.9 max mean */
-	double events_per_s;
+	struct lq_rep_summary sum;	     /* what every renderer prints */
 };
+
+/* An account's deposits in its first asset (the population's), or NULL. */
+const struct deposit *lq_rep_deposit_find(const struct lq_rep *r, uint64_t id);
+/* An account's row of event totals, or NULL when no event named it. */
+const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id);
+/* Equity of an account in an asset: cross margin plus its isolated positions settled in it. */
+lq_i128 lq_rep_equity(const struct lq_engine *e, uint32_t slot, uint32_t asset);
 
 /* Display helpers shared by the renderers (report_text.c, report_html.c). */
 static inline const char *rep_money(char *buf, size_t cap, lq_i128 v, unsigned dec)
@@ -93,12 +104,12 @@ static inline const char *rep_money(char *buf, size_t cap, lq_i128 v, unsigned d
 
 static inline const char *rep_asset_name(const struct lq_rep *r, uint32_t a)
 {
-	return r->run.engine->assets[a].name;
+	return r->sum.assets[a].name;
 }
 
 static inline unsigned rep_asset_dec(const struct lq_rep *r, uint32_t a)
 {
-	return r->run.engine->assets[a].decimals;
+	return r->sum.assets[a].decimals;
 }
 
 #endif

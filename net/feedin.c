@@ -138,6 +138,8 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
 
 	memset(&ri->book, 0, sizeof(ri->book));
+	memcpy(ri->name, d->name, sizeof(ri->name));
+	ri->name[sizeof(ri->name) - 1] = '\0';
 	ri->mapped = i >= 0;
 	if (!ri->mapped)
 		return;
@@ -171,6 +173,27 @@ static void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_
 	emit_cmd(scn, &c, line);
 }
 
+/* The summary's kind of a message type. */
+static enum lq_feedin_kind feed_kind(uint8_t type)
+{
+	switch (type) {
+	case LQ_FEED_TRADE:
+		return LQ_FEEDIN_K_TRADE;
+	case LQ_FEED_BOOK_LEVEL:
+	case LQ_FEED_BOOK_CLEAR:
+	case LQ_FEED_BOOK_TOP:
+		return LQ_FEEDIN_K_BOOK;
+	case LQ_FEED_MARK:
+		return LQ_FEEDIN_K_MARK;
+	case LQ_FEED_INDEX:
+		return LQ_FEEDIN_K_INDEX;
+	case LQ_FEED_FUNDING:
+		return LQ_FEEDIN_K_FUNDING;
+	default:
+		return LQ_FEEDIN_K_OTHER;
+	}
+}
+
 void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line)
 {
@@ -187,6 +210,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		map_instrument(r, scn, fm);
 		return;
 	}
+	ri->kinds[feed_kind(fm->type)]++;
 	if (fm->ts_ns > r->now_ns) {
 		r->now_ns = fm->ts_ns;
 		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};

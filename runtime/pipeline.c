@@ -438,6 +438,8 @@ static void mark_derived(void *ctx, const struct lq_cmd *d)
 	struct lq_msg m = {.type = LQ_MSG_CMD, .flags = LQ_MSG_F_MORE, .line = p->mark_line};
 
 	m.u.cmd = *d;
+	if (p->cfg.on_mark)
+		p->cfg.on_mark(p->cfg.mark_ctx, d);
 	emit(p, LQ_STAGE_MARK, &m);
 }
 

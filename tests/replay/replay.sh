@@ -43,7 +43,7 @@ for t in 1 4; do
 		fail=1
 	fi
 done
-liqs=$(grep -o '"liquidations":[0-9]*' <<<"$out" | cut -d: -f2)
+liqs=$(grep -o '"liquidations":[0-9]*' <<<"$out" | head -1 | cut -d: -f2)
 printed=$("$liqd" replay --events --json --config "$here/btcusdt_20230405.scn" "$tmp/cap.pcap" |
 	grep -c '"type":"liquidation"')
 if [ "${liqs:-0}" -lt 1 ] || [ "$liqs" != "$printed" ]; then

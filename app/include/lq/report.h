@@ -13,6 +13,7 @@
  * thread only and read after lq_pipeline_run returned.
  */
 #include "lq/engine.h"
+#include "lq/feedin.h"
 #include "lq/hist.h"
 #include "lq/msg.h"
 
@@ -34,6 +35,8 @@ void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const cha
 		       size_t len);
 /* Ingest thread: a market input of the capture (time, trades, marks), in input order. */
 void lq_rep_input(struct lq_rep *r, const struct lq_msg *m);
+/* Mark stage thread (struct lq_pipeline_config.on_mark, ctx = the lq_rep). */
+void lq_rep_mark(void *ctx, const struct lq_cmd *d);
 /* Publish thread (struct lq_pipeline_config.on_event, ctx = the lq_rep). */
 void lq_rep_event(void *ctx, const struct lq_msg *m);
 
@@ -49,6 +52,8 @@ struct lq_rep_run {
 	uint64_t events_in; /* feed messages */
 	uint64_t engine_events;
 	uint64_t partial; /* partial liquidations (engine statistics) */
+	uint64_t feed_packets, feed_refused_packets, unmapped, off_grid, records_cut;
+	const struct lq_feedin *feedin; /* the feed adapter's counters, or NULL */
 	uint64_t wall_ns;
 	double tsc_per_ns;
 	const struct lq_hist *latency; /* decision latency in cycles, or NULL */
@@ -58,12 +63,96 @@ struct lq_rep_run {
 	const struct lq_engine *defs;	/* the definitions as loaded (fund start balances) */
 };
 
-/* After the run: totals, worst accounts, series in time. */
+/*
+ * The summary: filled once by lq_rep_finish, rendered alike by the text summary, --json and
+ * the HTML report. Money is exact (units of the asset's decimals); only rates are doubles.
+ */
+#define LQ_REP_WARN_MAX	 32  /* warnings kept (all are counted) */
+#define LQ_REP_WARN_TEXT 320 /* bytes of one warning, NUL included */
+
+struct lq_rep_asset {
+	char name[LQ_NAME_MAX];
+	unsigned decimals;
+};
+
+struct lq_rep_fund {
+	char name[LQ_NAME_MAX];
+	uint32_t asset;
+	lq_i128 start, end, by_events;
+};
+
+struct lq_rep_worst {
+	uint64_t id;
+	uint32_t asset;
+	int64_t deposited, equity;
+	lq_i128 loss;
+	uint32_t liqs, takeovers, adl_against;
+	uint32_t ins; /* the instrument of its (last) liquidation */
+};
+
+/* One instrument of the configuration, as the replay saw it. */
+struct lq_rep_ins {
+	char name[LQ_NAME_MAX];
+	uint32_t asset; /* settle asset */
+	unsigned price_decimals;
+	uint64_t feed_msgs;		/* feed messages mapped onto it */
+	uint64_t trades, books;		/* trades and complete book updates given to the engine */
+	uint64_t marks;			/* marks applied (the method's output, after --shock) */
+	int64_t open, low, high, close; /* of the applied mark; 0 = no mark */
+	int64_t dd_peak, dd_trough;	/* the largest peak-to-trough fall of the mark */
+	uint64_t stale, gaps;		/* stale periods, feed gaps (halts) */
+	uint64_t liqs, adls;
+	uint64_t funding_events;
+	lq_i128 funding_paid, funding_received; /* by the accounts (paid >= 0) */
+};
+
+struct lq_rep_summary {
+	/* the run */
+	const char *tool, *capture, *population;
+	uint64_t accounts_generated, seed;
+	uint32_t threads;
+	int64_t shock_e8;
+	/* inputs */
+	uint64_t feed_packets, feed_messages, feed_refused_packets, unmapped, off_grid;
+	uint64_t engine_events;
+	/* outcomes (engine statistics) */
+	uint64_t liquidations, partial, takeovers, adl_fills, socialized_charges, bad_debts;
+	uint64_t trigger_crossings, rejected;
+	uint32_t asset_count;
+	struct lq_rep_asset assets[LQ_ASSETS_MAX];
+	lq_i128 socialized[LQ_ASSETS_MAX], bad_debt[LQ_ASSETS_MAX];
+	lq_i128 funding_paid[LQ_ASSETS_MAX], funding_received[LQ_ASSETS_MAX];
+	uint64_t funding_events;
+	uint32_t fund_count;
+	struct lq_rep_fund funds[LQ_FUNDS_MAX];
+	int32_t fund_of_ins[LQ_INSTRUMENTS_MAX];
+	/* our mark against the venue's (mark_ref_count 0: not measured) */
+	uint64_t mark_ref_count, mark_ref_median_e4bps, mark_ref_max_e4bps;
+	uint32_t worst_count;
+	struct lq_rep_worst worst[LQ_REP_WORST];
+	uint32_t ins_count;
+	struct lq_rep_ins ins[LQ_INSTRUMENTS_MAX];
+	/* what the engine cannot stand behind (DESIGN 5): warning_count counts them all */
+	uint32_t warning_count;
+	char warnings[LQ_REP_WARN_MAX][LQ_REP_WARN_TEXT];
+	/* speed */
+	uint64_t wall_ns;
+	double inputs_per_s;
+	uint64_t lat_count;
+	uint64_t lat_ns[6]; /* p50 p90 p99 p99.9 max mean */
+	/* the output */
+	uint64_t output_lines, hash;
+};
+
+/* After the run: totals, worst accounts, series in time, the summary. */
 void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run);
+const struct lq_rep_summary *lq_rep_summary(const struct lq_rep *r);
 /* The human summary. */
 void lq_rep_print_human(const struct lq_rep *r, FILE *f);
-/* The summary's extra JSON fields, each preceded by a comma. */
+/* The summary as one JSON object and a newline. */
 void lq_rep_print_json(const struct lq_rep *r, FILE *f);
+/* The warnings, one "TOOL: warning: ..." line each (standard error). */
+void lq_rep_print_warnings(const struct lq_rep *r, FILE *f);
 /* The HTML report; 0 or -errno. */
 int lq_rep_write_html(const struct lq_rep *r, const char *path);
 

@@ -26,7 +26,21 @@ struct lq_feedin_book {
 	bool dirty;
 };
 
+/* What a feed instrument carries (per-instrument counts for the replay's summary). */
+enum lq_feedin_kind {
+	LQ_FEEDIN_K_TRADE = 0,
+	LQ_FEEDIN_K_BOOK = 1, /* depth levels, clears, tops */
+	LQ_FEEDIN_K_MARK = 2,
+	LQ_FEEDIN_K_INDEX = 3,
+	LQ_FEEDIN_K_FUNDING = 4,
+	LQ_FEEDIN_K_OTHER = 5,
+	LQ_FEEDIN_KINDS = 6,
+};
+
 struct lq_feedin_ins {
+	/* summary counts: the name of its INSTRUMENT definition (mapped or not), messages */
+	char name[LQ_FEED_NAME_MAX];
+	uint64_t kinds[LQ_FEEDIN_KINDS];
 	bool mapped;
 	uint32_t engine; /* instrument index */
 	int price_shift; /* engine price decimals - feed price decimals */

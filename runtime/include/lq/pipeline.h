@@ -140,6 +140,13 @@ struct lq_pipeline_config {
 	 */
 	void (*on_input)(void *ctx, const struct lq_msg *m);
 	void *input_ctx;
+	/*
+	 * optional, the mark tap: called on the mark stage's thread with mark_ctx for every
+	 * command the marker derives (LQ_CMD_MARK_SET, LQ_CMD_STALE), before the engine gets it
+	 * (the replay report's per-instrument mark statistics)
+	 */
+	void (*on_mark)(void *ctx, const struct lq_cmd *d);
+	void *mark_ctx;
 	/* optional: called on each pipeline thread as it starts (end = false) and ends its work */
 	void (*thread_hook)(void *ctx, uint32_t thread, bool end);
 	void *hook_ctx;
