@@ -39,6 +39,8 @@ struct replay_extra {
 	uint64_t seed;
 	bool json;
 	const char *report;
+	const char *accounts_out;
+	bool strict;
 	int progress_opt; /* -1 never, 0 on a terminal, 1 always */
 	/* the run */
 	FILE *pop;
@@ -423,11 +425,14 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
 		return rc;
 	}
-	if (x->report) {
-		/* fail now rather than after a long run */
-		FILE *f = fopen(x->report, "w");
+	/* fail now rather than after a long run */
+	const char *outs[2] = {x->report, x->accounts_out};
+	for (int k = 0; k < 2; k++) {
+		if (!outs[k])
+			continue;
+		FILE *f = fopen(outs[k], "w");
 		if (!f) {
-			fprintf(stderr, "%s: cannot create %s: %s\n", who, x->report,
+			fprintf(stderr, "%s: cannot create %s: %s\n", who, outs[k],
 				strerror(errno));
 			return LQ_EXIT_FAIL;
 		}
@@ -497,6 +502,20 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 			fprintf(stderr, "%s: cannot write %s: %s\n", who, x->report, strerror(-rc));
 			return LQ_EXIT_FAIL;
 		}
+	}
+	if (x->accounts_out) {
+		int rc = lq_rep_write_accounts(x->rep, x->accounts_out);
+		if (rc != 0) {
+			fprintf(stderr, "%s: cannot write %s: %s\n", who, x->accounts_out,
+				strerror(-rc));
+			return LQ_EXIT_FAIL;
+		}
+	}
+	if (x->strict && lq_rep_summary(x->rep)->warning_count) {
+		fprintf(stderr, "%s: --strict: %u warning%s\n", who,
+			lq_rep_summary(x->rep)->warning_count,
+			lq_rep_summary(x->rep)->warning_count == 1 ? "" : "s");
+		return LQ_EXIT_FAIL;
 	}
 	return LQ_EXIT_OK;
 }
@@ -665,6 +684,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	r.x.seed = o->seed;
 	r.x.json = o->json;
 	r.x.report = o->report;
+	r.x.accounts_out = o->accounts_out;
+	r.x.strict = o->strict;
 	r.x.progress_opt = o->progress;
 	static char eal[4096 + 256];
 	r.run = run;

@@ -277,8 +277,10 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 			io->funding_paid -= ev->amount_units;
 		else
 			io->funding_received += ev->amount_units;
-		if ((a = acct_get(r, ev->account)))
+		if ((a = acct_get(r, ev->account))) {
 			a->funding += ev->amount_units;
+			a->ins_mask |= 1ull << ev->instrument;
+		}
 		break;
 	case LQ_EV_STALE:
 		io->stale += ev->flag;
@@ -293,6 +295,7 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 			a->ins = ev->instrument;
 			a->fees += ev->amount_units;
 			a->pnl += ev->pnl_units;
+			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
 	case LQ_EV_TAKEOVER:
@@ -304,17 +307,22 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		if ((a = acct_get(r, ev->account))) {
 			a->adl_suffered++;
 			a->pnl += ev->pnl_units;
+			a->ins_mask |= 1ull << ev->instrument;
 		}
 		if ((a = acct_get(r, ev->other_account)))
 			a->adl_received++;
 		break;
 	case LQ_EV_SOCIALIZED_LOSS:
-		if (ev->account && (a = acct_get(r, ev->account)))
+		if (ev->account && (a = acct_get(r, ev->account))) {
 			a->socialized += ev->amount_units;
+			a->ins_mask |= 1ull << ev->instrument;
+		}
 		break;
 	case LQ_EV_BAD_DEBT:
-		if (ev->account && (a = acct_get(r, ev->account)))
+		if (ev->account && (a = acct_get(r, ev->account))) {
 			a->bad_debt += ev->amount_units;
+			a->ins_mask |= 1ull << ev->instrument;
+		}
 		break;
 	default:
 		break;
@@ -710,6 +718,23 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	if (r->rejected)
 		warn(s, "%llu inputs refused by the engine (rejected events: --events lists them)",
 		     (unsigned long long)r->rejected);
+	r->acct_mixed = 0;
+	for (uint32_t k = 0; k < r->acct_count; k++) {
+		uint64_t m = r->acct[k].ins_mask;
+		uint32_t first = LQ_NIL;
+		for (uint32_t i = 0; m && i < s->ins_count; i++, m >>= 1)
+			if ((m & 1) && first == LQ_NIL)
+				first = s->ins[i].asset;
+			else if ((m & 1) && s->ins[i].asset != first) {
+				r->acct_mixed++;
+				break;
+			}
+	}
+	if (r->acct_mixed)
+		warn(s,
+		     "%llu accounts have events in instruments of different settle assets: "
+		     "their --accounts-out money columns add those assets together",
+		     (unsigned long long)r->acct_mixed);
 	if (r->acct_untracked || r->deposits_untracked)
 		warn(s, "%llu account events past the report's table: per-account results partial",
 		     (unsigned long long)(r->acct_untracked + r->deposits_untracked));

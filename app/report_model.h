@@ -33,6 +33,7 @@ struct rep_acct {
 	uint32_t adl_suffered; /* ADL fills against its profitable position (deleveraged) */
 	uint32_t adl_received; /* ADL fills against others that covered its deficit */
 	uint32_t ins;	       /* the instrument of its last liquidation; LQ_NIL none */
+	uint64_t ins_mask;     /* instruments of its money events (bit i: instrument i) */
 	lq_i128 fees, pnl, funding, socialized, bad_debt;
 };
 
@@ -81,6 +82,7 @@ struct lq_rep {
 	uint32_t *acct_index;  /* open addressing: row + 1, 0 = empty */
 	uint32_t acct_count, acct_max, acct_mask;
 	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
+	uint64_t acct_mixed;	 /* accounts whose money events span settle assets (finish) */
 	/* after the run */
 	struct lq_rep_run run;
 	uint32_t bins;

@@ -596,6 +596,20 @@ static const struct cli_opt opts_output[] = {
 	     "over time, the decision latency histogram, the summary",
      .kind = CLI_STR,
      .off = offsetof(struct lq_replay_opts, report)},
+    {.name = "--accounts-out",
+     .arg = "FILE",
+     .help = "one row per account of the population after the run (CSV, or JSON\n"
+	     "lines when FILE ends in .jsonl): deposits, balances, equity, open\n"
+	     "positions, realized PnL, funding, fees, liquidations, takeovers, ADL\n"
+	     "fills, socialized charges, bad debt",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_replay_opts, accounts_out)},
+    {.name = "--strict",
+     .help = "exit 1 (after the summary) when the run has any warning: an\n"
+	     "instrument with no mark, trade or book, capture instruments the\n"
+	     "configuration does not map, unreadable records, refused inputs",
+     .kind = CLI_FLAG,
+     .off = offsetof(struct lq_replay_opts, strict)},
 };
 static const struct cli_group grp_output = GROUP("output", opts_output);
 

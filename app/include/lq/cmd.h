@@ -67,8 +67,10 @@ struct lq_replay_opts {
 	bool json;
 	bool events;
 	const char *report;
-	int progress;	  /* -1 never, 0 on a terminal, 1 always */
-	int64_t shock_e8; /* --shock F x 10^8; 0 = off */
+	const char *accounts_out; /* --accounts-out: CSV, or JSON lines for .jsonl */
+	bool strict;		  /* --strict: a warning fails the run (exit 1) */
+	int progress;		  /* -1 never, 0 on a terminal, 1 always */
+	int64_t shock_e8;	  /* --shock F x 10^8; 0 = off */
 	const char *capture;
 };
 void lq_replay_defaults(struct lq_replay_opts *o);

@@ -153,6 +153,11 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f);
 void lq_rep_print_json(const struct lq_rep *r, FILE *f);
 /* The warnings, one "TOOL: warning: ..." line each (standard error). */
 void lq_rep_print_warnings(const struct lq_rep *r, FILE *f);
+/*
+ * --accounts-out: one row per account after the run (report_accounts.c): CSV, or JSON lines
+ * when path ends in .jsonl; 0 or -errno.
+ */
+int lq_rep_write_accounts(const struct lq_rep *r, const char *path);
 /* The HTML report; 0 or -errno. */
 int lq_rep_write_html(const struct lq_rep *r, const char *path);
 
