@@ -64,8 +64,8 @@ static void human_instrument(const struct lq_rep_summary *s, const struct lq_rep
 {
 	char b1[64], b2[64], b3[64], b4[64];
 	fprintf(f,
-		"  %-23s%llu feed messages: %llu trades, %llu book updates, %llu marks, %llu stale "
-		"periods, %llu gaps\n",
+		"  %-23s%llu feed messages: %llu trades, %llu book updates, %llu marks; stale "
+		"periods %llu, feed gaps %llu\n",
 		o->name, (ull)o->feed_msgs, (ull)o->trades, (ull)o->books, (ull)o->marks,
 		(ull)o->stale, (ull)o->gaps);
 	if (o->marks) {
