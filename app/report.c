@@ -169,8 +169,12 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 	if (m->type != LQ_MSG_CMD)
 		return;
 	const struct lq_cmd *c = &m->u.cmd;
-	if (c->type == LQ_CMD_TRADE && c->instrument < LQ_INSTRUMENTS_MAX)
-		r->ins_in[c->instrument].trades++;
+	if (c->instrument < LQ_INSTRUMENTS_MAX) {
+		struct rep_ins_in *k = &r->ins_in[c->instrument];
+		k->trades += c->type == LQ_CMD_TRADE;
+		k->marks += c->type == LQ_CMD_MARK;
+		k->indexes += c->type == LQ_CMD_INDEX;
+	}
 	if (c->type == LQ_CMD_TIME) {
 		r->now_ns = c->time_ns;
 		return;
@@ -664,16 +668,29 @@ static void warn_instrument(struct lq_rep *r, const struct lq_rep_run *run, uint
 				kinds[t] += fi->kinds[t];
 	}
 	if (o->feed_msgs == 0) {
-		warn(s, "%s: nothing in the capture maps onto it (no instrument of that name)",
-		     o->name);
+		char names[160];
+		size_t n = 0;
+		names[0] = '\0';
+		for (uint32_t f = 0; f < LQ_FEEDIN_INS && n < sizeof(names); f++)
+			if (run->feedin->ins[f].name[0] && !run->feedin->ins[f].mapped)
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+						      n ? ", " : "", run->feedin->ins[f].name);
+		warn(s, "%s: nothing in the capture maps onto it (the capture defines %s)", o->name,
+		     n ? names : "no other instrument");
 		return;
 	}
 	carries(kinds, what, sizeof(what));
-	if (o->marks == 0) {
+	/*
+	 * A mark the configuration set counts among the marks applied: what the method needs
+	 * from the capture is checked too (the venue's mark, or an index).
+	 */
+	const uint32_t method = run->engine->instruments[i].params.mark_method;
+	const struct rep_ins_in *in = &r->ins_in[i];
+	if (o->marks == 0 || (method == LQ_MARK_EXTERNAL && in->marks == 0) ||
+	    ((method == LQ_MARK_INDEX || method == LQ_MARK_MEDIAN3) && in->indexes == 0)) {
 		const char *hint = mark_hint(kinds);
 		warn(s, "%s: no mark in the whole capture (mark=%s); it carries %s%s%s", o->name,
-		     method_name(run->engine->instruments[i].params.mark_method), what,
-		     hint[0] ? ": " : "", hint);
+		     method_name(method), what, hint[0] ? ": " : "", hint);
 	}
 	if (o->trades == 0)
 		warn(s, "%s: no trade in the whole capture; it carries %s", o->name, what);

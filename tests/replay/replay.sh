@@ -53,7 +53,7 @@ fi
 # our median3 mark against Binance's published one (the capture carries it): the error must
 # stay where it is measured today (median 0.04 bp, max 4.0 bp), with room for noise-free
 # regressions to show: median <= 0.5 bp, max <= 10 bp
-sed 's/mark=external/mark=median3 basis_window=300s/' "$here/btcusdt_20230405.scn" >"$tmp/m3.scn"
+sed -e 's/mark=external/mark=median3 basis_window=300s/' -e '/^mark /d' "$here/btcusdt_20230405.scn" >"$tmp/m3.scn"
 m3=$("$liqd" replay --json --config "$tmp/m3.scn" "$tmp/cap.pcap" | grep -o '"mark_vs_venue":{[^}]*}')
 echo "median3 against the venue: $m3"
 python3 - "$m3" <<'PY' || fail=1
@@ -80,6 +80,27 @@ for k in liquidations takeovers adl_fills; do
 		fail=1
 	fi
 done
+
+# no silent zeros: a recording without the venue's mark (2024) and one of another instrument
+strict() { # strict RECORDING EXPECTED-WARNING...
+	local rec=$1
+	shift
+	"$liqd" replay --strict --config "$here/btcusdt_20230405.scn" "$data/binance-ws/$rec" \
+		>"$tmp/strict.out" 2>"$tmp/strict.err"
+	local st=$?
+	[ $st = 1 ] || { echo "FAIL: --strict on $rec exited $st, not 1"; fail=1; }
+	for w in "$@"; do
+		grep -qF "liqd replay: warning: $w" "$tmp/strict.err" ||
+			{ echo "FAIL: $rec: no warning '$w'"; cat "$tmp/strict.err"; fail=1; }
+	done
+	grep -q "output .* lines, hash" "$tmp/strict.out" ||
+		{ echo "FAIL: $rec: --strict printed no summary"; fail=1; }
+}
+strict usdm_btcusdt_20240808.gz \
+	"BTCUSDT: no mark in the whole capture (mark=external); it carries trades, depth: try mark=book3"
+strict usdm_ethusdt_20240808.gz \
+	"BTCUSDT: nothing in the capture maps onto it (the capture defines ETHUSDT)" \
+	"ETHUSDT: in the capture ("
 
 # bad input: a clear error and exit status 2
 expect2() {
