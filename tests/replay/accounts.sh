@@ -2,7 +2,8 @@
 # liqd replay's per-account results and summary at size, on the bundled demo capture:
 # 1. --accounts-out (CSV and JSON lines) summed over accounts agrees with the --events stream
 #    of the same replay (fees, realized PnL, funding, liquidations, takeovers, ADL fills from
-#    both sides, socialized charges, bad debt) and with the summary; one row per account.
+#    both sides, socialized charges) and with the summary; one row per account; the
+#    instrument line agrees with the events and its mark range is consistent.
 # 2. worst accounts right past 16,384 liquidated accounts: 20,000 thin longs and one 10x
 #    larger (11x) in the middle of the ids; that one is listed first.
 # 3. no silent zeros: an instrument the capture does not carry is named on stderr and in
@@ -80,6 +81,18 @@ w = summary["worst_accounts"][0]
 r = next(r for r in rows if int(r["account"]) == w["account"])
 check("worst account's deposits", D(r["deposits"]), D(w["deposited"]))
 check("worst account's equity", D(r["equity_USDT"]), D(w["equity"]))
+# the per-instrument line of the one instrument: its events, a consistent mark range
+(ins,) = summary["instruments"]
+check("instrument liquidations", ins["liquidations"], ev["liquidations"])
+check("instrument ADL fills", ins["adl_fills"], ev["adl_suffered"])
+check("warnings", summary["warnings"], [])
+m, dd = ins["mark"], ins["drawdown"]
+lo, hi, op, cl = (D(m[k]) for k in ("low", "high", "open", "close"))
+pk, tr = D(dd["peak"]), D(dd["trough"])
+assert lo <= min(op, cl) and max(op, cl) <= hi and lo <= tr < pk <= hi, (m, dd)
+assert D(dd["pct"]) == ((pk - tr) * 10000 // pk) / 100 > D(1), dd  # the shock's slide
+assert 0 < ins["feed_messages"] <= summary["feed_messages"] and ins["marks"] > 0, ins
+assert ins["trades"] > 0 and ins["book_updates"] > 0, ins
 print("accounts-out sums agree with the events:", {k: str(v) for k, v in ev.items()})
 sys.exit(0 if ok else 1)
 PY
