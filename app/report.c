@@ -169,12 +169,8 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 	if (m->type != LQ_MSG_CMD)
 		return;
 	const struct lq_cmd *c = &m->u.cmd;
-	if (c->instrument < LQ_INSTRUMENTS_MAX) {
-		struct rep_ins_in *k = &r->ins_in[c->instrument];
-		k->trades += c->type == LQ_CMD_TRADE;
-		k->marks += c->type == LQ_CMD_MARK;
-		k->indexes += c->type == LQ_CMD_INDEX;
-	}
+	if (c->type == LQ_CMD_TRADE && c->instrument < LQ_INSTRUMENTS_MAX)
+		r->ins_in[c->instrument].trades++;
 	if (c->type == LQ_CMD_TIME) {
 		r->now_ns = c->time_ns;
 		return;
@@ -682,19 +678,19 @@ static void warn_instrument(struct lq_rep *r, const struct lq_rep_run *run, uint
 	carries(kinds, what, sizeof(what));
 	/*
 	 * A mark the configuration set counts among the marks applied: what the method needs
-	 * from the capture is checked too (the venue's mark, or an index).
+	 * from the capture is checked too (the venue's mark, or an index). The capture's own
+	 * counts (the feed adapter's, kept in snapshots) decide what it carries.
 	 */
 	const uint32_t method = run->engine->instruments[i].params.mark_method;
-	const struct rep_ins_in *in = &r->ins_in[i];
-	if (o->marks == 0 || (method == LQ_MARK_EXTERNAL && in->marks == 0) ||
-	    ((method == LQ_MARK_INDEX || method == LQ_MARK_MEDIAN3) && in->indexes == 0)) {
+	if (o->marks == 0 || (method == LQ_MARK_EXTERNAL && !kinds[LQ_FEEDIN_K_MARK]) ||
+	    ((method == LQ_MARK_INDEX || method == LQ_MARK_MEDIAN3) && !kinds[LQ_FEEDIN_K_INDEX])) {
 		const char *hint = mark_hint(kinds);
 		warn(s, "%s: no mark in the whole capture (mark=%s); it carries %s%s%s", o->name,
 		     method_name(method), what, hint[0] ? ": " : "", hint);
 	}
-	if (o->trades == 0)
+	if (!kinds[LQ_FEEDIN_K_TRADE])
 		warn(s, "%s: no trade in the whole capture; it carries %s", o->name, what);
-	if (o->books == 0)
+	if (!kinds[LQ_FEEDIN_K_BOOK])
 		warn(s,
 		     "%s: no book in the whole capture (liquidations have nothing to fill "
 		     "against); it carries %s",

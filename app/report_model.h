@@ -40,7 +40,6 @@ struct rep_acct {
 /* Per instrument, by the thread that writes it. */
 struct rep_ins_in { /* ingest, feed inputs only */
 	uint64_t trades, books;
-	uint64_t marks, indexes; /* external marks and indexes given to the mark stage */
 };
 
 struct rep_ins_mark { /* mark stage */
