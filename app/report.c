@@ -717,7 +717,16 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 				     "configuration: skipped",
 				     fi->name, (unsigned long long)n,
 				     carries(fi->kinds, what, sizeof(what)));
+			else if (!fi->mapped && n)
+				warn(s,
+				     "feed instrument %u: %llu messages (%s) and no instrument "
+				     "definition for it in the capture: skipped",
+				     f, (unsigned long long)n,
+				     carries(fi->kinds, what, sizeof(what)));
 		}
+		if (run->feedin->other_session)
+			warn(s, "%llu packets of another feed session were dropped",
+			     (unsigned long long)run->feedin->other_session);
 	}
 	if (run->feed_refused_packets)
 		warn(s, "%llu packets of the capture could not be read (not liqd feed packets)",
