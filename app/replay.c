@@ -31,6 +31,8 @@
 
 static const char *who = "liqd replay"; /* or "liqd run" */
 #define REPLAY_POP_BUF (1u << 16)
+/* accounts the feed's deposits may open beyond the population's (up to --max-accounts) */
+#define LQ_REPLAY_ROOM_ACCOUNTS 65536u
 
 struct replay_extra {
 	/* options */
@@ -44,7 +46,9 @@ struct replay_extra {
 	FILE *pop;
 	char *pop_buf;
 	uint64_t pop_line;
+	uint64_t pop_total; /* its lines (the pre-scan's count) */
 	bool pop_done;
+	bool limits_fixed; /* a snapshot's limits: not sized from the population */
 	char pcap[4096];
 	bool pcap_temp;
 	struct lq_engine *defs;
@@ -393,6 +397,8 @@ static int generate_population(struct replay *r, const char *config)
 	g.seed = x->seed;
 	g.config_name = config;
 	g.capture_name = x->pcap;
+	/* never an id the configuration's own accounts hold: the ids start after its largest */
+	g.id_base = lq_defs_max_account(x->defs);
 	lq_capture_first_trades(x->pcap, x->defs, g.price);
 	for (uint32_t i = 0; i < x->defs->instrument_count; i++)
 		if (g.price[i] > 0)
@@ -421,6 +427,29 @@ static int generate_population(struct replay *r, const char *config)
 	return LQ_EXIT_OK;
 }
 
+/*
+ * Whole populations or none: the configuration and the population loaded first on a scratch
+ * engine (any refused line stops here, with its file and line), then the engine's tables sized
+ * to what they hold, with room for what the feed adds, up to --max-accounts.
+ */
+static int size_tables(struct replay *r, const char *config, struct lq_engine_limits *lim)
+{
+	struct replay_extra *x = &r->x;
+	struct lq_defs_scan scan;
+	const uint32_t cap = lim->accounts_max; /* --max-accounts */
+
+	int rc = lq_defs_prescan(who, config, x->pop, x->pop_name, cap, &scan);
+	if (rc != LQ_EXIT_OK || x->limits_fixed)
+		return rc;
+	x->pop_total = scan.pop_lines;
+	uint64_t acc = (uint64_t)scan.accounts + LQ_REPLAY_ROOM_ACCOUNTS;
+	uint64_t pos = (uint64_t)scan.positions + lim->positions_max;
+	lim->accounts_max = acc < cap ? (uint32_t)acc : cap;
+	lim->positions_max =
+	    pos < LQ_POPULATION_POSITIONS_MAX ? (uint32_t)pos : LQ_POPULATION_POSITIONS_MAX - 1;
+	return LQ_EXIT_OK;
+}
+
 /* Before the pipeline: the capture (converted if need be), the population, the report. */
 static int replay_prepare(struct replay *r, const char *config, const char **capture,
 			  struct lq_pipeline_config *cfg)
@@ -438,14 +467,11 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 			return rc;
 		*capture = x->pcap;
 	}
-	if (x->accounts) {
-		/* room for the generated accounts and their positions */
-		if (cfg->limits.accounts_max < x->accounts + 1024)
-			cfg->limits.accounts_max = (uint32_t)x->accounts + 1024;
-		if (cfg->limits.positions_max < 2 * cfg->limits.accounts_max)
-			cfg->limits.positions_max = 2 * cfg->limits.accounts_max;
+	if (x->accounts > cfg->limits.accounts_max) {
+		fprintf(stderr, "%s: --accounts %llu is more than --max-accounts %u\n", who,
+			(unsigned long long)x->accounts, cfg->limits.accounts_max);
+		return LQ_EXIT_USAGE;
 	}
-	x->rep = lq_rep_create(cfg->limits.accounts_max);
 	if (x->pop_name) {
 		x->pop = fopen(x->pop_name, "r");
 		if (!x->pop) {
@@ -459,6 +485,9 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
 		return rc;
 	}
+	if ((rc = size_tables(r, config, &cfg->limits)) != LQ_EXIT_OK)
+		return rc;
+	x->rep = lq_rep_create(cfg->limits.accounts_max);
 	if (x->report) {
 		/* fail now rather than after a long run */
 		FILE *f = fopen(x->report, "w");
@@ -665,6 +694,8 @@ void lq_replay_defaults(struct lq_replay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	lq_pipe_opts_defaults(&o->pipe);
+	/* the cap: the tables themselves are sized from the population (size_tables) */
+	o->pipe.lim.accounts_max = LQ_REPLAY_MAX_ACCOUNTS;
 }
 
 static int feed_main(const struct lq_replay_opts *o, bool run)
@@ -714,7 +745,9 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		return LQ_EXIT_USAGE;
 	}
 	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
+	r.x.limits_fixed = dur.have_snap;
 	rc = replay_prepare(&r, config, &capture, &cfg);
+	dur.limits = cfg.limits;
 	if (rc == LQ_EXIT_OK && !run && r.lo.via == LQ_VIA_DPDK)
 		rc = dpdk_replay_setup(&r, capture, eal, sizeof(eal)); /* the resolved pcap */
 	if (rc == LQ_EXIT_OK && r.lo.egress && !r.x.defs)

@@ -239,6 +239,27 @@ static const struct cli_opt opts_engine[] = {
 };
 static const struct cli_group grp_engine = GROUP("engine", opts_engine);
 
+/* replay and run: the tables are sized from the population, up to --max-accounts */
+static const struct cli_opt opts_engine_pop[] = {
+    {.name = "--max-accounts",
+     .arg = "N",
+     .help = "the most accounts the configuration and population may hold\n"
+	     "(default 4194304); the tables are sized to the population's\n"
+	     "accounts and 65536 more for the feed's (up to N); more is refused",
+     .kind = CLI_U32,
+     .off = offsetof(struct lq_pipe_opts, lim.accounts_max),
+     .lo = 1,
+     .hi = 1u << 29},
+    {.name = "--max-positions",
+     .arg = "N",
+     .help = "room for positions beyond the population's (default 262144)",
+     .kind = CLI_U32,
+     .off = offsetof(struct lq_pipe_opts, lim.positions_max),
+     .lo = 1,
+     .hi = 1u << 28},
+};
+static const struct cli_group grp_engine_pop = GROUP("engine", opts_engine_pop);
+
 static const struct cli_opt opts_pipeline[] = {
     {.name = "--threads",
      .arg = "N",
@@ -808,7 +829,7 @@ static const struct cli_cmd cmd_replay = {
 	     {&grp_replay_via, offsetof(struct lq_replay_opts, live)},
 	     {&grp_trigger, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_output, 0},
-	     {&grp_engine, offsetof(struct lq_replay_opts, pipe)},
+	     {&grp_engine_pop, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)}},
     .operands_max = 1,
@@ -830,7 +851,7 @@ static const struct cli_cmd cmd_run = {
     .uses = {{&grp_feed, 0},
 	     {&grp_trigger, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_output, 0},
-	     {&grp_engine, offsetof(struct lq_replay_opts, pipe)},
+	     {&grp_engine_pop, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)},
 	     {&grp_receiving, offsetof(struct lq_replay_opts, live)},
