@@ -71,28 +71,21 @@ struct defs_mem {
 	char line[DEFS_LINE_MAX];
 };
 
-int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
+/* One file's lines into the definitions (line numbers its own). */
+static int defs_file(const char *who, const char *path, struct defs_block *b, struct defs_mem *d)
 {
-	struct lq_engine_limits lim = {.accounts_max = 1, .positions_max = 1};
-	size_t size = lq_engine_memsize(&lim);
-	struct defs_block *b = lq_startup_alloc(sizeof(*b), "the definitions");
-	struct lq_engine *e = &b->e;
-	void *mem = lq_startup_alloc(size, "the definitions");
-	struct defs_mem *d = lq_startup_alloc(sizeof(*d), "the definitions");
 	FILE *f = fopen(path, "r");
+	uint64_t line = 0;
 	int rc = LQ_EXIT_OK;
 
 	if (!f) {
 		fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
-		rc = LQ_EXIT_USAGE;
-		goto done;
+		return LQ_EXIT_USAGE;
 	}
-	LQ_ASSERT(lq_engine_init(e, mem, size, &lim, NULL, NULL) == 0);
-	lq_out_init(&d->out, discard_write, NULL);
-	lq_scn_init(&d->scn, e, &d->out, discard_emit, NULL);
 	while (fgets(d->line, sizeof(d->line), f)) {
 		size_t n = strlen(d->line);
 		d->scn.line++;
+		line++;
 		if (n > 0 && d->line[n - 1] == '\n')
 			n--;
 		uint64_t id;
@@ -100,18 +93,36 @@ int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
 		if (account_line(d->line, n, &id, &pos) && id > b->max_account)
 			b->max_account = id;
 		if (lq_scn_line(&d->scn, d->line, n) == LQ_SCN_SYNTAX) {
-			fprintf(stderr, "%s: %s:%llu: %s\n", who, path,
-				(unsigned long long)d->scn.line, d->scn.error);
+			fprintf(stderr, "%s: %s:%llu: %s\n", who, path, (unsigned long long)line,
+				d->scn.error);
 			rc = LQ_EXIT_USAGE;
 			break;
 		}
 	}
 	fclose(f);
+	return rc;
+}
+
+int lq_defs_load_with(const char *who, const char *path, const char *population,
+		      struct lq_engine **out)
+{
+	struct lq_engine_limits lim = {.accounts_max = 1, .positions_max = 1};
+	size_t size = lq_engine_memsize(&lim);
+	struct defs_block *b = lq_startup_alloc(sizeof(*b), "the definitions");
+	struct lq_engine *e = &b->e;
+	void *mem = lq_startup_alloc(size, "the definitions");
+	struct defs_mem *d = lq_startup_alloc(sizeof(*d), "the definitions");
+
+	LQ_ASSERT(lq_engine_init(e, mem, size, &lim, NULL, NULL) == 0);
+	lq_out_init(&d->out, discard_write, NULL);
+	lq_scn_init(&d->scn, e, &d->out, discard_emit, NULL);
+	int rc = defs_file(who, path, b, d);
 	if (rc == LQ_EXIT_OK && e->instrument_count == 0) {
 		fprintf(stderr, "%s: %s defines no instrument (see liqd sim --help)\n", who, path);
 		rc = LQ_EXIT_USAGE;
 	}
-done:
+	if (rc == LQ_EXIT_OK && population)
+		rc = defs_file(who, population, b, d);
 	lq_startup_free(d);
 	if (rc != LQ_EXIT_OK) {
 		lq_startup_free(mem);
@@ -121,6 +132,11 @@ done:
 	b->mem = mem;
 	*out = e;
 	return LQ_EXIT_OK;
+}
+
+int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
+{
+	return lq_defs_load_with(who, path, NULL, out);
 }
 
 uint64_t lq_defs_max_account(const struct lq_engine *e)
@@ -388,14 +404,11 @@ int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *
 	lq_out_init(&s->out, scan_write, s);
 	lq_scn_init(&s->scn, defs, &s->out, scan_emit, s);
 	rc = scan_file(s, who, cf, config, false, out);
-	if (rc == LQ_EXIT_OK && lq_scn_defs_check(&s->scn) == LQ_SCN_SYNTAX) {
-		fprintf(stderr, "%s: %s: %s\n", who, config, s->scn.error);
-		rc = LQ_EXIT_USAGE;
-	}
+	/* a population may define the funds the configuration names (before it acts) */
 	if (rc == LQ_EXIT_OK && pop)
 		rc = scan_file(s, who, pop, pop_name, true, out);
 	if (rc == LQ_EXIT_OK && lq_scn_defs_check(&s->scn) == LQ_SCN_SYNTAX) {
-		fprintf(stderr, "%s: %s: %s\n", who, pop ? pop_name : config, s->scn.error);
+		fprintf(stderr, "%s: %s: %s\n", who, config, s->scn.error);
 		rc = LQ_EXIT_USAGE;
 	}
 	out->accounts = e->account_count;

@@ -1322,6 +1322,17 @@ static const struct cli_opt opts_journal[] = {
 	     "each); dump prints JSON lines either way",
      .kind = CLI_FLAG,
      .off = offsetof(struct lq_journal_opts, json)},
+    {.name = "--config",
+     .arg = "FILE",
+     .help = "dump: the run's configuration: events print as liqd sim and\n"
+	     "replay --events print them (named, decimals as strings)",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_journal_opts, config)},
+    {.name = "--population",
+     .arg = "FILE",
+     .help = "dump: the run's population, for the funds it defines",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_journal_opts, population)},
 };
 static const struct cli_group grp_journal = GROUP(NULL, opts_journal);
 
@@ -1334,9 +1345,11 @@ static const struct cli_cmd cmd_journal = {
     .name = "journal",
     .id = ID_JOURNAL,
     .purpose = "print or check a journal of output events",
-    .usage = "dump|verify|recover [--json] FILE",
-    .desc = "  dump     print every record as a JSON line: events with numeric fields (ids, raw\n"
-	    "           units: the journal carries no definitions), text records verbatim\n"
+    .usage = "dump|verify|recover [--json] [--config FILE [--population FILE]] FILE",
+    .desc = "  dump     print every record as a JSON line: with the run's --config (and\n"
+	    "           --population), events as liqd sim prints them; without, with numeric\n"
+	    "           fields (ids, raw units: the journal carries no definitions); text\n"
+	    "           records verbatim\n"
 	    "  verify   check every record; print counts and the last good sequence\n"
 	    "  recover  verify, then cut a torn tail\n",
     .epilog = "exit status: 0 clean, 1 torn tail (verify, dump), 2 bad usage, corruption or an\n"

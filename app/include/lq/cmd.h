@@ -145,6 +145,8 @@ struct lq_journal_opts {
 	const char *action;
 	const char *path;
 	bool json; /* verify, recover: the figures as one JSON object; dump: always JSON lines */
+	const char *config;	/* dump: the definitions, for sim's event vocabulary */
+	const char *population; /* dump: the funds a population defines */
 };
 int lq_app_journal(const struct lq_journal_opts *o);
 

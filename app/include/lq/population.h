@@ -48,6 +48,9 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
  * with "FILE:LINE: reason" on stderr (prefixed by `who`).
  */
 int lq_defs_load(const char *who, const char *path, struct lq_engine **out);
+/* The same, then the fund lines of a population (NULL: none), as a replay defines them. */
+int lq_defs_load_with(const char *who, const char *path, const char *population,
+		      struct lq_engine **out);
 void lq_defs_free(struct lq_engine *e);
 /* The largest account id the configuration's deposit, withdraw, fill and isolate lines name. */
 uint64_t lq_defs_max_account(const struct lq_engine *defs);
