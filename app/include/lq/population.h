@@ -59,10 +59,11 @@ uint64_t lq_defs_max_account(const struct lq_engine *defs);
  * The pre-scan of a replay's configuration and population (whole populations or none): both
  * loaded, line by line, onto a scratch engine sized from a first count of their lines (every
  * deposit, withdraw, fill or isolate line may open an account; fill and isolate lines a
- * position), up to max_accounts accounts. Any line refused (not a population command, a
- * syntax error, a `rejected` by the parser or the engine, one account more than max_accounts)
- * stops it with "who: FILE:LINE: why" on stderr and LQ_EXIT_USAGE. Else LQ_EXIT_OK and the
- * sizes the replay's tables need. pop may be NULL (the configuration alone); it is rewound.
+ * position), up to max_accounts accounts. Any population line refused (not a population
+ * command, a syntax error, a `rejected` by the parser or the engine, one account more than
+ * max_accounts), a configuration's syntax error or refused account line (deposit, withdraw,
+ * fill, isolate) stops it with "who: FILE:LINE: why" on stderr and LQ_EXIT_USAGE. Else LQ_EXIT_OK
+ * and the sizes the replay's tables need. pop may be NULL (the configuration alone); it is rewound.
  */
 #define LQ_POPULATION_POSITIONS_MAX (1u << 29)
 struct lq_defs_scan {
