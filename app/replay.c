@@ -540,9 +540,11 @@ static int size_tables(struct replay *r, const char *config, struct lq_engine_li
 	const uint32_t cap = lim->accounts_max; /* --max-accounts */
 
 	int rc = lq_defs_prescan(who, config, x->pop, x->pop_name, cap, &scan);
-	if (rc != LQ_EXIT_OK || x->limits_fixed)
+	if (rc != LQ_EXIT_OK)
 		return rc;
 	x->pop_total = scan.pop_lines;
+	if (x->limits_fixed)
+		return LQ_EXIT_OK; /* a snapshot's: the state's own sizes */
 	uint64_t acc = (uint64_t)scan.accounts + LQ_REPLAY_ROOM_ACCOUNTS;
 	uint64_t pos = (uint64_t)scan.positions + lim->positions_max;
 	lim->accounts_max = acc < cap ? (uint32_t)acc : cap;
