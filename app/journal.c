@@ -2,14 +2,18 @@
 /*
  * liqd journal dump|verify|recover FILE: read a journal (lq/journal.h).
  *
- * The journal carries no instrument or asset definitions, so dump prints an event with its
- * numeric fields (instrument and fund ids, raw units and lots) rather than the sim's named,
- * scaled JSON; text records (the sim's `show` lines) print as they were written.
+ * The journal carries no instrument or asset definitions: given the run's configuration (and
+ * its population, for the funds a population defines), dump prints every event as `sim` and
+ * `replay --events` do (DESIGN 2: named, decimals as strings), the same lines; without them,
+ * each event with its numeric fields (instrument and fund ids, raw units and lots). Text
+ * records (the sim's `show` lines) print as they were written.
  */
 #include "lq/app.h"
 #include "lq/cmd.h"
 
+#include "lq/json.h"
 #include "lq/journal.h"
+#include "lq/population.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +42,59 @@ static void print_event(uint64_t seq, const struct lq_event *ev)
 	       ev->flag ? "true" : "false");
 }
 
+/* Does the event type name an instrument (the schema's `instrument` column)? */
+static bool names_instrument(enum lq_event_type type)
+{
+	switch (type) {
+#define HAS_INS_(NAME, id, name, ins, ...)                                                         \
+	case LQ_EV_##NAME:                                                                         \
+		return ins;
+		LQ_EVENT_TYPES(HAS_INS_)
+#undef HAS_INS_
+	}
+	return false;
+}
+
+/* The definitions name everything the event refers to (else: not this journal's). */
+static bool event_fits(const struct lq_engine *d, const struct lq_event *ev, char *why, size_t cap)
+{
+	if (!lq_event_type_str(ev->type)) {
+		snprintf(why, cap, "an event of unknown type %d", (int)ev->type);
+		return false;
+	}
+	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL) {
+		if (ev->asset < d->asset_count)
+			return true;
+		snprintf(why, cap, "asset %u, the configuration defines %u", ev->asset,
+			 d->asset_count);
+		return false;
+	}
+	if (names_instrument(ev->type) && ev->instrument >= d->instrument_count) {
+		snprintf(why, cap, "instrument %u, the configuration defines %u", ev->instrument,
+			 d->instrument_count);
+		return false;
+	}
+	/* the events that name a fund (lq/event_schema.h's FUND and FUND_IF fields) */
+	bool fund = ev->type == LQ_EV_TAKEOVER ||
+		    ((ev->type == LQ_EV_SOCIALIZED_LOSS || ev->type == LQ_EV_BAD_DEBT) &&
+		     ev->fund_delta_units != 0) ||
+		    (ev->type == LQ_EV_FUND_TRADE && ev->fund != LQ_NIL);
+	if (fund && (ev->fund >= d->fund_count || !d->funds[ev->fund].defined)) {
+		snprintf(why, cap,
+			 "fund %u, which the configuration does not define (give the "
+			 "--population that defines it)",
+			 ev->fund);
+		return false;
+	}
+	return true;
+}
+
+static void out_stdout(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	fwrite(data, 1, len, stdout);
+}
+
 static int exit_for(enum lq_journal_status st)
 {
 	if (st == LQ_JOURNAL_END)
@@ -64,26 +121,44 @@ static void report_bad(const char *path, enum lq_journal_status st, uint64_t off
 			path);
 }
 
-static int cmd_dump(struct lq_journal_reader *r, const char *path)
+static int cmd_dump(struct lq_journal_reader *r, const char *path, const struct lq_engine *defs)
 {
+	static struct lq_out out;
+	char why[160];
 	int err = lq_journal_reader_open(r, path);
 	if (err) {
 		fprintf(stderr, "liqd journal: cannot open %s: %s\n", path, strerror(-err));
 		return LQ_EXIT_USAGE;
 	}
+	lq_out_init(&out, out_stdout, NULL);
 	struct lq_journal_record rec;
 	enum lq_journal_status st;
 	while ((st = lq_journal_next(r, &rec)) == LQ_JOURNAL_OK) {
 		if (rec.type == LQ_JOURNAL_TEXT) {
-			fwrite(rec.payload, 1, rec.len, stdout);
-			fputc('\n', stdout);
+			lq_out_bytes(&out, (const char *)rec.payload, rec.len);
+			lq_out_bytes(&out, "\n", 1);
 			continue;
 		}
 		struct lq_event ev;
 		/* The reader has decoded it once already: it cannot fail here. */
-		if (lq_journal_decode_event(rec.payload, rec.len, &ev))
+		if (!lq_journal_decode_event(rec.payload, rec.len, &ev))
+			continue;
+		if (!defs) {
+			lq_out_flush(&out);
 			print_event(rec.seq, &ev);
+		} else if (event_fits(defs, &ev, why, sizeof(why))) {
+			lq_json_event(&out, defs, &ev);
+		} else {
+			lq_out_flush(&out);
+			fprintf(stderr,
+				"liqd journal: %s: event %" PRIu64 " names %s: not the journal of "
+				"this configuration\n",
+				path, rec.seq, why);
+			lq_journal_reader_close(r);
+			return LQ_EXIT_USAGE;
+		}
 	}
+	lq_out_flush(&out);
 	report_bad(path, st, r->bad_offset, r->why, r->io_err);
 	lq_journal_reader_close(r);
 	if (fflush(stdout) != 0) {
@@ -158,12 +233,27 @@ int lq_app_journal(const struct lq_journal_opts *o)
 			verb);
 		return LQ_EXIT_USAGE;
 	}
+	if (strcmp(verb, "dump") && (o->config || o->population)) {
+		fprintf(stderr, "liqd journal: --config and --population go with dump\n");
+		return LQ_EXIT_USAGE;
+	}
+	if (o->population && !o->config) {
+		fprintf(stderr, "liqd journal: --population goes with --config\n");
+		return LQ_EXIT_USAGE;
+	}
+	struct lq_engine *defs = NULL;
+	if (o->config) {
+		int drc = lq_defs_load_with("liqd journal", o->config, o->population, &defs);
+		if (drc != LQ_EXIT_OK)
+			return drc;
+	}
 	struct lq_journal_reader *r = lq_startup_alloc(sizeof(*r), "journal reader");
 	int rc;
 	if (!strcmp(verb, "dump"))
-		rc = cmd_dump(r, path);
+		rc = cmd_dump(r, path, defs);
 	else
 		rc = cmd_verify(r, path, !strcmp(verb, "recover"));
 	lq_startup_free(r);
+	lq_defs_free(defs);
 	return rc;
 }

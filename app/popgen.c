@@ -295,6 +295,11 @@ static void put_header(const struct gen *s)
 		fmt(b[2], 48, g->isolated_e8, 8), fmt(b[3], 48, g->second_e8, 8),
 		(long long)g->size_lots, fmt(b[4], 48, g->size_tail_e8, 8),
 		fmt(b[5], 48, g->lev_tail_e8, 8), fmt(b[6], 48, g->fund_share_e8, 8));
+	if (g->id_base > 0)
+		fprintf(
+		    s->out, "# account ids %llu to %llu: after the configuration's largest, %llu\n",
+		    (unsigned long long)g->id_base + 1,
+		    (unsigned long long)(g->id_base + g->accounts), (unsigned long long)g->id_base);
 	fprintf(s->out, "# reference prices%s%s%s:", g->capture_name ? " (first trades of " : "",
 		g->capture_name ? g->capture_name : "", g->capture_name ? ")" : "");
 	for (uint32_t k = 0; k < g->ins_count; k++) {
@@ -311,7 +316,7 @@ static int put_accounts(struct gen *s, char *err, size_t cap)
 	const struct lq_popgen *g = s->g;
 	const uint64_t balancers = g->accounts >= 4ull * g->ins_count ? g->ins_count : 0;
 
-	for (uint64_t id = 1; id <= g->accounts - balancers; id++)
+	for (uint64_t id = g->id_base + 1; id <= g->id_base + g->accounts - balancers; id++)
 		if (put_account(s, id)) {
 			snprintf(err, cap,
 				 "account %llu: a position's value overflows (lower "
@@ -320,7 +325,7 @@ static int put_accounts(struct gen *s, char *err, size_t cap)
 			return -1;
 		}
 	for (uint64_t k = 0; k < balancers; k++)
-		if (put_balancer(s, g->accounts - balancers + 1 + k, g->ins[k])) {
+		if (put_balancer(s, g->id_base + g->accounts - balancers + 1 + k, g->ins[k])) {
 			snprintf(err, cap, "the balancing account overflows");
 			return -1;
 		}
@@ -335,6 +340,13 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
 
 	if (g->ins_count == 0) {
 		snprintf(err, cap, "no instrument to populate");
+		return -1;
+	}
+	if (g->id_base > UINT64_MAX - g->accounts) {
+		snprintf(err, cap,
+			 "the accounts' ids would pass 2^64 - 1 after the configuration's largest, "
+			 "%llu",
+			 (unsigned long long)g->id_base);
 		return -1;
 	}
 	for (uint32_t k = 0; k < g->ins_count; k++)
@@ -467,6 +479,8 @@ int lq_app_popgen(const struct lq_popgen_opts *opts)
 	}
 	if ((rc = lq_defs_load("liqd popgen", o.g.config_name, &defs)) != LQ_EXIT_OK)
 		return rc;
+	/* never an id the configuration's own accounts hold: the ids start after its largest */
+	o.g.id_base = lq_defs_max_account(defs);
 	rc = LQ_EXIT_USAGE;
 	if (select_instruments(&o, defs) || apply_prices(&o, defs))
 		goto out;

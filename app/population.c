@@ -41,7 +41,29 @@ static void discard_write(void *ctx, const char *data, size_t len)
 struct defs_block {
 	struct lq_engine e; /* first: lq_defs_free casts back */
 	void *mem;
+	uint64_t max_account; /* the largest account id the configuration's lines name */
 };
+
+static bool token(const char *s, size_t len, uint32_t n, const char **t, size_t *tn);
+static bool tok_is(const char *t, size_t n, const char *word);
+
+/* deposit, withdraw, fill, isolate: the lines that name an account (their second token). */
+static bool account_line(const char *line, size_t len, uint64_t *id, bool *position)
+{
+	const char *c, *a;
+	size_t cn, an;
+	if (!token(line, len, 0, &c, &cn))
+		return false;
+	*position = tok_is(c, cn, "fill") || tok_is(c, cn, "isolate");
+	if (!*position && !tok_is(c, cn, "deposit") && !tok_is(c, cn, "withdraw"))
+		return false;
+	*id = 0;
+	if (token(line, len, 1, &a, &an))
+		for (size_t k = 0; k < an && a[k] >= '0' && a[k] <= '9'; k++)
+			*id = *id > (UINT64_MAX - 9) / 10 ? UINT64_MAX
+							  : *id * 10 + (uint64_t)(a[k] - '0');
+	return true;
+}
 
 struct defs_mem {
 	struct lq_scn scn;
@@ -49,7 +71,40 @@ struct defs_mem {
 	char line[DEFS_LINE_MAX];
 };
 
-int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
+/* One file's lines into the definitions (line numbers its own). */
+static int defs_file(const char *who, const char *path, struct defs_block *b, struct defs_mem *d)
+{
+	FILE *f = fopen(path, "r");
+	uint64_t line = 0;
+	int rc = LQ_EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
+		return LQ_EXIT_USAGE;
+	}
+	while (fgets(d->line, sizeof(d->line), f)) {
+		size_t n = strlen(d->line);
+		d->scn.line++;
+		line++;
+		if (n > 0 && d->line[n - 1] == '\n')
+			n--;
+		uint64_t id;
+		bool pos;
+		if (account_line(d->line, n, &id, &pos) && id > b->max_account)
+			b->max_account = id;
+		if (lq_scn_line(&d->scn, d->line, n) == LQ_SCN_SYNTAX) {
+			fprintf(stderr, "%s: %s:%llu: %s\n", who, path, (unsigned long long)line,
+				d->scn.error);
+			rc = LQ_EXIT_USAGE;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int lq_defs_load_with(const char *who, const char *path, const char *population,
+		      struct lq_engine **out)
 {
 	struct lq_engine_limits lim = {.accounts_max = 1, .positions_max = 1};
 	size_t size = lq_engine_memsize(&lim);
@@ -57,35 +112,17 @@ int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
 	struct lq_engine *e = &b->e;
 	void *mem = lq_startup_alloc(size, "the definitions");
 	struct defs_mem *d = lq_startup_alloc(sizeof(*d), "the definitions");
-	FILE *f = fopen(path, "r");
-	int rc = LQ_EXIT_OK;
 
-	if (!f) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
-		rc = LQ_EXIT_USAGE;
-		goto done;
-	}
 	LQ_ASSERT(lq_engine_init(e, mem, size, &lim, NULL, NULL) == 0);
 	lq_out_init(&d->out, discard_write, NULL);
 	lq_scn_init(&d->scn, e, &d->out, discard_emit, NULL);
-	while (fgets(d->line, sizeof(d->line), f)) {
-		size_t n = strlen(d->line);
-		d->scn.line++;
-		if (n > 0 && d->line[n - 1] == '\n')
-			n--;
-		if (lq_scn_line(&d->scn, d->line, n) == LQ_SCN_SYNTAX) {
-			fprintf(stderr, "%s: %s:%llu: %s\n", who, path,
-				(unsigned long long)d->scn.line, d->scn.error);
-			rc = LQ_EXIT_USAGE;
-			break;
-		}
-	}
-	fclose(f);
+	int rc = defs_file(who, path, b, d);
 	if (rc == LQ_EXIT_OK && e->instrument_count == 0) {
 		fprintf(stderr, "%s: %s defines no instrument (see liqd sim --help)\n", who, path);
 		rc = LQ_EXIT_USAGE;
 	}
-done:
+	if (rc == LQ_EXIT_OK && population)
+		rc = defs_file(who, population, b, d);
 	lq_startup_free(d);
 	if (rc != LQ_EXIT_OK) {
 		lq_startup_free(mem);
@@ -95,6 +132,16 @@ done:
 	b->mem = mem;
 	*out = e;
 	return LQ_EXIT_OK;
+}
+
+int lq_defs_load(const char *who, const char *path, struct lq_engine **out)
+{
+	return lq_defs_load_with(who, path, NULL, out);
+}
+
+uint64_t lq_defs_max_account(const struct lq_engine *e)
+{
+	return ((const struct defs_block *)e)->max_account;
 }
 
 void lq_defs_free(struct lq_engine *e)
@@ -171,6 +218,223 @@ int lq_population_check(const struct lq_engine *defs, const char *line, size_t l
 		 "fill, isolate and fund lines only; markets come from the capture)",
 		 (int)cn, c);
 	return -1;
+}
+
+/* ---- the pre-scan: a population whole, or refused ---- */
+
+#define SCAN_REASON_MAX 256
+
+struct scan {
+	struct lq_engine *e; /* the scratch engine: what the pipeline's will hold */
+	struct lq_scn scn;   /* over a definitions-only engine, as the replay's ingest */
+	struct lq_out out;
+	char line[DEFS_LINE_MAX];
+	char said[LQ_SCN_ERROR_MAX + 64]; /* the parser's last output text (a rejected line) */
+	size_t said_len;
+	bool in_event;
+	enum lq_status st; /* the first refusal by the engine */
+	enum lq_cmd_type st_type;
+	uint64_t st_account;
+	uint32_t accounts_max; /* the scratch engine's table */
+	uint32_t max_accounts; /* --max-accounts */
+};
+
+static void scan_write(void *ctx, const char *data, size_t len)
+{
+	struct scan *s = ctx;
+	if (len > sizeof(s->said) - 1 - s->said_len)
+		len = sizeof(s->said) - 1 - s->said_len;
+	memcpy(s->said + s->said_len, data, len);
+	s->said_len += len;
+	s->said[s->said_len] = '\0';
+}
+
+/* The parser's messages onto the scratch engine, as the pipeline's engine stage applies them. */
+static void scan_emit(void *ctx, struct lq_msg *m)
+{
+	struct scan *s = ctx;
+	if (m->type >= LQ_MSG_DEF_ASSET && m->type <= LQ_MSG_DEF_FUND) {
+		(void)lq_msg_def_apply(s->e, m);
+		return;
+	}
+	if (m->type != LQ_MSG_CMD)
+		return; /* books, shows: nothing a population line sends */
+	if (!s->in_event) {
+		lq_engine_begin_event(s->e);
+		s->in_event = true;
+	}
+	enum lq_status st = lq_engine_apply_part(s->e, &m->u.cmd);
+	if (st != LQ_OK && s->st == LQ_OK) {
+		s->st = st;
+		s->st_type = m->u.cmd.type;
+		s->st_account = m->u.cmd.account;
+	}
+	if (!(m->flags & LQ_MSG_F_MORE)) {
+		lq_engine_end_event(s->e);
+		s->in_event = false;
+	}
+}
+
+/* Why the line was refused: the parser's reason, or the engine's. */
+static void scan_why(struct scan *s, enum lq_scn_result r, char *why, size_t cap)
+{
+	if (r == LQ_SCN_SYNTAX) {
+		snprintf(why, cap, "%s", s->scn.error);
+		return;
+	}
+	if (r == LQ_SCN_REJECTED) {
+		/* {"type":"rejected","line":N,"reason":"..."} */
+		const char *k = strstr(s->said, "\"reason\":\"");
+		size_t n = 0;
+		if (k) {
+			k += 10;
+			n = strlen(k);
+			while (n > 0 && (k[n - 1] == '\n' || k[n - 1] == '}' || k[n - 1] == '"'))
+				n--;
+		}
+		snprintf(why, cap, "rejected: %.*s", (int)n, k ? k : "");
+		return;
+	}
+	if (s->st == LQ_E_LIMIT && s->e->account_count >= s->accounts_max &&
+	    s->accounts_max >= s->max_accounts &&
+	    lq_engine_find_account(s->e, s->st_account) == LQ_NIL) {
+		snprintf(why, cap,
+			 "account %llu is one more than --max-accounts %u allows (raise it: the "
+			 "tables are sized to the population)",
+			 (unsigned long long)s->st_account, s->max_accounts);
+		return;
+	}
+	char r2[SCAN_REASON_MAX];
+	lq_engine_reject_reason(r2, sizeof(r2), s->st, s->st_type, s->st_account);
+	snprintf(why, cap, "rejected by the engine: %s", r2);
+}
+
+/* One file's lines through the parser (and, for a population, its line check). */
+static int scan_file(struct scan *s, const char *who, FILE *f, const char *name, bool population,
+		     struct lq_defs_scan *out)
+{
+	uint64_t line = 0;
+	char why[SCAN_REASON_MAX + LQ_SCN_ERROR_MAX];
+
+	while (fgets(s->line, sizeof(s->line), f)) {
+		size_t n = strlen(s->line);
+		line++;
+		s->scn.line++;
+		if (n > 0 && s->line[n - 1] == '\n')
+			n--;
+		why[0] = '\0';
+		enum lq_scn_result r = LQ_SCN_OK;
+		if (population &&
+		    lq_population_check(s->scn.engine, s->line, n, why, sizeof(why)) != 0)
+			r = LQ_SCN_SYNTAX;
+		else {
+			lq_out_flush(&s->out);
+			s->said_len = 0;
+			s->said[0] = '\0';
+			r = lq_scn_line(&s->scn, s->line, n);
+			lq_out_flush(&s->out); /* a rejected line's reason */
+		}
+		uint64_t id;
+		bool pos;
+		if (!population && r != LQ_SCN_SYNTAX && !account_line(s->line, n, &id, &pos)) {
+			/*
+			 * a configuration's other refused lines (a mark its mark method does not
+			 * take) stay the `rejected` events the replay prints for them
+			 */
+			s->st = LQ_OK;
+			continue;
+		}
+		if (r != LQ_SCN_OK || s->st != LQ_OK) {
+			if (!why[0])
+				scan_why(s, r, why, sizeof(why));
+			fprintf(stderr, "%s: %s:%llu: %s (nothing was loaded)\n", who, name,
+				(unsigned long long)line, why);
+			return LQ_EXIT_USAGE;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", who, name, strerror(errno));
+		return LQ_EXIT_FAIL;
+	}
+	if (population)
+		out->pop_lines = line;
+	return LQ_EXIT_OK;
+}
+
+/* The first pass: bounds on the accounts and positions a file's lines may open. */
+static void scan_bounds(FILE *f, char *buf, size_t cap, uint64_t *accounts, uint64_t *positions)
+{
+	while (fgets(buf, (int)cap, f)) {
+		uint64_t id;
+		bool pos;
+		if (account_line(buf, strlen(buf), &id, &pos)) {
+			++*accounts;
+			*positions += pos;
+		}
+	}
+	rewind(f);
+}
+
+int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *pop_name,
+		    uint32_t max_accounts, struct lq_defs_scan *out)
+{
+	struct lq_engine_limits dlim = {.accounts_max = 1, .positions_max = 1};
+	size_t dsize = lq_engine_memsize(&dlim);
+	struct scan *s = lq_startup_alloc(sizeof(*s), "the population's pre-scan");
+	struct lq_engine *defs = lq_startup_alloc(sizeof(*defs), "the definitions");
+	void *dmem = lq_startup_alloc(dsize, "the definitions");
+	struct lq_engine *e = lq_startup_alloc(sizeof(*e), "the population's pre-scan");
+	uint64_t acc = 0, pos = 0;
+	void *mem = NULL;
+	int rc = LQ_EXIT_OK;
+	FILE *cf = fopen(config, "r");
+
+	memset(out, 0, sizeof(*out));
+	if (!cf) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", who, config, strerror(errno));
+		rc = LQ_EXIT_USAGE;
+		goto done;
+	}
+	scan_bounds(cf, s->line, sizeof(s->line), &acc, &pos);
+	if (pop)
+		scan_bounds(pop, s->line, sizeof(s->line), &acc, &pos);
+	/* the scratch tables: every line that names an account may open one, up to the cap */
+	struct lq_engine_limits lim = {
+	    .accounts_max = (uint32_t)(acc < max_accounts ? (acc ? acc : 1) : max_accounts),
+	    .positions_max =
+		(uint32_t)(pos < LQ_POPULATION_POSITIONS_MAX ? (pos ? pos : 1)
+							     : LQ_POPULATION_POSITIONS_MAX)};
+	size_t size = lq_engine_memsize(&lim);
+	mem = lq_startup_alloc(size, "the population's pre-scan");
+	LQ_ASSERT(lq_engine_init(defs, dmem, dsize, &dlim, NULL, NULL) == 0);
+	LQ_ASSERT(lq_engine_init(e, mem, size, &lim, NULL, NULL) == 0);
+	s->e = e;
+	s->accounts_max = lim.accounts_max;
+	s->max_accounts = max_accounts;
+	lq_out_init(&s->out, scan_write, s);
+	lq_scn_init(&s->scn, defs, &s->out, scan_emit, s);
+	rc = scan_file(s, who, cf, config, false, out);
+	/* a population may define the funds the configuration names (before it acts) */
+	if (rc == LQ_EXIT_OK && pop)
+		rc = scan_file(s, who, pop, pop_name, true, out);
+	if (rc == LQ_EXIT_OK && lq_scn_defs_check(&s->scn) == LQ_SCN_SYNTAX) {
+		fprintf(stderr, "%s: %s: %s\n", who, config, s->scn.error);
+		rc = LQ_EXIT_USAGE;
+	}
+	out->accounts = e->account_count;
+	out->positions = lim.positions_max;
+	out->position_lines = pos;
+	if (pop)
+		rewind(pop);
+done:
+	if (cf)
+		fclose(cf);
+	lq_startup_free(mem);
+	lq_startup_free(e);
+	lq_startup_free(dmem);
+	lq_startup_free(defs);
+	lq_startup_free(s);
+	return rc;
 }
 
 /* ---- captures ---- */

@@ -21,6 +21,8 @@
 #include "lq/scn.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,24 @@
 
 static const char *who = "liqd replay"; /* or "liqd run" */
 #define REPLAY_POP_BUF (1u << 16)
+/* accounts the feed's deposits may open beyond the population's (up to --max-accounts) */
+#define LQ_REPLAY_ROOM_ACCOUNTS 65536u
+
+/* What the progress timer reads (written by the ingest and the event chain). */
+struct replay_progress {
+	_Atomic uint64_t pop_line;
+	_Atomic uint64_t off; /* the capture's bytes read */
+	_Atomic uint64_t msgs;
+	_Atomic int64_t venue_ns;
+	_Atomic uint64_t events; /* output events decided */
+	_Atomic bool feed;
+	_Atomic bool stop;
+	/* the timer's own */
+	uint64_t pop_total;
+	uint64_t len;
+	uint64_t start_ns;
+	_Atomic uint64_t feed_start_ns; /* the ingest's clock read as the feed starts */
+};
 
 struct replay_extra {
 	/* options */
@@ -46,7 +66,9 @@ struct replay_extra {
 	FILE *pop;
 	char *pop_buf;
 	uint64_t pop_line;
+	uint64_t pop_total; /* its lines (the pre-scan's count) */
 	bool pop_done;
+	bool limits_fixed; /* a snapshot's limits: not sized from the population */
 	char pcap[4096];
 	bool pcap_temp;
 	struct lq_engine *defs;
@@ -54,10 +76,10 @@ struct replay_extra {
 	struct lq_scn *scn;
 	bool feed_phase;
 	bool progress;
-	uint64_t progress_calls;
-	uint64_t progress_ns;
+	struct replay_progress prog;
+	pthread_t prog_thread;
+	bool prog_running;
 	uint64_t start_ns;
-	uint64_t feed_start_ns;
 };
 
 struct replay {
@@ -95,37 +117,118 @@ static void replay_tap(void *ctx, const struct lq_msg *m)
 		lq_rep_input(r->x.rep, m);
 }
 
-/* The progress line on a terminal: a bar over the capture's bytes, events, venue time. */
-static void progress(struct replay *r, bool last)
+/*
+ * The progress line on a terminal, drawn by a timer thread every 200 ms (so it keeps moving
+ * while a cascade holds the ingest back): the ingest publishes its figures in atomics (relaxed
+ * stores, no lock), the event chain counts the decisions, the timer only reads them.
+ */
+static void progress(struct replay *r)
 {
 	struct replay_extra *x = &r->x;
-	if (!x->progress || (!last && ++x->progress_calls % 1024 != 0))
+	struct replay_progress *g = &x->prog;
+	if (!x->progress)
 		return;
-	uint64_t now = lq_rep_mono_ns();
-	if (!last && now - x->progress_ns < 200000000ull)
-		return;
-	x->progress_ns = now;
-	if (last) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
 	if (!x->feed_phase) {
-		fprintf(stderr, "\rloading the population: %llu lines",
-			(unsigned long long)x->pop_line);
+		atomic_store_explicit(&g->pop_line, x->pop_line, memory_order_relaxed);
 		return;
 	}
-	const double frac = r->pcap.len ? (double)r->pcap.off / (double)r->pcap.len : 0;
-	const double secs = (double)(now - x->feed_start_ns) / 1e9;
+	atomic_store_explicit(&g->feed, true, memory_order_relaxed);
+	atomic_store_explicit(&g->off, r->pcap.off, memory_order_relaxed);
+	atomic_store_explicit(&g->msgs, r->in.msgs_in, memory_order_relaxed);
+	atomic_store_explicit(&g->venue_ns, r->in.now_ns, memory_order_relaxed);
+}
+
+static void eta_str(char *buf, size_t cap, double secs)
+{
+	if (secs < 0 || secs > 360000) {
+		snprintf(buf, cap, "--:--");
+		return;
+	}
+	unsigned long long t = (unsigned long long)(secs + 0.5);
+	if (t >= 3600)
+		snprintf(buf, cap, "%lluh%02llum", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, cap, "%llum%02llus", t / 60, t % 60);
+}
+
+static void progress_draw(struct replay_progress *g, uint64_t now)
+{
+	char eta[32];
+	const double secs = (double)(now - g->start_ns) / 1e9;
+	uint64_t events = atomic_load_explicit(&g->events, memory_order_relaxed);
+
+	if (!atomic_load_explicit(&g->feed, memory_order_relaxed)) {
+		uint64_t line = atomic_load_explicit(&g->pop_line, memory_order_relaxed);
+		if (!g->pop_total)
+			return;
+		double frac = (double)line / (double)g->pop_total;
+		eta_str(eta, sizeof(eta), frac > 0 ? secs * (1 - frac) / frac : -1);
+		fprintf(
+		    stderr, "\r\033[Kloading the population: %llu of %llu lines (%.0f%%)  ETA %s",
+		    (unsigned long long)line, (unsigned long long)g->pop_total, frac * 100, eta);
+		return;
+	}
+	uint64_t feed_ns = atomic_load_explicit(&g->feed_start_ns, memory_order_relaxed);
+	if (!feed_ns || feed_ns > now)
+		feed_ns = now;
+	uint64_t off = atomic_load_explicit(&g->off, memory_order_relaxed);
+	uint64_t msgs = atomic_load_explicit(&g->msgs, memory_order_relaxed);
+	int64_t t = atomic_load_explicit(&g->venue_ns, memory_order_relaxed) / 1000000000;
+	const double fsecs = (double)(now - feed_ns) / 1e9;
+	const double frac = g->len ? (double)off / (double)g->len : 0;
 	char bar[31];
 	for (int k = 0; k < 30; k++)
 		bar[k] = k < (int)(frac * 30) ? '#' : '-';
 	bar[30] = '\0';
-	int64_t t = r->in.now_ns / 1000000000;
+	eta_str(eta, sizeof(eta), frac > 0.001 ? fsecs * (1 - frac) / frac : -1);
 	fprintf(stderr,
-		"\r\033[K[%s] %3.0f%%  %llu events  venue time %02lld:%02lld:%02lld  %.0f events/s",
-		bar, frac * 100, (unsigned long long)r->in.msgs_in, (long long)(t / 3600 % 24),
-		(long long)(t / 60 % 60), (long long)(t % 60),
-		secs > 0 ? (double)r->in.msgs_in / secs : 0);
+		"\r\033[K[%s] %3.0f%%  ETA %s  %llu feed messages  %llu decisions  venue time "
+		"%02lld:%02lld:%02lld  %.0f messages/s",
+		bar, frac * 100, eta, (unsigned long long)msgs, (unsigned long long)events,
+		(long long)(t / 3600 % 24), (long long)(t / 60 % 60), (long long)(t % 60),
+		fsecs > 0 ? (double)msgs / fsecs : 0);
+}
+
+static void *progress_timer(void *arg)
+{
+	struct replay_progress *g = arg;
+	const struct timespec tick = {0, 50000000};
+	uint64_t last = 0;
+
+	while (!atomic_load_explicit(&g->stop, memory_order_acquire)) {
+		nanosleep(&tick, NULL);
+		uint64_t now = lq_rep_mono_ns();
+		if (now - last >= 200000000ull) {
+			last = now;
+			progress_draw(g, now);
+		}
+	}
+	fputs("\r\033[K", stderr);
+	return NULL;
+}
+
+static void progress_start(struct replay *r)
+{
+	struct replay_extra *x = &r->x;
+	if (!x->progress)
+		return;
+	x->prog.start_ns = lq_rep_mono_ns();
+	x->prog.pop_total = x->pop_total;
+	x->prog.len = r->pcap.len;
+	progress_draw(&x->prog, x->prog.start_ns); /* the population's total at once */
+	if (pthread_create(&x->prog_thread, NULL, progress_timer, &x->prog) == 0)
+		x->prog_running = true;
+}
+
+/* The timer stopped and its line cleared: before anything else goes to the terminal. */
+static void progress_stop(struct replay *r)
+{
+	struct replay_extra *x = &r->x;
+	if (!x->prog_running)
+		return;
+	atomic_store_explicit(&x->prog.stop, true, memory_order_release);
+	pthread_join(x->prog_thread, NULL);
+	x->prog_running = false;
 }
 
 /* A population line: only population commands, each checked before the parser sees it. */
@@ -151,7 +254,7 @@ static int next_population(struct replay *r, struct lq_scn *scn)
 		return -1;
 	}
 	lq_rep_setup_line(x->rep, scn->engine, r->line, n);
-	progress(r, false);
+	progress(r);
 	return 1;
 }
 
@@ -191,9 +294,11 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 			return -1;
 		}
 		x->feed_phase = true;
-		x->feed_start_ns = x->progress ? lq_rep_mono_ns() : 0;
+		if (x->progress)
+			atomic_store_explicit(&x->prog.feed_start_ns, lq_rep_mono_ns(),
+					      memory_order_relaxed);
 	}
-	progress(r, false);
+	progress(r);
 	return 0;
 }
 
@@ -359,6 +464,8 @@ static int generate_population(struct replay *r, const char *config)
 	g.seed = x->seed;
 	g.config_name = config;
 	g.capture_name = x->pcap;
+	/* never an id the configuration's own accounts hold: the ids start after its largest */
+	g.id_base = lq_defs_max_account(x->defs);
 	lq_capture_first_trades(x->pcap, x->defs, g.price);
 	for (uint32_t i = 0; i < x->defs->instrument_count; i++)
 		if (g.price[i] > 0)
@@ -387,6 +494,31 @@ static int generate_population(struct replay *r, const char *config)
 	return LQ_EXIT_OK;
 }
 
+/*
+ * Whole populations or none: the configuration and the population loaded first on a scratch
+ * engine (any refused line stops here, with its file and line), then the engine's tables sized
+ * to what they hold, with room for what the feed adds, up to --max-accounts.
+ */
+static int size_tables(struct replay *r, const char *config, struct lq_engine_limits *lim)
+{
+	struct replay_extra *x = &r->x;
+	struct lq_defs_scan scan;
+	const uint32_t cap = lim->accounts_max; /* --max-accounts */
+
+	int rc = lq_defs_prescan(who, config, x->pop, x->pop_name, cap, &scan);
+	if (rc != LQ_EXIT_OK)
+		return rc;
+	x->pop_total = scan.pop_lines;
+	if (x->limits_fixed)
+		return LQ_EXIT_OK; /* a snapshot's: the state's own sizes */
+	uint64_t acc = (uint64_t)scan.accounts + LQ_REPLAY_ROOM_ACCOUNTS;
+	uint64_t pos = (uint64_t)scan.positions + lim->positions_max;
+	lim->accounts_max = acc < cap ? (uint32_t)acc : cap;
+	lim->positions_max =
+	    pos < LQ_POPULATION_POSITIONS_MAX ? (uint32_t)pos : LQ_POPULATION_POSITIONS_MAX - 1;
+	return LQ_EXIT_OK;
+}
+
 /* Before the pipeline: the capture (converted if need be), the population, the report. */
 static int replay_prepare(struct replay *r, const char *config, const char **capture,
 			  struct lq_pipeline_config *cfg)
@@ -404,14 +536,11 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 			return rc;
 		*capture = x->pcap;
 	}
-	if (x->accounts) {
-		/* room for the generated accounts and their positions */
-		if (cfg->limits.accounts_max < x->accounts + 1024)
-			cfg->limits.accounts_max = (uint32_t)x->accounts + 1024;
-		if (cfg->limits.positions_max < 2 * cfg->limits.accounts_max)
-			cfg->limits.positions_max = 2 * cfg->limits.accounts_max;
+	if (x->accounts > cfg->limits.accounts_max) {
+		fprintf(stderr, "%s: --accounts %llu is more than --max-accounts %u\n", who,
+			(unsigned long long)x->accounts, cfg->limits.accounts_max);
+		return LQ_EXIT_USAGE;
 	}
-	x->rep = lq_rep_create(cfg->limits.accounts_max);
 	if (x->pop_name) {
 		x->pop = fopen(x->pop_name, "r");
 		if (!x->pop) {
@@ -425,6 +554,9 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	} else if (x->accounts && (rc = generate_population(r, config)) != LQ_EXIT_OK) {
 		return rc;
 	}
+	if ((rc = size_tables(r, config, &cfg->limits)) != LQ_EXIT_OK)
+		return rc;
+	x->rep = lq_rep_create(cfg->limits.accounts_max);
 	/* fail now rather than after a long run */
 	const char *outs[2] = {x->report, x->accounts_out};
 	for (int k = 0; k < 2; k++) {
@@ -456,7 +588,7 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	const uint64_t wall = ns1 - ns0;
 	const struct lq_engine *e = lq_pipeline_engine(p);
 
-	progress(r, true);
+	progress_stop(r);
 	if (ns1 - ns0 < 50000000ull) {
 		/* a short run: calibrate the TSC over 50 ms at least */
 		struct timespec ts = {0, 50000000};
@@ -543,6 +675,7 @@ struct event_chain {
 	struct lq_live *live;	/* on_flush, on_idle */
 	struct lq_durable *dur; /* on_idle: the journal's hand-over */
 	uint64_t idle_calls;
+	_Atomic uint64_t *decided; /* the progress line's count, or NULL */
 };
 
 static void chain_add(struct event_chain *c, void (*fn)(void *, const struct lq_msg *), void *ctx)
@@ -558,6 +691,8 @@ static void chain_event(void *ctx, const struct lq_msg *m)
 	const struct event_chain *c = ctx;
 	for (uint32_t k = 0; k < c->n; k++)
 		c->fn[k](c->ctx[k], m);
+	if (c->decided)
+		atomic_fetch_add_explicit(c->decided, 1, memory_order_relaxed);
 }
 
 static void chain_flush(void *ctx)
@@ -656,6 +791,8 @@ void lq_replay_defaults(struct lq_replay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	lq_pipe_opts_defaults(&o->pipe);
+	/* the cap: the tables themselves are sized from the population (size_tables) */
+	o->pipe.lim.accounts_max = LQ_REPLAY_MAX_ACCOUNTS;
 }
 
 static int feed_main(const struct lq_replay_opts *o, bool run)
@@ -707,7 +844,9 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		return LQ_EXIT_USAGE;
 	}
 	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
+	r.x.limits_fixed = dur.have_snap;
 	rc = replay_prepare(&r, config, &capture, &cfg);
+	dur.limits = cfg.limits;
 	if (rc == LQ_EXIT_OK && !run && r.lo.via == LQ_VIA_DPDK)
 		rc = dpdk_replay_setup(&r, capture, eal, sizeof(eal)); /* the resolved pcap */
 	if (rc == LQ_EXIT_OK && r.lo.egress && !r.x.defs)
@@ -753,6 +892,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	chain_add(&chain, rep_fn, rep_ctx);
 	chain.live = r.live;
 	chain.dur = dopt.journal ? &dur : NULL;
+	chain.decided = r.x.progress ? &r.x.prog.events : NULL;
 	cfg.on_event = chain_event;
 	cfg.event_ctx = &chain;
 	cfg.on_flush = r.live ? chain_flush : NULL;
@@ -779,10 +919,11 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	}
 	const uint64_t ns0 = lq_rep_mono_ns(), tsc0 = lq_rep_tsc();
 	r.x.start_ns = ns0;
+	progress_start(&r);
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
 	if (r.exit_code != 0) {
-		progress(&r, true);
+		progress_stop(&r);
 		fflush(stdout);
 		fprintf(stderr, "%s: %s\n", who, r.error);
 		exit_code = r.exit_code;

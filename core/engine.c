@@ -512,6 +512,8 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 	if (st != LQ_OK)
 		return st;
 	a = lq_engine_find_account(e, c->account);
+	if (a == LQ_NIL && c->flag)
+		return LQ_E_UNKNOWN_ACCOUNT; /* a feed's fill: the account must exist */
 	if (a == LQ_NIL) {
 		a = account_create(e, c->account);
 		if (a == LQ_NIL)

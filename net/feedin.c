@@ -147,6 +147,7 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 	ri->engine = (uint32_t)i;
 	ri->price_shift = (int)ins->price_decimals - d->price_decimals;
 	ri->qty_shift = (int)ins->qty_decimals - d->qty_decimals;
+	ri->settle_shift = (int)ins->asset_decimals - d->settle_decimals;
 	/* the shock's anchor: the instrument's first trade (a book level may be far away) */
 	int64_t a;
 	ri->anchor = 0;
@@ -194,6 +195,138 @@ static enum lq_feedin_kind feed_kind(uint8_t type)
 	}
 }
 
+/* The clock: to the largest venue time seen. */
+static void advance_time(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
+			 uint64_t line)
+{
+	if (fm->ts_ns > r->now_ns) {
+		r->now_ns = fm->ts_ns;
+		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
+		emit_cmd(scn, &t, line);
+	}
+}
+
+/* ---- account events: deposit, withdrawal, fill, margin transfer ---- */
+
+/*
+ * A refused account event: a `rejected` event, as the engine reports an input it refuses
+ * (through the pipeline to the output, the journal and the summary), and counted.
+ */
+static void refuse(struct lq_feedin *r, struct lq_scn *scn, enum lq_cmd_type type, uint64_t account,
+		   enum lq_status st, uint64_t line)
+{
+	struct lq_msg m = {.type = LQ_MSG_EVENT};
+	m.u.event.type = LQ_EV_REJECTED;
+	m.u.event.line = line;
+	m.u.event.status = (uint16_t)st;
+	m.u.event.cmd_type = (uint16_t)type;
+	m.u.event.account = account;
+	r->account_refused++;
+	emit_msg(scn, &m, line);
+}
+
+/* A value onto another decimal grid: LQ_OK, or why not (finer than the grid, or too large). */
+static enum lq_status onto(int64_t v, int shift, enum lq_status off_grid, int64_t *out)
+{
+	if (rescale(v, shift, out))
+		return LQ_OK;
+	return shift >= 0 ? LQ_E_OVERFLOW : off_grid;
+}
+
+static void account_transfer(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
+			     uint64_t line)
+{
+	const struct lq_feed_transfer *t = &fm->u.transfer;
+	struct lq_cmd c = {.type = fm->type == LQ_FEED_DEPOSIT ? LQ_CMD_DEPOSIT : LQ_CMD_WITHDRAW,
+			   .account = t->account};
+	int a = lq_engine_find_asset(scn->engine, t->asset, strnlen(t->asset, sizeof(t->asset)));
+	if (a < 0) {
+		refuse(r, scn, c.type, c.account, LQ_E_UNKNOWN_ASSET, line);
+		return;
+	}
+	c.asset = (uint32_t)a;
+	/* an amount finer than the asset's decimals is refused, never rounded */
+	enum lq_status st = onto(t->amount, (int)scn->engine->assets[a].decimals - t->decimals,
+				 LQ_E_OFF_GRID_QTY, &c.amount);
+	if (st != LQ_OK) {
+		refuse(r, scn, c.type, c.account, st, line);
+		return;
+	}
+	r->account_events++;
+	emit_cmd(scn, &c, line);
+}
+
+static void account_fill(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+			 const struct lq_feed_msg *fm, uint64_t line)
+{
+	const struct lq_feed_fill *f = &fm->u.fill;
+	const struct lq_instrument *ins = &scn->engine->instruments[ri->engine];
+	/* flag: the account must exist (the engine refuses an unknown one) */
+	struct lq_cmd c = {
+	    .type = LQ_CMD_FILL, .instrument = ri->engine, .account = f->account, .flag = true};
+	enum lq_status st = onto(f->qty, ri->qty_shift, LQ_E_OFF_GRID_QTY, &c.qty);
+	if (st == LQ_OK && !lq_instrument_on_lot(ins, c.qty))
+		st = LQ_E_OFF_GRID_QTY;
+	if (st == LQ_OK)
+		st = onto(f->price, ri->price_shift, LQ_E_OFF_GRID_PRICE, &c.price);
+	if (st == LQ_OK && !lq_instrument_on_tick(ins, c.price))
+		st = LQ_E_OFF_GRID_PRICE;
+	if (st == LQ_OK)
+		st = onto(f->fee, ri->settle_shift, LQ_E_OFF_GRID_QTY, &c.fee);
+	if (st != LQ_OK) {
+		refuse(r, scn, c.type, c.account, st, line);
+		return;
+	}
+	r->account_events++;
+	emit_cmd(scn, &c, line);
+}
+
+static void account_margin(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+			   const struct lq_feed_msg *fm, uint64_t line)
+{
+	struct lq_cmd c = {
+	    .type = LQ_CMD_ISOLATE, .instrument = ri->engine, .account = fm->u.margin.account};
+	enum lq_status st =
+	    onto(fm->u.margin.amount, ri->settle_shift, LQ_E_OFF_GRID_QTY, &c.amount);
+	if (st != LQ_OK) {
+		refuse(r, scn, c.type, c.account, st, line);
+		return;
+	}
+	r->account_events++;
+	emit_cmd(scn, &c, line);
+}
+
+/*
+ * Deposits and withdrawals name their asset; fills and margin transfers their instrument,
+ * which must be mapped. A deposit opens an account the population does not hold (a venue's
+ * new user); the others need an existing account (the engine refuses an unknown one).
+ */
+static void account_event(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+			  const struct lq_feed_msg *fm, uint64_t line)
+{
+	switch (fm->type) {
+	case LQ_FEED_DEPOSIT:
+	case LQ_FEED_WITHDRAWAL:
+		account_transfer(r, scn, fm, line);
+		return;
+	case LQ_FEED_FILL:
+	case LQ_FEED_MARGIN_TRANSFER:
+		if (!ri || !ri->mapped) {
+			refuse(r, scn, fm->type == LQ_FEED_FILL ? LQ_CMD_FILL : LQ_CMD_ISOLATE,
+			       fm->type == LQ_FEED_FILL ? fm->u.fill.account : fm->u.margin.account,
+			       LQ_E_UNKNOWN_INSTRUMENT, line);
+			return;
+		}
+		if (fm->type == LQ_FEED_FILL)
+			account_fill(r, scn, ri, fm, line);
+		else
+			account_margin(r, scn, ri, fm, line);
+		return;
+	default:
+		return;
+	}
+}
+
 void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line)
 {
@@ -201,7 +334,17 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 
 	r->msgs_in++;
 	/* engine output (another engine's egress) is not an input: counted, never applied */
-	if (fm->instrument >= LQ_FEEDIN_INS || fm->type >= LQ_FEED_EGRESS_FIRST) {
+	if (fm->type >= LQ_FEED_EGRESS_FIRST) {
+		r->unmapped++;
+		return;
+	}
+	/* deposits and withdrawals name no instrument */
+	if (fm->type == LQ_FEED_DEPOSIT || fm->type == LQ_FEED_WITHDRAWAL) {
+		advance_time(r, scn, fm, line);
+		account_event(r, scn, NULL, fm, line);
+		return;
+	}
+	if (fm->instrument >= LQ_FEEDIN_INS) {
 		r->unmapped++;
 		return;
 	}
@@ -211,10 +354,10 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		return;
 	}
 	ri->kinds[feed_kind(fm->type)]++;
-	if (fm->ts_ns > r->now_ns) {
-		r->now_ns = fm->ts_ns;
-		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
-		emit_cmd(scn, &t, line);
+	advance_time(r, scn, fm, line);
+	if (fm->type >= LQ_FEED_DEPOSIT && fm->type < LQ_FEED_LIQ_FILL) {
+		account_event(r, scn, ri, fm, line);
+		return;
 	}
 	if (fm->type < LQ_FEED_DEPOSIT && !ri->mapped) {
 		r->unmapped++;
@@ -287,8 +430,8 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	case LQ_FEED_BOOK_TOP:
 	case LQ_FEED_LIQ_FILL:
 	default:
-		/* the depth levels carry the book; account events need an account mapping the
-		 * scenario language gives instead (--config) */
+		/* the depth levels carry the book; a liquidation order's fill is the egress
+		 * side's (no engine input yet) */
 		return;
 	}
 	/* a venue update is complete: the engine gets the book's best levels */

@@ -239,6 +239,27 @@ static const struct cli_opt opts_engine[] = {
 };
 static const struct cli_group grp_engine = GROUP("engine", opts_engine);
 
+/* replay and run: the tables are sized from the population, up to --max-accounts */
+static const struct cli_opt opts_engine_pop[] = {
+    {.name = "--max-accounts",
+     .arg = "N",
+     .help = "the most accounts the configuration and population may hold\n"
+	     "(default 4194304); the tables are sized to the population's\n"
+	     "accounts and 65536 more for the feed's (up to N); more is refused",
+     .kind = CLI_U32,
+     .off = offsetof(struct lq_pipe_opts, lim.accounts_max),
+     .lo = 1,
+     .hi = 1u << 29},
+    {.name = "--max-positions",
+     .arg = "N",
+     .help = "room for positions beyond the population's (default 262144)",
+     .kind = CLI_U32,
+     .off = offsetof(struct lq_pipe_opts, lim.positions_max),
+     .lo = 1,
+     .hi = 1u << 28},
+};
+static const struct cli_group grp_engine_pop = GROUP("engine", opts_engine_pop);
+
 static const struct cli_opt opts_pipeline[] = {
     {.name = "--threads",
      .arg = "N",
@@ -822,7 +843,7 @@ static const struct cli_cmd cmd_replay = {
 	     {&grp_replay_via, offsetof(struct lq_replay_opts, live)},
 	     {&grp_trigger, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_output, 0},
-	     {&grp_engine, offsetof(struct lq_replay_opts, pipe)},
+	     {&grp_engine_pop, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)}},
     .operands_max = 1,
@@ -844,7 +865,7 @@ static const struct cli_cmd cmd_run = {
     .uses = {{&grp_feed, 0},
 	     {&grp_trigger, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_output, 0},
-	     {&grp_engine, offsetof(struct lq_replay_opts, pipe)},
+	     {&grp_engine_pop, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)},
 	     {&grp_receiving, offsetof(struct lq_replay_opts, live)},
@@ -1315,6 +1336,17 @@ static const struct cli_opt opts_journal[] = {
 	     "each); dump prints JSON lines either way",
      .kind = CLI_FLAG,
      .off = offsetof(struct lq_journal_opts, json)},
+    {.name = "--config",
+     .arg = "FILE",
+     .help = "dump: the run's configuration: events print as liqd sim and\n"
+	     "replay --events print them (named, decimals as strings)",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_journal_opts, config)},
+    {.name = "--population",
+     .arg = "FILE",
+     .help = "dump: the run's population, for the funds it defines",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_journal_opts, population)},
 };
 static const struct cli_group grp_journal = GROUP(NULL, opts_journal);
 
@@ -1327,9 +1359,11 @@ static const struct cli_cmd cmd_journal = {
     .name = "journal",
     .id = ID_JOURNAL,
     .purpose = "print or check a journal of output events",
-    .usage = "dump|verify|recover [--json] FILE",
-    .desc = "  dump     print every record as a JSON line: events with numeric fields (ids, raw\n"
-	    "           units: the journal carries no definitions), text records verbatim\n"
+    .usage = "dump|verify|recover [--json] [--config FILE [--population FILE]] FILE",
+    .desc = "  dump     print every record as a JSON line: with the run's --config (and\n"
+	    "           --population), events as liqd sim prints them; without, with numeric\n"
+	    "           fields (ids, raw units: the journal carries no definitions); text\n"
+	    "           records verbatim\n"
 	    "  verify   check every record; print counts and the last good sequence\n"
 	    "  recover  verify, then cut a torn tail\n",
     .epilog = "exit status: 0 clean, 1 torn tail (verify, dump), 2 bad usage, corruption or an\n"

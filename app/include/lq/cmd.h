@@ -55,7 +55,12 @@ struct lq_audit_opts {
 void lq_audit_defaults(struct lq_audit_opts *o);
 int lq_app_audit(const struct lq_audit_opts *o);
 
-/* liqd replay and liqd run (the live mode) */
+/*
+ * liqd replay and liqd run (the live mode). pipe.lim.accounts_max is --max-accounts, a cap
+ * (default LQ_REPLAY_MAX_ACCOUNTS): the tables are sized from the configuration and the
+ * population; pipe.lim.positions_max is the room for positions beyond the population's.
+ */
+#define LQ_REPLAY_MAX_ACCOUNTS (1u << 22)
 struct lq_replay_opts {
 	struct lq_pipe_opts pipe;
 	struct lq_durable_opts durable;
@@ -142,6 +147,8 @@ struct lq_journal_opts {
 	const char *action;
 	const char *path;
 	bool json; /* verify, recover: the figures as one JSON object; dump: always JSON lines */
+	const char *config;	/* dump: the definitions, for sim's event vocabulary */
+	const char *population; /* dump: the funds a population defines */
 };
 int lq_app_journal(const struct lq_journal_opts *o);
 

@@ -31,6 +31,7 @@ struct lq_popgen {
 	int64_t fund_share_e8;		   /* undefined funds get this share of the deposits */
 	const char *config_name;
 	const char *capture_name;
+	uint64_t id_base; /* the accounts are id_base + 1, id_base + 2, ... */
 };
 
 void lq_popgen_defaults(struct lq_popgen *g);
@@ -47,7 +48,32 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
  * with "FILE:LINE: reason" on stderr (prefixed by `who`).
  */
 int lq_defs_load(const char *who, const char *path, struct lq_engine **out);
+/* The same, then the fund lines of a population (NULL: none), as a replay defines them. */
+int lq_defs_load_with(const char *who, const char *path, const char *population,
+		      struct lq_engine **out);
 void lq_defs_free(struct lq_engine *e);
+/* The largest account id the configuration's deposit, withdraw, fill and isolate lines name. */
+uint64_t lq_defs_max_account(const struct lq_engine *defs);
+
+/*
+ * The pre-scan of a replay's configuration and population (whole populations or none): both
+ * loaded, line by line, onto a scratch engine sized from a first count of their lines (every
+ * deposit, withdraw, fill or isolate line may open an account; fill and isolate lines a
+ * position), up to max_accounts accounts. Any population line refused (not a population
+ * command, a syntax error, a `rejected` by the parser or the engine, one account more than
+ * max_accounts), a configuration's syntax error or refused account line (deposit, withdraw,
+ * fill, isolate) stops it with "who: FILE:LINE: why" on stderr and LQ_EXIT_USAGE. Else LQ_EXIT_OK
+ * and the sizes the replay's tables need. pop may be NULL (the configuration alone); it is rewound.
+ */
+#define LQ_POPULATION_POSITIONS_MAX (1u << 29)
+struct lq_defs_scan {
+	uint64_t pop_lines;	 /* the population's lines (the progress line's total) */
+	uint64_t position_lines; /* fill and isolate lines */
+	uint32_t accounts;	 /* accounts the configuration and the population open */
+	uint32_t positions;	 /* a bound on the positions they hold */
+};
+int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *pop_name,
+		    uint32_t max_accounts, struct lq_defs_scan *out);
 
 /*
  * A population file accepts only population commands: deposit, withdraw, fill, isolate and

@@ -213,7 +213,8 @@ struct lq_engine_stats {
 enum lq_cmd_type {
 	LQ_CMD_DEPOSIT = 1,  /* account, asset, amount */
 	LQ_CMD_WITHDRAW = 2, /* account, asset, amount */
-	LQ_CMD_FILL = 3,     /* account, instrument, qty (signed), price, fee */
+	LQ_CMD_FILL = 3,     /* account, instrument, qty (signed), price, fee; flag: the account
+				must exist (a feed's fill), else a fill opens it as a deposit does */
 	LQ_CMD_ISOLATE = 4,  /* account, instrument, amount (signed: + into the position) */
 	LQ_CMD_BOOK = 5,     /* instrument, book */
 	LQ_CMD_INDEX = 6,    /* instrument, price, optional rate (predicted funding) */

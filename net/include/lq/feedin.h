@@ -45,8 +45,9 @@ struct lq_feedin_ins {
 	uint32_t engine; /* instrument index */
 	int price_shift; /* engine price decimals - feed price decimals */
 	int qty_shift;
-	int64_t rate_e8; /* last predicted funding rate */
-	int64_t anchor;	 /* --shock: the instrument's first price (engine units), 0 before one */
+	int settle_shift; /* engine settle-asset decimals - feed settle decimals (fees, margin) */
+	int64_t rate_e8;  /* last predicted funding rate */
+	int64_t anchor;	  /* --shock: the instrument's first price (engine units), 0 before one */
 	bool has_rate;
 	/* gap handling: halted since a gap until a complete book update and a mark or index */
 	bool halted, need_book, need_mark;
@@ -71,6 +72,9 @@ struct lq_feedin {
 	uint64_t other_session;		    /* packets of another session, dropped */
 	uint64_t gap_halts;		    /* instrument halts */
 	uint64_t recoveries;		    /* instrument resumptions */
+	/* account events (deposit, withdrawal, fill, margin transfer) */
+	uint64_t account_events;  /* passed to the engine (which may still refuse them) */
+	uint64_t account_refused; /* refused here: a `rejected` event each */
 };
 
 enum lq_feedin_disp {
