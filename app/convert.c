@@ -111,6 +111,17 @@ static void summary_inst(const struct lq_convert_inst *in)
 			(unsigned long long)s->snapshot_incomplete,
 			(unsigned long long)s->venue_gaps, (unsigned long long)s->depth_dropped,
 			(unsigned long long)s->rows_before_snapshot);
+	if (s->stale_levels)
+		fprintf(
+		    stderr,
+		    "    %llu level changes older than the level's last change left (offsets)\n",
+		    (unsigned long long)s->stale_levels);
+	if (s->checksums)
+		fprintf(stderr, "    %llu book checksums verified (a mismatch is a venue gap)\n",
+			(unsigned long long)s->checksums);
+	if (s->qty_rounded)
+		fprintf(stderr, "    %llu float sizes rounded to the lot (%s)\n",
+			(unsigned long long)s->qty_rounded, in->spec->lot);
 }
 
 static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
@@ -132,8 +143,17 @@ static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 		(unsigned long long)s->bytes, (unsigned long long)c->session,
 		(unsigned long long)(c->seq_next - 1));
 	if (c->p.venue == LQ_CONVERT_BINANCE)
-		fprintf(stderr, "  receive times: %llu lines in us, %llu in ns\n",
-			(unsigned long long)s->recv_us_lines, (unsigned long long)s->recv_ns_lines);
+		fprintf(stderr, "  receive times: %llu lines in us, %llu in ns, %llu in s\n",
+			(unsigned long long)s->recv_us_lines, (unsigned long long)s->recv_ns_lines,
+			(unsigned long long)s->recv_s_lines);
+	if (s->not_perpetual)
+		fprintf(stderr,
+			"  skipped: %llu lines of dated futures or spot markets (not in the "
+			"instrument table)\n",
+			(unsigned long long)s->not_perpetual);
+	if (s->skipped_kind)
+		fprintf(stderr, "  skipped: %llu lines of a kind not converted (kline)\n",
+			(unsigned long long)s->skipped_kind);
 	fprintf(stderr,
 		"  venue times going backwards: %llu (streams interleave), receive times: %llu\n",
 		(unsigned long long)s->venue_ts_backwards,

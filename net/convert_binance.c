@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Binance futures websocket recordings (binance-ws/): "<receive time> <JSON>" per line, the
- * JSON a combined-stream envelope {"stream": ..., "data": {...}} or a REST depth snapshot
- * {"lastUpdateId": ..., "bids": [...], "asks": [...]}.
+ * Binance futures websocket recordings in two framings, told apart line by line:
+ * binance-ws/ "<receive time us|ns> <JSON>", and multi-venue-ws/BINANCE_FUTURES and
+ * BINANCE_DELIVERY "<seconds.fraction>: <JSON>" with "wss://..." connect lines (skipped).
+ * The JSON is a combined-stream envelope {"stream": ..., "data": {...}} or a REST depth
+ * snapshot {"lastUpdateId": ..., "bids": [...], "asks": [...]}.
  *
  *   bookTicker      -> book top
  *   depthUpdate     -> one book level per changed level; pu != previous u flags a venue gap
  *   trade           -> trade (m: buyer is maker, so the aggressor sold; X: liquidation kinds)
+ *   aggTrade        -> trade (id a: the aggregate's; its trades share price and aggressor)
+ *   kline           -> nothing, counted (stats.skipped_kind): the candles repeat the trades
  *   markPriceUpdate -> index (i), mark (p), predicted funding (r, next funding time T)
  *   depth snapshot  -> book clear + levels, brought up to date with the buffered diffs that
  *                      are newer than it (the recorder fetched it after the stream started)
  *
  * Message times are the venue's event time E (ms).
+ *
+ * Dated futures (BTCUSD_211231: an underscore and six digits) are not perpetuals: converted
+ * if the instrument table has them, else skipped and counted (stats.not_perpetual). A
+ * perpetual the table lacks refuses the line, naming it.
  */
 #include "convert_private.h"
 
@@ -52,6 +60,15 @@ static enum lq_convert_status recv_time(struct lq_convert *c, const char *line, 
 	return LQ_CONVERT_OK;
 }
 
+/* The instrument of symbol s; dated futures (XXX_YYMMDD) may be skipped, counted. */
+static int inst_of(struct lq_convert *c, const struct lq_jscan_val *s, enum lq_convert_status *st)
+{
+	bool dated = s->type == LQ_JSCAN_STRING && s->len > 7 && s->p[s->len - 7] == '_';
+	for (size_t i = s->len - 6; dated && i < s->len; i++)
+		dated = s->p[i] >= '0' && s->p[i] <= '9';
+	return lq_convert_market(c, s, !dated, st);
+}
+
 /* The venue's time: E, else T, else the receive time (flagged). */
 static bool venue_time(struct lq_convert *c, const struct lq_jscan_val *E,
 		       const struct lq_jscan_val *T, int64_t *ts, uint8_t *flags)
@@ -76,7 +93,7 @@ static enum lq_convert_status book_ticker(struct lq_convert *c, const struct lq_
 	struct lq_feed_book_top top;
 	if (lq_jscan_fields(d, names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "bookTicker: duplicate fields");
-	int inst = lq_convert_inst_get(c, &f[0], true, &st);
+	int inst = inst_of(c, &f[0], &st);
 	if (inst < 0)
 		return st;
 	if (!venue_time(c, &f[1], &f[2], &ts, &flags) ||
@@ -107,21 +124,23 @@ static bool trade_kind(struct lq_convert *c, const struct lq_jscan_val *x, uint8
 	return true;
 }
 
-static enum lq_convert_status trade(struct lq_convert *c, const struct lq_jscan_val *d)
+/* trade, or aggTrade (agg: its id is "a") */
+static enum lq_convert_status trade(struct lq_convert *c, const struct lq_jscan_val *d, bool agg)
 {
 	static const char *const names[] = {"s", "E", "T", "t", "p", "q", "m", "X"};
+	static const char *const agg_names[] = {"s", "E", "T", "a", "p", "q", "m", "X"};
 	struct lq_jscan_val f[LQ_ARRAY_SIZE(names)];
 	enum lq_convert_status st = LQ_CONVERT_OK;
 	int64_t ts;
 	uint8_t flags;
 	struct lq_feed_trade t = {0};
-	if (lq_jscan_fields(d, names, f, LQ_ARRAY_SIZE(names)) != 0)
+	if (lq_jscan_fields(d, agg ? agg_names : names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "trade: duplicate fields");
-	int inst = lq_convert_inst_get(c, &f[0], true, &st);
+	int inst = inst_of(c, &f[0], &st);
 	if (inst < 0)
 		return st;
 	if (!venue_time(c, &f[1], &f[2], &ts, &flags) ||
-	    !lq_convert_u64(c, &f[3], "trade t", &t.trade_id) ||
+	    !lq_convert_u64(c, &f[3], agg ? "aggTrade a" : "trade t", &t.trade_id) ||
 	    !lq_convert_price(c, (uint32_t)inst, &f[4], "trade p", &t.price) ||
 	    !lq_convert_qty(c, (uint32_t)inst, &f[5], "trade q", false, &t.qty) ||
 	    !trade_kind(c, &f[7], &t.kind))
@@ -148,7 +167,7 @@ static enum lq_convert_status mark_price(struct lq_convert *c, const struct lq_j
 	struct lq_feed_price_ext mark, index = {0};
 	if (lq_jscan_fields(d, names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "markPriceUpdate: duplicate fields");
-	int inst = lq_convert_inst_get(c, &f[0], true, &st);
+	int inst = inst_of(c, &f[0], &st);
 	if (inst < 0)
 		return st;
 	/* T is the next funding time here, not the event's */
@@ -249,7 +268,7 @@ static enum lq_convert_status depth_update(struct lq_convert *c, const struct lq
 	uint64_t U, u, pu;
 	if (lq_jscan_fields(d, names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "depthUpdate: duplicate fields");
-	int inst = lq_convert_inst_get(c, &f[0], true, &st);
+	int inst = inst_of(c, &f[0], &st);
 	if (inst < 0)
 		return st;
 	struct lq_convert_inst *in = &c->inst[inst];
@@ -367,7 +386,7 @@ static enum lq_convert_status snapshot(struct lq_convert *c, const struct lq_jsc
 	if (lq_jscan_fields(root, names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "depth snapshot: duplicate fields");
 	if (f[3].type != LQ_JSCAN_NONE) {
-		if ((inst = lq_convert_inst_get(c, &f[3], true, &st)) < 0)
+		if ((inst = inst_of(c, &f[3], &st)) < 0)
 			return st;
 	} else if (c->inst_count == 1) {
 		inst = 0; /* USD-M snapshots name no symbol: the recording's only instrument */
@@ -417,7 +436,13 @@ static enum lq_convert_status event(struct lq_convert *c, const struct lq_jscan_
 	if (lq_jscan_is(&e, "bookTicker"))
 		return book_ticker(c, data);
 	if (lq_jscan_is(&e, "trade"))
-		return trade(c, data);
+		return trade(c, data, false);
+	if (lq_jscan_is(&e, "aggTrade"))
+		return trade(c, data, true);
+	if (lq_jscan_is(&e, "kline")) {
+		c->stats.skipped_kind++;
+		return LQ_CONVERT_SKIPPED;
+	}
 	if (lq_jscan_is(&e, "depthUpdate"))
 		return depth_update(c, data);
 	if (lq_jscan_is(&e, "markPriceUpdate"))
@@ -425,9 +450,19 @@ static enum lq_convert_status event(struct lq_convert *c, const struct lq_jscan_
 	if (e.type != LQ_JSCAN_STRING)
 		return lq_convert_fail(c, LQ_CONVERT_E_UNKNOWN, "data has no event type e");
 	return lq_convert_fail(c, LQ_CONVERT_E_UNKNOWN,
-			       "event \"%.*s\" is not converted (bookTicker, trade, depthUpdate, "
-			       "markPriceUpdate are)",
+			       "event \"%.*s\" is not converted (bookTicker, trade, aggTrade, "
+			       "depthUpdate, markPriceUpdate are; kline is skipped)",
 			       (int)(e.len > 32 ? 32 : e.len), e.p);
+}
+
+/* multi-venue-ws: a connect line, or the receive time in seconds with a fraction */
+static bool mvws_line(const char *line, size_t len)
+{
+	size_t i = 0;
+	while (i < len && line[i] >= '0' && line[i] <= '9')
+		i++;
+	return (len >= 6 && !memcmp(line, "wss://", 6)) ||
+	       (i > 0 && i < len && (line[i] == '.' || line[i] == ':'));
 }
 
 enum lq_convert_status lq_convert_binance_line(struct lq_convert *c, const char *line, size_t len)
@@ -435,11 +470,12 @@ enum lq_convert_status lq_convert_binance_line(struct lq_convert *c, const char 
 	static const char *const names[] = {"stream", "data", "lastUpdateId", "result", "id"};
 	struct lq_jscan_val root, f[LQ_ARRAY_SIZE(names)];
 	size_t at = 0;
-	bool us = false;
-	enum lq_convert_status st = recv_time(c, line, len, &at, &us);
+	bool us = false, mv = mvws_line(line, len);
+	enum lq_convert_status st =
+	    mv ? lq_convert_mvws(c, line, len, &root) : recv_time(c, line, len, &at, &us);
 	if (st != LQ_CONVERT_OK)
 		return st;
-	if (lq_jscan_parse(line + at, len - at, &root) != 0)
+	if (!mv && lq_jscan_parse(line + at, len - at, &root) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_SYNTAX, "not JSON");
 	if (lq_jscan_fields(&root, names, f, LQ_ARRAY_SIZE(names)) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_SYNTAX,
@@ -456,8 +492,9 @@ enum lq_convert_status lq_convert_binance_line(struct lq_convert *c, const char 
 				     "neither a stream message nor a "
 				     "depth snapshot");
 	if (st == LQ_CONVERT_OK) {
-		c->stats.recv_us_lines += us;
-		c->stats.recv_ns_lines += !us;
+		c->stats.recv_us_lines += !mv && us;
+		c->stats.recv_ns_lines += !mv && !us;
+		c->stats.recv_s_lines += mv;
 	}
 	return st;
 }

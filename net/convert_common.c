@@ -32,39 +32,62 @@ const struct lq_convert_spec *lq_convert_spec_find(const struct lq_convert_spec 
 	return NULL;
 }
 
+/* The venues' names, as --venue takes them. */
+static const struct {
+	enum lq_convert_venue v;
+	const char *name;
+	const char *url; /* in a multi-venue-ws connect line */
+} venue_names[] = {
+    {LQ_CONVERT_BINANCE, "binance", "binance.com"}, {LQ_CONVERT_BITMEX, "bitmex", "bitmex"},
+    {LQ_CONVERT_BYBIT, "bybit", "bybit.com"},	    {LQ_CONVERT_OKX, "okx", "okx.com"},
+    {LQ_CONVERT_DYDX, "dydx", "dydx.exchange"},
+};
+
 const char *lq_convert_venue_str(enum lq_convert_venue v)
 {
-	switch (v) {
-	case LQ_CONVERT_BINANCE:
-		return "binance";
-	case LQ_CONVERT_BITMEX:
-		return "bitmex";
-	}
+	for (size_t i = 0; i < LQ_ARRAY_SIZE(venue_names); i++)
+		if (venue_names[i].v == v)
+			return venue_names[i].name;
 	return "?";
 }
 
 int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v)
 {
-	if (!strcmp(s, "binance"))
-		*v = LQ_CONVERT_BINANCE;
-	else if (!strcmp(s, "bitmex"))
-		*v = LQ_CONVERT_BITMEX;
-	else
-		return -EINVAL;
-	return 0;
+	for (size_t i = 0; i < LQ_ARRAY_SIZE(venue_names); i++)
+		if (!strcmp(s, venue_names[i].name)) {
+			*v = venue_names[i].v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static bool venue_known(enum lq_convert_venue v)
+{
+	return strcmp(lq_convert_venue_str(v), "?") != 0;
+}
+
+/* The host of a multi-venue-ws connect line "wss://HOST/path <-> ts" names the venue. */
+static int detect_url(const char *line, size_t len, enum lq_convert_venue *v)
+{
+	size_t end = 6;
+	while (end < len && line[end] != ' ' && line[end] != '/')
+		end++;
+	for (size_t k = 0; k < LQ_ARRAY_SIZE(venue_names); k++) {
+		size_t n = strlen(venue_names[k].url);
+		for (size_t i = 6; i + n <= end; i++)
+			if (!memcmp(line + i, venue_names[k].url, n)) {
+				*v = venue_names[k].v;
+				return 0;
+			}
+	}
+	return -EINVAL;
 }
 
 int lq_convert_venue_detect(const char *line, size_t len, enum lq_convert_venue *v)
 {
 	size_t i = 0;
-	if (len >= 6 && !memcmp(line, "wss://", 6)) {
-		for (i = 6; i + 6 <= len && line[i] != ' '; i++)
-			if (!memcmp(line + i, "bitmex", 6)) {
-				*v = LQ_CONVERT_BITMEX;
-				return 0;
-			}
-		return -EINVAL;
-	}
+	if (len >= 6 && !memcmp(line, "wss://", 6))
+		return detect_url(line, len, v);
 	while (i < len && line[i] >= '0' && line[i] <= '9')
 		i++;
 	if (i > 0 && i + 1 < len && line[i] == ' ' && line[i + 1] == '{') {
@@ -130,8 +153,12 @@ size_t lq_convert_memsize(const struct lq_convert_params *p)
 	if (p->venue == LQ_CONVERT_BINANCE)
 		n += (size_t)levels_max(p) * sizeof(struct lq_convert_change) +
 		     (size_t)diffs_max(p) * sizeof(struct lq_convert_diff);
-	else
+	else if (p->venue == LQ_CONVERT_BITMEX)
 		n += (size_t)levels_max(p) * sizeof(struct lq_convert_id);
+	else if (p->venue == LQ_CONVERT_DYDX)
+		n += (size_t)levels_max(p) * sizeof(struct lq_convert_offset);
+	else if (p->venue == LQ_CONVERT_OKX)
+		n += (size_t)levels_max(p) * sizeof(struct lq_convert_level);
 	return n;
 }
 
@@ -200,7 +227,7 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 {
 	LQ_ASSERT(c != NULL);
 	LQ_ASSERT(p != NULL);
-	if (p->venue != LQ_CONVERT_BINANCE && p->venue != LQ_CONVERT_BITMEX)
+	if (!venue_known(p->venue))
 		return -EINVAL;
 	uint32_t lv = levels_max(p);
 	if (!sink || !mem || size < lq_convert_memsize(p) || (lv & (lv - 1)) != 0 || lv < 8 ||
@@ -235,8 +262,12 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 		m += (size_t)lv * sizeof(struct lq_convert_change);
 		c->diffs = (struct lq_convert_diff *)(void *)m;
 		c->diffs_cap = diffs_max(p);
-	} else {
+	} else if (p->venue == LQ_CONVERT_BITMEX) {
 		c->ids = (struct lq_convert_id *)(void *)m;
+	} else if (p->venue == LQ_CONVERT_DYDX) {
+		c->offsets = (struct lq_convert_offset *)(void *)m;
+	} else if (p->venue == LQ_CONVERT_OKX) {
+		c->levels = (struct lq_convert_level *)(void *)m;
 	}
 	return 0;
 }
@@ -682,6 +713,24 @@ static enum lq_convert_status commit(struct lq_convert *c)
 	return LQ_CONVERT_OK;
 }
 
+static enum lq_convert_status venue_line(struct lq_convert *c, const char *line, size_t len)
+{
+	switch (c->p.venue) {
+	case LQ_CONVERT_BINANCE:
+		return lq_convert_binance_line(c, line, len);
+	case LQ_CONVERT_BITMEX:
+		return lq_convert_bitmex_line(c, line, len);
+	case LQ_CONVERT_BYBIT:
+		return lq_convert_bybit_line(c, line, len);
+	case LQ_CONVERT_OKX:
+		return lq_convert_okx_line(c, line, len);
+	case LQ_CONVERT_DYDX:
+		return lq_convert_dydx_line(c, line, len);
+	}
+	LQ_ASSERT(!"venue checked at init");
+	return LQ_CONVERT_E_UNKNOWN;
+}
+
 enum lq_convert_status lq_convert_line(struct lq_convert *c, const char *line, size_t len)
 {
 	c->line_no++;
@@ -694,10 +743,8 @@ enum lq_convert_status lq_convert_line(struct lq_convert *c, const char *line, s
 		len--;
 	if (len == 0)
 		st = LQ_CONVERT_SKIPPED;
-	else if (c->p.venue == LQ_CONVERT_BINANCE)
-		st = lq_convert_binance_line(c, line, len);
 	else
-		st = lq_convert_bitmex_line(c, line, len);
+		st = venue_line(c, line, len);
 	if (st == LQ_CONVERT_OK && c->stage_count > 0) {
 		c->stats.converted++;
 		return commit(c);

@@ -2,7 +2,10 @@
 #ifndef LQ_CONVERT_PRIVATE_H
 #define LQ_CONVERT_PRIVATE_H
 
-/* What the venue parsers (convert_binance.c, convert_bitmex.c) share with convert_common.c. */
+/*
+ * What the venue parsers (convert_{binance,bitmex,bybit,okx,dydx}.c) share with
+ * convert_common.c and convert_mvws.c.
+ */
 #include "lq/convert.h"
 
 /* Record why the line failed ("line N: ..." is prefixed) and return st. */
@@ -47,5 +50,34 @@ bool lq_convert_iso8601(struct lq_convert *c, const struct lq_jscan_val *v, cons
 /* Venue parsers: stage the line's messages and update venue state only once nothing can fail. */
 enum lq_convert_status lq_convert_binance_line(struct lq_convert *c, const char *line, size_t len);
 enum lq_convert_status lq_convert_bitmex_line(struct lq_convert *c, const char *line, size_t len);
+enum lq_convert_status lq_convert_bybit_line(struct lq_convert *c, const char *line, size_t len);
+enum lq_convert_status lq_convert_okx_line(struct lq_convert *c, const char *line, size_t len);
+enum lq_convert_status lq_convert_dydx_line(struct lq_convert *c, const char *line, size_t len);
+
+/* ---- the multi-venue-ws framing (convert_mvws.c) ---- */
+
+/*
+ * Read a multi-venue-ws line: "<url> <-> <ts>" (connect) and "<url> <- <ts>: <JSON>" (sent)
+ * give LQ_CONVERT_SKIPPED; "<ts>: <JSON>" (received, ts in seconds with up to 9 decimals)
+ * sets c->recv_ns, parses the JSON into *root and gives LQ_CONVERT_OK; anything else is a
+ * syntax error naming the framing.
+ */
+enum lq_convert_status lq_convert_mvws(struct lq_convert *c, const char *line, size_t len,
+				       struct lq_jscan_val *root);
+
+/*
+ * The instrument of a message whose market is a perpetual (perpetual true) or not (dated
+ * future, spot: false), through lq_convert_inst_get: a perpetual no spec names is an error
+ * naming it (counted and skipped with --lenient); a non-perpetual is converted if a spec
+ * names it, else skipped and counted in stats.not_perpetual.
+ */
+int lq_convert_market(struct lq_convert *c, const struct lq_jscan_val *symbol, bool perpetual,
+		      enum lq_convert_status *st);
+
+/*
+ * A venue's sequence number for an instrument's book (Bybit cross_seq, dYdX offset) must
+ * grow: false (and the error set) if it does not.
+ */
+bool lq_convert_seq_grows(struct lq_convert *c, uint32_t inst, uint64_t seq, const char *what);
 
 #endif

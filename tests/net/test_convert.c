@@ -367,8 +367,9 @@ static void test_binance_refusals(void **state)
 	assert_int_equal(f->c.inst_count, 0);
 	assert_int_equal(f->c.inst[0].have_u, false);
 	refused(f,
-		"1723161255030314667 {\"stream\":\"btcusdt@kline_1m\",\"data\":{\"e\":\"kline\"}}",
-		LQ_CONVERT_E_UNKNOWN, "kline");
+		"1723161255030314667 {\"stream\":\"btcusdt@forceOrder\",\"data\":{\"e\":"
+		"\"forceOrder\"}}",
+		LQ_CONVERT_E_UNKNOWN, "forceOrder");
 	refused(f, BTC_DEPTH("1723161255030314667", "1", "10", "0", "[\"61800.25\",\"1.000\"]", ""),
 		LQ_CONVERT_E_VALUE, "\"61800.25\": more decimals than the grid allows (BTCUSDT)");
 	refused(f, BTC_DEPTH("1723161255030314667", "1", "10", "0", "[\"-61800.2\",\"1.000\"]", ""),
@@ -839,7 +840,7 @@ static void test_venue_detect(void **state)
 	assert_int_equal(v, LQ_CONVERT_BINANCE);
 	assert_int_equal(lq_convert_venue_detect(x, strlen(x), &v), 0);
 	assert_int_equal(v, LQ_CONVERT_BITMEX);
-	const char *o = "wss://ws.okx.com:8443/ws/v5/public <-> 1.0";
+	const char *o = "wss://ws.example.com:8443/ws/v5/public <-> 1.0";
 	assert_int_equal(lq_convert_venue_detect(o, strlen(o), &v), -EINVAL);
 	assert_int_equal(lq_convert_venue_detect("", 0, &v), -EINVAL);
 }

@@ -29,13 +29,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Venues. Binance reads both of its framings (binance-ws "<recv ts us|ns> <JSON>" and the
+ * multi-venue-ws "<url> <-> <ts>" / "<ts>: <JSON>"), told apart line by line; the others are
+ * multi-venue-ws recordings.
+ */
 enum lq_convert_venue {
-	LQ_CONVERT_BINANCE = 1, /* binance-ws: "<recv ts us|ns> <combined-stream JSON>" */
+	LQ_CONVERT_BINANCE = 1, /* binance-ws, multi-venue-ws BINANCE_FUTURES / _DELIVERY */
 	LQ_CONVERT_BITMEX = 2,	/* multi-venue-ws BITMEX: "<recv ts s.frac>: <JSON>" */
+	LQ_CONVERT_BYBIT = 10,	/* multi-venue-ws BYBIT (realtime_public, USDT perps) */
+	LQ_CONVERT_OKX = 11,	/* multi-venue-ws OKX (v5 public) */
+	LQ_CONVERT_DYDX = 12,	/* multi-venue-ws DYDX (v3) */
 };
 
 const char *lq_convert_venue_str(enum lq_convert_venue v);
-/* "binance" or "bitmex"; 0 or -EINVAL. */
+/* "binance", "bitmex", "bybit", "okx" or "dydx"; 0 or -EINVAL. */
 int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v);
 /* Tell the venue from a recording's first line; 0 or -EINVAL. */
 int lq_convert_venue_detect(const char *line, size_t len, enum lq_convert_venue *v);
@@ -126,6 +134,9 @@ struct lq_convert_inst_stats {
 	uint64_t snapshot_incomplete;  /* Binance: diffs after a snapshot no longer buffered */
 	uint64_t depth_dropped;	       /* Binance: diffs already contained in a snapshot */
 	uint64_t rows_before_snapshot; /* BitMEX: orderBookL2 rows before the partial */
+	uint64_t qty_rounded;	       /* Bybit: float sizes rounded to the lot (see bybit.c) */
+	uint64_t stale_levels;	       /* dYdX: level changes older than the level's (offsets) */
+	uint64_t checksums;	       /* OKX: book checksums verified (mismatches: venue_gaps) */
 };
 
 struct lq_convert_inst {
@@ -137,8 +148,12 @@ struct lq_convert_inst {
 	uint64_t last_u;
 	uint64_t drop_until; /* diffs with u <= this are inside the last snapshot */
 	bool gap_pending;    /* a gap in a diff without levels: flag the next level */
-	/* BitMEX */
+	/* BitMEX, Bybit, OKX, dYdX: a snapshot came */
 	bool book_synced;
+	/* Bybit cross_seq: the last one seen */
+	uint64_t last_seq;
+	/* OKX: the book's levels per side (bids best first, then asks), checksums verified */
+	uint32_t book_n[2];
 	struct lq_convert_inst_stats stats;
 };
 
@@ -161,6 +176,9 @@ struct lq_convert_stats {
 	uint64_t bytes;
 	uint64_t recv_us_lines; /* Binance: receive times written in us (2023) / ns (2024) */
 	uint64_t recv_ns_lines;
+	uint64_t recv_s_lines;	/* multi-venue-ws: in seconds with a fraction */
+	uint64_t not_perpetual; /* lines of dated futures and spot markets (no spec): skipped */
+	uint64_t skipped_kind;	/* lines of a kind not converted: Binance kline */
 	uint64_t venue_ts_backwards; /* a message's venue time before the previous one's */
 	uint64_t recv_ts_backwards;
 	uint32_t unknown_count;
@@ -189,6 +207,19 @@ struct lq_convert_id {
 	uint32_t inst;
 	uint8_t side;
 	int64_t price;
+};
+
+/* OKX: a book level kept to verify the venue's checksums. */
+struct lq_convert_level {
+	int64_t price;
+	int64_t qty;
+};
+
+/* dYdX v3: the offset of each price level's last change (levels are never forgotten). */
+struct lq_convert_offset {
+	int64_t price; /* 0 = empty slot */
+	uint64_t offset;
+	uint32_t inst;
 };
 
 struct lq_convert {
@@ -224,6 +255,13 @@ struct lq_convert {
 	uint32_t diffs_cap;
 	struct lq_convert_id *ids; /* open addressing, levels_max slots */
 	uint32_t ids_used;
+	struct lq_convert_level *levels;   /* OKX: levels_max / (2 * INSTRUMENTS_MAX) a side */
+	struct lq_convert_offset *offsets; /* dYdX: open addressing, levels_max slots */
+	uint32_t offsets_used;
+	/* dYdX v3: message_id numbers the connection's messages, which arrive reordered */
+	bool have_msg_id;
+	uint64_t msg_next; /* the smallest id not seen yet */
+	uint64_t msg_seen; /* bit i: id msg_next + i seen */
 
 	char err[512];
 	char first_err[512];

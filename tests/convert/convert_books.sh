@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The feed's books from every multi-venue-ws recording the converters read, against
+# books.expected: best bid/ask after the first and last complete update, crossed count, first
+# and last book_top, as reference.py --books computed them from the recordings.
+# usage: convert_books.sh TEST_CONVERT_BOOKS DATA_DIR books.expected
+set -euo pipefail
+prog=$1
+dir=$2/multi-venue-ws
+if [ ! -r "$dir/BYBIT.ws.25.0" ]; then
+	echo "skipped: $dir is absent (the real captures live in ../shared/data beside the repository)"
+	exit 77
+fi
+{
+	for f in binance:BINANCE_FUTURES.ws.1.0 binance:BINANCE_DELIVERY.ws.1.0 bybit:BYBIT.ws.25.0 \
+		okx:OKX.ws.1.0 dydx:DYDX.ws.1.0; do
+		echo "== ${f#*:}"
+		"$prog" "${f%%:*}" "$dir/${f#*:}"
+	done
+} | diff -u "$3" - && echo ok
