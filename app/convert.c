@@ -149,7 +149,7 @@ static void summary(const struct lq_convert_opts *o, const struct lq_convert *c)
 	if (s->not_perpetual)
 		fprintf(stderr,
 			"  skipped: %llu lines of dated futures or spot markets (not in the "
-			"instrument table)\n",
+			"configuration)\n",
 			(unsigned long long)s->not_perpetual);
 	if (s->skipped_kind)
 		fprintf(stderr, "  skipped: %llu lines of a kind not converted (kline)\n",

@@ -18,8 +18,8 @@
  * Message times are the venue's event time E (ms).
  *
  * Dated futures (BTCUSD_211231: an underscore and six digits) are not perpetuals: converted
- * if the instrument table has them, else skipped and counted (stats.not_perpetual). A
- * perpetual the table lacks refuses the line, naming it.
+ * if the configuration (the specs) has them, else skipped and counted
+ * (stats.not_perpetual). A perpetual no spec names refuses the line, naming it.
  */
 #include "convert_private.h"
 

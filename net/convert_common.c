@@ -337,10 +337,12 @@ static void unknown_hint(char *buf, size_t cap, const char *p, size_t len)
 	if (usd && usd + 4 <= p + len && (usd[3] == 'T' || usd[3] == 'C'))
 		snprintf(buf, cap, "instrument %.*s linear settle=USD%c tick=... lot=...", (int)len,
 			 p, usd[3]);
-	else if (usd && usd > p && (ends_with(p, len, "USD_PERP") || ends_with(p, len, "USD")))
+	else if (usd && usd > p &&
+		 (ends_with(p, len, "USD_PERP") || ends_with(p, len, "USD") ||
+		  ends_with(p, len, "-USD-SWAP")))
 		snprintf(buf, cap,
 			 "instrument %.*s inverse settle=%.*s tick=... lot=... contract=...",
-			 (int)len, p, (int)(usd - p), p);
+			 (int)len, p, (int)(usd - p) - (usd[-1] == '-'), p);
 	else
 		snprintf(buf, cap,
 			 "instrument %.*s linear|inverse settle=ASSET tick=... lot=... "
@@ -369,7 +371,12 @@ int lq_convert_inst_get(struct lq_convert *c, const struct lq_jscan_val *symbol,
 	if (!s) {
 		char hint[160];
 		size_t n = symbol->len > 32 ? 32 : symbol->len;
-		unknown_hint(hint, sizeof(hint), symbol->p, n);
+		if (c->p.venue == LQ_CONVERT_DYDX) /* dYdX's markets are all linear in USDC */
+			snprintf(hint, sizeof(hint),
+				 "instrument %.*s linear settle=USDC tick=... lot=...", (int)n,
+				 symbol->p);
+		else
+			unknown_hint(hint, sizeof(hint), symbol->p, n);
 		if (c->p.lenient)
 			unknown_count(c, symbol, false);
 		*st =

@@ -13,7 +13,7 @@
  * Times are the messages' "ts" (ms). Swap quantities are contracts (UNI-USD-SWAP: 10 USD
  * each, the instrument's contract size), as on the venue. Only swaps ("-SWAP") are
  * perpetuals: spot (BTC-USDT) and dated futures (BTC-USD-220527) are converted if the
- * instrument table has them, else skipped and counted (stats.not_perpetual).
+ * configuration (the specs) has them, else skipped and counted (stats.not_perpetual).
  *
  * Gaps: OKX numbers no update, but each books message carries a CRC32 of the top 25 levels
  * after it ("bid1px:bid1sz:ask1px:ask1sz:...", the decimals as OKX writes them: no trailing

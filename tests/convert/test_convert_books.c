@@ -7,10 +7,11 @@
  * last book_top. convert_books.sh compares this with books.expected, which reference.py
  * computed from the recordings with its own JSON and decimal reading.
  *
- * usage: test_convert_books VENUE FILE
+ * usage: test_convert_books VENUE FILE CONFIG   (CONFIG: the instruments, a tests/convert scn file)
  */
 #include "lq/convert.h"
 #include "lq/num.h"
+#include "lq/preset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,13 +131,23 @@ int main(int argc, char **argv)
 	static struct lq_convert c;
 	struct lq_convert_params p;
 	char a[4][32];
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_convert_books VENUE FILE\n");
+	static struct lq_convert_spec specs[LQ_INSTRUMENTS_MAX];
+	struct lq_config_sources src = {.file = NULL};
+	struct lq_engine *defs = NULL;
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_convert_books VENUE FILE CONFIG\n");
 		return 2;
 	}
 	lq_convert_params_defaults(&p);
 	if (lq_convert_venue_parse(argv[1], &p.venue) != 0)
 		return 2;
+	src.file = argv[3];
+	if (lq_config_load("test_convert_books", &src, false, &defs) != 0)
+		return 2;
+	p.specs = specs;
+	p.spec_count = lq_config_specs(defs, specs, LQ_INSTRUMENTS_MAX);
+	p.specs_from = argv[3];
+	lq_config_free(defs);
 	size_t size = lq_convert_memsize(&p);
 	void *mem = malloc(size);
 	if (!mem || lq_convert_init(&c, mem, size, &p, sink, NULL) != 0)

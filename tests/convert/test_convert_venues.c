@@ -17,6 +17,13 @@
 
 #include "lq/convert.h"
 
+#include "../net/convert_specs.h"
+
+/* The Binance multi-venue recordings' (tests/convert/binance_futures.scn) */
+static const struct lq_convert_spec specs_binance_mv[] = {
+    {"SUSHIUSDT", LQ_FEED_LINEAR, "USDT", 6, "0.001", "1", ""},
+};
+
 #define MSGS_MAX 1024
 
 struct fx {
@@ -49,6 +56,10 @@ static struct fx *fx_new(enum lq_convert_venue v)
 	p.venue = v;
 	p.batch_ns = 0; /* a packet per line */
 	p.levels_max = 64;
+	if (v == LQ_CONVERT_BINANCE)
+		TEST_SPECS(&p, specs_binance_mv, "tests/convert/binance_futures.scn");
+	else
+		test_specs_set(&p);
 	size_t size = lq_convert_memsize(&p);
 	f->mem = test_malloc(size);
 	f->next_seq = 1;
