@@ -594,7 +594,8 @@ int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t ca
 	if (!l || lq_convert_venue_detect(line, strlen(line), &venue) != 0) {
 		fprintf(stderr,
 			"%s: %s is neither a pcap of liqd feed packets nor a venue recording "
-			"(Binance, BitMEX, Bybit, OKX or dYdX websocket lines, see liqd convert --help)\n",
+			"(Binance, BitMEX, Bybit, OKX or dYdX websocket lines, see liqd convert "
+			"--help)\n",
 			who, input);
 		return LQ_EXIT_USAGE;
 	}

@@ -75,7 +75,7 @@ int lq_convert_market(struct lq_convert *c, const struct lq_jscan_val *symbol, b
 		      enum lq_convert_status *st);
 
 /*
- * A venue's sequence number for an instrument's book (Bybit cross_seq, dYdX offset) must
+ * A venue's sequence number for an instrument's book (Bybit cross_seq) must
  * grow: false (and the error set) if it does not.
  */
 bool lq_convert_seq_grows(struct lq_convert *c, uint32_t inst, uint64_t seq, const char *what);
