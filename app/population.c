@@ -499,7 +499,7 @@ static int pcap_sink(void *ctx, int64_t ts_ns, const void *packet, size_t len)
 
 /* A venue recording into a temporary pcap (lenient: unconvertible lines are counted). */
 static int convert_to(const char *who, const char *input, enum lq_convert_venue venue,
-		      const char *out_path)
+		      const char *out_path, const struct lq_config_sources *src)
 {
 	struct lq_convert_params p;
 	struct lq_pcap_addr addr;
@@ -507,19 +507,18 @@ static int convert_to(const char *who, const char *input, enum lq_convert_venue 
 	lq_pcap_addr_defaults(&addr);
 	p.venue = venue;
 	p.lenient = true;
-	/* the instruments: the presets of the recording's format (preset.h) */
-	struct lq_config_sources src = {0};
-	struct lq_engine *defs = NULL;
-	char from[256];
-	lq_config_family(venue, &src);
-	if (lq_config_load(who, &src, false, &defs) != LQ_EXIT_OK)
-		return LQ_EXIT_USAGE;
+	/* the instruments: presets and configuration (preset.h) */
+	char from[512];
 	struct lq_convert_spec *specs =
 	    lq_startup_alloc(sizeof(*specs) * LQ_INSTRUMENTS_MAX, "the instruments");
+	int ns =
+	    lq_config_convert_specs(who, venue, src, specs, LQ_INSTRUMENTS_MAX, from, sizeof(from));
+	if (ns < 0) {
+		lq_startup_free(specs);
+		return LQ_EXIT_USAGE;
+	}
 	p.specs = specs;
-	p.spec_count = lq_config_specs(defs, specs, LQ_INSTRUMENTS_MAX);
-	lq_config_free(defs);
-	lq_config_describe(&src, from, sizeof(from));
+	p.spec_count = (uint32_t)ns;
 	p.specs_from = from;
 	size_t size = lq_convert_memsize(&p);
 	void *mem = lq_startup_alloc(size, "the converter");
@@ -539,7 +538,16 @@ static int convert_to(const char *who, const char *input, enum lq_convert_venue 
 		fprintf(stderr, "%s: converting %s: %s\n", who, input,
 			werr ? strerror(-werr) : lq_convert_error(c));
 		rc = st == LQ_CONVERT_E_IO || werr ? LQ_EXIT_FAIL : LQ_EXIT_USAGE;
-	} else if (c->stats.messages == 0) {
+	} else {
+		/* the recording's symbols that no instrument names: not replayed, said */
+		for (uint32_t i = 0; i < c->stats.unknown_count; i++)
+			fprintf(stderr,
+				"%s: warning: %s's %s (on %llu lines) is not in %s: not replayed; "
+				"liqd convert %s names the line to add\n",
+				who, input, c->stats.unknown[i].name,
+				(unsigned long long)c->stats.unknown[i].lines, from, input);
+	}
+	if (rc == LQ_EXIT_OK && c->stats.messages == 0) {
 		fprintf(stderr,
 			"%s: %s: nothing in it converts to market data (first refused: %s)\n", who,
 			input, c->first_err[0] ? c->first_err : "none");
@@ -554,6 +562,12 @@ out:
 }
 
 int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t cap, bool *temp)
+{
+	return lq_capture_resolve_with(who, input, pcap, cap, temp, NULL);
+}
+
+int lq_capture_resolve_with(const char *who, const char *input, char *pcap, size_t cap, bool *temp,
+			    const struct lq_config_sources *src)
 {
 	unsigned char head[4];
 	char line[4096];
@@ -602,7 +616,7 @@ int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t ca
 	if ((rc = temp_path(who, pcap, cap)) != LQ_EXIT_OK)
 		return rc;
 	*temp = true;
-	return convert_to(who, input, venue, pcap);
+	return convert_to(who, input, venue, pcap, src);
 }
 
 uint32_t lq_capture_first_trades(const char *pcap, const struct lq_engine *defs,

@@ -11,6 +11,7 @@
 #include "lq/feedin.h"
 #include "lq/live.h"
 #include "lq/population.h"
+#include "lq/preset.h"
 #include "lq/report.h"
 
 #include "lq/dpdk.h"
@@ -105,6 +106,7 @@ struct replay {
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
 	struct replay_extra x;
+	struct lq_config_file cf; /* --venue, --config, --mark as one file (preset.h) */
 };
 
 /* ---- population, progress and report (the feed itself is next_input's) ---- */
@@ -271,8 +273,10 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 			if (n > 0 && r->line[n - 1] == '\n')
 				n--;
 			if (lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
-				snprintf(r->error, sizeof(r->error), "%s:%llu: %s", r->config_name,
-					 (unsigned long long)scn->line, scn->error);
+				char where[120];
+				lq_config_file_where(&r->cf, scn->line, where, sizeof(where));
+				snprintf(r->error, sizeof(r->error), "%.118s: %s", where,
+					 scn->error);
 				r->exit_code = LQ_EXIT_USAGE;
 				return -1;
 			}
@@ -474,7 +478,7 @@ static int generate_population(struct replay *r, const char *config)
 		fprintf(stderr,
 			"%s: the capture has no trade in any instrument of %s: "
 			"nothing to price a generated population at\n",
-			who, config);
+			who, r->config_name);
 		return LQ_EXIT_USAGE;
 	}
 	x->pop = tmpfile();
@@ -531,10 +535,12 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		return LQ_EXIT_USAGE;
 	}
 	if (*capture) {
-		rc = lq_capture_resolve(who, *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp);
+		rc = lq_capture_resolve_with(who, *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp,
+					     &r->cf.src);
 		if (rc != LQ_EXIT_OK)
 			return rc;
 		*capture = x->pcap;
+		lq_config_file_check_capture(who, &r->cf, x->pcap); /* --venue: what it lacks */
 	}
 	if (x->accounts > cfg->limits.accounts_max) {
 		fprintf(stderr, "%s: --accounts %llu is more than --max-accounts %u\n", who,
@@ -829,18 +835,23 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	int rc = live_setup(&r, capture, &dopt);
 	if (rc)
 		return rc;
-	if (!config || (!capture && !run)) {
-		fprintf(stderr, "%s: needs --config FILE%s (see --help)\n", who,
+	if ((!config && !o->venue) || (!capture && !run)) {
+		fprintf(stderr, "%s: needs --config FILE or --venue PRESET%s (see --help)\n", who,
 			run ? "" : " and a CAPTURE.pcap");
 		return LQ_EXIT_USAGE;
 	}
 	rc = lq_durable_prepare(&dur, &dopt, who, &cfg.limits);
 	if (rc)
 		return rc;
-	r.config_name = config;
+	rc = lq_config_file_make(who, o->venue, config, o->mark, &r.cf);
+	if (rc)
+		return rc;
+	config = r.cf.path; /* the presets, the file and --mark as one */
+	r.config_name = r.cf.from;
 	r.config = fopen(config, "r");
 	if (!r.config) {
 		fprintf(stderr, "%s: cannot open %s: %s\n", who, config, strerror(errno));
+		lq_config_file_done(&r.cf);
 		return LQ_EXIT_USAGE;
 	}
 	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
@@ -851,6 +862,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		rc = dpdk_replay_setup(&r, capture, eal, sizeof(eal)); /* the resolved pcap */
 	if (rc == LQ_EXIT_OK && r.lo.egress && !r.x.defs)
 		rc = lq_defs_load(who, config, &r.x.defs);
+	lq_config_file_done(&r.cf); /* read by now (r.config stays open) */
 	if (rc == LQ_EXIT_OK && r.lo.via != LQ_VIA_FILE)
 		rc = lq_live_start(&r.live, &r.lo, who, &r.pkt, &r.feed);
 	if (rc != LQ_EXIT_OK) {

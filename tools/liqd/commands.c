@@ -27,6 +27,7 @@ enum cmd_id {
 	ID_LISTEN,
 	ID_JOURNAL,
 	ID_VERSION,
+	ID_PRESETS,
 };
 #define HIDE(id) (1u << (id))
 
@@ -549,6 +550,22 @@ static const struct cli_opt opts_feed[] = {
 	     "population (deposit, fill, isolate, ...)",
      .kind = CLI_STR,
      .off = offsetof(struct lq_replay_opts, config)},
+    {.name = "--venue",
+     .arg = "PRESET|FORMAT",
+     .help = "a venue preset's configuration (liqd presets lists them), or every\n"
+	     "preset of a recording format (binance: binance-usdm and\n"
+	     "binance-coinm); --config's lines come after it and override it",
+     .kind = CLI_CUSTOM,
+     .off = offsetof(struct lq_replay_opts, venue),
+     .parse = parse_venue},
+    {.name = "--mark",
+     .arg = "METHOD",
+     .help = "every instrument's mark method (param mark=: any method the\n"
+	     "scenario language takes, see liqd help sim); a capture without\n"
+	     "the venue's mark or index needs one computed from its trades or\n"
+	     "book",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_replay_opts, mark)},
     {.name = "--population",
      .arg = "FILE",
      .help = "the accounts: population commands only (deposit, withdraw, fill,\n"
@@ -1410,9 +1427,36 @@ static const struct cli_cmd cmd_version = {
     .run = version_run,
 };
 
+/* ---- presets ---- */
+
+static int presets_run(const void *o)
+{
+	return lq_app_presets(o);
+}
+
+static const struct cli_cmd cmd_presets = {
+    .name = "presets",
+    .id = ID_PRESETS,
+    .purpose = "list the venue presets, or print one",
+    .usage = "[NAME]",
+    .desc = "Without NAME, lists the venue presets built into liqd: for each, the recording\n"
+	    "format it reads and its instruments. With NAME, prints that preset: a\n"
+	    "configuration in the scenario language (asset, instrument, tier, param, fund),\n"
+	    "each figure with the source it was read from. `--venue NAME` (replay, convert)\n"
+	    "uses it; a --config file's lines come after it and override it (docs/venues.md).\n",
+    .epilog = "exit status: 0, 2 for an unknown NAME\n",
+    .uses = {{&grp_none, 0}},
+    .operands_min = 0,
+    .operands_max = 1,
+    .operand_off = {offsetof(struct lq_presets_opts, name)},
+    .operand_names = "[NAME]",
+    .opts_size = sizeof(struct lq_presets_opts),
+    .run = presets_run,
+};
+
 const struct cli_cmd *const cli_commands[] = {
-    &cmd_sim,	  &cmd_audit, &cmd_replay, &cmd_run,	 &cmd_popgen,
-    &cmd_convert, &cmd_send,  &cmd_listen, &cmd_journal, &cmd_version,
+    &cmd_sim,  &cmd_audit,  &cmd_replay,  &cmd_run,	&cmd_popgen,  &cmd_convert,
+    &cmd_send, &cmd_listen, &cmd_journal, &cmd_presets, &cmd_version,
 };
 const size_t cli_command_count = N(cli_commands);
 

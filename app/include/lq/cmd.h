@@ -66,6 +66,8 @@ struct lq_replay_opts {
 	struct lq_durable_opts durable;
 	struct lq_live_opts live;
 	const char *config;
+	const char *venue; /* --venue PRESET|FORMAT: the configuration's presets */
+	const char *mark;  /* --mark METHOD: every instrument's mark method */
 	const char *population;
 	uint64_t accounts;
 	uint64_t seed;
@@ -151,6 +153,12 @@ struct lq_journal_opts {
 	const char *population; /* dump: the funds a population defines */
 };
 int lq_app_journal(const struct lq_journal_opts *o);
+
+/* liqd presets [NAME] */
+struct lq_presets_opts {
+	const char *name; /* NULL: list them */
+};
+int lq_app_presets(const struct lq_presets_opts *o);
 
 /* liqd version */
 int lq_app_version(void);

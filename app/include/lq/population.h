@@ -91,6 +91,10 @@ int lq_population_check(const struct lq_engine *defs, const char *line, size_t l
  * LQ_EXIT_FAIL with a message on stderr.
  */
 int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t cap, bool *temp);
+/* The same, a recording converted with the instruments of src (lq_config_convert_specs). */
+struct lq_config_sources;
+int lq_capture_resolve_with(const char *who, const char *input, char *pcap, size_t cap, bool *temp,
+			    const struct lq_config_sources *src);
 
 /* Each instrument's first trade price in a capture, rescaled onto defs' instruments (raw, on
  * the tick; 0 where none). Returns the number of instruments found. */

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct lq_preset {
 	const char *name; /* the file's name without .scn: "binance-usdm" */
@@ -46,6 +47,11 @@ struct lq_config_sources {
 	const struct lq_preset *presets[LQ_CONFIG_PRESETS_MAX];
 	uint32_t preset_count;
 	const char *file; /* NULL: none */
+	/*
+	 * --mark METHOD: after everything, `param X mark=METHOD` for every instrument (any
+	 * method the scenario language accepts; its parser checks it). NULL: none.
+	 */
+	const char *mark;
 };
 
 /* The presets of a recording format's family ("binance": binance-usdm, binance-coinm). */
@@ -68,6 +74,69 @@ void lq_config_describe(const struct lq_config_sources *src, char *buf, size_t c
 int lq_config_load(const char *who, const struct lq_config_sources *src, bool check_defs,
 		   struct lq_engine **out);
 void lq_config_free(struct lq_engine *e);
+
+/*
+ * Where a configuration written by lq_config_write came from, line by line: its lines
+ * [file_first, file_first + file_lines) are the file's, one for one (a line the presets
+ * already define becomes a comment); the presets' come before, --mark's after.
+ */
+struct lq_config_map {
+	uint64_t file_first; /* 0: no file */
+	uint64_t file_lines;
+	char presets[256]; /* "preset binance-usdm" */
+};
+/* "x.scn:12", "preset binance-usdm (line 40 of the combined configuration)", "--mark". */
+void lq_config_where(const struct lq_config_map *m, const char *file, uint64_t line, char *buf,
+		     size_t cap);
+
+/*
+ * Check the configuration as lq_config_load does (check_defs), and write it whole into out
+ * as one scenario-language text: the presets' kept lines, the file's every line (its
+ * population lines too), --mark's params. 0, or LQ_EXIT_USAGE / LQ_EXIT_FAIL (message on
+ * stderr).
+ */
+int lq_config_write(const char *who, const struct lq_config_sources *src, FILE *out,
+		    struct lq_config_map *map);
+
+/*
+ * The configuration of a replay (or live run) as one file: with --venue or --mark, the
+ * presets, the --config file and --mark written by lq_config_write into a temporary file
+ * (path; unlink it with lq_config_file_done once read); without, the --config file as it is.
+ */
+struct lq_config_file {
+	char path[4096];
+	bool temp;
+	struct lq_config_sources src;
+	struct lq_config_map map;
+	char from[512]; /* lq_config_describe */
+};
+int lq_config_file_make(const char *who, const char *venue, const char *config, const char *mark,
+			struct lq_config_file *cf);
+void lq_config_file_done(struct lq_config_file *cf);
+/* Where line `line` of the file came from (lq_config_where, or "FILE:LINE"). */
+void lq_config_file_where(const struct lq_config_file *cf, uint64_t line, char *buf, size_t cap);
+
+/*
+ * The instruments to convert a recording of format v with: the presets of src (or, if it
+ * names none, those of the format's family), plus the instruments src's file defines that
+ * the presets do not (the presets' grids are the venue's; a configuration may state a
+ * coarser one for the engine). src NULL: the family's. Returns how many (at most cap), or
+ * -1 (message on stderr). from: lq_config_describe of what was used.
+ */
+int lq_config_convert_specs(const char *who, enum lq_convert_venue v,
+			    const struct lq_config_sources *src, struct lq_convert_spec *specs,
+			    uint32_t cap, char *from, size_t from_cap);
+
+/* With --venue: warn about the capture's instruments the configuration lacks (below). */
+void lq_config_file_check_capture(const char *who, const struct lq_config_file *cf,
+				  const char *pcap);
+
+/*
+ * Name every instrument of a capture (a pcap of feed packets) that the configuration does
+ * not define, with the line to add, on stderr as warnings. Returns how many.
+ */
+uint32_t lq_config_check_capture(const char *who, const char *pcap, const struct lq_engine *defs,
+				 const char *from);
 
 /* The grids of a configuration's instruments; returns how many (at most cap). */
 uint32_t lq_config_specs(const struct lq_engine *e, struct lq_convert_spec *out, uint32_t cap);
