@@ -576,6 +576,11 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		}
 		fclose(f);
 	}
+	if (x->report && (rc = lq_rep_plot_enable(x->rep)) != 0) {
+		fprintf(stderr, "%s: cannot create the report's temporary file: %s\n", who,
+			strerror(-rc));
+		return LQ_EXIT_FAIL;
+	}
 	x->progress = x->progress_opt > 0 || (x->progress_opt == 0 && isatty(STDERR_FILENO));
 	cfg->latency = true;
 	cfg->on_event = lq_rep_event;

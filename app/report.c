@@ -53,6 +53,7 @@ void lq_rep_destroy(struct lq_rep *r)
 {
 	if (!r)
 		return;
+	rep_plot_free(r->plot);
 	lq_startup_free(r->deposits);
 	lq_startup_free(r->acct);
 	lq_startup_free(r->acct_index);
@@ -168,6 +169,8 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 	}
 	if (m->type != LQ_MSG_CMD)
 		return;
+	if (r->plot)
+		rep_plot_input(r->plot, m);
 	const struct lq_cmd *c = &m->u.cmd;
 	if (c->type == LQ_CMD_TRADE && c->instrument < LQ_INSTRUMENTS_MAX)
 		r->ins_in[c->instrument].trades++;
@@ -335,6 +338,8 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 	const struct lq_event *ev = &m->u.event;
 	uint64_t i = m->line >> r->out_shift;
 
+	if (r->plot)
+		rep_plot_event(r->plot, m);
 	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL && ev->asset < LQ_ASSETS_MAX) {
 		/* a flat account's negative balance written off: bad debt of no instrument */
 		struct rep_acct *a;
@@ -445,8 +450,11 @@ static bool worse(const struct lq_rep_worst *a, const struct lq_rep_worst *b)
 static void find_worst(struct lq_rep *r, const struct lq_engine *e)
 {
 	struct lq_rep_summary *s = &r->sum;
+	s->accounts = e->account_count;
 	for (uint32_t k = 0; k < r->acct_count; k++) {
 		const struct rep_acct *w = &r->acct[k];
+		s->accounts_liquidated += w->liqs > 0;
+		s->accounts_deleveraged += w->adl_suffered > 0;
 		if (w->liqs == 0 || w->ins >= e->instrument_count)
 			continue;
 		struct lq_rep_worst c = {.id = w->id,
@@ -776,6 +784,8 @@ void lq_rep_finish(struct lq_rep *r, const struct lq_rep_run *run)
 			r->bins = i + 1;
 	run_finish(r, run);
 	funds_finish(r, run);
+	if (r->plot)
+		rep_plot_finish(r->plot);
 	find_worst(r, run->engine);
 	instruments_finish(r, run);
 	warnings_finish(r, run);

@@ -1,381 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The replay report's HTML renderer (lq_rep_write_html): one self-contained page with inline
- * SVG charts. Floating point appears only here, for coordinates; every money figure is
- * printed from the exact integers.
+ * The replay report's HTML renderer (lq_rep_write_html): one self-contained page for a risk
+ * team. The server side (this file) writes the title, the headline sentence, the stat tiles
+ * and the appendix (run figures, the decision latency histogram as inline SVG), then the
+ * run's data as one compact JSON block (report_data.c) and an inline script (report.js,
+ * embedded at build time) that draws one price chart per instrument with a zoom on its
+ * densest window of liquidations, one chart per fund, and the paged, sortable tables of
+ * events and deleveraged accounts. Nothing is fetched. Floating point appears only for
+ * coordinates and rates; every money figure is printed from the exact integers.
  */
-#include "report_model.h"
+#include "report_html.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
-#define SVG_W 1200
-#define SVG_H 300
-#define PAD_L 90
-#define PAD_R 20
-#define PAD_T 20
-#define PAD_B 40
+extern const char lq_report_js[];
+extern const char lq_report_css[];
 
-struct axes {
-	double x0, x1, y0, y1;
-};
-
-static double sx(const struct axes *a, double x)
-{
-	return PAD_L + (x - a->x0) / (a->x1 - a->x0) * (SVG_W - PAD_L - PAD_R);
-}
-
-static double sy(const struct axes *a, double y)
-{
-	return SVG_H - PAD_B - (y - a->y0) / (a->y1 - a->y0) * (SVG_H - PAD_T - PAD_B);
-}
-
-static void svg_open(FILE *f, const struct axes *a, const char *xlabel, const char *ylabel,
-		     int ydec)
-{
-	fprintf(f,
-		"<svg width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-		SVG_W, SVG_H, SVG_W, SVG_H);
-	fprintf(f,
-		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-		"stroke=\"#bbb\"/>\n",
-		PAD_L, PAD_T, SVG_W - PAD_L - PAD_R, SVG_H - PAD_T - PAD_B);
-	for (int k = 0; k <= 5; k++) {
-		double x = a->x0 + (a->x1 - a->x0) * k / 5, y = a->y0 + (a->y1 - a->y0) * k / 5;
-		fprintf(f,
-			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e4e4e4\"/>"
-			"<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n",
-			sx(a, x), PAD_T, sx(a, x), SVG_H - PAD_B, sx(a, x), SVG_H - PAD_B + 16, x);
-		fprintf(f,
-			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n",
-			PAD_L, sy(a, y), SVG_W - PAD_R, sy(a, y), PAD_L - 6, sy(a, y) + 4, ydec, y);
-	}
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-		(SVG_W + PAD_L) / 2, SVG_H - 4, xlabel);
-	fprintf(f,
-		"<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
-		"%s</text>\n",
-		SVG_H / 2, SVG_H / 2, ylabel);
-}
-
-/* Seconds since the first bin's time for bin i (bins without inputs take the last time). */
-static void bin_times(const struct lq_rep *r, double *t)
-{
-	int64_t t0 = 0, last = 0;
-	for (uint32_t i = 0; i < r->bins; i++)
-		if (r->in[i].t_ns) {
-			t0 = r->in[i].t_ns;
-			break;
-		}
-	for (uint32_t i = 0; i < r->bins; i++) {
-		if (r->in[i].t_ns)
-			last = r->in[i].t_ns;
-		t[i] = last ? (double)(last - t0) / 1e9 : 0;
-	}
-}
-
-static double raw_price(const struct lq_rep *r, int64_t p)
-{
-	const struct lq_instrument *ins = &r->run.engine->instruments[r->plot_ins];
-	return (double)p / (double)lq_pow10(ins->price_decimals);
-}
-
-static void polyline(FILE *f, const struct axes *a, const double *x, const double *y,
-		     const bool *ok, uint32_t n, const char *color, double width)
-{
-	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" points=\"", color,
-		width);
-	for (uint32_t i = 0; i < n; i++)
-		if (ok[i])
-			fprintf(f, "%.1f,%.1f ", sx(a, x[i]), sy(a, y[i]));
-	fprintf(f, "\"/>\n");
-}
-
-static void legend(FILE *f, int k, const char *color, const char *text)
-{
-	fprintf(f,
-		"<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/><text x=\"%d\" "
-		"y=\"%d\">%s</text>\n",
-		PAD_L + 10 + k * 190, PAD_T + 10, color, PAD_L + 28 + k * 190, PAD_T + 15, text);
-}
-
-static void chart_prices(const struct lq_rep *r, FILE *f, const double *t)
-{
-	static double y[LQ_REP_BINS], ym[LQ_REP_BINS];
-	static bool ok[LQ_REP_BINS], okm[LQ_REP_BINS];
-	struct axes a = {0, t[r->bins - 1] > 0 ? t[r->bins - 1] : 1, 1e300, -1e300};
-	int64_t last = 0, mark = 0;
-
-	for (uint32_t i = 0; i < r->bins; i++) {
-		const struct in_bin *b = &r->in[i];
-		if (b->last)
-			last = b->last;
-		if (b->mark || b->index)
-			mark = b->mark ? b->mark : b->index;
-		ok[i] = last != 0;
-		okm[i] = mark != 0;
-		y[i] = last ? raw_price(r, last) : 0;
-		ym[i] = mark ? raw_price(r, mark) : 0;
-		/* the scale follows the last trades and the mark: a stray print's range is
-		 * clipped to the chart rather than squashing the rest */
-		if (ok[i] && y[i] < a.y0)
-			a.y0 = y[i];
-		if (ok[i] && y[i] > a.y1)
-			a.y1 = y[i];
-		if (okm[i] && ym[i] < a.y0)
-			a.y0 = ym[i];
-		if (okm[i] && ym[i] > a.y1)
-			a.y1 = ym[i];
-	}
-	if (a.y0 > a.y1) {
-		a.y0 = 0;
-		a.y1 = 1;
-	}
-	double pad = (a.y1 - a.y0) * 0.05 + 1e-9;
-	a.y0 -= pad;
-	a.y1 += pad;
-	svg_open(f, &a, "seconds from the capture's start", "price", 1);
-	/* the trade range of each bin */
-	for (uint32_t i = 0; i < r->bins; i++)
-		if (r->in[i].lo && r->in[i].hi > r->in[i].lo) {
-			double lo = raw_price(r, r->in[i].lo), hi = raw_price(r, r->in[i].hi);
-			lo = lo < a.y0 ? a.y0 : lo;
-			hi = hi > a.y1 ? a.y1 : hi;
-			fprintf(f,
-				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-				"stroke=\"#9ecae1\"/>\n",
-				sx(&a, t[i]), sy(&a, lo), sx(&a, t[i]), sy(&a, hi));
-		}
-	polyline(f, &a, t, y, ok, r->bins, "#1f77b4", 1.2);
-	polyline(f, &a, t, ym, okm, r->bins, "#ff7f0e", 1.6);
-	for (uint32_t i = 0; i < r->bins; i++) {
-		const struct out_bin *b = &r->out[i];
-		if (!b->price || (!b->liq && !b->adl) || !ok[i])
-			continue;
-		double px = sx(&a, t[i]), py = sy(&a, y[i]);
-		if (b->liq)
-			fprintf(
-			    f,
-			    "<path d=\"M%.1f %.1f l-5 -9 h10 z\" fill=\"#d62728\" "
-			    "opacity=\"0.8\"><title>%u liquidation(s) at %.1f s</title></path>\n",
-			    px, py - 2, b->liq, t[i]);
-		if (b->adl)
-			fprintf(
-			    f,
-			    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#9467bd\"><title>%u "
-			    "ADL fill(s) at %.1f s</title></circle>\n",
-			    px, py + 7, b->adl, t[i]);
-	}
-	legend(f, 0, "#1f77b4", "last trade (range per bin)");
-	legend(f, 1, "#ff7f0e", "mark (or index)");
-	fprintf(f,
-		"<path d=\"M%d %d l-5 -9 h10 z\" fill=\"#d62728\"/><text x=\"%d\" y=\"%d\">"
-		"liquidation</text><circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"#9467bd\"/>"
-		"<text x=\"%d\" y=\"%d\">ADL</text>\n",
-		PAD_L + 395, PAD_T + 17, PAD_L + 408, PAD_T + 15, PAD_L + 505, PAD_T + 12,
-		PAD_L + 515, PAD_T + 15);
-	fprintf(f, "</svg>\n");
-}
-
-static const char *const fund_colors[4] = {"#2ca02c", "#8c564b", "#e377c2", "#17becf"};
-
-static void chart_funds(const struct lq_rep *r, FILE *f, const double *t)
-{
-	static double y[4][LQ_REP_BINS];
-	static bool ok[LQ_REP_BINS];
-	uint32_t nf = r->sum.fund_count < 4 ? r->sum.fund_count : 4;
-	struct axes a = {0, t[r->bins - 1] > 0 ? t[r->bins - 1] : 1, 1e300, -1e300};
-
-	for (uint32_t k = 0; k < nf; k++) {
-		const struct lq_rep_fund *fr = &r->sum.funds[k];
-		double scale = (double)lq_pow10(rep_asset_dec(r, fr->asset));
-		lq_i128 bal = fr->start;
-		for (uint32_t i = 0; i < r->bins; i++) {
-			for (uint32_t n = 0; n < SERIES_INS; n++)
-				if (r->sum.fund_of_ins[n] == (int32_t)k)
-					bal += r->out[i].ins_delta[n];
-			y[k][i] = (double)bal / scale;
-			ok[i] = true;
-			if (y[k][i] < a.y0)
-				a.y0 = y[k][i];
-			if (y[k][i] > a.y1)
-				a.y1 = y[k][i];
-		}
-		double end = (double)fr->end / scale;
-		if (end < a.y0)
-			a.y0 = end;
-		if (end > a.y1)
-			a.y1 = end;
-	}
-	if (a.y0 > a.y1) {
-		a.y0 = 0;
-		a.y1 = 1;
-	}
-	double pad = (a.y1 - a.y0) * 0.08 + 1e-6;
-	a.y0 = a.y0 >= 0 && a.y0 - pad < 0 ? 0 : a.y0 - pad;
-	a.y1 += pad;
-	svg_open(f, &a, "seconds from the capture's start", "fund balance", 2);
-	for (uint32_t k = 0; k < nf; k++) {
-		polyline(f, &a, t, y[k], ok, r->bins, fund_colors[k], 1.6);
-		char lab[64];
-		snprintf(lab, sizeof(lab), "fund %s (%s)", r->sum.funds[k].name,
-			 rep_asset_name(r, r->sum.funds[k].asset));
-		legend(f, (int)k, fund_colors[k], lab);
-		/* the ledger's end balance: it differs from the line's end when the fund moved
-		 * money no event reports (closing taken-over positions on later book updates) */
-		double end = (double)r->sum.funds[k].end /
-			     (double)lq_pow10(rep_asset_dec(r, r->sum.funds[k].asset));
-		fprintf(f,
-			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" "
-			"stroke-width=\"2\"><title>fund %s at the end (ledger): "
-			"%.6g</title></circle>\n",
-			sx(&a, t[r->bins - 1]), sy(&a, end), fund_colors[k], r->sum.funds[k].name,
-			end);
-	}
-	fprintf(f, "</svg>\n");
-}
-
-static void chart_rates(const struct lq_rep *r, FILE *f, const double *t)
-{
-	static uint32_t liq[LQ_REP_BINS], adl[LQ_REP_BINS];
-	double span = t[r->bins - 1];
-	double width = 1; /* seconds per bar */
-	while (span / width > 200)
-		width *= 2;
-	uint32_t n = (uint32_t)(span / width) + 1;
-	if (n > LQ_REP_BINS)
-		n = LQ_REP_BINS;
-	memset(liq, 0, sizeof(liq));
-	memset(adl, 0, sizeof(adl));
-	uint32_t top = 1;
-	for (uint32_t i = 0; i < r->bins; i++) {
-		uint32_t k = (uint32_t)(t[i] / width);
-		if (k >= n)
-			k = n - 1;
-		liq[k] += r->out[i].liq;
-		adl[k] += r->out[i].adl;
-		if (liq[k] > top)
-			top = liq[k];
-		if (adl[k] > top)
-			top = adl[k];
-	}
-	struct axes a = {0, n * width, 0, top * 1.1};
-	char xl[96];
-	snprintf(xl, sizeof(xl), "seconds from the capture's start (bars of %.0f s)", width);
-	svg_open(f, &a, xl, width > 1 ? "events per bar" : "events per second", 0);
-	double bw = (SVG_W - PAD_L - PAD_R) / (double)n / 2;
-	for (uint32_t k = 0; k < n; k++) {
-		if (liq[k])
-			fprintf(f,
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-				"fill=\"#d62728\"><title>%u liquidations</title></rect>\n",
-				sx(&a, k * width), sy(&a, liq[k]), bw, sy(&a, 0) - sy(&a, liq[k]),
-				liq[k]);
-		if (adl[k])
-			fprintf(f,
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-				"fill=\"#9467bd\"><title>%u ADL fills</title></rect>\n",
-				sx(&a, k * width) + bw, sy(&a, adl[k]), bw,
-				sy(&a, 0) - sy(&a, adl[k]), adl[k]);
-	}
-	legend(f, 0, "#d62728", "liquidations");
-	legend(f, 1, "#9467bd", "ADL fills");
-	fprintf(f, "</svg>\n");
-}
-
-static void chart_latency(const struct lq_rep *r, FILE *f)
-{
-	const struct lq_hist *h = r->run.latency;
-	static uint64_t cnt[64];
-	/* bars per power of two of ns, up to 2^40 */
-	memset(cnt, 0, sizeof(cnt));
-	uint32_t lo = 63, hi = 0;
-	uint64_t top = 1;
-	for (uint32_t i = 0; i < LQ_HIST_BUCKETS; i++) {
-		if (!h->bucket[i])
-			continue;
-		double ns = (double)lq_hist_bucket_low(i) / r->run.tsc_per_ns;
-		uint32_t k = ns < 1 ? 0 : (uint32_t)(63 - __builtin_clzll((uint64_t)ns));
-		if (k > 63)
-			k = 63;
-		cnt[k] += h->bucket[i];
-		if (k < lo)
-			lo = k;
-		if (k > hi)
-			hi = k;
-	}
-	for (uint32_t k = lo; k <= hi; k++)
-		if (cnt[k] > top)
-			top = cnt[k];
-	struct axes a = {lo, hi + 1, 0, log10((double)top) + 0.8};
-	fprintf(f,
-		"<svg width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-		SVG_W, SVG_H, SVG_W, SVG_H);
-	fprintf(f,
-		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-		"stroke=\"#bbb\"/>\n",
-		PAD_L, PAD_T, SVG_W - PAD_L - PAD_R, SVG_H - PAD_T - PAD_B);
-	double bw = (SVG_W - PAD_L - PAD_R) / (double)(hi + 1 - lo);
-	for (uint32_t k = lo; k <= hi; k++) {
-		double v = cnt[k] ? log10((double)cnt[k]) + 0.3 : 0;
-		double x = sx(&a, k);
-		fprintf(
-		    f,
-		    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#1f77b4\">"
-		    "<title>%llu events from %llu ns</title></rect>\n",
-		    x + 2, sy(&a, v), bw - 4, sy(&a, 0) - sy(&a, v), (unsigned long long)cnt[k],
-		    1ull << k);
-		uint64_t ns = 1ull << k;
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x + bw / 2,
-			SVG_H - PAD_B + 16);
-		if (ns >= 1000000)
-			fprintf(f, "%llu ms", (unsigned long long)(ns / 1000000));
-		else if (ns >= 1000)
-			fprintf(f, "%llu us", (unsigned long long)(ns / 1000));
-		else
-			fprintf(f, "%llu ns", (unsigned long long)ns);
-		fprintf(f, "</text>\n");
-	}
-	for (int d = 0; d <= (int)a.y1; d++)
-		fprintf(f,
-			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n",
-			PAD_L, sy(&a, d + 0.3), SVG_W - PAD_R, sy(&a, d + 0.3), PAD_L - 6,
-			sy(&a, d + 0.3) + 4, pow(10, d));
-	static const char *const names[5] = {"p50", "p90", "p99", "p99.9", "max"};
-	for (int q = 0; q < 5; q++) {
-		double ns = (double)r->sum.lat_ns[q];
-		double k = ns < 1 ? 0 : log2(ns);
-		if (k < lo || k > hi + 1)
-			continue;
-		double x = sx(&a, k);
-		fprintf(f,
-			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
-			"stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#d62728\" "
-			"text-anchor=\"end\" font-size=\"10\">%s</text>\n",
-			x, PAD_T, x, SVG_H - PAD_B, x - 2, PAD_T + 12 + 11 * q, names[q]);
-	}
-	fprintf(f,
-		"<text x=\"%d\" y=\"%d\" fill=\"#d62728\">p50 %llu ns, p90 %llu, p99 %llu, "
-		"p99.9 %llu, max %llu</text>\n",
-		PAD_L + 10, PAD_T + 16, (unsigned long long)r->sum.lat_ns[0],
-		(unsigned long long)r->sum.lat_ns[1], (unsigned long long)r->sum.lat_ns[2],
-		(unsigned long long)r->sum.lat_ns[3], (unsigned long long)r->sum.lat_ns[4]);
-	fprintf(f,
-		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">decision latency (input taken "
-		"by ingest to output event formatted), log2 bins</text>\n",
-		(SVG_W + PAD_L) / 2, SVG_H - 4);
-	fprintf(f,
-		"<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
-		"events (log10)</text>\n</svg>\n",
-		SVG_H / 2, SVG_H / 2);
-}
-
-static void html_escape(FILE *f, const char *s)
+void html_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '<')
@@ -384,88 +28,440 @@ static void html_escape(FILE *f, const char *s)
 			fputs("&gt;", f);
 		else if (*s == '&')
 			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
 		else
 			fputc(*s, f);
 	}
 }
 
-static void html_summary(const struct lq_rep *r, FILE *f)
+const char *html_utc(char *buf, size_t cap, int64_t ns, bool date)
 {
-	/* the human summary, line by line, as a two-column table */
-	static char text[1 << 16];
-	FILE *m = fmemopen(text, sizeof(text) - 1, "w");
-	if (!m)
-		return;
-	lq_rep_print_human(r, m);
-	long n = ftell(m);
-	fclose(m);
-	text[n < 0 ? 0 : n] = '\0';
-	fprintf(f, "<table>\n");
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		while (*l == ' ')
-			l++;
-		char *gap = strstr(l, "  ");
-		fprintf(f, "<tr><th>");
-		if (gap && l[0] != '\0' && strncmp(l, "liqd", 4) != 0) {
-			*gap = '\0';
-			html_escape(f, l);
-			char *v = gap + 2;
-			while (*v == ' ')
-				v++;
-			fprintf(f, "</th><td>");
-			html_escape(f, v);
-		} else {
-			fprintf(f, "</th><td>");
-			html_escape(f, l);
-		}
-		fprintf(f, "</td></tr>\n");
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (ns <= 0 || !gmtime_r(&s, &tm)) {
+		snprintf(buf, cap, "?");
+		return buf;
 	}
-	fprintf(f, "</table>\n");
+	strftime(buf, cap, date ? "%Y-%m-%d %H:%M:%S UTC" : "%H:%M:%S UTC", &tm);
+	return buf;
+}
+
+/* An integer with thousands separators (1,187). */
+const char *html_count(char *buf, size_t cap, uint64_t v)
+{
+	char d[32];
+	int n = snprintf(d, sizeof(d), "%llu", (unsigned long long)v);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 2 < cap; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = d[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* An exact decimal with thousands separators and its trailing zeros dropped (1,000). */
+const char *html_money(char *buf, size_t cap, lq_i128 v, unsigned dec)
+{
+	char d[64];
+	lq_dec_format128(d, sizeof(d), v, dec);
+	char *dot = strchr(d, '.');
+	if (dot) {
+		char *e = d + strlen(d) - 1;
+		while (e > dot && *e == '0')
+			*e-- = '\0';
+		if (e == dot)
+			*e = '\0';
+	}
+	const char *digits = d[0] == '-' ? d + 1 : d;
+	size_t ilen = strcspn(digits, ".");
+	size_t o = 0;
+	if (d[0] == '-' && o + 1 < cap)
+		buf[o++] = '-';
+	for (size_t i = 0; digits[i] && o + 2 < cap; i++) {
+		if (i > 0 && i < ilen && (ilen - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Nanoseconds in the unit that suits them: 850 ns, 53.9 µs, 12.3 ms, 1.25 s. */
+const char *html_ns(char *buf, size_t cap, double ns)
+{
+	if (ns < 1000)
+		snprintf(buf, cap, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, cap, "%.3g µs", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, cap, "%.3g ms", ns / 1e6);
+	else
+		snprintf(buf, cap, "%.3g s", ns / 1e9);
+	return buf;
+}
+
+/* ---- title, headline, tiles ---- */
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+	return s ? s + 1 : p ? p : "?";
+}
+
+static void instrument_list(const struct lq_rep *r, FILE *f, const struct html_stats *st)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->run.engine->instrument_count && i < LQ_INSTRUMENTS_MAX; i++)
+		if (st->plotted[i]) {
+			fputs(n++ ? ", " : "", f);
+			html_escape(f, r->run.engine->instruments[i].name);
+		}
+	if (!n)
+		fputs("no instrument traded", f);
+}
+
+static void page_head(const struct lq_rep *r, FILE *f, const struct html_stats *st)
+{
+	char b[64];
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<title>Liquidation replay: ");
+	instrument_list(r, f, st);
+	fputs(" · ", f);
+	html_escape(f, base_name(r->sum.capture));
+	if (r->sum.shock_e8)
+		fprintf(f, " (shock ×%s)", html_money(b, sizeof(b), r->sum.shock_e8, 8));
+	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", lq_report_css);
+	fputs("<header>\n<h1 id=\"title\">Liquidation replay: ", f);
+	instrument_list(r, f, st);
+	fputs("</h1>\n<p class=\"sub\">capture <b>", f);
+	html_escape(f, base_name(r->sum.capture));
+	fputs("</b>", f);
+	if (st->t_first > 0) {
+		char b2[64];
+		fprintf(f, " · venue time %s – %s", html_utc(b, sizeof(b), st->t_first, true),
+			html_utc(b2, sizeof(b2), st->t_last, false));
+	}
+	if (r->sum.shock_e8)
+		fprintf(f,
+			" · <span class=\"shock\">shocked ×%s: every price is the capture's, "
+			"scaled around each instrument's first trade</span>",
+			html_money(b, sizeof(b), r->sum.shock_e8, 8));
+	if (r->sum.population) {
+		fputs(" · population ", f);
+		html_escape(f, r->sum.population);
+		if (r->sum.accounts_generated)
+			fprintf(f, " (%s accounts, seed %llu)",
+				html_count(b, sizeof(b), r->sum.accounts_generated),
+				(unsigned long long)r->sum.seed);
+	}
+	fputs("</p>\n</header>\n", f);
+}
+
+static void per_asset(const struct lq_rep *r, FILE *f, const lq_i128 *v)
+{
+	char b[64];
+	bool any = false;
+	for (uint32_t a = 0; a < r->run.engine->asset_count; a++)
+		if (v[a] != 0) {
+			fprintf(f, "%s%s %s", any ? ", " : "",
+				html_money(b, sizeof(b), v[a], rep_asset_dec(r, a)),
+				rep_asset_name(r, a));
+			any = true;
+		}
+	if (!any)
+		fputs("0", f);
+}
+
+static void fund_phrase(const struct lq_rep *r, FILE *f, uint32_t k, const struct html_stats *st)
+{
+	char b1[64], b2[64];
+	const struct lq_rep_fund *fr = &r->sum.funds[k];
+	unsigned d = rep_asset_dec(r, fr->asset);
+	fputs("fund ", f);
+	html_escape(f, fr->name);
+	fprintf(f, " %s → %s %s", html_money(b1, sizeof(b1), fr->start, d),
+		html_money(b2, sizeof(b2), fr->end, d), rep_asset_name(r, fr->asset));
+	if (st->fund_exhausted_ns[k])
+		fprintf(f, ", exhausted at %s",
+			html_utc(b1, sizeof(b1), st->fund_exhausted_ns[k], false));
+}
+
+static void headline(const struct lq_rep *r, FILE *f, const struct html_stats *st)
+{
+	char b1[64], b2[64];
+	fprintf(f,
+		"<p id=\"headline\"><span data-k=\"liquidated\">%s</span> of "
+		"<span data-k=\"accounts\">%s</span> accounts liquidated",
+		html_count(b1, sizeof(b1), r->sum.accounts_liquidated),
+		html_count(b2, sizeof(b2), r->sum.accounts));
+	for (uint32_t k = 0; k < r->sum.fund_count; k++) {
+		fputs(" · ", f);
+		fund_phrase(r, f, k, st);
+	}
+	fprintf(f,
+		" · <span data-k=\"adl_fills\">%s</span> ADL fills against "
+		"<span data-k=\"adl_accounts\">%s</span> accounts · bad debt ",
+		html_count(b1, sizeof(b1), r->sum.adl_fills),
+		html_count(b2, sizeof(b2), r->sum.accounts_deleveraged));
+	per_asset(r, f, r->sum.bad_debt);
+	fputs("</p>\n", f);
+}
+
+static void tile(FILE *f, const char *key, const char *value, const char *label)
+{
+	fprintf(f, "<div class=\"tile\" data-k=\"%s\"><b>%s</b><span>%s</span></div>\n", key, value,
+		label);
+}
+
+static void tiles(const struct lq_rep *r, FILE *f, const struct html_stats *st)
+{
+	char v[128], l[160], b1[64], b2[64];
+	fputs("<div class=\"tiles\">\n", f);
+	uint64_t n = r->sum.accounts;
+	snprintf(l, sizeof(l), "accounts liquidated, of %s (%.1f%%)", html_count(b1, sizeof(b1), n),
+		 n ? 100.0 * (double)r->sum.accounts_liquidated / n : 0.0);
+	tile(f, "liquidated", html_count(v, sizeof(v), r->sum.accounts_liquidated), l);
+	snprintf(l, sizeof(l), "liquidations (%s partial)",
+		 html_count(b1, sizeof(b1), r->sum.partial));
+	tile(f, "liquidations", html_count(v, sizeof(v), r->sum.liquidations), l);
+	tile(f, "takeovers", html_count(v, sizeof(v), r->sum.takeovers), "fund takeovers");
+	snprintf(l, sizeof(l), "ADL fills, against %s accounts",
+		 html_count(b1, sizeof(b1), r->sum.accounts_deleveraged));
+	tile(f, "adl_fills", html_count(v, sizeof(v), r->sum.adl_fills), l);
+	for (uint32_t k = 0; k < r->sum.fund_count; k++) {
+		const struct lq_rep_fund *fr = &r->sum.funds[k];
+		unsigned d = rep_asset_dec(r, fr->asset);
+		snprintf(v, sizeof(v), "%s → %s", html_money(b1, sizeof(b1), fr->start, d),
+			 html_money(b2, sizeof(b2), fr->end, d));
+		snprintf(l, sizeof(l), "fund %s (%s)%s%s", fr->name, rep_asset_name(r, fr->asset),
+			 st->fund_exhausted_ns[k] ? ", exhausted at " : "",
+			 st->fund_exhausted_ns[k]
+			     ? html_utc(b1, sizeof(b1), st->fund_exhausted_ns[k], false)
+			     : "");
+		char key[48];
+		snprintf(key, sizeof(key), "fund:%s", fr->name);
+		fprintf(f, "<div class=\"tile\" data-k=\"");
+		html_escape(f, key);
+		fprintf(f, "\"><b>%s</b><span>", v);
+		html_escape(f, l);
+		fputs("</span></div>\n", f);
+	}
+	fputs("<div class=\"tile\" data-k=\"socialized\"><b>", f);
+	per_asset(r, f, r->sum.socialized);
+	fputs("</b><span>socialized losses</span></div>\n", f);
+	fputs("<div class=\"tile\" data-k=\"bad_debt\"><b>", f);
+	per_asset(r, f, r->sum.bad_debt);
+	fputs("</b><span>bad debt</span></div>\n</div>\n", f);
+}
+
+/* ---- appendix ---- */
+
+#define SVG_W 1160
+#define SVG_H 260
+#define PAD_L 70
+#define PAD_R 20
+#define PAD_T 20
+#define PAD_B 40
+
+static void chart_latency(const struct lq_rep *r, FILE *f)
+{
+	const struct lq_hist *h = r->run.latency;
+	uint64_t cnt[64] = {0};
+	uint32_t lo = 63, hi = 0;
+	uint64_t top = 1;
+	char b[32];
+	/* bars per power of two of ns */
+	for (uint32_t i = 0; i < LQ_HIST_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		double ns = (double)lq_hist_bucket_low(i) / r->run.tsc_per_ns;
+		uint32_t k = ns < 1 ? 0 : (uint32_t)(63 - __builtin_clzll((uint64_t)ns));
+		cnt[k] += h->bucket[i];
+		lo = k < lo ? k : lo;
+		hi = k > hi ? k : hi;
+	}
+	if (lo > hi)
+		return;
+	for (uint32_t k = lo; k <= hi; k++)
+		top = cnt[k] > top ? cnt[k] : top;
+	double ymax = log10((double)top) + 0.8, pw = SVG_W - PAD_L - PAD_R,
+	       ph = SVG_H - PAD_T - PAD_B, bw = pw / (double)(hi + 1 - lo);
+	fprintf(f,
+		"<svg class=\"chart\" id=\"latency\" viewBox=\"0 0 %d %d\" "
+		"font-family=\"sans-serif\" font-size=\"12\">\n"
+		"<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fcfcfc\" "
+		"stroke=\"#ccc\"/>\n",
+		SVG_W, SVG_H, PAD_L, PAD_T, pw, ph);
+	for (int d = 0; d <= (int)ymax; d++) {
+		double y = SVG_H - PAD_B - (d + 0.3) / ymax * ph;
+		fprintf(f,
+			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
+			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n",
+			PAD_L, y, SVG_W - PAD_R, y, PAD_L - 6, y + 4, pow(10, d));
+	}
+	for (uint32_t k = lo; k <= hi; k++) {
+		double v = cnt[k] ? log10((double)cnt[k]) + 0.3 : 0, x = PAD_L + (k - lo) * bw,
+		       y = SVG_H - PAD_B - v / ymax * ph;
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			"fill=\"#4c78a8\"><title>%llu events from %s</title></rect>\n",
+			x + 2, y, bw - 4, SVG_H - PAD_B - y, (unsigned long long)cnt[k],
+			html_ns(b, sizeof(b), (double)(1ull << k)));
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+			x + bw / 2, SVG_H - PAD_B + 16, html_ns(b, sizeof(b), (double)(1ull << k)));
+	}
+	static const char *const names[5] = {"p50", "p90", "p99", "p99.9", "max"};
+	for (int q = 0; q < 5; q++) {
+		double ns = (double)r->sum.lat_ns[q], k = ns < 1 ? 0 : log2(ns);
+		if (k < lo || k > hi + 1)
+			continue;
+		double x = PAD_L + (k - lo) * bw;
+		fprintf(f,
+			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c0392b\" "
+			"stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" "
+			"text-anchor=\"end\" font-size=\"10\">%s</text>\n",
+			x, PAD_T, x, SVG_H - PAD_B, x - 2, PAD_T + 12 + 11 * q, names[q]);
+	}
+	fprintf(f,
+		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">decision latency (input taken by "
+		"ingest to output event formatted), bins of powers of two</text>\n"
+		"<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
+		"events (log scale)</text>\n</svg>\n",
+		(SVG_W + PAD_L) / 2, SVG_H - 4, SVG_H / 2, SVG_H / 2);
+}
+
+static void instruments_table(const struct lq_rep *r, FILE *f)
+{
+	const struct lq_rep_summary *s = &r->sum;
+	char b[10][64];
+	fputs("<h3>Instruments</h3>\n<table id=\"instruments\">\n<tr><th class=\"l\">instrument"
+	      "</th><th>feed messages</th><th>trades</th><th>book updates</th><th>marks applied"
+	      "</th><th>mark open</th><th>low</th><th>high</th><th>close</th><th>largest fall"
+	      "</th><th>stale periods</th><th>feed gaps</th><th>liquidations</th><th>ADL fills"
+	      "</th></tr>\n",
+	      f);
+	for (uint32_t k = 0; k < s->ins_count; k++) {
+		const struct lq_rep_ins *in = &s->ins[k];
+		fputs("<tr><td class=\"l\">", f);
+		html_escape(f, in->name);
+		unsigned d = in->price_decimals;
+		double fall = in->dd_peak ? 100.0 * (double)(in->dd_peak - in->dd_trough) /
+						(double)in->dd_peak
+					  : 0;
+		fprintf(f,
+			"</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+			"<td>%s</td><td>%s</td><td>%.2f%%</td><td>%llu</td><td>%llu</td><td>%s</td>"
+			"<td>%s</td></tr>\n",
+			html_count(b[0], sizeof(b[0]), in->feed_msgs),
+			html_count(b[1], sizeof(b[1]), in->trades),
+			html_count(b[2], sizeof(b[2]), in->books),
+			html_count(b[3], sizeof(b[3]), in->marks),
+			in->open ? rep_money(b[4], sizeof(b[4]), in->open, d) : "",
+			in->low ? rep_money(b[5], sizeof(b[5]), in->low, d) : "",
+			in->high ? rep_money(b[6], sizeof(b[6]), in->high, d) : "",
+			in->close ? rep_money(b[7], sizeof(b[7]), in->close, d) : "", fall,
+			(unsigned long long)in->stale, (unsigned long long)in->gaps,
+			html_count(b[8], sizeof(b[8]), in->liqs),
+			html_count(b[9], sizeof(b[9]), in->adls));
+	}
+	fputs("</table>\n", f);
+}
+
+static void appendix(const struct lq_rep *r, FILE *f)
+{
+	const struct lq_rep_summary *s = &r->sum;
+	const struct lq_rep_run *run = &r->run;
+	char b[64], b2[64], b3[64];
+	fputs("<section id=\"appendix\">\n<h2>Appendix: the run</h2>\n<table class=\"kv\">\n", f);
+	fprintf(f, "<tr><th>tool</th><td>%s, %u thread%s</td></tr>\n",
+		s->tool ? s->tool : "liqd replay", s->threads, s->threads > 1 ? "s" : "");
+	fputs("<tr><th>capture</th><td>", f);
+	html_escape(f, s->capture ? s->capture : "?");
+	fputs("</td></tr>\n", f);
+	fprintf(f,
+		"<tr><th>inputs</th><td>%s feed packets, %s feed messages, %s engine inputs"
+		"</td></tr>\n",
+		html_count(b, sizeof(b), s->feed_packets),
+		html_count(b2, sizeof(b2), s->feed_messages),
+		html_count(b3, sizeof(b3), s->engine_events));
+	fprintf(f, "<tr><th>throughput</th><td>%s inputs/s (%s wall)</td></tr>\n",
+		html_count(b, sizeof(b), (uint64_t)s->inputs_per_s),
+		html_ns(b2, sizeof(b2), (double)s->wall_ns));
+	fprintf(f, "<tr><th>output</th><td>%s lines, hash %016llx</td></tr>\n",
+		html_count(b, sizeof(b), s->output_lines), (unsigned long long)s->hash);
+	if (s->lat_count && run->latency && run->latency->count && run->tsc_per_ns > 0) {
+		static const char *const names[6] = {"p50", "p90", "p99", "p99.9", "max", "mean"};
+		fprintf(f, "<tr><th>decision latency</th><td id=\"latency-q\">");
+		for (int q = 0; q < 6; q++)
+			fprintf(f, "%s%s %s", q ? ", " : "", names[q],
+				html_ns(b, sizeof(b), (double)s->lat_ns[q]));
+		fprintf(f, " (%s events, input to output)</td></tr>\n</table>\n",
+			html_count(b2, sizeof(b2), s->lat_count));
+		instruments_table(r, f);
+		fputs("<h3>Decision latency</h3>\n", f);
+		chart_latency(r, f);
+		fputs("<p class=\"note\">One input can cause a whole cascade of liquidations, "
+		      "takeovers and ADL fills: they share that input's stamp, so the upper "
+		      "percentiles are the length of the cascade, not a per-decision cost.</p>\n",
+		      f);
+	} else {
+		fputs("<tr><th>decision latency</th><td>(no events)</td></tr>\n</table>\n", f);
+		instruments_table(r, f);
+	}
+	fputs("</section>\n", f);
+}
+
+static void warnings(const struct lq_rep *r, FILE *f)
+{
+	const struct lq_rep_summary *s = &r->sum;
+	if (!s->warning_count)
+		return;
+	fprintf(f,
+		"<div id=\"warnings\"><b>%u warning%s: what the engine cannot stand behind"
+		"</b><ul>\n",
+		s->warning_count, s->warning_count == 1 ? "" : "s");
+	for (uint32_t k = 0; k < s->warning_count && k < LQ_REP_WARN_MAX; k++) {
+		fputs("<li>", f);
+		html_escape(f, s->warnings[k]);
+		fputs("</li>\n", f);
+	}
+	if (s->warning_count > LQ_REP_WARN_MAX)
+		fprintf(f, "<li>... and %u more (see the summary)</li>\n",
+			s->warning_count - LQ_REP_WARN_MAX);
+	fputs("</ul></div>\n", f);
 }
 
 int lq_rep_write_html(const struct lq_rep *r, const char *path)
 {
-	static double t[LQ_REP_BINS];
+	struct html_stats st;
+	if (!r->plot)
+		return -EINVAL;
+	if (r->plot->rows_errno)
+		return -r->plot->rows_errno;
+	int rc = html_stats_compute(r, &st);
+	if (rc != 0)
+		return rc;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<title>liqd replay report</title>\n<style>\n"
-		   "body{font-family:sans-serif;margin:24px;color:#222;max-width:1240px}\n"
-		   "h1{font-size:22px}h2{font-size:17px;margin-top:28px}\n"
-		   "table{border-collapse:collapse;font-size:13px}\n"
-		   "th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;"
-		   "vertical-align:top}\nth{color:#555;font-weight:normal;white-space:nowrap}\n"
-		   "p.note{color:#666;font-size:12px}\n</style>\n</head>\n<body>\n");
-	fprintf(f, "<h1>%s: ", r->run.tool ? r->run.tool : "liqd replay");
-	html_escape(f, r->run.capture);
-	fprintf(f, "</h1>\n<h2>Summary</h2>\n");
-	html_summary(r, f);
-	if (r->bins > 0 && r->plot_ins >= 0) {
-		bin_times(r, t);
-		fprintf(f, "<h2>Prices: ");
-		html_escape(f, r->run.engine->instruments[r->plot_ins].name);
-		fprintf(f, "</h2>\n");
-		chart_prices(r, f, t);
-		fprintf(f,
-			"<p class=\"note\">%u points, each covering %llu input record(s); markers "
-			"at the bins where liquidations (triangles) and ADL fills (circles) "
-			"happened, on any instrument.</p>\n",
-			r->bins, 1ull << r->in_shift);
-		fprintf(f, "<h2>Insurance funds</h2>\n");
-		chart_funds(r, f, t);
-		fprintf(
-		    f,
-		    "<p class=\"note\">The start balance plus the fund deltas of the liquidation "
-		    "and takeover events as they happen.</p>\n");
-		fprintf(f, "<h2>Liquidations and ADL over time</h2>\n");
-		chart_rates(r, f, t);
+	page_head(r, f, &st);
+	headline(r, f, &st);
+	tiles(r, f, &st);
+	warnings(r, f);
+	fputs("<main id=\"charts\"><noscript>The charts and tables are drawn by the page's inline "
+	      "script.</noscript></main>\n",
+	      f);
+	appendix(r, f);
+	fputs("<script id=\"data\" type=\"application/json\">", f);
+	rc = html_write_data(r, f, &st);
+	fprintf(f, "</script>\n<script>\n%s</script>\n</body>\n</html>\n", lq_report_js);
+	html_stats_free(&st);
+	if (rc != 0) {
+		fclose(f);
+		return rc;
 	}
-	if (r->run.latency && r->run.latency->count && r->run.tsc_per_ns > 0) {
-		fprintf(f, "<h2>Decision latency</h2>\n");
-		chart_latency(r, f);
-	}
-	fprintf(f, "</body>\n</html>\n");
 	return fclose(f) == 0 ? 0 : -errno;
 }

@@ -59,7 +59,61 @@ struct deposit {
 	int64_t units;
 };
 
+/*
+ * The HTML report's series and event rows (report_plot.c), allocated only with --report
+ * (lq_rep_plot_enable): per instrument, PLOT_BINS bins by input record (merged pairwise
+ * when the capture runs past the last, like the summary's bins); the venue time of each of
+ * TIME_BINS bins by input record; and one fixed-size row per risk event, written to an
+ * unlinked temporary file (O(1) per event, no table to saturate) and read back by the
+ * renderer.
+ */
+#define PLOT_BINS 2048u
+#define TIME_BINS 65536u
+
+struct plot_in {
+	int64_t lo, hi, last;	  /* the venue's trades (liquidation prints apart); 0 = none */
+	int64_t mark, index;	  /* the last external mark and index inputs; 0 = none */
+	int64_t vliq_lo, vliq_hi; /* the venue's liquidation prints (TRADE of kind liquidation) */
+	uint32_t vliq;
+};
+
+struct plot_out {
+	uint32_t liq, adl;
+	int64_t liq_price,
+	    adl_price;	    /* the last liquidation's fill (else bankruptcy) price, ADL's */
+	lq_i128 fund_delta; /* the fund deltas of the instrument's events */
+};
+
+struct ev_row {
+	uint64_t line, account, other; /* ADL: account = the counterparty, other = the liquidated */
+	int64_t qty, price, avg, fee, fund_delta, pnl;
+	uint32_t type, instrument;
+};
+
+struct rep_plot {
+	/* ingest thread */
+	int64_t now_ns;
+	uint32_t in_shift, t_shift;
+	int64_t *t;	    /* TIME_BINS: the venue time at each bin's first input (0 = none) */
+	struct plot_in *in; /* [LQ_INSTRUMENTS_MAX][PLOT_BINS] */
+	uint32_t ins_seen;  /* 1 + the highest instrument with a market input */
+	/* publish thread */
+	uint32_t out_shift;
+	struct plot_out *out; /* [LQ_INSTRUMENTS_MAX][PLOT_BINS] */
+	FILE *rows;
+	char *rows_buf;
+	uint64_t rows_n;
+	int rows_errno; /* the first write error (the report then says so and fails) */
+};
+
+/* report_plot.c: the hooks lq_rep_input / lq_rep_event / lq_rep_finish / destroy call. */
+void rep_plot_input(struct rep_plot *p, const struct lq_msg *m);
+void rep_plot_event(struct rep_plot *p, const struct lq_msg *m);
+void rep_plot_finish(struct rep_plot *p);
+void rep_plot_free(struct rep_plot *p);
+
 struct lq_rep {
+	struct rep_plot *plot; /* NULL without an HTML report */
 	/* ingest thread */
 	uint32_t in_shift;
 	int32_t plot_ins; /* the first instrument traded; -1 before */

@@ -273,6 +273,8 @@ void lq_rep_print_json(const struct lq_rep *r, FILE *f)
 
 	json_head(s, f);
 	fprintf(f, ",\"liquidations_full\":%llu", (ull)(s->liquidations - s->partial));
+	fprintf(f, ",\"accounts\":%llu,\"accounts_liquidated\":%llu,\"accounts_deleveraged\":%llu",
+		(ull)s->accounts, (ull)s->accounts_liquidated, (ull)s->accounts_deleveraged);
 	json_per_asset(s, f, "socialized", s->socialized);
 	json_per_asset(s, f, "bad_debt", s->bad_debt);
 	fprintf(f, ",\"fund_balances\":{");

@@ -425,6 +425,9 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		c.type = LQ_CMD_TRADE;
 		c.price = shock(r, ri, ins, p);
 		c.qty = q;
+		/* the venue's own liquidation print: the engine treats it as any trade; the
+		 * replay's report marks it */
+		c.flag = fm->u.trade.kind == LQ_FEED_TRADE_LIQUIDATION;
 		emit_cmd(scn, &c, line);
 		return;
 	case LQ_FEED_BOOK_TOP:

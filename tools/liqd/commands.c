@@ -629,9 +629,11 @@ static const struct cli_opt opts_output[] = {
      .off = offsetof(struct lq_replay_opts, events)},
     {.name = "--report",
      .arg = "FILE.html",
-     .help = "a self-contained HTML report (inline SVG, no network): prices with\n"
-	     "liquidation and ADL markers, fund balances, liquidations and ADL\n"
-	     "over time, the decision latency histogram, the summary",
+     .help = "a self-contained HTML report (inline SVG and script, no network):\n"
+	     "the headline and stat tiles, a price chart per instrument with its\n"
+	     "liquidations, ADL fills and the venue's liquidation prints and a\n"
+	     "zoom on the densest window, a chart per fund, paged tables of the\n"
+	     "events and of the deleveraged accounts, latency in an appendix",
      .kind = CLI_STR,
      .off = offsetof(struct lq_replay_opts, report)},
     {.name = "--accounts-out",

@@ -29,6 +29,9 @@ struct lq_rep;
 /* Start-up allocation: the tables are sized for accounts_max accounts. */
 struct lq_rep *lq_rep_create(uint32_t accounts_max);
 void lq_rep_destroy(struct lq_rep *r);
+/* Start-up, before the run, when an HTML report is wanted: its per-instrument series and the
+ * event rows' temporary file. 0 or -errno. */
+int lq_rep_plot_enable(struct lq_rep *r);
 
 /* Ingest thread: a population line (its deposits count as the account's capital). */
 void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line,
@@ -117,6 +120,8 @@ struct lq_rep_summary {
 	uint64_t engine_events;
 	/* outcomes (engine statistics) */
 	uint64_t liquidations, partial, takeovers, adl_fills, socialized_charges, bad_debts;
+	/* the engine's accounts; those liquidated at least once; those an ADL fill deleveraged */
+	uint64_t accounts, accounts_liquidated, accounts_deleveraged;
 	uint64_t trigger_crossings, rejected;
 	uint32_t asset_count;
 	struct lq_rep_asset assets[LQ_ASSETS_MAX];
