@@ -10,6 +10,7 @@
 #include "lq/assert.h"
 #include "lq/convert.h"
 #include "lq/feed.h"
+#include "lq/cmd.h"
 #include "lq/json.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
@@ -247,7 +248,12 @@ static int convert_to(const char *who, const char *input, enum lq_convert_venue 
 	struct lq_config_sources src = {0};
 	struct lq_engine *defs = NULL;
 	char from[256];
-	lq_config_family(venue, &src);
+	if (venue == LQ_CONVERT_TARDIS) {
+		if (lq_convert_tardis_family(who, input, &src) != LQ_EXIT_OK)
+			return LQ_EXIT_USAGE;
+	} else {
+		lq_config_family(venue, &src);
+	}
 	if (lq_config_load(who, &src, false, &defs) != LQ_EXIT_OK)
 		return LQ_EXIT_USAGE;
 	struct lq_convert_spec *specs =
@@ -330,7 +336,8 @@ int lq_capture_resolve(const char *who, const char *input, char *pcap, size_t ca
 	if (!l || lq_convert_venue_detect(line, strlen(line), &venue) != 0) {
 		fprintf(stderr,
 			"%s: %s is neither a pcap of liqd feed packets nor a venue recording "
-			"(Binance or BitMEX websocket lines, see liqd convert --help)\n",
+			"(Binance or BitMEX websocket lines, Tardis.dev CSV, see liqd convert "
+			"--help)\n",
 			who, input);
 		return LQ_EXIT_USAGE;
 	}
@@ -372,7 +379,9 @@ uint32_t lq_capture_first_trades(const char *pcap, const struct lq_engine *defs,
 				continue;
 			}
 			int e = map[m->instrument];
-			if (m->type != LQ_FEED_TRADE || e < 0 || price[e] != 0)
+			/* the venue's liquidation prints are not the market's price */
+			if (m->type != LQ_FEED_TRADE || m->u.trade.kind != LQ_FEED_TRADE_REGULAR ||
+			    e < 0 || price[e] != 0)
 				continue;
 			const struct lq_instrument *ins = &defs->instruments[e];
 			lq_i128 v = (lq_i128)m->u.trade.price * lq_pow10(ins->price_decimals);

@@ -39,6 +39,8 @@ const char *lq_convert_venue_str(enum lq_convert_venue v)
 		return "binance";
 	case LQ_CONVERT_BITMEX:
 		return "bitmex";
+	case LQ_CONVERT_TARDIS:
+		return "tardis";
 	}
 	return "?";
 }
@@ -49,6 +51,8 @@ int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v)
 		*v = LQ_CONVERT_BINANCE;
 	else if (!strcmp(s, "bitmex"))
 		*v = LQ_CONVERT_BITMEX;
+	else if (!strcmp(s, "tardis"))
+		*v = LQ_CONVERT_TARDIS;
 	else
 		return -EINVAL;
 	return 0;
@@ -57,6 +61,11 @@ int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v)
 int lq_convert_venue_detect(const char *line, size_t len, enum lq_convert_venue *v)
 {
 	size_t i = 0;
+	static const char tardis[] = "exchange,symbol,timestamp,local_timestamp,";
+	if (len >= sizeof(tardis) - 1 && !memcmp(line, tardis, sizeof(tardis) - 1)) {
+		*v = LQ_CONVERT_TARDIS;
+		return 0;
+	}
 	if (len >= 6 && !memcmp(line, "wss://", 6)) {
 		for (i = 6; i + 6 <= len && line[i] != ' '; i++)
 			if (!memcmp(line + i, "bitmex", 6)) {
@@ -200,7 +209,8 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 {
 	LQ_ASSERT(c != NULL);
 	LQ_ASSERT(p != NULL);
-	if (p->venue != LQ_CONVERT_BINANCE && p->venue != LQ_CONVERT_BITMEX)
+	if (p->venue != LQ_CONVERT_BINANCE && p->venue != LQ_CONVERT_BITMEX &&
+	    p->venue != LQ_CONVERT_TARDIS)
 		return -EINVAL;
 	uint32_t lv = levels_max(p);
 	if (!sink || !mem || size < lq_convert_memsize(p) || (lv & (lv - 1)) != 0 || lv < 8 ||
@@ -213,6 +223,7 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 	c->sink = sink;
 	c->sink_ctx = sink_ctx;
 	c->seq_next = 1;
+	c->spec_venue = p->venue;
 	for (uint32_t i = 0; i < p->instrument_count; i++) {
 		const char *n = p->instruments[i];
 		const struct lq_convert_spec *s =
@@ -247,9 +258,11 @@ enum lq_convert_status lq_convert_fail(struct lq_convert *c, enum lq_convert_sta
 				       const char *fmt, ...)
 {
 	/* before the first line (opening the input) there is no line to name */
-	int n = c->line_no ? snprintf(c->err, sizeof(c->err),
-				      "line %llu: ", (unsigned long long)c->line_no)
-			   : 0;
+	int n = c->file && c->line_no ? snprintf(c->err, sizeof(c->err), "%s:%llu: ", c->file,
+						 (unsigned long long)c->line_no)
+		: c->line_no	      ? snprintf(c->err, sizeof(c->err),
+						 "line %llu: ", (unsigned long long)c->line_no)
+				      : 0;
 	va_list ap;
 	va_start(ap, fmt);
 	if (n >= 0 && (size_t)n < sizeof(c->err))
@@ -655,7 +668,8 @@ static enum lq_convert_status commit(struct lq_convert *c)
 	_Static_assert(LQ_CONVERT_INSTRUMENTS_MAX <= 32, "a bit per instrument");
 	for (uint32_t i = c->stage_count; i-- > 0;) {
 		struct lq_feed_msg *m = &c->stage[i];
-		if (!(seen & (1u << m->instrument)))
+		/* a Tardis row whose update goes on in the next row: not yet */
+		if (!c->hold_last && !(seen & (1u << m->instrument)))
 			m->flags |= LQ_FEED_F_LAST;
 		seen |= 1u << m->instrument;
 	}
@@ -696,6 +710,8 @@ enum lq_convert_status lq_convert_line(struct lq_convert *c, const char *line, s
 		st = LQ_CONVERT_SKIPPED;
 	else if (c->p.venue == LQ_CONVERT_BINANCE)
 		st = lq_convert_binance_line(c, line, len);
+	else if (c->p.venue == LQ_CONVERT_TARDIS)
+		st = lq_convert_tardis_line(c, line, len);
 	else
 		st = lq_convert_bitmex_line(c, line, len);
 	if (st == LQ_CONVERT_OK && c->stage_count > 0) {
@@ -770,6 +786,10 @@ static enum lq_convert_status file_lines(struct lq_convert *c, gzFile f, char *b
 
 enum lq_convert_status lq_convert_file(struct lq_convert *c, const char *path)
 {
+	if (c->p.venue == LQ_CONVERT_TARDIS) {
+		struct lq_tardis_input in = {.path = path};
+		return lq_convert_tardis(c, &in, 1);
+	}
 	gzFile f = gzopen(path, "rb");
 	if (!f)
 		return lq_convert_fail(c, LQ_CONVERT_E_IO, "cannot open %s: %s", path,

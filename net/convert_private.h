@@ -47,5 +47,7 @@ bool lq_convert_iso8601(struct lq_convert *c, const struct lq_jscan_val *v, cons
 /* Venue parsers: stage the line's messages and update venue state only once nothing can fail. */
 enum lq_convert_status lq_convert_binance_line(struct lq_convert *c, const char *line, size_t len);
 enum lq_convert_status lq_convert_bitmex_line(struct lq_convert *c, const char *line, size_t len);
+/* A row of the Tardis input c->tardis_row (convert_tardis.c). */
+enum lq_convert_status lq_convert_tardis_line(struct lq_convert *c, const char *line, size_t len);
 
 #endif
