@@ -476,28 +476,26 @@ int lq_tardis_exchange_venue(const char *exchange, size_t len, enum lq_convert_v
 }
 
 /*
- * The row's exchange: one the converter knows, and of the venue the first row's was (the
- * instruments were chosen for it: a symbol of another venue could name another contract).
+ * The row's exchange must be of the first row's venue (the instruments were chosen for it: a
+ * symbol of another venue can name another contract). An exchange with no presets is taken as
+ * its own venue (its instruments come from a --config).
  */
 static bool exchange_venue(struct lq_convert *c, const struct lq_jscan_val *v,
 			   enum lq_convert_venue *venue)
 {
-	if (lq_tardis_exchange_venue(v->p, v->len, venue) != 0) {
-		lq_convert_fail(c, LQ_CONVERT_E_UNKNOWN,
-				"exchange \"%.*s\": no venue presets for it (known: "
-				"binance-futures, binance-delivery, bitmex)",
-				(int)(v->len > 32 ? 32 : v->len), v->p);
-		return false;
-	}
-	if (c->spec_venue != LQ_CONVERT_TARDIS && c->spec_venue != *venue) {
-		lq_convert_fail(c, LQ_CONVERT_E_VALUE,
-				"exchange \"%.*s\" is not of %s, the venue of the first rows: "
-				"convert each venue's files apart",
-				(int)(v->len > 32 ? 32 : v->len), v->p,
-				lq_convert_venue_str(c->spec_venue));
-		return false;
-	}
-	return true;
+	if (lq_tardis_exchange_venue(v->p, v->len, venue) != 0)
+		*venue = LQ_CONVERT_TARDIS;
+	bool first = c->tardis_exchange[0] == '\0';
+	bool same = *venue != LQ_CONVERT_TARDIS ? c->spec_venue == *venue
+						: strlen(c->tardis_exchange) == v->len &&
+						      !memcmp(c->tardis_exchange, v->p, v->len);
+	if (first || same)
+		return true;
+	lq_convert_fail(c, LQ_CONVERT_E_VALUE,
+			"exchange \"%.*s\" is not of the venue of the first rows (%s): convert "
+			"each venue's files apart",
+			(int)(v->len > 32 ? 32 : v->len), v->p, c->tardis_exchange);
+	return false;
 }
 
 /* ---- rows ---- */
@@ -765,9 +763,10 @@ enum lq_convert_status lq_convert_tardis_line(struct lq_convert *c, const char *
 	struct lq_jscan_val ex = col(&r, C_EXCHANGE), sym = col(&r, C_SYMBOL), ts = col(&r, C_TS),
 			    local = col(&r, C_LOCAL_TS);
 	enum lq_convert_venue venue;
+	if (empty(&ex) || ex.len >= sizeof(c->tardis_exchange))
+		return lq_convert_fail(c, LQ_CONVERT_E_VALUE, "exchange is empty or too long");
 	if (!exchange_venue(c, &ex, &venue))
-		return lq_tardis_exchange_venue(ex.p, ex.len, &venue) == 0 ? LQ_CONVERT_E_VALUE
-									   : LQ_CONVERT_E_UNKNOWN;
+		return LQ_CONVERT_E_VALUE;
 	if (!row_time(c, &ts, &local, &r.ts, &r.flags))
 		return LQ_CONVERT_E_VALUE;
 	if (empty(&sym))
@@ -796,8 +795,11 @@ enum lq_convert_status lq_convert_tardis_line(struct lq_convert *c, const char *
 	default:
 		LQ_ASSERT(0);
 	}
-	if (st == LQ_CONVERT_OK || st == LQ_CONVERT_SKIPPED)
+	if ((st == LQ_CONVERT_OK || st == LQ_CONVERT_SKIPPED) && c->tardis_exchange[0] == '\0') {
 		c->spec_venue = venue; /* the first row's venue: every row's */
+		memcpy(c->tardis_exchange, ex.p, ex.len);
+		c->tardis_exchange[ex.len] = '\0';
+	}
 	return st;
 }
 

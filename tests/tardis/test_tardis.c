@@ -457,9 +457,13 @@ static void test_hostile(void **state)
 	refused(r, LQ_CONVERT_E_VALUE, f, 2, "amount");
 	done(r);
 
-	f = put("exch.csv", TRADE "kraken,BTCUSDT,1723161600000100,1,1,buy,61800.0,0.001\n");
+	/* an exchange with no presets: its instruments are the configuration's */
+	f = put("exch.csv",
+		TRADE "kraken,BTCUSDT,1723161600000100,1,1,buy,61800.0,0.001\n"
+		      "binance-futures,BTCUSDT,1723161600000200,1,1,buy,61800.0,0.001\n");
 	r = convert(false, 1, f);
-	refused(r, LQ_CONVERT_E_UNKNOWN, f, 2, "exchange \"kraken\"");
+	refused(r, LQ_CONVERT_E_VALUE, f, 3, "is not of the venue of the first rows (kraken)");
+	assert_int_equal(r->c.inst[0].stats.trades, 1);
 	done(r);
 
 	f = put("sym.csv", TRADE "binance-futures,DOGEUSDT,1723161600000100,1,1,buy,0.1,1\n");
@@ -491,7 +495,8 @@ static void test_hostile(void **state)
 	f = put("venues.csv", TRADE BF "1723161600000100,1,1,buy,61800.0,0.001\n"
 				       "bitmex,XBTUSD,1723161600000200,1,2,buy,60000.5,100\n");
 	r = convert(false, 1, f);
-	refused(r, LQ_CONVERT_E_VALUE, f, 3, "exchange \"bitmex\" is not of binance");
+	refused(r, LQ_CONVERT_E_VALUE, f, 3,
+		"exchange \"bitmex\" is not of the venue of the first rows (binance-futures)");
 	done(r);
 
 	/* two depth inputs for one instrument */

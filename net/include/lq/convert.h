@@ -235,6 +235,7 @@ struct lq_convert {
 	/* Tardis (convert_tardis.c) */
 	enum lq_convert_venue spec_venue; /* Tardis: the recording format whose presets the
 					     rows' exchanges stand for, fixed by the first row */
+	char tardis_exchange[32];	  /* the first row's exchange */
 	const char *file;		  /* errors say "file:line" rather than "line N" */
 	bool hold_last;			  /* the row's venue update goes on in the next row */
 	const struct lq_tardis_file *tardis_row; /* the input of the row being converted */
