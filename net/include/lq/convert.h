@@ -20,7 +20,8 @@
  * line that contributed to it.
  *
  * Memory: the caller owns it (lq_convert_memsize, then lq_convert_init); nothing allocates
- * afterwards except lq_convert_file's line buffer, once. Thread safety: one converter per
+ * afterwards except lq_convert_file's line buffer, once (lq_convert_tardis: its files' read
+ * buffers, once per call). Thread safety: one converter per
  * thread.
  */
 #include "lq/feed.h"
