@@ -210,7 +210,9 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		map_instrument(r, scn, fm);
 		return;
 	}
-	ri->kinds[feed_kind(fm->type)]++;
+	/* a venue's liquidation print is no trade the last price could come from (below) */
+	bool print = fm->type == LQ_FEED_TRADE && fm->u.trade.kind != LQ_FEED_TRADE_REGULAR;
+	ri->kinds[print ? LQ_FEEDIN_K_OTHER : feed_kind(fm->type)]++;
 	if (fm->ts_ns > r->now_ns) {
 		r->now_ns = fm->ts_ns;
 		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
