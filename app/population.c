@@ -10,6 +10,7 @@
 #include "lq/assert.h"
 #include "lq/convert.h"
 #include "lq/feed.h"
+#include "lq/cmd.h"
 #include "lq/json.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
@@ -507,8 +508,15 @@ static int convert_to(const char *who, const char *input, enum lq_convert_venue 
 	lq_pcap_addr_defaults(&addr);
 	p.venue = venue;
 	p.lenient = true;
-	/* the instruments: presets and configuration (preset.h) */
+	/* the instruments: presets and configuration (preset.h); a Tardis file given neither
+	 * takes the presets of its first row's exchange */
 	char from[512];
+	struct lq_config_sources tardis_src = {0};
+	if (venue == LQ_CONVERT_TARDIS && (!src || (src->preset_count == 0 && !src->file))) {
+		if (lq_convert_tardis_family(who, input, &tardis_src) != LQ_EXIT_OK)
+			return LQ_EXIT_USAGE;
+		src = &tardis_src;
+	}
 	struct lq_convert_spec *specs =
 	    lq_startup_alloc(sizeof(*specs) * LQ_INSTRUMENTS_MAX, "the instruments");
 	int ns =
@@ -606,11 +614,12 @@ int lq_capture_resolve_with(const char *who, const char *input, char *pcap, size
 	const char *l = gzgets(in, line, sizeof(line));
 	gzclose(in);
 	if (!l || lq_convert_venue_detect(line, strlen(line), &venue) != 0) {
-		fprintf(stderr,
-			"%s: %s is neither a pcap of liqd feed packets nor a venue recording "
-			"(Binance, BitMEX, Bybit, OKX or dYdX websocket lines, see liqd convert "
-			"--help)\n",
-			who, input);
+		fprintf(
+		    stderr,
+		    "%s: %s is neither a pcap of liqd feed packets nor a venue recording "
+		    "(Binance, BitMEX, Bybit, OKX or dYdX websocket lines, or Tardis.dev CSV; see "
+		    "liqd convert --help)\n",
+		    who, input);
 		return LQ_EXIT_USAGE;
 	}
 	if ((rc = temp_path(who, pcap, cap)) != LQ_EXIT_OK)
@@ -651,7 +660,9 @@ uint32_t lq_capture_first_trades(const char *pcap, const struct lq_engine *defs,
 				continue;
 			}
 			int e = map[m->instrument];
-			if (m->type != LQ_FEED_TRADE || e < 0 || price[e] != 0)
+			/* the venue's liquidation prints are not the market's price */
+			if (m->type != LQ_FEED_TRADE || m->u.trade.kind != LQ_FEED_TRADE_REGULAR ||
+			    e < 0 || price[e] != 0)
 				continue;
 			const struct lq_instrument *ins = &defs->instruments[e];
 			lq_i128 v = (lq_i128)m->u.trade.price * lq_pow10(ins->price_decimals);

@@ -72,6 +72,8 @@ struct replay_extra {
 	bool limits_fixed; /* a snapshot's limits: not sized from the population */
 	char pcap[4096];
 	bool pcap_temp;
+	const char *const *inputs; /* several: Tardis CSV files, merged */
+	uint32_t input_count;
 	struct lq_engine *defs;
 	struct lq_rep *rep;
 	struct lq_scn *scn;
@@ -534,7 +536,13 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		fprintf(stderr, "%s: --population or --accounts, not both\n", who);
 		return LQ_EXIT_USAGE;
 	}
-	if (*capture) {
+	if (*capture && (x->input_count > 1 || lq_convert_is_tardis(*capture))) {
+		rc = lq_convert_tardis_to_pcap(who, x->inputs, x->input_count, x->pcap,
+					       sizeof(x->pcap), &x->pcap_temp, &r->cf.src);
+		if (rc != LQ_EXIT_OK)
+			return rc;
+		*capture = x->pcap;
+	} else if (*capture) {
 		rc = lq_capture_resolve_with(who, *capture, x->pcap, sizeof(x->pcap), &x->pcap_temp,
 					     &r->cf.src);
 		if (rc != LQ_EXIT_OK)
@@ -835,6 +843,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	r.x.accounts_out = o->accounts_out;
 	r.x.strict = o->strict;
 	r.x.progress_opt = o->progress;
+	r.x.inputs = o->inputs;
+	r.x.input_count = o->input_count;
 	static char eal[4096 + 256];
 	r.run = run;
 	int rc = live_setup(&r, capture, &dopt);
@@ -861,6 +871,12 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	}
 	input = capture ? capture : r.lo.listen ? r.lo.listen : "127.0.0.1:31000";
 	r.x.limits_fixed = dur.have_snap;
+	static char inputs_label[4200];
+	if (o->input_count > 1) { /* Tardis files merged: the first names them */
+		snprintf(inputs_label, sizeof(inputs_label), "%s + %u more", capture,
+			 o->input_count - 1);
+		input = inputs_label;
+	}
 	rc = replay_prepare(&r, config, &capture, &cfg);
 	dur.limits = cfg.limits;
 	if (rc == LQ_EXIT_OK && !run && r.lo.via == LQ_VIA_DPDK)
@@ -968,8 +984,12 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 
 int lq_app_replay(const struct lq_replay_opts *o)
 {
+	static struct lq_replay_opts ro;
 	who = "liqd replay";
-	return feed_main(o, false);
+	ro = *o;
+	if (ro.input_count > 0)
+		ro.capture = ro.inputs[0];
+	return feed_main(&ro, false);
 }
 
 int lq_app_run(const struct lq_replay_opts *o)

@@ -79,5 +79,7 @@ int lq_convert_market(struct lq_convert *c, const struct lq_jscan_val *symbol, b
  * grow: false (and the error set) if it does not.
  */
 bool lq_convert_seq_grows(struct lq_convert *c, uint32_t inst, uint64_t seq, const char *what);
+/* A row of the Tardis input c->tardis_row (convert_tardis.c). */
+enum lq_convert_status lq_convert_tardis_line(struct lq_convert *c, const char *line, size_t len);
 
 #endif

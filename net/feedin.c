@@ -353,7 +353,9 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		map_instrument(r, scn, fm);
 		return;
 	}
-	ri->kinds[feed_kind(fm->type)]++;
+	/* a venue's liquidation print is no trade the last price could come from (below) */
+	bool print = fm->type == LQ_FEED_TRADE && fm->u.trade.kind != LQ_FEED_TRADE_REGULAR;
+	ri->kinds[print ? LQ_FEEDIN_K_OTHER : feed_kind(fm->type)]++;
 	advance_time(r, scn, fm, line);
 	if (fm->type >= LQ_FEED_DEPOSIT && fm->type < LQ_FEED_LIQ_FILL) {
 		account_event(r, scn, ri, fm, line);
@@ -417,6 +419,16 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		book_set(&ri->book, fm->u.level.side, shock(r, ri, ins, p), q, &r->book_overflow);
 		break;
 	case LQ_FEED_TRADE:
+		/*
+		 * The venue's liquidation and ADL prints are not market trades: a Tardis
+		 * liquidation row reports an order whose fills are in the trades already, and
+		 * Binance leaves insurance-fund and ADL trades out of its last price. Counted for
+		 * comparison, never the last trade price.
+		 */
+		if (fm->u.trade.kind != LQ_FEED_TRADE_REGULAR) {
+			r->venue_liquidations++;
+			return;
+		}
 		if (!rescale(fm->u.trade.price, ri->price_shift, &p) ||
 		    !rescale(fm->u.trade.qty, ri->qty_shift, &q) || q <= 0) {
 			r->off_grid++;
@@ -534,6 +546,7 @@ void lq_feedin_prescan(struct lq_feedin *r, const char *capture)
 		for (uint32_t i = 0; i < pkt.count; i++) {
 			const struct lq_feed_msg *m = &pkt.msgs[i];
 			if (m->type == LQ_FEED_TRADE && m->instrument < LQ_FEEDIN_INS &&
+			    m->u.trade.kind == LQ_FEED_TRADE_REGULAR &&
 			    r->first_trade[m->instrument] == 0)
 				r->first_trade[m->instrument] = m->u.trade.price;
 		}

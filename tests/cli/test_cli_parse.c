@@ -162,7 +162,8 @@ static void test_replay_run(void **state)
 	assert_int_equal(r->live.via, LQ_VIA_DPDK);
 	assert_true(r->live.via_set);
 	assert_string_equal(r->live.eal, "-l 0");
-	assert_string_equal(r->capture, "cap");
+	assert_int_equal(r->input_count, 1);
+	assert_string_equal(r->inputs[0], "cap");
 	assert_int_equal(parse(ARGV("replay", "--progress", "--seed", "18446744073709551615")),
 			 CLI_OK);
 	assert_int_equal(g_o.replay.progress, 1);
@@ -177,7 +178,9 @@ static void test_replay_run(void **state)
 	    ARGV("replay", "--shock", "x"),
 	    ARGV("replay", "--accounts", "0"),
 	    ARGV("replay", "--trigger", "off"),
-	    ARGV("replay", "a", "b"),
+	    /* more inputs than Tardis files merge */
+	    ARGV("replay", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+		 "14", "15", "16", "17"),
 	    ARGV("run", "--via", "file"), /* replay's */
 	    ARGV("run", "--stats", "-1"),
 	    ARGV("run", "--exit-idle", "0"),
@@ -188,6 +191,10 @@ static void test_replay_run(void **state)
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		assert_int_equal(parse(bad[k]), CLI_USAGE);
 
+	/* several inputs: Tardis CSV files, merged (liqd replay checks what they are) */
+	assert_int_equal(parse(ARGV("replay", "a.csv", "b.csv")), CLI_OK);
+	assert_int_equal(g_o.replay.input_count, 2);
+	assert_string_equal(g_o.replay.inputs[1], "b.csv");
 	assert_int_equal(parse(ARGV("run", "--config", "c", "--listen", "127.0.0.1:0", "--stats",
 				    "2", "--exit-on-end", "--exit-idle", "3", "--via", "udp",
 				    "--egress", "1.2.3.4:5", "--egress-via", "dpdk", "--egress-ttl",
@@ -244,8 +251,13 @@ static void test_popgen_convert(void **state)
 	assert_int_equal(c->p.session, 9);
 	assert_int_equal(c->addr.dst_ip, 0x0a010203u);
 	assert_int_equal(c->addr.dst_port, 99);
-	assert_string_equal(c->in, "in");
-	assert_string_equal(c->out, "out.pcap");
+	assert_int_equal(c->operand_count, 2);
+	assert_string_equal(c->operands[0], "in");
+	assert_string_equal(c->operands[1], "out.pcap");
+	/* several inputs (Tardis CSV files), then the output */
+	assert_int_equal(parse(ARGV("convert", "a.csv", "b.csv.gz", "c.csv", "out.pcap")), CLI_OK);
+	assert_int_equal(g_o.convert.operand_count, 4);
+	assert_string_equal(g_o.convert.operands[3], "out.pcap");
 	assert_int_equal(parse(ARGV("convert", "only-one")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("convert", "--venue", "kraken", "a", "b")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("convert", "--session", "0", "a", "b")), CLI_USAGE);

@@ -803,13 +803,15 @@ static const char replay_desc[] =
     "pipeline `liqd sim` uses, and prints a summary. INPUT is a pcap of liqd feed packets (as\n"
     "`liqd convert` writes, plain or gzip-compressed) or a venue's websocket recording\n"
     "(Binance or BitMEX, plain or gzip, told by its content), converted on the fly into a\n"
-    "temporary pcap. The same input gives the same output hash for every --threads.\n";
+    "temporary pcap; several INPUTs are Tardis.dev CSV files, merged by timestamp (liqd\n"
+    "convert --help). The same input gives the same output hash for every --threads.\n";
 
 static const char replay_epilog[] =
     "Feed messages become engine inputs: a message's venue time advances the clock (to the\n"
     "largest time seen: streams interleave); book level updates keep a book per instrument\n"
     "whose best 64 levels per side replace the engine's at the end of each venue update;\n"
-    "trades, the venue's mark (for mark=external, rounded to the nearest tick), index prices\n"
+    "trades (not the venue's liquidation prints), the venue's mark (for mark=external, rounded to "
+    "the nearest tick), index prices\n"
     "(with the last predicted funding rate) and settled funding pass through; account events\n"
     "in the feed (deposit, withdrawal, fill) apply to their accounts.\n"
     "\n"
@@ -855,7 +857,7 @@ static const struct cli_cmd cmd_replay = {
     .id = ID_REPLAY,
     .purpose = "replay a captured feed against a configuration and population",
     .usage = "--config FILE [--population FILE | --accounts N [--seed S]] [OPTIONS]\n"
-	     "                   INPUT",
+	     "                   INPUT...",
     .desc = replay_desc,
     .epilog = replay_epilog,
     .uses = {{&grp_feed, 0},
@@ -865,9 +867,11 @@ static const struct cli_cmd cmd_replay = {
 	     {&grp_engine_pop, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_replay_opts, pipe)},
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)}},
-    .operands_max = 1,
-    .operand_off = {offsetof(struct lq_replay_opts, capture)},
-    .operand_names = "INPUT",
+    .operands_max = LQ_TARDIS_INPUTS_MAX,
+    .operand_off = {offsetof(struct lq_replay_opts, inputs),
+		    offsetof(struct lq_replay_opts, input_count)},
+    .operand_list = true,
+    .operand_names = "INPUT...",
     .opts_size = sizeof(struct lq_replay_opts),
     .defaults = replay_defaults,
     .run = replay_run,
@@ -1119,10 +1123,11 @@ static const struct cli_opt opts_convert[] = {
 static const struct cli_group grp_convert = GROUP(NULL, opts_convert);
 
 static const char convert_desc[] =
-    "Converts a venue's websocket recording (gzip-compressed or plain) into a pcap of liqd\n"
-    "feed packets (net/FEED.md) wrapped in Ethernet/IPv4/UDP, nanosecond timestamps: the\n"
-    "input of a replay, of tcpdump and of DPDK's net_pcap PMD. Each instrument's definition\n"
-    "comes before its first message; sequence numbers start at 1 and are continuous.\n";
+    "Converts a venue's websocket recording, or Tardis.dev CSV files merged by timestamp (each\n"
+    "gzip-compressed or plain), into a pcap of liqd feed packets (net/FEED.md) wrapped in\n"
+    "Ethernet/IPv4/UDP, nanosecond timestamps: the input of a replay, of tcpdump and of\n"
+    "DPDK's net_pcap PMD. Each instrument's definition comes before its first message;\n"
+    "sequence numbers start at 1 and are continuous.\n";
 
 static const char convert_epilog[] =
     "recordings (../shared/data/README.md):\n"
@@ -1141,6 +1146,14 @@ static const char convert_epilog[] =
     "           sizes in contracts)\n"
     "  dydx     multi-venue-ws/DYDX.ws.* (v3): v3_orderbook -> book clear + levels, then\n"
     "           levels (lost message_ids flagged), v3_trades -> trade\n"
+    "  tardis   Tardis.dev CSV files, told by their header line: trades -> trade,\n"
+    "           liquidations (\"liquidations\" in the file name) -> trade of kind\n"
+    "           liquidation, incremental_book_L2 -> book clear at a snapshot + levels,\n"
+    "           book_snapshot_N -> book clear + levels, quotes/book_ticker -> book top (and\n"
+    "           the top levels while no depth input), derivative_ticker -> index + mark +\n"
+    "           funding. Instruments: the presets of the first row's exchange\n"
+    "           (binance-futures, binance-delivery: binance; bitmex). Several files are\n"
+    "           merged by timestamp, ties in the order given (docs/feed.md)\n"
     "Message times are the venue's (Binance E, BitMEX timestamp, Bybit timestamp_e6 and\n"
     "trade_time_ms, OKX ts, dYdX createdAt); BitMEX and dYdX book rows have none and carry\n"
     "the receive time, flagged. Dated futures and spot markets are skipped (counted) unless\n"
@@ -1165,15 +1178,16 @@ static const struct cli_cmd cmd_convert = {
     .name = "convert",
     .id = ID_CONVERT,
     .purpose = "convert a venue's recording into a pcap of liqd feed packets",
-    .usage = "[OPTIONS] INPUT OUTPUT.pcap",
+    .usage = "[OPTIONS] INPUT... OUTPUT.pcap",
     .desc = convert_desc,
     .epilog = convert_epilog,
     .epilog_fn = lq_convert_print_instruments,
     .uses = {{&grp_convert, 0}},
     .operands_min = 2,
-    .operands_max = 2,
-    .operand_off = {CONV(in), CONV(out)},
-    .operand_names = "IN OUT",
+    .operands_max = LQ_TARDIS_INPUTS_MAX + 1,
+    .operand_off = {CONV(operands), CONV(operand_count)},
+    .operand_list = true,
+    .operand_names = "IN... OUT",
     .missing = "INPUT and OUTPUT.pcap are needed",
     .opts_size = sizeof(struct lq_convert_opts),
     .defaults = convert_defaults,

@@ -255,6 +255,11 @@ enum cli_status cli_parse(const struct cli_cmd *c, int argc, char **argv, void *
 					c->name, a, c->name);
 				return CLI_USAGE;
 			}
+			if (c->operand_list) {
+				((const char **)(void *)(base + c->operand_off[0]))[operands++] = a;
+				*(uint32_t *)(void *)(base + c->operand_off[1]) = operands;
+				continue;
+			}
 			*(const char **)(base + c->operand_off[operands++]) = a;
 			continue;
 		}

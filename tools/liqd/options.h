@@ -75,6 +75,9 @@ struct cli_cmd {
 	/* operands: up to operands_max, stored as const char * at operand_off[k] */
 	uint32_t operands_min, operands_max;
 	size_t operand_off[3];
+	/* true: the operands go into a const char *[operands_max] at operand_off[0], their
+	 * count (uint32_t) at operand_off[1] */
+	bool operand_list;
 	const char *operand_names; /* "FILE|-", for `liqd help` */
 	const char *missing;	   /* the message when operands are missing */
 	bool help_if_no_operand;   /* too few operands: the help on stderr, not `missing` */

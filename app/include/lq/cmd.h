@@ -79,6 +79,9 @@ struct lq_replay_opts {
 	int progress;		  /* -1 never, 0 on a terminal, 1 always */
 	int64_t shock_e8;	  /* --shock F x 10^8; 0 = off */
 	const char *capture;
+	/* liqd replay's inputs: one capture or recording, or Tardis CSV files merged */
+	const char *inputs[LQ_TARDIS_INPUTS_MAX];
+	uint32_t input_count;
 };
 void lq_replay_defaults(struct lq_replay_opts *o);
 int lq_app_replay(const struct lq_replay_opts *o);
@@ -111,11 +114,31 @@ struct lq_convert_opts {
 	struct lq_pcap_addr addr;
 	const char *in;
 	const char *out;
+	/* the command line's operands: INPUT... OUTPUT (several inputs: Tardis CSV files) */
+	const char *operands[LQ_TARDIS_INPUTS_MAX + 1];
+	uint32_t operand_count;
 };
 void lq_convert_defaults(struct lq_convert_opts *o);
 int lq_app_convert(const struct lq_convert_opts *o);
 /* The presets' instruments `liqd convert --help` ends with. */
 void lq_convert_print_instruments(FILE *f);
+/*
+ * The venue presets of a Tardis CSV file's exchange (the first row's: binance-futures and
+ * binance-delivery, the binance presets; bitmex) into src. 0, or LQ_EXIT_USAGE (said).
+ */
+struct lq_config_sources;
+int lq_convert_tardis_family(const char *who, const char *path, struct lq_config_sources *src);
+/* Does the file (plain or gzip) start with a Tardis CSV header? */
+bool lq_convert_is_tardis(const char *path);
+/*
+ * Tardis CSV files merged into a temporary pcap (lenient: refused rows are counted and said on
+ * standard error) for liqd replay: its path in pcap (unlink it when *temp). The instruments:
+ * the replay's presets and configuration (`given`, when it names any), else the presets of
+ * the first file's exchange. 0, LQ_EXIT_USAGE (an input that is not a Tardis CSV, nothing
+ * convertible, no instrument) or LQ_EXIT_FAIL.
+ */
+int lq_convert_tardis_to_pcap(const char *who, const char *const *inputs, uint32_t n, char *pcap,
+			      size_t cap, bool *temp, const struct lq_config_sources *given);
 
 /* liqd send */
 struct lq_send_opts {

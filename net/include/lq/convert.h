@@ -20,7 +20,8 @@
  * line that contributed to it.
  *
  * Memory: the caller owns it (lq_convert_memsize, then lq_convert_init); nothing allocates
- * afterwards except lq_convert_file's line buffer, once. Thread safety: one converter per
+ * afterwards except lq_convert_file's line buffer, once (lq_convert_tardis: its files' read
+ * buffers, once per call). Thread safety: one converter per
  * thread.
  */
 #include "lq/feed.h"
@@ -40,10 +41,12 @@ enum lq_convert_venue {
 	LQ_CONVERT_BYBIT = 10,	/* multi-venue-ws BYBIT (realtime_public, USDT perps) */
 	LQ_CONVERT_OKX = 11,	/* multi-venue-ws OKX (v5 public) */
 	LQ_CONVERT_DYDX = 12,	/* multi-venue-ws DYDX (v3) */
+	/* Tardis.dev CSV: a header line, then rows; the venue of each row is its `exchange` */
+	LQ_CONVERT_TARDIS = 16,
 };
 
 const char *lq_convert_venue_str(enum lq_convert_venue v);
-/* "binance", "bitmex", "bybit", "okx" or "dydx"; 0 or -EINVAL. */
+/* "binance", "bitmex", "bybit", "okx", "dydx" or "tardis"; 0 or -EINVAL. */
 int lq_convert_venue_parse(const char *s, enum lq_convert_venue *v);
 /* Tell the venue from a recording's first line; 0 or -EINVAL. */
 int lq_convert_venue_detect(const char *line, size_t len, enum lq_convert_venue *v);
@@ -148,12 +151,15 @@ struct lq_convert_inst {
 	uint64_t last_u;
 	uint64_t drop_until; /* diffs with u <= this are inside the last snapshot */
 	bool gap_pending;    /* a gap in a diff without levels: flag the next level */
-	/* BitMEX, Bybit, OKX, dYdX: a snapshot came */
+	/* BitMEX, Bybit, OKX, dYdX; Tardis incremental_book_L2: a snapshot came */
 	bool book_synced;
 	/* Bybit cross_seq: the last one seen */
 	uint64_t last_seq;
 	/* OKX: the book's levels per side (bids best first, then asks), checksums verified */
 	uint32_t book_n[2];
+	/* Tardis */
+	bool in_snapshot;  /* the last book row was part of a snapshot */
+	uint8_t depth_src; /* 1 + the input that gives the instrument depth rows; 0: none yet */
 	struct lq_convert_inst_stats stats;
 };
 
@@ -221,6 +227,7 @@ struct lq_convert_offset {
 	uint64_t offset;
 	uint32_t inst;
 };
+struct lq_tardis_file; /* convert_tardis.c */
 
 struct lq_convert {
 	struct lq_convert_params p;
@@ -263,6 +270,14 @@ struct lq_convert {
 	uint64_t msg_next; /* the smallest id not seen yet */
 	uint64_t msg_seen; /* bit i: id msg_next + i seen */
 
+	/* Tardis (convert_tardis.c) */
+	enum lq_convert_venue spec_venue; /* Tardis: the recording format whose presets the
+					     rows' exchanges stand for, fixed by the first row */
+	char tardis_exchange[32];	  /* the first row's exchange */
+	const char *file;		  /* errors say "file:line" rather than "line N" */
+	bool hold_last;			  /* the row's venue update goes on in the next row */
+	const struct lq_tardis_file *tardis_row; /* the input of the row being converted */
+
 	char err[512];
 	char first_err[512];
 	struct lq_convert_stats stats;
@@ -290,6 +305,67 @@ const char *lq_convert_error(const struct lq_convert *c);
  * longer than LQ_CONVERT_LINE_MAX, or the gzip stream is corrupt.
  */
 enum lq_convert_status lq_convert_file(struct lq_convert *c, const char *path);
+
+/* ---- Tardis.dev downloadable CSV files (convert_tardis.c, docs/feed.md) ---- */
+
+/*
+ * Each file starts with a header line naming its columns; the header tells the data type.
+ * Every type begins with exchange,symbol,timestamp,local_timestamp (us since the epoch).
+ * trades and liquidations have the same columns: a file whose name contains "liquidations"
+ * is read as liquidations, any other as trades.
+ */
+enum lq_tardis_type {
+	LQ_TARDIS_TRADES = 1,	    /* id,side,price,amount -> trade */
+	LQ_TARDIS_BOOK_L2 = 2,	    /* incremental_book_L2: is_snapshot,side,price,amount */
+	LQ_TARDIS_SNAPSHOT = 3,	    /* book_snapshot_N: asks[k].price/amount, bids[k]... */
+	LQ_TARDIS_QUOTES = 4,	    /* quotes, book_ticker: ask_amount,ask_price,bid_price,... */
+	LQ_TARDIS_DERIVATIVE = 5,   /* derivative_ticker: funding, mark, index, ... */
+	LQ_TARDIS_LIQUIDATIONS = 6, /* id,side,price,amount -> trade of kind liquidation */
+};
+
+#define LQ_TARDIS_INPUTS_MAX  16
+#define LQ_TARDIS_COLUMNS_MAX 128 /* book_snapshot_25 has 104 */
+#define LQ_TARDIS_LEVELS_MAX  25
+#define LQ_TARDIS_LINE_MAX    (1u << 16)
+
+const char *lq_tardis_type_str(enum lq_tardis_type t);
+/*
+ * The data type of a Tardis CSV from its header line (without or with its newline) and its
+ * path (trades or liquidations). 0, or -EINVAL when the line is not a header of a supported
+ * type (*why then says what it is).
+ */
+int lq_tardis_detect(const char *header, size_t len, const char *path, enum lq_tardis_type *t,
+		     unsigned *levels, const char **why);
+
+/*
+ * The recording format whose venue presets hold a Tardis exchange's instruments
+ * (binance-futures, binance-delivery: binance; bitmex: bitmex). 0 or -EINVAL.
+ */
+int lq_tardis_exchange_venue(const char *exchange, size_t len, enum lq_convert_venue *v);
+
+/* One input file of lq_convert_tardis: the caller names it, the converter fills the rest. */
+struct lq_tardis_input {
+	const char *path;
+	enum lq_tardis_type type;
+	unsigned levels;	  /* book_snapshot_N: N */
+	char exchange[32];	  /* the first row's exchange */
+	uint64_t rows;		  /* after the header */
+	uint64_t refused;	  /* --lenient */
+	uint64_t ts_backwards;	  /* rows whose timestamp is before an earlier row's */
+	uint64_t before_snapshot; /* incremental_book_L2 deltas before the first snapshot */
+};
+
+/*
+ * Convert Tardis CSV files (plain or gzip, each told by its header) into one feed, merged by
+ * the venue's timestamp: at each step the row with the smallest timestamp among the files'
+ * next rows goes out; equal timestamps go in the order of the files (in[0] first), and each
+ * file's rows keep their order (a row whose timestamp went back is merged at the largest
+ * timestamp seen before it in its file, keeps its own, and is counted). Then finish. Errors
+ * name "file:line"; strict and lenient as lq_convert_file. The converter's venue must be
+ * LQ_CONVERT_TARDIS.
+ */
+enum lq_convert_status lq_convert_tardis(struct lq_convert *c, struct lq_tardis_input *in,
+					 uint32_t n);
 
 /* ---- a small validating JSON scanner (the converters' and fuzzers' only JSON) ---- */
 

@@ -61,6 +61,7 @@ struct lq_feedin {
 	int64_t first_trade[LQ_FEEDIN_INS]; /* feed units, from a first pass (--shock) */
 	/* counts */
 	uint64_t msgs_in, unmapped, off_grid, book_overflow;
+	uint64_t venue_liquidations; /* trades of kind liquidation or adl: not the last price */
 	/* sequence tracking (lq_feedin_packet) */
 	struct lq_feed_seq seq;
 	bool seq_started;
