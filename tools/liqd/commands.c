@@ -423,7 +423,7 @@ static const char sim_epilog[] =
     "      the position becomes isolated and MARGIN moves from the balance into it\n"
     "      (a negative MARGIN moves margin back); refused if it leaves either side below\n"
     "      initial margin. A closed isolated position returns its margin to the balance.\n"
-    "  book INSTRUMENT [bid P:Q,P:Q...] [ask P:Q,...]   replaces the book, best first (mid, book3)\n"
+    "  book INSTRUMENT [bid P:Q,P:Q...] [ask P:Q,...]   replaces the book, best first\n"
     "  index INSTRUMENT PRICE [rate=R]   index price (rate: predicted funding, median3)\n"
     "  mark INSTRUMENT PRICE             external mark (clamped to the band if one is set)\n"
     "  trade INSTRUMENT PRICE QTY        last trade (median3's third component; last, book3)\n"
