@@ -256,6 +256,9 @@ static void funding_predicted(struct lq_feedin *r, const struct lq_scn *scn,
 		ri->funding_stale++;
 		return;
 	}
+	/* the venue moved its next funding time past one it had published a rate for */
+	if (ri->fund_rate_ok && ri->fund_next_ns != 0 && t > ri->fund_next_ns)
+		ri->funding_moved++;
 	ri->fund_rate_e8 = f->rate_e8;
 	ri->fund_rate_ok = true;
 	funding_pend(r, ri, t);

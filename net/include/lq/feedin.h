@@ -64,6 +64,7 @@ struct lq_feedin_ins {
 	uint64_t funding_skipped_no_rate; /* funding times passed with no rate known: warn */
 	uint64_t funding_dup;		  /* settled messages for a time settled already */
 	uint64_t funding_stale;		  /* predicted rates published at or after their time */
+	uint64_t funding_moved;		  /* a pending time with a rate replaced by a later one */
 	struct lq_feedin_book book;
 };
 
