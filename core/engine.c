@@ -778,6 +778,10 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_OVERFLOW;
 		}
 	}
+	/* flag (a replay's funding time): settle every holder now, its funding event now */
+	for (uint32_t p = e->inst_head[c->instrument]; c->flag && p != LQ_NIL;
+	     p = e->positions[p].inst_next)
+		lq_position_settle_asset(e, e->positions[p].account, ins->settle_asset);
 	/* every position's pending funding moved: re-check them all (funding is rare) */
 	lq_watch_touch_instrument(e, c->instrument);
 	return LQ_OK;

@@ -51,6 +51,8 @@ int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle
 		return -EINVAL;
 	ins->asset_decimals = settle->decimals;
 	ins->ms.basis_last_s = INT64_MIN;
+	ins->ms.trade_time_ns = INT64_MIN; /* none yet: older than any stale_after */
+	ins->ms.book_time_ns = INT64_MIN;
 	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
 		/* value = q * P * 10^(ad + fine - qd - pd): exact only if the exponent is >= 0 */
 		e = (int)settle->decimals + LQ_FINE_DECIMALS - (int)ins->qty_decimals -
@@ -306,7 +308,8 @@ static lq_i128 median3(lq_i128 a, lq_i128 b, lq_i128 c)
 	return m;
 }
 
-int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns)
+/* The median3 method (DESIGN 1.4); 0 before an index. */
+static int64_t mark_median3(struct lq_instrument *ins, int64_t now_ns)
 {
 	struct lq_mark_state *ms = &ins->ms;
 	const struct lq_instrument_params *p = &ins->params;
@@ -315,10 +318,6 @@ int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	LQ_ASSERT(ins->tick > 0);
 	LQ_ASSERT(idx >= 0); /* 0: none */
 	if (idx == 0)
-		return 0;
-	if (p->mark_method == LQ_MARK_INDEX)
-		return lq_instrument_mark_clamp(ins, idx);
-	if (p->mark_method != LQ_MARK_MEDIAN3)
 		return 0;
 	/*
 	 * The components are kept to 10^-6 of a price unit and the median is rounded to the
@@ -344,19 +343,134 @@ int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns)
 	if (m < ins->tick)
 		m = ins->tick;
 	LQ_DASSERT(m % ins->tick == 0); /* rounded to the tick once */
+	return m;
+}
+
+/* n / d to the nearest whole number, a tie (a remainder of exactly d / 2) rounded down. */
+static lq_i128 div_nearest_tie_down(lq_i128 n, lq_i128 d)
+{
+	LQ_ASSERT(n >= 0);
+	LQ_ASSERT(d > 0);
+	const lq_i128 q = n / d, r = n % d;
+	/* r > d - r is 2r > d without overflow: strictly past the half */
+	const lq_i128 out = r > d - r ? q + 1 : q;
+	LQ_DASSERT(out * d - n <= n - (out - 1) * d); /* never further than the other neighbour */
+	return out;
+}
+
+/* The book's mid, (best bid + best ask) / 2 to the nearest tick, ties down; 0 if one-sided. */
+static int64_t mark_mid(const struct lq_instrument *ins)
+{
+	const struct lq_mark_state *ms = &ins->ms;
+
+	LQ_ASSERT(ms->top_bid >= 0); /* 0: none */
+	LQ_ASSERT(ms->top_ask >= 0);
+	if (ms->top_bid == 0 || ms->top_ask == 0)
+		return 0;
+	/* in ticks: sum / (2 x tick), both best prices on the grid (lq_marker_book_check) */
+	const lq_i128 sum = (lq_i128)ms->top_bid + ms->top_ask;
+	const lq_i128 m = div_nearest_tie_down(sum, 2 * (lq_i128)ins->tick) * ins->tick;
+	LQ_ASSERT(m >= ins->tick); /* both sides hold at least one tick */
+	LQ_ASSERT(m <= INT64_MAX);
+	return (int64_t)m;
+}
+
+/* median(best bid, best ask, last trade): the trade held within the book; 0 without all 3. */
+static int64_t mark_book3(const struct lq_instrument *ins)
+{
+	const struct lq_mark_state *ms = &ins->ms;
+
+	LQ_ASSERT(ms->last_trade >= 0); /* 0: none */
+	if (ms->top_bid == 0 || ms->top_ask == 0 || ms->last_trade == 0)
+		return 0;
+	const lq_i128 m = median3(ms->top_bid, ms->top_ask, ms->last_trade);
+	/* three prices on the grid: so is their median */
+	LQ_DASSERT(m % ins->tick == 0);
+	LQ_ASSERT(m > 0);
+	return (int64_t)m;
+}
+
+int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns)
+{
+	int64_t m;
+
+	LQ_ASSERT(ins->tick > 0);
+	switch (ins->params.mark_method) {
+	case LQ_MARK_INDEX:
+		m = ins->ms.index;
+		break;
+	case LQ_MARK_MEDIAN3:
+		m = mark_median3(ins, now_ns);
+		break;
+	case LQ_MARK_LAST:
+		m = ins->ms.last_trade;
+		break;
+	case LQ_MARK_MID:
+		m = mark_mid(ins);
+		break;
+	case LQ_MARK_BOOK3:
+		m = mark_book3(ins);
+		break;
+	default: /* external: the feed's marks, through lq_instrument_mark_clamp */
+		return 0;
+	}
+	LQ_ASSERT(m >= 0); /* 0: none */
+	LQ_DASSERT(m % ins->tick == 0);
 	return lq_instrument_mark_clamp(ins, m);
+}
+
+/* now - since > after, where an age that does not fit in int64_t is older than any. */
+static bool older_than(int64_t now_ns, int64_t since_ns, int64_t after)
+{
+	int64_t age;
+
+	LQ_ASSERT(after > 0);
+	if (lq_sub_ovf(now_ns, since_ns, &age))
+		return now_ns > since_ns;
+	return age > after;
 }
 
 bool lq_instrument_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns)
 {
+	const struct lq_mark_state *ms = &ins->ms;
 	const int64_t after = ins->params.stale_after_ns;
+	const enum lq_mark_method m = ins->params.mark_method;
 
 	if (after <= 0)
 		return false;
-	if (ins->ms.index == 0)
+	LQ_ASSERT(ms->index >= 0); /* 0: none */
+	if (m != LQ_MARK_LAST && m != LQ_MARK_MID && m != LQ_MARK_BOOK3)
+		return ms->index == 0 || older_than(now_ns, ms->index_time_ns, after);
+	/* the index clamps these methods' marks once it has come: then it must be fresh too */
+	if (ins->params.band_e8 > 0 && ms->index != 0 &&
+	    older_than(now_ns, ms->index_time_ns, after))
 		return true;
-	LQ_ASSERT(ins->ms.index > 0);
-	return now_ns - ins->ms.index_time_ns > after;
+	/* never received: INT64_MIN, older than any stale_after */
+	const bool trade_old = older_than(now_ns, ms->trade_time_ns, after);
+	const bool book_old = older_than(now_ns, ms->book_time_ns, after);
+	if (m == LQ_MARK_LAST)
+		return trade_old;
+	if (m == LQ_MARK_MID)
+		return book_old;
+	return trade_old && book_old; /* book3: the newer input decides */
+}
+
+static const char *const mark_names[LQ_MARK_METHODS] = {"external", "index", "median3",
+							"last",	    "mid",   "book3"};
+
+const char *lq_instrument_mark_method_name(enum lq_mark_method m)
+{
+	LQ_ASSERT((unsigned)m < LQ_MARK_METHODS);
+	return mark_names[m];
+}
+
+int lq_instrument_mark_method_parse(const char *s, size_t len)
+{
+	LQ_ASSERT(s != NULL || len == 0);
+	for (int i = 0; i < LQ_MARK_METHODS; i++)
+		if (strlen(mark_names[i]) == len && memcmp(mark_names[i], s, len) == 0)
+			return i;
+	return -1;
 }
 
 bool lq_instrument_funding_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark)

@@ -10,7 +10,7 @@
  * refused here with LQ_E_OVERFLOW (a book whose best bid + best ask does not fit, an index
  * above INT64_MAX / 2, a time within a second of INT64_MIN), so no sample can wrap; a mark
  * that the time cannot round up to a funding time (a funding interval changed afterwards)
- * is not derived, and an index age that does not fit is stale.
+ * is not derived, and an input's age that does not fit is stale.
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
@@ -82,19 +82,6 @@ static bool mid_fits(const struct lq_book *b)
 	return !lq_add_ovf(b->bids[0].price, b->asks[0].price, &sum);
 }
 
-/* An index older than any representable age is stale (lq_instrument_mark_is_stale subtracts the
- * times). */
-static bool index_stale(const struct lq_instrument *ins, int64_t now_ns)
-{
-	int64_t age;
-
-	LQ_ASSERT(ins->ms.index >= 0); /* 0: none yet */
-	if (ins->params.stale_after_ns > 0 && ins->ms.index != 0 &&
-	    lq_sub_ovf(now_ns, ins->ms.index_time_ns, &age))
-		return true;
-	return lq_instrument_mark_is_stale(ins, now_ns);
-}
-
 static void announce_mark(struct lq_marker *mk, uint32_t i, int64_t m, lq_marker_emit emit,
 			  void *ctx)
 {
@@ -126,20 +113,36 @@ static void derive_mark(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, v
 	announce_mark(mk, i, lq_instrument_mark_compute(ins, mk->now_ns), emit, ctx);
 }
 
-/* Staleness can change when time moves or an index arrives. */
+/* Methods whose marks (and staleness) come from trades and the book, not the index. */
+static bool book_input(const struct lq_instrument *ins)
+{
+	const enum lq_mark_method m = ins->params.mark_method;
+
+	return m == LQ_MARK_LAST || m == LQ_MARK_MID || m == LQ_MARK_BOOK3;
+}
+
+/* Announce instrument i's staleness if it changed. */
+static void derive_stale_one(struct lq_marker *mk, uint32_t i, lq_marker_emit emit, void *ctx)
+{
+	LQ_ASSERT(i < mk->defs->instrument_count);
+	struct lq_instrument *ins = &mk->defs->instruments[i];
+	const bool s = lq_instrument_mark_is_stale(ins, mk->now_ns);
+
+	if (s == ins->ms.stale_emitted)
+		return;
+	ins->ms.stale_emitted = s;
+	ins->ms.stale_transitions++;
+	struct lq_cmd d = {.type = LQ_CMD_STALE, .instrument = i, .flag = s};
+	emit(ctx, &d);
+}
+
+/* Staleness can change when time moves or an input of a method arrives (index: every method's;
+ * trade and book: those of last, mid and book3, see book_input). */
 static void derive_staleness(struct lq_marker *mk, lq_marker_emit emit, void *ctx)
 {
 	LQ_ASSERT(mk->defs->instrument_count <= LQ_INSTRUMENTS_MAX);
-	for (uint32_t i = 0; i < mk->defs->instrument_count; i++) {
-		struct lq_instrument *ins = &mk->defs->instruments[i];
-		bool s = index_stale(ins, mk->now_ns);
-		if (s == ins->ms.stale_emitted)
-			continue;
-		ins->ms.stale_emitted = s;
-		ins->ms.stale_transitions++;
-		struct lq_cmd d = {.type = LQ_CMD_STALE, .instrument = i, .flag = s};
-		emit(ctx, &d);
-	}
+	for (uint32_t i = 0; i < mk->defs->instrument_count; i++)
+		derive_stale_one(mk, i, emit, ctx);
 }
 
 static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd *c,
@@ -162,6 +165,11 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 		ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
 		LQ_ASSERT(ins->ms.top_bid >= 0); /* 0: none */
 		LQ_ASSERT(ins->ms.top_ask >= 0);
+		/* mid and book3 need both sides: a one-sided book does not refresh them */
+		if (ins->ms.top_bid != 0 && ins->ms.top_ask != 0)
+			ins->ms.book_time_ns = mk->now_ns;
+		if (book_input(ins))
+			derive_stale_one(mk, c->instrument, emit, ctx);
 		break;
 	case LQ_CMD_INDEX:
 		if (c->price <= 0)
@@ -196,8 +204,15 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 			return LQ_E_OFF_GRID_PRICE;
 		if (!lq_instrument_on_lot(ins, c->qty))
 			return LQ_E_OFF_GRID_QTY;
+		/* a venue's own liquidation print (flag): shown by the replay's report, never a
+		 * market trade the mark could come from */
+		if (c->flag)
+			return LQ_OK;
 		ins->ms.last_trade = c->price;
+		ins->ms.trade_time_ns = mk->now_ns;
 		LQ_ASSERT(ins->ms.last_trade > 0);
+		if (book_input(ins))
+			derive_stale_one(mk, c->instrument, emit, ctx);
 		break;
 	default:
 		LQ_ASSERT(0);

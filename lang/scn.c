@@ -450,14 +450,10 @@ static enum lq_scn_result param_keywords(struct lq_scn *s, struct lq_scn_tokens 
 			return syntax(s, "partial is on or off");
 	}
 	if (opt(l, "mark", &v)) {
-		if (tok_is(v, "external"))
-			p->mark_method = LQ_MARK_EXTERNAL;
-		else if (tok_is(v, "index"))
-			p->mark_method = LQ_MARK_INDEX;
-		else if (tok_is(v, "median3"))
-			p->mark_method = LQ_MARK_MEDIAN3;
-		else
-			return syntax(s, "mark is external, index or median3");
+		const int m = lq_instrument_mark_method_parse(v.s, v.n);
+		if (m < 0)
+			return syntax(s, "mark is external, index, median3, last, mid or book3");
+		p->mark_method = (enum lq_mark_method)m;
 	}
 	return LQ_SCN_OK;
 }

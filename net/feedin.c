@@ -156,6 +156,137 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 		ri->anchor = (int64_t)lq_round_to_step(a, ins->tick, LQ_ROUND_FLOOR);
 }
 
+/*
+ * ---- funding in a replay (DESIGN 1.8) ----
+ * A predicted rate is the venue's rate for its next funding time (next_funding_ns, or without
+ * one the next time of the instrument's funding_interval schedule, aligned to the epoch); the
+ * last one published before that time is settled when the feed's clock reaches it, as
+ * LQ_CMD_FUNDING at the current mark. A funding time is settled once: the first of the
+ * predicted rate (when the clock reaches the time) and a settled message (when it arrives)
+ * settles it, the other is dropped. A time passed with no rate published for it is counted
+ * (funding_skipped_no_rate), never settled. All times are the feed's.
+ */
+static int64_t funding_interval(const struct lq_scn *scn, const struct lq_feedin_ins *ri)
+{
+	const int64_t iv = scn->engine->instruments[ri->engine].params.funding_interval_ns;
+	return iv > 0 ? iv : 1; /* scn refuses funding_interval <= 0 */
+}
+
+/* The first time of the epoch-aligned schedule after t; 0 if it does not fit. */
+static int64_t funding_grid_after(int64_t t, int64_t iv)
+{
+	int64_t n;
+
+	if (lq_mul_ovf(lq_div_floor(t, iv) + 1, iv, &n))
+		return 0;
+	return n;
+}
+
+static void funding_pend(struct lq_feedin *r, struct lq_feedin_ins *ri, int64_t t)
+{
+	ri->fund_next_ns = t;
+	if (t != 0 && (r->funding_due_ns == 0 || t < r->funding_due_ns))
+		r->funding_due_ns = t;
+}
+
+static void funding_send(struct lq_scn *scn, struct lq_feedin_ins *ri, int64_t rate_e8, int64_t t,
+			 uint64_t line)
+{
+	/* settled at once (flag): the funding events come out at the funding time */
+	struct lq_cmd c = {
+	    .type = LQ_CMD_FUNDING, .instrument = ri->engine, .rate_e8 = rate_e8, .flag = true};
+	emit_cmd(scn, &c, line);
+	ri->funding_settled++;
+	ri->fund_last_ns = t;
+	ri->fund_any = true;
+}
+
+/*
+ * The clock reached ri's pending funding time: settle it at the rate published for it (or
+ * count it skipped), count the further times the clock jumped over (no rate for them), and
+ * pend the next time of the schedule until the venue publishes its own.
+ */
+static void funding_settle_due(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			       uint64_t line)
+{
+	const int64_t iv = funding_interval(scn, ri), t = ri->fund_next_ns;
+	int64_t passed, next;
+
+	if (ri->fund_rate_ok)
+		funding_send(scn, ri, ri->fund_rate_e8, t, line);
+	else
+		ri->funding_skipped_no_rate++;
+	ri->fund_rate_ok = false;
+	if (lq_sub_ovf(r->now_ns, t, &passed))
+		passed = INT64_MAX;
+	passed /= iv; /* times after t up to now */
+	ri->funding_skipped_no_rate += (uint64_t)passed;
+	if (passed >= INT64_MAX / iv || lq_add_ovf(t, (passed + 1) * iv, &next))
+		next = 0;
+	ri->fund_next_ns = next;
+}
+
+static void funding_clock(struct lq_feedin *r, struct lq_scn *scn, uint64_t line)
+{
+	int64_t due = 0;
+
+	if (r->funding_due_ns == 0 || r->now_ns < r->funding_due_ns)
+		return;
+	for (uint32_t k = 0; k < LQ_FEEDIN_INS; k++) {
+		struct lq_feedin_ins *ri = &r->ins[k];
+		if (!ri->mapped || ri->fund_next_ns == 0)
+			continue;
+		if (r->now_ns >= ri->fund_next_ns)
+			funding_settle_due(r, scn, ri, line);
+		if (ri->fund_next_ns != 0 && (due == 0 || ri->fund_next_ns < due))
+			due = ri->fund_next_ns;
+	}
+	r->funding_due_ns = due;
+}
+
+static void funding_predicted(struct lq_feedin *r, const struct lq_scn *scn,
+			      struct lq_feedin_ins *ri, const struct lq_feed_funding *f)
+{
+	int64_t t = f->next_funding_ns;
+
+	if (t == 0)
+		t = funding_grid_after(r->now_ns, funding_interval(scn, ri));
+	/* published at or after its time, or for a time settled already: not this period's */
+	if (t == 0 || t <= r->now_ns || (ri->fund_any && t <= ri->fund_last_ns)) {
+		ri->funding_stale++;
+		return;
+	}
+	/* the venue moved its next funding time past one it had published a rate for */
+	if (ri->fund_rate_ok && ri->fund_next_ns != 0 && t > ri->fund_next_ns)
+		ri->funding_moved++;
+	ri->fund_rate_e8 = f->rate_e8;
+	ri->fund_rate_ok = true;
+	funding_pend(r, ri, t);
+}
+
+/*
+ * A settled message settles its time (next_funding_ns, or without one its own) unless a time
+ * within one funding interval of it was settled already; a pending time within one interval
+ * after it is the same funding and is dropped.
+ */
+static void funding_settled_msg(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+				const struct lq_feed_funding *f, uint64_t line)
+{
+	const int64_t iv = funding_interval(scn, ri);
+	const int64_t t = f->next_funding_ns != 0 ? f->next_funding_ns : r->now_ns;
+	int64_t d;
+
+	if (ri->fund_any && !lq_sub_ovf(t, ri->fund_last_ns, &d) && d > -iv && d < iv) {
+		ri->funding_dup++;
+		return;
+	}
+	funding_send(scn, ri, f->rate_e8, t, line);
+	if (ri->fund_next_ns != 0 && !lq_sub_ovf(ri->fund_next_ns, t, &d) && d < iv) {
+		ri->fund_next_ns = 0;
+		ri->fund_rate_ok = false;
+	}
+}
+
 /* A halted instrument resumes once both its book and its mark were refreshed. */
 static void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri, bool book,
 		      uint64_t line)
@@ -203,6 +334,7 @@ static void advance_time(struct lq_feedin *r, struct lq_scn *scn, const struct l
 		r->now_ns = fm->ts_ns;
 		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
 		emit_cmd(scn, &t, line);
+		funding_clock(r, scn, line);
 	}
 }
 
@@ -396,13 +528,12 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		return;
 	case LQ_FEED_FUNDING:
 		if (fm->u.funding.kind == LQ_FEED_FUNDING_PREDICTED) {
-			ri->rate_e8 = fm->u.funding.rate_e8;
+			ri->rate_e8 = fm->u.funding.rate_e8; /* median3's, with the index */
 			ri->has_rate = true;
+			funding_predicted(r, scn, ri, &fm->u.funding);
 			return;
 		}
-		c.type = LQ_CMD_FUNDING;
-		c.rate_e8 = fm->u.funding.rate_e8;
-		emit_cmd(scn, &c, line);
+		funding_settled_msg(r, scn, ri, &fm->u.funding, line);
 		return;
 	case LQ_FEED_BOOK_CLEAR:
 		memset(&ri->book, 0, sizeof(ri->book));
@@ -425,10 +556,10 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		 * Binance leaves insurance-fund and ADL trades out of its last price. Counted for
 		 * comparison, never the last trade price.
 		 */
-		if (fm->u.trade.kind != LQ_FEED_TRADE_REGULAR) {
+		if (fm->u.trade.kind != LQ_FEED_TRADE_REGULAR)
 			r->venue_liquidations++;
+		if (fm->u.trade.kind == LQ_FEED_TRADE_ADL)
 			return;
-		}
 		if (!rescale(fm->u.trade.price, ri->price_shift, &p) ||
 		    !rescale(fm->u.trade.qty, ri->qty_shift, &q) || q <= 0) {
 			r->off_grid++;
@@ -437,8 +568,8 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		c.type = LQ_CMD_TRADE;
 		c.price = shock(r, ri, ins, p);
 		c.qty = q;
-		/* the venue's own liquidation print: the engine treats it as any trade; the
-		 * replay's report marks it */
+		/* the venue's own liquidation print (flag): the engine checks it and leaves it out
+		 * of the last trade price; the replay's report draws it */
 		c.flag = fm->u.trade.kind == LQ_FEED_TRADE_LIQUIDATION;
 		emit_cmd(scn, &c, line);
 		return;

@@ -219,9 +219,10 @@ enum lq_cmd_type {
 	LQ_CMD_BOOK = 5,     /* instrument, book */
 	LQ_CMD_INDEX = 6,    /* instrument, price, optional rate (predicted funding) */
 	LQ_CMD_MARK = 7,     /* instrument, price */
-	LQ_CMD_TRADE = 8,    /* instrument, price, qty */
+	LQ_CMD_TRADE =
+	    8, /* instrument, price, qty; flag: a venue's liquidation print (no last price) */
 	LQ_CMD_TIME = 9,     /* time_ns */
-	LQ_CMD_FUNDING = 10, /* instrument, rate */
+	LQ_CMD_FUNDING = 10, /* instrument, rate; flag: settle the holders now (else lazily) */
 	/* derived by the marker from market data (marker.c), applied by the engine */
 	LQ_CMD_MARK_SET = 11, /* instrument, price: the mark the method gives now */
 	LQ_CMD_STALE = 12,    /* instrument, flag: the index went stale / recovered */

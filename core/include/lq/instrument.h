@@ -19,6 +19,7 @@
 #include "lq/num.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LQ_NAME_MAX	     24 /* bytes, including the NUL */
@@ -45,7 +46,11 @@ enum lq_mark_method {
 	LQ_MARK_EXTERNAL = 0,
 	LQ_MARK_INDEX = 1,
 	LQ_MARK_MEDIAN3 = 2,
+	LQ_MARK_LAST = 3,  /* the last trade price */
+	LQ_MARK_MID = 4,   /* (best bid + best ask) / 2 to the nearest tick, ties down */
+	LQ_MARK_BOOK3 = 5, /* median(best bid, best ask, last trade) */
 };
+#define LQ_MARK_METHODS 6
 
 enum lq_deficit_policy {
 	LQ_DEFICIT_ADL = 0,
@@ -118,6 +123,8 @@ struct lq_mark_state {
 	int64_t index; /* last index; 0 = none yet */
 	int64_t index_time_ns;
 	int64_t last_trade;	 /* 0 = none */
+	int64_t trade_time_ns;	 /* time of last_trade; INT64_MIN = none */
+	int64_t book_time_ns;	 /* time of the last book with both sides; INT64_MIN = none */
 	int64_t funding_rate_e8; /* predicted rate for median3's first component */
 	int64_t basis_last_s;	 /* last whole second sampled; INT64_MIN before any */
 	uint32_t basis_count;	 /* samples in the window */
@@ -213,14 +220,24 @@ static inline bool lq_instrument_on_lot(const struct lq_instrument *ins, int64_t
 /*
  * Mark-price methods. lq_instrument_mark_sample advances the once-a-second basis sampling up to
  * now_ns (samples reflect the state before the event at now_ns). lq_instrument_mark_compute returns
- * the mark that the method gives now, clamped to the band; 0 if it cannot be computed
- * (no index yet).
+ * the mark that the method gives now, clamped to the band around the index (no index: no
+ * clamp); 0 if it cannot be computed: index and median3 before an index, last before a trade,
+ * mid without both sides of the book, book3 without both sides and a trade.
  */
 void lq_instrument_mark_sample(struct lq_instrument *ins, int64_t now_ns);
 int64_t lq_instrument_mark_compute(struct lq_instrument *ins, int64_t now_ns);
 int64_t lq_instrument_mark_clamp(struct lq_instrument *ins, int64_t mark);
-/* Staleness: the index is older than stale_after (or missing) while stale_after > 0. */
+/*
+ * Staleness, while stale_after > 0: an input the method uses is missing or older than
+ * stale_after. external, index, median3: the index. last: the last trade. mid: the last book
+ * with both sides. book3: the newer of those two. For last, mid and book3 an index that
+ * clamps the mark (band > 0 and an index received) is an input too. An age that does not
+ * fit in int64_t is stale.
+ */
 bool lq_instrument_mark_is_stale(const struct lq_instrument *ins, int64_t now_ns);
+/* The method's name in `param mark=` ("external" ...), and back (-1: no such method). */
+const char *lq_instrument_mark_method_name(enum lq_mark_method m);
+int lq_instrument_mark_method_parse(const char *s, size_t len);
 
 /*
  * Funding (DESIGN 1.8): add rate x mark to the cumulative index, O(1). Returns true on

@@ -10,7 +10,7 @@
  * same limits and the same build layout (struct sizes and table maxima are checked).
  *
  * Image header (little-endian, 48 bytes)
- *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 1
+ *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 2
  *   8 u32 sizeof(struct lq_engine)  12 u32 sizeof(struct lq_instrument)
  *  16 u32 accounts_max             20 u32 positions_max
  *  24 u32 LQ_INSTRUMENTS_MAX       28 u32 LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define LQ_ENGINE_IMAGE_MAGIC	0x4e45514cu /* "LQEN" */
-#define LQ_ENGINE_IMAGE_VERSION 1
+#define LQ_ENGINE_IMAGE_VERSION 2	    /* 2: trade and book times in the mark state */
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* Bytes of an image of e (a function of its limits only). */

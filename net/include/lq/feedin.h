@@ -51,13 +51,28 @@ struct lq_feedin_ins {
 	bool has_rate;
 	/* gap handling: halted since a gap until a complete book update and a mark or index */
 	bool halted, need_book, need_mark;
+	/*
+	 * Funding in a replay (feedin.c funding_*): the next funding time and the rate the venue
+	 * published for it before it (0: none pending; no rate yet: fund_rate_ok false), the last
+	 * funding time settled (fund_last_ns, valid once fund_any), and what became of them.
+	 */
+	int64_t fund_next_ns;
+	int64_t fund_rate_e8;
+	int64_t fund_last_ns;
+	bool fund_rate_ok, fund_any;
+	uint64_t funding_settled;	  /* funding times settled (LQ_CMD_FUNDING sent) */
+	uint64_t funding_skipped_no_rate; /* funding times passed with no rate known: warn */
+	uint64_t funding_dup;		  /* settled messages for a time settled already */
+	uint64_t funding_stale;		  /* predicted rates published at or after their time */
+	uint64_t funding_moved;		  /* a pending time with a rate replaced by a later one */
 	struct lq_feedin_book book;
 };
 
 struct lq_feedin {
 	struct lq_feedin_ins ins[LQ_FEEDIN_INS];
 	int64_t now_ns;
-	int64_t shock_e8;		    /* --shock F x 10^8; 0 = off */
+	int64_t funding_due_ns; /* earliest fund_next_ns pending (a lower bound); 0 = none */
+	int64_t shock_e8;	/* --shock F x 10^8; 0 = off */
 	int64_t first_trade[LQ_FEEDIN_INS]; /* feed units, from a first pass (--shock) */
 	/* counts */
 	uint64_t msgs_in, unmapped, off_grid, book_overflow;
