@@ -172,6 +172,9 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m)
 	if (r->plot)
 		rep_plot_input(r->plot, m);
 	const struct lq_cmd *c = &m->u.cmd;
+	/* a venue's liquidation print (flag): drawn by the plot, no market trade */
+	if (c->type == LQ_CMD_TRADE && c->flag)
+		return;
 	if (c->type == LQ_CMD_TRADE && c->instrument < LQ_INSTRUMENTS_MAX)
 		r->ins_in[c->instrument].trades++;
 	if (c->type == LQ_CMD_TIME) {

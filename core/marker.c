@@ -145,6 +145,22 @@ static void derive_staleness(struct lq_marker *mk, lq_marker_emit emit, void *ct
 		derive_stale_one(mk, i, emit, ctx);
 }
 
+/*
+ * A trade is priced on the tick and sized on the lot. One flagged is a venue's own liquidation
+ * print: checked like any trade, shown by the replay's report, never a market trade the mark
+ * could come from (the caller leaves the last trade price alone).
+ */
+static enum lq_status check_trade(const struct lq_instrument *ins, const struct lq_cmd *c)
+{
+	if (c->price <= 0 || c->qty <= 0)
+		return LQ_E_BAD_VALUE;
+	if (!lq_instrument_on_tick(ins, c->price))
+		return LQ_E_OFF_GRID_PRICE;
+	if (!lq_instrument_on_lot(ins, c->qty))
+		return LQ_E_OFF_GRID_QTY;
+	return LQ_OK;
+}
+
 static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd *c,
 				       lq_marker_emit emit, void *ctx)
 {
@@ -198,16 +214,9 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 			      ctx);
 		return LQ_OK;
 	case LQ_CMD_TRADE:
-		if (c->price <= 0 || c->qty <= 0)
-			return LQ_E_BAD_VALUE;
-		if (!lq_instrument_on_tick(ins, c->price))
-			return LQ_E_OFF_GRID_PRICE;
-		if (!lq_instrument_on_lot(ins, c->qty))
-			return LQ_E_OFF_GRID_QTY;
-		/* a venue's own liquidation print (flag): shown by the replay's report, never a
-		 * market trade the mark could come from */
-		if (c->flag)
-			return LQ_OK;
+		st = check_trade(ins, c);
+		if (st != LQ_OK || c->flag)
+			return st;
 		ins->ms.last_trade = c->price;
 		ins->ms.trade_time_ns = mk->now_ns;
 		LQ_ASSERT(ins->ms.last_trade > 0);
