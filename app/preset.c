@@ -578,6 +578,35 @@ uint32_t lq_config_check_capture(const char *who, const char *pcap, const struct
 
 /* ---- a replay's configuration file ---- */
 
+/* The `instrument X` lines of the --config file (a file that cannot be read: none here, the
+ * load says why). */
+static void file_instruments(struct lq_config_file *cf)
+{
+	FILE *f = cf->src.file ? fopen(cf->src.file, "r") : NULL;
+	char line[4096];
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct tok t[2];
+		if (head(line, strcspn(line, "\n"), t) == 2 && tok_is(t[0], "instrument") &&
+		    t[1].n < LQ_NAME_MAX && cf->file_ins_count < LQ_INSTRUMENTS_MAX) {
+			memcpy(cf->file_ins[cf->file_ins_count], t[1].s, t[1].n);
+			cf->file_ins[cf->file_ins_count++][t[1].n] = '\0';
+		}
+	}
+	fclose(f);
+}
+
+bool lq_config_file_preset_only(const struct lq_config_file *cf, const char *name)
+{
+	if (cf->src.preset_count == 0)
+		return false;
+	for (uint32_t i = 0; i < cf->file_ins_count; i++)
+		if (!strncmp(cf->file_ins[i], name, LQ_NAME_MAX))
+			return false;
+	return true;
+}
+
 int lq_config_file_make(const char *who, const char *venue, const char *config, const char *mark,
 			struct lq_config_file *cf)
 {
@@ -592,6 +621,8 @@ int lq_config_file_make(const char *who, const char *venue, const char *config, 
 		return LQ_EXIT_USAGE;
 	}
 	lq_config_describe(&cf->src, cf->from, sizeof(cf->from));
+	if (cf->src.preset_count)
+		file_instruments(cf);
 	if (!venue && !mark) {
 		snprintf(cf->path, sizeof(cf->path), "%s", config ? config : "");
 		return LQ_EXIT_OK;

@@ -535,6 +535,11 @@ static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	s->unmapped = run->unmapped;
 	s->off_grid = run->off_grid;
 	s->engine_events = run->engine_events;
+	if (run->feedin) {
+		s->account_events = run->feedin->account_events;
+		s->account_refused = run->feedin->account_refused;
+		s->venue_liquidations = run->feedin->venue_liquidations;
+	}
 	s->liquidations = st->liquidations;
 	s->partial = run->partial;
 	s->takeovers = st->takeovers;
@@ -586,9 +591,15 @@ static void instruments_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		o->price_decimals = e->instruments[i].price_decimals;
 		for (uint32_t f = 0; run->feedin && f < LQ_FEEDIN_INS; f++) {
 			const struct lq_feedin_ins *fi = &run->feedin->ins[f];
-			if (fi->mapped && fi->engine == i)
-				for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
-					o->feed_msgs += fi->kinds[t];
+			if (!fi->mapped || fi->engine != i)
+				continue;
+			for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
+				o->feed_msgs += fi->kinds[t];
+			o->funding_settled += fi->funding_settled;
+			o->funding_no_rate += fi->funding_skipped_no_rate;
+			o->funding_dup += fi->funding_dup;
+			o->funding_stale += fi->funding_stale;
+			o->funding_moved += fi->funding_moved;
 		}
 		o->trades = r->ins_in[i].trades;
 		o->books = r->ins_in[i].books;
@@ -674,6 +685,17 @@ static void warn_instrument(struct lq_rep *r, const struct lq_rep_run *run, uint
 			for (uint32_t t = 0; t < LQ_FEEDIN_KINDS; t++)
 				kinds[t] += fi->kinds[t];
 	}
+	if (o->funding_no_rate)
+		warn(s,
+		     "%s: %llu funding time%s passed with no funding rate in the capture: funding "
+		     "not settled",
+		     o->name, (unsigned long long)o->funding_no_rate,
+		     o->funding_no_rate == 1 ? "" : "s");
+	if (o->feed_msgs == 0 && i < 64 && ((run->preset_only >> i) & 1)) {
+		/* a preset lists a venue's instruments; a capture holds some of them: a note */
+		memcpy(s->preset_unused[s->preset_unused_count++], o->name, LQ_NAME_MAX);
+		return;
+	}
 	if (o->feed_msgs == 0) {
 		char names[160];
 		size_t n = 0;
@@ -748,6 +770,9 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	if (run->off_grid)
 		warn(s, "%llu feed prices or sizes off the instrument's grid were skipped",
 		     (unsigned long long)run->off_grid);
+	if (s->account_refused)
+		warn(s, "%llu account events in the feed refused (see the rejected events)",
+		     (unsigned long long)s->account_refused);
 	if (r->rejected)
 		warn(s, "%llu inputs refused by the engine (rejected events: --events lists them)",
 		     (unsigned long long)r->rejected);

@@ -86,6 +86,20 @@ static void human_instrument(const struct lq_rep_summary *s, const struct lq_rep
 			sum_money(s, b1, sizeof(b1), o->funding_paid, o->asset),
 			sum_money(s, b2, sizeof(b2), o->funding_received, o->asset),
 			s->assets[o->asset].name, (ull)o->funding_events);
+	if (o->funding_settled || o->funding_no_rate || o->funding_dup || o->funding_stale ||
+	    o->funding_moved) {
+		fprintf(f, "  %-23sfunding times settled %llu", "", (ull)o->funding_settled);
+		if (o->funding_no_rate)
+			fprintf(f, ", passed with no rate %llu", (ull)o->funding_no_rate);
+		if (o->funding_dup)
+			fprintf(f, ", settled twice in the feed %llu", (ull)o->funding_dup);
+		if (o->funding_stale)
+			fprintf(f, ", rates published too late %llu", (ull)o->funding_stale);
+		if (o->funding_moved)
+			fprintf(f, ", rates replaced by a later time's %llu",
+				(ull)o->funding_moved);
+		fputc('\n', f);
+	}
 }
 
 static void human_worst(const struct lq_rep_summary *s, FILE *f)
@@ -122,8 +136,15 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 	fprintf(f, ", %u thread%s\n", s->threads, s->threads > 1 ? "s" : "");
 	fprintf(f, "  events in              %llu feed messages (%llu engine inputs)\n",
 		(ull)s->feed_messages, (ull)s->engine_events);
+	if (s->account_events || s->account_refused)
+		fprintf(f, "  account events         %llu from the feed (%llu refused)\n",
+			(ull)s->account_events, (ull)s->account_refused);
 	fprintf(f, "  liquidations           %llu (%llu full, %llu partial)\n",
 		(ull)s->liquidations, (ull)(s->liquidations - s->partial), (ull)s->partial);
+	if (s->venue_liquidations)
+		fprintf(f,
+			"  venue liquidations     %llu (the venue's own prints, for comparison)\n",
+			(ull)s->venue_liquidations);
 	fprintf(f, "  fund takeovers         %llu\n", (ull)s->takeovers);
 	fprintf(f, "  ADL fills              %llu\n", (ull)s->adl_fills);
 	human_per_asset(s, f, "socialized", s->socialized);
@@ -142,6 +163,12 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 	}
 	for (uint32_t i = 0; i < s->ins_count; i++)
 		human_instrument(s, &s->ins[i], f);
+	if (s->preset_unused_count) {
+		fprintf(f, "  %-23s", "preset only");
+		for (uint32_t k = 0; k < s->preset_unused_count; k++)
+			fprintf(f, "%s%s", k ? ", " : "", s->preset_unused[k]);
+		fprintf(f, " (the preset's, not in the capture: not replayed)\n");
+	}
 	human_worst(s, f);
 	fprintf(f,
 		"  throughput             %.0f inputs/s (%llu engine inputs, population and feed, "
@@ -259,9 +286,15 @@ static void json_instruments(const struct lq_rep_summary *s, FILE *f)
 			fprintf(f, ",\"mark\":null,\"drawdown\":null");
 		fprintf(f, ",\"funding\":{\"asset\":");
 		lq_print_jstr(f, s->assets[o->asset].name);
-		fprintf(f, ",\"settlements\":%llu,\"paid\":\"%s\",\"received\":\"%s\"}}",
+		fprintf(f, ",\"settlements\":%llu,\"paid\":\"%s\",\"received\":\"%s\"",
 			(ull)o->funding_events, sum_money(s, b[0], 64, o->funding_paid, o->asset),
 			sum_money(s, b[1], 64, o->funding_received, o->asset));
+		fprintf(
+		    f,
+		    ",\"times_settled\":%llu,\"times_no_rate\":%llu,\"dup\":%llu,\"stale\":%llu,"
+		    "\"moved\":%llu}}",
+		    (ull)o->funding_settled, (ull)o->funding_no_rate, (ull)o->funding_dup,
+		    (ull)o->funding_stale, (ull)o->funding_moved);
 	}
 	fputc(']', f);
 }
@@ -302,6 +335,14 @@ void lq_rep_print_json(const struct lq_rep *r, FILE *f)
 	json_per_asset(s, f, "received", s->funding_received);
 	fputc('}', f);
 	json_instruments(s, f);
+	fprintf(f, ",\"account_events\":%llu,\"account_refused\":%llu,\"venue_liquidations\":%llu",
+		(ull)s->account_events, (ull)s->account_refused, (ull)s->venue_liquidations);
+	fprintf(f, ",\"preset_instruments_unused\":[");
+	for (uint32_t k = 0; k < s->preset_unused_count; k++) {
+		fprintf(f, "%s", k ? "," : "");
+		lq_print_jstr(f, s->preset_unused[k]);
+	}
+	fputc(']', f);
 	fprintf(f, ",\"warnings\":[");
 	for (uint32_t k = 0; k < s->warning_count && k < LQ_REP_WARN_MAX; k++) {
 		fprintf(f, "%s", k ? "," : "");

@@ -47,6 +47,18 @@ cmp -s "$tmp/want_rejected" "$tmp/got_rejected" || {
 liquidated=$(grep '"type":"liquidation"' "$tmp/replay.jsonl" | sed 's/.*"account":\([0-9]*\),.*/\1/' | sort | tr '\n' ' ')
 [ "$liquidated" = "1 4 " ] || { echo "FAIL: liquidated accounts '$liquidated' (want 1 and 4: 3 saved by its deposit, 4's long from the feed)"; fail=1; }
 
+# the summary: the feed's account events, those the feed adapter refused a warning (--strict)
+"$liqd" replay --json --strict --config "$cfg" --population "$pop" "$tmp/acct.pcap" >"$tmp/sum.json" 2>"$tmp/sum.err"
+rc=$?
+[ $rc = 1 ] || { echo "FAIL: --strict exited $rc with account events refused (want 1)"; fail=1; }
+grep -q 'warning: 6 account events in the feed refused (see the rejected events)' "$tmp/sum.err" ||
+	{ echo "FAIL: no warning for the 6 account events refused"; fail=1; }
+grep -q '"account_events":9,"account_refused":6,' "$tmp/sum.json" ||
+	{ echo "FAIL: --json account_events 9, account_refused 6"; fail=1; }
+"$liqd" replay --config "$cfg" --population "$pop" "$tmp/acct.pcap" 2>/dev/null |
+	grep -q '^  account events         9 from the feed (6 refused)$' ||
+	{ echo "FAIL: the summary's account events line"; fail=1; }
+
 # the scenario language: the same decisions; without account 3's deposit, 3 is liquidated
 cat "$cfg" "$pop" "$here/same.scn" >"$tmp/all.scn"
 "$liqd" sim "$tmp/all.scn" | grep -v '"type":"rejected"' >"$tmp/sim.jsonl"

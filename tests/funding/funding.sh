@@ -53,6 +53,23 @@ for l in sys.stdin:
     s[o[\"instrument\"]] = s.get(o[\"instrument\"], 0) + Decimal(o[\"amount\"])
 print(all(v == 0 for v in s.values()) and len(s) == 2)")" = True ]'
 
+# the summary: each instrument's funding times (feedin.c's counts); ETHUSDT's F + 8h had no
+# rate: a warning naming it, and --strict fails the run
+"$liqd" replay --json --strict --config "$config" "$tmp/full.pcap" >"$tmp/st.json" 2>"$tmp/st.err"
+rc=$?
+check "--strict: exits 1 (ETHUSDT's funding time with no rate)" '[ $rc = 1 ]'
+check "the warning names ETHUSDT and the count" \
+	'grep -q "warning: ETHUSDT: 1 funding time passed with no funding rate in the capture: funding not settled" "$tmp/st.err"'
+check "--json: funding times settled, no rate, dup, stale, moved per instrument" \
+	'[ "$(python3 -c "import sys,json
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+f = {i[\"instrument\"]: [i[\"funding\"][k] for k in (\"times_settled\", \"times_no_rate\", \"dup\", \"stale\", \"moved\")] for i in s[\"instruments\"]}
+print(f[\"BTCUSDT\"], f[\"ETHUSDT\"], any(\"ETHUSDT: 1 funding time\" in w for w in s[\"warnings\"]))" "$tmp/st.json")" = "[2, 0, 1, 1, 0] [1, 1, 1, 0, 0] True" ]'
+"$liqd" replay --config "$config" "$tmp/full.pcap" >"$tmp/text.out" 2>/dev/null
+check "text: the funding times on each instrument's lines" \
+	'grep -q "funding times settled 2, settled twice in the feed 1, rates published too late 1$" "$tmp/text.out" &&
+	 grep -q "funding times settled 1, passed with no rate 1, settled twice in the feed 1$" "$tmp/text.out"'
+
 for t in 2 4; do
 	"$liqd" replay --events --json --threads $t --config "$config" "$tmp/full.pcap" \
 		>"$tmp/t$t.out" || fail=1

@@ -109,10 +109,18 @@ struct lq_config_file {
 	struct lq_config_sources src;
 	struct lq_config_map map;
 	char from[512]; /* lq_config_describe */
+	/* the instruments the --config file defines (read when presets are used too) */
+	uint32_t file_ins_count;
+	char file_ins[LQ_INSTRUMENTS_MAX][LQ_NAME_MAX];
 };
 int lq_config_file_make(const char *who, const char *venue, const char *config, const char *mark,
 			struct lq_config_file *cf);
 void lq_config_file_done(struct lq_config_file *cf);
+/*
+ * Whether instrument `name` of the configuration comes only from its presets (a preset lists a
+ * venue's instruments; a capture holds some of them), not from the --config file.
+ */
+bool lq_config_file_preset_only(const struct lq_config_file *cf, const char *name);
 /* Where line `line` of the file came from (lq_config_where, or "FILE:LINE"). */
 void lq_config_file_where(const struct lq_config_file *cf, uint64_t line, char *buf, size_t cap);
 

@@ -64,6 +64,7 @@ struct lq_rep_run {
 	uint64_t output_lines;
 	const struct lq_engine *engine; /* the run's engine (after the run) */
 	const struct lq_engine *defs;	/* the definitions as loaded (fund start balances) */
+	uint64_t preset_only; /* instruments (a bit per index) only a --venue preset defines */
 };
 
 /*
@@ -107,6 +108,9 @@ struct lq_rep_ins {
 	uint64_t liqs, adls;
 	uint64_t funding_events;
 	lq_i128 funding_paid, funding_received; /* by the accounts (paid >= 0) */
+	/* the feed adapter's funding times (struct lq_feedin_ins funding_*) */
+	uint64_t funding_settled, funding_no_rate, funding_dup, funding_stale, funding_moved;
+	uint64_t venue_liqs; /* the venue's liquidation prints (trades of kind liquidation) */
 };
 
 struct lq_rep_summary {
@@ -118,6 +122,12 @@ struct lq_rep_summary {
 	/* inputs */
 	uint64_t feed_packets, feed_messages, feed_refused_packets, unmapped, off_grid;
 	uint64_t engine_events;
+	/* the feed's account events (passed to the engine, refused by the feed adapter) */
+	uint64_t account_events, account_refused;
+	uint64_t venue_liquidations; /* the venue's own liquidation prints in the feed */
+	/* instruments only a --venue preset defines that nothing in the capture maps onto */
+	uint32_t preset_unused_count;
+	char preset_unused[LQ_INSTRUMENTS_MAX][LQ_NAME_MAX];
 	/* outcomes (engine statistics) */
 	uint64_t liquidations, partial, takeovers, adl_fills, socialized_charges, bad_debts;
 	/* the engine's accounts; those liquidated at least once; those an ADL fill deleveraged */
