@@ -27,6 +27,13 @@ trap 'rm -rf "$tmp"' EXIT
 "$liqd" replay --shock 2 --accounts 6000 --seed 3 --config "$src/report.scn" --json \
 	--report "$tmp/report.html" "$tmp/crash.pcap" >"$tmp/summary.json" 2>"$tmp/stderr" ||
 	{ echo "FAIL: liqd replay --report exited $?"; cat "$tmp/stderr"; exit 1; }
+# the venue's own liquidation prints in the summary: 34 per instrument (every 7th step of
+# each instrument's 240-step fall, gen_report_capture.c)
+grep -q '"venue_liquidations":68,' "$tmp/summary.json" ||
+	{ echo "FAIL: --json venue_liquidations is not 68"; exit 1; }
+"$liqd" replay --shock 2 --accounts 6000 --seed 3 --config "$src/report.scn" "$tmp/crash.pcap" \
+	2>/dev/null | grep -q '^  venue liquidations     68 ' ||
+	{ echo "FAIL: the text summary's venue liquidations line"; exit 1; }
 
 # render: run(NAME URL-FRAGMENT): the DOM after the page's script ran, in $tmp/NAME.dom
 size=1300,6000

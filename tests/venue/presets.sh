@@ -123,4 +123,24 @@ for f in usdm_btcusdt_20240808 usdm_ethusdt_20240808 cm_btcusd_perp_20240808; do
 		grep -q "population generated (200 accounts" "$tmp/out" || fail "$f: $(cat "$tmp/out")"
 	fi
 done
+# the preset defines ETHUSDT too; a BTCUSDT capture maps nothing onto it: a note in the
+# summary, not a warning (--strict passes); defined by the --config file, it stays a warning
+cap24="$data/binance-ws/usdm_btcusdt_20240808.gz"
+"$liqd" replay --json --strict --venue binance-usdm --mark book3 --accounts 2000 --shock 5 \
+	"$cap24" >"$tmp/out" 2>"$tmp/err" || fail "preset-only ETHUSDT: --strict failed: $(cat "$tmp/err")"
+grep -q '"preset_instruments_unused":\["ETHUSDT"\],"warnings":\[\],"warning_count":0,' "$tmp/out" ||
+	fail "preset-only ETHUSDT: not in preset_instruments_unused: $(cat "$tmp/out")"
+grep -q "nothing in the capture maps onto it" "$tmp/err" && fail "preset-only ETHUSDT warned: $(cat "$tmp/err")"
+"$liqd" replay --venue binance-usdm --mark book3 --accounts 200 "$cap24" >"$tmp/out" 2>/dev/null ||
+	fail "preset-only ETHUSDT: the text replay failed"
+grep -q '^  preset only            ETHUSDT ' "$tmp/out" || fail "preset-only ETHUSDT: no text line"
+sed -n '/^instrument ETHUSDT /p; /^tier ETHUSDT /p' "$src/presets/binance-usdm.scn" >"$tmp/eth.scn"
+set +e
+"$liqd" replay --json --strict --venue binance-usdm --config "$tmp/eth.scn" --mark book3 \
+	--accounts 200 "$cap24" >"$tmp/out" 2>"$tmp/err"
+st=$?
+set -e
+[ "$st" = 1 ] && grep -q "warning: ETHUSDT: nothing in the capture maps onto it" "$tmp/err" &&
+	grep -q '"preset_instruments_unused":\[\],' "$tmp/out" ||
+	fail "ETHUSDT from --config: exit $st, want 1 and the warning: $(cat "$tmp/err")"
 echo "ok"
