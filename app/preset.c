@@ -695,9 +695,16 @@ int lq_config_convert_specs(const char *who, enum lq_convert_venue v,
 			return -1;
 		uint32_t m = lq_config_specs(e, more, LQ_INSTRUMENTS_MAX);
 		lq_config_free(e);
-		for (uint32_t i = 0; i < m && n < cap; i++)
-			if (!lq_convert_spec_find(specs, n, more[i].name, strlen(more[i].name)))
+		/* the file's lines override the presets' (the merged load): its spec wins */
+		for (uint32_t i = 0; i < m; i++) {
+			uint32_t k = 0;
+			while (k < n && strcmp(specs[k].name, more[i].name) != 0)
+				k++;
+			if (k < n)
+				specs[k] = more[i];
+			else if (n < cap)
 				specs[n++] = more[i];
+		}
 		p.file = src->file;
 	}
 	lq_config_describe(&p, from, from_cap);

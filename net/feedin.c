@@ -256,6 +256,14 @@ static void funding_predicted(struct lq_feedin *r, const struct lq_scn *scn,
 		ri->funding_stale++;
 		return;
 	}
+	/* within one interval of a time settled already (a settled message came first): the
+	 * same funding, never charged twice */
+	const int64_t iv = funding_interval(scn, ri);
+	int64_t d;
+	if (ri->fund_any && !lq_sub_ovf(t, ri->fund_last_ns, &d) && d < iv) {
+		ri->funding_stale++;
+		return;
+	}
 	/* the venue moved its next funding time past one it had published a rate for */
 	if (ri->fund_rate_ok && ri->fund_next_ns != 0 && t > ri->fund_next_ns)
 		ri->funding_moved++;
@@ -282,8 +290,13 @@ static void funding_settled_msg(struct lq_feedin *r, struct lq_scn *scn, struct 
 	}
 	funding_send(scn, ri, f->rate_e8, t, line);
 	if (ri->fund_next_ns != 0 && !lq_sub_ovf(ri->fund_next_ns, t, &d) && d < iv) {
-		ri->fund_next_ns = 0;
+		/* that pending time was this funding: the schedule's next one waits for a rate
+		 * (one never published is counted when the clock passes it) */
+		int64_t next;
+		if (lq_add_ovf(ri->fund_next_ns, iv, &next))
+			next = 0;
 		ri->fund_rate_ok = false;
+		funding_pend(r, ri, next);
 	}
 }
 
@@ -388,7 +401,7 @@ static void account_transfer(struct lq_feedin *r, struct lq_scn *scn, const stru
 	emit_cmd(scn, &c, line);
 }
 
-static void account_fill(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+static void account_fill(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
 			 const struct lq_feed_msg *fm, uint64_t line)
 {
 	const struct lq_feed_fill *f = &fm->u.fill;
@@ -403,6 +416,9 @@ static void account_fill(struct lq_feedin *r, struct lq_scn *scn, const struct l
 		st = onto(f->price, ri->price_shift, LQ_E_OFF_GRID_PRICE, &c.price);
 	if (st == LQ_OK && !lq_instrument_on_tick(ins, c.price))
 		st = LQ_E_OFF_GRID_PRICE;
+	/* --shock: a fill happens in the shocked market, as the trades and the book do */
+	if (st == LQ_OK)
+		c.price = shock(r, ri, ins, c.price);
 	if (st == LQ_OK)
 		st = onto(f->fee, ri->settle_shift, LQ_E_OFF_GRID_QTY, &c.fee);
 	if (st != LQ_OK) {
@@ -433,7 +449,7 @@ static void account_margin(struct lq_feedin *r, struct lq_scn *scn, const struct
  * which must be mapped. A deposit opens an account the population does not hold (a venue's
  * new user); the others need an existing account (the engine refuses an unknown one).
  */
-static void account_event(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+static void account_event(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
 			  const struct lq_feed_msg *fm, uint64_t line)
 {
 	switch (fm->type) {

@@ -7,7 +7,9 @@
  *     counts), 0.0005 for F + 8h; a settled message for F after the clock passed it (dropped:
  *     F is settled once).
  *   ETHUSDT: rates with no next funding time (the funding_interval schedule, 8h from the
- *     epoch): 0.0002 for F; a settled message for F (dropped); no rate for F + 8h (skipped).
+ *     epoch): 0.0002 for F; a settled message 5 s before F (settles F then), a rate naming F
+ *     again after it (stale: F is not charged twice); a settled message for F after F
+ *     (dropped); no rate for F + 8h (skipped).
  * Marks: BTCUSDT 60000, 60100 from F - 5 s (the mark at F), 60000 again from F + 1 s;
  * ETHUSDT 3000 throughout. A BTCUSDT trade at 60000 anchors --shock.
  *
@@ -145,8 +147,11 @@ int main(int argc, char **argv)
 	rc |= packet(F - 9 * S, p2, 12, 0);
 	struct lq_feed_msg p3[] = {funding(0, P, 10000, F), funding(1, P, 20000, 0)};
 	rc |= packet(F - 8 * S, p3, 2, 0);
-	struct lq_feed_msg p4[] = {funding(0, P, 30000, F), px(LQ_FEED_MARK, 0, 60100)};
-	rc |= packet(F - 5 * S, p4, 2, 0);
+	/* ETHUSDT: a settled message before F settles F now; a rate still naming F after it is
+	 * the same funding (stale), never charged a second time when the clock passes F */
+	struct lq_feed_msg p4[] = {funding(0, P, 30000, F), px(LQ_FEED_MARK, 0, 60100),
+				   funding(1, D, 20000, 0), funding(1, P, 20000, 0)};
+	rc |= packet(F - 5 * S, p4, 4, 0);
 	/* the clock passes F: BTCUSDT settles 0.0003, ETHUSDT 0.0002, at the marks */
 	struct lq_feed_msg p5[] = {px(LQ_FEED_MARK, 0, 60000), funding(0, P, 50000, F + H8)};
 	rc |= packet(F + 1 * S, p5, 2, 0);
