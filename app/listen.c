@@ -43,7 +43,7 @@ struct listener {
 	struct lq_feed_seq seq;
 	bool seq_started;
 	uint64_t printed; /* messages printed */
-	uint64_t gaps, lost, duplicates, late, overlaps, other_session;
+	uint64_t gaps, lost, duplicates, late, overlaps, other_session, jumps;
 	uint64_t last_rx_mono_ns;
 	enum listen_stop stop;
 	struct lq_feed_packet pkt;
@@ -204,6 +204,22 @@ static void track(struct listener *l)
 		packet_line("other_session", p);
 		printf(",\"following\":%" PRIu64 "}\n", l->seq.session);
 		break;
+	case LQ_FEED_SEQ_JUMP:
+		/* beyond the sequence window: refused, its messages not printed */
+		l->jumps++;
+		memset(l->print, 0, sizeof(l->print));
+		packet_line("jump", p);
+		printf(",\"expected\":%" PRIu64 "}\n", l->seq.next);
+		break;
+	case LQ_FEED_SEQ_RESYNC:
+		/* the tracker follows a stream it refused: what it did not apply was lost */
+		memset(l->print, 1, sizeof(l->print));
+		l->gaps++;
+		l->lost += r.gap_count;
+		printf("{\"type\":\"gap\",\"session\":%" PRIu64 ",\"first_seq\":%" PRIu64
+		       ",\"lost\":%" PRIu64 ",\"resync\":true}\n",
+		       p->session, r.gap_first, r.gap_count);
+		break;
 	}
 }
 
@@ -313,11 +329,11 @@ static void summary(const struct listener *l, const struct lq_udp_rx *rx)
 		"liqd listen: %" PRIu64 " packets (%" PRIu64 " refused, %" PRIu64
 		" heartbeats), %" PRIu64 " messages printed; %" PRIu64 " gaps (%" PRIu64
 		" messages lost), %" PRIu64 " duplicates, %" PRIu64 " late, %" PRIu64
-		" overlaps, %" PRIu64 " of other sessions; %" PRIu64 " truncated, %" PRIu64
-		" dropped by the socket; stopped: %s\n",
+		" overlaps, %" PRIu64 " of other sessions, %" PRIu64 " jumps refused; %" PRIu64
+		" truncated, %" PRIu64 " dropped by the socket; stopped: %s\n",
 		rx->stats.packets, refused, l->stats.heartbeats, l->printed, l->gaps, l->lost,
-		l->duplicates, l->late, l->overlaps, l->other_session, rx->stats.truncated,
-		rx->stats.kernel_drops, stop_str(l->stop));
+		l->duplicates, l->late, l->overlaps, l->other_session, l->jumps,
+		rx->stats.truncated, rx->stats.kernel_drops, stop_str(l->stop));
 }
 
 int lq_app_listen(const struct lq_listen_opts *opts)

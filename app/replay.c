@@ -915,6 +915,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.alloc = lq_startup_pipeline_alloc;
 	cfg.free = lq_startup_pipeline_free;
 	lq_feedin_init(&r.in, r.shock_e8);
+	r.in.seq_window = r.lo.seq_window;
 	if (r.shock_e8 != 0)
 		lq_feedin_prescan(&r.in, capture);
 	/* the report's hook is set: the journal's goes before it, and egress before both */

@@ -415,6 +415,10 @@ const char *lq_feed_seq_status_str(enum lq_feed_seq_status st)
 		return "overlap";
 	case LQ_FEED_SEQ_SESSION:
 		return "other session";
+	case LQ_FEED_SEQ_JUMP:
+		return "jump";
+	case LQ_FEED_SEQ_RESYNC:
+		return "resync";
 	}
 	return "?";
 }
@@ -424,6 +428,13 @@ void lq_feed_seq_init(struct lq_feed_seq *s, uint64_t session, uint64_t first_se
 	memset(s, 0, sizeof(*s));
 	s->session = session;
 	s->next = first_seq;
+	s->confirmed = first_seq != 0; /* the caller knows where the session starts */
+	s->window = LQ_FEED_SEQ_WINDOW_DEF;
+}
+
+void lq_feed_seq_set_window(struct lq_feed_seq *s, uint64_t window)
+{
+	s->window = window ? window : LQ_FEED_SEQ_WINDOW_DEF;
 }
 
 static void hole_push(struct lq_feed_seq *s, uint64_t first, uint64_t end)
@@ -492,6 +503,48 @@ static enum lq_feed_seq_status seq_old(struct lq_feed_seq *s, uint64_t seq, uint
 	return LQ_FEED_SEQ_DUPLICATE;
 }
 
+/*
+ * A packet the tracker refused (another session, a jump; while unconfirmed, a number below
+ * it): does it continue the refused stream seen last? Returns true when that stream has now
+ * LQ_FEED_SEQ_FOLLOW packets with messages in a row: the tracker then follows it (RESYNC).
+ */
+static bool cand_take(struct lq_feed_seq *s, uint64_t session, uint64_t seq, uint16_t count)
+{
+	if (s->cand_run > 0 && session == s->cand_session && seq == s->cand_next) {
+		if (count == 0)
+			return false; /* a heartbeat neither extends nor breaks the run */
+		s->cand_run++;
+	} else {
+		s->cand_session = session;
+		s->cand_first = seq;
+		s->cand_run = count > 0;
+	}
+	s->cand_next = seq + count;
+	return s->cand_run >= LQ_FEED_SEQ_FOLLOW;
+}
+
+/* Follow the stream whose packet [seq, seq + count) completed a run (cand_take). */
+static enum lq_feed_seq_status seq_resync(struct lq_feed_seq *s, uint64_t session, uint64_t seq,
+					  uint16_t count, struct lq_feed_seq_result *r)
+{
+	/* not applied: in the same session everything from the next expected number on, else
+	 * the run's refused packets before this one */
+	uint64_t from = session == s->session && seq > s->next ? s->next : s->cand_first;
+	r->gap_first = from;
+	r->gap_count = seq - from;
+	s->stats.resyncs++;
+	s->stats.gaps += r->gap_count > 0;
+	s->stats.gap_messages += r->gap_count;
+	s->stats.messages += count;
+	s->session = session;
+	s->next = seq + count;
+	s->ended = false;
+	s->confirmed = true;
+	s->hole_count = 0; /* the old stream's holes will not be filled */
+	s->cand_run = 0;
+	return LQ_FEED_SEQ_RESYNC;
+}
+
 enum lq_feed_seq_status lq_feed_seq_check(struct lq_feed_seq *s, uint64_t session, uint64_t seq,
 					  uint16_t count, uint8_t flags,
 					  struct lq_feed_seq_result *r)
@@ -500,14 +553,32 @@ enum lq_feed_seq_status lq_feed_seq_check(struct lq_feed_seq *s, uint64_t sessio
 	LQ_ASSERT(seq + count >= seq); /* lq_feed_decode_packet refuses a wrapping packet */
 	memset(r, 0, sizeof(*r));
 	s->stats.packets++;
-	if (session != s->session) {
-		s->stats.other_session++;
-		r->status = LQ_FEED_SEQ_SESSION;
+	if (s->window == 0)
+		s->window = LQ_FEED_SEQ_WINDOW_DEF;
+	const bool adopting = s->next == 0 && session == s->session;
+	if (adopting)
+		s->next = seq; /* unconfirmed until another packet continues it */
+	uint64_t end = seq + count;
+	bool refused = session != s->session || (seq > s->next && seq - s->next > s->window) ||
+		       (!s->confirmed && seq < s->next);
+	if (refused) {
+		if (cand_take(s, session, seq, count)) {
+			r->status = seq_resync(s, session, seq, count, r);
+			goto done;
+		}
+		if (session != s->session) {
+			s->stats.other_session++;
+			r->status = LQ_FEED_SEQ_SESSION;
+		} else if (seq > s->next) {
+			s->stats.jumps++;
+			s->stats.jump_messages += count;
+			r->status = LQ_FEED_SEQ_JUMP;
+		} else {
+			r->status = seq_old(s, seq, end, r); /* below an unconfirmed number */
+		}
 		return r->status;
 	}
-	if (s->next == 0)
-		s->next = seq;
-	uint64_t end = seq + count;
+	s->cand_run = 0; /* the tracked stream is alive */
 	if (seq < s->next) {
 		r->status = seq_old(s, seq, end, r);
 	} else if (seq > s->next) {
@@ -523,7 +594,9 @@ enum lq_feed_seq_status lq_feed_seq_check(struct lq_feed_seq *s, uint64_t sessio
 		r->status = LQ_FEED_SEQ_OK;
 		s->stats.messages += count;
 		s->next = end;
+		s->confirmed = s->confirmed || !adopting;
 	}
+done:
 	if ((flags & LQ_FEED_PF_END_OF_SESSION) && r->status != LQ_FEED_SEQ_DUPLICATE)
 		s->ended = true;
 	LQ_ASSERT(s->hole_count <= LQ_FEED_SEQ_HOLES_MAX);

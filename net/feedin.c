@@ -605,6 +605,25 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		refreshed(r, scn, ri, true, line);
 }
 
+/* Lost messages could concern any instrument of the session: halt every mapped one. */
+static void halt_all(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_seq_result *res,
+		     uint64_t line)
+{
+	for (uint32_t k = 0; k < LQ_FEEDIN_INS; k++) {
+		struct lq_feedin_ins *ri = &r->ins[k];
+		if (!ri->mapped)
+			continue;
+		ri->halted = ri->need_book = ri->need_mark = true;
+		r->gap_halts++;
+		struct lq_cmd c = {.type = LQ_CMD_FEED_GAP,
+				   .instrument = ri->engine,
+				   .flag = true,
+				   .account = res->gap_first,
+				   .amount = (int64_t)res->gap_count};
+		emit_cmd(scn, &c, line);
+	}
+}
+
 void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_packet *pkt,
 		      uint64_t line)
 {
@@ -614,6 +633,7 @@ void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_f
 	r->pkt_count = pkt->count;
 	if (!r->seq_started || (s->ended && pkt->session != s->session)) {
 		lq_feed_seq_init(s, pkt->session, 0); /* adopt the first packet's number */
+		lq_feed_seq_set_window(s, r->seq_window);
 		r->seq_started = true;
 	}
 	/* which of its messages are old: late (in a hole) or seen (duplicates) */
@@ -630,23 +650,19 @@ void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_f
 	switch (lq_feed_seq_check(s, pkt->session, pkt->seq, pkt->count, pkt->flags, &res)) {
 	case LQ_FEED_SEQ_SESSION:
 		r->other_session++;
-		memset(r->pkt_disp, LQ_FEEDIN_DUP, pkt->count);
+		memset(r->pkt_disp, LQ_FEEDIN_REFUSED, pkt->count);
+		return;
+	case LQ_FEED_SEQ_JUMP:
+		r->seq_jumps++;
+		memset(r->pkt_disp, LQ_FEEDIN_REFUSED, pkt->count);
+		return;
+	case LQ_FEED_SEQ_RESYNC:
+		r->seq_resyncs++;
+		memset(r->pkt_disp, LQ_FEEDIN_APPLY, pkt->count);
+		halt_all(r, scn, &res, line);
 		return;
 	case LQ_FEED_SEQ_GAP:
-		/* lost messages could concern any instrument of the session */
-		for (uint32_t k = 0; k < LQ_FEEDIN_INS; k++) {
-			struct lq_feedin_ins *ri = &r->ins[k];
-			if (!ri->mapped)
-				continue;
-			ri->halted = ri->need_book = ri->need_mark = true;
-			r->gap_halts++;
-			struct lq_cmd c = {.type = LQ_CMD_FEED_GAP,
-					   .instrument = ri->engine,
-					   .flag = true,
-					   .account = res.gap_first,
-					   .amount = (int64_t)res.gap_count};
-			emit_cmd(scn, &c, line);
-		}
+		halt_all(r, scn, &res, line);
 		return;
 	default:
 		return;
@@ -664,6 +680,10 @@ void lq_feedin_pkt_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_
 	}
 	if (r->pkt_disp[i] == LQ_FEEDIN_DUP) {
 		r->dup_dropped++;
+		return;
+	}
+	if (r->pkt_disp[i] == LQ_FEEDIN_REFUSED) {
+		r->seq_refused++;
 		return;
 	}
 	/* late: market data is stale, account events are facts; a lost definition still maps */

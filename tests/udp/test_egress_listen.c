@@ -467,7 +467,7 @@ static void test_sequence_lines(void **state)
 	assert_true(has(l++, eos));
 	assert_int_equal(read_lines(g_err), 1);
 	assert_non_null(strstr(g_lines[0], "1 gaps (5 messages lost), 1 duplicates, 1 late, 1 "
-					   "overlaps, 1 of other sessions"));
+					   "overlaps, 1 of other sessions, 0 jumps refused"));
 }
 
 static void test_bad_command_lines(void **state)

@@ -738,6 +738,16 @@ static const struct cli_opt opts_receiving[] = {
      .off = LIVE(dpdk_udp_port),
      .lo = 1,
      .hi = 65535},
+    {.name = "--seq-window",
+     .arg = "N",
+     .help = "refuse (and count) a packet starting more than N messages past the\n"
+	     "next expected sequence number, instead of taking the jump as loss;\n"
+	     "16 packets in a row continuing a refused stream resynchronize\n"
+	     "(default 100000; docs/live.md)",
+     .kind = CLI_U64,
+     .off = LIVE(seq_window),
+     .lo = 1,
+     .hi = 1ull << 62},
 };
 static const struct cli_group grp_receiving = GROUP("receiving", opts_receiving);
 

@@ -39,6 +39,7 @@ struct lq_live_opts {
 	const char *eal;
 	const char *dpdk_port;
 	uint32_t dpdk_udp_port; /* deliver only datagrams to this UDP port; 0 = any */
+	uint64_t seq_window;	/* the feed's sequence jump window; 0 = LQ_FEED_SEQ_WINDOW_DEF */
 	/* egress */
 	const char *egress; /* IP:PORT */
 	const char *egress_iface;

@@ -494,6 +494,16 @@ size_t lq_feed_encode_end(struct lq_feed_builder *b);
 /* ---- sequence tracking, one tracker per session ---- */
 
 #define LQ_FEED_SEQ_HOLES_MAX 32
+/*
+ * A packet starting more than the window's messages past the next expected number is refused
+ * as an implausible jump (LQ_FEED_SEQ_JUMP), not taken as loss: one stray or hostile datagram
+ * cannot move the tracker. A stream the tracker refuses (jumps, another session; while it is
+ * unconfirmed, also numbers below it) takes over once LQ_FEED_SEQ_FOLLOW packets with
+ * messages continue one another exactly, with no packet of the tracked stream accepted
+ * between them (LQ_FEED_SEQ_RESYNC).
+ */
+#define LQ_FEED_SEQ_WINDOW_DEF 100000
+#define LQ_FEED_SEQ_FOLLOW     16
 
 enum lq_feed_seq_status {
 	LQ_FEED_SEQ_OK = 0,	   /* in order: apply every message */
@@ -504,6 +514,11 @@ enum lq_feed_seq_status {
 				      messages were applied; market data in it is stale */
 	LQ_FEED_SEQ_OVERLAP = 4,   /* its first `skip` messages were seen: apply the rest */
 	LQ_FEED_SEQ_SESSION = 5,   /* another session's packet: drop it */
+	LQ_FEED_SEQ_JUMP = 6,	   /* starts beyond the window: refused, counted, drop it */
+	LQ_FEED_SEQ_RESYNC = 7,	   /* the LQ_FEED_SEQ_FOLLOW-th packet of a refused stream: the
+				      tracker follows it from here; [gap_first, gap_first +
+				      gap_count) were not applied (in its session): report a
+				      feed_gap, then apply every message of this packet */
 };
 
 const char *lq_feed_seq_status_str(enum lq_feed_seq_status st);
@@ -527,13 +542,23 @@ struct lq_feed_seq_stats {
 	uint64_t late_messages; /* messages that arrived after a gap was reported */
 	uint64_t overlaps;
 	uint64_t other_session;
+	uint64_t jumps;		  /* JUMP packets (refused) */
+	uint64_t jump_messages;	  /* their messages */
+	uint64_t resyncs;	  /* RESYNC: the tracker moved to a stream it had refused */
 	uint64_t holes_forgotten; /* holes dropped when more than LQ_FEED_SEQ_HOLES_MAX were open */
 };
 
 struct lq_feed_seq {
 	uint64_t session;
-	uint64_t next; /* next expected sequence number; 0 = adopt the first packet's */
-	bool ended;    /* an END_OF_SESSION packet was accepted */
+	uint64_t next;	 /* next expected sequence number; 0 = adopt the first packet's */
+	bool ended;	 /* an END_OF_SESSION packet was accepted */
+	bool confirmed;	 /* a packet continued the adopted number in order */
+	uint64_t window; /* messages ahead of next a packet may start; LQ_FEED_SEQ_WINDOW_DEF */
+	/* the refused stream that may take over: its session, next number, packets in a row */
+	uint64_t cand_session;
+	uint64_t cand_first;
+	uint64_t cand_next;
+	uint32_t cand_run;
 	uint32_t hole_count;
 	struct lq_feed_seq_hole {
 		uint64_t first;
@@ -547,6 +572,8 @@ struct lq_feed_seq {
  * first, for a receiver joining late).
  */
 void lq_feed_seq_init(struct lq_feed_seq *s, uint64_t session, uint64_t first_seq);
+/* The jump window in messages (0: LQ_FEED_SEQ_WINDOW_DEF, which lq_feed_seq_init sets). */
+void lq_feed_seq_set_window(struct lq_feed_seq *s, uint64_t window);
 /* Classify one decoded packet (count 0 is a heartbeat) and advance the tracker. */
 enum lq_feed_seq_status lq_feed_seq_check(struct lq_feed_seq *s, uint64_t session, uint64_t seq,
 					  uint16_t count, uint8_t flags,

@@ -86,6 +86,10 @@ struct lq_feedin {
 	uint64_t late_dropped;		    /* late market data (stale) */
 	uint64_t late_applied;		    /* late account events (facts) */
 	uint64_t other_session;		    /* packets of another session, dropped */
+	uint64_t seq_jumps;		    /* packets refused: beyond the sequence window */
+	uint64_t seq_refused;		    /* messages of refused packets (session, jump) */
+	uint64_t seq_resyncs;		    /* the tracker followed a stream it had refused */
+	uint64_t seq_window;		    /* the jump window (0: LQ_FEED_SEQ_WINDOW_DEF) */
 	uint64_t gap_halts;		    /* instrument halts */
 	uint64_t recoveries;		    /* instrument resumptions */
 	/* account events (deposit, withdrawal, fill, margin transfer) */
@@ -95,8 +99,9 @@ struct lq_feedin {
 
 enum lq_feedin_disp {
 	LQ_FEEDIN_APPLY = 0,
-	LQ_FEEDIN_DUP = 1,  /* seen already: drop */
-	LQ_FEEDIN_LATE = 2, /* filled a hole after later messages: account events only */
+	LQ_FEEDIN_DUP = 1,     /* seen already: drop */
+	LQ_FEEDIN_LATE = 2,    /* filled a hole after later messages: account events only */
+	LQ_FEEDIN_REFUSED = 3, /* the sequence tracker refused its packet (session, jump) */
 };
 
 /* Zero the state; shock_e8 = 0 for no shock. */
