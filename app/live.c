@@ -394,6 +394,9 @@ static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t 
 	if (l->rx && n > 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " kernel-drops %llu",
 			      (unsigned long long)l->rx->stats.kernel_drops);
+	if (l->rx && last && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " unread-at-stop %llu",
+			      (unsigned long long)l->rx->stats.unread_at_stop);
 	if (l->egress_on && n > 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, "  egress %llu pkts %llu msgs",
 			 (unsigned long long)ld(&l->c.egress_packets),
@@ -532,10 +535,22 @@ const char *lq_live_name(const struct lq_live *l)
 	return l->name;
 }
 
+void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread)
+{
+	*dropped = *unread = 0;
+	if (!l || !l->rx)
+		return;
+	lq_udp_rx_close(l->rx);
+	*dropped = l->rx->stats.kernel_drops;
+	*unread = l->rx->stats.unread_at_stop;
+}
+
 int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 {
 	if (!l)
 		return LQ_EXIT_OK;
+	uint64_t dropped, unread;
+	lq_live_stop_rx(l, &dropped, &unread); /* the final statistics line has them */
 	int status = l->rx_error ? LQ_EXIT_FAIL : LQ_EXIT_OK;
 	if (l->egress_on) {
 		if (!l->egress_defs_sent && l->defs)

@@ -760,10 +760,28 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		if (run->feedin->other_session)
 			warn(s, "%llu packets of another feed session were dropped",
 			     (unsigned long long)run->feedin->other_session);
+		if (run->feedin->seq_jumps)
+			warn(s,
+			     "%llu feed packets refused: their sequence number jumped beyond the "
+			     "window (--seq-window)",
+			     (unsigned long long)run->feedin->seq_jumps);
+		if (run->feedin->seq_resyncs)
+			warn(s,
+			     "the feed's sequence tracking followed a stream it had refused %llu "
+			     "times (a gap each)",
+			     (unsigned long long)run->feedin->seq_resyncs);
 	}
 	if (run->feed_refused_packets)
 		warn(s, "%llu packets of the capture could not be read (not liqd feed packets)",
 		     (unsigned long long)run->feed_refused_packets);
+	if (run->rx_dropped)
+		warn(s,
+		     "%llu datagrams dropped by the receive socket (its buffer was full: "
+		     "--rcvbuf)",
+		     (unsigned long long)run->rx_dropped);
+	if (run->rx_unread)
+		warn(s, "%llu datagrams had arrived and were never read when the run stopped",
+		     (unsigned long long)run->rx_unread);
 	if (run->records_cut)
 		warn(s, "%llu records of the capture were cut short and skipped",
 		     (unsigned long long)run->records_cut);

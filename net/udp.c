@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include "lq/assert.h"
 #include "lq/feed.h"
 
@@ -19,6 +21,7 @@
 #define LQ_UDP_PAGE	     4096
 #define LQ_UDP_CQE_BATCH     64
 #define LQ_UDP_CLOSE_WAIT_NS 10000000ull /* per wait while draining at close; 100 waits at most */
+#define LQ_UDP_DRAIN_MAX     (1u << 22)	 /* datagrams counted out of the socket at close */
 
 /* Kernel receive time (SO_TIMESTAMPNS) and cumulative socket drops (SO_RXQ_OVFL). */
 #define LQ_UDP_CTRL_BYTES (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)))
@@ -541,9 +544,60 @@ int lq_udp_rx_wait(struct lq_udp_rx *rx, uint32_t max, uint64_t timeout_ns)
  * The kernel may still write into the caller's buffers until every receive has completed:
  * cancel them and wait (bounded) for their last completions before unmapping the ring.
  */
+/* A completion the run will not see: a datagram that arrived but was never delivered. */
+static void lq_udp_rx_count_unread(struct lq_udp_rx *rx, const struct io_uring_cqe *cqe)
+{
+	if (cqe->res <= 0 || cqe->user_data == LQ_UDP_TAG_CANCEL)
+		return;
+	if (rx->multishot ? (cqe->flags & IORING_CQE_F_BUFFER) != 0
+			  : cqe->user_data < rx->buf_count)
+		rx->stats.unread_at_stop++;
+}
+
+/*
+ * After the ring: datagrams still queued in the socket are counted (bounded by the receive
+ * buffer's size; at most LQ_UDP_DRAIN_MAX), and the socket's final drop count is read
+ * (SO_MEMINFO), since SO_RXQ_OVFL only reports it with a later datagram.
+ */
+static void lq_udp_rx_drain(struct lq_udp_rx *rx)
+{
+	uint8_t byte;
+	for (uint32_t k = 0; k < LQ_UDP_DRAIN_MAX; k++)
+		if (recv(rx->fd, &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC) < 0)
+			break;
+		else
+			rx->stats.unread_at_stop++;
+#ifdef SO_MEMINFO
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+	if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+	    mem[SK_MEMINFO_DROPS] > rx->stats.kernel_drops)
+		rx->stats.kernel_drops = mem[SK_MEMINFO_DROPS];
+#endif
+}
+
+/*
+ * The kernel may still write into the caller's buffers until every receive has completed:
+ * cancel them and wait (bounded) for their last completions before unmapping the ring.
+ * Completions nobody delivered and datagrams left in the socket count as unread_at_stop.
+ * A second call does nothing: the statistics stay readable.
+ */
 void lq_udp_rx_close(struct lq_udp_rx *rx)
 {
 	if (rx->ring_up) {
+		struct io_uring_cqe *cqe;
+		/* what had arrived before the stop and was not polled */
+		while (io_uring_peek_cqe(&rx->ring, &cqe) == 0 && cqe) {
+			lq_udp_rx_count_unread(rx, cqe);
+			bool last = !(cqe->flags & IORING_CQE_F_MORE);
+			if (rx->multishot && cqe->user_data == LQ_UDP_TAG_RECV && last)
+				rx->in_flight = 0;
+			else if (!rx->multishot && cqe->user_data < rx->buf_count &&
+				 rx->in_flight > 0)
+				rx->in_flight--;
+			io_uring_cqe_seen(&rx->ring, cqe);
+		}
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&rx->ring);
 		if (sqe) {
 			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -552,9 +606,9 @@ void lq_udp_rx_close(struct lq_udp_rx *rx)
 		}
 		for (int tries = 0; tries < 100 && rx->in_flight > 0; tries++) {
 			struct __kernel_timespec ts = {.tv_nsec = LQ_UDP_CLOSE_WAIT_NS};
-			struct io_uring_cqe *cqe;
 			if (io_uring_wait_cqe_timeout(&rx->ring, &cqe, &ts) < 0)
 				continue;
+			lq_udp_rx_count_unread(rx, cqe);
 			bool last = !(cqe->flags & IORING_CQE_F_MORE);
 			if (cqe->user_data == LQ_UDP_TAG_RECV && last)
 				rx->in_flight = 0;
@@ -565,8 +619,10 @@ void lq_udp_rx_close(struct lq_udp_rx *rx)
 		io_uring_queue_exit(&rx->ring);
 		rx->ring_up = false;
 	}
-	if (rx->fd >= 0)
+	if (rx->fd >= 0) {
+		lq_udp_rx_drain(rx);
 		close(rx->fd);
+	}
 	rx->fd = -1;
 }
 

@@ -682,6 +682,14 @@ static const struct cli_opt opts_replay_via[] = {
 	     "no hugepages, no NIC, -l 0)",
      .kind = CLI_STR,
      .off = LIVE(eal)},
+    {.name = "--seq-window",
+     .arg = "N",
+     .help = "refuse (and count) a packet starting more than N messages past the\n"
+	     "next expected sequence number (default 100000; as liqd run's)",
+     .kind = CLI_U64,
+     .off = LIVE(seq_window),
+     .lo = 1,
+     .hi = 1ull << 62},
 };
 static const struct cli_group grp_replay_via = GROUP(NULL, opts_replay_via);
 

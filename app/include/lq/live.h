@@ -98,5 +98,10 @@ void lq_live_idle(void *ctx);
  * Returns 0, or LQ_EXIT_FAIL if the receiver failed or egress sends were lost.
  */
 int lq_live_finish(struct lq_live *l, const struct lq_feedin *in);
+/*
+ * Stop receiving (before the summary): what the socket dropped over the whole run (its final
+ * count) and what arrived but was never read (still queued at the stop). Idempotent.
+ */
+void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread);
 
 #endif

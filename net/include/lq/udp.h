@@ -76,7 +76,10 @@ struct lq_udp_rx_stats {
 				  the datagrams wait in the socket, or the socket drops them) */
 	uint64_t errors;       /* failed completions other than -ENOBUFS */
 	uint64_t rearms;       /* multishot receives submitted again after they ended */
-	uint64_t kernel_drops; /* datagrams the socket dropped (SO_RXQ_OVFL), as last reported */
+	uint64_t kernel_drops; /* datagrams the socket dropped (SO_RXQ_OVFL, as last reported;
+				  final after lq_udp_rx_close: SO_MEMINFO) */
+	uint64_t unread_at_stop; /* arrived but never delivered: completions and datagrams
+				    still queued when lq_udp_rx_close ran */
 };
 
 struct lq_udp_rx {
@@ -124,7 +127,11 @@ int lq_udp_rx_poll(struct lq_udp_rx *rx, uint32_t max);
  * lq_udp_rx_poll. Returns the datagrams delivered (0 on timeout), or -errno.
  */
 int lq_udp_rx_wait(struct lq_udp_rx *rx, uint32_t max, uint64_t timeout_ns);
-/* Cancel, close and unmap the ring. The caller's memory is its own again afterwards. */
+/*
+ * Cancel, close and unmap the ring, counting what arrived and was never delivered
+ * (stats.unread_at_stop) and reading the socket's final drop count. The caller's memory is
+ * its own again afterwards; the statistics stay readable and a second call does nothing.
+ */
 void lq_udp_rx_close(struct lq_udp_rx *rx);
 
 /* ---- sender ---- */
