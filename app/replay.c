@@ -308,6 +308,8 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 	return 0;
 }
 
+static uint64_t refused_packets(const struct lq_feed_stats *fs);
+
 static int next_input(void *ctx, struct lq_scn *scn)
 {
 	struct replay *r = ctx;
@@ -334,11 +336,28 @@ static int next_input(void *ctx, struct lq_scn *scn)
 	for (;;) {
 		struct lq_pcap_pkt pk;
 		enum lq_pcap_status st = lq_pcap_next(&r->pcap, &pk);
+		if (st == LQ_PCAP_END && r->feed.packets == 0) {
+			/* nothing readable is an error, never an empty calm day */
+			const struct lq_pcap_stats *ps = &r->pcap.stats;
+			snprintf(r->error, sizeof(r->error),
+				 "capture: no liqd feed packet in it: %llu records, %llu UDP "
+				 "payloads (%llu refused: not liqd feed packets), %llu cut short",
+				 (unsigned long long)ps->records, (unsigned long long)ps->udp,
+				 (unsigned long long)refused_packets(&r->feed),
+				 (unsigned long long)r->pcap_cut);
+			r->exit_code = LQ_EXIT_USAGE;
+			return -1;
+		}
 		if (st == LQ_PCAP_END)
 			return 0;
 		if (st == LQ_PCAP_CUT) {
 			r->pcap_cut++;
 			continue;
+		}
+		if (st == LQ_PCAP_E_LINKTYPE) {
+			snprintf(r->error, sizeof(r->error), "capture: %s", lq_pcap_why(&r->pcap));
+			r->exit_code = LQ_EXIT_USAGE;
+			return -1;
 		}
 		if (st != LQ_PCAP_OK) {
 			snprintf(r->error, sizeof(r->error), "capture: %s after record %llu",

@@ -178,8 +178,9 @@ int lq_app_send(const struct lq_send_opts *opts)
 	uint64_t skipped = 0;
 	uint64_t t0 = send_mono_ns();
 	int end = send_run(tx, &r, &o, &skipped);
-	/* the session ends also when the capture is cut short: nothing more comes */
-	if (end >= 0 && o.end) {
+	/* the session ends also when the capture is cut short: nothing more comes (a capture
+	 * that yields nothing at all has no session to end) */
+	if (end >= 0 && o.end && end != LQ_PCAP_E_LINKTYPE && r.stats.udp > 0) {
 		int erc = send_end(tx, &o);
 		if (erc < 0)
 			end = erc;
@@ -211,11 +212,32 @@ int lq_app_send(const struct lq_send_opts *opts)
 		int e = end < 0 ? end : wrc;
 		fprintf(stderr, "liqd send: sending stopped: %s\n", strerror(-e));
 		status = LQ_EXIT_FAIL;
+	} else if (end == LQ_PCAP_E_LINKTYPE) {
+		fprintf(stderr, "liqd send: %s: %s\n", o.file, lq_pcap_why(&r));
+		status = LQ_EXIT_USAGE;
 	} else if (end != LQ_PCAP_END) {
 		fprintf(stderr, "liqd send: %s: %s after record %llu\n", o.file,
 			lq_pcap_status_str((enum lq_pcap_status)end), (unsigned long long)r.record);
 		status = LQ_EXIT_FAIL;
+	} else if (r.stats.udp == 0) {
+		fprintf(stderr,
+			"liqd send: %s: nothing to send: %llu records, none an IPv4/UDP packet "
+			"(%llu not IPv4, %llu not UDP, %llu fragments, %llu malformed)\n",
+			o.file, (unsigned long long)r.stats.records,
+			(unsigned long long)r.stats.non_ipv4, (unsigned long long)r.stats.non_udp,
+			(unsigned long long)r.stats.fragments,
+			(unsigned long long)r.stats.malformed);
+		status = LQ_EXIT_USAGE;
 	}
+	const uint64_t other =
+	    r.stats.non_ipv4 + r.stats.non_udp + r.stats.fragments + r.stats.malformed;
+	if (status == LQ_EXIT_OK && other > 0)
+		fprintf(stderr,
+			"liqd send: warning: %llu records of %s skipped (%llu not IPv4, %llu not "
+			"UDP, %llu fragments, %llu malformed)\n",
+			(unsigned long long)other, o.file, (unsigned long long)r.stats.non_ipv4,
+			(unsigned long long)r.stats.non_udp, (unsigned long long)r.stats.fragments,
+			(unsigned long long)r.stats.malformed);
 	if (s->errors) {
 		fprintf(stderr, "liqd send: %llu sends failed, the last with %s%s\n",
 			(unsigned long long)s->errors, strerror(-s->last_error),

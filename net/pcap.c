@@ -5,6 +5,7 @@
 #include "lq/assert.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -75,8 +76,48 @@ const char *lq_pcap_status_str(enum lq_pcap_status st)
 		return "file truncated inside a record";
 	case LQ_PCAP_E_FORMAT:
 		return "corrupt or unsupported capture file";
+	case LQ_PCAP_E_LINKTYPE:
+		return "a link type liqd cannot read";
 	}
 	return "?";
+}
+
+const char *lq_pcap_linktype_name(uint32_t linktype)
+{
+	switch (linktype) {
+	case 0:
+		return "BSD loopback (NULL)";
+	case LQ_PCAP_LINK_ETHERNET:
+		return "Ethernet";
+	case 9:
+		return "PPP";
+	case LQ_PCAP_LINK_RAW:
+		return "raw IP";
+	case 105:
+		return "IEEE 802.11";
+	case 108:
+		return "OpenBSD loopback";
+	case LQ_PCAP_LINK_SLL:
+		return "Linux cooked capture";
+	case 127:
+		return "IEEE 802.11 radiotap";
+	case 220:
+		return "USB Linux mmapped";
+	case LQ_PCAP_LINK_IPV4:
+		return "raw IPv4";
+	case 229:
+		return "raw IPv6";
+	case 276:
+		return "Linux cooked capture v2";
+	}
+	return NULL;
+}
+
+const char *lq_pcap_why(const struct lq_pcap_reader *r)
+{
+	if (r->failed && r->fail_status == LQ_PCAP_E_LINKTYPE && r->why[0])
+		return r->why;
+	return lq_pcap_status_str(r->failed ? r->fail_status : LQ_PCAP_END);
 }
 
 static enum lq_pcap_status fail(struct lq_pcap_reader *r, enum lq_pcap_status st)
@@ -92,6 +133,7 @@ enum dissect {
 	D_UDP,
 	D_CUT,
 	D_SKIP,
+	D_LINK, /* a link type the reader cannot dissect */
 };
 
 /* Bytes needed beyond what was captured: a snap-length cut, or a lie about lengths. */
@@ -140,7 +182,7 @@ static enum dissect link_ip_offset(struct lq_pcap_reader *r, uint32_t linktype, 
 		break;
 	default:
 		r->stats.unsupported_link++;
-		return D_SKIP;
+		return D_LINK;
 	}
 	if (et != ETH_P_IPV4) {
 		r->stats.non_ipv4++;
@@ -230,6 +272,15 @@ static int record(struct lq_pcap_reader *r, uint32_t linktype, const uint8_t *f,
 		return LQ_PCAP_OK;
 	case D_CUT:
 		return LQ_PCAP_CUT;
+	case D_LINK: {
+		const char *name = lq_pcap_linktype_name(linktype);
+		snprintf(r->why, sizeof(r->why),
+			 "record %llu has link type %u%s%s%s, which liqd cannot read (it reads "
+			 "Ethernet 1, raw IP 101/228, Linux cooked 113)",
+			 (unsigned long long)r->record, (unsigned)linktype, name ? " (" : "",
+			 name ? name : "", name ? ")" : "");
+		return fail(r, LQ_PCAP_E_LINKTYPE);
+	}
 	case D_SKIP:
 		break;
 	}

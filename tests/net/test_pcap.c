@@ -258,13 +258,15 @@ static void test_classic_link_types(void **state)
 	classic_record(&f, 3, 1, raw, (uint32_t)(n + 8), (uint32_t)(n + 8));
 	assert_int_equal(lq_pcap_open_mem(&r, f.b, f.n), 0);
 	expect_udp(&r, 3000000001, 0x11, 50);
-	/* an unknown link type is skipped and counted */
-	classic_header(&f, false, false, 65535, 0);
+	/* a link type the reader cannot dissect stops it, named: never an empty capture */
+	classic_header(&f, false, false, 65535, 105);
 	classic_record(&f, 3, 1, frame, (uint32_t)n, (uint32_t)n);
 	struct lq_pcap_pkt p;
 	assert_int_equal(lq_pcap_open_mem(&r, f.b, f.n), 0);
-	assert_int_equal(lq_pcap_next(&r, &p), LQ_PCAP_END);
+	assert_int_equal(lq_pcap_next(&r, &p), LQ_PCAP_E_LINKTYPE);
+	assert_int_equal(lq_pcap_next(&r, &p), LQ_PCAP_E_LINKTYPE);
 	assert_int_equal(r.stats.unsupported_link, 1);
+	assert_non_null(strstr(lq_pcap_why(&r), "link type 105 (IEEE 802.11)"));
 }
 
 static void test_skip_and_count(void **state)

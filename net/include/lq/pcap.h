@@ -40,9 +40,14 @@ enum lq_pcap_status {
 				    skipped (pkt has its time and record number); call again */
 	LQ_PCAP_E_TRUNCATED = 3, /* the file ends inside a header or record: stop */
 	LQ_PCAP_E_FORMAT = 4,	 /* not pcap/pcapng, or a corrupt header or block: stop */
+	LQ_PCAP_E_LINKTYPE = 5,	 /* a record on a link type the reader cannot dissect (the
+				    classic file's, or its pcapng interface's): stop, naming it
+				    (lq_pcap_why) */
 };
 
 const char *lq_pcap_status_str(enum lq_pcap_status st);
+/* A link type's name ("IEEE 802.11", ...), or NULL if this reader does not know it. */
+const char *lq_pcap_linktype_name(uint32_t linktype);
 
 struct lq_pcap_pkt {
 	int64_t ts_ns;		/* capture time since the epoch; 0 for pcapng SPB (no time) */
@@ -94,6 +99,7 @@ struct lq_pcap_reader {
 	struct lq_pcap_iface ifaces[LQ_PCAP_IFACES_MAX];
 	uint64_t record;
 	struct lq_pcap_stats stats;
+	char why[128]; /* the fatal status in words, naming what (lq_pcap_why) */
 };
 
 /* Map a file. 0, or -errno (-EINVAL: not a pcap/pcapng file or too short to tell). */
@@ -103,6 +109,8 @@ int lq_pcap_open_mem(struct lq_pcap_reader *r, const void *data, size_t len);
 /* The next UDP payload, or why there is none. */
 enum lq_pcap_status lq_pcap_next(struct lq_pcap_reader *r, struct lq_pcap_pkt *pkt);
 void lq_pcap_close(struct lq_pcap_reader *r);
+/* Why the reader stopped (after a fatal status): e.g. the link type it cannot read. */
+const char *lq_pcap_why(const struct lq_pcap_reader *r);
 
 /* ---- writer ---- */
 
