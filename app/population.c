@@ -83,12 +83,23 @@ static int defs_file(const char *who, const char *path, struct defs_block *b, st
 		fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
 		return LQ_EXIT_USAGE;
 	}
-	while (fgets(d->line, sizeof(d->line), f)) {
-		size_t n = strlen(d->line);
+	size_t n, col;
+	enum lq_scn_read rd;
+	while ((rd = lq_scn_read_line(f, d->line, sizeof(d->line), &n, &col)) != LQ_SCN_READ_EOF &&
+	       rd != LQ_SCN_READ_ERROR) {
 		d->scn.line++;
 		line++;
-		if (n > 0 && d->line[n - 1] == '\n')
-			n--;
+		if (rd != LQ_SCN_READ_LINE) {
+			if (rd == LQ_SCN_READ_NUL)
+				fprintf(stderr, "%s: %s:%llu: NUL byte at line %llu col %zu\n", who,
+					path, (unsigned long long)line, (unsigned long long)line,
+					col);
+			else
+				fprintf(stderr, "%s: %s:%llu: line longer than %zu bytes\n", who,
+					path, (unsigned long long)line, sizeof(d->line) - 1);
+			rc = LQ_EXIT_USAGE;
+			break;
+		}
 		uint64_t id;
 		bool pos;
 		if (account_line(d->line, n, &id, &pos) && id > b->max_account)
@@ -317,12 +328,22 @@ static int scan_file(struct scan *s, const char *who, FILE *f, const char *name,
 	uint64_t line = 0;
 	char why[SCAN_REASON_MAX + LQ_SCN_ERROR_MAX];
 
-	while (fgets(s->line, sizeof(s->line), f)) {
-		size_t n = strlen(s->line);
+	size_t n, col;
+	enum lq_scn_read rd;
+	while ((rd = lq_scn_read_line(f, s->line, sizeof(s->line), &n, &col)) != LQ_SCN_READ_EOF &&
+	       rd != LQ_SCN_READ_ERROR) {
 		line++;
 		s->scn.line++;
-		if (n > 0 && s->line[n - 1] == '\n')
-			n--;
+		if (rd != LQ_SCN_READ_LINE) {
+			if (rd == LQ_SCN_READ_NUL)
+				fprintf(stderr, "%s: %s:%llu: NUL byte at line %llu col %zu\n", who,
+					name, (unsigned long long)line, (unsigned long long)line,
+					col);
+			else
+				fprintf(stderr, "%s: %s:%llu: line longer than %zu bytes\n", who,
+					name, (unsigned long long)line, sizeof(s->line) - 1);
+			return LQ_EXIT_USAGE;
+		}
 		why[0] = '\0';
 		enum lq_scn_result r = LQ_SCN_OK;
 		if (population &&

@@ -307,11 +307,24 @@ static int load_file(struct loader *l, const char *path, bool scan)
 		return LQ_EXIT_USAGE;
 	}
 	l->src = path;
-	while (rc == LQ_EXIT_OK && fgets(l->line, sizeof(l->line), f)) {
-		size_t n = strlen(l->line);
-		if (n > 0 && l->line[n - 1] == '\n')
-			n--;
+	size_t n, col;
+	enum lq_scn_read rd;
+	while (rc == LQ_EXIT_OK &&
+	       (rd = lq_scn_read_line(f, l->line, sizeof(l->line), &n, &col)) != LQ_SCN_READ_EOF) {
 		no++;
+		if (rd == LQ_SCN_READ_ERROR)
+			break;
+		if (rd != LQ_SCN_READ_LINE) {
+			if (rd == LQ_SCN_READ_NUL)
+				fprintf(stderr, "%s: %s:%llu: NUL byte at line %llu col %zu\n",
+					l->who, path, (unsigned long long)no,
+					(unsigned long long)no, col);
+			else
+				fprintf(stderr, "%s: %s:%llu: line longer than %zu bytes\n", l->who,
+					path, (unsigned long long)no, sizeof(l->line) - 1);
+			rc = LQ_EXIT_USAGE;
+			break;
+		}
 		struct tok t[2];
 		if (!scan) {
 			rc = feed(l, l->line, n, no, false);

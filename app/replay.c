@@ -235,21 +235,56 @@ static void progress_stop(struct replay *r)
 	x->prog_running = false;
 }
 
+/*
+ * One line of the configuration or the population into r->line: 1, 0 at the end, -1 (r->error
+ * set, exit 2) for a NUL byte, a line too long or a read error.
+ */
+static int read_setup_line(struct replay *r, FILE *f, const char *name, uint64_t lineno, size_t *n)
+{
+	size_t col;
+	char where[240];
+	/* the configuration: its file and line (presets and includes are merged into it) */
+	if (name)
+		snprintf(where, sizeof(where), "%.200s:%llu", name, (unsigned long long)lineno);
+	else
+		lq_config_file_where(&r->cf, lineno, where, sizeof(where));
+	switch (lq_scn_read_line(f, r->line, REPLAY_LINE_MAX, n, &col)) {
+	case LQ_SCN_READ_LINE:
+		return 1;
+	case LQ_SCN_READ_EOF:
+		return 0;
+	case LQ_SCN_READ_NUL:
+		snprintf(r->error, sizeof(r->error), "%s: NUL byte at line %llu col %zu", where,
+			 (unsigned long long)lineno, col);
+		break;
+	case LQ_SCN_READ_LONG:
+		snprintf(r->error, sizeof(r->error), "%s: line longer than %u bytes", where,
+			 REPLAY_LINE_MAX - 1);
+		break;
+	case LQ_SCN_READ_ERROR:
+		snprintf(r->error, sizeof(r->error), "%.200s: read error: %s", name,
+			 strerror(errno));
+		r->exit_code = LQ_EXIT_FAIL;
+		return -1;
+	}
+	r->exit_code = LQ_EXIT_USAGE;
+	return -1;
+}
+
 /* A population line: only population commands, each checked before the parser sees it. */
 static int next_population(struct replay *r, struct lq_scn *scn)
 {
 	struct replay_extra *x = &r->x;
 	char why[256] = "";
 
-	if (!fgets(r->line, REPLAY_LINE_MAX, x->pop)) {
-		x->pop_done = true;
-		return 0;
+	size_t n;
+	int rd = read_setup_line(r, x->pop, x->pop_name, x->pop_line + 1, &n);
+	if (rd <= 0) {
+		x->pop_done = rd == 0;
+		return rd;
 	}
-	size_t n = strlen(r->line);
 	x->pop_line++;
 	scn->line++;
-	if (n > 0 && r->line[n - 1] == '\n')
-		n--;
 	if (lq_population_check(scn->engine, r->line, n, why, sizeof(why)) != 0 ||
 	    lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
 		snprintf(r->error, sizeof(r->error), "%s:%llu: %s", x->pop_name,
@@ -269,11 +304,12 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 
 	x->scn = scn; /* the ingest parser: its engine holds the definitions */
 	if (!r->config_done) {
-		if (fgets(r->line, REPLAY_LINE_MAX, r->config)) {
-			size_t n = strlen(r->line);
+		size_t n;
+		int rd = read_setup_line(r, r->config, NULL, scn->line + 1, &n);
+		if (rd < 0)
+			return -1;
+		if (rd > 0) {
 			scn->line++;
-			if (n > 0 && r->line[n - 1] == '\n')
-				n--;
 			if (lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
 				char where[120];
 				lq_config_file_where(&r->cf, scn->line, where, sizeof(where));

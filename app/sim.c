@@ -49,13 +49,15 @@ static int next_line(void *ctx, struct lq_scn *scn)
 	struct sim_source *src = ctx;
 	size_t n;
 
-	if (!fgets(src->line, SIM_LINE_MAX, src->in)) {
-		if (ferror(src->in)) {
-			snprintf(src->error, sizeof(src->error), "%s: read error: %s", src->name,
-				 strerror(errno));
-			src->exit_code = LQ_EXIT_FAIL;
-			return -1;
-		}
+	size_t col;
+	enum lq_scn_read rd = lq_scn_read_line(src->in, src->line, SIM_LINE_MAX, &n, &col);
+	if (rd == LQ_SCN_READ_ERROR) {
+		snprintf(src->error, sizeof(src->error), "%s: read error: %s", src->name,
+			 strerror(errno));
+		src->exit_code = LQ_EXIT_FAIL;
+		return -1;
+	}
+	if (rd == LQ_SCN_READ_EOF) {
 		/* definitions complete at the end too (a scenario of definitions only) */
 		if (lq_scn_defs_check(scn) == LQ_SCN_SYNTAX) {
 			snprintf(src->error, sizeof(src->error), "%s: %s", src->name, scn->error);
@@ -65,18 +67,16 @@ static int next_line(void *ctx, struct lq_scn *scn)
 		return 0;
 	}
 	scn->line++;
-	n = strlen(src->line);
-	if (n > 0 && src->line[n - 1] == '\n') {
-		n--;
-	} else if (!feof(src->in)) {
+	if (rd == LQ_SCN_READ_LONG) {
 		snprintf(src->error, sizeof(src->error), "%s:%llu: line longer than %u bytes",
-			 src->name, (unsigned long long)scn->line, SIM_LINE_MAX - 2);
+			 src->name, (unsigned long long)scn->line, SIM_LINE_MAX - 1);
 		src->exit_code = LQ_EXIT_USAGE;
 		return -1;
 	}
-	if (memchr(src->line, '\0', n)) {
-		snprintf(src->error, sizeof(src->error), "%s:%llu: NUL byte in the line", src->name,
-			 (unsigned long long)scn->line);
+	if (rd == LQ_SCN_READ_NUL) {
+		snprintf(src->error, sizeof(src->error), "%s:%llu: NUL byte at line %llu col %zu",
+			 src->name, (unsigned long long)scn->line, (unsigned long long)scn->line,
+			 col);
 		src->exit_code = LQ_EXIT_USAGE;
 		return -1;
 	}
@@ -181,14 +181,15 @@ int lq_app_sim(const struct lq_sim_opts *o)
 		return rc;
 	/* the input a snapshot covers (the same lines, since the run is a function of them) */
 	for (uint64_t k = 0; k < skip; k++) {
-		if (!fgets(src.line, SIM_LINE_MAX, src.in)) {
-			fprintf(stderr, "liqd sim: %s is shorter than the snapshot (%llu lines)\n",
+		size_t n, col;
+		if (lq_scn_read_line(src.in, src.line, SIM_LINE_MAX, &n, &col) !=
+		    LQ_SCN_READ_LINE) {
+			fprintf(stderr,
+				"liqd sim: %s is shorter than the snapshot (%llu lines) or not "
+				"the scenario it covers\n",
 				src.name, (unsigned long long)skip);
 			return LQ_EXIT_USAGE;
 		}
-		size_t n = strlen(src.line);
-		if (n > 0 && src.line[n - 1] != '\n' && !feof(src.in))
-			k--; /* the rest of a long line */
 	}
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;

@@ -906,7 +906,7 @@ static enum lq_scn_result cmd_time(struct lq_scn *s, struct lq_scn_tokens *l)
 	} else if (!lq_scn_parse_time(t.s, t.n, &c.time_ns)) {
 		return syntax(s,
 			      "'%.*s' is not an ISO 8601 UTC time between 1677 and 2262 "
-			      "(2024-08-09T00:00:00Z)",
+			      "(an existing date and time, e.g. 2024-08-09T00:00:00Z)",
 			      (int)t.n, t.s);
 	}
 	if (c.time_ns >= s->now_ns)
@@ -1056,6 +1056,51 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
+enum lq_scn_read lq_scn_read_line(FILE *f, char *buf, size_t cap, size_t *len, size_t *col)
+{
+	LQ_ASSERT(cap >= 2);
+	size_t n = 0;
+	int c = EOF;
+	*col = 0;
+	/* bounded by cap: a longer line stops the read */
+	while (n < cap - 1 && (c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (c == '\0' && *col == 0)
+			*col = n + 1;
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	*len = n;
+	if (c == EOF && ferror(f))
+		return LQ_SCN_READ_ERROR;
+	if (c == EOF && n == 0)
+		return LQ_SCN_READ_EOF;
+	if (n == cap - 1 && c != '\n') {
+		/* a full buffer: the newline (or the end) may still follow */
+		c = getc_unlocked(f);
+		if (c != '\n' && c != EOF) {
+			ungetc(c, f);
+			return LQ_SCN_READ_LONG;
+		}
+	}
+	return *col ? LQ_SCN_READ_NUL : LQ_SCN_READ_LINE;
+}
+
+static bool leap_year(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* The calendar: the day exists in its month; a leap second only at 23:59:60. */
+static bool civil_valid(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t se)
+{
+	static const int8_t mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
+		return false;
+	if (d > mdays[mo - 1] + (mo == 2 && leap_year(y)))
+		return false;
+	return se < 60 || (h == 23 && mi == 59);
+}
+
 bool lq_scn_parse_time(const char *s, size_t n, int64_t *ns)
 {
 	int64_t y, mo, d, h, mi, se, frac = 0;
@@ -1068,7 +1113,7 @@ bool lq_scn_parse_time(const char *s, size_t n, int64_t *ns)
 	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
 	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (!civil_valid(y, mo, d, h, mi, se))
 		return false;
 	if (s[i] == '.') {
 		size_t nd = 0;

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LQ_SCN_TOKENS_MAX 32
 #define LQ_SCN_ERROR_MAX  256
@@ -89,7 +90,25 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *line, size_t len);
  */
 enum lq_scn_result lq_scn_defs_check(struct lq_scn *s);
 
-/* Parse an ISO 8601 UTC time (2024-08-09T00:00:00Z, optional .fraction) to ns since epoch. */
+/* What lq_scn_read_line found. */
+enum lq_scn_read {
+	LQ_SCN_READ_LINE = 0,  /* a line (the last one may lack its newline) */
+	LQ_SCN_READ_EOF = 1,   /* nothing more */
+	LQ_SCN_READ_LONG = 2,  /* longer than cap - 2 bytes: the rest is left unread */
+	LQ_SCN_READ_NUL = 3,   /* a NUL byte at 1-based column *col: not text */
+	LQ_SCN_READ_ERROR = 4, /* the stream failed (errno) */
+};
+/*
+ * One line of a text input into buf (cap >= 2 bytes), without its newline, NUL-terminated,
+ * its length in *len. Unlike fgets, a NUL byte in the line is found (and its column named),
+ * never taken for the line's end.
+ */
+enum lq_scn_read lq_scn_read_line(FILE *f, char *buf, size_t cap, size_t *len, size_t *col);
+
+/*
+ * Parse an ISO 8601 UTC time (2024-08-09T00:00:00Z, optional .fraction) to ns since epoch.
+ * The date must exist (days of the month, leap years); seconds 60 only at 23:59:60.
+ */
 bool lq_scn_parse_time(const char *s, size_t len, int64_t *ns);
 /* Parse a duration: 30s, 8h, 5m, 1d, 250ms, 10us, 100ns (integer count + unit). */
 bool lq_scn_parse_duration(const char *s, size_t len, int64_t *ns);
