@@ -305,6 +305,7 @@ static int run(struct lq_convert_opts *o, struct lq_convert *c, struct lq_pcap_w
 			fprintf(stderr, "liqd convert: %s: %s\n", o->in, lq_convert_error(c));
 		/* a Tardis header (line 1) is not a line --lenient could skip */
 		if (st != LQ_CONVERT_E_IO && st != LQ_CONVERT_E_SINK &&
+		    st != LQ_CONVERT_E_CORRUPT &&
 		    !(c->p.venue == LQ_CONVERT_TARDIS && c->line_no <= 1))
 			fprintf(stderr,
 				"liqd convert: nothing written; --lenient skips such lines\n");

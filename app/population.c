@@ -504,13 +504,21 @@ static int gunzip_to(const char *who, gzFile in, const char *out_path)
 			rc = LQ_EXIT_FAIL;
 			break;
 		}
-	if (n < 0)
-		rc = LQ_EXIT_USAGE;
+	int zerr = Z_OK;
+	const char *zmsg = gzerror(in, &zerr);
+	bool damaged = zerr == Z_BUF_ERROR || zerr == Z_DATA_ERROR;
+	if (rc == LQ_EXIT_OK && (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)))
+		rc = damaged || n < 0 ? LQ_EXIT_USAGE : LQ_EXIT_FAIL;
 	if (fclose(out) != 0)
 		rc = LQ_EXIT_FAIL;
-	if (rc != LQ_EXIT_OK)
+	if (rc == LQ_EXIT_USAGE)
+		fprintf(stderr, "%s: cannot decompress the capture: %s (%s)\n", who,
+			zerr == Z_BUF_ERROR ? "the gzip stream is truncated"
+					    : "corrupt gzip stream",
+			zmsg);
+	else if (rc != LQ_EXIT_OK)
 		fprintf(stderr, "%s: cannot decompress the capture (%s)\n", who,
-			rc == LQ_EXIT_USAGE ? "corrupt gzip stream" : "write error");
+			zerr == Z_ERRNO ? strerror(errno) : "write error");
 	return rc;
 }
 

@@ -127,6 +127,8 @@ const char *lq_convert_status_str(enum lq_convert_status st)
 		return "output failed";
 	case LQ_CONVERT_E_IO:
 		return "input failed";
+	case LQ_CONVERT_E_CORRUPT:
+		return "input damaged";
 	}
 	return "?";
 }
@@ -285,6 +287,12 @@ int lq_convert_init(struct lq_convert *c, void *mem, size_t size, const struct l
 }
 
 /* ---- helpers for the venue parsers ---- */
+
+enum lq_convert_status lq_convert_gz_status(int zerr)
+{
+	/* a stream cut short or damaged is unusable input; anything else is the system's */
+	return zerr == Z_BUF_ERROR || zerr == Z_DATA_ERROR ? LQ_CONVERT_E_CORRUPT : LQ_CONVERT_E_IO;
+}
 
 enum lq_convert_status lq_convert_fail(struct lq_convert *c, enum lq_convert_status st,
 				       const char *fmt, ...)
@@ -814,7 +822,9 @@ static enum lq_convert_status file_lines(struct lq_convert *c, gzFile f, char *b
 		int zerr = Z_OK;
 		const char *zmsg = gzerror(f, &zerr);
 		if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
-			return lq_convert_fail(c, LQ_CONVERT_E_IO, "reading the input: %s", zmsg);
+			return lq_convert_fail(
+			    c, lq_convert_gz_status(zerr), "reading the input: %s%s", zmsg,
+			    zerr == Z_BUF_ERROR ? " (the file is truncated)" : "");
 		have += (size_t)n;
 		size_t start = 0;
 		char *nl;

@@ -8,6 +8,8 @@
  */
 #include "lq/convert.h"
 
+/* A failed gzip read's status: LQ_CONVERT_E_CORRUPT (truncated, damaged) or LQ_CONVERT_E_IO. */
+enum lq_convert_status lq_convert_gz_status(int zerr);
 /* Record why the line failed ("line N: ..." is prefixed) and return st. */
 enum lq_convert_status lq_convert_fail(struct lq_convert *c, enum lq_convert_status st,
 				       const char *fmt, ...) __attribute__((format(printf, 3, 4)));

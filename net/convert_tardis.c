@@ -838,8 +838,10 @@ static int read_row(struct lq_convert *c, struct lq_tardis_file *f, struct tardi
 		const char *msg = gzerror(f->gz, &zerr);
 		if (zerr != Z_OK && zerr != Z_STREAM_END) {
 			c->line_no = f->line + 1;
-			lq_convert_fail(c, LQ_CONVERT_E_IO, "reading: %s", msg);
-			return -1;
+			enum lq_convert_status st = lq_convert_gz_status(zerr);
+			lq_convert_fail(c, st, "reading: %s%s", msg,
+					zerr == Z_BUF_ERROR ? " (the file is truncated)" : "");
+			return -(int)st;
 		}
 		return 0;
 	}
@@ -849,7 +851,7 @@ static int read_row(struct lq_convert *c, struct lq_tardis_file *f, struct tardi
 		c->line_no = f->line;
 		lq_convert_fail(c, LQ_CONVERT_E_IO, "a line longer than %u bytes",
 				LQ_TARDIS_LINE_MAX - 2);
-		return -1;
+		return -(int)LQ_CONVERT_E_IO;
 	}
 	while (len > 0 && (r->text[len - 1] == '\n' || r->text[len - 1] == '\r'))
 		len--;
@@ -905,9 +907,10 @@ static enum lq_convert_status open_file(struct lq_convert *c, struct lq_tardis_f
 	if (header_parse(hdr, strlen(hdr), f->in->path, &f->cols, &f->in->type, &f->in->levels,
 			 &why) != 0)
 		return lq_convert_fail(c, LQ_CONVERT_E_SYNTAX, "%s", why);
-	if (read_row(c, f, &f->row[0]) < 0 || read_row(c, f, &f->row[1]) < 0)
-		return LQ_CONVERT_E_IO;
-	return LQ_CONVERT_OK;
+	int rr = read_row(c, f, &f->row[0]);
+	if (rr >= 0)
+		rr = read_row(c, f, &f->row[1]);
+	return rr < 0 ? (enum lq_convert_status) - rr : LQ_CONVERT_OK;
 }
 
 /* The file whose head row goes next: the smallest key, the first file among equals. */
@@ -946,7 +949,8 @@ static enum lq_convert_status merge_row(struct lq_convert *c, struct lq_tardis_f
 			snprintf(c->first_err, sizeof(c->first_err), "%s", c->err);
 	}
 	f->head ^= 1;
-	return read_row(c, f, &f->row[f->head ^ 1]) < 0 ? LQ_CONVERT_E_IO : LQ_CONVERT_OK;
+	int rr = read_row(c, f, &f->row[f->head ^ 1]);
+	return rr < 0 ? (enum lq_convert_status) - rr : LQ_CONVERT_OK;
 }
 
 enum lq_convert_status lq_convert_tardis(struct lq_convert *c, struct lq_tardis_input *in,

@@ -117,8 +117,9 @@ enum lq_convert_status {
 	LQ_CONVERT_E_LIMIT = 5,	  /* more than stage_max messages, or levels_max ids */
 	LQ_CONVERT_E_SINK = 6,	  /* the sink failed */
 	LQ_CONVERT_E_IO = 7,	  /* reading the input failed */
+	LQ_CONVERT_E_CORRUPT = 8, /* the input's gzip stream is truncated or corrupt */
 };
-#define LQ_CONVERT_STATUS_COUNT 8
+#define LQ_CONVERT_STATUS_COUNT 9
 
 const char *lq_convert_status_str(enum lq_convert_status st);
 
