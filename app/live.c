@@ -56,6 +56,8 @@ struct lq_live {
 	uint64_t got_tsc; /* its arrival */
 	uint64_t packets, refused;
 	int rx_error;
+	bool rx_stopped;      /* lq_live_stop_rx ran (DPDK: the ring was drained) */
+	uint64_t dpdk_unread; /* DPDK: frames left unread at the stop */
 	/* egress */
 	struct lq_udp_tx *tx;
 	void *tx_mem;
@@ -535,9 +537,21 @@ const char *lq_live_name(const struct lq_live *l)
 	return l->name;
 }
 
-void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread)
+void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread, const char **where)
 {
 	*dropped = *unread = 0;
+	*where = "by the receive socket (its buffer was full: --rcvbuf)";
+	if (l && l->dpdk) {
+		struct lq_dpdk_port_stats ps;
+		if (!l->rx_stopped)
+			l->dpdk_unread = lq_dpdk_rx_drain(l->dpdk);
+		l->rx_stopped = true;
+		*where = "by the DPDK port (its receive ring full, no mbuf, or bad frames)";
+		*unread = l->dpdk_unread;
+		if (lq_dpdk_port_stats(l->dpdk, &ps) == 0)
+			*dropped = ps.imissed + ps.rx_nombuf + ps.ierrors;
+		return;
+	}
 	if (!l || !l->rx)
 		return;
 	lq_udp_rx_close(l->rx);
@@ -550,7 +564,8 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 	if (!l)
 		return LQ_EXIT_OK;
 	uint64_t dropped, unread;
-	lq_live_stop_rx(l, &dropped, &unread); /* the final statistics line has them */
+	const char *where;
+	lq_live_stop_rx(l, &dropped, &unread, &where); /* the final statistics line has them */
 	int status = l->rx_error ? LQ_EXIT_FAIL : LQ_EXIT_OK;
 	if (l->egress_on) {
 		if (!l->egress_defs_sent && l->defs)

@@ -698,7 +698,7 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	for (uint32_t i = 0; i < e->instrument_count && i < 64; i++)
 		if (lq_config_file_preset_only(&r->cf, e->instruments[i].name))
 			run.preset_only |= 1ull << i;
-	lq_live_stop_rx(r->live, &run.rx_dropped, &run.rx_unread);
+	lq_live_stop_rx(r->live, &run.rx_dropped, &run.rx_unread, &run.rx_drop_where);
 	lq_rep_finish(x->rep, &run);
 	fflush(stdout); /* the events first */
 	lq_rep_print_warnings(x->rep, stderr);

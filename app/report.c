@@ -775,10 +775,8 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		warn(s, "%llu packets of the capture could not be read (not liqd feed packets)",
 		     (unsigned long long)run->feed_refused_packets);
 	if (run->rx_dropped)
-		warn(s,
-		     "%llu datagrams dropped by the receive socket (its buffer was full: "
-		     "--rcvbuf)",
-		     (unsigned long long)run->rx_dropped);
+		warn(s, "%llu datagrams dropped %s", (unsigned long long)run->rx_dropped,
+		     run->rx_drop_where ? run->rx_drop_where : "by the receiver");
 	if (run->rx_unread)
 		warn(s, "%llu datagrams had arrived and were never read when the run stopped",
 		     (unsigned long long)run->rx_unread);

@@ -28,7 +28,8 @@ _Static_assert(LQ_DPDK_MBUF_HEADROOM == RTE_PKTMBUF_HEADROOM, "the header's head
  * A time in ns since 1973, or in us before 5138: net_pcap's timestamps tell their unit by
  * their size.
  */
-#define PCAP_NS_MIN UINT64_C(100000000000000000)
+#define LQ_DPDK_DRAIN_BURSTS 65536 /* bursts counted out of the ring at the stop */
+#define PCAP_NS_MIN	     UINT64_C(100000000000000000)
 
 #define POOL_CACHE     256 /* per-lcore mbuf cache (DPDK's bound is 512) */
 #define CLOSE_TX_TRIES 1000
@@ -474,6 +475,24 @@ int lq_dpdk_rx_poll(struct lq_dpdk *d, uint32_t max)
 		rte_pktmbuf_free(m);
 	}
 	return (int)done;
+}
+
+uint64_t lq_dpdk_rx_drain(struct lq_dpdk *d)
+{
+	uint64_t n = 0;
+	/* the rest of the burst taken last, then what waits in the port's ring (bounded) */
+	for (; d->rx_next < d->rx_count; d->rx_next++, n++)
+		rte_pktmbuf_free(d->rx_bufs[d->rx_next]);
+	for (uint32_t k = 0; k < LQ_DPDK_DRAIN_BURSTS; k++) {
+		uint16_t got = rte_eth_rx_burst(d->port, 0, d->rx_bufs, d->burst);
+		if (got == 0)
+			break;
+		for (uint16_t i = 0; i < got; i++)
+			rte_pktmbuf_free(d->rx_bufs[i]);
+		n += got;
+	}
+	d->rx_next = d->rx_count = 0;
+	return n;
 }
 
 uint64_t lq_dpdk_idle_polls(const struct lq_dpdk *d)

@@ -99,9 +99,10 @@ void lq_live_idle(void *ctx);
  */
 int lq_live_finish(struct lq_live *l, const struct lq_feedin *in);
 /*
- * Stop receiving (before the summary): what the socket dropped over the whole run (its final
- * count) and what arrived but was never read (still queued at the stop). Idempotent.
+ * Stop receiving (before the summary): what the receiver dropped over the whole run (the UDP
+ * socket's final count; a DPDK port's imissed + rx_nombuf + ierrors), where (a phrase), and
+ * what arrived but was never read (still queued at the stop). Idempotent.
  */
-void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread);
+void lq_live_stop_rx(struct lq_live *l, uint64_t *dropped, uint64_t *unread, const char **where);
 
 #endif

@@ -56,7 +56,8 @@ struct lq_rep_run {
 	uint64_t engine_events;
 	uint64_t partial; /* partial liquidations (engine statistics) */
 	uint64_t feed_packets, feed_refused_packets, unmapped, off_grid, records_cut;
-	uint64_t rx_dropped, rx_unread; /* liqd run: datagrams the socket dropped, left unread */
+	uint64_t rx_dropped, rx_unread; /* live: datagrams the receiver dropped, left unread */
+	const char *rx_drop_where;	/* "by the receive socket (...)" */
 	const struct lq_feedin *feedin; /* the feed adapter's counters, or NULL */
 	uint64_t wall_ns;
 	double tsc_per_ns;

@@ -180,6 +180,12 @@ struct lq_dpdk_stats {
 
 const struct lq_dpdk_stats *lq_dpdk_stats(const struct lq_dpdk *d);
 
+/*
+ * At the stop: free, without delivering, the frames of the last burst not yet delivered and
+ * those still in the port's receive ring (bounded); returns how many (unread at the stop).
+ */
+uint64_t lq_dpdk_rx_drain(struct lq_dpdk *d);
+
 /* The port's own counters (rte_eth_stats_get): what the NIC or driver saw and dropped. */
 struct lq_dpdk_port_stats {
 	uint64_t ipackets, ibytes;
