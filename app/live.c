@@ -52,7 +52,7 @@ struct lq_live {
 	struct lq_dpdk *dpdk;
 	char name[96];	  /* "udp IP:PORT", "dpdk PORT" */
 	bool got;	  /* the callback decoded a packet */
-	bool end_seen;	  /* a packet with END_OF_SESSION */
+	bool end_seen;	  /* the capture's last packet arrived (replay --via dpdk) */
 	uint64_t got_tsc; /* its arrival */
 	uint64_t packets, refused;
 	int rx_error;
@@ -96,8 +96,6 @@ static void on_packet(struct lq_live *l, const uint8_t *data, size_t len)
 	}
 	l->got = true;
 	l->got_tsc = lq_rep_tsc();
-	if (l->pkt->flags & LQ_FEED_PF_END_OF_SESSION)
-		l->end_seen = true;
 }
 
 static void on_udp(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
@@ -422,7 +420,9 @@ int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_
 		 uint64_t *tsc)
 {
 	l->run_defs = defs;
-	if (l->end_seen && l->o.exit_on_end)
+	/* --exit-on-end: an END_OF_SESSION the sequence tracker accepted (a refused one, e.g. a
+	 * hostile datagram far ahead, does not stop the run) */
+	if (l->o.exit_on_end && (l->end_seen || (in && in->seq_started && in->seq.ended)))
 		return 0;
 	if (atomic_load_explicit(&live_stop, memory_order_relaxed))
 		return 0;

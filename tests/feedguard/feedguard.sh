@@ -64,11 +64,13 @@ expect_exit() {
 "$liqd" replay --json --config "$pop" "$tmp/demo.pcap" >"$tmp/ref.json" || exit 1
 liqs=$(jget "$tmp/ref.json" liquidations)
 [ "$liqs" -ge 5 ] || bad "the clean replay has only $liqs liquidations"
-$edit poison "$tmp/demo.pcap" "$tmp/poison.pcap" 9223372036854775808 || exit 1
+# a heartbeat numbered 2^63 half way, and a hostile END_OF_SESSION numbered 2^62 a quarter in
+$edit poison "$tmp/demo.pcap" "$tmp/poison1.pcap" 9223372036854775808 || exit 1
+$edit poison "$tmp/poison1.pcap" "$tmp/poison.pcap" 4611686018427387904 11160 1 || exit 1
 "$liqd" replay --json --config "$pop" "$tmp/poison.pcap" >"$tmp/p.json" || bad "poisoned replay failed"
 [ "$(summary "$tmp/p.json")" = "$(summary "$tmp/ref.json")" ] ||
 	bad "the poisoned replay decides otherwise: $(summary "$tmp/p.json")"
-grep -q '"1 feed packets refused: their sequence number jumped beyond the window' "$tmp/p.json" ||
+grep -q '"2 feed packets refused: their sequence number jumped beyond the window' "$tmp/p.json" ||
 	bad "the refused jump is not in the summary's warnings"
 
 # ---- a real gap still halts: no liquidation between feed_gap and feed_recovered ----
@@ -148,7 +150,8 @@ else
 	echo "note: ../shared/data absent: the venue recording's truncated gzip is not checked"
 fi
 
-# ---- live, on loopback: the poisoned capture sent into liqd run ----
+# ---- live, on loopback: the poisoned capture sent into liqd run (--exit-on-end: the hostile
+# END_OF_SESSION must not stop it) ----
 "$liqd" run --config "$pop" --listen 127.0.0.1:0 --port-file "$tmp/port" --rcvbuf 268435456 \
 	--exit-on-end --json --stats 0 >"$tmp/run.json" 2>"$tmp/run.err" &
 rpid=$!
@@ -171,7 +174,7 @@ fi
 [ "$rc" -eq 0 ] || bad "liqd run exited $rc: $(cat "$tmp/run.err")"
 [ "$(summary "$tmp/run.json")" = "$(summary "$tmp/ref.json")" ] ||
 	bad "live with a poisoned datagram decides otherwise: $(summary "$tmp/run.json") vs $(summary "$tmp/ref.json")"
-grep -q "1 feed packets refused" "$tmp/run.err" || bad "live: the refused jump is not reported"
+grep -q "2 feed packets refused" "$tmp/run.err" || bad "live: the refused jumps are not reported"
 
 # ---- live: every datagram sent is received, dropped by the socket or counted unread ----
 rm -f "$tmp/port"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Edit a classic pcap of liqd feed packets (Ethernet/IPv4/UDP) for tests/feedguard.
 
-  pcapedit.py poison IN OUT SEQ [AT]   a heartbeat of the capture's session with sequence
-                                       number SEQ inserted after record AT (default: half way)
+  pcapedit.py poison IN OUT SEQ [AT [FLAGS]]
+                                       a heartbeat of the capture's session with sequence
+                                       number SEQ (and header FLAGS: 1 = END_OF_SESSION)
+                                       inserted after record AT (default: half way)
   pcapedit.py drop IN OUT FIRST N      records FIRST .. FIRST+N-1 (0-based) left out
   pcapedit.py linktype IN OUT TYPE     the file header's link type set to TYPE
   pcapedit.py session IN                print the first feed packet's session
@@ -75,7 +77,8 @@ def main():
     head, recs = read(a[0])
     if cmd == "poison":
         at = int(a[3]) if len(a) > 3 else len(recs) // 2
-        hb = struct.pack("<IBBHQQ", MAGIC, 1, 0, 0, session_of(recs), int(a[2]))
+        flags = int(a[4]) if len(a) > 4 else 0
+        hb = struct.pack("<IBBHQQ", MAGIC, 1, flags, 0, session_of(recs), int(a[2]))
         recs.insert(at + 1, with_payload(recs[at], hb))
     elif cmd == "drop":
         first, n = int(a[2]), int(a[3])

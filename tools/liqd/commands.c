@@ -808,7 +808,8 @@ static const struct cli_opt opts_control[] = {
      .has_off2 = true,
      .parse = parse_stats},
     {.name = "--exit-on-end",
-     .help = "stop once a packet with END_OF_SESSION arrives (liqd send --end)",
+     .help = "stop once the feed session ends: an END_OF_SESSION packet the\n"
+	     "sequence tracking accepts (liqd send --end; not a refused one)",
      .kind = CLI_FLAG,
      .off = LIVE(exit_on_end)},
     {.name = "--exit-idle",
