@@ -301,10 +301,20 @@ static const struct cli_opt opts_durable[] = {
      .help = "journal every output event (checksummed, see liqd journal)",
      .kind = CLI_STR,
      .off = offsetof(struct lq_durable_opts, journal)},
+    {.name = "--fsync",
+     .arg = "MODE",
+     .help = "when the journal is synced to disk: off (default: at snapshots\n"
+	     "and at the end), every (each record), batch:N (at least every N\n"
+	     "records) or interval:MS; in every mode a decision leaves on\n"
+	     "egress only after its record is written, and a journal that\n"
+	     "cannot be written stops the run (exit 1)",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_durable_opts, fsync)},
     {.name = "--snapshot-dir",
      .arg = "DIR",
      .help = "write snapshots of the whole state into DIR (the last two are\n"
-	     "kept); also on SIGUSR1",
+	     "kept); also on SIGUSR1. Checked at start: writable, room for a\n"
+	     "snapshot; stale temporaries of a killed run are removed",
      .kind = CLI_STR,
      .off = offsetof(struct lq_durable_opts, snapshot_dir),
      .hide = HIDE(ID_RUN)},
