@@ -3,6 +3,7 @@
 #include "lq/durable.h"
 
 #include "lq/app.h"
+#include "lq/assert.h"
 #include "lq/report.h"
 #include "lq/snapshot.h"
 
@@ -322,10 +323,16 @@ static void on_snapshot(void *ctx, const struct lq_pipeline_snapshot *s)
 		d->dir.n ? "the previous snapshot stays valid" : "there is no earlier snapshot");
 }
 
-/* The tool's source, stopped once the journal failed; SIGUSR1's requests taken here. */
+/*
+ * The tool's source, wrapped: stopped once the journal failed; SIGUSR1's requests taken here.
+ * Its ctx stays the tool's (the pipeline passes it to source_save too): the one durable state
+ * of the process (sim and replay keep theirs static) is found here.
+ */
+static struct lq_durable *source_durable;
+
 static int durable_source(void *ctx, struct lq_scn *scn)
 {
-	struct lq_durable *d = ctx;
+	struct lq_durable *d = source_durable;
 	if (atomic_load_explicit(&d->failed, memory_order_relaxed))
 		return -1;
 	if (atomic_load_explicit(&usr1_pending, memory_order_relaxed) &&
@@ -338,7 +345,7 @@ static int durable_source(void *ctx, struct lq_scn *scn)
 				: d->o.journal	  ? "no --snapshot-dir (this run only journals)"
 						  : "no --snapshot-dir");
 	}
-	return d->src_fn(d->src_ctx, scn);
+	return d->src_fn(ctx, scn);
 }
 
 void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg)
@@ -353,10 +360,10 @@ void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg)
 		cfg->snapshot_every = d->o.snapshot_every;
 	}
 	if (cfg->source) {
+		LQ_ASSERT(!source_durable || source_durable == d); /* one per process */
+		source_durable = d;
 		d->src_fn = cfg->source;
-		d->src_ctx = cfg->source_ctx;
 		cfg->source = durable_source;
-		cfg->source_ctx = d;
 	}
 }
 

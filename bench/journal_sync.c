@@ -215,8 +215,8 @@ int main(int argc, char **argv)
 			else
 				snprintf(r->mode, sizeof(r->mode), "batch:%llu",
 					 (unsigned long long)batches[m]);
-			int err = run_one(r, dirs[d], m >= 0 ? batches[m] : 0, m != -2,
-					  max_records, max_seconds, lat);
+			int err = run_one(r, dirs[d], m >= 0 ? batches[m] : 0, m != -2, max_records,
+					  max_seconds, lat);
 			if (err) {
 				fprintf(stderr, "journal_sync: %s: %s\n", dirs[d], strerror(-err));
 				return 1;
@@ -238,15 +238,16 @@ int main(int argc, char **argv)
 		}
 		fprintf(f, "{\"rows\":[");
 		for (int i = 0; i < nres; i++)
-			fprintf(f,
-				"%s\n{\"dir\":\"%s\",\"fs\":\"%s\",\"mode\":\"%s\",\"records\":%llu,"
-				"\"seconds\":%.6f,\"decisions_per_s\":%.1f,\"mean_ns\":%.1f,"
-				"\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,\"syncs\":%llu}",
-				i ? "," : "", res[i].dir, res[i].fs, res[i].mode,
-				(unsigned long long)res[i].records, res[i].seconds, res[i].per_sec,
-				res[i].mean_ns, (unsigned long long)res[i].p50_ns,
-				(unsigned long long)res[i].p99_ns, (unsigned long long)res[i].max_ns,
-				(unsigned long long)res[i].syncs);
+			fprintf(
+			    f,
+			    "%s\n{\"dir\":\"%s\",\"fs\":\"%s\",\"mode\":\"%s\",\"records\":%llu,"
+			    "\"seconds\":%.6f,\"decisions_per_s\":%.1f,\"mean_ns\":%.1f,"
+			    "\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,\"syncs\":%llu}",
+			    i ? "," : "", res[i].dir, res[i].fs, res[i].mode,
+			    (unsigned long long)res[i].records, res[i].seconds, res[i].per_sec,
+			    res[i].mean_ns, (unsigned long long)res[i].p50_ns,
+			    (unsigned long long)res[i].p99_ns, (unsigned long long)res[i].max_ns,
+			    (unsigned long long)res[i].syncs);
 		fprintf(f, "\n]}\n");
 		if (fclose(f) != 0)
 			return 1;

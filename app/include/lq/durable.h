@@ -71,7 +71,6 @@ struct lq_durable {
 	struct lq_pipeline *p;
 	/* the tool's source, wrapped: it stops when the journal fails, and takes SIGUSR1 */
 	lq_pipeline_source src_fn;
-	void *src_ctx;
 	/* optional: the tool's source state from the snapshot (before lq_durable_start) */
 	int (*source_restore)(void *ctx, const void *buf, size_t len, uint64_t skip);
 	void *source_ctx;
