@@ -294,8 +294,10 @@ static void on_event(void *ctx, const struct lq_msg *m)
 		journal_failed(d, r);
 		return;
 	}
-	/* --fsync batch:N / every: the Nth record since the last sync syncs them all */
-	if (d->sync_every && d->jw.stats.records - d->synced >= d->sync_every)
+	/* --fsync batch:N / every: the Nth record since the last sync syncs them all;
+	 * interval:MS: the first record after MS (a quiet live run: lq_durable_tick) */
+	if ((d->sync_every && d->jw.stats.records - d->synced >= d->sync_every) ||
+	    (d->sync_interval_ns && sync_due(d)))
 		journal_write(d, true);
 }
 

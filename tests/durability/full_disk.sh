@@ -61,6 +61,18 @@ expect_stopped replay_full $?
 ref_records=$("$liqd" journal verify "$tmp/ref.lqj" | awk '/^records/ { print $2 }')
 [ "${ref_records:-0}" -gt 500 ] || fail "the reference replay made only ${ref_records:-0} decisions"
 
+# --fsync: bad values refused (exit 2); every mode writes the same journal
+for bad in bogus batch:0 batch: interval:0 every:1; do
+	"$liqd" replay --config "$tmp/cfg.scn" --journal "$tmp/bad.lqj" --fsync "$bad" "$tmp/demo.pcap" \
+		>/dev/null 2>"$tmp/fsync_bad.err"
+	[ $? = 2 ] && grep -q -- "--fsync takes" "$tmp/fsync_bad.err" || fail "--fsync $bad not refused"
+done
+for mode in every batch:64 interval:5; do
+	"$liqd" replay --config "$tmp/cfg.scn" --population "$tmp/pop.scn" --journal "$tmp/m.lqj" \
+		--fsync "$mode" "$tmp/demo.pcap" >/dev/null 2>"$tmp/fsync.err" || fail "--fsync $mode failed"
+	cmp -s "$tmp/ref.lqj" "$tmp/m.lqj" || fail "--fsync $mode wrote another journal"
+done
+
 # 2. a small tmpfs that fills mid-run (64 KiB: about half of the reference journal)
 mkdir "$tmp/mnt"
 if mount -t tmpfs -o size=64k lq_full "$tmp/mnt" 2>"$tmp/mount.err"; then

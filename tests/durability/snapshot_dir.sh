@@ -111,5 +111,33 @@ left=$(ls -A "$tmp/one")
 	true
 grep -q "recovering from .*snap-00000000000000000010.lqs" "$tmp/rec.err" ||
 	fail "the snapshot written before the failures does not recover"
+
+# 5. SIGKILL while a snapshot is written (default limits: ~86 MB each, one per input line):
+# the temporary stays; the next start removes it and says so
+kdir=$(mktemp -d /dev/shm/lq_snapkill.XXXXXX 2>/dev/null || mktemp -d "$tmp/kill.XXXXXX")
+"$liqd" sim --snapshot-dir "$kdir" --snapshot-every 1 "$scn" >/dev/null 2>"$tmp/kill.err" &
+pid=$!
+caught=
+for _ in $(seq 1000); do # 5 s at most
+	if compgen -G "$kdir/.snap-*.lqs.tmp" >/dev/null; then
+		kill -9 "$pid" 2>/dev/null && caught=1
+		break
+	fi
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.005
+done
+wait "$pid" 2>/dev/null
+if [ -n "$caught" ] && compgen -G "$kdir/.snap-*.lqs.tmp" >/dev/null; then
+	"$liqd" sim --snapshot-dir "$kdir" "$scn" >/dev/null 2>"$tmp/after_kill.err" ||
+		{ rm -rf "$kdir"; fail "the run after the kill failed"; }
+	grep -q "removed the stale temporary snapshot $kdir/\.snap-.*\.lqs\.tmp" "$tmp/after_kill.err" ||
+		{ rm -rf "$kdir"; fail "the killed snapshot's temporary not removed and said"; }
+	compgen -G "$kdir/.snap*" >/dev/null && { rm -rf "$kdir"; fail "a temporary is left after the start"; }
+	killed="a snapshot killed mid-write left a temporary the next start removed"
+else
+	killed="(no kill landed inside a snapshot write this time)"
+fi
+rm -rf "$kdir"
 echo "ok: missing and read-only ($why) --snapshot-dir refused at start, no room refused," \
-	"room for one warned; failed snapshots said at once, the first one kept; stale temporaries removed"
+	"room for one warned; failed snapshots said at once, the first one kept; stale temporaries removed;" \
+	"$killed"
