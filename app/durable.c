@@ -100,6 +100,9 @@ static void clean_temps(struct lq_durable *d)
 				"interrupted run left\n",
 				d->who, paths[i], (unsigned long long)bytes[i]);
 	}
+	if (n > LQ_SNAPFILE_SCAN_MAX)
+		fprintf(stderr, "%s: and %d more stale temporary snapshots in %s (removed)\n",
+			d->who, n - LQ_SNAPFILE_SCAN_MAX, d->o.snapshot_dir);
 }
 
 /* Can this process create a file in the snapshot directory? 0 or -errno. */
