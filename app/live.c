@@ -67,6 +67,11 @@ struct lq_live {
 	uint64_t eg_sent;     /* publish: packets + heartbeats as of the last check */
 	uint64_t eg_check_ns; /* publish: when egress last sent something, as last seen */
 	uint32_t eg_idle_calls;
+	/* the journal's gate: a packet leaves only after its decisions are journalled */
+	int (*gate)(void *ctx);
+	void *gate_ctx;
+	bool held;	       /* the gate refused: nothing further leaves */
+	uint64_t held_packets; /* packets not sent since */
 	/* statistics */
 	struct lq_live_counts c;
 	uint64_t start_ns, last_ns, last_msgs, last_packets, last_data_ns;
@@ -197,9 +202,21 @@ static int dpdk_egress_addr(struct lq_live *l, struct lq_pcap_addr *a)
 	return LQ_EXIT_OK;
 }
 
+/* Is this packet held? The gate first writes the journal records of its decisions. */
+static bool egress_hold(struct lq_live *l)
+{
+	if (!l->held && l->gate && l->gate(l->gate_ctx) != 0)
+		l->held = true; /* sticky: the journal's error is too */
+	if (l->held)
+		l->held_packets++;
+	return l->held;
+}
+
 static int egress_dpdk_send(void *ctx, const void *pkt, size_t len)
 {
 	struct lq_live *l = ctx;
+	if (egress_hold(l))
+		return 0;
 	return lq_dpdk_tx_udp(l->dpdk, NULL, pkt, len);
 }
 
@@ -242,6 +259,8 @@ static int start_dpdk(struct lq_live *l)
 static int egress_send(void *ctx, const void *pkt, size_t len)
 {
 	struct lq_live *l = ctx;
+	if (egress_hold(l))
+		return 0;
 	int rc = lq_udp_tx_queue(l->tx, pkt, len);
 	if (rc == -EAGAIN) {
 		/* every slot in flight: the kernel takes datagrams in microseconds */
@@ -332,6 +351,12 @@ void lq_live_attach(struct lq_live *l, struct lq_pipeline *p, const struct lq_en
 {
 	l->p = p;
 	l->defs = defs;
+}
+
+void lq_live_gate(struct lq_live *l, int (*gate)(void *ctx), void *ctx)
+{
+	l->gate = gate;
+	l->gate_ctx = ctx;
 }
 
 /* ---- statistics ---- */
@@ -584,6 +609,14 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 	}
 	if (in && l->o.stats_every_ns)
 		print_stats(l, in, mono_ns(), true);
+	if (l->held) {
+		status = LQ_EXIT_FAIL;
+		fprintf(stderr,
+			"%s: egress held after the journal failed: %llu packets not sent (%llu "
+			"sent before, every decision in them journalled)\n",
+			l->who, (unsigned long long)l->held_packets,
+			(unsigned long long)(l->eg.stats.packets - l->held_packets));
+	}
 	const uint64_t tx_errors = l->tx ? l->tx->stats.errors : 0;
 	if (l->egress_on && (l->eg.stats.send_errors || tx_errors)) {
 		const int last = l->tx && l->tx->stats.last_error ? l->tx->stats.last_error

@@ -1003,6 +1003,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	r.p = p;
 	if (r.live)
 		lq_live_attach(r.live, p, r.x.defs);
+	if (r.live && dopt.journal)
+		lq_live_gate(r.live, lq_durable_commit, &dur);
 	dur.source_restore = replay_restore;
 	dur.source_ctx = &r;
 	rc = lq_durable_start(&dur, p, &skip);
@@ -1015,7 +1017,13 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	progress_start(&r);
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
-	if (r.exit_code != 0) {
+	/* the journal closed before any summary: no hash covers events it does not hold */
+	const int journal_code = lq_durable_close(&dur);
+	if (journal_code) {
+		progress_stop(&r);
+		fflush(stdout);
+		exit_code = journal_code;
+	} else if (r.exit_code != 0) {
 		progress_stop(&r);
 		fflush(stdout);
 		fprintf(stderr, "%s: %s\n", who, r.error);

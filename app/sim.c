@@ -193,7 +193,9 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	}
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
-	if (o->hash && src.exit_code == 0)
+	/* the journal closed before the hash: it never covers events the journal lacks */
+	const int journal_code = lq_durable_close(&dur);
+	if (o->hash && src.exit_code == 0 && journal_code == 0)
 		printf("{\"type\":\"end\",\"lines\":%llu,\"hash\":\"%016llx\"}\n",
 		       (unsigned long long)lq_pipeline_output_lines(p),
 		       (unsigned long long)lq_pipeline_hash(p));
@@ -202,7 +204,7 @@ int lq_app_sim(const struct lq_sim_opts *o)
 			strerror(so.err ? so.err : errno));
 		exit_code = LQ_EXIT_FAIL;
 	}
-	if (o->stats)
+	if (o->stats && journal_code == 0)
 		print_stats(p, o->pipe.threads);
 	int dur_code = lq_durable_finish(&dur);
 	if (dur_code && exit_code == LQ_EXIT_OK)

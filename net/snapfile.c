@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,7 +135,9 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 
 	if (snprintf(path, sizeof(path), "%s/snap-%020llu.lqs", dir,
 		     (unsigned long long)s->inputs) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.snap.tmp", dir) >= (int)sizeof(tmp))
+	    snprintf(tmp, sizeof(tmp),
+		     "%s/" LQ_SNAPFILE_TMP_PREFIX "%020llu.lqs" LQ_SNAPFILE_TMP_SUFFIX, dir,
+		     (unsigned long long)s->inputs) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	lq_put32(h + 0, LQ_SNAPFILE_MAGIC);
 	lq_put32(h + 4, LQ_SNAPFILE_VERSION);
@@ -175,6 +178,45 @@ int lq_snapfile_write(struct lq_snapfile_dir *d, const struct lq_pipeline_snapsh
 	}
 	keep(d, path);
 	return 0;
+}
+
+static bool is_temp_name(const char *n)
+{
+	const size_t len = strlen(n), pre = strlen(LQ_SNAPFILE_TMP_PREFIX),
+		     suf = strlen(LQ_SNAPFILE_TMP_SUFFIX);
+	if (!strcmp(n, ".snap.tmp")) /* the fixed name of earlier builds */
+		return true;
+	return len > pre + suf && !strncmp(n, LQ_SNAPFILE_TMP_PREFIX, pre) &&
+	       !strcmp(n + len - suf, LQ_SNAPFILE_TMP_SUFFIX);
+}
+
+int lq_snapfile_clean_temps(const char *dir, char (*paths)[LQ_SNAPFILE_PATH_MAX], uint64_t *bytes,
+			    int *errs, int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[LQ_SNAPFILE_PATH_MAX];
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	/* bounded by the directory's entries; unlinking the current one is allowed by readdir */
+	while ((de = readdir(d)) != NULL) {
+		if (!is_temp_name(de->d_name) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		struct stat st;
+		const uint64_t size = lstat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+		const int err = unlink(path) < 0 ? -errno : 0;
+		if (n < max) {
+			memcpy(paths[n], path, sizeof(path));
+			bytes[n] = size;
+			errs[n] = err;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 static int read_at(int fd, void *buf, size_t len, uint64_t off)

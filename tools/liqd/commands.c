@@ -298,13 +298,25 @@ static const struct cli_group grp_pipeline = GROUP("pipeline", opts_pipeline);
 static const struct cli_opt opts_durable[] = {
     {.name = "--journal",
      .arg = "FILE",
-     .help = "journal every output event (checksummed, see liqd journal)",
+     .help = "journal every output event (checksummed, see liqd journal); a\n"
+	     "journal that cannot be written stops the run at once (exit 1, no\n"
+	     "summary, egress held)",
      .kind = CLI_STR,
      .off = offsetof(struct lq_durable_opts, journal)},
+    {.name = "--fsync",
+     .arg = "MODE",
+     .help = "when the journal is synced to disk: off (default: at snapshots\n"
+	     "and at the end), every (each record), batch:N (at least every N\n"
+	     "records) or interval:MS; in every mode a decision leaves on\n"
+	     "egress only after its record is written, and a journal that\n"
+	     "cannot be written stops the run (exit 1)",
+     .kind = CLI_STR,
+     .off = offsetof(struct lq_durable_opts, fsync)},
     {.name = "--snapshot-dir",
      .arg = "DIR",
      .help = "write snapshots of the whole state into DIR (the last two are\n"
-	     "kept); also on SIGUSR1",
+	     "kept); also on SIGUSR1. Checked at start: writable, room for a\n"
+	     "snapshot; stale temporaries of a killed run are removed",
      .kind = CLI_STR,
      .off = offsetof(struct lq_durable_opts, snapshot_dir),
      .hide = HIDE(ID_RUN)},
@@ -861,7 +873,13 @@ static const char run_desc[] =
 
 static const char run_epilog[] =
     "A live feed cannot be read again from a snapshot: liqd run journals (--journal) but\n"
-    "takes no snapshot; replay the captured feed to recover.\n"
+    "takes no snapshot; replay the captured feed to recover. SIGUSR1 (a snapshot, for sim\n"
+    "and replay) is logged and ignored.\n"
+    "With --journal, an egress packet leaves only after the journal records of its\n"
+    "decisions are written (and synced, per --fsync). If the journal cannot be written\n"
+    "(a full or failing disk), liqd run says so at once naming the journal and the errno,\n"
+    "holds egress (nothing further is sent, not even the end of session), stops the\n"
+    "receiver and exits 1 without a summary.\n"
     "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
     "liqd exits 0 after its summary.\n";
 

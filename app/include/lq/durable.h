@@ -16,6 +16,8 @@
 #include "lq/pipeline.h"
 #include "lq/snapfile.h"
 
+#include <stdatomic.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +27,14 @@ struct lq_durable_opts {
 	const char *snapshot_dir;
 	uint64_t snapshot_every;
 	bool recover;
+	/*
+	 * --fsync: when the journal is synced (fdatasync). Whatever the mode, a decision leaves
+	 * on egress only after its journal record is written (safe for a crash of the process);
+	 * NULL or "off": synced at each snapshot and at the end; "every": each record synced
+	 * before the decision leaves (and before the next record); "batch:N": at least every N
+	 * records; "interval:MS": at least every MS milliseconds.
+	 */
+	const char *fsync;
 };
 
 struct lq_durable {
@@ -45,9 +55,22 @@ struct lq_durable {
 	uint64_t events; /* output events so far (1-based numbering) */
 	uint64_t mismatch_at;
 	uint64_t checked;
-	int err;	  /* first journal or snapshot write error, -errno */
+	int err;	  /* first journal write error, -errno (reported at once) */
 	uint64_t tick_ns; /* lq_durable_tick: the last hand-over */
 	uint64_t snapshots;
+	/* the write path (publish thread) */
+	uint64_t sync_every;	   /* records between syncs, 0 = no batch bound */
+	uint64_t sync_interval_ns; /* 0 = no time bound */
+	uint64_t written;	   /* records of this process known written to the file */
+	uint64_t synced;	   /* ... and synced */
+	uint64_t sync_ns;	   /* when the last sync completed */
+	_Atomic int failed;	   /* the journal failed: the source stops (ingest reads it) */
+	/* snapshots that could not be written (reported at once, the run goes on) */
+	uint64_t snap_failed;
+	int snap_err;
+	struct lq_pipeline *p;
+	/* the tool's source, wrapped: it stops when the journal fails, and takes SIGUSR1 */
+	lq_pipeline_source src_fn;
 	/* optional: the tool's source state from the snapshot (before lq_durable_start) */
 	int (*source_restore)(void *ctx, const void *buf, size_t len, uint64_t skip);
 	void *source_ctx;
@@ -70,7 +93,19 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
  */
 #define LQ_DURABLE_TICK_NS 50000000ull
 void lq_durable_tick(struct lq_durable *d, uint64_t now_ns);
-/* After the run: close the journal, report. 0 or an exit status. */
+/*
+ * The egress gate (publish thread): make every journal record appended so far written (and
+ * synced, per --fsync) before a packet carrying their decisions leaves. 0, or -errno once the
+ * journal has failed (reported on stderr at once, the source stops): the caller holds egress.
+ */
+int lq_durable_commit(void *d);
+/*
+ * After lq_pipeline_run, BEFORE any summary: close the journal (write, sync). 0, or
+ * LQ_EXIT_FAIL if the journal failed at any point (said on stderr): print no summary then,
+ * its hash would cover events the journal does not hold.
+ */
+int lq_durable_close(struct lq_durable *d);
+/* After the run: close the journal if still open, report. 0 or an exit status. */
 int lq_durable_finish(struct lq_durable *d);
 
 #endif

@@ -78,6 +78,12 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
  */
 void lq_live_attach(struct lq_live *l, struct lq_pipeline *p, const struct lq_engine *defs);
 /*
+ * Egress's gate (the journal's lq_durable_commit): called before each egress packet leaves,
+ * it makes the packet's decisions durable first; when it fails, that packet and every later
+ * one (heartbeats and the end of session too) are held, counted and reported at the end.
+ */
+void lq_live_gate(struct lq_live *l, int (*gate)(void *ctx), void *ctx);
+/*
  * The next packet, on the ingest thread: 1 (decoded into *pkt; *tsc = its arrival time), 0 (the
  * feed ended: a signal, END_OF_SESSION with exit_on_end, a capture's end), LQ_SOURCE_IDLE (nothing
  * yet). Prints the statistics line when due; feedin's counts (gaps, duplicates) come from `in`, the

@@ -31,6 +31,12 @@
 #define LQ_SNAPFILE_LIMIT_MAX (1u << 29)
 #define LQ_SNAPFILE_SCAN_MAX  8 /* snapshots considered at recovery, newest first */
 #define LQ_SNAPFILE_PATH_MAX  4096
+/*
+ * A snapshot is written as DIR/.snap-<inputs>.lqs.tmp, then renamed (atomic within the
+ * directory). A temporary file is never a snapshot: one left by a kill is removed at start.
+ */
+#define LQ_SNAPFILE_TMP_PREFIX ".snap-"
+#define LQ_SNAPFILE_TMP_SUFFIX ".tmp"
 
 struct lq_snapfile_info {
 	struct lq_engine_limits limits;
@@ -69,5 +75,14 @@ int lq_snapfile_load(const char *path, void *buf, size_t cap, struct lq_snapfile
  * dir cannot be read.
  */
 int lq_snapfile_list(const char *dir, char (*paths)[LQ_SNAPFILE_PATH_MAX], int max);
+
+/*
+ * Remove the temporary files interrupted snapshots left in dir (LQ_SNAPFILE_TMP_PREFIX ...
+ * _SUFFIX, and the ".snap.tmp" of earlier builds). Up to max of them are named in paths with
+ * their sizes and the -errno of a failed unlink (0: removed). Returns how many were found,
+ * or -errno if dir cannot be read.
+ */
+int lq_snapfile_clean_temps(const char *dir, char (*paths)[LQ_SNAPFILE_PATH_MAX], uint64_t *bytes,
+			    int *errs, int max);
 
 #endif
