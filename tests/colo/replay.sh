@@ -14,8 +14,10 @@ gen=$2
 here=$3
 tmp=$(mktemp -d)
 rpid=
+lpid=
 cleanup() {
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,9 +67,14 @@ grep -q '"type":"liq_order"' "$tmp/engine.jsonl" && bad "--fills engine sent an 
 [ "$(grep -c 'unknown liquidation order' "$tmp/engine.jsonl")" = 8 ] ||
 	bad "--fills engine: the 8 fills that reach the engine are unknown orders"
 
-# liqd run: the capture over UDP
+# liqd run: the capture over UDP, its egress to liqd listen
+"$liqd" listen --until-end --timeout 60 --port-file "$tmp/lport" 127.0.0.1:0 >"$tmp/egress.jsonl" 2>/dev/null &
+lpid=$!
+for _ in $(seq 200); do [ -s "$tmp/lport" ] && break; sleep 0.05; done
+egress=()
+[ -s "$tmp/lport" ] && egress=(--egress "127.0.0.1:$(cat "$tmp/lport")")
 "$liqd" run --events --fills external "${common[@]}" --listen 127.0.0.1:0 --port-file "$tmp/port" \
-	--exit-on-end --stats 0 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
+	"${egress[@]}" --exit-on-end --stats 0 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 rpid=$!
 for _ in $(seq 200); do
 	[ -s "$tmp/port" ] && break
@@ -96,6 +103,16 @@ else
 		bad "liqd run's events differ from the replay's:"
 		diff "$tmp/replay.jsonl" "$tmp/run_events.jsonl" | head
 	}
+fi
+# egress: each order (kind order), then its result under the same order_id
+if [ ${#egress[@]} -gt 0 ]; then
+	for _ in $(seq 200); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.05; done
+	kill "$lpid" 2>/dev/null
+	grep '"type":"liq_order"' "$tmp/egress.jsonl" | sed 's/.*"order_id":\([0-9]*\).*"kind":"\([a-z]*\)".*/\1 \2/' >"$tmp/got_egress"
+	printf '1 order\n2 order\n1 filled\n2 unfilled\n' >"$tmp/want_egress"
+	cmp -s "$tmp/want_egress" "$tmp/got_egress" || { bad "egress liq_order messages differ:"; diff "$tmp/want_egress" "$tmp/got_egress"; }
+else
+	bad "liqd listen did not start"
 fi
 [ $fail = 0 ] && echo "external venue: replay and run settle on the feed's fills, hostile fills rejected, same on every topology"
 exit $fail
