@@ -57,6 +57,15 @@ W
 grep '"type":"rejected"' "$tmp/replay.jsonl" | sed 's/.*"reason":"\(.*\)"}/\1/' >"$tmp/got_rejected"
 cmp -s "$tmp/want_rejected" "$tmp/got_rejected" || { bad "the rejected events differ:"; diff "$tmp/want_rejected" "$tmp/got_rejected"; }
 
+# the summary: the orders and how they ended; an expired one is a warning (--strict fails)
+"$liqd" replay --fills external "${common[@]}" "$tmp/c.pcap" >"$tmp/sum.txt" 2>"$tmp/sum.err"
+grep -q '^  liquidation orders     2 sent to the venue: 1 filled, 0 cancelled, 1 expired, 0 open$' \
+	"$tmp/sum.txt" || bad "the summary's liquidation orders line: $(grep orders "$tmp/sum.txt")"
+grep -q 'warning: 1 liquidation orders expired' "$tmp/sum.err" || bad "no warning for the expired order"
+"$liqd" replay --json --fills external "${common[@]}" "$tmp/c.pcap" 2>/dev/null |
+	grep -q '"liquidation_orders":{"sent":2,"filled":1,"cancelled":0,"expired":1,"open":0}' ||
+	bad "--json: liquidation_orders"
+
 for args in "--venue external" "--fills external --threads 2" "--fills external --threads 4"; do
 	# shellcheck disable=SC2086
 	"$liqd" replay --events $args "${common[@]}" "$tmp/c.pcap" >"$tmp/other.jsonl" 2>/dev/null
