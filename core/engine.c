@@ -921,7 +921,10 @@ static enum lq_status apply_venue(struct lq_engine *e, const struct lq_cmd *c)
 	LQ_ASSERT(c->type == LQ_CMD_VENUE);
 	if (c->time_ns <= 0)
 		return LQ_E_BAD_VALUE;
-	e->venue_mode = c->flag ? LQ_VENUE_EXTERNAL : LQ_VENUE_ENGINE;
+	const enum lq_venue_mode mode = c->flag ? LQ_VENUE_EXTERNAL : LQ_VENUE_ENGINE;
+	if (mode == e->venue_mode && c->time_ns == e->fill_timeout_ns)
+		return LQ_OK; /* as it was (a recovered replay says it again) */
+	e->venue_mode = mode;
 	e->fill_timeout_ns = c->time_ns;
 	LQ_ASSERT(e->fill_timeout_ns > 0);
 	/* a liquidation waiting for a free slot may go ahead under the engine's venue */
