@@ -97,7 +97,9 @@ struct replay {
 	struct lq_feed_stats feed;
 	struct lq_feedin in;
 	uint64_t record;
-	int64_t shock_e8; /* --shock F x 10^8; 0 = off */
+	int64_t shock_e8;    /* --shock F x 10^8; 0 = off */
+	bool fills_external; /* --fills external: the venue fills the liquidation orders */
+	int64_t fill_timeout_ns;
 	uint64_t pcap_cut;
 	/* liqd run, replay --via dpdk: packets from a receiver */
 	bool run;
@@ -336,6 +338,13 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 			return -1;
 		}
 		x->feed_phase = true;
+		/* --fills external: liquidations become orders, the feed's liq_fills fill them */
+		if (r->fills_external) {
+			struct lq_msg m = {.type = LQ_MSG_CMD, .line = scn->line};
+			m.u.cmd = (struct lq_cmd){
+			    .type = LQ_CMD_VENUE, .flag = true, .time_ns = r->fill_timeout_ns};
+			scn->emit(scn->emit_ctx, &m);
+		}
 		if (x->progress)
 			atomic_store_explicit(&x->prog.feed_start_ns, lq_rep_mono_ns(),
 					      memory_order_relaxed);
@@ -871,6 +880,8 @@ void lq_replay_defaults(struct lq_replay_opts *o)
 	lq_pipe_opts_defaults(&o->pipe);
 	/* the cap: the tables themselves are sized from the population (size_tables) */
 	o->pipe.lim.accounts_max = LQ_REPLAY_MAX_ACCOUNTS;
+	o->fills = LQ_VENUE_ENGINE;
+	o->fill_timeout_ns = LQ_FILL_TIMEOUT_DEFAULT_NS;
 }
 
 static int feed_main(const struct lq_replay_opts *o, bool run)
@@ -894,6 +905,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));
 	r.lo = o->live;
 	r.shock_e8 = o->shock_e8;
+	r.fills_external = o->fills == LQ_VENUE_EXTERNAL;
+	r.fill_timeout_ns = o->fill_timeout_ns;
 	r.x.pop_name = o->population;
 	r.x.accounts = o->accounts;
 	r.x.seed = o->seed;

@@ -540,6 +540,11 @@ static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		s->account_refused = run->feedin->account_refused;
 		s->venue_liquidations = run->feedin->venue_liquidations;
 	}
+	s->orders_sent = st->orders_sent;
+	s->orders_filled = st->orders_filled;
+	s->orders_cancelled = st->orders_cancelled;
+	s->orders_expired = st->orders_expired;
+	s->orders_open = e->orders_in_flight;
 	s->liquidations = st->liquidations;
 	s->partial = run->partial;
 	s->takeovers = st->takeovers;
@@ -789,6 +794,16 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	if (s->account_refused)
 		warn(s, "%llu account events in the feed refused (see the rejected events)",
 		     (unsigned long long)s->account_refused);
+	if (s->orders_expired)
+		warn(s,
+		     "%llu liquidation orders expired: the venue did not end them within the fill "
+		     "timeout (they settled on the fills they had)",
+		     (unsigned long long)s->orders_expired);
+	if (s->orders_open)
+		warn(s,
+		     "%llu liquidation orders still in flight at the end (their positions are in "
+		     "liquidation)",
+		     (unsigned long long)s->orders_open);
 	if (r->rejected)
 		warn(s, "%llu inputs refused by the engine (rejected events: --events lists them)",
 		     (unsigned long long)r->rejected);

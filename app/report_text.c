@@ -145,6 +145,12 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 		fprintf(f,
 			"  venue liquidations     %llu (the venue's own prints, for comparison)\n",
 			(ull)s->venue_liquidations);
+	if (s->orders_sent)
+		fprintf(f,
+			"  liquidation orders     %llu sent to the venue: %llu filled, %llu "
+			"cancelled, %llu expired, %llu open\n",
+			(ull)s->orders_sent, (ull)s->orders_filled, (ull)s->orders_cancelled,
+			(ull)s->orders_expired, (ull)s->orders_open);
 	fprintf(f, "  fund takeovers         %llu\n", (ull)s->takeovers);
 	fprintf(f, "  ADL fills              %llu\n", (ull)s->adl_fills);
 	human_per_asset(s, f, "socialized", s->socialized);
@@ -337,6 +343,12 @@ void lq_rep_print_json(const struct lq_rep *r, FILE *f)
 	json_instruments(s, f);
 	fprintf(f, ",\"account_events\":%llu,\"account_refused\":%llu,\"venue_liquidations\":%llu",
 		(ull)s->account_events, (ull)s->account_refused, (ull)s->venue_liquidations);
+	if (s->orders_sent) /* --fills external */
+		fprintf(f,
+			",\"liquidation_orders\":{\"sent\":%llu,\"filled\":%llu,\"cancelled\":%llu,"
+			"\"expired\":%llu,\"open\":%llu}",
+			(ull)s->orders_sent, (ull)s->orders_filled, (ull)s->orders_cancelled,
+			(ull)s->orders_expired, (ull)s->orders_open);
 	fprintf(f, ",\"preset_instruments_unused\":[");
 	for (uint32_t k = 0; k < s->preset_unused_count; k++) {
 		fprintf(f, "%s", k ? "," : "");

@@ -667,6 +667,7 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 {
 	const uint64_t id = e->accounts[acc].id;
 	uint32_t open = 0, actionable = 0; /* assets: open positions; tradable cross ones */
+	uint32_t held = 0;		   /* cross ones in liquidation */
 	lq_i128 money[LQ_ASSETS_MAX];
 
 	LQ_ASSERT(e->asset_count <= LQ_ASSETS_MAX); /* an asset is a bit of a 32-bit mask */
@@ -677,9 +678,14 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 		if (pos->qty == 0)
 			continue;
 		open |= 1u << ins->settle_asset;
+		/* a unit in liquidation at an external venue waits for its order's end */
 		if (!(laws & LQ_AUDIT_LAW_LIQUIDATABLE) || e->trigger_mode == LQ_TRIGGER_OFF ||
-		    !tradable(ins))
+		    !tradable(ins) || lq_engine_orders_full(e))
 			continue;
+		if (lq_engine_position_in_flight(e, p)) {
+			held |= pos->isolated ? 0 : 1u << ins->settle_asset;
+			continue;
+		}
 		if (!pos->isolated) {
 			actionable |= 1u << ins->settle_asset;
 			continue;
@@ -695,7 +701,7 @@ static bool account_lawful(const struct lq_engine *e, uint32_t acc, unsigned law
 		if ((laws & LQ_AUDIT_LAW_FLAT) && !(open & (1u << as)) && money[as] < 0)
 			return violation(out, LQ_AUDIT_FLAT_NEGATIVE, id, as, LQ_NIL, money[as], 0);
 		struct lq_unit u = {.account = acc, .ref = as, .isolated = false};
-		if ((actionable & (1u << as)) && lq_trigger_unit_liquidatable(e, &u))
+		if ((actionable & ~held & (1u << as)) && lq_trigger_unit_liquidatable(e, &u))
 			return violation(out, LQ_AUDIT_LIQUIDATABLE, id, as, LQ_NIL, u.equity_units,
 					 u.mm_units);
 	}

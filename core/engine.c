@@ -18,7 +18,7 @@
 
 const char *lq_engine_status_str(enum lq_status st)
 {
-	_Static_assert(LQ_E_PRICE_BAND == 18, "a new status needs its string here");
+	_Static_assert(LQ_STATUS_MAX == 24, "a new status needs its string here");
 	switch (st) {
 	case LQ_OK:
 		return "ok";
@@ -58,6 +58,19 @@ const char *lq_engine_status_str(enum lq_status st)
 		return "asset does not match the instrument's settle asset";
 	case LQ_E_PRICE_BAND:
 		return "fill price outside the band around the mark (param fill_band)";
+	case LQ_E_UNKNOWN_ORDER:
+		return "unknown liquidation order";
+	case LQ_E_ORDER_ENDED:
+		return "liquidation order already ended (done, cancelled or timed out)";
+	case LQ_E_OVERFILL:
+		return "fill beyond what the liquidation order has left";
+	case LQ_E_FILL_LEAVES:
+		return "leaves_qty disagrees with the liquidation order (a duplicate or reordered "
+		       "fill)";
+	case LQ_E_FILL_PRICE:
+		return "fill price beyond the liquidation order's limit";
+	case LQ_E_IN_LIQUIDATION:
+		return "position in liquidation: its order is in flight";
 	}
 	return "unknown status";
 }
@@ -73,6 +86,13 @@ static uint32_t hash_capacity(uint32_t accounts_max)
 	LQ_ASSERT((cap & (cap - 1)) == 0);
 	LQ_ASSERT(cap >= 2 * (uint64_t)accounts_max);
 	return cap;
+}
+
+/* The external venue's order ring: one order per position at most, within a fixed table. */
+static uint32_t orders_capacity(const struct lq_engine_limits *lim)
+{
+	LQ_ASSERT(lim->positions_max > 0);
+	return lim->positions_max < LQ_LIQ_ORDERS_MAX ? lim->positions_max : LQ_LIQ_ORDERS_MAX;
 }
 
 /* Candidates of one round: every position's unit plus a cross unit per account. */
@@ -96,6 +116,9 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	/* the external venue's section: orders in flight, and each position's order */
+	sz += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)orders_capacity(lim), CACHE_LINE);
+	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->positions_max, CACHE_LINE);
 	LQ_ASSERT(sz % CACHE_LINE == 0);
 	return sz + CACHE_LINE;
 }
@@ -132,6 +155,11 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	p += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
 	e->adl_rank = (struct lq_adl_entry *)p;
 	p += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	e->orders = (struct lq_liq_order *)p;
+	e->orders_cap = orders_capacity(lim);
+	p += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)e->orders_cap, CACHE_LINE);
+	e->pos_order = (uint32_t *)p;
+	p += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->positions_max, CACHE_LINE);
 	LQ_ASSERT(p <= (uintptr_t)mem + size);
 	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++) {
 		e->inst_head[i] = LQ_NIL;
@@ -148,6 +176,12 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	for (uint32_t i = 0; i < lim->positions_max; i++)
 		e->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
 	e->position_free = 0;
+	memset(e->orders, 0, sizeof(struct lq_liq_order) * e->orders_cap);
+	memset(e->pos_order, 0xff, sizeof(uint32_t) * lim->positions_max); /* LQ_NIL each */
+	e->venue_mode = LQ_VENUE_ENGINE;
+	e->fill_timeout_ns = LQ_FILL_TIMEOUT_DEFAULT_NS;
+	e->order_next_id = 1;
+	e->order_head_id = 1;
 	LQ_ASSERT(e->account_hash_mask + 1 == hcap);
 	LQ_ASSERT(e->units_cap == units_capacity(lim));
 	return 0;
@@ -420,6 +454,9 @@ static enum lq_status apply_withdraw(struct lq_engine *e, const struct lq_cmd *c
 	if (a == LQ_NIL)
 		return LQ_E_UNKNOWN_ACCOUNT;
 	LQ_ASSERT(a < e->account_count);
+	/* the cross margin behind an order in flight is held until the order settles */
+	if (lq_engine_unit_in_flight(e, &(struct lq_unit){.account = a, .ref = c->asset}))
+		return LQ_E_IN_LIQUIDATION;
 	/* decide on the balance as it stands once pending funding is settled; settle only if
 	 * the withdrawal goes through (a refused event changes nothing) */
 	if (c->amount > lq_position_settled_balance(e, a, c->asset))
@@ -520,6 +557,9 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 			return LQ_E_LIMIT;
 	}
 	p = lq_position_find(e, a, c->instrument);
+	/* a position in liquidation: its quantity is the order's until the order settles */
+	if (p != LQ_NIL && lq_engine_position_in_flight(e, p))
+		return LQ_E_IN_LIQUIDATION;
 	if (p == LQ_NIL) {
 		p = lq_position_create(e, a, c->instrument);
 		if (p == LQ_NIL)
@@ -618,6 +658,10 @@ static enum lq_status apply_isolate(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_UNKNOWN_ACCOUNT;
 	LQ_ASSERT(a < e->account_count);
 	p = lq_position_find(e, a, c->instrument);
+	/* neither the position in liquidation nor the cross margin behind an order moves */
+	if ((p != LQ_NIL && lq_engine_position_in_flight(e, p)) ||
+	    lq_engine_unit_in_flight(e, &(struct lq_unit){.account = a, .ref = asset}))
+		return LQ_E_IN_LIQUIDATION;
 	const bool was_cross = p == LQ_NIL || !e->positions[p].isolated;
 	if (c->amount > 0 && c->amount > lq_position_settled_balance(e, a, asset))
 		return LQ_E_INSUFFICIENT_BALANCE;
@@ -728,6 +772,8 @@ static enum lq_status apply_market(struct lq_engine *e, const struct lq_cmd *c)
 		e->now_ns = c->time_ns;
 		e->time_set = true;
 		LQ_ASSERT(e->now_ns == c->time_ns);
+		/* orders whose fill_timeout passed settle on the fills they had */
+		lq_liq_orders_expire(e);
 	} else if (c->type == LQ_CMD_BOOK) {
 		if (c->instrument >= e->instrument_count)
 			return LQ_E_UNKNOWN_INSTRUMENT;
@@ -866,6 +912,27 @@ uint64_t lq_engine_mark_ref_median_e4bps(const struct lq_engine *e)
 	return 0;
 }
 
+/*
+ * How liquidation orders fill from now on. Orders in flight stay so until they end, whatever
+ * the mode; a new fill_timeout applies to them too (measured from each one's sending).
+ */
+static enum lq_status apply_venue(struct lq_engine *e, const struct lq_cmd *c)
+{
+	LQ_ASSERT(c->type == LQ_CMD_VENUE);
+	if (c->time_ns <= 0)
+		return LQ_E_BAD_VALUE;
+	const enum lq_venue_mode mode = c->flag ? LQ_VENUE_EXTERNAL : LQ_VENUE_ENGINE;
+	if (mode == e->venue_mode && c->time_ns == e->fill_timeout_ns)
+		return LQ_OK; /* as it was (a recovered replay says it again) */
+	e->venue_mode = mode;
+	e->fill_timeout_ns = c->time_ns;
+	LQ_ASSERT(e->fill_timeout_ns > 0);
+	/* a liquidation waiting for a free slot may go ahead under the engine's venue */
+	for (uint32_t a = 0; a < e->account_count && e->orders_in_flight != 0; a++)
+		lq_watch_touch(e, a);
+	return LQ_OK;
+}
+
 void lq_engine_begin_event(struct lq_engine *e)
 {
 	e->stats.events++;
@@ -908,6 +975,11 @@ enum lq_status lq_engine_apply_part(struct lq_engine *e, const struct lq_cmd *c)
 		return apply_mark_ref(e, c);
 	case LQ_CMD_FEED_GAP:
 		return apply_feed_gap(e, c);
+	case LQ_CMD_LIQ_FILL:
+		return c->instrument < e->instrument_count ? lq_liq_order_fill(e, c)
+							   : LQ_E_UNKNOWN_INSTRUMENT;
+	case LQ_CMD_VENUE:
+		return apply_venue(e, c);
 	}
 	return LQ_E_BAD_VALUE;
 }
@@ -942,7 +1014,7 @@ enum lq_status lq_engine_apply(struct lq_engine *e, const struct lq_cmd *c)
 {
 	lq_engine_begin_event(e);
 	enum lq_status st = lq_engine_apply_part(e, c);
-	LQ_ASSERT((unsigned)st <= LQ_E_PRICE_BAND);
+	LQ_ASSERT((unsigned)st <= LQ_STATUS_MAX);
 	lq_engine_end_event(e);
 	LQ_ASSERT(e->ledger_touched == 0);
 	return st;
@@ -965,6 +1037,13 @@ size_t lq_engine_reject_reason(char *buf, size_t cap, enum lq_status st, enum lq
 		detail = "levels strictly ordered, best first, quantities > 0";
 	} else if (st == LQ_E_NO_MARK) {
 		detail = "set a mark (or trade) first";
+	} else if (st == LQ_E_BAD_VALUE && type == LQ_CMD_LIQ_FILL) {
+		detail =
+		    "a fill has qty > 0 and price > 0 (leaves >= 0), a cancel qty 0 and leaves 0";
+	} else if ((st == LQ_E_UNKNOWN_ORDER || st == LQ_E_ORDER_ENDED) &&
+		   type == LQ_CMD_LIQ_FILL) {
+		snprintf(acc, sizeof(acc), "%llu", (unsigned long long)account); /* the order */
+		detail = acc;
 	}
 	int n = detail ? snprintf(buf, cap, "%s: %s", lq_engine_status_str(st), detail)
 		       : snprintf(buf, cap, "%s", lq_engine_status_str(st));

@@ -282,8 +282,10 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 	if (loss == 0)
 		return 0;
 	/* bounded by the instrument's positions, twice */
+	/* a position in liquidation (its order in flight) is not charged: its cost is the order's
+	 */
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
-		if (e->positions[p].qty == 0)
+		if (e->positions[p].qty == 0 || lq_engine_position_in_flight(e, p))
 			continue;
 		lq_account_position_view(e, p, false, &v);
 		if (v.upnl_units > 0)
@@ -293,7 +295,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 		return 0;
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		struct lq_position *pos = &e->positions[p];
-		if (pos->qty == 0)
+		if (pos->qty == 0 || lq_engine_position_in_flight(e, p))
 			continue;
 		lq_account_position_view(e, p, false, &v);
 		if (v.upnl_units <= 0)
@@ -510,9 +512,11 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 	while (c->next < c->count) {
 		struct lq_adl_entry *en = &e->adl_rank[c->next];
 		const struct lq_position *p = &e->positions[en->position];
-		/* skip entries whose position has since closed, flipped or been reused */
+		/* skip entries whose position has since closed, flipped or been reused, and those
+		 * in liquidation (their quantity is their order's) */
 		if (p->instrument == instrument && p->qty != 0 && (p->qty > 0) == (side > 0) &&
-		    e->accounts[p->account].id == en->account)
+		    e->accounts[p->account].id == en->account &&
+		    !lq_engine_position_in_flight(e, en->position))
 			return en;
 		c->next++;
 	}
@@ -1024,6 +1028,228 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	return true;
 }
 
+/* ---- the external venue: orders in flight ---- */
+
+static struct lq_liq_order *order_slot(struct lq_engine *e, uint64_t id)
+{
+	LQ_ASSERT(id >= 1 && id < e->order_next_id);
+	LQ_ASSERT(e->orders_cap > 0);
+	return &e->orders[(id - 1) % e->orders_cap];
+}
+
+/*
+ * Send the IOC closing x lots of position p of unit u to the venue: the position is in
+ * liquidation from now on. Priced as close_step prices the engine's own IOC (the exact
+ * bankruptcy value of the close, its grid price the limit), before anything changes. false
+ * when the close cannot be represented or the order table is full (nothing changed).
+ */
+static bool order_send(struct lq_engine *e, const struct lq_unit *u, uint32_t p, int64_t x)
+{
+	const struct lq_position *pos = &e->positions[p];
+	const struct lq_instrument *ins = &e->instruments[pos->instrument];
+	struct lq_fill_result r;
+	lq_i128 share;
+
+	LQ_ASSERT(x != 0);
+	LQ_ASSERT((x > 0) == (pos->qty > 0));
+	LQ_ASSERT(!lq_engine_position_in_flight(e, p));
+	if (lq_engine_orders_full(e))
+		return false;
+	const lq_i128 target = bankruptcy_value(e, u, p, x);
+	const int64_t bk = bankruptcy_price(ins, x, target);
+	/* the close the settlement makes, checked now: the position does not change in flight */
+	if (!lq_position_cost_share(pos->cost, x, pos->qty, &share) ||
+	    !lq_position_fill_value(ins, pos, -x, -target, 0, &r))
+		return false;
+	const uint64_t id = e->order_next_id++;
+	const uint32_t slot = (uint32_t)((id - 1) % e->orders_cap);
+	LQ_ASSERT(e->orders[slot].id == 0 || e->orders[slot].ended);
+	e->orders[slot] = (struct lq_liq_order){
+	    .target = target, .id = id, .x = x, .bk = bk, .sent_ns = e->now_ns, .position = p};
+	e->pos_order[p] = slot;
+	e->orders_in_flight++;
+	e->stats.orders_sent++;
+	if (lq_engine_orders_full(e))
+		e->stats.orders_ring_full++;
+	const struct lq_event ev = {.type = LQ_EV_LIQ_ORDER,
+				    .instrument = pos->instrument,
+				    .account = e->accounts[pos->account].id,
+				    .order_id = id,
+				    .qty = -x,
+				    .price = bk};
+	emit(e, &ev);
+	lq_watch_touch(e, pos->account);
+	LQ_ASSERT(lq_engine_position_in_flight(e, p));
+	return true;
+}
+
+/*
+ * Settle an order that ended, as close_step settles the engine's own IOC: the account closes
+ * x in one trade, the venue's fills at their prices and the rest (the deficit position) at
+ * its share of the exact bankruptcy value fixed when the order was sent; the clearance fee
+ * is min(the fills' surplus, fee rate x their notional); then the deficit's waterfall (the
+ * fund's own close trades on the engine's copy of the book, as in the engine's mode).
+ */
+static void order_settle(struct lq_engine *e, const struct lq_liq_order *o, enum lq_liq_end how)
+{
+	const uint32_t p = o->position;
+	struct lq_position *pos = &e->positions[p];
+	const uint32_t instrument = pos->instrument, account = pos->account;
+	const struct lq_instrument *ins = &e->instruments[instrument];
+	const uint64_t id = e->accounts[account].id;
+	const int64_t x = o->x;
+	struct ioc io;
+
+	LQ_ASSERT(pos->qty != 0 && (pos->qty > 0) == (x > 0));
+	LQ_ASSERT(iabs(x) <= iabs(pos->qty));
+	LQ_ASSERT(o->filled >= 0 && o->filled <= iabs(x));
+	memset(&io, 0, sizeof(io));
+	io.filled = o->filled;
+	io.left = x - (x > 0 ? o->filled : -o->filled);
+	io.value = o->value;
+	io.notional = o->notional;
+	ioc_price(ins, x, o->target, &io);
+	const bool fits = ioc_keep_in_range(e, pos, x, o->target, &io);
+	LQ_ASSERT(fits); /* order_send checked the cost share; the position has not changed */
+	const int f = ins->params.fund;
+	const bool to_fund = fund_usable(e, f, ins);
+	const uint32_t fee_slot = to_fund ? LQ_LEDGER_FUND0 + (uint32_t)f : LQ_LEDGER_FEES;
+	int64_t pnl = 0;
+	const enum lq_status st =
+	    lq_position_trade_value(e, p, -x, -(io.value + io.vr), io.fee, fee_slot, &pnl);
+	LQ_ASSERT(st == LQ_OK); /* the money stays within the safe range (ioc_keep_in_range) */
+	e->stats.liquidations++;
+	const struct lq_event ev = {.type = LQ_EV_LIQUIDATION,
+				    .instrument = instrument,
+				    .fund = to_fund ? (uint32_t)f : 0,
+				    .status = (uint16_t)how,
+				    .order_id = o->id,
+				    .account = id,
+				    .qty = -x,
+				    .price = o->bk,
+				    .filled_qty = io.filled,
+				    .avg_price = io.avg,
+				    .amount_units = io.fee,
+				    .fund_delta_units = to_fund ? io.fee : 0,
+				    .pnl_units = pnl};
+	emit(e, &ev);
+	lq_watch_touch(e, account);
+	lq_liq_write_off_flat(e, account, ins->settle_asset);
+	if (io.left != 0)
+		waterfall(e, instrument, id, io.left, io.vr, o->bk);
+}
+
+/* An order ends (done, cancelled, timed out): its position leaves liquidation and settles. */
+static void order_end(struct lq_engine *e, struct lq_liq_order *o, enum lq_liq_end how)
+{
+	const bool was_full = e->order_next_id - e->order_head_id >= e->orders_cap;
+
+	LQ_ASSERT(!o->ended);
+	LQ_ASSERT(e->orders_in_flight > 0);
+	LQ_ASSERT(e->pos_order[o->position] == (uint32_t)((o->id - 1) % e->orders_cap));
+	e->pos_order[o->position] = LQ_NIL;
+	o->ended = true;
+	e->orders_in_flight--;
+	if (how == LQ_LIQ_END_FILLED)
+		e->stats.orders_filled++;
+	else if (how == LQ_LIQ_END_CANCELLED)
+		e->stats.orders_cancelled++;
+	else
+		e->stats.orders_expired++;
+	order_settle(e, o, how);
+	/* the oldest orders that ended free their slots (bounded by the table) */
+	while (e->order_head_id < e->order_next_id && order_slot(e, e->order_head_id)->ended)
+		e->order_head_id++;
+	/* liquidations that waited for a slot: every unit is re-checked (a rare event) */
+	if (was_full && e->order_next_id - e->order_head_id < e->orders_cap)
+		for (uint32_t a = 0; a < e->account_count; a++)
+			lq_watch_touch(e, a);
+}
+
+/* A fill's own figures against its order: LQ_OK, or why it is refused. */
+static enum lq_status fill_check(const struct lq_instrument *ins, const struct lq_liq_order *o,
+				 const struct lq_cmd *c)
+{
+	LQ_ASSERT(!o->ended);
+	if (c->qty < 0 || c->amount < 0 || (c->qty == 0 && c->amount != 0) ||
+	    (c->qty > 0 && c->price <= 0))
+		return LQ_E_BAD_VALUE;
+	if (!lq_instrument_on_lot(ins, c->qty) || !lq_instrument_on_lot(ins, c->amount))
+		return LQ_E_OFF_GRID_QTY;
+	if (c->qty > 0 && !lq_instrument_on_tick(ins, c->price))
+		return LQ_E_OFF_GRID_PRICE;
+	const int64_t left = iabs(o->x) - o->filled;
+	LQ_ASSERT(left > 0); /* an order with nothing left has ended */
+	if (c->qty > left)
+		return LQ_E_OVERFILL;
+	/* leaves 0 ends the order (the rest cancelled); else it must be what is left after it */
+	if (c->amount != 0 && c->amount != left - c->qty)
+		return LQ_E_FILL_LEAVES;
+	if (c->qty > 0 && !within(o->x > 0 ? 1 : -1, c->price, o->bk))
+		return LQ_E_FILL_PRICE;
+	return LQ_OK;
+}
+
+enum lq_status lq_liq_order_fill(struct lq_engine *e, const struct lq_cmd *c)
+{
+	const uint64_t id = c->account;
+	lq_i128 vf = 0, value, notional;
+
+	LQ_ASSERT(c->type == LQ_CMD_LIQ_FILL);
+	LQ_ASSERT(c->instrument < e->instrument_count);
+	if (id == 0 || id >= e->order_next_id)
+		return LQ_E_UNKNOWN_ORDER;
+	struct lq_liq_order *o = id < e->order_head_id ? NULL : order_slot(e, id);
+	if (!o || o->ended)
+		return LQ_E_ORDER_ENDED;
+	LQ_ASSERT(o->id == id);
+	const struct lq_position *pos = &e->positions[o->position];
+	if (pos->instrument != c->instrument)
+		return LQ_E_UNKNOWN_ORDER; /* not an order of this instrument */
+	const struct lq_instrument *ins = &e->instruments[c->instrument];
+	enum lq_status st = fill_check(ins, o, c);
+	if (st != LQ_OK)
+		return st;
+	const int sign = o->x > 0 ? 1 : -1;
+	if (c->qty > 0 &&
+	    lq_instrument_value_ovf(ins, sign * c->qty, c->price, LQ_ROUND_FLOOR, &vf))
+		return LQ_E_OVERFLOW;
+	if (lq_add128_ovf(o->value, vf, &value) ||
+	    lq_add128_ovf(o->notional, vf < 0 ? -vf : vf, &notional))
+		return LQ_E_OVERFLOW;
+	o->filled += c->qty;
+	o->value = value;
+	o->notional = notional;
+	o->fills++;
+	e->stats.liq_fills += c->qty > 0;
+	const struct lq_event ev = {.type = LQ_EV_LIQ_FILL,
+				    .instrument = c->instrument,
+				    .account = e->accounts[pos->account].id,
+				    .order_id = id,
+				    .qty = -sign * c->qty,
+				    .price = c->qty > 0 ? c->price : 0,
+				    .filled_qty = c->amount};
+	emit(e, &ev);
+	if (c->amount == 0)
+		order_end(e, o, o->filled == iabs(o->x) ? LQ_LIQ_END_FILLED : LQ_LIQ_END_CANCELLED);
+	return LQ_OK;
+}
+
+void lq_liq_orders_expire(struct lq_engine *e)
+{
+	LQ_ASSERT(e->fill_timeout_ns > 0);
+	LQ_ASSERT(e->order_next_id - e->order_head_id <= e->orders_cap);
+	/* oldest first: orders are sent in clock order, the first not yet due ends the scan */
+	for (uint64_t id = e->order_head_id; id < e->order_next_id && e->orders_in_flight; id++) {
+		struct lq_liq_order *o = order_slot(e, id);
+		if (o->ended)
+			continue;
+		if (e->now_ns - o->sent_ns < e->fill_timeout_ns)
+			break;
+		order_end(e, o, LQ_LIQ_END_EXPIRED);
+	}
+}
+
 void lq_liq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset)
 {
 	struct lq_account *acc = &e->accounts[account];
@@ -1087,6 +1313,11 @@ void lq_liq_unit(struct lq_engine *e, const struct lq_unit *unit)
 				x = pos->qty > 0 ? k : -k;
 				e->stats.partial_liquidations++;
 			}
+		}
+		/* an external venue fills it: the unit waits for the order's end */
+		if (e->venue_mode == LQ_VENUE_EXTERNAL) {
+			order_send(e, &u, p, x);
+			return;
 		}
 		bool deficit = false;
 		if (!close_step(e, &u, p, x, &deficit))

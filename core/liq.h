@@ -20,4 +20,13 @@ void lq_liq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset
 /* An insurance fund offers its positions in the instrument to the book again (socialize). */
 void lq_liq_fund_reoffer(struct lq_engine *e, uint32_t instrument);
 
+/*
+ * The external venue (LQ_VENUE_EXTERNAL): a fill of one of the engine's liquidation orders
+ * (LQ_CMD_LIQ_FILL), applied or refused whole (a refused fill changes nothing); the order's
+ * end (leaves 0) settles it.
+ */
+enum lq_status lq_liq_order_fill(struct lq_engine *e, const struct lq_cmd *c);
+/* The clock moved: orders sent fill_timeout or longer ago settle on the fills they had. */
+void lq_liq_orders_expire(struct lq_engine *e);
+
 #endif

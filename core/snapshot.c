@@ -62,6 +62,8 @@ static void clear_pointers(struct lq_engine *c)
 	c->dirty = NULL;
 	c->units = NULL;
 	c->adl_rank = NULL;
+	c->orders = NULL;
+	c->pos_order = NULL;
 	c->sink = NULL;
 	c->sink_ctx = NULL;
 	c->marker.defs = NULL;
@@ -87,6 +89,20 @@ void lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 	memcpy(o + LQ_ENGINE_IMAGE_HEADER + sizeof(c), e->instruments, arena_bytes(e));
 }
 
+/* The external venue's section: its counters within the order ring. */
+static const char *orders_check(const struct lq_engine *c)
+{
+	if (c->venue_mode != LQ_VENUE_ENGINE && c->venue_mode != LQ_VENUE_EXTERNAL)
+		return "unknown venue mode";
+	if (c->fill_timeout_ns <= 0)
+		return "fill_timeout not positive";
+	if (c->order_head_id == 0 || c->order_head_id > c->order_next_id ||
+	    c->order_next_id - c->order_head_id > c->orders_cap ||
+	    c->orders_in_flight > c->order_next_id - c->order_head_id)
+		return "liquidation orders out of range";
+	return NULL;
+}
+
 /* Counts a corrupted-but-checksummed image could carry past the tables. */
 static const char *check_counts(const struct lq_engine *c)
 {
@@ -105,7 +121,7 @@ static const char *check_counts(const struct lq_engine *c)
 		return "an image taken inside an input event";
 	if (c->trigger_mode > LQ_TRIGGER_OFF)
 		return "unknown trigger mode";
-	return NULL;
+	return orders_check(c);
 }
 
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why)
@@ -138,7 +154,7 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	memcpy(&c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(c));
 	if (c.limits.accounts_max != e->limits.accounts_max ||
 	    c.limits.positions_max != e->limits.positions_max || c.units_cap != e->units_cap ||
-	    c.account_hash_mask != e->account_hash_mask) {
+	    c.account_hash_mask != e->account_hash_mask || c.orders_cap != e->orders_cap) {
 		*why = "engine image limits disagree with its header";
 		return -EINVAL;
 	}
@@ -155,6 +171,8 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	c.dirty = e->dirty;
 	c.units = e->units;
 	c.adl_rank = e->adl_rank;
+	c.orders = e->orders;
+	c.pos_order = e->pos_order;
 	c.sink = e->sink;
 	c.sink_ctx = e->sink_ctx;
 	c.marker.defs = e->marker.defs;

@@ -224,6 +224,10 @@ bool lq_trigger_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u)
 static bool unit_actionable(const struct lq_engine *e, const struct lq_unit *u)
 {
 	LQ_ASSERT(u->account < e->account_count);
+	/* in liquidation at an external venue (or no slot for an order): its order's end
+	 * re-checks it */
+	if (lq_engine_unit_in_flight(e, u) || lq_engine_orders_full(e))
+		return false;
 	if (u->isolated) {
 		const struct lq_position *p = &e->positions[u->ref];
 		LQ_ASSERT(p->account == u->account);
@@ -570,7 +574,7 @@ static void record_outcome(struct lq_engine *e, struct lq_trigger_cursor *c)
 	LQ_ASSERT(c->pending);
 	LQ_ASSERT(c->account < e->account_count);
 	c->pending = false;
-	if (e->stats.liquidations + e->stats.bad_debts != c->done) {
+	if (e->stats.liquidations + e->stats.bad_debts + e->stats.orders_sent != c->done) {
 		c->progressed++;
 		return;
 	}
@@ -618,7 +622,7 @@ bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq
 			lq_watch_touch(e, u.account);
 			continue;
 		}
-		c->done = e->stats.liquidations + e->stats.bad_debts;
+		c->done = e->stats.liquidations + e->stats.bad_debts + e->stats.orders_sent;
 		c->attempted++;
 		c->pending = true;
 		c->account = u.account;

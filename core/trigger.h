@@ -18,7 +18,8 @@
 struct lq_trigger_cursor {
 	uint64_t max_rounds;
 	uint64_t round;	     /* rounds started */
-	uint64_t done;	     /* liquidations + bad debts when the pending unit was handed out */
+	uint64_t done;	     /* liquidations + bad debts + orders sent when the pending unit was
+				handed out */
 	uint32_t n;	     /* candidates of the current round (e->units) */
 	uint32_t i;	     /* the next candidate to decide on */
 	uint32_t attempted;  /* units handed out in the round */

@@ -382,6 +382,7 @@ void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
 #define JF_FUND_IF(k, v)       (KEY(k), (v) ? lq_out_jstr(o, e->funds[ev->fund].name) : LIT("null"))
 #define JF_LIT(k, v)	       (KEY(k), lq_out_str(o, (v)))
 #define JF_REASON(k, v)	       (KEY(k), json_reason(o, ev))
+#define JF_ORDER(k, v)	       json_order(o, ev)
 #define JSON_FIELD(kind, k, v) JF_##kind(k, v);
 
 static void json_price(struct lq_out *o, const struct lq_instrument *ins, int64_t v)
@@ -398,6 +399,19 @@ static void json_reason(struct lq_out *o, const struct lq_event *ev)
 	lq_engine_reject_reason(reason, sizeof(reason), (enum lq_status)ev->status,
 				(enum lq_cmd_type)ev->cmd_type, ev->account);
 	lq_out_jstr(o, reason);
+}
+
+/* An external venue's order: its id and how it ended (engine venue: nothing). */
+static void json_order(struct lq_out *o, const struct lq_event *ev)
+{
+	static const char *const end[] = {"\"none\"", "\"filled\"", "\"cancelled\"", "\"expired\""};
+
+	if (ev->order_id == 0)
+		return;
+	KEY("order_id");
+	lq_out_u64(o, ev->order_id);
+	KEY("status");
+	lq_out_str(o, ev->status < LQ_ARRAY_SIZE(end) ? end[ev->status] : "null");
 }
 
 /* Does the event type name an instrument (the schema's `instrument` column)? */

@@ -969,6 +969,75 @@ static enum lq_scn_result cmd_show(struct lq_scn *s, struct lq_scn_tokens *l)
 	return syntax(s, "usage: %s", usage);
 }
 
+/* ---- the external venue ---- */
+
+/* venue external [fill_timeout=DURATION] | venue engine: how liquidation orders fill. */
+static enum lq_scn_result cmd_venue(struct lq_scn *s, struct lq_scn_tokens *l)
+{
+	static const char usage[] = "venue external|engine [fill_timeout=DURATION]";
+	struct lq_cmd c = {.type = LQ_CMD_VENUE, .time_ns = LQ_FILL_TIMEOUT_DEFAULT_NS};
+	struct lq_scn_tok v;
+
+	TRY(arity(s, l, 2, usage));
+	const bool has_timeout = opt(l, "fill_timeout", &v);
+	TRY(no_unused_options(s, l));
+	if (tok_is(l->t[1], "external"))
+		c.flag = true;
+	else if (!tok_is(l->t[1], "engine"))
+		return syntax(s, "usage: %s", usage);
+	if (has_timeout)
+		TRY(param_duration(s, v, "fill_timeout", LQ_NS_PER_S / 1000, 86400 * LQ_NS_PER_S,
+				   "from 1ms to 24h", &c.time_ns));
+	return apply(s, &c);
+}
+
+/* An order id: a decimal integer (0 and unknown ids are the engine's to refuse). */
+static enum lq_scn_result order_id(struct lq_scn *s, struct lq_scn_tok t, uint64_t *id)
+{
+	uint64_t v = 0;
+
+	if (t.n == 0 || t.n > 19)
+		return syntax(s, "order id '%.*s' is not an integer", (int)t.n, t.s);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return syntax(s, "order id '%.*s' is not an integer", (int)t.n, t.s);
+		v = v * 10 + (uint64_t)(t.s[i] - '0');
+	}
+	*id = v;
+	return LQ_SCN_OK;
+}
+
+/*
+ * liq_fill ORDER INSTRUMENT QTY PRICE [leaves=QTY] | liq_fill ORDER INSTRUMENT cancel: a fill
+ * of the engine's liquidation order (leaves 0, the default: the order is done) or the end of
+ * what is left of it. The engine judges it against the order (a refusal is a rejected line).
+ */
+static enum lq_scn_result cmd_liq_fill(struct lq_scn *s, struct lq_scn_tokens *l)
+{
+	static const char usage[] =
+	    "liq_fill ORDER INSTRUMENT QTY PRICE [leaves=QTY] | liq_fill ORDER INSTRUMENT cancel";
+	struct lq_cmd c = {.type = LQ_CMD_LIQ_FILL};
+	struct lq_scn_tok v;
+
+	if (l->n == 4 && tok_is(l->t[3], "cancel")) {
+		TRY(no_unused_options(s, l));
+		TRY(order_id(s, l->t[1], &c.account));
+		TRY(find_instrument(s, l->t[2], &c.instrument));
+		return apply(s, &c);
+	}
+	TRY(arity(s, l, 5, usage));
+	const bool has_leaves = opt(l, "leaves", &v);
+	TRY(no_unused_options(s, l));
+	TRY(order_id(s, l->t[1], &c.account));
+	TRY(find_instrument(s, l->t[2], &c.instrument));
+	const struct lq_instrument *in = &s->engine->instruments[c.instrument];
+	TRY(value(s, l->t[3], in->qty_decimals, "quantity", false, &c.qty));
+	TRY(value(s, l->t[4], in->price_decimals, "price", false, &c.price));
+	if (has_leaves)
+		TRY(value(s, v, in->qty_decimals, "leaves", false, &c.amount));
+	return apply(s, &c);
+}
+
 void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, lq_scn_emit emit_fn,
 		 void *emit_ctx)
 {
@@ -1027,6 +1096,10 @@ enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 		return cmd_funding(s, l);
 	if (tok_is(c, "show"))
 		return cmd_show(s, l);
+	if (tok_is(c, "venue"))
+		return cmd_venue(s, l);
+	if (tok_is(c, "liq_fill"))
+		return cmd_liq_fill(s, l);
 	return syntax(s, "unknown command '%.*s'", (int)c.n, c.s);
 }
 

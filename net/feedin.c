@@ -445,6 +445,30 @@ static void account_margin(struct lq_feedin *r, struct lq_scn *scn, const struct
 }
 
 /*
+ * A fill of one of the engine's liquidation orders (the external venue): onto the engine's
+ * grid, then the engine judges it against the order (a refusal is a `rejected` event). Not
+ * shocked: it answers an order whose limit is already in the engine's (shocked) prices.
+ */
+static void liq_fill(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feedin_ins *ri,
+		     const struct lq_feed_msg *fm, uint64_t line)
+{
+	const struct lq_feed_liq_fill *f = &fm->u.liq_fill;
+	struct lq_cmd c = {
+	    .type = LQ_CMD_LIQ_FILL, .instrument = ri->engine, .account = f->order_id};
+	enum lq_status st = onto(f->qty, ri->qty_shift, LQ_E_OFF_GRID_QTY, &c.qty);
+	if (st == LQ_OK)
+		st = onto(f->leaves_qty, ri->qty_shift, LQ_E_OFF_GRID_QTY, &c.amount);
+	if (st == LQ_OK)
+		st = onto(f->price, ri->price_shift, LQ_E_OFF_GRID_PRICE, &c.price);
+	if (st != LQ_OK) {
+		refuse(r, scn, c.type, c.account, st, line);
+		return;
+	}
+	r->liq_fills++;
+	emit_cmd(scn, &c, line);
+}
+
+/*
  * Deposits and withdrawals name their asset; fills and margin transfers their instrument,
  * which must be mapped. A deposit opens an account the population does not hold (a venue's
  * new user); the others need an existing account (the engine refuses an unknown one).
@@ -456,6 +480,14 @@ static void account_event(struct lq_feedin *r, struct lq_scn *scn, struct lq_fee
 	case LQ_FEED_DEPOSIT:
 	case LQ_FEED_WITHDRAWAL:
 		account_transfer(r, scn, fm, line);
+		return;
+	case LQ_FEED_LIQ_FILL:
+		if (!ri || !ri->mapped) {
+			refuse(r, scn, LQ_CMD_LIQ_FILL, fm->u.liq_fill.order_id,
+			       LQ_E_UNKNOWN_INSTRUMENT, line);
+			return;
+		}
+		liq_fill(r, scn, ri, fm, line);
 		return;
 	case LQ_FEED_FILL:
 	case LQ_FEED_MARGIN_TRANSFER:
@@ -505,7 +537,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	bool print = fm->type == LQ_FEED_TRADE && fm->u.trade.kind != LQ_FEED_TRADE_REGULAR;
 	ri->kinds[print ? LQ_FEEDIN_K_OTHER : feed_kind(fm->type)]++;
 	advance_time(r, scn, fm, line);
-	if (fm->type >= LQ_FEED_DEPOSIT && fm->type < LQ_FEED_LIQ_FILL) {
+	if (fm->type >= LQ_FEED_DEPOSIT && fm->type <= LQ_FEED_LIQ_FILL) {
 		account_event(r, scn, ri, fm, line);
 		return;
 	}
@@ -590,10 +622,8 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		emit_cmd(scn, &c, line);
 		return;
 	case LQ_FEED_BOOK_TOP:
-	case LQ_FEED_LIQ_FILL:
 	default:
-		/* the depth levels carry the book; a liquidation order's fill is the egress
-		 * side's (no engine input yet) */
+		/* the depth levels carry the book */
 		return;
 	}
 	/* a venue update is complete: the engine gets the book's best levels */

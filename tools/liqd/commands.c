@@ -9,6 +9,7 @@
 #include "lq/app.h"
 #include "lq/cmd.h"
 #include "lq/preset.h"
+#include "lq/scn.h"
 
 #include <arpa/inet.h>
 #include <stddef.h>
@@ -111,6 +112,34 @@ static int parse_venue(const char *v, void *field, const char *who)
 		fprintf(stderr, "%s%s", i ? ", " : "", lq_preset_at(i)->name);
 	fprintf(stderr, ") nor a recording format\n");
 	return -1;
+}
+
+/* replay and run --venue: a preset or format, or `external` (the same as --fills external). */
+static int parse_feed_venue(const char *v, void *field, const char *who)
+{
+	if (strcmp(v, "external") == 0) {
+		struct lq_replay_opts *o =
+		    (struct lq_replay_opts *)((char *)field -
+					      offsetof(struct lq_replay_opts, venue));
+		o->fills = LQ_VENUE_EXTERNAL;
+		return 0;
+	}
+	return parse_venue(v, field, who);
+}
+
+/* --fill-timeout DURATION (feed time): 1ms to 24h. */
+static int parse_fill_timeout(const char *v, void *field, const char *who)
+{
+	int64_t ns;
+	if (!lq_scn_parse_duration(v, strlen(v), &ns) || ns < LQ_NS_PER_S / 1000 ||
+	    ns > 86400 * LQ_NS_PER_S) {
+		fprintf(stderr,
+			"%s: --fill-timeout %s: not a duration from 1ms to 24h (e.g. 5s, 500ms)\n",
+			who, v);
+		return -1;
+	}
+	*(int64_t *)field = ns;
+	return 0;
 }
 
 /* convert --dst IPv4:PORT into the pcap's addresses (a multicast group: its MAC too). */
@@ -444,6 +473,16 @@ static const char sim_epilog[] =
     "  funding INSTRUMENT RATE           funding at the current mark: longs pay shorts\n"
     "                                    RATE x notional when positive; settled lazily\n"
     "  show account ID | show fund NAME | show adl INSTRUMENT | show ledger\n"
+    "  venue external|engine [fill_timeout=DURATION]\n"
+    "      who fills liquidation orders: the engine against its book (engine, the\n"
+    "      default), or the venue: a liquidation prints a liq_order line with its\n"
+    "      order_id, the position is in liquidation (not re-triggered; fills, withdrawals\n"
+    "      and margin transfers on it refused) until liq_fill lines end the order or\n"
+    "      fill_timeout (scenario clock, default 5s, 1ms to 24h) passes; then it settles\n"
+    "      on the real fills (a liquidation line with order_id and status)\n"
+    "  liq_fill ORDER INSTRUMENT QTY PRICE [leaves=QTY] | liq_fill ORDER INSTRUMENT cancel\n"
+    "      a fill of the engine's order ORDER; leaves (default 0) is what is still open\n"
+    "      after it, 0 ends the order (the rest cancelled); cancel ends it as it is\n"
     "\n"
     "output lines: account, fund, adl_rank, funding (amount: + received, - paid; printed\n"
     "when the position settles, at the latest by `show account`), stale (an instrument's\n"
@@ -558,6 +597,9 @@ static const struct cli_cmd cmd_audit = {
 
 /* ---- replay and run: the feed through the pipeline ---- */
 
+static const struct cli_word fills_words[] = {
+    {"engine", LQ_VENUE_ENGINE}, {"external", LQ_VENUE_EXTERNAL}, {NULL, 0}};
+
 static const struct cli_opt opts_feed[] = {
     {.name = "--config",
      .arg = "FILE",
@@ -571,10 +613,28 @@ static const struct cli_opt opts_feed[] = {
      .arg = "PRESET|FORMAT",
      .help = "a venue preset's configuration (liqd presets lists them), or every\n"
 	     "preset of a recording format (binance: binance-usdm and\n"
-	     "binance-coinm); --config's lines come after it and override it",
+	     "binance-coinm); --config's lines come after it and override it.\n"
+	     "--venue external is --fills external",
      .kind = CLI_CUSTOM,
      .off = offsetof(struct lq_replay_opts, venue),
-     .parse = parse_venue},
+     .parse = parse_feed_venue},
+    {.name = "--fills",
+     .arg = "engine|external",
+     .help = "who fills liquidation orders: the engine against its copy of the\n"
+	     "book (engine, the default), or the venue (external: each\n"
+	     "liquidation is an order on egress, its position in liquidation\n"
+	     "until the feed's liq_fill messages end it or --fill-timeout\n"
+	     "passes; docs/liquidation.md)",
+     .kind = CLI_ENUM,
+     .off = offsetof(struct lq_replay_opts, fills),
+     .words = fills_words},
+    {.name = "--fill-timeout",
+     .arg = "DURATION",
+     .help = "--fills external: an order the feed has not ended this long after\n"
+	     "it was sent (feed time) settles on the fills it had (default 5s)",
+     .kind = CLI_CUSTOM,
+     .off = offsetof(struct lq_replay_opts, fill_timeout_ns),
+     .parse = parse_fill_timeout},
     {.name = "--mark",
      .arg = "METHOD",
      .help = "every instrument's mark method (param mark=: any method the\n"

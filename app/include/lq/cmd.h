@@ -78,6 +78,8 @@ struct lq_replay_opts {
 	bool strict;		  /* --strict: a warning fails the run (exit 1) */
 	int progress;		  /* -1 never, 0 on a terminal, 1 always */
 	int64_t shock_e8;	  /* --shock F x 10^8; 0 = off */
+	int fills;		  /* --fills: enum lq_venue_mode (default the engine's book) */
+	int64_t fill_timeout_ns;  /* --fill-timeout (feed time) */
 	const char *capture;
 	/* liqd replay's inputs: one capture or recording, or Tardis CSV files merged */
 	const char *inputs[LQ_TARDIS_INPUTS_MAX];

@@ -127,6 +127,9 @@ struct lq_rep_summary {
 	/* the feed's account events (passed to the engine, refused by the feed adapter) */
 	uint64_t account_events, account_refused;
 	uint64_t venue_liquidations; /* the venue's own liquidation prints in the feed */
+	/* --fills external: liquidation orders sent, and how they ended (engine stats) */
+	uint64_t orders_sent, orders_filled, orders_cancelled, orders_expired;
+	uint64_t orders_open; /* still in flight at the end: their positions in liquidation */
 	/* instruments only a --venue preset defines that nothing in the capture maps onto */
 	uint32_t preset_unused_count;
 	char preset_unused[LQ_INSTRUMENTS_MAX][LQ_NAME_MAX];

@@ -48,7 +48,15 @@ enum lq_status {
 	LQ_E_TIME_BACKWARDS = 16,
 	LQ_E_ASSET_MISMATCH = 17,
 	LQ_E_PRICE_BAND = 18, /* a fill price too far from the mark (param fill_band) */
+	/* the external venue (LQ_CMD_LIQ_FILL, and inputs on a position in liquidation) */
+	LQ_E_UNKNOWN_ORDER = 19,  /* no liquidation order of that id (or of that instrument) */
+	LQ_E_ORDER_ENDED = 20,	  /* the order ended already: done, cancelled or timed out */
+	LQ_E_OVERFILL = 21,	  /* more than the order has left */
+	LQ_E_FILL_LEAVES = 22,	  /* leaves_qty disagrees with the order: a duplicate, reordered */
+	LQ_E_FILL_PRICE = 23,	  /* a fill beyond the order's limit (the bankruptcy price) */
+	LQ_E_IN_LIQUIDATION = 24, /* the position (or cross margin) has an order in flight */
 };
+#define LQ_STATUS_MAX LQ_E_IN_LIQUIDATION
 
 const char *lq_engine_status_str(enum lq_status st);
 
@@ -115,6 +123,14 @@ enum lq_event_type {
 #undef LQ_EV_ENUM_
 };
 
+/* How an external venue's liquidation order ended (a LIQUIDATION's status when order_id != 0). */
+enum lq_liq_end {
+	LQ_LIQ_END_NONE = 0,	  /* the engine's own book simulation: no order */
+	LQ_LIQ_END_FILLED = 1,	  /* every lot filled */
+	LQ_LIQ_END_CANCELLED = 2, /* the venue ended it with lots unfilled */
+	LQ_LIQ_END_EXPIRED = 3,	  /* fill_timeout passed (feed time) */
+};
+
 /* Where a FUND_TRADE happened (its status field). */
 enum lq_fund_trade_kind {
 	LQ_FUND_TRADE_BOOK = 0,
@@ -141,6 +157,11 @@ enum lq_fund_trade_kind {
  * - SOCIALIZED_LOSS: amount_units of the position's unrealized profit is taken: its cost
  *   basis rises by that much (its balance does not change); the fund receives
  *   fund_delta_units (== amount) when one collects it.
+ * - LIQ_ORDER (external venue): an IOC order order_id sent for qty at the limit price (the
+ *   bankruptcy price); nothing moves until it ends.
+ * - LIQ_FILL: a fill of order_id, qty (signed: the account's trade) at price, filled_qty the
+ *   order's leaves_qty after it; nothing moves (the order's LIQUIDATION moves it all).
+ * - LIQUIDATION of an order (order_id != 0): the real fills; status enum lq_liq_end.
  * - BAD_DEBT: amount_units nobody could pay; when fund_delta_units != 0 the fund was made
  *   whole by that amount; when account != 0 the account's negative balance in the
  *   instrument's settle asset (or in `fund`'s asset: see asset) was written off by it.
@@ -156,6 +177,7 @@ struct lq_event {
 	union {
 		uint64_t line;		/* LQ_EV_REJECTED: input line */
 		uint64_t other_account; /* ADL: the liquidated account */
+		uint64_t order_id;	/* LIQ_ORDER, LIQ_FILL, LIQUIDATION: the order (0: none) */
 	};
 	uint64_t account;
 	int64_t amount_units; /* funding, socialized loss, bad debt; liquidation: fee */
@@ -200,10 +222,17 @@ struct lq_engine_stats {
 	uint64_t adl_fills;
 	uint64_t socialized_charges;
 	uint64_t bad_debts;
-	uint64_t rechecks;     /* exact re-checks of units */
-	uint64_t trigger_hits; /* index entries crossed by a mark */
-	uint64_t stale_skips;  /* liquidations deferred on a stale instrument */
-	uint64_t feed_gaps;    /* LQ_CMD_FEED_GAP halts applied */
+	/* the external venue (liq.c) */
+	uint64_t orders_sent;
+	uint64_t orders_filled;	   /* ended with every lot filled */
+	uint64_t orders_cancelled; /* ended by the venue with lots unfilled (a partial, or none) */
+	uint64_t orders_expired;   /* ended by fill_timeout */
+	uint64_t orders_ring_full; /* sends that filled the table (later ones waited) */
+	uint64_t liq_fills;	   /* fills applied to orders */
+	uint64_t rechecks;	   /* exact re-checks of units */
+	uint64_t trigger_hits;	   /* index entries crossed by a mark */
+	uint64_t stale_skips;	   /* liquidations deferred on a stale instrument */
+	uint64_t feed_gaps;	   /* LQ_CMD_FEED_GAP halts applied */
 	/* our mark against a venue's published one (LQ_CMD_MARK_REF): |ours - theirs| / theirs */
 	uint64_t mark_ref_count;
 	uint64_t mark_ref_max_e4bps;		     /* in 10^-4 basis points */
@@ -233,6 +262,16 @@ enum lq_cmd_type {
 	 * sequence number, amount = messages lost) / book and mark are fresh again (resume)
 	 */
 	LQ_CMD_FEED_GAP = 14,
+	/*
+	 * A fill of a liquidation order from the venue (external venue mode): account = the
+	 * order id, instrument, qty = lots filled now (>= 0, unsigned), price, amount = the
+	 * order's leaves_qty after it (0: the order is done, the rest cancelled). qty 0 with
+	 * leaves 0 cancels the rest.
+	 */
+	LQ_CMD_LIQ_FILL = 15,
+	/* How liquidation orders fill: flag external (else the engine's book), time_ns the
+	 * fill_timeout (> 0, feed time) */
+	LQ_CMD_VENUE = 16,
 };
 
 struct lq_cmd {
@@ -264,6 +303,34 @@ struct lq_marker {
 	struct lq_engine *defs;
 	int64_t now_ns;
 	bool time_set;
+};
+
+/* How liquidation orders are filled (DESIGN 1.6, Venue; docs/liquidation.md). */
+enum lq_venue_mode {
+	LQ_VENUE_ENGINE = 0,   /* the engine's own IOC against its copy of the book (default) */
+	LQ_VENUE_EXTERNAL = 1, /* orders go out; the venue's fills come back (LQ_CMD_LIQ_FILL) */
+};
+#define LQ_FILL_TIMEOUT_DEFAULT_NS (5 * LQ_NS_PER_S)
+/* Orders in flight at most (one per position at most; the table is the smaller of the two). */
+#define LQ_LIQ_ORDERS_MAX 16384u
+
+/*
+ * A liquidation order in flight (external venue): its position is in liquidation (not
+ * re-triggered, its quantity reserved) until the venue ends it or fill_timeout passes; then
+ * it settles on the real fills as the engine's own IOC would have (liq.c).
+ */
+struct lq_liq_order {
+	lq_i128 target;	  /* the exact bankruptcy value of closing x, fine units */
+	lq_i128 value;	  /* the fills' value, signed like x, fine units */
+	lq_i128 notional; /* the sum of their absolute values */
+	uint64_t id;	  /* 0: never used */
+	int64_t x;	  /* lots ordered, signed like the position */
+	int64_t bk;	  /* the limit: the bankruptcy price */
+	int64_t filled;	  /* lots filled (unsigned) */
+	int64_t sent_ns;  /* the engine's clock when it was sent */
+	uint32_t position;
+	uint32_t fills;
+	bool ended;
 };
 
 struct lq_engine {
@@ -321,6 +388,20 @@ struct lq_engine {
 	 */
 	int64_t fund_paid_units[LQ_INSTRUMENTS_MAX];
 	uint64_t fund_paid_touched; /* instruments whose entry is not 0 (a bit each) */
+
+	/*
+	 * The external venue (liq.c): orders are numbered from 1 and kept in a ring, order id k
+	 * in slot (k - 1) % orders_cap, from the oldest not yet ended (order_head_id) to the last
+	 * sent (order_next_id - 1); pos_order maps a position to its slot in flight (LQ_NIL).
+	 */
+	enum lq_venue_mode venue_mode;
+	int64_t fill_timeout_ns;
+	uint64_t order_next_id;
+	uint64_t order_head_id;
+	uint32_t orders_cap;
+	uint32_t orders_in_flight;
+	struct lq_liq_order *orders;
+	uint32_t *pos_order;
 
 	struct lq_engine_stats stats;
 };
@@ -385,6 +466,39 @@ enum lq_status lq_marker_book_check(const struct lq_instrument *ins, const struc
  * LQ_CMD_BOOK (already checked) replaces its book.
  */
 void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded);
+
+/*
+ * Is position p in liquidation (its order in flight at an external venue)? Such a position is
+ * not re-triggered, deleveraged or charged a socialized loss, and fills and margin transfers
+ * on it are refused, until its order ends.
+ */
+static inline bool lq_engine_position_in_flight(const struct lq_engine *e, uint32_t p)
+{
+	return e->orders_in_flight != 0 && e->pos_order[p] != LQ_NIL;
+}
+/* A unit is in liquidation when one of its positions is (cross: any in its settle asset). */
+static inline bool lq_engine_unit_in_flight(const struct lq_engine *e, const struct lq_unit *u)
+{
+	if (e->orders_in_flight == 0)
+		return false;
+	if (u->isolated)
+		return lq_engine_position_in_flight(e, u->ref);
+	/* bounded by the account's positions: at most one per instrument */
+	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next)
+		if (!e->positions[p].isolated && lq_engine_position_in_flight(e, p) &&
+		    e->instruments[e->positions[p].instrument].settle_asset == u->ref)
+			return true;
+	return false;
+}
+/*
+ * The external venue's order table has no free slot: further liquidations wait (their units
+ * are re-checked once a slot frees).
+ */
+static inline bool lq_engine_orders_full(const struct lq_engine *e)
+{
+	return e->venue_mode == LQ_VENUE_EXTERNAL &&
+	       e->order_next_id - e->order_head_id >= e->orders_cap;
+}
 
 /* Run the level trigger now (after definitions that change margins outside an event). */
 void lq_engine_run_trigger(struct lq_engine *e);

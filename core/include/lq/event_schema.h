@@ -34,6 +34,8 @@
  *   FUND_IF    the name of fund ev->fund if value (a condition) holds, else null
  *   LIT        a JSON text given by value (a const char *)
  *   REASON     the reason of a rejected input (lq_engine_reject_reason; value unused)
+ *   ORDER      an external venue's order: ,"order_id":N,"status":"filled|cancelled|expired"
+ *              when ev->order_id != 0, nothing otherwise (key and value unused)
  * One case is not in the table: a BAD_DEBT with no instrument (instrument == LQ_NIL: a flat
  * account's negative balance written off) prints its asset instead (lq_json_event).
  */
@@ -41,7 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LQ_EV_TYPE_MAX 11 /* the highest id: arrays indexed by type have LQ_EV_TYPE_MAX + 1 */
+#define LQ_EV_TYPE_MAX 13 /* the highest id: arrays indexed by type have LQ_EV_TYPE_MAX + 1 */
 
 /* clang-format off */
 #define LQ_EVENT_TYPES(X)                                                                          \
@@ -55,7 +57,9 @@
 	X(REJECTED,         8, "rejected",        0, "rejected", 0, NONE)                          \
 	X(FEED_GAP,         9, "feed_gap",        1, NULL,       0, NONE)                          \
 	X(FEED_RECOVERED,  10, "feed_recovered",  1, NULL,       0, NONE)                          \
-	X(FUND_TRADE,      11, "fund_trade",      1, NULL,       1, NONE)
+	X(FUND_TRADE,      11, "fund_trade",      1, NULL,       1, NONE)                          \
+	X(LIQ_ORDER,       12, "liq_order",       1, NULL,       0, LIQ_ORDER)                     \
+	X(LIQ_FILL,        13, "liq_fill",        1, NULL,       0, NONE)
 
 /* account, instrument, amount (+ received, - paid) */
 #define LQ_EVENT_JSON_FUNDING(F)                                                                   \
@@ -77,7 +81,8 @@
 	F(PRICE,   "avg_price",        ev->filled_qty > 0 ? ev->avg_price : 0)                     \
 	F(MONEY,   "fee",              ev->amount_units)                                           \
 	F(MONEY,   "fund_delta",       ev->fund_delta_units)                                       \
-	F(MONEY,   "pnl",              ev->pnl_units)
+	F(MONEY,   "pnl",              ev->pnl_units)                                              \
+	F(ORDER,   "order_id",         0)
 /* fund took qty over at price; fund_delta */
 #define LQ_EVENT_JSON_TAKEOVER(F)                                                                  \
 	F(FUND,    "fund",             ev->fund)                                                   \
@@ -131,6 +136,24 @@
 	F(LIT,     "at",               ev->status == LQ_FUND_TRADE_MARK    ? "\"mark\""            \
 				       : ev->status == LQ_FUND_TRADE_NETTING ? "\"netting\""       \
 									     : "\"book\"")
+/* an external venue's liquidation order: sent, at the limit price (see lq/engine.h) */
+#define LQ_EVENT_JSON_LIQ_ORDER(F)                                                                 \
+	F(U64,     "account",          ev->account)                                                \
+	F(INS,     "instrument",       0)                                                          \
+	F(SIDE,    "side",             ev->qty)                                                    \
+	F(QTY,     "qty",              ev->qty < 0 ? -ev->qty : ev->qty)                           \
+	F(PRICE,   "bankruptcy_price", ev->price)                                                  \
+	F(U64,     "order_id",         ev->order_id)                                               \
+	F(LIT,     "status",           "\"sent\"")
+/* a fill of that order the venue reported; leaves_qty: still open after it */
+#define LQ_EVENT_JSON_LIQ_FILL(F)                                                                  \
+	F(U64,     "order_id",         ev->order_id)                                               \
+	F(U64,     "account",          ev->account)                                                \
+	F(INS,     "instrument",       0)                                                          \
+	F(SIDE,    "side",             ev->qty)                                                    \
+	F(QTY,     "qty",              ev->qty < 0 ? -ev->qty : ev->qty)                           \
+	F(PRICE,   "price",            ev->price)                                                  \
+	F(QTY,     "leaves_qty",       ev->filled_qty)
 /* clang-format on */
 
 #define LQ_EV_ASSERT_ID_(NAME, id, ...)                                                            \

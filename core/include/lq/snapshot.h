@@ -9,8 +9,12 @@
  * engine it is loaded into), then the arena's bytes. An image loads only into an engine of the
  * same limits and the same build layout (struct sizes and table maxima are checked).
  *
+ * The external venue's section (version 3): the arena ends with the order ring and each
+ * position's order slot (lq/engine.h), so orders in flight are in the image; their counters
+ * (next and oldest id, orders in flight) are in the struct and checked on load (orders_check).
+ *
  * Image header (little-endian, 48 bytes)
- *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 2
+ *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 3
  *   8 u32 sizeof(struct lq_engine)  12 u32 sizeof(struct lq_instrument)
  *  16 u32 accounts_max             20 u32 positions_max
  *  24 u32 LQ_INSTRUMENTS_MAX       28 u32 LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX
@@ -21,8 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LQ_ENGINE_IMAGE_MAGIC	0x4e45514cu /* "LQEN" */
-#define LQ_ENGINE_IMAGE_VERSION 2	    /* 2: trade and book times in the mark state */
+#define LQ_ENGINE_IMAGE_MAGIC 0x4e45514cu /* "LQEN" */
+/* 2: trade and book times in the mark state; 3: the external venue's orders in flight */
+#define LQ_ENGINE_IMAGE_VERSION 3
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* Bytes of an image of e (a function of its limits only). */

@@ -45,14 +45,15 @@
  */
 /* clang-format off */
 #define LQ_EGRESS_FIELDS_LIQ_ORDER(M)                                                              \
-	M(liq_order, order_id,   seq)                                                              \
+	M(liq_order, order_id,   ev->order_id != 0 ? ev->order_id : seq)                           \
 	M(liq_order, account,    ev->account)                                                      \
 	M(liq_order, qty,        ev->qty)                                                          \
 	M(liq_order, price,      ev->price)                                                        \
 	M(liq_order, filled_qty, ev->filled_qty)                                                   \
 	M(liq_order, avg_price,  ev->filled_qty > 0 ? ev->avg_price : 0)                           \
 	M(liq_order, fee,        ev->amount_units)                                                 \
-	M(liq_order, kind,       lq_feed_liq_kind(ev->qty, ev->filled_qty))
+	M(liq_order, kind,       ev->type == LQ_EV_LIQ_ORDER ? LQ_FEED_LIQ_ORDER_SENT              \
+				 : lq_feed_liq_kind(ev->qty, ev->filled_qty))
 #define LQ_EGRESS_FIELDS_ADL(M)                                                                    \
 	M(adl,       account,    ev->account)                                                      \
 	M(adl,       liquidated, ev->other_account)                                                \

@@ -89,6 +89,9 @@ enum lq_feed_liq_kind {
 	LQ_FEED_LIQ_PARTIAL = 1,  /* part of it: 0 < filled_qty < |qty|; the rest goes to the
 				     waterfall (takeover, ADL, ... notices follow) */
 	LQ_FEED_LIQ_UNFILLED = 2, /* none of it: filled_qty = 0, avg_price = 0 */
+	/* an order for the venue's matching engine to fill (external venue mode): filled_qty,
+	   avg_price and fee 0; its result follows as a message of kind 0-2 with its order_id */
+	LQ_FEED_LIQ_ORDER_SENT = 3,
 };
 
 enum lq_feed_instrument_kind {
@@ -197,8 +200,8 @@ struct lq_feed_wire_margin {
 struct lq_feed_wire_liq_fill {
 	struct lq_feed_wire_msg h;
 	uint64_t order_id;
-	int64_t qty;	    /* > 0, filled now */
-	int64_t price;	    /* > 0 */
+	int64_t qty;	    /* >= 0, filled now; 0 (with leaves_qty 0): the rest cancelled */
+	int64_t price;	    /* > 0 (the engine refuses another with a `rejected` event) */
 	int64_t leaves_qty; /* >= 0 still open; 0 = the order is done */
 };
 
@@ -370,6 +373,8 @@ static inline bool lq_feed_liq_order_ok(const struct lq_feed_liq_order *o)
 		return o->filled_qty > 0 && o->filled_qty < q;
 	case LQ_FEED_LIQ_UNFILLED:
 		return o->filled_qty == 0;
+	case LQ_FEED_LIQ_ORDER_SENT:
+		return o->filled_qty == 0 && o->fee == 0;
 	}
 	return false;
 }

@@ -61,7 +61,7 @@
 	}
 #define LQ_FEED_NAMES_LIQ_KIND                                                                     \
 	{                                                                                          \
-		"filled", "partial", "unfilled"                                                    \
+		"filled", "partial", "unfilled", "order"                                           \
 	}
 /* How many names a list has (a constant expression). */
 #define LQ_FEED_NAMES_COUNT(names)                                                                 \
@@ -155,11 +155,12 @@
 #define LQ_FEED_FIELDS_MARGIN_TRANSFER(F)                                                          \
 	F(U64,  account,           POS,     INT,  _,               42)                             \
 	F(I64,  amount,            NONZERO, INT,  _,               -5000000)
-/* a fill of a liquidation order the engine sent */
+/* a fill of a liquidation order the engine sent; qty 0 and leaves_qty 0: the rest cancelled.
+ * The price is the engine's to judge: a bad one is a `rejected` event, not a lost packet */
 #define LQ_FEED_FIELDS_LIQ_FILL(F)                                                                 \
 	F(U64,  order_id,          ANY,     INT,  _,               17)                             \
-	F(I64,  qty,               POS,     INT,  _,               300)                            \
-	F(I64,  price,             POS,     INT,  _,               5990000)                        \
+	F(I64,  qty,               NONNEG,  INT,  _,               300)                            \
+	F(I64,  price,             ANY,     INT,  _,               5990000)                        \
 	F(I64,  leaves_qty,        NONNEG,  INT,  _,               1200)
 /* a liquidation order (and its simulated book fill); kind agrees with filled_qty */
 #define LQ_FEED_FIELDS_LIQ_ORDER(F)                                                                \

@@ -95,6 +95,7 @@ struct lq_feedin {
 	/* account events (deposit, withdrawal, fill, margin transfer) */
 	uint64_t account_events;  /* passed to the engine (which may still refuse them) */
 	uint64_t account_refused; /* refused here: a `rejected` event each */
+	uint64_t liq_fills;	  /* fills of liquidation orders passed to the engine */
 };
 
 enum lq_feedin_disp {
