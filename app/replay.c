@@ -133,8 +133,13 @@ struct replay {
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
 	struct replay_extra x;
-	struct replay_cover id;	  /* this run's identity (cover_identify) */
-	uint64_t config_line;	  /* configuration lines applied */
+	struct replay_cover id; /* this run's identity (cover_identify) */
+	uint64_t config_line;	/* configuration lines applied */
+	/* liqd run --recover: the feed's packets up to the snapshot's, sent again, are skipped */
+	bool covered_on;
+	uint64_t covered_session;
+	uint64_t covered_end; /* the sequence after the snapshot's packet */
+	uint64_t covered_skipped;
 	struct lq_config_file cf; /* --venue, --config, --mark as one file (preset.h) */
 };
 
@@ -336,6 +341,25 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 	return 0;
 }
 
+/*
+ * liqd run after --recover: a packet of the snapshot's session whose messages all come before
+ * the end of the snapshot's packet is one the engine state already holds (the feed was sent
+ * again from an earlier point, as a venue's retransmission or a restarted sender does):
+ * skipped, counted, never applied twice. A heartbeat carries the next sequence: it is covered
+ * only below that end (the data packet after a heartbeat shares its number).
+ */
+static bool live_covered(struct replay *r)
+{
+	const struct lq_feed_packet *k = &r->pkt;
+
+	if (!r->covered_on || k->session != r->covered_session ||
+	    (k->count ? k->seq + k->count > r->covered_end : k->seq >= r->covered_end))
+		return false;
+	r->pkt_next = r->pkt.count; /* none of its messages is delivered */
+	r->covered_skipped++;
+	return true;
+}
+
 static int next_input(void *ctx, struct lq_scn *scn)
 {
 	struct replay *r = ctx;
@@ -353,6 +377,8 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		int rc = lq_live_next(r->live, &r->in, scn->engine, &r->pkt_tsc);
 		if (rc != 1)
 			return rc;
+		if (live_covered(r))
+			return LQ_SOURCE_IDLE;
 		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
 		r->record++; /* the packet's number */
 		r->pkt_next = 0;
@@ -454,7 +480,9 @@ static int cover_check(const struct replay *r, const struct replay_cover *c, uin
 	const struct replay_cover *id = &r->id;
 	char what[256] = "";
 
-	if (c->pop_kind != id->pop_kind)
+	if ((c->capture_bytes == 0) != r->run)
+		snprintf(what, sizeof(what), "it was taken by liqd %s", r->run ? "replay" : "run");
+	else if (c->pop_kind != id->pop_kind)
 		snprintf(what, sizeof(what), "it was taken of a run with %s, this one has %s",
 			 pop_kind_str(c->pop_kind), pop_kind_str(id->pop_kind));
 	else if (c->config_crc != id->config_crc || c->config_bytes != id->config_bytes)
@@ -526,6 +554,10 @@ struct replay_state {
 	struct lq_feedin in;
 };
 
+/* The source's part of a snapshot: the state, the cover, the packet being delivered. */
+#define REPLAY_STATE_BYTES                                                                         \
+	(sizeof(struct replay_state) + sizeof(struct replay_cover) + sizeof(struct lq_feed_packet))
+
 static size_t replay_save(void *ctx, void *buf, size_t cap)
 {
 	const struct replay *r = ctx;
@@ -540,10 +572,12 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
 	st->in = r->in;
-	if (cap < sizeof(*st) + sizeof(struct replay_cover))
+	if (cap < REPLAY_STATE_BYTES)
 		return 0;
 	cover_save(r, (struct replay_cover *)((char *)buf + sizeof(*st)));
-	return sizeof(*st) + sizeof(struct replay_cover);
+	/* liqd run: the packet being delivered cannot be read again from a file */
+	memcpy((char *)buf + sizeof(*st) + sizeof(struct replay_cover), &r->pkt, sizeof(r->pkt));
+	return REPLAY_STATE_BYTES;
 }
 
 /* Back to a snapshot's place: the configuration lines it read, the capture's record. */
@@ -557,11 +591,11 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		fprintf(stderr, "%s: the snapshot was not taken by liqd replay\n", who);
 		return -1;
 	}
-	if (len != sizeof(*st) + sizeof(struct replay_cover)) {
+	if (len != REPLAY_STATE_BYTES) {
 		fprintf(stderr,
 			"%s: the snapshot's replay state has %zu bytes, this build's %zu: it was "
 			"taken by another version of liqd (replay the capture from the start)\n",
-			who, len, sizeof(*st) + sizeof(struct replay_cover));
+			who, len, REPLAY_STATE_BYTES);
 		return -1;
 	}
 	struct replay_cover cv;
@@ -575,6 +609,17 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		return -1;
 	}
 	r->config_done = st->config_done;
+	if (r->run) {
+		memcpy(&r->pkt, (const char *)buf + sizeof(*st) + sizeof(cv), sizeof(r->pkt));
+		r->record = st->record;
+		r->covered_on = st->record > 0;
+		r->covered_session = cv.session;
+		r->covered_end = cv.seq + r->pkt.count;
+		r->pkt_next = st->pkt_next;
+		r->feed = st->feed;
+		r->in = st->in;
+		return 0;
+	}
 	while (st->record > 0 && r->record < st->record) {
 		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
 		if (ps != LQ_PCAP_OK && ps != LQ_PCAP_CUT) {
@@ -930,13 +975,6 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 			fprintf(stderr, "%s: --shock needs a capture (it is liqd replay's)\n", who);
 			return LQ_EXIT_USAGE;
 		}
-		if (dopt->snapshot_dir || dopt->recover) {
-			fprintf(stderr,
-				"%s: a live feed cannot be read again from a snapshot: --journal "
-				"only (replay the captured feed to recover)\n",
-				who);
-			return LQ_EXIT_USAGE;
-		}
 		if (!lo->via_set)
 			lo->via = LQ_VIA_UDP;
 		if (!lo->stats_set)
@@ -1111,7 +1149,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.on_idle = r.live ? chain_idle : NULL;
 	if (cfg.snapshot) {
 		cfg.source_save = replay_save;
-		cfg.source_state_max = sizeof(struct replay_state) + sizeof(struct replay_cover);
+		cfg.source_state_max = REPLAY_STATE_BYTES;
 	}
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
@@ -1134,6 +1172,12 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	progress_start(&r);
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
+	if (r.covered_skipped)
+		fprintf(
+		    stderr,
+		    "%s: %llu packets of the feed the snapshot already covered were skipped (sent "
+		    "again after the restart)\n",
+		    who, (unsigned long long)r.covered_skipped);
 	if (r.exit_code != 0) {
 		progress_stop(&r);
 		fflush(stdout);

@@ -294,7 +294,6 @@ static const struct cli_opt opts_pipeline[] = {
 };
 static const struct cli_group grp_pipeline = GROUP("pipeline", opts_pipeline);
 
-/* liqd run journals, but a live feed cannot be read again from a snapshot: those it refuses */
 static const struct cli_opt opts_durable[] = {
     {.name = "--journal",
      .arg = "FILE",
@@ -306,8 +305,7 @@ static const struct cli_opt opts_durable[] = {
      .help = "write snapshots of the whole state into DIR (the last two are\n"
 	     "kept); also on SIGUSR1",
      .kind = CLI_STR,
-     .off = offsetof(struct lq_durable_opts, snapshot_dir),
-     .hide = HIDE(ID_RUN)},
+     .off = offsetof(struct lq_durable_opts, snapshot_dir)},
     {.name = "--snapshot-every",
      .arg = "N",
      .help = "a snapshot every N inputs (scenario or configuration lines,\n"
@@ -315,15 +313,13 @@ static const struct cli_opt opts_durable[] = {
      .kind = CLI_U64,
      .off = offsetof(struct lq_durable_opts, snapshot_every),
      .lo = 1,
-     .hi = 1ull << 40,
-     .hide = HIDE(ID_RUN)},
+     .hi = 1ull << 40},
     {.name = "--recover",
      .help = "start from the newest valid snapshot in --snapshot-dir (or from\n"
 	     "the beginning if there is none), skip the input it covers, check\n"
 	     "the events the --journal already holds and append the rest",
      .kind = CLI_FLAG,
-     .off = offsetof(struct lq_durable_opts, recover),
-     .hide = HIDE(ID_RUN)},
+     .off = offsetof(struct lq_durable_opts, recover)},
 };
 static const struct cli_group grp_durable = GROUP("durability", opts_durable);
 
@@ -841,8 +837,8 @@ static const char run_desc[] =
     "marks are refreshed (feed_gap, feed_recovered events).\n";
 
 static const char run_epilog[] =
-    "A live feed cannot be read again from a snapshot: liqd run journals (--journal) but\n"
-    "takes no snapshot; replay the captured feed to recover.\n"
+    "--recover restarts from the newest snapshot: the feed's packets it covers (its session,\n"
+    "up to its sequence), when the feed sends them again, are skipped and counted.\n"
     "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
     "liqd exits 0 after its summary.\n";
 
