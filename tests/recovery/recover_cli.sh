@@ -4,6 +4,7 @@
 #    (the accounts' deposits and balances equal the uninterrupted run's, not doubled);
 #  - a journal killed before its header reached the disk (empty, a torn header, zero bytes):
 #    a fresh start said on stderr, never "cannot recover" forever; a foreign file is refused;
+#  - a sim recovered with another scenario is refused (exit 2);
 #  - one instance per journal and snapshot directory: a second one is refused (exit 2) naming
 #    the holder's pid; a SIGKILLed holder leaves no lock behind.
 #   recover_cli.sh LIQD
@@ -104,6 +105,22 @@ else
 fi
 [ "$header" = "$(head -c 16 "$tmp/h.lqj" | od -An -tx1 | tr -d ' \n')" ] ||
 	bad "the journal's header changed"
+
+# ---- a sim recovered with another scenario: refused ----
+python3 "$here/../pipeline/gen_scenario.py" 200 2000 6 >"$tmp/g2.scn" || exit 1
+rm -rf "$tmp/s4" && mkdir "$tmp/s4"
+"$liqd" sim --hash "${lim[@]}" --journal "$tmp/m.lqj" --snapshot-dir "$tmp/s4" \
+	--snapshot-every 500 "$scn" >/dev/null || exit 1
+cp "$tmp/m.lqj" "$tmp/m0.lqj"
+"$liqd" sim --hash "${lim[@]}" --journal "$tmp/m.lqj" --snapshot-dir "$tmp/s4" --recover \
+	"$tmp/g2.scn" >/dev/null 2>"$tmp/err"
+st=$?
+if [ "$st" != 2 ] || ! grep -q "the snapshot is not of this scenario" "$tmp/err" ||
+	! cmp -s "$tmp/m.lqj" "$tmp/m0.lqj"; then
+	bad "sim recovered with another scenario: exit $st: $(cat "$tmp/err")"
+else
+	echo "ok a sim recovered with another scenario is refused (exit 2), its journal untouched"
+fi
 
 # ---- one instance at a time ----
 mkfifo "$tmp/fifo"
