@@ -6,6 +6,7 @@
 #include "lq/assert.h"
 #include "lq/report.h"
 #include "lq/snapshot.h"
+#include "lq/le.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define JOURNAL_BUF_BYTES (1u << 20)
@@ -122,6 +125,75 @@ static int probe_writable(const char *dir)
 	return r;
 }
 
+/* ---- one instance per journal and snapshot directory ---- */
+
+/* The pid holding a flock on the file fd is open on (/proc/locks), or 0 if it cannot be told. */
+static long lock_holder(int fd)
+{
+	struct stat st;
+	char line[256];
+	long pid = 0;
+
+	if (fstat(fd, &st) != 0)
+		return 0;
+	FILE *f = fopen("/proc/locks", "r");
+	if (!f)
+		return 0;
+	/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; bounded by the file */
+	while (pid == 0 && fgets(line, sizeof(line), f)) {
+		char kind[16], mode[16], rw[16];
+		long p;
+		unsigned maj, min;
+		unsigned long long ino;
+		if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &p, &maj,
+			   &min, &ino) == 7 &&
+		    !strcmp(kind, "FLOCK") && ino == (unsigned long long)st.st_ino &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) && p != (long)getpid())
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+/*
+ * An exclusive flock on the journal file (created empty if missing: lq_journal_open writes its
+ * header) or on the snapshot directory, held until the process exits. A second instance on the
+ * same journal or directory would interleave its records or snapshots with the first's.
+ */
+static int take_lock(struct lq_durable *d, const char *path, bool dir, int *out)
+{
+	int fd = dir ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		     : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot open %s%s: %s\n", d->who,
+			dir ? "the snapshot directory " : "the journal ", path, strerror(errno));
+		return LQ_EXIT_USAGE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		long pid = e == EWOULDBLOCK ? lock_holder(fd) : 0;
+		close(fd);
+		if (e != EWOULDBLOCK) {
+			fprintf(stderr, "%s: cannot lock %s: %s\n", d->who, path, strerror(e));
+			return LQ_EXIT_USAGE;
+		}
+		if (pid)
+			fprintf(stderr,
+				"%s: %s %s is in use by process %ld (another liqd): one instance "
+				"at a time; stop it first\n",
+				d->who, dir ? "the snapshot directory" : "the journal", path, pid);
+		else
+			fprintf(stderr,
+				"%s: %s %s is in use by another process (another liqd): one "
+				"instance at a time; stop it first\n",
+				d->who, dir ? "the snapshot directory" : "the journal", path);
+		return LQ_EXIT_USAGE;
+	}
+	*out = fd;
+	return 0;
+}
+
 /* Newest valid snapshot first; a damaged one is reported and the next older one tried. */
 static int pick_snapshot(struct lq_durable *d)
 {
@@ -181,6 +253,7 @@ int lq_durable_prepare(struct lq_durable *d, const struct lq_durable_opts *o, co
 		fprintf(stderr, "%s: --fsync goes with --journal\n", who);
 		return LQ_EXIT_USAGE;
 	}
+	d->lock_fd[0] = d->lock_fd[1] = -1;
 	if ((o->snapshot_every || o->recover) && !o->snapshot_dir) {
 		fprintf(stderr, "%s: --snapshot-every and --recover need --snapshot-dir\n", who);
 		return LQ_EXIT_USAGE;
@@ -190,6 +263,12 @@ int lq_durable_prepare(struct lq_durable *d, const struct lq_durable_opts *o, co
 			o->snapshot_dir);
 		return LQ_EXIT_USAGE;
 	}
+	/* before anything reads, cuts or writes them */
+	d->journal_new = o->journal && stat(o->journal, &st) != 0 && errno == ENOENT;
+	if (o->journal && take_lock(d, o->journal, false, &d->lock_fd[0]))
+		return LQ_EXIT_USAGE;
+	if (o->snapshot_dir && take_lock(d, o->snapshot_dir, true, &d->lock_fd[1]))
+		return LQ_EXIT_USAGE;
 	if (o->snapshot_dir) {
 		clean_temps(d);
 		int r = probe_writable(o->snapshot_dir);
@@ -292,6 +371,8 @@ static void on_event(void *ctx, const struct lq_msg *m)
 		d->checked++;
 		return;
 	}
+	if (d->mismatch_at)
+		return; /* this run is not the journal's: append nothing to it */
 	int r = lq_journal_append_event(&d->jw, &m->u.event);
 	if (r) {
 		journal_failed(d, r);
@@ -372,6 +453,45 @@ void lq_durable_config(struct lq_durable *d, struct lq_pipeline_config *cfg)
 	}
 }
 
+/*
+ * A journal killed before its header reached the disk (older builds wrote it with the first
+ * batch; lq_journal_open now syncs it first): empty, a prefix of a header, or only zero bytes.
+ * Nothing was decided into it, so it is a fresh start; anything else is not ours to overwrite.
+ */
+#define TORN_SCAN_MAX (1u << 20)
+static bool header_torn(const char *path)
+{
+	uint8_t h[LQ_JOURNAL_FILE_HEADER], buf[4096];
+	struct stat st;
+	bool zero = true;
+	ssize_t n, first = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || st.st_size > TORN_SCAN_MAX) {
+		close(fd);
+		return false;
+	}
+	/* the header a fresh journal starts with (first_seq 1) */
+	lq_put32(h, LQ_JOURNAL_MAGIC);
+	lq_put16(h + 4, LQ_JOURNAL_VERSION);
+	lq_put16(h + 6, 0);
+	lq_put64(h + 8, 1);
+	/* bounded: TORN_SCAN_MAX / sizeof(buf) reads */
+	while (zero && (n = read(fd, buf, sizeof(buf))) > 0) {
+		if (first < 0)
+			first = n;
+		for (ssize_t i = 0; i < n && zero; i++)
+			zero = buf[i] == 0;
+	}
+	close(fd);
+	if (zero)
+		return true;
+	return st.st_size < LQ_JOURNAL_FILE_HEADER && first == st.st_size &&
+	       memcmp(buf, h, (size_t)first) == 0;
+}
+
 /* Cut the journal's torn tail and keep the events after the snapshot's to check against. */
 static int journal_reconcile(struct lq_durable *d, uint64_t *next_seq)
 {
@@ -379,9 +499,27 @@ static int journal_reconcile(struct lq_durable *d, uint64_t *next_seq)
 	struct lq_journal_scan scan;
 	struct lq_journal_record rec;
 	const uint64_t s = d->events;
-	int err = lq_journal_recover(r, d->o.journal, &scan);
+	/* take_lock created an empty file where there was no journal before this run */
+	int err = d->journal_new ? -ENOENT : lq_journal_recover(r, d->o.journal, &scan);
 
 	*next_seq = 1;
+	if (err == -EBADMSG &&
+	    (scan.status == LQ_JOURNAL_EMPTY || scan.status == LQ_JOURNAL_BAD_HEADER) &&
+	    header_torn(d->o.journal)) {
+		lq_startup_free(r);
+		if (s != 0) {
+			fprintf(stderr,
+				"%s: the journal %s has no header but the snapshot counts %llu "
+				"events\n",
+				d->who, d->o.journal, (unsigned long long)s);
+			return LQ_EXIT_FAIL;
+		}
+		fprintf(stderr,
+			"%s: the journal %s was cut before its header reached the disk (nothing "
+			"was decided into it): starting it afresh\n",
+			d->who, d->o.journal);
+		return 0;
+	}
 	if (err == -ENOENT || (err == 0 && scan.status == LQ_JOURNAL_EMPTY)) {
 		lq_startup_free(r);
 		return s == 0 ? 0
@@ -588,5 +726,10 @@ int lq_durable_finish(struct lq_durable *d)
 	lq_startup_free(d->jw_mem);
 	d->expect = NULL;
 	d->jw_mem = NULL;
+	for (int k = 0; k < 2; k++)
+		if (d->lock_fd[k] >= 0) {
+			close(d->lock_fd[k]); /* the flock goes with it */
+			d->lock_fd[k] = -1;
+		}
 	return code;
 }

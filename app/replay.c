@@ -16,6 +16,7 @@
 
 #include "lq/dpdk.h"
 #include "lq/feed.h"
+#include "lq/journal.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
 #include "lq/pipeline.h"
@@ -23,6 +24,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,30 @@ struct replay_extra {
 	uint64_t start_ns;
 };
 
+/*
+ * What a snapshot covers (recovery): the run's identity (configuration, population, capture)
+ * and its place in them. A snapshot restores the accounts the population made; recovery skips
+ * exactly the lines it applied and refuses a run whose arguments are not the snapshot's.
+ */
+enum replay_pop_kind { POP_CONFIG = 1, POP_FILE = 2, POP_GENERATED = 3 };
+#define REPLAY_COVER_MAGIC 0x564f4352u /* "RCOV" */
+struct replay_cover {
+	uint32_t magic;
+	uint32_t pop_kind;   /* enum replay_pop_kind: the accounts' source */
+	uint32_t config_crc; /* CRC32C of the configuration read (presets, --config, --mark) */
+	uint32_t pop_crc;    /* of the population file's bytes, or the generated one's */
+	uint64_t config_bytes;
+	uint64_t pop_bytes;
+	uint64_t accounts; /* --accounts, --seed of a generated population */
+	uint64_t seed;
+	uint64_t capture_bytes; /* the capture's size then (0: live); it may have grown since */
+	/* the place: lines applied, and the packet of the record being delivered */
+	uint64_t config_lines;
+	uint64_t pop_lines;
+	uint64_t session;
+	uint64_t seq;
+};
+
 struct replay {
 	FILE *config;
 	const char *config_name;
@@ -110,6 +136,13 @@ struct replay {
 	char error[LQ_SCN_ERROR_MAX + 128];
 	int exit_code;
 	struct replay_extra x;
+	struct replay_cover id; /* this run's identity (cover_identify) */
+	uint64_t config_line;	/* configuration lines applied */
+	/* liqd run --recover: the feed's packets up to the snapshot's, sent again, are skipped */
+	bool covered_on;
+	uint64_t covered_session;
+	uint64_t covered_end; /* the sequence after the snapshot's packet */
+	uint64_t covered_skipped;
 	struct lq_config_file cf; /* --venue, --config, --mark as one file (preset.h) */
 };
 
@@ -321,6 +354,7 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 				return -1;
 			}
 			lq_rep_setup_line(x->rep, scn->engine, r->line, n);
+			r->config_line++;
 			return 1;
 		}
 		r->config_done = true;
@@ -354,6 +388,24 @@ static int next_setup(struct replay *r, struct lq_scn *scn)
 }
 
 static uint64_t refused_packets(const struct lq_feed_stats *fs);
+/*
+ * liqd run after --recover: a packet of the snapshot's session whose messages all come before
+ * the end of the snapshot's packet is one the engine state already holds (the feed was sent
+ * again from an earlier point, as a venue's retransmission or a restarted sender does):
+ * skipped, counted, never applied twice. A heartbeat carries the next sequence: it is covered
+ * only below that end (the data packet after a heartbeat shares its number).
+ */
+static bool live_covered(struct replay *r)
+{
+	const struct lq_feed_packet *k = &r->pkt;
+
+	if (!r->covered_on || k->session != r->covered_session ||
+	    (k->count ? k->seq + k->count > r->covered_end : k->seq >= r->covered_end))
+		return false;
+	r->pkt_next = r->pkt.count; /* none of its messages is delivered */
+	r->covered_skipped++;
+	return true;
+}
 
 static int next_input(void *ctx, struct lq_scn *scn)
 {
@@ -372,6 +424,8 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		int rc = lq_live_next(r->live, &r->in, scn->engine, &r->pkt_tsc);
 		if (rc != 1)
 			return rc;
+		if (live_covered(r))
+			return LQ_SOURCE_IDLE;
 		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
 		r->record++; /* the packet's number */
 		r->pkt_next = 0;
@@ -420,6 +474,135 @@ static int next_input(void *ctx, struct lq_scn *scn)
 	}
 }
 
+/* ---- the snapshot's cover: which run, and how much of it (see struct replay_cover) ---- */
+
+/* CRC32C and size of a file's bytes from its start; the FILE is left at its start. */
+static int file_crc(FILE *f, uint32_t *crc, uint64_t *bytes)
+{
+	static char buf[1 << 16];
+	size_t n;
+
+	*crc = 0;
+	*bytes = 0;
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) { /* bounded by the file's size */
+		*crc = lq_journal_crc32c(*crc, buf, n);
+		*bytes += n;
+	}
+	int bad = ferror(f);
+	rewind(f);
+	return bad ? -EIO : 0;
+}
+
+/* This run's identity, before the pipeline: the configuration's and the population's bytes. */
+static int cover_identify(struct replay *r, const char *config)
+{
+	struct replay_cover *id = &r->id;
+	FILE *f = fopen(config, "r");
+
+	memset(id, 0, sizeof(*id));
+	id->magic = REPLAY_COVER_MAGIC;
+	id->pop_kind = r->x.accounts ? POP_GENERATED : r->x.pop ? POP_FILE : POP_CONFIG;
+	id->accounts = r->x.accounts;
+	id->seed = r->x.accounts ? r->x.seed : 0;
+	int rc = f ? file_crc(f, &id->config_crc, &id->config_bytes) : -errno;
+	if (f)
+		fclose(f);
+	if (rc == 0 && r->x.pop)
+		rc = file_crc(r->x.pop, &id->pop_crc, &id->pop_bytes);
+	if (rc != 0)
+		fprintf(stderr, "%s: cannot read the configuration or the population: %s\n", who,
+			strerror(-rc));
+	return rc ? LQ_EXIT_FAIL : LQ_EXIT_OK;
+}
+
+/* On the ingest thread, at the snapshot's barrier: the identity and the place. */
+static void cover_save(const struct replay *r, struct replay_cover *c)
+{
+	*c = r->id;
+	c->capture_bytes = r->run ? 0 : r->pcap.len;
+	c->config_lines = r->config_line;
+	c->pop_lines = r->x.pop_line;
+	/* the packet decoded last is the record's (a refused one is never delivered) */
+	c->session = r->record ? r->pkt.session : 0;
+	c->seq = r->record ? r->pkt.seq : 0;
+}
+
+static const char *pop_kind_str(uint32_t k)
+{
+	return k == POP_FILE	    ? "a --population file"
+	       : k == POP_GENERATED ? "a generated population (--accounts)"
+				    : "the configuration's accounts only";
+}
+
+/*
+ * The snapshot's run against this one: the same configuration, population and capture, or a
+ * refusal naming what differs (recovering one run's state into another's input would mix them).
+ */
+static int cover_check(const struct replay *r, const struct replay_cover *c, uint64_t skip)
+{
+	const struct replay_cover *id = &r->id;
+	char what[256] = "";
+
+	if ((c->capture_bytes == 0) != r->run)
+		snprintf(what, sizeof(what), "it was taken by liqd %s", r->run ? "replay" : "run");
+	else if (c->pop_kind != id->pop_kind)
+		snprintf(what, sizeof(what), "it was taken of a run with %s, this one has %s",
+			 pop_kind_str(c->pop_kind), pop_kind_str(id->pop_kind));
+	else if (c->config_crc != id->config_crc || c->config_bytes != id->config_bytes)
+		snprintf(what, sizeof(what),
+			 "the configuration differs (%llu bytes, crc %08x then; %llu bytes, crc "
+			 "%08x now)",
+			 (unsigned long long)c->config_bytes, c->config_crc,
+			 (unsigned long long)id->config_bytes, id->config_crc);
+	else if (c->accounts != id->accounts || c->seed != id->seed)
+		snprintf(
+		    what, sizeof(what),
+		    "it generated --accounts %llu --seed %llu, this run --accounts %llu --seed "
+		    "%llu",
+		    (unsigned long long)c->accounts, (unsigned long long)c->seed,
+		    (unsigned long long)id->accounts, (unsigned long long)id->seed);
+	else if (c->pop_crc != id->pop_crc || c->pop_bytes != id->pop_bytes)
+		snprintf(what, sizeof(what),
+			 "the population differs (%llu bytes, crc %08x then; %llu bytes, crc %08x "
+			 "now)",
+			 (unsigned long long)c->pop_bytes, c->pop_crc,
+			 (unsigned long long)id->pop_bytes, id->pop_crc);
+	else if (c->config_lines + c->pop_lines != skip)
+		snprintf(what, sizeof(what),
+			 "its place (%llu configuration and %llu population lines) disagrees with "
+			 "its parser's line %llu",
+			 (unsigned long long)c->config_lines, (unsigned long long)c->pop_lines,
+			 (unsigned long long)skip);
+	if (!what[0])
+		return 0;
+	fprintf(stderr,
+		"%s: --recover: the snapshot is not of this run: %s; recover with the run's own "
+		"arguments, or start afresh (without --recover, or with an empty --snapshot-dir "
+		"and no journal)\n",
+		who, what);
+	return -1;
+}
+
+/* Back to the snapshot's place in the configuration and the population: never applied twice. */
+static int cover_skip(struct replay *r, const struct replay_cover *c)
+{
+	struct replay_extra *x = &r->x;
+
+	/* the restored engine holds the definitions the summary's deposits are read with */
+	const struct lq_engine *defs = lq_pipeline_engine(r->p);
+
+	for (uint64_t k = 0; k < c->config_lines + c->pop_lines; k++) {
+		FILE *f = k < c->config_lines ? r->config : x->pop;
+		if (!f || !fgets(r->line, REPLAY_LINE_MAX, f))
+			return -1;
+		lq_rep_setup_line(x->rep, defs, r->line, strcspn(r->line, "\n"));
+	}
+	r->config_line = c->config_lines;
+	x->pop_line = c->pop_lines;
+	return 0;
+}
+
 /* What a snapshot keeps of the source: where it is in the configuration and the capture. */
 #define REPLAY_STATE_MAGIC 0x53504c52u /* "RLPS" */
 struct replay_state {
@@ -431,6 +614,10 @@ struct replay_state {
 	struct lq_feed_stats feed;
 	struct lq_feedin in;
 };
+
+/* The source's part of a snapshot: the state, the cover, the packet being delivered. */
+#define REPLAY_STATE_BYTES                                                                         \
+	(sizeof(struct replay_state) + sizeof(struct replay_cover) + sizeof(struct lq_feed_packet))
 
 static size_t replay_save(void *ctx, void *buf, size_t cap)
 {
@@ -446,7 +633,12 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
 	st->in = r->in;
-	return sizeof(*st);
+	if (cap < REPLAY_STATE_BYTES)
+		return 0;
+	cover_save(r, (struct replay_cover *)((char *)buf + sizeof(*st)));
+	/* liqd run: the packet being delivered cannot be read again from a file */
+	memcpy((char *)buf + sizeof(*st) + sizeof(struct replay_cover), &r->pkt, sizeof(r->pkt));
+	return REPLAY_STATE_BYTES;
 }
 
 /* Back to a snapshot's place: the configuration lines it read, the capture's record. */
@@ -460,17 +652,41 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		fprintf(stderr, "%s: the snapshot was not taken by liqd replay\n", who);
 		return -1;
 	}
-	if (len != sizeof(*st)) {
+	if (len != REPLAY_STATE_BYTES) {
 		fprintf(stderr,
 			"%s: the snapshot's replay state has %zu bytes, this build's %zu: it was "
 			"taken by another version of liqd (replay the capture from the start)\n",
-			who, len, sizeof(*st));
+			who, len, REPLAY_STATE_BYTES);
 		return -1;
 	}
-	for (uint64_t k = 0; k < skip; k++)
-		if (!fgets(r->line, REPLAY_LINE_MAX, r->config))
-			break;
+	struct replay_cover cv;
+	memcpy(&cv, (const char *)buf + sizeof(*st), sizeof(cv));
+	if (cv.magic != REPLAY_COVER_MAGIC || cover_check(r, &cv, skip) != 0)
+		return -1;
+	if (cover_skip(r, &cv) != 0) {
+		fprintf(stderr,
+			"%s: the configuration or population ends before the snapshot's place\n",
+			who);
+		return -1;
+	}
 	r->config_done = st->config_done;
+	/* the packet being delivered: the capture's at the record must be the same one */
+	const char *saved = (const char *)buf + sizeof(*st) + sizeof(cv);
+	uint16_t saved_count;
+	uint8_t saved_flags;
+	memcpy(&saved_count, saved + offsetof(struct lq_feed_packet, count), sizeof(saved_count));
+	memcpy(&saved_flags, saved + offsetof(struct lq_feed_packet, flags), sizeof(saved_flags));
+	if (r->run) {
+		memcpy(&r->pkt, saved, sizeof(r->pkt));
+		r->record = st->record;
+		r->covered_on = st->record > 0;
+		r->covered_session = cv.session;
+		r->covered_end = cv.seq + r->pkt.count;
+		r->pkt_next = st->pkt_next;
+		r->feed = st->feed;
+		r->in = st->in;
+		return 0;
+	}
 	while (st->record > 0 && r->record < st->record) {
 		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
 		if (ps != LQ_PCAP_OK && ps != LQ_PCAP_CUT) {
@@ -484,8 +700,15 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	}
 	r->pkt.count = 0;
 	if (st->record > 0 &&
-	    lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, NULL) != 0) {
-		fprintf(stderr, "%s: the capture differs from the snapshot's\n", who);
+	    (lq_feed_decode_packet(pk.payload, pk.payload_len, &r->pkt, NULL) != 0 ||
+	     r->pkt.session != cv.session || r->pkt.seq != cv.seq || r->pkt.count != saved_count ||
+	     r->pkt.flags != saved_flags)) {
+		fprintf(
+		    stderr,
+		    "%s: --recover: the capture differs from the snapshot's (its record %llu is "
+		    "not the packet of session %llu, sequence %llu)\n",
+		    who, (unsigned long long)st->record, (unsigned long long)cv.session,
+		    (unsigned long long)cv.seq);
 		return -1;
 	}
 	r->pkt_next = st->pkt_next;
@@ -633,6 +856,8 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		return rc;
 	}
 	if ((rc = size_tables(r, config, &cfg->limits)) != LQ_EXIT_OK)
+		return rc;
+	if ((rc = cover_identify(r, config)) != LQ_EXIT_OK)
 		return rc;
 	x->rep = lq_rep_create(cfg->limits.accounts_max);
 	/* fail now rather than after a long run */
@@ -819,13 +1044,6 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 			fprintf(stderr, "%s: --shock needs a capture (it is liqd replay's)\n", who);
 			return LQ_EXIT_USAGE;
 		}
-		if (dopt->snapshot_dir || dopt->recover) {
-			fprintf(stderr,
-				"%s: a live feed cannot be read again from a snapshot: --journal "
-				"only (replay the captured feed to recover)\n",
-				who);
-			return LQ_EXIT_USAGE;
-		}
 		if (!lo->via_set)
 			lo->via = LQ_VIA_UDP;
 		if (!lo->stats_set)
@@ -1005,7 +1223,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.on_idle = r.live ? chain_idle : NULL;
 	if (cfg.snapshot) {
 		cfg.source_save = replay_save;
-		cfg.source_state_max = sizeof(struct replay_state);
+		cfg.source_state_max = REPLAY_STATE_BYTES;
 	}
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
@@ -1030,6 +1248,12 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	progress_start(&r);
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
+	if (r.covered_skipped)
+		fprintf(
+		    stderr,
+		    "%s: %llu packets of the feed the snapshot already covered were skipped (sent "
+		    "again after the restart)\n",
+		    who, (unsigned long long)r.covered_skipped);
 	/* the journal closed before any summary: no hash covers events it does not hold */
 	const int journal_code = lq_durable_close(&dur);
 	if (journal_code) {

@@ -5,6 +5,7 @@
 #include "lq/durable.h"
 
 #include "lq/engine.h"
+#include "lq/journal.h"
 #include "lq/json.h"
 #include "lq/pipeline.h"
 #include "lq/scn.h"
@@ -42,7 +43,18 @@ struct sim_source {
 	char *line;
 	char error[LQ_SCN_ERROR_MAX + 64];
 	int exit_code;
+	/* what a snapshot covers: the bytes of the lines read so far and their CRC32C */
+	uint64_t bytes;
+	uint32_t crc;
 };
+
+/* What a snapshot covers: a line's bytes as read and its end, so that lines join unambiguously. */
+static void cover_line(struct sim_source *src, size_t n)
+{
+	src->bytes += n + 1;
+	src->crc = lq_journal_crc32c(src->crc, src->line, n);
+	src->crc = lq_journal_crc32c(src->crc, "\n", 1);
+}
 
 static int next_line(void *ctx, struct lq_scn *scn)
 {
@@ -67,6 +79,7 @@ static int next_line(void *ctx, struct lq_scn *scn)
 		return 0;
 	}
 	scn->line++;
+	cover_line(src, n);
 	if (rd == LQ_SCN_READ_LONG) {
 		snprintf(src->error, sizeof(src->error), "%s:%llu: line longer than %u bytes",
 			 src->name, (unsigned long long)scn->line, SIM_LINE_MAX - 1);
@@ -87,6 +100,59 @@ static int next_line(void *ctx, struct lq_scn *scn)
 		return -1;
 	}
 	return 1;
+}
+
+/* ---- what a snapshot covers of the scenario (recovery refuses another scenario) ---- */
+#define SIM_COVER_MAGIC 0x564f4353u /* "SCOV" */
+struct sim_cover {
+	uint32_t magic;
+	uint32_t crc; /* of the scenario's bytes the snapshot's lines hold */
+	uint64_t bytes;
+};
+
+static size_t sim_save(void *ctx, void *buf, size_t cap)
+{
+	const struct sim_source *src = ctx;
+	struct sim_cover c = {.magic = SIM_COVER_MAGIC, .crc = src->crc, .bytes = src->bytes};
+
+	if (cap < sizeof(c))
+		return 0;
+	memcpy(buf, &c, sizeof(c));
+	return sizeof(c);
+}
+
+/* The lines a snapshot covers, read again (not run): the same bytes, or a refusal. */
+static int sim_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
+{
+	struct sim_source *src = ctx;
+	struct sim_cover c;
+
+	if (!buf || len != sizeof(c) || (memcpy(&c, buf, sizeof(c)), c.magic != SIM_COVER_MAGIC)) {
+		fprintf(stderr, "liqd sim: the snapshot was not taken by liqd sim\n");
+		return -1;
+	}
+	for (uint64_t k = 0; k < skip; k++) {
+		size_t n, col;
+		if (lq_scn_read_line(src->in, src->line, SIM_LINE_MAX, &n, &col) !=
+		    LQ_SCN_READ_LINE) {
+			fprintf(stderr,
+				"liqd sim: %s is shorter than the snapshot (%llu lines) or not "
+				"the scenario it covers\n",
+				src->name, (unsigned long long)skip);
+			return -1;
+		}
+		cover_line(src, n);
+	}
+	if (src->crc != c.crc || src->bytes != c.bytes) {
+		fprintf(stderr,
+			"liqd sim: --recover: the snapshot is not of this scenario: its first %llu "
+			"lines differ from %s's (%llu bytes, crc %08x then; %llu bytes, crc %08x "
+			"now); recover with the run's own scenario, or start afresh\n",
+			(unsigned long long)skip, src->name, (unsigned long long)c.bytes, c.crc,
+			(unsigned long long)src->bytes, src->crc);
+		return -1;
+	}
+	return 0;
 }
 
 struct sim_out {
@@ -166,6 +232,12 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	};
 	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));
 	lq_durable_config(&dur, &cfg);
+	if (cfg.snapshot) {
+		cfg.source_save = sim_save;
+		cfg.source_state_max = sizeof(struct sim_cover);
+	}
+	dur.source_restore = sim_restore;
+	dur.source_ctx = &src;
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc == -ERANGE) {
 		fprintf(stderr, "liqd sim: --cores names a CPU this process may not run on (see "
@@ -179,18 +251,6 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	rc = lq_durable_start(&dur, p, &skip);
 	if (rc)
 		return rc;
-	/* the input a snapshot covers (the same lines, since the run is a function of them) */
-	for (uint64_t k = 0; k < skip; k++) {
-		size_t n, col;
-		if (lq_scn_read_line(src.in, src.line, SIM_LINE_MAX, &n, &col) !=
-		    LQ_SCN_READ_LINE) {
-			fprintf(stderr,
-				"liqd sim: %s is shorter than the snapshot (%llu lines) or not "
-				"the scenario it covers\n",
-				src.name, (unsigned long long)skip);
-			return LQ_EXIT_USAGE;
-		}
-	}
 	rc = lq_pipeline_run(p);
 	int exit_code = LQ_EXIT_OK;
 	/* the journal closed before the hash: it never covers events the journal lacks */

@@ -340,6 +340,49 @@ static int rotate(struct lq_journal_writer *w)
 	return w->err;
 }
 
+/*
+ * The file header written and synced (the file's data, then its directory entry) before the
+ * first record can be appended: a journal that exists is a journal, never an empty file that
+ * no restart can read. Records then start after it.
+ */
+static int header_sync(struct lq_journal_writer *w, const char *path, uint64_t first_seq)
+{
+	uint8_t h[LQ_JOURNAL_FILE_HEADER];
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int r = 0;
+
+	lq_put32(h + 0, LQ_JOURNAL_MAGIC);
+	lq_put16(h + 4, LQ_JOURNAL_VERSION);
+	lq_put16(h + 6, 0);
+	lq_put64(h + 8, first_seq);
+	ssize_t n = pwrite(w->fd, h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h))
+		r = n < 0 ? -errno : -EIO;
+	if (r == 0 && fdatasync(w->fd) < 0)
+		r = -errno;
+	const size_t dlen = slash ? (size_t)(slash - path) : 0;
+	if (slash && dlen < sizeof(dir)) {
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if (!slash || dlen >= sizeof(dir) || dlen == 0)
+		strcpy(dir, slash && dlen == 0 ? "/" : ".");
+	int dfd = r == 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	/* a directory that cannot be opened or synced (a device node's /dev): the data is */
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	if (r) {
+		lq_journal_close(w);
+		return r;
+	}
+	w->buf[0].file_off = LQ_JOURNAL_FILE_HEADER;
+	w->stats.bytes = LQ_JOURNAL_FILE_HEADER;
+	return 0;
+}
+
 int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const char *path,
 		    const struct lq_journal_params *p)
 {
@@ -380,13 +423,7 @@ int lq_journal_open(struct lq_journal_writer *w, void *mem, size_t size, const c
 		w->buf[0].file_off = (uint64_t)end;
 		return 0;
 	}
-	uint8_t *h = w->buf[0].data;
-	lq_put32(h + 0, LQ_JOURNAL_MAGIC);
-	lq_put16(h + 4, LQ_JOURNAL_VERSION);
-	lq_put16(h + 6, 0);
-	lq_put64(h + 8, p->first_seq);
-	w->buf[0].len = LQ_JOURNAL_FILE_HEADER;
-	return 0;
+	return header_sync(w, path, p->first_seq);
 }
 
 /* Room for a record of rec_bytes in the current buffer, or NULL (w->err says why). */

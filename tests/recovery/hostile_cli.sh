@@ -34,7 +34,7 @@ want2 "replay --via bogus" "$liqd" replay --via bogus --config "$cfg" x.pcap
 want2 "replay --eal without --via dpdk" "$liqd" replay --eal "--no-huge" --config "$cfg" x.pcap
 want2 "run with a capture" "$liqd" run --config "$cfg" x.pcap
 want2 "run --accounts" "$liqd" run --config "$cfg" --accounts 10
-want2 "run --snapshot-dir" "$liqd" run --config "$cfg" --snapshot-dir "$tmp"
+want2 "run --recover without --snapshot-dir" "$liqd" run --config "$cfg" --recover
 want2 "run --listen garbage" "$liqd" run --config "$cfg" --listen 1.2.3:x
 want2 "run --egress garbage" "$liqd" run --config "$cfg" --listen 127.0.0.1:0 --egress nowhere
 want2 "run --egress-via dpdk over UDP" "$liqd" run --config "$cfg" --listen 127.0.0.1:0 \

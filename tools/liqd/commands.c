@@ -323,7 +323,6 @@ static const struct cli_opt opts_pipeline[] = {
 };
 static const struct cli_group grp_pipeline = GROUP("pipeline", opts_pipeline);
 
-/* liqd run journals, but a live feed cannot be read again from a snapshot: those it refuses */
 static const struct cli_opt opts_durable[] = {
     {.name = "--journal",
      .arg = "FILE",
@@ -347,8 +346,7 @@ static const struct cli_opt opts_durable[] = {
 	     "kept); also on SIGUSR1. Checked at start: writable, room for a\n"
 	     "snapshot; stale temporaries of a killed run are removed",
      .kind = CLI_STR,
-     .off = offsetof(struct lq_durable_opts, snapshot_dir),
-     .hide = HIDE(ID_RUN)},
+     .off = offsetof(struct lq_durable_opts, snapshot_dir)},
     {.name = "--snapshot-every",
      .arg = "N",
      .help = "a snapshot every N inputs (scenario or configuration lines,\n"
@@ -356,15 +354,13 @@ static const struct cli_opt opts_durable[] = {
      .kind = CLI_U64,
      .off = offsetof(struct lq_durable_opts, snapshot_every),
      .lo = 1,
-     .hi = 1ull << 40,
-     .hide = HIDE(ID_RUN)},
+     .hi = 1ull << 40},
     {.name = "--recover",
      .help = "start from the newest valid snapshot in --snapshot-dir (or from\n"
 	     "the beginning if there is none), skip the input it covers, check\n"
 	     "the events the --journal already holds and append the rest",
      .kind = CLI_FLAG,
-     .off = offsetof(struct lq_durable_opts, recover),
-     .hide = HIDE(ID_RUN)},
+     .off = offsetof(struct lq_durable_opts, recover)},
 };
 static const struct cli_group grp_durable = GROUP("durability", opts_durable);
 
@@ -932,9 +928,10 @@ static const char run_desc[] =
     "marks are refreshed (feed_gap, feed_recovered events).\n";
 
 static const char run_epilog[] =
-    "A live feed cannot be read again from a snapshot: liqd run journals (--journal) but\n"
-    "takes no snapshot; replay the captured feed to recover. SIGUSR1 (a snapshot, for sim\n"
-    "and replay) is logged and ignored.\n"
+    "--recover restarts from the newest snapshot: the feed's packets it covers (its session,\n"
+    "up to its sequence), when the feed sends them again, are skipped and counted.\n"
+    "SIGUSR1 asks for a snapshot now (with --snapshot-dir); one that cannot be taken is\n"
+    "logged and the run goes on.\n"
     "With --journal, an egress packet leaves only after the journal records of its\n"
     "decisions are written (and synced, per --fsync). If the journal cannot be written\n"
     "(a full or failing disk), liqd run says so at once naming the journal and the errno,\n"

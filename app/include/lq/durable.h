@@ -74,6 +74,8 @@ struct lq_durable {
 	/* optional: the tool's source state from the snapshot (before lq_durable_start) */
 	int (*source_restore)(void *ctx, const void *buf, size_t len, uint64_t skip);
 	void *source_ctx;
+	bool journal_new; /* no journal file before this run */
+	int lock_fd[2];	  /* flocks on the journal and the snapshot directory, or -1 */
 };
 
 /*

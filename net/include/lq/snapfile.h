@@ -7,16 +7,14 @@
  * (temporary file, fsync, rename, fsync of the directory) as DIR/snap-<inputs>.lqs, the
  * last two kept.
  *
- * Format, version 1. Little-endian header, then the four stage parts, then a CRC32C
- * (lq_journal_crc32c) of every byte before it.
- *   0 u32 magic 'L' 'Q' 'S' 'N'       4 u32 version 1
- *   8 u64 seq                        16 u64 input_line
- *  24 u64 output_events              32 u64 output_lines       40 u64 output_hash
- *  48 u32 accounts_max               52 u32 positions_max
- *  56 u64 part_len[4]                88 u64 inputs (source calls; names the file)
- *  96 u64 source_len                104 parts, then the source's state, then u32 crc
- * The parts are the build's own layout: a snapshot is restored by the build that wrote it
- * (the engine image inside checks struct sizes and table maxima).
+ * Format, version 2 (the layout of version 1; the source part of replay grew its cover).
+ * Little-endian header, then the four stage parts, then a CRC32C (lq_journal_crc32c) of every byte
+ * before it. 0 u32 magic 'L' 'Q' 'S' 'N'       4 u32 version 2 8 u64 seq                        16
+ * u64 input_line 24 u64 output_events              32 u64 output_lines       40 u64 output_hash 48
+ * u32 accounts_max               52 u32 positions_max 56 u64 part_len[4]                88 u64
+ * inputs (source calls; names the file) 96 u64 source_len                104 parts, then the
+ * source's state, then u32 crc The parts are the build's own layout: a snapshot is restored by the
+ * build that wrote it (the engine image inside checks struct sizes and table maxima).
  */
 #include "lq/pipeline.h"
 
@@ -24,7 +22,7 @@
 #include <stdint.h>
 
 #define LQ_SNAPFILE_MAGIC     0x4e53514cu /* "LQSN" */
-#define LQ_SNAPFILE_VERSION   1
+#define LQ_SNAPFILE_VERSION   2 /* 2: replay's source part says what of the run it covers */
 #define LQ_SNAPFILE_HEADER    104
 #define LQ_SNAPFILE_KEEP      2
 #define LQ_SNAPFILE_PART_MAX  (1ull << 40) /* a bound for hostile lengths */
