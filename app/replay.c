@@ -428,6 +428,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
 	r->in = st->in;
+	lq_feedin_resync(&r->in); /* the restored stages hold no book copies */
 	return 0;
 }
 

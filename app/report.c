@@ -770,6 +770,12 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	if (run->off_grid)
 		warn(s, "%llu feed prices or sizes off the instrument's grid were skipped",
 		     (unsigned long long)run->off_grid);
+	if (run->feedin && run->feedin->book_outside)
+		warn(s,
+		     "%llu book levels beyond the feed book's window (%u ticks a side) were "
+		     "dropped: "
+		     "the engine's book may miss deep levels",
+		     (unsigned long long)run->feedin->book_outside, (unsigned)LQ_FEEDIN_LADDER);
 	if (s->account_refused)
 		warn(s, "%llu account events in the feed refused (see the rejected events)",
 		     (unsigned long long)s->account_refused);

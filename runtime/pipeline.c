@@ -36,13 +36,15 @@ struct lq_pipeline {
 	/* mark */
 	struct lq_engine *mark_defs;
 	struct lq_marker marker;
-	struct lq_book mark_book;
+	struct lq_book mark_book; /* a book sent whole (BOOK_LEVEL), until its end */
 	bool mark_book_overflow;
+	struct lq_book mark_copy[LQ_INSTRUMENTS_MAX]; /* books sent as changes (lq/msg.h) */
 	uint64_t mark_line;
 
 	/* engine */
 	struct lq_engine *eng;
 	struct lq_book eng_book;
+	struct lq_book eng_copy[LQ_INSTRUMENTS_MAX];
 	bool in_event;
 	struct lq_out eng_out; /* query results, as text */
 	struct lq_adl_entry *scratch;
@@ -474,6 +476,39 @@ static void mark_book_end(struct lq_pipeline *p, const struct lq_msg *m)
 	p->mark_book_overflow = false;
 }
 
+/* A stage's copy of a book sent as changes. */
+static struct lq_book *book_copy(struct lq_book *copies, uint32_t instrument)
+{
+	/* the feed adapter sends the books of instruments the engine has */
+	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
+	return &copies[instrument];
+}
+
+static void book_delta(struct lq_book *copies, const struct lq_msg *m)
+{
+	const bool ok = lq_msg_book_delta_apply(book_copy(copies, m->u.delta.instrument), m);
+
+	/* the changes are against the copy the sender knows this stage holds */
+	LQ_ASSERT(ok);
+}
+
+/*
+ * The end of a book sent as changes: the marker checks the copy; if it takes it, so will the
+ * engine (the changes went ahead), else it is refused here and the engine's book stays.
+ */
+static void mark_delta_end(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	struct lq_cmd c = {.type = LQ_CMD_BOOK,
+			   .instrument = m->u.book_end.instrument,
+			   .book = book_copy(p->mark_copy, m->u.book_end.instrument)};
+	enum lq_status st = lq_marker_apply(&p->marker, &c, mark_derived, p);
+
+	if (st != LQ_OK)
+		emit_rejected(p, LQ_STAGE_MARK, m->line, st, &c);
+	else
+		emit(p, LQ_STAGE_MARK, m);
+}
+
 static void book_add(struct lq_book *b, bool *overflow, const struct lq_msg *m)
 {
 	uint32_t *n = m->u.level.side ? &b->ask_count : &b->bid_count;
@@ -508,9 +543,16 @@ static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	case LQ_MSG_BOOK_LEVEL:
 		book_add(&p->mark_book, &p->mark_book_overflow, m);
 		return;
+	case LQ_MSG_BOOK_DELTA:
+		book_delta(p->mark_copy, m);
+		emit(p, LQ_STAGE_MARK, m);
+		return;
 	case LQ_MSG_BOOK_END:
 		p->mark_line = m->line;
-		mark_book_end(p, m);
+		if (m->u.book_end.delta)
+			mark_delta_end(p, m);
+		else
+			mark_book_end(p, m);
 		return;
 	case LQ_MSG_END:
 		emit(p, LQ_STAGE_MARK, m);
@@ -613,12 +655,18 @@ static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
 		LQ_ASSERT(!overflow);
 		return;
 	}
+	case LQ_MSG_BOOK_DELTA:
+		book_delta(p->eng_copy, m);
+		return;
 	case LQ_MSG_BOOK_END: {
+		const bool delta = m->u.book_end.delta;
 		struct lq_cmd c = {.type = LQ_CMD_BOOK,
 				   .instrument = m->u.book_end.instrument,
-				   .book = &p->eng_book};
+				   .book = delta ? book_copy(p->eng_copy, m->u.book_end.instrument)
+						 : &p->eng_book};
 		engine_part(p, m, &c);
-		memset(&p->eng_book, 0, sizeof(p->eng_book));
+		if (!delta)
+			memset(&p->eng_book, 0, sizeof(p->eng_book));
 		return;
 	}
 	case LQ_MSG_SHOW:
