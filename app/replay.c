@@ -824,7 +824,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	static struct replay r;
 	struct out_sink out = {.events = o->events, .flush = o->events && run};
 	struct lq_pipeline_config cfg = {
-	    .threads = o->pipe.threads,
+	    .threads = lq_pipeline_threads(o->pipe.threads),
 	    .ring_slots = o->pipe.ring_slots,
 	    .burst = o->pipe.burst,
 	    .limits = o->pipe.lim,

@@ -7,12 +7,34 @@
 #include "lq/snapshot.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
+/*
+ * Waiting on another thread (an empty input ring, a full output ring, a snapshot in flight):
+ * spin a little (the other thread is about to deliver when it runs on its own core), then yield
+ * (it may share this core), then park on the thread's bell, a futex (bell_*).
+ */
 #define SPINS_BEFORE_YIELD 64
+#define YIELDS_BEFORE_PARK 32
+#define PARK_NS		   1000000 /* a parked thread still looks again every ms */
+
+/*
+ * A thread's bell. A thread parks only after announcing it (sleeping, then a full fence) and
+ * finding no work; a thread that makes work for it (messages in its input ring, room in its
+ * output ring, a snapshot done) publishes that first, then a full fence, then rings the bell
+ * if the other sleeps: one of the two sees the other, so a wakeup cannot be lost.
+ */
+struct bell {
+	alignas(64) _Atomic uint32_t seq;
+	_Atomic uint32_t sleeping;
+};
 
 /* A definitions-only engine: the stages other than the engine keep one to resolve names. */
 static const struct lq_engine_limits defs_limits = {.accounts_max = 1, .positions_max = 1};
@@ -23,7 +45,9 @@ struct lq_pipeline {
 	struct lq_ring *rings[LQ_STAGES - 1]; /* ring i: stage i -> stage i + 1 */
 	void *ring_mem[LQ_STAGES - 1];
 	struct lq_stage_counters ctr[LQ_STAGES];
-	bool done[LQ_STAGES]; /* each written by its stage's thread only */
+	struct bell bell[LQ_PIPELINE_THREADS_MAX];
+	uint64_t parks[LQ_PIPELINE_THREADS_MAX]; /* each written by its thread only */
+	bool done[LQ_STAGES];			 /* each written by its stage's thread only */
 	/* ring i's producer position after stage i's last poll (lq_pipeline_ring_used) */
 	_Atomic uint32_t ring_head[LQ_STAGES - 1];
 	int error;
@@ -87,6 +111,21 @@ uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s)
 	return map[threads][s];
 }
 
+uint32_t lq_pipeline_threads(uint32_t threads)
+{
+	cpu_set_t allowed;
+
+	if (threads != 0)
+		return threads;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return 1;
+	const int cores = CPU_COUNT(&allowed);
+	if (cores < 1)
+		return 1;
+	return (uint32_t)cores < LQ_PIPELINE_THREADS_MAX ? (uint32_t)cores
+							 : LQ_PIPELINE_THREADS_MAX;
+}
+
 static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s);
 
 static inline uint64_t tsc_now(void)
@@ -136,6 +175,81 @@ static void cpu_relax(void)
 #endif
 }
 
+/* Work was made for thread t: wake it if it is parked. */
+static void bell_ring(struct lq_pipeline *p, uint32_t t)
+{
+	struct bell *b = &p->bell[t];
+
+	atomic_thread_fence(memory_order_seq_cst); /* the work is visible before the look */
+	if (!atomic_load_explicit(&b->sleeping, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&b->seq, 1, memory_order_release);
+	syscall(SYS_futex, &b->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Park thread t until its bell rings (or PARK_NS), unless ready(p, arg) says work is there. */
+static void bell_park(struct lq_pipeline *p, uint32_t t,
+		      bool (*ready)(struct lq_pipeline *, void *), void *arg)
+{
+	struct bell *b = &p->bell[t];
+	const uint32_t seq = atomic_load_explicit(&b->seq, memory_order_acquire);
+
+	atomic_store_explicit(&b->sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst); /* announced before the last look */
+	if (!ready(p, arg)) {
+		const struct timespec ts = {.tv_sec = 0, .tv_nsec = PARK_NS};
+		p->parks[t]++;
+		syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+	}
+	atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
+}
+
+/* One more round of waiting: spin, then yield, then park. */
+static void wait_round(struct lq_pipeline *p, uint32_t t, uint32_t *rounds,
+		       bool (*ready)(struct lq_pipeline *, void *), void *arg)
+{
+	const uint32_t n = ++*rounds;
+
+	if (n < SPINS_BEFORE_YIELD)
+		cpu_relax();
+	else if (n < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+		sched_yield();
+	else
+		bell_park(p, t, ready, arg);
+}
+
+/* A stage of thread t other than ingest has messages waiting. */
+static bool thread_ready(struct lq_pipeline *p, uint32_t t)
+{
+	for (uint32_t s = LQ_STAGE_MARK; s < LQ_STAGES; s++)
+		if (p->thread_of[s] == t && !p->done[s] && lq_ring_peek(p->rings[s - 1]))
+			return true;
+	return false;
+}
+
+static bool thread_ready_cb(struct lq_pipeline *p, void *arg)
+{
+	return thread_ready(p, *(const uint32_t *)arg);
+}
+
+/* After a stage's burst: wake the threads it made work for (the next stage, the previous). */
+static void bells_after(struct lq_pipeline *p, enum lq_stage_id s, uint32_t head_before)
+{
+	const uint32_t self = p->thread_of[s];
+
+	if (s > LQ_STAGE_INGEST && p->thread_of[s - 1] != self)
+		bell_ring(p, p->thread_of[s - 1]); /* room in its output ring */
+	if (s < LQ_STAGE_PUBLISH && p->thread_of[s + 1] != self &&
+	    p->rings[s]->prod.next != head_before)
+		bell_ring(p, p->thread_of[s + 1]); /* messages in its input ring */
+}
+
+static bool ring_has_room(struct lq_pipeline *p, void *arg)
+{
+	(void)p;
+	return lq_ring_free_count(arg) > 0;
+}
+
 /* Push to stage `from`'s output ring, applying back-pressure; nothing is dropped. */
 static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_msg *m)
 {
@@ -152,11 +266,11 @@ static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_m
 			stage_poll(p, (enum lq_stage_id)(from + 1));
 			continue;
 		}
+		/* the ring is full: its consumer has work, whatever this burst has not said yet */
+		if (spins == 0)
+			bell_ring(p, p->thread_of[from + 1]);
 		p->ctr[from].full_spins++;
-		if (++spins < SPINS_BEFORE_YIELD)
-			cpu_relax();
-		else
-			sched_yield();
+		wait_round(p, p->thread_of[from], &spins, ring_has_room, r);
 	}
 }
 
@@ -244,6 +358,13 @@ static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq
  * (the stages reuse their buffers): while waiting, run the stages that share this thread, since
  * they may hold it.
  */
+static bool snapshot_ready(struct lq_pipeline *p, void *arg)
+{
+	(void)arg;
+	return atomic_load_explicit(&p->snap_done, memory_order_acquire) == p->snap_seq ||
+	       thread_ready(p, p->thread_of[LQ_STAGE_INGEST]);
+}
+
 static void snapshot_begin(struct lq_pipeline *p)
 {
 	const uint32_t self = p->thread_of[LQ_STAGE_INGEST];
@@ -251,19 +372,18 @@ static void snapshot_begin(struct lq_pipeline *p)
 
 	/* acquire: pairs with the release in publish_snapshot, so the buffers are free */
 	while (atomic_load_explicit(&p->snap_done, memory_order_acquire) != p->snap_seq) {
-		bool ran = false;
+		uint64_t before = 0, after = 0;
 		for (uint32_t s = LQ_STAGE_MARK; s < LQ_STAGES; s++) {
 			if (p->thread_of[s] == self) {
+				before += p->ctr[s].msgs;
 				stage_poll(p, (enum lq_stage_id)s);
-				ran = true;
+				after += p->ctr[s].msgs;
 			}
 		}
-		if (ran)
-			continue;
-		if (++spins < SPINS_BEFORE_YIELD)
-			cpu_relax();
+		if (after != before)
+			spins = 0;
 		else
-			sched_yield();
+			wait_round(p, self, &spins, snapshot_ready, NULL);
 	}
 	p->snap_seq++;
 	const uint64_t w[] = {p->scn.line, p->scn.rejected, (uint64_t)p->scn.now_ns, p->inputs,
@@ -337,6 +457,8 @@ static void publish_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
 	p->cfg.snapshot(p->cfg.snapshot_ctx, &v);
 	/* release: pairs with the acquire in snapshot_begin */
 	atomic_store_explicit(&p->snap_done, m->u.snapshot.seq, memory_order_release);
+	if (p->thread_of[LQ_STAGE_INGEST] != p->thread_of[LQ_STAGE_PUBLISH])
+		bell_ring(p, p->thread_of[LQ_STAGE_INGEST]);
 }
 
 /* Read a part back: its stage id, its figures, its engine. */
@@ -738,8 +860,12 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 
 	if (p->done[s])
 		return;
+	const uint32_t head = s < LQ_STAGE_PUBLISH ? p->rings[s]->prod.next : 0;
 	if (s == LQ_STAGE_INGEST) {
-		if (!ingest_poll(p)) {
+		const bool took = ingest_poll(p);
+		if (p->cfg.threads > 1)
+			bells_after(p, s, head);
+		if (!took) {
 			c->idle_polls++;
 			return;
 		}
@@ -774,6 +900,8 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	}
 	c->msgs += n;
 	c->bursts++;
+	if (p->cfg.threads > 1)
+		bells_after(p, s, head);
 	if (s == LQ_STAGE_PUBLISH) {
 		if (p->cfg.on_flush) {
 			/* a live run: what this burst decided goes out now, not when a buffer fills
@@ -824,6 +952,7 @@ static void *thread_main(void *argp)
 	struct thread_arg *a = argp;
 	struct lq_pipeline *p = a->p;
 	uint32_t idle = 0;
+	const bool has_ingest = p->thread_of[LQ_STAGE_INGEST] == a->thread;
 
 	/* cores were checked at create; should pinning still fail, run unpinned: a thread that
 	 * gave up its stages would leave the others waiting on it */
@@ -848,11 +977,15 @@ static void *thread_main(void *argp)
 		}
 		if (after != before) {
 			idle = 0;
-		} else if (++idle < SPINS_BEFORE_YIELD) {
-			cpu_relax();
+		} else if (has_ingest && !p->done[LQ_STAGE_INGEST]) {
+			/* the source is polled (a live receiver): never parked */
+			if (++idle < SPINS_BEFORE_YIELD)
+				cpu_relax();
+			else
+				sched_yield();
 		} else {
-			/* waiting on another thread: on a shared core, let it run */
-			sched_yield();
+			/* waiting on another thread: on a shared core, let it run, then sleep */
+			wait_round(p, a->thread, &idle, thread_ready_cb, &a->thread);
 		}
 	}
 }
