@@ -408,10 +408,17 @@ static uint32_t view_build(const struct lq_feedin *r, const struct lq_feedin_ins
 	const struct lq_feedin_side *s = &ri->book.side[side];
 	uint32_t n = 0;
 
-	for (int32_t k = slot_best(s, side); k >= 0 && n < LQ_BOOK_LEVELS_MAX;
-	     k = slot_next(s, side, side == 0 ? k - 1 : k + 1)) {
-		out[n++] = s->lv[k];
-		*worst = s->base + k;
+	/* the window's words from the best end, each word's bits from its best end */
+	for (uint32_t i = 0; i < WORDS && n < LQ_BOOK_LEVELS_MAX; i++) {
+		const uint32_t w = side == 0 ? WORDS - 1 - i : i;
+		uint64_t bits = s->occ[w];
+		while (bits && n < LQ_BOOK_LEVELS_MAX) {
+			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
+						     : (uint32_t)__builtin_ctzll(bits);
+			bits &= ~(1ull << b);
+			out[n++] = s->lv[w * 64 + b];
+			*worst = s->base + (int64_t)(w * 64 + b);
+		}
 	}
 	for (uint32_t i = 0; i < s->spill_n && n < LQ_BOOK_LEVELS_MAX; i++) {
 		out[n++] = (struct lq_book_level){.price = key_price(r, ri, ins, s->spill[i].key),

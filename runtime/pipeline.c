@@ -63,6 +63,7 @@ struct lq_pipeline {
 	struct lq_book mark_book; /* a book sent whole (BOOK_LEVEL), until its end */
 	bool mark_book_overflow;
 	struct lq_book mark_copy[LQ_INSTRUMENTS_MAX]; /* books sent as changes (lq/msg.h) */
+	uint64_t mark_suspect; /* bit i: mark_copy[i] may fail the book check (mark_delta) */
 	uint64_t mark_line;
 
 	/* engine */
@@ -306,6 +307,8 @@ static bool is_def(uint16_t t)
 {
 	return t >= LQ_MSG_DEF_ASSET && t <= LQ_MSG_DEF_FUND;
 }
+
+_Static_assert(LQ_INSTRUMENTS_MAX <= 64, "mark_suspect has a bit per instrument");
 
 /* The ring copies whole slots: a message is exactly a slot's payload. */
 _Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
@@ -615,15 +618,39 @@ static void book_delta(struct lq_book *copies, const struct lq_msg *m)
 }
 
 /*
+ * The mark stage's copy: a level set that lq_marker_level_ok() refuses makes the copy suspect
+ * until a whole check passes; otherwise the copy passes the check by construction (sorted, at
+ * most the maximum a side, each level checked as it came in) and only the changes are checked.
+ */
+static void mark_delta(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	const uint32_t i = m->u.delta.instrument;
+
+	book_delta(p->mark_copy, m);
+	if (i >= p->mark_defs->instrument_count) {
+		p->mark_suspect |= 1ull << i; /* refused at its end: an unknown instrument */
+		return;
+	}
+	const struct lq_instrument *ins = &p->mark_defs->instruments[i];
+	for (uint32_t k = 0; k < m->u.delta.n; k++)
+		if (m->u.delta.lv[k].qty != 0 && !lq_marker_level_ok(ins, &m->u.delta.lv[k]))
+			p->mark_suspect |= 1ull << i;
+}
+
+/*
  * The end of a book sent as changes: the marker checks the copy; if it takes it, so will the
  * engine (the changes went ahead), else it is refused here and the engine's book stays.
  */
 static void mark_delta_end(struct lq_pipeline *p, const struct lq_msg *m)
 {
-	struct lq_cmd c = {.type = LQ_CMD_BOOK,
-			   .instrument = m->u.book_end.instrument,
-			   .book = book_copy(p->mark_copy, m->u.book_end.instrument)};
-	enum lq_status st = lq_marker_apply(&p->marker, &c, mark_derived, p);
+	const uint32_t i = m->u.book_end.instrument;
+	struct lq_cmd c = {
+	    .type = LQ_CMD_BOOK, .instrument = i, .book = book_copy(p->mark_copy, i)};
+	const bool suspect = (p->mark_suspect >> i) & 1u;
+	enum lq_status st = lq_marker_apply_book(&p->marker, &c, !suspect, mark_derived, p);
+
+	if (suspect && lq_marker_book_check(&p->mark_defs->instruments[i], c.book) == LQ_OK)
+		p->mark_suspect &= ~(1ull << i);
 
 	if (st != LQ_OK)
 		emit_rejected(p, LQ_STAGE_MARK, m->line, st, &c);
@@ -666,7 +693,7 @@ static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 		book_add(&p->mark_book, &p->mark_book_overflow, m);
 		return;
 	case LQ_MSG_BOOK_DELTA:
-		book_delta(p->mark_copy, m);
+		mark_delta(p, m);
 		emit(p, LQ_STAGE_MARK, m);
 		return;
 	case LQ_MSG_BOOK_END:
@@ -862,14 +889,16 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 		return;
 	const uint32_t head = s < LQ_STAGE_PUBLISH ? p->rings[s]->prod.next : 0;
 	if (s == LQ_STAGE_INGEST) {
-		const bool took = ingest_poll(p);
+		/* up to a burst of inputs: the stages after it then see bursts of messages */
+		while (n < p->cfg.burst && !p->done[s] && ingest_poll(p))
+			n++;
 		if (p->cfg.threads > 1)
 			bells_after(p, s, head);
-		if (!took) {
+		if (n == 0) {
 			c->idle_polls++;
 			return;
 		}
-		c->msgs++;
+		c->msgs += n;
 		c->bursts++;
 		atomic_store_explicit(&p->ring_head[s], p->rings[s]->prod.next,
 				      memory_order_relaxed);
