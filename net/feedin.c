@@ -114,38 +114,6 @@ static int64_t window_for(unsigned side, int64_t key)
 	return b > INT64_MAX - LADDER ? INT64_MAX - LADDER : (int64_t)b;
 }
 
-/* The next used slot from `from` on (towards the worse prices), or -1. */
-static int32_t slot_next(const struct lq_feedin_side *s, unsigned side, int32_t from)
-{
-	if (from < 0 || from >= LADDER)
-		return -1;
-	if (side == 0) {
-		int32_t w = from / 64;
-		uint64_t bits = s->occ[w] & (~0ull >> (63 - from % 64));
-		for (;;) {
-			if (bits)
-				return w * 64 + 63 - __builtin_clzll(bits);
-			if (--w < 0)
-				return -1;
-			bits = s->occ[w];
-		}
-	}
-	uint32_t w = (uint32_t)from / 64;
-	uint64_t bits = s->occ[w] & (~0ull << (from % 64));
-	for (;;) {
-		if (bits)
-			return (int32_t)(w * 64 + (uint32_t)__builtin_ctzll(bits));
-		if (++w == WORDS)
-			return -1;
-		bits = s->occ[w];
-	}
-}
-
-static int32_t slot_best(const struct lq_feedin_side *s, unsigned side)
-{
-	return slot_next(s, side, side == 0 ? LADDER - 1 : 0);
-}
-
 static void slot_put(struct lq_feedin_side *s, uint32_t k, int64_t price, int64_t qty)
 {
 	if (!slot_used(s, k)) {
