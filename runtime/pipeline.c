@@ -981,7 +981,10 @@ static void *thread_main(void *argp)
 	struct thread_arg *a = argp;
 	struct lq_pipeline *p = a->p;
 	uint32_t idle = 0;
+	/* the source is polled (a live receiver) and on_idle has work due while the output is
+	 * quiet (heartbeats): their threads spin and yield as they wait, never park */
 	const bool has_ingest = p->thread_of[LQ_STAGE_INGEST] == a->thread;
+	const bool has_idle = p->cfg.on_idle && p->thread_of[LQ_STAGE_PUBLISH] == a->thread;
 
 	/* cores were checked at create; should pinning still fail, run unpinned: a thread that
 	 * gave up its stages would leave the others waiting on it */
@@ -1006,8 +1009,8 @@ static void *thread_main(void *argp)
 		}
 		if (after != before) {
 			idle = 0;
-		} else if (has_ingest && !p->done[LQ_STAGE_INGEST]) {
-			/* the source is polled (a live receiver): never parked */
+		} else if ((has_ingest && !p->done[LQ_STAGE_INGEST]) ||
+			   (has_idle && !p->done[LQ_STAGE_PUBLISH])) {
 			if (++idle < SPINS_BEFORE_YIELD)
 				cpu_relax();
 			else
