@@ -18,7 +18,7 @@
 #include "lq/feedin.h"
 #include "lq/msg.h"
 
-#define REF_CAP 8192
+#define REF_CAP 16384
 
 struct ref {
 	uint32_t n[2];

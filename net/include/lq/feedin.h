@@ -33,7 +33,7 @@
  * is non-zero.
  */
 #define LQ_FEEDIN_LADDER 2048 /* ticks per side, a multiple of 64 */
-#define LQ_FEEDIN_SPILL	 4096 /* deeper levels per side */
+#define LQ_FEEDIN_SPILL	 8192 /* deeper levels per side */
 
 struct lq_feedin_spill_level {
 	int64_t key, qty; /* the price the engine sees is the key's, shocked */
