@@ -715,6 +715,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
 	r->in = st->in;
+	lq_feedin_resync(&r->in); /* the restored stages hold no book copies */
 	return 0;
 }
 
@@ -1108,7 +1109,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	static struct replay r;
 	struct out_sink out = {.events = o->events, .flush = o->events && run};
 	struct lq_pipeline_config cfg = {
-	    .threads = o->pipe.threads,
+	    .threads = lq_pipeline_threads(o->pipe.threads),
 	    .ring_slots = o->pipe.ring_slots,
 	    .burst = o->pipe.burst,
 	    .limits = o->pipe.lim,

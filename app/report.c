@@ -791,6 +791,13 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	if (run->off_grid)
 		warn(s, "%llu feed prices or sizes off the instrument's grid were skipped",
 		     (unsigned long long)run->off_grid);
+	if (run->feedin && run->feedin->book_outside)
+		warn(
+		    s,
+		    "%llu book levels dropped: the feed book holds %u ticks a side around the best "
+		    "price and %u deeper levels; the engine's book may miss deep ones",
+		    (unsigned long long)run->feedin->book_outside, (unsigned)LQ_FEEDIN_LADDER,
+		    (unsigned)LQ_FEEDIN_SPILL);
 	if (s->account_refused)
 		warn(s, "%llu account events in the feed refused (see the rejected events)",
 		     (unsigned long long)s->account_refused);

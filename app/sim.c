@@ -218,7 +218,7 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	/* the output buffer is ours: stdio must not allocate on the publish thread */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct lq_pipeline_config cfg = {
-	    .threads = o->pipe.threads,
+	    .threads = lq_pipeline_threads(o->pipe.threads),
 	    .ring_slots = o->pipe.ring_slots,
 	    .burst = o->pipe.burst,
 	    .limits = lim,
@@ -265,7 +265,7 @@ int lq_app_sim(const struct lq_sim_opts *o)
 		exit_code = LQ_EXIT_FAIL;
 	}
 	if (o->stats && journal_code == 0)
-		print_stats(p, o->pipe.threads);
+		print_stats(p, cfg.threads);
 	int dur_code = lq_durable_finish(&dur);
 	if (dur_code && exit_code == LQ_EXIT_OK)
 		exit_code = dur_code;

@@ -161,6 +161,25 @@ static enum lq_status check_trade(const struct lq_instrument *ins, const struct 
 	return LQ_OK;
 }
 
+/* A book lq_marker_book_check() passed: the best prices, the book's time, staleness. */
+static enum lq_status apply_book(struct lq_marker *mk, const struct lq_cmd *c,
+				 struct lq_instrument *ins, lq_marker_emit emit, void *ctx)
+{
+	LQ_DASSERT(lq_marker_book_check(ins, c->book) == LQ_OK);
+	if (!mid_fits(c->book))
+		return LQ_E_OVERFLOW;
+	ins->ms.top_bid = c->book->bid_count > 0 ? c->book->bids[0].price : 0;
+	ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
+	LQ_ASSERT(ins->ms.top_bid >= 0); /* 0: none */
+	LQ_ASSERT(ins->ms.top_ask >= 0);
+	/* mid and book3 need both sides: a one-sided book does not refresh them */
+	if (ins->ms.top_bid != 0 && ins->ms.top_ask != 0)
+		ins->ms.book_time_ns = mk->now_ns;
+	if (book_input(ins))
+		derive_stale_one(mk, c->instrument, emit, ctx);
+	return LQ_OK;
+}
+
 static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd *c,
 				       lq_marker_emit emit, void *ctx)
 {
@@ -175,17 +194,9 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 		st = lq_marker_book_check(ins, c->book);
 		if (st != LQ_OK)
 			return st;
-		if (!mid_fits(c->book))
-			return LQ_E_OVERFLOW;
-		ins->ms.top_bid = c->book->bid_count > 0 ? c->book->bids[0].price : 0;
-		ins->ms.top_ask = c->book->ask_count > 0 ? c->book->asks[0].price : 0;
-		LQ_ASSERT(ins->ms.top_bid >= 0); /* 0: none */
-		LQ_ASSERT(ins->ms.top_ask >= 0);
-		/* mid and book3 need both sides: a one-sided book does not refresh them */
-		if (ins->ms.top_bid != 0 && ins->ms.top_ask != 0)
-			ins->ms.book_time_ns = mk->now_ns;
-		if (book_input(ins))
-			derive_stale_one(mk, c->instrument, emit, ctx);
+		st = apply_book(mk, c, ins, emit, ctx);
+		if (st != LQ_OK)
+			return st;
 		break;
 	case LQ_CMD_INDEX:
 		if (c->price <= 0)
@@ -226,6 +237,26 @@ static enum lq_status apply_instrument(struct lq_marker *mk, const struct lq_cmd
 	default:
 		LQ_ASSERT(0);
 	}
+	derive_mark(mk, c->instrument, emit, ctx);
+	return LQ_OK;
+}
+
+bool lq_marker_level_ok(const struct lq_instrument *ins, const struct lq_book_level *lv)
+{
+	return lv->price > 0 && lv->qty > 0 && lq_instrument_on_tick(ins, lv->price) &&
+	       lq_instrument_on_lot(ins, lv->qty);
+}
+
+enum lq_status lq_marker_apply_book(struct lq_marker *mk, const struct lq_cmd *c, bool checked,
+				    lq_marker_emit emit, void *ctx)
+{
+	LQ_ASSERT(c->type == LQ_CMD_BOOK);
+	if (!checked || c->instrument >= mk->defs->instrument_count)
+		return apply_instrument(mk, c, emit, ctx);
+	struct lq_instrument *ins = &mk->defs->instruments[c->instrument];
+	const enum lq_status st = apply_book(mk, c, ins, emit, ctx);
+	if (st != LQ_OK)
+		return st;
 	derive_mark(mk, c->instrument, emit, ctx);
 	return LQ_OK;
 }

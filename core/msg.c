@@ -47,3 +47,52 @@ enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
 	}
 	return LQ_E_BAD_DEFINITION;
 }
+
+bool lq_msg_book_set(struct lq_book *b, uint32_t side, int64_t price, int64_t qty)
+{
+	uint32_t *n = side ? &b->ask_count : &b->bid_count;
+	struct lq_book_level *lv = side ? b->asks : b->bids;
+	uint32_t lo = 0, hi = *n;
+
+	LQ_ASSERT(side <= 1);
+	LQ_ASSERT(*n <= LQ_BOOK_LEVELS_MAX);
+	/* bids descending, asks ascending: the slot of price */
+	while (lo < hi) {
+		const uint32_t mid = lo + (hi - lo) / 2;
+		if (side == 0 ? lv[mid].price > price : lv[mid].price < price)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const bool found = lo < *n && lv[lo].price == price;
+	if (qty == 0) {
+		if (!found)
+			return false;
+		memmove(&lv[lo], &lv[lo + 1], sizeof(*lv) * (*n - lo - 1));
+		(*n)--;
+		return true;
+	}
+	if (found) {
+		lv[lo].qty = qty;
+		return true;
+	}
+	if (*n == LQ_BOOK_LEVELS_MAX)
+		return false;
+	memmove(&lv[lo + 1], &lv[lo], sizeof(*lv) * (*n - lo));
+	lv[lo] = (struct lq_book_level){.price = price, .qty = qty};
+	(*n)++;
+	return true;
+}
+
+bool lq_msg_book_delta_apply(struct lq_book *b, const struct lq_msg *m)
+{
+	LQ_ASSERT(m->type == LQ_MSG_BOOK_DELTA);
+	if (m->u.delta.n > LQ_MSG_DELTA_LEVELS)
+		return false;
+	for (uint32_t i = 0; i < m->u.delta.n; i++) {
+		const struct lq_book_level *l = &m->u.delta.lv[i];
+		if (!lq_msg_book_set(b, (m->u.delta.asks >> i) & 1u, l->price, l->qty))
+			return false;
+	}
+	return true;
+}

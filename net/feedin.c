@@ -2,6 +2,7 @@
 /* The feed adapter (feedin.h): liqd feed messages into engine inputs. */
 #include "lq/feedin.h"
 
+#include "lq/assert.h"
 #include "lq/msg.h"
 #include "lq/pcap.h"
 
@@ -37,13 +38,23 @@ static bool rescale(int64_t v, int shift, int64_t *out)
  * F >= 1 keeps distinct ticks distinct (book order survives); the result is rounded to the
  * tick (to nearest) and kept at one tick or more.
  */
+static int64_t shock_at(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			const struct lq_instrument *ins, int64_t price);
+
 static int64_t shock(const struct lq_feedin *r, struct lq_feedin_ins *ri,
 		     const struct lq_instrument *ins, int64_t price)
 {
+	if (r->shock_e8 != 0 && ri->anchor == 0)
+		ri->anchor = price;
+	return shock_at(r, ri, ins, price);
+}
+
+/* The shocked price once the anchor is set (a level held has set it). */
+static int64_t shock_at(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			const struct lq_instrument *ins, int64_t price)
+{
 	if (r->shock_e8 == 0)
 		return price;
-	if (ri->anchor == 0)
-		ri->anchor = price;
 	lq_i128 moved = lq_div128_round((lq_i128)(price - ri->anchor) * r->shock_e8, LQ_RATE_ONE);
 	lq_i128 p = lq_div128_round(ri->anchor + moved, ins->tick) * ins->tick;
 	if (p < ins->tick)
@@ -63,65 +74,426 @@ static bool price_to_tick(const struct lq_instrument *ins, int64_t price, unsign
 	return true;
 }
 
-static void book_set(struct lq_feedin_book *b, unsigned side, int64_t price, int64_t qty,
-		     uint64_t *ovf)
-{
-	struct lq_book_level *lv = b->lv[side];
-	uint32_t lo = 0, hi = b->n[side];
+/*
+ * ---- the book: a tick-indexed ladder per side and a spill for the deeper levels (feedin.h) ----
+ * Side 0 (bids): the better prices are the higher keys; side 1 (asks): the lower.
+ */
+#define LADDER LQ_FEEDIN_LADDER
+#define WORDS  (LQ_FEEDIN_LADDER / 64)
+#define SPILL  LQ_FEEDIN_SPILL
+_Static_assert(LQ_FEEDIN_LADDER % 64 == 0, "the ladder is whole words of its bitmap");
 
-	/* bids descending, asks ascending: find the slot of price */
+static bool better(unsigned side, int64_t a, int64_t b)
+{
+	return side == 0 ? a > b : a < b;
+}
+
+static bool slot_used(const struct lq_feedin_side *s, uint32_t k)
+{
+	return (s->occ[k / 64] >> (k % 64)) & 1u;
+}
+
+/* The slot of key, if the window covers it. */
+static bool slot_of(const struct lq_feedin_side *s, int64_t key, uint32_t *k)
+{
+	const lq_i128 off = (lq_i128)key - s->base;
+
+	if (off < 0 || off >= LADDER)
+		return false;
+	*k = (uint32_t)off;
+	return true;
+}
+
+/* The window that puts key a quarter of the window from the better edge (kept in int64_t). */
+static int64_t window_for(unsigned side, int64_t key)
+{
+	const lq_i128 b = (lq_i128)key - (side == 0 ? LADDER - LADDER / 4 : LADDER / 4);
+
+	if (b < INT64_MIN)
+		return INT64_MIN;
+	return b > INT64_MAX - LADDER ? INT64_MAX - LADDER : (int64_t)b;
+}
+
+static void slot_put(struct lq_feedin_side *s, uint32_t k, int64_t price, int64_t qty)
+{
+	if (!slot_used(s, k)) {
+		s->occ[k / 64] |= 1ull << (k % 64);
+		s->count++;
+	}
+	s->lv[k] = (struct lq_book_level){.price = price, .qty = qty};
+}
+
+static void slot_clear(struct lq_feedin_side *s, uint32_t k)
+{
+	LQ_ASSERT(slot_used(s, k));
+	s->occ[k / 64] &= ~(1ull << (k % 64));
+	s->count--;
+}
+
+/* Where key is, or would go, in the spill (best first). */
+static uint32_t spill_find(const struct lq_feedin_side *s, unsigned side, int64_t key, bool *found)
+{
+	uint32_t lo = 0, hi = s->spill_n;
+
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		bool before = side == 0 ? lv[mid].price > price : lv[mid].price < price;
-		if (before)
+		const uint32_t mid = lo + (hi - lo) / 2;
+		if (better(side, s->spill[mid].key, key))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	const bool found = lo < b->n[side] && lv[lo].price == price;
-	if (qty == 0) {
-		if (found) {
-			memmove(&lv[lo], &lv[lo + 1], sizeof(*lv) * (b->n[side] - lo - 1));
-			b->n[side]--;
-			b->dirty = true;
-		}
-		return;
-	}
-	if (found) {
-		lv[lo].qty = qty;
-	} else {
-		if (b->n[side] == LQ_FEEDIN_BOOK_LEVELS) {
-			if (lo == b->n[side]) { /* beyond the deepest level kept */
-				(*ovf)++;
-				return;
-			}
-			b->n[side]--; /* drop the deepest */
-		}
-		memmove(&lv[lo + 1], &lv[lo], sizeof(*lv) * (b->n[side] - lo));
-		lv[lo] = (struct lq_book_level){.price = price, .qty = qty};
-		b->n[side]++;
-	}
-	b->dirty = true;
+	*found = lo < s->spill_n && s->spill[lo].key == key;
+	return lo;
 }
 
-/* The best levels of a book replace the engine's (only if both sides are uncrossed). */
-static void book_emit(struct lq_scn *scn, const struct lq_feedin_ins *ri, uint64_t line)
+/*
+ * Room for m levels at the spill's position `at`: a full spill drops its deepest levels
+ * (counted), and levels that would go beyond its end are not kept. Returns how many fit.
+ */
+static uint32_t spill_open(struct lq_feedin *r, struct lq_feedin_side *s, uint32_t at, uint32_t m)
 {
-	const struct lq_feedin_book *b = &ri->book;
+	LQ_ASSERT(at <= s->spill_n);
+	if (at + m > SPILL) {
+		r->book_outside += at + m - SPILL;
+		m = SPILL - at;
+	}
+	if (s->spill_n + m > SPILL) {
+		r->book_outside += s->spill_n + m - SPILL;
+		s->spill_n = SPILL - m;
+	}
+	memmove(&s->spill[at + m], &s->spill[at], sizeof(s->spill[0]) * (s->spill_n - at));
+	s->spill_n += m;
+	return m;
+}
 
-	for (unsigned side = 0; side < 2; side++) {
-		uint32_t n = b->n[side] < LQ_BOOK_LEVELS_MAX ? b->n[side] : LQ_BOOK_LEVELS_MAX;
-		for (uint32_t i = 0; i < n; i++) {
-			struct lq_msg m = {.type = LQ_MSG_BOOK_LEVEL, .flags = LQ_MSG_F_MORE};
-			m.u.level.instrument = ri->engine;
-			m.u.level.side = side;
-			m.u.level.lv = b->lv[side][i];
-			emit_msg(scn, &m, line);
+/* Whether the clamp holders are still in the book (after levels were dropped). */
+static void clamp_check(struct lq_feedin_side *s, unsigned side)
+{
+	for (unsigned c = 0; c < 2; c++) {
+		uint32_t k;
+		bool found = false;
+		if (!s->clamp_held[c])
+			continue;
+		if (slot_of(s, s->clamp_key[c], &k))
+			found = slot_used(s, k);
+		else
+			(void)spill_find(s, side, s->clamp_key[c], &found);
+		s->clamp_held[c] = found;
+	}
+}
+
+/*
+ * Move the window up (towards the better prices) to `base`: the levels it leaves go to the front
+ * of the spill, being better than every level there. In place: the window's slots shift towards
+ * the deep end, so they are walked from the deep end, and the leaving ones come worst first.
+ */
+static void window_up(struct lq_feedin *r, struct lq_feedin_side *s, unsigned side, int64_t base)
+{
+	const lq_i128 d = (lq_i128)base - s->base; /* > 0 for bids, < 0 for asks */
+	struct lq_feedin_spill_level out[LADDER];
+	uint64_t occ[WORDS];
+	uint32_t nout = 0;
+
+	LQ_ASSERT(side == 0 ? d > 0 : d < 0);
+	memcpy(occ, s->occ, sizeof(occ));
+	memset(s->occ, 0, sizeof(s->occ));
+	const int64_t old = s->base;
+	s->count = 0;
+	s->base = base;
+	for (uint32_t i = 0; i < WORDS; i++) {
+		const uint32_t w = side == 0 ? i : WORDS - 1 - i;
+		uint64_t bits = occ[w];
+		while (bits) {
+			const uint32_t bit = side == 0 ? (uint32_t)__builtin_ctzll(bits)
+						       : 63u - (uint32_t)__builtin_clzll(bits);
+			const uint32_t k = w * 64 + bit;
+			bits &= ~(1ull << bit);
+			const lq_i128 nk = (lq_i128)k - d;
+			if (nk >= 0 && nk < LADDER) {
+				s->lv[nk] = s->lv[k];
+				s->occ[nk / 64] |= 1ull << (nk % 64);
+				s->count++;
+				continue;
+			}
+			out[nout++] =
+			    (struct lq_feedin_spill_level){.key = old + k, .qty = s->lv[k].qty};
 		}
 	}
+	const uint32_t fit = spill_open(r, s, 0, nout);
+	/* out[] is worst first: the best `fit` of them, best first, lead the spill */
+	for (uint32_t i = 0; i < fit; i++)
+		s->spill[i] = out[nout - 1 - i];
+	clamp_check(s, side);
+}
+
+/* The price the engine sees of a key. */
+static int64_t key_price(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			 const struct lq_instrument *ins, int64_t key)
+{
+	return shock_at(r, ri, ins, key * ins->tick); /* the key of a price on the tick */
+}
+
+/* The window is empty: move it onto the spill's best and take the spill's levels it covers. */
+static void window_refill(const struct lq_feedin *r, struct lq_feedin_ins *ri,
+			  const struct lq_instrument *ins, unsigned side)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
+	uint32_t n = 0, k;
+
+	LQ_ASSERT(s->count == 0);
+	if (s->spill_n == 0)
+		return;
+	memset(s->occ, 0, sizeof(s->occ));
+	s->base = window_for(side, s->spill[0].key);
+	while (n < s->spill_n && slot_of(s, s->spill[n].key, &k)) {
+		slot_put(s, k, key_price(r, ri, ins, s->spill[n].key), s->spill[n].qty);
+		n++;
+	}
+	memmove(&s->spill[0], &s->spill[n], sizeof(s->spill[0]) * (s->spill_n - n));
+	s->spill_n -= n;
+}
+
+static void side_reset(struct lq_feedin_side *s)
+{
+	memset(s->occ, 0, sizeof(s->occ));
+	s->count = 0;
+	s->spill_n = 0;
+	s->clamp_held[0] = s->clamp_held[1] = false;
+}
+
+/*
+ * A change at key reaches the stages' view of the side (or may: the view is not full). The keys
+ * of another feed instrument's view say nothing: book_emit then compares the whole view.
+ */
+static void book_touch(struct lq_feedin *r, struct lq_feedin_ins *ri, unsigned side, int64_t key)
+{
+	const struct lq_feedin_view *v = &r->view[ri->engine];
+
+	ri->book.dirty = true;
+	if (v->n[side] < LQ_BOOK_LEVELS_MAX || !better(side, v->worst_key[side], key))
+		ri->book.touched[side] = true;
+}
+
+static void book_remove(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			const struct lq_instrument *ins, unsigned side, int64_t key)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
+	uint32_t k;
+	bool found;
+
+	if (slot_of(s, key, &k)) {
+		if (!slot_used(s, k))
+			return; /* a level the book does not hold */
+		book_touch(r, ri, side, key);
+		slot_clear(s, k);
+		if (s->count == 0)
+			window_refill(r, ri, ins, side);
+		return;
+	}
+	const uint32_t at = spill_find(s, side, key, &found);
+	if (!found)
+		return;
+	book_touch(r, ri, side, key);
+	memmove(&s->spill[at], &s->spill[at + 1], sizeof(s->spill[0]) * (s->spill_n - at - 1));
+	s->spill_n--;
+}
+
+/* A level held (qty > 0) at key: into the window, moving it up for a better price, or the spill. */
+static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned side, int64_t key,
+		     int64_t price, int64_t qty)
+{
+	uint32_t k;
+	bool found;
+
+	if (s->count == 0 && s->spill_n == 0)
+		s->base = window_for(side, key);
+	if (!slot_of(s, key, &k) && better(side, key, s->base))
+		window_up(r, s, side, window_for(side, key));
+	if (slot_of(s, key, &k)) {
+		slot_put(s, k, price, qty);
+		return;
+	}
+	/* deeper than the window */
+	const uint32_t at = spill_find(s, side, key, &found);
+	if (!found && spill_open(r, s, at, 1) == 0)
+		return;
+	s->spill[at] = (struct lq_feedin_spill_level){.key = key, .qty = qty};
+}
+
+/*
+ * A level of the feed: price on the engine's grid before --shock, qty 0 to remove it. The book
+ * is keyed by the feed's price; --shock maps distinct ticks to distinct prices except at its two
+ * clamps, where every key of the clamped price is one level (the last set; a removal of any
+ * removes it), as it is for the engine.
+ */
+static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
+		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t qty)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
+	const int64_t price = shock(r, ri, ins, p);
+	const int64_t key = p / ins->tick; /* exact: p is on the tick */
+	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
+
+	LQ_ASSERT(side <= 1);
+	if (c >= 0 && s->clamp_held[c] && (qty == 0 || s->clamp_key[c] != key)) {
+		book_remove(r, ri, ins, side, s->clamp_key[c]);
+		s->clamp_held[c] = false;
+	}
+	if (qty == 0) {
+		book_remove(r, ri, ins, side, key);
+		return;
+	}
+	const uint64_t dropped = r->book_outside;
+	book_put(r, s, side, key, price, qty);
+	if (r->book_outside != dropped) {
+		/* levels were dropped, this one perhaps: the view may have changed anywhere */
+		clamp_check(s, side);
+		ri->book.dirty = ri->book.touched[side] = true;
+	}
+	if (c >= 0) {
+		s->clamp_key[c] = key;
+		s->clamp_held[c] = true;
+		clamp_check(s, side); /* held, unless it was the one dropped */
+	}
+	book_touch(r, ri, side, key);
+}
+
+static void book_clear(struct lq_feedin_ins *ri)
+{
+	side_reset(&ri->book.side[0]);
+	side_reset(&ri->book.side[1]);
+	ri->book.dirty = ri->book.touched[0] = ri->book.touched[1] = true;
+}
+
+/*
+ * The best levels of a side, as the engine takes them: the window's, then the spill's; the key of
+ * the last one in *worst.
+ */
+static uint32_t view_build(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			   const struct lq_instrument *ins, unsigned side,
+			   struct lq_book_level *out, int64_t *worst)
+{
+	const struct lq_feedin_side *s = &ri->book.side[side];
+	uint32_t n = 0;
+
+	/* the window's words from the best end, each word's bits from its best end */
+	for (uint32_t i = 0; i < WORDS && n < LQ_BOOK_LEVELS_MAX; i++) {
+		const uint32_t w = side == 0 ? WORDS - 1 - i : i;
+		uint64_t bits = s->occ[w];
+		while (bits && n < LQ_BOOK_LEVELS_MAX) {
+			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
+						     : (uint32_t)__builtin_ctzll(bits);
+			bits &= ~(1ull << b);
+			out[n++] = s->lv[w * 64 + b];
+			*worst = s->base + (int64_t)(w * 64 + b);
+		}
+	}
+	for (uint32_t i = 0; i < s->spill_n && n < LQ_BOOK_LEVELS_MAX; i++) {
+		out[n++] = (struct lq_book_level){.price = key_price(r, ri, ins, s->spill[i].key),
+						  .qty = s->spill[i].qty};
+		*worst = s->spill[i].key;
+	}
+	return n;
+}
+
+/* Changed levels on their way out: removals first, then the levels set. */
+struct delta_out {
+	uint32_t nrem, nset;
+	uint8_t rem_side[2 * LQ_BOOK_LEVELS_MAX], set_side[2 * LQ_BOOK_LEVELS_MAX];
+	struct lq_book_level rem[2 * LQ_BOOK_LEVELS_MAX], set[2 * LQ_BOOK_LEVELS_MAX];
+};
+
+/* What changed from the old view to the new one (both best first). */
+static void view_diff(const struct lq_book_level *o, uint32_t no, const struct lq_book_level *nv,
+		      uint32_t nn, unsigned side, struct delta_out *d)
+{
+	uint32_t i = 0, j = 0;
+
+	while (i < no || j < nn) {
+		bool old_first;
+		if (i == no)
+			old_first = false;
+		else if (j == nn)
+			old_first = true;
+		else if (o[i].price == nv[j].price) {
+			if (o[i].qty != nv[j].qty) {
+				d->set_side[d->nset] = (uint8_t)side;
+				d->set[d->nset++] = nv[j];
+			}
+			i++, j++;
+			continue;
+		} else
+			old_first = side == 0 ? o[i].price > nv[j].price : o[i].price < nv[j].price;
+		if (old_first) {
+			d->rem_side[d->nrem] = (uint8_t)side;
+			d->rem[d->nrem++] = (struct lq_book_level){.price = o[i++].price, .qty = 0};
+		} else {
+			d->set_side[d->nset] = (uint8_t)side;
+			d->set[d->nset++] = nv[j++];
+		}
+	}
+}
+
+static void delta_send(struct lq_scn *scn, uint32_t instrument, const struct delta_out *d,
+		       uint64_t line)
+{
+	struct lq_msg m = {.type = LQ_MSG_BOOK_DELTA, .flags = LQ_MSG_F_MORE};
+	const uint32_t total = d->nrem + d->nset;
+
+	m.u.delta.instrument = instrument;
+	for (uint32_t i = 0; i < total; i++) {
+		const bool rem = i < d->nrem;
+		const uint32_t k = rem ? i : i - d->nrem;
+		const uint32_t at = m.u.delta.n++;
+		m.u.delta.lv[at] = rem ? d->rem[k] : d->set[k];
+		m.u.delta.asks |= (uint16_t)((rem ? d->rem_side[k] : d->set_side[k]) << at);
+		if (m.u.delta.n == LQ_MSG_DELTA_LEVELS || i + 1 == total) {
+			emit_msg(scn, &m, line);
+			m.u.delta.n = 0;
+			m.u.delta.asks = 0;
+		}
+	}
+}
+
+/*
+ * A venue update is complete: the levels of the engine's view (the best LQ_BOOK_LEVELS_MAX a
+ * side) that changed since the stages' copy, then the end that applies it (always: the update
+ * refreshes the book's time even if its best levels did not change).
+ */
+static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint64_t line)
+{
+	struct lq_feedin_ins *ri = &r->ins[fi];
+	const struct lq_instrument *ins = &scn->engine->instruments[ri->engine];
+	struct lq_feedin_view *v = &r->view[ri->engine];
+	struct lq_book_level nv[LQ_BOOK_LEVELS_MAX];
+	struct delta_out d;
+	const bool other = v->owner != fi; /* the copy is another feed instrument's book */
+
+	d.nrem = d.nset = 0;
+	v->owner = fi;
+	for (unsigned side = 0; side < 2; side++) {
+		if (!other && !ri->book.touched[side])
+			continue;
+		ri->book.touched[side] = false;
+		const uint32_t n = view_build(r, ri, ins, side, nv, &v->worst_key[side]);
+		view_diff(v->lv[side], v->n[side], nv, n, side, &d);
+		memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
+		v->n[side] = n;
+	}
+	r->book_deltas += d.nrem + d.nset;
+	delta_send(scn, ri->engine, &d, line);
 	struct lq_msg end = {.type = LQ_MSG_BOOK_END};
 	end.u.book_end.instrument = ri->engine;
+	end.u.book_end.delta = 1;
 	emit_msg(scn, &end, line);
+}
+
+void lq_feedin_resync(struct lq_feedin *f)
+{
+	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++)
+		f->view[i].n[0] = f->view[i].n[1] = 0;
+	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
+		f->ins[i].book.touched[0] = f->ins[i].book.touched[1] = true;
 }
 
 static void emit_cmd(struct lq_scn *scn, const struct lq_cmd *c, uint64_t line)
@@ -137,7 +509,8 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 	struct lq_feedin_ins *ri = &r->ins[fm->instrument];
 	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
 
-	memset(&ri->book, 0, sizeof(ri->book));
+	book_clear(ri);
+	ri->book.dirty = false;
 	memcpy(ri->name, d->name, sizeof(ri->name));
 	ri->name[sizeof(ri->name) - 1] = '\0';
 	ri->mapped = i >= 0;
@@ -584,8 +957,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		funding_settled_msg(r, scn, ri, &fm->u.funding, line);
 		return;
 	case LQ_FEED_BOOK_CLEAR:
-		memset(&ri->book, 0, sizeof(ri->book));
-		ri->book.dirty = true;
+		book_clear(ri);
 		break;
 	case LQ_FEED_BOOK_LEVEL:
 		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
@@ -595,7 +967,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 			r->off_grid++;
 			break;
 		}
-		book_set(&ri->book, fm->u.level.side, shock(r, ri, ins, p), q, &r->book_overflow);
+		book_level(r, ri, ins, fm->u.level.side, p, q);
 		break;
 	case LQ_FEED_TRADE:
 		/*
@@ -629,7 +1001,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	/* a venue update is complete: the engine gets the book's best levels */
 	if ((fm->flags & LQ_FEED_F_LAST) && ri->book.dirty) {
 		ri->book.dirty = false;
-		book_emit(scn, ri, line);
+		book_emit(r, scn, fm->instrument, line);
 	}
 	if (fm->flags & LQ_FEED_F_LAST)
 		refreshed(r, scn, ri, true, line);

@@ -7,12 +7,34 @@
 #include "lq/snapshot.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
+/*
+ * Waiting on another thread (an empty input ring, a full output ring, a snapshot in flight):
+ * spin a little (the other thread is about to deliver when it runs on its own core), then yield
+ * (it may share this core), then park on the thread's bell, a futex (bell_*).
+ */
 #define SPINS_BEFORE_YIELD 64
+#define YIELDS_BEFORE_PARK 32
+#define PARK_NS		   1000000 /* a parked thread still looks again every ms */
+
+/*
+ * A thread's bell. A thread parks only after announcing it (sleeping, then a full fence) and
+ * finding no work; a thread that makes work for it (messages in its input ring, room in its
+ * output ring, a snapshot done) publishes that first, then a full fence, then rings the bell
+ * if the other sleeps: one of the two sees the other, so a wakeup cannot be lost.
+ */
+struct bell {
+	alignas(64) _Atomic uint32_t seq;
+	_Atomic uint32_t sleeping;
+};
 
 /* A definitions-only engine: the stages other than the engine keep one to resolve names. */
 static const struct lq_engine_limits defs_limits = {.accounts_max = 1, .positions_max = 1};
@@ -23,7 +45,9 @@ struct lq_pipeline {
 	struct lq_ring *rings[LQ_STAGES - 1]; /* ring i: stage i -> stage i + 1 */
 	void *ring_mem[LQ_STAGES - 1];
 	struct lq_stage_counters ctr[LQ_STAGES];
-	bool done[LQ_STAGES]; /* each written by its stage's thread only */
+	struct bell bell[LQ_PIPELINE_THREADS_MAX];
+	uint64_t parks[LQ_PIPELINE_THREADS_MAX]; /* each written by its thread only */
+	bool done[LQ_STAGES];			 /* each written by its stage's thread only */
 	/* ring i's producer position after stage i's last poll (lq_pipeline_ring_used) */
 	_Atomic uint32_t ring_head[LQ_STAGES - 1];
 	int error;
@@ -36,13 +60,16 @@ struct lq_pipeline {
 	/* mark */
 	struct lq_engine *mark_defs;
 	struct lq_marker marker;
-	struct lq_book mark_book;
+	struct lq_book mark_book; /* a book sent whole (BOOK_LEVEL), until its end */
 	bool mark_book_overflow;
+	struct lq_book mark_copy[LQ_INSTRUMENTS_MAX]; /* books sent as changes (lq/msg.h) */
+	uint64_t mark_suspect; /* bit i: mark_copy[i] may fail the book check (mark_delta) */
 	uint64_t mark_line;
 
 	/* engine */
 	struct lq_engine *eng;
 	struct lq_book eng_book;
+	struct lq_book eng_copy[LQ_INSTRUMENTS_MAX];
 	bool in_event;
 	struct lq_out eng_out; /* query results, as text */
 	struct lq_adl_entry *scratch;
@@ -83,6 +110,21 @@ uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s)
 	};
 	LQ_ASSERT(threads >= 1 && threads <= LQ_PIPELINE_THREADS_MAX);
 	return map[threads][s];
+}
+
+uint32_t lq_pipeline_threads(uint32_t threads)
+{
+	cpu_set_t allowed;
+
+	if (threads != 0)
+		return threads;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return 1;
+	const int cores = CPU_COUNT(&allowed);
+	if (cores < 1)
+		return 1;
+	return (uint32_t)cores < LQ_PIPELINE_THREADS_MAX ? (uint32_t)cores
+							 : LQ_PIPELINE_THREADS_MAX;
 }
 
 static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s);
@@ -134,6 +176,81 @@ static void cpu_relax(void)
 #endif
 }
 
+/* Work was made for thread t: wake it if it is parked. */
+static void bell_ring(struct lq_pipeline *p, uint32_t t)
+{
+	struct bell *b = &p->bell[t];
+
+	atomic_thread_fence(memory_order_seq_cst); /* the work is visible before the look */
+	if (!atomic_load_explicit(&b->sleeping, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&b->seq, 1, memory_order_release);
+	syscall(SYS_futex, &b->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Park thread t until its bell rings (or PARK_NS), unless ready(p, arg) says work is there. */
+static void bell_park(struct lq_pipeline *p, uint32_t t,
+		      bool (*ready)(struct lq_pipeline *, void *), void *arg)
+{
+	struct bell *b = &p->bell[t];
+	const uint32_t seq = atomic_load_explicit(&b->seq, memory_order_acquire);
+
+	atomic_store_explicit(&b->sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst); /* announced before the last look */
+	if (!ready(p, arg)) {
+		const struct timespec ts = {.tv_sec = 0, .tv_nsec = PARK_NS};
+		p->parks[t]++;
+		syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+	}
+	atomic_store_explicit(&b->sleeping, 0, memory_order_relaxed);
+}
+
+/* One more round of waiting: spin, then yield, then park. */
+static void wait_round(struct lq_pipeline *p, uint32_t t, uint32_t *rounds,
+		       bool (*ready)(struct lq_pipeline *, void *), void *arg)
+{
+	const uint32_t n = ++*rounds;
+
+	if (n < SPINS_BEFORE_YIELD)
+		cpu_relax();
+	else if (n < SPINS_BEFORE_YIELD + YIELDS_BEFORE_PARK)
+		sched_yield();
+	else
+		bell_park(p, t, ready, arg);
+}
+
+/* A stage of thread t other than ingest has messages waiting. */
+static bool thread_ready(struct lq_pipeline *p, uint32_t t)
+{
+	for (uint32_t s = LQ_STAGE_MARK; s < LQ_STAGES; s++)
+		if (p->thread_of[s] == t && !p->done[s] && lq_ring_peek(p->rings[s - 1]))
+			return true;
+	return false;
+}
+
+static bool thread_ready_cb(struct lq_pipeline *p, void *arg)
+{
+	return thread_ready(p, *(const uint32_t *)arg);
+}
+
+/* After a stage's burst: wake the threads it made work for (the next stage, the previous). */
+static void bells_after(struct lq_pipeline *p, enum lq_stage_id s, uint32_t head_before)
+{
+	const uint32_t self = p->thread_of[s];
+
+	if (s > LQ_STAGE_INGEST && p->thread_of[s - 1] != self)
+		bell_ring(p, p->thread_of[s - 1]); /* room in its output ring */
+	if (s < LQ_STAGE_PUBLISH && p->thread_of[s + 1] != self &&
+	    p->rings[s]->prod.next != head_before)
+		bell_ring(p, p->thread_of[s + 1]); /* messages in its input ring */
+}
+
+static bool ring_has_room(struct lq_pipeline *p, void *arg)
+{
+	(void)p;
+	return lq_ring_free_count(arg) > 0;
+}
+
 /* Push to stage `from`'s output ring, applying back-pressure; nothing is dropped. */
 static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_msg *m)
 {
@@ -150,11 +267,11 @@ static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_m
 			stage_poll(p, (enum lq_stage_id)(from + 1));
 			continue;
 		}
+		/* the ring is full: its consumer has work, whatever this burst has not said yet */
+		if (spins == 0)
+			bell_ring(p, p->thread_of[from + 1]);
 		p->ctr[from].full_spins++;
-		if (++spins < SPINS_BEFORE_YIELD)
-			cpu_relax();
-		else
-			sched_yield();
+		wait_round(p, p->thread_of[from], &spins, ring_has_room, r);
 	}
 }
 
@@ -190,6 +307,8 @@ static bool is_def(uint16_t t)
 {
 	return t >= LQ_MSG_DEF_ASSET && t <= LQ_MSG_DEF_FUND;
 }
+
+_Static_assert(LQ_INSTRUMENTS_MAX <= 64, "mark_suspect has a bit per instrument");
 
 /* The ring copies whole slots: a message is exactly a slot's payload. */
 _Static_assert(sizeof(struct lq_msg) == LQ_RING_PAYLOAD_SIZE(LQ_MSG_SLOT_SIZE),
@@ -242,6 +361,13 @@ static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq
  * (the stages reuse their buffers): while waiting, run the stages that share this thread, since
  * they may hold it.
  */
+static bool snapshot_ready(struct lq_pipeline *p, void *arg)
+{
+	(void)arg;
+	return atomic_load_explicit(&p->snap_done, memory_order_acquire) == p->snap_seq ||
+	       thread_ready(p, p->thread_of[LQ_STAGE_INGEST]);
+}
+
 static void snapshot_begin(struct lq_pipeline *p)
 {
 	const uint32_t self = p->thread_of[LQ_STAGE_INGEST];
@@ -249,19 +375,18 @@ static void snapshot_begin(struct lq_pipeline *p)
 
 	/* acquire: pairs with the release in publish_snapshot, so the buffers are free */
 	while (atomic_load_explicit(&p->snap_done, memory_order_acquire) != p->snap_seq) {
-		bool ran = false;
+		uint64_t before = 0, after = 0;
 		for (uint32_t s = LQ_STAGE_MARK; s < LQ_STAGES; s++) {
 			if (p->thread_of[s] == self) {
+				before += p->ctr[s].msgs;
 				stage_poll(p, (enum lq_stage_id)s);
-				ran = true;
+				after += p->ctr[s].msgs;
 			}
 		}
-		if (ran)
-			continue;
-		if (++spins < SPINS_BEFORE_YIELD)
-			cpu_relax();
+		if (after != before)
+			spins = 0;
 		else
-			sched_yield();
+			wait_round(p, self, &spins, snapshot_ready, NULL);
 	}
 	p->snap_seq++;
 	const uint64_t w[] = {p->scn.line, p->scn.rejected, (uint64_t)p->scn.now_ns, p->inputs,
@@ -335,6 +460,8 @@ static void publish_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
 	p->cfg.snapshot(p->cfg.snapshot_ctx, &v);
 	/* release: pairs with the acquire in snapshot_begin */
 	atomic_store_explicit(&p->snap_done, m->u.snapshot.seq, memory_order_release);
+	if (p->thread_of[LQ_STAGE_INGEST] != p->thread_of[LQ_STAGE_PUBLISH])
+		bell_ring(p, p->thread_of[LQ_STAGE_INGEST]);
 }
 
 /* Read a part back: its stage id, its figures, its engine. */
@@ -474,6 +601,63 @@ static void mark_book_end(struct lq_pipeline *p, const struct lq_msg *m)
 	p->mark_book_overflow = false;
 }
 
+/* A stage's copy of a book sent as changes. */
+static struct lq_book *book_copy(struct lq_book *copies, uint32_t instrument)
+{
+	/* the feed adapter sends the books of instruments the engine has */
+	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
+	return &copies[instrument];
+}
+
+static void book_delta(struct lq_book *copies, const struct lq_msg *m)
+{
+	const bool ok = lq_msg_book_delta_apply(book_copy(copies, m->u.delta.instrument), m);
+
+	/* the changes are against the copy the sender knows this stage holds */
+	LQ_ASSERT(ok);
+}
+
+/*
+ * The mark stage's copy: a level set that lq_marker_level_ok() refuses makes the copy suspect
+ * until a whole check passes; otherwise the copy passes the check by construction (sorted, at
+ * most the maximum a side, each level checked as it came in) and only the changes are checked.
+ */
+static void mark_delta(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	const uint32_t i = m->u.delta.instrument;
+
+	book_delta(p->mark_copy, m);
+	if (i >= p->mark_defs->instrument_count) {
+		p->mark_suspect |= 1ull << i; /* refused at its end: an unknown instrument */
+		return;
+	}
+	const struct lq_instrument *ins = &p->mark_defs->instruments[i];
+	for (uint32_t k = 0; k < m->u.delta.n; k++)
+		if (m->u.delta.lv[k].qty != 0 && !lq_marker_level_ok(ins, &m->u.delta.lv[k]))
+			p->mark_suspect |= 1ull << i;
+}
+
+/*
+ * The end of a book sent as changes: the marker checks the copy; if it takes it, so will the
+ * engine (the changes went ahead), else it is refused here and the engine's book stays.
+ */
+static void mark_delta_end(struct lq_pipeline *p, const struct lq_msg *m)
+{
+	const uint32_t i = m->u.book_end.instrument;
+	struct lq_cmd c = {
+	    .type = LQ_CMD_BOOK, .instrument = i, .book = book_copy(p->mark_copy, i)};
+	const bool suspect = (p->mark_suspect >> i) & 1u;
+	enum lq_status st = lq_marker_apply_book(&p->marker, &c, !suspect, mark_derived, p);
+
+	if (suspect && lq_marker_book_check(&p->mark_defs->instruments[i], c.book) == LQ_OK)
+		p->mark_suspect &= ~(1ull << i);
+
+	if (st != LQ_OK)
+		emit_rejected(p, LQ_STAGE_MARK, m->line, st, &c);
+	else
+		emit(p, LQ_STAGE_MARK, m);
+}
+
 static void book_add(struct lq_book *b, bool *overflow, const struct lq_msg *m)
 {
 	uint32_t *n = m->u.level.side ? &b->ask_count : &b->bid_count;
@@ -508,9 +692,16 @@ static void mark_msg(struct lq_pipeline *p, const struct lq_msg *m)
 	case LQ_MSG_BOOK_LEVEL:
 		book_add(&p->mark_book, &p->mark_book_overflow, m);
 		return;
+	case LQ_MSG_BOOK_DELTA:
+		mark_delta(p, m);
+		emit(p, LQ_STAGE_MARK, m);
+		return;
 	case LQ_MSG_BOOK_END:
 		p->mark_line = m->line;
-		mark_book_end(p, m);
+		if (m->u.book_end.delta)
+			mark_delta_end(p, m);
+		else
+			mark_book_end(p, m);
 		return;
 	case LQ_MSG_END:
 		emit(p, LQ_STAGE_MARK, m);
@@ -613,12 +804,18 @@ static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
 		LQ_ASSERT(!overflow);
 		return;
 	}
+	case LQ_MSG_BOOK_DELTA:
+		book_delta(p->eng_copy, m);
+		return;
 	case LQ_MSG_BOOK_END: {
+		const bool delta = m->u.book_end.delta;
 		struct lq_cmd c = {.type = LQ_CMD_BOOK,
 				   .instrument = m->u.book_end.instrument,
-				   .book = &p->eng_book};
+				   .book = delta ? book_copy(p->eng_copy, m->u.book_end.instrument)
+						 : &p->eng_book};
 		engine_part(p, m, &c);
-		memset(&p->eng_book, 0, sizeof(p->eng_book));
+		if (!delta)
+			memset(&p->eng_book, 0, sizeof(p->eng_book));
 		return;
 	}
 	case LQ_MSG_SHOW:
@@ -690,12 +887,18 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 
 	if (p->done[s])
 		return;
+	const uint32_t head = s < LQ_STAGE_PUBLISH ? p->rings[s]->prod.next : 0;
 	if (s == LQ_STAGE_INGEST) {
-		if (!ingest_poll(p)) {
+		/* up to a burst of inputs: the stages after it then see bursts of messages */
+		while (n < p->cfg.burst && !p->done[s] && ingest_poll(p))
+			n++;
+		if (p->cfg.threads > 1)
+			bells_after(p, s, head);
+		if (n == 0) {
 			c->idle_polls++;
 			return;
 		}
-		c->msgs++;
+		c->msgs += n;
 		c->bursts++;
 		atomic_store_explicit(&p->ring_head[s], p->rings[s]->prod.next,
 				      memory_order_relaxed);
@@ -726,6 +929,8 @@ static void stage_poll(struct lq_pipeline *p, enum lq_stage_id s)
 	}
 	c->msgs += n;
 	c->bursts++;
+	if (p->cfg.threads > 1)
+		bells_after(p, s, head);
 	if (s == LQ_STAGE_PUBLISH) {
 		if (p->cfg.on_flush) {
 			/* a live run: what this burst decided goes out now, not when a buffer fills
@@ -776,6 +981,10 @@ static void *thread_main(void *argp)
 	struct thread_arg *a = argp;
 	struct lq_pipeline *p = a->p;
 	uint32_t idle = 0;
+	/* the source is polled (a live receiver) and on_idle has work due while the output is
+	 * quiet (heartbeats): their threads spin and yield as they wait, never park */
+	const bool has_ingest = p->thread_of[LQ_STAGE_INGEST] == a->thread;
+	const bool has_idle = p->cfg.on_idle && p->thread_of[LQ_STAGE_PUBLISH] == a->thread;
 
 	/* cores were checked at create; should pinning still fail, run unpinned: a thread that
 	 * gave up its stages would leave the others waiting on it */
@@ -800,11 +1009,15 @@ static void *thread_main(void *argp)
 		}
 		if (after != before) {
 			idle = 0;
-		} else if (++idle < SPINS_BEFORE_YIELD) {
-			cpu_relax();
+		} else if ((has_ingest && !p->done[LQ_STAGE_INGEST]) ||
+			   (has_idle && !p->done[LQ_STAGE_PUBLISH])) {
+			if (++idle < SPINS_BEFORE_YIELD)
+				cpu_relax();
+			else
+				sched_yield();
 		} else {
-			/* waiting on another thread: on a shared core, let it run */
-			sched_yield();
+			/* waiting on another thread: on a shared core, let it run, then sleep */
+			wait_round(p, a->thread, &idle, thread_ready_cb, &a->thread);
 		}
 	}
 }

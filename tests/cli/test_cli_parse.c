@@ -107,7 +107,7 @@ static void test_sim(void **state)
 	    ARGV("sim", "--bogus", "a"),			/* unknown */
 	    ARGV("sim", "a", "--threads"),			/* no argument */
 	    ARGV("sim", "--threads", "5", "a"),			/* out of range */
-	    ARGV("sim", "--threads", "0", "a"),			/* out of range */
+	    ARGV("sim", "--threads", "9", "a"),			/* out of range */
 	    ARGV("sim", "--ring-slots", "100", "a"),		/* not a power of two */
 	    ARGV("sim", "--trigger", "fast", "a"),		/* not a mode */
 	    ARGV("sim", "--cores", "0,1,2,3,4", "a"),		/* more CPUs than threads */
@@ -123,6 +123,9 @@ static void test_sim(void **state)
 	assert_int_equal(parse(ARGV("sim", "--threads=3", "--journal=j=k", "a")), CLI_OK);
 	assert_int_equal(g_o.sim.pipe.threads, 3);
 	assert_string_equal(g_o.sim.durable.journal, "j=k");
+	/* --threads 0: one per CPU available, resolved when the pipeline starts */
+	assert_int_equal(parse(ARGV("sim", "--threads", "0", "a")), CLI_OK);
+	assert_int_equal(g_o.sim.pipe.threads, 0);
 	assert_int_equal(parse(ARGV("sim", "--hash=1", "a")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("sim", "--threads=", "a")), CLI_USAGE);
 	assert_int_equal(parse(ARGV("sim", "--help")), CLI_HELP);

@@ -78,7 +78,7 @@ fi
 # limits on the command line: out of range is exit status 2 with a message
 for args in "--max-accounts 0" "--max-accounts 999999999999" "--max-positions -1" \
 	"--max-positions 1073741824" "--ring-slots 3" "--ring-slots 1" "--burst 0" \
-	"--burst 99999" "--threads 0" "--threads 5" "--cores 0,1,2,3,4" "--max-accounts x"; do
+	"--burst 99999" "--threads x" "--threads 5" "--cores 0,1,2,3,4" "--max-accounts x"; do
 	# shellcheck disable=SC2086
 	"$liqd" sim $args "$tmp/assets.scn" >/dev/null 2>"$tmp/err"
 	st=$?

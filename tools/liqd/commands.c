@@ -294,10 +294,11 @@ static const struct cli_opt opts_pipeline[] = {
     {.name = "--threads",
      .arg = "N",
      .help = "pipeline threads, 1 (every stage on one thread, run to\n"
-	     "completion; default) to 4 (ingest, mark, engine, publish)",
+	     "completion; default) to 4 (ingest, mark, engine, publish), or 0:\n"
+	     "one per CPU this process may use (at most 4)",
      .kind = CLI_U32,
      .off = offsetof(struct lq_pipe_opts, threads),
-     .lo = 1,
+     .lo = 0,
      .hi = LQ_PIPELINE_THREADS_MAX},
     {.name = "--cores",
      .arg = "LIST",

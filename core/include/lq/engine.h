@@ -459,6 +459,15 @@ enum lq_status lq_marker_apply(struct lq_marker *mk, const struct lq_cmd *c, lq_
 			       void *ctx);
 /* Validate a book: levels on the grid, strictly better first, quantities > 0. */
 enum lq_status lq_marker_book_check(const struct lq_instrument *ins, const struct lq_book *b);
+/* One level as lq_marker_book_check() wants it: price and quantity > 0, on the grid. */
+bool lq_marker_level_ok(const struct lq_instrument *ins, const struct lq_book_level *lv);
+/*
+ * lq_marker_apply() of an LQ_CMD_BOOK whose caller knows (checked) that the book passes
+ * lq_marker_book_check(): at most LQ_BOOK_LEVELS_MAX a side, strictly better first (a copy kept
+ * sorted, lq_msg_book_set) and every level lq_marker_level_ok() (each checked as it came in).
+ */
+enum lq_status lq_marker_apply_book(struct lq_marker *mk, const struct lq_cmd *c, bool checked,
+				    lq_marker_emit emit, void *ctx);
 
 /*
  * In the pipeline the engine does not run its embedded marker: market data reaches it as

@@ -30,7 +30,18 @@ enum lq_msg_type {
 	LQ_MSG_TEXT = 11,	   /* u.text: output text (MORE until the line is complete) */
 	LQ_MSG_END = 12,	   /* end of input: every stage drains and stops */
 	LQ_MSG_SNAPSHOT = 13,	   /* u.snapshot: a barrier between inputs; each stage saves */
+	LQ_MSG_BOOK_DELTA = 14,	   /* u.delta: changed levels of a book (MORE), see below */
 };
+
+/*
+ * A book sent as changes (the feed adapter): the stages keep a copy of each instrument's book
+ * (the best LQ_BOOK_LEVELS_MAX levels a side) and apply to it the levels of BOOK_DELTA messages,
+ * in order: quantity 0 removes the level at that price, any other sets it (replaced or
+ * inserted). Removals come before the levels set, so a copy never holds more than the maximum.
+ * A BOOK_END with .delta set then applies the copy as the instrument's book; each update ends
+ * with one, changed levels or not. Without .delta the book is the BOOK_LEVEL messages before.
+ */
+#define LQ_MSG_DELTA_LEVELS 6
 
 enum lq_show_kind {
 	LQ_SHOW_ACCOUNT = 1,
@@ -53,7 +64,14 @@ struct lq_msg {
 		} level;
 		struct {
 			uint32_t instrument;
+			uint32_t delta; /* 1: the stage's copy, changed by BOOK_DELTA messages */
 		} book_end;
+		struct {
+			uint32_t instrument;
+			uint16_t n;    /* levels used */
+			uint16_t asks; /* bit i set: lv[i] is an ask, else a bid */
+			struct lq_book_level lv[LQ_MSG_DELTA_LEVELS];
+		} delta;
 		struct {
 			char name[LQ_NAME_MAX];
 			uint32_t decimals;
@@ -105,5 +123,14 @@ struct lq_msg {
  * stage of the pipeline does; the engine's status (the scenario parser has checked them).
  */
 enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m);
+
+/*
+ * One changed level into a book copy (side 0 bids, 1 asks; qty 0 removes the level at price).
+ * False if the copy cannot take it: a removal of a level it does not hold, or a new level into
+ * a full side (the sender and this copy disagree); the book is then unchanged.
+ */
+bool lq_msg_book_set(struct lq_book *b, uint32_t side, int64_t price, int64_t qty);
+/* Every level of a BOOK_DELTA message, in order; false at the first lq_msg_book_set refuses. */
+bool lq_msg_book_delta_apply(struct lq_book *b, const struct lq_msg *m);
 
 #endif

@@ -17,13 +17,56 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LQ_FEEDIN_INS	      64   /* feed instrument ids 0 .. 63 */
-#define LQ_FEEDIN_BOOK_LEVELS 4096 /* kept per side from the feed; the engine takes the best 64 */
+#define LQ_FEEDIN_INS 64 /* feed instrument ids 0 .. 63 */
+
+/*
+ * The feed-side book (feedin.c): per side a ladder of LQ_FEEDIN_LADDER slots, one per tick of
+ * the feed's price (rescaled to the engine's decimals, before --shock: key = price / tick), so
+ * that setting or removing a level near the best costs O(1) whatever the depth; a slot holds the
+ * level as the engine sees it (the shocked price) and its size, occ[] marks the slots in use.
+ * The window [base, base + LQ_FEEDIN_LADDER) holds the best levels: a better price beyond it
+ * moves it up, and the levels it leaves behind go to the spill, a sorted array of the deeper
+ * levels (up to LQ_FEEDIN_SPILL); when the window empties it moves down onto the spill's best.
+ * A level deeper than a full spill's deepest is dropped (a full spill drops its deepest for a
+ * better one): counted in lq_feedin.book_outside, a warning in the replay's summary. The book is
+ * exact, and so the engine's view of it (the best LQ_BOOK_LEVELS_MAX levels), unless that count
+ * is non-zero.
+ */
+#define LQ_FEEDIN_LADDER 2048 /* ticks per side, a multiple of 64 */
+#define LQ_FEEDIN_SPILL	 8192 /* deeper levels per side */
+
+struct lq_feedin_spill_level {
+	int64_t key, qty; /* the price the engine sees is the key's, shocked */
+};
+
+struct lq_feedin_side {
+	int64_t base;	/* the window's first key */
+	uint32_t count; /* levels in the window */
+	uint32_t spill_n;
+	/* --shock clamps prices below one tick to one tick (and far prices to INT64_MAX): the
+	 * keys holding those two shocked prices (if clamp_held), so that each stays one level */
+	int64_t clamp_key[2];
+	bool clamp_held[2];
+	uint64_t occ[LQ_FEEDIN_LADDER / 64];
+	struct lq_book_level lv[LQ_FEEDIN_LADDER];	     /* .price: shocked, as sent */
+	struct lq_feedin_spill_level spill[LQ_FEEDIN_SPILL]; /* best first, all below the window */
+};
 
 struct lq_feedin_book {
-	uint32_t n[2]; /* bids (descending), asks (ascending) */
-	struct lq_book_level lv[2][LQ_FEEDIN_BOOK_LEVELS];
-	bool dirty;
+	struct lq_feedin_side side[2]; /* bids, asks */
+	bool dirty;		       /* changed since the last update was sent */
+	bool touched[2];	       /* a change at or above the view's worst level */
+};
+
+/*
+ * What the pipeline's stages hold of an engine instrument's book (the best levels sent so far),
+ * against which the next update is sent as changed levels only (LQ_MSG_BOOK_DELTA).
+ */
+struct lq_feedin_view {
+	uint32_t n[2];
+	uint32_t owner;	      /* the feed instrument that sent it last */
+	int64_t worst_key[2]; /* the owner's key of the view's worst level (if n is) */
+	struct lq_book_level lv[2][LQ_BOOK_LEVELS_MAX];
 };
 
 /* What a feed instrument carries (per-instrument counts for the replay's summary). */
@@ -70,12 +113,15 @@ struct lq_feedin_ins {
 
 struct lq_feedin {
 	struct lq_feedin_ins ins[LQ_FEEDIN_INS];
+	struct lq_feedin_view view[LQ_INSTRUMENTS_MAX]; /* per engine instrument */
 	int64_t now_ns;
 	int64_t funding_due_ns; /* earliest fund_next_ns pending (a lower bound); 0 = none */
 	int64_t shock_e8;	/* --shock F x 10^8; 0 = off */
 	int64_t first_trade[LQ_FEEDIN_INS]; /* feed units, from a first pass (--shock) */
 	/* counts */
-	uint64_t msgs_in, unmapped, off_grid, book_overflow;
+	uint64_t msgs_in, unmapped, off_grid;
+	uint64_t book_outside; /* book levels dropped (a full spill): warn */
+	uint64_t book_deltas;  /* changed levels sent (LQ_MSG_BOOK_DELTA), for the benchmarks */
 	uint64_t venue_liquidations; /* trades of kind liquidation or adl: not the last price */
 	/* sequence tracking (lq_feedin_packet) */
 	struct lq_feed_seq seq;
@@ -123,6 +169,12 @@ void lq_feedin_packet(struct lq_feedin *f, struct lq_scn *scn, const struct lq_f
 /* Message i of the packet last given to lq_feedin_packet, as its disposition says. */
 void lq_feedin_pkt_msg(struct lq_feedin *f, struct lq_scn *scn, const struct lq_feed_packet *pkt,
 		       uint32_t i, uint64_t line);
+
+/*
+ * The stages' copies of the books start empty (a pipeline restored from a snapshot): the next
+ * update of every instrument is sent whole, as changes against an empty book.
+ */
+void lq_feedin_resync(struct lq_feedin *f);
 
 /* A first pass over a capture (--shock): each instrument's first trade price. */
 void lq_feedin_prescan(struct lq_feedin *f, const char *capture);

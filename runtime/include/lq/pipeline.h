@@ -224,5 +224,11 @@ void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc);
 uint32_t lq_pipeline_ring_used(const struct lq_pipeline *p, uint32_t ring);
 /* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
+/*
+ * The number of threads to run: `threads` as asked, or for 0 (auto) one per CPU this process may
+ * run on (sched_getaffinity), up to LQ_PIPELINE_THREADS_MAX. Threads that outnumber the cores do
+ * not spin against each other: a waiting stage spins briefly, yields, then parks on a futex.
+ */
+uint32_t lq_pipeline_threads(uint32_t threads);
 
 #endif
