@@ -36,7 +36,9 @@
 #define VENUE_TX_SLOTS	   256
 #define VENUE_WAIT_NS	   1000000000ull
 #define VENUE_HEARTBEAT_NS 1000000000ull
-#define VENUE_SPIN	   20000 /* empty polls before a short sleep */
+/* the liq_order kind `order`: an order for the venue to fill (external venue mode) */
+#define VENUE_KIND_ORDER 3
+#define VENUE_SPIN	 20000 /* empty polls before a short sleep */
 
 struct vlevel {
 	int64_t px, qty;
@@ -91,6 +93,7 @@ struct venue {
 	/* order side */
 	struct lq_feed_seq eg;
 	bool eg_started, eg_ended;
+	bool eg_external; /* an order of kind `order` seen: the external venue mode */
 	uint32_t eg_map[VENUE_INSTR_MAX]; /* the engine's instrument index -> book, or UINT32_MAX */
 	struct vorder *orders;
 	uint32_t o_head, o_tail;
@@ -103,7 +106,8 @@ struct venue {
 		uint64_t fwd_packets, fwd_msgs, up_dup, up_late, up_other, up_gaps, up_lost;
 		uint64_t orders, filled, partial, unfilled, rejected, refused, after_end;
 		uint64_t order_gaps, orders_lost;
-		uint64_t fills, fills_lost, fills_late, fills_dup, heartbeats, relayed;
+		uint64_t cancels, results, fills_refused, fills, fills_lost, fills_late, fills_dup,
+		    heartbeats, relayed;
 		uint64_t send_errors;
 	} c;
 	/* wall time from an order's arrival to its first fill's send, for the summary */
@@ -202,7 +206,7 @@ static void heartbeat(struct venue *v, uint8_t flags)
  * then the late packet), duplicated (the same fill again as a new message, which the engine
  * must refuse). The three draws are made for every fill.
  */
-static void emit_fill(struct venue *v, const struct lq_feed_msg *m)
+static bool emit_fill(struct venue *v, const struct lq_feed_msg *m)
 {
 	const bool lose = rng_pct(v, v->o->lose_pct);
 	const bool late = rng_pct(v, v->o->late_pct);
@@ -210,8 +214,8 @@ static void emit_fill(struct venue *v, const struct lq_feed_msg *m)
 	uint8_t buf[LQ_FEED_HEADER_SIZE + 64];
 	size_t len = encode_one(v, buf, sizeof(buf), v->out_next, m);
 	if (!len) { /* a fill the decoder would refuse: never sent, counted */
-		v->c.refused++;
-		return;
+		v->c.fills_refused++;
+		return false;
 	}
 	v->out_next++;
 	v->inserted++;
@@ -234,6 +238,7 @@ static void emit_fill(struct venue *v, const struct lq_feed_msg *m)
 		v->c.fills_dup++;
 		out_send(v, buf, len);
 	}
+	return true;
 }
 
 /* Late fills whose feed time has come (all of them once the feed has ended). */
@@ -353,6 +358,15 @@ static void order_finish(struct venue *v, const struct vorder *q, int64_t want, 
 		v->c.unfilled++;
 }
 
+/* The end of an IOC with lots unfilled: a liq_fill of qty 0, leaves_qty 0 (the rest cancelled). */
+static void order_cancel(struct venue *v, const struct vorder *q, struct lq_feed_msg *m)
+{
+	m->u.liq_fill = (struct lq_feed_liq_fill){
+	    .order_id = q->o.order_id, .qty = 0, .price = q->o.price, .leaves_qty = 0};
+	if (emit_fill(v, m))
+		v->c.cancels++;
+}
+
 /*
  * Match one order IOC against its book: a buy takes asks at or below the limit, a sell bids
  * at or above it, best first; each level taken is one liq_fill, leaves_qty counting down. The
@@ -369,6 +383,7 @@ static void order_match(struct venue *v, const struct vorder *q)
 	m.ts_ns = q->due_feed_ns;
 	if (rng_pct(v, v->o->reject_pct)) {
 		v->c.rejected++;
+		order_cancel(v, q, &m);
 		return;
 	}
 	struct vlevel *lv = b->lv[side];
@@ -389,6 +404,8 @@ static void order_match(struct venue *v, const struct vorder *q)
 		}
 	}
 	order_finish(v, q, want, want - left);
+	if (left > 0)
+		order_cancel(v, q, &m);
 }
 
 /* Orders whose latency has passed, in arrival order (all of them once the feed has ended). */
@@ -426,8 +443,30 @@ static void on_egress_def(struct venue *v, const struct lq_feed_msg *m)
 			m->instrument, LQ_FEED_NAME_MAX, m->u.def.name);
 }
 
+/*
+ * Which liq_orders are orders for the venue: in the external venue mode those of kind `order`
+ * (3); the engine's later message of kind filled/partial/unfilled with
+ * the same order_id is its result, not a new order. An engine that fills its own orders
+ * (kinds 0-2 only, no `order` seen in its session) is answered too: the wire path can be
+ * exercised against it, and it ignores the fills.
+ */
+static bool order_for_venue(struct venue *v, const struct lq_feed_msg *m)
+{
+	if (m->u.liq_order.kind == VENUE_KIND_ORDER) {
+		v->eg_external = true;
+		return true;
+	}
+	if (v->eg_external) {
+		v->c.results++;
+		return false;
+	}
+	return true;
+}
+
 static void on_order(struct venue *v, const struct lq_feed_msg *m)
 {
+	if (!order_for_venue(v, m))
+		return;
 	v->c.orders++;
 	v->last_order_wall = wall_ns();
 	if (v->end_sent) {
@@ -459,6 +498,7 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 	const struct lq_feed_packet *p = &v->pkt;
 	if (!v->eg_started || (v->eg.ended && p->session != v->eg.session)) {
 		lq_feed_seq_init(&v->eg, p->session, 0);
+		v->eg_external = false;
 		for (uint32_t k = 0; k < VENUE_INSTR_MAX; k++)
 			v->eg_map[k] = UINT32_MAX;
 		v->eg_started = true;
@@ -717,19 +757,21 @@ static void summary(struct venue *v, const char *stopped)
 		       ",\"feed_late_dropped\":%" PRIu64 ",\"feed_other_session\":%" PRIu64
 		       ",\"refused_packets\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64
 		       ",\"partial\":%" PRIu64 ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64
+		       ",\"cancels\":%" PRIu64 ",\"results\":%" PRIu64
 		       ",\"orders_refused\":%" PRIu64 ",\"orders_after_end\":%" PRIu64
 		       ",\"order_gaps\":%" PRIu64 ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64
-		       ",\"fills_lost\":%" PRIu64 ",\"fills_late\":%" PRIu64
-		       ",\"fills_duplicated\":%" PRIu64 ",\"relayed\":%" PRIu64
-		       ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
-		       ",\"match_ns_p50\":%" PRIu64 ",\"match_ns_p99\":%" PRIu64
-		       ",\"stopped\":\"%s\"}\n",
+		       ",\"fills_refused\":%" PRIu64 ",\"fills_lost\":%" PRIu64
+		       ",\"fills_late\":%" PRIu64 ",\"fills_duplicated\":%" PRIu64
+		       ",\"relayed\":%" PRIu64 ",\"send_errors\":%" PRIu64
+		       ",\"deep_levels\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
+		       ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
 		       v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
 		       v->c.up_late, v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial,
-		       v->c.unfilled, v->c.rejected, v->c.refused, v->c.after_end, v->c.order_gaps,
-		       v->c.orders_lost, v->c.fills, v->c.fills_lost, v->c.fills_late,
-		       v->c.fills_dup, v->c.relayed, v->c.send_errors, v->deep_levels,
-		       pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990), stopped);
+		       v->c.unfilled, v->c.rejected, v->c.cancels, v->c.results, v->c.refused,
+		       v->c.after_end, v->c.order_gaps, v->c.orders_lost, v->c.fills,
+		       v->c.fills_refused, v->c.fills_lost, v->c.fills_late, v->c.fills_dup,
+		       v->c.relayed, v->c.send_errors, v->deep_levels, pctl(v->rt, v->nrt, 500),
+		       pctl(v->rt, v->nrt, 990), stopped);
 	}
 	fprintf(stderr,
 		"liqd venue: forwarded %" PRIu64 " packets (%" PRIu64 " messages; upstream %" PRIu64
@@ -737,15 +779,17 @@ static void summary(struct venue *v, const char *stopped)
 		" of other sessions, %" PRIu64 " refused)\n"
 		"liqd venue: %" PRIu64 " orders: %" PRIu64 " filled, %" PRIu64 " partial, %" PRIu64
 		" unfilled, %" PRIu64 " rejected, %" PRIu64 " refused, %" PRIu64
-		" after the end; %" PRIu64 " lost on the way (%" PRIu64 " gaps)\n"
-		"liqd venue: %" PRIu64 " fills: %" PRIu64 " lost, %" PRIu64 " late, %" PRIu64
+		" after the end; %" PRIu64 " lost on the way (%" PRIu64 " gaps); %" PRIu64
+		" reports of ended orders from the engine\n"
+		"liqd venue: %" PRIu64 " fills (%" PRIu64 " of them cancels; %" PRIu64
+		" not encodable, not sent): %" PRIu64 " lost, %" PRIu64 " late, %" PRIu64
 		" duplicated; %" PRIu64 " egress packets relayed; %" PRIu64
 		" send errors; stopped: %s\n",
 		v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_dup, v->c.up_late,
 		v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial, v->c.unfilled,
 		v->c.rejected, v->c.refused, v->c.after_end, v->c.orders_lost, v->c.order_gaps,
-		v->c.fills, v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed,
-		v->c.send_errors, stopped);
+		v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused, v->c.fills_lost,
+		v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors, stopped);
 	if (v->deep_levels)
 		fprintf(stderr, "liqd venue: warning: %" PRIu64 " book levels beyond the %d kept\n",
 			v->deep_levels, VENUE_LEVELS);
