@@ -26,8 +26,10 @@ def orders(path):
     return out
 
 
-def fills(path):
-    """order_id -> arrival of its first liq_fill (ns), from a classic little-endian pcap."""
+def fills(path, every=None):
+    """order_id -> arrival of its first liq_fill (ns), from a classic little-endian pcap;
+    every (a list), if given, receives (order_id, qty, price, leaves_qty) of each liq_fill in
+    arrival order."""
     out = {}
     with open(path, "rb") as f:
         hdr = f.read(24)
@@ -50,8 +52,10 @@ def fills(path):
             for _ in range(count):
                 length, typ = struct.unpack_from("<HB", p, off)
                 if typ == 20:
-                    oid = struct.unpack_from("<Q", p, off + 16)[0]
+                    oid, qty, px, leaves = struct.unpack_from("<Qqqq", p, off + 16)
                     out.setdefault(oid, ts)
+                    if every is not None:
+                        every.append((oid, qty, px, leaves))
                 off += length
     return out
 

@@ -65,11 +65,32 @@ print(json.dumps({k: v for k, v in s.items() if k not in wall}, sort_keys=True))
 }
 fail=0
 
-# one pass: NAME VENUE-OPTIONS...
+# text summaries compared, timings masked (check_docs.py's masks), the first lines (which
+# name the receiver or the file) left out
+same_text() { # RUN.err REPLAY.txt
+	python3 - "$1" "$2" "$here/../docs" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from check_docs import mask
+def body(path):
+    lines = open(path).read().splitlines()
+    k = next(i for i, l in enumerate(lines) if l.startswith("  events in"))
+    return [mask(l) for l in lines[k:]]
+sys.exit(0 if body(sys.argv[1]) == body(sys.argv[2]) else 1)
+PY
+}
+
+# one pass: NAME text|json VENUE-OPTIONS... (text: the commands of the docs' loop example,
+# in a directory laid out as the docs' examples expect)
 pass() {
-	local name=$1 d=$tmp/$1
-	shift
+	local name=$1 fmt=$2 d=$tmp/$1
+	shift 2
 	mkdir -p "$d"
+	ln -s "$root/tests" "$d/tests"
+	ln -s "$root/tools" "$d/tools"
+	ln -s "$tmp/demo.pcap" "$d/btcusdt_20230405.pcap"
+	local json=()
+	[ "$fmt" = json ] && json=(--json)
 	"$liqd" listen 127.0.0.1:0 --port-file "$d/lport" --until-end --timeout 60 \
 		>"$d/egress.jsonl" 2>"$d/listen.err" &
 	local lpid=$!
@@ -92,7 +113,8 @@ pass() {
 	read -r fport oport <"$d/vport"
 	"$liqd" run --config "$cfg" "${mode[@]}" --listen 127.0.0.1:0 --port-file "$d/rport" \
 		--rcvbuf 268435456 --egress "127.0.0.1:$oport" --record "$d/in.pcap" \
-		--journal "$d/run.lqj" --exit-on-end --json --stats 0 >"$d/run.json" 2>"$d/run.err" &
+		--journal "$d/run.lqj" --exit-on-end --stats 0 "${json[@]}" >"$d/run.json" 2>"$d/run.err" &
+	[ "$fmt" = text ] && ln -sf run.json "$d/run.txt" # the docs' run.txt: its summary
 	local rpid=$!
 	pids+=("$rpid")
 	if ! wait_file "$d/rport" 10; then
@@ -124,14 +146,22 @@ pass() {
 	cat "$d/venue.err"
 
 	# the run's decisions are a function of its recorded input
-	"$liqd" replay --json --config "$cfg" "${mode[@]}" --journal "$d/ref.lqj" "$d/in.pcap" \
-		>"$d/ref.json" 2>"$d/ref.err" || {
+	local out=$d/ref.json err=$d/ref.err
+	[ "$fmt" = text ] && out=$d/ref.out # the summary, on standard output or error
+	"$liqd" replay "${json[@]}" --config "$cfg" "${mode[@]}" --journal "$d/ref.lqj" "$d/in.pcap" \
+		>"$out" 2>"$err" || {
 		echo "FAIL[$name]: the replay of the recording failed"
 		tail -3 "$d/ref.err"
 		return 1
 	}
 	local ok=0
-	if [ "$(summary "$d/run.json")" != "$(summary "$d/ref.json")" ]; then
+	[ "$fmt" = text ] && cat "$d/ref.out" >>"$d/ref.err"
+	if [ "$fmt" = text ] && ! same_text "$d/run.json" "$d/ref.err"; then
+		echo "FAIL[$name]: liqd run decided otherwise than the replay of its recorded input"
+		diff <(sed -n '/events in/,$p' "$d/run.json") <(sed -n '/events in/,$p' "$d/ref.err")
+		ok=1
+	fi
+	if [ "$fmt" = json ] && [ "$(summary "$d/run.json")" != "$(summary "$d/ref.json")" ]; then
 		echo "FAIL[$name]: liqd run decided otherwise than the replay of its recorded input"
 		echo "  run:    $(summary "$d/run.json")"
 		echo "  replay: $(summary "$d/ref.json")"
@@ -147,16 +177,16 @@ pass() {
 	if ! "$liqd" replay --json --config "$cfg" "${mode[@]}" --journal "$d/cut.lqj" \
 		--snapshot-dir "$d/snaps" --recover "$d/in.pcap" >"$d/rec.json" 2>"$d/rec.err" ||
 		! cmp -s "$d/cut.lqj" "$d/run.lqj" ||
-		[ "$(summary "$d/rec.json")" != "$(summary "$d/run.json")" ]; then
+		! "$liqd" replay --json --config "$cfg" "${mode[@]}" "$d/in.pcap" >"$d/full.json" ||
+		[ "$(summary "$d/rec.json")" != "$(summary "$d/full.json")" ]; then
 		echo "FAIL[$name]: the live journal does not recover to the same state"
 		tail -3 "$d/rec.err"
 		ok=1
 	fi
 	"$liqd" journal dump "$d/run.lqj" >"$d/journal.jsonl"
-	python3 - "$d" "$name" "${#mode[@]}" <<'PY' || ok=1
+	python3 - "$d" "$name" "${#mode[@]}" "$here" <<'PY' || ok=1
 import json, sys
 d, name, external = sys.argv[1], sys.argv[2], sys.argv[3] != "0"
-run = json.load(open(f"{d}/run.json"))
 ven = json.load(open(f"{d}/venue.json"))
 eg = [json.loads(l) for l in open(f"{d}/egress.jsonl") if l.strip()]
 bad = []
@@ -164,7 +194,7 @@ if any(l.get("type") in ("gap", "refused", "duplicate") for l in eg):
     bad.append("the relayed egress has gaps or refusals")
 orders = [l for l in eg if l.get("type") == "liq_order" and l.get("kind") in
           (("order",) if external else ("filled", "partial", "unfilled"))]
-if len(orders) < 5:
+if len(orders) < (100 if name == "faults" else 5):
     bad.append(f"only {len(orders)} liquidation orders: nothing to test with")
 if ven["orders"] != len(orders):
     bad.append(f"the venue answered {ven['orders']} orders, egress carried {len(orders)}")
@@ -183,12 +213,45 @@ else:
     for k in ("fills_lost", "fills_late", "fills_duplicated", "rejected"):
         if ven[k]:
             bad.append(f"{k} without faults asked for")
+# the venue's fills, as the engine received them: IOC at or better than the limit, never
+# more than the order, leaves_qty counting down to 0 (the end); without faults, every order
+# ended exactly once
+sys.path.insert(0, sys.argv[4])
+import rtt
+got = []
+rtt.fills(f"{d}/in.pcap", got)
+by_id = {o["order_id"]: o for o in orders}
+left = {k: abs(o["qty"]) for k, o in by_id.items()}
+ended = {}
+for oid, qty, px, leaves in got:
+    o = by_id.get(oid)
+    if o is None:
+        bad.append(f"a fill for order {oid}, which the engine never sent")
+        continue
+    if qty and ((o["qty"] > 0 and px > o["price"]) or (o["qty"] < 0 and px < o["price"])):
+        bad.append(f"order {oid} filled at {px}, beyond its limit {o['price']}")
+    if name != "faults":
+        left[oid] -= qty
+        if left[oid] < 0 or (qty and leaves != left[oid]):
+            bad.append(f"order {oid}: leaves_qty {leaves} where {left[oid]} is left")
+    if leaves == 0:
+        ended[oid] = ended.get(oid, 0) + 1
+if name == "faults":
+    # fills lost, late (out of order) and duplicated (exact repeats): the distinct fills of an
+    # order, by leaves_qty, still count down, each by at least its own quantity
+    for oid, o in by_id.items():
+        prev = abs(o["qty"])
+        for _, qty, px, leaves in sorted({g for g in got if g[0] == oid}, key=lambda g: -g[3]):
+            if qty and leaves + qty > prev:
+                bad.append(f"order {oid}: {qty} filled with {leaves} left, after {prev} left")
+            prev = leaves
+if name != "faults" and (len(ended) != len(orders) or any(v != 1 for v in ended.values())):
+    bad.append(f"{len(ended)} of {len(orders)} orders ended, some more than once: {ended}")
 for b in bad:
     print(f"FAIL[{name}]: {b}")
 print(f"[{name}] {len(orders)} orders; venue: {ven['filled']} filled, {ven['partial']} partial, "
       f"{ven['unfilled']} unfilled, {ven['rejected']} rejected; fills {ven['fills']} (lost "
-      f"{ven['fills_lost']}, late {ven['fills_late']}, duplicated {ven['fills_duplicated']}); "
-      f"run: {run['liquidations']} liquidations, hash {run['hash']}")
+      f"{ven['fills_lost']}, late {ven['fills_late']}, duplicated {ven['fills_duplicated']})")
 sys.exit(1 if bad else 0)
 PY
 	python3 "$here/rtt.py" "$d/egress.jsonl" "$d/in.pcap" | sed "s/^/[$name] /"
@@ -197,8 +260,18 @@ PY
 
 [ ${#mode[@]} -eq 0 ] &&
 	echo "NOTE: this liqd has no --fills external: the engine fills its own orders (wire path only)"
-pass clean || fail=1
-pass faults --lose 15 --late 15 --late-ms 3000 --duplicate 15 --reject 10 --seed 7 \
+if pass clean text; then
+	# the docs show this pass's commands: their outputs must be what it printed
+	python3 "$here/docs_loop.py" "$liqd" "$root" "$tmp/clean" README.md docs/live.md || fail=1
+else
+	fail=1
+fi
+# the faults on a population whose 200 liquidations come one after the other through the
+# capture (bench/colo_loop.py's), so that every kind of fault is drawn many times
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import colo_loop
+open(sys.argv[2], "w").write(colo_loop.population(200))' "$root/bench" "$tmp/pop200.scn" || exit 1
+cfg=$tmp/pop200.scn
+pass faults json --lose 10 --late 10 --late-ms 3000 --duplicate 10 --reject 10 --seed 7 \
 	--feed-latency-us 2000 || fail=1
 [ "$fail" -eq 0 ] && echo "ok: the loop decides as the replay of its recorded input, with faults"
 exit "$fail"
