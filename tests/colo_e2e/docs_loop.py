@@ -10,7 +10,8 @@ btcusdt_20230405.pcap, tests/ and tools/ linked), then this script checks every 
 shown output: background commands (ending in `&`) print nothing; `liqd send`'s output is
 DIR/send.out; every other command (cat, grep, replay, rtt.py on the files the loop left) is
 run in DIR. Outputs are compared as check_docs.py compares them (its masks of timings, `...`
-for any lines), with ports and the round trip's microseconds masked too.
+for any lines); the figures that depend on when orders met the venue's book are masked too
+(see KEEP), and the run's and the replay's shown hashes must be one.
 """
 import os
 import pathlib
@@ -21,14 +22,23 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "docs"))
 import check_docs  # noqa: E402
 
-PORTS = [re.compile(r"127\.0\.0\.1:(\d+)"), re.compile(r"port (\d+)"),
-         re.compile(r"([\d.]+) us"), re.compile(r"([\d.]+) s:")]
+# What the loop prints that does not depend on timing: what was sent and forwarded (without
+# a loss on loopback). Everything after an order depends on when it reached the venue (the
+# book it met: the feed runs on while the order travels), so the other lines' figures are
+# compared masked; the hashes are checked against each other instead.
+KEEP = [re.compile(r"^sent \d+ packets, \d+ bytes"),
+        re.compile(r"^liqd venue: forwarded \d+ packets \(\d+ messages")]
+NUM = re.compile(r"\d+(?:\.\d+)?")
+HASH = re.compile(r"hash ([0-9a-f]{16})")
 
 
 def mask(line):
-    for rx in PORTS:
-        line = rx.sub(lambda m: m.group(0).replace(m.group(1), "#"), line)
-    return line
+    for rx in KEEP:
+        m = rx.match(line)
+        if m:
+            return m.group(0) + NUM.sub("#", check_docs.mask(line[m.end():]))
+    line = HASH.sub("hash #", line)
+    return NUM.sub("#", check_docs.mask(line))
 
 
 def main():
@@ -42,6 +52,7 @@ def main():
         if not blocks:
             bad.append(f"{doc}: no example marked for tests/colo_e2e")
         for line_no, _, body, _ in blocks:
+            hashes = set()
             for cmd, shown in check_docs.commands(body):
                 if cmd.rstrip().endswith("&"):
                     got = []
@@ -52,9 +63,13 @@ def main():
                                        capture_output=True, timeout=60)
                     got = (r.stdout + r.stderr).splitlines()
                 checked += 1
+                hashes.update(HASH.findall("\n".join(shown)))
                 if not check_docs.matches([mask(s) for s in shown], [mask(g) for g in got]):
                     bad.append(f"{doc}:{line_no}: `{cmd.splitlines()[0]}` prints something "
                                "else now:\n" + "\n".join(got))
+            if len(hashes) != 1:
+                bad.append(f"{doc}:{line_no}: the run and the replay of its recording show "
+                           f"different hashes, or none: {sorted(hashes)}")
     for b in bad:
         print("FAIL " + b)
     print(f"docs loop examples: {checked} commands checked, {len(bad)} failed")
