@@ -81,6 +81,12 @@ struct venue {
 	struct lq_feed_stats fstats, ostats;
 	struct lq_feed_seq up;
 	bool up_started, up_ended;
+	/* the upstream holes of the last gaps, with the messages inserted when each was passed on:
+	   a late packet that fills one keeps its place downstream */
+	struct {
+		uint64_t first, end, inserted;
+	} holes[LQ_FEED_SEQ_HOLES_MAX];
+	uint32_t hole_next;
 	uint64_t session;  /* the outgoing session */
 	uint64_t inserted; /* messages the venue added to the stream */
 	uint64_t out_next; /* next outgoing sequence number */
@@ -103,7 +109,8 @@ struct venue {
 	uint64_t rng;
 	/* counts */
 	struct {
-		uint64_t fwd_packets, fwd_msgs, up_dup, up_late, up_other, up_gaps, up_lost;
+		uint64_t fwd_packets, fwd_msgs, up_dup, up_late, up_late_fwd, up_other, up_gaps,
+		    up_lost;
 		uint64_t orders, filled, partial, unfilled, rejected, refused, after_end;
 		uint64_t order_gaps, orders_lost;
 		uint64_t cancels, results, fills_refused, fills, fills_lost, fills_late, fills_dup,
@@ -551,6 +558,30 @@ static void forward(struct venue *v, const uint8_t *data, size_t len)
 	}
 }
 
+/*
+ * A reordered packet filling an upstream hole: passed on at the place the hole has downstream
+ * (its account events are facts the engine applies; market data in it is stale, so the
+ * venue's book does not take it either). A packet of a hole no longer remembered is dropped,
+ * counted.
+ */
+static void forward_late(struct venue *v, const uint8_t *data, size_t len)
+{
+	uint8_t buf[LQ_FEED_PACKET_MAX];
+	const uint64_t seq = v->pkt.seq;
+	for (uint32_t k = 0; k < LQ_FEED_SEQ_HOLES_MAX; k++) {
+		if (seq < v->holes[k].first || seq >= v->holes[k].end)
+			continue;
+		memcpy(buf, data, len);
+		buf[5] = 0;
+		lq_put64(buf + 8, v->session);
+		lq_put64(buf + 16, seq + v->holes[k].inserted);
+		out_send(v, buf, len);
+		v->c.up_late_fwd++;
+		return;
+	}
+	v->c.up_late++;
+}
+
 static void on_feed(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 {
 	struct venue *v = ctx;
@@ -567,6 +598,10 @@ static void on_feed(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 	case LQ_FEED_SEQ_GAP:
 		v->c.up_gaps++;
 		v->c.up_lost += r.gap_count;
+		v->holes[v->hole_next].first = r.gap_first;
+		v->holes[v->hole_next].end = r.gap_first + r.gap_count;
+		v->holes[v->hole_next].inserted = v->inserted;
+		v->hole_next = (v->hole_next + 1) % LQ_FEED_SEQ_HOLES_MAX;
 		/* fall through: the gap is passed on, the same size */
 	case LQ_FEED_SEQ_OK:
 		break;
@@ -574,6 +609,8 @@ static void on_feed(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 		v->c.up_dup++;
 		return;
 	case LQ_FEED_SEQ_LATE:
+		forward_late(v, data, len);
+		return;
 	case LQ_FEED_SEQ_OVERLAP:
 		v->c.up_late++; /* its numbers downstream moved with the fills inserted since */
 		return;
@@ -754,29 +791,30 @@ static void summary(struct venue *v, const char *stopped)
 		printf("{\"type\":\"venue\",\"forwarded_packets\":%" PRIu64
 		       ",\"forwarded_messages\":%" PRIu64 ",\"feed_gaps\":%" PRIu64
 		       ",\"feed_lost\":%" PRIu64 ",\"feed_duplicates\":%" PRIu64
-		       ",\"feed_late_dropped\":%" PRIu64 ",\"feed_other_session\":%" PRIu64
-		       ",\"refused_packets\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64
-		       ",\"partial\":%" PRIu64 ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64
-		       ",\"cancels\":%" PRIu64 ",\"results\":%" PRIu64
-		       ",\"orders_refused\":%" PRIu64 ",\"orders_after_end\":%" PRIu64
-		       ",\"order_gaps\":%" PRIu64 ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64
+		       ",\"feed_late_forwarded\":%" PRIu64 ",\"feed_late_dropped\":%" PRIu64
+		       ",\"feed_other_session\":%" PRIu64 ",\"refused_packets\":%" PRIu64
+		       ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64 ",\"partial\":%" PRIu64
+		       ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"cancels\":%" PRIu64
+		       ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
+		       ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
+		       ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64
 		       ",\"fills_refused\":%" PRIu64 ",\"fills_lost\":%" PRIu64
 		       ",\"fills_late\":%" PRIu64 ",\"fills_duplicated\":%" PRIu64
 		       ",\"relayed\":%" PRIu64 ",\"send_errors\":%" PRIu64
 		       ",\"deep_levels\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
 		       ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
 		       v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
-		       v->c.up_late, v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial,
-		       v->c.unfilled, v->c.rejected, v->c.cancels, v->c.results, v->c.refused,
-		       v->c.after_end, v->c.order_gaps, v->c.orders_lost, v->c.fills,
-		       v->c.fills_refused, v->c.fills_lost, v->c.fills_late, v->c.fills_dup,
-		       v->c.relayed, v->c.send_errors, v->deep_levels, pctl(v->rt, v->nrt, 500),
-		       pctl(v->rt, v->nrt, 990), stopped);
+		       v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
+		       v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
+		       v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps,
+		       v->c.orders_lost, v->c.fills, v->c.fills_refused, v->c.fills_lost,
+		       v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
+		       v->deep_levels, pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990), stopped);
 	}
 	fprintf(stderr,
 		"liqd venue: forwarded %" PRIu64 " packets (%" PRIu64 " messages; upstream %" PRIu64
-		" gaps, %" PRIu64 " duplicates, %" PRIu64 " late dropped, %" PRIu64
-		" of other sessions, %" PRIu64 " refused)\n"
+		" gaps, %" PRIu64 " duplicates, %" PRIu64 " late passed on, %" PRIu64
+		" late dropped, %" PRIu64 " of other sessions, %" PRIu64 " refused)\n"
 		"liqd venue: %" PRIu64 " orders: %" PRIu64 " filled, %" PRIu64 " partial, %" PRIu64
 		" unfilled, %" PRIu64 " rejected, %" PRIu64 " refused, %" PRIu64
 		" after the end; %" PRIu64 " lost on the way (%" PRIu64 " gaps); %" PRIu64
@@ -785,11 +823,12 @@ static void summary(struct venue *v, const char *stopped)
 		" not encodable, not sent): %" PRIu64 " lost, %" PRIu64 " late, %" PRIu64
 		" duplicated; %" PRIu64 " egress packets relayed; %" PRIu64
 		" send errors; stopped: %s\n",
-		v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_dup, v->c.up_late,
-		v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial, v->c.unfilled,
-		v->c.rejected, v->c.refused, v->c.after_end, v->c.orders_lost, v->c.order_gaps,
-		v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused, v->c.fills_lost,
-		v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors, stopped);
+		v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_dup, v->c.up_late_fwd,
+		v->c.up_late, v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial,
+		v->c.unfilled, v->c.rejected, v->c.refused, v->c.after_end, v->c.orders_lost,
+		v->c.order_gaps, v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused,
+		v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
+		stopped);
 	if (v->deep_levels)
 		fprintf(stderr, "liqd venue: warning: %" PRIu64 " book levels beyond the %d kept\n",
 			v->deep_levels, VENUE_LEVELS);
