@@ -209,15 +209,18 @@ static void heartbeat(struct venue *v, uint8_t flags)
 
 /*
  * One fill into the stream, through the faults: lost (its number is used, the datagram is not
- * sent: the engine sees a gap), late (sent after --late-ms more feed time, out of order: a gap,
- * then the late packet), duplicated (the same fill again as a new message, which the engine
- * must refuse). The three draws are made for every fill.
+ * sent: the engine sees a gap), late (sent after 1 ms to twice --late-ms more feed time, out of
+ * order: a gap, then the late packet), duplicated (the same fill again as a new message, which the
+ * engine must refuse). The four draws are made for every fill.
  */
 static bool emit_fill(struct venue *v, const struct lq_feed_msg *m)
 {
 	const bool lose = rng_pct(v, v->o->lose_pct);
 	const bool late = rng_pct(v, v->o->late_pct);
 	const bool dup = rng_pct(v, v->o->dup_pct);
+	/* a late fill's delay: 1 ms to twice --late-ms of feed time, so that some come before the
+	   engine's fill timeout and some after it */
+	const int64_t delay_ms = 1 + (int64_t)(rng_next(v) % (2 * (uint64_t)v->o->late_ms + 1));
 	uint8_t buf[LQ_FEED_HEADER_SIZE + 64];
 	size_t len = encode_one(v, buf, sizeof(buf), v->out_next, m);
 	if (!len) { /* a fill the decoder would refuse: never sent, counted */
@@ -233,7 +236,7 @@ static bool emit_fill(struct venue *v, const struct lq_feed_msg *m)
 		struct vlate *l = &v->late[v->nlate++];
 		memcpy(l->pkt, buf, len);
 		l->len = len;
-		l->due_feed_ns = v->feed_ns + (int64_t)v->o->late_ms * 1000000;
+		l->due_feed_ns = v->feed_ns + delay_ms * 1000000;
 		v->c.fills_late++;
 	} else {
 		out_send(v, buf, len);

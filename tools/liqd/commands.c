@@ -1518,15 +1518,17 @@ static const struct cli_opt opts_venue[] = {
      .hi = 100},
     {.name = "--late",
      .arg = "PCT",
-     .help = "percentage of fills sent late and out of order, after --late-ms\n"
-	     "more feed time (the engine sees a gap, then the late packet)",
+     .help = "percentage of fills sent late and out of order, after 1 ms to\n"
+	     "twice --late-ms more feed time, drawn (the engine sees a gap, then\n"
+	     "the late packet)",
      .kind = CLI_U32,
      .off = VEN(late_pct),
      .lo = 0,
      .hi = 100},
     {.name = "--late-ms",
      .arg = "N",
-     .help = "feed time a late fill is held back (default 2000)",
+     .help = "a late fill is held back 1 ms to twice N ms of feed time\n"
+	     "(default 2000)",
      .kind = CLI_U32,
      .off = VEN(late_ms),
      .lo = 0,
