@@ -143,7 +143,7 @@ void lq_venue_defaults(struct lq_venue_opts *o)
 	o->listen = "127.0.0.1:0";
 	o->orders = "127.0.0.1:0";
 	o->late_ms = 2000;
-	o->linger_ms = 500;
+	o->linger_ms = 1000;
 	o->seed = 1;
 	o->rcvbuf = 64u << 20;
 }

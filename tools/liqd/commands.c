@@ -1551,7 +1551,9 @@ static const struct cli_opt opts_venue[] = {
     {.name = "--linger-ms",
      .arg = "N",
      .help = "after the feed's END_OF_SESSION, end the venue's session once\n"
-	     "every order is answered and nothing arrived for N ms (default 500)",
+	     "every order is answered and nothing arrived for N ms (default\n"
+	     "1000); an engine still working through its input after that gets\n"
+	     "no answer to its later orders (counted: after the end)",
      .kind = CLI_U32,
      .off = VEN(linger_ms),
      .lo = 1,
