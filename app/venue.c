@@ -36,9 +36,7 @@
 #define VENUE_TX_SLOTS	   256
 #define VENUE_WAIT_NS	   1000000000ull
 #define VENUE_HEARTBEAT_NS 1000000000ull
-/* the liq_order kind `order`: an order for the venue to fill (external venue mode) */
-#define VENUE_KIND_ORDER 3
-#define VENUE_SPIN	 20000 /* empty polls before a short sleep */
+#define VENUE_SPIN	   20000 /* empty polls before a short sleep */
 
 struct vlevel {
 	int64_t px, qty;
@@ -48,7 +46,8 @@ struct vbook {
 	char name[LQ_FEED_NAME_MAX];
 	uint32_t id; /* the feed's instrument id */
 	uint8_t price_decimals, qty_decimals;
-	bool depth; /* book_level messages seen: book_top no longer replaces the levels */
+	bool depth;	 /* book_level messages seen: book_top no longer replaces the levels */
+	bool dropped[2]; /* levels beyond the kept depth were not kept (since the last clear) */
 	uint32_t n[2];
 	struct vlevel lv[2][VENUE_LEVELS]; /* bids best (highest) first, asks best (lowest) first */
 };
@@ -95,7 +94,7 @@ struct venue {
 	uint64_t last_out_wall;
 	uint32_t nbooks;
 	struct vbook *books;
-	uint64_t deep_levels;
+	uint64_t deep_levels, depth_short;
 	/* order side */
 	struct lq_feed_seq eg;
 	bool eg_started, eg_ended;
@@ -120,6 +119,10 @@ struct venue {
 	/* wall time from an order's arrival to its first fill's send, for the summary */
 	uint64_t *rt;
 	uint32_t nrt;
+	/* wall time (CLOCK_REALTIME) from an order's decision (its ts_ns) to its arrival here */
+	uint64_t *in;
+	uint32_t nin;
+	uint64_t rx_real_ns; /* the arrival of the egress packet being read */
 };
 
 static volatile sig_atomic_t venue_signalled;
@@ -314,12 +317,11 @@ static void level_set(struct venue *v, struct vbook *b, int side, int64_t px, in
 	if (qty <= 0)
 		return;
 	if (n == VENUE_LEVELS) {
-		if (k == n) {
-			v->deep_levels++; /* beyond the kept depth: no IOC reaches it first */
-			return;
-		}
-		n--; /* the deepest level falls off */
 		v->deep_levels++;
+		b->dropped[side] = true;
+		if (k == n)
+			return; /* beyond the kept depth */
+		n--;		/* the deepest level falls off */
 	}
 	memmove(&lv[k + 1], &lv[k], (n - k) * sizeof(*lv));
 	lv[k].px = px;
@@ -335,6 +337,7 @@ static void book_apply(struct venue *v, const struct lq_feed_msg *m)
 	switch (m->type) {
 	case LQ_FEED_BOOK_CLEAR:
 		b->n[0] = b->n[1] = 0;
+		b->dropped[0] = b->dropped[1] = false;
 		break;
 	case LQ_FEED_BOOK_LEVEL:
 		if (!b->depth) { /* the first depth message: the top-only book gives way */
@@ -413,6 +416,8 @@ static void order_match(struct venue *v, const struct vorder *q)
 			b->n[side]--;
 		}
 	}
+	if (left > 0 && b->n[side] == 0 && b->dropped[side])
+		v->depth_short++; /* it took every kept level of a side that had more */
 	order_finish(v, q, want, want - left);
 	if (left > 0)
 		order_cancel(v, q, &m);
@@ -455,14 +460,14 @@ static void on_egress_def(struct venue *v, const struct lq_feed_msg *m)
 
 /*
  * Which liq_orders are orders for the venue: in the external venue mode those of kind `order`
- * (3); the engine's later message of kind filled/partial/unfilled with
+ * (LQ_FEED_LIQ_ORDER_SENT); the engine's later message of kind filled/partial/unfilled with
  * the same order_id is its result, not a new order. An engine that fills its own orders
  * (kinds 0-2 only, no `order` seen in its session) is answered too: the wire path can be
  * exercised against it, and it ignores the fills.
  */
 static bool order_for_venue(struct venue *v, const struct lq_feed_msg *m)
 {
-	if (m->u.liq_order.kind == VENUE_KIND_ORDER) {
+	if (m->u.liq_order.kind == LQ_FEED_LIQ_ORDER_SENT) {
 		v->eg_external = true;
 		return true;
 	}
@@ -492,6 +497,8 @@ static void on_order(struct venue *v, const struct lq_feed_msg *m)
 	q->o = m->u.liq_order;
 	q->book = v->eg_map[m->instrument];
 	q->rx_wall_ns = v->last_order_wall;
+	if (v->nin < VENUE_ORDERS_MAX && v->rx_real_ns > (uint64_t)m->ts_ns)
+		v->in[v->nin++] = v->rx_real_ns - (uint64_t)m->ts_ns;
 	q->due_feed_ns = v->feed_ns + (int64_t)v->o->feed_latency_us * 1000;
 	q->due_wall_ns = v->last_order_wall + v->o->latency_us * 1000;
 }
@@ -500,7 +507,7 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 {
 	struct venue *v = ctx;
 	struct lq_feed_seq_result r;
-	(void)rx_ns;
+	v->rx_real_ns = rx_ns;
 	if (v->relay && tx_send(v->relay, data, len) == 0)
 		v->c.relayed++;
 	if (lq_feed_decode_packet(data, len, &v->pkt, &v->ostats) != LQ_FEED_OK)
@@ -787,32 +794,36 @@ static uint64_t pctl(const uint64_t *s, uint32_t n, uint32_t per_mille)
 static void summary(struct venue *v, const char *stopped)
 {
 	qsort(v->rt, v->nrt, sizeof(*v->rt), cmp_u64);
+	qsort(v->in, v->nin, sizeof(*v->in), cmp_u64);
 	uint64_t refused = 0;
 	for (int k = 1; k < LQ_FEED_ERR_COUNT; k++)
 		refused += v->fstats.errors[k] + v->ostats.errors[k];
 	if (v->o->json) {
-		printf("{\"type\":\"venue\",\"forwarded_packets\":%" PRIu64
-		       ",\"forwarded_messages\":%" PRIu64 ",\"feed_gaps\":%" PRIu64
-		       ",\"feed_lost\":%" PRIu64 ",\"feed_duplicates\":%" PRIu64
-		       ",\"feed_late_forwarded\":%" PRIu64 ",\"feed_late_dropped\":%" PRIu64
-		       ",\"feed_other_session\":%" PRIu64 ",\"refused_packets\":%" PRIu64
-		       ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64 ",\"partial\":%" PRIu64
-		       ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"cancels\":%" PRIu64
-		       ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
-		       ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
-		       ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64
-		       ",\"fills_refused\":%" PRIu64 ",\"fills_lost\":%" PRIu64
-		       ",\"fills_late\":%" PRIu64 ",\"fills_duplicated\":%" PRIu64
-		       ",\"relayed\":%" PRIu64 ",\"send_errors\":%" PRIu64
-		       ",\"deep_levels\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
-		       ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
-		       v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
-		       v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
-		       v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
-		       v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps,
-		       v->c.orders_lost, v->c.fills, v->c.fills_refused, v->c.fills_lost,
-		       v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
-		       v->deep_levels, pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990), stopped);
+		printf(
+		    "{\"type\":\"venue\",\"forwarded_packets\":%" PRIu64
+		    ",\"forwarded_messages\":%" PRIu64 ",\"feed_gaps\":%" PRIu64
+		    ",\"feed_lost\":%" PRIu64 ",\"feed_duplicates\":%" PRIu64
+		    ",\"feed_late_forwarded\":%" PRIu64 ",\"feed_late_dropped\":%" PRIu64
+		    ",\"feed_other_session\":%" PRIu64 ",\"refused_packets\":%" PRIu64
+		    ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64 ",\"partial\":%" PRIu64
+		    ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"cancels\":%" PRIu64
+		    ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
+		    ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
+		    ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"fills_refused\":%" PRIu64
+		    ",\"fills_lost\":%" PRIu64 ",\"fills_late\":%" PRIu64
+		    ",\"fills_duplicated\":%" PRIu64 ",\"relayed\":%" PRIu64
+		    ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
+		    ",\"depth_short\":%" PRIu64 ",\"order_in_ns_p50\":%" PRIu64
+		    ",\"order_in_ns_p99\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
+		    ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
+		    v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
+		    v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
+		    v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
+		    v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps, v->c.orders_lost,
+		    v->c.fills, v->c.fills_refused, v->c.fills_lost, v->c.fills_late,
+		    v->c.fills_dup, v->c.relayed, v->c.send_errors, v->deep_levels, v->depth_short,
+		    pctl(v->in, v->nin, 500), pctl(v->in, v->nin, 990), pctl(v->rt, v->nrt, 500),
+		    pctl(v->rt, v->nrt, 990), stopped);
 	}
 	fprintf(stderr,
 		"liqd venue: forwarded %" PRIu64 " packets (%" PRIu64 " messages; upstream %" PRIu64
@@ -832,9 +843,12 @@ static void summary(struct venue *v, const char *stopped)
 		v->c.order_gaps, v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused,
 		v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
 		stopped);
-	if (v->deep_levels)
-		fprintf(stderr, "liqd venue: warning: %" PRIu64 " book levels beyond the %d kept\n",
-			v->deep_levels, VENUE_LEVELS);
+	if (v->depth_short)
+		fprintf(stderr,
+			"liqd venue: warning: %" PRIu64 " orders took every level kept of a side "
+			"(the best %d) while the feed had more: they filled less than the venue's "
+			"book held\n",
+			v->depth_short, VENUE_LEVELS);
 }
 
 /*
@@ -886,6 +900,7 @@ int lq_app_venue(const struct lq_venue_opts *o)
 	v->orders = lq_startup_alloc(VENUE_ORDERS_MAX * sizeof(*v->orders), "the orders");
 	v->late = lq_startup_alloc(VENUE_LATE_MAX * sizeof(*v->late), "the late fills");
 	v->rt = lq_startup_alloc(VENUE_ORDERS_MAX * sizeof(*v->rt), "the match times");
+	v->in = lq_startup_alloc(VENUE_ORDERS_MAX * sizeof(*v->in), "the order delays");
 	v->rng = o->seed;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -907,6 +922,7 @@ int lq_app_venue(const struct lq_venue_opts *o)
 	}
 	venue_close(v);
 	lq_startup_free(v->rt);
+	lq_startup_free(v->in);
 	lq_startup_free(v->late);
 	lq_startup_free(v->orders);
 	lq_startup_free(v->books);

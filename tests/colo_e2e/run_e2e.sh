@@ -13,16 +13,20 @@
 #     the engine refused what it must (duplicates, fills after an order's end).
 # The order round trip (decision -> fill at the engine) is printed (tests/colo_e2e/rtt.py).
 # Exits 77 when io_uring cannot start here, or the bundled capture is missing.
-#   run_e2e.sh LIQD
+#   run_e2e.sh LIQD [--keep DIR]   (--keep: leave the passes' files in DIR, e.g. for
+#                                   docs_loop.py --update)
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
+keep=
+[ "${2:-}" = --keep ] && keep=$3
 tmp=$(mktemp -d)
+[ -n "$keep" ] && rm -rf "$keep" && mkdir -p "$keep" && tmp=$(cd "$keep" && pwd)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
+	[ -z "$keep" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
 cfg=$here/../udp/e2e_egress.scn
@@ -38,6 +42,11 @@ mode=()
 if "$liqd" help run 2>&1 | grep -q -- "--fills"; then
 	mode=(--fills external)
 fi
+base_mode=("${mode[@]}")
+# The clean pass (the docs' example) gives the fills a minute of feed time: at 200x a busy
+# machine can hold the fills back longer than the default 5 s of feed time (25 ms of wall
+# time). The faults pass keeps the default, so that late fills also come after the timeout.
+[ ${#mode[@]} -gt 0 ] && mode+=(--fill-timeout 60s)
 
 wait_file() { # FILE SECONDS
 	for _ in $(seq $(($2 * 20))); do
@@ -281,6 +290,7 @@ fi
 python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import colo_loop
 open(sys.argv[2], "w").write(colo_loop.population(200))' "$root/bench" "$tmp/pop200.scn" || exit 1
 cfg=$tmp/pop200.scn
+mode=("${base_mode[@]}")
 pass faults json --lose 10 --late 10 --late-ms 3000 --duplicate 10 --reject 10 --seed 7 \
 	--feed-latency-us 2000 || fail=1
 [ "$fail" -eq 0 ] && echo "ok: the loop decides as the replay of its recorded input, with faults"
