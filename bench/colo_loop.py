@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: MIT
 """The colocated loop on loopback, measured: order round trip and the live engine's rate.
 
-    bench/colo_loop.py [--liqd PATH] [--accounts N] [--pace 100x,max] [--json OUT]
+    bench/colo_loop.py [--liqd PATH] [--accounts N] [--burst] [--pace 100x,max] [--json OUT]
 
 liqd send plays the bundled capture into liqd venue, which forwards it (with its fills
 merged in) to liqd run --fills external (when this liqd has it); run's egress goes back to the
 venue, which relays it to liqd listen. The population: N longs of
 0.1 BTC entered at 28160.0 whose margins put their liquidation prices evenly from 28157.0
 down to 28139.0, inside the capture's mark range (28138.5-28158.8), so its dips liquidate
-them through the run (and shorts on deep margins on the other side). For each pace, one row:
+them through the run (and shorts on deep margins on the other side); with --burst also the
+20 liquidations of tests/udp/e2e_egress.scn, one burst on the first marks. For each
+population and pace, one row:
 
 - order round trip (decision -> the first fill of the order at the engine's socket; the
   decision's wall time from egress, the arrival from `liqd run --record`): p50/p90/p99/max;
@@ -113,6 +115,10 @@ def one(liqd, d, cfg, cap, pace, mode):
                                     check=True, text=True, capture_output=True).stdout)
     ref = json.loads(subprocess.run([liqd, "replay", "--json", "--config", cfg] + mode + [p("in.pcap")],
                                     check=True, text=True, capture_output=True).stdout)
+    ev = subprocess.run([liqd, "replay", "--events", "--config", cfg] + mode + [p("in.pcap")],
+                        check=True, text=True, capture_output=True).stdout
+    expired = ev.count('"status":"expired"')
+    refused = sum(1 for l in ev.splitlines() if l.startswith('{"type":"rejected"'))
     lat = rs.get("latency_ns", {})
     return {"pace": pace, "orders": rtt["orders"], "answered": rtt["answered"],
             "rtt_p50_us": rtt["p50_us"], "rtt_p90_us": rtt["p90_us"], "rtt_p99_us": rtt["p99_us"],
@@ -121,6 +127,7 @@ def one(liqd, d, cfg, cap, pace, mode):
             "decision_p50_ns": lat.get("p50"), "decision_p99_ns": lat.get("p99"),
             "feed_messages": vs["forwarded_messages"], "feed_gaps": vs["feed_gaps"],
             "fills": vs["fills"], "liquidations": rs["liquidations"],
+            "orders_expired": expired, "fills_refused": refused,
             "replay_equal": ref["hash"] == rs["hash"]}
 
 
@@ -128,6 +135,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--liqd", default=os.path.join(ROOT, "build", "release", "tools", "liqd"))
     ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--burst", action="store_true",
+                    help="also the 20 liquidations of tests/udp/e2e_egress.scn, all on the "
+                         "capture's first marks (one burst)")
     ap.add_argument("--pace", default="100x,max")
     ap.add_argument("--json")
     ap.add_argument("--keep", help="keep the runs' files in this directory")
@@ -143,9 +153,20 @@ def main():
         with open(cfg, "w") as f:
             f.write(population(a.accounts))
         help_run = subprocess.run([a.liqd, "help", "run"], text=True, capture_output=True).stdout
-        mode = ["--fills", "external"] if "--fills" in help_run else []
-        rows = [one(a.liqd, os.path.join(tmp, pace), cfg, cap, pace, mode)
-                for pace in a.pace.split(",")]
+        # fills are let in for an hour of feed time: at 100x and beyond, the engine's input
+        # backlog puts them seconds of feed time after their orders (a timeout in feed time
+        # is meant for a feed running at the market's pace)
+        mode = ["--fills", "external", "--fill-timeout", "1h"] if "--fills" in help_run else []
+        pops = [("cascade %d" % a.accounts, cfg)]
+        if a.burst:
+            pops.insert(0, ("burst 20", os.path.join(ROOT, "tests", "udp", "e2e_egress.scn")))
+        rows = []
+        for name, c in pops:
+            for pace in a.pace.split(","):
+                r = one(a.liqd, os.path.join(tmp, name.replace(" ", "") + pace), c, cap, pace,
+                        mode)
+                r["population"] = name
+                rows.append(r)
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -153,14 +174,15 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)
-    print("| pace | orders | round trip p50 | p90 | p99 | max | engine inputs/s | decision p50 | "
-          "p99 | feed msgs | gaps | fills | replay equal |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| population | pace | orders | round trip p50 | p90 | p99 | max | engine inputs/s | decision p50 | "
+          "p99 | feed msgs | gaps | fills | expired | replay equal |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print("| %s | %d | %.0f us | %.0f us | %.0f us | %.0f us | %s | %s ns | %s ns | %d | %d | %d | %s |"
-              % (r["pace"], r["orders"], r["rtt_p50_us"], r["rtt_p90_us"], r["rtt_p99_us"],
+        print("| %s | %s | %d | %.0f us | %.0f us | %.0f us | %.0f us | %s | %s ns | %s ns | %d | %d | %d | %d | %s |"
+              % (r["population"], r["pace"], r["orders"], r["rtt_p50_us"], r["rtt_p90_us"], r["rtt_p99_us"],
                  r["rtt_max_us"], "{:,}".format(r["inputs_per_s"]), r["decision_p50_ns"],
                  r["decision_p99_ns"], r["feed_messages"], r["feed_gaps"], r["fills"],
+                 r["orders_expired"],
                  "yes" if r["replay_equal"] else "NO"))
     return 0 if all(r["replay_equal"] for r in rows) else 1
 
