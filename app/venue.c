@@ -112,8 +112,8 @@ struct venue {
 		    up_lost;
 		uint64_t orders, filled, partial, unfilled, rejected, refused, after_end;
 		uint64_t order_gaps, orders_lost;
-		uint64_t cancels, results, fills_refused, fills, fills_lost, fills_late, fills_dup,
-		    heartbeats, relayed;
+		uint64_t cancels, results, maker_fills, fills_refused, fills, fills_lost,
+		    fills_late, fills_dup, heartbeats, relayed;
 		uint64_t send_errors;
 	} c;
 	/* wall time from an order's arrival to its first fill's send, for the summary */
@@ -371,6 +371,33 @@ static void order_finish(struct venue *v, const struct vorder *q, int64_t want, 
 		v->c.unfilled++;
 }
 
+/*
+ * --maker ACCOUNT: the other side of each liq_fill as an account fill of that account (a
+ * market maker of the population whose resting orders the liquidation took), in its own
+ * packet right after the fill, outside the fault injection.
+ */
+static void maker_fill(struct venue *v, const struct vorder *q, const struct lq_feed_msg *lf)
+{
+	if (!v->o->maker)
+		return;
+	struct lq_feed_msg m = {
+	    .type = LQ_FEED_FILL, .instrument = lf->instrument, .ts_ns = lf->ts_ns};
+	m.u.fill =
+	    (struct lq_feed_fill){.account = v->o->maker,
+				  .qty = q->o.qty > 0 ? -lf->u.liq_fill.qty : lf->u.liq_fill.qty,
+				  .price = lf->u.liq_fill.price};
+	uint8_t buf[LQ_FEED_HEADER_SIZE + 64];
+	size_t len = encode_one(v, buf, sizeof(buf), v->out_next, &m);
+	if (!len) {
+		v->c.fills_refused++;
+		return;
+	}
+	v->out_next++;
+	v->inserted++;
+	v->c.maker_fills++;
+	out_send(v, buf, len);
+}
+
 /* The end of an IOC with lots unfilled: a liq_fill of qty 0, leaves_qty 0 (the rest cancelled). */
 static void order_cancel(struct venue *v, const struct vorder *q, struct lq_feed_msg *m)
 {
@@ -410,6 +437,7 @@ static void order_match(struct venue *v, const struct vorder *q)
 			v->rt[v->nrt++] = wall_ns() - q->rx_wall_ns;
 		first = false;
 		emit_fill(v, &m);
+		maker_fill(v, q, &m);
 		lv[0].qty -= take;
 		if (lv[0].qty == 0) {
 			memmove(&lv[0], &lv[1], (b->n[side] - 1) * sizeof(*lv));
@@ -810,9 +838,9 @@ static void summary(struct venue *v, const char *stopped)
 		    ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
 		    ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
 		    ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"fills_refused\":%" PRIu64
-		    ",\"fills_lost\":%" PRIu64 ",\"fills_late\":%" PRIu64
-		    ",\"fills_duplicated\":%" PRIu64 ",\"relayed\":%" PRIu64
-		    ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
+		    ",\"maker_fills\":%" PRIu64 ",\"fills_lost\":%" PRIu64
+		    ",\"fills_late\":%" PRIu64 ",\"fills_duplicated\":%" PRIu64
+		    ",\"relayed\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
 		    ",\"depth_short\":%" PRIu64 ",\"order_in_ns_p50\":%" PRIu64
 		    ",\"order_in_ns_p99\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
 		    ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
@@ -820,10 +848,10 @@ static void summary(struct venue *v, const char *stopped)
 		    v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
 		    v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
 		    v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps, v->c.orders_lost,
-		    v->c.fills, v->c.fills_refused, v->c.fills_lost, v->c.fills_late,
-		    v->c.fills_dup, v->c.relayed, v->c.send_errors, v->deep_levels, v->depth_short,
-		    pctl(v->in, v->nin, 500), pctl(v->in, v->nin, 990), pctl(v->rt, v->nrt, 500),
-		    pctl(v->rt, v->nrt, 990), stopped);
+		    v->c.fills, v->c.fills_refused, v->c.maker_fills, v->c.fills_lost,
+		    v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors, v->deep_levels,
+		    v->depth_short, pctl(v->in, v->nin, 500), pctl(v->in, v->nin, 990),
+		    pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990), stopped);
 	}
 	fprintf(stderr,
 		"liqd venue: forwarded %" PRIu64 " packets (%" PRIu64 " messages; upstream %" PRIu64
@@ -843,6 +871,9 @@ static void summary(struct venue *v, const char *stopped)
 		v->c.order_gaps, v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused,
 		v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
 		stopped);
+	if (v->o->maker)
+		fprintf(stderr, "liqd venue: %" PRIu64 " maker fills for account %" PRIu64 "\n",
+			v->c.maker_fills, v->o->maker);
 	if (v->depth_short)
 		fprintf(stderr,
 			"liqd venue: warning: %" PRIu64 " orders took every level kept of a side "

@@ -226,6 +226,10 @@ if name == "faults":
         repeats += g in seen
         seen.add(g)
     rejected = sum(1 for l in open(f"{d}/journal.jsonl") if '"rejected"' in l)
+    run = json.load(open(f"{d}/run.json"))
+    if ven["maker_fills"] < 1 or run.get("account_events", 0) < ven["maker_fills"]:
+        bad.append(f"{ven['maker_fills']} maker fills sent, the run counted "
+                   f"{run.get('account_events')} account events")
     if external and (repeats < 1 or rejected < repeats):
         bad.append(f"{repeats} repeated fills arrived but {rejected} inputs were rejected")
 else:
@@ -292,6 +296,7 @@ open(sys.argv[2], "w").write(colo_loop.population(200))' "$root/bench" "$tmp/pop
 cfg=$tmp/pop200.scn
 mode=("${base_mode[@]}")
 pass faults json --lose 10 --late 10 --late-ms 3000 --duplicate 10 --reject 10 --seed 7 \
+	--maker 1000000 \
 	--feed-latency-us 2000 || fail=1
 [ "$fail" -eq 0 ] && echo "ok: the loop decides as the replay of its recorded input, with faults"
 exit "$fail"

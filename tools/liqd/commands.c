@@ -1548,6 +1548,15 @@ static const struct cli_opt opts_venue[] = {
      .off = VEN(seed),
      .lo = 0,
      .hi = UINT64_MAX},
+    {.name = "--maker",
+     .arg = "ACCOUNT",
+     .help = "send the other side of each liq_fill as an account fill (type\n"
+	     "fill) of ACCOUNT, a market maker of the population whose orders\n"
+	     "the liquidation took (default: none)",
+     .kind = CLI_U64,
+     .off = VEN(maker),
+     .lo = 1,
+     .hi = UINT64_MAX},
     {.name = "--linger-ms",
      .arg = "N",
      .help = "after the feed's END_OF_SESSION, end the venue's session once\n"

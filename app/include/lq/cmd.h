@@ -185,6 +185,7 @@ struct lq_venue_opts {
 	uint32_t timeout_s; /* 0 = none: stop after SECONDS without a packet */
 	uint32_t rcvbuf;
 	uint64_t seed;
+	uint64_t maker; /* 0: none; else the account given the other side of each liq_fill */
 	bool json;
 };
 void lq_venue_defaults(struct lq_venue_opts *o);
