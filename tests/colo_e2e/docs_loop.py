@@ -69,7 +69,8 @@ def main():
                                        capture_output=True, timeout=60)
                     got = (r.stdout + r.stderr).splitlines()
                 checked += 1
-                hashes.update(HASH.findall("\n".join(shown)))
+                if not update:
+                    hashes.update(HASH.findall("\n".join(shown)))
                 if update:
                     lines[k:k + len(shown)] = got
                     cursor = k + len(got)

@@ -39,7 +39,8 @@ gzip -dc "$root/tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
 # The external venue mode, if this build has it (else the engine fills its own orders and the
 # loop exercises the wire path only: said below, and the fault checks on the engine skipped).
 mode=()
-if "$liqd" help run 2>&1 | grep -q -- "--fills"; then
+help_run=$("$liqd" help run 2>&1) # whole: grep -q on a pipe would end liqd with SIGPIPE
+if grep -q -- "--fills" <<<"$help_run"; then
 	mode=(--fills external)
 fi
 base_mode=("${mode[@]}")
