@@ -94,7 +94,7 @@ struct venue {
 	uint64_t last_out_wall;
 	uint32_t nbooks;
 	struct vbook *books;
-	uint64_t deep_levels, depth_short;
+	uint64_t deep_levels, depth_short, instr_dropped;
 	/* order side */
 	struct lq_feed_seq eg;
 	bool eg_started, eg_ended;
@@ -281,8 +281,11 @@ static void book_define(struct venue *v, const struct lq_feed_msg *m)
 {
 	struct vbook *b = book_of(v, m->instrument);
 	if (!b) {
-		if (v->nbooks >= VENUE_INSTR_MAX)
+		if (v->nbooks >= VENUE_INSTR_MAX) {
+			v->instr_dropped++; /* its orders are refused (no book): warned at the end
+					     */
 			return;
+		}
 		b = &v->books[v->nbooks++];
 		b->id = m->instrument;
 		b->n[0] = b->n[1] = 0;
@@ -554,8 +557,8 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 		v->c.order_gaps++;
 		v->c.orders_lost += r.gap_count;
 	} else if (st != LQ_FEED_SEQ_OK) {
-		return; /* duplicates, reordered and other sessions' orders are not executed twice
-			 */
+		/* duplicates, reordered packets and other sessions: no order is executed twice */
+		return;
 	}
 	if (p->flags & LQ_FEED_PF_END_OF_SESSION)
 		v->eg_ended = true;
@@ -874,6 +877,11 @@ static void summary(struct venue *v, const char *stopped)
 	if (v->o->maker)
 		fprintf(stderr, "liqd venue: %" PRIu64 " maker fills for account %" PRIu64 "\n",
 			v->c.maker_fills, v->o->maker);
+	if (v->instr_dropped)
+		fprintf(stderr,
+			"liqd venue: warning: %" PRIu64 " instrument definitions beyond the %d "
+			"instruments the venue keeps books for: their orders were refused\n",
+			v->instr_dropped, VENUE_INSTR_MAX);
 	if (v->depth_short)
 		fprintf(stderr,
 			"liqd venue: warning: %" PRIu64 " orders took every level kept of a side "
