@@ -111,7 +111,7 @@ struct venue {
 		uint64_t fwd_packets, fwd_msgs, up_dup, up_late, up_late_fwd, up_other, up_gaps,
 		    up_lost;
 		uint64_t orders, filled, partial, unfilled, rejected, refused, after_end;
-		uint64_t order_gaps, orders_lost;
+		uint64_t order_gaps, egress_missing;
 		uint64_t cancels, results, maker_fills, fills_refused, fills, fills_lost,
 		    fills_late, fills_dup, heartbeats, relayed;
 		uint64_t send_errors;
@@ -553,16 +553,28 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 	}
 	enum lq_feed_seq_status st =
 	    lq_feed_seq_check(&v->eg, p->session, p->seq, p->count, p->flags, &r);
-	if (st == LQ_FEED_SEQ_GAP) {
+	uint32_t first = 0; /* the messages not seen before: no order is executed twice */
+	switch (st) {
+	case LQ_FEED_SEQ_GAP:
 		v->c.order_gaps++;
-		v->c.orders_lost += r.gap_count;
-	} else if (st != LQ_FEED_SEQ_OK) {
-		/* duplicates, reordered packets and other sessions: no order is executed twice */
+		v->c.egress_missing += r.gap_count;
+		break;
+	case LQ_FEED_SEQ_OK:
+		break;
+	case LQ_FEED_SEQ_LATE: /* it fills a hole: those orders were counted lost */
+		v->c.egress_missing -= r.late <= v->c.egress_missing ? r.late : v->c.egress_missing;
+		first = r.skip;
+		break;
+	case LQ_FEED_SEQ_OVERLAP:
+		first = r.skip;
+		break;
+	case LQ_FEED_SEQ_DUPLICATE:
+	case LQ_FEED_SEQ_SESSION:
 		return;
 	}
 	if (p->flags & LQ_FEED_PF_END_OF_SESSION)
 		v->eg_ended = true;
-	for (uint32_t i = 0; i < p->count; i++) {
+	for (uint32_t i = first; i < p->count; i++) {
 		if (p->msgs[i].type == LQ_FEED_INSTRUMENT)
 			on_egress_def(v, &p->msgs[i]);
 		else if (p->msgs[i].type == LQ_FEED_LIQ_ORDER)
@@ -830,31 +842,32 @@ static void summary(struct venue *v, const char *stopped)
 	for (int k = 1; k < LQ_FEED_ERR_COUNT; k++)
 		refused += v->fstats.errors[k] + v->ostats.errors[k];
 	if (v->o->json) {
-		printf(
-		    "{\"type\":\"venue\",\"forwarded_packets\":%" PRIu64
-		    ",\"forwarded_messages\":%" PRIu64 ",\"feed_gaps\":%" PRIu64
-		    ",\"feed_lost\":%" PRIu64 ",\"feed_duplicates\":%" PRIu64
-		    ",\"feed_late_forwarded\":%" PRIu64 ",\"feed_late_dropped\":%" PRIu64
-		    ",\"feed_other_session\":%" PRIu64 ",\"refused_packets\":%" PRIu64
-		    ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64 ",\"partial\":%" PRIu64
-		    ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"cancels\":%" PRIu64
-		    ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
-		    ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
-		    ",\"orders_lost\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"fills_refused\":%" PRIu64
-		    ",\"maker_fills\":%" PRIu64 ",\"fills_lost\":%" PRIu64
-		    ",\"fills_late\":%" PRIu64 ",\"fills_duplicated\":%" PRIu64
-		    ",\"relayed\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
-		    ",\"depth_short\":%" PRIu64 ",\"order_in_ns_p50\":%" PRIu64
-		    ",\"order_in_ns_p99\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
-		    ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
-		    v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
-		    v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
-		    v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
-		    v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps, v->c.orders_lost,
-		    v->c.fills, v->c.fills_refused, v->c.maker_fills, v->c.fills_lost,
-		    v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors, v->deep_levels,
-		    v->depth_short, pctl(v->in, v->nin, 500), pctl(v->in, v->nin, 990),
-		    pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990), stopped);
+		printf("{\"type\":\"venue\",\"forwarded_packets\":%" PRIu64
+		       ",\"forwarded_messages\":%" PRIu64 ",\"feed_gaps\":%" PRIu64
+		       ",\"feed_lost\":%" PRIu64 ",\"feed_duplicates\":%" PRIu64
+		       ",\"feed_late_forwarded\":%" PRIu64 ",\"feed_late_dropped\":%" PRIu64
+		       ",\"feed_other_session\":%" PRIu64 ",\"refused_packets\":%" PRIu64
+		       ",\"orders\":%" PRIu64 ",\"filled\":%" PRIu64 ",\"partial\":%" PRIu64
+		       ",\"unfilled\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"cancels\":%" PRIu64
+		       ",\"results\":%" PRIu64 ",\"orders_refused\":%" PRIu64
+		       ",\"orders_after_end\":%" PRIu64 ",\"order_gaps\":%" PRIu64
+		       ",\"egress_missing\":%" PRIu64 ",\"fills\":%" PRIu64
+		       ",\"fills_refused\":%" PRIu64 ",\"maker_fills\":%" PRIu64
+		       ",\"fills_lost\":%" PRIu64 ",\"fills_late\":%" PRIu64
+		       ",\"fills_duplicated\":%" PRIu64 ",\"relayed\":%" PRIu64
+		       ",\"send_errors\":%" PRIu64 ",\"deep_levels\":%" PRIu64
+		       ",\"depth_short\":%" PRIu64 ",\"order_in_ns_p50\":%" PRIu64
+		       ",\"order_in_ns_p99\":%" PRIu64 ",\"match_ns_p50\":%" PRIu64
+		       ",\"match_ns_p99\":%" PRIu64 ",\"stopped\":\"%s\"}\n",
+		       v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_lost, v->c.up_dup,
+		       v->c.up_late_fwd, v->c.up_late, v->c.up_other, refused, v->c.orders,
+		       v->c.filled, v->c.partial, v->c.unfilled, v->c.rejected, v->c.cancels,
+		       v->c.results, v->c.refused, v->c.after_end, v->c.order_gaps,
+		       v->c.egress_missing, v->c.fills, v->c.fills_refused, v->c.maker_fills,
+		       v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed,
+		       v->c.send_errors, v->deep_levels, v->depth_short, pctl(v->in, v->nin, 500),
+		       pctl(v->in, v->nin, 990), pctl(v->rt, v->nrt, 500), pctl(v->rt, v->nrt, 990),
+		       stopped);
 	}
 	fprintf(stderr,
 		"liqd venue: forwarded %" PRIu64 " packets (%" PRIu64 " messages; upstream %" PRIu64
@@ -862,7 +875,7 @@ static void summary(struct venue *v, const char *stopped)
 		" late dropped, %" PRIu64 " of other sessions, %" PRIu64 " refused)\n"
 		"liqd venue: %" PRIu64 " orders: %" PRIu64 " filled, %" PRIu64 " partial, %" PRIu64
 		" unfilled, %" PRIu64 " rejected, %" PRIu64 " refused, %" PRIu64
-		" after the end; %" PRIu64 " lost on the way (%" PRIu64 " gaps); %" PRIu64
+		" after the end; egress: %" PRIu64 " messages missing (%" PRIu64 " gaps); %" PRIu64
 		" reports of ended orders from the engine\n"
 		"liqd venue: %" PRIu64 " fills (%" PRIu64 " of them cancels; %" PRIu64
 		" not encodable, not sent): %" PRIu64 " lost, %" PRIu64 " late, %" PRIu64
@@ -870,7 +883,7 @@ static void summary(struct venue *v, const char *stopped)
 		" send errors; stopped: %s\n",
 		v->c.fwd_packets, v->c.fwd_msgs, v->c.up_gaps, v->c.up_dup, v->c.up_late_fwd,
 		v->c.up_late, v->c.up_other, refused, v->c.orders, v->c.filled, v->c.partial,
-		v->c.unfilled, v->c.rejected, v->c.refused, v->c.after_end, v->c.orders_lost,
+		v->c.unfilled, v->c.rejected, v->c.refused, v->c.after_end, v->c.egress_missing,
 		v->c.order_gaps, v->c.results, v->c.fills, v->c.cancels, v->c.fills_refused,
 		v->c.fills_lost, v->c.fills_late, v->c.fills_dup, v->c.relayed, v->c.send_errors,
 		stopped);

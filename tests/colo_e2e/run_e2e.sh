@@ -209,7 +209,7 @@ if len(orders) < (100 if name == "faults" else 5):
     bad.append(f"only {len(orders)} liquidation orders: nothing to test with")
 if ven["orders"] != len(orders):
     bad.append(f"the venue answered {ven['orders']} orders, egress carried {len(orders)}")
-if ven["orders_refused"] or ven["fills_refused"] or ven["orders_lost"] or ven["refused_packets"] or ven["send_errors"]:
+if ven["orders_refused"] or ven["fills_refused"] or ven["egress_missing"] or ven["refused_packets"] or ven["send_errors"]:
     bad.append(f"the venue refused or lost something: {ven}")
 if ven["fills"] < ven["orders"]:
     bad.append("fewer fills than orders: every order ends with a fill or a cancel")
