@@ -11,6 +11,7 @@
 
 #include "lq/egress.h"
 #include "lq/num.h"
+#include "lq/pcap.h"
 #include "lq/udp.h"
 #include "lq/dpdk.h"
 
@@ -58,6 +59,9 @@ struct lq_live {
 	int rx_error;
 	bool rx_stopped;      /* lq_live_stop_rx ran (DPDK: the ring was drained) */
 	uint64_t dpdk_unread; /* DPDK: frames left unread at the stop */
+	/* --record: the input as received (refused packets too), stamped with its arrival */
+	struct lq_pcap_writer *rec;
+	int rec_error;
 	/* egress */
 	struct lq_udp_tx *tx;
 	void *tx_mem;
@@ -92,9 +96,11 @@ static int64_t real_ns(void)
 
 /* ---- receiving ---- */
 
-static void on_packet(struct lq_live *l, const uint8_t *data, size_t len)
+static void on_packet(struct lq_live *l, const uint8_t *data, size_t len, uint64_t rx_ns)
 {
 	l->packets++;
+	if (l->rec && !l->rec_error)
+		l->rec_error = lq_pcap_writer_write(l->rec, (int64_t)rx_ns, data, len);
 	if (lq_feed_decode_packet(data, len, l->pkt, l->feed) != LQ_FEED_OK) {
 		l->refused++;
 		return;
@@ -105,8 +111,7 @@ static void on_packet(struct lq_live *l, const uint8_t *data, size_t len)
 
 static void on_udp(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 {
-	(void)rx_ns;
-	on_packet(ctx, data, len);
+	on_packet(ctx, data, len, rx_ns);
 }
 
 static int start_udp(struct lq_live *l)
@@ -156,8 +161,7 @@ static int start_udp(struct lq_live *l)
 
 static void on_dpdk(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 {
-	(void)rx_ns;
-	on_packet(ctx, data, len);
+	on_packet(ctx, data, len, rx_ns ? rx_ns : (uint64_t)real_ns());
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -320,6 +324,18 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 		rc = LQ_EXIT_USAGE;
 	} else if (o->egress && o->egress_via != LQ_VIA_DPDK) {
 		rc = start_egress(l);
+	}
+	if (rc == LQ_EXIT_OK && o->record) {
+		l->rec = lq_startup_alloc(sizeof(*l->rec), "the input recorder");
+		struct lq_pcap_addr a;
+		lq_pcap_addr_defaults(&a);
+		int wrc = lq_pcap_writer_open(l->rec, o->record, &a);
+		if (wrc) {
+			fprintf(stderr, "%s: --record %s: %s\n", who, o->record, strerror(-wrc));
+			lq_startup_free(l->rec);
+			l->rec = NULL;
+			rc = LQ_EXIT_FAIL;
+		}
 	}
 	if (rc == LQ_EXIT_OK)
 		rc = o->via == LQ_VIA_DPDK ? start_dpdk(l) : start_udp(l);
@@ -592,6 +608,17 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 	const char *where;
 	lq_live_stop_rx(l, &dropped, &unread, &where); /* the final statistics line has them */
 	int status = l->rx_error ? LQ_EXIT_FAIL : LQ_EXIT_OK;
+	if (l->rec) {
+		int crc = lq_pcap_writer_close(l->rec);
+		if (l->rec_error || crc) {
+			fprintf(stderr, "%s: --record %s: %s: the recording is incomplete\n",
+				l->who, l->o.record,
+				strerror(-(l->rec_error ? l->rec_error : crc)));
+			status = LQ_EXIT_FAIL;
+		}
+		lq_startup_free(l->rec);
+		l->rec = NULL;
+	}
 	if (l->egress_on) {
 		if (!l->egress_defs_sent && l->defs)
 			lq_egress_definitions(&l->eg, l->defs, real_ns());

@@ -19,7 +19,7 @@ st "$liqd" help --all-options
 [ "$st" = 0 ] && [ -s "$tmp/out" ] || bad "liqd help --all-options exited $st"
 cp "$tmp/out" "$tmp/table"
 cmds=$(cut -d' ' -f1 "$tmp/table" | sort -u)
-for c in sim audit replay run popgen convert send listen journal version; do
+for c in sim audit replay run popgen convert send listen venue journal version; do
 	st "$liqd" "$c" --help
 	[ "$st" = 0 ] || bad "liqd $c --help exited $st"
 	head -n 1 "$tmp/out" | grep -q "^usage: liqd $c" || bad "liqd $c --help: no usage line"
@@ -71,14 +71,15 @@ grep -q "did you mean '--egress-via'?" "$tmp/err" || bad "run --egress-vai: $(ca
 
 # a missing argument: exit 2 and a message
 for args in "sim x.scn --threads" "replay --config" "run --stats" "popgen -o" "convert a b --dst" \
-	"send f --pace" "listen a --count"; do
+	"send f --pace" "listen a --count" "venue --to"; do
 	# shellcheck disable=SC2086
 	st "$liqd" $args
 	[ "$st" = 2 ] && grep -q "needs an argument" "$tmp/err" || bad "'$args': exit $st, $(cat "$tmp/err")"
 done
 # a bad value: exit 2 and a message
 for args in "sim --threads 9 x" "sim --trigger fast x" "replay --via udp" "run --via file" \
-	"send --pace slow f" "convert --venue nyse a b" "popgen --long 2"; do
+	"send --pace slow f" "convert --venue nyse a b" "popgen --long 2" "venue --reject 101" \
+	"venue --to 127.0.0.1:1 --seed x"; do
 	# shellcheck disable=SC2086
 	st "$liqd" $args
 	[ "$st" = 2 ] && [ -s "$tmp/err" ] || bad "'$args': exit $st, $(cat "$tmp/err")"
@@ -102,7 +103,7 @@ cmp -s "$tmp/plain" "$tmp/flags" || bad "sim --events --json changes the output"
 "$liqd" audit "$scn" >"$tmp/plain" 2>/dev/null
 "$liqd" audit --json "$scn" >"$tmp/flags" 2>/dev/null
 cmp -s "$tmp/plain" "$tmp/flags" || bad "audit --json changes the output"
-for c in sim audit replay run listen send journal convert; do
+for c in sim audit replay run listen send venue journal convert; do
 	grep -q -- "--json" "$tmp/help.$c" || bad "liqd $c --help does not document --json"
 done
 # journal verify --json: the figures as one JSON object; the readable lines by default

@@ -26,6 +26,7 @@ enum cmd_id {
 	ID_CONVERT,
 	ID_SEND,
 	ID_LISTEN,
+	ID_VENUE,
 	ID_JOURNAL,
 	ID_VERSION,
 	ID_PRESETS,
@@ -788,6 +789,13 @@ static const struct cli_opt opts_receiving[] = {
      .help = "write the bound UDP port to FILE once listening",
      .kind = CLI_STR,
      .off = LIVE(port_file)},
+    {.name = "--record",
+     .arg = "FILE.pcap",
+     .help = "record every datagram received, as received (refused ones too),\n"
+	     "in a pcap stamped with its arrival: the run's input, which `liqd\n"
+	     "replay` decides on as the run did",
+     .kind = CLI_STR,
+     .off = LIVE(record)},
     {.name = "--via",
      .arg = "udp|dpdk",
      .help = "the receiver: UDP on io_uring (multishot receive, provided\n"
@@ -1473,6 +1481,197 @@ static const struct cli_cmd cmd_listen = {
     .run = listen_run,
 };
 
+/* ---- venue ---- */
+
+#define VEN(f) offsetof(struct lq_venue_opts, f)
+
+static const struct cli_opt opts_venue[] = {
+    {.name = "--to",
+     .arg = "IP:PORT",
+     .help = "where the feed goes on, with the fills merged in: the engine's\n"
+	     "--listen (required)",
+     .kind = CLI_STR,
+     .off = VEN(to)},
+    {.name = "--to-port-file",
+     .arg = "FILE",
+     .help = "read the --to port from FILE, waiting up to 30 s for it (for an\n"
+	     "engine started after the venue: its --port-file); --to then gives\n"
+	     "only the IP (default 127.0.0.1)",
+     .kind = CLI_STR,
+     .off = VEN(to_port_file)},
+    {.name = "--listen",
+     .arg = "IP:PORT",
+     .help = "receive the feed here (default 127.0.0.1:0, an ephemeral port)",
+     .kind = CLI_STR,
+     .off = VEN(listen)},
+    {.name = "--orders",
+     .arg = "IP:PORT",
+     .help = "receive the engine's egress (liquidation orders) here (default\n"
+	     "127.0.0.1:0)",
+     .kind = CLI_STR,
+     .off = VEN(orders)},
+    {.name = "--relay",
+     .arg = "IP:PORT",
+     .help = "pass every egress datagram on, as received (e.g. to liqd listen)",
+     .kind = CLI_STR,
+     .off = VEN(relay)},
+    {.name = "--port-file",
+     .arg = "FILE",
+     .help = "once listening, write the feed and order ports to FILE (one line:\n"
+	     "FEED_PORT ORDERS_PORT)",
+     .kind = CLI_STR,
+     .off = VEN(port_file)},
+    {.name = "--latency-us",
+     .arg = "N",
+     .help = "wall time from an order's arrival to its matching (default 0)",
+     .kind = CLI_U64,
+     .off = VEN(latency_us),
+     .lo = 0,
+     .hi = 60000000},
+    {.name = "--feed-latency-us",
+     .arg = "N",
+     .help = "feed time from an order's arrival to its matching: the order is\n"
+	     "matched once the feed forwarded has reached that time (default 0)",
+     .kind = CLI_U64,
+     .off = VEN(feed_latency_us),
+     .lo = 0,
+     .hi = 3600000000ull},
+    {.name = "--reject",
+     .arg = "PCT",
+     .help = "percentage of orders the venue rejects unfilled (default 0)",
+     .kind = CLI_U32,
+     .off = VEN(reject_pct),
+     .lo = 0,
+     .hi = 100},
+    {.name = "--lose",
+     .arg = "PCT",
+     .help = "percentage of fills lost: the datagram is not sent, its sequence\n"
+	     "number is used (the engine sees a gap)",
+     .kind = CLI_U32,
+     .off = VEN(lose_pct),
+     .lo = 0,
+     .hi = 100},
+    {.name = "--late",
+     .arg = "PCT",
+     .help = "percentage of fills sent late and out of order, after 1 ms to\n"
+	     "twice --late-ms more feed time, drawn (the engine sees a gap, then\n"
+	     "the late packet)",
+     .kind = CLI_U32,
+     .off = VEN(late_pct),
+     .lo = 0,
+     .hi = 100},
+    {.name = "--late-ms",
+     .arg = "N",
+     .help = "a late fill is held back 1 ms to twice N ms of feed time\n"
+	     "(default 2000)",
+     .kind = CLI_U32,
+     .off = VEN(late_ms),
+     .lo = 0,
+     .hi = 86400000},
+    {.name = "--duplicate",
+     .arg = "PCT",
+     .help = "percentage of fills sent twice, the copy as a new message (the\n"
+	     "engine must refuse it)",
+     .kind = CLI_U32,
+     .off = VEN(dup_pct),
+     .lo = 0,
+     .hi = 100},
+    {.name = "--seed",
+     .arg = "N",
+     .help = "seed of the rejections and faults (default 1)",
+     .kind = CLI_U64,
+     .off = VEN(seed),
+     .lo = 0,
+     .hi = UINT64_MAX},
+    {.name = "--maker",
+     .arg = "ACCOUNT",
+     .help = "send the other side of each liq_fill as an account fill (type\n"
+	     "fill) of ACCOUNT, a market maker of the population whose orders\n"
+	     "the liquidation took (default: none)",
+     .kind = CLI_U64,
+     .off = VEN(maker),
+     .lo = 1,
+     .hi = UINT64_MAX},
+    {.name = "--linger-ms",
+     .arg = "N",
+     .help = "after the feed's END_OF_SESSION, end the venue's session once\n"
+	     "every order is answered and nothing arrived for N ms (default\n"
+	     "1000); an engine still working through its input after that gets\n"
+	     "no answer to its later orders (counted: after the end)",
+     .kind = CLI_U32,
+     .off = VEN(linger_ms),
+     .lo = 1,
+     .hi = 600000},
+    {.name = "--timeout",
+     .arg = "SECONDS",
+     .help = "stop (exit 1) after SECONDS without a packet (default: never)",
+     .kind = CLI_U32,
+     .off = VEN(timeout_s),
+     .lo = 1,
+     .hi = 86400},
+    {.name = "--rcvbuf",
+     .arg = "BYTES",
+     .help = "socket receive buffers (default 64 MiB)",
+     .kind = CLI_U32,
+     .off = VEN(rcvbuf),
+     .lo = 4096,
+     .hi = UINT32_MAX},
+    {.name = "--json",
+     .help = "also print the summary as one JSON object on standard output",
+     .kind = CLI_FLAG,
+     .off = VEN(json)},
+};
+static const struct cli_group grp_venue = GROUP(NULL, opts_venue);
+
+static const char venue_desc[] =
+    "A matching-engine stand-in for `liqd run --venue external`, for tests and demos. It\n"
+    "receives a liqd feed on --listen (e.g. from `liqd send`), keeps each instrument's book\n"
+    "from it and passes every packet on to --to in a session of its own. The engine's egress\n"
+    "arrives on --orders: each liq_order is matched immediate-or-cancel against the book at\n"
+    "or better than its limit (a buy takes asks up to it, a sell bids down to it, best first),\n"
+    "after --latency-us of wall time and --feed-latency-us of feed time, and each level taken\n"
+    "becomes a liq_fill (qty, price, leaves_qty; leaves_qty 0 ends the order) inserted into\n"
+    "the stream to --to. The engine thus reads one ordered stream, feed and fills, which\n"
+    "`liqd run --record` can record and `liqd replay` replay.\n"
+    "\n"
+    "Sequence numbers: a forwarded packet keeps its number plus the messages the venue\n"
+    "inserted before it, so a gap upstream stays a gap downstream. The feed's END_OF_SESSION\n"
+    "is held until every order is answered and the engine is quiet for --linger-ms; then the\n"
+    "venue ends its own session and stops once the engine's egress has ended.\n"
+    "\n"
+    "Faults (--reject, --lose, --late, --duplicate) are drawn from --seed in the order the\n"
+    "orders are matched: the same orders and seed give the same faults.\n";
+
+static const char venue_epilog[] =
+    "A summary goes to standard error (and with --json, one JSON object to standard output).\n"
+    "It stops on SIGINT or SIGTERM too.\n"
+    "\n"
+    "Exit status: 0 stopped at the end or on a signal; 1 a socket could not be opened, a send\n"
+    "failed or the timeout passed; 2 a bad command line.\n";
+
+static void venue_defaults(void *o)
+{
+	lq_venue_defaults(o);
+}
+static int venue_run(const void *o)
+{
+	return lq_app_venue(o);
+}
+
+static const struct cli_cmd cmd_venue = {
+    .name = "venue",
+    .id = ID_VENUE,
+    .purpose = "a matching-engine stand-in: fills liquidation orders into the feed",
+    .usage = "--to IP:PORT [OPTIONS]",
+    .desc = venue_desc,
+    .epilog = venue_epilog,
+    .uses = {{&grp_venue, 0}},
+    .operand_names = "",
+    .opts_size = sizeof(struct lq_venue_opts),
+    .defaults = venue_defaults,
+    .run = venue_run,
+};
+
 /* ---- journal, version ---- */
 
 static const struct cli_group grp_none = {NULL, NULL, 0};
@@ -1573,8 +1772,8 @@ static const struct cli_cmd cmd_presets = {
 };
 
 const struct cli_cmd *const cli_commands[] = {
-    &cmd_sim,  &cmd_audit,  &cmd_replay,  &cmd_run,	&cmd_popgen,  &cmd_convert,
-    &cmd_send, &cmd_listen, &cmd_journal, &cmd_presets, &cmd_version,
+    &cmd_sim,  &cmd_audit,  &cmd_replay, &cmd_run,     &cmd_popgen,  &cmd_convert,
+    &cmd_send, &cmd_listen, &cmd_venue,	 &cmd_journal, &cmd_presets, &cmd_version,
 };
 const size_t cli_command_count = N(cli_commands);
 

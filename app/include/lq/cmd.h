@@ -169,6 +169,28 @@ struct lq_listen_opts {
 void lq_listen_defaults(struct lq_listen_opts *o);
 int lq_app_listen(const struct lq_listen_opts *o);
 
+/* liqd venue: a matching-engine stand-in between the feed and `liqd run --venue external` */
+struct lq_venue_opts {
+	const char *listen;	  /* the feed in (IP:PORT; port 0 = ephemeral) */
+	const char *orders;	  /* the engine's egress in: liquidation orders */
+	const char *to;		  /* the engine's --listen: the feed with the fills merged in */
+	const char *to_port_file; /* the --to port is read from this file (written later) */
+	const char *relay;	  /* optional: every egress datagram passed on as is */
+	const char *port_file;	  /* "FEED_PORT ORDERS_PORT\n" once listening */
+	uint64_t latency_us;	  /* wall time before an order is matched */
+	uint64_t feed_latency_us; /* feed time before an order is matched */
+	uint32_t reject_pct, lose_pct, late_pct, dup_pct;
+	uint32_t late_ms;   /* feed time a late fill is held back */
+	uint32_t linger_ms; /* quiet time after the feed's end before the venue ends its session */
+	uint32_t timeout_s; /* 0 = none: stop after SECONDS without a packet */
+	uint32_t rcvbuf;
+	uint64_t seed;
+	uint64_t maker; /* 0: none; else the account given the other side of each liq_fill */
+	bool json;
+};
+void lq_venue_defaults(struct lq_venue_opts *o);
+int lq_app_venue(const struct lq_venue_opts *o);
+
 /* liqd journal dump|verify|recover FILE */
 struct lq_journal_opts {
 	const char *action;

@@ -53,6 +53,7 @@ struct lq_live_opts {
 	bool exit_on_end;	 /* stop after a packet with END_OF_SESSION */
 	uint64_t idle_end_ns;	 /* replay --via dpdk: the capture ended after this much silence */
 	uint64_t expect_packets; /* replay --via dpdk: the capture's packets (its end) */
+	const char *record; /* every datagram received, as received, into this pcap (its input) */
 };
 
 /* The run's figures publish keeps for the statistics line (relaxed atomics, one writer). */
