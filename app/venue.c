@@ -556,6 +556,7 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 	uint32_t first = 0; /* the messages not seen before: no order is executed twice */
 	switch (st) {
 	case LQ_FEED_SEQ_GAP:
+	case LQ_FEED_SEQ_RESYNC: /* the engine's egress followed again after refused packets */
 		v->c.order_gaps++;
 		v->c.egress_missing += r.gap_count;
 		break;
@@ -570,6 +571,7 @@ static void on_egress(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns
 		break;
 	case LQ_FEED_SEQ_DUPLICATE:
 	case LQ_FEED_SEQ_SESSION:
+	case LQ_FEED_SEQ_JUMP: /* an implausible number: refused, never taken as an order */
 		return;
 	}
 	if (p->flags & LQ_FEED_PF_END_OF_SESSION)
@@ -649,6 +651,7 @@ static void on_feed(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 	}
 	switch (lq_feed_seq_check(&v->up, p->session, p->seq, p->count, p->flags, &r)) {
 	case LQ_FEED_SEQ_GAP:
+	case LQ_FEED_SEQ_RESYNC: /* followed again after refused packets: passed on as a gap */
 		v->c.up_gaps++;
 		v->c.up_lost += r.gap_count;
 		v->holes[v->hole_next].first = r.gap_first;
@@ -668,6 +671,7 @@ static void on_feed(void *ctx, const uint8_t *data, size_t len, uint64_t rx_ns)
 		v->c.up_late++; /* its numbers downstream moved with the fills inserted since */
 		return;
 	case LQ_FEED_SEQ_SESSION:
+	case LQ_FEED_SEQ_JUMP: /* beyond the window: refused, counted with the foreign packets */
 		v->c.up_other++;
 		return;
 	}
