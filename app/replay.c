@@ -326,7 +326,8 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		if (rc != 1)
 			return rc;
 		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
-		r->record++; /* the packet's number */
+		/* the packet's number; --via nats: its stream sequence (a snapshot's position) */
+		r->record = r->lo.via == LQ_VIA_NATS ? lq_live_position(r->live) : r->record + 1;
 		r->pkt_next = 0;
 		lq_feedin_packet(&r->in, scn, &r->pkt, r->record);
 		return 1;
@@ -366,7 +367,37 @@ struct replay_state {
 	uint64_t pcap_cut;
 	struct lq_feed_stats feed;
 	struct lq_feedin in;
+	/* liqd run --via nats: the input stream's position (its own section, stream_pos_*) */
+	struct replay_stream_pos {
+		uint64_t session; /* the input stream's identity (lq_live_session) */
+		uint64_t seq;	  /* the stream sequence of the packet being delivered */
+	} stream;
 };
+
+static void stream_pos_save(const struct replay *r, struct replay_stream_pos *sp)
+{
+	sp->session = r->live ? lq_live_session(r->live) : 0;
+	sp->seq = r->live && r->lo.via == LQ_VIA_NATS ? r->record : 0;
+}
+
+/* Back to the snapshot's place in the stream: its packet fetched again, the consumer after it. */
+static int stream_pos_restore(struct replay *r, const struct replay_stream_pos *sp)
+{
+	if (sp->session != lq_live_session(r->live)) {
+		fprintf(stderr,
+			"%s: the snapshot was taken on another input stream (session %016llx, this "
+			"one %016llx)\n",
+			who, (unsigned long long)sp->session,
+			(unsigned long long)lq_live_session(r->live));
+		return -1;
+	}
+	r->record = sp->seq;
+	r->pkt.count = 0;
+	if (sp->seq == 0)
+		fprintf(stderr, "%s: the snapshot precedes the stream: reading it from the start\n",
+			who);
+	return sp->seq > 0 ? lq_live_resume(r->live, sp->seq) : 0;
+}
 
 static size_t replay_save(void *ctx, void *buf, size_t cap)
 {
@@ -382,6 +413,7 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
 	st->in = r->in;
+	stream_pos_save(r, &st->stream);
 	return sizeof(*st);
 }
 
@@ -407,6 +439,11 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		if (!fgets(r->line, REPLAY_LINE_MAX, r->config))
 			break;
 	r->config_done = st->config_done;
+	if (r->live && r->lo.via == LQ_VIA_NATS) {
+		if (stream_pos_restore(r, &st->stream) != 0)
+			return -1;
+		goto restored;
+	}
 	while (st->record > 0 && r->record < st->record) {
 		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
 		if (ps != LQ_PCAP_OK && ps != LQ_PCAP_CUT) {
@@ -424,6 +461,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		fprintf(stderr, "%s: the capture differs from the snapshot's\n", who);
 		return -1;
 	}
+restored:
 	r->pkt_next = st->pkt_next;
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
@@ -754,7 +792,7 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 			fprintf(stderr, "%s: --shock needs a capture (it is liqd replay's)\n", who);
 			return LQ_EXIT_USAGE;
 		}
-		if (dopt->snapshot_dir || dopt->recover) {
+		if ((dopt->snapshot_dir || dopt->recover) && lo->via != LQ_VIA_NATS) {
 			fprintf(stderr,
 				"%s: a live feed cannot be read again from a snapshot: --journal "
 				"only (replay the captured feed to recover)\n",
@@ -770,6 +808,10 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 	}
 	if (lo->eal && lo->via != LQ_VIA_DPDK) {
 		fprintf(stderr, "%s: --eal goes with --via dpdk\n", who);
+		return LQ_EXIT_USAGE;
+	}
+	if (lo->via == LQ_VIA_NATS) {
+		fprintf(stderr, "%s: --via nats is liqd run's (a replica of a stream)\n", who);
 		return LQ_EXIT_USAGE;
 	}
 	if (lo->via == LQ_VIA_DPDK && (dopt->snapshot_dir || dopt->recover)) {
@@ -953,6 +995,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		lq_live_finish(r.live, NULL);
 		return rc;
 	}
+	if (r.live && r.lo.via == LQ_VIA_NATS)
+		lq_live_output_base(r.live, lq_pipeline_output_events(p));
 	const uint64_t ns0 = lq_rep_mono_ns(), tsc0 = lq_rep_tsc();
 	r.x.start_ns = ns0;
 	progress_start(&r);

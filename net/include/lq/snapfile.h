@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define LQ_SNAPFILE_MAGIC     0x4e53514cu /* "LQSN" */
-#define LQ_SNAPFILE_VERSION   1
+#define LQ_SNAPFILE_VERSION   2 /* 2: the replay source part has the input stream position */
 #define LQ_SNAPFILE_HEADER    104
 #define LQ_SNAPFILE_KEEP      2
 #define LQ_SNAPFILE_PART_MAX  (1ull << 40) /* a bound for hostile lengths */
