@@ -72,7 +72,12 @@ static int open_conn(struct lq_nats **n, const char *who, const char *url)
 			who);
 		return LQ_EXIT_FAIL;
 	}
-	if (lq_nats_open(n, url, why, sizeof(why)) != 0) {
+	/* servers still starting (a cluster brought up with its replicas): tried for a while */
+	const uint64_t until = mono_ms() + REPLICA_SETUP_MS;
+	int rc;
+	while ((rc = lq_nats_open(n, url, why, sizeof(why))) == -ENOTCONN && mono_ms() < until)
+		nap_ms(200);
+	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", who, why);
 		return LQ_EXIT_FAIL;
 	}
@@ -87,6 +92,55 @@ static void feed_subject(char *buf, size_t cap, const char *stream)
 static void msg_id(char *buf, size_t cap, uint64_t session, uint64_t seq)
 {
 	snprintf(buf, cap, "%016" PRIx64 "-%" PRIu64, session, seq);
+}
+
+/* ---- latencies: quarter-octave buckets (a percentile is its bucket's upper bound) ---- */
+
+#define LAT_BUCKETS 256
+struct lat_hist {
+	_Atomic uint64_t b[LAT_BUCKETS];
+	_Atomic uint64_t n, max;
+};
+
+static void lat_add(struct lat_hist *h, uint64_t ns)
+{
+	if (ns == 0)
+		return;
+	const unsigned l = 63u - (unsigned)__builtin_clzll(ns);
+	const unsigned q = l >= 2 ? (unsigned)(ns >> (l - 2)) & 3u : 0;
+	atomic_fetch_add_explicit(&h->b[4 * l + q], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->n, 1, memory_order_relaxed);
+	uint64_t m = atomic_load_explicit(&h->max, memory_order_relaxed);
+	while (ns > m && !atomic_compare_exchange_weak_explicit(
+			     &h->max, &m, ns, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+static double lat_us(const struct lat_hist *h, double p)
+{
+	const uint64_t n = atomic_load(&h->n);
+	uint64_t seen = 0;
+	for (unsigned k = 0; k < LAT_BUCKETS && n; k++) {
+		seen += atomic_load(&h->b[k]);
+		if ((double)seen >= p * (double)n) {
+			const unsigned l = k / 4, q = k % 4;
+			const double hi = l >= 2
+					      ? (double)((4u + q + 1u)) * (double)(1ull << (l - 2))
+					      : (double)(2ull << l);
+			const double mx = (double)atomic_load(&h->max);
+			return (hi < mx ? hi : mx) / 1e3;
+		}
+	}
+	return 0;
+}
+
+static void lat_say(const char *who, const char *what, const struct lat_hist *h)
+{
+	if (!atomic_load(&h->n))
+		return;
+	fprintf(stderr, "%s: %s: p50 %.0f us, p99 %.0f us, max %.0f us (%llu)\n", who, what,
+		lat_us(h, 0.5), lat_us(h, 0.99), (double)atomic_load(&h->max) / 1e3,
+		(unsigned long long)atomic_load(&h->n));
 }
 
 /* ---- a chain of publications, resent in order after a failure ---- */
@@ -120,6 +174,7 @@ struct chain {
 	_Atomic bool error_set;
 	void (*on_stored)(void *ctx, uint64_t tag, uint64_t seq);
 	void *ctx;
+	struct lat_hist ack_lat; /* publication to acknowledgement (stored or a duplicate) */
 	/* the publishing thread's */
 	uint64_t published, resent, resyncs, lost;
 	uint64_t last_session, last_tag; /* the stream's last, as the last resync saw it */
@@ -131,10 +186,12 @@ static struct chain_slot *slot_at(struct chain *c, uint64_t k)
 	return (struct chain_slot *)(c->ring + (k % REPLICA_RING) * c->stride);
 }
 
-static void chain_ack(void *ctx, uint64_t tag, enum lq_nats_ack what, uint64_t seq,
+static void chain_ack(void *ctx, uint64_t tag, enum lq_nats_ack what, uint64_t seq, uint64_t lat_ns,
 		      const char *text)
 {
 	struct chain *c = ctx;
+	if (what == LQ_NATS_STORED || what == LQ_NATS_DUPLICATE)
+		lat_add(&c->ack_lat, lat_ns);
 	switch (what) {
 	case LQ_NATS_STORED:
 		atomic_fetch_add_explicit(&c->stored, 1, memory_order_relaxed);
@@ -474,6 +531,7 @@ int lq_replica_send(const struct lq_send_opts *o)
 		fprintf(stderr, "liqd send: --end: the capture has no liqd feed packet\n");
 	const int drc = chain_drain(&s.c);
 	send_summary(&s, o, (double)(mono_ms() - t0) / 1e3);
+	lat_say("liqd send", "publication to acknowledgement", &s.c.ack_lat);
 	status = LQ_EXIT_OK;
 	if (end < 0 || (end != LQ_PCAP_END && end >= 0)) {
 		if (end < 0)
@@ -515,6 +573,7 @@ struct lq_replica_in {
 	uint64_t start; /* the consumer's first sequence */
 	bool consuming;
 	const char *who;
+	struct lat_hist lag; /* publication to delivery */
 };
 
 int lq_replica_in_open(struct lq_replica_in **out, const struct lq_live_opts *o, const char *who,
@@ -587,13 +646,18 @@ int lq_replica_in_next(struct lq_replica_in *in, const void **data, size_t *len,
 		}
 		in->consuming = true;
 	}
-	return lq_nats_next(in->n, REPLICA_IN_WAIT_MS, data, len, seq);
+	uint64_t lag = 0;
+	int rc = lq_nats_next(in->n, REPLICA_IN_WAIT_MS, data, len, seq, &lag);
+	if (rc == 1)
+		lat_add(&in->lag, lag);
+	return rc;
 }
 
 void lq_replica_in_close(struct lq_replica_in *in)
 {
 	if (!in)
 		return;
+	lat_say(in->who, "input stream, publication to delivery", &in->lag);
 	lq_nats_close(in->n);
 	lq_startup_free(in);
 }
@@ -767,6 +831,7 @@ int lq_replica_out_finish(struct lq_replica_out *o)
 		(unsigned long long)atomic_load(&c->dup),
 		(unsigned long long)atomic_load(&c->wrong_last), (unsigned long long)o->skipped,
 		(unsigned long long)c->resent);
+	lat_say(o->who, "output stream, publication to acknowledgement", &c->ack_lat);
 	if (drc != 0 || c->lost) {
 		fprintf(stderr, "%s: output stream %s: %llu events not published%s%s\n", o->who,
 			c->stream, (unsigned long long)c->lost, c->error_set ? ": " : "",

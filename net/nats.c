@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 uint64_t lq_nats_session(const char *stream, int64_t created_ns)
 {
@@ -83,9 +84,9 @@ int lq_nats_consume(struct lq_nats *n, const char *stream, const char *subject, 
 	return -ENOTSUP;
 }
 int lq_nats_next(struct lq_nats *n, int64_t timeout_ms, const void **data, size_t *len,
-		 uint64_t *seq)
+		 uint64_t *seq, uint64_t *lag_ns)
 {
-	(void)n, (void)timeout_ms, (void)data, (void)len, (void)seq;
+	(void)n, (void)timeout_ms, (void)data, (void)len, (void)seq, (void)lag_ns;
 	return -ENOTSUP;
 }
 uint64_t lq_nats_reconnects(const struct lq_nats *n)
@@ -101,8 +102,16 @@ uint64_t lq_nats_reconnects(const struct lq_nats *n)
 
 #define NATS_SERVERS_MAX 16
 #define NATS_API_WAIT_MS 5000 /* JetStream API requests (stream info, get, create) */
-#define NATS_PUB_WAIT_MS 5000 /* an acknowledgement not back in 5 s: failed, resent by the caller  \
-			       */
+#define NATS_PUB_WAIT_MS                                                                           \
+	5000 /* an acknowledgement not back in 5 s: failed, resent by the caller                   \
+	      */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 struct lq_nats {
 	natsOptions *opts;
@@ -294,13 +303,15 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	(void)js;
 	struct lq_nats *n = closure;
 	const uint64_t tag = hdr_u64(msg, "Liqd-Tag");
+	const uint64_t sent = hdr_u64(msg, "Liqd-Sent"), now = mono_ns();
+	const uint64_t lat = sent && now > sent ? now - sent : 0;
 
 	if (pa) {
 		n->ack_fn(n->ack_ctx, tag, pa->Duplicate ? LQ_NATS_DUPLICATE : LQ_NATS_STORED,
-			  pa->Sequence, NULL);
+			  pa->Sequence, lat, NULL);
 	} else if (pae) {
 		const bool wrong = pae->ErrCode == JSStreamWrongLastMsgIDErr;
-		n->ack_fn(n->ack_ctx, tag, wrong ? LQ_NATS_WRONG_LAST : LQ_NATS_FAILED, 0,
+		n->ack_fn(n->ack_ctx, tag, wrong ? LQ_NATS_WRONG_LAST : LQ_NATS_FAILED, 0, lat,
 			  pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
 	}
 	natsMsg_Destroy(msg);
@@ -341,6 +352,10 @@ int lq_nats_publish(struct lq_nats *n, const char *subject, const char *msgid,
 		s = natsMsgHeader_Set(m, "Liqd-Tag", v);
 	if (s == NATS_OK)
 		s = natsMsgHeader_Set(m, "Liqd-Session", w);
+	if (s == NATS_OK) {
+		snprintf(w, sizeof(w), "%" PRIx64, mono_ns());
+		s = natsMsgHeader_Set(m, "Liqd-Sent", w);
+	}
 	if (s != NATS_OK) {
 		natsMsg_Destroy(m);
 		return st_errno(s);
@@ -433,7 +448,7 @@ int lq_nats_consume(struct lq_nats *n, const char *stream, const char *subject, 
 }
 
 int lq_nats_next(struct lq_nats *n, int64_t timeout_ms, const void **data, size_t *len,
-		 uint64_t *seq)
+		 uint64_t *seq, uint64_t *lag_ns)
 {
 	if (n->cur) {
 		natsMsg_Destroy(n->cur);
@@ -452,6 +467,8 @@ int lq_nats_next(struct lq_nats *n, int64_t timeout_ms, const void **data, size_
 	}
 	*seq = md->Sequence.Stream;
 	jsMsgMetaData_Destroy(md);
+	const uint64_t sent = hdr_u64(m, "Liqd-Sent"), now = mono_ns();
+	*lag_ns = sent && now > sent ? now - sent : 0;
 	n->cur = m;
 	*data = natsMsg_GetData(m);
 	*len = (size_t)natsMsg_GetDataLength(m);

@@ -28,8 +28,9 @@ enum lq_nats_ack {
 	LQ_NATS_WRONG_LAST = 2, /* the stream's last message is not the expected one */
 	LQ_NATS_FAILED = 3,	/* timeout, no stream leader, ...: not known to be stored */
 };
+/* lat_ns: from the publication to its acknowledgement (CLOCK_MONOTONIC, header Liqd-Sent). */
 typedef void (*lq_nats_ack_fn)(void *ctx, uint64_t tag, enum lq_nats_ack what, uint64_t seq,
-			       const char *text);
+			       uint64_t lat_ns, const char *text);
 
 struct lq_nats_stream {
 	const char *name;
@@ -62,8 +63,9 @@ int lq_nats_pub_start(struct lq_nats *n, uint32_t max_pending, lq_nats_ack_fn fn
 /*
  * Publish data on subject with message id msgid (and the expectation that the stream's last
  * message has id expect_last, unless NULL), headers Liqd-Session and Liqd-Tag (hexadecimal;
- * the acknowledgement gives the tag back). Blocks while max_pending are in flight. 0 or -errno
- * (the message was not handed over).
+ * the acknowledgement gives the tag back) and Liqd-Sent (the publication's CLOCK_MONOTONIC
+ * time in ns, for the latencies: meaningful between processes of one host). Blocks while
+ * max_pending are in flight. 0 or -errno (the message was not handed over).
  */
 int lq_nats_publish(struct lq_nats *n, const char *subject, const char *msgid,
 		    const char *expect_last, uint64_t session, uint64_t tag, const void *data,
@@ -87,10 +89,11 @@ int lq_nats_consume(struct lq_nats *n, const char *stream, const char *subject, 
 		    char *why, size_t cap);
 /*
  * The next message (waiting up to timeout_ms >= 1): 1 (*data, *len valid until the next call,
- * *seq its stream sequence), 0 (none yet), -errno (the subscription failed).
+ * *seq its stream sequence, *lag_ns the time since its publication on this host's monotonic
+ * clock, 0 without a Liqd-Sent header), 0 (none yet), -errno (the subscription failed).
  */
 int lq_nats_next(struct lq_nats *n, int64_t timeout_ms, const void **data, size_t *len,
-		 uint64_t *seq);
+		 uint64_t *seq, uint64_t *lag_ns);
 /* Counts: reconnections seen by the client; consumer resets are the client's own. */
 uint64_t lq_nats_reconnects(const struct lq_nats *n);
 /* A 64-bit FNV-1a of the stream's name and creation time: the same for every replica. */
