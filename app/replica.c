@@ -532,6 +532,9 @@ int lq_replica_send(const struct lq_send_opts *o)
 	const int drc = chain_drain(&s.c);
 	send_summary(&s, o, (double)(mono_ms() - t0) / 1e3);
 	lat_say("liqd send", "publication to acknowledgement", &s.c.ack_lat);
+	if (lq_nats_reconnects(s.c.n))
+		fprintf(stderr, "liqd send: %llu reconnections\n",
+			(unsigned long long)lq_nats_reconnects(s.c.n));
 	status = LQ_EXIT_OK;
 	if (end < 0 || (end != LQ_PCAP_END && end >= 0)) {
 		if (end < 0)
@@ -658,6 +661,9 @@ void lq_replica_in_close(struct lq_replica_in *in)
 	if (!in)
 		return;
 	lat_say(in->who, "input stream, publication to delivery", &in->lag);
+	if (lq_nats_reconnects(in->n))
+		fprintf(stderr, "%s: input stream %s: %llu reconnections\n", in->who, in->stream,
+			(unsigned long long)lq_nats_reconnects(in->n));
 	lq_nats_close(in->n);
 	lq_startup_free(in);
 }
@@ -825,12 +831,12 @@ int lq_replica_out_finish(struct lq_replica_out *o)
 	fprintf(stderr,
 		"%s: output stream %s: %llu events, %llu published (%llu stored, %llu duplicates "
 		"dropped by JetStream, %llu refused out of chain), %llu there already, %llu "
-		"resent after a failure\n",
+		"resent after a failure, %llu reconnections\n",
 		o->who, c->stream, (unsigned long long)o->event, (unsigned long long)c->published,
 		(unsigned long long)atomic_load(&c->stored),
 		(unsigned long long)atomic_load(&c->dup),
 		(unsigned long long)atomic_load(&c->wrong_last), (unsigned long long)o->skipped,
-		(unsigned long long)c->resent);
+		(unsigned long long)c->resent, (unsigned long long)lq_nats_reconnects(c->n));
 	lat_say(o->who, "output stream, publication to acknowledgement", &c->ack_lat);
 	if (drc != 0 || c->lost) {
 		fprintf(stderr, "%s: output stream %s: %llu events not published%s%s\n", o->who,
