@@ -177,6 +177,7 @@ struct chain {
 	struct lat_hist ack_lat; /* publication to acknowledgement (stored or a duplicate) */
 	/* the publishing thread's */
 	uint64_t published, resent, resyncs, lost;
+	uint64_t settled_base; /* fates a resync's lookup made moot (never acknowledged) */
 	uint64_t last_session, last_tag; /* the stream's last, as the last resync saw it */
 	bool gave_up;
 };
@@ -280,6 +281,15 @@ static int chain_after_last(struct chain *c, uint64_t *from)
 	return -1;
 }
 
+/* Publications whose fate no acknowledgement told (neither stored, duplicate nor failed). */
+static uint64_t chain_unsettled(const struct chain *c)
+{
+	const uint64_t settled = atomic_load(&c->stored) + atomic_load(&c->dup) +
+				 atomic_load(&c->wrong_last) + atomic_load(&c->failed);
+	return c->published > settled + c->settled_base ? c->published - settled - c->settled_base
+							: 0;
+}
+
 /* After a failed or refused publication: the acknowledgements in, then the rest, in order. */
 static void chain_resync(struct chain *c)
 {
@@ -299,6 +309,9 @@ static void chain_resync(struct chain *c)
 			nap_ms(100);
 			continue;
 		}
+		/* the stream's last message is the truth now: what was never acknowledged is moot
+		 */
+		c->settled_base += chain_unsettled(c);
 		if (chain_after_last(c, &from) != 0) {
 			fprintf(
 			    stderr,
@@ -350,7 +363,8 @@ static int chain_put(struct chain *c, uint64_t session, uint64_t tag, uint64_t p
 /* The end: every acknowledgement in (resending what failed). 0, or -1 (something lost). */
 static int chain_drain(struct chain *c)
 {
-	if (!c->gave_up && lq_nats_pub_wait(c->n, REPLICA_WAIT_MS) != 0)
+	if (!c->gave_up &&
+	    (lq_nats_pub_wait(c->n, REPLICA_WAIT_MS) != 0 || chain_unsettled(c) != 0))
 		atomic_store_explicit(&c->resend, true, memory_order_release);
 	if (!c->gave_up && atomic_load_explicit(&c->resend, memory_order_acquire))
 		chain_resync(c);
@@ -480,23 +494,24 @@ static void send_summary(const struct send_state *s, const struct lq_send_opts *
 {
 	const struct chain *c = &s->c;
 	const uint64_t stored = atomic_load(&c->stored), dup = atomic_load(&c->dup);
+	const uint64_t failed = atomic_load(&c->failed) + atomic_load(&c->wrong_last);
 	if (o->json)
 		printf("{\"type\":\"send\",\"to\":\"%s\",\"stream\":\"%s\",\"packets\":%llu,"
 		       "\"stored\":%llu,\"duplicates\":%llu,\"already_in_stream\":%llu,"
-		       "\"resent\":%llu,\"not_published\":%llu,\"seconds\":%.3f,"
+		       "\"failed\":%llu,\"resent\":%llu,\"not_published\":%llu,\"seconds\":%.3f,"
 		       "\"packets_per_s\":%.0f}\n",
 		       o->to, o->stream, (unsigned long long)s->sent, (unsigned long long)stored,
 		       (unsigned long long)dup, (unsigned long long)s->skipped,
-		       (unsigned long long)c->resent, (unsigned long long)c->lost, secs,
-		       secs > 0 ? (double)s->sent / secs : 0.0);
+		       (unsigned long long)failed, (unsigned long long)c->resent,
+		       (unsigned long long)c->lost, secs, secs > 0 ? (double)s->sent / secs : 0.0);
 	else
 		printf(
 		    "published %llu packets to stream %s in %.3f s: %llu stored, %llu duplicates "
-		    "dropped by JetStream, %llu already in the stream, %llu resent after a "
-		    "failure\n",
+		    "dropped by JetStream, %llu already in the stream, %llu failed (%llu resent "
+		    "after a failure)\n",
 		    (unsigned long long)s->sent, o->stream, secs, (unsigned long long)stored,
 		    (unsigned long long)dup, (unsigned long long)s->skipped,
-		    (unsigned long long)c->resent);
+		    (unsigned long long)failed, (unsigned long long)c->resent);
 }
 
 int lq_replica_send(const struct lq_send_opts *o)
@@ -830,12 +845,13 @@ int lq_replica_out_finish(struct lq_replica_out *o)
 	const struct chain *c = &o->c;
 	fprintf(stderr,
 		"%s: output stream %s: %llu events, %llu published (%llu stored, %llu duplicates "
-		"dropped by JetStream, %llu refused out of chain), %llu there already, %llu "
-		"resent after a failure, %llu reconnections\n",
+		"dropped by JetStream, %llu refused out of chain, %llu failed), %llu there "
+		"already, %llu resent after a failure, %llu reconnections\n",
 		o->who, c->stream, (unsigned long long)o->event, (unsigned long long)c->published,
 		(unsigned long long)atomic_load(&c->stored),
 		(unsigned long long)atomic_load(&c->dup),
-		(unsigned long long)atomic_load(&c->wrong_last), (unsigned long long)o->skipped,
+		(unsigned long long)atomic_load(&c->wrong_last),
+		(unsigned long long)atomic_load(&c->failed), (unsigned long long)o->skipped,
 		(unsigned long long)c->resent, (unsigned long long)lq_nats_reconnects(c->n));
 	lat_say(o->who, "output stream, publication to acknowledgement", &c->ack_lat);
 	if (drc != 0 || c->lost) {
