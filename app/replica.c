@@ -18,13 +18,14 @@
 #include <time.h>
 
 #define REPLICA_NAME_MAX   64
-#define REPLICA_PENDING	   1024	 /* unacknowledged publications */
-#define REPLICA_RING	   2048	 /* output events kept for a resend (> REPLICA_PENDING) */
-#define REPLICA_LINE_MAX   2048	 /* one event's JSON line (a liquidation: ~400 bytes) */
-#define REPLICA_WAIT_MS	   30000 /* acknowledgements at the end, or before a resend */
-#define REPLICA_RESYNC_MAX 600	 /* resend rounds (100 ms apart) before giving up */
-#define REPLICA_IN_WAIT_MS 1	 /* the consumer's wait when nothing is there */
-#define REPLICA_SETUP_MS   15000 /* streams looked up (made) while a cluster settles */
+#define REPLICA_PENDING	   1024	  /* unacknowledged publications */
+#define REPLICA_RING	   2048	  /* output events kept for a resend (> REPLICA_PENDING) */
+#define REPLICA_LINE_MAX   2048	  /* one event's JSON line (a liquidation: ~400 bytes) */
+#define REPLICA_WAIT_MS	   30000  /* acknowledgements at the end, or before a resend */
+#define REPLICA_RESYNC_MAX 600	  /* resend rounds (100 ms apart) before giving up */
+#define REPLICA_RESYNC_MS  120000 /* ... or this long */
+#define REPLICA_IN_WAIT_MS 1	  /* the consumer's wait when nothing is there */
+#define REPLICA_SETUP_MS   15000  /* streams looked up (made) while a cluster settles */
 
 static uint64_t mono_ms(void)
 {
@@ -293,7 +294,9 @@ static uint64_t chain_unsettled(const struct chain *c)
 /* After a failed or refused publication: the acknowledgements in, then the rest, in order. */
 static void chain_resync(struct chain *c)
 {
-	for (uint32_t round = 0; round < REPLICA_RESYNC_MAX && !c->gave_up; round++) {
+	const uint64_t until = mono_ms() + REPLICA_RESYNC_MS;
+	for (uint32_t round = 0; round < REPLICA_RESYNC_MAX && !c->gave_up && mono_ms() < until;
+	     round++) {
 		uint64_t seq, from;
 		atomic_store_explicit(&c->resend, false, memory_order_release);
 		c->resyncs++;
@@ -333,8 +336,10 @@ static void chain_resync(struct chain *c)
 		nap_ms(100);
 	}
 	if (!c->gave_up) {
-		fprintf(stderr, "%s: stream %s: publications still failing after %d rounds\n",
-			c->who, c->stream, REPLICA_RESYNC_MAX);
+		fprintf(stderr,
+			"%s: stream %s: publications still failing after %d rounds or %d s: "
+			"giving up\n",
+			c->who, c->stream, REPLICA_RESYNC_MAX, REPLICA_RESYNC_MS / 1000);
 		c->gave_up = true;
 	}
 }
