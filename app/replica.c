@@ -333,7 +333,8 @@ static void chain_resync(struct chain *c)
 		if (lq_nats_pub_wait(c->n, REPLICA_WAIT_MS) == 0 &&
 		    !atomic_load_explicit(&c->resend, memory_order_acquire))
 			return;
-		nap_ms(100);
+		/* a server refusing (overloaded, electing): back off, 100 ms doubling to 2 s */
+		nap_ms(round < 5 ? 100L << round : 2000L);
 	}
 	if (!c->gave_up) {
 		fprintf(stderr,
