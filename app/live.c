@@ -7,6 +7,7 @@
 
 #include "lq/app.h"
 #include "lq/feedin.h"
+#include "lq/replica.h"
 #include "lq/report.h"
 
 #include "lq/egress.h"
@@ -62,6 +63,10 @@ struct lq_live {
 	/* --record: the input as received (refused packets too), stamped with its arrival */
 	struct lq_pcap_writer *rec;
 	int rec_error;
+	/* NATS JetStream (--via nats; app/replica.c) */
+	struct lq_replica_in *nin;
+	struct lq_replica_out *nout;
+	uint64_t position, session; /* the last packet's stream sequence; the output session */
 	/* egress */
 	struct lq_udp_tx *tx;
 	void *tx_mem;
@@ -258,6 +263,45 @@ static int start_dpdk(struct lq_live *l)
 	return LQ_EXIT_OK;
 }
 
+static int start_nats(struct lq_live *l)
+{
+	int rc = lq_replica_in_open(&l->nin, &l->o, l->who, &l->session);
+	if (rc == LQ_EXIT_OK && !l->o.no_out)
+		rc = lq_replica_out_open(&l->nout, &l->o, l->who, l->session);
+	snprintf(l->name, sizeof(l->name), "nats %s", l->o.stream ? l->o.stream : "-");
+	return rc;
+}
+
+uint64_t lq_live_position(const struct lq_live *l)
+{
+	return l->position;
+}
+
+uint64_t lq_live_session(const struct lq_live *l)
+{
+	return l->session;
+}
+
+int lq_live_resume(struct lq_live *l, uint64_t seq)
+{
+	static uint8_t buf[LQ_FEED_PACKET_MAX];
+	size_t len = 0;
+	if (!l->nin || lq_replica_in_seek(l->nin, seq, buf, sizeof(buf), &len) != 0)
+		return -1;
+	l->position = seq;
+	if (lq_feed_decode_packet(buf, len, l->pkt, NULL) != LQ_FEED_OK) {
+		fprintf(stderr, "%s: the stream's message %llu is not the snapshot's packet\n",
+			l->who, (unsigned long long)seq);
+		return -1;
+	}
+	return 0;
+}
+
+void lq_live_output_base(struct lq_live *l, uint64_t events)
+{
+	lq_replica_out_base(l->nout, events);
+}
+
 /* ---- egress ---- */
 
 static int egress_send(void *ctx, const void *pkt, size_t len)
@@ -338,7 +382,9 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 		}
 	}
 	if (rc == LQ_EXIT_OK)
-		rc = o->via == LQ_VIA_DPDK ? start_dpdk(l) : start_udp(l);
+		rc = o->via == LQ_VIA_DPDK   ? start_dpdk(l)
+		     : o->via == LQ_VIA_NATS ? start_nats(l)
+					     : start_udp(l);
 	if (rc != LQ_EXIT_OK) {
 		l->egress_on = false; /* nothing was said on egress: no session to end */
 		lq_live_finish(l, NULL);
@@ -452,6 +498,17 @@ static void print_stats(struct lq_live *l, const struct lq_feedin *in, uint64_t 
 
 static int poll_one(struct lq_live *l)
 {
+	if (l->nin) {
+		const void *data;
+		size_t len;
+		uint64_t seq;
+		int rc = lq_replica_in_next(l->nin, &data, &len, &seq);
+		if (rc == 1) {
+			l->position = seq;
+			on_packet(l, data, len, (uint64_t)real_ns());
+		}
+		return rc;
+	}
 	if (l->dpdk)
 		return lq_dpdk_rx_poll(l->dpdk, 1);
 	return lq_udp_rx_poll(l->rx, 1);
@@ -524,6 +581,8 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 		    d, atomic_load_explicit(d, memory_order_relaxed) + ev->fund_delta_units,
 		    memory_order_relaxed);
 	}
+	if (l->nout)
+		lq_replica_out_event(l->nout, lq_pipeline_publish_defs(l->p), ev);
 	if (!l->egress_on)
 		return;
 	if (!l->egress_defs_sent && l->defs) {
@@ -537,6 +596,7 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 void lq_live_idle(void *ctx)
 {
 	struct lq_live *l = ctx;
+	lq_replica_out_idle(l->nout);
 	if (!l->egress_on || ++l->eg_idle_calls < LIVE_CHECK_EVERY)
 		return;
 	l->eg_idle_calls = 0;
@@ -667,6 +727,9 @@ int lq_live_finish(struct lq_live *l, const struct lq_feedin *in)
 	lq_startup_free(l->rx_mem);
 	if (l->dpdk)
 		lq_dpdk_close(l->dpdk);
+	if (l->nout && lq_replica_out_finish(l->nout) != LQ_EXIT_OK)
+		status = LQ_EXIT_FAIL;
+	lq_replica_in_close(l->nin);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	lq_startup_free(l);

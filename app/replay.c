@@ -427,7 +427,8 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		if (live_covered(r))
 			return LQ_SOURCE_IDLE;
 		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
-		r->record++; /* the packet's number */
+		/* the packet's number; --via nats: its stream sequence (a snapshot's position) */
+		r->record = r->lo.via == LQ_VIA_NATS ? lq_live_position(r->live) : r->record + 1;
 		r->pkt_next = 0;
 		lq_feedin_packet(&r->in, scn, &r->pkt, r->record);
 		return 1;
@@ -613,11 +614,40 @@ struct replay_state {
 	uint64_t pcap_cut;
 	struct lq_feed_stats feed;
 	struct lq_feedin in;
+	/* liqd run --via nats: the input stream's position (its own section, stream_pos_*) */
+	struct replay_stream_pos {
+		uint64_t session; /* the input stream's identity (lq_live_session) */
+		uint64_t seq;	  /* the stream sequence of the packet being delivered */
+	} stream;
 };
 
 /* The source's part of a snapshot: the state, the cover, the packet being delivered. */
 #define REPLAY_STATE_BYTES                                                                         \
 	(sizeof(struct replay_state) + sizeof(struct replay_cover) + sizeof(struct lq_feed_packet))
+static void stream_pos_save(const struct replay *r, struct replay_stream_pos *sp)
+{
+	sp->session = r->live ? lq_live_session(r->live) : 0;
+	sp->seq = r->live && r->lo.via == LQ_VIA_NATS ? r->record : 0;
+}
+
+/* Back to the snapshot's place in the stream: its packet fetched again, the consumer after it. */
+static int stream_pos_restore(struct replay *r, const struct replay_stream_pos *sp)
+{
+	if (sp->session != lq_live_session(r->live)) {
+		fprintf(stderr,
+			"%s: the snapshot was taken on another input stream (session %016llx, this "
+			"one %016llx)\n",
+			who, (unsigned long long)sp->session,
+			(unsigned long long)lq_live_session(r->live));
+		return -1;
+	}
+	r->record = sp->seq;
+	r->pkt.count = 0;
+	if (sp->seq == 0)
+		fprintf(stderr, "%s: the snapshot precedes the stream: reading it from the start\n",
+			who);
+	return sp->seq > 0 ? lq_live_resume(r->live, sp->seq) : 0;
+}
 
 static size_t replay_save(void *ctx, void *buf, size_t cap)
 {
@@ -633,6 +663,7 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
 	st->in = r->in;
+	stream_pos_save(r, &st->stream);
 	if (cap < REPLAY_STATE_BYTES)
 		return 0;
 	cover_save(r, (struct replay_cover *)((char *)buf + sizeof(*st)));
@@ -670,6 +701,12 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		return -1;
 	}
 	r->config_done = st->config_done;
+	/* liqd run --via nats: the snapshot's packet is fetched again from the stream */
+	if (r->live && r->lo.via == LQ_VIA_NATS) {
+		if (stream_pos_restore(r, &st->stream) != 0)
+			return -1;
+		goto restored;
+	}
 	/* the packet being delivered: the capture's at the record must be the same one */
 	const char *saved = (const char *)buf + sizeof(*st) + sizeof(cv);
 	uint16_t saved_count;
@@ -682,10 +719,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		r->covered_on = st->record > 0;
 		r->covered_session = cv.session;
 		r->covered_end = cv.seq + r->pkt.count;
-		r->pkt_next = st->pkt_next;
-		r->feed = st->feed;
-		r->in = st->in;
-		return 0;
+		goto restored; /* the feed adapter's state, its books resent whole */
 	}
 	while (st->record > 0 && r->record < st->record) {
 		enum lq_pcap_status ps = lq_pcap_next(&r->pcap, &pk);
@@ -711,6 +745,7 @@ static int replay_restore(void *ctx, const void *buf, size_t len, uint64_t skip)
 		    (unsigned long long)cv.seq);
 		return -1;
 	}
+restored:
 	r->pkt_next = st->pkt_next;
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
@@ -1056,6 +1091,10 @@ static int live_setup(struct replay *r, const char *capture, const struct lq_dur
 		fprintf(stderr, "%s: --eal goes with --via dpdk\n", who);
 		return LQ_EXIT_USAGE;
 	}
+	if (lo->via == LQ_VIA_NATS) {
+		fprintf(stderr, "%s: --via nats is liqd run's (a replica of a stream)\n", who);
+		return LQ_EXIT_USAGE;
+	}
 	if (lo->via == LQ_VIA_DPDK && (dopt->snapshot_dir || dopt->recover)) {
 		fprintf(stderr, "%s: --via dpdk reads the capture once: no snapshots\n", who);
 		return LQ_EXIT_USAGE;
@@ -1244,6 +1283,8 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		lq_live_finish(r.live, NULL);
 		return rc;
 	}
+	if (r.live && r.lo.via == LQ_VIA_NATS)
+		lq_live_output_base(r.live, lq_pipeline_output_events(p));
 	const uint64_t ns0 = lq_rep_mono_ns(), tsc0 = lq_rep_tsc();
 	r.x.start_ns = ns0;
 	progress_start(&r);

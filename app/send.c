@@ -6,6 +6,7 @@
 #include "lq/feed.h"
 #include "lq/le.h"
 #include "lq/pcap.h"
+#include "lq/replica.h"
 #include "lq/udp.h"
 
 #include <stdbool.h>
@@ -47,6 +48,7 @@ void lq_send_defaults(struct lq_send_opts *o)
 	o->tx.payload_max = LQ_PCAP_UDP_PAYLOAD_MAX;
 	o->speed = 1;
 	o->batch = 32;
+	o->replicas = 3;
 }
 
 /* Sleep until the capture's time of this packet, scaled by the speed-up (absolute: no drift). */
@@ -160,6 +162,14 @@ int lq_app_send(const struct lq_send_opts *opts)
 	};
 	int rc;
 	struct lq_pcap_reader r;
+	if (opts->to || opts->stream) {
+		if (!opts->to || strncmp(opts->to, "nats://", 7) != 0 || !opts->stream) {
+			fprintf(stderr, "liqd send: --to takes nats://HOST:PORT and goes with "
+					"--stream NAME\n");
+			return LQ_EXIT_USAGE;
+		}
+		return lq_replica_send(opts);
+	}
 	rc = lq_pcap_open(&r, o.file);
 	if (rc) {
 		fprintf(stderr, "liqd send: %s: %s\n", o.file,

@@ -533,6 +533,11 @@ uint64_t lq_pipeline_output_events(const struct lq_pipeline *p)
 	return p->events;
 }
 
+const struct lq_engine *lq_pipeline_publish_defs(const struct lq_pipeline *p)
+{
+	return p->pub_defs;
+}
+
 static bool ingest_poll(struct lq_pipeline *p)
 {
 	if (p->stamps)

@@ -730,7 +730,8 @@ static const struct cli_group grp_output = GROUP("output", opts_output);
 
 static const struct cli_word via_replay[] = {
     {"file", LQ_VIA_FILE}, {"dpdk", LQ_VIA_DPDK}, {NULL, 0}};
-static const struct cli_word via_run[] = {{"udp", LQ_VIA_UDP}, {"dpdk", LQ_VIA_DPDK}, {NULL, 0}};
+static const struct cli_word via_run[] = {
+    {"udp", LQ_VIA_UDP}, {"dpdk", LQ_VIA_DPDK}, {"nats", LQ_VIA_NATS}, {NULL, 0}};
 static const struct cli_word via_egress[] = {{"udp", LQ_VIA_UDP}, {"dpdk", LQ_VIA_DPDK}, {NULL, 0}};
 
 #define LIVE(f) offsetof(struct lq_live_opts, f)
@@ -797,9 +798,10 @@ static const struct cli_opt opts_receiving[] = {
      .kind = CLI_STR,
      .off = LIVE(record)},
     {.name = "--via",
-     .arg = "udp|dpdk",
+     .arg = "udp|dpdk|nats",
      .help = "the receiver: UDP on io_uring (multishot receive, provided\n"
-	     "buffers; the default) or a DPDK ethdev port",
+	     "buffers; the default), a DPDK ethdev port, or a NATS JetStream\n"
+	     "stream (--stream: a replica, docs/nats.md)",
      .kind = CLI_ENUM,
      .off = LIVE(via),
      .off2 = LIVE(via_set),
@@ -875,6 +877,47 @@ static const struct cli_opt opts_sending[] = {
 };
 static const struct cli_group grp_sending = GROUP("sending", opts_sending);
 
+static const struct cli_opt opts_replica[] = {
+    {.name = "--nats",
+     .arg = "URL",
+     .help = "--via nats: the servers, nats://HOST:PORT[,nats://...] (default\n"
+	     "nats://127.0.0.1:4222)",
+     .kind = CLI_STR,
+     .off = LIVE(nats)},
+    {.name = "--stream",
+     .arg = "NAME",
+     .help = "--via nats: the input stream (liqd send --to nats:// fills it),\n"
+	     "read in order from the start or from the snapshot's position",
+     .kind = CLI_STR,
+     .off = LIVE(stream)},
+    {.name = "--out-stream",
+     .arg = "NAME",
+     .help = "--via nats: the output stream every replica publishes each event\n"
+	     "to, de-duplicated by JetStream (default NAME_OUT; made when missing)",
+     .kind = CLI_STR,
+     .off = LIVE(out_stream)},
+    {.name = "--no-out-stream",
+     .help = "--via nats: publish no output events",
+     .kind = CLI_FLAG,
+     .off = LIVE(no_out)},
+    {.name = "--out-replicas",
+     .arg = "N",
+     .help = "the output stream's replicas when it is made (default 3)",
+     .kind = CLI_U32,
+     .off = LIVE(out_replicas),
+     .lo = 1,
+     .hi = 5},
+    {.name = "--dup-window",
+     .arg = "SECONDS",
+     .help = "the output stream's duplicate window when it is made (default\n"
+	     "JetStream's, 120)",
+     .kind = CLI_U32,
+     .off = LIVE(dup_window_s),
+     .lo = 1,
+     .hi = 86400},
+};
+static const struct cli_group grp_replica = GROUP("replication (NATS JetStream)", opts_replica);
+
 static const struct cli_opt opts_control[] = {
     {.name = "--stats",
      .arg = "SECONDS",
@@ -938,7 +981,9 @@ static const char run_desc[] =
 
 static const char run_epilog[] =
     "--recover restarts from the newest snapshot: the feed's packets it covers (its session,\n"
-    "up to its sequence), when the feed sends them again, are skipped and counted.\n"
+    "up to its sequence), when the feed sends them again, are skipped and counted. A replica\n"
+    "of a NATS stream (--via nats) records the stream position in its snapshots and\n"
+    "--recover resumes there.\n"
     "SIGUSR1 asks for a snapshot now (with --snapshot-dir); one that cannot be taken is\n"
     "logged and the run goes on.\n"
     "With --journal, an egress packet leaves only after the journal records of its\n"
@@ -1003,6 +1048,7 @@ static const struct cli_cmd cmd_run = {
 	     {&grp_durable, offsetof(struct lq_replay_opts, durable)},
 	     {&grp_receiving, offsetof(struct lq_replay_opts, live)},
 	     {&grp_sending, offsetof(struct lq_replay_opts, live)},
+	     {&grp_replica, offsetof(struct lq_replay_opts, live)},
 	     {&grp_control, offsetof(struct lq_replay_opts, live)}},
     /* a capture is refused with a word of why (it listens) */
     .operands_max = 1,
@@ -1352,6 +1398,36 @@ static const struct cli_opt opts_send[] = {
      .help = "the summary as one JSON object (default: a readable line)",
      .kind = CLI_FLAG,
      .off = SEND(json)},
+    {.name = "--to",
+     .arg = "nats://HOST:PORT",
+     .help = "publish the liqd feed packets into the JetStream stream --stream\n"
+	     "instead (in order, as fast as acknowledged; message id SESSION-SEQ:\n"
+	     "a resend is de-duplicated; docs/nats.md)",
+     .kind = CLI_STR,
+     .off = SEND(to)},
+    {.name = "--stream",
+     .arg = "NAME",
+     .help = "--to: the stream (subject liqd.NAME.feed)",
+     .kind = CLI_STR,
+     .off = SEND(stream)},
+    {.name = "--create",
+     .help = "--to: make the stream when it does not exist (file storage)",
+     .kind = CLI_FLAG,
+     .off = SEND(create)},
+    {.name = "--replicas",
+     .arg = "N",
+     .help = "--create: its replicas (1..5, default 3)",
+     .kind = CLI_U32,
+     .off = SEND(replicas),
+     .lo = 1,
+     .hi = 5},
+    {.name = "--dup-window",
+     .arg = "SECONDS",
+     .help = "--create: its duplicate window (default JetStream's, 120)",
+     .kind = CLI_U32,
+     .off = SEND(dup_window_s),
+     .lo = 1,
+     .hi = 86400},
 };
 static const struct cli_group grp_send = GROUP(NULL, opts_send);
 

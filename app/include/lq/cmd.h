@@ -150,6 +150,12 @@ struct lq_send_opts {
 	bool end;
 	bool json; /* the summary as one JSON object */
 	const char *file;
+	/* --to nats://HOST:PORT[,...] --stream NAME: into a JetStream stream (lq/replica.h) */
+	const char *to;
+	const char *stream;
+	uint32_t replicas;     /* --replicas N when --create makes the stream (default 3) */
+	bool create;	       /* --create: make the stream when it does not exist */
+	uint32_t dup_window_s; /* --dup-window SECONDS at creation (0: JetStream's 2 min) */
 };
 #define LQ_SEND_SLOTS	       256
 #define LQ_SEND_PACE_SPEED_MAX 1000000u

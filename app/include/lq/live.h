@@ -25,6 +25,7 @@ enum lq_live_via {
 	LQ_VIA_FILE = 0, /* a pcap read by liqd itself (replay's default) */
 	LQ_VIA_UDP = 1,	 /* a UDP socket on io_uring (run's default) */
 	LQ_VIA_DPDK = 2, /* a DPDK ethdev port (EAL arguments given) */
+	LQ_VIA_NATS = 3, /* a NATS JetStream stream (app/replica.c) */
 };
 
 struct lq_live_opts {
@@ -40,6 +41,13 @@ struct lq_live_opts {
 	const char *dpdk_port;
 	uint32_t dpdk_udp_port; /* deliver only datagrams to this UDP port; 0 = any */
 	uint64_t seq_window;	/* the feed's sequence jump window; 0 = LQ_FEED_SEQ_WINDOW_DEF */
+	/* NATS JetStream (--via nats; lq/replica.h) */
+	const char *nats;   /* --nats URL[,URL...]: the servers (default nats://127.0.0.1:4222) */
+	const char *stream; /* --stream NAME: the input stream */
+	const char *out_stream; /* --out-stream NAME: the output stream (default NAME_OUT) */
+	bool no_out;		/* --no-out-stream: decide, publish nothing */
+	uint32_t out_replicas;	/* the output stream's replicas when created (default 3) */
+	uint32_t dup_window_s;	/* its duplicate window when created (0: JetStream's 2 min) */
 	/* egress */
 	const char *egress; /* IP:PORT */
 	const char *egress_iface;
@@ -93,7 +101,19 @@ void lq_live_gate(struct lq_live *l, int (*gate)(void *ctx), void *ctx);
 struct lq_feedin;
 int lq_live_next(struct lq_live *l, const struct lq_feedin *in, const struct lq_engine *defs,
 		 uint64_t *tsc);
-/* What it receives from: "udp IP:PORT" (the bound port), "dpdk PORT". */
+/* --via nats: the stream sequence of the last packet returned (the snapshot's position). */
+uint64_t lq_live_position(const struct lq_live *l);
+/* --via nats: the output session (derived from the input stream; 0 for other receivers). */
+uint64_t lq_live_session(const struct lq_live *l);
+/*
+ * --via nats, restoring a snapshot: the packet at stream sequence seq decoded into the
+ * packet given to lq_live_start (its messages are being delivered), the consumer starting
+ * after it. 0, or -1 (said).
+ */
+int lq_live_resume(struct lq_live *l, uint64_t seq);
+/* --via nats, after a snapshot's restore: the output's events are numbered on from events. */
+void lq_live_output_base(struct lq_live *l, uint64_t events);
+/* What it receives from: "udp IP:PORT" (the bound port), "dpdk PORT", "nats STREAM". */
 const char *lq_live_name(const struct lq_live *l);
 /* Hooks for the pipeline's on_event / on_flush (ctx = the lq_live). */
 void lq_live_event(void *ctx, const struct lq_msg *m);

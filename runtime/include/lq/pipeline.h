@@ -222,6 +222,11 @@ void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc);
  * release position. A gauge for monitoring (relaxed loads), not a synchronisation point.
  */
 uint32_t lq_pipeline_ring_used(const struct lq_pipeline *p, uint32_t ring);
+/*
+ * The publish stage's definitions (what its JSON lines name instruments, assets and funds
+ * by), for an on_event hook that formats an event as publish does: on publish's thread only.
+ */
+const struct lq_engine *lq_pipeline_publish_defs(const struct lq_pipeline *p);
 /* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
 /*
