@@ -308,7 +308,8 @@ struct lq_engine {
 		uint64_t epoch; /* valid while equal to the instrument's rank epoch */
 		uint64_t event; /* ... and within the input event it was built in */
 		uint32_t count;
-		uint32_t next; /* first entry not yet consumed */
+		uint32_t next;	/* first entry not yet consumed */
+		uint32_t taken; /* entries taken from the lazy ranking (lq_adl_heap_at) */
 	} adl_cache;
 	struct lq_adl_entry *adl_rank; /* positions_max entries */
 	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
@@ -437,6 +438,18 @@ struct lq_adl_entry {
 #define LQ_ADL_LEVERAGE_MAX_E8 (1000LL * LQ_RATE_ONE)
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap);
+
+/*
+ * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
+ * lq_adl_rank does and arranges them as a heap, O(n), instead of sorting them. Then
+ * lq_adl_heap_at(out, n, &taken, k) is the k-th entry of lq_adl_rank's order (with the same
+ * tie_first), taking entries off the heap as needed (O(log n) each; taken starts at 0 and
+ * belongs to the caller). An entry returned stays where it is until the next lq_adl_heap.
+ */
+uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
+		     struct lq_adl_entry *out, uint32_t cap);
+struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, uint32_t n, uint32_t *taken,
+				    uint32_t k);
 
 /* Whether two entries have the same exact score (and both are, or are not, profitable). */
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);
