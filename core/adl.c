@@ -30,6 +30,7 @@
 
 #include "lq/assert.h"
 #include "lq/engine.h"
+#include "account.h"
 
 typedef unsigned __int128 u128;
 
@@ -304,20 +305,20 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 {
 	const struct lq_position *p = &e->positions[pidx];
 	const u128 cost_abs = uabs128(p->cost);
-	struct lq_account_position_view v;
+	lq_i128 upnl_fine, notional_fine;
 	u128 lev_num, lev_den, upnl_abs;
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
-	lq_account_position_view(e, pidx, false, &v);
-	upnl_abs = uabs128(v.upnl_fine);
-	adl_leverage(e, p, pidx, v.notional_fine, &lev_num, &lev_den);
+	lq_account_position_values(e, pidx, &upnl_fine, &notional_fine);
+	upnl_abs = uabs128(upnl_fine);
+	adl_leverage(e, p, pidx, notional_fine, &lev_num, &lev_den);
 	out->account = e->accounts[p->account].id;
 	out->position = pidx;
 	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	LQ_DASSERT(out->qty_abs > 0); /* INT64_MIN lots would wrap */
-	out->profitable = v.upnl_fine > 0;
+	out->profitable = upnl_fine > 0;
 	if (cost_abs == 0)
 		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
 	else if (out->profitable)

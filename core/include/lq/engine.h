@@ -68,32 +68,38 @@ struct lq_ledger {
 	lq_i128 total[LQ_LEDGER_SLOTS][LQ_ASSETS_MAX];
 };
 
+/*
+ * Laid out by use (96 bytes, no padding holes): the first cache line holds what every margin
+ * figure, ranking walk and re-check reads (quantity, cost, the lists, the funding snapshot);
+ * the trigger index's heap links and the rarely read fields follow.
+ */
 struct lq_position {
+	int64_t qty; /* signed raw lots */
 	uint32_t instrument;
-	uint32_t account;   /* account slot */
-	uint32_t next;	    /* next of the account's positions, ascending instrument */
-	uint32_t inst_prev; /* the instrument's positions, in creation order */
-	uint32_t inst_next;
+	uint32_t account;     /* account slot */
+	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
+	lq_i128 funding_snap; /* funding index at the last settlement */
+	uint32_t next;	      /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;   /* the instrument's positions, in creation order */
+	bool isolated;
+	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
+	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
 	uint32_t heap_child;
 	uint32_t heap_sibling;
-	uint32_t heap_prev;    /* parent if first child, else left sibling; LQ_NIL at a root */
-	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
-	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
-	bool isolated;
-	int64_t qty;	      /* signed raw lots */
-	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
-	lq_i128 funding_snap; /* funding index at the last settlement */
+	uint32_t heap_prev;   /* parent if first child, else left sibling; LQ_NIL at a root */
+	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
 
 struct lq_account {
 	uint64_t id;
 	uint32_t pos_head;
-	uint32_t asset_mask; /* assets this account has touched, for display */
-	bool dirty;	     /* queued for an exact re-check */
+	uint8_t asset_mask; /* assets this account has touched, for display */
+	bool dirty;	    /* queued for an exact re-check */
 	int64_t balance[LQ_ASSETS_MAX];
 };
+_Static_assert(LQ_ASSETS_MAX <= 8, "an account's asset_mask has a bit per asset");
 
 /* A position an insurance fund holds (taken over and not yet closed on the book). */
 struct lq_fund_position {
