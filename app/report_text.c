@@ -62,15 +62,16 @@ static void human_latency(const struct lq_rep_summary *s, FILE *f)
 	if (s->first_count)
 		fprintf(f,
 			"  first decision         p50 %llu ns, p90 %llu, p99 %llu, p99.9 %llu, max "
-			"%llu (%llu inputs, input to the engine's first decision)\n",
+			"%llu (%llu input%s, input to the engine's first decision)\n",
 			(ull)s->first_ns[0], (ull)s->first_ns[1], (ull)s->first_ns[2],
-			(ull)s->first_ns[3], (ull)s->first_ns[4], (ull)s->first_count);
+			(ull)s->first_ns[3], (ull)s->first_ns[4], (ull)s->first_count,
+			s->first_count == 1 ? "" : "s");
 	if (s->depth_inputs)
 		fprintf(f,
 			"  cascade depth          p50 %llu, p99 %llu, max %llu events per input "
-			"(%llu inputs with events)\n",
+			"(%llu input%s with events)\n",
 			(ull)s->depth_q[0], (ull)s->depth_q[1], (ull)s->depth_q[2],
-			(ull)s->depth_inputs);
+			(ull)s->depth_inputs, s->depth_inputs == 1 ? "" : "s");
 }
 
 static void human_instrument(const struct lq_rep_summary *s, const struct lq_rep_ins *o, FILE *f)
