@@ -41,6 +41,20 @@ void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what)
 	return p;
 }
 
+void *lq_startup_alloc_lazy(size_t size, const char *what)
+{
+	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(64) | MALLOCX_ZERO);
+
+	if (!p) {
+		fprintf(stderr,
+			"liqd: cannot allocate %zu bytes for %s: lower the limits "
+			"(see --help)\n",
+			size, what);
+		exit(LQ_EXIT_FAIL);
+	}
+	return p;
+}
+
 void lq_startup_free(void *p)
 {
 	if (p)

@@ -46,7 +46,9 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	r->deposit_mask = cap - 1;
 	/* every account an event names is one of the engine's: at most accounts_max rows */
 	r->acct_max = accounts_max ? accounts_max : 1;
-	r->acct = lq_startup_alloc((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
+	/* rows are appended: a page is first touched once per 32 new rows, in order */
+	r->acct =
+	    lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
 	r->acct_index =
 	    lq_startup_alloc((size_t)cap * sizeof(*r->acct_index), "the accounts index");
 	r->acct_mask = cap - 1;
