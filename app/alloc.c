@@ -12,9 +12,38 @@ void *lq_startup_alloc(size_t size, const char *what)
 	return lq_startup_alloc_aligned(size, 64, what);
 }
 
+/*
+ * Pre-fault: a large table comes from fresh zeroed pages the kernel maps only on their first
+ * touch, which would then land in the middle of a cascade (a page fault per 4 KiB, charged to
+ * the decision that first writes there). Writing a zero to every page at start takes that
+ * cost here, where nothing is being decided; the memory is then resident from the start.
+ */
+static void prefault(void *p, size_t size)
+{
+	volatile unsigned char *b = p;
+
+	for (size_t o = 0; o < size; o += 4096)
+		b[o] = 0;
+}
+
 void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what)
 {
 	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(align) | MALLOCX_ZERO);
+
+	if (!p) {
+		fprintf(stderr,
+			"liqd: cannot allocate %zu bytes for %s: lower the limits "
+			"(see --help)\n",
+			size, what);
+		exit(LQ_EXIT_FAIL);
+	}
+	prefault(p, size);
+	return p;
+}
+
+void *lq_startup_alloc_lazy(size_t size, const char *what)
+{
+	void *p = mallocx(size == 0 ? 1 : size, MALLOCX_ALIGN(64) | MALLOCX_ZERO);
 
 	if (!p) {
 		fprintf(stderr,

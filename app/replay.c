@@ -85,6 +85,10 @@ struct replay_extra {
 	pthread_t prog_thread;
 	bool prog_running;
 	uint64_t start_ns;
+	/* the report's input stamps (stamp_emit): the pipeline's emit, wrapped */
+	lq_scn_emit emit;
+	void *emit_ctx;
+	uint64_t input_tsc, stamp_line;
 };
 
 /*
@@ -407,10 +411,35 @@ static bool live_covered(struct replay *r)
 	return true;
 }
 
+/*
+ * Every message an input emits passes here on its way to the pipeline: the first of each
+ * line stamps it in the report (input to first decision, report.c), as the pipeline's own
+ * probe stamps its lines. O(1) per message.
+ */
+static void stamp_emit(void *ctx, struct lq_msg *m)
+{
+	struct replay *r = ctx;
+	struct replay_extra *x = &r->x;
+
+	if (m->line != x->stamp_line) {
+		x->stamp_line = m->line;
+		lq_rep_input_stamp(x->rep, m->line, x->input_tsc);
+	}
+	x->emit(x->emit_ctx, m);
+}
+
 static int next_input(void *ctx, struct lq_scn *scn)
 {
 	struct replay *r = ctx;
 
+	if (scn->emit != stamp_emit) {
+		r->x.emit = scn->emit;
+		r->x.emit_ctx = scn->emit_ctx;
+		r->x.stamp_line = UINT64_MAX;
+		scn->emit = stamp_emit;
+		scn->emit_ctx = r;
+	}
+	r->x.input_tsc = r->live ? r->pkt_tsc : lq_rep_tsc();
 	int setup = next_setup(r, scn);
 	if (setup != 0)
 		return setup;
@@ -427,6 +456,7 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		if (live_covered(r))
 			return LQ_SOURCE_IDLE;
 		lq_pipeline_set_input_tsc(r->p, r->pkt_tsc);
+		r->x.input_tsc = r->pkt_tsc;
 		/* the packet's number; --via nats: its stream sequence (a snapshot's position) */
 		r->record = r->lo.via == LQ_VIA_NATS ? lq_live_position(r->live) : r->record + 1;
 		r->pkt_next = 0;
@@ -1272,6 +1302,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		return LQ_EXIT_FAIL;
 	}
 	r.p = p;
+	lq_rep_attach_engine(r.x.rep, lq_pipeline_engine(p));
 	if (r.live)
 		lq_live_attach(r.live, p, r.x.defs);
 	if (r.live && dopt.journal)

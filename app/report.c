@@ -33,6 +33,11 @@ static uint32_t pow2_at_least(uint64_t n)
 	return (uint32_t)cap;
 }
 
+/* Input stamps in flight (lq_rep_input_stamp): more lines than the rings hold messages. */
+#define REP_STAMPS (1u << 20)
+/* First events timed and not yet published: more than the rings hold messages. */
+#define REP_FIRSTS (1u << 16)
+
 struct lq_rep *lq_rep_create(uint32_t accounts_max)
 {
 	struct lq_rep *r = lq_startup_alloc(sizeof(*r), "the report");
@@ -41,11 +46,17 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	r->deposit_mask = cap - 1;
 	/* every account an event names is one of the engine's: at most accounts_max rows */
 	r->acct_max = accounts_max ? accounts_max : 1;
-	r->acct = lq_startup_alloc((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
+	/* rows are appended: a page is first touched once per 32 new rows, in order */
+	r->acct =
+	    lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
 	r->acct_index =
 	    lq_startup_alloc((size_t)cap * sizeof(*r->acct_index), "the accounts index");
 	r->acct_mask = cap - 1;
 	r->plot_ins = -1;
+	r->stamps = lq_startup_alloc(REP_STAMPS * sizeof(*r->stamps), "the input stamps");
+	r->firsts = lq_startup_alloc(REP_FIRSTS * sizeof(*r->firsts), "the first decisions");
+	lq_hist_init(&r->first_lat);
+	lq_hist_init(&r->depth);
 	return r;
 }
 
@@ -57,6 +68,8 @@ void lq_rep_destroy(struct lq_rep *r)
 	lq_startup_free(r->deposits);
 	lq_startup_free(r->acct);
 	lq_startup_free(r->acct_index);
+	lq_startup_free(r->stamps);
+	lq_startup_free(r->firsts);
 	lq_startup_free(r);
 }
 
@@ -335,12 +348,104 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 	}
 }
 
+void lq_rep_input_stamp(struct lq_rep *r, uint64_t line, uint64_t tsc)
+{
+	/* relaxed: a slot reused while read is a measurement error, never a race (as the
+	 * pipeline's own probe) */
+	__atomic_store_n(&r->stamps[line & (REP_STAMPS - 1)], tsc, __ATOMIC_RELAXED);
+}
+
+/*
+ * Engine thread. Every event but `rejected` comes from the engine's sink (the pipeline and
+ * the feed adapter emit the rejected ones), so the engine's events carry the same ordinals
+ * here and at publish. The first event of each input event is timed: one ring entry.
+ */
+static void engine_sink(void *ctx, const struct lq_event *ev)
+{
+	struct lq_rep *r = ctx;
+
+	if (ev->type != LQ_EV_REJECTED) {
+		if (r->eng->stats.events != r->eng_input) {
+			r->eng_input = r->eng->stats.events;
+			const uint64_t head = r->firsts_head;
+			const uint64_t tail = __atomic_load_n(&r->firsts_tail, __ATOMIC_ACQUIRE);
+			/* full (publish far behind): this one is not timed, publish skips it */
+			if (head - tail < REP_FIRSTS) {
+				r->firsts[head & (REP_FIRSTS - 1)] = (struct rep_first){
+				    .ordinal = r->eng_ordinal, .tsc = lq_rep_tsc()};
+				__atomic_store_n(&r->firsts_head, head + 1, __ATOMIC_RELEASE);
+			}
+		}
+		r->eng_ordinal++;
+	}
+	r->eng_sink(r->eng_sink_ctx, ev);
+}
+
+void lq_rep_attach_engine(struct lq_rep *r, struct lq_engine *e)
+{
+	r->eng = e;
+	r->eng_sink = e->sink;
+	r->eng_sink_ctx = e->sink_ctx;
+	r->eng_input = e->stats.events;
+	e->sink = engine_sink;
+	e->sink_ctx = r;
+}
+
+/* Publish thread: the time the engine made the decision `ordinal`, if it was timed. */
+static uint64_t first_tsc(struct lq_rep *r, uint64_t ordinal)
+{
+	const uint64_t head = __atomic_load_n(&r->firsts_head, __ATOMIC_ACQUIRE);
+
+	/* bounded by the ring: each pass consumes an entry */
+	while (r->firsts_tail != head) {
+		const struct rep_first f = r->firsts[r->firsts_tail & (REP_FIRSTS - 1)];
+		if (f.ordinal > ordinal)
+			return 0;
+		__atomic_store_n(&r->firsts_tail, r->firsts_tail + 1, __ATOMIC_RELEASE);
+		if (f.ordinal == ordinal)
+			return f.tsc;
+	}
+	return 0;
+}
+
+/*
+ * The events of one input arrive together, in order: the count until the next line is the
+ * depth of the cascade it set off, and the first of its events the engine made is its first
+ * decision, timed from the input's stamp to when the engine made it. O(1) per event
+ * (amortized: each timed decision is consumed once).
+ */
+static void cascade_event(struct lq_rep *r, const struct lq_msg *m)
+{
+	if (r->cas_open && m->line == r->cas_line) {
+		r->cas_events++;
+	} else {
+		if (r->cas_open)
+			lq_hist_add(&r->depth, r->cas_events);
+		r->cas_open = true;
+		r->cas_line = m->line;
+		r->cas_events = 1;
+		r->need_first = true;
+	}
+	if (m->u.event.type == LQ_EV_REJECTED)
+		return;
+	const uint64_t ordinal = r->pub_ordinal++;
+	if (!r->need_first || !r->eng)
+		return;
+	r->need_first = false;
+	const uint64_t t1 = first_tsc(r, ordinal);
+	const uint64_t t0 =
+	    __atomic_load_n(&r->stamps[m->line & (REP_STAMPS - 1)], __ATOMIC_RELAXED);
+	if (t0 != 0 && t1 != 0)
+		lq_hist_add(&r->first_lat, t1 > t0 ? t1 - t0 : 0);
+}
+
 void lq_rep_event(void *ctx, const struct lq_msg *m)
 {
 	struct lq_rep *r = ctx;
 	const struct lq_event *ev = &m->u.event;
 	uint64_t i = m->line >> r->out_shift;
 
+	cascade_event(r, m);
 	if (r->plot)
 		rep_plot_event(r->plot, m);
 	if (ev->type == LQ_EV_BAD_DEBT && ev->instrument == LQ_NIL && ev->asset < LQ_ASSETS_MAX) {
@@ -516,6 +621,35 @@ static void funds_finish(struct lq_rep *r, const struct lq_rep_run *run)
 }
 
 /* The run's own numbers: what it read, what the engine counted, its speed. */
+/*
+ * The decision latency taken apart: each input's time to its first decision, and the depth
+ * of the cascades (events per input). The latency of every event (run->latency) mixes both:
+ * the 46th event of a 92-event cascade is that cascade's length, not a decision's cost.
+ */
+static void latency_split(struct lq_rep *r, const struct lq_rep_run *run)
+{
+	static const uint32_t ppm[4] = {500000, 900000, 990000, 999000};
+	struct lq_rep_summary *s = &r->sum;
+	struct lq_hist depth = r->depth;
+
+	if (r->cas_open)
+		lq_hist_add(&depth, r->cas_events); /* the last input's cascade */
+	s->depth_inputs = depth.count;
+	if (depth.count) {
+		s->depth_q[0] = lq_hist_quantile(&depth, 500000);
+		s->depth_q[1] = lq_hist_quantile(&depth, 990000);
+		s->depth_q[2] = depth.max;
+	}
+	if (!r->first_lat.count || run->tsc_per_ns <= 0)
+		return;
+	s->first_count = r->first_lat.count;
+	for (int k = 0; k < 4; k++)
+		s->first_ns[k] =
+		    (uint64_t)((double)lq_hist_quantile(&r->first_lat, ppm[k]) / run->tsc_per_ns);
+	s->first_ns[4] = (uint64_t)((double)r->first_lat.max / run->tsc_per_ns);
+	s->first_ns[5] = (uint64_t)((double)lq_hist_mean(&r->first_lat) / run->tsc_per_ns);
+}
+
 static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
 {
 	struct lq_rep_summary *s = &r->sum;
@@ -575,6 +709,7 @@ static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		s->lat_ns[4] = (uint64_t)((double)run->latency->max / run->tsc_per_ns);
 		s->lat_ns[5] = (uint64_t)((double)lq_hist_mean(run->latency) / run->tsc_per_ns);
 	}
+	latency_split(r, run);
 	s->output_lines = run->output_lines;
 	s->hash = run->hash;
 }

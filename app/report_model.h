@@ -137,6 +137,24 @@ struct lq_rep {
 	uint32_t acct_count, acct_max, acct_mask;
 	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
 	uint64_t acct_mixed;	 /* accounts whose money events span settle assets (finish) */
+	/* input to first decision, and events per input (lq_rep_input_stamp, lq_rep_event) */
+	uint64_t *stamps; /* REP_STAMPS entries, by line: written by ingest, read by publish */
+	uint64_t cas_line, cas_events;
+	bool cas_open;
+	struct lq_hist first_lat; /* TSC cycles */
+	struct lq_hist depth;	  /* events per input */
+	uint64_t pub_ordinal;	  /* the engine's events published so far (not rejected) */
+	bool need_first;	  /* the current line's first engine event is still to come */
+	/* engine thread (lq_rep_attach_engine): each input event's first event, timed */
+	const struct lq_engine *eng;
+	lq_event_sink eng_sink;
+	void *eng_sink_ctx;
+	uint64_t eng_ordinal, eng_input;
+	struct rep_first {
+		uint64_t ordinal; /* of the input event's first event among the engine's */
+		uint64_t tsc;
+	} * firsts; /* REP_FIRSTS entries, a ring: engine thread writes, publish reads */
+	uint64_t firsts_head, firsts_tail; /* atomics: written by engine, by publish */
 	/* after the run */
 	struct lq_rep_run run;
 	uint32_t bins;

@@ -58,6 +58,20 @@ static void human_latency(const struct lq_rep_summary *s, FILE *f)
 		"(%llu events, input to output)\n",
 		(ull)s->lat_ns[0], (ull)s->lat_ns[1], (ull)s->lat_ns[2], (ull)s->lat_ns[3],
 		(ull)s->lat_ns[4], (ull)s->lat_count);
+	/* the same taken apart: an input's first decision, and how many events it set off */
+	if (s->first_count)
+		fprintf(f,
+			"  first decision         p50 %llu ns, p90 %llu, p99 %llu, p99.9 %llu, max "
+			"%llu (%llu input%s, input to the engine's first decision)\n",
+			(ull)s->first_ns[0], (ull)s->first_ns[1], (ull)s->first_ns[2],
+			(ull)s->first_ns[3], (ull)s->first_ns[4], (ull)s->first_count,
+			s->first_count == 1 ? "" : "s");
+	if (s->depth_inputs)
+		fprintf(f,
+			"  cascade depth          p50 %llu, p99 %llu, max %llu events per input "
+			"(%llu input%s with events)\n",
+			(ull)s->depth_q[0], (ull)s->depth_q[1], (ull)s->depth_q[2],
+			(ull)s->depth_inputs, s->depth_inputs == 1 ? "" : "s");
 }
 
 static void human_instrument(const struct lq_rep_summary *s, const struct lq_rep_ins *o, FILE *f)
@@ -333,9 +347,17 @@ void lq_rep_print_json(const struct lq_rep *r, FILE *f)
 	if (s->lat_count)
 		fprintf(f,
 			",\"latency_ns\":{\"count\":%llu,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,"
-			"\"p99_9\":%llu,\"max\":%llu,\"mean\":%llu}",
+			"\"p99_9\":%llu,\"max\":%llu,\"mean\":%llu,\"first_count\":%llu,"
+			"\"first_p50\":%llu,\"first_p90\":%llu,\"first_p99\":%llu,"
+			"\"first_p99_9\":%llu,\"first_max\":%llu,\"first_mean\":%llu,"
+			"\"depth_inputs\":%llu,\"depth_p50\":%llu,\"depth_p99\":%llu,"
+			"\"depth_max\":%llu}",
 			(ull)s->lat_count, (ull)s->lat_ns[0], (ull)s->lat_ns[1], (ull)s->lat_ns[2],
-			(ull)s->lat_ns[3], (ull)s->lat_ns[4], (ull)s->lat_ns[5]);
+			(ull)s->lat_ns[3], (ull)s->lat_ns[4], (ull)s->lat_ns[5],
+			(ull)s->first_count, (ull)s->first_ns[0], (ull)s->first_ns[1],
+			(ull)s->first_ns[2], (ull)s->first_ns[3], (ull)s->first_ns[4],
+			(ull)s->first_ns[5], (ull)s->depth_inputs, (ull)s->depth_q[0],
+			(ull)s->depth_q[1], (ull)s->depth_q[2]);
 	fprintf(f, ",\"funding\":{\"settlements\":%llu", (ull)s->funding_events);
 	json_per_asset(s, f, "paid", s->funding_paid);
 	json_per_asset(s, f, "received", s->funding_received);

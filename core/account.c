@@ -26,6 +26,29 @@ struct pos_figures {
  * Figures of q lots with cost basis `cost` at price `price` (> 0; 0 for a linear position,
  * see price_ok). false on overflow.
  */
+/*
+ * The two values of figures_at (upnl and notional, fine units) without the requirements, for
+ * the queries that need no more (ADL scores, equity): the same figures, and false exactly
+ * when figures_at is false. q != 0.
+ */
+static bool values_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
+		      lq_i128 *upnl_fine, lq_i128 *notional_fine)
+{
+	lq_i128 v, n;
+
+	LQ_ASSERT(price >= 0);
+	LQ_ASSERT(q != 0);
+	LQ_DASSERT(q != INT64_MIN); /* |q| below */
+	/* Value at the mark rounds down: upnl rounds down. */
+	if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
+	    lq_sub128_ovf(v, cost, upnl_fine))
+		return false;
+	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+		return false;
+	*notional_fine = n < 0 ? -n : n;
+	return true;
+}
+
 static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
 		       struct pos_figures *f)
 {
@@ -341,8 +364,7 @@ static void position_prices(const struct lq_engine *e, const struct lq_position 
 
 bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit *u, lq_i128 *out)
 {
-	struct pos_figures f;
-	lq_i128 eq;
+	lq_i128 eq, upnl, notional;
 	uint32_t seen = 0;
 
 	LQ_ASSERT(u->account < e->account_count);
@@ -352,9 +374,10 @@ bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit
 		const struct lq_instrument *ins = &e->instruments[p->instrument];
 		eq = ((lq_i128)p->margin_units - lq_position_funding_due(e, p)) * LQ_FINE_ONE;
 		if (p->qty != 0) {
-			if (!figures_at(ins, p->qty, p->cost, lq_instrument_mark(ins), &f))
+			if (!values_at(ins, p->qty, p->cost, lq_instrument_mark(ins), &upnl,
+				       &notional))
 				return false;
-			eq += f.upnl_fine;
+			eq += upnl;
 		}
 		*out = eq;
 		return true;
@@ -367,12 +390,30 @@ bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit
 		LQ_ASSERT(seen <= LQ_INSTRUMENTS_MAX); /* one position per instrument */
 		if (pos->isolated || ins->settle_asset != u->ref || pos->qty == 0)
 			continue;
-		if (!figures_at(ins, pos->qty, pos->cost, lq_instrument_mark(ins), &f))
+		if (!values_at(ins, pos->qty, pos->cost, lq_instrument_mark(ins), &upnl, &notional))
 			return false;
-		eq += f.upnl_fine - (lq_i128)lq_position_funding_due(e, pos) * LQ_FINE_ONE;
+		eq += upnl - (lq_i128)lq_position_funding_due(e, pos) * LQ_FINE_ONE;
 	}
 	*out = eq;
 	return true;
+}
+
+void lq_account_position_values(const struct lq_engine *e, uint32_t pidx, lq_i128 *upnl_fine,
+				lq_i128 *notional_fine)
+{
+	const struct lq_position *p = &e->positions[pidx];
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const int64_t mark = lq_instrument_mark(ins);
+
+	LQ_ASSERT(pidx < e->limits.positions_max);
+	LQ_ASSERT(p->instrument < e->instrument_count);
+	/* as lq_account_position_view: zero without a quantity, a mark, or figures that fit */
+	if (p->qty == 0 || mark <= 0 ||
+	    !values_at(ins, p->qty, p->cost, mark, upnl_fine, notional_fine)) {
+		*upnl_fine = 0;
+		*notional_fine = 0;
+	}
+	LQ_ASSERT(*notional_fine >= 0);
 }
 
 void lq_account_position_view(const struct lq_engine *e, uint32_t pidx, bool prices,

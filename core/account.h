@@ -20,4 +20,11 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 bool lq_account_isolated_margin_at(const struct lq_engine *e, const struct lq_position *p,
 				   int64_t price, struct lq_margin *out);
 
+/*
+ * The upnl and notional (fine units) of lq_account_position_view(e, pidx, false, ...), and
+ * nothing else of it: no requirements, no funding (what an ADL score needs).
+ */
+void lq_account_position_values(const struct lq_engine *e, uint32_t pidx, lq_i128 *upnl_fine,
+				lq_i128 *notional_fine);
+
 #endif

@@ -30,6 +30,7 @@
 
 #include "lq/assert.h"
 #include "lq/engine.h"
+#include "account.h"
 
 typedef unsigned __int128 u128;
 
@@ -304,20 +305,20 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 {
 	const struct lq_position *p = &e->positions[pidx];
 	const u128 cost_abs = uabs128(p->cost);
-	struct lq_account_position_view v;
+	lq_i128 upnl_fine, notional_fine;
 	u128 lev_num, lev_den, upnl_abs;
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
-	lq_account_position_view(e, pidx, false, &v);
-	upnl_abs = uabs128(v.upnl_fine);
-	adl_leverage(e, p, pidx, v.notional_fine, &lev_num, &lev_den);
+	lq_account_position_values(e, pidx, &upnl_fine, &notional_fine);
+	upnl_abs = uabs128(upnl_fine);
+	adl_leverage(e, p, pidx, notional_fine, &lev_num, &lev_den);
 	out->account = e->accounts[p->account].id;
 	out->position = pidx;
 	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	LQ_DASSERT(out->qty_abs > 0); /* INT64_MIN lots would wrap */
-	out->profitable = v.upnl_fine > 0;
+	out->profitable = upnl_fine > 0;
 	if (cost_abs == 0)
 		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
 	else if (out->profitable)
@@ -404,8 +405,9 @@ static void adl_sort(struct lq_adl_entry *a, uint32_t n)
 	}
 }
 
-uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
-		     struct lq_adl_entry *out, uint32_t cap)
+/* Score every open position of one side of an instrument into out, unordered: the count. */
+static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int side,
+			    struct lq_adl_entry *out, uint32_t cap)
 {
 	const uint32_t walk_max = e->limits.positions_max;
 	uint32_t n = 0, walked = 0;
@@ -422,6 +424,15 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		LQ_ASSERT(n < cap);
 		adl_score(e, p, &out[n++]);
 	}
+	LQ_ASSERT(n <= cap);
+	return n;
+}
+
+uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
+		     struct lq_adl_entry *out, uint32_t cap)
+{
+	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+
 	adl_sort(out, n);
 	for (uint32_t i = 0; i < n; i++) {
 		/* sorted by score first: equal scores are adjacent */
@@ -436,4 +447,62 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 	}
 	LQ_ASSERT(n <= cap);
 	return n;
+}
+
+/*
+ * The lazy ranking a cascade consumes. Scoring is linear in the side's positions; ordering
+ * them is not done up front: a heap with the first in line at its root (built in O(n)), from
+ * which each entry the cascade reaches is taken in O(log n). The entries taken sit at the end
+ * of the array, the k-th of the ranking at a[n - 1 - k], so they stay where a caller holding
+ * one found it. The order taken is the sort's (adl_before is a strict total order).
+ */
+static void sift_first(struct lq_adl_entry *a, uint32_t i, uint32_t n)
+{
+	LQ_DASSERT(i < n);
+	const struct lq_adl_entry t = a[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && adl_before(&a[c + 1], &a[c]))
+			c++;
+		if (!adl_before(&a[c], &t))
+			break;
+		a[i] = a[c];
+		i = c;
+	}
+	a[i] = t;
+}
+
+uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
+		     struct lq_adl_entry *out, uint32_t cap)
+{
+	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_first(out, i, n);
+	return n;
+}
+
+struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *a, uint32_t n, uint32_t *taken, uint32_t k)
+{
+	LQ_ASSERT(k < n);
+	LQ_ASSERT(*taken <= n);
+	/* bounded: each pass takes one entry, at most n */
+	while (*taken <= k) {
+		const uint32_t h = n - *taken; /* the heap's size, >= 1 */
+		const struct lq_adl_entry t = a[0];
+		a[0] = a[h - 1];
+		if (h > 1)
+			sift_first(a, 0, h - 1);
+		a[h - 1] = t;
+		/* the same tie groups as lq_adl_rank's: the previous entry taken is a[h] */
+		const uint32_t i = *taken;
+		const bool tied = i > 0 && lq_adl_score_equal(&a[h], &a[h - 1]);
+		LQ_DASSERT(i == 0 || adl_before(&a[h], &a[h - 1]));
+		a[h - 1].tie_first = tied ? a[h].tie_first : i;
+		(*taken)++;
+	}
+	return &a[n - 1 - k];
 }

@@ -281,6 +281,89 @@ enum thr_kind {
 	THR_ANY,  /* re-check on any mark move */
 };
 
+/* g = upnl - MM at k ticks, fine units: false when it does not fit. */
+static bool thr_g(const struct thr_ctx *c, int64_t k, lq_i128 *g)
+{
+	struct fig f;
+
+	LQ_ASSERT(k >= 1);
+	LQ_ASSERT(k <= INT64_MAX / c->ins->tick);
+	return fig_at(c->ins, c->p->qty, c->p->cost, k * c->ins->tick, &f) &&
+	       !lq_sub128_ovf(f.upnl_fine, f.mm_fine, g);
+}
+
+/*
+ * A guess at where g crosses the target, in (lo, hi]: the secant through the mark (k = mk,
+ * where g is g0) and one point a 1/128 of the mark towards the adverse side. g is linear in
+ * the price within a tier on a linear instrument, so the guess is usually within a tick; it
+ * only decides where the search starts, never its result.
+ */
+static int64_t thr_guess(const struct thr_ctx *c, int64_t mk, int64_t lo, int64_t hi)
+{
+	const int64_t k_max = INT64_MAX / c->ins->tick, mid = lo + (hi - lo) / 2;
+	const int64_t d = mk / 128 > 0 ? mk / 128 : 1;
+	const int64_t k1 =
+	    c->p->qty > 0 ? (mk - d >= 1 ? mk - d : 1) : (mk <= k_max - d ? mk + d : k_max);
+	const lq_i128 lim = (lq_i128)1 << 120;
+	lq_i128 g0, g1, dg, need;
+
+	LQ_ASSERT(lo < hi);
+	if (k1 == mk || !thr_g(c, mk, &g0) || !thr_g(c, k1, &g1) || lq_sub128_ovf(g1, g0, &dg) ||
+	    lq_sub128_ovf(c->target, g0, &need) || dg <= -lim || dg >= lim || need <= -lim ||
+	    need >= lim)
+		return mid;
+	/* g per tick towards the adverse side (< 0 where the guess means anything) */
+	const lq_i128 slope = dg / (k1 > mk ? k1 - mk : mk - k1);
+	if (slope >= 0)
+		return mid;
+	const lq_i128 ticks = need / slope; /* >= 0: the target is at or below g0 */
+	const lq_i128 k = c->p->qty > 0 ? (lq_i128)mk - ticks : (lq_i128)mk + ticks;
+	return k <= lo ? lo + 1 : k > hi ? hi : (int64_t)k;
+}
+
+/*
+ * The first k in (lo, hi] at which pred holds, given that it does not at lo and does at hi
+ * (the predicate is monotone: false, then true), searched from a guess outwards in doubling
+ * steps and then by bisection: a few evaluations when the guess is close, at most about
+ * twice a bisection's when it is not. The same k as a bisection of the whole range.
+ */
+static int64_t thr_gallop(int64_t lo, int64_t hi, int64_t guess,
+			  bool (*pred)(const void *ctx, int64_t k), const void *ctx)
+{
+	int64_t step = 1;
+
+	LQ_ASSERT(lo < hi);
+	LQ_ASSERT(guess > lo && guess <= hi);
+	if (pred(ctx, guess)) {
+		hi = guess;
+		/* bounded: step doubles, at most 63 times */
+		for (int i = 0; hi - lo > 1; i++) {
+			LQ_ASSERT(i < 64);
+			const int64_t k = hi - lo > step ? hi - step : lo + 1;
+			if (!pred(ctx, k)) {
+				lo = k;
+				break;
+			}
+			hi = k;
+			step = step > INT64_MAX / 2 ? INT64_MAX : step * 2;
+		}
+	} else {
+		lo = guess;
+		for (int i = 0; hi - lo > 1; i++) {
+			LQ_ASSERT(i < 64);
+			const int64_t k = hi - lo > step ? lo + step : hi - 1;
+			if (pred(ctx, k)) {
+				hi = k;
+				break;
+			}
+			lo = k;
+			step = step > INT64_MAX / 2 ? INT64_MAX : step * 2;
+		}
+	}
+	LQ_ASSERT(lo < hi);
+	return hi - lo > 1 ? lq_search_first(lo + 1, hi - 1, pred, ctx) : hi;
+}
+
 /*
  * Where a position must be re-checked so that its g stays >= target: a long is safe at and
  * above its threshold, a short at and below it. Grid prices run from 1 to k_max ticks (the
@@ -301,26 +384,16 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	if (p->qty > 0) {
 		if (thr_safe(&c, 1))
 			return THR_NONE;
-		/* !safe(1), safe(mk), so mk >= 2: the lowest safe grid price (lq_search_first
-		 * needs its upper end below INT64_MAX: safe(mk) is known) */
-		*out = (mk > 2 ? lq_search_first(2, mk - 1, safe_v, &c) : mk) * ins->tick;
+		/* !safe(1), safe(mk), so mk >= 2: the lowest safe grid price */
+		*out = thr_gallop(1, mk, thr_guess(&c, mk, 1, mk), safe_v, &c) * ins->tick;
 		LQ_ASSERT(*out >= 2 * ins->tick); /* !safe(1) */
 		return THR_AT;
 	}
 	if (thr_safe(&c, k_max))
 		return THR_NONE;
-	/* safe at lo, unsafe at hi: double hi from the mark; at most 63 doublings reach k_max */
-	int64_t lo = mk, hi = mk;
-	for (int i = 0;; i++) {
-		LQ_ASSERT(i < 64);
-		hi = lo > k_max / 2 ? k_max : lo * 2;
-		if (!thr_safe(&c, hi))
-			break;
-		lo = hi;
-	}
-	/* the highest safe grid price (lq_search_first needs hi - 1 < INT64_MAX) */
+	/* safe at mk, unsafe at k_max: the highest safe grid price */
 	const int64_t first_unsafe =
-	    hi - lo > 1 ? lq_search_first(lo + 1, hi - 1, unsafe_v, &c) : hi;
+	    thr_gallop(mk, k_max, thr_guess(&c, mk, mk, k_max), unsafe_v, &c);
 	*out = (first_unsafe - 1) * ins->tick;
 	LQ_ASSERT(*out >= mk * ins->tick); /* safe(mk) */
 	return THR_AT;

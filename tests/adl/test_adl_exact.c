@@ -532,6 +532,33 @@ static const char *const big_px[] = {"1", "100", "99999.99", "0.01", "50000"};
 static const char *const big_qty[] = {"0.001", "1000", "123.456", "1", "999999.999"};
 static const char *const big_dep[] = {"0", "9", "0.000000000000000001", "1", "4.5"};
 
+/*
+ * The lazy ranking a cascade takes its counterparties from (lq_adl_heap, lq_adl_heap_at)
+ * hands out the sorted ranking's entries in its order, with its tie groups, whether the
+ * entries are asked for one by one, again, or skipping ahead (issue 19).
+ */
+static void check_lazy(const struct dom *d, uint32_t ins, int side,
+		       const struct lq_adl_entry *sorted, uint32_t n)
+{
+	static struct lq_adl_entry h[RANK_MAX];
+	uint64_t s = g_seed * 31 + (side > 0);
+	uint32_t taken = 0;
+
+	assert_int_equal(lq_adl_heap(&d->e, ins, side, h, RANK_MAX), n);
+	/* an entry asked for again (0), the next (1), or one skipped (2) */
+	for (uint32_t k = 0, again = 0; k < n; k += again ? 0 : 1 + (uint32_t)(rnd(&s) % 2)) {
+		const struct lq_adl_entry *en = lq_adl_heap_at(h, n, &taken, k);
+		again = !again && rnd(&s) % 3 == 0;
+		assert_true(taken == k + 1);
+		assert_int_equal(en->account, sorted[k].account);
+		assert_int_equal(en->position, sorted[k].position);
+		assert_int_equal(en->tie_first, sorted[k].tie_first);
+		assert_int_equal(en->score_e8, sorted[k].score_e8);
+		assert_int_equal(en->qty_abs, sorted[k].qty_abs);
+		assert_int_equal(en->profitable, sorted[k].profitable);
+	}
+}
+
 static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t accounts)
 {
 	static struct lq_adl_entry r[RANK_MAX];
@@ -554,6 +581,7 @@ static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t acc
 		assert_int_equal(seen, 1);
 	}
 	assert_int_equal(n, expected);
+	check_lazy(d, ins, side, r, n);
 	printed_quintiles(d, ins, side, r, n, acc, q);
 	for (uint32_t i = 0; i < n; i++) {
 		m[i] = model_score(&d->e, r[i].position);

@@ -61,6 +61,11 @@ ok = ok and (s["adl_fills"] > 0 if sys.argv[2] == "adl" else count("fund_trade")
 w = s["worst_accounts"]
 ok = ok and len(w) == 5 and all(D(a["loss"]) >= D(b["loss"]) for a, b in zip(w, w[1:]))
 ok = ok and all(a["liquidated"] >= 1 for a in w) and s["latency_ns"]["count"] == len(ev)
+# the latency taken apart (issue 19): inputs with events, events per input, the first decision
+lat = s["latency_ns"]
+ok = ok and 1 <= lat["depth_inputs"] <= len(ev) and 1 <= lat["depth_max"] <= len(ev)
+ok = ok and lat["depth_inputs"] * lat["depth_max"] >= len(ev) and lat["depth_p50"] <= lat["depth_max"]
+ok = ok and 1 <= lat["first_count"] <= lat["depth_inputs"] and lat["first_p50"] <= lat["first_max"] <= lat["max"]
 print(sys.argv[2], "summary", "consistent" if ok else "INCONSISTENT", got, want, fund, str(end))
 sys.exit(0 if ok else 1)
 PY
@@ -70,7 +75,8 @@ done
 "$liqd" replay --shock 40 --accounts 2000 --seed 1 --config "$tmp/adl.scn" --report "$tmp/r.html" \
 	"$cap" >"$tmp/human.txt" || { echo "FAIL: the readable summary run exited $?"; fail=1; }
 for k in "events in" "liquidations" "fund takeovers" "ADL fills" "socialized" "bad debt" \
-	"fund IF" "worst accounts" "throughput" "decision latency" "hash"; do
+	"fund IF" "worst accounts" "throughput" "decision latency" "first decision" "cascade depth" \
+	"hash"; do
 	grep -q "$k" "$tmp/human.txt" || { echo "FAIL: the summary lacks '$k'"; fail=1; }
 done
 cat "$tmp/human.txt"

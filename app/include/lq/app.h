@@ -16,6 +16,12 @@
 /* Start-up allocation through jemalloc, cache-line aligned and zeroed; exits on failure. */
 void *lq_startup_alloc(size_t size, const char *what);
 void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what);
+/*
+ * The same without pre-faulting (the two above write every page at start, so that no
+ * decision pays for a page's first touch): for a table filled front to back, whose pages
+ * are then touched once each, in order, and most of which a run may never reach.
+ */
+void *lq_startup_alloc_lazy(size_t size, const char *what);
 void lq_startup_free(void *p);
 /* The pipeline's start-up allocator (lq_pipeline_config.alloc / .free): 128-byte aligned. */
 void *lq_startup_pipeline_alloc(void *ctx, size_t size);

@@ -42,6 +42,18 @@ void lq_rep_input(struct lq_rep *r, const struct lq_msg *m);
 void lq_rep_mark(void *ctx, const struct lq_cmd *d);
 /* Publish thread (struct lq_pipeline_config.on_event, ctx = the lq_rep). */
 void lq_rep_event(void *ctx, const struct lq_msg *m);
+/*
+ * Ingest thread: the TSC at which the input of `line` was taken (its messages carry line).
+ * With it, lq_rep_event measures each input's time to its first decision apart from the
+ * cascade that may follow (events per input). tsc 0: not measured.
+ */
+void lq_rep_input_stamp(struct lq_rep *r, uint64_t line, uint64_t tsc);
+/*
+ * Before the run: pass the engine's events through the report on their way to the engine's
+ * sink, so that the first decision of each input is timed where the engine makes it (engine
+ * thread), not where the publish stage, possibly a whole cascade later, writes it out.
+ */
+void lq_rep_attach_engine(struct lq_rep *r, struct lq_engine *e);
 
 /* What the replay knew besides (filled in by the caller after the run). */
 struct lq_rep_run {
@@ -160,6 +172,11 @@ struct lq_rep_summary {
 	double inputs_per_s;
 	uint64_t lat_count;
 	uint64_t lat_ns[6]; /* p50 p90 p99 p99.9 max mean */
+	/* each input's first decision only (lq_rep_input_stamp), and the cascades' depth */
+	uint64_t first_count;  /* inputs that led to at least one event, measured */
+	uint64_t first_ns[6];  /* p50 p90 p99 p99.9 max mean */
+	uint64_t depth_inputs; /* inputs that led to at least one event */
+	uint64_t depth_q[3];   /* events per such input: p50 p99 max */
 	/* the output */
 	uint64_t output_lines, hash;
 };

@@ -76,32 +76,38 @@ struct lq_ledger {
 	lq_i128 total[LQ_LEDGER_SLOTS][LQ_ASSETS_MAX];
 };
 
+/*
+ * Laid out by use (96 bytes, no padding holes): the first cache line holds what every margin
+ * figure, ranking walk and re-check reads (quantity, cost, the lists, the funding snapshot);
+ * the trigger index's heap links and the rarely read fields follow.
+ */
 struct lq_position {
+	int64_t qty; /* signed raw lots */
 	uint32_t instrument;
-	uint32_t account;   /* account slot */
-	uint32_t next;	    /* next of the account's positions, ascending instrument */
-	uint32_t inst_prev; /* the instrument's positions, in creation order */
-	uint32_t inst_next;
+	uint32_t account;     /* account slot */
+	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
+	lq_i128 funding_snap; /* funding index at the last settlement */
+	uint32_t next;	      /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;   /* the instrument's positions, in creation order */
+	bool isolated;
+	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
+	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
 	uint32_t heap_child;
 	uint32_t heap_sibling;
-	uint32_t heap_prev;    /* parent if first child, else left sibling; LQ_NIL at a root */
-	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
-	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
-	bool isolated;
-	int64_t qty;	      /* signed raw lots */
-	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
-	lq_i128 funding_snap; /* funding index at the last settlement */
+	uint32_t heap_prev;   /* parent if first child, else left sibling; LQ_NIL at a root */
+	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
 
 struct lq_account {
 	uint64_t id;
 	uint32_t pos_head;
-	uint32_t asset_mask; /* assets this account has touched, for display */
-	bool dirty;	     /* queued for an exact re-check */
+	uint8_t asset_mask; /* assets this account has touched, for display */
+	bool dirty;	    /* queued for an exact re-check */
 	int64_t balance[LQ_ASSETS_MAX];
 };
+_Static_assert(LQ_ASSETS_MAX <= 8, "an account's asset_mask has a bit per asset");
 
 /* A position an insurance fund holds (taken over and not yet closed on the book). */
 struct lq_fund_position {
@@ -375,7 +381,8 @@ struct lq_engine {
 		uint64_t epoch; /* valid while equal to the instrument's rank epoch */
 		uint64_t event; /* ... and within the input event it was built in */
 		uint32_t count;
-		uint32_t next; /* first entry not yet consumed */
+		uint32_t next;	/* first entry not yet consumed */
+		uint32_t taken; /* entries taken from the lazy ranking (lq_adl_heap_at) */
 	} adl_cache;
 	struct lq_adl_entry *adl_rank; /* positions_max entries */
 	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
@@ -560,6 +567,18 @@ struct lq_adl_entry {
 #define LQ_ADL_LEVERAGE_MAX_E8 (1000LL * LQ_RATE_ONE)
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap);
+
+/*
+ * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
+ * lq_adl_rank does and arranges them as a heap, O(n), instead of sorting them. Then
+ * lq_adl_heap_at(out, n, &taken, k) is the k-th entry of lq_adl_rank's order (with the same
+ * tie_first), taking entries off the heap as needed (O(log n) each; taken starts at 0 and
+ * belongs to the caller). An entry returned stays where it is until the next lq_adl_heap.
+ */
+uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
+		     struct lq_adl_entry *out, uint32_t cap);
+struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, uint32_t n, uint32_t *taken,
+				    uint32_t k);
 
 /* Whether two entries have the same exact score (and both are, or are not, profitable). */
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);

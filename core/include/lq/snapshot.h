@@ -25,9 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
+ * position and account layout (issue 19)
+ */
 #define LQ_ENGINE_IMAGE_MAGIC 0x4e45514cu /* "LQEN" */
-/* 2: trade and book times in the mark state; 3: the external venue's orders in flight */
-#define LQ_ENGINE_IMAGE_VERSION 3
+#define LQ_ENGINE_IMAGE_VERSION 4
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* Bytes of an image of e (a function of its limits only). */
