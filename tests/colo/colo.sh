@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The external venue in liqd sim (docs/liquidation.md, "The external venue"):
-#   - each venue_external_* scenario prints the same bytes on --threads 1, 2 and 4 and
+#   - each colo_external_* scenario prints the same bytes on --threads 1, 2 and 4 and
 #     under --trigger scan, and `liqd audit` rebuilds every balance from its events (the
 #     ledger sums to zero, no unit left liquidatable but those in liquidation);
 #   - a snapshot taken while orders are in flight restores them: the recovered run (1 and 4
@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-for scn in "$dir"/venue_external_*.scn; do
+for scn in "$dir"/colo_external_*.scn; do
 	name=$(basename "$scn" .scn)
 	"$liqd" sim "$scn" >"$tmp/t1" || bad "$name: sim exited $?"
 	grep -q '"type":"liq_order"' "$tmp/t1" || bad "$name: no order sent"
@@ -30,7 +30,7 @@ for scn in "$dir"/venue_external_*.scn; do
 done
 
 # snapshot with orders 1 and 2 in flight (the scenario up to the mark that sent them)
-scn=$dir/venue_external_partial.scn
+scn=$dir/colo_external_partial.scn
 cut=$(grep -n '^mark BTCUSDT 58000' "$scn" | cut -d: -f1)
 head -n "$cut" "$scn" >"$tmp/prefix.scn"
 "$liqd" sim "$scn" >"$tmp/full" || bad "the full run failed"
@@ -57,7 +57,7 @@ for threads in 1 4; do
 done
 
 # the engine's own venue: the same scenario without the venue line liquidates at once
-grep -v '^venue ' "$dir/venue_external_fill.scn" | "$liqd" sim - >"$tmp/engine"
+grep -v '^venue ' "$dir/colo_external_fill.scn" | "$liqd" sim - >"$tmp/engine"
 grep -q '"type":"liq_order"\|"order_id"' "$tmp/engine" && bad "engine venue: an order was sent"
 grep -q '"type":"liquidation","account":1,' "$tmp/engine" || bad "engine venue: no liquidation"
 [ $fail = 0 ] && echo "external venue: same bytes on every topology, audited, orders in flight recovered"
