@@ -29,7 +29,7 @@
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
  * position and account layout (issue 19)
  */
-#define LQ_ENGINE_IMAGE_MAGIC 0x4e45514cu /* "LQEN" */
+#define LQ_ENGINE_IMAGE_MAGIC	0x4e45514cu /* "LQEN" */
 #define LQ_ENGINE_IMAGE_VERSION 4
 #define LQ_ENGINE_IMAGE_HEADER	48
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define LQ_SNAPFILE_MAGIC     0x4e53514cu /* "LQSN" */
-#define LQ_SNAPFILE_VERSION   2 /* 2: replay's source part says what of the run it covers and the input stream position */
+#define LQ_SNAPFILE_VERSION   2 /* 2: replay: what of the run it covers, the stream position */
 #define LQ_SNAPFILE_HEADER    104
 #define LQ_SNAPFILE_KEEP      2
 #define LQ_SNAPFILE_PART_MAX  (1ull << 40) /* a bound for hostile lengths */
