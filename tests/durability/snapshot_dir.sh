@@ -82,18 +82,37 @@ mkfifo "$tmp/in"
 	2>"$tmp/one.err" - &
 sim_pid=$!
 exec 3>"$tmp/in"
-head -n 25 "$scn" >&3 # two snapshots due: at 10 and at 20
+# line by line until the snapshot at 10 is written
+fed=0
+while [ $fed -lt 25 ] && [ ! -e "$tmp/one/snap-00000000000000000010.lqs" ]; do
+	fed=$((fed + 1))
+	sed -n "${fed}p" "$scn" >&3
+	for _ in $(seq 20); do
+		[ -e "$tmp/one/snap-00000000000000000010.lqs" ] && break
+		sleep 0.02
+	done
+done
+[ -e "$tmp/one/snap-00000000000000000010.lqs" ] || fail "the first snapshot was not written"
+# then the disk fills (a snapshot holds the state, not the capacity: it is small)
+dd if=/dev/zero of="$tmp/one/filler" bs=64k 2>/dev/null || true
+# line by line (the snapshot at 20 cannot be written) until the failure is said
+total=$(wc -l <"$scn")
 said=
-for _ in $(seq 100); do
-	grep -q "could not be written" "$tmp/one.err" && { said=1; break; }
-	sleep 0.05
+while [ $fed -lt "$total" ] && [ -z "$said" ]; do
+	fed=$((fed + 1))
+	sed -n "${fed}p" "$scn" >&3
+	for _ in $(seq 20); do
+		grep -q "could not be written" "$tmp/one.err" && { said=1; break; }
+		sleep 0.02
+	done
 done
 kill -0 "$sim_pid" 2>/dev/null || fail "the run stopped at the failed snapshot"
 [ -n "$said" ] || fail "the failed snapshot is not reported while the run goes on"
-tail -n +26 "$scn" >&3
+tail -n +$((fed + 1)) "$scn" >&3
 exec 3>&-
 wait "$sim_pid"
 rc=$?
+rm -f "$tmp/one/filler"
 [ "$rc" = 1 ] || fail "a run with failed snapshots: exit $rc, not 1"
 grep -q "warning: --snapshot-dir .* room for 1 of the 3 more snapshots" "$tmp/one.err" ||
 	fail "no warning at start about room for one snapshot only"
