@@ -348,6 +348,8 @@ static bool sync_due(struct lq_durable *d)
 int lq_durable_commit(void *ctx)
 {
 	struct lq_durable *d = ctx;
+	if (d->mismatch_at)
+		return -EILSEQ; /* this run is not the journal's: egress held */
 	if (!d->jw_open)
 		return d->err;
 	return journal_write(d, sync_due(d));
@@ -366,8 +368,13 @@ static void on_event(void *ctx, const struct lq_msg *m)
 		lq_journal_encode_event(rec, &m->u.event);
 		if (memcmp(rec, d->expect + (k - d->expect_first) * LQ_JOURNAL_EVENT_BYTES,
 			   sizeof(rec)) != 0 &&
-		    !d->mismatch_at)
+		    !d->mismatch_at) {
 			d->mismatch_at = k;
+			fprintf(stderr,
+				"%s: the recovered run differs from the journal at event %llu: "
+				"nothing more is journalled and no later decision is released\n",
+				d->who, (unsigned long long)k);
+		}
 		d->checked++;
 		return;
 	}

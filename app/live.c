@@ -581,7 +581,8 @@ void lq_live_event(void *ctx, const struct lq_msg *m)
 		    d, atomic_load_explicit(d, memory_order_relaxed) + ev->fund_delta_units,
 		    memory_order_relaxed);
 	}
-	if (l->nout)
+	/* the output stream too leaves only behind the journal: its records written first */
+	if (l->nout && !egress_hold(l))
 		lq_replica_out_event(l->nout, lq_pipeline_publish_defs(l->p), ev);
 	if (!l->egress_on)
 		return;

@@ -492,13 +492,8 @@ static enum lq_status fill_check(const struct lq_instrument *ins, const struct l
 	if (!lq_instrument_on_tick(ins, c->price))
 		return LQ_E_OFF_GRID_PRICE;
 	/* a fill implausibly far from the mark is refused before it can move money */
-	if (ins->params.fill_band_e8 > 0 && ins->ms.mark > 0) {
-		/* within a factor 1 + fill_band of the mark, either way */
-		const lq_i128 f = LQ_RATE_ONE + (lq_i128)ins->params.fill_band_e8;
-		if ((lq_i128)c->price * LQ_RATE_ONE > f * ins->ms.mark ||
-		    (lq_i128)ins->ms.mark * LQ_RATE_ONE > f * c->price)
-			return LQ_E_PRICE_BAND;
-	}
+	if (!lq_instrument_in_fill_band(ins, c->price))
+		return LQ_E_PRICE_BAND;
 	/* a fill that cannot be represented is refused before it creates anything */
 	const struct lq_position empty = {0};
 	if (!lq_position_fill(ins, &empty, c->qty, c->price, &r))

@@ -505,3 +505,12 @@ bool lq_instrument_funding_ovf(struct lq_instrument *ins, int64_t rate_e8, int64
 	ins->funding_index_floor = nf;
 	return false;
 }
+
+bool lq_instrument_in_fill_band(const struct lq_instrument *ins, int64_t price)
+{
+	if (ins->params.fill_band_e8 <= 0 || ins->ms.mark <= 0)
+		return true;
+	const lq_i128 f = LQ_RATE_ONE + (lq_i128)ins->params.fill_band_e8;
+	return (lq_i128)price * LQ_RATE_ONE <= f * ins->ms.mark &&
+	       (lq_i128)ins->ms.mark * LQ_RATE_ONE <= f * price;
+}

@@ -1179,6 +1179,10 @@ static enum lq_status fill_check(const struct lq_instrument *ins, const struct l
 		return LQ_E_OFF_GRID_QTY;
 	if (c->qty > 0 && !lq_instrument_on_tick(ins, c->price))
 		return LQ_E_OFF_GRID_PRICE;
+	/* as an account's fill: a price implausibly far from the mark is refused, never booked
+	 * (nor dropped later by the settlement's safe-range guard) */
+	if (c->qty > 0 && !lq_instrument_in_fill_band(ins, c->price))
+		return LQ_E_PRICE_BAND;
 	const int64_t left = iabs(o->x) - o->filled;
 	LQ_ASSERT(left > 0); /* an order with nothing left has ended */
 	if (c->qty > left)

@@ -245,4 +245,10 @@ int lq_instrument_mark_method_parse(const char *s, size_t len);
  */
 bool lq_instrument_funding_ovf(struct lq_instrument *ins, int64_t rate_e8, int64_t mark);
 
+/*
+ * Is price within a factor 1 + fill_band of the mark, either way (true without a band or a
+ * mark)? A fill outside it is refused before it can move money.
+ */
+bool lq_instrument_in_fill_band(const struct lq_instrument *ins, int64_t price);
+
 #endif
