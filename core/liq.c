@@ -1033,9 +1033,16 @@ static bool close_step(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 
 static struct lq_liq_order *order_slot(struct lq_engine *e, uint64_t id)
 {
-	LQ_ASSERT(id >= 1 && id < e->order_next_id);
+	LQ_ASSERT(id >= 1);
 	LQ_ASSERT(e->orders_cap > 0);
 	return &e->orders[(id - 1) % e->orders_cap];
+}
+
+/* Order id's own slot while it is in flight, else NULL (ended, recycled or skipped). */
+static struct lq_liq_order *order_in_flight(struct lq_engine *e, uint64_t id)
+{
+	struct lq_liq_order *o = order_slot(e, id);
+	return o->id == id && !o->ended ? o : NULL;
 }
 
 /*
@@ -1062,6 +1069,13 @@ static bool order_send(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	if (!lq_position_cost_share(pos->cost, x, pos->qty, &share) ||
 	    !lq_position_fill_value(ins, pos, -x, -target, 0, &r))
 		return false;
+	/* the next id whose slot is free: one exists (not full), within orders_cap ids */
+	for (uint32_t k = 0; k < e->orders_cap; k++) {
+		const struct lq_liq_order *busy = order_slot(e, e->order_next_id);
+		if (busy->id == 0 || busy->ended)
+			break;
+		e->order_next_id++;
+	}
 	const uint64_t id = e->order_next_id++;
 	const uint32_t slot = (uint32_t)((id - 1) % e->orders_cap);
 	LQ_ASSERT(e->orders[slot].id == 0 || e->orders[slot].ended);
@@ -1143,7 +1157,7 @@ static void order_settle(struct lq_engine *e, const struct lq_liq_order *o, enum
 /* An order ends (done, cancelled, timed out): its position leaves liquidation and settles. */
 static void order_end(struct lq_engine *e, struct lq_liq_order *o, enum lq_liq_end how)
 {
-	const bool was_full = e->order_next_id - e->order_head_id >= e->orders_cap;
+	const bool was_full = lq_engine_orders_full(e);
 
 	LQ_ASSERT(!o->ended);
 	LQ_ASSERT(e->orders_in_flight > 0);
@@ -1158,11 +1172,11 @@ static void order_end(struct lq_engine *e, struct lq_liq_order *o, enum lq_liq_e
 	else
 		e->stats.orders_expired++;
 	order_settle(e, o, how);
-	/* the oldest orders that ended free their slots (bounded by the table) */
-	while (e->order_head_id < e->order_next_id && order_slot(e, e->order_head_id)->ended)
+	/* the head moves past ids no longer in flight (amortized: each id once) */
+	while (e->order_head_id < e->order_next_id && !order_in_flight(e, e->order_head_id))
 		e->order_head_id++;
 	/* liquidations that waited for a slot: every unit is re-checked (a rare event) */
-	if (was_full && e->order_next_id - e->order_head_id < e->orders_cap)
+	if (was_full)
 		for (uint32_t a = 0; a < e->account_count; a++)
 			lq_watch_touch(e, a);
 }
@@ -1204,10 +1218,9 @@ enum lq_status lq_liq_order_fill(struct lq_engine *e, const struct lq_cmd *c)
 	LQ_ASSERT(c->instrument < e->instrument_count);
 	if (id == 0 || id >= e->order_next_id)
 		return LQ_E_UNKNOWN_ORDER;
-	struct lq_liq_order *o = id < e->order_head_id ? NULL : order_slot(e, id);
-	if (!o || o->ended)
-		return LQ_E_ORDER_ENDED;
-	LQ_ASSERT(o->id == id);
+	struct lq_liq_order *o = id < e->order_head_id ? NULL : order_in_flight(e, id);
+	if (!o) /* a skipped id (its slot held an older order) is no order: unknown */
+		return order_slot(e, id)->id < id ? LQ_E_UNKNOWN_ORDER : LQ_E_ORDER_ENDED;
 	const struct lq_position *pos = &e->positions[o->position];
 	if (pos->instrument != c->instrument)
 		return LQ_E_UNKNOWN_ORDER; /* not an order of this instrument */
@@ -1243,11 +1256,10 @@ enum lq_status lq_liq_order_fill(struct lq_engine *e, const struct lq_cmd *c)
 void lq_liq_orders_expire(struct lq_engine *e)
 {
 	LQ_ASSERT(e->fill_timeout_ns > 0);
-	LQ_ASSERT(e->order_next_id - e->order_head_id <= e->orders_cap);
 	/* oldest first: orders are sent in clock order, the first not yet due ends the scan */
 	for (uint64_t id = e->order_head_id; id < e->order_next_id && e->orders_in_flight; id++) {
-		struct lq_liq_order *o = order_slot(e, id);
-		if (o->ended)
+		struct lq_liq_order *o = order_in_flight(e, id);
+		if (!o)
 			continue;
 		if (e->now_ns - o->sent_ns < e->fill_timeout_ns)
 			break;

@@ -97,7 +97,7 @@ static const char *orders_check(const struct lq_engine *c)
 	if (c->fill_timeout_ns <= 0)
 		return "fill_timeout not positive";
 	if (c->order_head_id == 0 || c->order_head_id > c->order_next_id ||
-	    c->order_next_id - c->order_head_id > c->orders_cap ||
+	    c->orders_in_flight > c->orders_cap ||
 	    c->orders_in_flight > c->order_next_id - c->order_head_id)
 		return "liquidation orders out of range";
 	return NULL;

@@ -397,9 +397,12 @@ struct lq_engine {
 	uint64_t fund_paid_touched; /* instruments whose entry is not 0 (a bit each) */
 
 	/*
-	 * The external venue (liq.c): orders are numbered from 1 and kept in a ring, order id k
-	 * in slot (k - 1) % orders_cap, from the oldest not yet ended (order_head_id) to the last
-	 * sent (order_next_id - 1); pos_order maps a position to its slot in flight (LQ_NIL).
+	 * The external venue (liq.c): order id k lives in slot (k - 1) % orders_cap while it is
+	 * in flight (the slot's id is k and it has not ended). A new order takes the next id whose
+	 * slot is free, so an id whose slot still holds an older order in flight is skipped (ids
+	 * stay unique and increasing): one order the venue never answers never blocks the others.
+	 * order_head_id: the oldest id that may be in flight; order_next_id: the next to give;
+	 * pos_order maps a position to its slot in flight (LQ_NIL).
 	 */
 	enum lq_venue_mode venue_mode;
 	int64_t fill_timeout_ns;
@@ -512,8 +515,7 @@ static inline bool lq_engine_unit_in_flight(const struct lq_engine *e, const str
  */
 static inline bool lq_engine_orders_full(const struct lq_engine *e)
 {
-	return e->venue_mode == LQ_VENUE_EXTERNAL &&
-	       e->order_next_id - e->order_head_id >= e->orders_cap;
+	return e->venue_mode == LQ_VENUE_EXTERNAL && e->orders_in_flight >= e->orders_cap;
 }
 
 /* Run the level trigger now (after definitions that change margins outside an event). */
