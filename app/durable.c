@@ -573,15 +573,16 @@ static int journal_reconcile(struct lq_durable *d, uint64_t *next_seq)
 /*
  * The bytes of one snapshot file of this pipeline: the engine stage's image, the three
  * definition-only stages' (their engines hold one account), the headers and the source state.
- * An estimate from above (a cache line per engine at most).
+ * An estimate from above (a cache line per engine at most): images are as runs of the state
+ * (lq/snapshot.h), and the state is not known yet, so the engine's is its capacity's bound.
  */
 static uint64_t snapshot_estimate(struct lq_pipeline *p)
 {
 	static const struct lq_engine_limits one = {.accounts_max = 1, .positions_max = 1};
 	const uint64_t part_words = 64; /* each part's figures, generously */
 	uint64_t big = lq_snapshot_engine_size(lq_pipeline_engine(p));
-	uint64_t small =
-	    LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) + lq_engine_memsize(&one);
+	uint64_t small = LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) +
+			 lq_snapshot_runs_bound(lq_engine_memsize(&one));
 	return LQ_SNAPFILE_HEADER + 4 + (1u << 16) + big + 3 * small + LQ_STAGES * part_words;
 }
 
@@ -635,8 +636,15 @@ int lq_durable_start(struct lq_durable *d, struct lq_pipeline *p, uint64_t *skip
 		}
 		*skip = lq_pipeline_input_line(p);
 		d->events = lq_pipeline_output_events(p);
-		if (d->source_restore && d->source_restore(d->source_ctx, d->snap.s.source,
-							   d->snap.s.source_len, *skip) != 0)
+		const void *state;
+		size_t state_len;
+		if (lq_pipeline_source_state(p, &d->snap.s, &state, &state_len, &why) != 0) {
+			fprintf(stderr, "%s: cannot restore the snapshot's source state: %s\n",
+				d->who, why);
+			return LQ_EXIT_USAGE;
+		}
+		if (d->source_restore &&
+		    d->source_restore(d->source_ctx, state, state_len, *skip) != 0)
 			return LQ_EXIT_USAGE;
 		lq_startup_free(d->snap_buf);
 		d->snap_buf = NULL;

@@ -6,6 +6,9 @@
 #include "lq/assert.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define CACHE_LINE 64
@@ -33,7 +36,182 @@ size_t lq_snapshot_engine_size(const struct lq_engine *e)
 	/* an engine set up by lq_engine_init: limits it accepted */
 	LQ_ASSERT(e->limits.accounts_max > 0);
 	LQ_ASSERT(e->limits.positions_max > 0);
-	return LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) + arena_bytes(e);
+	return LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine) +
+	       lq_snapshot_runs_bound(arena_bytes(e));
+}
+
+/*
+ * Runs (lq/snapshot.h): a u64 length and a u64 count, then each run of granules that differ
+ * from the model as a u64 offset, a u64 length and its bytes. The model is what the bytes
+ * left out hold: zero, and for an engine's arena also its fresh free list and order slots.
+ */
+#define GRANULE	 1024u
+#define RUN_HEAD 16u
+
+struct model {
+	size_t pos_off, pos_end; /* the positions' table: each entry's next is the following one */
+	uint32_t pos_count;
+	size_t order_off, order_end; /* each position's order slot: LQ_NIL */
+};
+
+static const struct model zero_model;
+
+static size_t overlap(size_t a0, size_t a1, size_t b0, size_t b1, size_t *from)
+{
+	*from = a0 > b0 ? a0 : b0;
+	const size_t to = a1 < b1 ? a1 : b1;
+	return to > *from ? to - *from : 0;
+}
+
+/* The model's bytes [off, off + n) into g. */
+static void model_fill(const struct model *m, size_t off, uint8_t *g, size_t n)
+{
+	const size_t psz = sizeof(struct lq_position);
+	const size_t nf = offsetof(struct lq_position, next);
+	size_t from, k;
+
+	memset(g, 0, n);
+	k = overlap(off, off + n, m->order_off, m->order_end, &from);
+	if (k)
+		memset(g + (from - off), 0xff, k);
+	k = overlap(off, off + n, m->pos_off, m->pos_end, &from);
+	if (k == 0)
+		return;
+	const size_t first = (from - m->pos_off) / psz, last = (from + k - 1 - m->pos_off) / psz;
+	/* bounded by the entries within n bytes */
+	for (size_t i = first; i <= last; i++) {
+		const uint32_t v = i + 1 < m->pos_count ? (uint32_t)i + 1 : LQ_NIL;
+		const size_t f = m->pos_off + i * psz + nf;
+		uint8_t b[sizeof(v)];
+		memcpy(b, &v, sizeof(v)); /* as the engine holds it */
+		for (size_t j = 0; j < sizeof(v); j++)
+			if (f + j >= off && f + j < off + n)
+				g[f + j - off] = b[j];
+	}
+}
+
+size_t lq_snapshot_runs_bound(size_t n)
+{
+	/* at most one run per granule */
+	return RUN_HEAD + n + RUN_HEAD * (n / GRANULE + 1);
+}
+
+static size_t run_put(uint8_t *o, const uint8_t *src, size_t from, size_t to)
+{
+	LQ_ASSERT(to > from);
+	lq_put64(o, from);
+	lq_put64(o + 8, to - from);
+	memcpy(o + RUN_HEAD, src + from, to - from);
+	return RUN_HEAD + (to - from);
+}
+
+static size_t runs_save(const struct model *m, const uint8_t *src, size_t n, uint8_t *out)
+{
+	uint8_t g[GRANULE];
+	size_t w = RUN_HEAD, open = SIZE_MAX;
+	uint64_t count = 0;
+
+	/* bounded by the granules of n */
+	for (size_t off = 0; off < n; off += GRANULE) {
+		const size_t k = n - off < GRANULE ? n - off : GRANULE;
+		model_fill(m, off, g, k);
+		const bool differs = memcmp(src + off, g, k) != 0;
+		if (differs && open == SIZE_MAX)
+			open = off;
+		if (!differs && open != SIZE_MAX) {
+			w += run_put(out + w, src, open, off);
+			count++;
+			open = SIZE_MAX;
+		}
+	}
+	if (open != SIZE_MAX) {
+		w += run_put(out + w, src, open, n);
+		count++;
+	}
+	lq_put64(out, n);
+	lq_put64(out + 8, count);
+	LQ_ASSERT(w <= lq_snapshot_runs_bound(n));
+	return w;
+}
+
+size_t lq_snapshot_runs_save(const void *src, size_t n, void *out)
+{
+	return runs_save(&zero_model, src, n, out);
+}
+
+/* A hostile image is refused here, before any byte of the destination is written. */
+static int runs_check(const uint8_t *in, size_t len, size_t cap, size_t *n, const char **why)
+{
+	size_t at = RUN_HEAD, end = 0;
+
+	*why = "runs of an image out of range";
+	if (len < RUN_HEAD || lq_get64(in) > cap)
+		return -EINVAL;
+	*n = (size_t)lq_get64(in);
+	const uint64_t count = lq_get64(in + 8);
+	if (count > *n / GRANULE + 1)
+		return -EINVAL;
+	for (uint64_t i = 0; i < count; i++) {
+		if (len - at < RUN_HEAD)
+			return -EINVAL;
+		const uint64_t off = lq_get64(in + at), k = lq_get64(in + at + 8);
+		at += RUN_HEAD;
+		if (off < end) {
+			*why = "runs of an image out of order or overlapping";
+			return -EINVAL;
+		}
+		if (k == 0 || off > *n || k > *n - off || k > len - at)
+			return -EINVAL;
+		at += (size_t)k;
+		end = (size_t)(off + k);
+	}
+	if (at != len) {
+		*why = "an image with bytes past its last run";
+		return -EINVAL;
+	}
+	*why = NULL;
+	return 0;
+}
+
+/* The model, then the runs (checked by runs_check). */
+static void runs_apply(const struct model *m, const uint8_t *in, uint8_t *dst, size_t n)
+{
+	const uint64_t count = lq_get64(in + 8);
+	size_t at = RUN_HEAD;
+
+	model_fill(m, 0, dst, n);
+	LQ_ASSERT(count <= n / GRANULE + 1);
+	for (uint64_t i = 0; i < count; i++) {
+		const size_t off = (size_t)lq_get64(in + at), k = (size_t)lq_get64(in + at + 8);
+		LQ_ASSERT(off <= n && k <= n - off);
+		memcpy(dst + off, in + at + RUN_HEAD, k);
+		at += RUN_HEAD + k;
+	}
+}
+
+int lq_snapshot_runs_load(void *dst, size_t cap, const void *in, size_t len, size_t *n,
+			  const char **why)
+{
+	int r = runs_check(in, len, cap, n, why);
+	if (r == 0)
+		runs_apply(&zero_model, in, dst, *n);
+	return r;
+}
+
+/* The engine's model: its tables as lq_engine_init leaves them. */
+static struct model engine_model(const struct lq_engine *e)
+{
+	const uint8_t *a = (const uint8_t *)e->instruments;
+	struct model m = {
+	    .pos_off = (size_t)((const uint8_t *)e->positions - a),
+	    .pos_count = e->limits.positions_max,
+	    .order_off = (size_t)((const uint8_t *)e->pos_order - a),
+	};
+
+	m.pos_end = m.pos_off + sizeof(struct lq_position) * e->limits.positions_max;
+	m.order_end = m.order_off + sizeof(uint32_t) * e->limits.positions_max;
+	LQ_ASSERT(m.pos_end <= arena_bytes(e) && m.order_end <= arena_bytes(e));
+	return m;
 }
 
 static void header(const struct lq_engine *e, uint8_t *h)
@@ -49,7 +227,7 @@ static void header(const struct lq_engine *e, uint8_t *h)
 	lq_put32(h + 24, LQ_INSTRUMENTS_MAX);
 	lq_put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
 	lq_put64(h + 32, arena_bytes(e));
-	lq_put64(h + 40, 0);
+	lq_put64(h + 40, 0); /* reserved */
 }
 
 /* Clear what is an address of this process (the rest of the struct is plain data). */
@@ -72,10 +250,11 @@ static void clear_pointers(struct lq_engine *c)
 	LQ_DASSERT(c->positions == NULL);
 }
 
-void lq_snapshot_engine_save(const struct lq_engine *e, void *out)
+size_t lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 {
 	uint8_t *o = out;
 	struct lq_engine c;
+	const struct model m = engine_model(e);
 
 	/* between input events nothing is pending: the trigger drained its queue */
 	LQ_ASSERT(e->dirty_count == 0);
@@ -86,7 +265,10 @@ void lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 	memcpy(&c, e, sizeof(c));
 	clear_pointers(&c);
 	memcpy(o + LQ_ENGINE_IMAGE_HEADER, &c, sizeof(c));
-	memcpy(o + LQ_ENGINE_IMAGE_HEADER + sizeof(c), e->instruments, arena_bytes(e));
+	const size_t n = runs_save(&m, (const uint8_t *)e->instruments, arena_bytes(e),
+				   o + LQ_ENGINE_IMAGE_HEADER + sizeof(c));
+	LQ_ASSERT(LQ_ENGINE_IMAGE_HEADER + sizeof(c) + n <= lq_snapshot_engine_size(e));
+	return LQ_ENGINE_IMAGE_HEADER + sizeof(c) + n;
 }
 
 /* The external venue's section: its counters within the order ring. */
@@ -124,43 +306,47 @@ static const char *check_counts(const struct lq_engine *c)
 	return orders_check(c);
 }
 
+/* The header and the struct: an image of this build and these limits, counts in range. */
+static const char *image_check(const struct lq_engine *e, const uint8_t *in, size_t len,
+			       struct lq_engine *c)
+{
+	uint8_t want[LQ_ENGINE_IMAGE_HEADER];
+
+	if (len < LQ_ENGINE_IMAGE_HEADER + sizeof(*c) + RUN_HEAD ||
+	    len > lq_snapshot_engine_size(e))
+		return "engine image of the wrong size (other limits or another build)";
+	header(e, want);
+	if (lq_get32(in) != LQ_ENGINE_IMAGE_MAGIC || lq_get32(in + 4) != LQ_ENGINE_IMAGE_VERSION)
+		return "not an engine image of this version";
+	if (lq_get32(in + 16) != e->limits.accounts_max ||
+	    lq_get32(in + 20) != e->limits.positions_max)
+		return "engine image taken with other --max-accounts/--max-positions";
+	if (memcmp(in, want, sizeof(want)) != 0 || lq_get64(in + 32) != arena_bytes(e))
+		return "engine image of another build (struct layout or table maxima differ)";
+	memcpy(c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(*c));
+	if (c->limits.accounts_max != e->limits.accounts_max ||
+	    c->limits.positions_max != e->limits.positions_max || c->units_cap != e->units_cap ||
+	    c->account_hash_mask != e->account_hash_mask || c->orders_cap != e->orders_cap)
+		return "engine image limits disagree with its header";
+	return check_counts(c);
+}
+
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why)
 {
 	const uint8_t *in = img;
-	uint8_t want[LQ_ENGINE_IMAGE_HEADER];
+	const uint8_t *runs = in + LQ_ENGINE_IMAGE_HEADER + sizeof(struct lq_engine);
 	struct lq_engine c;
-	const char *bad;
+	size_t n;
 
-	*why = NULL;
 	LQ_ASSERT(e->instruments != NULL); /* set up by lq_engine_init */
-	if (len != lq_snapshot_engine_size(e)) {
-		*why = "engine image of the wrong size (other limits or another build)";
+	*why = image_check(e, in, len, &c);
+	if (*why)
 		return -EINVAL;
-	}
-	header(e, want);
-	if (lq_get32(in) != LQ_ENGINE_IMAGE_MAGIC || lq_get32(in + 4) != LQ_ENGINE_IMAGE_VERSION) {
-		*why = "not an engine image of this version";
+	/* every run is checked before a byte of the arena is written */
+	if (runs_check(runs, (size_t)(in + len - runs), arena_bytes(e), &n, why) != 0)
 		return -EINVAL;
-	}
-	if (lq_get32(in + 16) != e->limits.accounts_max ||
-	    lq_get32(in + 20) != e->limits.positions_max) {
-		*why = "engine image taken with other --max-accounts/--max-positions";
-		return -EINVAL;
-	}
-	if (memcmp(in, want, sizeof(want)) != 0 || lq_get64(in + 32) != arena_bytes(e)) {
-		*why = "engine image of another build (struct layout or table maxima differ)";
-		return -EINVAL;
-	}
-	memcpy(&c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(c));
-	if (c.limits.accounts_max != e->limits.accounts_max ||
-	    c.limits.positions_max != e->limits.positions_max || c.units_cap != e->units_cap ||
-	    c.account_hash_mask != e->account_hash_mask || c.orders_cap != e->orders_cap) {
-		*why = "engine image limits disagree with its header";
-		return -EINVAL;
-	}
-	bad = check_counts(&c);
-	if (bad) {
-		*why = bad;
+	if (n != arena_bytes(e)) {
+		*why = "engine image of another arena size";
 		return -EINVAL;
 	}
 	/* the live engine's addresses, sink and marker binding stay */
@@ -179,7 +365,8 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	/* configuration, not state: the restoring run's own */
 	c.trigger_mode = e->trigger_mode;
 	c.marker_embedded = e->marker_embedded;
-	memcpy(e->instruments, in + LQ_ENGINE_IMAGE_HEADER + sizeof(c), arena_bytes(e));
+	const struct model m = engine_model(e);
+	runs_apply(&m, runs, (uint8_t *)e->instruments, n);
 	memcpy(e, &c, sizeof(c));
 	/* the state restored is within its tables, and between input events */
 	LQ_ASSERT(e->account_count <= e->limits.accounts_max);

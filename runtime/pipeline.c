@@ -89,7 +89,8 @@ struct lq_pipeline {
 	atomic_bool snap_request;   /* any thread: lq_pipeline_request_snapshot */
 	uint8_t *snap_buf[LQ_STAGES];
 	size_t snap_len[LQ_STAGES];
-	uint8_t *snap_src; /* the source's state (ingest) */
+	uint8_t *snap_src;  /* the source's state (ingest; a restore decodes into it) */
+	uint8_t *snap_runs; /* the source's state as runs, what a snapshot holds */
 	size_t snap_src_len;
 
 	void *mem[LQ_STAGES + 2]; /* engines' memory, the scratch and the stamps, for destroy */
@@ -352,8 +353,9 @@ static void part_save(struct lq_pipeline *p, enum lq_stage_id s, const struct lq
 	LQ_ASSERT(nw < PART_WORDS);
 	memcpy(words + 1, w, nw * sizeof(*w));
 	memcpy(p->snap_buf[s], words, sizeof(words));
-	lq_snapshot_engine_save(e, p->snap_buf[s] + sizeof(words));
-	p->snap_len[s] = part_size(e);
+	/* the image is proportional to the state: part_size is the buffer's, the most */
+	p->snap_len[s] = sizeof(words) + lq_snapshot_engine_save(e, p->snap_buf[s] + sizeof(words));
+	LQ_ASSERT(p->snap_len[s] <= part_size(e));
 }
 
 /*
@@ -393,9 +395,11 @@ static void snapshot_begin(struct lq_pipeline *p)
 			      p->snap_seq};
 	part_save(p, LQ_STAGE_INGEST, p->ing_defs, w, LQ_ARRAY_SIZE(w));
 	if (p->cfg.source_save) {
-		p->snap_src_len =
+		const size_t n =
 		    p->cfg.source_save(p->cfg.source_ctx, p->snap_src, p->cfg.source_state_max);
-		LQ_ASSERT(p->snap_src_len <= p->cfg.source_state_max);
+		LQ_ASSERT(n <= p->cfg.source_state_max);
+		/* as runs: the feed adapter's books are mostly empty ladders */
+		p->snap_src_len = n ? lq_snapshot_runs_save(p->snap_src, n, p->snap_runs) : 0;
 	}
 	struct lq_msg m = {.type = LQ_MSG_SNAPSHOT, .line = p->scn.line};
 	m.u.snapshot.seq = p->snap_seq;
@@ -443,7 +447,7 @@ static void publish_snapshot(struct lq_pipeline *p, const struct lq_msg *m)
 	    .output_events = p->events,
 	    .output_lines = p->lines,
 	    .output_hash = p->hash,
-	    .source = p->snap_src,
+	    .source = p->snap_runs,
 	    .source_len = p->snap_src_len,
 	};
 	uint64_t wi[PART_WORDS];
@@ -470,7 +474,7 @@ static int part_load(const struct lq_pipeline_snapshot *s, enum lq_stage_id id, 
 {
 	uint64_t words[PART_WORDS];
 
-	if (!s->part[id] || s->part_len[id] != part_size(e)) {
+	if (!s->part[id] || s->part_len[id] < sizeof(words) || s->part_len[id] > part_size(e)) {
 		*why = "a stage's part has the wrong size (other limits or another build)";
 		return -EINVAL;
 	}
@@ -515,6 +519,26 @@ int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot
 	p->hash = wp[0];
 	p->lines = wp[1];
 	p->events = wp[2];
+	return 0;
+}
+
+int lq_pipeline_source_state(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
+			     const void **state, size_t *len, const char **why)
+{
+	*state = NULL;
+	*len = 0;
+	*why = NULL;
+	if (!s->source || s->source_len == 0)
+		return 0;
+	if (!p->snap_src) {
+		*why = "the snapshot holds a source state this run does not keep";
+		return -EINVAL;
+	}
+	/* a hostile or foreign state is refused here, before the source sees it */
+	if (lq_snapshot_runs_load(p->snap_src, p->cfg.source_state_max, s->source, s->source_len,
+				  len, why) != 0)
+		return -EINVAL;
+	*state = p->snap_src;
 	return 0;
 }
 
@@ -1127,7 +1151,9 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 	}
 	if (cfg->snapshot && cfg->source_save) {
 		p->snap_src = cfg->alloc(cfg->alloc_ctx, cfg->source_state_max + 1);
-		if (!p->snap_src) {
+		p->snap_runs =
+		    cfg->alloc(cfg->alloc_ctx, lq_snapshot_runs_bound(cfg->source_state_max));
+		if (!p->snap_src || !p->snap_runs) {
 			lq_pipeline_destroy(p);
 			return -ENOMEM;
 		}
@@ -1195,6 +1221,8 @@ void lq_pipeline_destroy(struct lq_pipeline *p)
 			fr(ctx, p->snap_buf[s]);
 	if (p->snap_src)
 		fr(ctx, p->snap_src);
+	if (p->snap_runs)
+		fr(ctx, p->snap_runs);
 	fr(ctx, p);
 }
 

@@ -13,35 +13,60 @@
  * position's order slot (lq/engine.h), so orders in flight are in the image; their counters
  * (next and oldest id, orders in flight) are in the struct and checked on load (orders_check).
  *
+ * Version 5: the arena is stored as runs (below) against the arena as lq_engine_init leaves it
+ * (zero, except the positions' free list threaded through every entry and each position's
+ * order slot LQ_NIL), so an image is proportional to the state, not to the limits.
+ *
  * Image header (little-endian, 48 bytes)
- *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 3
+ *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 5
  *   8 u32 sizeof(struct lq_engine)  12 u32 sizeof(struct lq_instrument)
  *  16 u32 accounts_max             20 u32 positions_max
  *  24 u32 LQ_INSTRUMENTS_MAX       28 u32 LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX
  *  32 u64 arena bytes              40 u64 reserved 0
+ * then the struct, then the arena's runs.
+ *
+ * Runs (lq_snapshot_runs_*): u64 length of the bytes encoded, u64 count of runs, then each run
+ * as u64 offset, u64 length and its bytes, in ascending order without overlap; the bytes
+ * between runs are the model's (zero for lq_snapshot_runs_*). A run covers whole 1 KiB
+ * granules that differ from the model. A load checks every run before it writes a byte.
  */
 #include "lq/engine.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define LQ_ENGINE_IMAGE_MAGIC 0x4e45514cu /* "LQEN" */
 /*
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
- * position and account layout (issue 19)
+ * position and account layout (issue 19); 5: the arena as runs
  */
-#define LQ_ENGINE_IMAGE_MAGIC	0x4e45514cu /* "LQEN" */
-#define LQ_ENGINE_IMAGE_VERSION 4
+#define LQ_ENGINE_IMAGE_VERSION 5
 #define LQ_ENGINE_IMAGE_HEADER	48
 
-/* Bytes of an image of e (a function of its limits only). */
+/* The most bytes an image of e takes (a function of its limits only): a buffer's size. */
 size_t lq_snapshot_engine_size(const struct lq_engine *e);
-/* Write the image of e into out (lq_snapshot_engine_size(e) bytes). Call between input events. */
-void lq_snapshot_engine_save(const struct lq_engine *e, void *out);
+/*
+ * Write the image of e into out (lq_snapshot_engine_size(e) bytes at least); the bytes written,
+ * proportional to the state. Call between input events.
+ */
+size_t lq_snapshot_engine_save(const struct lq_engine *e, void *out);
 /*
  * Replace e's state (an engine set up with lq_engine_init) by an image. 0, or -EINVAL with a
  * reason in *why when the image is not one of this build and these limits, or its counts are
  * out of range; e is unchanged then.
  */
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why);
+
+/* The most bytes the runs of n bytes take. */
+size_t lq_snapshot_runs_bound(size_t n);
+/* The runs of src[0, n) against zero into out (lq_snapshot_runs_bound(n) bytes): bytes written. */
+size_t lq_snapshot_runs_save(const void *src, size_t n, void *out);
+/*
+ * Decode runs of len bytes into dst (cap bytes): 0 with the length decoded in *n, or -EINVAL
+ * with a reason in *why (runs out of order, overlapping, past the end, a length beyond cap or
+ * bytes left over); dst is unwritten then.
+ */
+int lq_snapshot_runs_load(void *dst, size_t cap, const void *in, size_t len, size_t *n,
+			  const char **why);
 
 #endif

@@ -84,7 +84,8 @@ struct lq_pipeline_snapshot {
 	uint64_t output_hash;
 	const void *part[LQ_STAGES];
 	size_t part_len[LQ_STAGES];
-	const void *source; /* the source's own state (cfg.source_save), or NULL */
+	const void
+	    *source; /* the source's state (cfg.source_save) as runs (lq/snapshot.h), or NULL */
 	size_t source_len;
 };
 
@@ -191,6 +192,13 @@ void lq_pipeline_request_snapshot(struct lq_pipeline *p);
  */
 int lq_pipeline_restore(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
 			const char **why);
+/*
+ * The source's state of a snapshot, decoded from its runs into the pipeline's buffer (valid
+ * until the next snapshot): *state NULL and *len 0 when it holds none. 0, or -EINVAL with the
+ * reason in *why (runs refused, or a state this pipeline has no room for).
+ */
+int lq_pipeline_source_state(struct lq_pipeline *p, const struct lq_pipeline_snapshot *s,
+			     const void **state, size_t *len, const char **why);
 /* Inputs consumed so far (the scenario parser's line). */
 uint64_t lq_pipeline_input_line(const struct lq_pipeline *p);
 /* Output events handed to on_event so far. */
