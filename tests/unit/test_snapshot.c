@@ -164,7 +164,7 @@ static void test_hostile(void **state)
 	b.e.account_count = 3;
 	((uint8_t *)b.e.instruments)[77] = 9;
 	uint8_t *before = malloc(b.arena), *img = two_runs(&a, &len, &r);
-	uint8_t *bad = malloc(len + 64);
+	uint8_t *bad = calloc(1, len + 64);
 	memcpy(before, b.e.instruments, b.arena);
 	const size_t r1 = r + 16, l1 = (size_t)lq_get64(img + r1 + 8), r2 = r1 + 16 + l1;
 	const uint64_t o2 = lq_get64(img + r2);
@@ -189,6 +189,12 @@ static void test_hostile(void **state)
 	MUTATE(bad[len] = 0, len + 1);				       /* trailing */
 	MUTATE((void)0, r + 8);					       /* runs header cut */
 	MUTATE(lq_put32(bad + 4, 3), len);			       /* the previous version */
+	/* the last run (the arena's last granule) made longer, its bytes there: past the arena */
+	size_t last = r + 16;
+	for (uint64_t i = 1; i < lq_get64(img + r + 8); i++)
+		last += 16 + (size_t)lq_get64(img + last + 8);
+	assert_int_equal(last + 16 + lq_get64(img + last + 8), len);
+	MUTATE(lq_put64(bad + last + 8, lq_get64(img + last + 8) + 16), len + 16);
 #undef MUTATE
 	/* the untouched image loads */
 	const char *why;
