@@ -45,8 +45,10 @@ durable replay/demo "$liqd" replay --shock 40 --events --snapshot-every 20000 \
 	--config "$src/tools/demo/population.scn" "$cap"
 grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/defs.scn"
 sed 's/deficit=adl/deficit=socialize/' "$tmp/defs.scn" >"$tmp/defs_soc.scn"
-durable replay/generated "$liqd" replay --json --events --shock 40 --accounts 3000 --seed 5 \
-	--snapshot-every 50000 --config "$tmp/defs.scn" "$cap"
+# (from inside $tmp: the generated population names its configuration's path, which the
+# snapshot's identity of the run covers)
+(cd "$tmp" && durable replay/generated "$liqd" replay --json --events --shock 40 --accounts 3000 \
+	--seed 5 --snapshot-every 50000 --config defs.scn demo.pcap)
 durable replay/socialize "$liqd" replay --json --events --shock 40 --accounts 1000 --seed 7 \
 	--config "$tmp/defs_soc.scn" "$cap"
 (cd "$tmp" && "$liqd" popgen --seed 3 --accounts 500 --capture demo.pcap --config defs.scn \
