@@ -16,10 +16,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /tmp/lq_snapdir.XXXXXX)
 mounts=()
 immutable=
+sim_pid=
 cleanup() {
 	exec 3>&- 2>/dev/null
+	# a run still holding a mount (a failed check) is stopped first, so the unmount succeeds
+	[ -n "$sim_pid" ] && kill -9 "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	[ -n "$immutable" ] && chattr -i "$immutable" 2>/dev/null
-	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
+	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
