@@ -141,7 +141,6 @@ head -c $(($(stat -c %s "${tfiles[0]}") / 2)) "${tfiles[0]}" >"$tmp/td/cut_trade
 mv "$tmp/td/cut_trades.csv.gz" "${tfiles[0]}"
 expect_exit 2 "the file is truncated" "$liqd" convert "${tfiles[@]}" "$tmp/t.pcap"
 ws=$src/../shared/data/binance-ws/usdm_btcusdt_20230405.gz
-[ -f "$ws" ] || ws=/work/wt/shared/data/binance-ws/usdm_btcusdt_20230405.gz
 if [ -f "$ws" ]; then
 	head -c 300000 "$ws" >"$tmp/ws.gz"
 	expect_exit 2 "the file is truncated" "$liqd" convert "$tmp/ws.gz" "$tmp/ws.pcap"
