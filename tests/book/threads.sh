@@ -5,8 +5,8 @@
 set -eu
 liqd=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap"
 run() {
 	"$liqd" replay --shock 40 --events --json --config "$src/tools/demo/population.scn" \

@@ -7,10 +7,8 @@
 set -u
 liqd=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 # st CMD...: run, stdout to $tmp/out, stderr to $tmp/err; the exit status in $st
 st() { "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }

@@ -10,10 +10,8 @@
 set -u
 liqd=$1
 dir=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 for scn in "$dir"/colo_external_*.scn; do
 	name=$(basename "$scn" .scn)

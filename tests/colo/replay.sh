@@ -12,17 +12,8 @@ set -u
 liqd=$1
 gen=$2
 here=$3
-tmp=$(mktemp -d)
-rpid=
-lpid=
-cleanup() {
-	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 "$gen" "$tmp/c.pcap" || { echo "FAIL: gen_colo_capture"; exit 1; }
 common=(--config "$here/config.scn" --population "$here/pop.scn" --fill-timeout 3s)
 "$liqd" replay --events --fills external "${common[@]}" "$tmp/c.pcap" >"$tmp/replay.jsonl" 2>/dev/null ||
@@ -79,33 +70,20 @@ grep -q '"type":"liq_order"' "$tmp/engine.jsonl" && bad "--fills engine sent an 
 # liqd run: the capture over UDP, its egress to liqd listen
 "$liqd" listen --until-end --timeout 60 --port-file "$tmp/lport" 127.0.0.1:0 >"$tmp/egress.jsonl" 2>/dev/null &
 lpid=$!
-for _ in $(seq 200); do [ -s "$tmp/lport" ] && break; sleep 0.05; done
+pids+=("$lpid")
+wait_file "$tmp/lport" 10
 egress=()
 [ -s "$tmp/lport" ] && egress=(--egress "127.0.0.1:$(cat "$tmp/lport")")
 "$liqd" run --events --fills external "${common[@]}" --listen 127.0.0.1:0 --port-file "$tmp/port" \
 	"${egress[@]}" --exit-on-end --stats 0 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 rpid=$!
-for _ in $(seq 200); do
-	[ -s "$tmp/port" ] && break
-	kill -0 "$rpid" 2>/dev/null || break
-	sleep 0.05
-done
-if [ ! -s "$tmp/port" ]; then
-	if grep -qi "io_uring" "$tmp/run.err"; then
-		echo "SKIP: liqd run: $(cat "$tmp/run.err")"
-		[ $fail = 0 ] && exit 77
-		exit $fail
-	fi
-	echo "FAIL: liqd run did not start: $(cat "$tmp/run.err")"
-	exit 1
-fi
+pids+=("$rpid")
+wait_file "$tmp/port" 10 "$rpid" || lq_run_did_not_start "$tmp/run.err"
 "$liqd" send --end --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/c.pcap" >/dev/null || bad "liqd send"
-for _ in $(seq 600); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$rpid" 2>/dev/null; then
+if ! wait_pid "$rpid" 30; then
 	bad "liqd run did not stop at the end of the session"
 else
-	wait "$rpid" || bad "liqd run exited $?"
-	rpid=
+	[ "$rc" -eq 0 ] || bad "liqd run exited $rc"
 	grep '"type":"\(rejected\|liquidation\|liq_order\|liq_fill\|takeover\|fund_trade\)"' \
 		"$tmp/run.jsonl" >"$tmp/run_events.jsonl"
 	cmp -s "$tmp/replay.jsonl" "$tmp/run_events.jsonl" || {
@@ -115,8 +93,7 @@ else
 fi
 # egress: each order (kind order), then its result under the same order_id
 if [ ${#egress[@]} -gt 0 ]; then
-	for _ in $(seq 200); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.05; done
-	kill "$lpid" 2>/dev/null
+	wait_pid "$lpid" 10 || kill "$lpid" 2>/dev/null
 	grep '"type":"liq_order"' "$tmp/egress.jsonl" | sed 's/.*"order_id":\([0-9]*\).*"kind":"\([a-z]*\)".*/\1 \2/' >"$tmp/got_egress"
 	printf '1 order\n2 order\n1 filled\n2 unfilled\n' >"$tmp/want_egress"
 	cmp -s "$tmp/want_egress" "$tmp/got_egress" || { bad "egress liq_order messages differ:"; diff "$tmp/want_egress" "$tmp/got_egress"; }

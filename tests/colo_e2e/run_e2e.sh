@@ -21,20 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 keep=
 [ "${2:-}" = --keep ] && keep=$3
-tmp=$(mktemp -d)
-[ -n "$keep" ] && rm -rf "$keep" && mkdir -p "$keep" && tmp=$(cd "$keep" && pwd)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	[ -z "$keep" ] && rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/../lib.sh"
+lq_tmp "$keep"
 cfg=$here/../udp/e2e_egress.scn
 [ -f "$root/tools/demo/btcusdt_20230405.pcap.gz" ] || {
 	echo "SKIP: tools/demo/btcusdt_20230405.pcap.gz is missing"
 	exit 77
 }
-gzip -dc "$root/tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
 
 # The external venue mode, if this build has it (else the engine fills its own orders and the
 # loop exercises the wire path only: said below, and the fault checks on the engine skipped).
@@ -49,31 +43,12 @@ base_mode=("${mode[@]}")
 # time). The faults pass keeps the default, so that late fills also come after the timeout.
 [ ${#mode[@]} -gt 0 ] && mode+=(--fill-timeout 60s)
 
-wait_file() { # FILE SECONDS
-	for _ in $(seq $(($2 * 20))); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_pid() { # PID SECONDS; status in $rc
-	for _ in $(seq $(($2 * 20))); do
-		if ! kill -0 "$1" 2>/dev/null; then
-			wait "$1"
-			rc=$?
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
 summary() {
 	python3 -c 'import json,sys
 s = json.load(open(sys.argv[1]))
 wall = ("wall_ns", "inputs_per_s", "latency_ns")  # timings: everything else must agree
 print(json.dumps({k: v for k, v in s.items() if k not in wall}, sort_keys=True))' "$1"
 }
-fail=0
 
 # text summaries compared, timings masked (check_docs.py's masks), the first lines (which
 # name the receiver or the file) left out

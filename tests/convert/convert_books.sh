@@ -6,10 +6,8 @@
 set -euo pipefail
 prog=$1
 dir=$2/multi-venue-ws
-if [ ! -r "$dir/BYBIT.ws.25.0" ]; then
-	echo "skipped: $dir is absent (the real captures live in ../shared/data beside the repository)"
-	exit 77
-fi
+. "$(dirname "$0")/../lib.sh"
+lq_need_data "$dir/BYBIT.ws.25.0"
 {
 	for f in binance:BINANCE_FUTURES.ws.1.0:binance_futures binance:BINANCE_DELIVERY.ws.1.0:binance_delivery \
 		bybit:BYBIT.ws.25.0:bybit okx:OKX.ws.1.0:okx dydx:DYDX.ws.1.0:dydx; do

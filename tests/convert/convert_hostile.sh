@@ -6,12 +6,8 @@
 set -euo pipefail
 liqd=$1
 here=$(dirname "$0")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 # hostile NAME GOOD1 GOOD2 BAD MESSAGE: GOOD1, GOOD2, BAD, GOOD2 as a recording; line 3 is
 # refused with MESSAGE; with --lenient it is counted and the 3 good lines are converted. The
 # instruments: $cfg.

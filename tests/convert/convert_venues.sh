@@ -8,16 +8,9 @@
 set -euo pipefail
 liqd=$1
 dir=$2/multi-venue-ws
-if [ ! -r "$dir/BYBIT.ws.25.0" ]; then
-	echo "skipped: $dir is absent (the real captures live in ../shared/data beside the repository)"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/../lib.sh"
+lq_need_data "$dir/BYBIT.ws.25.0"
+lq_tmp
 here=$(dirname "$0")
 # The instruments of each recording: tests/convert/*.scn (asset and instrument lines).
 config() {

@@ -46,6 +46,33 @@ void dom_free(struct dom *d)
 	free(d);
 }
 
+struct dom_fx *dom_fx_new(const char *lin_tick, bool inverse)
+{
+	struct dom_fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->d = dom_new();
+	f->usdt = dom_asset(f->d, "USDT", 6);
+	if (inverse)
+		f->btc = dom_asset(f->d, "BTC", 8);
+	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, lin_tick, "0.001");
+	if (inverse)
+		f->inv = dom_inverse(f->d, "BTCUSD", f->btc, "0.1", "1", "100");
+	return f;
+}
+
+void dom_fx_free(struct dom_fx *f)
+{
+	dom_free(f->d);
+	free(f);
+}
+
+int dom_fx_teardown(void **state)
+{
+	dom_fx_free(*state);
+	return 0;
+}
+
 /* ---- decimals ---- */
 
 int64_t dom_dec(const char *s, unsigned decimals)

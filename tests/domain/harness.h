@@ -37,6 +37,22 @@ struct dom {
 struct dom *dom_new(void);
 void dom_free(struct dom *d);
 
+/*
+ * The fixture of the hand-written tests: an engine and the ids of what their setup defines.
+ * dom_fx_new defines USDT (6 decimals), then with `inverse` BTC (8), then BTCUSDT (linear in
+ * USDT, tick `lin_tick`, lot 0.001), then with `inverse` BTCUSD (inverse in BTC, tick 0.1,
+ * lot 1, contract 100); eth is left for a test to define. dom_fx_teardown is the cmocka
+ * teardown of a fixture in *state.
+ */
+struct dom_fx {
+	struct dom *d;
+	uint32_t usdt, btc;
+	uint32_t lin, inv, eth;
+};
+struct dom_fx *dom_fx_new(const char *lin_tick, bool inverse);
+void dom_fx_free(struct dom_fx *f);
+int dom_fx_teardown(void **state);
+
 /* ---- definitions ---- */
 uint32_t dom_asset(struct dom *d, const char *name, unsigned decimals);
 uint32_t dom_linear(struct dom *d, const char *name, uint32_t settle, const char *tick,

@@ -20,39 +20,9 @@
 
 #define E17 ((lq_i128)LQ_FINE_ONE * LQ_RATE_ONE) /* units -> fine x 10^8 */
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt, btc;
-	uint32_t lin, inv;
-};
-
-static struct fx *fx_new(void)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->d = dom_new();
-	f->usdt = dom_asset(f->d, "USDT", 6);
-	f->btc = dom_asset(f->d, "BTC", 8);
-	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, "0.1", "0.001");
-	f->inv = dom_inverse(f->d, "BTCUSD", f->btc, "0.1", "1", "100");
-	return f;
-}
-
-static void fx_free(struct fx *f)
-{
-	dom_free(f->d);
-	free(f);
-}
-
 static int setup(void **state)
 {
-	*state = fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
+	*state = dom_fx_new("0.1", true);
 	return 0;
 }
 
@@ -68,7 +38,7 @@ static void settle(struct dom *d, uint64_t acc)
 }
 
 /* Long 0.5 (account 1) and short 0.5 (account 2) at 60000, mark 57000. */
-static void long_and_short(struct fx *f)
+static void long_and_short(struct dom_fx *f)
 {
 	struct dom *d = f->d;
 
@@ -81,7 +51,7 @@ static void long_and_short(struct fx *f)
 
 static void test_linear_sign(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	const int64_t usdt_2_85 = dom_money(d, f->usdt, "2.85");
 
@@ -122,7 +92,7 @@ static void test_linear_sign(void **state)
 /* Every settlement point: a fill, a withdrawal, an isolate; a newcomer owes nothing. */
 static void test_settlement_points(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	const int64_t usdt_2_85 = dom_money(d, f->usdt, "2.85");
 
@@ -174,8 +144,8 @@ static void test_settlement_points(void **state)
  */
 static void test_lazy_vs_eager_by_hand(void **state)
 {
-	struct fx *lazy = *state, *eager = fx_new();
-	struct fx *both[2] = {lazy, eager};
+	struct dom_fx *lazy = *state, *eager = dom_fx_new("0.1", true);
+	struct dom_fx *both[2] = {lazy, eager};
 
 	for (int k = 0; k < 2; k++) {
 		struct dom *d = both[k]->d;
@@ -201,7 +171,7 @@ static void test_lazy_vs_eager_by_hand(void **state)
 	/* the clearing slot keeps the rounding */
 	assert_true(dom_ledger(lazy->d, LQ_LEDGER_FUNDING, lazy->usdt) == 1);
 	assert_true(dom_ledger(eager->d, LQ_LEDGER_FUNDING, eager->usdt) == 3);
-	fx_free(eager);
+	dom_fx_free(eager);
 }
 
 struct funding_step {
@@ -219,8 +189,8 @@ static const struct funding_step series[] = {
 
 static void test_lazy_vs_eager_series(void **state)
 {
-	struct fx *lazy = *state, *eager = fx_new();
-	struct fx *both[2] = {lazy, eager};
+	struct dom_fx *lazy = *state, *eager = dom_fx_new("0.1", true);
+	struct dom_fx *both[2] = {lazy, eager};
 	const size_t n = sizeof(series) / sizeof(series[0]);
 	const char *qty[3] = {"0.007", "-0.003", "-0.004"}; /* accounts 1, 2, 3 */
 	lq_i128 exact[3] = {0, 0, 0};			    /* paid, units x 10^17 */
@@ -264,7 +234,7 @@ static void test_lazy_vs_eager_series(void **state)
 	/* long 0.007 = short 0.003 + 0.004: the clearing slot never pays out on balance */
 	assert_true(dom_ledger(lazy->d, LQ_LEDGER_FUNDING, lazy->usdt) >= 0);
 	assert_true(dom_ledger(eager->d, LQ_LEDGER_FUNDING, eager->usdt) >= 0);
-	fx_free(eager);
+	dom_fx_free(eager);
 }
 
 /*
@@ -274,7 +244,7 @@ static void test_lazy_vs_eager_series(void **state)
  */
 static void test_inverse(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 1, f->btc, "1"), LQ_OK);
@@ -311,7 +281,7 @@ static void test_inverse(void **state)
 /* The ledger sums to zero throughout, with funding settled in any order. */
 static void test_ledger_throughout(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	long_and_short(f);
@@ -333,7 +303,7 @@ static void test_ledger_throughout(void **state)
  */
 static void test_refused_events_do_not_settle(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -364,7 +334,7 @@ static void test_refused_events_do_not_settle(void **state)
  */
 static void test_funding_overflow(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	dom_trigger(d, LQ_TRIGGER_OFF);
@@ -390,14 +360,15 @@ static void test_funding_overflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_linear_sign, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_settlement_points, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lazy_vs_eager_by_hand, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lazy_vs_eager_series, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_inverse, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_ledger_throughout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refused_events_do_not_settle, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_funding_overflow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linear_sign, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_settlement_points, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_lazy_vs_eager_by_hand, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_lazy_vs_eager_series, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_inverse, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_ledger_throughout, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_events_do_not_settle, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_funding_overflow, setup, dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,15 +22,9 @@
 
 #include "harness.h"
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt, btc;
-	uint32_t lin, eth, inv;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct dom_fx *f = calloc(1, sizeof(*f));
 	struct dom *d = dom_new();
 
 	f->d = d;
@@ -55,15 +49,6 @@ static int setup(void **state)
 		dom_params_set(d, ins[i], &p);
 	}
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	dom_free(f->d);
-	free(f);
 	return 0;
 }
 
@@ -147,20 +132,30 @@ static void check_trigger(struct dom *d, uint64_t acc, uint32_t ins)
 }
 
 /*
+ * With the trigger off: account acc deposits `deposit` of asset, buys qty (< 0 sells) of ins
+ * at 60000, isolates `margin` on it, and the mark is 60000.
+ */
+static void open_isolated(struct dom *d, uint64_t acc, uint32_t asset, const char *deposit,
+			  uint32_t ins, const char *qty, const char *margin)
+{
+	dom_trigger(d, LQ_TRIGGER_OFF);
+	assert_int_equal(dom_deposit_s(d, acc, asset, deposit), LQ_OK);
+	assert_int_equal(dom_fill_s(d, acc, ins, qty, "60000", NULL), LQ_OK);
+	assert_int_equal(dom_isolate_s(d, acc, ins, margin), LQ_OK);
+	assert_int_equal(dom_mark_s(d, ins, "60000"), LQ_OK);
+}
+
+/*
  * Isolated long, 1 BTC at 60000, margin 3000. Equity 3000 + P - 60000 = MM 0.005 P - 50
  * at P = 56950 / 0.995 = 57236.18..: rounded up to the tick, 57236.2 (equity 236.2 >= MM
  * 236.181; at 57236.1: 236.1 < 236.1805). Bankrupt at 57000 exactly.
  */
 static void test_isolated_linear_long(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 1, f->usdt, "10000"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 1, f->lin, "1", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 1, f->lin, "3000"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
+	open_isolated(d, 1, f->usdt, "10000", f->lin, "1", "3000");
 	check_prices(d, 1, f->lin, "57236.2", "57000");
 	check_trigger(d, 1, f->lin);
 }
@@ -171,14 +166,10 @@ static void test_isolated_linear_long(void **state)
  */
 static void test_isolated_linear_short(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 2, f->usdt, "10000"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 2, f->lin, "-1", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 2, f->lin, "3000"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
+	open_isolated(d, 2, f->usdt, "10000", f->lin, "-1", "3000");
 	check_prices(d, 2, f->lin, "62736.3", "63000");
 	check_trigger(d, 2, f->lin);
 }
@@ -190,14 +181,10 @@ static void test_isolated_linear_short(void **state)
  */
 static void test_isolated_pending_funding(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 1, f->usdt, "10000"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 1, f->lin, "1", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 1, f->lin, "3000"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
+	open_isolated(d, 1, f->usdt, "10000", f->lin, "1", "3000");
 	assert_int_equal(dom_funding(d, f->lin, dom_rate("0.001")), LQ_OK);
 	assert_true(dom_view(d, 1, f->lin, false).funding_due_units == dom_money(d, f->usdt, "60"));
 	check_prices(d, 1, f->lin, "57296.5", "57060");
@@ -212,14 +199,10 @@ static void test_isolated_pending_funding(void **state)
  */
 static void test_isolated_inverse_long(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 3, f->btc, "1"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 3, f->inv, "1000", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 3, f->inv, "0.5"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->inv, "60000"), LQ_OK);
+	open_isolated(d, 3, f->btc, "1", f->inv, "1000", "0.5");
 	check_prices(d, 3, f->inv, "46338.5", "46153.9");
 	check_trigger(d, 3, f->inv);
 }
@@ -231,14 +214,10 @@ static void test_isolated_inverse_long(void **state)
  */
 static void test_isolated_inverse_short(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 4, f->btc, "1"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 4, f->inv, "-1000", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 4, f->inv, "0.5"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->inv, "60000"), LQ_OK);
+	open_isolated(d, 4, f->btc, "1", f->inv, "-1000", "0.5");
 	check_prices(d, 4, f->inv, "85371.4", "85714.2");
 	check_trigger(d, 4, f->inv);
 }
@@ -250,7 +229,7 @@ static void test_isolated_inverse_short(void **state)
  * ETH's price with BTC fixed at 60000: equity = 35000 - 10 Q, MM = 250 + 0.1 Q:
  * Q = 34750 / 10.1 = 3440.594..: rounded down to the tick, 3440.59.
  */
-static void cross_two_positions(struct fx *f)
+static void cross_two_positions(struct dom_fx *f)
 {
 	struct dom *d = f->d;
 
@@ -264,7 +243,7 @@ static void cross_two_positions(struct fx *f)
 
 static void test_cross_two_positions(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	cross_two_positions(f);
@@ -280,7 +259,7 @@ static void test_cross_two_positions(void **state)
 
 static void test_cross_two_positions_trigger_eth(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 
 	cross_two_positions(f);
 	check_trigger(f->d, 5, f->eth);
@@ -292,7 +271,7 @@ static void test_cross_two_positions_trigger_eth(void **state)
  */
 static void test_cross_single(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	dom_trigger(d, LQ_TRIGGER_OFF);
@@ -305,14 +284,10 @@ static void test_cross_single(void **state)
 /* A fully collateralised linear long cannot be liquidated: no price is reported. */
 static void test_no_price(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
-	dom_trigger(d, LQ_TRIGGER_OFF);
-	assert_int_equal(dom_deposit_s(d, 7, f->usdt, "70000"), LQ_OK);
-	assert_int_equal(dom_fill_s(d, 7, f->lin, "1", "60000", NULL), LQ_OK);
-	assert_int_equal(dom_isolate_s(d, 7, f->lin, "60000"), LQ_OK);
-	assert_int_equal(dom_mark_s(d, f->lin, "60000"), LQ_OK);
+	open_isolated(d, 7, f->usdt, "70000", f->lin, "1", "60000");
 	struct lq_account_position_view v = dom_view(d, 7, f->lin, true);
 	assert_false(v.has_liq_price);
 	/* the lowest price there is does not liquidate it */
@@ -323,15 +298,16 @@ static void test_no_price(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_isolated_linear_long, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolated_linear_short, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolated_pending_funding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolated_inverse_long, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolated_inverse_short, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cross_two_positions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cross_two_positions_trigger_eth, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cross_single, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_price, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_linear_long, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_linear_short, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_pending_funding, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_inverse_long, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_inverse_short, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_cross_two_positions, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_cross_two_positions_trigger_eth, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_cross_single, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_price, setup, dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

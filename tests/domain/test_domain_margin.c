@@ -19,19 +19,10 @@
 
 #include "harness.h"
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt;
-	uint32_t lin;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct dom_fx *f = dom_fx_new("0.1", false);
 
-	f->d = dom_new();
-	f->usdt = dom_asset(f->d, "USDT", 6);
-	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, "0.1", "0.001");
 	dom_tier(f->d, f->lin, "50000", "0.004", "0.008");
 	dom_tier(f->d, f->lin, "250000", "0.005", "0.01");
 	dom_tier(f->d, f->lin, "max", "0.01", "0.02");
@@ -39,22 +30,13 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	dom_free(f->d);
-	free(f);
-	return 0;
-}
-
-static int64_t usd(const struct fx *f, const char *s)
+static int64_t usd(const struct dom_fx *f, const char *s)
 {
 	return dom_money(f->d, f->usdt, s);
 }
 
 /* Account 1 holds 1 BTC long in cross, account 2 the same position isolated with 5000. */
-static void two_accounts(struct fx *f)
+static void two_accounts(struct dom_fx *f)
 {
 	struct dom *d = f->d;
 
@@ -69,7 +51,7 @@ static void two_accounts(struct fx *f)
 
 static void test_same_position_cross_and_isolated(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	two_accounts(f);
@@ -104,7 +86,7 @@ static void test_same_position_cross_and_isolated(void **state)
 
 static void test_isolate_moves_margin(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -146,7 +128,7 @@ static void test_isolate_moves_margin(void **state)
 
 static void test_withdraw_limits(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -185,7 +167,7 @@ static void test_withdraw_limits(void **state)
 
 static void test_closed_isolated_returns_margin(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	two_accounts(f);
@@ -209,7 +191,7 @@ static void test_closed_isolated_returns_margin(void **state)
  */
 static void test_isolated_loss_beyond_margin(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 4, f->usdt, "10000"), LQ_OK);
@@ -226,7 +208,7 @@ static void test_isolated_loss_beyond_margin(void **state)
  */
 static void test_reopen_after_isolated_close(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	two_accounts(f);
@@ -247,12 +229,16 @@ static void test_reopen_after_isolated_close(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_same_position_cross_and_isolated, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolate_moves_margin, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_withdraw_limits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_closed_isolated_returns_margin, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_isolated_loss_beyond_margin, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reopen_after_isolated_close, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_position_cross_and_isolated, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolate_moves_margin, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_withdraw_limits, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_isolated_returns_margin, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_isolated_loss_beyond_margin, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_after_isolated_close, setup,
+					    dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

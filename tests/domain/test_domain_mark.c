@@ -16,29 +16,9 @@
 
 #define T0 "2024-08-09T00:00:00Z" /* a funding time: a multiple of 8 h since the epoch */
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt;
-	uint32_t lin;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->d = dom_new();
-	f->usdt = dom_asset(f->d, "USDT", 6);
-	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, "0.1", "0.001");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	dom_free(f->d);
-	free(f);
+	*state = dom_fx_new("0.1", false);
 	return 0;
 }
 
@@ -49,7 +29,7 @@ static int64_t mark_of(const struct dom *d, uint32_t ins)
 
 static void test_index_method(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct lq_instrument_params p = dom_params(d, f->lin);
 
@@ -77,7 +57,7 @@ static void test_index_method(void **state)
  */
 static void test_external_band(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	const uint32_t x = dom_linear(d, "ETHUSDT", f->usdt, "0.5", "0.001");
 	struct lq_instrument_params p = dom_params(d, x);
@@ -109,7 +89,7 @@ static void test_external_band(void **state)
  */
 static void test_median3_series(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct lq_instrument_params p = dom_params(d, f->lin);
 	const int64_t t0 = dom_time(T0), s = dom_dur("1s");
@@ -180,7 +160,7 @@ static void test_median3_series(void **state)
  */
 static void test_median3_double_rounding(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	const uint32_t x = dom_linear(d, "EVEN", f->usdt, "0.2", "1");
 	struct lq_instrument_params p = dom_params(d, x);
@@ -211,7 +191,7 @@ static void test_median3_double_rounding(void **state)
 
 static void test_staleness(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct lq_instrument_params p = dom_params(d, f->lin);
 	const int64_t t0 = dom_time(T0), s = dom_dur("1s");
@@ -252,7 +232,7 @@ static void test_staleness(void **state)
 /* While the index is stale, liquidations on the instrument wait; they run on recovery. */
 static void test_stale_holds_liquidations(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct lq_instrument_params p = dom_params(d, f->lin);
 	const int64_t t0 = dom_time(T0);
@@ -281,12 +261,12 @@ static void test_stale_holds_liquidations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_index_method, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_external_band, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_median3_series, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_median3_double_rounding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_staleness, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stale_holds_liquidations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_index_method, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_external_band, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_median3_series, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_median3_double_rounding, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_staleness, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_holds_liquidations, setup, dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,31 +21,9 @@
 #define USDT_FINE (1000000LL * LQ_FINE_ONE)   /* fine units per USDT */
 #define BTC_FINE  (100000000LL * LQ_FINE_ONE) /* fine units per BTC */
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt, btc;
-	uint32_t lin, inv;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->d = dom_new();
-	f->usdt = dom_asset(f->d, "USDT", 6);
-	f->btc = dom_asset(f->d, "BTC", 8);
-	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, "0.1", "0.001");
-	f->inv = dom_inverse(f->d, "BTCUSD", f->btc, "0.1", "1", "100");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	dom_free(f->d);
-	free(f);
+	*state = dom_fx_new("0.1", true);
 	return 0;
 }
 
@@ -61,7 +39,7 @@ static void pos_is(const struct dom *d, uint64_t acc, uint32_t ins, const char *
 /* Linear long: open, extend, partial reduce, unrealized PnL, full close, with fees. */
 static void test_linear_long_life(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 1, f->usdt, "100000"), LQ_OK);
@@ -105,7 +83,7 @@ static void test_linear_long_life(void **state)
 /* Linear short: open, extend, partial reduce with rounding, then a flip to long. */
 static void test_linear_short_and_flip(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 2, f->usdt, "100000"), LQ_OK);
@@ -141,7 +119,7 @@ static void test_linear_short_and_flip(void **state)
 /* Each realized PnL rounds down to units on its own, so the total loses, never gains. */
 static void test_linear_rounding_against_holder(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 3, f->usdt, "1000"), LQ_OK);
@@ -164,7 +142,7 @@ static void test_linear_rounding_against_holder(void **state)
 /* Inverse long: open, extend, partial reduce, unrealized, flip, close. */
 static void test_inverse_life(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 4, f->btc, "10"), LQ_OK);
@@ -211,7 +189,7 @@ static void test_inverse_life(void **state)
 /* Inverse short and inverse long closes whose exact PnL is not a whole unit. */
 static void test_inverse_rounding(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 5, f->btc, "1"), LQ_OK);
@@ -236,7 +214,7 @@ static void test_inverse_rounding(void **state)
 /* Fees: charged to the holder (balance or isolated margin), credited to fee income. */
 static void test_fees(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 
 	assert_int_equal(dom_deposit_s(d, 7, f->usdt, "10000"), LQ_OK);
@@ -267,7 +245,7 @@ static void test_fees(void **state)
 /* A fill whose values do not fit is refused with LQ_E_OVERFLOW and changes nothing. */
 static void test_overflow_rejected(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -329,7 +307,7 @@ static void test_overflow_rejected(void **state)
  */
 static void test_overflow_new_account_untouched(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -347,7 +325,7 @@ static void test_overflow_new_account_untouched(void **state)
 /* A rejected fill after pending funding: nothing may move, no event may be emitted. */
 static void test_overflow_with_pending_funding(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 
@@ -373,7 +351,7 @@ static void test_overflow_with_pending_funding(void **state)
 /* Off-grid quantities and prices are refused, through the API and the scenario language. */
 static void test_off_grid(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	struct dom_snapshot s;
 	/* a grid whose steps are not one raw unit: tick 0.5 (raw 5), lot 0.002 (raw 2) */
@@ -402,16 +380,19 @@ static void test_off_grid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_linear_long_life, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_linear_short_and_flip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_linear_rounding_against_holder, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_inverse_life, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_inverse_rounding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fees, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overflow_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overflow_new_account_untouched, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overflow_with_pending_funding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_off_grid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_linear_long_life, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_linear_short_and_flip, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_linear_rounding_against_holder, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_inverse_life, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_inverse_rounding, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_fees, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_overflow_rejected, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_overflow_new_account_untouched, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_overflow_with_pending_funding, setup,
+					    dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_off_grid, setup, dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

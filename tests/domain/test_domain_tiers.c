@@ -23,44 +23,24 @@
 #define UNIT_FINE ((lq_i128)LQ_FINE_ONE)
 #define USDT	  1000000LL /* units per USDT */
 
-struct fx {
-	struct dom *d;
-	uint32_t usdt, btc;
-	uint32_t lin; /* tick 0.001, lot 0.001: notional moves by 1 unit per tick of 1 lot */
-	uint32_t inv;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	/* lin: tick 0.001, lot 0.001: notional moves by 1 unit per tick of 1 lot */
+	struct dom_fx *f = dom_fx_new("0.001", true);
 
-	f->d = dom_new();
-	f->usdt = dom_asset(f->d, "USDT", 6);
-	f->btc = dom_asset(f->d, "BTC", 8);
-	f->lin = dom_linear(f->d, "BTCUSDT", f->usdt, "0.001", "0.001");
 	dom_tier(f->d, f->lin, "50000", "0.004", "0.008");
 	dom_tier(f->d, f->lin, "250000", "0.005", "0.01");
 	dom_tier(f->d, f->lin, "1000000", "0.01", "0.02");
 	dom_tier(f->d, f->lin, "max", "0.025", "0.05");
-	f->inv = dom_inverse(f->d, "BTCUSD", f->btc, "0.1", "1", "100");
 	dom_tier(f->d, f->inv, "5", "0.004", "0.008");
 	dom_tier(f->d, f->inv, "max", "0.005", "0.01");
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	dom_free(f->d);
-	free(f);
-	return 0;
-}
-
 static void test_cum_amounts_exact(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	const struct lq_instrument *ins = &f->d->e.instruments[f->lin];
 	/* in units x 10^8 */
 	const lq_i128 e8 = (lq_i128)USDT * LQ_RATE_ONE;
@@ -107,7 +87,7 @@ static const struct edge_case edges[] = {
 
 static void test_edges_direct(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	const struct lq_instrument *ins = &f->d->e.instruments[f->lin];
 
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
@@ -133,7 +113,7 @@ static void test_edges_direct(void **state)
 /* Around every edge MM and IM never fall and never jump by more than one unit per unit. */
 static void test_edges_sweep(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	const struct lq_instrument *ins = &f->d->e.instruments[f->lin];
 
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
@@ -154,7 +134,7 @@ static void test_edges_sweep(void **state)
 /* Through a position of 0.001 BTC whose notional is the edge, then the edge + 1 unit. */
 static void test_edges_through_positions(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	char px[32];
 
@@ -196,7 +176,7 @@ static void test_edges_through_positions(void **state)
  */
 static void test_inverse_edge(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	const lq_i128 btc_fine = (lq_i128)100000000 * UNIT_FINE;
 
@@ -224,7 +204,7 @@ static void test_inverse_edge(void **state)
 /* Brackets must ascend, rates never fall, 0 <= mmr <= imr <= 1, nothing after "max". */
 static void test_bracket_definitions(void **state)
 {
-	struct fx *f = *state;
+	struct dom_fx *f = *state;
 	struct dom *d = f->d;
 	uint32_t x = dom_linear(d, "X", f->usdt, "0.1", "0.1");
 	const int64_t r4 = dom_rate("0.004"), r8 = dom_rate("0.008");
@@ -248,12 +228,12 @@ static void test_bracket_definitions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_cum_amounts_exact, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_edges_direct, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_edges_sweep, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_edges_through_positions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_inverse_edge, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bracket_definitions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cum_amounts_exact, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_edges_direct, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_edges_sweep, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_edges_through_positions, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_inverse_edge, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_bracket_definitions, setup, dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

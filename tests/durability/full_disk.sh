@@ -14,6 +14,7 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 tmp=$(mktemp -d /tmp/lq_full.XXXXXX)
 pids=()
 mnt=
@@ -26,9 +27,7 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 fail() {
 	echo "FAIL: $*"
-	for f in "$tmp"/*.err; do
-		[ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 8 "$f"; }
-	done
+	lq_show_logs 8 "$tmp"/*.err
 	exit 1
 }
 demo=$here/../../tools/demo
@@ -93,30 +92,18 @@ else
 fi
 
 # 3. liqd run -> egress -> liqd listen, the journal on the full device
-probe=$("$liqd" version 2>&1 | grep '^io_uring:')
-case "$probe" in
-*"is usable"*) ;;
-*) echo "skipped: ${probe:-no io_uring probe}"; exit 77 ;;
-esac
-wait_file() { # FILE PID: until FILE has a line, while PID runs
-	for _ in $(seq 200); do
-		[ -s "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
+lq_need_io_uring "$liqd"
 timeout 60 "$liqd" listen 127.0.0.1:0 --port-file "$tmp/eport" --until-end --timeout 3 \
 	>"$tmp/egress.jsonl" 2>"$tmp/listen.err" &
 listen_pid=$!
 pids+=("$listen_pid")
-wait_file "$tmp/eport" "$listen_pid" || fail "liqd listen did not start"
+wait_file "$tmp/eport" 10 "$listen_pid" || fail "liqd listen did not start"
 timeout 60 "$liqd" run --config "$tmp/cfg.scn" --population "$tmp/pop.scn" \
 	--listen 127.0.0.1:0 --port-file "$tmp/rport" --egress "127.0.0.1:$(cat "$tmp/eport")" \
 	--journal "$journal" --exit-on-end --stats 0 >"$tmp/run.out" 2>"$tmp/run.err" &
 run_pid=$!
 pids+=("$run_pid")
-wait_file "$tmp/rport" "$run_pid" || fail "liqd run did not start"
+wait_file "$tmp/rport" 10 "$run_pid" || fail "liqd run did not start"
 # the sender may find nobody listening once run has stopped: its status is not the point
 timeout 60 "$liqd" send --pace 100x --end --dst "127.0.0.1:$(cat "$tmp/rport")" "$tmp/demo.pcap" \
 	>"$tmp/send.out" 2>"$tmp/send.err"

@@ -8,6 +8,7 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 tmp=$(mktemp -d /tmp/lq_usr1.XXXXXX)
 pids=()
 cleanup() {
@@ -18,9 +19,7 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "FAIL: $*"
-	for f in "$tmp"/*.err; do
-		[ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 6 "$f"; }
-	done
+	lq_show_logs 6 "$tmp"/*.err
 	exit 1
 }
 demo=$here/../../tools/demo
@@ -100,11 +99,7 @@ diff <(grep -Ev 'throughput|latency|first decision|wall|elapsed' "$tmp/replay_re
 	fail "replay: the summary changed with SIGUSR1"
 
 # 4. liqd run: alive after SIGUSR1, stops cleanly on SIGTERM
-probe=$("$liqd" version 2>&1 | grep '^io_uring:')
-case "$probe" in
-*"is usable"*) ;;
-*) echo "skipped (run part): ${probe:-no io_uring probe}"; exit 77 ;;
-esac
+lq_need_io_uring "$liqd" "run part"
 "$liqd" run --config "$demo/population.scn" --listen 127.0.0.1:0 --port-file "$tmp/rport" \
 	--journal "$tmp/run.lqj" --stats 0 >"$tmp/run.out" 2>"$tmp/run.err" &
 pid=$!

@@ -13,6 +13,7 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 tmp=$(mktemp -d /tmp/lq_snapdir.XXXXXX)
 mounts=()
 immutable=
@@ -29,9 +30,7 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 fail() {
 	echo "FAIL: $*"
-	for f in "$tmp"/*.err; do
-		[ -s "$f" ] && { echo "--- $(basename "$f")"; tail -n 6 "$f"; }
-	done
+	lq_show_logs 6 "$tmp"/*.err
 	exit 1
 }
 scn=$here/../../tools/demo/demo.scn

@@ -13,14 +13,8 @@ set -u
 liqd=$1
 gen=$2
 here=$3
-tmp=$(mktemp -d)
-rpid=
-cleanup() {
-	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 "$gen" "$tmp/acct.pcap" || { echo "FAIL: gen_acct_capture"; exit 1; }
 cfg=$here/config.scn
 pop=$here/pop.scn
@@ -77,28 +71,13 @@ grep -v '^deposit 3 USDT 20000' "$tmp/all.scn" >"$tmp/no3.scn"
 "$liqd" run --events --config "$cfg" --population "$pop" --listen 127.0.0.1:0 --port-file "$tmp/port" \
 	--exit-on-end --stats 0 >"$tmp/run.jsonl" 2>"$tmp/run.err" &
 rpid=$!
-for _ in $(seq 200); do
-	[ -s "$tmp/port" ] && break
-	kill -0 "$rpid" 2>/dev/null || break
-	sleep 0.05
-done
-if [ ! -s "$tmp/port" ]; then
-	if grep -qi "io_uring" "$tmp/run.err"; then
-		echo "SKIP: liqd run: $(cat "$tmp/run.err")"
-		[ $fail = 0 ] && exit 77
-		exit $fail
-	fi
-	echo "FAIL: liqd run did not start: $(cat "$tmp/run.err")"
-	exit 1
-fi
+pids+=("$rpid")
+wait_file "$tmp/port" 10 "$rpid" || lq_run_did_not_start "$tmp/run.err"
 "$liqd" send --end --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/acct.pcap" >/dev/null || { echo "FAIL: liqd send"; fail=1; }
-for _ in $(seq 600); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$rpid" 2>/dev/null; then
-	echo "FAIL: liqd run did not stop at the end of the session"
-	fail=1
+if ! wait_pid "$rpid" 30; then
+	bad "liqd run did not stop at the end of the session"
 else
-	wait "$rpid" || { echo "FAIL: liqd run exited $?"; fail=1; }
-	rpid=
+	[ "$rc" -eq 0 ] || bad "liqd run exited $rc"
 	grep '"type":"\(rejected\|liquidation\)"' "$tmp/run.jsonl" >"$tmp/run_events.jsonl"
 	cmp -s "$tmp/replay.jsonl" "$tmp/run_events.jsonl" || {
 		echo "FAIL: liqd run's events differ from the replay's:"

@@ -8,39 +8,11 @@ liqd=$1
 src=$2
 here=$src/tests/feedguard
 edit="python3 $here/pcapedit.py"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-bad() {
-	echo "FAIL: $*"
-	fail=1
-}
+. "$src/tests/lib.sh"
+lq_tmp
 pop=$src/tools/demo/population.scn
-gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
 
-wait_file() {
-	for _ in $(seq $(($2 * 20))); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_pid() {
-	for _ in $(seq $(($2 * 20))); do
-		if ! kill -0 "$1" 2>/dev/null; then
-			wait "$1"
-			rc=$?
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
 # key fields of a --json summary
 summary() {
 	python3 -c 'import json,sys
@@ -155,15 +127,7 @@ fi
 	--exit-on-end --json --stats 0 >"$tmp/run.json" 2>"$tmp/run.err" &
 rpid=$!
 pids+=("$rpid")
-if ! wait_file "$tmp/port" 10; then
-	if grep -qi "io_uring" "$tmp/run.err"; then
-		echo "SKIP (live part): $(cat "$tmp/run.err")"
-		[ "$fail" -eq 0 ] && exit 77
-		exit 1
-	fi
-	bad "liqd run did not start: $(cat "$tmp/run.err")"
-	exit 1
-fi
+wait_file "$tmp/port" 10 || lq_run_did_not_start "$tmp/run.err" "live part"
 "$liqd" send --pace 100x --end --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/poison.pcap" >/dev/null ||
 	bad "liqd send of the poisoned capture"
 if ! wait_pid "$rpid" 60; then

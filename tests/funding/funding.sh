@@ -9,9 +9,8 @@ set -u -o pipefail
 liqd=$1
 gen=$2
 config=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 check() {
 	if ! eval "$2"; then
 		echo "FAIL: $1"

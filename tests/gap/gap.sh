@@ -8,9 +8,8 @@ set -u
 liqd=$1
 gen=$2
 config=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 # run NAME PACKETS...: the events (summary left out) in $tmp/NAME.ev, the hash in $tmp/NAME.h
 run() {

@@ -8,8 +8,8 @@ set -u
 liqd=$(realpath "$1")
 src=$2
 update=${3:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 out=$tmp/now.sha256
 : >"$out"
 

@@ -5,10 +5,8 @@
 #   limits.sh LIQD
 set -u
 liqd=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 # expect NAME LINE REASON-PATTERN [OPTIONS...] < scenario: a rejection of LINE, then the run goes on
 expect() {

@@ -12,36 +12,11 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/../lib.sh"
+lq_tmp
 pop=$here/../../tools/demo/population.scn
-gzip -dc "$here/../../tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
 
-# wait_file FILE SECONDS: until FILE is non-empty
-wait_file() {
-	for _ in $(seq $(($2 * 20))); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# wait_pid PID SECONDS: until PID exits; its status in $rc
-wait_pid() {
-	for _ in $(seq $(($2 * 20))); do
-		if ! kill -0 "$1" 2>/dev/null; then
-			wait "$1"
-			rc=$?
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
 summary() {
 	python3 -c 'import json,sys
 s = json.load(open(sys.argv[1]))
@@ -60,15 +35,7 @@ print(json.dumps({k: s.get(k) for k in keys}, sort_keys=True))' "$1"
 	--stats 1 >"$tmp/run.json" 2>"$tmp/run.err" &
 rpid=$!
 pids+=("$rpid")
-if ! wait_file "$tmp/port" 10; then
-	if grep -qi "io_uring" "$tmp/run.err"; then
-		echo "SKIP: $(cat "$tmp/run.err")"
-		exit 77
-	fi
-	echo "FAIL: liqd run did not start"
-	cat "$tmp/run.err"
-	exit 1
-fi
+wait_file "$tmp/port" 10 || lq_run_did_not_start "$tmp/run.err"
 "$liqd" send --pace 100x --end --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/demo.pcap" >"$tmp/send.out" ||
 	{
 		echo "FAIL: liqd send"

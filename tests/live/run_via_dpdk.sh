@@ -10,10 +10,11 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 cfg=$here/../udp/e2e_egress.scn
-gzip -dc "$here/../../tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
 summary() {
 	python3 -c 'import json,sys
 s = json.load(open(sys.argv[1]))
@@ -53,8 +54,7 @@ fi
 "$liqd" listen 127.0.0.1:0 --port-file "$tmp/lport" --until-end --timeout 20 \
 	>"$tmp/egress.jsonl" 2>"$tmp/listen.err" &
 lpid=$!
-for _ in $(seq 100); do [ -s "$tmp/lport" ] && break; sleep 0.05; done
-if [ ! -s "$tmp/lport" ]; then
+if ! wait_file "$tmp/lport" 5; then
 	echo "SKIP: liqd listen cannot start: $(cat "$tmp/listen.err")"
 	exit 77
 fi

@@ -15,6 +15,7 @@
 #   failover.sh LIQD GEN_CRASH STREAM_DUMP CONFIG
 set -u -o pipefail
 liqd=$1 gen=$2 dump=$3 cfg=$4
+. "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -41,10 +42,7 @@ if "$dump" nats://127.0.0.1:1 X 2>&1 | grep -q "without libnats"; then
 fi
 
 # six free ports: three clients, three routes
-read -r -a port < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))')
+read -r -a port < <(lq_free_ports 6)
 [ ${#port[@]} -eq 6 ] || { echo "SKIP: no free ports"; exit 77; }
 routes="nats-route://127.0.0.1:${port[3]}, nats-route://127.0.0.1:${port[4]}, nats-route://127.0.0.1:${port[5]}"
 node_pid=()

@@ -7,8 +7,8 @@
 set -u
 liqd=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 cap=$tmp/btcusdt_20230405.pcap
 gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap" || exit 1
 args=(--events --json --shock 40 --config "$src/tools/demo/population.scn")

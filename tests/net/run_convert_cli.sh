@@ -5,21 +5,8 @@
 set -euo pipefail
 liqd=$1
 data=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-expect_status() { # STATUS COMMAND...
-	local want=$1
-	shift
-	set +e
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	set -e
-	[ "$got" = "$want" ] || fail "$* exited $got, not $want: $(cat "$tmp/err")"
-}
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 expect_status 0 "$liqd" convert --help
 grep -q "BTCUSD_PERP" "$tmp/out" || fail "--help does not list the instruments"

@@ -6,9 +6,8 @@ set -u
 liqd=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 for scn in "$@"; do
 	if [[ $scn == gen:* ]]; then
 		IFS=: read -r _ n ev seed <<<"$scn"

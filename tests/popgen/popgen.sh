@@ -8,9 +8,8 @@ set -u
 liqd=$1
 src=$2
 here=$src/tests/popgen
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 gen() {
 	"$liqd" popgen --config "$here/config.scn" --price BTCUSDT=60000 --price ETHUSDT=2600 \
 		--price BTCUSD=60000.5 "$@"

@@ -8,9 +8,8 @@
 set -u
 liqd=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 cap=$tmp/demo.pcap
 gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
 grep -v '^#' "$src/tools/demo/population.scn" | grep -E '^(asset|instrument|tier|param|fund) ' >"$tmp/cfg.scn"

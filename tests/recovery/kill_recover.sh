@@ -8,8 +8,8 @@ set -u
 liqd=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 lim=(--max-accounts 2048 --max-positions 8192)
 scn=$tmp/g.scn
 python3 "$here/../pipeline/gen_scenario.py" 1500 12000 11 >"$scn" || exit 1

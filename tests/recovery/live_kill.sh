@@ -12,6 +12,7 @@ liqd=$1
 seed=${2:-5}
 episodes=${3:-2}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 tmp=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 pids=()
 cleanup() {
@@ -32,13 +33,6 @@ keys = ("events_in", "liquidations", "partial", "takeovers", "adl_fills", "socia
         "bad_debts", "trigger_crossings", "funds", "output_lines", "hash")
 print(json.dumps({k: s.get(k) for k in keys}, sort_keys=True))' "$1" 2>&1
 }
-wait_file() { # FILE SECONDS: until FILE is non-empty
-	for _ in $(seq $(($2 * 20))); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # the reference: the same feed, offline
 "$liqd" replay "${args[@]}" --journal "$tmp/ref.lqj" "$tmp/demo.pcap" >"$tmp/ref.json" || exit 1
 ref=$(strip "$tmp/ref.json")
@@ -51,14 +45,7 @@ live() {
 		--rcvbuf 268435456 --stats 0 --exit-on-end >"$1" 2>"$tmp/err" &
 	local rpid=$!
 	pids+=("$rpid")
-	if ! wait_file "$tmp/port" 20; then
-		if grep -qi "io_uring" "$tmp/err"; then
-			echo "SKIP: $(cat "$tmp/err")"
-			exit 77
-		fi
-		echo "FAIL: liqd run did not start: $(cat "$tmp/err")"
-		exit 1
-	fi
+	wait_file "$tmp/port" 20 || lq_run_did_not_start "$tmp/err"
 	"$liqd" send --pace 100x --end --dst "127.0.0.1:$(cat "$tmp/port")" "$tmp/demo.pcap" \
 		>/dev/null 2>&1 &
 	local spid=$!

@@ -7,8 +7,8 @@
 set -u -o pipefail
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 pop=$here/../../tools/demo/population.scn
 gzip -dc "$here/../../tools/demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
 args=(--json --shock 40 --config "$pop")

@@ -6,9 +6,8 @@
 set -u
 liqd=$1
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 lim=(--max-accounts 1024 --max-positions 4096)
 bad() { echo "FAIL: $*"; fail=1; }
 

@@ -13,9 +13,8 @@ set -u
 liqd=$1
 src=$2
 cap=$src/tools/demo/btcusdt_20230405.pcap.gz
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/cfg.scn"
 # 1. sums, under both deficit policies
 sed 's/deficit=adl/deficit=socialize/' "$tmp/cfg.scn" >"$tmp/soc.scn"

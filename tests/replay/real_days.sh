@@ -17,13 +17,9 @@ set -euo pipefail
 liqd=$1
 src=$2
 data=$3
-if [ ! -d "$data/binance-ws" ] || [ ! -d "$data/multi-venue-ws" ]; then
-	echo "real_days: $data (../shared/data) is absent: nothing to replay" >&2
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_need_data "$data/binance-ws" "$data/multi-venue-ws"
+lq_tmp
 
 # replay NAME ARGS...: threads 1, 2 and 3; liquidations > 0; one hash.
 replay() {

@@ -9,12 +9,9 @@ liqd=$1
 data=$2
 here=$(cd "$(dirname "$0")" && pwd)
 src=$data/binance-ws/usdm_btcusdt_20230405.gz
-if [ ! -f "$src" ]; then
-	echo "skipped: $src is absent (../shared/data next to the source tree)"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/../lib.sh"
+lq_need_data "$src"
+lq_tmp
 "$liqd" convert --quiet "$src" "$tmp/cap.pcap" || exit 1
 fail=0
 ref=""

@@ -9,9 +9,8 @@ set -u
 liqd=$1
 src=$2
 cap=$src/tools/demo/btcusdt_20230405.pcap.gz
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/adl.scn"
 sed 's/deficit=adl/deficit=socialize/' "$tmp/adl.scn" >"$tmp/socialize.scn"
 for policy in adl socialize; do

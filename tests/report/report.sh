@@ -21,8 +21,8 @@ if [ -z "$browser" ]; then
 	echo "skipped: no chromium, chromium-browser or google-chrome on PATH (apt-get install chromium)"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 "$gen" "$tmp/crash.pcap" || { echo "FAIL: gen_report_capture"; exit 1; }
 "$liqd" replay --shock 2 --accounts 6000 --seed 3 --config "$src/report.scn" --json \
 	--report "$tmp/report.html" "$tmp/crash.pcap" >"$tmp/summary.json" 2>"$tmp/stderr" ||

@@ -6,9 +6,8 @@ set -u
 liqd=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 for seed in "$@"; do
 	python3 "$here/gen_faults.py" 400 3000 "$seed" >"$tmp/f.scn" || exit 1
 	ref=""

@@ -9,21 +9,8 @@ set -euo pipefail
 liqd=$1
 src=$2
 what=${3:-convert}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-expect_status() { # STATUS COMMAND...
-	local want=$1
-	shift
-	set +e
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	set -e
-	[ "$got" = "$want" ] || fail "$* exited $got, not $want: $(cat "$tmp/err")"
-}
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 json() { # FILE EXPR: a Python expression of s, the JSON object in FILE
 	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }

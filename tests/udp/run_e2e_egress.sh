@@ -9,6 +9,7 @@ set -uo pipefail
 liqd=$1
 config=$2
 capture_gz=$3
+. "$(dirname "$0")/../lib.sh"
 work=$(mktemp -d /tmp/e2e_egress.XXXXXX)
 pids=()
 cleanup() {
@@ -18,16 +19,10 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "FAIL: $*"
-	for f in listen.err run.err send.out; do
-		[ -s "$work/$f" ] && { echo "--- $f"; tail -n 20 "$work/$f"; }
-	done
+	lq_show_logs 20 "$work/listen.err" "$work/run.err" "$work/send.out"
 	exit 1
 }
-probe=$("$liqd" version 2>&1 | grep '^io_uring:')
-case "$probe" in
-*"is usable"*) ;;
-*) echo "skipped: ${probe:-no io_uring probe}"; exit 77 ;;
-esac
+lq_need_io_uring "$liqd"
 
 cap=$work/capture.pcap
 gzip -dc "$capture_gz" >"$cap" || fail "cannot read $capture_gz"
@@ -36,26 +31,18 @@ gzip -dc "$capture_gz" >"$cap" || fail "cannot read $capture_gz"
 "$liqd" replay --events --config "$config" "$cap" >"$work/replay.jsonl" 2>"$work/replay.err" ||
 	fail "liqd replay failed"
 
-wait_file() { # FILE PID: until FILE has a line, while PID runs
-	for _ in $(seq 200); do
-		[ -s "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 
 timeout 120 "$liqd" listen 127.0.0.1:0 --port-file "$work/eport" --until-end --timeout 60 \
 	>"$work/egress.jsonl" 2>"$work/listen.err" &
 listen_pid=$!
 pids+=("$listen_pid")
-wait_file "$work/eport" "$listen_pid" || fail "liqd listen did not start"
+wait_file "$work/eport" 10 "$listen_pid" || fail "liqd listen did not start"
 timeout 120 "$liqd" run --config "$config" --listen 127.0.0.1:0 --port-file "$work/rport" \
 	--egress "127.0.0.1:$(cat "$work/eport")" --exit-on-end --stats 0 --events \
 	>"$work/run.jsonl" 2>"$work/run.err" &
 run_pid=$!
 pids+=("$run_pid")
-wait_file "$work/rport" "$run_pid" || fail "liqd run did not start"
+wait_file "$work/rport" 10 "$run_pid" || fail "liqd run did not start"
 # 100x: the 7 minutes in about 4 s, far below what loopback and the receiver take
 "$liqd" send --pace 100x --end --dst "127.0.0.1:$(cat "$work/rport")" "$cap" >"$work/send.out" 2>&1 ||
 	fail "liqd send failed"

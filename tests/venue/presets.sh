@@ -10,12 +10,8 @@ set -euo pipefail
 liqd=$1
 src=$2
 data=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/../lib.sh"
+lq_tmp
 
 # every file is listed and printed verbatim; each loads with no line refused
 "$liqd" presets >"$tmp/list" || fail "liqd presets exited $?"
@@ -102,10 +98,7 @@ set -e
 "$liqd" replay --venue binance-usdm --mark index --accounts 100 --seed 2 "$cap" >/dev/null 2>"$tmp/err" ||
 	fail "--mark index: $(cat "$tmp/err")"
 
-if [ ! -r "$data/binance-ws/usdm_btcusdt_20240808.gz" ]; then
-	echo "skipped: $data is absent (the 2024 binance-ws recordings)"
-	exit 77
-fi
+lq_need_data "$data/binance-ws/usdm_btcusdt_20240808.gz"
 # the 2024 recordings carry no mark and no index: a mark computed from the book or trades
 book3=no
 "$liqd" help sim | grep -q "book3" && book3=yes

@@ -39,6 +39,19 @@ enum cmd_id {
 		title, opts, N(opts)                                                               \
 	}
 
+/* The untyped hooks of a command's table entry, NAME_defaults and NAME_run, calling the
+ * app's typed functions (a call through a cast function pointer would be undefined). */
+#define CLI_DEFAULTS(name, fn)                                                                     \
+	static void name##_defaults(void *o)                                                       \
+	{                                                                                          \
+		fn(o);                                                                             \
+	}
+#define CLI_RUN(name, fn)                                                                          \
+	static int name##_run(const void *o)                                                       \
+	{                                                                                          \
+		return fn(o);                                                                      \
+	}
+
 /* ---- value parsers the generic kinds cannot express ---- */
 
 static int parse_cores(const char *v, void *field, const char *who)
@@ -366,18 +379,26 @@ static const struct cli_opt opts_durable[] = {
 };
 static const struct cli_group grp_durable = GROUP("durability", opts_durable);
 
+/* --json where JSON lines are the only output (sim, audit, listen): at the command's bool */
+static const struct cli_opt opts_json_lines[] = {
+    {.name = "--json",
+     .help = "JSON lines (the default and only format: accepted for uniformity)",
+     .kind = CLI_FLAG},
+};
+static const struct cli_group grp_json_lines = GROUP(NULL, opts_json_lines);
+
 /* ---- sim ---- */
 
-static const struct cli_opt opts_sim[] = {
+static const struct cli_opt opts_sim_events[] = {
     {.name = "--events",
      .help = "print the output events, one JSON object per line (the default,\n"
 	     "and sim's only output: accepted for uniformity)",
      .kind = CLI_FLAG,
      .off = offsetof(struct lq_sim_opts, events)},
-    {.name = "--json",
-     .help = "JSON lines (the default and only format: accepted for uniformity)",
-     .kind = CLI_FLAG,
-     .off = offsetof(struct lq_sim_opts, json)},
+};
+static const struct cli_group grp_sim_events = GROUP(NULL, opts_sim_events);
+
+static const struct cli_opt opts_sim[] = {
     {.name = "--hash",
      .help = "end with {\"type\":\"end\",\"lines\":N,\"hash\":H}, H the FNV-1a\n"
 	     "64 of the output: identical for every --threads, --ring-slots\n"
@@ -489,14 +510,8 @@ static const char sim_epilog[] =
     "asset; isolated positions carry their own margin. Before an instrument's first mark,\n"
     "positions are valued at its last fill price.\n";
 
-static void sim_defaults(void *o)
-{
-	lq_sim_defaults(o);
-}
-static int sim_run(const void *o)
-{
-	return lq_app_sim(o);
-}
+CLI_DEFAULTS(sim, lq_sim_defaults)
+CLI_RUN(sim, lq_app_sim)
 
 static const struct cli_cmd cmd_sim = {
     .name = "sim",
@@ -505,7 +520,9 @@ static const struct cli_cmd cmd_sim = {
     .usage = "[OPTIONS] FILE|-",
     .desc = sim_desc,
     .epilog = sim_epilog,
-    .uses = {{&grp_sim, 0},
+    .uses = {{&grp_sim_events, 0},
+	     {&grp_json_lines, offsetof(struct lq_sim_opts, json)},
+	     {&grp_sim, 0},
 	     {&grp_trigger_all, offsetof(struct lq_sim_opts, pipe)},
 	     {&grp_engine, offsetof(struct lq_sim_opts, pipe)},
 	     {&grp_pipeline, offsetof(struct lq_sim_opts, pipe)},
@@ -527,10 +544,6 @@ static const struct cli_opt opts_audit[] = {
      .help = "also print the event stream (as `liqd sim` does) before the\nledger",
      .kind = CLI_FLAG,
      .off = offsetof(struct lq_audit_opts, events)},
-    {.name = "--json",
-     .help = "JSON lines (the default and only format: accepted for uniformity)",
-     .kind = CLI_FLAG,
-     .off = offsetof(struct lq_audit_opts, json)},
 };
 static const struct cli_group grp_audit = GROUP(NULL, opts_audit);
 
@@ -565,14 +578,8 @@ static const char audit_desc[] =
     "Exit status: 0 reconciled and lawful, 1 a mismatch or a violation (or an I/O\n"
     "error), 2 a line that cannot be parsed or a bad command line.\n";
 
-static void audit_defaults(void *o)
-{
-	lq_audit_defaults(o);
-}
-static int audit_run(const void *o)
-{
-	return lq_app_audit(o);
-}
+CLI_DEFAULTS(audit, lq_audit_defaults)
+CLI_RUN(audit, lq_app_audit)
 
 static const struct cli_cmd cmd_audit = {
     .name = "audit",
@@ -581,6 +588,7 @@ static const struct cli_cmd cmd_audit = {
     .usage = "[OPTIONS] FILE|-",
     .desc = audit_desc,
     .uses = {{&grp_audit, 0},
+	     {&grp_json_lines, offsetof(struct lq_audit_opts, json)},
 	     {&grp_trigger, offsetof(struct lq_audit_opts, pipe)},
 	     {&grp_engine, offsetof(struct lq_audit_opts, pipe)}},
     .operands_min = 1,
@@ -994,18 +1002,9 @@ static const char run_epilog[] =
     "SIGINT or SIGTERM stops the receiver; the pipeline drains, the journal is flushed and\n"
     "liqd exits 0 after its summary.\n";
 
-static void replay_defaults(void *o)
-{
-	lq_replay_defaults(o);
-}
-static int replay_run(const void *o)
-{
-	return lq_app_replay(o);
-}
-static int run_run(const void *o)
-{
-	return lq_app_run(o);
-}
+CLI_DEFAULTS(replay, lq_replay_defaults)
+CLI_RUN(replay, lq_app_replay)
+CLI_RUN(run, lq_app_run)
 
 static const struct cli_cmd cmd_replay = {
     .name = "replay",
@@ -1188,14 +1187,8 @@ static const char popgen_epilog[] =
     "of each instrument (ids N-k+1..N for k instruments) takes the net open interest at 2x, so\n"
     "that longs and shorts balance and ADL always has counterparties.\n";
 
-static void popgen_defaults(void *o)
-{
-	lq_popgen_opts_defaults(o);
-}
-static int popgen_run(const void *o)
-{
-	return lq_app_popgen(o);
-}
+CLI_DEFAULTS(popgen, lq_popgen_opts_defaults)
+CLI_RUN(popgen, lq_app_popgen)
 
 static const struct cli_cmd cmd_popgen = {
     .name = "popgen",
@@ -1321,14 +1314,8 @@ static const char convert_epilog[] =
     "Exit status: 0 converted, 2 a line that cannot be converted (strict) or a bad command\n"
     "line, 1 an I/O error. The output is removed when the conversion fails.\n";
 
-static void convert_defaults(void *o)
-{
-	lq_convert_defaults(o);
-}
-static int convert_run(const void *o)
-{
-	return lq_app_convert(o);
-}
+CLI_DEFAULTS(convert, lq_convert_defaults)
+CLI_RUN(convert, lq_app_convert)
 
 static const struct cli_cmd cmd_convert = {
     .name = "convert",
@@ -1431,14 +1418,8 @@ static const struct cli_opt opts_send[] = {
 };
 static const struct cli_group grp_send = GROUP(NULL, opts_send);
 
-static void send_defaults(void *o)
-{
-	lq_send_defaults(o);
-}
-static int send_run(const void *o)
-{
-	return lq_app_send(o);
-}
+CLI_DEFAULTS(send, lq_send_defaults)
+CLI_RUN(send, lq_app_send)
 
 static const struct cli_cmd cmd_send = {
     .name = "send",
@@ -1497,10 +1478,6 @@ static const struct cli_opt opts_listen[] = {
      .kind = CLI_CUSTOM,
      .off = LSN(rx.iface_ip),
      .parse = parse_iface},
-    {.name = "--json",
-     .help = "JSON lines (the default and only format: accepted for uniformity)",
-     .kind = CLI_FLAG,
-     .off = LSN(json)},
 };
 static const struct cli_group grp_listen = GROUP(NULL, opts_listen);
 
@@ -1530,14 +1507,8 @@ static const char listen_epilog[] =
     "port file could not be written, or the timeout came before --count/--until-end were met;\n"
     "2 a bad command line.\n";
 
-static void listen_defaults(void *o)
-{
-	lq_listen_defaults(o);
-}
-static int listen_run(const void *o)
-{
-	return lq_app_listen(o);
-}
+CLI_DEFAULTS(listen, lq_listen_defaults)
+CLI_RUN(listen, lq_app_listen)
 
 static const struct cli_cmd cmd_listen = {
     .name = "listen",
@@ -1546,7 +1517,7 @@ static const struct cli_cmd cmd_listen = {
     .usage = "[OPTIONS] IP:PORT",
     .desc = listen_desc,
     .epilog = listen_epilog,
-    .uses = {{&grp_listen, 0}},
+    .uses = {{&grp_listen, 0}, {&grp_json_lines, LSN(json)}},
     .operands_min = 1,
     .operands_max = 1,
     .operand_off = {LSN(addr)},
@@ -1725,14 +1696,8 @@ static const char venue_epilog[] =
     "Exit status: 0 stopped at the end or on a signal; 1 a socket could not be opened, a send\n"
     "failed or the timeout passed; 2 a bad command line.\n";
 
-static void venue_defaults(void *o)
-{
-	lq_venue_defaults(o);
-}
-static int venue_run(const void *o)
-{
-	return lq_app_venue(o);
-}
+CLI_DEFAULTS(venue, lq_venue_defaults)
+CLI_RUN(venue, lq_app_venue)
 
 static const struct cli_cmd cmd_venue = {
     .name = "venue",
@@ -1772,10 +1737,7 @@ static const struct cli_opt opts_journal[] = {
 };
 static const struct cli_group grp_journal = GROUP(NULL, opts_journal);
 
-static int journal_run(const void *o)
-{
-	return lq_app_journal(o);
-}
+CLI_RUN(journal, lq_app_journal)
 
 static const struct cli_cmd cmd_journal = {
     .name = "journal",
@@ -1822,10 +1784,7 @@ static const struct cli_cmd cmd_version = {
 
 /* ---- presets ---- */
 
-static int presets_run(const void *o)
-{
-	return lq_app_presets(o);
-}
+CLI_RUN(presets, lq_app_presets)
 
 static const struct cli_cmd cmd_presets = {
     .name = "presets",
