@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "lq/udp.h"
 
+#include "lq/netinfo.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -105,12 +107,9 @@ const char *lq_udp_strerror(int err)
 	case 0:
 		return "no error";
 	case EPERM:
-		return "io_uring is disabled: check /proc/sys/kernel/io_uring_disabled or the "
-		       "container's seccomp profile";
 	case ENOSYS:
-		return "the kernel has no io_uring (Linux 5.1 or later is needed)";
 	case ENOMEM:
-		return "not enough locked memory for io_uring: raise RLIMIT_MEMLOCK (ulimit -l)";
+		return lq_netinfo_uring_hint(err); /* io_uring's set-up, as `liqd version` says */
 	case EINVAL:
 		return "parameters out of range (address, buffer count or size), or the kernel "
 		       "refused an io_uring feature";

@@ -6,6 +6,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct lq_feed_msg feedcap_msg(uint8_t type, uint32_t ins, uint8_t flags)
+{
+	struct lq_feed_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.flags = flags;
+	m.instrument = ins;
+	return m;
+}
+
+struct lq_feed_msg feedcap_linear(uint32_t ins, const char *name, uint8_t price_decimals,
+				  uint8_t qty_decimals, int64_t tick, int64_t lot)
+{
+	struct lq_feed_msg d = feedcap_msg(LQ_FEED_INSTRUMENT, ins, 0);
+	snprintf(d.u.def.name, sizeof(d.u.def.name), "%s", name);
+	snprintf(d.u.def.settle, sizeof(d.u.def.settle), "USDT");
+	d.u.def.kind = LQ_FEED_LINEAR;
+	d.u.def.settle_decimals = 6;
+	d.u.def.price_decimals = price_decimals;
+	d.u.def.qty_decimals = qty_decimals;
+	d.u.def.tick = tick;
+	d.u.def.lot = lot;
+	return d;
+}
+
+int feedcap_packet(struct lq_pcap_writer *w, uint64_t session, uint64_t seq, uint8_t flags,
+		   int64_t ts, const struct lq_feed_msg *m, uint32_t n)
+{
+	uint8_t buf[LQ_FEED_PACKET_MAX];
+	struct lq_feed_builder b;
+
+	if (lq_feed_encode_begin(&b, buf, sizeof(buf), session, seq, flags) != 0)
+		return 1;
+	for (uint32_t j = 0; j < n; j++)
+		if (lq_feed_encode_msg(&b, &m[j]) != 0) {
+			fprintf(stderr, "feedcap: the packet at seq %llu: message %u refused\n",
+				(unsigned long long)seq, j);
+			return 1;
+		}
+	size_t len = lq_feed_encode_end(&b);
+	return lq_pcap_writer_write(w, ts, buf, len) != 0;
+}
+
 struct lq_feed_msg *feedcap_add(struct feedcap *c, uint8_t type, uint32_t instrument)
 {
 	if (c->packets >= FEEDCAP_PACKETS_MAX || c->n[c->packets] >= FEEDCAP_MESSAGES_MAX) {
@@ -45,14 +88,9 @@ void feedcap_level(struct feedcap *c, uint8_t side, int64_t dollars, uint8_t fla
 void feedcap_btcusdt(struct feedcap *c)
 {
 	struct lq_feed_msg *d = feedcap_add(c, LQ_FEED_INSTRUMENT, 0);
-	snprintf(d->u.def.name, sizeof(d->u.def.name), "BTCUSDT");
-	snprintf(d->u.def.settle, sizeof(d->u.def.settle), "USDT");
-	d->u.def.kind = LQ_FEED_LINEAR;
-	d->u.def.settle_decimals = 6;
-	d->u.def.price_decimals = 2;
-	d->u.def.qty_decimals = 4;
-	d->u.def.tick = 10;
-	d->u.def.lot = 10;
+	const int64_t ts = d->ts_ns;
+	*d = feedcap_linear(0, "BTCUSDT", 2, 4, 10, 10);
+	d->ts_ns = ts;
 }
 
 int feedcap_write(const struct feedcap *c, const char *path)
@@ -66,20 +104,10 @@ int feedcap_write(const struct feedcap *c, const char *path)
 		return 1;
 	}
 	for (uint32_t i = 0; i < c->packets; i++) {
-		uint8_t buf[LQ_FEED_PACKET_MAX];
-		struct lq_feed_builder b;
 		uint8_t flags = i + 1 == c->packets ? LQ_FEED_PF_END_OF_SESSION : 0;
-		if (lq_feed_encode_begin(&b, buf, sizeof(buf), 7, seq, flags) != 0)
+		if (feedcap_packet(&w, 7, seq, flags, c->m[i][0].ts_ns, c->m[i], c->n[i]) != 0)
 			return 1;
-		for (uint32_t j = 0; j < c->n[i]; j++)
-			if (lq_feed_encode_msg(&b, &c->m[i][j]) != 0) {
-				fprintf(stderr, "packet %u message %u refused\n", i, j);
-				return 1;
-			}
 		seq += c->n[i];
-		size_t len = lq_feed_encode_end(&b);
-		if (lq_pcap_writer_write(&w, c->m[i][0].ts_ns, buf, len) != 0)
-			return 1;
 	}
 	return lq_pcap_writer_close(&w) == 0 ? 0 : 1;
 }

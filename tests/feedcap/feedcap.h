@@ -3,12 +3,15 @@
 #define LQ_TEST_FEEDCAP_H
 
 /*
- * A crafted liqd feed capture, built packet by packet, for the tests' generators
- * (tests/colo/gen_colo_capture.c, tests/feedacct/gen_acct_capture.c): messages are added to
- * the current packet, stamped T0 + (its index) seconds; feedcap_next() starts the next one.
- * feedcap_write() writes them as one session (7), sequence numbers from 1, the last packet
- * flagged END_OF_SESSION. Every table is bounded: going past one ends the generator (exit 1)
- * with a message.
+ * Crafted liqd feed captures for the tests' generators (tests/colo, feedacct, funding, gap,
+ * nats). The parts: a zeroed message, a linear instrument's definition, and one packet of
+ * messages encoded and written into a pcap (feedcap_packet).
+ *
+ * On top of them, a whole capture built packet by packet (struct feedcap; colo, feedacct):
+ * messages are added to the current packet, stamped T0 + (its index) seconds; feedcap_next()
+ * starts the next one. feedcap_write() writes them as one session (7), sequence numbers from
+ * 1, the last packet flagged END_OF_SESSION. Every table is bounded: going past one ends the
+ * generator (exit 1) with a message.
  */
 #include "lq/feed.h"
 #include "lq/pcap.h"
@@ -18,6 +21,16 @@
 #define FEEDCAP_T0_NS	     1723161600000000000LL /* 2024-08-09T00:00:00Z */
 #define FEEDCAP_PACKETS_MAX  12
 #define FEEDCAP_MESSAGES_MAX 16
+
+/* A message of `type` on `ins` with `flags`, every other field 0. */
+struct lq_feed_msg feedcap_msg(uint8_t type, uint32_t ins, uint8_t flags);
+/* The definition of a linear instrument settled in USDT (6 decimals) on the given grid. */
+struct lq_feed_msg feedcap_linear(uint32_t ins, const char *name, uint8_t price_decimals,
+				  uint8_t qty_decimals, int64_t tick, int64_t lot);
+/* One packet of the n messages m (sequence numbers from seq) written at ts: 0, or 1 with a
+ * message naming the one the encoder refused. */
+int feedcap_packet(struct lq_pcap_writer *w, uint64_t session, uint64_t seq, uint8_t flags,
+		   int64_t ts, const struct lq_feed_msg *m, uint32_t n);
 
 struct feedcap {
 	uint32_t packets;

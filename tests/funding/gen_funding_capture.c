@@ -16,12 +16,10 @@
  * usage: gen_funding_capture OUT.pcap [N]   (N: only the first N of the 8 packets, a run cut
  *        short for the recovery test)
  */
-#include "lq/feed.h"
-#include "lq/pcap.h"
+#include "feedcap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define S  1000000000LL
 #define F  (1723161600LL * S) /* 2024-08-09T00:00:00Z */
@@ -31,33 +29,14 @@ static struct lq_pcap_writer w;
 static uint64_t seq = 1;
 static int packets_left = 8;
 
-static struct lq_feed_msg msg(uint8_t type, uint32_t ins, uint8_t flags)
-{
-	struct lq_feed_msg m;
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.flags = flags;
-	m.instrument = ins;
-	return m;
-}
-
 static struct lq_feed_msg def(uint32_t ins, const char *name)
 {
-	struct lq_feed_msg d = msg(LQ_FEED_INSTRUMENT, ins, 0);
-	snprintf(d.u.def.name, sizeof(d.u.def.name), "%s", name);
-	snprintf(d.u.def.settle, sizeof(d.u.def.settle), "USDT");
-	d.u.def.kind = LQ_FEED_LINEAR;
-	d.u.def.settle_decimals = 6;
-	d.u.def.price_decimals = 1;
-	d.u.def.qty_decimals = 3;
-	d.u.def.tick = 1;
-	d.u.def.lot = 1;
-	return d;
+	return feedcap_linear(ins, name, 1, 3, 1, 1);
 }
 
 static struct lq_feed_msg px(uint8_t type, uint32_t ins, int64_t price)
 {
-	struct lq_feed_msg m = msg(type, ins, 0);
+	struct lq_feed_msg m = feedcap_msg(type, ins, 0);
 	m.u.px.price = price; /* whole dollars */
 	m.u.px.decimals = 0;
 	return m;
@@ -65,7 +44,7 @@ static struct lq_feed_msg px(uint8_t type, uint32_t ins, int64_t price)
 
 static struct lq_feed_msg level(uint32_t ins, uint8_t side, int64_t price, uint8_t flags)
 {
-	struct lq_feed_msg m = msg(LQ_FEED_BOOK_LEVEL, ins, flags);
+	struct lq_feed_msg m = feedcap_msg(LQ_FEED_BOOK_LEVEL, ins, flags);
 	m.u.level.side = side;
 	m.u.level.price = price * 10; /* price_decimals 1 */
 	m.u.level.qty = 100000;	      /* 100, qty_decimals 3 */
@@ -74,7 +53,7 @@ static struct lq_feed_msg level(uint32_t ins, uint8_t side, int64_t price, uint8
 
 static struct lq_feed_msg funding(uint32_t ins, uint8_t kind, int64_t rate_e8, int64_t next_ns)
 {
-	struct lq_feed_msg m = msg(LQ_FEED_FUNDING, ins, 0);
+	struct lq_feed_msg m = feedcap_msg(LQ_FEED_FUNDING, ins, 0);
 	m.u.funding.rate_e8 = rate_e8;
 	m.u.funding.next_funding_ns = next_ns;
 	m.u.funding.kind = kind;
@@ -83,7 +62,7 @@ static struct lq_feed_msg funding(uint32_t ins, uint8_t kind, int64_t rate_e8, i
 
 static struct lq_feed_msg trade(uint32_t ins, int64_t price)
 {
-	struct lq_feed_msg m = msg(LQ_FEED_TRADE, ins, 0);
+	struct lq_feed_msg m = feedcap_msg(LQ_FEED_TRADE, ins, 0);
 	m.u.trade.price = price * 10; /* price_decimals 1 */
 	m.u.trade.qty = 1000;	      /* 1 */
 	return m;
@@ -92,23 +71,14 @@ static struct lq_feed_msg trade(uint32_t ins, int64_t price)
 /* One packet of n messages at time ts. */
 static int packet(int64_t ts, struct lq_feed_msg *m, uint32_t n, uint8_t flags)
 {
-	uint8_t buf[LQ_FEED_PACKET_MAX];
-	struct lq_feed_builder b;
-
 	if (packets_left-- <= 0)
 		return 0;
-	if (lq_feed_encode_begin(&b, buf, sizeof(buf), 9, seq, flags) != 0)
-		return 1;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		m[i].ts_ns = ts;
-		if (lq_feed_encode_msg(&b, &m[i]) != 0) {
-			fprintf(stderr, "message %u at %lld refused\n", i, (long long)ts);
-			return 1;
-		}
-	}
+	if (feedcap_packet(&w, 9, seq, flags, ts, m, n))
+		return 1;
 	seq += n;
-	size_t len = lq_feed_encode_end(&b);
-	return lq_pcap_writer_write(&w, ts, buf, len) != 0;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -131,10 +101,10 @@ int main(int argc, char **argv)
 	struct lq_feed_msg p1[] = {def(0, "BTCUSDT"), def(1, "ETHUSDT")};
 	rc |= packet(F - 10 * S, p1, 2, 0);
 	struct lq_feed_msg p2[] = {
-	    msg(LQ_FEED_BOOK_CLEAR, 0, LQ_FEED_F_SNAPSHOT),
+	    feedcap_msg(LQ_FEED_BOOK_CLEAR, 0, LQ_FEED_F_SNAPSHOT),
 	    level(0, LQ_FEED_BID, 59990, LQ_FEED_F_SNAPSHOT),
 	    level(0, LQ_FEED_ASK, 60010, LQ_FEED_F_SNAPSHOT | LQ_FEED_F_LAST),
-	    msg(LQ_FEED_BOOK_CLEAR, 1, LQ_FEED_F_SNAPSHOT),
+	    feedcap_msg(LQ_FEED_BOOK_CLEAR, 1, LQ_FEED_F_SNAPSHOT),
 	    level(1, LQ_FEED_BID, 2999, LQ_FEED_F_SNAPSHOT),
 	    level(1, LQ_FEED_ASK, 3001, LQ_FEED_F_SNAPSHOT | LQ_FEED_F_LAST),
 	    px(LQ_FEED_INDEX, 0, 60000),

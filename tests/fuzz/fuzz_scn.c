@@ -5,6 +5,7 @@
  * through the whole single-threaded pipeline. Any crash, sanitizer report, or a ledger that
  * does not sum to zero afterwards is a finding.
  */
+#include "fuzz_pipeline.h"
 #include "lq/pipeline.h"
 
 #include <stdlib.h>
@@ -26,29 +27,6 @@ static int next_line(void *ctx, struct lq_scn *scn)
 	(void)lq_scn_line(scn, s->text + s->pos, n); /* past syntax errors: reach more code */
 	s->pos += n + 1;
 	return 1;
-}
-
-static void discard(void *ctx, const char *d, size_t n)
-{
-	(void)ctx;
-	(void)d;
-	(void)n;
-}
-
-static void *alloc_cb(void *ctx, size_t n)
-{
-	(void)ctx;
-	size_t sz = (n + 127) & ~(size_t)127;
-	void *p = aligned_alloc(128, sz);
-	if (p)
-		memset(p, 0, sz);
-	return p;
-}
-
-static void free_cb(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
 }
 
 static const char prelude[] =

@@ -6,6 +6,7 @@
  * parts directly (split at fuzzer-chosen lengths), which must refuse what is not an image of
  * this build without crashing.
  */
+#include "fuzz_pipeline.h"
 #include "lq/snapfile.h"
 
 #include <stdio.h>
@@ -23,29 +24,6 @@ static int src_end(void *ctx, struct lq_scn *scn)
 	(void)ctx;
 	(void)scn;
 	return 0;
-}
-
-static void discard(void *ctx, const char *d, size_t n)
-{
-	(void)ctx;
-	(void)d;
-	(void)n;
-}
-
-static void *alloc_cb(void *ctx, size_t n)
-{
-	(void)ctx;
-	size_t sz = (n + 127) & ~(size_t)127;
-	void *p = aligned_alloc(128, sz);
-	if (p)
-		memset(p, 0, sz);
-	return p;
-}
-
-static void free_cb(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
 }
 
 static void setup(void)

@@ -7,12 +7,10 @@
  *
  * usage: gen_gap_capture OUT.pcap N...
  */
-#include "lq/feed.h"
-#include "lq/pcap.h"
+#include "feedcap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define GAP_PACKETS 9
 #define T0	    1723161600000000000LL /* 2024-08-09T00:00:00Z */
@@ -22,19 +20,9 @@ struct pkt {
 	struct lq_feed_msg m[4];
 };
 
-static struct lq_feed_msg msg(uint8_t type, uint8_t flags)
-{
-	struct lq_feed_msg m;
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.flags = flags;
-	m.instrument = 0;
-	return m;
-}
-
 static struct lq_feed_msg px(uint8_t type, int64_t price)
 {
-	struct lq_feed_msg m = msg(type, 0);
+	struct lq_feed_msg m = feedcap_msg(type, 0, 0);
 	m.u.px.price = price; /* whole dollars */
 	m.u.px.decimals = 0;
 	return m;
@@ -42,7 +30,7 @@ static struct lq_feed_msg px(uint8_t type, int64_t price)
 
 static struct lq_feed_msg level(uint8_t side, int64_t price, uint8_t flags)
 {
-	struct lq_feed_msg m = msg(LQ_FEED_BOOK_LEVEL, flags);
+	struct lq_feed_msg m = feedcap_msg(LQ_FEED_BOOK_LEVEL, 0, flags);
 	m.u.level.side = side;
 	m.u.level.price = price * 10; /* price_decimals 1 */
 	m.u.level.qty = 10000;	      /* 10 BTC, qty_decimals 3 */
@@ -52,7 +40,7 @@ static struct lq_feed_msg level(uint8_t side, int64_t price, uint8_t flags)
 static void snapshot(struct pkt *p, int64_t mid)
 {
 	p->n = 3;
-	p->m[0] = msg(LQ_FEED_BOOK_CLEAR, LQ_FEED_F_SNAPSHOT);
+	p->m[0] = feedcap_msg(LQ_FEED_BOOK_CLEAR, 0, LQ_FEED_F_SNAPSHOT);
 	p->m[1] = level(LQ_FEED_BID, mid - 10, LQ_FEED_F_SNAPSHOT);
 	p->m[2] = level(LQ_FEED_ASK, mid + 10, LQ_FEED_F_SNAPSHOT | LQ_FEED_F_LAST);
 }
@@ -67,17 +55,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* 1: the definition */
-	struct lq_feed_msg d = msg(LQ_FEED_INSTRUMENT, 0);
-	snprintf(d.u.def.name, sizeof(d.u.def.name), "BTCUSDT");
-	snprintf(d.u.def.settle, sizeof(d.u.def.settle), "USDT");
-	d.u.def.kind = LQ_FEED_LINEAR;
-	d.u.def.settle_decimals = 6;
-	d.u.def.price_decimals = 1;
-	d.u.def.qty_decimals = 3;
-	d.u.def.tick = 1;
-	d.u.def.lot = 1;
 	pk[1].n = 1;
-	pk[1].m[0] = d;
+	pk[1].m[0] = feedcap_linear(0, "BTCUSDT", 1, 3, 1, 1);
 	snapshot(&pk[2], 60000); /* 2: the book */
 	pk[3].n = 2;		 /* 3: index and mark */
 	pk[3].m[0] = px(LQ_FEED_INDEX, 60000);
@@ -114,18 +93,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "packet %s: 1 .. %d\n", argv[k], GAP_PACKETS);
 			return 2;
 		}
-		uint8_t buf[LQ_FEED_PACKET_MAX];
-		struct lq_feed_builder b;
 		uint8_t flags = i == GAP_PACKETS ? LQ_FEED_PF_END_OF_SESSION : 0;
-		if (lq_feed_encode_begin(&b, buf, sizeof(buf), 7, first_seq[i], flags) != 0)
-			return 1;
-		for (uint32_t j = 0; j < pk[i].n; j++)
-			if (lq_feed_encode_msg(&b, &pk[i].m[j]) != 0) {
-				fprintf(stderr, "packet %d message %u refused\n", i, j);
-				return 1;
-			}
-		size_t len = lq_feed_encode_end(&b);
-		if (lq_pcap_writer_write(&w, pk[i].m[0].ts_ns, buf, len) != 0)
+		if (feedcap_packet(&w, 7, first_seq[i], flags, pk[i].m[0].ts_ns, pk[i].m, pk[i].n))
 			return 1;
 	}
 	return lq_pcap_writer_close(&w) == 0 ? 0 : 1;
