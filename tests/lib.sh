@@ -51,6 +51,19 @@ lq_demo_pcap() {
 	gzip -dc "$lq_root/tools/demo/btcusdt_20230405.pcap.gz" >"$1"
 }
 
+# lq_demo_config FILE [WORDS]: the demo population's definitions (its lines that start with
+# asset, instrument, tier, param or fund; WORDS: another |-list) into FILE.
+lq_demo_config() {
+	grep -E "^(${2:-asset|instrument|tier|param|fund}) " "$lq_root/tools/demo/population.scn" >"$1"
+}
+
+# lq_demo_split CFG POP: the demo population without its accounts into CFG (comments kept),
+# the accounts (deposit, fill, isolate) into POP.
+lq_demo_split() {
+	grep -v -E '^(deposit|fill|isolate)' "$lq_root/tools/demo/population.scn" >"$1"
+	grep -E '^(deposit|fill|isolate)' "$lq_root/tools/demo/population.scn" >"$2"
+}
+
 # lq_need_data PATH...: exit 77 (skipped) unless every PATH, files of the real captures in
 # ../shared/data beside the source tree, is there to read.
 lq_need_data() {
@@ -119,6 +132,19 @@ wait_pid() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# expect2 PATTERN COMMAND...: COMMAND exits 2 with PATTERN on its standard error (else bad),
+# its output in $tmp/out and $tmp/err.
+expect2() {
+	local pat=$1 st=0
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err" || st=$?
+	if [ $st != 2 ] || ! grep -q -- "$pat" "$tmp/err"; then
+		bad "$* exited $st, stderr: $(head -c 300 "$tmp/err") (want 2 and '$pat')"
+	else
+		echo "refused as expected: $(head -n 1 "$tmp/err")"
+	fi
 }
 
 # expect_status STATUS COMMAND...: COMMAND exits STATUS (else fail), its output in $tmp/out and

@@ -43,7 +43,7 @@ cap=$tmp/demo.pcap
 gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
 durable replay/demo "$liqd" replay --shock 40 --events --snapshot-every 20000 \
 	--config "$src/tools/demo/population.scn" "$cap"
-grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/defs.scn"
+lq_demo_config "$tmp/defs.scn"
 sed 's/deficit=adl/deficit=socialize/' "$tmp/defs.scn" >"$tmp/defs_soc.scn"
 # (from inside $tmp: the generated population names its configuration's path, which the
 # snapshot's identity of the run covers)

@@ -59,24 +59,12 @@ grep -q '"type":"fund","fund":"IF"' <<<"$out" || { echo "FAIL: fund IF not defin
 # the loader: population commands only, known instruments, FILE:LINE and exit 2
 cap=$tmp/demo.pcap
 gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
-grep -v '^#' "$src/tools/demo/population.scn" | grep -E '^(asset|instrument|tier|param|fund) ' >"$tmp/cfg.scn"
+lq_demo_config "$tmp/cfg.scn"
 "$liqd" popgen --config "$tmp/cfg.scn" --capture "$cap" --accounts 500 --seed 3 -o "$tmp/p.scn" || fail=1
 grep -q 'reference prices (first trades of .*): BTCUSDT=28155.1' "$tmp/p.scn" ||
 	{ echo "FAIL: the capture's first trade is not the reference price"; fail=1; }
 "$liqd" replay --json --config "$tmp/cfg.scn" --population "$tmp/p.scn" "$cap" >"$tmp/ok.json" ||
 	{ echo "FAIL: replay of a generated population exited $?"; fail=1; }
-expect2() { # expect2 PATTERN ARGS...: exit status 2 and PATTERN on standard error
-	local pat=$1
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local st=$?
-	if [ $st != 2 ] || ! grep -q -- "$pat" "$tmp/err"; then
-		echo "FAIL: $* exited $st, stderr: $(head -c 300 "$tmp/err") (want 2 and '$pat')"
-		fail=1
-	else
-		echo "refused as expected: $(head -n 1 "$tmp/err")"
-	fi
-}
 { head -n 6 "$tmp/p.scn"; echo "mark BTCUSDT 20000.0"; } >"$tmp/mark.scn"
 expect2 "mark.scn:7: 'mark' is not a population command" \
 	"$liqd" replay --config "$tmp/cfg.scn" --population "$tmp/mark.scn" "$cap"

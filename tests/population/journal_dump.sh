@@ -9,9 +9,9 @@ src=$2
 . "$(dirname "$0")/../lib.sh"
 lq_tmp
 cap=$tmp/demo.pcap
-gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
+lq_demo_pcap "$cap"
 # the fund IF is the population's (popgen writes its line): the configuration only names it
-grep -v '^#' "$src/tools/demo/population.scn" | grep -E '^(asset|instrument|tier|param) ' >"$tmp/cfg.scn"
+lq_demo_config "$tmp/cfg.scn" "asset|instrument|tier|param"
 "$liqd" popgen --config "$tmp/cfg.scn" --capture "$cap" --accounts 3000 --seed 5 -o "$tmp/p.scn" || exit 1
 grep -q '^fund IF' "$tmp/p.scn" || { echo "FAIL: the population defines no fund"; exit 1; }
 "$liqd" replay --events --shock 40 --config "$tmp/cfg.scn" --population "$tmp/p.scn" \

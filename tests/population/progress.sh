@@ -10,8 +10,8 @@ src=$2
 . "$(dirname "$0")/../lib.sh"
 lq_tmp
 cap=$tmp/demo.pcap
-gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
-grep -v '^#' "$src/tools/demo/population.scn" | grep -E '^(asset|instrument|tier|param|fund) ' >"$tmp/cfg.scn"
+lq_demo_pcap "$cap"
+lq_demo_config "$tmp/cfg.scn"
 "$liqd" popgen --config "$tmp/cfg.scn" --capture "$cap" --accounts 20000 --seed 5 -o "$tmp/p.scn" || exit 1
 lines=$(wc -l <"$tmp/p.scn")
 "$liqd" replay --progress --shock 20 --config "$tmp/cfg.scn" --population "$tmp/p.scn" "$cap" \

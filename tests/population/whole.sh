@@ -11,8 +11,8 @@ src=$2
 . "$(dirname "$0")/../lib.sh"
 lq_tmp
 cap=$tmp/demo.pcap
-gzip -dc "$src/tools/demo/btcusdt_20230405.pcap.gz" >"$cap"
-grep -v '^#' "$src/tools/demo/population.scn" | grep -E '^(asset|instrument|tier|param|fund) ' >"$tmp/cfg.scn"
+lq_demo_pcap "$cap"
+lq_demo_config "$tmp/cfg.scn"
 "$liqd" popgen --config "$tmp/cfg.scn" --capture "$cap" --accounts 100000 --seed 5 -o "$tmp/p.scn" ||
 	{ echo "FAIL: popgen exited $?"; exit 1; }
 

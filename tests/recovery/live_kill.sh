@@ -21,9 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 demo=$here/../../tools/demo
-gzip -dc "$demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
-grep -v -E '^(deposit|fill|isolate)' "$demo/population.scn" >"$tmp/cfg.scn"
-grep -E '^(deposit|fill|isolate)' "$demo/population.scn" >"$tmp/pop.scn"
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
+lq_demo_split "$tmp/cfg.scn" "$tmp/pop.scn"
 args=(--json --config "$tmp/cfg.scn" --population "$tmp/pop.scn" --max-accounts 400
 	--max-positions 400)
 strip() {

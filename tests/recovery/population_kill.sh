@@ -13,13 +13,13 @@ seed=${2:-17}
 episodes=${3:-2}
 budget_s=150
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 # snapshots are tens of MB: on a tmpfs where there is one (fsync costs nothing there)
 tmp=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 demo=$here/../../tools/demo
-gzip -dc "$demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || exit 1
-grep -v -E '^(deposit|fill|isolate)' "$demo/population.scn" >"$tmp/cfg.scn"
-grep -E '^(deposit|fill|isolate)' "$demo/population.scn" >"$tmp/pop.scn"
+lq_demo_pcap "$tmp/demo.pcap" || exit 1
+lq_demo_split "$tmp/cfg.scn" "$tmp/pop.scn"
 head -n 60 "$tmp/pop.scn" >"$tmp/pop_other.scn"
 common=(--json --shock 40 --max-accounts 400 --max-positions 400)
 strip() {

@@ -15,7 +15,7 @@ src=$2
 cap=$src/tools/demo/btcusdt_20230405.pcap.gz
 . "$(dirname "$0")/../lib.sh"
 lq_tmp
-grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/cfg.scn"
+lq_demo_config "$tmp/cfg.scn"
 # 1. sums, under both deficit policies
 sed 's/deficit=adl/deficit=socialize/' "$tmp/cfg.scn" >"$tmp/soc.scn"
 for run in "cfg 20000 30 3" "soc 2000 40 5"; do

@@ -11,7 +11,7 @@ src=$2
 cap=$src/tools/demo/btcusdt_20230405.pcap.gz
 . "$(dirname "$0")/../lib.sh"
 lq_tmp
-grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/adl.scn"
+lq_demo_config "$tmp/adl.scn"
 sed 's/deficit=adl/deficit=socialize/' "$tmp/adl.scn" >"$tmp/socialize.scn"
 for policy in adl socialize; do
 	ref=""
@@ -123,18 +123,6 @@ sys.exit(1 if errs else 0)
 PY
 
 # bad inputs: a message and exit status 2
-expect2() {
-	local pat=$1
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local st=$?
-	if [ $st != 2 ] || ! grep -q -- "$pat" "$tmp/err"; then
-		echo "FAIL: $* exited $st, stderr: $(head -c 300 "$tmp/err") (want 2 and '$pat')"
-		fail=1
-	else
-		echo "refused as expected: $(head -n 1 "$tmp/err")"
-	fi
-}
 : >"$tmp/empty.pcap"
 expect2 "is empty" "$liqd" replay --config "$tmp/adl.scn" "$tmp/empty.pcap"
 expect2 "cannot open" "$liqd" replay --config "$tmp/adl.scn" "$tmp/missing.pcap"
