@@ -105,21 +105,27 @@ static size_t text_of(uint64_t i, char *buf, size_t cap)
 	return n;
 }
 
-/* Write n records (event when i % 3 != 2, else text), closing the journal. */
+/* Record i of a test journal: an event when i % 3 != 2, else a text. */
+static void append_record(struct lq_journal_writer *w, uint64_t i)
+{
+	if (i % 3 != 2) {
+		struct lq_event ev = event_of(i);
+		assert_int_equal(lq_journal_append_event(w, &ev), 0);
+	} else {
+		char text[512];
+		size_t len = text_of(i, text, sizeof(text));
+		assert_int_equal(lq_journal_append_text(w, text, len), 0);
+	}
+}
+
+/* Write n records (append_record), closing the journal. */
 static void write_journal(const char *path, uint64_t n, uint32_t bufs)
 {
 	struct lq_journal_params p = params(bufs);
 	struct lq_journal_writer w;
 	open_writer(&w, path, &p);
-	char text[512];
 	for (uint64_t i = 0; i < n; i++) {
-		if (i % 3 != 2) {
-			struct lq_event ev = event_of(i);
-			assert_int_equal(lq_journal_append_event(&w, &ev), 0);
-		} else {
-			size_t len = text_of(i, text, sizeof(text));
-			assert_int_equal(lq_journal_append_text(&w, text, len), 0);
-		}
+		append_record(&w, i);
 		/* one write in flight at a time, in file order: a crash leaves a prefix */
 		assert_true(w.in_flight <= 1);
 		for (uint32_t k = 0; k < w.bufs; k++)
@@ -278,16 +284,8 @@ static void test_many_batches(void **state)
 	struct lq_journal_params p = params(4);
 	struct lq_journal_writer w;
 	open_writer(&w, path, &p);
-	char text[512];
-	for (uint64_t i = 0; i < n; i++) {
-		if (i % 3 != 2) {
-			struct lq_event ev = event_of(i);
-			assert_int_equal(lq_journal_append_event(&w, &ev), 0);
-		} else {
-			assert_int_equal(lq_journal_append_text(&w, text, text_of(i, text, 512)),
-					 0);
-		}
-	}
+	for (uint64_t i = 0; i < n; i++)
+		append_record(&w, i);
 	assert_int_equal(lq_journal_flush(&w, false), 0);
 	/* Many more batches than buffers: the ring of buffers was reused. */
 	assert_true(w.stats.batches > 10 * p.bufs);
