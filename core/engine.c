@@ -116,6 +116,7 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_adl_node) * (size_t)lim->positions_max, CACHE_LINE);
 	/* the external venue's section: orders in flight, and each position's order */
 	sz += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)orders_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->positions_max, CACHE_LINE);
@@ -155,6 +156,9 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	p += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
 	e->adl_rank = (struct lq_adl_entry *)p;
 	p += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
+	_Static_assert(LQ_ENGINE_ADL_ALIGN == CACHE_LINE, "lq_engine_adl_heap finds the nodes");
+	LQ_ASSERT((struct lq_adl_node *)p == lq_engine_adl_heap(e));
+	p += ALIGN_UP(sizeof(struct lq_adl_node) * (size_t)lim->positions_max, CACHE_LINE);
 	e->orders = (struct lq_liq_order *)p;
 	e->orders_cap = orders_capacity(lim);
 	p += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)e->orders_cap, CACHE_LINE);

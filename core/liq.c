@@ -505,13 +505,15 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 		c->side = side;
 		c->epoch = epoch;
 		c->event = e->stats.events;
-		c->count = lq_adl_heap(e, instrument, side, e->adl_rank, e->limits.positions_max);
+		c->count = lq_adl_heap(e, instrument, side, e->adl_rank, lq_engine_adl_heap(e),
+				       e->limits.positions_max);
 		c->next = 0;
 		c->taken = 0;
 	}
 	LQ_ASSERT(c->count <= e->limits.positions_max);
 	while (c->next < c->count) {
-		struct lq_adl_entry *en = lq_adl_heap_at(e->adl_rank, c->count, &c->taken, c->next);
+		struct lq_adl_entry *en = lq_adl_heap_at(e->adl_rank, lq_engine_adl_heap(e),
+							 c->count, &c->taken, c->next);
 		const struct lq_position *p = &e->positions[en->position];
 		/* skip entries whose position has since closed, flipped or been reused, and those
 		 * in liquidation (their quantity is their order's) */

@@ -143,6 +143,8 @@ int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_posit
 	if (p->qty == 0)
 		return 0;
 	d = funding_index_for(ins, p->qty) - p->funding_snap;
+	if (d == 0)
+		return 0; /* settled at the current index: nothing due (and no division) */
 	/*
 	 * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk). |d| < 2^101 and
 	 * |q| < 2^63, so split d to keep the product within 128 bits.

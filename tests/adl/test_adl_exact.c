@@ -541,13 +541,14 @@ static void check_lazy(const struct dom *d, uint32_t ins, int side,
 		       const struct lq_adl_entry *sorted, uint32_t n)
 {
 	static struct lq_adl_entry h[RANK_MAX];
+	static struct lq_adl_node heap[RANK_MAX];
 	uint64_t s = g_seed * 31 + (side > 0);
 	uint32_t taken = 0;
 
-	assert_int_equal(lq_adl_heap(&d->e, ins, side, h, RANK_MAX), n);
+	assert_int_equal(lq_adl_heap(&d->e, ins, side, h, heap, RANK_MAX), n);
 	/* an entry asked for again (0), the next (1), or one skipped (2) */
 	for (uint32_t k = 0, again = 0; k < n; k += again ? 0 : 1 + (uint32_t)(rnd(&s) % 2)) {
-		const struct lq_adl_entry *en = lq_adl_heap_at(h, n, &taken, k);
+		const struct lq_adl_entry *en = lq_adl_heap_at(h, heap, n, &taken, k);
 		again = !again && rnd(&s) % 3 == 0;
 		assert_true(taken == k + 1);
 		assert_int_equal(en->account, sorted[k].account);

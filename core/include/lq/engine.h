@@ -384,7 +384,9 @@ struct lq_engine {
 		uint32_t next;	/* first entry not yet consumed */
 		uint32_t taken; /* entries taken from the lazy ranking (lq_adl_heap_at) */
 	} adl_cache;
-	struct lq_adl_entry *adl_rank; /* positions_max entries */
+	/* positions_max entries, then positions_max nodes (lq_engine_adl_heap): the cascade's
+	 * lazy ranking */
+	struct lq_adl_entry *adl_rank;
 	uint64_t rank_epoch[LQ_INSTRUMENTS_MAX];
 	uint32_t inst_head[LQ_INSTRUMENTS_MAX]; /* the instrument's positions */
 	uint32_t inst_tail[LQ_INSTRUMENTS_MAX];
@@ -572,15 +574,34 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 
 /*
  * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
- * lq_adl_rank does and arranges them as a heap, O(n), instead of sorting them. Then
- * lq_adl_heap_at(out, n, &taken, k) is the k-th entry of lq_adl_rank's order (with the same
- * tie_first), taking entries off the heap as needed (O(log n) each; taken starts at 0 and
- * belongs to the caller). An entry returned stays where it is until the next lq_adl_heap.
+ * lq_adl_rank does, unordered, and arranges heap (one node per entry, cap of each) as a heap
+ * over them, O(n), instead of sorting them. Then lq_adl_heap_at(out, heap, n, &taken, k) is the
+ * k-th entry of lq_adl_rank's order (with the same tie_first and score_e8), taking entries off
+ * the heap as needed (O(log n) each; taken starts at 0 and belongs to the caller). Entries never
+ * move in out; score_e8 is set only on those taken.
  */
+struct lq_adl_node {
+	uint64_t key;	/* class and approximate score, larger first in line (core/adl.c) */
+	uint32_t entry; /* its entry in out */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct lq_adl_node) == 16, "four heap nodes to a cache line");
+
+/* The cascade's heap nodes: positions_max of them, on the cache line after the ranking's
+ * entries (engine.c lays them out so). */
+#define LQ_ENGINE_ADL_ALIGN 64
+static inline struct lq_adl_node *lq_engine_adl_heap(const struct lq_engine *e)
+{
+	const size_t bytes = sizeof(struct lq_adl_entry) * (size_t)e->limits.positions_max;
+	const size_t skip =
+	    (bytes + LQ_ENGINE_ADL_ALIGN - 1) / LQ_ENGINE_ADL_ALIGN * LQ_ENGINE_ADL_ALIGN;
+
+	return (struct lq_adl_node *)(void *)((char *)e->adl_rank + skip);
+}
 uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
-		     struct lq_adl_entry *out, uint32_t cap);
-struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, uint32_t n, uint32_t *taken,
-				    uint32_t k);
+		     struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t cap);
+struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t n,
+				    uint32_t *taken, uint32_t k);
 
 /* Whether two entries have the same exact score (and both are, or are not, profitable). */
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);
