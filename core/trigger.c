@@ -294,21 +294,22 @@ static bool thr_g(const struct thr_ctx *c, int64_t k, lq_i128 *g)
 
 /*
  * A guess at where g crosses the target, in (lo, hi]: the secant through the mark (k = mk,
- * where g is g0) and one point a 1/128 of the mark towards the adverse side. g is linear in
- * the price within a tier on a linear instrument, so the guess is usually within a tick; it
- * only decides where the search starts, never its result.
+ * where g is g0, known) and one point a 1/128 of the mark towards the adverse side. g is
+ * linear in the price within a tier on a linear instrument, so the guess is usually within a
+ * tick; it only decides where the search starts, never its result.
  */
-static int64_t thr_guess(const struct thr_ctx *c, int64_t mk, int64_t lo, int64_t hi)
+static int64_t thr_guess(const struct thr_ctx *c, int64_t mk, lq_i128 g0, int64_t lo, int64_t hi)
 {
-	const int64_t k_max = INT64_MAX / c->ins->tick, mid = lo + (hi - lo) / 2;
+	const int64_t k_max = INT64_MAX / c->ins->tick,
+		      mid = lo + (hi - lo) / 2 + 1; /* in (lo, hi] */
 	const int64_t d = mk / 128 > 0 ? mk / 128 : 1;
 	const int64_t k1 =
 	    c->p->qty > 0 ? (mk - d >= 1 ? mk - d : 1) : (mk <= k_max - d ? mk + d : k_max);
 	const lq_i128 lim = (lq_i128)1 << 120;
-	lq_i128 g0, g1, dg, need;
+	lq_i128 g1, dg, need;
 
 	LQ_ASSERT(lo < hi);
-	if (k1 == mk || !thr_g(c, mk, &g0) || !thr_g(c, k1, &g1) || lq_sub128_ovf(g1, g0, &dg) ||
+	if (k1 == mk || !thr_g(c, k1, &g1) || lq_sub128_ovf(g1, g0, &dg) ||
 	    lq_sub128_ovf(c->target, g0, &need) || dg <= -lim || dg >= lim || need <= -lim ||
 	    need >= lim)
 		return mid;
@@ -369,31 +370,58 @@ static int64_t thr_gallop(int64_t lo, int64_t hi, int64_t guess,
  * above its threshold, a short at and below it. Grid prices run from 1 to k_max ticks (the
  * highest that fits int64_t). When the figures stop fitting on the favourable side (a long
  * far up, a short far down) one threshold cannot cover both sides: THR_ANY.
+ *
+ * The adverse end is not evaluated up front: the search runs over one grid price more, past
+ * that end (k = 0 for a long, k_max + 1 for a short), taken as unsafe, so that a threshold
+ * found there means safe on the whole adverse side (THR_NONE). The predicate is monotone, so
+ * this is the threshold a search of the grid alone finds, one evaluation fewer.
  */
+static bool unsafe_to_max_v(const void *ctx, int64_t k)
+{
+	const struct thr_ctx *c = ctx;
+
+	/* past the grid's end: unsafe, as the search's bound */
+	return k > INT64_MAX / c->ins->tick || !thr_safe(c, k);
+}
+
 static enum thr_kind position_threshold(const struct lq_instrument *ins,
 					const struct lq_position *p, lq_i128 target, int64_t *out)
 {
 	const struct thr_ctx c = {.ins = ins, .p = p, .target = target};
 	const int64_t k_max = INT64_MAX / ins->tick;
 	const int64_t mk = lq_instrument_mark(ins) / ins->tick;
+	lq_i128 g_mk;
 
 	LQ_ASSERT(p->qty != 0);
 	LQ_ASSERT(ins->tick > 0);
-	if (mk < 1 || !thr_safe(&c, mk) || !thr_safe(&c, p->qty > 0 ? k_max : 1))
+	if (mk < 1 || !thr_g(&c, mk, &g_mk) || g_mk < target ||
+	    !thr_safe(&c, p->qty > 0 ? k_max : 1))
 		return THR_ANY;
 	if (p->qty > 0) {
-		if (thr_safe(&c, 1))
-			return THR_NONE;
-		/* !safe(1), safe(mk), so mk >= 2: the lowest safe grid price */
-		*out = thr_gallop(1, mk, thr_guess(&c, mk, 1, mk), safe_v, &c) * ins->tick;
-		LQ_ASSERT(*out >= 2 * ins->tick); /* !safe(1) */
+		/* safe(mk): the lowest safe grid price in [1, mk], with k = 0 as unsafe */
+		const int64_t k = thr_gallop(0, mk, thr_guess(&c, mk, g_mk, 0, mk), safe_v, &c);
+		LQ_ASSERT(k >= 1);
+		if (k == 1)
+			return THR_NONE; /* safe at 1: at every grid price */
+		*out = k * ins->tick;
+		LQ_ASSERT(*out >= 2 * ins->tick); /* !safe(k - 1) */
 		return THR_AT;
 	}
-	if (thr_safe(&c, k_max))
-		return THR_NONE;
-	/* safe at mk, unsafe at k_max: the highest safe grid price */
+	if (k_max == INT64_MAX) {
+		/* no grid price past k_max: its end evaluated as before */
+		if (thr_safe(&c, k_max))
+			return THR_NONE;
+		const int64_t first_unsafe =
+		    thr_gallop(mk, k_max, thr_guess(&c, mk, g_mk, mk, k_max), unsafe_v, &c);
+		*out = (first_unsafe - 1) * ins->tick;
+		LQ_ASSERT(*out >= mk * ins->tick); /* safe(mk) */
+		return THR_AT;
+	}
+	/* safe at mk: the first unsafe grid price in (mk, k_max], or k_max + 1 if none */
 	const int64_t first_unsafe =
-	    thr_gallop(mk, k_max, thr_guess(&c, mk, mk, k_max), unsafe_v, &c);
+	    thr_gallop(mk, k_max + 1, thr_guess(&c, mk, g_mk, mk, k_max + 1), unsafe_to_max_v, &c);
+	if (first_unsafe > k_max)
+		return THR_NONE;
 	*out = (first_unsafe - 1) * ins->tick;
 	LQ_ASSERT(*out >= mk * ins->tick); /* safe(mk) */
 	return THR_AT;
