@@ -308,6 +308,11 @@ bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 
 	lq_i128 q, rem, hi;
 
 	LQ_ASSERT(c != 0);
+	/* the product fits (the usual case): one division, the same exact result */
+	if (c > 0 && !__builtin_mul_overflow(a, (lq_i128)b, &hi)) {
+		*out = lq_div128(hi, c, r);
+		return false;
+	}
 	/* a = q c + rem with |rem| < |c|: a b / c = q b + rem b / c, and |rem b| < 2^126 */
 	q = a / c;
 	rem = a - q * c;
