@@ -610,6 +610,40 @@ static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t acc
 	}
 }
 
+/*
+ * Near-ties for the lazy ranking's keys (issue 19): the shorts' equities differ by 10^-18 of
+ * 0.45 ETH, so their scores differ by about 2 x 10^-18 relatively, far below what the heap's
+ * 64-bit keys resolve (2^-51): the keys tie or sit one apart, and only the exact comparison
+ * behind them can order these entries, by score, then size, then id. check_side holds the
+ * heap's order to the sorted ranking and both to the independent model.
+ */
+static void test_near_ties_fall_back_to_exact(void **state)
+{
+	static const char *const deps[] = {"0.45", "0.450000000000000001", "0.450000000000000002",
+					   "0.449999999999999999", "0.45"};
+	static const char *const qtys[] = {"0.01", "0.011", "0.01"};
+	struct dom *d = dom_new();
+	const uint64_t accounts = 40;
+
+	(void)state;
+	g_seed = 0;
+	dom_trigger(d, LQ_TRIGGER_OFF);
+	const uint32_t asset = dom_asset(d, "ETH", 18);
+	const uint32_t ins = dom_linear(d, "Z", asset, "0.01", "0.001");
+	dom_tier(d, ins, "max", "0.005", "0.01");
+	for (uint64_t id = 1; id <= accounts; id++) {
+		assert_int_equal(dom_deposit_s(d, id, asset, deps[id % 5]), LQ_OK);
+		const int64_t q = dom_qty(d, ins, qtys[id % 3]);
+		/* shorts in profit at the mark below, and longs in loss */
+		assert_int_equal(
+		    dom_fill(d, id, ins, id % 4 == 0 ? q : -q, dom_px(d, ins, "100"), 0), LQ_OK);
+	}
+	assert_int_equal(dom_mark(d, ins, dom_px(d, ins, "90")), LQ_OK);
+	check_side(d, ins, -1, accounts);
+	check_side(d, ins, 1, accounts);
+	dom_free(d);
+}
+
 static void run_seed(uint64_t seed)
 {
 	struct dom *d = dom_new();
@@ -681,6 +715,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_linear_tied_quintiles, setup_lin, teardown_lin),
 	    cmocka_unit_test(test_all_tied_quintile_one),
 	    cmocka_unit_test(test_inverse_exact_order),
+	    cmocka_unit_test(test_near_ties_fall_back_to_exact),
 	    cmocka_unit_test(test_seeded_against_model),
 	};
 
