@@ -1270,6 +1270,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.write = write_out;
 	cfg.write_ctx = &out;
 	cfg.alloc = lq_startup_pipeline_alloc;
+	cfg.alloc_lazy = lq_startup_pipeline_alloc_lazy;
 	cfg.free = lq_startup_pipeline_free;
 	lq_feedin_init(&r.in, r.shock_e8);
 	r.in.seq_window = r.lo.seq_window;

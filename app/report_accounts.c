@@ -58,7 +58,8 @@ static void row(const struct acct_out *o, uint32_t slot)
 {
 	const struct lq_engine *e = o->e;
 	const struct lq_account *acc = &e->accounts[slot];
-	const struct deposit *d = lq_rep_deposit_find(o->r, acc->id);
+	struct deposit dep;
+	const struct deposit *d = lq_rep_deposit_find(o->r, acc->id, &dep) ? &dep : NULL;
 	const struct rep_acct *t = lq_rep_acct_find(o->r, acc->id);
 	static const struct rep_acct none = {.ins = LQ_NIL};
 	char b[8][64];

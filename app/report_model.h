@@ -53,9 +53,16 @@ struct rep_ins_out { /* publish */
 	lq_i128 funding_paid, funding_received;
 };
 
+/* An account's deposits in its first asset (lq_rep_deposit_find). */
 struct deposit {
-	uint64_t id; /* 0 = empty */
+	uint64_t id;
 	uint32_t asset;
+	int64_t units;
+};
+
+/* The deposits table's slot; its asset apart (a byte each), so that a slot is 16 bytes. */
+struct deposit_slot {
+	uint64_t id; /* 0 = empty */
 	int64_t units;
 };
 
@@ -119,8 +126,9 @@ struct lq_rep {
 	int32_t plot_ins; /* the first instrument traded; -1 before */
 	int64_t now_ns;
 	struct in_bin in[LQ_REP_BINS];
-	struct deposit *deposits;
-	uint32_t deposit_mask;
+	struct deposit_slot *deposits; /* deposit_cap slots, at most 3/4 full */
+	uint8_t *deposit_asset;	       /* each slot's asset */
+	uint32_t deposit_cap;
 	uint64_t deposits_untracked;
 	struct rep_ins_in ins_in[LQ_INSTRUMENTS_MAX];
 	/* mark stage thread */
@@ -133,8 +141,8 @@ struct lq_rep {
 	lq_i128 fund_delta_ins[LQ_INSTRUMENTS_MAX];
 	struct rep_ins_out ins_out[LQ_INSTRUMENTS_MAX];
 	struct rep_acct *acct; /* rows, in order of first event */
-	uint32_t *acct_index;  /* open addressing: row + 1, 0 = empty */
-	uint32_t acct_count, acct_max, acct_mask;
+	uint32_t *acct_index;  /* open addressing, acct_cap slots: row + 1, 0 = empty */
+	uint32_t acct_count, acct_max, acct_cap;
 	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
 	uint64_t acct_mixed;	 /* accounts whose money events span settle assets (finish) */
 	/* input to first decision, and events per input (lq_rep_input_stamp, lq_rep_event) */
@@ -162,8 +170,8 @@ struct lq_rep {
 	struct lq_rep_summary sum;	     /* what every renderer prints */
 };
 
-/* An account's deposits in its first asset (the population's), or NULL. */
-const struct deposit *lq_rep_deposit_find(const struct lq_rep *r, uint64_t id);
+/* An account's deposits in its first asset (the population's); false: none. */
+bool lq_rep_deposit_find(const struct lq_rep *r, uint64_t id, struct deposit *out);
 /* An account's row of event totals, or NULL when no event named it. */
 const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id);
 /* Equity of an account in an asset: cross margin plus its isolated positions settled in it. */

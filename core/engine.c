@@ -95,12 +95,16 @@ static uint32_t orders_capacity(const struct lq_engine_limits *lim)
 	return lim->positions_max < LQ_LIQ_ORDERS_MAX ? lim->positions_max : LQ_LIQ_ORDERS_MAX;
 }
 
-/* Candidates of one round: every position's unit plus a cross unit per account. */
+/*
+ * Candidates of one round (trigger.c): a unit is an isolated position with lots, or an
+ * account's cross margin in an asset in which it holds a cross position with lots, so each
+ * candidate has a position of its own and a round never has more than the positions' table.
+ */
 static size_t units_capacity(const struct lq_engine_limits *lim)
 {
 	LQ_ASSERT(lim->positions_max > 0);
 	LQ_ASSERT(lim->accounts_max > 0);
-	return (size_t)lim->positions_max + lim->accounts_max;
+	return (size_t)lim->positions_max;
 }
 
 size_t lq_engine_memsize(const struct lq_engine_limits *lim)
@@ -173,9 +177,9 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 
 	memset(e->account_hash, 0, sizeof(uint32_t) * hcap);
 	e->account_hash_mask = hcap - 1;
-	for (uint32_t i = 0; i < lim->positions_max; i++)
-		e->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
-	e->position_free = 0;
+	/* no slot handed out yet: the positions' table is left untouched (lq_position_create) */
+	e->position_free = LQ_NIL;
+	e->position_top = 0;
 	memset(e->orders, 0, sizeof(struct lq_liq_order) * e->orders_cap);
 	memset(e->pos_order, 0xff, sizeof(uint32_t) * lim->positions_max); /* LQ_NIL each */
 	e->venue_mode = LQ_VENUE_ENGINE;

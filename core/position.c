@@ -35,10 +35,14 @@ uint32_t lq_position_create(struct lq_engine *e, uint32_t account, uint32_t inst
 
 	LQ_ASSERT(account < e->account_count);
 	LQ_ASSERT(instrument < e->instrument_count);
-	if (p == LQ_NIL)
+	if (p != LQ_NIL) {
+		LQ_ASSERT(p < e->position_top);
+		e->position_free = e->positions[p].next;
+	} else if (e->position_top < e->limits.positions_max) {
+		p = e->position_top++; /* a slot never used: its first touch */
+	} else {
 		return LQ_NIL;
-	LQ_ASSERT(p < e->limits.positions_max);
-	e->position_free = e->positions[p].next;
+	}
 	e->position_used++;
 	struct lq_position *pos = &e->positions[p];
 	memset(pos, 0, sizeof(*pos));

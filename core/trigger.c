@@ -551,6 +551,17 @@ static void units_sort(const struct lq_engine *e, struct lq_unit *u, uint32_t n)
 	}
 }
 
+/*
+ * A candidate of the round. The table holds one per position at most (engine.c: each unit
+ * has a position with lots of its own), so it never fills.
+ */
+static void cand_add(struct lq_engine *e, const struct lq_unit *u, uint32_t *n)
+{
+	LQ_ASSERT(*n < e->units_cap);
+	LQ_ASSERT(*n < e->position_used);
+	e->units[(*n)++] = *u;
+}
+
 /* Collect the units of one account: cross per asset, and each isolated position. */
 static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint32_t *n)
 {
@@ -565,8 +576,8 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
 			bool liq = pos->qty != 0 && lq_trigger_unit_liquidatable(e, &u);
 			e->stats.rechecks++;
-			if (liq && unit_actionable(e, &u) && *n < e->units_cap)
-				e->units[(*n)++] = u;
+			if (liq && unit_actionable(e, &u))
+				cand_add(e, &u, n);
 			else if (reindex)
 				index_unit(e, &u);
 			continue;
@@ -580,8 +591,8 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		struct lq_unit u = {.account = a, .ref = asset, .isolated = false};
 		bool liq = lq_trigger_unit_liquidatable(e, &u);
 		e->stats.rechecks++;
-		if (liq && unit_actionable(e, &u) && *n < e->units_cap)
-			e->units[(*n)++] = u;
+		if (liq && unit_actionable(e, &u))
+			cand_add(e, &u, n);
 		else if (reindex)
 			index_unit(e, &u);
 	}

@@ -360,7 +360,13 @@ struct lq_engine {
 	uint32_t account_hash_mask;
 
 	struct lq_position *positions;
-	uint32_t position_free; /* free list through .next */
+	/*
+	 * Slots [0, position_top) were handed out at least once; those released since wait on a
+	 * free list through .next (LQ_NIL: empty). The rest of the table is never touched until
+	 * the free list runs dry, so its pages stay unmapped until the engine needs them.
+	 */
+	uint32_t position_free;
+	uint32_t position_top;
 	uint32_t position_used;
 
 	lq_event_sink sink;
