@@ -926,6 +926,8 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	if ((rc = cover_identify(r, config)) != LQ_EXIT_OK)
 		return rc;
 	x->rep = lq_rep_create(cfg->limits.accounts_max);
+	if (x->accounts_out)
+		lq_rep_money_enable(x->rep);
 	/* fail now rather than after a long run */
 	const char *outs[2] = {x->report, x->accounts_out};
 	for (int k = 0; k < 2; k++) {

@@ -76,6 +76,13 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	return r;
 }
 
+void lq_rep_money_enable(struct lq_rep *r)
+{
+	/* row for row with the accounts' table, touched as it is */
+	r->acct_money = lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct_money),
+					      "the accounts' money totals");
+}
+
 void lq_rep_destroy(struct lq_rep *r)
 {
 	if (!r)
@@ -84,6 +91,7 @@ void lq_rep_destroy(struct lq_rep *r)
 	lq_startup_free(r->deposits);
 	lq_startup_free(r->deposit_asset);
 	lq_startup_free(r->acct);
+	lq_startup_free(r->acct_money);
 	lq_startup_free(r->acct_index);
 	lq_startup_free(r->stamps);
 	lq_startup_free(r->firsts);
@@ -303,11 +311,24 @@ const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id)
 	return NULL;
 }
 
+const struct rep_acct_money *lq_rep_acct_money(const struct lq_rep *r, const struct rep_acct *a)
+{
+	static const struct rep_acct_money zero;
+	return a && r->acct_money ? &r->acct_money[a - r->acct] : &zero;
+}
+
+/* The money totals of a row: NULL without --accounts-out. */
+static struct rep_acct_money *money(struct lq_rep *r, const struct rep_acct *a)
+{
+	return r->acct_money ? &r->acct_money[a - r->acct] : NULL;
+}
+
 /* The events' per-account and per-instrument totals that fill no chart. */
 static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 {
 	struct rep_ins_out *io = &r->ins_out[ev->instrument];
 	struct rep_acct *a;
+	struct rep_acct_money *m;
 
 	switch (ev->type) {
 	case LQ_EV_FUNDING:
@@ -317,7 +338,8 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		else
 			io->funding_received += ev->amount_units;
 		if ((a = acct_get(r, ev->account))) {
-			a->funding += ev->amount_units;
+			if ((m = money(r, a)))
+				m->funding += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -332,8 +354,10 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		if ((a = acct_get(r, ev->account))) {
 			a->liqs++;
 			a->ins = ev->instrument;
-			a->fees += ev->amount_units;
-			a->pnl += ev->pnl_units;
+			if ((m = money(r, a))) {
+				m->fees += ev->amount_units;
+				m->pnl += ev->pnl_units;
+			}
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -345,7 +369,8 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		io->adls++;
 		if ((a = acct_get(r, ev->account))) {
 			a->adl_suffered++;
-			a->pnl += ev->pnl_units;
+			if ((m = money(r, a)))
+				m->pnl += ev->pnl_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		if ((a = acct_get(r, ev->other_account)))
@@ -353,13 +378,15 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		break;
 	case LQ_EV_SOCIALIZED_LOSS:
 		if (ev->account && (a = acct_get(r, ev->account))) {
-			a->socialized += ev->amount_units;
+			if ((m = money(r, a)))
+				m->socialized += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
 	case LQ_EV_BAD_DEBT:
 		if (ev->account && (a = acct_get(r, ev->account))) {
-			a->bad_debt += ev->amount_units;
+			if ((m = money(r, a)))
+				m->bad_debt += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -473,8 +500,8 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		struct rep_acct *a;
 		r->bads++;
 		r->bad_writeoff[ev->asset] += ev->amount_units;
-		if (ev->account && (a = acct_get(r, ev->account)))
-			a->bad_debt += ev->amount_units;
+		if (ev->account && (a = acct_get(r, ev->account)) && money(r, a))
+			money(r, a)->bad_debt += ev->amount_units;
 		return;
 	}
 	if (ev->type == LQ_EV_REJECTED) {

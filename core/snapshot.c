@@ -216,6 +216,7 @@ static void clear_pointers(struct lq_engine *c)
 {
 	c->instruments = NULL;
 	c->accounts = NULL;
+	c->balances = NULL;
 	c->account_hash = NULL;
 	c->positions = NULL;
 	c->dirty = NULL;
@@ -333,6 +334,7 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	/* the live engine's addresses, sink and marker binding stay */
 	c.instruments = e->instruments;
 	c.accounts = e->accounts;
+	c.balances = e->balances;
 	c.account_hash = e->account_hash;
 	c.positions = e->positions;
 	c.dirty = e->dirty;

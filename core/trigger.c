@@ -95,7 +95,7 @@ static lq_i128 unit_base_units(const struct lq_engine *e, const struct lq_unit *
 			       const uint32_t *ps, uint32_t n)
 {
 	lq_i128 base = u->isolated ? e->positions[u->ref].margin_units
-				   : e->accounts[u->account].balance[u->ref];
+				   : *lq_account_balance(e, u->account, u->ref);
 
 	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	LQ_ASSERT(u->account < e->account_count);

@@ -100,12 +100,16 @@ struct lq_position {
 	int64_t margin_units; /* isolated margin */
 };
 
+/*
+ * 16 bytes: what finding an account and walking its positions reads. Its balances are a table
+ * apart (lq_account_balance), a column per asset, so that an asset no account holds costs no
+ * resident memory and a single-asset account costs 8 bytes more, not 8 x LQ_ASSETS_MAX.
+ */
 struct lq_account {
 	uint64_t id;
 	uint32_t pos_head;
 	uint8_t asset_mask; /* assets this account has touched, for display */
 	bool dirty;	    /* queued for an exact re-check */
-	int64_t balance[LQ_ASSETS_MAX];
 };
 _Static_assert(LQ_ASSETS_MAX <= 8, "an account's asset_mask has a bit per asset");
 
@@ -356,6 +360,11 @@ struct lq_engine {
 
 	uint32_t account_count;
 	struct lq_account *accounts;
+	/*
+	 * [asset][account]: LQ_ASSETS_MAX columns of accounts_max balances (lq_account_balance).
+	 * A column is written for accounts [0, account_count) once its asset is defined.
+	 */
+	int64_t *balances;
 	uint32_t *account_hash; /* open addressing: slot + 1, 0 = empty */
 	uint32_t account_hash_mask;
 
@@ -600,6 +609,13 @@ bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry 
 static inline uint32_t lq_adl_quintile(const struct lq_adl_entry *en, uint32_t n)
 {
 	return 1 + (uint32_t)((uint64_t)en->tie_first * 5 / n);
+}
+
+/* An account's balance in an asset (asset < asset_count: defined). */
+static inline int64_t *lq_account_balance(const struct lq_engine *e, uint32_t account,
+					  uint32_t asset)
+{
+	return &e->balances[(size_t)asset * e->limits.accounts_max + account];
 }
 
 /* ---- queries (account.c) ---- */
