@@ -81,7 +81,7 @@ static void row(const struct acct_out *o, uint32_t slot)
 	else
 		fprintf(f, "%llu,%s,%s", (ull)acc->id, e->assets[da].name, b[0]);
 	for (uint32_t a = 0; a < e->asset_count; a++) {
-		lq_dec_format(b[1], 64, *lq_account_balance(e, slot, a), e->assets[a].decimals);
+		lq_dec_format(b[1], 64, *lq_engine_balance(e, slot, a), e->assets[a].decimals);
 		lq_dec_format128(b[2], 64, lq_rep_equity(e, slot, a), e->assets[a].decimals);
 		if (o->jsonl)
 			fprintf(f, "%s\"%s\":{\"balance\":\"%s\",\"equity\":\"%s\"}", a ? "," : "",

@@ -119,7 +119,7 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
-	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_trigger_cand) * units_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
 	/* the external venue's section: orders in flight, and each position's order */
 	sz += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)orders_capacity(lim), CACHE_LINE);
@@ -157,9 +157,9 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	p += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
 	e->dirty = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
-	e->units = (struct lq_unit *)p;
+	e->units = (struct lq_trigger_cand *)p;
 	e->units_cap = (uint32_t)units_capacity(lim);
-	p += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	p += ALIGN_UP(sizeof(struct lq_trigger_cand) * units_capacity(lim), CACHE_LINE);
 	e->adl_rank = (struct lq_adl_entry *)p;
 	p += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
 	e->orders = (struct lq_liq_order *)p;
@@ -271,7 +271,7 @@ static uint32_t account_create(struct lq_engine *e, uint64_t id)
 	e->accounts[slot].pos_head = LQ_NIL;
 	/* the columns of the assets defined so far (lq_engine_add_asset writes the rest's) */
 	for (uint32_t a = 0; a < e->asset_count; a++)
-		*lq_account_balance(e, slot, a) = 0;
+		*lq_engine_balance(e, slot, a) = 0;
 	e->account_hash[h] = slot + 1;
 	LQ_ASSERT(slot < e->limits.accounts_max);
 	return slot;
@@ -294,7 +294,7 @@ enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsign
 		return LQ_E_LIMIT;
 	/* the new asset's column: the accounts opened so far hold nothing in it */
 	for (uint32_t acc = 0; acc < e->account_count; acc++)
-		*lq_account_balance(e, acc, e->asset_count) = 0;
+		*lq_engine_balance(e, acc, e->asset_count) = 0;
 	struct lq_asset *a = &e->assets[e->asset_count++];
 	strcpy(a->name, name);
 	a->decimals = decimals;
@@ -443,12 +443,12 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	const int64_t before = *lq_account_balance(e, a, c->asset);
+	const int64_t before = *lq_engine_balance(e, a, c->asset);
 	if ((lq_i128)before + c->amount > LQ_MONEY_MAX ||
 	    !lq_ledger_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW; /* beyond the safe range */
-	LQ_ASSERT(*lq_account_balance(e, a, c->asset) <= LQ_MONEY_MAX);
-	LQ_ASSERT(*lq_account_balance(e, a, c->asset) == before + c->amount);
+	LQ_ASSERT(*lq_engine_balance(e, a, c->asset) <= LQ_MONEY_MAX);
+	LQ_ASSERT(*lq_engine_balance(e, a, c->asset) == before + c->amount);
 	lq_watch_touch(e, a);
 	return LQ_OK;
 }
@@ -530,7 +530,7 @@ static bool fill_fits(const struct lq_engine *e, uint32_t a, uint32_t p, const s
 	LQ_ASSERT(pos->account == a);
 	LQ_ASSERT(pos->instrument == c->instrument);
 	const int64_t held =
-	    pos->isolated ? pos->margin_units : *lq_account_balance(e, a, ins->settle_asset);
+	    pos->isolated ? pos->margin_units : *lq_engine_balance(e, a, ins->settle_asset);
 	if (!lq_position_fill(ins, pos, c->qty, c->price, &r))
 		return false;
 	if (r.qty != 0 && lq_instrument_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after))
@@ -605,20 +605,19 @@ static bool isolate_keeps_im(struct lq_engine *e, uint32_t a, struct lq_position
 {
 	const struct lq_instrument *ins = &e->instruments[pos->instrument];
 	const uint32_t asset = ins->settle_asset;
-	const int64_t old_margin = pos->margin_units,
-		      old_balance = *lq_account_balance(e, a, asset);
+	const int64_t old_margin = pos->margin_units, old_balance = *lq_engine_balance(e, a, asset);
 	struct lq_margin cross, iso;
 
 	LQ_ASSERT(pos->account == a);
 	pos->isolated = true;
 	pos->margin_units = nm;
-	*lq_account_balance(e, a, asset) -= amount;
+	*lq_engine_balance(e, a, asset) -= amount;
 	lq_account_margin(e, a, asset, &cross);
 	const bool ok = lq_account_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
 	pos->margin_units = old_margin;
-	*lq_account_balance(e, a, asset) += amount;
+	*lq_engine_balance(e, a, asset) += amount;
 	pos->isolated = !was_cross;
-	LQ_ASSERT(*lq_account_balance(e, a, asset) == old_balance); /* undone */
+	LQ_ASSERT(*lq_engine_balance(e, a, asset) == old_balance); /* undone */
 	const bool check_cross = amount > 0 || was_cross;
 	const bool check_iso = (amount < 0 || was_cross) && pos->qty != 0;
 	if (!ok)
@@ -639,7 +638,7 @@ static void isolate_move(struct lq_engine *e, uint32_t a, uint32_t p, int64_t am
 	lq_position_settle_asset(e, a, asset);
 	pos->isolated = true;
 	pos->margin_units += amount;
-	*lq_account_balance(e, a, asset) -= amount;
+	*lq_engine_balance(e, a, asset) -= amount;
 	e->accounts[a].asset_mask |= 1u << asset;
 	if (pos->qty == 0 && pos->margin_units == 0) {
 		pos->isolated = false; /* all margin taken back from a flat position */
@@ -826,7 +825,7 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 		const struct lq_position *pos = &e->positions[p];
 		int64_t due = lq_position_funding_due(e, pos), held, after;
 		held = pos->isolated ? pos->margin_units
-				     : *lq_account_balance(e, pos->account, ins->settle_asset);
+				     : *lq_engine_balance(e, pos->account, ins->settle_asset);
 		if (due == INT64_MAX || due == -INT64_MAX || lq_sub_ovf(held, due, &after)) {
 			ins->funding_index_ceil = old_ceil;
 			ins->funding_index_floor = old_floor;

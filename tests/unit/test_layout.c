@@ -23,7 +23,7 @@ _Static_assert(offsetof(struct lq_account, pos_head) == 8, "id, then the positio
 _Static_assert(sizeof(struct lq_position) == 96, "a position is 96 bytes");
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
-_Static_assert(sizeof(struct lq_unit) == 32, "a trigger candidate is 32 bytes");
+_Static_assert(sizeof(struct lq_trigger_cand) == 24, "a trigger candidate is 24 bytes");
 /* the replay report: a row per account an event names, a deposits slot per account */
 _Static_assert(sizeof(struct rep_acct) == 40, "a report row is 40 bytes");
 _Static_assert(sizeof(struct deposit_slot) == 16, "a deposits slot is 16 bytes");
@@ -70,7 +70,7 @@ static void test_memsize_per_row(void **state)
 	 * the re-check queue */
 	assert_int_equal(per_account, 16 + 8 * LQ_ASSETS_MAX + 2 * 4 + 4);
 	/* the position, one trigger candidate, the ADL ranking entry, the order slot */
-	assert_int_equal(per_position, 96 + 32 + sizeof(struct lq_adl_entry) + 4);
+	assert_int_equal(per_position, 96 + 24 + sizeof(struct lq_adl_entry) + 4);
 }
 
 static void test_fresh_engine_untouched(void **state)
@@ -90,15 +90,15 @@ static void test_fresh_engine_untouched(void **state)
 	assert_int_equal(lq_engine_apply(&x.e, &dep), LQ_OK);
 	const uint32_t a = lq_engine_find_account(&x.e, 7);
 	assert_int_equal(a, 0);
-	assert_int_equal(*lq_account_balance(&x.e, a, 0), 5);
-	assert_true(untouched(lq_account_balance(&x.e, 1, 0), sizeof(int64_t) * 999));
-	assert_true(untouched(lq_account_balance(&x.e, 0, 1), sizeof(int64_t) * 1000 * 7));
+	assert_int_equal(*lq_engine_balance(&x.e, a, 0), 5);
+	assert_true(untouched(lq_engine_balance(&x.e, 1, 0), sizeof(int64_t) * 999));
+	assert_true(untouched(lq_engine_balance(&x.e, 0, 1), sizeof(int64_t) * 1000 * 7));
 	assert_true(untouched(x.e.positions, sizeof(*x.e.positions) * 5000));
 
 	/* a second asset defined later: the accounts opened so far start at zero in it */
 	assert_int_equal(lq_engine_add_asset(&x.e, "BTC", 8), LQ_OK);
-	assert_int_equal(*lq_account_balance(&x.e, a, 1), 0);
-	assert_true(untouched(lq_account_balance(&x.e, 1, 1), sizeof(int64_t) * 999));
+	assert_int_equal(*lq_engine_balance(&x.e, a, 1), 0);
+	assert_true(untouched(lq_engine_balance(&x.e, 1, 1), sizeof(int64_t) * 999));
 	free(x.mem);
 }
 
