@@ -55,10 +55,24 @@ void *lq_startup_alloc_lazy(size_t size, const char *what)
 	return p;
 }
 
+/* What lq_startup_free hands back to the system at once rather than keep for reuse. */
+#define STARTUP_RETURN_BYTES (1u << 20)
+
 void lq_startup_free(void *p)
 {
-	if (p)
-		dallocx(p, 0);
+	if (!p)
+		return;
+	const size_t size = sallocx(p, 0);
+	dallocx(p, 0);
+	/*
+	 * jemalloc keeps freed pages resident for a while (decay) to reuse them; a scratch table
+	 * the size of the engine's would then count twice in the process's peak.
+	 */
+	if (size >= STARTUP_RETURN_BYTES) {
+		char name[64];
+		snprintf(name, sizeof(name), "arena.%u.purge", (unsigned)MALLCTL_ARENAS_ALL);
+		(void)mallctl(name, NULL, NULL, NULL, 0);
+	}
 }
 
 uint64_t lq_thread_allocated(void)
@@ -75,6 +89,12 @@ void *lq_startup_pipeline_alloc(void *ctx, size_t size)
 {
 	(void)ctx;
 	return lq_startup_alloc_aligned(size, 128, "the pipeline");
+}
+
+void *lq_startup_pipeline_alloc_lazy(void *ctx, size_t size)
+{
+	(void)ctx;
+	return lq_startup_alloc_lazy(size, "the pipeline");
 }
 
 void lq_startup_pipeline_free(void *ctx, void *p)

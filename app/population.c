@@ -427,7 +427,8 @@ int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *
 		(uint32_t)(pos < LQ_POPULATION_POSITIONS_MAX ? (pos ? pos : 1)
 							     : LQ_POPULATION_POSITIONS_MAX)};
 	size_t size = lq_engine_memsize(&lim);
-	mem = lq_startup_alloc(size, "the population's pre-scan");
+	/* touched only as far as the population fills it */
+	mem = lq_startup_alloc_lazy(size, "the population's pre-scan");
 	LQ_ASSERT(lq_engine_init(defs, dmem, dsize, &dlim, NULL, NULL) == 0);
 	LQ_ASSERT(lq_engine_init(e, mem, size, &lim, NULL, NULL) == 0);
 	s->e = e;

@@ -926,6 +926,8 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 	if ((rc = cover_identify(r, config)) != LQ_EXIT_OK)
 		return rc;
 	x->rep = lq_rep_create(cfg->limits.accounts_max);
+	if (x->accounts_out)
+		lq_rep_money_enable(x->rep);
 	/* fail now rather than after a long run */
 	const char *outs[2] = {x->report, x->accounts_out};
 	for (int k = 0; k < 2; k++) {
@@ -1270,6 +1272,7 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 	cfg.write = write_out;
 	cfg.write_ctx = &out;
 	cfg.alloc = lq_startup_pipeline_alloc;
+	cfg.alloc_lazy = lq_startup_pipeline_alloc_lazy;
 	cfg.free = lq_startup_pipeline_free;
 	lq_feedin_init(&r.in, r.shock_e8);
 	r.in.seq_window = r.lo.seq_window;

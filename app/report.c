@@ -25,12 +25,27 @@ uint64_t lq_rep_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t pow2_at_least(uint64_t n)
+/*
+ * Open addressing at most three quarters full, over any number of slots (not a power of two,
+ * so that a table holds n entries in about 4n/3 slots rather than up to 4n): a hash picks the
+ * first slot by its high bits, then the next ones follow, wrapping.
+ */
+static uint32_t table_cap(uint64_t n)
 {
-	uint64_t cap = 1024;
-	while (cap < n && cap < (1ull << 31))
-		cap <<= 1;
-	return (uint32_t)cap;
+	uint64_t cap = n + n / 3 + 1;
+	if (cap < 1024)
+		cap = 1024;
+	return cap < UINT32_MAX ? (uint32_t)cap : UINT32_MAX;
+}
+
+static uint32_t table_first(uint32_t h, uint32_t cap)
+{
+	return (uint32_t)(((uint64_t)h * cap) >> 32);
+}
+
+static uint32_t table_next(uint32_t i, uint32_t cap)
+{
+	return i + 1 == cap ? 0 : i + 1;
 }
 
 /* Input stamps in flight (lq_rep_input_stamp): more lines than the rings hold messages. */
@@ -41,9 +56,10 @@ static uint32_t pow2_at_least(uint64_t n)
 struct lq_rep *lq_rep_create(uint32_t accounts_max)
 {
 	struct lq_rep *r = lq_startup_alloc(sizeof(*r), "the report");
-	uint32_t cap = pow2_at_least(2ull * accounts_max);
+	uint32_t cap = table_cap(accounts_max);
 	r->deposits = lq_startup_alloc((size_t)cap * sizeof(*r->deposits), "the deposits table");
-	r->deposit_mask = cap - 1;
+	r->deposit_asset = lq_startup_alloc(cap, "the deposits table");
+	r->deposit_cap = cap;
 	/* every account an event names is one of the engine's: at most accounts_max rows */
 	r->acct_max = accounts_max ? accounts_max : 1;
 	/* rows are appended: a page is first touched once per 32 new rows, in order */
@@ -51,7 +67,7 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	    lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
 	r->acct_index =
 	    lq_startup_alloc((size_t)cap * sizeof(*r->acct_index), "the accounts index");
-	r->acct_mask = cap - 1;
+	r->acct_cap = cap;
 	r->plot_ins = -1;
 	r->stamps = lq_startup_alloc(REP_STAMPS * sizeof(*r->stamps), "the input stamps");
 	r->firsts = lq_startup_alloc(REP_FIRSTS * sizeof(*r->firsts), "the first decisions");
@@ -60,13 +76,22 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	return r;
 }
 
+void lq_rep_money_enable(struct lq_rep *r)
+{
+	/* row for row with the accounts' table, touched as it is */
+	r->acct_money = lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct_money),
+					      "the accounts' money totals");
+}
+
 void lq_rep_destroy(struct lq_rep *r)
 {
 	if (!r)
 		return;
 	rep_plot_free(r->plot);
 	lq_startup_free(r->deposits);
+	lq_startup_free(r->deposit_asset);
 	lq_startup_free(r->acct);
+	lq_startup_free(r->acct_money);
 	lq_startup_free(r->acct_index);
 	lq_startup_free(r->stamps);
 	lq_startup_free(r->firsts);
@@ -105,21 +130,22 @@ void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const cha
 	if (a < 0 ||
 	    lq_dec_parse(amount, strlen(amount), defs->assets[a].decimals, &units) != LQ_DEC_OK)
 		return; /* the engine refuses it too */
-	for (uint32_t k = 0, h = hash64(id);; k++, h++) {
-		struct deposit *d = &r->deposits[h & r->deposit_mask];
-		if (k > r->deposit_mask) {
+	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
+		struct deposit_slot *d = &r->deposits[i];
+		if (k >= r->deposit_cap) {
 			r->deposits_untracked++;
 			return;
 		}
 		if (d->id == 0) {
 			d->id = id;
-			d->asset = (uint32_t)a;
+			r->deposit_asset[i] = (uint8_t)a;
 		}
 		if (d->id == id) {
-			if (d->asset == (uint32_t)a)
+			if (r->deposit_asset[i] == (uint8_t)a)
 				d->units += units;
 			return;
 		}
+		i = table_next(i, r->deposit_cap);
 	}
 }
 
@@ -250,11 +276,11 @@ void lq_rep_mark(void *ctx, const struct lq_cmd *d)
 
 /* ---- publish side ---- */
 
-/* The row of account id, created on its first event: O(1) (the index is at most half full). */
+/* The row of account id, created on its first event: O(1) (the index is at most 3/4 full). */
 static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 {
-	for (uint32_t k = 0, h = hash64(id); k <= r->acct_mask; k++, h++) {
-		uint32_t *slot = &r->acct_index[h & r->acct_mask];
+	for (uint32_t k = 0, i = table_first(hash64(id), r->acct_cap); k < r->acct_cap; k++) {
+		uint32_t *slot = &r->acct_index[i];
 		if (*slot == 0) {
 			if (r->acct_count >= r->acct_max)
 				break;
@@ -266,6 +292,7 @@ static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 		}
 		if (r->acct[*slot - 1].id == id)
 			return &r->acct[*slot - 1];
+		i = table_next(i, r->acct_cap);
 	}
 	r->acct_untracked++;
 	return NULL;
@@ -273,14 +300,27 @@ static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 
 const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id)
 {
-	for (uint32_t k = 0, h = hash64(id); k <= r->acct_mask; k++, h++) {
-		uint32_t slot = r->acct_index[h & r->acct_mask];
+	for (uint32_t k = 0, i = table_first(hash64(id), r->acct_cap); k < r->acct_cap; k++) {
+		uint32_t slot = r->acct_index[i];
 		if (slot == 0)
 			return NULL;
 		if (r->acct[slot - 1].id == id)
 			return &r->acct[slot - 1];
+		i = table_next(i, r->acct_cap);
 	}
 	return NULL;
+}
+
+const struct rep_acct_money *lq_rep_acct_money(const struct lq_rep *r, const struct rep_acct *a)
+{
+	static const struct rep_acct_money zero;
+	return a && r->acct_money ? &r->acct_money[a - r->acct] : &zero;
+}
+
+/* The money totals of a row: NULL without --accounts-out. */
+static struct rep_acct_money *money(struct lq_rep *r, const struct rep_acct *a)
+{
+	return r->acct_money ? &r->acct_money[a - r->acct] : NULL;
 }
 
 /* The events' per-account and per-instrument totals that fill no chart. */
@@ -288,6 +328,7 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 {
 	struct rep_ins_out *io = &r->ins_out[ev->instrument];
 	struct rep_acct *a;
+	struct rep_acct_money *m;
 
 	switch (ev->type) {
 	case LQ_EV_FUNDING:
@@ -297,7 +338,8 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		else
 			io->funding_received += ev->amount_units;
 		if ((a = acct_get(r, ev->account))) {
-			a->funding += ev->amount_units;
+			if ((m = money(r, a)))
+				m->funding += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -312,8 +354,10 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		if ((a = acct_get(r, ev->account))) {
 			a->liqs++;
 			a->ins = ev->instrument;
-			a->fees += ev->amount_units;
-			a->pnl += ev->pnl_units;
+			if ((m = money(r, a))) {
+				m->fees += ev->amount_units;
+				m->pnl += ev->pnl_units;
+			}
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -325,7 +369,8 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		io->adls++;
 		if ((a = acct_get(r, ev->account))) {
 			a->adl_suffered++;
-			a->pnl += ev->pnl_units;
+			if ((m = money(r, a)))
+				m->pnl += ev->pnl_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		if ((a = acct_get(r, ev->other_account)))
@@ -333,13 +378,15 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		break;
 	case LQ_EV_SOCIALIZED_LOSS:
 		if (ev->account && (a = acct_get(r, ev->account))) {
-			a->socialized += ev->amount_units;
+			if ((m = money(r, a)))
+				m->socialized += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
 	case LQ_EV_BAD_DEBT:
 		if (ev->account && (a = acct_get(r, ev->account))) {
-			a->bad_debt += ev->amount_units;
+			if ((m = money(r, a)))
+				m->bad_debt += ev->amount_units;
 			a->ins_mask |= 1ull << ev->instrument;
 		}
 		break;
@@ -453,8 +500,8 @@ void lq_rep_event(void *ctx, const struct lq_msg *m)
 		struct rep_acct *a;
 		r->bads++;
 		r->bad_writeoff[ev->asset] += ev->amount_units;
-		if (ev->account && (a = acct_get(r, ev->account)))
-			a->bad_debt += ev->amount_units;
+		if (ev->account && (a = acct_get(r, ev->account)) && money(r, a))
+			money(r, a)->bad_debt += ev->amount_units;
 		return;
 	}
 	if (ev->type == LQ_EV_REJECTED) {
@@ -533,16 +580,20 @@ lq_i128 lq_rep_equity(const struct lq_engine *e, uint32_t slot, uint32_t asset)
 	return eq;
 }
 
-const struct deposit *lq_rep_deposit_find(const struct lq_rep *r, uint64_t id)
+bool lq_rep_deposit_find(const struct lq_rep *r, uint64_t id, struct deposit *out)
 {
-	for (uint32_t k = 0, h = hash64(id); k <= r->deposit_mask; k++, h++) {
-		const struct deposit *d = &r->deposits[h & r->deposit_mask];
-		if (d->id == id)
-			return d;
+	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap); k < r->deposit_cap; k++) {
+		const struct deposit_slot *d = &r->deposits[i];
+		if (d->id == id) {
+			*out = (struct deposit){
+			    .id = id, .asset = r->deposit_asset[i], .units = d->units};
+			return true;
+		}
 		if (d->id == 0)
-			return NULL;
+			return false;
+		i = table_next(i, r->deposit_cap);
 	}
-	return NULL;
+	return false;
 }
 
 /* larger loss first, then lower id */
@@ -570,7 +621,8 @@ static void find_worst(struct lq_rep *r, const struct lq_engine *e)
 					 .takeovers = w->takeovers,
 					 .adl_against = w->adl_received,
 					 .ins = w->ins};
-		const struct deposit *d = lq_rep_deposit_find(r, w->id);
+		struct deposit dep;
+		const struct deposit *d = lq_rep_deposit_find(r, w->id, &dep) ? &dep : NULL;
 		c.asset = d ? d->asset : e->instruments[w->ins].settle_asset;
 		c.deposited = d ? d->units : 0;
 		lq_i128 eq = lq_rep_equity(e, lq_engine_find_account(e, w->id), c.asset);

@@ -58,7 +58,8 @@ static void row(const struct acct_out *o, uint32_t slot)
 {
 	const struct lq_engine *e = o->e;
 	const struct lq_account *acc = &e->accounts[slot];
-	const struct deposit *d = lq_rep_deposit_find(o->r, acc->id);
+	struct deposit dep;
+	const struct deposit *d = lq_rep_deposit_find(o->r, acc->id, &dep) ? &dep : NULL;
 	const struct rep_acct *t = lq_rep_acct_find(o->r, acc->id);
 	static const struct rep_acct none = {.ins = LQ_NIL};
 	char b[8][64];
@@ -80,7 +81,7 @@ static void row(const struct acct_out *o, uint32_t slot)
 	else
 		fprintf(f, "%llu,%s,%s", (ull)acc->id, e->assets[da].name, b[0]);
 	for (uint32_t a = 0; a < e->asset_count; a++) {
-		lq_dec_format(b[1], 64, acc->balance[a], e->assets[a].decimals);
+		lq_dec_format(b[1], 64, *lq_engine_balance(e, slot, a), e->assets[a].decimals);
 		lq_dec_format128(b[2], 64, lq_rep_equity(e, slot, a), e->assets[a].decimals);
 		if (o->jsonl)
 			fprintf(f, "%s\"%s\":{\"balance\":\"%s\",\"equity\":\"%s\"}", a ? "," : "",
@@ -98,11 +99,12 @@ static void row(const struct acct_out *o, uint32_t slot)
 		positions(o, slot, true);
 		fprintf(f, ",%s", e->assets[ea].name);
 	}
-	lq_dec_format128(b[3], 64, t->pnl, ed);
-	lq_dec_format128(b[4], 64, t->funding, ed);
-	lq_dec_format128(b[5], 64, t->fees, ed);
-	lq_dec_format128(b[6], 64, t->socialized, ed);
-	lq_dec_format128(b[7], 64, t->bad_debt, ed);
+	const struct rep_acct_money *mo = lq_rep_acct_money(o->r, t == &none ? NULL : t);
+	lq_dec_format128(b[3], 64, mo->pnl, ed);
+	lq_dec_format128(b[4], 64, mo->funding, ed);
+	lq_dec_format128(b[5], 64, mo->fees, ed);
+	lq_dec_format128(b[6], 64, mo->socialized, ed);
+	lq_dec_format128(b[7], 64, mo->bad_debt, ed);
 	if (o->jsonl)
 		fprintf(f,
 			",\"realized_pnl\":\"%s\",\"funding\":\"%s\",\"fees\":\"%s\","
@@ -120,6 +122,8 @@ int lq_rep_write_accounts(const struct lq_rep *r, const char *path)
 	struct acct_out o = {.r = r, .e = r->run.engine};
 	size_t n = strlen(path);
 
+	if (!r->acct_money)
+		return -EINVAL; /* the money totals were not kept (lq_rep_money_enable) */
 	o.jsonl = n >= 6 && strcmp(path + n - 6, ".jsonl") == 0;
 	o.f = fopen(path, "w");
 	if (!o.f)

@@ -26,14 +26,21 @@ struct out_bin {
 	lq_i128 ins_delta[SERIES_INS]; /* fund deltas of the instrument's events */
 };
 
-/* An account an output event named (publish thread), one row each, O(1) by id. */
+/*
+ * An account an output event named (publish thread), one row each, O(1) by id: what the
+ * summary reads (40 bytes). Its money totals, which only --accounts-out prints, are a row of
+ * a table of their own, kept only when that is wanted (lq_rep_money_enable).
+ */
 struct rep_acct {
 	uint64_t id;
+	uint64_t ins_mask; /* instruments of its money events (bit i: instrument i) */
 	uint32_t liqs, takeovers;
 	uint32_t adl_suffered; /* ADL fills against its profitable position (deleveraged) */
 	uint32_t adl_received; /* ADL fills against others that covered its deficit */
 	uint32_t ins;	       /* the instrument of its last liquidation; LQ_NIL none */
-	uint64_t ins_mask;     /* instruments of its money events (bit i: instrument i) */
+};
+
+struct rep_acct_money {
 	lq_i128 fees, pnl, funding, socialized, bad_debt;
 };
 
@@ -53,9 +60,16 @@ struct rep_ins_out { /* publish */
 	lq_i128 funding_paid, funding_received;
 };
 
+/* An account's deposits in its first asset (lq_rep_deposit_find). */
 struct deposit {
-	uint64_t id; /* 0 = empty */
+	uint64_t id;
 	uint32_t asset;
+	int64_t units;
+};
+
+/* The deposits table's slot; its asset apart (a byte each), so that a slot is 16 bytes. */
+struct deposit_slot {
+	uint64_t id; /* 0 = empty */
 	int64_t units;
 };
 
@@ -119,8 +133,9 @@ struct lq_rep {
 	int32_t plot_ins; /* the first instrument traded; -1 before */
 	int64_t now_ns;
 	struct in_bin in[LQ_REP_BINS];
-	struct deposit *deposits;
-	uint32_t deposit_mask;
+	struct deposit_slot *deposits; /* deposit_cap slots, at most 3/4 full */
+	uint8_t *deposit_asset;	       /* each slot's asset */
+	uint32_t deposit_cap;
 	uint64_t deposits_untracked;
 	struct rep_ins_in ins_in[LQ_INSTRUMENTS_MAX];
 	/* mark stage thread */
@@ -132,9 +147,10 @@ struct lq_rep {
 	lq_i128 social_ins[LQ_INSTRUMENTS_MAX], bad_ins[LQ_INSTRUMENTS_MAX];
 	lq_i128 fund_delta_ins[LQ_INSTRUMENTS_MAX];
 	struct rep_ins_out ins_out[LQ_INSTRUMENTS_MAX];
-	struct rep_acct *acct; /* rows, in order of first event */
-	uint32_t *acct_index;  /* open addressing: row + 1, 0 = empty */
-	uint32_t acct_count, acct_max, acct_mask;
+	struct rep_acct *acct;		   /* rows, in order of first event */
+	struct rep_acct_money *acct_money; /* their money totals, or NULL (lq_rep_money_enable) */
+	uint32_t *acct_index;		   /* open addressing, acct_cap slots: row + 1, 0 = empty */
+	uint32_t acct_count, acct_max, acct_cap;
 	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
 	uint64_t acct_mixed;	 /* accounts whose money events span settle assets (finish) */
 	/* input to first decision, and events per input (lq_rep_input_stamp, lq_rep_event) */
@@ -162,10 +178,12 @@ struct lq_rep {
 	struct lq_rep_summary sum;	     /* what every renderer prints */
 };
 
-/* An account's deposits in its first asset (the population's), or NULL. */
-const struct deposit *lq_rep_deposit_find(const struct lq_rep *r, uint64_t id);
+/* An account's deposits in its first asset (the population's); false: none. */
+bool lq_rep_deposit_find(const struct lq_rep *r, uint64_t id, struct deposit *out);
 /* An account's row of event totals, or NULL when no event named it. */
 const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id);
+/* A row's money totals (zero for NULL); only with lq_rep_money_enable. */
+const struct rep_acct_money *lq_rep_acct_money(const struct lq_rep *r, const struct rep_acct *a);
 /* Equity of an account in an asset: cross margin plus its isolated positions settled in it. */
 lq_i128 lq_rep_equity(const struct lq_engine *e, uint32_t slot, uint32_t asset);
 

@@ -228,6 +228,7 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	    .write = write_stdout,
 	    .write_ctx = &so,
 	    .alloc = lq_startup_pipeline_alloc,
+	    .alloc_lazy = lq_startup_pipeline_alloc_lazy,
 	    .free = lq_startup_pipeline_free,
 	};
 	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));

@@ -362,11 +362,11 @@ static uint64_t liq_account(struct lq_bench_state *st, uint64_t iterations)
 		/* untimed: a fresh 1 BTC long with 3200 USDT (20x), the mark back, the book */
 		apply(e, &up);
 		uint32_t a = lq_engine_find_account(e, 1);
-		if (a != LQ_NIL && e->accounts[a].balance[0] > 0) {
+		if (a != LQ_NIL && *lq_engine_balance(e, a, 0) > 0) {
 			struct lq_cmd wd = {.type = LQ_CMD_WITHDRAW,
 					    .account = 1,
 					    .asset = 0,
-					    .amount = e->accounts[a].balance[0]};
+					    .amount = *lq_engine_balance(e, a, 0)};
 			apply(e, &wd);
 		}
 		struct lq_cmd d = {
@@ -431,7 +431,7 @@ static uint64_t ledger_credit(struct lq_bench_state *st, uint64_t iterations)
 	for (uint64_t i = 0; i < iterations; i++)
 		ok &= lq_ledger_credit(&w.e, a, 0, (i & 1) ? -1000 : 1000, LQ_LEDGER_EXTERNAL);
 	lq_bench_pause(st);
-	sink = w.e.accounts[a].balance[0] + ok;
+	sink = *lq_engine_balance(&w.e, a, 0) + ok;
 	free(w.mem);
 	lq_bench_resume(st);
 	return iterations;

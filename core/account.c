@@ -107,7 +107,7 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 	const struct lq_account *acc = &e->accounts[account];
 	struct pos_figures f;
 	/* summed in 128 bits: no account within the safe range can wrap them */
-	lq_i128 eq = acc->balance[asset], mm = 0, im = 0;
+	lq_i128 eq = *lq_engine_balance(e, account, asset), mm = 0, im = 0;
 	uint32_t seen = 0;
 
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
@@ -130,7 +130,7 @@ bool lq_account_margin_at(const struct lq_engine *e, uint32_t account, uint32_t 
 	/* each position's IM covers its MM, so do the sums */
 	LQ_ASSERT(mm >= 0);
 	LQ_ASSERT(im >= mm);
-	out->balance_units = acc->balance[asset];
+	out->balance_units = *lq_engine_balance(e, account, asset);
 	out->equity_units = sat64(eq);
 	out->mm_units = sat64(mm);
 	out->im_units = sat64(im);
@@ -210,7 +210,7 @@ static int unit_margin_wide(const struct lq_engine *e, const struct lq_position 
 
 	LQ_ASSERT(p->account < e->account_count);
 	LQ_ASSERT(p->qty != 0); /* a flat position has no prices to search */
-	*eq = p->isolated ? p->margin_units : acc->balance[asset];
+	*eq = p->isolated ? p->margin_units : *lq_engine_balance(e, p->account, asset);
 	*mm = 0;
 	for (uint32_t seen = 0; i != LQ_NIL; i = p->isolated ? LQ_NIL : e->positions[i].next) {
 		seen++;
@@ -382,7 +382,7 @@ bool lq_account_unit_equity_fine(const struct lq_engine *e, const struct lq_unit
 		*out = eq;
 		return true;
 	}
-	eq = (lq_i128)e->accounts[u->account].balance[u->ref] * LQ_FINE_ONE;
+	eq = (lq_i128)*lq_engine_balance(e, u->account, u->ref) * LQ_FINE_ONE;
 	for (uint32_t p = e->accounts[u->account].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		const struct lq_instrument *ins = &e->instruments[pos->instrument];

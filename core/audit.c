@@ -305,7 +305,7 @@ static void engine_money(const struct lq_engine *e, uint32_t acc, lq_i128 *money
 
 	LQ_ASSERT(acc < e->account_count);
 	for (uint32_t s = 0; s < LQ_ASSETS_MAX; s++)
-		money[s] = e->accounts[acc].balance[s];
+		money[s] = s < e->asset_count ? *lq_engine_balance(e, acc, s) : 0;
 	for (uint32_t p = e->accounts[acc].pos_head; p != LQ_NIL; p = e->positions[p].next) {
 		const struct lq_position *pos = &e->positions[p];
 		seen++;

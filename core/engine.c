@@ -95,12 +95,16 @@ static uint32_t orders_capacity(const struct lq_engine_limits *lim)
 	return lim->positions_max < LQ_LIQ_ORDERS_MAX ? lim->positions_max : LQ_LIQ_ORDERS_MAX;
 }
 
-/* Candidates of one round: every position's unit plus a cross unit per account. */
+/*
+ * Candidates of one round (trigger.c): a unit is an isolated position with lots, or an
+ * account's cross margin in an asset in which it holds a cross position with lots, so each
+ * candidate has a position of its own and a round never has more than the positions' table.
+ */
 static size_t units_capacity(const struct lq_engine_limits *lim)
 {
 	LQ_ASSERT(lim->positions_max > 0);
 	LQ_ASSERT(lim->accounts_max > 0);
-	return (size_t)lim->positions_max + lim->accounts_max;
+	return (size_t)lim->positions_max;
 }
 
 size_t lq_engine_memsize(const struct lq_engine_limits *lim)
@@ -111,10 +115,11 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	LQ_ASSERT(lim->accounts_max < (1u << 30));
 	sz += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(int64_t) * LQ_ASSETS_MAX * (size_t)lim->accounts_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
-	sz += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	sz += ALIGN_UP(sizeof(struct lq_trigger_cand) * units_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_adl_node) * (size_t)lim->positions_max, CACHE_LINE);
 	/* the external venue's section: orders in flight, and each position's order */
@@ -145,15 +150,17 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	p += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
 	e->accounts = (struct lq_account *)p;
 	p += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
+	e->balances = (int64_t *)p;
+	p += ALIGN_UP(sizeof(int64_t) * LQ_ASSETS_MAX * (size_t)lim->accounts_max, CACHE_LINE);
 	e->account_hash = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)hcap, CACHE_LINE);
 	e->positions = (struct lq_position *)p;
 	p += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
 	e->dirty = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
-	e->units = (struct lq_unit *)p;
+	e->units = (struct lq_trigger_cand *)p;
 	e->units_cap = (uint32_t)units_capacity(lim);
-	p += ALIGN_UP(sizeof(struct lq_unit) * units_capacity(lim), CACHE_LINE);
+	p += ALIGN_UP(sizeof(struct lq_trigger_cand) * units_capacity(lim), CACHE_LINE);
 	e->adl_rank = (struct lq_adl_entry *)p;
 	p += ALIGN_UP(sizeof(struct lq_adl_entry) * (size_t)lim->positions_max, CACHE_LINE);
 	_Static_assert(LQ_ENGINE_ADL_ALIGN == CACHE_LINE, "lq_engine_adl_heap finds the nodes");
@@ -177,9 +184,9 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 
 	memset(e->account_hash, 0, sizeof(uint32_t) * hcap);
 	e->account_hash_mask = hcap - 1;
-	for (uint32_t i = 0; i < lim->positions_max; i++)
-		e->positions[i].next = i + 1 < lim->positions_max ? i + 1 : LQ_NIL;
-	e->position_free = 0;
+	/* no slot handed out yet: the positions' table is left untouched (lq_position_create) */
+	e->position_free = LQ_NIL;
+	e->position_top = 0;
 	memset(e->orders, 0, sizeof(struct lq_liq_order) * e->orders_cap);
 	memset(e->pos_order, 0xff, sizeof(uint32_t) * lim->positions_max); /* LQ_NIL each */
 	e->venue_mode = LQ_VENUE_ENGINE;
@@ -266,6 +273,9 @@ static uint32_t account_create(struct lq_engine *e, uint64_t id)
 	memset(&e->accounts[slot], 0, sizeof(e->accounts[slot]));
 	e->accounts[slot].id = id;
 	e->accounts[slot].pos_head = LQ_NIL;
+	/* the columns of the assets defined so far (lq_engine_add_asset writes the rest's) */
+	for (uint32_t a = 0; a < e->asset_count; a++)
+		*lq_engine_balance(e, slot, a) = 0;
 	e->account_hash[h] = slot + 1;
 	LQ_ASSERT(slot < e->limits.accounts_max);
 	return slot;
@@ -286,6 +296,9 @@ enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsign
 		return LQ_E_DUPLICATE;
 	if (e->asset_count >= LQ_ASSETS_MAX)
 		return LQ_E_LIMIT;
+	/* the new asset's column: the accounts opened so far hold nothing in it */
+	for (uint32_t acc = 0; acc < e->account_count; acc++)
+		*lq_engine_balance(e, acc, e->asset_count) = 0;
 	struct lq_asset *a = &e->assets[e->asset_count++];
 	strcpy(a->name, name);
 	a->decimals = decimals;
@@ -434,12 +447,12 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
-	const int64_t before = e->accounts[a].balance[c->asset];
+	const int64_t before = *lq_engine_balance(e, a, c->asset);
 	if ((lq_i128)before + c->amount > LQ_MONEY_MAX ||
 	    !lq_ledger_credit(e, a, c->asset, c->amount, LQ_LEDGER_EXTERNAL))
 		return LQ_E_OVERFLOW; /* beyond the safe range */
-	LQ_ASSERT(e->accounts[a].balance[c->asset] <= LQ_MONEY_MAX);
-	LQ_ASSERT(e->accounts[a].balance[c->asset] == before + c->amount);
+	LQ_ASSERT(*lq_engine_balance(e, a, c->asset) <= LQ_MONEY_MAX);
+	LQ_ASSERT(*lq_engine_balance(e, a, c->asset) == before + c->amount);
 	lq_watch_touch(e, a);
 	return LQ_OK;
 }
@@ -521,7 +534,7 @@ static bool fill_fits(const struct lq_engine *e, uint32_t a, uint32_t p, const s
 	LQ_ASSERT(pos->account == a);
 	LQ_ASSERT(pos->instrument == c->instrument);
 	const int64_t held =
-	    pos->isolated ? pos->margin_units : e->accounts[a].balance[ins->settle_asset];
+	    pos->isolated ? pos->margin_units : *lq_engine_balance(e, a, ins->settle_asset);
 	if (!lq_position_fill(ins, pos, c->qty, c->price, &r))
 		return false;
 	if (r.qty != 0 && lq_instrument_value_ovf(ins, r.qty, c->price, LQ_ROUND_FLOOR, &v_after))
@@ -596,19 +609,19 @@ static bool isolate_keeps_im(struct lq_engine *e, uint32_t a, struct lq_position
 {
 	const struct lq_instrument *ins = &e->instruments[pos->instrument];
 	const uint32_t asset = ins->settle_asset;
-	const int64_t old_margin = pos->margin_units, old_balance = e->accounts[a].balance[asset];
+	const int64_t old_margin = pos->margin_units, old_balance = *lq_engine_balance(e, a, asset);
 	struct lq_margin cross, iso;
 
 	LQ_ASSERT(pos->account == a);
 	pos->isolated = true;
 	pos->margin_units = nm;
-	e->accounts[a].balance[asset] -= amount;
+	*lq_engine_balance(e, a, asset) -= amount;
 	lq_account_margin(e, a, asset, &cross);
 	const bool ok = lq_account_isolated_margin_at(e, pos, lq_instrument_mark(ins), &iso);
 	pos->margin_units = old_margin;
-	e->accounts[a].balance[asset] += amount;
+	*lq_engine_balance(e, a, asset) += amount;
 	pos->isolated = !was_cross;
-	LQ_ASSERT(e->accounts[a].balance[asset] == old_balance); /* undone */
+	LQ_ASSERT(*lq_engine_balance(e, a, asset) == old_balance); /* undone */
 	const bool check_cross = amount > 0 || was_cross;
 	const bool check_iso = (amount < 0 || was_cross) && pos->qty != 0;
 	if (!ok)
@@ -629,7 +642,7 @@ static void isolate_move(struct lq_engine *e, uint32_t a, uint32_t p, int64_t am
 	lq_position_settle_asset(e, a, asset);
 	pos->isolated = true;
 	pos->margin_units += amount;
-	e->accounts[a].balance[asset] -= amount;
+	*lq_engine_balance(e, a, asset) -= amount;
 	e->accounts[a].asset_mask |= 1u << asset;
 	if (pos->qty == 0 && pos->margin_units == 0) {
 		pos->isolated = false; /* all margin taken back from a flat position */
@@ -816,7 +829,7 @@ static enum lq_status apply_funding(struct lq_engine *e, const struct lq_cmd *c)
 		const struct lq_position *pos = &e->positions[p];
 		int64_t due = lq_position_funding_due(e, pos), held, after;
 		held = pos->isolated ? pos->margin_units
-				     : e->accounts[pos->account].balance[ins->settle_asset];
+				     : *lq_engine_balance(e, pos->account, ins->settle_asset);
 		if (due == INT64_MAX || due == -INT64_MAX || lq_sub_ovf(held, due, &after)) {
 			ins->funding_index_ceil = old_ceil;
 			ins->funding_index_floor = old_floor;

@@ -41,7 +41,7 @@ lq_i128 lq_ledger_accounts_sum(const struct lq_engine *e, uint32_t asset)
 	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
 	for (uint32_t a = 0; a < e->account_count; a++) {
 		const struct lq_account *acc = &e->accounts[a];
-		s += acc->balance[asset];
+		s += *lq_engine_balance(e, a, asset);
 		for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next) {
 			const struct lq_position *pos = &e->positions[p];
 			if (e->instruments[pos->instrument].settle_asset == asset)
@@ -63,13 +63,13 @@ bool lq_ledger_credit(struct lq_engine *e, uint32_t account, uint32_t asset, int
 	const lq_i128 slot_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
 	int64_t nb;
 
-	if (lq_add_ovf(acc->balance[asset], amount, &nb))
+	if (lq_add_ovf(*lq_engine_balance(e, account, asset), amount, &nb))
 		return false;
-	acc->balance[asset] = nb;
+	*lq_engine_balance(e, account, asset) = nb;
 	acc->asset_mask |= 1u << asset;
 	lq_ledger_move(e, counter_slot, LQ_LEDGER_ACCOUNTS, asset, amount);
 	LQ_ASSERT(e->ledger.total[LQ_LEDGER_ACCOUNTS][asset] == slot_before + amount);
-	LQ_ASSERT(acc->balance[asset] == nb);
+	LQ_ASSERT(*lq_engine_balance(e, account, asset) == nb);
 	return true;
 }
 

@@ -952,7 +952,7 @@ static bool ioc_keep_in_range(const struct lq_engine *e, const struct lq_positio
 	if (!lq_position_cost_share(pos->cost, x, pos->qty, &share))
 		return false;
 	const int64_t held = pos->isolated ? pos->margin_units
-					   : e->accounts[pos->account].balance[ins->settle_asset];
+					   : *lq_engine_balance(e, pos->account, ins->settle_asset);
 	const int64_t due = lq_position_funding_due(e, pos);
 	lq_i128 after = (lq_i128)held - due +
 			lq_instrument_fine_to_units(o->value + o->vr - share, LQ_ROUND_FLOOR) -
@@ -1274,7 +1274,7 @@ void lq_liq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset
 	struct lq_account *acc = &e->accounts[account];
 
 	LQ_ASSERT(account < e->account_count && asset < e->asset_count);
-	if (acc->balance[asset] >= 0)
+	if (*lq_engine_balance(e, account, asset) >= 0)
 		return;
 	for (uint32_t p = acc->pos_head; p != LQ_NIL; p = e->positions[p].next)
 		if (e->positions[p].qty != 0 &&
@@ -1282,12 +1282,12 @@ void lq_liq_write_off_flat(struct lq_engine *e, uint32_t account, uint32_t asset
 			return; /* not flat in this asset */
 	/* money parked in flat isolated margins is the account's: it pays first */
 	lq_position_release_flat_isolated(e, account, asset);
-	if (acc->balance[asset] >= 0)
+	if (*lq_engine_balance(e, account, asset) >= 0)
 		return;
-	const int64_t amount = -acc->balance[asset];
+	const int64_t amount = -*lq_engine_balance(e, account, asset);
 	const bool ok = lq_ledger_credit(e, account, asset, amount, LQ_LEDGER_BAD_DEBT);
 	LQ_ASSERT(ok);
-	LQ_ASSERT(acc->balance[asset] == 0);
+	LQ_ASSERT(*lq_engine_balance(e, account, asset) == 0);
 	e->stats.bad_debts++;
 	const struct lq_event ev = {.type = LQ_EV_BAD_DEBT,
 				    .instrument = LQ_NIL,

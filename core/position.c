@@ -35,10 +35,14 @@ uint32_t lq_position_create(struct lq_engine *e, uint32_t account, uint32_t inst
 
 	LQ_ASSERT(account < e->account_count);
 	LQ_ASSERT(instrument < e->instrument_count);
-	if (p == LQ_NIL)
+	if (p != LQ_NIL) {
+		LQ_ASSERT(p < e->position_top);
+		e->position_free = e->positions[p].next;
+	} else if (e->position_top < e->limits.positions_max) {
+		p = e->position_top++; /* a slot never used: its first touch */
+	} else {
 		return LQ_NIL;
-	LQ_ASSERT(p < e->limits.positions_max);
-	e->position_free = e->positions[p].next;
+	}
 	e->position_used++;
 	struct lq_position *pos = &e->positions[p];
 	memset(pos, 0, sizeof(*pos));
@@ -110,10 +114,11 @@ void lq_position_release_flat_isolated(struct lq_engine *e, uint32_t account, ui
 		if (pos->qty == 0 && pos->isolated &&
 		    e->instruments[pos->instrument].settle_asset == asset) {
 			int64_t nb;
-			if (lq_add_ovf(acc->balance[asset], pos->margin_units, &nb))
+			if (lq_add_ovf(*lq_engine_balance(e, account, asset), pos->margin_units,
+				       &nb))
 				return; /* cannot happen within the safe range */
 			/* the account's own money: no ledger movement (both are the accounts') */
-			acc->balance[asset] = nb;
+			*lq_engine_balance(e, account, asset) = nb;
 			LQ_ASSERT(!pos->isolated || pos->qty == 0);
 			pos->margin_units = 0;
 			pos->isolated = false;
@@ -206,7 +211,7 @@ void lq_position_settle_asset(struct lq_engine *e, uint32_t account, uint32_t as
 /* An account's balance in an asset once its cross positions' pending funding is settled. */
 int64_t lq_position_settled_balance(const struct lq_engine *e, uint32_t a, uint32_t asset)
 {
-	lq_i128 b = e->accounts[a].balance[asset];
+	lq_i128 b = *lq_engine_balance(e, a, asset);
 
 	LQ_ASSERT(a < e->account_count);
 	LQ_ASSERT(asset < e->asset_count);
@@ -355,11 +360,12 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
 	LQ_ASSERT(fee_slot < LQ_LEDGER_SLOTS);
 	const lq_i128 accounts_before = e->ledger.total[LQ_LEDGER_ACCOUNTS][asset];
 	/* everything that can overflow is checked before anything changes */
-	held = pos->isolated ? pos->margin_units : e->accounts[a].balance[asset];
+	held = pos->isolated ? pos->margin_units : *lq_engine_balance(e, a, asset);
 	if (lq_sub_ovf(held, due, &after) || lq_add_ovf(after, r->realized_units, &after) ||
 	    lq_sub_ovf(after, fee_units, &after))
 		return LQ_E_OVERFLOW;
-	if (r->qty == 0 && pos->isolated && lq_add_ovf(e->accounts[a].balance[asset], after, &held))
+	if (r->qty == 0 && pos->isolated &&
+	    lq_add_ovf(*lq_engine_balance(e, a, asset), after, &held))
 		return LQ_E_OVERFLOW;
 	settle_funding(e, p);
 	const bool credited = lq_ledger_credit_holder(e, pos, r->realized_units, LQ_LEDGER_VENUE);
@@ -385,7 +391,7 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
 		 * A closed isolated position hands its margin back to the balance and the next
 		 * fill opens a cross position (isolate again to isolate it).
 		 */
-		e->accounts[a].balance[asset] += pos->margin_units;
+		*lq_engine_balance(e, a, asset) += pos->margin_units;
 		pos->margin_units = 0;
 		pos->isolated = false;
 		lq_position_release(e, p);

@@ -43,14 +43,14 @@ size_t lq_snapshot_engine_size(const struct lq_engine *e)
 /*
  * Runs (lq/snapshot.h): a u64 length and a u64 count, then each run of granules that differ
  * from the model as a u64 offset, a u64 length and its bytes. The model is what the bytes
- * left out hold: zero, and for an engine's arena also its fresh free list and order slots.
+ * left out hold: zero, and for an engine's arena its fresh order slots (LQ_NIL each). The
+ * positions' table of a fresh engine is never written (its slots are handed out in order,
+ * position_top), so its model is zero too.
  */
 #define GRANULE	 1024u
 #define RUN_HEAD 16u
 
 struct model {
-	size_t pos_off, pos_end; /* the positions' table: each entry's next is the following one */
-	uint32_t pos_count;
 	size_t order_off, order_end; /* each position's order slot: LQ_NIL */
 };
 
@@ -66,28 +66,12 @@ static size_t overlap(size_t a0, size_t a1, size_t b0, size_t b1, size_t *from)
 /* The model's bytes [off, off + n) into g. */
 static void model_fill(const struct model *m, size_t off, uint8_t *g, size_t n)
 {
-	const size_t psz = sizeof(struct lq_position);
-	const size_t nf = offsetof(struct lq_position, next);
 	size_t from, k;
 
 	memset(g, 0, n);
 	k = overlap(off, off + n, m->order_off, m->order_end, &from);
 	if (k)
 		memset(g + (from - off), 0xff, k);
-	k = overlap(off, off + n, m->pos_off, m->pos_end, &from);
-	if (k == 0)
-		return;
-	const size_t first = (from - m->pos_off) / psz, last = (from + k - 1 - m->pos_off) / psz;
-	/* bounded by the entries within n bytes */
-	for (size_t i = first; i <= last; i++) {
-		const uint32_t v = i + 1 < m->pos_count ? (uint32_t)i + 1 : LQ_NIL;
-		const size_t f = m->pos_off + i * psz + nf;
-		uint8_t b[sizeof(v)];
-		memcpy(b, &v, sizeof(v)); /* as the engine holds it */
-		for (size_t j = 0; j < sizeof(v); j++)
-			if (f + j >= off && f + j < off + n)
-				g[f + j - off] = b[j];
-	}
 }
 
 size_t lq_snapshot_runs_bound(size_t n)
@@ -203,14 +187,11 @@ static struct model engine_model(const struct lq_engine *e)
 {
 	const uint8_t *a = (const uint8_t *)e->instruments;
 	struct model m = {
-	    .pos_off = (size_t)((const uint8_t *)e->positions - a),
-	    .pos_count = e->limits.positions_max,
 	    .order_off = (size_t)((const uint8_t *)e->pos_order - a),
 	};
 
-	m.pos_end = m.pos_off + sizeof(struct lq_position) * e->limits.positions_max;
 	m.order_end = m.order_off + sizeof(uint32_t) * e->limits.positions_max;
-	LQ_ASSERT(m.pos_end <= arena_bytes(e) && m.order_end <= arena_bytes(e));
+	LQ_ASSERT(m.order_end <= arena_bytes(e));
 	return m;
 }
 
@@ -235,6 +216,7 @@ static void clear_pointers(struct lq_engine *c)
 {
 	c->instruments = NULL;
 	c->accounts = NULL;
+	c->balances = NULL;
 	c->account_hash = NULL;
 	c->positions = NULL;
 	c->dirty = NULL;
@@ -296,8 +278,8 @@ static const char *check_counts(const struct lq_engine *c)
 		return "definition counts beyond the tables";
 	if (c->account_count > c->limits.accounts_max)
 		return "more accounts than the limit";
-	if (c->position_used > c->limits.positions_max ||
-	    (c->position_free != LQ_NIL && c->position_free >= c->limits.positions_max))
+	if (c->position_top > c->limits.positions_max || c->position_used > c->position_top ||
+	    (c->position_free != LQ_NIL && c->position_free >= c->position_top))
 		return "position table out of range";
 	if (c->dirty_count != 0)
 		return "an image taken inside an input event";
@@ -352,6 +334,7 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	/* the live engine's addresses, sink and marker binding stay */
 	c.instruments = e->instruments;
 	c.accounts = e->accounts;
+	c.balances = e->balances;
 	c.account_hash = e->account_hash;
 	c.positions = e->positions;
 	c.dirty = e->dirty;

@@ -95,7 +95,7 @@ static lq_i128 unit_base_units(const struct lq_engine *e, const struct lq_unit *
 			       const uint32_t *ps, uint32_t n)
 {
 	lq_i128 base = u->isolated ? e->positions[u->ref].margin_units
-				   : e->accounts[u->account].balance[u->ref];
+				   : *lq_engine_balance(e, u->account, u->ref);
 
 	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	LQ_ASSERT(u->account < e->account_count);
@@ -519,8 +519,29 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 
 /* ---- rounds ---- */
 
+/* A unit packed as the candidate table holds it, and back. */
+static struct lq_trigger_cand cand_pack(const struct lq_unit *u)
+{
+	LQ_ASSERT(u->ref < LQ_TRIGGER_CAND_ISOLATED);
+	return (struct lq_trigger_cand){.equity_units = u->equity_units,
+					.mm_units = u->mm_units,
+					.account = u->account,
+					.ref =
+					    u->ref | (u->isolated ? LQ_TRIGGER_CAND_ISOLATED : 0)};
+}
+
+static struct lq_unit cand_unit(const struct lq_trigger_cand *c)
+{
+	return (struct lq_unit){.account = c->account,
+				.ref = c->ref & ~LQ_TRIGGER_CAND_ISOLATED,
+				.isolated = (c->ref & LQ_TRIGGER_CAND_ISOLATED) != 0,
+				.equity_units = c->equity_units,
+				.mm_units = c->mm_units};
+}
+
 /* Round order: ascending equity / MM (MM = 0 first), then account id, cross before isolated. */
-static bool unit_before(const struct lq_engine *e, const struct lq_unit *a, const struct lq_unit *b)
+static bool unit_before(const struct lq_engine *e, const struct lq_trigger_cand *a,
+			const struct lq_trigger_cand *b)
 {
 	LQ_ASSERT(a->account < e->account_count);
 	LQ_ASSERT(b->account < e->account_count);
@@ -537,15 +558,19 @@ static bool unit_before(const struct lq_engine *e, const struct lq_unit *a, cons
 	uint64_t ia = e->accounts[a->account].id, ib = e->accounts[b->account].id;
 	if (ia != ib)
 		return ia < ib;
-	if (a->isolated != b->isolated)
-		return !a->isolated;
-	if (a->isolated)
-		return e->positions[a->ref].instrument < e->positions[b->ref].instrument;
-	return a->ref < b->ref;
+	const bool a_iso = (a->ref & LQ_TRIGGER_CAND_ISOLATED) != 0;
+	const bool b_iso = (b->ref & LQ_TRIGGER_CAND_ISOLATED) != 0;
+	if (a_iso != b_iso)
+		return !a_iso;
+	const uint32_t ra = a->ref & ~LQ_TRIGGER_CAND_ISOLATED,
+		       rb = b->ref & ~LQ_TRIGGER_CAND_ISOLATED;
+	if (a_iso)
+		return e->positions[ra].instrument < e->positions[rb].instrument;
+	return ra < rb;
 }
 
 /* Heap sort: O(n log n) for large cascades, in place, no recursion. */
-static void units_sift(const struct lq_engine *e, struct lq_unit *u, uint32_t i, uint32_t n)
+static void units_sift(const struct lq_engine *e, struct lq_trigger_cand *u, uint32_t i, uint32_t n)
 {
 	LQ_ASSERT(n <= e->units_cap);
 	LQ_ASSERT(i < n);
@@ -558,25 +583,36 @@ static void units_sift(const struct lq_engine *e, struct lq_unit *u, uint32_t i,
 			c++;
 		if (!unit_before(e, &u[i], &u[c]))
 			return;
-		struct lq_unit t = u[i];
+		struct lq_trigger_cand t = u[i];
 		u[i] = u[c];
 		u[c] = t;
 		i = c;
 	}
 }
 
-static void units_sort(const struct lq_engine *e, struct lq_unit *u, uint32_t n)
+static void units_sort(const struct lq_engine *e, struct lq_trigger_cand *u, uint32_t n)
 {
 	LQ_ASSERT(u == e->units);
 	LQ_ASSERT(n <= e->units_cap);
 	for (uint32_t i = n / 2; i-- > 0;)
 		units_sift(e, u, i, n);
 	for (uint32_t end = n; end > 1; end--) {
-		struct lq_unit t = u[0];
+		struct lq_trigger_cand t = u[0];
 		u[0] = u[end - 1];
 		u[end - 1] = t;
 		units_sift(e, u, 0, end - 1);
 	}
+}
+
+/*
+ * A candidate of the round. The table holds one per position at most (engine.c: each unit
+ * has a position with lots of its own), so it never fills.
+ */
+static void cand_add(struct lq_engine *e, const struct lq_unit *u, uint32_t *n)
+{
+	LQ_ASSERT(*n < e->units_cap);
+	LQ_ASSERT(*n < e->position_used);
+	e->units[(*n)++] = cand_pack(u);
 }
 
 /* Collect the units of one account: cross per asset, and each isolated position. */
@@ -593,8 +629,8 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
 			bool liq = pos->qty != 0 && lq_trigger_unit_liquidatable(e, &u);
 			e->stats.rechecks++;
-			if (liq && unit_actionable(e, &u) && *n < e->units_cap)
-				e->units[(*n)++] = u;
+			if (liq && unit_actionable(e, &u))
+				cand_add(e, &u, n);
 			else if (reindex)
 				index_unit(e, &u);
 			continue;
@@ -608,8 +644,8 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		struct lq_unit u = {.account = a, .ref = asset, .isolated = false};
 		bool liq = lq_trigger_unit_liquidatable(e, &u);
 		e->stats.rechecks++;
-		if (liq && unit_actionable(e, &u) && *n < e->units_cap)
-			e->units[(*n)++] = u;
+		if (liq && unit_actionable(e, &u))
+			cand_add(e, &u, n);
 		else if (reindex)
 			index_unit(e, &u);
 	}
@@ -717,7 +753,7 @@ bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq
 			c->settled = !round_start(e, c);
 			continue;
 		}
-		struct lq_unit u = e->units[c->i++];
+		struct lq_unit u = cand_unit(&e->units[c->i++]);
 		/* re-checked first: an earlier liquidation of the round may have changed it */
 		if (!lq_trigger_unit_liquidatable(e, &u) || !unit_actionable(e, &u)) {
 			lq_watch_touch(e, u.account);

@@ -1121,7 +1121,7 @@ static struct lq_engine *engine_new(struct lq_pipeline *p, const struct lq_engin
 	const struct lq_pipeline_config *c = &p->cfg;
 	size_t sz = lq_engine_memsize(lim);
 	struct lq_engine *e = c->alloc(c->alloc_ctx, sizeof(*e) + 64);
-	void *mem = c->alloc(c->alloc_ctx, sz);
+	void *mem = c->alloc_lazy ? c->alloc_lazy(c->alloc_ctx, sz) : c->alloc(c->alloc_ctx, sz);
 
 	if (!e || !mem)
 		return NULL;
@@ -1172,8 +1172,9 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 	p->mark_defs = engine_new(p, &defs_limits, NULL, NULL, 1);
 	p->eng = engine_new(p, &cfg->limits, engine_sink, p, 2);
 	p->pub_defs = engine_new(p, &defs_limits, NULL, NULL, 3);
-	p->scratch =
-	    cfg->alloc(cfg->alloc_ctx, sizeof(*p->scratch) * (size_t)cfg->limits.positions_max);
+	const size_t scratch_sz = sizeof(*p->scratch) * (size_t)cfg->limits.positions_max;
+	p->scratch = cfg->alloc_lazy ? cfg->alloc_lazy(cfg->alloc_ctx, scratch_sz)
+				     : cfg->alloc(cfg->alloc_ctx, scratch_sz);
 	p->mem[4] = p->scratch;
 	if (!p->ing_defs || !p->mark_defs || !p->eng || !p->pub_defs || !p->scratch) {
 		lq_pipeline_destroy(p);

@@ -401,7 +401,7 @@ const struct lq_position *dom_position(const struct dom *d, uint64_t id, uint32_
 
 int64_t dom_balance(const struct dom *d, uint64_t id, uint32_t asset)
 {
-	return d->e.accounts[dom_acc(d, id)].balance[asset];
+	return *lq_engine_balance(&d->e, dom_acc(d, id), asset);
 }
 
 struct lq_margin dom_margin(const struct dom *d, uint64_t id, uint32_t asset)
@@ -536,6 +536,10 @@ bool dom_snapshot_equal(const struct dom *d, const struct dom_snapshot *s)
 			 sizeof(*e->account_hash) * ((size_t)e->account_hash_mask + 1)) ||
 	    !table_equal(d, s, e->dirty, sizeof(*e->dirty) * e->dirty_count))
 		return false;
+	for (uint32_t as = 0; as < e->asset_count; as++)
+		if (!table_equal(d, s, lq_engine_balance(e, 0, as),
+				 sizeof(int64_t) * e->account_count))
+			return false;
 	assert_true(n <= DOM_POSITIONS_MAX);
 	free_slots(sp, s->e.position_free, n, free_a);
 	free_slots(e->positions, e->position_free, n, free_b);

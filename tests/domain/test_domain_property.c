@@ -758,7 +758,7 @@ static void check_spec(struct prop *p, uint32_t a)
 	char b1[48], b2[48];
 
 	for (uint32_t s = 0; s < p->asset_count; s++) {
-		money[s] = e->accounts[slot].balance[s];
+		money[s] = *lq_engine_balance(e, slot, s);
 		want[s] = p->acc[a].base[s] + p->acc[a].realized[s];
 	}
 	for (uint32_t i = 0; i < INSTRUMENTS; i++) {

@@ -56,9 +56,9 @@ static int account_ok(const struct lq_engine *e, uint32_t a, unsigned flags, cha
 	if ((flags & INV_FLAT_NONNEG) && e->accounts[a].pos_head == LQ_NIL) {
 		/* liquidated to flat: the bankruptcy price rounds toward the venue */
 		for (uint32_t s = 0; s < e->asset_count; s++)
-			if (e->accounts[a].balance[s] < 0) {
+			if (*lq_engine_balance(e, a, s) < 0) {
 				snprintf(why, n, "account %" PRIu64 " flat with %" PRId64 " units",
-					 id, e->accounts[a].balance[s]);
+					 id, *lq_engine_balance(e, a, s));
 				return 1;
 			}
 	}
@@ -80,7 +80,7 @@ uint32_t inv_flat_negative(const struct lq_engine *e)
 		if (e->accounts[a].pos_head != LQ_NIL)
 			continue;
 		for (uint32_t s = 0; s < e->asset_count; s++)
-			if (e->accounts[a].balance[s] < 0) {
+			if (*lq_engine_balance(e, a, s) < 0) {
 				n++;
 				break;
 			}

@@ -255,7 +255,7 @@ static void test_tampered_balance_named(void **state)
 	(void)state;
 	struct fix *f = fix_new(0, LQ_DEFICIT_ADL);
 	open_book(f);
-	f->e.accounts[lq_engine_find_account(&f->e, 2)].balance[0] += 1;
+	*lq_engine_balance(&f->e, lq_engine_find_account(&f->e, 2), 0) += 1;
 	expect(f, LQ_AUDIT_MONEY, 2, 50000 * USDT_ONE + 1, 50000 * USDT_ONE,
 	       "account 2 USDT money: engine 50000.000001, rebuilt 50000.000000");
 	fix_free(f);

@@ -63,7 +63,9 @@ static void scribble(struct eng *x, uint64_t *seed, uint32_t writes)
 			a[off + j] = kind == 0 ? 0 : kind == 1 ? 0xff : (uint8_t)rng_next(seed);
 	}
 	x->e.account_count = (uint32_t)(rng_next(seed) % (x->e.limits.accounts_max + 1));
-	x->e.position_used = (uint32_t)(rng_next(seed) % (x->e.limits.positions_max + 1));
+	/* slots handed out so far (position_top), of which some are in use */
+	x->e.position_top = (uint32_t)(rng_next(seed) % (x->e.limits.positions_max + 1));
+	x->e.position_used = (uint32_t)(rng_next(seed) % (x->e.position_top + 1));
 }
 
 static uint8_t *image(const struct eng *x, size_t *len)
@@ -94,6 +96,7 @@ static void test_round_trip_seeded(void **state)
 		assert_memory_equal(a.e.instruments, b.e.instruments, a.arena);
 		assert_int_equal(b.e.account_count, a.e.account_count);
 		assert_int_equal(b.e.position_used, a.e.position_used);
+		assert_int_equal(b.e.position_top, a.e.position_top);
 		uint8_t *again = image(&b, &lb);
 		assert_int_equal(la, lb);
 		assert_memory_equal(img, again, la);

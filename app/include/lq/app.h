@@ -22,9 +22,15 @@ void *lq_startup_alloc_aligned(size_t size, size_t align, const char *what);
  * are then touched once each, in order, and most of which a run may never reach.
  */
 void *lq_startup_alloc_lazy(size_t size, const char *what);
+/*
+ * Free a start-up allocation. A large one (a scratch engine's tables) goes back to the system
+ * at once, so that it does not stay resident beside the tables allocated after it.
+ */
 void lq_startup_free(void *p);
 /* The pipeline's start-up allocator (lq_pipeline_config.alloc / .free): 128-byte aligned. */
 void *lq_startup_pipeline_alloc(void *ctx, size_t size);
+/* ... and its lq_pipeline_config.alloc_lazy (lq_startup_alloc_lazy). */
+void *lq_startup_pipeline_alloc_lazy(void *ctx, size_t size);
 void lq_startup_pipeline_free(void *ctx, void *p);
 /* s as a JSON string on f, escaped as every JSON line of liqd is (lq_out_jstr). */
 void lq_print_jstr(FILE *f, const char *s);

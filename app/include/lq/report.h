@@ -33,6 +33,9 @@ void lq_rep_destroy(struct lq_rep *r);
  * event rows' temporary file. 0 or -errno. */
 int lq_rep_plot_enable(struct lq_rep *r);
 
+/* Start-up, before the run, when --accounts-out is wanted: each account's money totals. */
+void lq_rep_money_enable(struct lq_rep *r);
+
 /* Ingest thread: a population line (its deposits count as the account's capital). */
 void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line,
 		       size_t len);

@@ -100,12 +100,16 @@ struct lq_position {
 	int64_t margin_units; /* isolated margin */
 };
 
+/*
+ * 16 bytes: what finding an account and walking its positions reads. Its balances are a table
+ * apart (lq_engine_balance), a column per asset, so that an asset no account holds costs no
+ * resident memory and a single-asset account costs 8 bytes more, not 8 x LQ_ASSETS_MAX.
+ */
 struct lq_account {
 	uint64_t id;
 	uint32_t pos_head;
 	uint8_t asset_mask; /* assets this account has touched, for display */
 	bool dirty;	    /* queued for an exact re-check */
-	int64_t balance[LQ_ASSETS_MAX];
 };
 _Static_assert(LQ_ASSETS_MAX <= 8, "an account's asset_mask has a bit per asset");
 
@@ -218,6 +222,18 @@ struct lq_unit {
 	bool isolated;
 	int64_t equity_units;
 	int64_t mm_units;
+};
+
+/*
+ * A unit as the trigger's candidate table holds it (trigger.c): 24 bytes, the isolated flag
+ * in ref's top bit (a position or an asset index is below it).
+ */
+#define LQ_TRIGGER_CAND_ISOLATED (1u << 31)
+struct lq_trigger_cand {
+	int64_t equity_units;
+	int64_t mm_units;
+	uint32_t account;
+	uint32_t ref; /* | LQ_TRIGGER_CAND_ISOLATED for an isolated position */
 };
 
 struct lq_engine_stats {
@@ -356,11 +372,22 @@ struct lq_engine {
 
 	uint32_t account_count;
 	struct lq_account *accounts;
+	/*
+	 * [asset][account]: LQ_ASSETS_MAX columns of accounts_max balances (lq_engine_balance).
+	 * A column is written for accounts [0, account_count) once its asset is defined.
+	 */
+	int64_t *balances;
 	uint32_t *account_hash; /* open addressing: slot + 1, 0 = empty */
 	uint32_t account_hash_mask;
 
 	struct lq_position *positions;
-	uint32_t position_free; /* free list through .next */
+	/*
+	 * Slots [0, position_top) were handed out at least once; those released since wait on a
+	 * free list through .next (LQ_NIL: empty). The rest of the table is never touched until
+	 * the free list runs dry, so its pages stay unmapped until the engine needs them.
+	 */
+	uint32_t position_free;
+	uint32_t position_top;
 	uint32_t position_used;
 
 	lq_event_sink sink;
@@ -373,7 +400,7 @@ struct lq_engine {
 	uint32_t heap_root[LQ_INSTRUMENTS_MAX][2]; /* [instrument][0 long, 1 short] */
 	uint32_t *dirty;			   /* accounts queued for a re-check */
 	uint32_t dirty_count;
-	struct lq_unit *units; /* candidates of a round */
+	struct lq_trigger_cand *units; /* candidates of a round */
 	uint32_t units_cap;
 	struct lq_adl_rank_cache {
 		uint32_t instrument;
@@ -615,6 +642,13 @@ bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry 
 static inline uint32_t lq_adl_quintile(const struct lq_adl_entry *en, uint32_t n)
 {
 	return 1 + (uint32_t)((uint64_t)en->tie_first * 5 / n);
+}
+
+/* An account's balance in an asset (asset < asset_count: defined). */
+static inline int64_t *lq_engine_balance(const struct lq_engine *e, uint32_t account,
+					 uint32_t asset)
+{
+	return &e->balances[(size_t)asset * e->limits.accounts_max + account];
 }
 
 /* ---- queries (account.c) ---- */

@@ -107,6 +107,12 @@ struct lq_pipeline_config {
 	lq_pipeline_free free;
 	void *alloc_ctx;
 	/*
+	 * optional: for the tables that fill as they are used (the engine stage's arena, the
+	 * scratch ranking of `show adl`), memory whose pages need not be touched in advance, so
+	 * that what the run never uses never becomes resident; NULL: alloc. Freed with free.
+	 */
+	lq_pipeline_alloc alloc_lazy;
+	/*
 	 * The latency probe (off by default; it costs an rdtsc per input and per message): each
 	 * input is stamped with the TSC when ingest takes it (or the source's own stamp, see
 	 * lq_pipeline_set_input_tsc), and each later stage records, in cycles, the time from
