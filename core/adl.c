@@ -230,8 +230,8 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 	if (!p->isolated && a->pos_head == pidx && p->next == LQ_NIL && notional_fine > 0) {
 		LQ_ASSERT(p->qty != 0);
 		LQ_ASSERT(lq_instrument_mark(ins) > 0); /* figures exist only at a mark */
-		*out = (lq_i128)a->balance[ins->settle_asset] * LQ_FINE_ONE + upnl_fine -
-		       (lq_i128)lq_position_funding_due(e, p) * LQ_FINE_ONE;
+		*out = (lq_i128)*lq_engine_balance(e, p->account, ins->settle_asset) * LQ_FINE_ONE +
+		       upnl_fine - (lq_i128)lq_position_funding_due(e, p) * LQ_FINE_ONE;
 		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
 		return true;
 	}
