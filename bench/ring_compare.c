@@ -69,6 +69,7 @@ enum test {
 	T_LIQD_SINGLE,
 	T_RTE_SINGLE,
 	T_CK_SINGLE,
+	T_CK_PTR_SINGLE,
 	T_LIQD_BURST,
 	T_RTE_BURST,
 	T_CK_BURST,
@@ -79,6 +80,7 @@ enum test {
 	L_LIQD,
 	L_RTE,
 	L_CK,
+	L_CK_PTR,
 	L_LIQD_ZC,
 	TESTS,
 };
@@ -92,6 +94,7 @@ static const struct {
     [T_LIQD_SINGLE] = {"liqd single", BENCH_LIQD, false, false},
     [T_RTE_SINGLE] = {"rte_ring single", BENCH_RTE, false, true},
     [T_CK_SINGLE] = {"ck_ring single", BENCH_CK, false, true},
+    [T_CK_PTR_SINGLE] = {"ck_ring single, pointers + pool", BENCH_CK_PTR, false, true},
     [T_LIQD_BURST] = {"liqd burst-32", BENCH_LIQD, false, false},
     [T_RTE_BURST] = {"rte_ring burst-32", BENCH_RTE, false, true},
     [T_CK_BURST] = {"ck_ring burst-32 (32 singles)", BENCH_CK, false, true},
@@ -101,6 +104,7 @@ static const struct {
     [L_LIQD] = {"liqd", BENCH_LIQD, true, false},
     [L_RTE] = {"rte_ring", BENCH_RTE, true, true},
     [L_CK] = {"ck_ring", BENCH_CK, true, true},
+    [L_CK_PTR] = {"ck_ring, pointers + pool", BENCH_CK_PTR, true, true},
     [L_LIQD_ZC] = {"liqd zero-copy", BENCH_LIQD, true, false},
 };
 
@@ -379,6 +383,9 @@ static void run_a(struct side *s)
 	case T_CK_SINGLE:
 		produce_single(r, sh->n, ck_push);
 		break;
+	case T_CK_PTR_SINGLE:
+		produce_single(r, sh->n, ck_ptr_push);
+		break;
 	case T_LIQD_BURST:
 		produce_burst(r, sh->n, bench_stride(BENCH_LIQD), liqd_push_burst);
 		break;
@@ -406,6 +413,9 @@ static void run_a(struct side *s)
 	case L_CK:
 		s->errors = ping(sh, ck_push, ck_pop);
 		break;
+	case L_CK_PTR:
+		s->errors = ping(sh, ck_ptr_push, ck_ptr_pop);
+		break;
 	case L_LIQD_ZC:
 		s->errors = ping_zero_copy(sh);
 		break;
@@ -429,6 +439,9 @@ static void run_b(struct side *s)
 		break;
 	case T_CK_SINGLE:
 		s->errors = consume_single(r, sh->n, sh->stamps, ck_pop);
+		break;
+	case T_CK_PTR_SINGLE:
+		s->errors = consume_single(r, sh->n, sh->stamps, ck_ptr_pop);
 		break;
 	case T_LIQD_BURST:
 		s->errors =
@@ -459,6 +472,9 @@ static void run_b(struct side *s)
 		break;
 	case L_CK:
 		pong(sh, ck_push, ck_pop);
+		break;
+	case L_CK_PTR:
+		pong(sh, ck_ptr_push, ck_ptr_pop);
 		break;
 	case L_LIQD_ZC:
 		pong_zero_copy(sh);
@@ -644,8 +660,8 @@ static void print_tables(struct results *res, unsigned runs, uint64_t messages, 
 	       "                                             chunks   whole runs   Mmsg/s  "
 	       "liqd msg/s / this\n",
 	       CHUNK);
-	const enum test rows[] = {T_LIQD_SINGLE, T_RTE_SINGLE, T_CK_SINGLE, T_LIQD_ZC,
-				  T_LIQD_BURST,	 T_RTE_BURST,  T_CK_BURST};
+	const enum test rows[] = {T_LIQD_SINGLE, T_RTE_SINGLE, T_CK_SINGLE, T_CK_PTR_SINGLE,
+				  T_LIQD_ZC,	 T_LIQD_BURST, T_RTE_BURST, T_CK_BURST};
 	for (size_t i = 0; i < LQ_ARRAY_SIZE(rows); i++) {
 		enum test t = rows[i];
 		if (!wanted(t))
@@ -681,10 +697,14 @@ static void print_tables(struct results *res, unsigned runs, uint64_t messages, 
 	if (FOREIGN_RINGS) {
 		double single = ratio(cyc[T_RTE_SINGLE], cyc[T_LIQD_SINGLE]);
 		double burst = ratio(cyc[T_RTE_BURST], cyc[T_LIQD_BURST]);
-		double ck = ratio(cyc[T_CK_SINGLE], cyc[T_LIQD_SINGLE]);
+		/* against ck_ring's faster way of carrying a 64-byte message (rings.h) */
+		double ck_best = cyc[T_CK_SINGLE];
+		if (cyc[T_CK_PTR_SINGLE] > 0 && (ck_best <= 0 || cyc[T_CK_PTR_SINGLE] < ck_best))
+			ck_best = cyc[T_CK_PTR_SINGLE];
+		double ck = ratio(ck_best, cyc[T_LIQD_SINGLE]);
 		target("liqd single throughput >= 2x rte_ring:", single, single >= 2.0);
 		target("liqd burst-32 throughput >= rte_ring:", burst, burst >= 1.0);
-		target("liqd single throughput >= 5x ck_ring:", ck, ck >= 5.0);
+		target("liqd single >= 5x ck_ring, its faster use:", ck, ck >= 5.0);
 	} else {
 		printf("  rte_ring and ck_ring not run under ThreadSanitizer\n");
 	}
