@@ -6,23 +6,18 @@
 # names N. Uses the bundled demo capture with a generated population.
 #   default_threads.sh LIQD SOURCE_DIR
 set -u
+. "$(dirname "$0")/../lib.sh"
 liqd=$1
 src=$2
 cap=$src/tools/demo/btcusdt_20230405.pcap.gz
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() {
-	echo "FAIL: $*"
-	fail=1
-}
+lq_tmp
 command -v taskset >/dev/null || {
 	echo "default_threads: no taskset here, skipping"
 	exit 77
 }
 cpus=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
 first=$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')
-grep -E '^(asset|instrument|tier|param|fund) ' "$src/tools/demo/population.scn" >"$tmp/defs.scn"
+lq_demo_config "$tmp/defs.scn"
 args=(--shock 40 --accounts 300 --seed 3 --config "$tmp/defs.scn" "$cap")
 info='pipeline threads: %s, from the CPUs this process may use (--threads N sets them)'
 
