@@ -957,7 +957,8 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 
 /* After the run: the summary (human or JSON) and the HTML report. */
 static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *input,
-			 uint32_t threads, uint64_t ns0, uint64_t tsc0, bool events)
+			 uint32_t threads, bool threads_fixed, uint64_t ns0, uint64_t tsc0,
+			 bool events)
 {
 	struct replay_extra *x = &r->x;
 	uint64_t ns1 = lq_rep_mono_ns(), tsc1 = lq_rep_tsc();
@@ -979,6 +980,7 @@ static int replay_finish(struct lq_pipeline *p, struct replay *r, const char *in
 	    .accounts_generated = x->accounts,
 	    .seed = x->seed,
 	    .threads = threads,
+	    .threads_fixed = threads_fixed,
 	    .shock_e8 = r->shock_e8,
 	    .events_in = r->in.msgs_in,
 	    .engine_events = e->stats.events,
@@ -1298,6 +1300,12 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		cfg.source_save = replay_save;
 		cfg.source_state_max = REPLAY_STATE_BYTES;
 	}
+	if (!lq_pipeline_threads_fixed(o->pipe.threads))
+		/* said here, not in the summary, which is the same on every machine */
+		fprintf(stderr,
+			"%s: pipeline threads: %u, from the CPUs this process may use "
+			"(--threads N sets them)\n",
+			who, cfg.threads);
 	rc = lq_pipeline_create(&p, &cfg);
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot set up the pipeline: %s\n", who, strerror(-rc));
@@ -1342,7 +1350,9 @@ static int feed_main(const struct lq_replay_opts *o, bool run)
 		fprintf(stderr, "%s: %s\n", who, r.error);
 		exit_code = r.exit_code;
 	} else {
-		exit_code = replay_finish(p, &r, input, cfg.threads, ns0, tsc0, out.events);
+		exit_code = replay_finish(p, &r, input, cfg.threads,
+					  lq_pipeline_threads_fixed(o->pipe.threads), ns0, tsc0,
+					  out.events);
 		if (rc != 0 && rc != -ECANCELED) {
 			fprintf(stderr, "%s: pipeline: %s\n", who, strerror(-rc));
 			exit_code = LQ_EXIT_FAIL;

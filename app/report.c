@@ -714,6 +714,7 @@ static void run_finish(struct lq_rep *r, const struct lq_rep_run *run)
 	s->accounts_generated = run->accounts_generated;
 	s->seed = run->seed;
 	s->threads = run->threads;
+	s->threads_fixed = run->threads_fixed;
 	s->shock_e8 = run->shock_e8;
 	s->feed_packets = run->feed_packets;
 	s->feed_messages = run->events_in;

@@ -147,7 +147,9 @@ void lq_rep_print_human(const struct lq_rep *r, FILE *f)
 		fprintf(f, ", population %s", s->population);
 	if (s->accounts_generated)
 		fprintf(f, " (%llu accounts, seed %llu)", (ull)s->accounts_generated, (ull)s->seed);
-	fprintf(f, ", %u thread%s\n", s->threads, s->threads > 1 ? "s" : "");
+	if (s->threads_fixed) /* else on standard error: it depends on the machine */
+		fprintf(f, ", %u thread%s", s->threads, s->threads > 1 ? "s" : "");
+	fputc('\n', f);
 	fprintf(f, "  events in              %llu feed messages (%llu engine inputs)\n",
 		(ull)s->feed_messages, (ull)s->engine_events);
 	if (s->account_events || s->account_refused)
@@ -228,14 +230,17 @@ static void json_per_asset(const struct lq_rep_summary *s, FILE *f, const char *
 static void json_head(const struct lq_rep_summary *s, FILE *f)
 {
 	char b[64];
+	fputs("{\"type\":\"summary\",", f);
+	if (s->threads_fixed) /* else on standard error: it depends on the machine */
+		fprintf(f, "\"threads\":%u,", s->threads);
 	fprintf(
 	    f,
-	    "{\"type\":\"summary\",\"threads\":%u,\"feed_packets\":%llu,\"feed_messages\":%llu,"
+	    "\"feed_packets\":%llu,\"feed_messages\":%llu,"
 	    "\"feed_refused_packets\":%llu,\"unmapped\":%llu,\"off_grid\":%llu,\"events_in\":%llu,"
 	    "\"liquidations\":%llu,\"partial\":%llu,\"takeovers\":%llu,\"adl_fills\":%llu,"
 	    "\"socialized_charges\":%llu,\"bad_debts\":%llu,\"trigger_crossings\":%llu,"
 	    "\"funds\":{",
-	    s->threads, (ull)s->feed_packets, (ull)s->feed_messages, (ull)s->feed_refused_packets,
+	    (ull)s->feed_packets, (ull)s->feed_messages, (ull)s->feed_refused_packets,
 	    (ull)s->unmapped, (ull)s->off_grid, (ull)s->engine_events, (ull)s->liquidations,
 	    (ull)s->partial, (ull)s->takeovers, (ull)s->adl_fills, (ull)s->socialized_charges,
 	    (ull)s->bad_debts, (ull)s->trigger_crossings);

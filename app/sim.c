@@ -23,7 +23,7 @@ void lq_pipe_opts_defaults(struct lq_pipe_opts *o)
 	o->lim.accounts_max = 65536;
 	o->lim.positions_max = 262144;
 	o->trigger = LQ_TRIGGER_INDEX;
-	o->threads = 1;
+	o->threads = LQ_PIPELINE_THREADS_DEFAULT; /* from the CPUs present */
 	o->ring_slots = 1024;
 	o->burst = 32;
 	for (uint32_t i = 0; i < LQ_PIPELINE_THREADS_MAX; i++)

@@ -6,7 +6,11 @@
  *
  *   throughput  the producer on CPU A pushes N numbered one-line messages, the consumer on
  *               CPU B pops and checks them; cycles from the consumer's start to its last pop.
- *               Single calls, and bursts of 32.
+ *               Single calls, and bursts of 32. The consumer also reads the TSC every
+ *               CHUNK messages: on a shared machine a run's total includes whatever time
+ *               either thread spent descheduled (the other spins meanwhile), while the
+ *               median chunk of a run is what the rings cost when both threads run. Both are
+ *               shown; the ratios and targets use the chunk medians.
  *   latency     ping-pong over two rings (A->B, B->A): the one-way hop is half the round trip
  *               timed on A, percentiles in TSC cycles. The raw floor bounces one atomic word
  *               on its own line between the two threads.
@@ -14,7 +18,7 @@
  * Each measurement runs R times, the runs of different rings interleaved so drift hits them
  * alike; the table shows medians. Ratios first, then cycles.
  *
- *   ring_compare [-n MESSAGES] [-p PINGS] [-r RUNS] [-s SLOTS] [-c CPU_A,CPU_B]
+ *   ring_compare [-n MESSAGES] [-p PINGS] [-r RUNS] [-s SLOTS] [-c CPU_A,CPU_B] [-t WORDS]
  *
  * Exit 0, 1 if a ring lost or reordered a message, 2 on bad usage, 77 (skipped) when fewer
  * than two CPUs are available.
@@ -39,7 +43,8 @@
 #define RUNS_MAX	 101
 #define SLOTS_DEFAULT	 1024
 #define BURST		 32
-#define WARMUP_DIVISOR	 10 /* a tenth of the pings again, untimed, before the timed ones */
+#define WARMUP_DIVISOR	 10   /* a tenth of the pings again, untimed, before the timed ones */
+#define CHUNK		 4096 /* messages between the consumer's TSC reads (a power of two) */
 
 /*
  * ThreadSanitizer sees only C11 atomics and its own instrumented accesses. DPDK's x86 build
@@ -64,6 +69,7 @@ enum test {
 	T_LIQD_SINGLE,
 	T_RTE_SINGLE,
 	T_CK_SINGLE,
+	T_CK_PTR_SINGLE,
 	T_LIQD_BURST,
 	T_RTE_BURST,
 	T_CK_BURST,
@@ -74,6 +80,7 @@ enum test {
 	L_LIQD,
 	L_RTE,
 	L_CK,
+	L_CK_PTR,
 	L_LIQD_ZC,
 	TESTS,
 };
@@ -87,6 +94,7 @@ static const struct {
     [T_LIQD_SINGLE] = {"liqd single", BENCH_LIQD, false, false},
     [T_RTE_SINGLE] = {"rte_ring single", BENCH_RTE, false, true},
     [T_CK_SINGLE] = {"ck_ring single", BENCH_CK, false, true},
+    [T_CK_PTR_SINGLE] = {"ck_ring single, pointers + pool", BENCH_CK_PTR, false, true},
     [T_LIQD_BURST] = {"liqd burst-32", BENCH_LIQD, false, false},
     [T_RTE_BURST] = {"rte_ring burst-32", BENCH_RTE, false, true},
     [T_CK_BURST] = {"ck_ring burst-32 (32 singles)", BENCH_CK, false, true},
@@ -96,6 +104,7 @@ static const struct {
     [L_LIQD] = {"liqd", BENCH_LIQD, true, false},
     [L_RTE] = {"rte_ring", BENCH_RTE, true, true},
     [L_CK] = {"ck_ring", BENCH_CK, true, true},
+    [L_CK_PTR] = {"ck_ring, pointers + pool", BENCH_CK_PTR, true, true},
     [L_LIQD_ZC] = {"liqd zero-copy", BENCH_LIQD, true, false},
 };
 
@@ -107,6 +116,7 @@ struct shared {
 	uint64_t n;	   /* messages, or timed round trips */
 	uint64_t warmup;   /* untimed round trips first */
 	uint64_t *samples; /* round-trip cycles, n of them */
+	uint64_t *stamps;  /* throughput: TSC every CHUNK messages, then at the end */
 	uint32_t slots;
 	_Atomic uint64_t *lines_ab; /* L_RAW_LINES: one word per line, `slots` lines each way */
 	_Atomic uint64_t *lines_ba;
@@ -138,12 +148,14 @@ static inline __attribute__((always_inline)) void produce_single(struct bench_ri
 }
 
 static inline __attribute__((always_inline)) uint64_t
-consume_single(struct bench_ring *r, uint64_t n,
+consume_single(struct bench_ring *r, uint64_t n, uint64_t *stamps,
 	       bool (*pop)(struct bench_ring *, struct bench_msg *))
 {
 	struct bench_msg m;
 	uint64_t errors = 0;
 	for (uint64_t i = 0; i < n; i++) {
+		if (i % CHUNK == 0)
+			stamps[i / CHUNK] = __rdtsc();
 		while (!pop(r, &m))
 			;
 		errors += m.seq != i;
@@ -167,12 +179,16 @@ produce_burst(struct bench_ring *r, uint64_t n, uint32_t stride,
 }
 
 static inline __attribute__((always_inline)) uint64_t
-consume_burst(struct bench_ring *r, uint64_t n, uint32_t stride,
+consume_burst(struct bench_ring *r, uint64_t n, uint64_t *stamps, uint32_t stride,
 	      uint32_t (*pop)(struct bench_ring *, void *, uint32_t))
 {
 	unsigned char buf[BURST * sizeof(struct bench_msg)];
 	uint64_t errors = 0;
-	for (uint64_t i = 0; i < n;) {
+	for (uint64_t i = 0, mark = 0; i < n;) {
+		if (i >= mark) { /* bursts of BURST messages: CHUNK is a multiple of BURST */
+			stamps[i / CHUNK] = __rdtsc();
+			mark += CHUNK;
+		}
 		uint32_t got = pop(r, buf, BURST);
 		for (uint32_t j = 0; j < got; j++) {
 			uint64_t seq;
@@ -196,10 +212,12 @@ static void produce_zero_copy(struct lq_ring *r, uint64_t n)
 	}
 }
 
-static uint64_t consume_zero_copy(struct lq_ring *r, uint64_t n)
+static uint64_t consume_zero_copy(struct lq_ring *r, uint64_t n, uint64_t *stamps)
 {
 	uint64_t errors = 0;
 	for (uint64_t i = 0; i < n; i++) {
+		if (i % CHUNK == 0)
+			stamps[i / CHUNK] = __rdtsc();
 		const struct bench_msg *m;
 		while ((m = lq_ring_peek(r)) == NULL)
 			;
@@ -365,6 +383,9 @@ static void run_a(struct side *s)
 	case T_CK_SINGLE:
 		produce_single(r, sh->n, ck_push);
 		break;
+	case T_CK_PTR_SINGLE:
+		produce_single(r, sh->n, ck_ptr_push);
+		break;
 	case T_LIQD_BURST:
 		produce_burst(r, sh->n, bench_stride(BENCH_LIQD), liqd_push_burst);
 		break;
@@ -392,6 +413,9 @@ static void run_a(struct side *s)
 	case L_CK:
 		s->errors = ping(sh, ck_push, ck_pop);
 		break;
+	case L_CK_PTR:
+		s->errors = ping(sh, ck_ptr_push, ck_ptr_pop);
+		break;
 	case L_LIQD_ZC:
 		s->errors = ping_zero_copy(sh);
 		break;
@@ -408,25 +432,31 @@ static void run_b(struct side *s)
 
 	switch (sh->test) {
 	case T_LIQD_SINGLE:
-		s->errors = consume_single(r, sh->n, liqd_pop);
+		s->errors = consume_single(r, sh->n, sh->stamps, liqd_pop);
 		break;
 	case T_RTE_SINGLE:
-		s->errors = consume_single(r, sh->n, rte_pop);
+		s->errors = consume_single(r, sh->n, sh->stamps, rte_pop);
 		break;
 	case T_CK_SINGLE:
-		s->errors = consume_single(r, sh->n, ck_pop);
+		s->errors = consume_single(r, sh->n, sh->stamps, ck_pop);
+		break;
+	case T_CK_PTR_SINGLE:
+		s->errors = consume_single(r, sh->n, sh->stamps, ck_ptr_pop);
 		break;
 	case T_LIQD_BURST:
-		s->errors = consume_burst(r, sh->n, bench_stride(BENCH_LIQD), liqd_pop_burst);
+		s->errors =
+		    consume_burst(r, sh->n, sh->stamps, bench_stride(BENCH_LIQD), liqd_pop_burst);
 		break;
 	case T_RTE_BURST:
-		s->errors = consume_burst(r, sh->n, bench_stride(BENCH_RTE), rte_pop_burst);
+		s->errors =
+		    consume_burst(r, sh->n, sh->stamps, bench_stride(BENCH_RTE), rte_pop_burst);
 		break;
 	case T_CK_BURST:
-		s->errors = consume_burst(r, sh->n, bench_stride(BENCH_CK), ck_pop_burst);
+		s->errors =
+		    consume_burst(r, sh->n, sh->stamps, bench_stride(BENCH_CK), ck_pop_burst);
 		break;
 	case T_LIQD_ZC:
-		s->errors = consume_zero_copy(r->lq, sh->n);
+		s->errors = consume_zero_copy(r->lq, sh->n, sh->stamps);
 		break;
 	case L_RAW:
 		pong_raw(sh);
@@ -443,6 +473,9 @@ static void run_b(struct side *s)
 	case L_CK:
 		pong(sh, ck_push, ck_pop);
 		break;
+	case L_CK_PTR:
+		pong(sh, ck_ptr_push, ck_ptr_pop);
+		break;
 	case L_LIQD_ZC:
 		pong_zero_copy(sh);
 		break;
@@ -450,6 +483,8 @@ static void run_b(struct side *s)
 		break;
 	}
 	s->cycles = lq_bench_tsc_end() - t0;
+	if (!tests[sh->test].latency)
+		sh->stamps[(sh->n + CHUNK - 1) / CHUNK] = t0 + s->cycles; /* the end */
 }
 
 static void *side_main(void *arg)
@@ -515,6 +550,7 @@ static uint64_t median_u64(uint64_t *v, size_t n)
 
 struct results {
 	uint64_t tput_cycles[TESTS][RUNS_MAX]; /* whole run, throughput tests */
+	uint64_t chunk_x16[TESTS][RUNS_MAX];   /* median chunk, cycles per message in 1/16 */
 	uint64_t p50[TESTS][RUNS_MAX];	       /* round trip, latency tests */
 	uint64_t p99[TESTS][RUNS_MAX];
 	uint64_t p999[TESTS][RUNS_MAX];
@@ -536,35 +572,96 @@ static uint64_t iqm_x16(const uint64_t *sorted, size_t n)
 	return hi > lo ? sum * 16 / (hi - lo) : 0;
 }
 
+/*
+ * Median cycles per message over the run's whole chunks, in 1/16 cycles (the whole run's when
+ * it is shorter than a chunk). Overwrites stamps with the chunks' lengths.
+ */
+static uint64_t chunk_median_x16(uint64_t *stamps, uint64_t n, uint64_t whole)
+{
+	const uint64_t k = n / CHUNK;
+	if (k == 0)
+		return whole * 16 / n;
+	for (uint64_t j = 0; j < k; j++)
+		stamps[j] = stamps[j + 1] - stamps[j];
+	return lq_bench_quantile(stamps, k, 0.5) * 16 / CHUNK;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-n MESSAGES] [-p PINGS] [-r RUNS] [-s SLOTS] [-c CPU_A,CPU_B]\n"
+		"usage: %s [-n MESSAGES] [-p PINGS] [-r RUNS] [-s SLOTS] [-c CPU_A,CPU_B] "
+		"[-t WORDS]\n"
 		"  -n  messages per throughput run (default %llu)\n"
 		"  -p  timed round trips per latency run (default %llu)\n"
 		"  -r  runs of each measurement, medians reported (default %d, at most %d)\n"
 		"  -s  ring slots, a power of two (default %d)\n"
-		"  -c  the two CPUs (default: the first two this process may use)\n",
+		"  -c  the two CPUs (default: the first two this process may use)\n"
+		"  -t  only the tests whose names contain one of these comma-separated words\n"
+		"      (ratios and targets need their rows: 'single,ping-pong' for instance)\n",
 		argv0, (unsigned long long)MESSAGES_DEFAULT, (unsigned long long)PINGS_DEFAULT,
 		RUNS_DEFAULT, RUNS_MAX, SLOTS_DEFAULT);
 }
 
+/* -t: comma-separated words; a test runs if its name contains one of them (all by default). */
+static const char *only;
+
+static bool name_selected(const char *name)
+{
+	if (only == NULL)
+		return true;
+	const char *w = only;
+	while (*w != '\0') {
+		size_t len = strcspn(w, ",");
+		char word[64];
+		if (len > 0 && len < sizeof(word)) {
+			memcpy(word, w, len);
+			word[len] = '\0';
+			if (strstr(name, word) != NULL)
+				return true;
+		}
+		w += len + (w[len] == ',');
+	}
+	return false;
+}
+
 static bool wanted(enum test t)
 {
-	return FOREIGN_RINGS || !tests[t].foreign;
+	return (FOREIGN_RINGS || !tests[t].foreign) && name_selected(tests[t].name);
+}
+
+/* a / b, or 0 when b did not run (a row left out with -t) */
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0.0;
+}
+
+/* One target line: skipped when either side of the ratio did not run. */
+static void target(const char *what, double value, bool met)
+{
+	if (value <= 0)
+		printf("  %-42s not run (-t)\n", what);
+	else
+		printf("  %-42s %.2fx  %s\n", what, value, met ? "met" : "NOT MET");
 }
 
 static void print_tables(struct results *res, unsigned runs, uint64_t messages, double hz)
 {
-	double cyc[TESTS] = {0};
-	for (int t = 0; t < TESTS; t++)
-		if (wanted((enum test)t) && !tests[t].latency)
-			cyc[t] = (double)median_u64(res->tput_cycles[t], runs) / (double)messages;
+	double whole[TESTS] = {0}, cyc[TESTS] = {0};
+	for (int t = 0; t < TESTS; t++) {
+		if (!wanted((enum test)t) || tests[t].latency)
+			continue;
+		whole[t] = (double)median_u64(res->tput_cycles[t], runs) / (double)messages;
+		cyc[t] = (double)median_u64(res->chunk_x16[t], runs) / 16.0;
+	}
 
-	printf("\nthroughput (producer on A, consumer on B)   cycles/msg      Mmsg/s  liqd msg/s / "
-	       "this\n");
-	const enum test rows[] = {T_LIQD_SINGLE, T_RTE_SINGLE, T_CK_SINGLE, T_LIQD_ZC,
-				  T_LIQD_BURST,	 T_RTE_BURST,  T_CK_BURST};
+	printf("\nthroughput (producer on A, consumer on B), cycles/msg: median of each run's\n"
+	       "%d-message chunks (median over runs), and of whole runs (includes descheduled "
+	       "time)\n"
+	       "                                             chunks   whole runs   Mmsg/s  "
+	       "liqd msg/s / this\n",
+	       CHUNK);
+	const enum test rows[] = {T_LIQD_SINGLE, T_RTE_SINGLE, T_CK_SINGLE, T_CK_PTR_SINGLE,
+				  T_LIQD_ZC,	 T_LIQD_BURST, T_RTE_BURST, T_CK_BURST};
 	for (size_t i = 0; i < LQ_ARRAY_SIZE(rows); i++) {
 		enum test t = rows[i];
 		if (!wanted(t))
@@ -572,8 +669,8 @@ static void print_tables(struct results *res, unsigned runs, uint64_t messages, 
 		enum test liqd = t == T_LIQD_BURST || t == T_RTE_BURST || t == T_CK_BURST
 				     ? T_LIQD_BURST
 				     : T_LIQD_SINGLE;
-		printf("  %-40s %10.2f %11.2f %9.2fx\n", tests[t].name, cyc[t], hz / cyc[t] / 1e6,
-		       cyc[t] / cyc[liqd]);
+		printf("  %-40s %8.2f %12.2f %8.2f %9.2fx\n", tests[t].name, cyc[t], whole[t],
+		       hz / cyc[t] / 1e6, ratio(cyc[t], cyc[liqd]));
 	}
 
 	uint64_t p50[TESTS] = {0}, p99[TESTS] = {0}, p999[TESTS] = {0}, iqm[TESTS] = {0};
@@ -592,27 +689,31 @@ static void print_tables(struct results *res, unsigned runs, uint64_t messages, 
 			continue;
 		printf("  %-33s %7.1f %8.1f %8.1f %7.2fx %9.1f %8.1f %7.2fx\n", tests[t].name,
 		       p50[t] / 2.0, p99[t] / 2.0, p999[t] / 2.0,
-		       (double)p50[t] / (double)p50[L_RAW], p50[t] / 2.0 / hz * 1e9, iqm[t] / 32.0,
-		       (double)iqm[t] / (double)iqm[L_RAW]);
+		       ratio((double)p50[t], (double)p50[L_RAW]), p50[t] / 2.0 / hz * 1e9,
+		       iqm[t] / 32.0, ratio((double)iqm[t], (double)iqm[L_RAW]));
 	}
 
-	printf("\ntargets (issue 4)\n");
+	printf("\ntargets (issues 4 and 19)\n");
 	if (FOREIGN_RINGS) {
-		double single = cyc[T_RTE_SINGLE] / cyc[T_LIQD_SINGLE];
-		double burst = cyc[T_RTE_BURST] / cyc[T_LIQD_BURST];
-		printf("  liqd single throughput >= 2x rte_ring:    %.2fx  %s\n", single,
-		       single >= 2.0 ? "met" : "NOT MET");
-		printf("  liqd burst-32 throughput >= rte_ring:     %.2fx  %s\n", burst,
-		       burst >= 1.0 ? "met" : "NOT MET");
+		double single = ratio(cyc[T_RTE_SINGLE], cyc[T_LIQD_SINGLE]);
+		double burst = ratio(cyc[T_RTE_BURST], cyc[T_LIQD_BURST]);
+		/* against ck_ring's faster way of carrying a 64-byte message (rings.h) */
+		double ck_best = cyc[T_CK_SINGLE];
+		if (cyc[T_CK_PTR_SINGLE] > 0 && (ck_best <= 0 || cyc[T_CK_PTR_SINGLE] < ck_best))
+			ck_best = cyc[T_CK_PTR_SINGLE];
+		double ck = ratio(ck_best, cyc[T_LIQD_SINGLE]);
+		target("liqd single throughput >= 2x rte_ring:", single, single >= 2.0);
+		target("liqd burst-32 throughput >= rte_ring:", burst, burst >= 1.0);
+		target("liqd single >= 5x ck_ring, its faster use:", ck, ck >= 5.0);
 	} else {
 		printf("  rte_ring and ck_ring not run under ThreadSanitizer\n");
 	}
-	double hop = (double)p50[L_LIQD] / (double)p50[L_RAW];
-	printf("  liqd p50 hop <= 1.5x raw ping-pong:       %.2fx  %s\n", hop,
-	       hop <= 1.5 ? "met" : "NOT MET");
-	printf("  (liqd over the new-line-per-hop floor: p50 %.2fx, iq-mean %.2fx)\n",
-	       (double)p50[L_LIQD] / (double)p50[L_RAW_LINES],
-	       (double)iqm[L_LIQD] / (double)iqm[L_RAW_LINES]);
+	double hop = ratio((double)p50[L_LIQD], (double)p50[L_RAW]);
+	target("liqd p50 hop <= 1.5x raw ping-pong:", hop, hop <= 1.5);
+	if (p50[L_LIQD] != 0 && p50[L_RAW_LINES] != 0)
+		printf("  (liqd over the new-line-per-hop floor: p50 %.2fx, iq-mean %.2fx)\n",
+		       (double)p50[L_LIQD] / (double)p50[L_RAW_LINES],
+		       (double)iqm[L_LIQD] / (double)iqm[L_RAW_LINES]);
 }
 
 int main(int argc, char **argv)
@@ -623,7 +724,7 @@ int main(int argc, char **argv)
 	int cpus[2] = {-1, -1};
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:p:r:s:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:r:s:c:t:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			messages = strtoull(optarg, NULL, 10);
@@ -636,6 +737,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			slots = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			only = optarg;
 			break;
 		case 'c':
 			if (sscanf(optarg, "%d,%d", &cpus[0], &cpus[1]) != 2) {
@@ -681,10 +785,11 @@ int main(int argc, char **argv)
 	static struct results res;
 	static struct side a, b;
 	sh.samples = malloc(pings * sizeof(uint64_t));
+	sh.stamps = malloc((messages / CHUNK + 2) * sizeof(uint64_t));
 	sh.slots = slots;
 	sh.lines_ab = aligned_alloc(LQ_RING_PAIR, (size_t)slots * LQ_RING_CACHE_LINE);
 	sh.lines_ba = aligned_alloc(LQ_RING_PAIR, (size_t)slots * LQ_RING_CACHE_LINE);
-	if (sh.samples == NULL || sh.lines_ab == NULL || sh.lines_ba == NULL) {
+	if (sh.samples == NULL || sh.stamps == NULL || sh.lines_ab == NULL || sh.lines_ba == NULL) {
 		fprintf(stderr, "ring_compare: no memory for %" PRIu64 " samples\n", pings);
 		return 1;
 	}
@@ -697,6 +802,8 @@ int main(int argc, char **argv)
 				return 1;
 			if (!tests[t].latency) {
 				res.tput_cycles[t][run] = b.cycles;
+				res.chunk_x16[t][run] =
+				    chunk_median_x16(sh.stamps, messages, b.cycles);
 				continue;
 			}
 			res.p50[t][run] = lq_bench_quantile(sh.samples, pings, 0.5);
@@ -707,6 +814,7 @@ int main(int argc, char **argv)
 	}
 	print_tables(&res, runs, messages, hz);
 	free(sh.samples);
+	free(sh.stamps);
 	free(sh.lines_ab);
 	free(sh.lines_ba);
 	return 0;

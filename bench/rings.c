@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const bench_kind_name[BENCH_KINDS] = {"liqd", "rte_ring", "ck_ring"};
+const char *const bench_kind_name[BENCH_KINDS] = {"liqd", "rte_ring", "ck_ring",
+						  "ck_ring pointers"};
 
 /*
  * Every ring gets memory aligned to a 128-byte line pair, so that where malloc happens to put
@@ -72,6 +73,25 @@ static int init_ck(struct bench_ring *r, uint32_t size)
 	return 0;
 }
 
+/* ck's control lines, the producer's pool count, the pointers, the pool (2 x size messages) */
+static int init_ck_ptr(struct bench_ring *r, uint32_t size)
+{
+	const size_t line = LQ_RING_CACHE_LINE;
+	size_t ctl = (sizeof(struct ck_ring) + line - 1) / line * line;
+	size_t ptrs = ((size_t)size * sizeof(struct ck_ring_buffer) + line - 1) / line * line;
+	r->mem = alloc_lines(ctl + line + ptrs + 2 * (size_t)size * sizeof(struct bench_msg));
+	if (r->mem == NULL)
+		return -ENOMEM;
+	unsigned char *p = r->mem;
+	r->ck = (struct ck_ring *)(void *)p;
+	r->ck_pool_next = (uint64_t *)(void *)(p + ctl);
+	r->ck_ptrs = (struct ck_ring_buffer *)(void *)(p + ctl + line);
+	r->ck_pool = (struct bench_msg *)(void *)(p + ctl + line + ptrs);
+	r->ck_pool_mask = 2 * size - 1;
+	ck_ring_init(r->ck, size);
+	return 0;
+}
+
 int bench_ring_init(struct bench_ring *r, enum bench_kind kind, uint32_t size)
 {
 	memset(r, 0, sizeof(*r));
@@ -83,6 +103,8 @@ int bench_ring_init(struct bench_ring *r, enum bench_kind kind, uint32_t size)
 		return init_rte(r, size);
 	case BENCH_CK:
 		return init_ck(r, size);
+	case BENCH_CK_PTR:
+		return init_ck_ptr(r, size);
 	default:
 		return -EINVAL;
 	}

@@ -8,9 +8,21 @@
  *   - liqd's lq_ring (copy calls; slots of 64 bytes, 56 bytes of message),
  *   - DPDK's rte_ring, single-producer/single-consumer, 64-byte elements, set up without the
  *     EAL (rte_ring_get_memsize_elem + rte_ring_init on memory from aligned_alloc),
- *   - Concurrency Kit's ck_ring, SPSC calls, 64-byte elements (CK_RING_PROTOTYPE).
+ *   - Concurrency Kit's ck_ring, SPSC calls, 64-byte elements (CK_RING_PROTOTYPE): its
+ *     typed interface, which copies each message into the ring's buffer and out of it,
+ *   - ck_ring the other way it is used: its native ring of pointers (ck_ring_enqueue_spsc),
+ *     each pointing at the message in a pool of twice the ring's slots (below), which the
+ *     consumer copies out. ck_ring has no other way to carry a 64-byte message; the
+ *     comparison takes whichever of the two is faster.
  * Every ring moves one 64-byte cache line per message; liqd keeps 8 of those bytes for its
  * sequence word.
+ *
+ * The pool: the producer writes message i into pool[i mod 2n] before enqueueing its pointer.
+ * Its enqueue of i - 1 succeeded, so the consumer had dequeued message i - n (a ring of n
+ * slots holds n - 1) and, copying each message out before dequeueing the next, had finished
+ * copying every message before it, i - 2n (the last user of pool slot i mod 2n) included.
+ * On x86 ck's fences (a store fence before each index store) order those copies (loads)
+ * before the consumer's index store, as every store is ordered after earlier loads there.
  */
 #include <ck_ring.h>
 #include <rte_ring.h>
@@ -31,7 +43,8 @@ enum bench_kind {
 	BENCH_LIQD = 0,
 	BENCH_RTE = 1,
 	BENCH_CK = 2,
-	BENCH_KINDS = 3,
+	BENCH_CK_PTR = 3,
+	BENCH_KINDS = 4,
 };
 
 extern const char *const bench_kind_name[BENCH_KINDS];
@@ -43,6 +56,12 @@ struct bench_ring {
 	struct rte_ring *rte;
 	struct ck_ring *ck;
 	struct bench_msg *ck_buf;
+	/* BENCH_CK_PTR: ck's pointer ring, the pool, and the producer's count on a line of its
+	 * own (the struct itself is read by both threads) */
+	struct ck_ring_buffer *ck_ptrs;
+	struct bench_msg *ck_pool;
+	uint64_t *ck_pool_next;
+	uint32_t ck_pool_mask;
 };
 
 /*
@@ -112,6 +131,27 @@ static inline uint32_t ck_push_burst(struct bench_ring *r, void *msgs, uint32_t 
 		k++;
 	return k;
 }
+static inline bool ck_ptr_push(struct bench_ring *r, struct bench_msg *m)
+{
+	const uint64_t i = *r->ck_pool_next;
+	struct bench_msg *slot = &r->ck_pool[i & r->ck_pool_mask];
+
+	*slot = *m; /* may be written before the enqueue: see the pool above */
+	if (!ck_ring_enqueue_spsc(r->ck, r->ck_ptrs, slot))
+		return false;
+	*r->ck_pool_next = i + 1;
+	return true;
+}
+static inline bool ck_ptr_pop(struct bench_ring *r, struct bench_msg *m)
+{
+	struct bench_msg *slot;
+
+	if (!ck_ring_dequeue_spsc(r->ck, r->ck_ptrs, &slot))
+		return false;
+	*m = *slot;
+	return true;
+}
+
 static inline uint32_t ck_pop_burst(struct bench_ring *r, void *msgs, uint32_t n)
 {
 	struct bench_msg *m = msgs;

@@ -117,13 +117,15 @@ uint32_t lq_pipeline_threads(uint32_t threads)
 {
 	cpu_set_t allowed;
 
-	if (threads != 0)
+	if (lq_pipeline_threads_fixed(threads))
 		return threads;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
 		return 1;
 	const int cores = CPU_COUNT(&allowed);
-	if (cores < 1)
+	if (cores <= 1)
 		return 1;
+	if (threads == LQ_PIPELINE_THREADS_DEFAULT) /* the default topology (see the header) */
+		return LQ_PIPELINE_THREADS_MAX;
 	return (uint32_t)cores < LQ_PIPELINE_THREADS_MAX ? (uint32_t)cores
 							 : LQ_PIPELINE_THREADS_MAX;
 }

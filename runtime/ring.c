@@ -51,9 +51,11 @@ int lq_ring_init_at(struct lq_ring *ring, void *mem, size_t size, uint32_t capac
 	ring->cons.mask = capacity - 1;
 	ring->cons.slot_size = slot_size;
 	ring->cons.slots = mem;
+	ring->cons.pub_cached = start;
 	ring->geo.capacity = capacity;
 	ring->geo.slot_size = slot_size;
 	atomic_init(&ring->cons.released, start);
+	atomic_init(&ring->pub.next, start);
 
 	/*
 	 * Each slot holds the index it had one lap before the first it will carry: the consumer,

@@ -68,7 +68,8 @@ static void test_sim(void **state)
 	(void)state;
 	assert_int_equal(parse(ARGV("sim", "x.scn")), CLI_OK);
 	assert_string_equal(g_o.sim.path, "x.scn");
-	assert_int_equal(g_o.sim.pipe.threads, 1);
+	/* no --threads: chosen from the CPUs when the pipeline starts */
+	assert_int_equal(g_o.sim.pipe.threads, LQ_PIPELINE_THREADS_DEFAULT);
 	assert_int_equal(g_o.sim.pipe.ring_slots, 1024);
 	assert_int_equal(g_o.sim.pipe.burst, 32);
 	assert_int_equal(g_o.sim.pipe.lim.accounts_max, 65536);

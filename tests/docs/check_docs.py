@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 
-# Figures that depend on the machine's speed and load: masked on both sides.
+# Figures that depend on the machine's speed, load and CPUs: masked on both sides.
 VARYING = [
     re.compile(r"(\d+) inputs/s"),
     re.compile(r"in ([\d.]+) s wall"),
@@ -46,6 +46,8 @@ VARYING = [
     re.compile(r"([\d.]+) (?:msgs?|pkts?|packets|events)/s"),
     re.compile(r"([\d.]+) Mbit/s"),
     re.compile(r"bytes in ([\d.]+) s"),
+    # the default topology, chosen from the machine's CPUs (said on standard error)
+    re.compile(r"pipeline threads: (\d+)"),
 ]
 
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(.*?)\s*-->")

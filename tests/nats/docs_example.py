@@ -30,6 +30,8 @@ VARY = [
     re.compile(r"\d+ there already"),
     re.compile(r"events 1\.\.\d+ of this session"),
     re.compile(r"\(\d+\)$"),
+    # the default topology, chosen from the machine's CPUs
+    re.compile(r"pipeline threads: \d+"),
 ]
 # which replica made the output stream varies: the mark is dropped on both sides
 CREATED = re.compile(r" \(created\)(?=: \d+ replicas)")

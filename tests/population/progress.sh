@@ -19,6 +19,8 @@ lines=$(wc -l <"$tmp/p.scn")
 python3 - "$tmp/err" "$lines" <<'PY' || fail=1
 import re, sys
 err = open(sys.argv[1], "rb").read().decode()
+# the default topology's line comes first, before any drawing
+err = re.sub(r"\Aliqd replay: pipeline threads: \d+, [^\n]*\n", "", err)
 total = sys.argv[2]
 parts = err.split("\r\x1b[K")
 ok = err.startswith("\r\x1b[Kloading the population: 0 of %s lines (0%%)  ETA --:--" % total)
@@ -32,8 +34,9 @@ sys.exit(0 if ok and not bad else 1)
 PY
 grep -q '"type":"summary"\|liquidations' "$tmp/out" || { echo "FAIL: no summary"; fail=1; }
 "$liqd" replay --shock 20 --config "$tmp/cfg.scn" --population "$tmp/p.scn" "$cap" >/dev/null 2>"$tmp/err2"
-[ -s "$tmp/err2" ] && { echo "FAIL: a progress line on a standard error that is no terminal"; fail=1; }
+# (standard error holds only the default topology's line: liqd replay: pipeline threads: N, ...)
+grep -qv 'pipeline threads: ' "$tmp/err2" && { echo "FAIL: a progress line on a standard error that is no terminal"; fail=1; }
 "$liqd" replay --no-progress --shock 20 --config "$tmp/cfg.scn" --population "$tmp/p.scn" "$cap" >/dev/null 2>"$tmp/err3"
-[ -s "$tmp/err3" ] && { echo "FAIL: a progress line with --no-progress"; fail=1; }
+grep -qv 'pipeline threads: ' "$tmp/err3" && { echo "FAIL: a progress line with --no-progress"; fail=1; }
 [ $fail = 0 ] && echo "progress: the population's total, an ETA, cleared at the end"
 exit $fail

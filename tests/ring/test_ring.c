@@ -76,6 +76,19 @@ static void pop_expect(struct lq_ring *r, uint64_t v)
 	msg_check(msg, lq_ring_payload_size(r), v);
 }
 
+/*
+ * The prefetch hint never claims an unwritten slot: the published position and the
+ * consumer's copy of it are at or behind the producer's, and the published one lags it by
+ * less than LQ_RING_PUB_EVERY.
+ */
+static void hint_check(struct lq_ring *r)
+{
+	const uint32_t pub = atomic_load(&r->pub.next);
+	assert_true((uint32_t)(r->prod.next - pub) < LQ_RING_PUB_EVERY);
+	assert_true((int32_t)(pub - r->cons.pub_cached) >= 0);
+	assert_true((int32_t)(r->cons.pub_cached - r->cons.next) <= (int32_t)lq_ring_capacity(r));
+}
+
 static void test_memsize(void **state)
 {
 	(void)state;
@@ -428,6 +441,65 @@ static void test_random_model(void **state)
 			}
 			assert_true(in - out <= cap);
 			assert_int_equal(lq_ring_free_count(r), cap - (uint32_t)(in - out));
+			hint_check(r);
+		}
+		fixture_free(f);
+	}
+}
+
+/*
+ * The producer's published position: every LQ_RING_PUB_EVERY messages exactly, through single
+ * pushes, reserve/commit and bursts that cross the period; the consumer prefetches only slots
+ * before its copy of it (written ones), across index wraparound.
+ */
+static void test_prefetch_hint(void **state)
+{
+	(void)state;
+	unsigned char msgs[64 * 56];
+	for (size_t s = 0; s < LQ_ARRAY_SIZE(starts); s++) {
+		const uint32_t cap = s % 2 ? 1024 : 16;
+		struct fixture *f = fixture_new(cap, 64, starts[s]);
+		struct lq_ring *r = &f->ring;
+		const uint32_t start = starts[s];
+		uint64_t in = 0, out = 0;
+		/* one at a time: published when the index reaches a multiple of the period */
+		for (uint32_t k = 1; k <= cap; k++) {
+			assert_true(push_v(r, in++));
+			uint32_t last = (start + k) & ~(uint32_t)(LQ_RING_PUB_EVERY - 1);
+			uint32_t expect = (int32_t)(last - start) > 0 ? last : start;
+			assert_int_equal(atomic_load(&r->pub.next), expect);
+			hint_check(r);
+		}
+		for (uint32_t k = 0; k < cap; k++) {
+			pop_expect(r, out++);
+			hint_check(r);
+		}
+		/* a reservation committed in part, then bursts that cross the period */
+		assert_int_equal(lq_ring_reserve_burst(r, 5), 5);
+		for (uint32_t i = 0; i < 5; i++)
+			msg_fill(lq_ring_prod_slot(r, i), 56, in + i);
+		uint32_t pub_before = atomic_load(&r->pub.next);
+		lq_ring_commit_burst(r, 3);
+		in += 3;
+		hint_check(r);
+		if (((start + cap) ^ (start + cap + 3)) < LQ_RING_PUB_EVERY)
+			assert_int_equal(atomic_load(&r->pub.next), pub_before);
+		else
+			assert_int_equal(atomic_load(&r->pub.next), r->prod.next);
+		for (uint32_t i = 0; i < 40; i++)
+			msg_fill(msgs + i * 56, 56, in + i);
+		pub_before = atomic_load(&r->pub.next);
+		const uint32_t before = r->prod.next;
+		uint32_t got = lq_ring_push_burst(r, msgs, 40 < cap - 3 ? 40 : cap - 3);
+		in += got;
+		/* a burst that crosses a multiple of the period is published whole */
+		if ((before ^ r->prod.next) < LQ_RING_PUB_EVERY)
+			assert_int_equal(atomic_load(&r->pub.next), pub_before);
+		else
+			assert_int_equal(atomic_load(&r->pub.next), r->prod.next);
+		while (out < in) {
+			pop_expect(r, out++);
+			hint_check(r);
 		}
 		fixture_free(f);
 	}
@@ -446,6 +518,7 @@ int main(void)
 	    cmocka_unit_test(test_payload_bytes),
 	    cmocka_unit_test(test_large),
 	    cmocka_unit_test(test_random_model),
+	    cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

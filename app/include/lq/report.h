@@ -66,6 +66,12 @@ struct lq_rep_run {
 	uint64_t accounts_generated;
 	uint64_t seed;
 	uint32_t threads;
+	/*
+	 * --threads N was given: the summary (text and JSON) names the count. Else it was chosen
+	 * from the CPUs present and only the HTML report and standard error say it, so that the
+	 * summary is the same on every machine.
+	 */
+	bool threads_fixed;
 	int64_t shock_e8;
 	uint64_t events_in; /* feed messages */
 	uint64_t engine_events;
@@ -135,6 +141,7 @@ struct lq_rep_summary {
 	const char *tool, *capture, *population;
 	uint64_t accounts_generated, seed;
 	uint32_t threads;
+	bool threads_fixed; /* lq_rep_run's */
 	int64_t shock_e8;
 	/* inputs */
 	uint64_t feed_packets, feed_messages, feed_refused_packets, unmapped, off_grid;

@@ -243,11 +243,25 @@ uint32_t lq_pipeline_ring_used(const struct lq_pipeline *p, uint32_t ring);
 const struct lq_engine *lq_pipeline_publish_defs(const struct lq_pipeline *p);
 /* Which thread runs a stage for a thread count (the grouping is fixed, contiguous). */
 uint32_t lq_pipeline_thread_of(uint32_t threads, enum lq_stage_id s);
+/* `threads` when the user did not choose: the default topology, from the CPUs present. */
+#define LQ_PIPELINE_THREADS_DEFAULT UINT32_MAX
 /*
- * The number of threads to run: `threads` as asked, or for 0 (auto) one per CPU this process may
- * run on (sched_getaffinity), up to LQ_PIPELINE_THREADS_MAX. Threads that outnumber the cores do
- * not spin against each other: a waiting stage spins briefly, yields, then parks on a futex.
+ * The number of threads to run, from the CPUs this process may run on (sched_getaffinity, so
+ * taskset and cgroup cpusets count):
+ *   - `threads` as asked (1..LQ_PIPELINE_THREADS_MAX);
+ *   - 0: one per CPU, up to LQ_PIPELINE_THREADS_MAX;
+ *   - LQ_PIPELINE_THREADS_DEFAULT: the fastest measured for the CPUs present: 1 on one CPU,
+ *     LQ_PIPELINE_THREADS_MAX (one per stage) on two or more. On 2 CPUs, replaying the
+ *     bundled capture, 4 threads beat 3, 2 and 1 (docs/architecture.md has the figures); on one
+ *     CPU every count is as fast, and one thread spares the hand-offs.
+ * Threads that outnumber the cores do not spin against each other: a waiting stage spins
+ * briefly, yields, then parks on a futex.
  */
 uint32_t lq_pipeline_threads(uint32_t threads);
+/* Whether a thread count in the options was the user's own (1..max), not chosen from CPUs. */
+static inline bool lq_pipeline_threads_fixed(uint32_t threads)
+{
+	return threads != 0 && threads != LQ_PIPELINE_THREADS_DEFAULT;
+}
 
 #endif

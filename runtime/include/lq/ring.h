@@ -47,6 +47,21 @@
  * for a line the producer's prefetch had just taken (on the target machine the single-message
  * throughput swung between 33 and 105 cycles with the ring's address modulo 128).
  *
+ * Prefetching: a single-message call fetches the line it will need a few messages later, but
+ * only a line the other side is done with, so the prefetch never takes a line from under it.
+ *   - The producer prefetches for writing the slot LQ_RING_PREFETCH_PROD ahead when its cached
+ *     consumer index says that slot is already free. Without it every slot store waits for
+ *     the line to come back from the consumer, the stores queue behind one another and the
+ *     producer runs at the speed of one line's round trip.
+ *   - The consumer prefetches the slot LQ_RING_PREFETCH_CONS ahead when that slot is known to
+ *     be written. The producer publishes how far it has written (pub.next), relaxed, every
+ *     LQ_RING_PUB_EVERY messages, on a line pair of its own; it is a hint only (readiness is
+ *     still the slot's sequence word), so its lag costs nothing but a prefetch not issued.
+ *     A consumer that prefetched slots not yet written would take each line from the
+ *     producer just before the producer writes it.
+ *   Measured on the target machine (bench/ring_compare, 64-byte slots, 1,024 of them): one
+ *   message per call went from 52 to 17 cycles per message with both prefetches.
+ *
  * Slots are caller-sized, a multiple of 64 bytes. The last LQ_RING_SLOT_HDR_SIZE bytes of each
  * slot belong to the ring; a message has lq_ring_payload_size() = slot_size - 8 bytes, starting
  * at the slot's 64-byte aligned start (so any message type with alignment up to 64 fits).
@@ -69,6 +84,9 @@
 #define LQ_RING_SLOT_HDR_SIZE 8		 /* the sequence word (4 bytes) and 4 reserved bytes */
 #define LQ_RING_CAPACITY_MAX  (1u << 31) /* free-running uint32_t indices allow no more */
 #define LQ_RING_SLOT_SIZE_MAX (1u << 16) /* messages are a line or a few: a bound, not a need */
+#define LQ_RING_PREFETCH_PROD 4		 /* slots ahead the producer prefetches for writing */
+#define LQ_RING_PREFETCH_CONS 8		 /* slots ahead the consumer prefetches for reading */
+#define LQ_RING_PUB_EVERY     16	 /* messages between the producer's pub.next stores */
 
 /* Payload bytes in a slot of slot_size bytes, for static checks of message types. */
 #define LQ_RING_PAYLOAD_SIZE(slot_size) ((slot_size)-LQ_RING_SLOT_HDR_SIZE)
@@ -78,6 +96,7 @@ _Static_assert((LQ_RING_CAPACITY_MAX & (LQ_RING_CAPACITY_MAX - 1)) == 0,
 _Static_assert(LQ_RING_SLOT_SIZE_MAX % LQ_RING_CACHE_LINE == 0, "slot limit must be whole lines");
 _Static_assert(sizeof(size_t) >= 8, "capacity x slot size needs a 64-bit size_t");
 _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "sequence word is a plain word");
+_Static_assert((LQ_RING_PUB_EVERY & (LQ_RING_PUB_EVERY - 1)) == 0, "pub.next period: a power of 2");
 
 struct lq_ring {
 	/* Written and read by the producer only (cons.released is its one foreign read). */
@@ -100,17 +119,27 @@ struct lq_ring {
 	/* Written by the consumer; the producer reads only `released`, and rarely. */
 	struct {
 		alignas(LQ_RING_PAIR) _Atomic uint32_t released; /* slots before it are free */
-		uint32_t next;	    /* consumer's private copy of released */
-		uint32_t peeked;    /* slots handed out by peek*, not yet released (debug) */
-		uint32_t mask;	    /* capacity - 1 */
-		uint32_t slot_size; /* bytes */
+		uint32_t next;	     /* consumer's private copy of released */
+		uint32_t peeked;     /* slots handed out by peek*, not yet released (debug) */
+		uint32_t mask;	     /* capacity - 1 */
+		uint32_t slot_size;  /* bytes */
+		uint32_t pub_cached; /* last value read from pub.next */
 		unsigned char *slots;
 	} cons;
+	/*
+	 * Written by the producer every LQ_RING_PUB_EVERY messages, read by the consumer to know
+	 * which slots it may prefetch: a hint, never the test of readiness. A pair of its own,
+	 * so that neither side's stores to it or reads of it move the other side's line.
+	 */
+	struct {
+		alignas(LQ_RING_PAIR) _Atomic uint32_t next; /* slots before it are written */
+	} pub;
 };
 
 _Static_assert(offsetof(struct lq_ring, geo) == LQ_RING_CACHE_LINE, "geometry not on line 1");
 _Static_assert(offsetof(struct lq_ring, cons) == LQ_RING_PAIR, "sides share a line pair");
-_Static_assert(sizeof(struct lq_ring) == 2 * LQ_RING_PAIR, "consumer's pair not padded");
+_Static_assert(offsetof(struct lq_ring, pub) == 2 * LQ_RING_PAIR, "hint shares a line pair");
+_Static_assert(sizeof(struct lq_ring) == 3 * LQ_RING_PAIR, "hint's pair not padded");
 _Static_assert(alignof(struct lq_ring) == LQ_RING_PAIR, "pairs not aligned");
 
 /*
@@ -165,6 +194,58 @@ static inline unsigned char *lq_ring_priv_slot(unsigned char *slots, uint32_t ma
 static inline _Atomic uint32_t *lq_ring_priv_seq(unsigned char *slot, uint32_t slot_size)
 {
 	return (_Atomic uint32_t *)(void *)(slot + slot_size - LQ_RING_SLOT_HDR_SIZE);
+}
+
+/*
+ * Internal: ask for a line in the state a store needs (x86 prefetchw: a no-op on the rare
+ * x86-64 without it). A hint: it changes no value and orders nothing.
+ */
+static inline void lq_ring_priv_prefetch_write(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/*
+ * Internal, producer: prefetch the slot LQ_RING_PREFETCH_PROD after `next` for writing, if the
+ * cached consumer index already says it is free (then the consumer is done with that line).
+ */
+static inline void lq_ring_priv_prefetch_prod(struct lq_ring *r, uint32_t next)
+{
+	const uint32_t ahead = next + LQ_RING_PREFETCH_PROD;
+
+	if (ahead - r->prod.cons_cached < r->prod.mask + 1)
+		lq_ring_priv_prefetch_write(
+		    lq_ring_priv_slot(r->prod.slots, r->prod.mask, r->prod.slot_size, ahead));
+}
+
+/* Internal, producer: the slots before `next` are written; tell the consumer now and then. */
+static inline void lq_ring_priv_publish(struct lq_ring *r, uint32_t before, uint32_t next)
+{
+	/* Relaxed: a hint for the consumer's prefetch, it orders nothing (see pub). */
+	if ((before ^ next) >= LQ_RING_PUB_EVERY)
+		atomic_store_explicit(&r->pub.next, next, memory_order_relaxed);
+}
+
+/*
+ * Internal, consumer, after slot `next` was found ready: prefetch the slot
+ * LQ_RING_PREFETCH_CONS after it if the producer has said it is written. The cached pub.next
+ * is reloaded only when it does not reach that far.
+ */
+static inline void lq_ring_priv_prefetch_cons(struct lq_ring *r, uint32_t next)
+{
+	const uint32_t ahead = next + LQ_RING_PREFETCH_CONS;
+
+	if ((int32_t)(r->cons.pub_cached - ahead) <= 0) {
+		r->cons.pub_cached = atomic_load_explicit(&r->pub.next, memory_order_relaxed);
+		if ((int32_t)(r->cons.pub_cached - ahead) <= 0)
+			return;
+	}
+	__builtin_prefetch(lq_ring_priv_slot(r->cons.slots, r->cons.mask, r->cons.slot_size, ahead),
+			   0, 3);
 }
 
 /*
@@ -259,7 +340,8 @@ static inline void *lq_ring_prod_slot(struct lq_ring *r, uint32_t i)
  */
 static inline void lq_ring_commit_burst(struct lq_ring *r, uint32_t k)
 {
-	uint32_t next = r->prod.next;
+	const uint32_t before = r->prod.next;
+	uint32_t next = before;
 
 	LQ_DASSERT(k <= r->prod.reserved);
 	for (uint32_t i = 0; i < k; i++, next++) {
@@ -274,6 +356,7 @@ static inline void lq_ring_commit_burst(struct lq_ring *r, uint32_t k)
 				      memory_order_release);
 	}
 	r->prod.next = next;
+	lq_ring_priv_publish(r, before, next);
 #ifndef NDEBUG
 	r->prod.reserved = 0;
 #endif
@@ -284,6 +367,7 @@ static inline void *lq_ring_reserve(struct lq_ring *r)
 {
 	if (__builtin_expect(lq_ring_reserve_burst(r, 1) == 0, 0))
 		return NULL;
+	lq_ring_priv_prefetch_prod(r, r->prod.next);
 	return lq_ring_prod_slot(r, 0);
 }
 
@@ -306,10 +390,12 @@ static inline bool lq_ring_push(struct lq_ring *r, const void *msg)
 		return false;
 	/* Written out rather than reserve + commit: one slot address, no NULL test. */
 	unsigned char *slot = lq_ring_priv_slot(r->prod.slots, r->prod.mask, slot_size, next);
+	lq_ring_priv_prefetch_prod(r, next);
 	lq_ring_priv_copy(slot, msg, slot_size);
 	/* Pairs with the acquire load of the sequence word in lq_ring_pop/peek/peek_burst. */
 	atomic_store_explicit(lq_ring_priv_seq(slot, slot_size), next, memory_order_release);
 	r->prod.next = next + 1;
+	lq_ring_priv_publish(r, next, next + 1);
 	return true;
 }
 
@@ -398,6 +484,7 @@ static inline const void *lq_ring_peek(struct lq_ring *r)
 	/* Pairs with the release store of the sequence word in lq_ring_push/commit_burst. */
 	if (atomic_load_explicit(lq_ring_priv_seq(slot, slot_size), memory_order_acquire) != next)
 		return NULL;
+	lq_ring_priv_prefetch_cons(r, next);
 #ifndef NDEBUG
 	r->cons.peeked = 1;
 #endif
@@ -427,6 +514,7 @@ static inline bool lq_ring_pop(struct lq_ring *r, void *msg)
 	/* Pairs with the release store of the sequence word in lq_ring_push/commit_burst. */
 	if (atomic_load_explicit(lq_ring_priv_seq(slot, slot_size), memory_order_acquire) != next)
 		return false;
+	lq_ring_priv_prefetch_cons(r, next);
 	lq_ring_priv_copy(msg, slot, slot_size);
 	r->cons.next = next + 1;
 	/* Pairs with the acquire load of cons.released in lq_ring_priv_free(): our reads of
