@@ -365,37 +365,6 @@ static void book_clear(struct lq_feedin_ins *ri)
 	ri->book.dirty = ri->book.touched[0] = ri->book.touched[1] = true;
 }
 
-/*
- * The best levels of a side, as the engine takes them: the window's, then the spill's; the key of
- * the last one in *worst.
- */
-static uint32_t view_build(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
-			   const struct lq_instrument *ins, unsigned side,
-			   struct lq_book_level *out, int64_t *worst)
-{
-	const struct lq_feedin_side *s = &ri->book.side[side];
-	uint32_t n = 0;
-
-	/* the window's words from the best end, each word's bits from its best end */
-	for (uint32_t i = 0; i < WORDS && n < LQ_BOOK_LEVELS_MAX; i++) {
-		const uint32_t w = side == 0 ? WORDS - 1 - i : i;
-		uint64_t bits = s->occ[w];
-		while (bits && n < LQ_BOOK_LEVELS_MAX) {
-			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
-						     : (uint32_t)__builtin_ctzll(bits);
-			bits &= ~(1ull << b);
-			out[n++] = s->lv[w * 64 + b];
-			*worst = s->base + (int64_t)(w * 64 + b);
-		}
-	}
-	for (uint32_t i = 0; i < s->spill_n && n < LQ_BOOK_LEVELS_MAX; i++) {
-		out[n++] = (struct lq_book_level){.price = key_price(r, ri, ins, s->spill[i].key),
-						  .qty = s->spill[i].qty};
-		*worst = s->spill[i].key;
-	}
-	return n;
-}
-
 /* Changed levels on their way out: removals first, then the levels set. */
 struct delta_out {
 	uint32_t nrem, nset;
@@ -403,35 +372,108 @@ struct delta_out {
 	struct lq_book_level rem[2 * LQ_BOOK_LEVELS_MAX], set[2 * LQ_BOOK_LEVELS_MAX];
 };
 
-/* What changed from the old view to the new one (both best first). */
-static void view_diff(const struct lq_book_level *o, uint32_t no, const struct lq_book_level *nv,
-		      uint32_t nn, unsigned side, struct delta_out *d)
+static void delta_rem(struct delta_out *d, unsigned side, int64_t price)
 {
-	uint32_t i = 0, j = 0;
+	d->rem_side[d->nrem] = (uint8_t)side;
+	d->rem[d->nrem++] = (struct lq_book_level){.price = price, .qty = 0};
+}
 
-	while (i < no || j < nn) {
-		bool old_first;
-		if (i == no)
-			old_first = false;
-		else if (j == nn)
-			old_first = true;
-		else if (o[i].price == nv[j].price) {
-			if (o[i].qty != nv[j].qty) {
-				d->set_side[d->nset] = (uint8_t)side;
-				d->set[d->nset++] = nv[j];
+static void delta_set(struct delta_out *d, unsigned side, struct lq_book_level l)
+{
+	d->set_side[d->nset] = (uint8_t)side;
+	d->set[d->nset++] = l;
+}
+
+/*
+ * One level of the new view (best first) against the old one from position *i, off the path of
+ * a level whose price is the old one's at *i: the old levels better than it are gone, the one at
+ * its price changed if its size did, else it is new.
+ */
+static void view_step(const struct lq_book_level *o, uint32_t no, uint32_t *i,
+		      struct lq_book_level l, unsigned side, struct delta_out *d)
+{
+	while (*i < no && better(side, o[*i].price, l.price))
+		delta_rem(d, side, o[(*i)++].price);
+	if (*i < no && o[*i].price == l.price) {
+		if (o[(*i)++].qty == l.qty)
+			return;
+	}
+	delta_set(d, side, l);
+}
+
+/*
+ * The window's part of the new view (its words from the best end, each word's bits from its
+ * best end), walked against the old view o from *i into out from *n; the slot of the last level
+ * taken in *last (unchanged if none). Inlined per side, on locals: the common level is one the
+ * view held at the same size.
+ */
+static inline __attribute__((always_inline)) void
+view_window(const struct lq_feedin_side *restrict s, const unsigned side,
+	    const struct lq_book_level *restrict o, uint32_t no, uint32_t *i,
+	    struct lq_book_level *restrict out, uint32_t *n, uint32_t *last, struct delta_out *d)
+{
+	const struct lq_book_level *const lv = s->lv;
+	uint32_t j = *i, m = *n, at = *last;
+
+	for (uint32_t k = 0; k < WORDS && m < LQ_BOOK_LEVELS_MAX; k++) {
+		const uint32_t w = side == 0 ? WORDS - 1 - k : k;
+		uint64_t bits = s->occ[w];
+		while (bits) {
+			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
+						     : (uint32_t)__builtin_ctzll(bits);
+			bits ^= 1ull << b;
+			at = w * 64 + b;
+			const int64_t price = lv[at].price, qty = lv[at].qty;
+			if (j < no && o[j].price == price) {
+				if (o[j].qty != qty)
+					delta_set(d, side, lv[at]);
+				j++;
+			} else {
+				view_step(o, no, &j, lv[at], side, d);
 			}
-			i++, j++;
-			continue;
-		} else
-			old_first = side == 0 ? o[i].price > nv[j].price : o[i].price < nv[j].price;
-		if (old_first) {
-			d->rem_side[d->nrem] = (uint8_t)side;
-			d->rem[d->nrem++] = (struct lq_book_level){.price = o[i++].price, .qty = 0};
-		} else {
-			d->set_side[d->nset] = (uint8_t)side;
-			d->set[d->nset++] = nv[j++];
+			out[m].price = price;
+			out[m].qty = qty;
+			if (++m == LQ_BOOK_LEVELS_MAX)
+				break;
 		}
 	}
+	*i = j;
+	*n = m;
+	*last = at;
+}
+
+/*
+ * The stages' view of a side becomes the book's best levels, as the engine takes them (the
+ * window's, then the spill's), and what changed from the old view goes into d: one walk of the
+ * new view against the old (both best first). The key of the view's last level in worst_key.
+ */
+static void view_update(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			const struct lq_instrument *ins, unsigned side, struct lq_feedin_view *v,
+			struct delta_out *d)
+{
+	const struct lq_feedin_side *s = &ri->book.side[side];
+	struct lq_book_level o[LQ_BOOK_LEVELS_MAX], nv[LQ_BOOK_LEVELS_MAX];
+	const uint32_t no = v->n[side];
+	uint32_t n = 0, i = 0, last = LADDER;
+
+	memcpy(o, v->lv[side], sizeof(o[0]) * no);
+	if (side == 0)
+		view_window(s, 0, o, no, &i, nv, &n, &last, d);
+	else
+		view_window(s, 1, o, no, &i, nv, &n, &last, d);
+	memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
+	if (last != LADDER)
+		v->worst_key[side] = s->base + (int64_t)last;
+	for (uint32_t k = 0; k < s->spill_n && n < LQ_BOOK_LEVELS_MAX; k++) {
+		const struct lq_book_level l = {.price = key_price(r, ri, ins, s->spill[k].key),
+						.qty = s->spill[k].qty};
+		view_step(o, no, &i, l, side, d);
+		v->lv[side][n++] = l;
+		v->worst_key[side] = s->spill[k].key;
+	}
+	while (i < no)
+		delta_rem(d, side, o[i++].price);
+	v->n[side] = n;
 }
 
 static void delta_send(struct lq_scn *scn, uint32_t instrument, const struct delta_out *d,
@@ -465,7 +507,6 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 	struct lq_feedin_ins *ri = &r->ins[fi];
 	const struct lq_instrument *ins = &scn->engine->instruments[ri->engine];
 	struct lq_feedin_view *v = &r->view[ri->engine];
-	struct lq_book_level nv[LQ_BOOK_LEVELS_MAX];
 	struct delta_out d;
 	const bool other = v->owner != fi; /* the copy is another feed instrument's book */
 
@@ -475,10 +516,7 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 		if (!other && !ri->book.touched[side])
 			continue;
 		ri->book.touched[side] = false;
-		const uint32_t n = view_build(r, ri, ins, side, nv, &v->worst_key[side]);
-		view_diff(v->lv[side], v->n[side], nv, n, side, &d);
-		memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
-		v->n[side] = n;
+		view_update(r, ri, ins, side, v, &d);
 	}
 	r->book_deltas += d.nrem + d.nset;
 	delta_send(scn, ri->engine, &d, line);
