@@ -21,15 +21,48 @@ static void emit_msg(struct lq_scn *scn, struct lq_msg *m, uint64_t line)
 }
 
 /* Rescale a value between decimal grids; false if it does not land exactly. */
-static bool rescale(int64_t v, int shift, int64_t *out)
+static inline bool rescale(int64_t v, int shift, int64_t *out)
 {
-	if (shift >= 0)
+	if (shift == 0) { /* the usual case: the feed's grid is the engine's */
+		*out = v;
+		return true;
+	}
+	if (shift > 0)
 		return !__builtin_mul_overflow(v, lq_pow10((unsigned)shift), out);
 	int64_t d = lq_pow10((unsigned)-shift);
 	if (v % d != 0)
 		return false;
 	*out = v / d;
 	return true;
+}
+
+/*
+ * Division of a book level's price and size by the instrument's tick and lot without a divide
+ * instruction (tens of cycles each, two or three per level): the reciprocal floor((2^64-1) / d)
+ * of the last divisor, kept per thread (a cache of a value, no state of the adapter), then one
+ * multiply-high, which is at most one short (n < 2^64), and one correction.
+ */
+struct recip {
+	uint64_t d, m;
+};
+static _Thread_local struct recip recip_tick, recip_lot;
+
+static inline uint64_t div_by(struct recip *c, uint64_t n, uint64_t d, uint64_t *rem)
+{
+	LQ_DASSERT(d > 0);
+	if (c->d != d) {
+		c->d = d;
+		c->m = UINT64_MAX / d;
+	}
+	uint64_t q = (uint64_t)(((unsigned __int128)n * c->m) >> 64);
+	uint64_t r = n - q * d;
+	if (r >= d) {
+		q++;
+		r -= d;
+	}
+	LQ_DASSERT(r < d);
+	*rem = r;
+	return q;
 }
 
 /*
@@ -321,17 +354,18 @@ static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned sid
 }
 
 /*
- * A level of the feed: price on the engine's grid before --shock, qty 0 to remove it. The book
+ * A level of the feed: price on the engine's grid before --shock (its key: price / tick, exact),
+ * qty 0 to remove it. The book
  * is keyed by the feed's price; --shock maps distinct ticks to distinct prices except at its two
  * clamps, where every key of the clamped price is one level (the last set; a removal of any
  * removes it), as it is for the engine.
  */
 static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
-		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t qty)
+		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t key,
+		       int64_t qty)
 {
 	struct lq_feedin_side *s = &ri->book.side[side];
 	const int64_t price = shock(r, ri, ins, p);
-	const int64_t key = p / ins->tick; /* exact: p is on the tick */
 	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
 
 	LQ_ASSERT(side <= 1);
@@ -997,16 +1031,23 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	case LQ_FEED_BOOK_CLEAR:
 		book_clear(ri);
 		break;
-	case LQ_FEED_BOOK_LEVEL:
-		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
-		    !rescale(fm->u.level.qty, ri->qty_shift, &q) ||
-		    !lq_instrument_on_tick(ins, p) || !lq_instrument_on_lot(ins, q) ||
-		    fm->u.level.side > 1) {
+	case LQ_FEED_BOOK_LEVEL: {
+		/* the feed's price is > 0 and its size >= 0 (lq_feed_decode_packet), rescaled too
+		 */
+		uint64_t key = 0, off_tick = 1, off_lot = 1;
+		if (rescale(fm->u.level.price, ri->price_shift, &p) &&
+		    rescale(fm->u.level.qty, ri->qty_shift, &q)) {
+			LQ_DASSERT(p > 0 && q >= 0);
+			key = div_by(&recip_tick, (uint64_t)p, (uint64_t)ins->tick, &off_tick);
+			(void)div_by(&recip_lot, (uint64_t)q, (uint64_t)ins->lot, &off_lot);
+		}
+		if (off_tick != 0 || off_lot != 0 || fm->u.level.side > 1) {
 			r->off_grid++;
 			break;
 		}
-		book_level(r, ri, ins, fm->u.level.side, p, q);
+		book_level(r, ri, ins, fm->u.level.side, p, (int64_t)key, q);
 		break;
+	}
 	case LQ_FEED_TRADE:
 		/*
 		 * The venue's liquidation and ADL prints are not market trades: a Tardis
