@@ -89,6 +89,7 @@ struct replay_extra {
 	lq_scn_emit emit;
 	void *emit_ctx;
 	uint64_t input_tsc, stamp_line;
+	bool input_tsc_now; /* input_tsc is read when the line is stamped (a capture's input) */
 };
 
 /*
@@ -423,6 +424,9 @@ static void stamp_emit(void *ctx, struct lq_msg *m)
 
 	if (m->line != x->stamp_line) {
 		x->stamp_line = m->line;
+		/* once per line (a packet's messages share it), not per input */
+		if (x->input_tsc_now)
+			x->input_tsc = lq_rep_tsc();
 		lq_rep_input_stamp(x->rep, m->line, x->input_tsc);
 	}
 	x->emit(x->emit_ctx, m);
@@ -439,7 +443,16 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		scn->emit = stamp_emit;
 		scn->emit_ctx = r;
 	}
-	r->x.input_tsc = r->live ? r->pkt_tsc : lq_rep_tsc();
+	r->x.input_tsc_now = !r->live;
+	if (r->live) {
+		r->x.input_tsc = r->pkt_tsc;
+	} else if (r->x.feed_phase && r->pkt_next < r->pkt.count) {
+		/* the common input: the next message of a packet read from the capture (the
+		 * set-up is done: next_setup would only draw the progress) */
+		progress(r);
+		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
+		return 1;
+	}
 	int setup = next_setup(r, scn);
 	if (setup != 0)
 		return setup;
