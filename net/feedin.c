@@ -784,15 +784,22 @@ static enum lq_feedin_kind feed_kind(uint8_t type)
 	}
 }
 
-/* The clock: to the largest venue time seen. */
-static void advance_time(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
-			 uint64_t line)
+/* The clock moved: a time command, then the funding times it reached. */
+static __attribute__((noinline)) void time_moved(struct lq_feedin *r, struct lq_scn *scn,
+						 uint64_t line)
+{
+	struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
+	emit_cmd(scn, &t, line);
+	funding_clock(r, scn, line);
+}
+
+/* The clock: to the largest venue time seen (inline: most messages do not move it). */
+static inline void advance_time(struct lq_feedin *r, struct lq_scn *scn,
+				const struct lq_feed_msg *fm, uint64_t line)
 {
 	if (fm->ts_ns > r->now_ns) {
 		r->now_ns = fm->ts_ns;
-		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
-		emit_cmd(scn, &t, line);
-		funding_clock(r, scn, line);
+		time_moved(r, scn, line);
 	}
 }
 
@@ -952,12 +959,69 @@ static void account_event(struct lq_feedin *r, struct lq_scn *scn, struct lq_fee
 	}
 }
 
+/* After a book message: a venue update is complete, the engine gets the book's best levels. */
+static inline void update_end(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			      const struct lq_feed_msg *fm, uint64_t line)
+{
+	if (!(fm->flags & LQ_FEED_F_LAST))
+		return;
+	if (ri->book.dirty) {
+		ri->book.dirty = false;
+		book_emit(r, scn, fm->instrument, line);
+	}
+	refreshed(r, scn, ri, true, line);
+}
+
+/* A book level of a mapped instrument, onto the engine's grid (else counted off the grid). */
+static inline void level_msg(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			     const struct lq_instrument *ins, const struct lq_feed_msg *fm,
+			     uint64_t line)
+{
+	/* the feed's price is > 0 and its size >= 0 (lq_feed_decode_packet), rescaled too */
+	uint64_t key = 0, off_tick = 1, off_lot = 1;
+	int64_t p = 0, q = 0;
+
+	if (rescale(fm->u.level.price, ri->price_shift, &p) &&
+	    rescale(fm->u.level.qty, ri->qty_shift, &q)) {
+		LQ_DASSERT(p > 0 && q >= 0);
+		key = div_by(&recip_tick, (uint64_t)p, (uint64_t)ins->tick, &off_tick);
+		(void)div_by(&recip_lot, (uint64_t)q, (uint64_t)ins->lot, &off_lot);
+	}
+	if (off_tick != 0 || off_lot != 0 || fm->u.level.side > 1)
+		r->off_grid++;
+	else
+		book_level(r, ri, ins, fm->u.level.side, p, (int64_t)key, q);
+	update_end(r, scn, ri, fm, line);
+}
+
+/*
+ * The common message, a book level of a feed instrument: the general path (lq_feedin_msg) takes
+ * it through the same steps (its kind counted, the clock, mapped or not, the level, the update's
+ * end), after the tests for the other types.
+ */
+static inline bool level_fast(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
+			      uint64_t line)
+{
+	if (fm->type != LQ_FEED_BOOK_LEVEL || fm->instrument >= LQ_FEEDIN_INS)
+		return false;
+	struct lq_feedin_ins *ri = &r->ins[fm->instrument];
+	ri->kinds[LQ_FEEDIN_K_BOOK]++;
+	advance_time(r, scn, fm, line);
+	if (!ri->mapped)
+		r->unmapped++;
+	else
+		level_msg(r, scn, ri, &scn->engine->instruments[ri->engine], fm, line);
+	return true;
+}
+
 void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line)
 {
 	struct lq_feedin_ins *ri;
 
 	r->msgs_in++;
+	if (level_fast(r, scn, fm, line))
+		return;
 	/* engine output (another engine's egress) is not an input: counted, never applied */
 	if (fm->type >= LQ_FEED_EGRESS_FIRST) {
 		r->unmapped++;
@@ -1031,23 +1095,9 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 	case LQ_FEED_BOOK_CLEAR:
 		book_clear(ri);
 		break;
-	case LQ_FEED_BOOK_LEVEL: {
-		/* the feed's price is > 0 and its size >= 0 (lq_feed_decode_packet), rescaled too
-		 */
-		uint64_t key = 0, off_tick = 1, off_lot = 1;
-		if (rescale(fm->u.level.price, ri->price_shift, &p) &&
-		    rescale(fm->u.level.qty, ri->qty_shift, &q)) {
-			LQ_DASSERT(p > 0 && q >= 0);
-			key = div_by(&recip_tick, (uint64_t)p, (uint64_t)ins->tick, &off_tick);
-			(void)div_by(&recip_lot, (uint64_t)q, (uint64_t)ins->lot, &off_lot);
-		}
-		if (off_tick != 0 || off_lot != 0 || fm->u.level.side > 1) {
-			r->off_grid++;
-			break;
-		}
-		book_level(r, ri, ins, fm->u.level.side, p, (int64_t)key, q);
-		break;
-	}
+	case LQ_FEED_BOOK_LEVEL:
+		level_msg(r, scn, ri, ins, fm, line);
+		return;
 	case LQ_FEED_TRADE:
 		/*
 		 * The venue's liquidation and ADL prints are not market trades: a Tardis
@@ -1077,13 +1127,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		/* the depth levels carry the book */
 		return;
 	}
-	/* a venue update is complete: the engine gets the book's best levels */
-	if ((fm->flags & LQ_FEED_F_LAST) && ri->book.dirty) {
-		ri->book.dirty = false;
-		book_emit(r, scn, fm->instrument, line);
-	}
-	if (fm->flags & LQ_FEED_F_LAST)
-		refreshed(r, scn, ri, true, line);
+	update_end(r, scn, ri, fm, line);
 }
 
 /* Lost messages could concern any instrument of the session: halt every mapped one. */
