@@ -432,9 +432,27 @@ static void stamp_emit(void *ctx, struct lq_msg *m)
 	x->emit(x->emit_ctx, m);
 }
 
+static int next_input_slow(struct replay *r, struct lq_scn *scn);
+
+/*
+ * The source: the common input, the next message of a packet read from the capture once the
+ * set-up is done, on a short path; the rest (set-up, a new packet, a live receiver) after it.
+ */
 static int next_input(void *ctx, struct lq_scn *scn)
 {
 	struct replay *r = ctx;
+
+	if (scn->emit == stamp_emit && !r->live && r->x.feed_phase && r->pkt_next < r->pkt.count) {
+		r->x.input_tsc_now = true;
+		progress(r);
+		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
+		return 1;
+	}
+	return next_input_slow(r, scn);
+}
+
+static __attribute__((noinline)) int next_input_slow(struct replay *r, struct lq_scn *scn)
+{
 
 	if (scn->emit != stamp_emit) {
 		r->x.emit = scn->emit;
@@ -444,15 +462,8 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		scn->emit_ctx = r;
 	}
 	r->x.input_tsc_now = !r->live;
-	if (r->live) {
+	if (r->live)
 		r->x.input_tsc = r->pkt_tsc;
-	} else if (r->x.feed_phase && r->pkt_next < r->pkt.count) {
-		/* the common input: the next message of a packet read from the capture (the
-		 * set-up is done: next_setup would only draw the progress) */
-		progress(r);
-		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
-		return 1;
-	}
 	int setup = next_setup(r, scn);
 	if (setup != 0)
 		return setup;

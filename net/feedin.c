@@ -1162,7 +1162,9 @@ void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_f
 		r->seq_started = true;
 	}
 	/* which of its messages are old: late (in a hole) or seen (duplicates) */
-	for (uint32_t i = 0; i < pkt->count; i++) {
+	if (s->next == 0 || pkt->seq >= s->next) /* the usual packet: none of them */
+		memset(r->pkt_disp, LQ_FEEDIN_APPLY, pkt->count);
+	for (uint32_t i = 0; (s->next != 0 && pkt->seq < s->next) && i < pkt->count; i++) {
 		uint64_t q = pkt->seq + i;
 		r->pkt_disp[i] = LQ_FEEDIN_APPLY;
 		if (s->next == 0 || q >= s->next)
