@@ -667,7 +667,8 @@ struct replay_state {
 	uint64_t record; /* the capture record whose packet is being delivered */
 	uint64_t pcap_cut;
 	struct lq_feed_stats feed;
-	struct lq_feedin in;
+	/* the feed adapter's state: struct lq_feedin without its derived part */
+	_Alignas(struct lq_feedin) unsigned char in[LQ_FEEDIN_STATE_BYTES];
 	/* liqd run --via nats: the input stream's position (its own section, stream_pos_*) */
 	struct replay_stream_pos {
 		uint64_t session; /* the input stream's identity (lq_live_session) */
@@ -716,7 +717,7 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->record = r->record;
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
-	st->in = r->in;
+	memcpy(st->in, &r->in, sizeof(st->in));
 	stream_pos_save(r, &st->stream);
 	if (cap < REPLAY_STATE_BYTES)
 		return 0;
@@ -803,8 +804,8 @@ restored:
 	r->pkt_next = st->pkt_next;
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
-	r->in = st->in;
-	lq_feedin_resync(&r->in); /* the restored stages hold no book copies */
+	memcpy(&r->in, st->in, sizeof(st->in));
+	lq_feedin_resync(&r->in); /* the restored stages hold no book copies; nothing derived */
 	return 0;
 }
 

@@ -65,6 +65,21 @@ static inline uint64_t div_by(struct recip *c, uint64_t n, uint64_t d, uint64_t 
 	return q;
 }
 
+/* v / d (d > 0) as C divides, true if exact: a feed's prices are > 0 and sizes >= 0 (the
+ * decoder's rules); any other value (the adapter keeps whatever it is given; the marker refuses
+ * such books) divides the usual way. */
+static inline bool div_exact(struct recip *c, int64_t v, int64_t d, int64_t *q)
+{
+	uint64_t rem;
+
+	if (__builtin_expect(v < 0, 0)) {
+		*q = v / d;
+		return v % d == 0;
+	}
+	*q = (int64_t)div_by(c, (uint64_t)v, (uint64_t)d, &rem);
+	return rem == 0;
+}
+
 /*
  * --shock F: scale the moves of the capture around each instrument's first price,
  * p' = p0 + F (p - p0), so that a calm recording becomes a crash on real microstructure.
@@ -303,8 +318,14 @@ static void book_touch(struct lq_feedin *r, struct lq_feedin_ins *ri, unsigned s
 	const struct lq_feedin_view *v = &r->view[ri->engine];
 
 	ri->book.dirty = true;
-	if (v->n[side] < LQ_BOOK_LEVELS_MAX || !better(side, v->worst_key[side], key))
+	if (v->n[side] < LQ_BOOK_LEVELS_MAX || !better(side, v->worst_key[side], key)) {
+		struct lq_feedin_pend *pd = &r->pend[ri - r->ins][side];
 		ri->book.touched[side] = true;
+		if (pd->n < LQ_FEEDIN_PEND)
+			pd->key[pd->n] = key;
+		if (pd->n <= LQ_FEEDIN_PEND)
+			pd->n++;
+	}
 }
 
 static void book_remove(struct lq_feedin *r, struct lq_feedin_ins *ri,
@@ -353,6 +374,10 @@ static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned sid
 	s->spill[at] = (struct lq_feedin_spill_level){.key = key, .qty = qty};
 }
 
+static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			  const struct lq_instrument *ins, unsigned side, int64_t price,
+			  int64_t key, int64_t qty, int c);
+
 /*
  * A level of the feed: price on the engine's grid before --shock (its key: price / tick, exact),
  * qty 0 to remove it. The book
@@ -367,6 +392,20 @@ static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
 	struct lq_feedin_side *s = &ri->book.side[side];
 	const int64_t price = shock(r, ri, ins, p);
 	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
+	const int64_t base = s->base;
+	const uint64_t outside = r->book_outside;
+
+	book_level_at(r, ri, ins, side, price, key, qty, c);
+	/* the window moved, levels were dropped, a clamp: the next update walks the view */
+	if (s->base != base || r->book_outside != outside || c >= 0)
+		r->pend[ri - r->ins][side].walk = true;
+}
+
+static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			  const struct lq_instrument *ins, unsigned side, int64_t price,
+			  int64_t key, int64_t qty, int c)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
 
 	LQ_ASSERT(side <= 1);
 	if (c >= 0 && s->clamp_held[c] && (qty == 0 || s->clamp_key[c] != key)) {
@@ -392,8 +431,9 @@ static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
 	book_touch(r, ri, side, key);
 }
 
-static void book_clear(struct lq_feedin_ins *ri)
+static void book_clear(struct lq_feedin *r, struct lq_feedin_ins *ri)
 {
+	r->pend[ri - r->ins][0].walk = r->pend[ri - r->ins][1].walk = true;
 	side_reset(&ri->book.side[0]);
 	side_reset(&ri->book.side[1]);
 	ri->book.dirty = ri->book.touched[0] = ri->book.touched[1] = true;
@@ -510,6 +550,228 @@ static void view_update(const struct lq_feedin *r, const struct lq_feedin_ins *r
 	v->n[side] = n;
 }
 
+/* ---- the view from the recorded changes (struct lq_feedin_pend) ---- */
+
+/* The next occupied slot strictly better (towards the best) or deeper than slot x; -1: none. */
+static int32_t slot_next(const struct lq_feedin_side *s, unsigned side, int32_t x, bool deeper)
+{
+	if ((side == 0) != deeper) { /* up: the higher slots */
+		if (x + 1 >= (int32_t)LADDER)
+			return -1;
+		uint32_t w = (uint32_t)(x + 1) / 64;
+		uint64_t bits = s->occ[w] & (~0ull << ((uint32_t)(x + 1) % 64));
+		while (!bits) { /* bounded by WORDS */
+			if (++w == WORDS)
+				return -1;
+			bits = s->occ[w];
+		}
+		return (int32_t)(w * 64 + (uint32_t)__builtin_ctzll(bits));
+	}
+	if (x <= 0)
+		return -1;
+	uint32_t w = (uint32_t)(x - 1) / 64;
+	uint64_t bits = s->occ[w] & (~0ull >> (63 - (uint32_t)(x - 1) % 64));
+	while (!bits) {
+		if (w-- == 0)
+			return -1;
+		bits = s->occ[w];
+	}
+	return (int32_t)(w * 64 + 63 - (uint32_t)__builtin_clzll(bits));
+}
+
+/* Slot a at or better than slot b. */
+static bool slot_at_or_better(unsigned side, int32_t a, int32_t b)
+{
+	return side == 0 ? a >= b : a <= b;
+}
+
+/* Where price is, or would go, in a full view side (best first). */
+static uint32_t view_find(const struct lq_book_level *o, unsigned side, int64_t price)
+{
+	uint32_t lo = 0, len = LQ_BOOK_LEVELS_MAX;
+
+	while (len > 0) {
+		const uint32_t half = len / 2;
+		if (better(side, o[lo + half].price, price)) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo;
+}
+
+/* A candidate: a slot whose level may have entered, left or changed in the view. */
+struct cand {
+	int32_t slot;
+	int32_t old; /* its index in the old view, or -1 */
+	bool in_new;
+};
+
+/* Add slot to the candidates (kept best first, each slot once). */
+static void cand_add(struct cand *c, uint32_t *n, unsigned side, int32_t slot)
+{
+	uint32_t i = *n;
+
+	while (i > 0 && !slot_at_or_better(side, c[i - 1].slot, slot))
+		i--;
+	if (i > 0 && c[i - 1].slot == slot)
+		return;
+	for (uint32_t k = *n; k > i; k--) /* a handful: most keys come in order */
+		c[k] = c[k - 1];
+	c[i] = (struct cand){.slot = slot, .old = -1};
+	(*n)++;
+}
+
+/*
+ * The new view's worst slot: from the old worst w, with cnt levels at or better than w now (the
+ * old view's 64 plus the recorded keys that entered, less those that left). -1 if the window
+ * does not hold it (the spill would: walk).
+ */
+static int32_t view_new_worst(const struct lq_feedin_side *s, unsigned side, int32_t w, int32_t cnt)
+{
+	int32_t x = w;
+
+	if (cnt >= (int32_t)LQ_BOOK_LEVELS_MAX) {
+		/* the deepest cnt - 64 of them leave */
+		if (!slot_used(s, (uint32_t)w))
+			x = slot_next(s, side, w, false);
+		for (int32_t k = 0; k < cnt - (int32_t)LQ_BOOK_LEVELS_MAX && x >= 0; k++)
+			x = slot_next(s, side, x, false);
+		return x;
+	}
+	for (int32_t k = 0; k < (int32_t)LQ_BOOK_LEVELS_MAX - cnt && x >= 0; k++)
+		x = slot_next(s, side, x, true); /* the next deeper levels enter */
+	return x;
+}
+
+/*
+ * The candidates (best first) into the changes (removals, then levels set, each best first, as
+ * view_update gives them) and the view's new levels: sizes in place, or a merge when levels
+ * entered or left it (moved: some between the old worst and the new one).
+ */
+static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_instrument *ins,
+			    unsigned side, struct lq_feedin_view *v, struct cand *c, uint32_t nc,
+			    bool moved, int32_t nw, struct delta_out *d)
+{
+	struct lq_book_level *o = v->lv[side], nv[LQ_BOOK_LEVELS_MAX];
+	bool shape = moved;
+
+	for (uint32_t i = 0; i < nc; i++) {
+		const int64_t price = (s->base + c[i].slot) * ins->tick;
+		const uint32_t at = c[i].old < 0 ? view_find(o, side, price) : (uint32_t)c[i].old;
+		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
+			c[i].old = (int32_t)at;
+		c[i].in_new =
+		    slot_used(s, (uint32_t)c[i].slot) && slot_at_or_better(side, c[i].slot, nw);
+		shape |= (c[i].old >= 0) != c[i].in_new;
+	}
+	for (uint32_t i = 0; i < nc; i++)
+		if (c[i].old >= 0 && !c[i].in_new)
+			delta_rem(d, side, o[c[i].old].price);
+	for (uint32_t i = 0; i < nc; i++)
+		if (c[i].in_new && (c[i].old < 0 || o[c[i].old].qty != s->lv[c[i].slot].qty))
+			delta_set(d, side, s->lv[c[i].slot]);
+	if (!shape) {
+		for (uint32_t i = 0; i < nc; i++)
+			o[c[i].old].qty = s->lv[c[i].slot].qty;
+		return;
+	}
+	/* runs of the old view between the candidates, each candidate in its place */
+	uint32_t n = 0, i = 0;
+	for (uint32_t j = 0; j < nc; j++) {
+		const uint32_t at = c[j].old >= 0
+					? (uint32_t)c[j].old
+					: view_find(o, side, (s->base + c[j].slot) * ins->tick);
+		LQ_ASSERT(at >= i && n + (at - i) <= LQ_BOOK_LEVELS_MAX);
+		memcpy(&nv[n], &o[i], sizeof(o[0]) * (at - i));
+		n += at - i;
+		i = c[j].old >= 0 ? at + 1 : at;
+		if (c[j].in_new) {
+			LQ_ASSERT(n < LQ_BOOK_LEVELS_MAX);
+			nv[n++] = s->lv[c[j].slot];
+		}
+	}
+	/* the old levels after the last candidate stay: as many as levels came in for those left */
+	LQ_ASSERT(n == i);
+	memcpy(&nv[n], &o[i], sizeof(o[0]) * (LQ_BOOK_LEVELS_MAX - i));
+	n = LQ_BOOK_LEVELS_MAX;
+	LQ_ASSERT(n == LQ_BOOK_LEVELS_MAX);
+	memcpy(o, nv, sizeof(nv));
+}
+
+/*
+ * The view of a side from the recorded changes instead of a walk, when the side allows it: no
+ * --shock (a key's price is key x tick), a full view inside the window that has not moved, the
+ * changes recorded. Same view, same worst key and the same changes in the same order as
+ * view_update. False (nothing changed) when the side needs the walk.
+ */
+static bool view_fast(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+		      const struct lq_instrument *ins, unsigned side, struct lq_feedin_view *v,
+		      const struct lq_feedin_pend *pd, struct delta_out *d)
+{
+	const struct lq_feedin_side *s = &ri->book.side[side];
+	struct lq_book_level *o = v->lv[side];
+	struct cand c[2 * LQ_FEEDIN_PEND + 1];
+	uint32_t nc = 0, w, k;
+
+	if (pd->walk || pd->n > LQ_FEEDIN_PEND || r->shock_e8 != 0 ||
+	    v->n[side] != LQ_BOOK_LEVELS_MAX || !slot_of(s, v->worst_key[side], &w))
+		return false;
+	for (uint32_t i = 0; i < pd->n; i++) {
+		if (!slot_of(s, pd->key[i], &k))
+			return false;
+		cand_add(c, &nc, side, (int32_t)k);
+	}
+	/* the recorded keys are at or better than the old worst: their old sizes, and the count */
+	int32_t cnt = LQ_BOOK_LEVELS_MAX;
+	for (uint32_t i = 0; i < nc; i++) {
+		const int64_t price = (s->base + c[i].slot) * ins->tick;
+		const uint32_t at = view_find(o, side, price);
+		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
+			c[i].old = (int32_t)at;
+		cnt += (int32_t)slot_used(s, (uint32_t)c[i].slot) - (c[i].old >= 0);
+	}
+	const int32_t nw = view_new_worst(s, side, (int32_t)w, cnt);
+	if (nw < 0)
+		return false;
+	/* the levels between the old worst and the new one left or entered the view */
+	const uint32_t nk = nc;
+	for (int32_t x = slot_next(s, side, nw, true);
+	     x >= 0 && slot_at_or_better(side, x, (int32_t)w); x = slot_next(s, side, x, true))
+		cand_add(c, &nc, side, x); /* left (the recorded ones stay as they are) */
+	for (int32_t x = slot_next(s, side, (int32_t)w, true);
+	     x >= 0 && slot_at_or_better(side, x, nw); x = slot_next(s, side, x, true))
+		cand_add(c, &nc, side, x); /* entered */
+	LQ_ASSERT(nc <= LQ_ARRAY_SIZE(c));
+	view_fast_apply(s, ins, side, v, c, nc, nk != nc, nw, d);
+	v->worst_key[side] = s->base + nw;
+	return true;
+}
+
+#ifndef NDEBUG
+/* Debug builds: the view and the changes view_fast gave are the walk's, exactly. */
+static void view_fast_check(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			    const struct lq_instrument *ins, unsigned side,
+			    const struct lq_feedin_view *before, const struct lq_feedin_view *v,
+			    const struct delta_out *d, uint32_t nrem0, uint32_t nset0)
+{
+	struct lq_feedin_view w = *before;
+	struct delta_out dw;
+
+	dw.nrem = dw.nset = 0;
+	view_update(r, ri, ins, side, &w, &dw);
+	LQ_ASSERT(w.n[side] == v->n[side]);
+	LQ_ASSERT(w.worst_key[side] == v->worst_key[side]);
+	LQ_ASSERT(memcmp(w.lv[side], v->lv[side], sizeof(w.lv[side])) == 0);
+	LQ_ASSERT(dw.nrem == d->nrem - nrem0);
+	LQ_ASSERT(dw.nset == d->nset - nset0);
+	LQ_ASSERT(memcmp(dw.rem, d->rem + nrem0, sizeof(dw.rem[0]) * dw.nrem) == 0);
+	LQ_ASSERT(memcmp(dw.set, d->set + nset0, sizeof(dw.set[0]) * dw.nset) == 0);
+}
+#endif
+
 static void delta_send(struct lq_scn *scn, uint32_t instrument, const struct delta_out *d,
 		       uint64_t line)
 {
@@ -547,10 +809,23 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 	d.nrem = d.nset = 0;
 	v->owner = fi;
 	for (unsigned side = 0; side < 2; side++) {
+		struct lq_feedin_pend *pd = &r->pend[fi][side];
 		if (!other && !ri->book.touched[side])
 			continue;
 		ri->book.touched[side] = false;
-		view_update(r, ri, ins, side, v, &d);
+#ifndef NDEBUG
+		const struct lq_feedin_view before = *v;
+		const uint32_t nrem0 = d.nrem, nset0 = d.nset;
+#endif
+		if (!other && view_fast(r, ri, ins, side, v, pd, &d)) {
+#ifndef NDEBUG
+			view_fast_check(r, ri, ins, side, &before, v, &d, nrem0, nset0);
+#endif
+		} else {
+			view_update(r, ri, ins, side, v, &d);
+		}
+		pd->n = 0;
+		pd->walk = false;
 	}
 	r->book_deltas += d.nrem + d.nset;
 	delta_send(scn, ri->engine, &d, line);
@@ -562,6 +837,9 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 
 void lq_feedin_resync(struct lq_feedin *f)
 {
+	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
+		for (unsigned side = 0; side < 2; side++)
+			f->pend[i][side] = (struct lq_feedin_pend){.walk = true};
 	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++)
 		f->view[i].n[0] = f->view[i].n[1] = 0;
 	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
@@ -581,7 +859,7 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 	struct lq_feedin_ins *ri = &r->ins[fm->instrument];
 	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
 
-	book_clear(ri);
+	book_clear(r, ri);
 	ri->book.dirty = false;
 	memcpy(ri->name, d->name, sizeof(ri->name));
 	ri->name[sizeof(ri->name) - 1] = '\0';
@@ -977,20 +1255,15 @@ static inline void level_msg(struct lq_feedin *r, struct lq_scn *scn, struct lq_
 			     const struct lq_instrument *ins, const struct lq_feed_msg *fm,
 			     uint64_t line)
 {
-	/* the feed's price is > 0 and its size >= 0 (lq_feed_decode_packet), rescaled too */
-	uint64_t key = 0, off_tick = 1, off_lot = 1;
-	int64_t p = 0, q = 0;
+	int64_t p = 0, q = 0, key = 0, lots;
 
-	if (rescale(fm->u.level.price, ri->price_shift, &p) &&
-	    rescale(fm->u.level.qty, ri->qty_shift, &q)) {
-		LQ_DASSERT(p > 0 && q >= 0);
-		key = div_by(&recip_tick, (uint64_t)p, (uint64_t)ins->tick, &off_tick);
-		(void)div_by(&recip_lot, (uint64_t)q, (uint64_t)ins->lot, &off_lot);
-	}
-	if (off_tick != 0 || off_lot != 0 || fm->u.level.side > 1)
+	if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
+	    !rescale(fm->u.level.qty, ri->qty_shift, &q) ||
+	    !div_exact(&recip_tick, p, ins->tick, &key) ||
+	    !div_exact(&recip_lot, q, ins->lot, &lots) || fm->u.level.side > 1)
 		r->off_grid++;
 	else
-		book_level(r, ri, ins, fm->u.level.side, p, (int64_t)key, q);
+		book_level(r, ri, ins, fm->u.level.side, p, key, q);
 	update_end(r, scn, ri, fm, line);
 }
 
@@ -1093,7 +1366,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		funding_settled_msg(r, scn, ri, &fm->u.funding, line);
 		return;
 	case LQ_FEED_BOOK_CLEAR:
-		book_clear(ri);
+		book_clear(r, ri);
 		break;
 	case LQ_FEED_BOOK_LEVEL:
 		level_msg(r, scn, ri, ins, fm, line);
