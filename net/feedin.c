@@ -144,9 +144,9 @@ static bool slot_used(const struct lq_feedin_side *s, uint32_t k)
 /* The slot of key, if the window covers it. */
 static bool slot_of(const struct lq_feedin_side *s, int64_t key, uint32_t *k)
 {
-	const lq_i128 off = (lq_i128)key - s->base;
+	int64_t off;
 
-	if (off < 0 || off >= LADDER)
+	if (__builtin_sub_overflow(key, s->base, &off) || off < 0 || off >= LADDER)
 		return false;
 	*k = (uint32_t)off;
 	return true;
@@ -394,6 +394,20 @@ static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
 	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
 	const int64_t base = s->base;
 	const uint64_t outside = r->book_outside;
+	uint32_t k;
+
+	/* the usual level, in the window and no clamp: book_level_at's steps, straight */
+	if (c < 0 && (s->count > 1 || (s->count == 1 && qty != 0)) && slot_of(s, key, &k)) {
+		if (qty != 0) {
+			slot_put(s, k, price, qty);
+		} else {
+			if (!slot_used(s, k))
+				return; /* a level the book does not hold */
+			slot_clear(s, k);
+		}
+		book_touch(r, ri, side, key);
+		return;
+	}
 
 	book_level_at(r, ri, ins, side, price, key, qty, c);
 	/* the window moved, levels were dropped, a clamp: the next update walks the view */
