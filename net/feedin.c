@@ -687,9 +687,10 @@ static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_inst
 	for (uint32_t i = 0; i < nc; i++)
 		if (c[i].in_new && (c[i].old < 0 || o[c[i].old].qty != s->lv[c[i].slot].qty))
 			delta_set(d, side, s->lv[c[i].slot]);
-	if (!shape) {
+	if (!shape) { /* every level stays where it was (none of the others was in the view) */
 		for (uint32_t i = 0; i < nc; i++)
-			o[c[i].old].qty = s->lv[c[i].slot].qty;
+			if (c[i].old >= 0)
+				o[c[i].old].qty = s->lv[c[i].slot].qty;
 		return;
 	}
 	/* runs of the old view between the candidates, each candidate in its place */
@@ -832,6 +833,7 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 		const uint32_t nrem0 = d.nrem, nset0 = d.nset;
 #endif
 		if (!other && view_fast(r, ri, ins, side, v, pd, &d)) {
+			r->views_fast++;
 #ifndef NDEBUG
 			view_fast_check(r, ri, ins, side, &before, v, &d, nrem0, nset0);
 #endif

@@ -159,6 +159,7 @@ struct lq_feedin {
 	uint64_t liq_fills;	  /* fills of liquidation orders passed to the engine */
 	/* ---- derived, never saved: everything above is the state (LQ_FEEDIN_STATE_BYTES) ---- */
 	struct lq_feedin_pend pend[LQ_FEEDIN_INS][2];
+	uint64_t views_fast; /* sides of updates found from the record, not by a walk (tests) */
 };
 
 /*
