@@ -623,11 +623,16 @@ struct cand {
 	bool in_new;
 };
 
-/* Add slot to the candidates (kept best first, each slot once). */
+/*
+ * Add slot to the candidates (kept best first, each slot once). At most 2 x LQ_FEEDIN_PEND: the
+ * recorded keys, then as many levels crossing the view's worst as recorded ones entered or left.
+ */
+#define CANDS_MAX (2 * LQ_FEEDIN_PEND)
 static void cand_add(struct cand *c, uint32_t *n, unsigned side, int32_t slot)
 {
 	uint32_t i = *n;
 
+	LQ_ASSERT(*n < CANDS_MAX);
 	while (i > 0 && !slot_at_or_better(side, c[i - 1].slot, slot))
 		i--;
 	if (i > 0 && c[i - 1].slot == slot)
@@ -711,8 +716,6 @@ static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_inst
 	/* the old levels after the last candidate stay: as many as levels came in for those left */
 	LQ_ASSERT(n == i);
 	memcpy(&nv[n], &o[i], sizeof(o[0]) * (LQ_BOOK_LEVELS_MAX - i));
-	n = LQ_BOOK_LEVELS_MAX;
-	LQ_ASSERT(n == LQ_BOOK_LEVELS_MAX);
 	memcpy(o, nv, sizeof(nv));
 }
 
@@ -728,7 +731,7 @@ static bool view_fast(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
 {
 	const struct lq_feedin_side *s = &ri->book.side[side];
 	struct lq_book_level *o = v->lv[side];
-	struct cand c[2 * LQ_FEEDIN_PEND + 1];
+	struct cand c[CANDS_MAX];
 	uint32_t nc = 0, w, k;
 
 	if (pd->walk || pd->n > LQ_FEEDIN_PEND || r->shock_e8 != 0 ||
@@ -759,7 +762,6 @@ static bool view_fast(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
 	for (int32_t x = slot_next(s, side, (int32_t)w, true);
 	     x >= 0 && slot_at_or_better(side, x, nw); x = slot_next(s, side, x, true))
 		cand_add(c, &nc, side, x); /* entered */
-	LQ_ASSERT(nc <= LQ_ARRAY_SIZE(c));
 	view_fast_apply(s, ins, side, v, c, nc, nk != nc, nw, d);
 	v->worst_key[side] = s->base + nw;
 	return true;
