@@ -89,6 +89,7 @@ struct replay_extra {
 	lq_scn_emit emit;
 	void *emit_ctx;
 	uint64_t input_tsc, stamp_line;
+	bool input_tsc_now; /* input_tsc is read when the line is stamped (a capture's input) */
 };
 
 /*
@@ -423,14 +424,35 @@ static void stamp_emit(void *ctx, struct lq_msg *m)
 
 	if (m->line != x->stamp_line) {
 		x->stamp_line = m->line;
+		/* once per line (a packet's messages share it), not per input */
+		if (x->input_tsc_now)
+			x->input_tsc = lq_rep_tsc();
 		lq_rep_input_stamp(x->rep, m->line, x->input_tsc);
 	}
 	x->emit(x->emit_ctx, m);
 }
 
+static int next_input_slow(struct replay *r, struct lq_scn *scn);
+
+/*
+ * The source: the common input, the next message of a packet read from the capture once the
+ * set-up is done, on a short path; the rest (set-up, a new packet, a live receiver) after it.
+ */
 static int next_input(void *ctx, struct lq_scn *scn)
 {
 	struct replay *r = ctx;
+
+	if (scn->emit == stamp_emit && !r->live && r->x.feed_phase && r->pkt_next < r->pkt.count) {
+		r->x.input_tsc_now = true;
+		progress(r);
+		lq_feedin_pkt_msg(&r->in, scn, &r->pkt, r->pkt_next++, r->record);
+		return 1;
+	}
+	return next_input_slow(r, scn);
+}
+
+static __attribute__((noinline)) int next_input_slow(struct replay *r, struct lq_scn *scn)
+{
 
 	if (scn->emit != stamp_emit) {
 		r->x.emit = scn->emit;
@@ -439,7 +461,9 @@ static int next_input(void *ctx, struct lq_scn *scn)
 		scn->emit = stamp_emit;
 		scn->emit_ctx = r;
 	}
-	r->x.input_tsc = r->live ? r->pkt_tsc : lq_rep_tsc();
+	r->x.input_tsc_now = !r->live;
+	if (r->live)
+		r->x.input_tsc = r->pkt_tsc;
 	int setup = next_setup(r, scn);
 	if (setup != 0)
 		return setup;
@@ -643,7 +667,8 @@ struct replay_state {
 	uint64_t record; /* the capture record whose packet is being delivered */
 	uint64_t pcap_cut;
 	struct lq_feed_stats feed;
-	struct lq_feedin in;
+	/* the feed adapter's state: struct lq_feedin without its derived part */
+	_Alignas(struct lq_feedin) unsigned char in[LQ_FEEDIN_STATE_BYTES];
 	/* liqd run --via nats: the input stream's position (its own section, stream_pos_*) */
 	struct replay_stream_pos {
 		uint64_t session; /* the input stream's identity (lq_live_session) */
@@ -692,7 +717,7 @@ static size_t replay_save(void *ctx, void *buf, size_t cap)
 	st->record = r->record;
 	st->pcap_cut = r->pcap_cut;
 	st->feed = r->feed;
-	st->in = r->in;
+	memcpy(st->in, &r->in, sizeof(st->in));
 	stream_pos_save(r, &st->stream);
 	if (cap < REPLAY_STATE_BYTES)
 		return 0;
@@ -779,8 +804,8 @@ restored:
 	r->pkt_next = st->pkt_next;
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
-	r->in = st->in;
-	lq_feedin_resync(&r->in); /* the restored stages hold no book copies */
+	memcpy(&r->in, st->in, sizeof(st->in));
+	lq_feedin_resync(&r->in); /* the restored stages hold no book copies; nothing derived */
 	return 0;
 }
 

@@ -48,32 +48,45 @@ enum lq_status lq_msg_def_apply(struct lq_engine *e, const struct lq_msg *m)
 	return LQ_E_BAD_DEFINITION;
 }
 
+/*
+ * Where price is, or would go, in a side's levels (bids descending, asks ascending): a
+ * branch-free lower bound (the comparisons of a book's prices do not predict), inlined per side.
+ */
+static inline __attribute__((always_inline)) uint32_t
+level_find(const struct lq_book_level *lv, uint32_t n, const uint32_t side, int64_t price)
+{
+	uint32_t lo = 0, len = n;
+
+	while (len > 0) { /* at most log2(LQ_BOOK_LEVELS_MAX) + 1 rounds */
+		const uint32_t half = len / 2;
+		const int64_t p = lv[lo + half].price;
+		const bool after = side == 0 ? p > price : p < price;
+		lo = after ? lo + half + 1 : lo;
+		len = after ? len - half - 1 : half;
+	}
+	return lo;
+}
+
 bool lq_msg_book_set(struct lq_book *b, uint32_t side, int64_t price, int64_t qty)
 {
 	uint32_t *n = side ? &b->ask_count : &b->bid_count;
 	struct lq_book_level *lv = side ? b->asks : b->bids;
-	uint32_t lo = 0, hi = *n;
 
 	LQ_ASSERT(side <= 1);
 	LQ_ASSERT(*n <= LQ_BOOK_LEVELS_MAX);
 	/* bids descending, asks ascending: the slot of price */
-	while (lo < hi) {
-		const uint32_t mid = lo + (hi - lo) / 2;
-		if (side == 0 ? lv[mid].price > price : lv[mid].price < price)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	const uint32_t lo = side == 0 ? level_find(lv, *n, 0, price) : level_find(lv, *n, 1, price);
+	LQ_DASSERT(lo <= *n);
 	const bool found = lo < *n && lv[lo].price == price;
+	if (found && qty != 0) { /* the usual change: a level's size */
+		lv[lo].qty = qty;
+		return true;
+	}
 	if (qty == 0) {
 		if (!found)
 			return false;
 		memmove(&lv[lo], &lv[lo + 1], sizeof(*lv) * (*n - lo - 1));
 		(*n)--;
-		return true;
-	}
-	if (found) {
-		lv[lo].qty = qty;
 		return true;
 	}
 	if (*n == LQ_BOOK_LEVELS_MAX)

@@ -21,15 +21,63 @@ static void emit_msg(struct lq_scn *scn, struct lq_msg *m, uint64_t line)
 }
 
 /* Rescale a value between decimal grids; false if it does not land exactly. */
-static bool rescale(int64_t v, int shift, int64_t *out)
+static inline bool rescale(int64_t v, int shift, int64_t *out)
 {
-	if (shift >= 0)
+	if (shift == 0) { /* the usual case: the feed's grid is the engine's */
+		*out = v;
+		return true;
+	}
+	if (shift > 0)
 		return !__builtin_mul_overflow(v, lq_pow10((unsigned)shift), out);
 	int64_t d = lq_pow10((unsigned)-shift);
 	if (v % d != 0)
 		return false;
 	*out = v / d;
 	return true;
+}
+
+/*
+ * Division of a book level's price and size by the instrument's tick and lot without a divide
+ * instruction (tens of cycles each, two or three per level): the reciprocal floor((2^64-1) / d)
+ * of the last divisor, kept per thread (a cache of a value, no state of the adapter), then one
+ * multiply-high, which is at most one short (n < 2^64), and one correction.
+ */
+struct recip {
+	uint64_t d, m;
+};
+static _Thread_local struct recip recip_tick, recip_lot;
+
+static inline uint64_t div_by(struct recip *c, uint64_t n, uint64_t d, uint64_t *rem)
+{
+	LQ_DASSERT(d > 0);
+	if (c->d != d) {
+		c->d = d;
+		c->m = UINT64_MAX / d;
+	}
+	uint64_t q = (uint64_t)(((unsigned __int128)n * c->m) >> 64);
+	uint64_t r = n - q * d;
+	if (r >= d) {
+		q++;
+		r -= d;
+	}
+	LQ_DASSERT(r < d);
+	*rem = r;
+	return q;
+}
+
+/* v / d (d > 0) as C divides, true if exact: a feed's prices are > 0 and sizes >= 0 (the
+ * decoder's rules); any other value (the adapter keeps whatever it is given; the marker refuses
+ * such books) divides the usual way. */
+static inline bool div_exact(struct recip *c, int64_t v, int64_t d, int64_t *q)
+{
+	uint64_t rem;
+
+	if (__builtin_expect(v < 0, 0)) {
+		*q = v / d;
+		return v % d == 0;
+	}
+	*q = (int64_t)div_by(c, (uint64_t)v, (uint64_t)d, &rem);
+	return rem == 0;
 }
 
 /*
@@ -96,9 +144,9 @@ static bool slot_used(const struct lq_feedin_side *s, uint32_t k)
 /* The slot of key, if the window covers it. */
 static bool slot_of(const struct lq_feedin_side *s, int64_t key, uint32_t *k)
 {
-	const lq_i128 off = (lq_i128)key - s->base;
+	int64_t off;
 
-	if (off < 0 || off >= LADDER)
+	if (__builtin_sub_overflow(key, s->base, &off) || off < 0 || off >= LADDER)
 		return false;
 	*k = (uint32_t)off;
 	return true;
@@ -270,8 +318,14 @@ static void book_touch(struct lq_feedin *r, struct lq_feedin_ins *ri, unsigned s
 	const struct lq_feedin_view *v = &r->view[ri->engine];
 
 	ri->book.dirty = true;
-	if (v->n[side] < LQ_BOOK_LEVELS_MAX || !better(side, v->worst_key[side], key))
+	if (v->n[side] < LQ_BOOK_LEVELS_MAX || !better(side, v->worst_key[side], key)) {
+		struct lq_feedin_pend *pd = &r->pend[ri - r->ins][side];
 		ri->book.touched[side] = true;
+		if (pd->n < LQ_FEEDIN_PEND)
+			pd->key[pd->n] = key;
+		if (pd->n <= LQ_FEEDIN_PEND)
+			pd->n++;
+	}
 }
 
 static void book_remove(struct lq_feedin *r, struct lq_feedin_ins *ri,
@@ -320,19 +374,52 @@ static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned sid
 	s->spill[at] = (struct lq_feedin_spill_level){.key = key, .qty = qty};
 }
 
+static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			  const struct lq_instrument *ins, unsigned side, int64_t price,
+			  int64_t key, int64_t qty, int c);
+
 /*
- * A level of the feed: price on the engine's grid before --shock, qty 0 to remove it. The book
+ * A level of the feed: price on the engine's grid before --shock (its key: price / tick, exact),
+ * qty 0 to remove it. The book
  * is keyed by the feed's price; --shock maps distinct ticks to distinct prices except at its two
  * clamps, where every key of the clamped price is one level (the last set; a removal of any
  * removes it), as it is for the engine.
  */
 static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
-		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t qty)
+		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t key,
+		       int64_t qty)
 {
 	struct lq_feedin_side *s = &ri->book.side[side];
 	const int64_t price = shock(r, ri, ins, p);
-	const int64_t key = p / ins->tick; /* exact: p is on the tick */
 	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
+	const int64_t base = s->base;
+	const uint64_t outside = r->book_outside;
+	uint32_t k;
+
+	/* the usual level, in the window and no clamp: book_level_at's steps, straight */
+	if (c < 0 && (s->count > 1 || (s->count == 1 && qty != 0)) && slot_of(s, key, &k)) {
+		if (qty != 0) {
+			slot_put(s, k, price, qty);
+		} else {
+			if (!slot_used(s, k))
+				return; /* a level the book does not hold */
+			slot_clear(s, k);
+		}
+		book_touch(r, ri, side, key);
+		return;
+	}
+
+	book_level_at(r, ri, ins, side, price, key, qty, c);
+	/* the window moved, levels were dropped, a clamp: the next update walks the view */
+	if (s->base != base || r->book_outside != outside || c >= 0)
+		r->pend[ri - r->ins][side].walk = true;
+}
+
+static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			  const struct lq_instrument *ins, unsigned side, int64_t price,
+			  int64_t key, int64_t qty, int c)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
 
 	LQ_ASSERT(side <= 1);
 	if (c >= 0 && s->clamp_held[c] && (qty == 0 || s->clamp_key[c] != key)) {
@@ -358,42 +445,12 @@ static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
 	book_touch(r, ri, side, key);
 }
 
-static void book_clear(struct lq_feedin_ins *ri)
+static void book_clear(struct lq_feedin *r, struct lq_feedin_ins *ri)
 {
+	r->pend[ri - r->ins][0].walk = r->pend[ri - r->ins][1].walk = true;
 	side_reset(&ri->book.side[0]);
 	side_reset(&ri->book.side[1]);
 	ri->book.dirty = ri->book.touched[0] = ri->book.touched[1] = true;
-}
-
-/*
- * The best levels of a side, as the engine takes them: the window's, then the spill's; the key of
- * the last one in *worst.
- */
-static uint32_t view_build(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
-			   const struct lq_instrument *ins, unsigned side,
-			   struct lq_book_level *out, int64_t *worst)
-{
-	const struct lq_feedin_side *s = &ri->book.side[side];
-	uint32_t n = 0;
-
-	/* the window's words from the best end, each word's bits from its best end */
-	for (uint32_t i = 0; i < WORDS && n < LQ_BOOK_LEVELS_MAX; i++) {
-		const uint32_t w = side == 0 ? WORDS - 1 - i : i;
-		uint64_t bits = s->occ[w];
-		while (bits && n < LQ_BOOK_LEVELS_MAX) {
-			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
-						     : (uint32_t)__builtin_ctzll(bits);
-			bits &= ~(1ull << b);
-			out[n++] = s->lv[w * 64 + b];
-			*worst = s->base + (int64_t)(w * 64 + b);
-		}
-	}
-	for (uint32_t i = 0; i < s->spill_n && n < LQ_BOOK_LEVELS_MAX; i++) {
-		out[n++] = (struct lq_book_level){.price = key_price(r, ri, ins, s->spill[i].key),
-						  .qty = s->spill[i].qty};
-		*worst = s->spill[i].key;
-	}
-	return n;
 }
 
 /* Changed levels on their way out: removals first, then the levels set. */
@@ -403,36 +460,334 @@ struct delta_out {
 	struct lq_book_level rem[2 * LQ_BOOK_LEVELS_MAX], set[2 * LQ_BOOK_LEVELS_MAX];
 };
 
-/* What changed from the old view to the new one (both best first). */
-static void view_diff(const struct lq_book_level *o, uint32_t no, const struct lq_book_level *nv,
-		      uint32_t nn, unsigned side, struct delta_out *d)
+static void delta_rem(struct delta_out *d, unsigned side, int64_t price)
 {
-	uint32_t i = 0, j = 0;
+	d->rem_side[d->nrem] = (uint8_t)side;
+	d->rem[d->nrem++] = (struct lq_book_level){.price = price, .qty = 0};
+}
 
-	while (i < no || j < nn) {
-		bool old_first;
-		if (i == no)
-			old_first = false;
-		else if (j == nn)
-			old_first = true;
-		else if (o[i].price == nv[j].price) {
-			if (o[i].qty != nv[j].qty) {
-				d->set_side[d->nset] = (uint8_t)side;
-				d->set[d->nset++] = nv[j];
+static void delta_set(struct delta_out *d, unsigned side, struct lq_book_level l)
+{
+	d->set_side[d->nset] = (uint8_t)side;
+	d->set[d->nset++] = l;
+}
+
+/*
+ * One level of the new view (best first) against the old one from position *i, off the path of
+ * a level whose price is the old one's at *i: the old levels better than it are gone, the one at
+ * its price changed if its size did, else it is new.
+ */
+static void view_step(const struct lq_book_level *o, uint32_t no, uint32_t *i,
+		      struct lq_book_level l, unsigned side, struct delta_out *d)
+{
+	while (*i < no && better(side, o[*i].price, l.price))
+		delta_rem(d, side, o[(*i)++].price);
+	if (*i < no && o[*i].price == l.price) {
+		if (o[(*i)++].qty == l.qty)
+			return;
+	}
+	delta_set(d, side, l);
+}
+
+/*
+ * The window's part of the new view (its words from the best end, each word's bits from its
+ * best end), walked against the old view o from *i into out from *n; the slot of the last level
+ * taken in *last (unchanged if none). Inlined per side, on locals: the common level is one the
+ * view held at the same size.
+ */
+static inline __attribute__((always_inline)) void
+view_window(const struct lq_feedin_side *restrict s, const unsigned side,
+	    const struct lq_book_level *restrict o, uint32_t no, uint32_t *i,
+	    struct lq_book_level *restrict out, uint32_t *n, uint32_t *last, struct delta_out *d)
+{
+	const struct lq_book_level *const lv = s->lv;
+	uint32_t j = *i, m = *n, at = *last;
+
+	for (uint32_t k = 0; k < WORDS && m < LQ_BOOK_LEVELS_MAX; k++) {
+		const uint32_t w = side == 0 ? WORDS - 1 - k : k;
+		uint64_t bits = s->occ[w];
+		while (bits) {
+			const uint32_t b = side == 0 ? 63u - (uint32_t)__builtin_clzll(bits)
+						     : (uint32_t)__builtin_ctzll(bits);
+			bits ^= 1ull << b;
+			at = w * 64 + b;
+			const int64_t price = lv[at].price, qty = lv[at].qty;
+			if (j < no && o[j].price == price) {
+				if (o[j].qty != qty)
+					delta_set(d, side, lv[at]);
+				j++;
+			} else {
+				view_step(o, no, &j, lv[at], side, d);
 			}
-			i++, j++;
-			continue;
-		} else
-			old_first = side == 0 ? o[i].price > nv[j].price : o[i].price < nv[j].price;
-		if (old_first) {
-			d->rem_side[d->nrem] = (uint8_t)side;
-			d->rem[d->nrem++] = (struct lq_book_level){.price = o[i++].price, .qty = 0};
-		} else {
-			d->set_side[d->nset] = (uint8_t)side;
-			d->set[d->nset++] = nv[j++];
+			out[m].price = price;
+			out[m].qty = qty;
+			if (++m == LQ_BOOK_LEVELS_MAX)
+				break;
 		}
 	}
+	*i = j;
+	*n = m;
+	*last = at;
 }
+
+/*
+ * The stages' view of a side becomes the book's best levels, as the engine takes them (the
+ * window's, then the spill's), and what changed from the old view goes into d: one walk of the
+ * new view against the old (both best first). The key of the view's last level in worst_key.
+ */
+static void view_update(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			const struct lq_instrument *ins, unsigned side, struct lq_feedin_view *v,
+			struct delta_out *d)
+{
+	const struct lq_feedin_side *s = &ri->book.side[side];
+	struct lq_book_level o[LQ_BOOK_LEVELS_MAX], nv[LQ_BOOK_LEVELS_MAX];
+	const uint32_t no = v->n[side];
+	uint32_t n = 0, i = 0, last = LADDER;
+
+	memcpy(o, v->lv[side], sizeof(o[0]) * no);
+	if (side == 0)
+		view_window(s, 0, o, no, &i, nv, &n, &last, d);
+	else
+		view_window(s, 1, o, no, &i, nv, &n, &last, d);
+	memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
+	if (last != LADDER)
+		v->worst_key[side] = s->base + (int64_t)last;
+	for (uint32_t k = 0; k < s->spill_n && n < LQ_BOOK_LEVELS_MAX; k++) {
+		const struct lq_book_level l = {.price = key_price(r, ri, ins, s->spill[k].key),
+						.qty = s->spill[k].qty};
+		view_step(o, no, &i, l, side, d);
+		v->lv[side][n++] = l;
+		v->worst_key[side] = s->spill[k].key;
+	}
+	while (i < no)
+		delta_rem(d, side, o[i++].price);
+	v->n[side] = n;
+}
+
+/* ---- the view from the recorded changes (struct lq_feedin_pend) ---- */
+
+/* The next occupied slot strictly better (towards the best) or deeper than slot x; -1: none. */
+static int32_t slot_next(const struct lq_feedin_side *s, unsigned side, int32_t x, bool deeper)
+{
+	if ((side == 0) != deeper) { /* up: the higher slots */
+		if (x + 1 >= (int32_t)LADDER)
+			return -1;
+		uint32_t w = (uint32_t)(x + 1) / 64;
+		uint64_t bits = s->occ[w] & (~0ull << ((uint32_t)(x + 1) % 64));
+		while (!bits) { /* bounded by WORDS */
+			if (++w == WORDS)
+				return -1;
+			bits = s->occ[w];
+		}
+		return (int32_t)(w * 64 + (uint32_t)__builtin_ctzll(bits));
+	}
+	if (x <= 0)
+		return -1;
+	uint32_t w = (uint32_t)(x - 1) / 64;
+	uint64_t bits = s->occ[w] & (~0ull >> (63 - (uint32_t)(x - 1) % 64));
+	while (!bits) {
+		if (w-- == 0)
+			return -1;
+		bits = s->occ[w];
+	}
+	return (int32_t)(w * 64 + 63 - (uint32_t)__builtin_clzll(bits));
+}
+
+/* Slot a at or better than slot b. */
+static bool slot_at_or_better(unsigned side, int32_t a, int32_t b)
+{
+	return side == 0 ? a >= b : a <= b;
+}
+
+/* Where price is, or would go, in a full view side (best first). */
+static uint32_t view_find(const struct lq_book_level *o, unsigned side, int64_t price)
+{
+	uint32_t lo = 0, len = LQ_BOOK_LEVELS_MAX;
+
+	while (len > 0) {
+		const uint32_t half = len / 2;
+		if (better(side, o[lo + half].price, price)) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo;
+}
+
+/* A candidate: a slot whose level may have entered, left or changed in the view. */
+struct cand {
+	int32_t slot;
+	int32_t old; /* its index in the old view, or -1 */
+	bool in_new;
+};
+
+/*
+ * Add slot to the candidates (kept best first, each slot once). At most 2 x LQ_FEEDIN_PEND: the
+ * recorded keys, then as many levels crossing the view's worst as recorded ones entered or left.
+ */
+#define CANDS_MAX (2 * LQ_FEEDIN_PEND)
+static void cand_add(struct cand *c, uint32_t *n, unsigned side, int32_t slot)
+{
+	uint32_t i = *n;
+
+	LQ_ASSERT(*n < CANDS_MAX);
+	while (i > 0 && !slot_at_or_better(side, c[i - 1].slot, slot))
+		i--;
+	if (i > 0 && c[i - 1].slot == slot)
+		return;
+	for (uint32_t k = *n; k > i; k--) /* a handful: most keys come in order */
+		c[k] = c[k - 1];
+	c[i] = (struct cand){.slot = slot, .old = -1};
+	(*n)++;
+}
+
+/*
+ * The new view's worst slot: from the old worst w, with cnt levels at or better than w now (the
+ * old view's 64 plus the recorded keys that entered, less those that left). -1 if the window
+ * does not hold it (the spill would: walk).
+ */
+static int32_t view_new_worst(const struct lq_feedin_side *s, unsigned side, int32_t w, int32_t cnt)
+{
+	int32_t x = w;
+
+	if (cnt >= (int32_t)LQ_BOOK_LEVELS_MAX) {
+		/* the deepest cnt - 64 of them leave */
+		if (!slot_used(s, (uint32_t)w))
+			x = slot_next(s, side, w, false);
+		for (int32_t k = 0; k < cnt - (int32_t)LQ_BOOK_LEVELS_MAX && x >= 0; k++)
+			x = slot_next(s, side, x, false);
+		return x;
+	}
+	for (int32_t k = 0; k < (int32_t)LQ_BOOK_LEVELS_MAX - cnt && x >= 0; k++)
+		x = slot_next(s, side, x, true); /* the next deeper levels enter */
+	return x;
+}
+
+/*
+ * The candidates (best first) into the changes (removals, then levels set, each best first, as
+ * view_update gives them) and the view's new levels: sizes in place, or a merge when levels
+ * entered or left it (moved: some between the old worst and the new one).
+ */
+static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_instrument *ins,
+			    unsigned side, struct lq_feedin_view *v, struct cand *c, uint32_t nc,
+			    bool moved, int32_t nw, struct delta_out *d)
+{
+	struct lq_book_level *o = v->lv[side], nv[LQ_BOOK_LEVELS_MAX];
+	bool shape = moved;
+
+	for (uint32_t i = 0; i < nc; i++) {
+		const int64_t price = (s->base + c[i].slot) * ins->tick;
+		const uint32_t at = c[i].old < 0 ? view_find(o, side, price) : (uint32_t)c[i].old;
+		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
+			c[i].old = (int32_t)at;
+		c[i].in_new =
+		    slot_used(s, (uint32_t)c[i].slot) && slot_at_or_better(side, c[i].slot, nw);
+		shape |= (c[i].old >= 0) != c[i].in_new;
+	}
+	for (uint32_t i = 0; i < nc; i++)
+		if (c[i].old >= 0 && !c[i].in_new)
+			delta_rem(d, side, o[c[i].old].price);
+	for (uint32_t i = 0; i < nc; i++)
+		if (c[i].in_new && (c[i].old < 0 || o[c[i].old].qty != s->lv[c[i].slot].qty))
+			delta_set(d, side, s->lv[c[i].slot]);
+	if (!shape) { /* every level stays where it was (none of the others was in the view) */
+		for (uint32_t i = 0; i < nc; i++)
+			if (c[i].old >= 0)
+				o[c[i].old].qty = s->lv[c[i].slot].qty;
+		return;
+	}
+	/* runs of the old view between the candidates, each candidate in its place */
+	uint32_t n = 0, i = 0;
+	for (uint32_t j = 0; j < nc; j++) {
+		const uint32_t at = c[j].old >= 0
+					? (uint32_t)c[j].old
+					: view_find(o, side, (s->base + c[j].slot) * ins->tick);
+		LQ_ASSERT(at >= i && n + (at - i) <= LQ_BOOK_LEVELS_MAX);
+		memcpy(&nv[n], &o[i], sizeof(o[0]) * (at - i));
+		n += at - i;
+		i = c[j].old >= 0 ? at + 1 : at;
+		if (c[j].in_new) {
+			LQ_ASSERT(n < LQ_BOOK_LEVELS_MAX);
+			nv[n++] = s->lv[c[j].slot];
+		}
+	}
+	/* the old levels after the last candidate stay: as many as levels came in for those left */
+	LQ_ASSERT(n == i);
+	memcpy(&nv[n], &o[i], sizeof(o[0]) * (LQ_BOOK_LEVELS_MAX - i));
+	memcpy(o, nv, sizeof(nv));
+}
+
+/*
+ * The view of a side from the recorded changes instead of a walk, when the side allows it: no
+ * --shock (a key's price is key x tick), a full view inside the window that has not moved, the
+ * changes recorded. Same view, same worst key and the same changes in the same order as
+ * view_update. False (nothing changed) when the side needs the walk.
+ */
+static bool view_fast(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+		      const struct lq_instrument *ins, unsigned side, struct lq_feedin_view *v,
+		      const struct lq_feedin_pend *pd, struct delta_out *d)
+{
+	const struct lq_feedin_side *s = &ri->book.side[side];
+	struct lq_book_level *o = v->lv[side];
+	struct cand c[CANDS_MAX];
+	uint32_t nc = 0, w, k;
+
+	if (pd->walk || pd->n > LQ_FEEDIN_PEND || r->shock_e8 != 0 ||
+	    v->n[side] != LQ_BOOK_LEVELS_MAX || !slot_of(s, v->worst_key[side], &w))
+		return false;
+	for (uint32_t i = 0; i < pd->n; i++) {
+		if (!slot_of(s, pd->key[i], &k))
+			return false;
+		cand_add(c, &nc, side, (int32_t)k);
+	}
+	/* the recorded keys are at or better than the old worst: their old sizes, and the count */
+	int32_t cnt = LQ_BOOK_LEVELS_MAX;
+	for (uint32_t i = 0; i < nc; i++) {
+		const int64_t price = (s->base + c[i].slot) * ins->tick;
+		const uint32_t at = view_find(o, side, price);
+		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
+			c[i].old = (int32_t)at;
+		cnt += (int32_t)slot_used(s, (uint32_t)c[i].slot) - (c[i].old >= 0);
+	}
+	const int32_t nw = view_new_worst(s, side, (int32_t)w, cnt);
+	if (nw < 0)
+		return false;
+	/* the levels between the old worst and the new one left or entered the view */
+	const uint32_t nk = nc;
+	for (int32_t x = slot_next(s, side, nw, true);
+	     x >= 0 && slot_at_or_better(side, x, (int32_t)w); x = slot_next(s, side, x, true))
+		cand_add(c, &nc, side, x); /* left (the recorded ones stay as they are) */
+	for (int32_t x = slot_next(s, side, (int32_t)w, true);
+	     x >= 0 && slot_at_or_better(side, x, nw); x = slot_next(s, side, x, true))
+		cand_add(c, &nc, side, x); /* entered */
+	view_fast_apply(s, ins, side, v, c, nc, nk != nc, nw, d);
+	v->worst_key[side] = s->base + nw;
+	return true;
+}
+
+#ifndef NDEBUG
+/* Debug builds: the view and the changes view_fast gave are the walk's, exactly. */
+static void view_fast_check(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
+			    const struct lq_instrument *ins, unsigned side,
+			    const struct lq_feedin_view *before, const struct lq_feedin_view *v,
+			    const struct delta_out *d, uint32_t nrem0, uint32_t nset0)
+{
+	struct lq_feedin_view w = *before;
+	struct delta_out dw;
+
+	dw.nrem = dw.nset = 0;
+	view_update(r, ri, ins, side, &w, &dw);
+	LQ_ASSERT(w.n[side] == v->n[side]);
+	LQ_ASSERT(w.worst_key[side] == v->worst_key[side]);
+	LQ_ASSERT(memcmp(w.lv[side], v->lv[side], sizeof(w.lv[side])) == 0);
+	LQ_ASSERT(dw.nrem == d->nrem - nrem0);
+	LQ_ASSERT(dw.nset == d->nset - nset0);
+	LQ_ASSERT(memcmp(dw.rem, d->rem + nrem0, sizeof(dw.rem[0]) * dw.nrem) == 0);
+	LQ_ASSERT(memcmp(dw.set, d->set + nset0, sizeof(dw.set[0]) * dw.nset) == 0);
+}
+#endif
 
 static void delta_send(struct lq_scn *scn, uint32_t instrument, const struct delta_out *d,
 		       uint64_t line)
@@ -465,20 +820,30 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 	struct lq_feedin_ins *ri = &r->ins[fi];
 	const struct lq_instrument *ins = &scn->engine->instruments[ri->engine];
 	struct lq_feedin_view *v = &r->view[ri->engine];
-	struct lq_book_level nv[LQ_BOOK_LEVELS_MAX];
 	struct delta_out d;
 	const bool other = v->owner != fi; /* the copy is another feed instrument's book */
 
 	d.nrem = d.nset = 0;
 	v->owner = fi;
 	for (unsigned side = 0; side < 2; side++) {
+		struct lq_feedin_pend *pd = &r->pend[fi][side];
 		if (!other && !ri->book.touched[side])
 			continue;
 		ri->book.touched[side] = false;
-		const uint32_t n = view_build(r, ri, ins, side, nv, &v->worst_key[side]);
-		view_diff(v->lv[side], v->n[side], nv, n, side, &d);
-		memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
-		v->n[side] = n;
+#ifndef NDEBUG
+		const struct lq_feedin_view before = *v;
+		const uint32_t nrem0 = d.nrem, nset0 = d.nset;
+#endif
+		if (!other && view_fast(r, ri, ins, side, v, pd, &d)) {
+			r->views_fast++;
+#ifndef NDEBUG
+			view_fast_check(r, ri, ins, side, &before, v, &d, nrem0, nset0);
+#endif
+		} else {
+			view_update(r, ri, ins, side, v, &d);
+		}
+		pd->n = 0;
+		pd->walk = false;
 	}
 	r->book_deltas += d.nrem + d.nset;
 	delta_send(scn, ri->engine, &d, line);
@@ -490,6 +855,9 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 
 void lq_feedin_resync(struct lq_feedin *f)
 {
+	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
+		for (unsigned side = 0; side < 2; side++)
+			f->pend[i][side] = (struct lq_feedin_pend){.walk = true};
 	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++)
 		f->view[i].n[0] = f->view[i].n[1] = 0;
 	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
@@ -509,7 +877,7 @@ static void map_instrument(struct lq_feedin *r, struct lq_scn *scn, const struct
 	struct lq_feedin_ins *ri = &r->ins[fm->instrument];
 	int i = lq_engine_find_instrument(scn->engine, d->name, strnlen(d->name, sizeof(d->name)));
 
-	book_clear(ri);
+	book_clear(r, ri);
 	ri->book.dirty = false;
 	memcpy(ri->name, d->name, sizeof(ri->name));
 	ri->name[sizeof(ri->name) - 1] = '\0';
@@ -712,15 +1080,22 @@ static enum lq_feedin_kind feed_kind(uint8_t type)
 	}
 }
 
-/* The clock: to the largest venue time seen. */
-static void advance_time(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
-			 uint64_t line)
+/* The clock moved: a time command, then the funding times it reached. */
+static __attribute__((noinline)) void time_moved(struct lq_feedin *r, struct lq_scn *scn,
+						 uint64_t line)
+{
+	struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
+	emit_cmd(scn, &t, line);
+	funding_clock(r, scn, line);
+}
+
+/* The clock: to the largest venue time seen (inline: most messages do not move it). */
+static inline void advance_time(struct lq_feedin *r, struct lq_scn *scn,
+				const struct lq_feed_msg *fm, uint64_t line)
 {
 	if (fm->ts_ns > r->now_ns) {
 		r->now_ns = fm->ts_ns;
-		struct lq_cmd t = {.type = LQ_CMD_TIME, .time_ns = r->now_ns};
-		emit_cmd(scn, &t, line);
-		funding_clock(r, scn, line);
+		time_moved(r, scn, line);
 	}
 }
 
@@ -880,12 +1255,64 @@ static void account_event(struct lq_feedin *r, struct lq_scn *scn, struct lq_fee
 	}
 }
 
+/* After a book message: a venue update is complete, the engine gets the book's best levels. */
+static inline void update_end(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			      const struct lq_feed_msg *fm, uint64_t line)
+{
+	if (!(fm->flags & LQ_FEED_F_LAST))
+		return;
+	if (ri->book.dirty) {
+		ri->book.dirty = false;
+		book_emit(r, scn, fm->instrument, line);
+	}
+	refreshed(r, scn, ri, true, line);
+}
+
+/* A book level of a mapped instrument, onto the engine's grid (else counted off the grid). */
+static inline void level_msg(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			     const struct lq_instrument *ins, const struct lq_feed_msg *fm,
+			     uint64_t line)
+{
+	int64_t p = 0, q = 0, key = 0, lots;
+
+	if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
+	    !rescale(fm->u.level.qty, ri->qty_shift, &q) ||
+	    !div_exact(&recip_tick, p, ins->tick, &key) ||
+	    !div_exact(&recip_lot, q, ins->lot, &lots) || fm->u.level.side > 1)
+		r->off_grid++;
+	else
+		book_level(r, ri, ins, fm->u.level.side, p, key, q);
+	update_end(r, scn, ri, fm, line);
+}
+
+/*
+ * The common message, a book level of a feed instrument: the general path (lq_feedin_msg) takes
+ * it through the same steps (its kind counted, the clock, mapped or not, the level, the update's
+ * end), after the tests for the other types.
+ */
+static inline bool level_fast(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
+			      uint64_t line)
+{
+	if (fm->type != LQ_FEED_BOOK_LEVEL || fm->instrument >= LQ_FEEDIN_INS)
+		return false;
+	struct lq_feedin_ins *ri = &r->ins[fm->instrument];
+	ri->kinds[LQ_FEEDIN_K_BOOK]++;
+	advance_time(r, scn, fm, line);
+	if (!ri->mapped)
+		r->unmapped++;
+	else
+		level_msg(r, scn, ri, &scn->engine->instruments[ri->engine], fm, line);
+	return true;
+}
+
 void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
 		   uint64_t line)
 {
 	struct lq_feedin_ins *ri;
 
 	r->msgs_in++;
+	if (level_fast(r, scn, fm, line))
+		return;
 	/* engine output (another engine's egress) is not an input: counted, never applied */
 	if (fm->type >= LQ_FEED_EGRESS_FIRST) {
 		r->unmapped++;
@@ -957,18 +1384,11 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		funding_settled_msg(r, scn, ri, &fm->u.funding, line);
 		return;
 	case LQ_FEED_BOOK_CLEAR:
-		book_clear(ri);
+		book_clear(r, ri);
 		break;
 	case LQ_FEED_BOOK_LEVEL:
-		if (!rescale(fm->u.level.price, ri->price_shift, &p) ||
-		    !rescale(fm->u.level.qty, ri->qty_shift, &q) ||
-		    !lq_instrument_on_tick(ins, p) || !lq_instrument_on_lot(ins, q) ||
-		    fm->u.level.side > 1) {
-			r->off_grid++;
-			break;
-		}
-		book_level(r, ri, ins, fm->u.level.side, p, q);
-		break;
+		level_msg(r, scn, ri, ins, fm, line);
+		return;
 	case LQ_FEED_TRADE:
 		/*
 		 * The venue's liquidation and ADL prints are not market trades: a Tardis
@@ -998,13 +1418,7 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		/* the depth levels carry the book */
 		return;
 	}
-	/* a venue update is complete: the engine gets the book's best levels */
-	if ((fm->flags & LQ_FEED_F_LAST) && ri->book.dirty) {
-		ri->book.dirty = false;
-		book_emit(r, scn, fm->instrument, line);
-	}
-	if (fm->flags & LQ_FEED_F_LAST)
-		refreshed(r, scn, ri, true, line);
+	update_end(r, scn, ri, fm, line);
 }
 
 /* Lost messages could concern any instrument of the session: halt every mapped one. */
@@ -1039,7 +1453,9 @@ void lq_feedin_packet(struct lq_feedin *r, struct lq_scn *scn, const struct lq_f
 		r->seq_started = true;
 	}
 	/* which of its messages are old: late (in a hole) or seen (duplicates) */
-	for (uint32_t i = 0; i < pkt->count; i++) {
+	if (s->next == 0 || pkt->seq >= s->next) /* the usual packet: none of them */
+		memset(r->pkt_disp, LQ_FEEDIN_APPLY, pkt->count);
+	for (uint32_t i = 0; (s->next != 0 && pkt->seq < s->next) && i < pkt->count; i++) {
 		uint64_t q = pkt->seq + i;
 		r->pkt_disp[i] = LQ_FEEDIN_APPLY;
 		if (s->next == 0 || q >= s->next)

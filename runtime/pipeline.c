@@ -99,7 +99,8 @@ struct lq_pipeline {
 	uint64_t *stamps;
 	uint64_t stamp_mask;
 	uint64_t stamp_line; /* the line last stamped (ingest) */
-	uint64_t input_tsc;  /* the current input's stamp (ingest) */
+	uint64_t input_tsc;  /* the current input's stamp (ingest), unless input_tsc_now */
+	bool input_tsc_now;  /* the stamp is read when the input's line is first stamped */
 	struct lq_hist lat[LQ_STAGES] __attribute__((aligned(64)));
 };
 
@@ -148,7 +149,10 @@ static inline void probe_stamp(struct lq_pipeline *p, uint64_t line)
 	if (line == p->stamp_line)
 		return;
 	p->stamp_line = line;
-	__atomic_store_n(&p->stamps[line & p->stamp_mask], p->input_tsc, __ATOMIC_RELAXED);
+	/* the clock is read once per line, not per input: most inputs continue a line (the
+	 * messages of one packet) and a TSC read costs tens of cycles */
+	const uint64_t tsc = p->input_tsc_now ? tsc_now() : p->input_tsc;
+	__atomic_store_n(&p->stamps[line & p->stamp_mask], tsc, __ATOMIC_RELAXED);
 }
 
 static inline void probe_record(struct lq_pipeline *p, enum lq_stage_id s, uint64_t line)
@@ -596,12 +600,12 @@ const struct lq_engine *lq_pipeline_publish_defs(const struct lq_pipeline *p)
 
 static bool ingest_poll(struct lq_pipeline *p)
 {
-	if (p->stamps)
-		p->input_tsc = tsc_now();
+	p->input_tsc_now = true; /* unless the source gives its own (lq_pipeline_set_input_tsc) */
 	int r = p->cfg.source(p->cfg.source_ctx, &p->scn);
 
 	/* the line's own refusals go out before anything of the next line */
-	lq_out_flush(&p->ing_out);
+	if (p->ing_out.len > 0)
+		lq_out_flush(&p->ing_out);
 	if (r == LQ_SOURCE_IDLE)
 		return false;
 	if (r > 0) {
@@ -1290,4 +1294,5 @@ const struct lq_hist *lq_pipeline_latency(const struct lq_pipeline *p, enum lq_s
 void lq_pipeline_set_input_tsc(struct lq_pipeline *p, uint64_t tsc)
 {
 	p->input_tsc = tsc;
+	p->input_tsc_now = false;
 }

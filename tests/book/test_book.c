@@ -359,6 +359,42 @@ static void test_random(void **state)
 	random_run(2 * LQ_RATE_ONE, 777);
 }
 
+/*
+ * The stages' view found from the changes recorded since the last update (feedin.c view_fast,
+ * without --shock): a dense top of book where updates set, remove and resize levels at and
+ * around the view's worst level (levels enter and leave it), some with more changes than the
+ * record holds (a walk then). Each update against the full-book path; debug builds also check
+ * every such view against the walk.
+ */
+static void test_view_changes(void **state)
+{
+	(void)state;
+	struct h *h = h_new(1, 0);
+	const int64_t mid = 500000;
+	uint64_t s = 4242;
+
+	for (int64_t k = 0; k < 150; k++) {
+		level(h, 0, mid - k, k + 1, false);
+		level(h, 1, mid + 1 + k, k + 1, false);
+	}
+	level(h, 0, mid, 1, true);
+	for (uint32_t u = 0; u < 3000; u++) {
+		const uint32_t n = 1 + (uint32_t)(rnd(&s) % (u % 10 == 0 ? 3 * LQ_FEEDIN_PEND : 8));
+		for (uint32_t i = 0; i < n; i++) {
+			const uint64_t r = rnd(&s);
+			const unsigned side = r & 1u;
+			const int64_t off =
+			    (int64_t)((r >> 8) % 120); /* the view's worst is near 100 */
+			const int64_t price = side == 0 ? mid - off : mid + 1 + off;
+			const int64_t qty = (r >> 48) % 10 < 4 ? 0 : (int64_t)((r >> 52) % 50) + 1;
+			level(h, side, price, qty, i + 1 == n);
+		}
+	}
+	assert_true(h->f->views_fast > 3000);
+	assert_int_equal(h->f->book_outside, 0);
+	h_free(h);
+}
+
 /* A full spill drops its deepest levels: counted, the copy still a valid best-first book. */
 static void test_drop_counted(void **state)
 {
@@ -400,7 +436,8 @@ int main(void)
 	    cmocka_unit_test(test_window_edges),  cmocka_unit_test(test_hostile_prices),
 	    cmocka_unit_test(test_delete_absent), cmocka_unit_test(test_crossed),
 	    cmocka_unit_test(test_shock_clamp),	  cmocka_unit_test(test_random),
-	    cmocka_unit_test(test_drop_counted),  cmocka_unit_test(test_copy_refuses),
+	    cmocka_unit_test(test_view_changes),  cmocka_unit_test(test_drop_counted),
+	    cmocka_unit_test(test_copy_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

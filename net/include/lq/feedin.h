@@ -15,6 +15,7 @@
 #include "lq/scn.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define LQ_FEEDIN_INS 64 /* feed instrument ids 0 .. 63 */
@@ -67,6 +68,20 @@ struct lq_feedin_view {
 	uint32_t owner;	      /* the feed instrument that sent it last */
 	int64_t worst_key[2]; /* the owner's key of the view's worst level (if n is) */
 	struct lq_book_level lv[2][LQ_BOOK_LEVELS_MAX];
+};
+
+/*
+ * Derived, per feed instrument and side (feedin.c view_fast): the keys changed at or above the
+ * stages' view's worst level since the last update was sent, so that the next one is found from
+ * them rather than by walking the whole view. `walk` (or more than LQ_FEEDIN_PEND keys) says the
+ * side changed in a way only a walk follows (the window moved, levels dropped, --shock's clamps).
+ * Not part of the state: it is rebuilt from nothing (a walk) after a restore.
+ */
+#define LQ_FEEDIN_PEND 32
+struct lq_feedin_pend {
+	uint32_t n; /* keys recorded; LQ_FEEDIN_PEND + 1: more than key[] holds */
+	bool walk;
+	int64_t key[LQ_FEEDIN_PEND];
 };
 
 /* What a feed instrument carries (per-instrument counts for the replay's summary). */
@@ -142,7 +157,20 @@ struct lq_feedin {
 	uint64_t account_events;  /* passed to the engine (which may still refuse them) */
 	uint64_t account_refused; /* refused here: a `rejected` event each */
 	uint64_t liq_fills;	  /* fills of liquidation orders passed to the engine */
+	/* ---- derived, never saved: everything above is the state (LQ_FEEDIN_STATE_BYTES) ---- */
+	struct lq_feedin_pend pend[LQ_FEEDIN_INS][2];
+	uint64_t views_fast; /* sides of updates found from the record, not by a walk (tests) */
 };
+
+/*
+ * The bytes of struct lq_feedin a snapshot keeps (the replay's source state): all but the
+ * derived part, which lq_feedin_resync() resets after a restore. Their layout is the state's
+ * alone: the derived part starts where the state ends.
+ */
+#define LQ_FEEDIN_STATE_BYTES offsetof(struct lq_feedin, pend)
+_Static_assert(offsetof(struct lq_feedin, pend) ==
+		   offsetof(struct lq_feedin, liq_fills) + sizeof(uint64_t),
+	       "the derived part follows the state with no padding between");
 
 enum lq_feedin_disp {
 	LQ_FEEDIN_APPLY = 0,
