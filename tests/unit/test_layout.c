@@ -69,8 +69,10 @@ static void test_memsize_per_row(void **state)
 	/* the account, a balance per asset (a column each), the id hash (at most half full),
 	 * the re-check queue */
 	assert_int_equal(per_account, 16 + 8 * LQ_ASSETS_MAX + 2 * 4 + 4);
-	/* the position, one trigger candidate, the ADL ranking entry, the order slot */
-	assert_int_equal(per_position, 96 + 24 + sizeof(struct lq_adl_entry) + 4);
+	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
+	 * order slot */
+	assert_int_equal(per_position,
+			 96 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
 }
 
 static void test_fresh_engine_untouched(void **state)
