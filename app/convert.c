@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* liqd convert: a venue's websocket recording into a pcap of liqd feed packets. */
 #include "lq/app.h"
+#include "lq/assert.h"
 #include "lq/cmd.h"
 
 #include "lq/convert.h"
@@ -254,6 +255,8 @@ static enum lq_convert_status convert_inputs(const struct lq_convert_opts *o, st
 					     struct lq_tardis_input *tin, uint32_t *tn)
 {
 	uint32_t n = o->operand_count > 1 ? o->operand_count - 1 : 1;
+	/* tin's size: the operands' count is checked at entry, but it is reloaded here */
+	LQ_ASSERT(n <= LQ_TARDIS_INPUTS_MAX);
 	*tn = 0;
 	if (c->p.venue != LQ_CONVERT_TARDIS)
 		return lq_convert_file(c, o->in);
@@ -432,6 +435,9 @@ static int check_inputs(const struct lq_convert_opts *o)
 int lq_app_convert(const struct lq_convert_opts *opts)
 {
 	struct lq_convert_opts o = *opts;
+	/* operands holds LQ_TARDIS_INPUTS_MAX inputs and the OUTPUT (the CLI's operands_max), as
+	 * run's tin holds the inputs: a caller counting more is a bug, not input to truncate */
+	LQ_ASSERT(o.operand_count <= LQ_ARRAY_SIZE(o.operands));
 	if (o.operand_count >= 2) {
 		o.in = o.operands[0];
 		o.out = o.operands[o.operand_count - 1];

@@ -267,6 +267,15 @@ static void test_classic_link_types(void **state)
 	assert_int_equal(lq_pcap_next(&r, &p), LQ_PCAP_E_LINKTYPE);
 	assert_int_equal(r.stats.unsupported_link, 1);
 	assert_non_null(strstr(lq_pcap_why(&r), "link type 105 (IEEE 802.11)"));
+	/* the longest name: the message is whole (it was cut at 127 bytes), ending in what
+	 * liqd reads */
+	classic_header(&f, false, false, 65535, 276);
+	classic_record(&f, 3, 1, frame, (uint32_t)n, (uint32_t)n);
+	assert_int_equal(lq_pcap_open_mem(&r, f.b, f.n), 0);
+	assert_int_equal(lq_pcap_next(&r, &p), LQ_PCAP_E_LINKTYPE);
+	const char *why = lq_pcap_why(&r);
+	assert_non_null(strstr(why, "link type 276 (Linux cooked capture v2)"));
+	assert_string_equal(why + strlen(why) - strlen("Linux cooked 113)"), "Linux cooked 113)");
 }
 
 static void test_skip_and_count(void **state)

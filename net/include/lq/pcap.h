@@ -99,7 +99,9 @@ struct lq_pcap_reader {
 	struct lq_pcap_iface ifaces[LQ_PCAP_IFACES_MAX];
 	uint64_t record;
 	struct lq_pcap_stats stats;
-	char why[128]; /* the fatal status in words, naming what (lq_pcap_why) */
+	/* the fatal status in words, naming what (lq_pcap_why); room for the longest: record
+	 * 2^64-1 on link type 2^32-1 with the longest name (159 bytes) */
+	char why[160];
 };
 
 /* Map a file. 0, or -errno (-EINVAL: not a pcap/pcapng file or too short to tell). */
