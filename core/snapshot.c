@@ -313,6 +313,25 @@ static const char *image_check(const struct lq_engine *e, const uint8_t *in, siz
 	return check_counts(c);
 }
 
+/*
+ * What only the restored tables can show: every book within its level tables (a book reaches
+ * the engine through the marker's check and nowhere else but here; the engine's own fills
+ * may since have emptied levels, so the marker's full check does not apply), and the free
+ * positions a list of exactly position_top - position_used slots below position_top.
+ */
+static const char *restored_check(const struct lq_engine *e)
+{
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		if (e->instruments[i].book.bid_count > LQ_BOOK_LEVELS_MAX ||
+		    e->instruments[i].book.ask_count > LQ_BOOK_LEVELS_MAX)
+			return "a book beyond its level tables";
+	uint32_t n = 0;
+	for (uint32_t p = e->position_free; p != LQ_NIL; p = e->positions[p].next)
+		if (p >= e->position_top || ++n > e->position_top - e->position_used)
+			return "free positions out of range";
+	return n == e->position_top - e->position_used ? NULL : "free positions miscounted";
+}
+
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why)
 {
 	const uint8_t *in = img;
@@ -351,6 +370,10 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	const struct model m = engine_model(e);
 	runs_apply(&m, runs, (uint8_t *)e->instruments, n);
 	memcpy(e, &c, sizeof(c));
+	/* refused here, the engine is unusable: a failed restore ends the run */
+	*why = restored_check(e);
+	if (*why)
+		return -EINVAL;
 	/* the state restored is within its tables, and between input events */
 	LQ_ASSERT(e->account_count <= e->limits.accounts_max);
 	LQ_ASSERT(e->position_used <= e->limits.positions_max);

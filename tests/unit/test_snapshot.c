@@ -66,6 +66,12 @@ static void scribble(struct eng *x, uint64_t *seed, uint32_t writes)
 	/* slots handed out so far (position_top), of which some are in use */
 	x->e.position_top = (uint32_t)(rng_next(seed) % (x->e.limits.positions_max + 1));
 	x->e.position_used = (uint32_t)(rng_next(seed) % (x->e.position_top + 1));
+	/* the slots not in use are the free list (a load counts it) */
+	x->e.position_free = LQ_NIL;
+	for (uint32_t p = x->e.position_used; p < x->e.position_top; p++) {
+		x->e.positions[p].next = x->e.position_free;
+		x->e.position_free = p;
+	}
 }
 
 static uint8_t *image(const struct eng *x, size_t *len)
@@ -210,6 +216,42 @@ static void test_hostile(void **state)
 	eng_free(&b);
 }
 
+/* Tables only a restore shows: a book beyond its level tables, a free list that loops. */
+static void test_restored_tables(void **state)
+{
+	struct eng a, b;
+	const char *why;
+	size_t len;
+
+	(void)state;
+	eng_init(&a, 40, 200);
+	eng_init(&b, 40, 200);
+	a.e.position_top = 3;
+	a.e.position_used = 1;
+	a.e.positions[2].next = 1;
+	a.e.positions[1].next = LQ_NIL;
+	a.e.position_free = 2;
+	uint8_t *img = image(&a, &len);
+	assert_int_equal(lq_snapshot_engine_load(&b.e, img, len, &why), 0);
+	free(img);
+
+	a.e.positions[1].next = 2; /* 2 -> 1 -> 2 ... */
+	img = image(&a, &len);
+	assert_int_equal(lq_snapshot_engine_load(&b.e, img, len, &why), -EINVAL);
+	assert_string_equal(why, "free positions out of range");
+	free(img);
+
+	a.e.positions[1].next = LQ_NIL;
+	a.e.instrument_count = 1;
+	a.e.instruments[0].book.ask_count = LQ_BOOK_LEVELS_MAX + 1;
+	img = image(&a, &len);
+	assert_int_equal(lq_snapshot_engine_load(&b.e, img, len, &why), -EINVAL);
+	assert_string_equal(why, "a book beyond its level tables");
+	free(img);
+	eng_free(&a);
+	eng_free(&b);
+}
+
 /* Plain runs (the source's state): zero is left out, a destination too small is refused. */
 static void test_runs_plain(void **state)
 {
@@ -242,9 +284,8 @@ static void test_runs_plain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip_seeded),
-	    cmocka_unit_test(test_proportional),
-	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_round_trip_seeded), cmocka_unit_test(test_proportional),
+	    cmocka_unit_test(test_hostile),	      cmocka_unit_test(test_restored_tables),
 	    cmocka_unit_test(test_runs_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
