@@ -257,8 +257,7 @@ static inline void lq_ring_priv_prefetch_cons(struct lq_ring *r, uint32_t next)
  * line to come back from the consumer's core: measured on the target machine, 105 cycles per
  * push with 32-byte loads, 34 with 8-byte ones. Out of the ring, a consumer on the producer's
  * own thread (stages sharing a core) reads a slot that push has just written word by word.
- * One- and two-line slots (the pipeline's), the common cases, get a fixed count the compiler
- * unrolls. (The zero-copy
+ * One-line slots, the common case, get a fixed count the compiler unrolls. (The zero-copy
  * calls avoid copies altogether.)
  */
 typedef uint64_t lq_ring_word __attribute__((aligned(1), may_alias));
@@ -270,15 +269,8 @@ static inline void lq_ring_priv_copy(void *restrict dst, const void *restrict sr
 	const volatile lq_ring_word *s = src;
 	enum { LINE_WORDS = LQ_RING_PAYLOAD_SIZE(LQ_RING_CACHE_LINE) / sizeof(lq_ring_word) };
 
-	enum { PAIR_WORDS = LQ_RING_PAYLOAD_SIZE(2 * LQ_RING_CACHE_LINE) / sizeof(lq_ring_word) };
-
 	if (__builtin_expect(slot_size == LQ_RING_CACHE_LINE, 1)) {
 		for (uint32_t i = 0; i < LINE_WORDS; i++)
-			d[i] = s[i];
-		return;
-	}
-	if (slot_size == 2 * LQ_RING_CACHE_LINE) { /* the pipeline's slots */
-		for (uint32_t i = 0; i < PAIR_WORDS; i++)
 			d[i] = s[i];
 		return;
 	}
