@@ -232,12 +232,6 @@ int lq_app_sim(const struct lq_sim_opts *o)
 	    .free = lq_startup_pipeline_free,
 	};
 	memcpy(cfg.cores, o->pipe.cores, sizeof(cfg.cores));
-	if (!lq_pipeline_threads_fixed(o->pipe.threads))
-		/* said here, not on standard output, which is the same on every machine */
-		fprintf(stderr,
-			"liqd sim: pipeline threads: %u, from the CPUs this process may use "
-			"(--threads N sets them)\n",
-			cfg.threads);
 	lq_durable_config(&dur, &cfg);
 	if (cfg.snapshot) {
 		cfg.source_save = sim_save;

@@ -74,12 +74,14 @@ exec 3>&-
 wait "$pid" || fail "sim --snapshot-dir after SIGUSR1: exit $?"
 ls "$tmp/snap" | grep -q '^snap-.*\.lqs$' || fail "SIGUSR1 wrote no snapshot"
 
-# 3. replay without --snapshot-dir: signals all through a run (set-up included)
-pop=$tmp/pop.scn
+# 3. replay without --snapshot-dir: signals all through a run (set-up included). A generated
+# population of 100,000 accounts makes the run long enough (the demo's 1,000 took about the
+# first signal's 0.1 s once the replay got faster, and a run over before it proves nothing).
 gzip -dc "$demo/btcusdt_20230405.pcap.gz" >"$tmp/demo.pcap" || fail "cannot read the demo capture"
-"$liqd" replay --config "$demo/population.scn" "$tmp/demo.pcap" >"$tmp/replay_ref.out" 2>/dev/null ||
-	fail "the reference replay failed"
-"$liqd" replay --config "$demo/population.scn" "$tmp/demo.pcap" >"$tmp/replay.out" 2>"$tmp/replay.err" &
+lq_demo_config "$tmp/defs.scn"
+rargs=(--config "$tmp/defs.scn" --accounts 100000 --seed 1 "$tmp/demo.pcap")
+"$liqd" replay "${rargs[@]}" >"$tmp/replay_ref.out" 2>/dev/null || fail "the reference replay failed"
+"$liqd" replay "${rargs[@]}" >"$tmp/replay.out" 2>"$tmp/replay.err" &
 pid=$!
 pids+=("$pid")
 sleep 0.1
@@ -93,6 +95,7 @@ wait "$pid"
 rc=$?
 pids=()
 [ $rc = 0 ] || fail "replay with $sent SIGUSR1s: exit $rc"
+[ $sent -gt 0 ] || fail "replay: over before the first signal (nothing tested)"
 grep -q "SIGUSR1: no snapshot taken" "$tmp/replay.err" || fail "replay: the ignored request not logged"
 diff <(grep -Ev 'throughput|latency|first decision|wall|elapsed' "$tmp/replay_ref.out") \
 	<(grep -Ev 'throughput|latency|first decision|wall|elapsed' "$tmp/replay.out") >/dev/null ||

@@ -310,8 +310,9 @@ static const struct cli_opt opts_pipeline[] = {
      .help = "pipeline threads, 1 (every stage on one thread, run to\n"
 	     "completion) to 4 (ingest, mark, engine, publish), or 0: one per\n"
 	     "CPU this process may use (at most 4). Default: from the CPUs this\n"
-	     "process may use, 4 on two or more, 1 on one (said on standard\n"
-	     "error; the summary names the count only when this option sets it)",
+	     "process may use, 4 on two or more, 1 on one (replay and run say it\n"
+	     "on standard error, sim in --stats; the summary names the count only\n"
+	     "when this option sets it)",
      .kind = CLI_U32,
      .off = offsetof(struct lq_pipe_opts, threads),
      .lo = 0,
