@@ -162,47 +162,139 @@ enum lq_dec_status lq_dec_parse_natural(const char *s, size_t len, int64_t *mant
 	return lq_dec_parse(s, len, *decimals, mantissa);
 }
 
-size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
-{
-	char tmp[64];
-	size_t n = 0, len;
-	unsigned __int128 mag;
-	bool neg = v < 0;
+/* "00" .. "99": two digits per division when formatting */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
 
-	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
-	/* Negate in unsigned arithmetic so that the most negative value is well defined. */
-	mag = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
-	/* 128-bit division is a library call: divide in 64 bits once the value fits */
-	while (mag > UINT64_MAX) {
-		tmp[n++] = (char)('0' + (int)(mag % 10));
-		mag /= 10;
+static const uint64_t pow10_u64[20] = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1000ULL,
+    10000ULL,
+    100000ULL,
+    1000000ULL,
+    10000000ULL,
+    100000000ULL,
+    1000000000ULL,
+    10000000000ULL,
+    100000000000ULL,
+    1000000000000ULL,
+    10000000000000ULL,
+    100000000000000ULL,
+    1000000000000000ULL,
+    10000000000000000ULL,
+    100000000000000000ULL,
+    1000000000000000000ULL,
+    10000000000000000000ULL,
+};
+
+size_t lq_dec_len_u64(uint64_t m)
+{
+	/* m | 1: the same count for every m but 0, which has one digit like 1 */
+	const uint64_t m1 = m | 1;
+	/* floor(bits * log10(2)) is the count, or one less (1233 / 4096 ~ log10(2)) */
+	const unsigned t = ((unsigned)(64 - __builtin_clzll(m1)) * 1233u) >> 12;
+
+	return t + (m1 >= pow10_u64[t] ? 1u : 0u);
+}
+
+size_t lq_dec_digits_u64(char *end, uint64_t m)
+{
+	char *p = end;
+
+	while (m >= 100) {
+		const unsigned r = (unsigned)(m % 100);
+		m /= 100;
+		p -= 2;
+		memcpy(p, &digits2[2 * r], 2);
 	}
-	uint64_t m64 = (uint64_t)mag;
-	do {
-		tmp[n++] = (char)('0' + (int)(m64 % 10));
-		m64 /= 10;
-	} while (m64 != 0 || n <= decimals);
-	/* at most 39 digits of a 128-bit magnitude, or decimals + 1 */
-	LQ_ASSERT(n <= 39);
-	LQ_ASSERT(n > decimals); /* a digit before the point */
-	LQ_DASSERT(n < sizeof(tmp));
-	len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
+	if (m >= 10) {
+		p -= 2;
+		memcpy(p, &digits2[2 * m], 2);
+	} else {
+		*--p = (char)('0' + m);
+	}
+	return (size_t)(end - p);
+}
+
+/* lq_dec_format128 for a magnitude beyond 64 bits: pieces of 19 digits, then the rest. */
+static size_t format_wide(char *buf, size_t cap, bool neg, unsigned __int128 mag, unsigned decimals)
+{
+	char tmp[48];
+	char *const end = tmp + sizeof(tmp);
+	char *p = end;
+
+	/* 128-bit division is a library call: once per 19 digits */
+	while (mag > UINT64_MAX) {
+		const uint64_t piece = (uint64_t)(mag % pow10_u64[19]);
+		mag /= pow10_u64[19];
+		const size_t k = lq_dec_digits_u64(p, piece);
+		memset(p - 19, '0', 19 - k);
+		p -= 19;
+	}
+	p -= lq_dec_digits_u64(p, (uint64_t)mag);
+	/* 20 to 39 digits: more than the most decimals, so a digit before the point */
+	const size_t n = (size_t)(end - p);
+	LQ_ASSERT(n <= 39 && n > decimals);
+	const size_t len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
 	if (cap == 0)
 		return len;
 	if (len + 1 > cap) {
 		buf[0] = '\0';
 		return len;
 	}
-	size_t o = 0;
+	char *o = buf;
 	if (neg)
-		buf[o++] = '-';
-	while (n > 0) {
-		if (n == decimals)
-			buf[o++] = '.';
-		buf[o++] = tmp[--n];
+		*o++ = '-';
+	memcpy(o, p, n - decimals);
+	o += n - decimals;
+	if (decimals > 0) {
+		*o++ = '.';
+		memcpy(o, end - decimals, decimals);
+		o += decimals;
 	}
-	buf[o] = '\0';
-	LQ_DASSERT(o == len);
+	*o = '\0';
+	LQ_DASSERT((size_t)(o - buf) == len);
+	return len;
+}
+
+size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
+{
+	const bool neg = v < 0;
+	/* Negate in unsigned arithmetic so that the most negative value is well defined. */
+	const unsigned __int128 mag =
+	    neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+
+	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	if (mag > UINT64_MAX)
+		return format_wide(buf, cap, neg, mag, decimals);
+	uint64_t m = (uint64_t)mag;
+	const size_t digits = lq_dec_len_u64(m);
+	/* zeros up to one digit before the point */
+	const size_t n = digits > decimals ? digits : decimals + 1;
+	const size_t len = n + (neg ? 1 : 0) + (decimals > 0 ? 1 : 0);
+	if (cap == 0)
+		return len;
+	if (len + 1 > cap) {
+		buf[0] = '\0';
+		return len;
+	}
+	/* from the right: the decimals one by one, the point, the integer part two by two */
+	char *p = buf + len;
+	*p = '\0';
+	for (unsigned i = 0; i < decimals; i++) {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	}
+	if (decimals > 0)
+		*--p = '.';
+	p -= lq_dec_digits_u64(p, m);
+	if (neg)
+		*--p = '-';
+	LQ_DASSERT(p == buf);
 	return len;
 }
 

@@ -19,7 +19,7 @@ void lq_out_flush(struct lq_out *o)
 	o->len = 0;
 }
 
-void lq_out_bytes(struct lq_out *o, const char *s, size_t n)
+void lq_out_bytes_chunked(struct lq_out *o, const char *s, size_t n)
 {
 	while (n > 0) {
 		size_t room = sizeof(o->buf) - o->len;
@@ -33,11 +33,6 @@ void lq_out_bytes(struct lq_out *o, const char *s, size_t n)
 		s += k;
 		n -= k;
 	}
-}
-
-void lq_out_str(struct lq_out *o, const char *s)
-{
-	lq_out_bytes(o, s, strlen(s));
 }
 
 static bool utf8_cont(unsigned char c)
@@ -84,10 +79,16 @@ static size_t utf8_len(const unsigned char *s)
  * strict decoder never fails and the reader still sees where something was wrong. (Not
  * \u00XX for those bytes: that would claim the Latin-1 character, a different text.)
  */
-void lq_out_jstr(struct lq_out *o, const char *str)
+/* Bytes a JSON string carries as they are: printable ASCII but '"' and '\'. */
+static bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* The escaping path of lq_out_jstr, through lq_out_bytes. */
+static void jstr_escaped(struct lq_out *o, const unsigned char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
 	const unsigned char *run = s; /* bytes that pass through, not written yet */
 
 	lq_out_bytes(o, "\"", 1);
@@ -115,21 +116,62 @@ void lq_out_jstr(struct lq_out *o, const char *str)
 	lq_out_bytes(o, "\"", 1);
 }
 
+void lq_out_jstr(struct lq_out *o, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	const size_t room = sizeof(o->buf) - o->len;
+	char *d = o->buf + o->len;
+	size_t i = 0;
+
+	/* names are plain ASCII: copied straight into the buffer when the whole string fits
+	 * (else the escaping path, which fills and flushes the buffer exactly as before) */
+	if (room >= 2) {
+		d[0] = '"';
+		while (i + 2 < room && json_plain(s[i])) {
+			d[1 + i] = (char)s[i];
+			i++;
+		}
+		if (s[i] == '\0') {
+			d[1 + i] = '"';
+			o->len += i + 2;
+			return;
+		}
+	}
+	jstr_escaped(o, s);
+}
+
 void lq_out_u64(struct lq_out *o, uint64_t v)
 {
 	char tmp[24];
-	size_t n = 0;
+	char *const end = tmp + sizeof(tmp);
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	lq_out_bytes(o, tmp + sizeof(tmp) - n, n);
+	if (sizeof(o->buf) - o->len >= sizeof(tmp)) {
+		/* straight into the buffer: count the digits, then write them from the right */
+		const size_t n = lq_dec_len_u64(v);
+		(void)lq_dec_digits_u64(o->buf + o->len + n, v);
+		o->len += n;
+		return;
+	}
+	const size_t n = lq_dec_digits_u64(end, v);
+	lq_out_bytes(o, end - n, n);
 }
 
 void lq_out_dec(struct lq_out *o, lq_i128 v, unsigned decimals)
 {
 	char tmp[64];
+	const size_t room = sizeof(o->buf) - o->len;
+
+	if (room >= sizeof(tmp) + 2) {
+		/* at most 41 characters and the quotes: straight into the buffer (no flush
+		 * either way) */
+		char *d = o->buf + o->len;
+		d[0] = '"';
+		const size_t n = lq_dec_format128(d + 1, room - 1, v, decimals);
+		LQ_ASSERT(n + 2 < room);
+		d[n + 1] = '"';
+		o->len += n + 2;
+		return;
+	}
 	size_t n = lq_dec_format128(tmp, sizeof(tmp), v, decimals);
 
 	LQ_ASSERT(n < sizeof(tmp));

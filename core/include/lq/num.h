@@ -72,6 +72,15 @@ size_t lq_dec_format(char *buf, size_t cap, int64_t v, unsigned decimals);
 /* Same for a 128-bit value. */
 size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals);
 
+/* How many decimal digits m has (1 for 0). */
+size_t lq_dec_len_u64(uint64_t m);
+
+/*
+ * The decimal digits of m (no sign, no leading zeros; "0" for 0) written right-aligned so that
+ * the last one is end[-1]; returns their count (1..20). The caller has room before end.
+ */
+size_t lq_dec_digits_u64(char *end, uint64_t m);
+
 /* Checked arithmetic: return true on overflow (then *r is unspecified). */
 static inline bool lq_add_ovf(int64_t a, int64_t b, int64_t *r)
 {

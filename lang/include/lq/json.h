@@ -9,6 +9,7 @@
 #include "lq/engine.h"
 
 #include <stddef.h>
+#include <string.h>
 
 typedef void (*lq_out_write)(void *ctx, const char *data, size_t len);
 
@@ -21,8 +22,24 @@ struct lq_out {
 
 void lq_out_init(struct lq_out *o, lq_out_write write, void *ctx);
 void lq_out_flush(struct lq_out *o);
-void lq_out_bytes(struct lq_out *o, const char *s, size_t n);
-void lq_out_str(struct lq_out *o, const char *s);
+/* lq_out_bytes when the bytes do not fit the buffer's room: fill it, flush, go on. */
+void lq_out_bytes_chunked(struct lq_out *o, const char *s, size_t n);
+
+/* Append n bytes (the buffer is handed to the writer only when full, or on lq_out_flush). */
+static inline void lq_out_bytes(struct lq_out *o, const char *s, size_t n)
+{
+	if (n <= sizeof(o->buf) - o->len) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	lq_out_bytes_chunked(o, s, n);
+}
+
+static inline void lq_out_str(struct lq_out *o, const char *s)
+{
+	lq_out_bytes(o, s, strlen(s));
+}
 /* A JSON string with escaping. */
 void lq_out_jstr(struct lq_out *o, const char *s);
 void lq_out_u64(struct lq_out *o, uint64_t v);
