@@ -201,15 +201,14 @@ size_t lq_dec_len_u64(uint64_t m)
 	return t + (m1 >= pow10_u64[t] ? 1u : 0u);
 }
 
-size_t lq_dec_digits_u64(char *end, uint64_t m)
+/* The digits of m ("0" for 0) right to left ending at p, two per division; returns the first. */
+static inline char *digits_u32(char *p, uint32_t m)
 {
-	char *p = end;
-
 	while (m >= 100) {
-		const unsigned r = (unsigned)(m % 100);
-		m /= 100;
+		const uint32_t q = m / 100;
 		p -= 2;
-		memcpy(p, &digits2[2 * r], 2);
+		memcpy(p, &digits2[2 * (m - q * 100)], 2);
+		m = q;
 	}
 	if (m >= 10) {
 		p -= 2;
@@ -217,11 +216,62 @@ size_t lq_dec_digits_u64(char *end, uint64_t m)
 	} else {
 		*--p = (char)('0' + m);
 	}
-	return (size_t)(end - p);
+	return p;
+}
+
+size_t lq_dec_digits_u64(char *end, uint64_t m)
+{
+	char *p = end;
+
+	/* 32-bit divisions are cheaper: 64-bit ones only while above 2^32 (never 0 after) */
+	while (m > UINT32_MAX) {
+		const uint64_t q = m / 100;
+		p -= 2;
+		memcpy(p, &digits2[2 * (m - q * 100)], 2);
+		m = q;
+	}
+	return (size_t)(end - digits_u32(p, (uint32_t)m));
+}
+
+/* The low k digits of *m (leading zeros kept) right to left ending at p; *m keeps the rest. */
+static inline char *low_digits(char *p, uint64_t *mp, unsigned k)
+{
+	uint64_t m = *mp;
+
+	if (m <= UINT32_MAX) {
+		uint32_t m32 = (uint32_t)m;
+		for (; k >= 2; k -= 2) {
+			const uint32_t q = m32 / 100;
+			p -= 2;
+			memcpy(p, &digits2[2 * (m32 - q * 100)], 2);
+			m32 = q;
+		}
+		if (k > 0) {
+			const uint32_t q = m32 / 10;
+			*--p = (char)('0' + (m32 - q * 10));
+			m32 = q;
+		}
+		*mp = m32;
+		return p;
+	}
+	for (; k >= 2; k -= 2) {
+		const uint64_t q = m / 100;
+		p -= 2;
+		memcpy(p, &digits2[2 * (m - q * 100)], 2);
+		m = q;
+	}
+	if (k > 0) {
+		const uint64_t q = m / 10;
+		*--p = (char)('0' + (m - q * 10));
+		m = q;
+	}
+	*mp = m;
+	return p;
 }
 
 /* lq_dec_format128 for a magnitude beyond 64 bits: pieces of 19 digits, then the rest. */
-static size_t format_wide(char *buf, size_t cap, bool neg, unsigned __int128 mag, unsigned decimals)
+static __attribute__((noinline)) size_t format_wide(char *buf, size_t cap, bool neg,
+						    unsigned __int128 mag, unsigned decimals)
 {
 	char tmp[48];
 	char *const end = tmp + sizeof(tmp);
@@ -282,15 +332,13 @@ size_t lq_dec_format128(char *buf, size_t cap, lq_i128 v, unsigned decimals)
 		buf[0] = '\0';
 		return len;
 	}
-	/* from the right: the decimals one by one, the point, the integer part two by two */
+	/* from the right: the decimals, the point, the integer part ("0" if none) */
 	char *p = buf + len;
 	*p = '\0';
-	for (unsigned i = 0; i < decimals; i++) {
-		*--p = (char)('0' + m % 10);
-		m /= 10;
-	}
-	if (decimals > 0)
+	if (decimals > 0) {
+		p = low_digits(p, &m, decimals);
 		*--p = '.';
+	}
 	p -= lq_dec_digits_u64(p, m);
 	if (neg)
 		*--p = '-';

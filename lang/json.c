@@ -19,7 +19,7 @@ void lq_out_flush(struct lq_out *o)
 	o->len = 0;
 }
 
-void lq_out_bytes_chunked(struct lq_out *o, const char *s, size_t n)
+__attribute__((noinline)) void lq_out_bytes_chunked(struct lq_out *o, const char *s, size_t n)
 {
 	while (n > 0) {
 		size_t room = sizeof(o->buf) - o->len;
@@ -71,19 +71,16 @@ static size_t utf8_len(const unsigned char *s)
 	return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
 }
 
-/*
- * Always valid JSON in valid UTF-8, whatever the bytes (names and rejected reasons echo the
- * input). Well-formed UTF-8 passes through unchanged; '"' and '\' are escaped, control
- * characters (< 0x20) become \u00XX; each byte that does not begin a well-formed sequence
- * becomes U+FFFD (the replacement character, as the bytes of EF BF BD), one per byte, so a
- * strict decoder never fails and the reader still sees where something was wrong. (Not
- * \u00XX for those bytes: that would claim the Latin-1 character, a different text.)
- */
-/* Bytes a JSON string carries as they are: printable ASCII but '"' and '\'. */
-static bool json_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/* Bytes a JSON string carries as they are: printable ASCII but '"' and '\\'. */
+#define PLAIN1(c)  (unsigned char)((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define PLAIN4(c)  PLAIN1(c), PLAIN1(c + 1), PLAIN1(c + 2), PLAIN1(c + 3)
+#define PLAIN16(c) PLAIN4(c), PLAIN4(c + 4), PLAIN4(c + 8), PLAIN4(c + 12)
+#define PLAIN64(c) PLAIN16(c), PLAIN16(c + 16), PLAIN16(c + 32), PLAIN16(c + 48)
+static const unsigned char json_plain[256] = {PLAIN64(0), PLAIN64(64), PLAIN64(128), PLAIN64(192)};
+#undef PLAIN64
+#undef PLAIN16
+#undef PLAIN4
+#undef PLAIN1
 
 /* The escaping path of lq_out_jstr, through lq_out_bytes. */
 static void jstr_escaped(struct lq_out *o, const unsigned char *s)
@@ -116,6 +113,14 @@ static void jstr_escaped(struct lq_out *o, const unsigned char *s)
 	lq_out_bytes(o, "\"", 1);
 }
 
+/*
+ * Always valid JSON in valid UTF-8, whatever the bytes (names and rejected reasons echo the
+ * input). Well-formed UTF-8 passes through unchanged; '"' and '\' are escaped, control
+ * characters (< 0x20) become \u00XX; each byte that does not begin a well-formed sequence
+ * becomes U+FFFD (the replacement character, as the bytes of EF BF BD), one per byte, so a
+ * strict decoder never fails and the reader still sees where something was wrong. (Not
+ * \u00XX for those bytes: that would claim the Latin-1 character, a different text.)
+ */
 void lq_out_jstr(struct lq_out *o, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -127,7 +132,7 @@ void lq_out_jstr(struct lq_out *o, const char *str)
 	 * (else the escaping path, which fills and flushes the buffer exactly as before) */
 	if (room >= 2) {
 		d[0] = '"';
-		while (i + 2 < room && json_plain(s[i])) {
+		while (i + 2 < room && json_plain[s[i]]) {
 			d[1 + i] = (char)s[i];
 			i++;
 		}
@@ -140,44 +145,55 @@ void lq_out_jstr(struct lq_out *o, const char *str)
 	jstr_escaped(o, s);
 }
 
-void lq_out_u64(struct lq_out *o, uint64_t v)
+/* lq_out_u64 near the end of the buffer: through lq_out_bytes, which fills and flushes it. */
+static __attribute__((noinline)) void u64_chunked(struct lq_out *o, uint64_t v)
 {
 	char tmp[24];
 	char *const end = tmp + sizeof(tmp);
-
-	if (sizeof(o->buf) - o->len >= sizeof(tmp)) {
-		/* straight into the buffer: count the digits, then write them from the right */
-		const size_t n = lq_dec_len_u64(v);
-		(void)lq_dec_digits_u64(o->buf + o->len + n, v);
-		o->len += n;
-		return;
-	}
 	const size_t n = lq_dec_digits_u64(end, v);
+
 	lq_out_bytes(o, end - n, n);
 }
 
-void lq_out_dec(struct lq_out *o, lq_i128 v, unsigned decimals)
+void lq_out_u64(struct lq_out *o, uint64_t v)
 {
-	char tmp[64];
-	const size_t room = sizeof(o->buf) - o->len;
-
-	if (room >= sizeof(tmp) + 2) {
-		/* at most 41 characters and the quotes: straight into the buffer (no flush
-		 * either way) */
-		char *d = o->buf + o->len;
-		d[0] = '"';
-		const size_t n = lq_dec_format128(d + 1, room - 1, v, decimals);
-		LQ_ASSERT(n + 2 < room);
-		d[n + 1] = '"';
-		o->len += n + 2;
+	if (sizeof(o->buf) - o->len < 24) {
+		u64_chunked(o, v);
 		return;
 	}
+	/* straight into the buffer: count the digits, then write them from the right */
+	const size_t n = lq_dec_len_u64(v);
+	(void)lq_dec_digits_u64(o->buf + o->len + n, v);
+	o->len += n;
+}
+
+/* lq_out_dec near the end of the buffer: through lq_out_bytes, which fills and flushes it. */
+static __attribute__((noinline)) void dec_chunked(struct lq_out *o, lq_i128 v, unsigned decimals)
+{
+	char tmp[64];
 	size_t n = lq_dec_format128(tmp, sizeof(tmp), v, decimals);
 
 	LQ_ASSERT(n < sizeof(tmp));
 	lq_out_bytes(o, "\"", 1);
 	lq_out_bytes(o, tmp, n);
 	lq_out_bytes(o, "\"", 1);
+}
+
+void lq_out_dec(struct lq_out *o, lq_i128 v, unsigned decimals)
+{
+	const size_t room = sizeof(o->buf) - o->len;
+
+	if (room < 66) {
+		dec_chunked(o, v, decimals);
+		return;
+	}
+	/* at most 41 characters and the quotes: straight into the buffer (no flush either way) */
+	char *d = o->buf + o->len;
+	d[0] = '"';
+	const size_t n = lq_dec_format128(d + 1, room - 1, v, decimals);
+	LQ_ASSERT(n + 2 < room);
+	d[n + 1] = '"';
+	o->len += n + 2;
 }
 
 static void key(struct lq_out *o, const char *k)
@@ -427,7 +443,7 @@ void lq_json_rejected(struct lq_out *o, uint64_t line, const char *reason)
 #define JF_ORDER(k, v)	       json_order(o, ev)
 #define JSON_FIELD(kind, k, v) JF_##kind(k, v);
 
-static void json_price(struct lq_out *o, const struct lq_instrument *ins, int64_t v)
+static inline void json_price(struct lq_out *o, const struct lq_instrument *ins, int64_t v)
 {
 	if (v > 0)
 		lq_out_dec(o, v, ins->price_decimals);

@@ -26,7 +26,8 @@ void lq_out_flush(struct lq_out *o);
 void lq_out_bytes_chunked(struct lq_out *o, const char *s, size_t n);
 
 /* Append n bytes (the buffer is handed to the writer only when full, or on lq_out_flush). */
-static inline void lq_out_bytes(struct lq_out *o, const char *s, size_t n)
+static inline __attribute__((always_inline)) void lq_out_bytes(struct lq_out *o, const char *s,
+							       size_t n)
 {
 	if (n <= sizeof(o->buf) - o->len) {
 		memcpy(o->buf + o->len, s, n);
