@@ -298,7 +298,7 @@ static void emit(struct lq_pipeline *p, enum lq_stage_id from, const struct lq_m
 	LQ_DASSERT(from < LQ_STAGE_PUBLISH);
 	if (from == LQ_STAGE_INGEST && p->stamps)
 		probe_stamp(p, m->line);
-	while (!lq_ring_push(r, m)) {
+	while (!lq_ring_push_sized(r, m, sizeof(*m))) {
 		if (same_thread) {
 			p->ctr[from].inline_drains++;
 			stage_poll(p, (enum lq_stage_id)(from + 1));

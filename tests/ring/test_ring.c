@@ -336,6 +336,62 @@ static void test_payload_bytes(void **state)
 	fixture_free(f);
 }
 
+/*
+ * lq_ring_push_sized (the pipeline's typed push) against lq_ring_push: for slots of one and two
+ * lines, the same slots, bytes and full/empty answers, across the index wrap.
+ */
+struct msg56 {
+	uint64_t w[7];
+};
+struct msg120 {
+	uint64_t w[15];
+};
+
+static void test_push_sized(void **state)
+{
+	(void)state;
+	struct fixture *a = fixture_new(8, 64, UINT32_MAX - 5),
+		       *b = fixture_new(8, 64, UINT32_MAX - 5);
+	struct fixture *c = fixture_new(4, 128, UINT32_MAX - 3),
+		       *d = fixture_new(4, 128, UINT32_MAX - 3);
+	struct msg56 m56, back56;
+	struct msg120 m120, back120;
+	uint32_t refused = 0;
+
+	for (uint64_t v = 0; v < 40; v++) {
+		msg_fill((unsigned char *)&m56, sizeof(m56), v);
+		msg_fill((unsigned char *)&m120, sizeof(m120), v);
+		/* drained every 10th message: the rings fill, and the full answers must agree */
+		const bool in56 = lq_ring_push_sized(&a->ring, &m56, sizeof(m56));
+		const bool in120 = lq_ring_push_sized(&c->ring, &m120, sizeof(m120));
+		assert_int_equal(in56, lq_ring_push(&b->ring, &m56));
+		assert_int_equal(in120, lq_ring_push(&d->ring, &m120));
+		refused += !in56 + !in120;
+		if (v % 10 != 9)
+			continue;
+		while (lq_ring_pop(&b->ring, &back56)) {
+			struct msg56 got;
+			assert_true(lq_ring_pop(&a->ring, &got));
+			assert_memory_equal(&got, &back56, sizeof(got));
+		}
+		assert_false(lq_ring_pop(&a->ring, &back56));
+		while (lq_ring_pop(&d->ring, &back120)) {
+			struct msg120 got;
+			assert_true(lq_ring_pop(&c->ring, &got));
+			assert_memory_equal(&got, &back120, sizeof(got));
+		}
+		assert_false(lq_ring_pop(&c->ring, &back120));
+	}
+	/* the 10-message runs filled both rings: 2 refused of each run by a, 6 by c */
+	assert_int_equal(refused, 4 * (2 + 6));
+	/* the last message out of the 2-line ring was the run's 4th, whole */
+	msg_check((unsigned char *)&back120, sizeof(back120), 33);
+	fixture_free(a);
+	fixture_free(b);
+	fixture_free(c);
+	fixture_free(d);
+}
+
 /* 2^20 slots of 64 bytes (64 MiB) and 2^12 slots of 1 KiB: filled and drained. */
 static void test_large(void **state)
 {
@@ -508,17 +564,12 @@ static void test_prefetch_hint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_memsize),
-	    cmocka_unit_test(test_init_rejects),
-	    cmocka_unit_test(test_full_empty_edges),
-	    cmocka_unit_test(test_capacity_one),
-	    cmocka_unit_test(test_wraparound),
-	    cmocka_unit_test(test_burst_partial),
-	    cmocka_unit_test(test_zero_copy),
-	    cmocka_unit_test(test_payload_bytes),
-	    cmocka_unit_test(test_large),
-	    cmocka_unit_test(test_random_model),
-	    cmocka_unit_test(test_prefetch_hint),
+	    cmocka_unit_test(test_memsize),	     cmocka_unit_test(test_init_rejects),
+	    cmocka_unit_test(test_full_empty_edges), cmocka_unit_test(test_capacity_one),
+	    cmocka_unit_test(test_wraparound),	     cmocka_unit_test(test_burst_partial),
+	    cmocka_unit_test(test_zero_copy),	     cmocka_unit_test(test_payload_bytes),
+	    cmocka_unit_test(test_push_sized),	     cmocka_unit_test(test_large),
+	    cmocka_unit_test(test_random_model),     cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

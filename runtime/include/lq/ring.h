@@ -11,8 +11,9 @@
  * Exactly one producer thread and one consumer thread, fixed for the ring's life (a stage
  * that moves to another thread must hand the ring over through something that orders memory,
  * such as pthread_create or a mutex).
- *   - Producer only: lq_ring_push, lq_ring_push_burst, lq_ring_reserve, lq_ring_reserve_burst,
- *     lq_ring_prod_slot, lq_ring_commit, lq_ring_commit_burst, lq_ring_free_count.
+ *   - Producer only: lq_ring_push, lq_ring_push_sized, lq_ring_push_burst, lq_ring_reserve,
+ * lq_ring_reserve_burst, lq_ring_prod_slot, lq_ring_commit, lq_ring_commit_burst,
+ * lq_ring_free_count.
  *   - Consumer only: lq_ring_pop, lq_ring_pop_burst, lq_ring_peek, lq_ring_peek_burst,
  *     lq_ring_cons_slot, lq_ring_release, lq_ring_release_burst.
  *   - Any thread: lq_ring_capacity, lq_ring_slot_size, lq_ring_payload_size (read-only after
@@ -392,6 +393,34 @@ static inline bool lq_ring_push(struct lq_ring *r, const void *msg)
 	unsigned char *slot = lq_ring_priv_slot(r->prod.slots, r->prod.mask, slot_size, next);
 	lq_ring_priv_prefetch_prod(r, next);
 	lq_ring_priv_copy(slot, msg, slot_size);
+	/* Pairs with the acquire load of the sequence word in lq_ring_pop/peek/peek_burst. */
+	atomic_store_explicit(lq_ring_priv_seq(slot, slot_size), next, memory_order_release);
+	r->prod.next = next + 1;
+	lq_ring_priv_publish(r, next, next + 1);
+	return true;
+}
+
+/*
+ * Producer only, wait-free. lq_ring_push for a caller whose message type is exactly the ring's
+ * payload: `size` is sizeof that type (a constant, checked against the ring in debug builds),
+ * so the copy is a fixed count of words the compiler unrolls, and never reads beyond the
+ * caller's object whatever the ring's slot size.
+ */
+static inline __attribute__((always_inline)) bool lq_ring_push_sized(struct lq_ring *r,
+								     const void *msg, size_t size)
+{
+	const uint32_t next = r->prod.next;
+	const uint32_t slot_size = r->prod.slot_size;
+
+	LQ_DASSERT(size == LQ_RING_PAYLOAD_SIZE(slot_size) && size % sizeof(lq_ring_word) == 0);
+	if (__builtin_expect(lq_ring_priv_free(r, 1) == 0, 0))
+		return false;
+	unsigned char *slot = lq_ring_priv_slot(r->prod.slots, r->prod.mask, slot_size, next);
+	lq_ring_priv_prefetch_prod(r, next);
+	lq_ring_word *d = (lq_ring_word *)(void *)slot;
+	const volatile lq_ring_word *src = msg;
+	for (size_t i = 0; i < size / sizeof(lq_ring_word); i++)
+		d[i] = src[i];
 	/* Pairs with the acquire load of the sequence word in lq_ring_pop/peek/peek_burst. */
 	atomic_store_explicit(lq_ring_priv_seq(slot, slot_size), next, memory_order_release);
 	r->prod.next = next + 1;
