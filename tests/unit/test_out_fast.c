@@ -195,12 +195,14 @@ static size_t edge_values(lq_i128 *out)
 	out[n++] = I128_MIN;
 	out[n++] = I128_MIN + 1;
 	/* every power of ten that fits, one either side, both signs */
-	for (int k = 0; k <= 38; k++, p *= 10) {
+	for (int k = 0; k <= 38; k++) {
 		const lq_i128 c[3] = {p - 1, p, p + 1};
 		for (int j = 0; j < 3; j++) {
 			out[n++] = c[j];
 			out[n++] = -c[j];
 		}
+		if (k < 38) /* 10^38 is the last power of ten below 2^127 */
+			p *= 10;
 	}
 	return n;
 }
