@@ -83,7 +83,7 @@ static const unsigned char json_plain[256] = {PLAIN64(0), PLAIN64(64), PLAIN64(1
 #undef PLAIN1
 
 /* The escaping path of lq_out_jstr, through lq_out_bytes. */
-static void jstr_escaped(struct lq_out *o, const unsigned char *s)
+static __attribute__((noinline)) void jstr_escaped(struct lq_out *o, const unsigned char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *run = s; /* bytes that pass through, not written yet */
