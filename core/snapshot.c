@@ -208,7 +208,8 @@ static void header(const struct lq_engine *e, uint8_t *h)
 	lq_put32(h + 24, LQ_INSTRUMENTS_MAX);
 	lq_put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
 	lq_put64(h + 32, arena_bytes(e));
-	lq_put64(h + 40, 0); /* reserved */
+	lq_put32(h + 40, lq_engine_assets_max(&e->limits));
+	lq_put32(h + 44, 0); /* reserved */
 }
 
 /* Clear what is an address of this process (the rest of the struct is plain data). */
@@ -273,8 +274,8 @@ static const char *check_counts(const struct lq_engine *c)
 	/* the limits were held against the live engine's first, so these hold */
 	LQ_ASSERT(c->limits.accounts_max > 0);
 	LQ_ASSERT(c->limits.positions_max > 0);
-	if (c->asset_count > LQ_ASSETS_MAX || c->instrument_count > LQ_INSTRUMENTS_MAX ||
-	    c->fund_count > LQ_FUNDS_MAX)
+	if (c->asset_count > lq_engine_assets_max(&c->limits) ||
+	    c->instrument_count > LQ_INSTRUMENTS_MAX || c->fund_count > LQ_FUNDS_MAX)
 		return "definition counts beyond the tables";
 	if (c->account_count > c->limits.accounts_max)
 		return "more accounts than the limit";
@@ -303,12 +304,17 @@ static const char *image_check(const struct lq_engine *e, const uint8_t *in, siz
 	if (lq_get32(in + 16) != e->limits.accounts_max ||
 	    lq_get32(in + 20) != e->limits.positions_max)
 		return "engine image taken with other --max-accounts/--max-positions";
+	if (lq_get32(in + 40) != lq_engine_assets_max(&e->limits))
+		return "engine image with another number of balance columns (the configuration's "
+		       "assets differ)";
 	if (memcmp(in, want, sizeof(want)) != 0 || lq_get64(in + 32) != arena_bytes(e))
 		return "engine image of another build (struct layout or table maxima differ)";
 	memcpy(c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(*c));
 	if (c->limits.accounts_max != e->limits.accounts_max ||
-	    c->limits.positions_max != e->limits.positions_max || c->units_cap != e->units_cap ||
-	    c->account_hash_mask != e->account_hash_mask || c->orders_cap != e->orders_cap)
+	    c->limits.positions_max != e->limits.positions_max ||
+	    lq_engine_assets_max(&c->limits) != lq_engine_assets_max(&e->limits) ||
+	    c->units_cap != e->units_cap || c->account_hash_mask != e->account_hash_mask ||
+	    c->orders_cap != e->orders_cap)
 		return "engine image limits disagree with its header";
 	return check_counts(c);
 }

@@ -77,18 +77,26 @@ struct lq_ledger {
 };
 
 /*
- * Laid out by use (96 bytes, no padding holes): the first cache line holds what every margin
- * figure, ranking walk and re-check reads (quantity, cost, the lists, the funding snapshot);
- * the trigger index's heap links and the rarely read fields follow.
+ * A 128-bit figure kept on an 8-byte boundary: in struct lq_position it packs against the 64-bit
+ * fields around it instead of padding the position out to a multiple of 16 bytes. Read and
+ * written by value only (never through an lq_i128 pointer, which assumes 16).
+ */
+typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
+
+/*
+ * Laid out by use (88 bytes, no padding holes but one byte): the first cache line holds what
+ * every margin figure, ranking walk and re-check reads (quantity, cost, the funding snapshot,
+ * the lists, the instrument, the trigger price); the trigger index's heap links and the
+ * rarely read fields follow.
  */
 struct lq_position {
-	int64_t qty; /* signed raw lots */
-	uint32_t instrument;
-	uint32_t account;     /* account slot */
-	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
-	lq_i128 funding_snap; /* funding index at the last settlement */
-	uint32_t next;	      /* next of the account's positions, ascending instrument */
-	uint32_t inst_next;   /* the instrument's positions, in creation order */
+	int64_t qty;		 /* signed raw lots */
+	lq_i128_a8 cost;	 /* fine units: sum of value(fill qty, fill price) */
+	lq_i128_a8 funding_snap; /* funding index at the last settlement */
+	uint32_t account;	 /* account slot */
+	uint32_t next;		 /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;	 /* the instrument's positions, in creation order */
+	uint8_t instrument;	 /* < LQ_INSTRUMENTS_MAX */
 	bool isolated;
 	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
 	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
@@ -99,6 +107,7 @@ struct lq_position {
 	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
+_Static_assert(LQ_INSTRUMENTS_MAX <= UINT8_MAX + 1, "a position's instrument is a byte");
 
 /*
  * 16 bytes: what finding an account and walking its positions reads. Its balances are a table
@@ -204,7 +213,20 @@ typedef void (*lq_event_sink)(void *ctx, const struct lq_event *ev);
 struct lq_engine_limits {
 	uint32_t accounts_max;
 	uint32_t positions_max;
+	/*
+	 * Assets the engine may define, 0 for LQ_ASSETS_MAX: each is a column of accounts_max
+	 * balances (8 bytes an account slot), so a run that knows its configuration's assets
+	 * reserves only theirs. An asset beyond it is refused (LQ_E_LIMIT).
+	 */
+	uint32_t assets_max;
 };
+
+/* The balance columns an engine of these limits holds. */
+static inline uint32_t lq_engine_assets_max(const struct lq_engine_limits *lim)
+{
+	return lim->assets_max == 0 || lim->assets_max > LQ_ASSETS_MAX ? LQ_ASSETS_MAX
+								       : lim->assets_max;
+}
 
 /* How the level trigger finds liquidatable accounts (the results are identical). */
 enum lq_trigger_mode {
@@ -373,7 +395,8 @@ struct lq_engine {
 	uint32_t account_count;
 	struct lq_account *accounts;
 	/*
-	 * [asset][account]: LQ_ASSETS_MAX columns of accounts_max balances (lq_engine_balance).
+	 * [asset][account]: lq_engine_assets_max() columns of accounts_max balances
+	 * (lq_engine_balance).
 	 * A column is written for accounts [0, account_count) once its asset is defined.
 	 */
 	int64_t *balances;
