@@ -190,7 +190,7 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	e->position_free = LQ_NIL;
 	e->position_top = 0;
 	memset(e->orders, 0, sizeof(struct lq_liq_order) * e->orders_cap);
-	memset(e->pos_order, 0xff, sizeof(uint32_t) * lim->positions_max); /* LQ_NIL each */
+	/* pos_order: a position's entry is set as its slot is handed out (lq_position_create) */
 	e->venue_mode = LQ_VENUE_ENGINE;
 	e->fill_timeout_ns = LQ_FILL_TIMEOUT_DEFAULT_NS;
 	e->order_next_id = 1;

@@ -1083,7 +1083,7 @@ static bool order_send(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	LQ_ASSERT(e->orders[slot].id == 0 || e->orders[slot].ended);
 	e->orders[slot] = (struct lq_liq_order){
 	    .target = target, .id = id, .x = x, .bk = bk, .sent_ns = e->now_ns, .position = p};
-	e->pos_order[p] = slot;
+	e->pos_order[p] = slot + 1;
 	e->orders_in_flight++;
 	e->stats.orders_sent++;
 	if (lq_engine_orders_full(e))
@@ -1163,8 +1163,8 @@ static void order_end(struct lq_engine *e, struct lq_liq_order *o, enum lq_liq_e
 
 	LQ_ASSERT(!o->ended);
 	LQ_ASSERT(e->orders_in_flight > 0);
-	LQ_ASSERT(e->pos_order[o->position] == (uint32_t)((o->id - 1) % e->orders_cap));
-	e->pos_order[o->position] = LQ_NIL;
+	LQ_ASSERT(e->pos_order[o->position] == (uint32_t)((o->id - 1) % e->orders_cap) + 1);
+	e->pos_order[o->position] = 0;
 	o->ended = true;
 	e->orders_in_flight--;
 	if (how == LQ_LIQ_END_FILLED)

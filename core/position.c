@@ -37,9 +37,11 @@ uint32_t lq_position_create(struct lq_engine *e, uint32_t account, uint32_t inst
 	LQ_ASSERT(instrument < e->instrument_count);
 	if (p != LQ_NIL) {
 		LQ_ASSERT(p < e->position_top);
+		LQ_ASSERT(e->pos_order[p] == 0); /* released with no order in flight */
 		e->position_free = e->positions[p].next;
 	} else if (e->position_top < e->limits.positions_max) {
 		p = e->position_top++; /* a slot never used: its first touch */
+		e->pos_order[p] = 0;   /* no liquidation order in flight */
 	} else {
 		return LQ_NIL;
 	}

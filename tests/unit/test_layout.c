@@ -3,7 +3,7 @@
  * What an account and a position cost (issue 19, memory per account): the sizes of the
  * per-account and per-position rows pinned at compile time, and the engine's lazily used
  * tables checked untouched where nothing has used them yet: a fresh engine writes no byte of
- * its positions' table, and an account's balances take a row only in the columns of the
+ * its positions' table or their order slots, and an account's balances take a row only in the columns of the
  * assets defined; limits that name the assets reserve only their columns.
  */
 #include <errno.h>
@@ -125,6 +125,7 @@ static void test_fresh_engine_untouched(void **state)
 	(void)state;
 	eng_init(&x, 1000, 5000);
 	assert_true(untouched(x.e.positions, sizeof(*x.e.positions) * 5000));
+	assert_true(untouched(x.e.pos_order, sizeof(*x.e.pos_order) * 5000));
 	assert_true(untouched(x.e.balances, sizeof(int64_t) * LQ_ASSETS_MAX * 1000));
 	assert_int_equal(x.e.position_free, LQ_NIL);
 	assert_int_equal(x.e.position_top, 0);

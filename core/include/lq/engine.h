@@ -454,7 +454,8 @@ struct lq_engine {
 	 * slot is free, so an id whose slot still holds an older order in flight is skipped (ids
 	 * stay unique and increasing): one order the venue never answers never blocks the others.
 	 * order_head_id: the oldest id that may be in flight; order_next_id: the next to give;
-	 * pos_order maps a position to its slot in flight (LQ_NIL).
+	 * pos_order maps a position to its slot in flight + 1 (0: none, so that the table of a
+	 * fresh engine is zero and its pages stay unmapped until an order touches them).
 	 */
 	enum lq_venue_mode venue_mode;
 	int64_t fill_timeout_ns;
@@ -545,7 +546,7 @@ void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded);
  */
 static inline bool lq_engine_position_in_flight(const struct lq_engine *e, uint32_t p)
 {
-	return e->orders_in_flight != 0 && e->pos_order[p] != LQ_NIL;
+	return e->orders_in_flight != 0 && e->pos_order[p] != 0;
 }
 /* A unit is in liquidation when one of its positions is (cross: any in its settle asset). */
 static inline bool lq_engine_unit_in_flight(const struct lq_engine *e, const struct lq_unit *u)

@@ -14,8 +14,8 @@
  * (next and oldest id, orders in flight) are in the struct and checked on load (orders_check).
  *
  * Version 5: the arena is stored as runs (below) against the arena as lq_engine_init leaves it
- * (zero, except the positions' free list threaded through every entry and each position's
- * order slot LQ_NIL), so an image is proportional to the state, not to the limits.
+ * (zero: since version 7 no table of a fresh engine holds anything else), so an image is
+ * proportional to the state, not to the limits.
  *
  * Image header (little-endian, 48 bytes)
  *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 7
@@ -28,8 +28,8 @@
  *
  * Runs (lq_snapshot_runs_*): u64 length of the bytes encoded, u64 count of runs, then each run
  * as u64 offset, u64 length and its bytes, in ascending order without overlap; the bytes
- * between runs are the model's (zero for lq_snapshot_runs_*). A run covers whole 1 KiB
- * granules that differ from the model. A load checks every run before it writes a byte.
+ * between runs are zero. A run covers whole 1 KiB granules that are not all zero. A load checks
+ * every run before it writes a byte.
  */
 #include "lq/engine.h"
 
@@ -42,7 +42,8 @@
  * position and account layout (issue 19); 5: the arena as runs; 6: the positions' table
  * handed out in order (position_top, no pre-threaded free list) and one candidate per position;
  * 7: an 88-byte position (8-byte aligned 128-bit figures, the instrument a byte) and a balance
- * column per asset the limits allow (lq_engine_limits.assets_max), named in the header
+ * column per asset the limits allow (lq_engine_limits.assets_max), named in the header, and
+ * each position's order slot + 1 (0: none) written as its slot is handed out
  */
 #define LQ_ENGINE_IMAGE_VERSION 7
 #define LQ_ENGINE_IMAGE_HEADER	48
