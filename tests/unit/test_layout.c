@@ -3,8 +3,8 @@
  * What an account and a position cost (issue 19, memory per account): the sizes of the
  * per-account and per-position rows pinned at compile time, and the engine's lazily used
  * tables checked untouched where nothing has used them yet: a fresh engine writes no byte of
- * its positions' table or their order slots, and an account's balances take a row only in the columns of the
- * assets defined; limits that name the assets reserve only their columns.
+ * its positions' table or their order slots, and an account's balances take a row only in the
+ * columns of the assets defined; limits that name the assets reserve only their columns.
  */
 #include <errno.h>
 #include <setjmp.h>
