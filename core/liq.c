@@ -312,6 +312,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 			continue; /* unrepresentable basis: this position is not charged */
 		const lq_i128 upnl_before = v.upnl_fine;
 		pos->cost = cost;
+		LQ_ASSERT(pos->cost == cost); /* within the field's width (checked above) */
 		lq_ledger_move(e, LQ_LEDGER_VENUE, to_slot, asset, share);
 		collected += share;
 		lq_watch_touch(e, pos->account);
@@ -631,7 +632,8 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
  * Under socialize, what of a deficit the book did not take joins the fund's stock in the
  * instrument (offered again at each book update). Netted against an opposite stock, the
  * netting realizes the stock's PnL at the deficit's exact value: a fund_trade of its own.
- * false when the stock cannot hold it (beyond 64-bit lots): nothing changed.
+ * false when the stock cannot hold it (beyond 64-bit lots, or a basis beyond a position's):
+ * nothing changed.
  */
 static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 {
@@ -642,6 +644,9 @@ static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 	struct lq_fill_result r;
 
 	if (!lq_position_fill_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))
+		return false;
+	/* the stock is traded through a position (lq_position.cost): within its basis range */
+	if (r.cost / LQ_FINE_ONE > INT64_MAX || r.cost / LQ_FINE_ONE < -INT64_MAX)
 		return false;
 	const bool netting = stock->qty != 0 && (stock->qty > 0) != (h->own.qty > 0);
 	const int64_t d = h->own.qty;

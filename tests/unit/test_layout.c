@@ -21,7 +21,7 @@
 /* the engine: an account's hot row, its balance per asset held, a position, a candidate */
 _Static_assert(sizeof(struct lq_account) == 16, "an account is 16 bytes");
 _Static_assert(offsetof(struct lq_account, pos_head) == 8, "id, then the position list");
-_Static_assert(sizeof(struct lq_position) == 88, "a position is 88 bytes");
+_Static_assert(sizeof(struct lq_position) == 80, "a position is 80 bytes");
 _Static_assert(_Alignof(struct lq_position) == 8, "128-bit figures packed on 8 bytes");
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
@@ -82,7 +82,7 @@ static void test_memsize_per_row(void **state)
 	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
 	 * order slot */
 	assert_int_equal(per_position,
-			 88 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
+			 80 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
 
 	/* limits that name their assets: a balance column each, no more */
 	for (uint32_t n = 1; n <= LQ_ASSETS_MAX; n++) {
@@ -91,6 +91,35 @@ static void test_memsize_per_row(void **state)
 		assert_int_equal((lq_engine_memsize(&bn) - lq_engine_memsize(&an)) >> 16,
 				 16 + 8 * n + 2 * 4 + 4);
 	}
+}
+
+/* A position's narrowed figures hold the extremes their writers allow, both signs. */
+static void test_position_widths(void **state)
+{
+	(void)state;
+	const lq_i128 cost_max = (lq_i128)INT64_MAX * LQ_FINE_ONE + (LQ_FINE_ONE - 1);
+	const lq_i128 funding_max = (lq_i128)1 << 100; /* lq_instrument_funding_ovf's bound */
+	const lq_i128 costs[] = {0, 1, -1, cost_max, -cost_max, (lq_i128)INT64_MIN * 3};
+	const lq_i128 snaps[] = {0, -1, funding_max, -funding_max, funding_max - 1};
+	struct lq_position p;
+
+	memset(&p, 0xa5, sizeof(p));
+	for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
+		for (size_t k = 0; k < sizeof(snaps) / sizeof(snaps[0]); k++) {
+			p.cost = costs[i];
+			p.funding_snap = snaps[k];
+			assert_true(p.cost == costs[i]);
+			assert_true(p.funding_snap == snaps[k]);
+			/* the neighbours are not written */
+			assert_int_equal(p.instrument, 0xa5);
+			assert_int_equal(p.account, 0xa5a5a5a5u);
+		}
+	}
+	/* one bit more than the cost's width is beyond it: the writers' checks are needed */
+	p.cost = (lq_i128)1 << (LQ_POSITION_COST_BITS - 1);
+	assert_false(p.cost == (lq_i128)1 << (LQ_POSITION_COST_BITS - 1));
+	assert_true(cost_max < (lq_i128)1 << (LQ_POSITION_COST_BITS - 1));
+	assert_true(funding_max < (lq_i128)1 << (LQ_POSITION_FUNDING_BITS - 1));
 }
 
 /* An engine of one balance column defines one asset; the next is refused, not written. */
@@ -154,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(test_memsize_per_row),
 	    cmocka_unit_test(test_fresh_engine_untouched),
 	    cmocka_unit_test(test_assets_max),
+	    cmocka_unit_test(test_position_widths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

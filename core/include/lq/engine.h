@@ -78,27 +78,38 @@ struct lq_ledger {
 
 /*
  * A 128-bit figure kept on an 8-byte boundary: in struct lq_position it packs against the 64-bit
- * fields around it instead of padding the position out to a multiple of 16 bytes. Read and
- * written by value only (never through an lq_i128 pointer, which assumes 16).
+ * fields around it instead of padding the position out to a multiple of 16 bytes.
  */
 typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
 
 /*
- * Laid out by use (88 bytes, no padding holes but one byte): the first cache line holds what
- * every margin figure, ranking walk and re-check reads (quantity, cost, the funding snapshot,
- * the lists, the instrument, the trigger price); the trigger index's heap links and the
- * rarely read fields follow.
+ * The widths of a position's two 128-bit figures (bit-fields: read and written as lq_i128, never
+ * through a pointer). Every value stored fits, so none is ever cut:
+ * - cost: |cost| / LQ_FINE_ONE <= INT64_MAX (< 2^93) wherever it is written: a trade's result
+ *   passes lq_position_fill's representability check, a socialized charge and a fund's stock
+ *   (liq.c, read back through a position) check the same bound;
+ * - funding_snap: an instrument's funding index, within +-2^100 (lq_instrument_funding_ovf).
+ */
+#define LQ_POSITION_COST_BITS	 96
+#define LQ_POSITION_FUNDING_BITS 104
+
+/*
+ * Laid out by use (80 bytes, no padding): the first cache line holds what every margin figure,
+ * ranking walk and re-check reads (quantity, funding snapshot, instrument, cost, the lists, the
+ * trigger price); the rest of the trigger index's heap links and the rarely read fields follow.
  */
 struct lq_position {
-	int64_t qty;		 /* signed raw lots */
-	lq_i128_a8 cost;	 /* fine units: sum of value(fill qty, fill price) */
-	lq_i128_a8 funding_snap; /* funding index at the last settlement */
-	uint32_t account;	 /* account slot */
-	uint32_t next;		 /* next of the account's positions, ascending instrument */
-	uint32_t inst_next;	 /* the instrument's positions, in creation order */
-	uint8_t instrument;	 /* < LQ_INSTRUMENTS_MAX */
+	int64_t qty; /* signed raw lots */
+	/* funding index at the last settlement */
+	lq_i128_a8 funding_snap : LQ_POSITION_FUNDING_BITS;
+	uint8_t instrument; /* < LQ_INSTRUMENTS_MAX */
 	bool isolated;
-	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
+	int8_t heap_side; /* +1 in the long heap, -1 in the short heap, 0 in none */
+	/* fine units: sum of value(fill qty, fill price) */
+	lq_i128_a8 cost : LQ_POSITION_COST_BITS;
+	uint32_t account;      /* account slot */
+	uint32_t next;	       /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;    /* the instrument's positions, in creation order */
 	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
 	uint32_t heap_child;

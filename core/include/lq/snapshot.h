@@ -41,9 +41,10 @@
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
  * position and account layout (issue 19); 5: the arena as runs; 6: the positions' table
  * handed out in order (position_top, no pre-threaded free list) and one candidate per position;
- * 7: an 88-byte position (8-byte aligned 128-bit figures, the instrument a byte) and a balance
- * column per asset the limits allow (lq_engine_limits.assets_max), named in the header, and
- * each position's order slot + 1 (0: none) written as its slot is handed out
+ * 7: an 80-byte position (its cost and funding snapshot 96- and 104-bit fields on 8 bytes, the
+ * instrument a byte), a balance column per asset the limits allow (lq_engine_limits.assets_max,
+ * named in the header) and each position's order slot + 1 (0: none) written as its slot is
+ * handed out
  */
 #define LQ_ENGINE_IMAGE_VERSION 7
 #define LQ_ENGINE_IMAGE_HEADER	48
