@@ -312,7 +312,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 			continue; /* unrepresentable basis: this position is not charged */
 		const lq_i128 upnl_before = v.upnl_fine;
 		pos->cost = cost;
-		LQ_ASSERT(pos->cost == cost); /* within the field's width (checked above) */
+		LQ_DASSERT(pos->cost == cost); /* within the field's width (checked above) */
 		lq_ledger_move(e, LQ_LEDGER_VENUE, to_slot, asset, share);
 		collected += share;
 		lq_watch_touch(e, pos->account);

@@ -177,7 +177,7 @@ static void settle_funding(struct lq_engine *e, uint32_t pidx)
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(due != INT64_MIN); /* lq_position_funding_due is symmetric */
 	p->funding_snap = funding_index_for(ins, p->qty);
-	LQ_ASSERT(p->funding_snap == funding_index_for(ins, p->qty)); /* its width holds it */
+	LQ_DASSERT(p->funding_snap == funding_index_for(ins, p->qty)); /* its width holds it */
 	if (due == 0)
 		return;
 	/* Saturated dues cannot be represented in a balance; they are clamped (never seen). */
@@ -385,9 +385,9 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
 	pos->qty = r->qty;
 	pos->cost = r->cost;
 	pos->funding_snap = funding_index_for(ins, pos->qty);
-	/* the fields' widths hold both (lq/engine.h) */
-	LQ_ASSERT(pos->cost == r->cost);
-	LQ_ASSERT(pos->funding_snap == funding_index_for(ins, pos->qty));
+	/* the fields' widths hold both (lq/engine.h: the checks that bound them) */
+	LQ_DASSERT(pos->cost == r->cost);
+	LQ_DASSERT(pos->funding_snap == funding_index_for(ins, pos->qty));
 	e->accounts[a].asset_mask |= 1u << asset;
 	lq_watch_touch(e, a);
 	LQ_ASSERT(e->accounts[a].dirty); /* queued for its re-check */

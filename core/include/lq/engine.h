@@ -89,6 +89,8 @@ typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
  *   passes lq_position_fill's representability check, a socialized charge and a fund's stock
  *   (liq.c, read back through a position) check the same bound;
  * - funding_snap: an instrument's funding index, within +-2^100 (lq_instrument_funding_ovf).
+ * Debug builds check that each write reads back whole (LQ_DASSERT); tests/unit/test_layout.c
+ * checks the widths against these bounds.
  */
 #define LQ_POSITION_COST_BITS	 96
 #define LQ_POSITION_FUNDING_BITS 104
