@@ -445,6 +445,7 @@ int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *
 		rc = LQ_EXIT_USAGE;
 	}
 	out->accounts = e->account_count;
+	out->assets = defs->asset_count;
 	out->positions = lim.positions_max;
 	out->position_lines = pos;
 	if (pop)

@@ -893,6 +893,12 @@ static int size_tables(struct replay *r, const char *config, struct lq_engine_li
 	if (rc != LQ_EXIT_OK)
 		return rc;
 	x->pop_total = scan.pop_lines;
+	/*
+	 * A replay defines no asset after its configuration (its population cannot): a balance
+	 * column for each of those (a snapshot's restore too: the same configuration gives the
+	 * same count, another is refused). `run` keeps room for every asset.
+	 */
+	lim->assets_max = r->run ? 0 : scan.assets ? scan.assets : 1;
 	if (x->limits_fixed)
 		return LQ_EXIT_OK; /* a snapshot's: the state's own sizes */
 	uint64_t acc = (uint64_t)scan.accounts + LQ_REPLAY_ROOM_ACCOUNTS;

@@ -115,7 +115,8 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	LQ_ASSERT(lim->accounts_max < (1u << 30));
 	sz += ALIGN_UP(sizeof(struct lq_instrument) * LQ_INSTRUMENTS_MAX, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
-	sz += ALIGN_UP(sizeof(int64_t) * LQ_ASSETS_MAX * (size_t)lim->accounts_max, CACHE_LINE);
+	sz += ALIGN_UP(sizeof(int64_t) * lq_engine_assets_max(lim) * (size_t)lim->accounts_max,
+		       CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)hash_capacity(lim->accounts_max), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(struct lq_position) * (size_t)lim->positions_max, CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->accounts_max, CACHE_LINE);
@@ -136,7 +137,7 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	uint32_t hcap;
 
 	if (lim->accounts_max == 0 || lim->positions_max == 0 || lim->positions_max >= (1u << 30) ||
-	    lim->accounts_max >= (1u << 30))
+	    lim->accounts_max >= (1u << 30) || lim->assets_max > LQ_ASSETS_MAX)
 		return -EINVAL;
 	if (size < lq_engine_memsize(lim))
 		return -ENOSPC;
@@ -151,7 +152,8 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	e->accounts = (struct lq_account *)p;
 	p += ALIGN_UP(sizeof(struct lq_account) * (size_t)lim->accounts_max, CACHE_LINE);
 	e->balances = (int64_t *)p;
-	p += ALIGN_UP(sizeof(int64_t) * LQ_ASSETS_MAX * (size_t)lim->accounts_max, CACHE_LINE);
+	p += ALIGN_UP(sizeof(int64_t) * lq_engine_assets_max(lim) * (size_t)lim->accounts_max,
+		      CACHE_LINE);
 	e->account_hash = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)hcap, CACHE_LINE);
 	e->positions = (struct lq_position *)p;
@@ -188,7 +190,7 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	e->position_free = LQ_NIL;
 	e->position_top = 0;
 	memset(e->orders, 0, sizeof(struct lq_liq_order) * e->orders_cap);
-	memset(e->pos_order, 0xff, sizeof(uint32_t) * lim->positions_max); /* LQ_NIL each */
+	/* pos_order: a position's entry is set as its slot is handed out (lq_position_create) */
 	e->venue_mode = LQ_VENUE_ENGINE;
 	e->fill_timeout_ns = LQ_FILL_TIMEOUT_DEFAULT_NS;
 	e->order_next_id = 1;
@@ -294,7 +296,7 @@ enum lq_status lq_engine_add_asset(struct lq_engine *e, const char *name, unsign
 		return LQ_E_BAD_DEFINITION;
 	if (lq_engine_find_asset(e, name, strlen(name)) >= 0)
 		return LQ_E_DUPLICATE;
-	if (e->asset_count >= LQ_ASSETS_MAX)
+	if (e->asset_count >= lq_engine_assets_max(&e->limits))
 		return LQ_E_LIMIT;
 	/* the new asset's column: the accounts opened so far hold nothing in it */
 	for (uint32_t acc = 0; acc < e->account_count; acc++)

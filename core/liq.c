@@ -312,6 +312,7 @@ static int64_t socialize(struct lq_engine *e, uint32_t instrument, int64_t loss,
 			continue; /* unrepresentable basis: this position is not charged */
 		const lq_i128 upnl_before = v.upnl_fine;
 		pos->cost = cost;
+		LQ_DASSERT(pos->cost == cost); /* within the field's width (checked above) */
 		lq_ledger_move(e, LQ_LEDGER_VENUE, to_slot, asset, share);
 		collected += share;
 		lq_watch_touch(e, pos->account);
@@ -631,7 +632,8 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
  * Under socialize, what of a deficit the book did not take joins the fund's stock in the
  * instrument (offered again at each book update). Netted against an opposite stock, the
  * netting realizes the stock's PnL at the deficit's exact value: a fund_trade of its own.
- * false when the stock cannot hold it (beyond 64-bit lots): nothing changed.
+ * false when the stock cannot hold it (beyond 64-bit lots, or a basis beyond a position's):
+ * nothing changed.
  */
 static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 {
@@ -642,6 +644,9 @@ static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 	struct lq_fill_result r;
 
 	if (!lq_position_fill_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))
+		return false;
+	/* the stock is traded through a position (lq_position.cost): within its basis range */
+	if (r.cost / LQ_FINE_ONE > INT64_MAX || r.cost / LQ_FINE_ONE < -INT64_MAX)
 		return false;
 	const bool netting = stock->qty != 0 && (stock->qty > 0) != (h->own.qty > 0);
 	const int64_t d = h->own.qty;
@@ -1083,7 +1088,7 @@ static bool order_send(struct lq_engine *e, const struct lq_unit *u, uint32_t p,
 	LQ_ASSERT(e->orders[slot].id == 0 || e->orders[slot].ended);
 	e->orders[slot] = (struct lq_liq_order){
 	    .target = target, .id = id, .x = x, .bk = bk, .sent_ns = e->now_ns, .position = p};
-	e->pos_order[p] = slot;
+	e->pos_order[p] = slot + 1;
 	e->orders_in_flight++;
 	e->stats.orders_sent++;
 	if (lq_engine_orders_full(e))
@@ -1163,8 +1168,8 @@ static void order_end(struct lq_engine *e, struct lq_liq_order *o, enum lq_liq_e
 
 	LQ_ASSERT(!o->ended);
 	LQ_ASSERT(e->orders_in_flight > 0);
-	LQ_ASSERT(e->pos_order[o->position] == (uint32_t)((o->id - 1) % e->orders_cap));
-	e->pos_order[o->position] = LQ_NIL;
+	LQ_ASSERT(e->pos_order[o->position] == (uint32_t)((o->id - 1) % e->orders_cap) + 1);
+	e->pos_order[o->position] = 0;
 	o->ended = true;
 	e->orders_in_flight--;
 	if (how == LQ_LIQ_END_FILLED)

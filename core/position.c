@@ -37,9 +37,11 @@ uint32_t lq_position_create(struct lq_engine *e, uint32_t account, uint32_t inst
 	LQ_ASSERT(instrument < e->instrument_count);
 	if (p != LQ_NIL) {
 		LQ_ASSERT(p < e->position_top);
+		LQ_ASSERT(e->pos_order[p] == 0); /* released with no order in flight */
 		e->position_free = e->positions[p].next;
 	} else if (e->position_top < e->limits.positions_max) {
 		p = e->position_top++; /* a slot never used: its first touch */
+		e->pos_order[p] = 0;   /* no liquidation order in flight */
 	} else {
 		return LQ_NIL;
 	}
@@ -175,6 +177,7 @@ static void settle_funding(struct lq_engine *e, uint32_t pidx)
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(due != INT64_MIN); /* lq_position_funding_due is symmetric */
 	p->funding_snap = funding_index_for(ins, p->qty);
+	LQ_DASSERT(p->funding_snap == funding_index_for(ins, p->qty)); /* its width holds it */
 	if (due == 0)
 		return;
 	/* Saturated dues cannot be represented in a balance; they are clamped (never seen). */
@@ -382,6 +385,9 @@ static enum lq_status position_apply(struct lq_engine *e, uint32_t p,
 	pos->qty = r->qty;
 	pos->cost = r->cost;
 	pos->funding_snap = funding_index_for(ins, pos->qty);
+	/* the fields' widths hold both (lq/engine.h: the checks that bound them) */
+	LQ_DASSERT(pos->cost == r->cost);
+	LQ_DASSERT(pos->funding_snap == funding_index_for(ins, pos->qty));
 	e->accounts[a].asset_mask |= 1u << asset;
 	lq_watch_touch(e, a);
 	LQ_ASSERT(e->accounts[a].dirty); /* queued for its re-check */

@@ -41,38 +41,13 @@ size_t lq_snapshot_engine_size(const struct lq_engine *e)
 }
 
 /*
- * Runs (lq/snapshot.h): a u64 length and a u64 count, then each run of granules that differ
- * from the model as a u64 offset, a u64 length and its bytes. The model is what the bytes
- * left out hold: zero, and for an engine's arena its fresh order slots (LQ_NIL each). The
- * positions' table of a fresh engine is never written (its slots are handed out in order,
- * position_top), so its model is zero too.
+ * Runs (lq/snapshot.h): a u64 length and a u64 count, then each run of granules that are not
+ * zero as a u64 offset, a u64 length and its bytes. The bytes left out are zero: an engine's
+ * tables as lq_engine_init leaves them (the positions' table and each position's order slot
+ * are written only as their slots are handed out, position_top).
  */
 #define GRANULE	 1024u
 #define RUN_HEAD 16u
-
-struct model {
-	size_t order_off, order_end; /* each position's order slot: LQ_NIL */
-};
-
-static const struct model zero_model;
-
-static size_t overlap(size_t a0, size_t a1, size_t b0, size_t b1, size_t *from)
-{
-	*from = a0 > b0 ? a0 : b0;
-	const size_t to = a1 < b1 ? a1 : b1;
-	return to > *from ? to - *from : 0;
-}
-
-/* The model's bytes [off, off + n) into g. */
-static void model_fill(const struct model *m, size_t off, uint8_t *g, size_t n)
-{
-	size_t from, k;
-
-	memset(g, 0, n);
-	k = overlap(off, off + n, m->order_off, m->order_end, &from);
-	if (k)
-		memset(g + (from - off), 0xff, k);
-}
 
 size_t lq_snapshot_runs_bound(size_t n)
 {
@@ -89,16 +64,15 @@ static size_t run_put(uint8_t *o, const uint8_t *src, size_t from, size_t to)
 	return RUN_HEAD + (to - from);
 }
 
-static size_t runs_save(const struct model *m, const uint8_t *src, size_t n, uint8_t *out)
+static size_t runs_save(const uint8_t *src, size_t n, uint8_t *out)
 {
-	uint8_t g[GRANULE];
+	static const uint8_t g[GRANULE];
 	size_t w = RUN_HEAD, open = SIZE_MAX;
 	uint64_t count = 0;
 
 	/* bounded by the granules of n */
 	for (size_t off = 0; off < n; off += GRANULE) {
 		const size_t k = n - off < GRANULE ? n - off : GRANULE;
-		model_fill(m, off, g, k);
 		const bool differs = memcmp(src + off, g, k) != 0;
 		if (differs && open == SIZE_MAX)
 			open = off;
@@ -120,7 +94,7 @@ static size_t runs_save(const struct model *m, const uint8_t *src, size_t n, uin
 
 size_t lq_snapshot_runs_save(const void *src, size_t n, void *out)
 {
-	return runs_save(&zero_model, src, n, out);
+	return runs_save(src, n, out);
 }
 
 /* A hostile image is refused here, before any byte of the destination is written. */
@@ -157,13 +131,13 @@ static int runs_check(const uint8_t *in, size_t len, size_t cap, size_t *n, cons
 	return 0;
 }
 
-/* The model, then the runs (checked by runs_check). */
-static void runs_apply(const struct model *m, const uint8_t *in, uint8_t *dst, size_t n)
+/* Zero, then the runs (checked by runs_check). */
+static void runs_apply(const uint8_t *in, uint8_t *dst, size_t n)
 {
 	const uint64_t count = lq_get64(in + 8);
 	size_t at = RUN_HEAD;
 
-	model_fill(m, 0, dst, n);
+	memset(dst, 0, n);
 	LQ_ASSERT(count <= n / GRANULE + 1);
 	for (uint64_t i = 0; i < count; i++) {
 		const size_t off = (size_t)lq_get64(in + at), k = (size_t)lq_get64(in + at + 8);
@@ -178,21 +152,8 @@ int lq_snapshot_runs_load(void *dst, size_t cap, const void *in, size_t len, siz
 {
 	int r = runs_check(in, len, cap, n, why);
 	if (r == 0)
-		runs_apply(&zero_model, in, dst, *n);
+		runs_apply(in, dst, *n);
 	return r;
-}
-
-/* The engine's model: its tables as lq_engine_init leaves them. */
-static struct model engine_model(const struct lq_engine *e)
-{
-	const uint8_t *a = (const uint8_t *)e->instruments;
-	struct model m = {
-	    .order_off = (size_t)((const uint8_t *)e->pos_order - a),
-	};
-
-	m.order_end = m.order_off + sizeof(uint32_t) * e->limits.positions_max;
-	LQ_ASSERT(m.order_end <= arena_bytes(e));
-	return m;
 }
 
 static void header(const struct lq_engine *e, uint8_t *h)
@@ -208,7 +169,8 @@ static void header(const struct lq_engine *e, uint8_t *h)
 	lq_put32(h + 24, LQ_INSTRUMENTS_MAX);
 	lq_put32(h + 28, (uint32_t)LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX);
 	lq_put64(h + 32, arena_bytes(e));
-	lq_put64(h + 40, 0); /* reserved */
+	lq_put32(h + 40, lq_engine_assets_max(&e->limits));
+	lq_put32(h + 44, 0); /* reserved */
 }
 
 /* Clear what is an address of this process (the rest of the struct is plain data). */
@@ -236,7 +198,6 @@ size_t lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 {
 	uint8_t *o = out;
 	struct lq_engine c;
-	const struct model m = engine_model(e);
 
 	/* between input events nothing is pending: the trigger drained its queue */
 	LQ_ASSERT(e->dirty_count == 0);
@@ -247,7 +208,7 @@ size_t lq_snapshot_engine_save(const struct lq_engine *e, void *out)
 	memcpy(&c, e, sizeof(c));
 	clear_pointers(&c);
 	memcpy(o + LQ_ENGINE_IMAGE_HEADER, &c, sizeof(c));
-	const size_t n = runs_save(&m, (const uint8_t *)e->instruments, arena_bytes(e),
+	const size_t n = runs_save((const uint8_t *)e->instruments, arena_bytes(e),
 				   o + LQ_ENGINE_IMAGE_HEADER + sizeof(c));
 	LQ_ASSERT(LQ_ENGINE_IMAGE_HEADER + sizeof(c) + n <= lq_snapshot_engine_size(e));
 	return LQ_ENGINE_IMAGE_HEADER + sizeof(c) + n;
@@ -273,8 +234,8 @@ static const char *check_counts(const struct lq_engine *c)
 	/* the limits were held against the live engine's first, so these hold */
 	LQ_ASSERT(c->limits.accounts_max > 0);
 	LQ_ASSERT(c->limits.positions_max > 0);
-	if (c->asset_count > LQ_ASSETS_MAX || c->instrument_count > LQ_INSTRUMENTS_MAX ||
-	    c->fund_count > LQ_FUNDS_MAX)
+	if (c->asset_count > lq_engine_assets_max(&c->limits) ||
+	    c->instrument_count > LQ_INSTRUMENTS_MAX || c->fund_count > LQ_FUNDS_MAX)
 		return "definition counts beyond the tables";
 	if (c->account_count > c->limits.accounts_max)
 		return "more accounts than the limit";
@@ -303,12 +264,17 @@ static const char *image_check(const struct lq_engine *e, const uint8_t *in, siz
 	if (lq_get32(in + 16) != e->limits.accounts_max ||
 	    lq_get32(in + 20) != e->limits.positions_max)
 		return "engine image taken with other --max-accounts/--max-positions";
+	if (lq_get32(in + 40) != lq_engine_assets_max(&e->limits))
+		return "engine image with another number of balance columns (the configuration's "
+		       "assets differ)";
 	if (memcmp(in, want, sizeof(want)) != 0 || lq_get64(in + 32) != arena_bytes(e))
 		return "engine image of another build (struct layout or table maxima differ)";
 	memcpy(c, in + LQ_ENGINE_IMAGE_HEADER, sizeof(*c));
 	if (c->limits.accounts_max != e->limits.accounts_max ||
-	    c->limits.positions_max != e->limits.positions_max || c->units_cap != e->units_cap ||
-	    c->account_hash_mask != e->account_hash_mask || c->orders_cap != e->orders_cap)
+	    c->limits.positions_max != e->limits.positions_max ||
+	    lq_engine_assets_max(&c->limits) != lq_engine_assets_max(&e->limits) ||
+	    c->units_cap != e->units_cap || c->account_hash_mask != e->account_hash_mask ||
+	    c->orders_cap != e->orders_cap)
 		return "engine image limits disagree with its header";
 	return check_counts(c);
 }
@@ -367,8 +333,7 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	/* configuration, not state: the restoring run's own */
 	c.trigger_mode = e->trigger_mode;
 	c.marker_embedded = e->marker_embedded;
-	const struct model m = engine_model(e);
-	runs_apply(&m, runs, (uint8_t *)e->instruments, n);
+	runs_apply(runs, (uint8_t *)e->instruments, n);
 	memcpy(e, &c, sizeof(c));
 	/* refused here, the engine is unusable: a failed restore ends the run */
 	*why = restored_check(e);

@@ -3,9 +3,10 @@
  * What an account and a position cost (issue 19, memory per account): the sizes of the
  * per-account and per-position rows pinned at compile time, and the engine's lazily used
  * tables checked untouched where nothing has used them yet: a fresh engine writes no byte of
- * its positions' table, and an account's balances take a row only in the columns of the
- * assets defined.
+ * its positions' table or their order slots, and an account's balances take a row only in the
+ * columns of the assets defined; limits that name the assets reserve only their columns.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,9 +21,12 @@
 /* the engine: an account's hot row, its balance per asset held, a position, a candidate */
 _Static_assert(sizeof(struct lq_account) == 16, "an account is 16 bytes");
 _Static_assert(offsetof(struct lq_account, pos_head) == 8, "id, then the position list");
-_Static_assert(sizeof(struct lq_position) == 96, "a position is 96 bytes");
+_Static_assert(sizeof(struct lq_position) == 80, "a position is 80 bytes");
+_Static_assert(_Alignof(struct lq_position) == 8, "128-bit figures packed on 8 bytes");
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
+_Static_assert(offsetof(struct lq_position, trigger_price) + 8 <= 64,
+	       "the trigger price is in a position's first cache line");
 _Static_assert(sizeof(struct lq_trigger_cand) == 24, "a trigger candidate is 24 bytes");
 /* the replay report: a row per account an event names, a deposits slot per account */
 _Static_assert(sizeof(struct rep_acct) == 40, "a report row is 40 bytes");
@@ -36,15 +40,21 @@ struct eng {
 	size_t size;
 };
 
-static void eng_init(struct eng *x, uint32_t accounts, uint32_t positions)
+static void eng_init_assets(struct eng *x, uint32_t accounts, uint32_t positions, uint32_t assets)
 {
-	const struct lq_engine_limits lim = {.accounts_max = accounts, .positions_max = positions};
+	const struct lq_engine_limits lim = {
+	    .accounts_max = accounts, .positions_max = positions, .assets_max = assets};
 
 	x->size = lq_engine_memsize(&lim);
 	x->mem = malloc(x->size);
 	assert_non_null(x->mem);
 	memset(x->mem, FILL, x->size);
 	assert_int_equal(lq_engine_init(&x->e, x->mem, x->size, &lim, NULL, NULL), 0);
+}
+
+static void eng_init(struct eng *x, uint32_t accounts, uint32_t positions)
+{
+	eng_init_assets(x, accounts, positions, 0);
 }
 
 static bool untouched(const void *p, size_t n)
@@ -72,7 +82,69 @@ static void test_memsize_per_row(void **state)
 	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
 	 * order slot */
 	assert_int_equal(per_position,
-			 96 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
+			 80 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
+
+	/* limits that name their assets: a balance column each, no more */
+	for (uint32_t n = 1; n <= LQ_ASSETS_MAX; n++) {
+		struct lq_engine_limits an = a, bn = b;
+		an.assets_max = bn.assets_max = n;
+		assert_int_equal((lq_engine_memsize(&bn) - lq_engine_memsize(&an)) >> 16,
+				 16 + 8 * n + 2 * 4 + 4);
+	}
+}
+
+/* A position's narrowed figures hold the extremes their writers allow, both signs. */
+static void test_position_widths(void **state)
+{
+	(void)state;
+	const lq_i128 cost_max = (lq_i128)INT64_MAX * LQ_FINE_ONE + (LQ_FINE_ONE - 1);
+	const lq_i128 funding_max = (lq_i128)1 << 100; /* lq_instrument_funding_ovf's bound */
+	const lq_i128 costs[] = {0, 1, -1, cost_max, -cost_max, (lq_i128)INT64_MIN * 3};
+	const lq_i128 snaps[] = {0, -1, funding_max, -funding_max, funding_max - 1};
+	struct lq_position p;
+
+	memset(&p, 0xa5, sizeof(p));
+	for (size_t i = 0; i < sizeof(costs) / sizeof(costs[0]); i++) {
+		for (size_t k = 0; k < sizeof(snaps) / sizeof(snaps[0]); k++) {
+			p.cost = costs[i];
+			p.funding_snap = snaps[k];
+			assert_true(p.cost == costs[i]);
+			assert_true(p.funding_snap == snaps[k]);
+			/* the neighbours are not written */
+			assert_int_equal(p.instrument, 0xa5);
+			assert_int_equal(p.account, 0xa5a5a5a5u);
+		}
+	}
+	/* one bit more than the cost's width is beyond it: the writers' checks are needed */
+	p.cost = (lq_i128)1 << (LQ_POSITION_COST_BITS - 1);
+	assert_false(p.cost == (lq_i128)1 << (LQ_POSITION_COST_BITS - 1));
+	assert_true(cost_max < (lq_i128)1 << (LQ_POSITION_COST_BITS - 1));
+	assert_true(funding_max < (lq_i128)1 << (LQ_POSITION_FUNDING_BITS - 1));
+}
+
+/* An engine of one balance column defines one asset; the next is refused, not written. */
+static void test_assets_max(void **state)
+{
+	struct eng x;
+
+	(void)state;
+	eng_init_assets(&x, 1000, 1000, 1);
+	assert_int_equal(lq_engine_add_asset(&x.e, "USDT", 6), LQ_OK);
+	assert_int_equal(lq_engine_add_asset(&x.e, "BTC", 8), LQ_E_LIMIT);
+	assert_int_equal(x.e.asset_count, 1);
+	const struct lq_cmd dep = {.type = LQ_CMD_DEPOSIT, .account = 7, .asset = 1, .amount = 5};
+	assert_int_equal(lq_engine_apply(&x.e, &dep), LQ_E_UNKNOWN_ASSET);
+	/* the balances are one column: the id hash follows it */
+	assert_int_equal((uint8_t *)x.e.account_hash - (uint8_t *)x.e.balances,
+			 sizeof(int64_t) * 1000);
+	free(x.mem);
+
+	/* more columns than an account's asset mask has bits: refused at init */
+	const struct lq_engine_limits big = {
+	    .accounts_max = 10, .positions_max = 10, .assets_max = LQ_ASSETS_MAX + 1};
+	struct lq_engine e;
+	uint8_t mem[64];
+	assert_int_equal(lq_engine_init(&e, mem, sizeof(mem), &big, NULL, NULL), -EINVAL);
 }
 
 static void test_fresh_engine_untouched(void **state)
@@ -82,6 +154,7 @@ static void test_fresh_engine_untouched(void **state)
 	(void)state;
 	eng_init(&x, 1000, 5000);
 	assert_true(untouched(x.e.positions, sizeof(*x.e.positions) * 5000));
+	assert_true(untouched(x.e.pos_order, sizeof(*x.e.pos_order) * 5000));
 	assert_true(untouched(x.e.balances, sizeof(int64_t) * LQ_ASSETS_MAX * 1000));
 	assert_int_equal(x.e.position_free, LQ_NIL);
 	assert_int_equal(x.e.position_top, 0);
@@ -109,6 +182,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memsize_per_row),
 	    cmocka_unit_test(test_fresh_engine_untouched),
+	    cmocka_unit_test(test_assets_max),
+	    cmocka_unit_test(test_position_widths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

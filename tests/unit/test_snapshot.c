@@ -22,9 +22,10 @@ struct eng {
 	size_t arena; /* bytes from e.instruments to the end of the tables */
 };
 
-static void eng_init(struct eng *x, uint32_t accounts, uint32_t positions)
+static void eng_init_assets(struct eng *x, uint32_t accounts, uint32_t positions, uint32_t assets)
 {
-	const struct lq_engine_limits lim = {.accounts_max = accounts, .positions_max = positions};
+	const struct lq_engine_limits lim = {
+	    .accounts_max = accounts, .positions_max = positions, .assets_max = assets};
 	const size_t n = lq_engine_memsize(&lim);
 
 	x->mem = calloc(1, n);
@@ -33,6 +34,11 @@ static void eng_init(struct eng *x, uint32_t accounts, uint32_t positions)
 	/* the tables, after at most a cache line of alignment (lq_engine_memsize) */
 	x->arena = n - 64;
 	assert_true((uint8_t *)x->e.instruments + x->arena <= (uint8_t *)x->mem + n);
+}
+
+static void eng_init(struct eng *x, uint32_t accounts, uint32_t positions)
+{
+	eng_init_assets(x, accounts, positions, 0);
 }
 
 static void eng_free(struct eng *x)
@@ -252,6 +258,40 @@ static void test_restored_tables(void **state)
 	eng_free(&b);
 }
 
+/*
+ * An image of other balance columns (a replay's engine has one per asset of its configuration):
+ * refused, naming why, either way; the same columns load.
+ */
+static void test_other_columns(void **state)
+{
+	struct eng one, all, one_b;
+	const char *why = NULL;
+	size_t len;
+
+	(void)state;
+	eng_init_assets(&one, 40, 200, 1);
+	eng_init_assets(&one_b, 40, 200, 1);
+	eng_init(&all, 40, 200);
+	assert_int_equal(lq_engine_add_asset(&one.e, "USDT", 6), LQ_OK);
+	uint8_t *img = image(&one, &len);
+	assert_int_equal(lq_snapshot_engine_load(&all.e, img, len, &why), -EINVAL);
+	assert_string_equal(why, "engine image with another number of balance columns (the "
+				 "configuration's assets differ)");
+	assert_int_equal(all.e.asset_count, 0);
+	assert_int_equal(lq_snapshot_engine_load(&one_b.e, img, len, &why), 0);
+	assert_int_equal(one_b.e.asset_count, 1);
+	free(img);
+	img = image(&all, &len);
+	why = NULL;
+	assert_int_equal(lq_snapshot_engine_load(&one_b.e, img, len, &why), -EINVAL);
+	assert_non_null(why);
+	assert_int_equal(one_b.e.asset_count, 1);
+	free(img);
+	eng_free(&one);
+	eng_free(&one_b);
+	eng_free(&all);
+}
+
 /* Plain runs (the source's state): zero is left out, a destination too small is refused. */
 static void test_runs_plain(void **state)
 {
@@ -286,7 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip_seeded), cmocka_unit_test(test_proportional),
 	    cmocka_unit_test(test_hostile),	      cmocka_unit_test(test_restored_tables),
-	    cmocka_unit_test(test_runs_plain),
+	    cmocka_unit_test(test_runs_plain),	      cmocka_unit_test(test_other_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

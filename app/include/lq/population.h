@@ -71,6 +71,7 @@ struct lq_defs_scan {
 	uint64_t position_lines; /* fill and isolate lines */
 	uint32_t accounts;	 /* accounts the configuration and the population open */
 	uint32_t positions;	 /* a bound on the positions they hold */
+	uint32_t assets;	 /* assets the configuration defines (a population defines none) */
 };
 int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *pop_name,
 		    uint32_t max_accounts, struct lq_defs_scan *out);

@@ -77,20 +77,41 @@ struct lq_ledger {
 };
 
 /*
- * Laid out by use (96 bytes, no padding holes): the first cache line holds what every margin
- * figure, ranking walk and re-check reads (quantity, cost, the lists, the funding snapshot);
- * the trigger index's heap links and the rarely read fields follow.
+ * A 128-bit figure kept on an 8-byte boundary: in struct lq_position it packs against the 64-bit
+ * fields around it instead of padding the position out to a multiple of 16 bytes.
+ */
+typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
+
+/*
+ * The widths of a position's two 128-bit figures (bit-fields: read and written as lq_i128, never
+ * through a pointer). Every value stored fits, so none is ever cut:
+ * - cost: |cost| / LQ_FINE_ONE <= INT64_MAX (< 2^93) wherever it is written: a trade's result
+ *   passes lq_position_fill's representability check, a socialized charge and a fund's stock
+ *   (liq.c, read back through a position) check the same bound;
+ * - funding_snap: an instrument's funding index, within +-2^100 (lq_instrument_funding_ovf).
+ * Debug builds check that each write reads back whole (LQ_DASSERT); tests/unit/test_layout.c
+ * checks the widths against these bounds.
+ */
+#define LQ_POSITION_COST_BITS	 96
+#define LQ_POSITION_FUNDING_BITS 104
+
+/*
+ * Laid out by use (80 bytes, no padding): the first cache line holds what every margin figure,
+ * ranking walk and re-check reads (quantity, funding snapshot, instrument, cost, the lists, the
+ * trigger price); the rest of the trigger index's heap links and the rarely read fields follow.
  */
 struct lq_position {
 	int64_t qty; /* signed raw lots */
-	uint32_t instrument;
-	uint32_t account;     /* account slot */
-	lq_i128 cost;	      /* fine units: sum of value(fill qty, fill price) */
-	lq_i128 funding_snap; /* funding index at the last settlement */
-	uint32_t next;	      /* next of the account's positions, ascending instrument */
-	uint32_t inst_next;   /* the instrument's positions, in creation order */
+	/* funding index at the last settlement */
+	lq_i128_a8 funding_snap : LQ_POSITION_FUNDING_BITS;
+	uint8_t instrument; /* < LQ_INSTRUMENTS_MAX */
 	bool isolated;
-	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
+	int8_t heap_side; /* +1 in the long heap, -1 in the short heap, 0 in none */
+	/* fine units: sum of value(fill qty, fill price) */
+	lq_i128_a8 cost : LQ_POSITION_COST_BITS;
+	uint32_t account;      /* account slot */
+	uint32_t next;	       /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;    /* the instrument's positions, in creation order */
 	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
 	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
 	uint32_t heap_child;
@@ -99,6 +120,7 @@ struct lq_position {
 	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
+_Static_assert(LQ_INSTRUMENTS_MAX <= UINT8_MAX + 1, "a position's instrument is a byte");
 
 /*
  * 16 bytes: what finding an account and walking its positions reads. Its balances are a table
@@ -204,7 +226,20 @@ typedef void (*lq_event_sink)(void *ctx, const struct lq_event *ev);
 struct lq_engine_limits {
 	uint32_t accounts_max;
 	uint32_t positions_max;
+	/*
+	 * Assets the engine may define, 0 for LQ_ASSETS_MAX: each is a column of accounts_max
+	 * balances (8 bytes an account slot), so a run that knows its configuration's assets
+	 * reserves only theirs. An asset beyond it is refused (LQ_E_LIMIT).
+	 */
+	uint32_t assets_max;
 };
+
+/* The balance columns an engine of these limits holds. */
+static inline uint32_t lq_engine_assets_max(const struct lq_engine_limits *lim)
+{
+	return lim->assets_max == 0 || lim->assets_max > LQ_ASSETS_MAX ? LQ_ASSETS_MAX
+								       : lim->assets_max;
+}
 
 /* How the level trigger finds liquidatable accounts (the results are identical). */
 enum lq_trigger_mode {
@@ -373,7 +408,8 @@ struct lq_engine {
 	uint32_t account_count;
 	struct lq_account *accounts;
 	/*
-	 * [asset][account]: LQ_ASSETS_MAX columns of accounts_max balances (lq_engine_balance).
+	 * [asset][account]: lq_engine_assets_max() columns of accounts_max balances
+	 * (lq_engine_balance).
 	 * A column is written for accounts [0, account_count) once its asset is defined.
 	 */
 	int64_t *balances;
@@ -431,7 +467,8 @@ struct lq_engine {
 	 * slot is free, so an id whose slot still holds an older order in flight is skipped (ids
 	 * stay unique and increasing): one order the venue never answers never blocks the others.
 	 * order_head_id: the oldest id that may be in flight; order_next_id: the next to give;
-	 * pos_order maps a position to its slot in flight (LQ_NIL).
+	 * pos_order maps a position to its slot in flight + 1 (0: none, so that the table of a
+	 * fresh engine is zero and its pages stay unmapped until an order touches them).
 	 */
 	enum lq_venue_mode venue_mode;
 	int64_t fill_timeout_ns;
@@ -522,7 +559,7 @@ void lq_engine_set_marker_embedded(struct lq_engine *e, bool embedded);
  */
 static inline bool lq_engine_position_in_flight(const struct lq_engine *e, uint32_t p)
 {
-	return e->orders_in_flight != 0 && e->pos_order[p] != LQ_NIL;
+	return e->orders_in_flight != 0 && e->pos_order[p] != 0;
 }
 /* A unit is in liquidation when one of its positions is (cross: any in its settle asset). */
 static inline bool lq_engine_unit_in_flight(const struct lq_engine *e, const struct lq_unit *u)

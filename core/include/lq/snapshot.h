@@ -14,21 +14,22 @@
  * (next and oldest id, orders in flight) are in the struct and checked on load (orders_check).
  *
  * Version 5: the arena is stored as runs (below) against the arena as lq_engine_init leaves it
- * (zero, except the positions' free list threaded through every entry and each position's
- * order slot LQ_NIL), so an image is proportional to the state, not to the limits.
+ * (zero: since version 7 no table of a fresh engine holds anything else), so an image is
+ * proportional to the state, not to the limits.
  *
  * Image header (little-endian, 48 bytes)
- *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 5
+ *   0 u32 magic 'L' 'Q' 'E' 'N'     4 u32 version 7
  *   8 u32 sizeof(struct lq_engine)  12 u32 sizeof(struct lq_instrument)
  *  16 u32 accounts_max             20 u32 positions_max
  *  24 u32 LQ_INSTRUMENTS_MAX       28 u32 LQ_ASSETS_MAX << 16 | LQ_FUNDS_MAX
- *  32 u64 arena bytes              40 u64 reserved 0
+ *  32 u64 arena bytes              40 u32 balance columns (lq_engine_assets_max)
+ *  44 u32 reserved 0
  * then the struct, then the arena's runs.
  *
  * Runs (lq_snapshot_runs_*): u64 length of the bytes encoded, u64 count of runs, then each run
  * as u64 offset, u64 length and its bytes, in ascending order without overlap; the bytes
- * between runs are the model's (zero for lq_snapshot_runs_*). A run covers whole 1 KiB
- * granules that differ from the model. A load checks every run before it writes a byte.
+ * between runs are zero. A run covers whole 1 KiB granules that are not all zero. A load checks
+ * every run before it writes a byte.
  */
 #include "lq/engine.h"
 
@@ -39,9 +40,13 @@
 /*
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
  * position and account layout (issue 19); 5: the arena as runs; 6: the positions' table
- * handed out in order (position_top, no pre-threaded free list) and one candidate per position
+ * handed out in order (position_top, no pre-threaded free list) and one candidate per position;
+ * 7: an 80-byte position (its cost and funding snapshot 96- and 104-bit fields on 8 bytes, the
+ * instrument a byte), a balance column per asset the limits allow (lq_engine_limits.assets_max,
+ * named in the header) and each position's order slot + 1 (0: none) written as its slot is
+ * handed out
  */
-#define LQ_ENGINE_IMAGE_VERSION 6
+#define LQ_ENGINE_IMAGE_VERSION 7
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* The most bytes an image of e takes (a function of its limits only): a buffer's size. */
