@@ -283,16 +283,21 @@ static int read_setup_line(struct replay *r, FILE *f, const char *name, uint64_t
 {
 	size_t col;
 	char where[240];
+	const enum lq_scn_read rd = lq_scn_read_line(f, r->line, REPLAY_LINE_MAX, n, &col);
+
+	if (rd == LQ_SCN_READ_LINE)
+		return 1;
+	if (rd == LQ_SCN_READ_EOF)
+		return 0;
 	/* the configuration: its file and line (presets and includes are merged into it) */
 	if (name)
 		snprintf(where, sizeof(where), "%.200s:%llu", name, (unsigned long long)lineno);
 	else
 		lq_config_file_where(&r->cf, lineno, where, sizeof(where));
-	switch (lq_scn_read_line(f, r->line, REPLAY_LINE_MAX, n, &col)) {
+	switch (rd) {
 	case LQ_SCN_READ_LINE:
-		return 1;
 	case LQ_SCN_READ_EOF:
-		return 0;
+		break;
 	case LQ_SCN_READ_NUL:
 		snprintf(r->error, sizeof(r->error), "%s: NUL byte at line %llu col %zu", where,
 			 (unsigned long long)lineno, col);

@@ -113,22 +113,80 @@ static uint32_t hash64(uint64_t x)
 
 /* ---- ingest side ---- */
 
+/* isspace() of the C locale, as scanf skips it */
+static bool setup_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* scanf's %llu: optional sign, decimal digits (strtoull: saturates, '-' negates); false if none */
+static bool setup_ullong(const char **p, const char *end, uint64_t *out)
+{
+	const char *q = *p;
+	bool neg = false, over = false;
+	uint64_t v = 0;
+
+	if (q < end && (*q == '+' || *q == '-'))
+		neg = *q++ == '-';
+	const char *digits = q;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		const uint64_t d = (uint64_t)(*q - '0');
+		over = over || v > (UINT64_MAX - d) / 10;
+		v = v * 10 + d;
+	}
+	if (q == digits)
+		return false;
+	*out = over ? UINT64_MAX : neg ? -v : v;
+	*p = q;
+	return true;
+}
+
+/* scanf's %63s: blanks skipped, then up to 63 other bytes; false at the end */
+static bool setup_word(const char **p, const char *end, const char **w, size_t *n)
+{
+	const char *q = *p;
+
+	while (q < end && setup_space(*q))
+		q++;
+	if (q == end)
+		return false;
+	*w = q;
+	while (q < end && !setup_space(*q) && q - *w < 63)
+		q++;
+	*n = (size_t)(q - *w);
+	*p = q;
+	return true;
+}
+
+/*
+ * A set-up line read as `sscanf(line, "deposit %llu %63s %63s")` reads it (without sscanf: it
+ * was most of the cost of a population line here): the id, the asset and the amount's words.
+ */
+static bool setup_deposit(const char *line, size_t len, uint64_t *id, const char **asset,
+			  size_t *asset_n, const char **amount, size_t *amount_n)
+{
+	const char *nul = memchr(line, '\0', len);
+	const char *end = nul ? nul : line + len, *p = line + 7;
+
+	while (p < end && setup_space(*p))
+		p++;
+	return setup_ullong(&p, end, id) && setup_word(&p, end, asset, asset_n) &&
+	       setup_word(&p, end, amount, amount_n);
+}
+
 void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line, size_t len)
 {
-	char buf[256];
-	char asset[64], amount[64];
-	unsigned long long id;
+	const char *asset, *amount;
+	size_t asset_n, amount_n;
+	uint64_t id;
 
-	if (len < 8 || memcmp(line, "deposit", 7) != 0 || len >= sizeof(buf))
+	if (len < 8 || memcmp(line, "deposit", 7) != 0 || len >= 256)
 		return;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	if (sscanf(buf, "deposit %llu %63s %63s", &id, asset, amount) != 3 || id == 0)
+	if (!setup_deposit(line, len, &id, &asset, &asset_n, &amount, &amount_n) || id == 0)
 		return;
-	int a = lq_engine_find_asset(defs, asset, strlen(asset));
+	int a = lq_engine_find_asset(defs, asset, asset_n);
 	int64_t units;
-	if (a < 0 ||
-	    lq_dec_parse(amount, strlen(amount), defs->assets[a].decimals, &units) != LQ_DEC_OK)
+	if (a < 0 || lq_dec_parse(amount, amount_n, defs->assets[a].decimals, &units) != LQ_DEC_OK)
 		return; /* the engine refuses it too */
 	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
 		struct deposit_slot *d = &r->deposits[i];

@@ -57,27 +57,39 @@ static void tok_cstr(struct lq_scn_tok t, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
+static bool tok_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * The line's tokens, one pass: a token ends at a blank or a '#' (the rest is a comment); one
+ * holding '=' is an option, split at its first '='. Only the counts are reset (a line's slots
+ * are written before they are read).
+ */
 static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len,
 				   struct lq_scn_tokens *l)
 {
 	size_t i = 0;
 
-	memset(l, 0, sizeof(*l));
+	l->n = 0;
+	l->nopt = 0;
 	while (i < len) {
-		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		while (i < len && tok_blank(p[i]))
 			i++;
 		if (i >= len || p[i] == '#')
 			break;
-		size_t b = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#')
-			i++;
+		size_t b = i, eq = SIZE_MAX;
+		for (; i < len && !tok_blank(p[i]) && p[i] != '#'; i++)
+			if (p[i] == '=' && eq == SIZE_MAX)
+				eq = i;
 		struct lq_scn_tok t = {p + b, i - b};
-		const char *eq = memchr(t.s, '=', t.n);
-		if (eq) {
+		if (eq != SIZE_MAX) {
 			if (l->nopt >= LQ_SCN_TOKENS_MAX)
 				return syntax(s, "too many options");
-			l->key[l->nopt] = (struct lq_scn_tok){t.s, (size_t)(eq - t.s)};
-			l->val[l->nopt] = (struct lq_scn_tok){eq + 1, t.n - (size_t)(eq - t.s) - 1};
+			l->key[l->nopt] = (struct lq_scn_tok){t.s, eq - b};
+			l->val[l->nopt] = (struct lq_scn_tok){p + eq + 1, i - eq - 1};
+			l->used[l->nopt] = false;
 			if (l->key[l->nopt].n == 0 || l->val[l->nopt].n == 0)
 				return syntax(s, "malformed option '%.*s'", (int)t.n, t.s);
 			l->nopt++;
