@@ -172,13 +172,16 @@ static uint32_t tokens(const char *s, size_t len, uint32_t n, const char **t, si
 	size_t i = 0;
 	uint32_t k = 0;
 
+	/* 1: a blank, 2: the comment's '#' */
+	static const uint8_t cls[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['#'] = 2};
+
 	for (; k < n; k++) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		while (i < len && cls[(unsigned char)s[i]] == 1)
 			i++;
 		if (i >= len || s[i] == '#')
 			break;
 		size_t b = i;
-		while (i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '#')
+		while (i < len && cls[(unsigned char)s[i]] == 0)
 			i++;
 		t[k] = s + b;
 		tn[k] = i - b;
@@ -194,10 +197,27 @@ static bool tok_is(const char *t, size_t n, const char *word)
 int lq_population_check(const struct lq_engine *defs, const char *line, size_t len, char *why,
 			size_t cap)
 {
+	struct lq_scn_tok w[3];
 	const char *t[3];
 	size_t tn[3];
 	const uint32_t n = tokens(line, len, 3, t, tn);
 
+	for (uint32_t k = 0; k < n; k++)
+		w[k] = (struct lq_scn_tok){t[k], tn[k]};
+	return lq_population_check_words(defs, w, n, why, cap);
+}
+
+int lq_population_check_words(const struct lq_engine *defs, const struct lq_scn_tok *w, uint32_t n,
+			      char *why, size_t cap)
+{
+	const char *t[3] = {NULL, NULL, NULL};
+	size_t tn[3] = {0, 0, 0};
+
+	LQ_ASSERT(n <= 3);
+	for (uint32_t k = 0; k < n; k++) {
+		t[k] = w[k].s;
+		tn[k] = w[k].n;
+	}
 	if (n == 0)
 		return 0; /* blank or comment */
 	const char *c = t[0], *a = t[n > 2 ? 2 : 0];
@@ -325,6 +345,19 @@ static void scan_why(struct scan *s, enum lq_scn_result r, char *why, size_t cap
 	snprintf(why, cap, "rejected by the engine: %s", r2);
 }
 
+int lq_population_refused(struct lq_scn *scn, const char *line, size_t len, char *why, size_t cap)
+{
+	const struct lq_engine *defs = scn->engine;
+
+	if (lq_scn_tokenize(scn, line, len) == LQ_SCN_SYNTAX) {
+		/* the words past a token the parser cannot split: checked as the line's */
+		if (lq_population_check(defs, line, len, why, cap) == 0 && cap)
+			snprintf(why, cap, "%s", scn->error);
+		return -1;
+	}
+	return lq_population_check_words(defs, scn->toks.word, scn->toks.nword, why, cap);
+}
+
 /* One file's lines through the parser (and, for a population, its line check). */
 static int scan_file(struct scan *s, const char *who, FILE *f, const char *name, bool population,
 		     struct lq_defs_scan *out)
@@ -350,14 +383,13 @@ static int scan_file(struct scan *s, const char *who, FILE *f, const char *name,
 		}
 		why[0] = '\0';
 		enum lq_scn_result r = LQ_SCN_OK;
-		if (population &&
-		    lq_population_check(s->scn.engine, s->line, n, why, sizeof(why)) != 0)
+		if (population && lq_population_refused(&s->scn, s->line, n, why, sizeof(why)))
 			r = LQ_SCN_SYNTAX;
 		else {
 			lq_out_flush(&s->out);
 			s->said_len = 0;
 			s->said[0] = '\0';
-			r = lq_scn_line(&s->scn, s->line, n);
+			r = population ? lq_scn_run(&s->scn) : lq_scn_line(&s->scn, s->line, n);
 			lq_out_flush(&s->out); /* a rejected line's reason */
 		}
 		uint64_t id;

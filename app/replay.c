@@ -330,8 +330,8 @@ static int next_population(struct replay *r, struct lq_scn *scn)
 	}
 	x->pop_line++;
 	scn->line++;
-	if (lq_population_check(scn->engine, r->line, n, why, sizeof(why)) != 0 ||
-	    lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
+	if (lq_population_refused(scn, r->line, n, why, sizeof(why)) != 0 ||
+	    lq_scn_run(scn) == LQ_SCN_SYNTAX) {
 		snprintf(r->error, sizeof(r->error), "%s:%llu: %s", x->pop_name,
 			 (unsigned long long)x->pop_line, why[0] ? why : scn->error);
 		r->exit_code = LQ_EXIT_USAGE;

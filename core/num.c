@@ -112,6 +112,30 @@ static bool acc_digit(int64_t *acc, char c)
 	return __builtin_sub_overflow(t, (int64_t)(c - '0'), acc);
 }
 
+/*
+ * At most 18 digits kept (integer part and decimals): below 10^18, no overflow possible, so
+ * no check per digit (the parser's numbers: prices, quantities, amounts). Same results.
+ */
+static enum lq_dec_status dec_parse_short(const struct dec_spans *sp, unsigned decimals,
+					  int64_t *out)
+{
+	const size_t kept = sp->frac_len < decimals ? sp->frac_len : decimals;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < sp->frac_len; i++)
+		if (i >= decimals && sp->frac_digits[i] != '0')
+			return LQ_DEC_TOO_PRECISE;
+	for (size_t i = 0; i < sp->int_len; i++)
+		v = v * 10 + (uint64_t)(sp->int_digits[i] - '0');
+	for (size_t i = 0; i < kept; i++)
+		v = v * 10 + (uint64_t)(sp->frac_digits[i] - '0');
+	for (size_t i = kept; i < decimals; i++)
+		v *= 10;
+	LQ_DASSERT(v < 1000000000000000000ull);
+	*out = sp->negative ? -(int64_t)v : (int64_t)v;
+	return LQ_DEC_OK;
+}
+
 enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
 {
 	struct dec_spans sp;
@@ -122,6 +146,8 @@ enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, in
 	st = dec_scan(s, len, &sp);
 	if (st != LQ_DEC_OK)
 		return st;
+	if (sp.int_len + decimals <= 18)
+		return dec_parse_short(&sp, decimals, out);
 	for (size_t i = 0; i < sp.int_len; i++)
 		if (acc_digit(&acc, sp.int_digits[i]))
 			return LQ_DEC_OVERFLOW;
