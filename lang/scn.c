@@ -152,6 +152,7 @@ static enum lq_scn_result tokenize_short(struct lq_scn *s, const char *p, size_t
 {
 	char q[TOK_SHORT_MAX + 32];
 	size_t i = 0;
+	uint32_t n = 0, nword = 0; /* kept here, in l at the end and around tok_add */
 
 	LQ_ASSERT(len <= TOK_SHORT_MAX);
 	memcpy(q, p, len);
@@ -160,7 +161,7 @@ static enum lq_scn_result tokenize_short(struct lq_scn *s, const char *p, size_t
 		while (tok_at(q, i) == TOK_BLANK && i < len)
 			i++;
 		if (i >= len || q[i] == '#')
-			return LQ_SCN_OK;
+			break;
 		size_t b = i, eq = SIZE_MAX;
 		for (;;) {
 			unsigned m;
@@ -175,10 +176,25 @@ static enum lq_scn_result tokenize_short(struct lq_scn *s, const char *p, size_t
 		}
 		if (i > len)
 			i = len; /* the sentinel: the line ended inside the token */
+		if (eq == SIZE_MAX && n < LQ_SCN_TOKENS_MAX) {
+			/* a positional token, as tok_add adds it */
+			const struct lq_scn_tok t = {p + b, i - b};
+			if (nword < LQ_SCN_WORDS)
+				l->word[nword++] = t;
+			l->t[n++] = t;
+			continue;
+		}
+		l->n = n;
+		l->nword = nword;
 		const enum lq_scn_result r = tok_add(s, l, p, b, i, eq);
 		if (r != LQ_SCN_OK)
 			return r;
+		n = l->n;
+		nword = l->nword;
 	}
+	l->n = n;
+	l->nword = nword;
+	return LQ_SCN_OK;
 }
 #endif
 
