@@ -113,27 +113,44 @@ static bool acc_digit(int64_t *acc, char c)
 }
 
 /*
- * At most 18 digits kept (integer part and decimals): below 10^18, no overflow possible, so
- * no check per digit (the parser's numbers: prices, quantities, amounts). Same results.
+ * One pass for the common number: at most 18 digits kept (integer part and decimals), so
+ * below 10^18 and no overflow check per digit (the parser's prices, quantities, amounts).
+ * Same results as the general path: false when it cannot tell (more digits: that path decides).
  */
-static enum lq_dec_status dec_parse_short(const struct dec_spans *sp, unsigned decimals,
-					  int64_t *out)
+static bool dec_parse_short(const char *s, size_t len, unsigned decimals, int64_t *out,
+			    enum lq_dec_status *st)
 {
-	const size_t kept = sp->frac_len < decimals ? sp->frac_len : decimals;
+	const bool neg = len > 0 && s[0] == '-';
+	size_t i = neg, nint = 0, nfrac = 0;
+	bool beyond = false; /* a nonzero digit past the grid */
 	uint64_t v = 0;
 
-	for (size_t i = 0; i < sp->frac_len; i++)
-		if (i >= decimals && sp->frac_digits[i] != '0')
-			return LQ_DEC_TOO_PRECISE;
-	for (size_t i = 0; i < sp->int_len; i++)
-		v = v * 10 + (uint64_t)(sp->int_digits[i] - '0');
-	for (size_t i = 0; i < kept; i++)
-		v = v * 10 + (uint64_t)(sp->frac_digits[i] - '0');
-	for (size_t i = kept; i < decimals; i++)
+	for (; i < len && (unsigned)(s[i] - '0') <= 9; i++, nint++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (nint + decimals > 18)
+		return false;
+	*st = LQ_DEC_SYNTAX;
+	if (nint == 0)
+		return true;
+	if (i < len) {
+		if (s[i++] != '.')
+			return true;
+		for (; i < len && (unsigned)(s[i] - '0') <= 9; i++, nfrac++) {
+			if (nfrac < decimals)
+				v = v * 10 + (uint64_t)(s[i] - '0');
+			else
+				beyond = beyond || s[i] != '0';
+		}
+		if (nfrac == 0 || i != len)
+			return true;
+	}
+	for (size_t k = nfrac; k < decimals; k++)
 		v *= 10;
 	LQ_DASSERT(v < 1000000000000000000ull);
-	*out = sp->negative ? -(int64_t)v : (int64_t)v;
-	return LQ_DEC_OK;
+	*st = beyond ? LQ_DEC_TOO_PRECISE : LQ_DEC_OK;
+	if (!beyond)
+		*out = neg ? -(int64_t)v : (int64_t)v;
+	return true;
 }
 
 enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
@@ -143,11 +160,11 @@ enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, in
 	int64_t acc = 0;
 
 	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	if (dec_parse_short(s, len, decimals, out, &st))
+		return st;
 	st = dec_scan(s, len, &sp);
 	if (st != LQ_DEC_OK)
 		return st;
-	if (sp.int_len + decimals <= 18)
-		return dec_parse_short(&sp, decimals, out);
 	for (size_t i = 0; i < sp.int_len; i++)
 		if (acc_digit(&acc, sp.int_digits[i]))
 			return LQ_DEC_OVERFLOW;
