@@ -7,6 +7,7 @@
 #include "report_model.h"
 
 #include "lq/app.h"
+#include "lq/scn.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -113,6 +114,27 @@ static uint32_t hash64(uint64_t x)
 
 /* ---- ingest side ---- */
 
+static void rep_deposit(struct lq_rep *r, uint64_t id, uint32_t a, int64_t units)
+{
+	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
+		struct deposit_slot *d = &r->deposits[i];
+		if (k >= r->deposit_cap) {
+			r->deposits_untracked++;
+			return;
+		}
+		if (d->id == 0) {
+			d->id = id;
+			r->deposit_asset[i] = (uint8_t)a;
+		}
+		if (d->id == id) {
+			if (r->deposit_asset[i] == (uint8_t)a)
+				d->units += units;
+			return;
+		}
+		i = table_next(i, r->deposit_cap);
+	}
+}
+
 /* isspace() of the C locale, as scanf skips it */
 static bool setup_space(char c)
 {
@@ -188,23 +210,31 @@ void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const cha
 	int64_t units;
 	if (a < 0 || lq_dec_parse(amount, amount_n, defs->assets[a].decimals, &units) != LQ_DEC_OK)
 		return; /* the engine refuses it too */
-	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
-		struct deposit_slot *d = &r->deposits[i];
-		if (k >= r->deposit_cap) {
-			r->deposits_untracked++;
-			return;
-		}
-		if (d->id == 0) {
-			d->id = id;
-			r->deposit_asset[i] = (uint8_t)a;
-		}
-		if (d->id == id) {
-			if (r->deposit_asset[i] == (uint8_t)a)
-				d->units += units;
-			return;
-		}
-		i = table_next(i, r->deposit_cap);
-	}
+	rep_deposit(r, id, (uint32_t)a, units);
+}
+
+/*
+ * The parser's deposit is what the sscanf reading above finds when: the line starts with the
+ * command, is short enough, its tokens are split at blanks sscanf skips too (the asset holds
+ * no \n, \v or \f), the amount fits 63 bytes and no '#' follows it (sscanf would read the
+ * comment into it, and count nothing). The id (1 to 19 digits), the asset and the amount
+ * (parsed with the asset's decimals) are then the same.
+ */
+bool lq_rep_setup_deposit(struct lq_rep *r, const struct lq_cmd *c, const struct lq_scn_tokens *l,
+			  const char *line, size_t len)
+{
+	if (c->type != LQ_CMD_DEPOSIT || c->amount <= 0 || l->n != 4 || l->nopt != 0 ||
+	    l->t[0].s != line || len >= 256)
+		return false;
+	const struct lq_scn_tok amount = l->t[3], asset = l->t[2];
+	const char *after = amount.s + amount.n;
+	if (amount.n > 63 || (after < line + len && *after == '#'))
+		return false;
+	for (size_t k = 0; k < asset.n; k++)
+		if (asset.s[k] == '\n' || asset.s[k] == '\v' || asset.s[k] == '\f')
+			return false;
+	rep_deposit(r, c->account, c->asset, c->amount);
+	return true;
 }
 
 static void in_merge(struct in_bin *d, const struct in_bin *a, const struct in_bin *b)

@@ -8,6 +8,7 @@
  */
 #include "../../app/report_model.h"
 #include "lq/app.h"
+#include "lq/msg.h"
 #include "lq/num.h"
 #include "lq/population.h"
 #include "lq/report.h"
@@ -204,6 +205,27 @@ static void test_population_words(void **state)
 	lq_defs_free(defs);
 }
 
+/* Mostly a deposit of one of a few accounts, in every spelling sscanf reads; else noise. */
+static size_t random_setup_line(char *line, size_t cap)
+{
+	size_t len = random_line(line, cap);
+	if (next(3)) {
+		static const char *const gap[] = {" ", "\t", "\v", "\f", "  ", "", "\r"};
+		static const char *const id[] = {"", "+", "-", "0", "00"};
+		static const char *const asset[] = {"USDT", "BTC", "USDT#x", "USDT=1"};
+		static const char *const amount[] = {
+		    "100", "1.5", "-3", "0.0000001", "100#c", "1e5", "2.00000000", "7 # note", ""};
+		char rest[300];
+		snprintf(rest, sizeof(rest), "%s", next(4) ? "" : line);
+		len = (size_t)snprintf(line, cap, "deposit%s%s%u%s%s%s%s%s", gap[next(7)],
+				       id[next(5)], 1 + next(40), gap[next(7)], asset[next(4)],
+				       gap[next(7)], amount[next(9)], rest);
+		if (len >= cap)
+			len = cap - 1;
+	}
+	return len;
+}
+
 /* The report's set-up line read as sscanf reads it: the same deposits counted. */
 static void test_setup_line_as_sscanf(void **state)
 {
@@ -214,24 +236,7 @@ static void test_setup_line_as_sscanf(void **state)
 	static int64_t want[64];
 	memset(want, 0, sizeof(want));
 	for (int n = 0; n < 20000; n++) {
-		size_t len = random_line(line, sizeof(line));
-		/* most lines a deposit of one of a few accounts, in every spelling sscanf reads */
-		if (next(3)) {
-			static const char *const gap[] = {" ", "\t", "\v", "\f", "  ", "", "\r"};
-			static const char *const id[] = {"", "+", "-", "0", "00"};
-			static const char *const asset[] = {"USDT", "BTC", "USDT#x", "USDT=1"};
-			static const char *const amount[] = {"100",	   "1.5",      "-3",
-							     "0.0000001",  "100#c",    "1e5",
-							     "2.00000000", "7 # note", ""};
-			char rest[300];
-			snprintf(rest, sizeof(rest), "%s", next(4) ? "" : line);
-			len =
-			    (size_t)snprintf(line, sizeof(line), "deposit%s%s%u%s%s%s%s%s",
-					     gap[next(7)], id[next(5)], 1 + next(40), gap[next(7)],
-					     asset[next(4)], gap[next(7)], amount[next(9)], rest);
-			if (len >= sizeof(line))
-				len = sizeof(line) - 1;
-		}
+		const size_t len = random_setup_line(line, sizeof(line));
 		unsigned long long id;
 		char asset[64], amount[64];
 		int64_t units;
@@ -255,12 +260,67 @@ static void test_setup_line_as_sscanf(void **state)
 	lq_defs_free(defs);
 }
 
+static struct lq_cmd sent;
+static uint64_t sent_line;
+
+static void keep_deposit(void *ctx, struct lq_msg *m)
+{
+	(void)ctx;
+	if (m->type == LQ_MSG_CMD && m->u.cmd.type == LQ_CMD_DEPOSIT) {
+		sent = m->u.cmd;
+		sent_line = m->line;
+	}
+}
+
+/* A deposit counted from the parser's command counts as the line read again would. */
+static void test_setup_deposit_as_line(void **state)
+{
+	(void)state;
+	struct lq_engine *defs = defs_engine();
+	static struct lq_scn s;
+	struct lq_out out;
+	char line[300];
+	struct lq_rep *a = lq_rep_create(4096), *b = lq_rep_create(4096);
+	int shortcut = 0, reread = 0;
+	lq_out_init(&out, discard, NULL);
+	lq_scn_init(&s, defs, &out, keep_deposit, NULL);
+	for (int n = 0; n < 20000; n++) {
+		const size_t len = random_setup_line(line, sizeof(line));
+		s.line++;
+		const enum lq_scn_result r = lq_scn_line(&s, line, len);
+		if (r == LQ_SCN_SYNTAX)
+			continue; /* a reader stops there */
+		lq_rep_setup_line(b, defs, line, len);
+		if (r == LQ_SCN_OK && sent_line == s.line &&
+		    lq_rep_setup_deposit(a, &sent, &s.toks, line, len)) {
+			shortcut++;
+			continue;
+		}
+		reread++;
+		lq_rep_setup_line(a, defs, line, len);
+	}
+	assert_true(shortcut > 100);
+	assert_true(reread > 100);
+	for (uint64_t id = 1; id <= 64; id++) {
+		struct deposit da, db;
+		const bool fa = lq_rep_deposit_find(a, id, &da),
+			   fb = lq_rep_deposit_find(b, id, &db);
+		assert_int_equal(fa, fb);
+		if (fa)
+			assert_int_equal(da.units, db.units);
+	}
+	lq_rep_destroy(a);
+	lq_rep_destroy(b);
+	lq_defs_free(defs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tokenizer_paths),
 	    cmocka_unit_test(test_population_words),
 	    cmocka_unit_test(test_setup_line_as_sscanf),
+	    cmocka_unit_test(test_setup_deposit_as_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
