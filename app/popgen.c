@@ -8,10 +8,12 @@
 #include "lq/cmd.h"
 #include "lq/population.h"
 
+#include "lq/assert.h"
 #include "lq/instrument.h"
 #include "lq/num.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,7 +99,9 @@ struct gen {
 	const struct lq_popgen *g;
 	const struct lq_engine *defs;
 	struct rng rng;
-	FILE *out;
+	FILE *out; /* NULL: the first pass, that only sums the deposits */
+	size_t len;
+	char buf[1 << 16]; /* the account lines, written out whole when nearly full */
 	int64_t net_lots[LQ_INSTRUMENTS_MAX];
 	lq_i128 deposits[LQ_ASSETS_MAX]; /* units */
 };
@@ -113,6 +117,70 @@ static const char *fmt(char *buf, size_t cap, int64_t v, unsigned dec)
 {
 	lq_dec_format(buf, cap, v, dec);
 	return buf;
+}
+
+/*
+ * The account lines are formatted here, not by fprintf (most of a large population's time):
+ * the same bytes, into s->buf, written out when a line might not fit.
+ */
+#define GEN_LINE_MAX 256 /* a line's bound: two names of LQ_NAME_MAX, an id, three numbers */
+
+static void gen_flush(struct gen *s)
+{
+	if (s->len)
+		fwrite(s->buf, 1, s->len, s->out); /* a short write is the caller's ferror */
+	s->len = 0;
+}
+
+static char *gen_line(struct gen *s)
+{
+	if (s->len > sizeof(s->buf) - GEN_LINE_MAX)
+		gen_flush(s);
+	return s->buf + s->len;
+}
+
+static char *put_str(char *o, const char *v)
+{
+	const size_t n = strlen(v);
+	memcpy(o, v, n);
+	return o + n;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+static char *put_dec(char *o, int64_t v, unsigned dec)
+{
+	return o + lq_dec_format(o, 48, v, dec);
+}
+
+/* "CMD ID NAME" */
+static char *put_head(char *o, const char *cmd, uint64_t id, const char *name)
+{
+	o = put_str(o, cmd);
+	*o++ = ' ';
+	o = put_u64(o, id);
+	*o++ = ' ';
+	o = put_str(o, name);
+	*o++ = ' ';
+	return o;
+}
+
+static void gen_end(struct gen *s, char *o)
+{
+	*o++ = '\n';
+	s->len = (size_t)(o - s->buf);
+	LQ_ASSERT(s->len <= sizeof(s->buf));
 }
 
 /* Round a raw price to the tick, to nearest, at least one tick. */
@@ -189,12 +257,21 @@ static int draw_leg(struct gen *s, uint32_t ins_idx, struct leg *l, int64_t *lev
 static void put_leg(struct gen *s, uint64_t id, const struct leg *l)
 {
 	const struct lq_instrument *ins = &s->defs->instruments[l->ins];
-	char q[48], p[48];
-	fprintf(s->out, "fill %llu %s %s %s %s\n", (unsigned long long)id, ins->name,
-		l->qty > 0 ? "buy" : "sell",
-		fmt(q, sizeof(q), l->qty < 0 ? -l->qty : l->qty, ins->qty_decimals),
-		fmt(p, sizeof(p), l->entry, ins->price_decimals));
 	s->net_lots[l->ins] += l->qty;
+	if (!s->out)
+		return;
+	char *o = put_head(gen_line(s), "fill", id, ins->name);
+	o = put_str(o, l->qty > 0 ? "buy " : "sell ");
+	o = put_dec(o, l->qty < 0 ? -l->qty : l->qty, ins->qty_decimals);
+	*o++ = ' ';
+	gen_end(s, put_dec(o, l->entry, ins->price_decimals));
+}
+
+static void put_deposit(struct gen *s, uint64_t id, const struct lq_asset *asset, int64_t units)
+{
+	if (s->out)
+		gen_end(s, put_dec(put_head(gen_line(s), "deposit", id, asset->name), units,
+				   asset->decimals));
 }
 
 static int put_account(struct gen *s, uint64_t id)
@@ -203,7 +280,6 @@ static int put_account(struct gen *s, uint64_t id)
 	struct leg legs[2];
 	uint32_t n = 1;
 	int64_t lev;
-	char a[48];
 
 	uint32_t i0 = g->ins[rng_below(&s->rng, g->ins_count)];
 	if (draw_leg(s, i0, &legs[0], &lev))
@@ -223,14 +299,13 @@ static int put_account(struct gen *s, uint64_t id)
 	const struct lq_instrument *ins = &s->defs->instruments[i0];
 	const struct lq_asset *asset = &s->defs->assets[ins->settle_asset];
 	int64_t dep = legs[0].need_units + (n == 2 ? legs[1].need_units : 0);
-	fprintf(s->out, "deposit %llu %s %s\n", (unsigned long long)id, asset->name,
-		fmt(a, sizeof(a), dep, asset->decimals));
+	put_deposit(s, id, asset, dep);
 	s->deposits[ins->settle_asset] += dep;
 	for (uint32_t k = 0; k < n; k++)
 		put_leg(s, id, &legs[k]);
-	if (isolated)
-		fprintf(s->out, "isolate %llu %s %s\n", (unsigned long long)id, ins->name,
-			fmt(a, sizeof(a), dep, asset->decimals));
+	if (isolated && s->out)
+		gen_end(s, put_dec(put_head(gen_line(s), "isolate", id, ins->name), dep,
+				   asset->decimals));
 	return 0;
 }
 
@@ -242,14 +317,12 @@ static int put_balancer(struct gen *s, uint64_t id, uint32_t ins_idx)
 	struct leg l = {
 	    .ins = ins_idx, .qty = -s->net_lots[ins_idx], .entry = s->g->price[ins_idx]};
 	int64_t dep = 0;
-	char a[48];
 
 	if (l.qty != 0 && (dep = leg_need(s, &l, 200)) < 0)
 		return -1;
 	if (dep == 0)
 		dep = lq_pow10(asset->decimals); /* one whole unit: an account that holds nothing */
-	fprintf(s->out, "deposit %llu %s %s\n", (unsigned long long)id, asset->name,
-		fmt(a, sizeof(a), dep, asset->decimals));
+	put_deposit(s, id, asset, dep);
 	s->deposits[ins->settle_asset] += dep;
 	if (l.qty != 0)
 		put_leg(s, id, &l);
@@ -360,23 +433,16 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
 	 * exist), but their balances are a share of the deposits: a first pass with the same seed
 	 * sums them without writing anything.
 	 */
-	FILE *sink = fopen("/dev/null", "w");
-	if (!sink) {
-		snprintf(err, cap, "cannot open /dev/null: %s", strerror(errno));
-		return -1;
-	}
-	memset(&s, 0, sizeof(s));
+	memset(&s, 0, offsetof(struct gen, buf));
 	s.g = g;
 	s.defs = defs;
-	s.out = sink;
+	s.out = NULL;
 	rng_seed(&s.rng, g->seed);
-	const int rc = put_accounts(&s, err, cap);
-	fclose(sink);
-	if (rc)
+	if (put_accounts(&s, err, cap))
 		return -1;
 	memcpy(deposits, s.deposits, sizeof(deposits));
 
-	memset(&s, 0, sizeof(s));
+	memset(&s, 0, offsetof(struct gen, buf));
 	s.g = g;
 	s.defs = defs;
 	s.out = out;
@@ -385,7 +451,9 @@ int lq_popgen_write(FILE *out, const struct lq_popgen *g, const struct lq_engine
 	memcpy(s.deposits, deposits, sizeof(deposits));
 	put_funds(&s);
 	memset(s.deposits, 0, sizeof(s.deposits));
-	return put_accounts(&s, err, cap);
+	const int rc = put_accounts(&s, err, cap);
+	gen_flush(&s);
+	return rc;
 }
 
 /* ---- the command ---- */

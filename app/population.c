@@ -45,24 +45,25 @@ struct defs_block {
 	uint64_t max_account; /* the largest account id the configuration's lines name */
 };
 
-static bool token(const char *s, size_t len, uint32_t n, const char **t, size_t *tn);
+static uint32_t tokens(const char *s, size_t len, uint32_t n, const char **t, size_t *tn);
 static bool tok_is(const char *t, size_t n, const char *word);
 
 /* deposit, withdraw, fill, isolate: the lines that name an account (their second token). */
 static bool account_line(const char *line, size_t len, uint64_t *id, bool *position)
 {
-	const char *c, *a;
-	size_t cn, an;
-	if (!token(line, len, 0, &c, &cn))
+	const char *t[2];
+	size_t tn[2];
+	const uint32_t n = tokens(line, len, 2, t, tn);
+	if (n == 0)
 		return false;
-	*position = tok_is(c, cn, "fill") || tok_is(c, cn, "isolate");
-	if (!*position && !tok_is(c, cn, "deposit") && !tok_is(c, cn, "withdraw"))
+	*position = tok_is(t[0], tn[0], "fill") || tok_is(t[0], tn[0], "isolate");
+	if (!*position && !tok_is(t[0], tn[0], "deposit") && !tok_is(t[0], tn[0], "withdraw"))
 		return false;
 	*id = 0;
-	if (token(line, len, 1, &a, &an))
-		for (size_t k = 0; k < an && a[k] >= '0' && a[k] <= '9'; k++)
+	if (n > 1)
+		for (size_t k = 0; k < tn[1] && t[1][k] >= '0' && t[1][k] <= '9'; k++)
 			*id = *id > (UINT64_MAX - 9) / 10 ? UINT64_MAX
-							  : *id * 10 + (uint64_t)(a[k] - '0');
+							  : *id * 10 + (uint64_t)(t[1][k] - '0');
 	return true;
 }
 
@@ -165,24 +166,27 @@ void lq_defs_free(struct lq_engine *e)
 	lq_startup_free(b);
 }
 
-/* The n-th blank-separated token of a line (0-based); false if there are fewer. */
-static bool token(const char *s, size_t len, uint32_t n, const char **t, size_t *tn)
+/* The first n blank-separated tokens of a line, in one pass: how many it has, at most n. */
+static uint32_t tokens(const char *s, size_t len, uint32_t n, const char **t, size_t *tn)
 {
 	size_t i = 0;
-	for (uint32_t k = 0;; k++) {
-		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+	uint32_t k = 0;
+
+	/* 1: a blank, 2: the comment's '#' */
+	static const uint8_t cls[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['#'] = 2};
+
+	for (; k < n; k++) {
+		while (i < len && cls[(unsigned char)s[i]] == 1)
 			i++;
 		if (i >= len || s[i] == '#')
-			return false;
+			break;
 		size_t b = i;
-		while (i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '#')
+		while (i < len && cls[(unsigned char)s[i]] == 0)
 			i++;
-		if (k == n) {
-			*t = s + b;
-			*tn = i - b;
-			return true;
-		}
+		t[k] = s + b;
+		tn[k] = i - b;
 	}
+	return k;
 }
 
 static bool tok_is(const char *t, size_t n, const char *word)
@@ -193,13 +197,33 @@ static bool tok_is(const char *t, size_t n, const char *word)
 int lq_population_check(const struct lq_engine *defs, const char *line, size_t len, char *why,
 			size_t cap)
 {
-	const char *c, *a;
-	size_t cn, an;
+	struct lq_scn_tok w[3];
+	const char *t[3];
+	size_t tn[3];
+	const uint32_t n = tokens(line, len, 3, t, tn);
 
-	if (!token(line, len, 0, &c, &cn))
+	for (uint32_t k = 0; k < n; k++)
+		w[k] = (struct lq_scn_tok){t[k], tn[k]};
+	return lq_population_check_words(defs, w, n, why, cap);
+}
+
+int lq_population_check_words(const struct lq_engine *defs, const struct lq_scn_tok *w, uint32_t n,
+			      char *why, size_t cap)
+{
+	const char *t[3] = {NULL, NULL, NULL};
+	size_t tn[3] = {0, 0, 0};
+
+	LQ_ASSERT(n <= 3);
+	for (uint32_t k = 0; k < n; k++) {
+		t[k] = w[k].s;
+		tn[k] = w[k].n;
+	}
+	if (n == 0)
 		return 0; /* blank or comment */
+	const char *c = t[0], *a = t[n > 2 ? 2 : 0];
+	const size_t cn = tn[0], an = tn[n > 2 ? 2 : 0];
 	if (tok_is(c, cn, "deposit") || tok_is(c, cn, "withdraw")) {
-		if (token(line, len, 2, &a, &an) && lq_engine_find_asset(defs, a, an) < 0) {
+		if (n > 2 && lq_engine_find_asset(defs, a, an) < 0) {
 			snprintf(why, cap, "unknown asset '%.*s' (the configuration defines it)",
 				 (int)an, a);
 			return -1;
@@ -207,7 +231,7 @@ int lq_population_check(const struct lq_engine *defs, const char *line, size_t l
 		return 0;
 	}
 	if (tok_is(c, cn, "fill") || tok_is(c, cn, "isolate")) {
-		if (token(line, len, 2, &a, &an) && lq_engine_find_instrument(defs, a, an) < 0) {
+		if (n > 2 && lq_engine_find_instrument(defs, a, an) < 0) {
 			snprintf(
 			    why, cap, "unknown instrument '%.*s': the configuration defines %s%s",
 			    (int)an, a, defs->instrument_count ? defs->instruments[0].name : "none",
@@ -217,10 +241,10 @@ int lq_population_check(const struct lq_engine *defs, const char *line, size_t l
 		return 0;
 	}
 	if (tok_is(c, cn, "fund")) {
-		int f = token(line, len, 1, &a, &an) ? lq_engine_find_fund(defs, a, an) : -1;
+		int f = n > 1 ? lq_engine_find_fund(defs, t[1], tn[1]) : -1;
 		if (f >= 0 && defs->funds[f].defined) {
 			snprintf(why, cap, "fund '%.*s' is already defined by the configuration",
-				 (int)an, a);
+				 (int)tn[1], t[1]);
 			return -1;
 		}
 		return 0;
@@ -321,6 +345,19 @@ static void scan_why(struct scan *s, enum lq_scn_result r, char *why, size_t cap
 	snprintf(why, cap, "rejected by the engine: %s", r2);
 }
 
+int lq_population_refused(struct lq_scn *scn, const char *line, size_t len, char *why, size_t cap)
+{
+	const struct lq_engine *defs = scn->engine;
+
+	if (lq_scn_tokenize(scn, line, len) == LQ_SCN_SYNTAX) {
+		/* the words past a token the parser cannot split: checked as the line's */
+		if (lq_population_check(defs, line, len, why, cap) == 0 && cap)
+			snprintf(why, cap, "%s", scn->error);
+		return -1;
+	}
+	return lq_population_check_words(defs, scn->toks.word, scn->toks.nword, why, cap);
+}
+
 /* One file's lines through the parser (and, for a population, its line check). */
 static int scan_file(struct scan *s, const char *who, FILE *f, const char *name, bool population,
 		     struct lq_defs_scan *out)
@@ -346,14 +383,13 @@ static int scan_file(struct scan *s, const char *who, FILE *f, const char *name,
 		}
 		why[0] = '\0';
 		enum lq_scn_result r = LQ_SCN_OK;
-		if (population &&
-		    lq_population_check(s->scn.engine, s->line, n, why, sizeof(why)) != 0)
+		if (population && lq_population_refused(&s->scn, s->line, n, why, sizeof(why)))
 			r = LQ_SCN_SYNTAX;
 		else {
 			lq_out_flush(&s->out);
 			s->said_len = 0;
 			s->said[0] = '\0';
-			r = lq_scn_line(&s->scn, s->line, n);
+			r = population ? lq_scn_run(&s->scn) : lq_scn_line(&s->scn, s->line, n);
 			lq_out_flush(&s->out); /* a rejected line's reason */
 		}
 		uint64_t id;

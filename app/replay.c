@@ -89,6 +89,9 @@ struct replay_extra {
 	lq_scn_emit emit;
 	void *emit_ctx;
 	uint64_t input_tsc, stamp_line;
+	/* the last deposit the parser sent, and its line: the report counts it without a reread */
+	struct lq_cmd deposit;
+	uint64_t deposit_line;
 	bool input_tsc_now; /* input_tsc is read when the line is stamped (a capture's input) */
 };
 
@@ -283,16 +286,21 @@ static int read_setup_line(struct replay *r, FILE *f, const char *name, uint64_t
 {
 	size_t col;
 	char where[240];
+	const enum lq_scn_read rd = lq_scn_read_line(f, r->line, REPLAY_LINE_MAX, n, &col);
+
+	if (rd == LQ_SCN_READ_LINE)
+		return 1;
+	if (rd == LQ_SCN_READ_EOF)
+		return 0;
 	/* the configuration: its file and line (presets and includes are merged into it) */
 	if (name)
 		snprintf(where, sizeof(where), "%.200s:%llu", name, (unsigned long long)lineno);
 	else
 		lq_config_file_where(&r->cf, lineno, where, sizeof(where));
-	switch (lq_scn_read_line(f, r->line, REPLAY_LINE_MAX, n, &col)) {
+	switch (rd) {
 	case LQ_SCN_READ_LINE:
-		return 1;
 	case LQ_SCN_READ_EOF:
-		return 0;
+		break;
 	case LQ_SCN_READ_NUL:
 		snprintf(r->error, sizeof(r->error), "%s: NUL byte at line %llu col %zu", where,
 			 (unsigned long long)lineno, col);
@@ -325,14 +333,18 @@ static int next_population(struct replay *r, struct lq_scn *scn)
 	}
 	x->pop_line++;
 	scn->line++;
-	if (lq_population_check(scn->engine, r->line, n, why, sizeof(why)) != 0 ||
-	    lq_scn_line(scn, r->line, n) == LQ_SCN_SYNTAX) {
+	enum lq_scn_result res = LQ_SCN_SYNTAX;
+	if (lq_population_refused(scn, r->line, n, why, sizeof(why)) != 0 ||
+	    (res = lq_scn_run(scn)) == LQ_SCN_SYNTAX) {
 		snprintf(r->error, sizeof(r->error), "%s:%llu: %s", x->pop_name,
 			 (unsigned long long)x->pop_line, why[0] ? why : scn->error);
 		r->exit_code = LQ_EXIT_USAGE;
 		return -1;
 	}
-	lq_rep_setup_line(x->rep, scn->engine, r->line, n);
+	/* a deposit the parser sent for this line: counted from its command, else reread */
+	if (res != LQ_SCN_OK || x->deposit_line != scn->line ||
+	    !lq_rep_setup_deposit(x->rep, &x->deposit, &scn->toks, r->line, n))
+		lq_rep_setup_line(x->rep, scn->engine, r->line, n);
 	progress(r);
 	return 1;
 }
@@ -422,6 +434,10 @@ static void stamp_emit(void *ctx, struct lq_msg *m)
 	struct replay *r = ctx;
 	struct replay_extra *x = &r->x;
 
+	if (m->type == LQ_MSG_CMD && m->u.cmd.type == LQ_CMD_DEPOSIT) {
+		x->deposit = m->u.cmd;
+		x->deposit_line = m->line;
+	}
 	if (m->line != x->stamp_line) {
 		x->stamp_line = m->line;
 		/* once per line (a packet's messages share it), not per input */

@@ -7,6 +7,7 @@
 #include "report_model.h"
 
 #include "lq/app.h"
+#include "lq/scn.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -113,23 +114,8 @@ static uint32_t hash64(uint64_t x)
 
 /* ---- ingest side ---- */
 
-void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line, size_t len)
+static void rep_deposit(struct lq_rep *r, uint64_t id, uint32_t a, int64_t units)
 {
-	char buf[256];
-	char asset[64], amount[64];
-	unsigned long long id;
-
-	if (len < 8 || memcmp(line, "deposit", 7) != 0 || len >= sizeof(buf))
-		return;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	if (sscanf(buf, "deposit %llu %63s %63s", &id, asset, amount) != 3 || id == 0)
-		return;
-	int a = lq_engine_find_asset(defs, asset, strlen(asset));
-	int64_t units;
-	if (a < 0 ||
-	    lq_dec_parse(amount, strlen(amount), defs->assets[a].decimals, &units) != LQ_DEC_OK)
-		return; /* the engine refuses it too */
 	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
 		struct deposit_slot *d = &r->deposits[i];
 		if (k >= r->deposit_cap) {
@@ -147,6 +133,108 @@ void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const cha
 		}
 		i = table_next(i, r->deposit_cap);
 	}
+}
+
+/* isspace() of the C locale, as scanf skips it */
+static bool setup_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* scanf's %llu: optional sign, decimal digits (strtoull: saturates, '-' negates); false if none */
+static bool setup_ullong(const char **p, const char *end, uint64_t *out)
+{
+	const char *q = *p;
+	bool neg = false, over = false;
+	uint64_t v = 0;
+
+	if (q < end && (*q == '+' || *q == '-'))
+		neg = *q++ == '-';
+	const char *digits = q;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		const uint64_t d = (uint64_t)(*q - '0');
+		over = over || v > (UINT64_MAX - d) / 10;
+		v = v * 10 + d;
+	}
+	if (q == digits)
+		return false;
+	*out = over ? UINT64_MAX : neg ? -v : v;
+	*p = q;
+	return true;
+}
+
+/* scanf's %63s: blanks skipped, then up to 63 other bytes; false at the end */
+static bool setup_word(const char **p, const char *end, const char **w, size_t *n)
+{
+	const char *q = *p;
+
+	while (q < end && setup_space(*q))
+		q++;
+	if (q == end)
+		return false;
+	*w = q;
+	while (q < end && !setup_space(*q) && q - *w < 63)
+		q++;
+	*n = (size_t)(q - *w);
+	*p = q;
+	return true;
+}
+
+/*
+ * A set-up line read as `sscanf(line, "deposit %llu %63s %63s")` reads it (without sscanf: it
+ * was most of the cost of a population line here): the id, the asset and the amount's words.
+ */
+static bool setup_deposit(const char *line, size_t len, uint64_t *id, const char **asset,
+			  size_t *asset_n, const char **amount, size_t *amount_n)
+{
+	const char *nul = memchr(line, '\0', len);
+	const char *end = nul ? nul : line + len, *p = line + 7;
+
+	while (p < end && setup_space(*p))
+		p++;
+	return setup_ullong(&p, end, id) && setup_word(&p, end, asset, asset_n) &&
+	       setup_word(&p, end, amount, amount_n);
+}
+
+void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line, size_t len)
+{
+	const char *asset, *amount;
+	size_t asset_n, amount_n;
+	uint64_t id;
+
+	if (len < 8 || memcmp(line, "deposit", 7) != 0 || len >= 256)
+		return;
+	if (!setup_deposit(line, len, &id, &asset, &asset_n, &amount, &amount_n) || id == 0)
+		return;
+	int a = lq_engine_find_asset(defs, asset, asset_n);
+	int64_t units;
+	if (a < 0 || lq_dec_parse(amount, amount_n, defs->assets[a].decimals, &units) != LQ_DEC_OK)
+		return; /* the engine refuses it too */
+	rep_deposit(r, id, (uint32_t)a, units);
+}
+
+/*
+ * The parser's deposit is what the sscanf reading above finds when: the line starts with the
+ * command, is short enough, its tokens are split at blanks sscanf skips too (the asset holds
+ * no \n, \v or \f), the amount fits 63 bytes and no '#' follows it (sscanf would read the
+ * comment into it, and count nothing). The id (1 to 19 digits), the asset and the amount
+ * (parsed with the asset's decimals) are then the same.
+ */
+bool lq_rep_setup_deposit(struct lq_rep *r, const struct lq_cmd *c, const struct lq_scn_tokens *l,
+			  const char *line, size_t len)
+{
+	if (c->type != LQ_CMD_DEPOSIT || c->amount <= 0 || l->n != 4 || l->nopt != 0 ||
+	    l->t[0].s != line || len >= 256)
+		return false;
+	const struct lq_scn_tok amount = l->t[3], asset = l->t[2];
+	const char *after = amount.s + amount.n;
+	if (amount.n > 63 || (after < line + len && *after == '#'))
+		return false;
+	for (size_t k = 0; k < asset.n; k++)
+		if (asset.s[k] == '\n' || asset.s[k] == '\v' || asset.s[k] == '\f')
+			return false;
+	rep_deposit(r, c->account, c->asset, c->amount);
+	return true;
 }
 
 static void in_merge(struct in_bin *d, const struct in_bin *a, const struct in_bin *b)

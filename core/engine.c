@@ -243,7 +243,11 @@ static uint32_t hash_id(uint64_t id)
 	return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32);
 }
 
-uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id)
+/*
+ * The account with this id, or LQ_NIL with *hole the hash slot a new one takes: a miss probes
+ * once, and account_create() uses the slot it found (one probe per new account, not two).
+ */
+static uint32_t account_probe(const struct lq_engine *e, uint64_t id, uint32_t *hole)
 {
 	uint32_t h = hash_id(id) & e->account_hash_mask;
 
@@ -253,24 +257,31 @@ uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id)
 	for (uint32_t n = 0; n <= e->account_hash_mask; n++) {
 		uint32_t s = e->account_hash[h];
 		if (s == 0)
-			return LQ_NIL;
+			break;
 		if (e->accounts[s - 1].id == id)
 			return s - 1;
 		h = (h + 1) & e->account_hash_mask;
 	}
+	*hole = h;
 	return LQ_NIL;
 }
 
-static uint32_t account_create(struct lq_engine *e, uint64_t id)
+uint32_t lq_engine_find_account(const struct lq_engine *e, uint64_t id)
 {
-	uint32_t h = hash_id(id) & e->account_hash_mask, slot;
+	uint32_t hole;
+	return account_probe(e, id, &hole);
+}
+
+/* A new account at hash slot h (account_probe's hole for its id). */
+static uint32_t account_create(struct lq_engine *e, uint64_t id, uint32_t h)
+{
+	uint32_t slot;
 
 	LQ_ASSERT(id != 0); /* 0 names no account */
+	LQ_ASSERT(h <= e->account_hash_mask && e->account_hash[h] == 0);
 	LQ_DASSERT(lq_engine_find_account(e, id) == LQ_NIL);
 	if (e->account_count >= e->limits.accounts_max)
 		return LQ_NIL;
-	while (e->account_hash[h] != 0)
-		h = (h + 1) & e->account_hash_mask;
 	slot = e->account_count++;
 	memset(&e->accounts[slot], 0, sizeof(e->accounts[slot]));
 	e->accounts[slot].id = id;
@@ -443,9 +454,10 @@ static enum lq_status apply_deposit(struct lq_engine *e, const struct lq_cmd *c)
 		return LQ_E_UNKNOWN_ASSET;
 	if (c->amount <= 0 || c->account == 0)
 		return LQ_E_BAD_VALUE;
-	a = lq_engine_find_account(e, c->account);
+	uint32_t hole;
+	a = account_probe(e, c->account, &hole);
 	if (a == LQ_NIL) {
-		a = account_create(e, c->account);
+		a = account_create(e, c->account, hole);
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}
@@ -562,11 +574,12 @@ static enum lq_status apply_fill(struct lq_engine *e, const struct lq_cmd *c)
 	st = fill_check(ins, c);
 	if (st != LQ_OK)
 		return st;
-	a = lq_engine_find_account(e, c->account);
+	uint32_t hole;
+	a = account_probe(e, c->account, &hole);
 	if (a == LQ_NIL && c->flag)
 		return LQ_E_UNKNOWN_ACCOUNT; /* a feed's fill: the account must exist */
 	if (a == LQ_NIL) {
-		a = account_create(e, c->account);
+		a = account_create(e, c->account, hole);
 		if (a == LQ_NIL)
 			return LQ_E_LIMIT;
 	}

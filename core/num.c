@@ -112,6 +112,47 @@ static bool acc_digit(int64_t *acc, char c)
 	return __builtin_sub_overflow(t, (int64_t)(c - '0'), acc);
 }
 
+/*
+ * One pass for the common number: at most 18 digits kept (integer part and decimals), so
+ * below 10^18 and no overflow check per digit (the parser's prices, quantities, amounts).
+ * Same results as the general path: false when it cannot tell (more digits: that path decides).
+ */
+static bool dec_parse_short(const char *s, size_t len, unsigned decimals, int64_t *out,
+			    enum lq_dec_status *st)
+{
+	const bool neg = len > 0 && s[0] == '-';
+	size_t i = neg, nint = 0, nfrac = 0;
+	bool beyond = false; /* a nonzero digit past the grid */
+	uint64_t v = 0;
+
+	for (; i < len && (unsigned)(s[i] - '0') <= 9; i++, nint++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (nint + decimals > 18)
+		return false;
+	*st = LQ_DEC_SYNTAX;
+	if (nint == 0)
+		return true;
+	if (i < len) {
+		if (s[i++] != '.')
+			return true;
+		for (; i < len && (unsigned)(s[i] - '0') <= 9; i++, nfrac++) {
+			if (nfrac < decimals)
+				v = v * 10 + (uint64_t)(s[i] - '0');
+			else
+				beyond = beyond || s[i] != '0';
+		}
+		if (nfrac == 0 || i != len)
+			return true;
+	}
+	for (size_t k = nfrac; k < decimals; k++)
+		v *= 10;
+	LQ_DASSERT(v < 1000000000000000000ull);
+	*st = beyond ? LQ_DEC_TOO_PRECISE : LQ_DEC_OK;
+	if (!beyond)
+		*out = neg ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
 enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, int64_t *out)
 {
 	struct dec_spans sp;
@@ -119,6 +160,8 @@ enum lq_dec_status lq_dec_parse(const char *s, size_t len, unsigned decimals, in
 	int64_t acc = 0;
 
 	LQ_ASSERT(decimals <= LQ_DECIMALS_MAX);
+	if (dec_parse_short(s, len, decimals, out, &st))
+		return st;
 	st = dec_scan(s, len, &sp);
 	if (st != LQ_DEC_OK)
 		return st;

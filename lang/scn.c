@@ -5,6 +5,9 @@
 #include "lq/msg.h"
 
 #include <stdarg.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -57,37 +60,155 @@ static void tok_cstr(struct lq_scn_tok t, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
-static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len,
-				   struct lq_scn_tokens *l)
+/* The bytes the tokenizer stops at: blanks end a token, '#' the line's tokens, '=' splits one */
+enum { TOK_BLANK = 1, TOK_HASH = 2, TOK_EQ = 4 };
+static const uint8_t tok_class[256] = {
+    [' '] = TOK_BLANK, ['\t'] = TOK_BLANK, ['\r'] = TOK_BLANK, ['#'] = TOK_HASH, ['='] = TOK_EQ};
+
+static uint8_t tok_at(const char *p, size_t i)
+{
+	return tok_class[(unsigned char)p[i]];
+}
+
+/* One token found: an option (split at its first '=', at eq) or a positional token. */
+static enum lq_scn_result tok_add(struct lq_scn *s, struct lq_scn_tokens *l, const char *p,
+				  size_t b, size_t i, size_t eq)
+{
+	struct lq_scn_tok t = {p + b, i - b};
+
+	if (l->nword < LQ_SCN_WORDS)
+		l->word[l->nword++] = t;
+	if (eq != SIZE_MAX) {
+		if (l->nopt >= LQ_SCN_TOKENS_MAX)
+			return syntax(s, "too many options");
+		l->key[l->nopt] = (struct lq_scn_tok){t.s, eq - b};
+		l->val[l->nopt] = (struct lq_scn_tok){p + eq + 1, i - eq - 1};
+		l->used[l->nopt] = false;
+		if (l->key[l->nopt].n == 0 || l->val[l->nopt].n == 0)
+			return syntax(s, "malformed option '%.*s'", (int)t.n, t.s);
+		l->nopt++;
+		return LQ_SCN_OK;
+	}
+	if (l->n >= LQ_SCN_TOKENS_MAX)
+		return syntax(s, "too many tokens");
+	l->t[l->n++] = t;
+	return LQ_SCN_OK;
+}
+
+/*
+ * The line's tokens, one pass: a token ends at a blank or a '#' (the rest is a comment); one
+ * holding '=' is an option, split at its first '='. Only the counts are reset (a line's slots
+ * are written before they are read). Any line; tokenize_short is the same for short ones.
+ */
+static enum lq_scn_result tokenize_any(struct lq_scn *s, const char *p, size_t len,
+				       struct lq_scn_tokens *l)
 {
 	size_t i = 0;
 
-	memset(l, 0, sizeof(*l));
 	while (i < len) {
-		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		while (i < len && tok_at(p, i) == TOK_BLANK)
 			i++;
-		if (i >= len || p[i] == '#')
+		if (i >= len || tok_at(p, i) == TOK_HASH)
 			break;
-		size_t b = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#')
+		size_t b = i, eq = SIZE_MAX;
+		for (;;) {
+			while (i < len && tok_at(p, i) == 0)
+				i++;
+			if (i >= len || tok_at(p, i) != TOK_EQ)
+				break;
+			if (eq == SIZE_MAX)
+				eq = i;
 			i++;
-		struct lq_scn_tok t = {p + b, i - b};
-		const char *eq = memchr(t.s, '=', t.n);
-		if (eq) {
-			if (l->nopt >= LQ_SCN_TOKENS_MAX)
-				return syntax(s, "too many options");
-			l->key[l->nopt] = (struct lq_scn_tok){t.s, (size_t)(eq - t.s)};
-			l->val[l->nopt] = (struct lq_scn_tok){eq + 1, t.n - (size_t)(eq - t.s) - 1};
-			if (l->key[l->nopt].n == 0 || l->val[l->nopt].n == 0)
-				return syntax(s, "malformed option '%.*s'", (int)t.n, t.s);
-			l->nopt++;
-		} else {
-			if (l->n >= LQ_SCN_TOKENS_MAX)
-				return syntax(s, "too many tokens");
-			l->t[l->n++] = t;
 		}
+		const enum lq_scn_result r = tok_add(s, l, p, b, i, eq);
+		if (r != LQ_SCN_OK)
+			return r;
 	}
 	return LQ_SCN_OK;
+}
+
+#ifdef __SSE2__
+#define TOK_SHORT_MAX 240 /* a line up to this long is copied and scanned 16 bytes at a time */
+
+/* The bytes of q[0..16) the tokenizer stops at (blank, '#', '='), one bit each. */
+static unsigned tok_stops16(const char *q)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('#')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+
+/*
+ * tokenize_any for a line of at most TOK_SHORT_MAX bytes (a population's, a scenario's event
+ * lines): copied with a blank after its end, so a token's scan needs no length check and
+ * takes 16 bytes a step. The tokens point into p, as tokenize_any's.
+ */
+static enum lq_scn_result tokenize_short(struct lq_scn *s, const char *p, size_t len,
+					 struct lq_scn_tokens *l)
+{
+	char q[TOK_SHORT_MAX + 32];
+	size_t i = 0;
+	uint32_t n = 0, nword = 0; /* kept here, in l at the end and around tok_add */
+
+	LQ_ASSERT(len <= TOK_SHORT_MAX);
+	memcpy(q, p, len);
+	memset(q + len, ' ', 17); /* the sentinel, and whole 16-byte loads */
+	for (;;) {
+		while (tok_at(q, i) == TOK_BLANK && i < len)
+			i++;
+		if (i >= len || q[i] == '#')
+			break;
+		size_t b = i, eq = SIZE_MAX;
+		for (;;) {
+			unsigned m;
+			while ((m = tok_stops16(q + i)) == 0)
+				i += 16;
+			i += (size_t)__builtin_ctz(m);
+			if (q[i] != '=')
+				break;
+			if (eq == SIZE_MAX)
+				eq = i;
+			i++;
+		}
+		if (i > len)
+			i = len; /* the sentinel: the line ended inside the token */
+		if (eq == SIZE_MAX && n < LQ_SCN_TOKENS_MAX) {
+			/* a positional token, as tok_add adds it */
+			const struct lq_scn_tok t = {p + b, i - b};
+			if (nword < LQ_SCN_WORDS)
+				l->word[nword++] = t;
+			l->t[n++] = t;
+			continue;
+		}
+		l->n = n;
+		l->nword = nword;
+		const enum lq_scn_result r = tok_add(s, l, p, b, i, eq);
+		if (r != LQ_SCN_OK)
+			return r;
+		n = l->n;
+		nword = l->nword;
+	}
+	l->n = n;
+	l->nword = nword;
+	return LQ_SCN_OK;
+}
+#endif
+
+static enum lq_scn_result tokenize(struct lq_scn *s, const char *p, size_t len,
+				   struct lq_scn_tokens *l)
+{
+	l->n = 0;
+	l->nopt = 0;
+	l->nword = 0;
+#ifdef __SSE2__
+	if (len <= TOK_SHORT_MAX)
+		return tokenize_short(s, p, len, l);
+#endif
+	return tokenize_any(s, p, len, l);
 }
 
 static bool opt(struct lq_scn_tokens *l, const char *k, struct lq_scn_tok *v)
@@ -1050,11 +1171,21 @@ void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, l
 
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *p, size_t len)
 {
+	TRY(lq_scn_tokenize(s, p, len));
+	return lq_scn_run(s);
+}
+
+enum lq_scn_result lq_scn_tokenize(struct lq_scn *s, const char *p, size_t len)
+{
+	s->error[0] = '\0';
+	return tokenize(s, p, len, &s->toks);
+}
+
+enum lq_scn_result lq_scn_run(struct lq_scn *s)
+{
 	struct lq_scn_tokens *l = &s->toks;
 	struct lq_scn_tok c;
 
-	s->error[0] = '\0';
-	TRY(tokenize(s, p, len, l));
 	if (l->n == 0) {
 		if (l->nopt > 0)
 			return syntax(s, "an option without a command");
@@ -1129,6 +1260,42 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
+#ifdef __GLIBC__
+/*
+ * The line's bytes straight from the stream's buffer (glibc's FILE keeps it in the open:
+ * _IO_read_ptr to _IO_read_end), a memchr for the newline instead of a getc per byte: the
+ * population's million lines pass here twice before the feed starts. Same results as the loop
+ * below; *n bytes already in buf on entry and on return.
+ */
+static void read_buffered(FILE *f, char *buf, size_t cap, size_t *n, bool *nl)
+{
+	*nl = false;
+	while (*n < cap - 1 && f->_IO_read_ptr < f->_IO_read_end) {
+		const char *p = f->_IO_read_ptr;
+		size_t avail = (size_t)(f->_IO_read_end - p);
+		if (avail > cap - 1 - *n)
+			avail = cap - 1 - *n;
+		const char *end = memchr(p, '\n', avail);
+		const size_t take = end ? (size_t)(end - p) : avail;
+		memcpy(buf + *n, p, take);
+		*n += take;
+		f->_IO_read_ptr += take;
+		if (end) {
+			f->_IO_read_ptr++; /* the newline */
+			*nl = true;
+			return;
+		}
+	}
+}
+#endif
+
+/* A NUL byte in the line: its 1-based column, 0 if none. */
+static size_t nul_col(const char *buf, size_t n)
+{
+	const char *z = memchr(buf, '\0', n);
+	return z ? (size_t)(z - buf) + 1 : 0;
+}
+
 enum lq_scn_read lq_scn_read_line(FILE *f, char *buf, size_t cap, size_t *len, size_t *col)
 {
 	LQ_ASSERT(cap >= 2);
@@ -1136,13 +1303,22 @@ enum lq_scn_read lq_scn_read_line(FILE *f, char *buf, size_t cap, size_t *len, s
 	int c = EOF;
 	*col = 0;
 	/* bounded by cap: a longer line stops the read */
-	while (n < cap - 1 && (c = getc_unlocked(f)) != EOF && c != '\n') {
-		if (c == '\0' && *col == 0)
-			*col = n + 1;
+	for (;;) {
+#ifdef __GLIBC__
+		bool nl;
+		read_buffered(f, buf, cap, &n, &nl);
+		if (nl) {
+			c = '\n';
+			break;
+		}
+#endif
+		if (n >= cap - 1 || (c = getc_unlocked(f)) == EOF || c == '\n')
+			break;
 		buf[n++] = (char)c;
 	}
 	buf[n] = '\0';
 	*len = n;
+	*col = nul_col(buf, n);
 	if (c == EOF && ferror(f))
 		return LQ_SCN_READ_ERROR;
 	if (c == EOF && n == 0)

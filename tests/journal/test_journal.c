@@ -198,6 +198,63 @@ static void test_crc32c(void **state)
 	assert_int_equal(lq_journal_crc32c(0, "", 0), 0);
 }
 
+/* CRC-32C one bit at a time: the definition both fast paths are checked against. */
+static uint32_t crc32c_bitwise(uint32_t crc, const uint8_t *p, size_t len)
+{
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+static void test_crc32c_vectors(void **state)
+{
+	(void)state;
+	/* RFC 3720 B.4: 32 zero bytes, 32 bytes of 0xff, 0..31 ascending, 31..0 descending */
+	uint8_t b[4][32];
+	for (int i = 0; i < 32; i++) {
+		b[0][i] = 0;
+		b[1][i] = 0xff;
+		b[2][i] = (uint8_t)i;
+		b[3][i] = (uint8_t)(31 - i);
+	}
+	const uint32_t want[4] = {0x8a9136aau, 0x62a8ab43u, 0x46dd794eu, 0x113fdb5cu};
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(lq_journal_crc32c(0, b[k], 32), want[k]);
+		assert_int_equal(lq_journal_crc32c_table(0, b[k], 32), want[k]);
+		assert_int_equal(crc32c_bitwise(0, b[k], 32), want[k]);
+	}
+	assert_int_equal(lq_journal_crc32c_table(0, "123456789", 9), 0xe3069283u);
+}
+
+/* Both paths equal the bitwise CRC on every alignment and length, from any starting value. */
+static void test_crc32c_paths(void **state)
+{
+	(void)state;
+	static uint8_t buf[4096 + 64];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		buf[i] = (uint8_t)(x >> 56);
+	}
+	for (int n = 0; n < 3000; n++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		const size_t off = (size_t)(x >> 60),
+			     len = n < 200 ? (size_t)n : (size_t)(x >> 20) % 4096;
+		const uint32_t start = n % 3 == 0 ? 0 : (uint32_t)(x >> 7);
+		const uint32_t want = crc32c_bitwise(start, buf + off, len);
+		assert_int_equal(lq_journal_crc32c(start, buf + off, len), want);
+		assert_int_equal(lq_journal_crc32c_table(start, buf + off, len), want);
+		/* in two parts: a CRC continues where the last stopped */
+		const size_t cut = len ? (size_t)(x >> 33) % len : 0;
+		const uint32_t a = lq_journal_crc32c_table(start, buf + off, cut);
+		assert_int_equal(lq_journal_crc32c(a, buf + off + cut, len - cut), want);
+	}
+}
+
 static void test_event_layout(void **state)
 {
 	(void)state;
@@ -508,7 +565,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_crc32c),	 cmocka_unit_test(test_event_layout),
+	    cmocka_unit_test(test_crc32c),	 cmocka_unit_test(test_crc32c_vectors),
+	    cmocka_unit_test(test_crc32c_paths), cmocka_unit_test(test_event_layout),
 	    cmocka_unit_test(test_round_trip),	 cmocka_unit_test(test_many_batches),
 	    cmocka_unit_test(test_torn_tail),	 cmocka_unit_test(test_flipped_middle),
 	    cmocka_unit_test(test_bad_headers),	 cmocka_unit_test(test_sequence_gap),

@@ -36,6 +36,66 @@ static void test_parse_basic(void **state)
 	assert_int_equal(parse_ok("007", 0), 7);
 }
 
+/* The definition, digit by digit in 128 bits: the value, or the status it must give. */
+static enum lq_dec_status parse_ref(const char *s, unsigned dec, int64_t *out)
+{
+	const bool neg = s[0] == '-';
+	const char *p = s + neg, *dot = strchr(p, '.');
+	const size_t nint = dot ? (size_t)(dot - p) : strlen(p), nfrac = dot ? strlen(dot + 1) : 0;
+	__int128 v = 0;
+	bool over = false;
+	for (size_t i = 0; i < nint + dec; i++) {
+		const char c = i < nint ? p[i] : i - nint < nfrac ? dot[1 + i - nint] : '0';
+		v = v * 10 + (c - '0');
+		over = v > (__int128)INT64_MAX + 1;
+		if (over)
+			break; /* before 128 bits overflow too */
+	}
+	if (over)
+		return LQ_DEC_OVERFLOW;
+	for (size_t i = dec; i < nfrac; i++)
+		if (dot[1 + i] != '0')
+			return LQ_DEC_TOO_PRECISE;
+	if (!neg && v > INT64_MAX)
+		return LQ_DEC_OVERFLOW;
+	*out = (int64_t)(neg ? -v : v);
+	return LQ_DEC_OK;
+}
+
+/* Every length of integer part and decimals around the 18-digit short path, against the
+ * definition: values, too precise (a nonzero digit past the grid) and overflow. */
+static void test_parse_lengths(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ull;
+	char buf[64];
+	for (int n = 0; n < 20000; n++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		const unsigned nint = 1 + (unsigned)(x % 21), nfrac = (unsigned)(x >> 8) % 21;
+		const unsigned dec = (unsigned)(x >> 16) % (LQ_DECIMALS_MAX + 1);
+		size_t k = 0;
+		uint64_t d = x;
+		if ((x >> 24) & 1)
+			buf[k++] = '-';
+		for (unsigned i = 0; i < nint + nfrac; i++) {
+			if (i == nint)
+				buf[k++] = '.';
+			d = d * 6364136223846793005ull + 1442695040888963407ull;
+			/* mostly zeros past the grid, so that both outcomes come up */
+			const bool zero = i >= nint + dec && ((d >> 40) & 3) != 0;
+			buf[k++] = zero ? '0' : (char)('0' + (d >> 59) % 10);
+		}
+		buf[k] = '\0';
+		int64_t want = 0, got = 0;
+		const enum lq_dec_status ws = parse_ref(buf, dec, &want);
+		assert_int_equal(lq_dec_parse(buf, k, dec, &got), ws);
+		if (ws == LQ_DEC_OK)
+			assert_int_equal(got, want);
+	}
+}
+
 static void test_parse_rejects(void **state)
 {
 	(void)state;
@@ -224,11 +284,11 @@ static void test_search_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_basic),	      cmocka_unit_test(test_parse_rejects),
-	    cmocka_unit_test(test_parse_int64_edges), cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_round_trip),	      cmocka_unit_test(test_natural),
-	    cmocka_unit_test(test_rounding),	      cmocka_unit_test(test_overflow_checks),
-	    cmocka_unit_test(test_search_first),
+	    cmocka_unit_test(test_parse_basic),	    cmocka_unit_test(test_parse_lengths),
+	    cmocka_unit_test(test_parse_rejects),   cmocka_unit_test(test_parse_int64_edges),
+	    cmocka_unit_test(test_format),	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_natural),	    cmocka_unit_test(test_rounding),
+	    cmocka_unit_test(test_overflow_checks), cmocka_unit_test(test_search_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

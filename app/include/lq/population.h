@@ -84,6 +84,17 @@ int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *
  */
 int lq_population_check(const struct lq_engine *defs, const char *line, size_t len, char *why,
 			size_t cap);
+/* The same check on the line's first n (<= LQ_SCN_WORDS) words as lq_scn_tokenize found them. */
+struct lq_scn_tok;
+int lq_population_check_words(const struct lq_engine *defs, const struct lq_scn_tok *w, uint32_t n,
+			      char *why, size_t cap);
+/*
+ * A population line split once for both: lq_scn_tokenize() on scn, then the check on its
+ * words. 0: lq_scn_run(scn) applies it; -1: refused, why says why (the check's reason, or the
+ * parser's when the line cannot be split).
+ */
+struct lq_scn;
+int lq_population_refused(struct lq_scn *scn, const char *line, size_t len, char *why, size_t cap);
 
 /*
  * The capture an input names: a pcap of liqd feed packets is used as it is; a venue

@@ -39,6 +39,14 @@ void lq_rep_money_enable(struct lq_rep *r);
 /* Ingest thread: a population line (its deposits count as the account's capital). */
 void lq_rep_setup_line(struct lq_rep *r, const struct lq_engine *defs, const char *line,
 		       size_t len);
+/*
+ * The same for a line the parser accepted as a deposit (c, its command; l, its tokens of the
+ * line), without reading it again: true if the line counted exactly as lq_rep_setup_line
+ * would count it; false (nothing done) where the two could differ: then lq_rep_setup_line.
+ */
+struct lq_scn_tokens;
+bool lq_rep_setup_deposit(struct lq_rep *r, const struct lq_cmd *c, const struct lq_scn_tokens *l,
+			  const char *line, size_t len);
 /* Ingest thread: a market input of the capture (time, trades, marks), in input order. */
 void lq_rep_input(struct lq_rep *r, const struct lq_msg *m);
 /* Mark stage thread (struct lq_pipeline_config.on_mark, ctx = the lq_rep). */

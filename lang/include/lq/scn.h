@@ -26,6 +26,7 @@
 
 #define LQ_SCN_TOKENS_MAX 32
 #define LQ_SCN_ERROR_MAX  256
+#define LQ_SCN_WORDS	  3
 
 enum lq_scn_result {
 	LQ_SCN_OK = 0,
@@ -49,6 +50,9 @@ struct lq_scn_tokens {
 	struct lq_scn_tok val[LQ_SCN_TOKENS_MAX];
 	bool used[LQ_SCN_TOKENS_MAX];
 	uint32_t nopt; /* key=value options */
+	/* the line's first blank-separated words in order, options or not (a reader's check) */
+	struct lq_scn_tok word[LQ_SCN_WORDS];
+	uint32_t nword;
 };
 
 /*
@@ -79,6 +83,15 @@ void lq_scn_init(struct lq_scn *s, struct lq_engine *defs, struct lq_out *out, l
 
 /* Process one line (without its newline). s->line must hold its 1-based number. */
 enum lq_scn_result lq_scn_line(struct lq_scn *s, const char *line, size_t len);
+
+/*
+ * lq_scn_line in two steps, for a reader that checks a line's words before it acts (the
+ * population's check): the line into s->toks (LQ_SCN_SYNTAX if it cannot be split: then
+ * s->toks is partial), then the command those tokens hold. The line must stay as it was
+ * between the two.
+ */
+enum lq_scn_result lq_scn_tokenize(struct lq_scn *s, const char *line, size_t len);
+enum lq_scn_result lq_scn_run(struct lq_scn *s);
 
 /*
  * Check the definitions as a whole: every instrument has tier lines; every fund a param names

@@ -65,6 +65,8 @@ enum lq_journal_type {
 
 /* CRC32C of len bytes, continuing from crc (start with 0). */
 uint32_t lq_journal_crc32c(uint32_t crc, const void *data, size_t len);
+/* The same values without the SSE4.2 instruction, as CPUs without it compute them (tests). */
+uint32_t lq_journal_crc32c_table(uint32_t crc, const void *data, size_t len);
 
 /* Fixed-layout encoding of an event: writes LQ_JOURNAL_EVENT_BYTES bytes. */
 void lq_journal_encode_event(uint8_t *out, const struct lq_event *ev);
