@@ -13,8 +13,8 @@
  * LQ_TRIGGER_SCAN finds the candidates by checking every unit (the oracle). LQ_TRIGGER_INDEX
  * checks only the accounts that changed or whose threshold a mark crossed. The invariant that
  * makes both produce the same rounds: an account that is not queued is not liquidatable.
- * It holds because every position carries a threshold price (in an intrusive pairing heap per
- * instrument and side, watch.c) such that while every mark stays on the safe side of its position's
+ * It holds because every position carries a threshold price (in a 4-ary heap per instrument
+ * and side, watch.c) such that while every mark stays on the safe side of its position's
  * threshold the account cannot become liquidatable, and every other change to an account
  * (fills, transfers, funding, ADL, socialized losses, staleness) queues it explicitly.
  *

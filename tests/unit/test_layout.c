@@ -20,7 +20,7 @@
 /* the engine: an account's hot row, its balance per asset held, a position, a candidate */
 _Static_assert(sizeof(struct lq_account) == 16, "an account is 16 bytes");
 _Static_assert(offsetof(struct lq_account, pos_head) == 8, "id, then the position list");
-_Static_assert(sizeof(struct lq_position) == 96, "a position is 96 bytes");
+_Static_assert(sizeof(struct lq_position) == 80, "a position is 80 bytes");
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
 _Static_assert(sizeof(struct lq_trigger_cand) == 24, "a trigger candidate is 24 bytes");
@@ -70,9 +70,11 @@ static void test_memsize_per_row(void **state)
 	 * the re-check queue */
 	assert_int_equal(per_account, 16 + 8 * LQ_ASSETS_MAX + 2 * 4 + 4);
 	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
-	 * order slot */
-	assert_int_equal(per_position,
-			 96 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
+	 * order slot, a threshold heap node and its block table's share (4 B per 512-node block
+	 * for each of the 2 x LQ_INSTRUMENTS_MAX heaps) */
+	assert_int_equal(per_position, 80 + 24 + sizeof(struct lq_adl_entry) +
+					   sizeof(struct lq_adl_node) + 4 +
+					   sizeof(struct lq_watch_node) + 4 * LQ_WATCH_HEAPS / 512);
 }
 
 static void test_fresh_engine_untouched(void **state)

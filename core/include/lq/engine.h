@@ -77,9 +77,9 @@ struct lq_ledger {
 };
 
 /*
- * Laid out by use (96 bytes, no padding holes): the first cache line holds what every margin
- * figure, ranking walk and re-check reads (quantity, cost, the lists, the funding snapshot);
- * the trigger index's heap links and the rarely read fields follow.
+ * Laid out by use (80 bytes): the first cache line holds what every margin figure, ranking
+ * walk and re-check reads (quantity, cost, the lists, the funding snapshot) and the trigger
+ * index's heap slot; the rarely read fields follow.
  */
 struct lq_position {
 	int64_t qty; /* signed raw lots */
@@ -90,14 +90,26 @@ struct lq_position {
 	uint32_t next;	      /* next of the account's positions, ascending instrument */
 	uint32_t inst_next;   /* the instrument's positions, in creation order */
 	bool isolated;
-	int8_t heap_side;      /* +1 in the long heap, -1 in the short heap, 0 in none */
-	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
-	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
-	uint32_t heap_child;
-	uint32_t heap_sibling;
-	uint32_t heap_prev;   /* parent if first child, else left sibling; LQ_NIL at a root */
+	/* trigger index (watch.c): 1 + the index of the position's node in its instrument's
+	 * threshold heap, LQ_WATCH_SHORT set in the short heap; 0 in none */
+	uint32_t heap_slot;
 	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
+};
+
+/* The trigger index's position in a short heap (struct lq_position.heap_slot). */
+#define LQ_WATCH_SHORT (1u << 31)
+/* A threshold heap per instrument and side (watch.c). */
+#define LQ_WATCH_HEAPS (2 * LQ_INSTRUMENTS_MAX)
+
+/*
+ * A threshold heap's node: the key is the threshold price in the short heap (0: re-check on
+ * any move of the mark) and its negation in the long heap; ties go to the lower position.
+ */
+struct lq_watch_node {
+	int64_t key;
+	uint32_t pos;
+	uint32_t pad; /* 0 */
 };
 
 /*
@@ -397,8 +409,21 @@ struct lq_engine {
 
 	/* trigger state (trigger.c) */
 	enum lq_trigger_mode trigger_mode;
-	uint32_t heap_root[LQ_INSTRUMENTS_MAX][2]; /* [instrument][0 long, 1 short] */
-	uint32_t *dirty;			   /* accounts queued for a re-check */
+	/*
+	 * The threshold heaps (watch.c), heap 2 x instrument (long) and 2 x instrument + 1
+	 * (short): implicit 4-ary heaps of 16-byte nodes in blocks of 1 << heap_shift nodes from
+	 * one pool, a block table per heap. The geometry follows from the limits (lq_watch_init).
+	 */
+	uint32_t heap_count[LQ_WATCH_HEAPS];
+	uint32_t heap_shift;	  /* nodes per block: 1 << heap_shift */
+	uint32_t heap_bph;	  /* block table entries per heap */
+	uint32_t heap_blocks;	  /* blocks in the pool */
+	uint32_t heap_block_top;  /* blocks handed out at least once */
+	uint32_t heap_block_free; /* released blocks, linked through heap_owner; LQ_NIL: none */
+	uint32_t *heap_table;	  /* LQ_WATCH_HEAPS x heap_bph block numbers */
+	uint32_t *heap_owner;	  /* per block: heap x heap_bph + table entry, or a free link */
+	struct lq_watch_node *heap_pool;
+	uint32_t *dirty; /* accounts queued for a re-check */
 	uint32_t dirty_count;
 	struct lq_trigger_cand *units; /* candidates of a round */
 	uint32_t units_cap;

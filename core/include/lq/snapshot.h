@@ -39,9 +39,10 @@
 /*
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
  * position and account layout (issue 19); 5: the arena as runs; 6: the positions' table
- * handed out in order (position_top, no pre-threaded free list) and one candidate per position
+ * handed out in order (position_top, no pre-threaded free list) and one candidate per position;
+ * 7: the threshold heaps as 4-ary heaps of nodes in pooled blocks (a slot per position)
  */
-#define LQ_ENGINE_IMAGE_VERSION 6
+#define LQ_ENGINE_IMAGE_VERSION 7
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* The most bytes an image of e takes (a function of its limits only): a buffer's size. */
