@@ -227,6 +227,7 @@ static void clear_pointers(struct lq_engine *c)
 	c->pos_order = NULL;
 	c->heap_table = NULL;
 	c->heap_owner = NULL;
+	c->heap_slot = NULL;
 	c->heap_pool = NULL;
 	c->sink = NULL;
 	c->sink_ctx = NULL;
@@ -370,6 +371,7 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	c.pos_order = e->pos_order;
 	c.heap_table = e->heap_table;
 	c.heap_owner = e->heap_owner;
+	c.heap_slot = e->heap_slot;
 	c.heap_pool = e->heap_pool;
 	c.sink = e->sink;
 	c.sink_ctx = e->sink_ctx;

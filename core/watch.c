@@ -13,11 +13,12 @@
  * position: the long heap's key is the threshold negated (the highest threshold first), the
  * short heap's the threshold. That is a strict total order, so the pops a mark move makes come
  * in one sequence whatever the heap's history. Each position holds its node's index
- * (heap_slot: the index + 1, 0 in none), so that a re-index moves its node in place. A heap's nodes
- * live in blocks of 1 << heap_shift nodes taken from one pool as it grows and given back as it
- * shrinks (a block table per heap maps an index to its block): all heaps together never hold more
- * than a node per position, whichever instruments the positions are in. Node i sits at i + PAD
- * within its heap's blocks, so that its four children, 4i + 1 to 4i + 4, share one 64-byte line.
+ * (a table apart, heap_slot: the index + 1, 0 in none), so that a re-index moves its node in place.
+ * A heap's nodes live in blocks of 1 << heap_shift nodes taken from one pool as it grows and given
+ * back as it shrinks (a block table per heap maps an index to its block): all heaps together never
+ * hold more than a node per position, whichever instruments the positions are in. Node i sits at i
+ * + PAD within its heap's blocks, so that its four children, 4i + 1 to 4i + 4, share one 64-byte
+ * line.
  */
 #include "lq/assert.h"
 #include "lq/engine.h"
@@ -72,7 +73,8 @@ size_t lq_watch_memsize(const struct lq_engine_limits *lim)
 
 	LQ_ASSERT(pool % CACHE_LINE == 0);
 	return LINE_UP(sizeof(uint32_t) * LQ_WATCH_HEAPS * (size_t)g.bph) +
-	       LINE_UP(sizeof(uint32_t) * (size_t)g.blocks) + pool;
+	       LINE_UP(sizeof(uint32_t) * (size_t)g.blocks) +
+	       LINE_UP(sizeof(uint32_t) * (size_t)lim->positions_max) + pool;
 }
 
 uintptr_t lq_watch_init(struct lq_engine *e, uintptr_t p)
@@ -91,6 +93,9 @@ uintptr_t lq_watch_init(struct lq_engine *e, uintptr_t p)
 	p += LINE_UP(sizeof(uint32_t) * LQ_WATCH_HEAPS * (size_t)g.bph);
 	e->heap_owner = (uint32_t *)p;
 	p += LINE_UP(sizeof(uint32_t) * (size_t)g.blocks);
+	/* a position's slot is set when it is created (lq_position_create) */
+	e->heap_slot = (uint32_t *)p;
+	p += LINE_UP(sizeof(uint32_t) * (size_t)e->limits.positions_max);
 	e->heap_pool = (struct lq_watch_node *)p;
 	p += ((size_t)g.blocks << g.shift) * sizeof(struct lq_watch_node);
 	LQ_ASSERT(p % CACHE_LINE == 0);
@@ -110,40 +115,61 @@ static inline uint32_t held(const struct lq_engine *e, uint32_t count)
 	return count ? ((count + PAD - 1) >> e->heap_shift) + 1 : 0;
 }
 
-static inline struct lq_watch_node *node_at(const struct lq_engine *e, uint32_t h, uint32_t i)
+/* Heap h's block table. */
+static inline const uint32_t *heap_row(const struct lq_engine *e, uint32_t h)
 {
-	const uint32_t at = i + PAD;
-	const uint32_t b = e->heap_table[(size_t)h * e->heap_bph + (at >> e->heap_shift)];
+	LQ_DASSERT(h < LQ_WATCH_HEAPS);
+	return &e->heap_table[(size_t)h * e->heap_bph];
+}
 
-	LQ_DASSERT(i < e->heap_count[h]);
+/* Node i of the heap whose block table is row. */
+static inline struct lq_watch_node *row_node(const struct lq_engine *e, const uint32_t *row,
+					     uint32_t i)
+{
+	const uint32_t at = i + PAD, b = row[at >> e->heap_shift];
+
 	LQ_DASSERT(b < e->heap_block_top);
 	return &e->heap_pool[((size_t)b << e->heap_shift) | (at & ((1u << e->heap_shift) - 1))];
 }
 
-static inline void place(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_watch_node n)
+static inline struct lq_watch_node *node_at(const struct lq_engine *e, uint32_t h, uint32_t i)
 {
-	*node_at(e, h, i) = n;
-	e->positions[n.pos].heap_slot = (i + 1) | ((h & 1) ? LQ_WATCH_SHORT : 0);
+	LQ_DASSERT(i < e->heap_count[h]);
+	return row_node(e, heap_row(e, h), i);
+}
+
+/* n at the node *at, which is index i of heap h: its position learns where. */
+static inline void put(struct lq_engine *e, struct lq_watch_node *at, uint32_t h, uint32_t i,
+		       struct lq_watch_node n)
+{
+	*at = n;
+	e->heap_slot[n.pos] = (i + 1) | ((h & 1) ? LQ_WATCH_SHORT : 0);
 }
 
 /* n into the hole at i, towards the root. Bounded: i shrinks by a factor of 4 each step. */
 static void sift_up(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_watch_node n)
 {
+	const uint32_t *row = heap_row(e, h);
+	struct lq_watch_node *hole = row_node(e, row, i);
+
+	LQ_ASSERT(i < e->heap_count[h]);
 	while (i > 0) {
 		const uint32_t up = (i - 1) / ARITY;
-		const struct lq_watch_node *u = node_at(e, h, up);
+		struct lq_watch_node *u = row_node(e, row, up);
 		if (!node_before(&n, u))
 			break;
-		place(e, h, i, *u);
+		put(e, hole, h, i, *u);
+		hole = u;
 		i = up;
 	}
-	place(e, h, i, n);
+	put(e, hole, h, i, n);
 }
 
 /* n into the hole at i, towards the leaves. Bounded: i grows by a factor of 4 each step. */
 static void sift_down(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_watch_node n)
 {
-	const uint32_t count = e->heap_count[h];
+	const uint32_t count = e->heap_count[h], *row = heap_row(e, h);
+	struct lq_watch_node *hole = row_node(e, row, i);
 
 	LQ_ASSERT(i < count);
 	for (;;) {
@@ -151,7 +177,7 @@ static void sift_down(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_wat
 		if (c >= count)
 			break;
 		/* the children are one aligned group of ARITY nodes (PAD) */
-		const struct lq_watch_node *cs = node_at(e, h, c);
+		struct lq_watch_node *cs = row_node(e, row, c);
 		const uint32_t k = count - c < ARITY ? count - c : ARITY;
 		uint32_t best = 0;
 		for (uint32_t j = 1; j < k; j++)
@@ -159,10 +185,11 @@ static void sift_down(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_wat
 				best = j;
 		if (!node_before(&cs[best], &n))
 			break;
-		place(e, h, i, cs[best]);
+		put(e, hole, h, i, cs[best]);
+		hole = &cs[best];
 		i = c + best;
 	}
-	place(e, h, i, n);
+	put(e, hole, h, i, n);
 }
 
 /* n into the hole at i, whichever way it belongs. */
@@ -229,14 +256,14 @@ static void heap_delete(struct lq_engine *e, uint32_t h, uint32_t i)
 
 void lq_watch_remove(struct lq_engine *e, uint32_t p)
 {
-	struct lq_position *pos = &e->positions[p];
-	const uint32_t s = pos->heap_slot;
+	const struct lq_position *pos = &e->positions[p];
+	const uint32_t s = e->heap_slot[p];
 
 	if (s == 0)
 		return; /* in no heap */
 	const uint32_t h = 2 * pos->instrument + ((s & LQ_WATCH_SHORT) ? 1 : 0);
 	LQ_ASSERT(node_at(e, h, (s & ~LQ_WATCH_SHORT) - 1)->pos == p);
-	pos->heap_slot = 0;
+	e->heap_slot[p] = 0;
 	heap_delete(e, h, (s & ~LQ_WATCH_SHORT) - 1);
 }
 
@@ -245,8 +272,8 @@ static void watch_enter(struct lq_engine *e, uint32_t p, bool is_short, int64_t 
 {
 	const struct lq_position *pos = &e->positions[p];
 	const uint32_t h = 2 * pos->instrument + (is_short ? 1 : 0);
-	const uint32_t s = pos->heap_slot;
-	const struct lq_watch_node n = {.key = key, .pos = p, .pad = 0};
+	const uint32_t s = e->heap_slot[p];
+	const struct lq_watch_node n = {.key = key, .pos = p, .account = pos->account};
 
 	LQ_ASSERT(pos->instrument < e->instrument_count);
 	if (s != 0 && ((s & LQ_WATCH_SHORT) != 0) == is_short) {
@@ -265,7 +292,8 @@ void lq_watch_at(struct lq_engine *e, uint32_t p, int64_t price)
 	LQ_DASSERT(pos->qty != 0);
 	LQ_ASSERT(price > 0); /* a grid price: a threshold at 0 is lq_watch_any_move's */
 	/* the long heap fires below its threshold, highest first: keyed by its negation */
-	watch_enter(e, p, pos->qty<0, pos->qty> 0 ? -price : price);
+	const bool is_short = pos->qty < 0;
+	watch_enter(e, p, is_short, is_short ? price : -price);
 }
 
 /* ---- queueing ---- */
@@ -294,12 +322,13 @@ void lq_watch_touch_instrument(struct lq_engine *e, uint32_t instrument)
 /* Pop heap h's root into the queue. */
 static void pop_root(struct lq_engine *e, uint32_t h)
 {
-	const uint32_t p = node_at(e, h, 0)->pos;
+	const struct lq_watch_node *root = node_at(e, h, 0);
+	const uint32_t p = root->pos, account = root->account;
 
-	LQ_ASSERT(e->positions[p].heap_slot == (1 | ((h & 1) ? LQ_WATCH_SHORT : 0)));
-	e->positions[p].heap_slot = 0;
+	LQ_ASSERT(e->heap_slot[p] == (1 | ((h & 1) ? LQ_WATCH_SHORT : 0)));
+	e->heap_slot[p] = 0;
 	heap_delete(e, h, 0);
-	lq_watch_touch(e, e->positions[p].account);
+	lq_watch_touch(e, account); /* the node's copy: the position is not read */
 	e->stats.trigger_hits++;
 }
 
@@ -325,7 +354,7 @@ void lq_watch_any_move(struct lq_engine *e, uint32_t p)
 {
 	LQ_ASSERT(p < e->limits.positions_max);
 	watch_enter(e, p, true, 0);
-	LQ_ASSERT(e->positions[p].heap_slot & LQ_WATCH_SHORT);
+	LQ_ASSERT(e->heap_slot[p] & LQ_WATCH_SHORT);
 }
 
 /* ---- restore ---- */
@@ -368,8 +397,9 @@ static const char *check_nodes(const struct lq_engine *e, uint64_t *total)
 			const struct lq_watch_node *n = node_at(e, h, i);
 			if (n->pos >= e->position_top)
 				return "a threshold heap node out of range";
-			const struct lq_position *p = &e->positions[n->pos];
-			if (p->heap_slot != ((i + 1) | side) || p->instrument != h / 2)
+			if (e->heap_slot[n->pos] != ((i + 1) | side) ||
+			    e->positions[n->pos].instrument != h / 2 ||
+			    e->positions[n->pos].account != n->account)
 				return "a threshold heap node and its position disagree";
 			if (side ? n->key < 0 : (n->key >= 0 || n->key == INT64_MIN))
 				return "a threshold heap key out of range";
@@ -397,12 +427,12 @@ const char *lq_watch_check(const struct lq_engine *e)
 	/* the nodes name distinct positions (each names its node): no other position may
 	 * claim one, released ones included */
 	for (uint32_t p = 0; p < e->position_top; p++)
-		slotted += e->positions[p].heap_slot != 0;
+		slotted += e->heap_slot[p] != 0;
 	if (slotted != total)
 		return "a position claims a threshold heap node it does not have";
 	/* bounded: the caller has checked the free list (position_top - position_used long) */
 	for (uint32_t p = e->position_free; p != LQ_NIL; p = e->positions[p].next)
-		if (e->positions[p].heap_slot != 0)
+		if (e->heap_slot[p] != 0)
 			return "a released position in a threshold heap";
 	return NULL;
 }

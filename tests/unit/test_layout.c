@@ -70,11 +70,11 @@ static void test_memsize_per_row(void **state)
 	 * the re-check queue */
 	assert_int_equal(per_account, 16 + 8 * LQ_ASSETS_MAX + 2 * 4 + 4);
 	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
-	 * order slot, a threshold heap node and its block table's share (4 B per 512-node block
-	 * for each of the 2 x LQ_INSTRUMENTS_MAX heaps) */
-	assert_int_equal(per_position, 80 + 24 + sizeof(struct lq_adl_entry) +
-					   sizeof(struct lq_adl_node) + 4 +
-					   sizeof(struct lq_watch_node) + 4 * LQ_WATCH_HEAPS / 512);
+	 * order slot, a threshold heap node, the position's slot in it and the heaps' block
+	 * tables' share (4 B per 512-node block for each of the 2 x LQ_INSTRUMENTS_MAX heaps) */
+	assert_int_equal(per_position,
+			 80 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4 +
+			     sizeof(struct lq_watch_node) + 4 + 4 * LQ_WATCH_HEAPS / 512);
 }
 
 static void test_fresh_engine_untouched(void **state)

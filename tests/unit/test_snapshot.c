@@ -68,7 +68,7 @@ static void scribble(struct eng *x, uint64_t *seed, uint32_t writes)
 	x->e.position_used = (uint32_t)(rng_next(seed) % (x->e.position_top + 1));
 	/* the threshold heaps are empty (a load checks them): no position claims a node */
 	for (uint32_t p = 0; p < x->e.position_top; p++)
-		x->e.positions[p].heap_slot = 0;
+		x->e.heap_slot[p] = 0;
 	/* the slots not in use are the free list (a load counts it) */
 	x->e.position_free = LQ_NIL;
 	for (uint32_t p = x->e.position_used; p < x->e.position_top; p++) {

@@ -78,8 +78,8 @@ struct lq_ledger {
 
 /*
  * Laid out by use (80 bytes): the first cache line holds what every margin figure, ranking
- * walk and re-check reads (quantity, cost, the lists, the funding snapshot) and the trigger
- * index's heap slot; the rarely read fields follow.
+ * walk and re-check reads (quantity, cost, the lists, the funding snapshot); the rarely read
+ * fields follow. Its place in the trigger's heaps is a table apart (heap_slot).
  */
 struct lq_position {
 	int64_t qty; /* signed raw lots */
@@ -90,14 +90,11 @@ struct lq_position {
 	uint32_t next;	      /* next of the account's positions, ascending instrument */
 	uint32_t inst_next;   /* the instrument's positions, in creation order */
 	bool isolated;
-	/* trigger index (watch.c): 1 + the index of the position's node in its instrument's
-	 * threshold heap, LQ_WATCH_SHORT set in the short heap; 0 in none */
-	uint32_t heap_slot;
 	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
 
-/* The trigger index's position in a short heap (struct lq_position.heap_slot). */
+/* A position's node in a short heap (struct lq_engine.heap_slot). */
 #define LQ_WATCH_SHORT (1u << 31)
 /* A threshold heap per instrument and side (watch.c). */
 #define LQ_WATCH_HEAPS (2 * LQ_INSTRUMENTS_MAX)
@@ -109,7 +106,7 @@ struct lq_position {
 struct lq_watch_node {
 	int64_t key;
 	uint32_t pos;
-	uint32_t pad; /* 0 */
+	uint32_t account; /* the position's: what a pop queues */
 };
 
 /*
@@ -422,6 +419,8 @@ struct lq_engine {
 	uint32_t heap_block_free; /* released blocks, linked through heap_owner; LQ_NIL: none */
 	uint32_t *heap_table;	  /* LQ_WATCH_HEAPS x heap_bph block numbers */
 	uint32_t *heap_owner;	  /* per block: heap x heap_bph + table entry, or a free link */
+	/* per position: 1 + its node's index, LQ_WATCH_SHORT in a short heap; 0 in none */
+	uint32_t *heap_slot;
 	struct lq_watch_node *heap_pool;
 	uint32_t *dirty; /* accounts queued for a re-check */
 	uint32_t dirty_count;
