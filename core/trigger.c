@@ -537,9 +537,15 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 		const struct lq_position *p = &e->positions[ps[i]];
 		enum thr_kind k = THR_ANY;
 		LQ_ASSERT(w_sum > 0);
-		/* x_i <= X: exact and representable */
-		const bool x_ovf = lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
+		/* x_i <= X: exact and representable; a unit of one position takes all of X (its
+		 * weight over itself, without the division) */
+		const bool x_ovf = n == 1
+				       ? (x = excess, false)
+				       : lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
 		LQ_ASSERT(!x_ovf);
+		LQ_DASSERT(n > 1 ||
+			   (!lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &target) &&
+			    target == x));
 		if (!lq_sub128_ovf(g[i], x, &target))
 			k = position_threshold(&e->instruments[p->instrument], p, target, &t);
 		if (k == THR_AT)
