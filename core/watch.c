@@ -179,6 +179,13 @@ static void sift_down(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_wat
 		/* the children are one aligned group of ARITY nodes (PAD) */
 		struct lq_watch_node *cs = row_node(e, row, c);
 		const uint32_t k = count - c < ARITY ? count - c : ARITY;
+		/* their children, 4 lines on from ARITY x c + 1 (within a block but at its end):
+		 * on their way while these are compared */
+		if ((uint64_t)ARITY * c + 1 < count) {
+			const struct lq_watch_node *g = row_node(e, row, ARITY * c + 1);
+			for (uint32_t j = 0; j < ARITY * ARITY; j += CACHE_LINE / sizeof(*g))
+				__builtin_prefetch(g + j);
+		}
 		uint32_t best = 0;
 		for (uint32_t j = 1; j < k; j++)
 			if (node_before(&cs[j], &cs[best]))
