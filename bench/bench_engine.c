@@ -2,7 +2,7 @@
 /*
  * Micro-benchmarks of the engine's inner operations:
  *   index/insert/N, index/remove/N, index/move/N
- *                        the trigger index (a pairing heap of N long positions): enter a
+ *                        the trigger index (a 4-ary heap of N long positions): enter a
  *                        position at a threshold, take one out, move one to a new threshold
  *   trigger/cross/K      a mark move that crosses K of 10^5 accounts' thresholds without
  *                        making them liquidatable: cycles per crossing (the heap pop, the

@@ -126,6 +126,7 @@ size_t lq_engine_memsize(const struct lq_engine_limits *lim)
 	/* the external venue's section: orders in flight, and each position's order */
 	sz += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)orders_capacity(lim), CACHE_LINE);
 	sz += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->positions_max, CACHE_LINE);
+	sz += lq_watch_memsize(lim); /* the threshold heaps */
 	LQ_ASSERT(sz % CACHE_LINE == 0);
 	return sz + CACHE_LINE;
 }
@@ -173,12 +174,11 @@ int lq_engine_init(struct lq_engine *e, void *mem, size_t size, const struct lq_
 	p += ALIGN_UP(sizeof(struct lq_liq_order) * (size_t)e->orders_cap, CACHE_LINE);
 	e->pos_order = (uint32_t *)p;
 	p += ALIGN_UP(sizeof(uint32_t) * (size_t)lim->positions_max, CACHE_LINE);
+	p = lq_watch_init(e, p);
 	LQ_ASSERT(p <= (uintptr_t)mem + size);
 	for (uint32_t i = 0; i < LQ_INSTRUMENTS_MAX; i++) {
 		e->inst_head[i] = LQ_NIL;
 		e->inst_tail[i] = LQ_NIL;
-		e->heap_root[i][0] = LQ_NIL;
-		e->heap_root[i][1] = LQ_NIL;
 	}
 	e->adl_cache.epoch = UINT64_MAX;
 	lq_marker_init(&e->marker, e);

@@ -63,10 +63,7 @@ uint32_t lq_position_create(struct lq_engine *e, uint32_t account, uint32_t inst
 	else
 		e->inst_head[instrument] = p;
 	e->inst_tail[instrument] = p;
-	pos->heap_side = 0;
-	pos->heap_child = LQ_NIL;
-	pos->heap_sibling = LQ_NIL;
-	pos->heap_prev = LQ_NIL;
+	e->heap_slot[p] = 0; /* in no threshold heap (watch.c) */
 	e->instruments[instrument].position_count++;
 	LQ_ASSERT(e->position_used <= e->limits.positions_max);
 	LQ_ASSERT(*link == p);
@@ -96,7 +93,7 @@ void lq_position_release(struct lq_engine *e, uint32_t p)
 		e->inst_tail[pos->instrument] = pos->inst_prev;
 	LQ_ASSERT(e->instruments[pos->instrument].position_count > 0);
 	e->instruments[pos->instrument].position_count--;
-	LQ_ASSERT(pos->heap_side == 0); /* out of the watch */
+	LQ_ASSERT(e->heap_slot[p] == 0); /* out of the watch */
 	pos->next = e->position_free;
 	e->position_free = p;
 	e->position_used--;

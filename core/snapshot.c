@@ -4,6 +4,7 @@
 #include "lq/snapshot.h"
 
 #include "lq/assert.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -186,6 +187,10 @@ static void clear_pointers(struct lq_engine *c)
 	c->adl_rank = NULL;
 	c->orders = NULL;
 	c->pos_order = NULL;
+	c->heap_table = NULL;
+	c->heap_owner = NULL;
+	c->heap_slot = NULL;
+	c->heap_pool = NULL;
 	c->sink = NULL;
 	c->sink_ctx = NULL;
 	c->marker.defs = NULL;
@@ -282,8 +287,9 @@ static const char *image_check(const struct lq_engine *e, const uint8_t *in, siz
 /*
  * What only the restored tables can show: every book within its level tables (a book reaches
  * the engine through the marker's check and nowhere else but here; the engine's own fills
- * may since have emptied levels, so the marker's full check does not apply), and the free
- * positions a list of exactly position_top - position_used slots below position_top.
+ * may since have emptied levels, so the marker's full check does not apply), the free
+ * positions a list of exactly position_top - position_used slots below position_top, and the
+ * threshold heaps sound (lq_watch_check: a heap a mark move pops from is never trusted blind).
  */
 static const char *restored_check(const struct lq_engine *e)
 {
@@ -295,7 +301,9 @@ static const char *restored_check(const struct lq_engine *e)
 	for (uint32_t p = e->position_free; p != LQ_NIL; p = e->positions[p].next)
 		if (p >= e->position_top || ++n > e->position_top - e->position_used)
 			return "free positions out of range";
-	return n == e->position_top - e->position_used ? NULL : "free positions miscounted";
+	if (n != e->position_top - e->position_used)
+		return "free positions miscounted";
+	return lq_watch_check(e);
 }
 
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why)
@@ -327,6 +335,10 @@ int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, co
 	c.adl_rank = e->adl_rank;
 	c.orders = e->orders;
 	c.pos_order = e->pos_order;
+	c.heap_table = e->heap_table;
+	c.heap_owner = e->heap_owner;
+	c.heap_slot = e->heap_slot;
+	c.heap_pool = e->heap_pool;
 	c.sink = e->sink;
 	c.sink_ctx = e->sink_ctx;
 	c.marker.defs = e->marker.defs;

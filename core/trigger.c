@@ -13,8 +13,8 @@
  * LQ_TRIGGER_SCAN finds the candidates by checking every unit (the oracle). LQ_TRIGGER_INDEX
  * checks only the accounts that changed or whose threshold a mark crossed. The invariant that
  * makes both produce the same rounds: an account that is not queued is not liquidatable.
- * It holds because every position carries a threshold price (in an intrusive pairing heap per
- * instrument and side, watch.c) such that while every mark stays on the safe side of its position's
+ * It holds because every position carries a threshold price (in a 4-ary heap per instrument
+ * and side, watch.c) such that while every mark stays on the safe side of its position's
  * threshold the account cannot become liquidatable, and every other change to an account
  * (fills, transfers, funding, ADL, socialized losses, staleness) queues it explicitly.
  *
@@ -116,6 +116,30 @@ struct fig {
 	lq_i128 notional_fine;
 };
 
+/*
+ * ceil(x / LQ_RATE_ONE) for x >= 0, as lq_div128(x, LQ_RATE_ONE, LQ_ROUND_CEIL) gives it, in
+ * 32-bit limbs: each step divides a 64-bit value by a constant (a multiplication), where a
+ * 128-bit division would call the runtime's (the threshold search's largest cost).
+ */
+static lq_i128 ceil_div_rate(lq_i128 x)
+{
+	const unsigned __int128 u = (unsigned __int128)x;
+	unsigned __int128 q = 0;
+	uint64_t r = 0;
+
+	LQ_ASSERT(x >= 0);
+	for (int s = 96; s >= 0; s -= 32) {
+		/* r < LQ_RATE_ONE < 2^32: cur fits 64 bits */
+		const uint64_t cur = r << 32 | (uint64_t)(u >> s & 0xffffffffu);
+		q = q << 32 | cur / LQ_RATE_ONE;
+		r = cur % LQ_RATE_ONE;
+	}
+	const lq_i128 c = (lq_i128)q + (r != 0);
+	LQ_DASSERT(c == lq_div128(x, LQ_RATE_ONE, LQ_ROUND_CEIL));
+	return c;
+}
+_Static_assert(LQ_RATE_ONE > 0 && LQ_RATE_ONE < (1LL << 32), "ceil_div_rate's limbs");
+
 static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
 		   struct fig *f)
 {
@@ -126,8 +150,14 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 	if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, &f->upnl_fine))
 		return false;
-	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+	/* a linear value is exact (no rounding): that of |q| is |v| */
+	if (ins->kind == LQ_INSTRUMENT_LINEAR)
+		n = v < 0 ? -v : v;
+	else if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
 		return false;
+	LQ_DASSERT(
+	    ins->kind != LQ_INSTRUMENT_LINEAR ||
+	    (!lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &mm) && mm == n));
 	f->notional_fine = n < 0 ? -n : n;
 	f->mm_fine = 0;
 	if (ins->tier_count == 0 || n == 0)
@@ -138,8 +168,12 @@ static bool fig_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int
 	 * wherever the result fits (the product itself may not).
 	 */
 	const struct lq_tier *t = &ins->tiers[lq_instrument_tier_index(ins, f->notional_fine)];
-	if (lq_muldiv128_ovf(f->notional_fine, t->mmr_e8, LQ_RATE_ONE, LQ_ROUND_CEIL, &mm) ||
-	    lq_mul128_ovf(t->cum_mm_e8, FINE_PER_RATE, &cum) || lq_sub128_ovf(mm, cum, &mm))
+	lq_i128 prod;
+	if (t->mmr_e8 >= 0 && !lq_mul128_ovf(f->notional_fine, t->mmr_e8, &prod))
+		mm = ceil_div_rate(prod); /* lq_muldiv128_ovf's result where the product fits */
+	else if (lq_muldiv128_ovf(f->notional_fine, t->mmr_e8, LQ_RATE_ONE, LQ_ROUND_CEIL, &mm))
+		return false;
+	if (lq_mul128_ovf(t->cum_mm_e8, FINE_PER_RATE, &cum) || lq_sub128_ovf(mm, cum, &mm))
 		return false;
 	f->mm_fine = mm < 0 ? 0 : mm;
 	LQ_ASSERT(f->mm_fine >= 0);
@@ -427,17 +461,17 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	return THR_AT;
 }
 
-/* Bits needed for v >= 0. */
+/* Bits needed for v >= 0: a count of leading zeros, not a loop over the bits. */
 static unsigned bits128(lq_i128 v)
 {
-	unsigned b = 0;
+	const uint64_t hi = (uint64_t)((unsigned __int128)v >> 64), lo = (uint64_t)v;
+	const unsigned b = hi != 0   ? 128u - (unsigned)__builtin_clzll(hi)
+			   : lo != 0 ? 64u - (unsigned)__builtin_clzll(lo)
+				     : 0u;
 
 	LQ_ASSERT(v >= 0);
-	while (v > 0) {
-		v >>= 1;
-		b++;
-	}
 	LQ_ASSERT(b < 128);
+	LQ_DASSERT((v >> b) == 0 && (b == 0 || (v >> (b - 1)) == 1)); /* exactly b bits */
 	return b;
 }
 
@@ -503,9 +537,15 @@ static void index_unit(struct lq_engine *e, const struct lq_unit *u)
 		const struct lq_position *p = &e->positions[ps[i]];
 		enum thr_kind k = THR_ANY;
 		LQ_ASSERT(w_sum > 0);
-		/* x_i <= X: exact and representable */
-		const bool x_ovf = lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
+		/* x_i <= X: exact and representable; a unit of one position takes all of X (its
+		 * weight over itself, without the division) */
+		const bool x_ovf = n == 1
+				       ? (x = excess, false)
+				       : lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
 		LQ_ASSERT(!x_ovf);
+		LQ_DASSERT(n > 1 ||
+			   (!lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &target) &&
+			    target == x));
 		if (!lq_sub128_ovf(g[i], x, &target))
 			k = position_threshold(&e->instruments[p->instrument], p, target, &t);
 		if (k == THR_AT)

@@ -8,6 +8,16 @@
  */
 #include "lq/engine.h"
 
+/* The threshold heaps' tables for these limits, bytes (whole cache lines). */
+size_t lq_watch_memsize(const struct lq_engine_limits *lim);
+/*
+ * Lay the heaps' tables out from p (cache-line aligned, lq_watch_memsize bytes) for
+ * e->limits, all heaps empty; writes none of the tables' bytes. Returns the end.
+ */
+uintptr_t lq_watch_init(struct lq_engine *e, uintptr_t p);
+/* A restored engine's heaps: NULL if sound, else why not (blocks, nodes, positions). */
+const char *lq_watch_check(const struct lq_engine *e);
+
 /* Queue an account for an exact re-check at the end of the event (its state changed). */
 void lq_watch_touch(struct lq_engine *e, uint32_t account);
 /* Queue every account with a position in the instrument (funding, staleness, parameters). */

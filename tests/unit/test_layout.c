@@ -21,12 +21,10 @@
 /* the engine: an account's hot row, its balance per asset held, a position, a candidate */
 _Static_assert(sizeof(struct lq_account) == 16, "an account is 16 bytes");
 _Static_assert(offsetof(struct lq_account, pos_head) == 8, "id, then the position list");
-_Static_assert(sizeof(struct lq_position) == 80, "a position is 80 bytes");
+_Static_assert(sizeof(struct lq_position) == 64, "a position is 64 bytes");
 _Static_assert(_Alignof(struct lq_position) == 8, "128-bit figures packed on 8 bytes");
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
-_Static_assert(offsetof(struct lq_position, trigger_price) + 8 <= 64,
-	       "the trigger price is in a position's first cache line");
 _Static_assert(sizeof(struct lq_trigger_cand) == 24, "a trigger candidate is 24 bytes");
 /* the replay report: a row per account an event names, a deposits slot per account */
 _Static_assert(sizeof(struct rep_acct) == 40, "a report row is 40 bytes");
@@ -80,9 +78,11 @@ static void test_memsize_per_row(void **state)
 	 * the re-check queue */
 	assert_int_equal(per_account, 16 + 8 * LQ_ASSETS_MAX + 2 * 4 + 4);
 	/* the position, one trigger candidate, the ADL ranking entry and its heap node, the
-	 * order slot */
+	 * order slot, a threshold heap node, the position's slot in it and the heaps' block
+	 * tables' share (4 B per 512-node block for each of the 2 x LQ_INSTRUMENTS_MAX heaps) */
 	assert_int_equal(per_position,
-			 80 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4);
+			 64 + 24 + sizeof(struct lq_adl_entry) + sizeof(struct lq_adl_node) + 4 +
+			     sizeof(struct lq_watch_node) + 4 + 4 * LQ_WATCH_HEAPS / 512);
 
 	/* limits that name their assets: a balance column each, no more */
 	for (uint32_t n = 1; n <= LQ_ASSETS_MAX; n++) {

@@ -72,6 +72,9 @@ static void scribble(struct eng *x, uint64_t *seed, uint32_t writes)
 	/* slots handed out so far (position_top), of which some are in use */
 	x->e.position_top = (uint32_t)(rng_next(seed) % (x->e.limits.positions_max + 1));
 	x->e.position_used = (uint32_t)(rng_next(seed) % (x->e.position_top + 1));
+	/* the threshold heaps are empty (a load checks them): no position claims a node */
+	for (uint32_t p = 0; p < x->e.position_top; p++)
+		x->e.heap_slot[p] = 0;
 	/* the slots not in use are the free list (a load counts it) */
 	x->e.position_free = LQ_NIL;
 	for (uint32_t p = x->e.position_used; p < x->e.position_top; p++) {

@@ -96,9 +96,9 @@ typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
 #define LQ_POSITION_FUNDING_BITS 104
 
 /*
- * Laid out by use (80 bytes, no padding): the first cache line holds what every margin figure,
- * ranking walk and re-check reads (quantity, funding snapshot, instrument, cost, the lists, the
- * trigger price); the rest of the trigger index's heap links and the rarely read fields follow.
+ * Laid out by use, 64 bytes (one cache line, no padding but one byte): quantity, funding
+ * snapshot, instrument, cost, the lists, then the rarely read isolated margin. Its place in
+ * the trigger's threshold heaps is a table apart (struct lq_engine.heap_slot, watch.c).
  */
 struct lq_position {
 	int64_t qty; /* signed raw lots */
@@ -106,21 +106,30 @@ struct lq_position {
 	lq_i128_a8 funding_snap : LQ_POSITION_FUNDING_BITS;
 	uint8_t instrument; /* < LQ_INSTRUMENTS_MAX */
 	bool isolated;
-	int8_t heap_side; /* +1 in the long heap, -1 in the short heap, 0 in none */
 	/* fine units: sum of value(fill qty, fill price) */
 	lq_i128_a8 cost : LQ_POSITION_COST_BITS;
-	uint32_t account;      /* account slot */
-	uint32_t next;	       /* next of the account's positions, ascending instrument */
-	uint32_t inst_next;    /* the instrument's positions, in creation order */
-	int64_t trigger_price; /* re-check when the mark goes below (long) / above (short) */
-	/* trigger index: an intrusive pairing heap per instrument and side (trigger.c) */
-	uint32_t heap_child;
-	uint32_t heap_sibling;
-	uint32_t heap_prev;   /* parent if first child, else left sibling; LQ_NIL at a root */
+	uint32_t account;     /* account slot */
+	uint32_t next;	      /* next of the account's positions, ascending instrument */
+	uint32_t inst_next;   /* the instrument's positions, in creation order */
 	uint32_t inst_prev;   /* the instrument's positions, backwards */
 	int64_t margin_units; /* isolated margin */
 };
 _Static_assert(LQ_INSTRUMENTS_MAX <= UINT8_MAX + 1, "a position's instrument is a byte");
+
+/* A position's node in a short heap (struct lq_engine.heap_slot). */
+#define LQ_WATCH_SHORT (1u << 31)
+/* A threshold heap per instrument and side (watch.c). */
+#define LQ_WATCH_HEAPS (2 * LQ_INSTRUMENTS_MAX)
+
+/*
+ * A threshold heap's node: the key is the threshold price in the short heap (0: re-check on
+ * any move of the mark) and its negation in the long heap; ties go to the lower position.
+ */
+struct lq_watch_node {
+	int64_t key;
+	uint32_t pos;
+	uint32_t account; /* the position's: what a pop queues */
+};
 
 /*
  * 16 bytes: what finding an account and walking its positions reads. Its balances are a table
@@ -433,8 +442,23 @@ struct lq_engine {
 
 	/* trigger state (trigger.c) */
 	enum lq_trigger_mode trigger_mode;
-	uint32_t heap_root[LQ_INSTRUMENTS_MAX][2]; /* [instrument][0 long, 1 short] */
-	uint32_t *dirty;			   /* accounts queued for a re-check */
+	/*
+	 * The threshold heaps (watch.c), heap 2 x instrument (long) and 2 x instrument + 1
+	 * (short): implicit 4-ary heaps of 16-byte nodes in blocks of 1 << heap_shift nodes from
+	 * one pool, a block table per heap. The geometry follows from the limits (lq_watch_init).
+	 */
+	uint32_t heap_count[LQ_WATCH_HEAPS];
+	uint32_t heap_shift;	  /* nodes per block: 1 << heap_shift */
+	uint32_t heap_bph;	  /* block table entries per heap */
+	uint32_t heap_blocks;	  /* blocks in the pool */
+	uint32_t heap_block_top;  /* blocks handed out at least once */
+	uint32_t heap_block_free; /* released blocks, linked through heap_owner; LQ_NIL: none */
+	uint32_t *heap_table;	  /* LQ_WATCH_HEAPS x heap_bph block numbers */
+	uint32_t *heap_owner;	  /* per block: heap x heap_bph + table entry, or a free link */
+	/* per position: 1 + its node's index, LQ_WATCH_SHORT in a short heap; 0 in none */
+	uint32_t *heap_slot;
+	struct lq_watch_node *heap_pool;
+	uint32_t *dirty; /* accounts queued for a re-check */
 	uint32_t dirty_count;
 	struct lq_trigger_cand *units; /* candidates of a round */
 	uint32_t units_cap;

@@ -41,10 +41,11 @@
  * 2: trade and book times in the mark state; 3: the external venue's orders in flight; 4: the
  * position and account layout (issue 19); 5: the arena as runs; 6: the positions' table
  * handed out in order (position_top, no pre-threaded free list) and one candidate per position;
- * 7: an 80-byte position (its cost and funding snapshot 96- and 104-bit fields on 8 bytes, the
- * instrument a byte), a balance column per asset the limits allow (lq_engine_limits.assets_max,
- * named in the header) and each position's order slot + 1 (0: none) written as its slot is
- * handed out
+ * 7: a 64-byte position (its cost and funding snapshot 96- and 104-bit fields on 8 bytes, the
+ * instrument a byte, no heap links), a balance column per asset the limits allow
+ * (lq_engine_limits.assets_max, named in the header), each position's order slot + 1 (0: none)
+ * written as its slot is handed out, and the threshold heaps as 4-ary heaps of nodes in pooled
+ * blocks (a slot per position)
  */
 #define LQ_ENGINE_IMAGE_VERSION 7
 #define LQ_ENGINE_IMAGE_HEADER	48
