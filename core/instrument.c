@@ -117,25 +117,15 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 	return 0;
 }
 
-bool lq_instrument_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
-			     lq_i128 *out)
+bool lq_instrument_value_ovf_any(const struct lq_instrument *ins, int64_t q, int64_t p,
+				 enum lq_round r, lq_i128 *out)
 {
 	lq_i128 v;
 
 	LQ_DASSERT(r == LQ_ROUND_FLOOR || r == LQ_ROUND_CEIL);
 	if (ins->kind == LQ_INSTRUMENT_LINEAR) {
-		const lq_i128 qp = (lq_i128)q * p; /* cannot overflow 128 bits */
 		LQ_DASSERT(ins->lin_scale > 0);
-		/* |q p| < 2^64 and a scale below 2^63: the product is below 2^127 (one multiply) */
-		const unsigned __int128 m = qp < 0 ? -(unsigned __int128)qp : (unsigned __int128)qp;
-		if (m >> 64 == 0 && ins->lin_scale <= INT64_MAX) {
-			const unsigned __int128 a = (unsigned __int128)(uint64_t)m *
-						    (uint64_t)ins->lin_scale;
-			*out = qp < 0 ? -(lq_i128)a : (lq_i128)a;
-			LQ_DASSERT(!lq_mul128_ovf(qp, ins->lin_scale, &v) && v == *out);
-			return false;
-		}
-		if (lq_mul128_ovf(qp, ins->lin_scale, &v))
+		if (lq_mul128_ovf((lq_i128)q * p, ins->lin_scale, &v))
 			return true;
 		*out = v;
 		return false;
