@@ -198,7 +198,8 @@ static inline bool lq_instrument_value_ovf(const struct lq_instrument *ins, int6
 
 	if (ins->kind == LQ_INSTRUMENT_LINEAR && m >> 64 == 0 && ins->lin_scale > 0 &&
 	    ins->lin_scale <= INT64_MAX) {
-		const unsigned __int128 a = (unsigned __int128)(uint64_t)m * (uint64_t)ins->lin_scale;
+		const unsigned __int128 a =
+		    (unsigned __int128)(uint64_t)m * (uint64_t)ins->lin_scale;
 		*out = qp < 0 ? -(lq_i128)a : (lq_i128)a;
 		return false;
 	}
