@@ -361,7 +361,8 @@ static uint64_t key_magnitude(const struct lq_adl_entry *en)
 	const uint64_t dt = prod_top(en->score_f[2], en->score_f[3], &db);
 	int ex = nb - db;
 	/* tops in [2^63, 2^64): the quotient lies in (2^62, 2^64) */
-	u128 q = ((u128)nt << 63) / dt;
+	uint64_t rem;
+	u128 q = lq_udivmod128_64((u128)nt << 63, dt, &rem);
 
 	LQ_DASSERT(nt >> 63 == 1);
 	LQ_DASSERT(dt >> 63 == 1);

@@ -248,33 +248,9 @@ static const lq_i128 I128_MIN = (lq_i128)((unsigned __int128)1 << 127);
 
 typedef unsigned __int128 u128;
 
-/* a / b and a % b for a divisor below 2^64: on x86-64 one or two 128 / 64-bit divisions
- * (the second's high half is the first's remainder, below b: its quotient fits). */
-static u128 udivmod_128_64(u128 a, uint64_t b, uint64_t *rem)
-{
-	const uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
-
-	LQ_DASSERT(b != 0);
-#if defined(__x86_64__)
-	uint64_t qhi = 0, r = hi, qlo;
-	if (hi >= b) {
-		qhi = hi / b;
-		r = hi % b;
-	}
-	__asm__("divq %[d]" : "=a"(qlo), "=d"(r) : [d] "rm"(b), "a"(lo), "d"(r) : "cc");
-	*rem = r;
-	return (u128)qhi << 64 | qlo;
-#else
-	(void)hi;
-	(void)lo;
-	*rem = (uint64_t)(a % b);
-	return a / b;
-#endif
-}
-
 /*
  * C's truncating a / b and a % b, without the generic 128-bit division where the operands
- * allow: 64-bit operands divide in 64 bits, a divisor below 2^64 in udivmod_128_64.
+ * allow: 64-bit operands divide in 64 bits, a divisor below 2^64 in lq_udivmod128_64.
  */
 static void divmod_trunc(lq_i128 a, lq_i128 b, lq_i128 *q, lq_i128 *r)
 {
@@ -287,7 +263,7 @@ static void divmod_trunc(lq_i128 a, lq_i128 b, lq_i128 *q, lq_i128 *r)
 		const u128 ua = a < 0 ? -(u128)a : (u128)a, ub = b < 0 ? -(u128)b : (u128)b;
 		if (ub >> 64 == 0) {
 			uint64_t rem;
-			const u128 uq = udivmod_128_64(ua, (uint64_t)ub, &rem);
+			const u128 uq = lq_udivmod128_64(ua, (uint64_t)ub, &rem);
 			/* negated as unsigned: a quotient of 2^127 becomes I128_MIN exactly */
 			*q = (lq_i128)((a < 0) != (b < 0) ? -uq : uq);
 			*r = (lq_i128)(a < 0 ? -(u128)rem : (u128)rem);
