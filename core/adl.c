@@ -18,10 +18,10 @@
  * first, as this file once did, tied 0.05 with 0.0499999993 and let the larger position of
  * the two jump the line.
  *
- * Speed: most pairs of scores differ in their leading bits, so a comparison first bounds both
- * cross products from the top 64 bits of each number (one 64 x 64 multiplication a side) and
- * multiplies in full only when those bounds overlap (a relative difference below about
- * 2^-61: near-ties and ties). The filter decides only what the bounds prove.
+ * Speed: an entry keeps the four factors, not the products, and a 64-bit key (adl_key): the
+ * class and an estimate of the score good to about 2^-59. Most pairs of scores differ by far
+ * more, so their keys decide; only keys too close to prove the order (near-ties and ties) have
+ * the products and the cross-multiplication computed in full.
  *
  * score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
  * never increases along a ranking within the profitable or the losing positions.
@@ -34,7 +34,7 @@
 
 typedef unsigned __int128 u128;
 
-#define LIMBS	   LQ_ADL_SCORE_LIMBS
+#define LIMBS	   4 /* 64-bit limbs, least significant first: a 128 x 128 product */
 #define WIDE_LIMBS (2 * LIMBS)
 
 _Static_assert(LIMBS * 64 >= 2 * 128, "a score's product of two 128-bit factors fits");
@@ -147,58 +147,25 @@ static void mp_mul128(u128 x, u128 y, uint64_t r[LIMBS])
 /* ---- comparing fractions ---- */
 
 /*
- * The order of a_num / a_den and b_num / b_den, exactly: a_num x b_den against b_num x a_den.
- * Out of line: the filter's fast path then needs no stack frame.
+ * The order of a's score magnitude num_a / den_a and b's, exactly: num_a x den_b against
+ * num_b x den_a, each number the product of the entry's two factors. Out of line: only keys
+ * too close to decide come here.
  */
 __attribute__((noinline)) static int frac_cmp(const struct lq_adl_entry *a,
 					      const struct lq_adl_entry *b)
 {
-	uint64_t l[WIDE_LIMBS], r[WIDE_LIMBS];
+	uint64_t an[LIMBS], ad[LIMBS], bn[LIMBS], bd[LIMBS], l[WIDE_LIMBS], r[WIDE_LIMBS];
 
+	mp_mul128(a->score_f[0], a->score_f[1], an);
+	mp_mul128(a->score_f[2], a->score_f[3], ad);
+	mp_mul128(b->score_f[0], b->score_f[1], bn);
+	mp_mul128(b->score_f[2], b->score_f[3], bd);
 	/* every denominator is positive (adl_score_set) */
-	LQ_DASSERT(mp_len(a->score_den, LIMBS) > 0);
-	LQ_DASSERT(mp_len(b->score_den, LIMBS) > 0);
-	mp_mul(a->score_num, mp_len(a->score_num, LIMBS), b->score_den, mp_len(b->score_den, LIMBS),
-	       l, WIDE_LIMBS);
-	mp_mul(b->score_num, mp_len(b->score_num, LIMBS), a->score_den, mp_len(a->score_den, LIMBS),
-	       r, WIDE_LIMBS);
+	LQ_DASSERT(mp_len(ad, LIMBS) > 0);
+	LQ_DASSERT(mp_len(bd, LIMBS) > 0);
+	mp_mul(an, mp_len(an, LIMBS), bd, mp_len(bd, LIMBS), l, WIDE_LIMBS);
+	mp_mul(bn, mp_len(bn, LIMBS), ad, mp_len(ad, LIMBS), r, WIDE_LIMBS);
 	return mp_cmp(l, r, WIDE_LIMBS);
-}
-
-/* Filter result: the bounds overlap, multiply in full. */
-#define FRAC_UNDECIDED 2
-
-/*
- * The same order from the top 64 bits of each number, when they prove it. With x = top of
- * a_num x top of b_den and e_l their bit lengths summed (y, e_r likewise for the right side),
- * left = a_num x b_den lies in [x, x + 2^65) x 2^(e_l - 128) and x >= 2^126, so left lies
- * in [2^(e_l - 2), 2^e_l). Bit lengths two or more apart decide; one apart, the smaller side
- * halves its product (one more unit of error); then a gap of 2^66 between x and y decides.
- */
-static int frac_cmp_filter(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
-{
-	const u128 margin = (u128)1 << 66;
-	const int e_l = a->score_num_bits + b->score_den_bits;
-	const int e_r = b->score_num_bits + a->score_den_bits;
-	u128 x = (u128)a->score_num_top * b->score_den_top;
-	u128 y = (u128)b->score_num_top * a->score_den_top;
-
-	/* the tops carry their highest bit: both numerators are non-zero */
-	LQ_DASSERT(a->score_num_top >> 63 == 1);
-	LQ_DASSERT(b->score_num_top >> 63 == 1);
-	if (e_l >= e_r + 2)
-		return 1;
-	if (e_r >= e_l + 2)
-		return -1;
-	if (e_l == e_r + 1)
-		y >>= 1;
-	else if (e_r == e_l + 1)
-		x >>= 1;
-	if (x > y && x - y >= margin)
-		return 1;
-	if (y > x && y - x >= margin)
-		return -1;
-	return FRAC_UNDECIDED;
 }
 
 /* ---- the score ---- */
@@ -241,7 +208,7 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 static void adl_leverage(const struct lq_engine *e, const struct lq_position *p, uint32_t pidx,
 			 lq_i128 upnl_fine, lq_i128 notional_fine, u128 *num, u128 *den)
 {
-	uint64_t l[LIMBS], r[LIMBS];
+	const u128 cap = LQ_ADL_LEVERAGE_MAX_E8 / LQ_RATE_ONE;
 	lq_i128 equity_fine;
 
 	LQ_ASSERT(notional_fine >= 0);
@@ -250,10 +217,10 @@ static void adl_leverage(const struct lq_engine *e, const struct lq_position *p,
 	*den = LQ_RATE_ONE;
 	if (!adl_equity(e, p, pidx, upnl_fine, notional_fine, &equity_fine) || equity_fine <= 0)
 		return;
-	/* notional / equity > cap  <=>  notional x 10^8 > cap_e8 x equity */
-	mp_mul128((u128)notional_fine, LQ_RATE_ONE, l);
-	mp_mul128(LQ_ADL_LEVERAGE_MAX_E8, (u128)equity_fine, r);
-	if (mp_cmp(l, r, LIMBS) > 0)
+	/* notional / equity > cap  <=>  notional > cap x equity (the cap is whole: exact); a
+	 * product beyond 128 bits exceeds every notional (< 2^127) */
+	_Static_assert(LQ_ADL_LEVERAGE_MAX_E8 % LQ_RATE_ONE == 0, "a whole leverage cap");
+	if ((u128)equity_fine <= ~(u128)0 / cap && (u128)notional_fine > cap * (u128)equity_fine)
 		return;
 	/* below the cap: notional over a positive equity */
 	LQ_ASSERT(equity_fine > 0);
@@ -269,10 +236,16 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	uint64_t m[W], lim[W], qd[W], qw;
 	u128 q;
 
+	uint64_t num[LIMBS], den[LIMBS], den_top;
+	int den_bits;
+
 	if (en->score_sign == 0)
 		return 0;
-	mp_mul(en->score_num, LIMBS, &e8, 1, m, W);
-	mp_mul(en->score_den, LIMBS, &two63, 1, lim, W);
+	mp_mul128(en->score_f[0], en->score_f[1], num);
+	mp_mul128(en->score_f[2], en->score_f[3], den);
+	mp_top(den, LIMBS, &den_top, &den_bits);
+	mp_mul(num, LIMBS, &e8, 1, m, W);
+	mp_mul(den, LIMBS, &two63, 1, lim, W);
 	if (mp_cmp(m, lim, W) >= 0) /* the quotient needs 64 bits: beyond int64 */
 		return en->score_sign > 0 ? INT64_MAX : INT64_MIN;
 	/*
@@ -281,25 +254,25 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	 * at most two above the quotient and never below it. (A divisor of one limb divides
 	 * exactly: m < 2^127.)
 	 */
-	if (en->score_den_bits <= 64) {
+	if (den_bits <= 64) {
 		LQ_DASSERT(mp_len(m, W) <= 2);
-		q = (((u128)m[1] << 64) | m[0]) / en->score_den[0];
+		q = (((u128)m[1] << 64) | m[0]) / den[0];
 	} else {
-		const unsigned s = (unsigned)en->score_den_bits - 64;
-		q = mp_window(m, W, s) / en->score_den_top;
+		const unsigned s = (unsigned)den_bits - 64;
+		q = mp_window(m, W, s) / den_top;
 	}
 	for (int step = 0;; step++) {
 		LQ_ASSERT(step <= 2);
 		LQ_ASSERT(q < ((u128)1 << 64));
 		qw = (uint64_t)q;
-		mp_mul(en->score_den, LIMBS, &qw, 1, qd, W);
+		mp_mul(den, LIMBS, &qw, 1, qd, W);
 		if (mp_cmp(qd, m, W) <= 0)
 			break;
 		q--;
 	}
 	mp_sub(m, qd, W); /* the remainder, below den */
 	LQ_ASSERT(mp_len(m, W) <= LIMBS);
-	LQ_ASSERT(mp_cmp(m, en->score_den, LIMBS) < 0);
+	LQ_ASSERT(mp_cmp(m, den, LIMBS) < 0);
 	LQ_ASSERT(q < ((u128)1 << 63));
 	if (en->score_sign > 0)
 		return (int64_t)q;
@@ -307,24 +280,126 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	return -(int64_t)q - (mp_len(m, W) != 0 ? 1 : 0);
 }
 
-/* Score = sign x (x_num x y_num) / (x_den x y_den), with the filter's top bits. */
+const struct lq_adl_entry *lq_adl_show(struct lq_engine *e, uint32_t instrument, int side,
+				       uint32_t *n)
+{
+	/* the cascade's ranking lives in this table: one its event may still use no longer
+	 * holds (a trigger run after a definition ranks again in the same event) */
+	if (e->adl_cache.event == e->stats.events)
+		e->adl_cache.epoch = UINT64_MAX;
+	*n = lq_adl_rank(e, instrument, side, e->adl_rank, e->limits.positions_max);
+	return e->adl_rank;
+}
+
+/*
+ * The lazy ranking a cascade consumes. Scoring is linear in the side's positions; ordering
+ * them is not done up front: a heap with the first in line at its root (built in O(n)), from
+ * which each entry the cascade reaches is taken in O(log n). The order taken is the sort's
+ * (adl_before is a strict total order).
+ *
+ * The heap holds 16-byte nodes, not the entries: a key and the entry's index. The key is the
+ * entry's class and score folded into 64 bits, larger first in line: profitable before losing,
+ * and within each class the score's magnitude as a binary floating value with a 50-bit
+ * mantissa (its inverse for losing positions, whose scores rank by smallest magnitude). It is
+ * computed from the top 64 bits of the score's factors, within a relative 2^-59 of the exact
+ * score, and it never decreases as the estimate grows, so keys two or more apart (a relative
+ * gap of at least 2^-51) order their entries exactly; closer keys fall back to the exact
+ * comparison. Entries keep their key too (adl_score_cmp's filter). Sifting reads and moves
+ * 16 bytes per level instead of the entries.
+ */
+#define KEY_MANT_BITS 50
+#define KEY_EXP_BIAS  1024
+#define KEY_MAG_LIMIT ((uint64_t)1 << 61) /* every magnitude key is below it */
+_Static_assert((uint64_t)(KEY_EXP_BIAS + 2 * LIMBS * 64) << KEY_MANT_BITS < KEY_MAG_LIMIT,
+	       "the exponent and mantissa fit below the class bits");
+_Static_assert(KEY_EXP_BIAS > 2 * LIMBS * 64, "the biased exponent is positive");
+
+/* The top 64 bits of x (> 0), highest bit set, and x's bit length: x in [top, top + 1) x
+ * 2^(bits - 64). */
+static uint64_t top64(u128 x, int *bits)
+{
+	const uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+
+	LQ_DASSERT(x != 0);
+	if (hi == 0) {
+		*bits = 64 - __builtin_clzll(lo);
+		return lo << (64 - *bits);
+	}
+	const int z = __builtin_clzll(hi);
+	*bits = 128 - z;
+	return z == 0 ? hi : hi << z | lo >> (64 - z);
+}
+
+/*
+ * An estimate of x x y (both > 0) as top x 2^(bits - 64), top in [2^63, 2^64): with t the
+ * product of the two factors' tops (in [2^126, 2^128)), x y lies in [t, t + 2^65 + 1) on t's
+ * scale and the estimate (t's top 64 bits, or 63 when t < 2^127) in (t - 2^64, t]: at most
+ * the product and above it x (1 - 2^-60).
+ */
+static uint64_t prod_top(u128 x, u128 y, int *bits)
+{
+	int bx, by;
+	const u128 t = (u128)top64(x, &bx) * top64(y, &by);
+
+	if (t >> 127 != 0) {
+		*bits = bx + by;
+		return (uint64_t)(t >> 64);
+	}
+	*bits = bx + by - 1;
+	return (uint64_t)(t >> 63);
+}
+
+/*
+ * The score's magnitude num / den (both > 0) as exponent and 50-bit mantissa, monotone in
+ * the estimate num' / den' (prod_top's, each within 2^-60 below its number), which lies
+ * within a relative 2^-59 of the exact magnitude. The quotient's floor adds 2^-62.
+ */
+static uint64_t key_magnitude(const struct lq_adl_entry *en)
+{
+	int nb, db;
+	const uint64_t nt = prod_top(en->score_f[0], en->score_f[1], &nb);
+	const uint64_t dt = prod_top(en->score_f[2], en->score_f[3], &db);
+	int ex = nb - db;
+	/* tops in [2^63, 2^64): the quotient lies in (2^62, 2^64) */
+	uint64_t rem;
+	u128 q = lq_udivmod128_64((u128)nt << 63, dt, &rem);
+
+	LQ_DASSERT(nt >> 63 == 1);
+	LQ_DASSERT(dt >> 63 == 1);
+	if (q < ((u128)1 << 63)) {
+		q <<= 1;
+		ex--;
+	}
+	LQ_ASSERT(q >> 63 == 1); /* normalized: [2^63, 2^64) */
+	LQ_ASSERT(ex + KEY_EXP_BIAS > 0);
+	const uint64_t mant = ((uint64_t)q - ((uint64_t)1 << 63)) >> (63 - KEY_MANT_BITS);
+	return ((uint64_t)(ex + KEY_EXP_BIAS) << KEY_MANT_BITS) | mant;
+}
+
+static uint64_t adl_key(const struct lq_adl_entry *en)
+{
+	uint64_t k;
+
+	if (en->profitable)
+		k = en->score_sign > 0 ? ((uint64_t)1 << 63) + KEY_MAG_LIMIT + key_magnitude(en)
+				       : (uint64_t)1 << 63;
+	else
+		k = en->score_sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : (uint64_t)1 << 62;
+	LQ_ASSERT(k < UINT64_MAX - 1); /* node_before adds one */
+	return k;
+}
+
+/* Score = sign x (x_num x y_num) / (x_den x y_den): its factors and its key. */
 static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128 x_den, u128 y_den)
 {
-	int bits;
-
 	LQ_ASSERT(x_den > 0);
 	LQ_ASSERT(y_den > 0);
-	mp_mul128(x_num, y_num, out->score_num);
-	mp_mul128(x_den, y_den, out->score_den);
-	out->score_sign = mp_len(out->score_num, LIMBS) == 0 ? 0 : out->profitable ? 1 : -1;
-	out->score_num_top = 0;
-	out->score_num_bits = 0;
-	if (out->score_sign != 0) {
-		mp_top(out->score_num, LIMBS, &out->score_num_top, &bits);
-		out->score_num_bits = (int16_t)bits;
-	}
-	mp_top(out->score_den, LIMBS, &out->score_den_top, &bits);
-	out->score_den_bits = (int16_t)bits;
+	out->score_f[0] = x_num;
+	out->score_f[1] = y_num;
+	out->score_f[2] = x_den;
+	out->score_f[3] = y_den;
+	out->score_sign = x_num == 0 || y_num == 0 ? 0 : out->profitable ? 1 : -1;
+	out->key = adl_key(out);
 	out->score_e8 = 0; /* adl_display, for the entries shown or taken */
 }
 
@@ -374,13 +449,20 @@ static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry
 		return a->score_sign < b->score_sign ? -1 : 1;
 	if (a->score_sign == 0)
 		return 0;
-	int c = frac_cmp_filter(a, b);
-	if (c == FRAC_UNDECIDED)
-		c = frac_cmp(a, b);
-	LQ_DASSERT(c == frac_cmp(a, b));
-	LQ_DASSERT(c >= -1);
-	LQ_DASSERT(c <= 1);
-	return a->score_sign > 0 ? c : -c;
+	/* one class: keys two or more apart order the scores (the larger key, the higher) */
+	int r;
+	if (a->key > b->key + 1) {
+		r = 1;
+	} else if (b->key > a->key + 1) {
+		r = -1;
+	} else {
+		const int c = frac_cmp(a, b);
+		LQ_DASSERT(c >= -1);
+		LQ_DASSERT(c <= 1);
+		return a->score_sign > 0 ? c : -c;
+	}
+	LQ_DASSERT(r == (a->score_sign > 0 ? frac_cmp(a, b) : -frac_cmp(a, b)));
+	return r;
 }
 
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
@@ -441,6 +523,8 @@ static void adl_sort(struct lq_adl_entry *a, uint32_t n)
 	}
 }
 
+#define ADL_PREFETCH 8 /* positions ahead */
+
 /* Score every open position of one side of an instrument into out, unordered: the count. */
 static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int side,
 			    struct lq_adl_entry *out, uint32_t cap)
@@ -452,6 +536,12 @@ static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int 
 	LQ_ASSERT(side != 0);
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		const struct lq_position *pos = &e->positions[p];
+		/* the list mostly follows the table (positions are handed out in order): fetch the
+		 * lines a few positions on while this one is scored */
+		if (p + ADL_PREFETCH < e->position_top) {
+			__builtin_prefetch(&e->positions[p + ADL_PREFETCH]);
+			__builtin_prefetch((const char *)&e->positions[p + ADL_PREFETCH + 1] - 1);
+		}
 		/* the instrument's list holds each position once: positions_max bounds it */
 		LQ_ASSERT(walked < walk_max);
 		walked++;
@@ -484,61 +574,6 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 	}
 	LQ_ASSERT(n <= cap);
 	return n;
-}
-
-/*
- * The lazy ranking a cascade consumes. Scoring is linear in the side's positions; ordering
- * them is not done up front: a heap with the first in line at its root (built in O(n)), from
- * which each entry the cascade reaches is taken in O(log n). The order taken is the sort's
- * (adl_before is a strict total order).
- *
- * The heap holds 16-byte nodes, not the entries: a key and the entry's index. The key is the
- * entry's class and score folded into 64 bits, larger first in line: profitable before losing,
- * and within each class the score's magnitude as a binary floating value with a 50-bit
- * mantissa (its inverse for losing positions, whose scores rank by smallest magnitude). It is
- * computed from the top 64 bits of the score's numerator and denominator, within a relative
- * 2^-61 of the exact score, and it never decreases as the estimate grows, so keys two or more
- * apart (a relative gap of at least 2^-51) order their entries exactly; closer keys fall back to
- * adl_before on the entries. Sifting then reads and moves 16 bytes per level instead of two
- * cache lines.
- */
-#define KEY_MANT_BITS 50
-#define KEY_EXP_BIAS  1024
-#define KEY_MAG_LIMIT ((uint64_t)1 << 61) /* every magnitude key is below it */
-_Static_assert((uint64_t)(KEY_EXP_BIAS + 2 * LIMBS * 64) << KEY_MANT_BITS < KEY_MAG_LIMIT,
-	       "the exponent and mantissa fit below the class bits");
-_Static_assert(KEY_EXP_BIAS > 2 * LIMBS * 64, "the biased exponent is positive");
-
-/* num / den (both > 0) as exponent and 50-bit mantissa: monotone in the estimate. */
-static uint64_t key_magnitude(const struct lq_adl_entry *en)
-{
-	int ex = en->score_num_bits - en->score_den_bits;
-	/* tops in [2^63, 2^64): the quotient lies in (2^62, 2^64) */
-	u128 q = ((u128)en->score_num_top << 63) / en->score_den_top;
-
-	LQ_DASSERT(en->score_num_top >> 63 == 1);
-	LQ_DASSERT(en->score_den_top >> 63 == 1);
-	if (q < ((u128)1 << 63)) {
-		q <<= 1;
-		ex--;
-	}
-	LQ_ASSERT(q >> 63 == 1); /* normalized: [2^63, 2^64) */
-	LQ_ASSERT(ex + KEY_EXP_BIAS > 0);
-	const uint64_t mant = ((uint64_t)q - ((uint64_t)1 << 63)) >> (63 - KEY_MANT_BITS);
-	return ((uint64_t)(ex + KEY_EXP_BIAS) << KEY_MANT_BITS) | mant;
-}
-
-static uint64_t adl_key(const struct lq_adl_entry *en)
-{
-	uint64_t k;
-
-	if (en->profitable)
-		k = en->score_sign > 0 ? ((uint64_t)1 << 63) + KEY_MAG_LIMIT + key_magnitude(en)
-				       : (uint64_t)1 << 63;
-	else
-		k = en->score_sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : (uint64_t)1 << 62;
-	LQ_ASSERT(k < UINT64_MAX - 1); /* node_before adds one */
-	return k;
 }
 
 static bool node_before(const struct lq_adl_entry *en, const struct lq_adl_node *a,
@@ -582,7 +617,7 @@ uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 	const uint32_t n = adl_collect(e, instrument, side, out, cap);
 
 	for (uint32_t i = 0; i < n; i++)
-		heap[i] = (struct lq_adl_node){.key = adl_key(&out[i]), .entry = i};
+		heap[i] = (struct lq_adl_node){.key = out[i].key, .entry = i};
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_first(out, heap, i, n);
 	return n;

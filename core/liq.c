@@ -204,20 +204,53 @@ static bool falls_short(const void *ctx, int64_t k)
  * (no bound relative to the mark): a mark crashed to a tick, or an 18-decimal asset, still
  * gets its exact price. Where no grid price reaches it, the end of the grid.
  */
+/*
+ * The first k in [1, hi] where the monotone pred holds (hi + 1: nowhere), as lq_search_first
+ * finds it: a guess that holds where the tick below it does not is that k (two evaluations);
+ * any other guess costs the full search.
+ */
+static int64_t search_from(int64_t guess, int64_t hi, bool (*pred)(const void *ctx, int64_t k),
+			   const void *ctx)
+{
+	if (guess >= 1 && guess <= hi && pred(ctx, guess) && (guess == 1 || !pred(ctx, guess - 1)))
+		return guess;
+	return lq_search_first(1, hi, pred, ctx);
+}
+
+/*
+ * A guess at the first tick of bankruptcy_price's search: a linear value is exactly x k d
+ * with d = tick x lin_scale, so a long's first tick reaching the target is ceil(target /
+ * (x d)) and a short's first falling short floor(target / (x d)) + 1. 0 (no guess) where
+ * x d does not fit or the instrument is inverse.
+ */
+static int64_t bankruptcy_guess(const struct lq_instrument *ins, int64_t x, lq_i128 target)
+{
+	lq_i128 d;
+
+	if (ins->kind != LQ_INSTRUMENT_LINEAR ||
+	    __builtin_mul_overflow((lq_i128)x * ins->tick, ins->lin_scale, &d) || d == 0)
+		return 0;
+	const lq_i128 k = x > 0 ? lq_div128_ceil(target, d) : lq_div128_floor(target, d) + 1;
+	return k < 1 || k > INT64_MAX ? 0 : (int64_t)k;
+}
+
 static int64_t bankruptcy_price(const struct lq_instrument *ins, int64_t x, lq_i128 target)
 {
 	const int64_t hi = INT64_MAX / ins->tick - (ins->tick == 1); /* the search needs hi + 1 */
 	const struct reach r = {.ins = ins, .x = x, .target = target};
+	const int64_t guess = bankruptcy_guess(ins, x, target);
 
 	LQ_ASSERT(x != 0);
 	LQ_ASSERT(hi >= 1);
 	if (x > 0) {
 		/* value rises with the price: the lowest grid price reaching the target */
-		const int64_t k = lq_search_first(1, hi, reaches, &r);
+		const int64_t k = search_from(guess, hi, reaches, &r);
+		LQ_DASSERT(k == lq_search_first(1, hi, reaches, &r));
 		return (k > hi ? hi : k) * ins->tick;
 	}
 	/* value falls with the price: the highest grid price still reaching it */
-	const int64_t k = lq_search_first(1, hi, falls_short, &r) - 1;
+	const int64_t k = search_from(guess, hi, falls_short, &r) - 1;
+	LQ_DASSERT(k + 1 == lq_search_first(1, hi, falls_short, &r));
 	return (k < 1 ? 1 : k) * ins->tick;
 }
 

@@ -429,11 +429,42 @@ int64_t lq_div_ceil(int64_t a, int64_t b)
 
 static const lq_i128 I128_MIN = (lq_i128)((unsigned __int128)1 << 127);
 
+typedef unsigned __int128 u128;
+
+/*
+ * C's truncating a / b and a % b, without the generic 128-bit division where the operands
+ * allow: 64-bit operands divide in 64 bits, a divisor below 2^64 in lq_udivmod128_64.
+ */
+static void divmod_trunc(lq_i128 a, lq_i128 b, lq_i128 *q, lq_i128 *r)
+{
+	LQ_DASSERT(b != 0);
+	LQ_DASSERT(a != I128_MIN || b != -1);
+	if (a == (int64_t)a && b == (int64_t)b && b != -1) { /* INT64_MIN / -1 traps */
+		*q = (int64_t)a / (int64_t)b;
+		*r = (int64_t)a % (int64_t)b;
+	} else {
+		const u128 ua = a < 0 ? -(u128)a : (u128)a, ub = b < 0 ? -(u128)b : (u128)b;
+		if (ub >> 64 == 0) {
+			uint64_t rem;
+			const u128 uq = lq_udivmod128_64(ua, (uint64_t)ub, &rem);
+			/* negated as unsigned: a quotient of 2^127 becomes I128_MIN exactly */
+			*q = (lq_i128)((a < 0) != (b < 0) ? -uq : uq);
+			*r = (lq_i128)(a < 0 ? -(u128)rem : (u128)rem);
+		} else {
+			*q = a / b;
+			*r = a % b;
+		}
+	}
+	LQ_DASSERT(*q == a / b);
+	LQ_DASSERT(*r == a % b);
+}
+
 lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);
-	lq_i128 q = a / b, r = a % b;
+	lq_i128 q, r;
+	divmod_trunc(a, b, &q, &r);
 	if (r != 0 && ((r < 0) != (b < 0))) {
 		q--;
 		r += b; /* a - q b */
@@ -448,7 +479,8 @@ lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);
-	lq_i128 q = a / b, r = a % b;
+	lq_i128 q, r;
+	divmod_trunc(a, b, &q, &r);
 	if (r != 0 && ((r < 0) == (b < 0))) {
 		q++;
 		r -= b; /* a - q b */
@@ -463,7 +495,8 @@ lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);
-	lq_i128 q = a / b, r = a % b;
+	lq_i128 q, r;
+	divmod_trunc(a, b, &q, &r);
 	lq_i128 ar = r < 0 ? -r : r, ab = b < 0 ? -b : b;
 	/* |r| >= |b| - |r| compares 2|r| >= |b| without overflowing. */
 	if (r != 0 && ar >= ab - ar) {
@@ -491,8 +524,15 @@ bool lq_muldiv128_ovf(lq_i128 a, int64_t b, int64_t c, enum lq_round r, lq_i128 
 	lq_i128 q, rem, hi;
 
 	LQ_ASSERT(c != 0);
-	/* the product fits (the usual case): one division, the same exact result */
-	if (c > 0 && !__builtin_mul_overflow(a, (lq_i128)b, &hi)) {
+	/* the product fits (the usual case): one division, the same exact result. |a| < 2^64
+	 * and |b| <= 2^63 need no check: |a b| < 2^127 */
+	const u128 ua = a < 0 ? -(u128)a : (u128)a;
+	bool fits = ua >> 64 == 0;
+	if (fits)
+		hi = a * (lq_i128)b;
+	else
+		fits = !__builtin_mul_overflow(a, (lq_i128)b, &hi);
+	if (c > 0 && fits) {
 		*out = lq_div128(hi, c, r);
 		return false;
 	}

@@ -259,6 +259,83 @@ static void test_overflow_checks(void **state)
 	assert_int_equal(r, -4);
 }
 
+/* ---- 128-bit divisions against C's own (each operand size: 64-bit, 64-bit divisor, wide) ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A value of 1 to 127 bits (or exactly 2^-127 as I128_MIN), either sign. */
+static lq_i128 rng_i128(uint64_t *s)
+{
+	const unsigned bits = 1 + (unsigned)(rng_next(s) % 128);
+	unsigned __int128 v = ((unsigned __int128)rng_next(s) << 64) | rng_next(s);
+
+	if (bits == 128)
+		return (lq_i128)((unsigned __int128)1 << 127);
+	v &= ((unsigned __int128)1 << bits) - 1;
+	v |= (unsigned __int128)1 << (bits - 1);
+	return rng_next(s) & 1 ? -(lq_i128)v : (lq_i128)v;
+}
+
+static void check_div(lq_i128 a, lq_i128 b)
+{
+	const lq_i128 min = (lq_i128)((unsigned __int128)1 << 127);
+	if (b == 0 || (a == min && b == -1))
+		return;
+	const lq_i128 q = a / b, r = a % b;
+	const lq_i128 fl = r != 0 && ((r < 0) != (b < 0)) ? q - 1 : q;
+	const lq_i128 ce = r != 0 && ((r < 0) == (b < 0)) ? q + 1 : q;
+	const unsigned __int128 ar = r < 0 ? -(unsigned __int128)r : (unsigned __int128)r;
+	const unsigned __int128 ab = b < 0 ? -(unsigned __int128)b : (unsigned __int128)b;
+	const lq_i128 ro = r != 0 && ar >= ab - ar ? q + (((a < 0) == (b < 0)) ? 1 : -1) : q;
+	assert_true(lq_div128_floor(a, b) == fl);
+	assert_true(lq_div128_ceil(a, b) == ce);
+	if (b != min) /* lq_div128_round takes |b|: a divisor of -2^127 is outside its range */
+		assert_true(lq_div128_round(a, b) == ro);
+}
+
+static void test_div128_paths(void **state)
+{
+	static const int64_t edges64[] = {
+	    1, -1, 2, -2, 3, 7, 1000000000, INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1};
+	const lq_i128 two64 = (lq_i128)1 << 64;
+	const lq_i128 min = (lq_i128)((unsigned __int128)1 << 127);
+	const lq_i128 edges[] = {0,	    1,	       -1,	   INT64_MAX,
+				 INT64_MIN, two64 - 1, two64,	   -(two64 - 1),
+				 -two64,    min,       -(min + 1), (lq_i128)UINT64_MAX * 1000 + 7};
+	uint64_t s = 0x9E3779B97F4A7C15ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		for (size_t j = 0; j < sizeof(edges) / sizeof(edges[0]); j++)
+			check_div(edges[i], edges[j]);
+		for (size_t j = 0; j < sizeof(edges64) / sizeof(edges64[0]); j++)
+			check_div(edges[i], edges64[j]);
+	}
+	for (int n = 0; n < 200000; n++) {
+		const lq_i128 a = rng_i128(&s), b = rng_i128(&s);
+		check_div(a, b);
+		check_div(a, (int64_t)b);
+		check_div((int64_t)a, b);
+		check_div(a, (lq_i128)(uint64_t)b);
+		/* muldiv128 against a product that fits */
+		const int64_t m = (int64_t)rng_next(&s) >> (rng_next(&s) % 64);
+		const int64_t c = (int64_t)b == 0 ? 7 : (int64_t)b;
+		lq_i128 p, out;
+		if (!__builtin_mul_overflow(a, (lq_i128)m, &p) && (p != min || c != -1)) {
+			assert_false(lq_muldiv128_ovf(a, m, c, LQ_ROUND_FLOOR, &out));
+			assert_true(out == lq_div128_floor(p, c));
+			assert_false(lq_muldiv128_ovf(a, m, c, LQ_ROUND_CEIL, &out));
+			assert_true(out == lq_div128_ceil(p, c));
+		}
+	}
+}
+
 static bool at_least(const void *ctx, int64_t k)
 {
 	return k >= *(const int64_t *)ctx;
@@ -289,6 +366,7 @@ int main(void)
 	    cmocka_unit_test(test_format),	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_natural),	    cmocka_unit_test(test_rounding),
 	    cmocka_unit_test(test_overflow_checks), cmocka_unit_test(test_search_first),
+	    cmocka_unit_test(test_div128_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

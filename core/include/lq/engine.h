@@ -627,25 +627,23 @@ bool lq_trigger_unit_liquidatable(const struct lq_engine *e, struct lq_unit *u);
 void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
 
 /*
- * One entry of an ADL ranking (DESIGN 1.7). The score is kept exactly, as a sign and the
- * fraction score_num / score_den of two products of two non-negative 128-bit factors (see
- * core/adl.c); the ranking compares these by cross-multiplication, never score_e8.
+ * One entry of an ADL ranking (DESIGN 1.7). The score is kept exactly, as a sign and the four
+ * non-negative 128-bit factors of the fraction (score_f[0] x score_f[1]) / (score_f[2] x
+ * score_f[3]) (see core/adl.c); the ranking compares keys, and where two keys are too close to
+ * decide, these by cross-multiplication, never score_e8.
  */
-#define LQ_ADL_SCORE_LIMBS 4 /* 64-bit limbs, least significant first: a 128 x 128 product */
 struct lq_adl_entry {
-	/* what a comparison reads first, together at the front */
 	uint64_t account;
 	int64_t qty_abs;
-	bool profitable;   /* upnl > 0: ranks before every position that is not */
-	int8_t score_sign; /* -1, 0 or +1; 0 exactly when score_num is 0 */
-	/* core/adl.c's comparison filter: the top 64 bits of num and den and their bit lengths */
-	int16_t score_num_bits, score_den_bits;
-	uint64_t score_num_top, score_den_top;
+	/* class and approximate score, larger first in line (core/adl.c): keys two or more
+	 * apart order their entries exactly */
+	uint64_t key;
+	int64_t score_e8; /* display only: floor(score x 10^8), clamped to int64 */
 	uint32_t position;
 	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
-	int64_t score_e8;   /* display only: floor(score x 10^8), clamped to int64 */
-	uint64_t score_num[LQ_ADL_SCORE_LIMBS];
-	uint64_t score_den[LQ_ADL_SCORE_LIMBS]; /* > 0 */
+	bool profitable;    /* upnl > 0: ranks before every position that is not */
+	int8_t score_sign;  /* -1, 0 or +1; 0 exactly when the numerator is 0 */
+	unsigned __int128 score_f[4]; /* numerator factors, then denominator factors (> 0) */
 };
 
 /*
@@ -659,6 +657,14 @@ struct lq_adl_entry {
 #define LQ_ADL_LEVERAGE_MAX_E8 (1000LL * LQ_RATE_ONE)
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap);
+
+/*
+ * lq_adl_rank into the engine's own ranking table, for `show adl`: no table of the caller's.
+ * The ranking a cascade keeps there is dropped (a later cascade builds its own). Returns the
+ * ranking, *n entries, valid until the engine next ranks.
+ */
+const struct lq_adl_entry *lq_adl_show(struct lq_engine *e, uint32_t instrument, int side,
+				       uint32_t *n);
 
 /*
  * The same ranking, lazily (what a cascade uses): scores the side's positions into out as

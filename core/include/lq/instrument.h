@@ -185,8 +185,26 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 			   int64_t imr_e8);
 
 /* Signed value of q lots at price p in fine units, rounded as asked (exact for linear). */
-bool lq_instrument_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p, enum lq_round r,
-			     lq_i128 *out);
+bool lq_instrument_value_ovf_any(const struct lq_instrument *ins, int64_t q, int64_t p,
+				 enum lq_round r, lq_i128 *out);
+
+/* The same; a linear value with |q p| < 2^64 and a scale below 2^63 (the usual case) is one
+ * 64 x 64-bit multiplication in line, below 2^127: no overflow check needed. */
+static inline bool lq_instrument_value_ovf(const struct lq_instrument *ins, int64_t q, int64_t p,
+					   enum lq_round r, lq_i128 *out)
+{
+	const lq_i128 qp = (lq_i128)q * p; /* cannot overflow 128 bits */
+	const unsigned __int128 m = qp < 0 ? -(unsigned __int128)qp : (unsigned __int128)qp;
+
+	if (ins->kind == LQ_INSTRUMENT_LINEAR && m >> 64 == 0 && ins->lin_scale > 0 &&
+	    ins->lin_scale <= INT64_MAX) {
+		const unsigned __int128 a =
+		    (unsigned __int128)(uint64_t)m * (uint64_t)ins->lin_scale;
+		*out = qp < 0 ? -(lq_i128)a : (lq_i128)a;
+		return false;
+	}
+	return lq_instrument_value_ovf_any(ins, q, p, r, out);
+}
 
 /* Tier index for a notional in fine units (>= 0). */
 uint32_t lq_instrument_tier_index(const struct lq_instrument *ins, lq_i128 notional_fine);

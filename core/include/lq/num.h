@@ -126,6 +126,30 @@ lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b);
 /* Round to nearest, ties away from zero (used only for displayed averages and the mark). */
 lq_i128 lq_div128_round(lq_i128 a, lq_i128 b);
 
+/*
+ * a / b and a % b (*rem) for an unsigned a and a divisor below 2^64 (b != 0): on x86-64 one
+ * or two 128 / 64-bit divisions (the second's high half is the first's remainder, below b:
+ * its quotient fits), without the generic 128-bit division routine.
+ */
+static inline unsigned __int128 lq_udivmod128_64(unsigned __int128 a, uint64_t b, uint64_t *rem)
+{
+#if defined(__x86_64__)
+	const uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
+	uint64_t qhi = 0, r = hi, qlo;
+
+	if (hi >= b) {
+		qhi = hi / b;
+		r = hi % b;
+	}
+	__asm__("divq %[d]" : "=a"(qlo), "=d"(r) : [d] "rm"(b), "a"(lo), "d"(r) : "cc");
+	*rem = r;
+	return (unsigned __int128)qhi << 64 | qlo;
+#else
+	*rem = (uint64_t)(a % b);
+	return a / b;
+#endif
+}
+
 /* Rounding direction as a value, for helpers that take it as a parameter. */
 enum lq_round {
 	LQ_ROUND_FLOOR = 0, /* toward -infinity */
