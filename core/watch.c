@@ -183,7 +183,11 @@ static void sift_down(struct lq_engine *e, uint32_t h, uint32_t i, struct lq_wat
 		 * on their way while these are compared */
 		if ((uint64_t)ARITY * c + 1 < count) {
 			const struct lq_watch_node *g = row_node(e, row, ARITY * c + 1);
-			for (uint32_t j = 0; j < ARITY * ARITY; j += CACHE_LINE / sizeof(*g))
+			/* no further than the block (a small engine's blocks are 4 or 8 nodes) */
+			const uint32_t span = ARITY * ARITY < (1u << e->heap_shift)
+						  ? ARITY * ARITY
+						  : (1u << e->heap_shift);
+			for (uint32_t j = 0; j < span; j += CACHE_LINE / sizeof(*g))
 				__builtin_prefetch(g + j);
 		}
 		uint32_t best = 0;
@@ -410,6 +414,10 @@ static const char *check_nodes(const struct lq_engine *e, uint64_t *total)
 				return "a threshold heap node and its position disagree";
 			if (side ? n->key < 0 : (n->key >= 0 || n->key == INT64_MIN))
 				return "a threshold heap key out of range";
+			/* a threshold watches the position's own side (key 0: any move, either) */
+			const int64_t q = e->positions[n->pos].qty;
+			if (side ? (n->key > 0 && q >= 0) : q <= 0)
+				return "a threshold heap of the other side";
 			if (i > 0 && node_before(n, node_at(e, h, (i - 1) / ARITY)))
 				return "a threshold heap out of order";
 		}

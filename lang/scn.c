@@ -1260,7 +1260,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(__UCLIBC__)
 /*
  * The line's bytes straight from the stream's buffer (glibc's FILE keeps it in the open:
  * _IO_read_ptr to _IO_read_end), a memchr for the newline instead of a getc per byte: the
@@ -1304,7 +1304,7 @@ enum lq_scn_read lq_scn_read_line(FILE *f, char *buf, size_t cap, size_t *len, s
 	*col = 0;
 	/* bounded by cap: a longer line stops the read */
 	for (;;) {
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(__UCLIBC__)
 		bool nl;
 		read_buffered(f, buf, cap, &n, &nl);
 		if (nl) {

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,8 +72,10 @@ static const uint32_t crc32c_table[256] = {
 /* crc32c_slice[k][b]: the CRC of byte b followed by k zero bytes (k = 0: the table above) */
 static uint32_t crc32c_slice[8][256];
 static bool crc32c_hw;
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
 
-__attribute__((constructor)) static void crc32c_init(void)
+/* Once, on first use (not a constructor: another constructor may checksum before it ran). */
+static void crc32c_init(void)
 {
 	for (uint32_t b = 0; b < 256; b++) {
 		uint32_t c = crc32c_table[b];
@@ -82,7 +85,10 @@ __attribute__((constructor)) static void crc32c_init(void)
 			crc32c_slice[k][b] = c;
 		}
 	}
+#if defined(__x86_64__)
+	__builtin_cpu_init();
 	crc32c_hw = __builtin_cpu_supports("sse4.2");
+#endif
 }
 
 static uint32_t crc32c_bytes(uint32_t crc, const uint8_t *p, size_t len)
@@ -111,6 +117,7 @@ static uint32_t crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
 	return crc32c_bytes(crc, p, len);
 }
 
+#if defined(__x86_64__)
 /* The SSE4.2 path on the inverted register (same polynomial, same bit order). */
 __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p,
 							       size_t len)
@@ -127,17 +134,22 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
 		c = __builtin_ia32_crc32qi((uint32_t)c, *p);
 	return (uint32_t)c;
 }
+#endif
 
 uint32_t lq_journal_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	(void)pthread_once(&crc32c_once, crc32c_init);
+#if defined(__x86_64__)
 	if (crc32c_hw)
 		return ~crc32c_sse42(~crc, p, len);
+#endif
 	return ~crc32c_sw(~crc, p, len);
 }
 
 uint32_t lq_journal_crc32c_table(uint32_t crc, const void *data, size_t len)
 {
+	(void)pthread_once(&crc32c_once, crc32c_init);
 	return ~crc32c_sw(~crc, data, len);
 }
 

@@ -851,7 +851,8 @@ static void engine_msg(struct lq_pipeline *p, const struct lq_msg *m)
 {
 	p->eng_line = m->line;
 	if (is_def(m->type)) {
-		(void)lq_msg_def_apply(p->eng, m);
+		/* the ingest's definitions engine has the same columns and refused it first */
+		LQ_ASSERT(lq_msg_def_apply(p->eng, m) != LQ_E_LIMIT);
 		emit(p, LQ_STAGE_ENGINE, m);
 		/* tiers, parameters and funds change the margins of open positions */
 		if (m->type != LQ_MSG_DEF_ASSET && m->type != LQ_MSG_DEF_INSTRUMENT)
@@ -1194,10 +1195,14 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 		}
 		atomic_init(&p->ring_head[r], p->rings[r]->prod.next); /* the gauge's start */
 	}
-	p->ing_defs = engine_new(p, &defs_limits, NULL, NULL, 0);
-	p->mark_defs = engine_new(p, &defs_limits, NULL, NULL, 1);
+	/* the same balance columns as the engine: an asset it could not hold is refused where
+	 * the definitions are read, not dropped by the engine alone */
+	struct lq_engine_limits dl = defs_limits;
+	dl.assets_max = cfg->limits.assets_max;
+	p->ing_defs = engine_new(p, &dl, NULL, NULL, 0);
+	p->mark_defs = engine_new(p, &dl, NULL, NULL, 1);
 	p->eng = engine_new(p, &cfg->limits, engine_sink, p, 2);
-	p->pub_defs = engine_new(p, &defs_limits, NULL, NULL, 3);
+	p->pub_defs = engine_new(p, &dl, NULL, NULL, 3);
 	if (!p->ing_defs || !p->mark_defs || !p->eng || !p->pub_defs) {
 		lq_pipeline_destroy(p);
 		return -ENOMEM;

@@ -291,6 +291,12 @@ static void test_restore_refuses_bad_heaps(void **state)
 	root->key = 5;
 	refused_as(&a, &b, "a threshold heap key out of range");
 	root->key = rk;
+	/* a long heap's position that is short: its threshold would fire on the wrong side */
+	const int64_t q = a.e.positions[root->pos].qty;
+	assert_true(q > 0);
+	a.e.positions[root->pos].qty = -q;
+	refused_as(&a, &b, "a threshold heap of the other side");
+	a.e.positions[root->pos].qty = q;
 	/* and all put back, it loads */
 	img = malloc(lq_snapshot_engine_size(&a.e));
 	assert_non_null(img);

@@ -7,6 +7,7 @@
  * (DESIGN 1.3 - 1.8). Pure state machine: no I/O, no clock, no allocation after
  * lq_engine_init(). Output events go to the sink given at init, in a deterministic order.
  */
+#include "lq/assert.h"
 #include "lq/event_schema.h"
 #include "lq/instrument.h"
 #include "lq/num.h"
@@ -85,9 +86,11 @@ typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
 /*
  * The widths of a position's two 128-bit figures (bit-fields: read and written as lq_i128, never
  * through a pointer). Every value stored fits, so none is ever cut:
- * - cost: |cost| / LQ_FINE_ONE <= INT64_MAX (< 2^93) wherever it is written: a trade's result
- *   passes lq_position_fill's representability check, a socialized charge and a fund's stock
- *   (liq.c, read back through a position) check the same bound;
+ * - cost: |cost| / LQ_FINE_ONE <= INT64_MAX (< 2^93) wherever a trader's position is written:
+ *   a trade's result passes lq_position_fill's representability check, a socialized charge
+ *   checks the same bound. A fund's stock and the audit's positions are full width (a deficit
+ *   taken over at its own cost stays within about 2^94.6, ioc_keep_in_range); they reach the
+ *   fill arithmetic through lq_position_temp, which checks the width in every build;
  * - funding_snap: an instrument's funding index, within +-2^100 (lq_instrument_funding_ovf).
  * Debug builds check that each write reads back whole (LQ_DASSERT); tests/unit/test_layout.c
  * checks the widths against these bounds.
@@ -115,6 +118,18 @@ struct lq_position {
 	int64_t margin_units; /* isolated margin */
 };
 _Static_assert(LQ_INSTRUMENTS_MAX <= UINT8_MAX + 1, "a position's instrument is a byte");
+
+/*
+ * A position made of full-width figures (a fund's stock, the audit's copy) for the fill
+ * arithmetic. Its cost must fit the field: checked in every build, never cut.
+ */
+static inline struct lq_position lq_position_temp(int64_t qty, lq_i128 cost)
+{
+	const lq_i128 lim = (lq_i128)1 << (LQ_POSITION_COST_BITS - 1);
+
+	LQ_ASSERT(cost >= -lim && cost < lim);
+	return (struct lq_position){.qty = qty, .cost = cost};
+}
 
 /* A position's node in a short heap (struct lq_engine.heap_slot). */
 #define LQ_WATCH_SHORT (1u << 31)
