@@ -362,7 +362,8 @@ static void input_fill(struct lq_audit *a, const struct lq_cmd *c)
 	if (s == LQ_NIL)
 		return;
 	const struct lq_audit_position *pos = position_peek(a, s, c->instrument);
-	const struct lq_position tmp = lq_position_temp(pos ? pos->qty : 0, pos ? pos->cost : 0);
+	const struct lq_position tmp =
+	    lq_engine_position_temp(pos ? pos->qty : 0, pos ? pos->cost : 0);
 	struct lq_fill_result r;
 	if (!lq_position_fill(ins, &tmp, c->qty, c->price, &r)) {
 		fail(a, LQ_AUDIT_EVENT, c->account, c->instrument,

@@ -448,7 +448,7 @@ static void holder_close(struct lq_engine *e, struct holder *h, int64_t limit, b
 			continue;
 		if (!within(sign, lv[i].price, limit))
 			break;
-		const struct lq_position tmp = lq_position_temp(h->pos->qty, h->pos->cost);
+		const struct lq_position tmp = lq_engine_position_temp(h->pos->qty, h->pos->cost);
 		struct lq_fill_result r;
 		int64_t take = lv[i].qty < iabs(h->pos->qty) ? lv[i].qty : iabs(h->pos->qty);
 		{
@@ -492,7 +492,7 @@ static void venue_close(struct lq_engine *e, struct holder *h, int64_t bk)
 {
 	const struct lq_instrument *ins = &e->instruments[h->instrument];
 	const int64_t q = h->pos->qty, mark = lq_instrument_mark(ins);
-	const struct lq_position tmp = lq_position_temp(q, h->pos->cost);
+	const struct lq_position tmp = lq_engine_position_temp(q, h->pos->cost);
 	struct lq_fill_result r;
 	lq_i128 exit;
 	int64_t price = mark;
@@ -638,7 +638,7 @@ static void adl(struct lq_engine *e, struct holder *h, int64_t price, uint64_t l
 		if (lq_position_trade_value(e, cp, hs * take, share, 0, LQ_LEDGER_FEES, &pnl) !=
 		    LQ_OK)
 			break;
-		const struct lq_position tmp = lq_position_temp(h->pos->qty, h->pos->cost);
+		const struct lq_position tmp = lq_engine_position_temp(h->pos->qty, h->pos->cost);
 		struct lq_fill_result r;
 		const bool done = lq_position_fill_value(ins, &tmp, -hs * take, -share, -1, &r);
 		LQ_ASSERT(done);
@@ -673,7 +673,7 @@ static bool stock_add(struct lq_engine *e, struct holder *h, int64_t bk)
 	const struct lq_instrument *ins = &e->instruments[h->instrument];
 	LQ_ASSERT(h->fund >= 0 && h->pos == &h->own && h->own.qty != 0);
 	struct lq_fund_position *stock = &e->funds[h->fund].positions[h->instrument];
-	const struct lq_position tmp = lq_position_temp(stock->qty, stock->cost);
+	const struct lq_position tmp = lq_engine_position_temp(stock->qty, stock->cost);
 	struct lq_fill_result r;
 
 	if (!lq_position_fill_value(ins, &tmp, h->own.qty, h->own.cost, -1, &r))

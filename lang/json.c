@@ -396,7 +396,7 @@ void lq_json_fund(struct lq_out *o, const struct lq_engine *e, uint32_t fund)
 	for (uint32_t i = 0; i < e->instrument_count; i++) {
 		const struct lq_fund_position *fp = &f->positions[i];
 		const struct lq_instrument *ins = &e->instruments[i];
-		struct lq_position tmp = lq_position_temp(fp->qty, fp->cost);
+		struct lq_position tmp = lq_engine_position_temp(fp->qty, fp->cost);
 		if (fp->qty == 0)
 			continue;
 		if (!first)

@@ -90,7 +90,7 @@ typedef lq_i128 lq_i128_a8 __attribute__((aligned(8)));
  *   a trade's result passes lq_position_fill's representability check, a socialized charge
  *   checks the same bound. A fund's stock and the audit's positions are full width (a deficit
  *   taken over at its own cost stays within about 2^94.6, ioc_keep_in_range); they reach the
- *   fill arithmetic through lq_position_temp, which checks the width in every build;
+ *   fill arithmetic through lq_engine_position_temp, which checks the width in every build;
  * - funding_snap: an instrument's funding index, within +-2^100 (lq_instrument_funding_ovf).
  * Debug builds check that each write reads back whole (LQ_DASSERT); tests/unit/test_layout.c
  * checks the widths against these bounds.
@@ -123,7 +123,7 @@ _Static_assert(LQ_INSTRUMENTS_MAX <= UINT8_MAX + 1, "a position's instrument is 
  * A position made of full-width figures (a fund's stock, the audit's copy) for the fill
  * arithmetic. Its cost must fit the field: checked in every build, never cut.
  */
-static inline struct lq_position lq_position_temp(int64_t qty, lq_i128 cost)
+static inline struct lq_position lq_engine_position_temp(int64_t qty, lq_i128 cost)
 {
 	const lq_i128 lim = (lq_i128)1 << (LQ_POSITION_COST_BITS - 1);
 
