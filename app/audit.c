@@ -29,6 +29,7 @@ struct audit_run {
 	struct lq_out drop;
 	struct lq_book book;
 	bool book_overflow;
+	struct lq_adl_entry *scratch;
 	bool print_events;
 	uint64_t line; /* the input line being applied */
 	bool failed;
@@ -166,9 +167,9 @@ static void show(struct audit_run *r, const struct lq_msg *m)
 		print_ledger(r);
 	} else if (m->u.show.kind == LQ_SHOW_ADL && r->print_events) {
 		for (int side = 1; side >= -1; side -= 2) {
-			uint32_t n;
-			const struct lq_adl_entry *rk = lq_adl_show(e, m->u.show.ref, side, &n);
-			lq_json_adl_rank(&r->out, e, m->u.show.ref, side, rk, n);
+			const uint32_t n = lq_adl_rank(e, m->u.show.ref, side, r->scratch,
+						       e->limits.positions_max);
+			lq_json_adl_rank(&r->out, e, m->u.show.ref, side, r->scratch, n);
 		}
 	}
 }
@@ -325,6 +326,8 @@ int lq_app_audit(const struct lq_audit_opts *o)
 		fprintf(stderr, "liqd audit: cannot set up the auditor\n");
 		return LQ_EXIT_FAIL;
 	}
+	r->scratch =
+	    lq_startup_alloc(sizeof(*r->scratch) * o->pipe.lim.positions_max, "the ranking");
 	/* parse-time refusals are printed with the events, else they are not inputs */
 	lq_scn_init(&r->scn, r->defs, o->events ? &r->out : &r->drop, on_msg, r);
 	char *line = lq_startup_alloc(AUDIT_LINE_MAX, "the line buffer");

@@ -280,17 +280,6 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	return -(int64_t)q - (mp_len(m, W) != 0 ? 1 : 0);
 }
 
-const struct lq_adl_entry *lq_adl_show(struct lq_engine *e, uint32_t instrument, int side,
-				       uint32_t *n)
-{
-	/* the cascade's ranking lives in this table: one its event may still use no longer
-	 * holds (a trigger run after a definition ranks again in the same event) */
-	if (e->adl_cache.event == e->stats.events)
-		e->adl_cache.epoch = UINT64_MAX;
-	*n = lq_adl_rank(e, instrument, side, e->adl_rank, e->limits.positions_max);
-	return e->adl_rank;
-}
-
 /*
  * The lazy ranking a cascade consumes. Scoring is linear in the side's positions; ordering
  * them is not done up front: a heap with the first in line at its root (built in O(n)), from

@@ -167,8 +167,8 @@ static int64_t margin_units(lq_i128 notional_fine, int64_t rate_e8, lq_i128 cum_
 	LQ_DASSERT(rate_e8 <= LQ_RATE_ONE);
 	/* (notional * rate - cum * 10^fine) / 10^(fine + 8), rounded up: a requirement. A
 	 * notional below 2^64 and a cum within int64 need no checks: |c| < 2^91 + 2^93. */
-	if (notional_fine <= (lq_i128)UINT64_MAX && cum_e8 == (int64_t)cum_e8) {
-		LQ_DASSERT(notional_fine >= 0);
+	if (notional_fine >= 0 && notional_fine <= (lq_i128)UINT64_MAX &&
+	    cum_e8 == (int64_t)cum_e8) {
 		c = notional_fine * rate_e8 - cum_e8 * LQ_FINE_ONE;
 	} else if (lq_mul128_ovf(notional_fine, rate_e8, &a) ||
 		   lq_mul128_ovf(cum_e8, LQ_FINE_ONE, &b) || lq_sub128_ovf(a, b, &c)) {

@@ -72,6 +72,9 @@ struct lq_pipeline {
 	struct lq_book eng_copy[LQ_INSTRUMENTS_MAX];
 	bool in_event;
 	struct lq_out eng_out; /* query results, as text */
+	/* `show adl` ranks here, never in the engine's table: a display leaves the ranking a
+	 * cascade of the same event may still use untouched */
+	struct lq_adl_entry *scratch;
 	uint64_t eng_line;
 
 	/* publish */
@@ -92,7 +95,7 @@ struct lq_pipeline {
 	uint8_t *snap_runs; /* the source's state as runs, what a snapshot holds */
 	size_t snap_src_len;
 
-	void *mem[LQ_STAGES + 2]; /* engines' memory [0, 4) and the stamps [5], for destroy */
+	void *mem[LQ_STAGES + 2]; /* engines' memory, the scratch and the stamps, for destroy */
 
 	/* the latency probe: stamps[line & stamp_mask], written by ingest, read downstream */
 	uint64_t *stamps;
@@ -838,9 +841,9 @@ static void engine_show(struct lq_pipeline *p, const struct lq_msg *m)
 		break;
 	case LQ_SHOW_ADL:
 		for (int side = 1; side >= -1; side -= 2) {
-			uint32_t n;
-			const struct lq_adl_entry *r = lq_adl_show(e, m->u.show.ref, side, &n);
-			lq_json_adl_rank(&p->eng_out, e, m->u.show.ref, side, r, n);
+			uint32_t n = lq_adl_rank(e, m->u.show.ref, side, p->scratch,
+						 e->limits.positions_max);
+			lq_json_adl_rank(&p->eng_out, e, m->u.show.ref, side, p->scratch, n);
 		}
 		break;
 	}
@@ -1203,7 +1206,11 @@ int lq_pipeline_create(struct lq_pipeline **out, const struct lq_pipeline_config
 	p->mark_defs = engine_new(p, &dl, NULL, NULL, 1);
 	p->eng = engine_new(p, &cfg->limits, engine_sink, p, 2);
 	p->pub_defs = engine_new(p, &dl, NULL, NULL, 3);
-	if (!p->ing_defs || !p->mark_defs || !p->eng || !p->pub_defs) {
+	const size_t scratch_sz = sizeof(*p->scratch) * (size_t)cfg->limits.positions_max;
+	p->scratch = cfg->alloc_lazy ? cfg->alloc_lazy(cfg->alloc_ctx, scratch_sz)
+				     : cfg->alloc(cfg->alloc_ctx, scratch_sz);
+	p->mem[4] = p->scratch;
+	if (!p->ing_defs || !p->mark_defs || !p->eng || !p->pub_defs || !p->scratch) {
 		lq_pipeline_destroy(p);
 		return -ENOMEM;
 	}

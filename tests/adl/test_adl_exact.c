@@ -560,36 +560,6 @@ static void check_lazy(const struct dom *d, uint32_t ins, int side,
 	}
 }
 
-/*
- * `show adl` ranks into the engine's own table (lq_adl_show): the same ranking as a table of
- * the caller's, and a cascade's ranking of the current event, which that table held, is
- * dropped (one of an earlier event is left alone: no event uses it again).
- */
-static void check_show(struct dom *d, uint32_t ins, int side)
-{
-	static struct lq_adl_entry r[RANK_MAX];
-	struct lq_adl_rank_cache *c = &d->e.adl_cache;
-	const uint32_t n = lq_adl_rank(&d->e, ins, side, r, RANK_MAX);
-	uint32_t m = 0;
-
-	c->event = d->e.stats.events + 1;
-	c->epoch = 5;
-	const struct lq_adl_entry *sh = lq_adl_show(&d->e, ins, side, &m);
-	assert_true(c->epoch == 5);
-	assert_ptr_equal(sh, d->e.adl_rank);
-	assert_int_equal(m, n);
-	for (uint32_t i = 0; i < n; i++) {
-		assert_int_equal(sh[i].account, r[i].account);
-		assert_int_equal(sh[i].position, r[i].position);
-		assert_int_equal(sh[i].tie_first, r[i].tie_first);
-		assert_int_equal(sh[i].score_e8, r[i].score_e8);
-		assert_int_equal(sh[i].qty_abs, r[i].qty_abs);
-	}
-	c->event = d->e.stats.events;
-	(void)lq_adl_show(&d->e, ins, side, &m);
-	assert_true(c->epoch == UINT64_MAX);
-}
-
 static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t accounts)
 {
 	static struct lq_adl_entry r[RANK_MAX];
@@ -720,8 +690,6 @@ static void run_seed(uint64_t seed)
 	(void)dom_mark(d, other, dom_px(d, other, rnd(&s) % 2 ? "50" : "150"));
 	check_side(d, ins, 1, accounts);
 	check_side(d, ins, -1, accounts);
-	if (seed % 16 == 0)
-		check_show(d, ins, seed % 32 == 0 ? 1 : -1);
 	dom_free(d);
 }
 

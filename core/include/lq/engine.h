@@ -674,14 +674,6 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap);
 
 /*
- * lq_adl_rank into the engine's own ranking table, for `show adl`: no table of the caller's.
- * The ranking a cascade keeps there is dropped (a later cascade builds its own). Returns the
- * ranking, *n entries, valid until the engine next ranks.
- */
-const struct lq_adl_entry *lq_adl_show(struct lq_engine *e, uint32_t instrument, int side,
-				       uint32_t *n);
-
-/*
  * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
  * lq_adl_rank does, unordered, and arranges heap (one node per entry, cap of each) as a heap
  * over them, O(n), instead of sorting them. Then lq_adl_heap_at(out, heap, n, &taken, k) is the
