@@ -286,23 +286,6 @@ static int listen_setup(const struct lq_listen_opts *in, struct listen_opts *o)
 	return 0;
 }
 
-/* Write the port through a temporary file and a rename: a reader never sees half of it. */
-static int write_port_file(const char *path, uint16_t port)
-{
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		fprintf(stderr, "liqd listen: --port-file: path too long\n");
-		return -1;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%u\n", (unsigned)port) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		fprintf(stderr, "liqd listen: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static const char *stop_str(enum listen_stop s)
 {
 	switch (s) {
@@ -357,16 +340,19 @@ int lq_app_listen(const struct lq_listen_opts *opts)
 		return LQ_EXIT_FAIL;
 	}
 	int status = LQ_EXIT_OK;
-	if (o.port_file && write_port_file(o.port_file, lq_udp_rx_port(rx)) != 0) {
-		status = LQ_EXIT_FAIL;
-		goto out;
-	}
+	/* handlers first: whoever signals once the port file appears gets a clean stop */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = listen_on_signal; /* no SA_RESTART: a wait returns early */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	char port[16];
+	snprintf(port, sizeof(port), "%u\n", (unsigned)lq_udp_rx_port(rx));
+	if (o.port_file && lq_write_file_atomic(o.port_file, port, "liqd listen") != 0) {
+		status = LQ_EXIT_FAIL;
+		goto out;
+	}
 
 	l->last_rx_mono_ns = listen_mono_ns();
 	while (l->stop == LISTEN_RUNNING) {

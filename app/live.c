@@ -150,12 +150,10 @@ static int start_udp(struct lq_live *l)
 										  : LQ_EXIT_FAIL;
 	}
 	if (l->o.port_file) {
-		FILE *f = fopen(l->o.port_file, "w");
-		if (!f || fprintf(f, "%u\n", lq_udp_rx_port(l->rx)) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "%s: cannot write %s: %s\n", l->who, l->o.port_file,
-				strerror(errno));
+		char port[16];
+		snprintf(port, sizeof(port), "%u\n", (unsigned)lq_udp_rx_port(l->rx));
+		if (lq_write_file_atomic(l->o.port_file, port, l->who) != 0)
 			return LQ_EXIT_FAIL;
-		}
 	}
 	snprintf(l->name, sizeof(l->name), "udp %.*s:%u", (int)(strcspn(listen, ":")), listen,
 		 lq_udp_rx_port(l->rx));
@@ -381,18 +379,11 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 			rc = LQ_EXIT_FAIL;
 		}
 	}
-	if (rc == LQ_EXIT_OK)
-		rc = o->via == LQ_VIA_DPDK   ? start_dpdk(l)
-		     : o->via == LQ_VIA_NATS ? start_nats(l)
-					     : start_udp(l);
-	if (rc != LQ_EXIT_OK) {
-		l->egress_on = false; /* nothing was said on egress: no session to end */
-		lq_live_finish(l, NULL);
-		return rc;
-	}
 	/*
 	 * The first SIGINT/SIGTERM asks for a clean stop; a second one (SA_RESETHAND) kills a
 	 * stop that hangs. SA_RESTART: a write the signal interrupts (a full stdout pipe) goes on.
+	 * Set before the receiver starts: a supervisor that signals as soon as the port file
+	 * appears gets a clean stop, never the default action.
 	 */
 	atomic_store_explicit(&live_stop, 0, memory_order_relaxed);
 	struct sigaction sa;
@@ -402,6 +393,15 @@ int lq_live_start(struct lq_live **out, const struct lq_live_opts *o, const char
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (rc == LQ_EXIT_OK)
+		rc = o->via == LQ_VIA_DPDK   ? start_dpdk(l)
+		     : o->via == LQ_VIA_NATS ? start_nats(l)
+					     : start_udp(l);
+	if (rc != LQ_EXIT_OK) {
+		l->egress_on = false; /* nothing was said on egress: no session to end */
+		lq_live_finish(l, NULL);
+		return rc;
+	}
 	/* --exit-idle counts from the first poll, once the set-up (population) is done */
 	l->start_ns = l->last_ns = mono_ns();
 	l->last_data_ns = 0;

@@ -761,7 +761,11 @@ static int read_to_port(struct venue *v, char *to, size_t cap)
 		struct timespec ts = {0, 50000000};
 		nanosleep(&ts, NULL);
 	}
-	fprintf(stderr, "liqd venue: no port in %s after 30 s\n", v->o->to_port_file);
+	if (venue_signalled)
+		fprintf(stderr, "liqd venue: stopped by a signal while waiting for %s\n",
+			v->o->to_port_file);
+	else
+		fprintf(stderr, "liqd venue: no port in %s after 30 s\n", v->o->to_port_file);
 	return LQ_EXIT_FAIL;
 }
 
@@ -782,15 +786,11 @@ static int venue_open(struct venue *v)
 	if ((rc = rx_open(v, o->orders, "--orders", &v->order_rx, &v->order_mem, on_egress)))
 		return rc;
 	if (o->port_file) {
-		FILE *f = fopen(o->port_file, "w");
-		if (!f ||
-		    fprintf(f, "%u %u\n", lq_udp_rx_port(v->feed_rx), lq_udp_rx_port(v->order_rx)) <
-			0 ||
-		    fclose(f) != 0) {
-			fprintf(stderr, "liqd venue: cannot write %s: %s\n", o->port_file,
-				strerror(errno));
+		char ports[32];
+		snprintf(ports, sizeof(ports), "%u %u\n", (unsigned)lq_udp_rx_port(v->feed_rx),
+			 (unsigned)lq_udp_rx_port(v->order_rx));
+		if (lq_write_file_atomic(o->port_file, ports, "liqd venue") != 0)
 			return LQ_EXIT_FAIL;
-		}
 	}
 	if (o->to_port_file && (rc = read_to_port(v, to, sizeof(to))) != LQ_EXIT_OK)
 		return rc;
@@ -962,15 +962,16 @@ int lq_app_venue(const struct lq_venue_opts *o)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	v->session = (uint64_t)ts.tv_sec;
 	v->last_out_wall = wall_ns();
+	/* handlers before the ports are written: a signal from then on is a clean stop */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = venue_on_signal;
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	int rc = venue_open(v);
 	if (rc == LQ_EXIT_OK) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = venue_on_signal;
-		sa.sa_flags = SA_RESTART | SA_RESETHAND;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
 		const char *stopped = venue_loop(v);
 		summary(v, stopped);
 		if (!strcmp(stopped, "timeout") || v->c.send_errors)

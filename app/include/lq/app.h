@@ -34,6 +34,12 @@ void *lq_startup_pipeline_alloc_lazy(void *ctx, size_t size);
 void lq_startup_pipeline_free(void *ctx, void *p);
 /* s as a JSON string on f, escaped as every JSON line of liqd is (lq_out_jstr). */
 void lq_print_jstr(FILE *f, const char *s);
+/*
+ * Write TEXT to PATH through PATH.tmp and a rename, so that a reader polling for the file
+ * (a test, a supervisor, `liqd venue --to-port-file`) never sees it empty or half written.
+ * On failure says so on stderr, prefixed by WHO, and returns -1.
+ */
+int lq_write_file_atomic(const char *path, const char *text, const char *who);
 /* Bytes jemalloc has handed to this thread so far (thread.allocated). */
 uint64_t lq_thread_allocated(void);
 
