@@ -178,29 +178,112 @@ static void slot_clear(struct lq_feedin_side *s, uint32_t k)
 	s->count--;
 }
 
-/* Where key is, or would go, in the spill (best first). */
-static uint32_t spill_find(const struct lq_feedin_side *s, unsigned side, int64_t key, bool *found)
-{
-	uint32_t lo = 0, hi = s->spill_n;
+/*
+ * The spill is kept in blocks (feedin.h): block b holds spill_bn[b] levels from
+ * spill[b * SPB], every block before spill_nb non-empty, all of them best first across the
+ * blocks. The rare steps that move many levels (the window moving, a block full or emptied, a
+ * full spill) run on the spill flattened to one sorted array spill[0 .. spill_n), which is
+ * then spread into blocks again.
+ */
+#define SPB  LQ_FEEDIN_SPILL_BLOCK
+#define SPBS LQ_FEEDIN_SPILL_BLOCKS
+_Static_assert(SPB <= UINT8_MAX && SPILL % SPB == 0, "the spill is whole blocks");
 
+/* The blocks into one sorted array spill[0 .. spill_n) (in place: each moves down). */
+static void spill_flatten(struct lq_feedin_side *s)
+{
+	uint32_t n = 0;
+
+	LQ_ASSERT(s->spill_nb <= SPBS);
+	for (uint32_t b = 0; b < s->spill_nb; b++) {
+		if (n != b * SPB)
+			memmove(&s->spill[n], &s->spill[b * SPB],
+				sizeof(s->spill[0]) * s->spill_bn[b]);
+		n += s->spill_bn[b];
+		s->spill_bn[b] = 0;
+	}
+	LQ_ASSERT(n == s->spill_n);
+	s->spill_nb = 0;
+}
+
+/*
+ * The sorted array spill[0 .. spill_n) into blocks, each about half full (or as full as the
+ * spill needs), none empty. In place: the last block moves first, each to or beyond where its
+ * levels are.
+ */
+static void spill_spread(struct lq_feedin_side *s)
+{
+	const uint32_t n = s->spill_n;
+	uint32_t nb = (n + SPB / 2 - 1) / (SPB / 2);
+
+	LQ_ASSERT(n <= SPILL && s->spill_nb == 0);
+	if (nb > SPBS)
+		nb = SPBS;
+	s->spill_nb = nb;
+	if (nb == 0)
+		return;
+	const uint32_t q = n / nb, extra = n % nb;
+	for (uint32_t b = nb; b-- > 0;) {
+		const uint32_t c = q + (b < extra), src = b * q + (b < extra ? b : extra);
+		LQ_ASSERT(c >= 1 && c <= SPB && src <= b * SPB);
+		memmove(&s->spill[b * SPB], &s->spill[src], sizeof(s->spill[0]) * c);
+		s->spill_bn[b] = (uint8_t)c;
+	}
+}
+
+/* A level's place in the flattened spill. */
+static uint32_t spill_flat_at(const struct lq_feedin_side *s, uint32_t b, uint32_t i)
+{
+	uint32_t at = i;
+
+	for (uint32_t k = 0; k < b; k++)
+		at += s->spill_bn[k];
+	return at;
+}
+
+/*
+ * Where key is, or would go, in the spill: block *b, index *i in it (best first). A key between
+ * two blocks goes at the end of the first.
+ */
+static bool spill_find(const struct lq_feedin_side *s, unsigned side, int64_t key, uint32_t *b,
+		       uint32_t *i)
+{
+	uint32_t lo = 0, hi = s->spill_nb;
+
+	/* lo: the blocks whose first level is better than key */
 	while (lo < hi) {
 		const uint32_t mid = lo + (hi - lo) / 2;
-		if (better(side, s->spill[mid].key, key))
+		if (better(side, s->spill[mid * SPB].key, key))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = lo < s->spill_n && s->spill[lo].key == key;
-	return lo;
+	if (lo < s->spill_nb && s->spill[lo * SPB].key == key) {
+		*b = lo;
+		*i = 0;
+		return true;
+	}
+	*b = lo > 0 ? lo - 1 : 0;
+	const struct lq_feedin_spill_level *e = &s->spill[*b * SPB];
+	uint32_t l = 0, h = s->spill_bn[*b];
+	while (l < h) {
+		const uint32_t mid = l + (h - l) / 2;
+		if (better(side, e[mid].key, key))
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	*i = l;
+	return l < s->spill_bn[*b] && e[l].key == key;
 }
 
 /*
- * Room for m levels at the spill's position `at`: a full spill drops its deepest levels
- * (counted), and levels that would go beyond its end are not kept. Returns how many fit.
+ * Room for m levels at the flattened spill's position `at`: a full spill drops its deepest
+ * levels (counted), and levels that would go beyond its end are not kept. Returns how many fit.
  */
 static uint32_t spill_open(struct lq_feedin *r, struct lq_feedin_side *s, uint32_t at, uint32_t m)
 {
-	LQ_ASSERT(at <= s->spill_n);
+	LQ_ASSERT(at <= s->spill_n && s->spill_nb == 0);
 	if (at + m > SPILL) {
 		r->book_outside += at + m - SPILL;
 		m = SPILL - at;
@@ -218,15 +301,13 @@ static uint32_t spill_open(struct lq_feedin *r, struct lq_feedin_side *s, uint32
 static void clamp_check(struct lq_feedin_side *s, unsigned side)
 {
 	for (unsigned c = 0; c < 2; c++) {
-		uint32_t k;
-		bool found = false;
+		uint32_t k, i;
 		if (!s->clamp_held[c])
 			continue;
 		if (slot_of(s, s->clamp_key[c], &k))
-			found = slot_used(s, k);
+			s->clamp_held[c] = slot_used(s, k);
 		else
-			(void)spill_find(s, side, s->clamp_key[c], &found);
-		s->clamp_held[c] = found;
+			s->clamp_held[c] = spill_find(s, side, s->clamp_key[c], &k, &i);
 	}
 }
 
@@ -267,10 +348,12 @@ static void window_up(struct lq_feedin *r, struct lq_feedin_side *s, unsigned si
 			    (struct lq_feedin_spill_level){.key = old + k, .qty = s->lv[k].qty};
 		}
 	}
+	spill_flatten(s);
 	const uint32_t fit = spill_open(r, s, 0, nout);
 	/* out[] is worst first: the best `fit` of them, best first, lead the spill */
 	for (uint32_t i = 0; i < fit; i++)
 		s->spill[i] = out[nout - 1 - i];
+	spill_spread(s);
 	clamp_check(s, side);
 }
 
@@ -291,6 +374,7 @@ static void window_refill(const struct lq_feedin *r, struct lq_feedin_ins *ri,
 	LQ_ASSERT(s->count == 0);
 	if (s->spill_n == 0)
 		return;
+	spill_flatten(s);
 	memset(s->occ, 0, sizeof(s->occ));
 	s->base = window_for(side, s->spill[0].key);
 	while (n < s->spill_n && slot_of(s, s->spill[n].key, &k)) {
@@ -299,6 +383,7 @@ static void window_refill(const struct lq_feedin *r, struct lq_feedin_ins *ri,
 	}
 	memmove(&s->spill[0], &s->spill[n], sizeof(s->spill[0]) * (s->spill_n - n));
 	s->spill_n -= n;
+	spill_spread(s);
 }
 
 static void side_reset(struct lq_feedin_side *s)
@@ -306,6 +391,8 @@ static void side_reset(struct lq_feedin_side *s)
 	memset(s->occ, 0, sizeof(s->occ));
 	s->count = 0;
 	s->spill_n = 0;
+	s->spill_nb = 0;
+	memset(s->spill_bn, 0, sizeof(s->spill_bn));
 	s->clamp_held[0] = s->clamp_held[1] = false;
 }
 
@@ -332,8 +419,7 @@ static void book_remove(struct lq_feedin *r, struct lq_feedin_ins *ri,
 			const struct lq_instrument *ins, unsigned side, int64_t key)
 {
 	struct lq_feedin_side *s = &ri->book.side[side];
-	uint32_t k;
-	bool found;
+	uint32_t k, b, i;
 
 	if (slot_of(s, key, &k)) {
 		if (!slot_used(s, k))
@@ -344,20 +430,47 @@ static void book_remove(struct lq_feedin *r, struct lq_feedin_ins *ri,
 			window_refill(r, ri, ins, side);
 		return;
 	}
-	const uint32_t at = spill_find(s, side, key, &found);
-	if (!found)
+	if (!spill_find(s, side, key, &b, &i))
 		return;
 	book_touch(r, ri, side, key);
-	memmove(&s->spill[at], &s->spill[at + 1], sizeof(s->spill[0]) * (s->spill_n - at - 1));
+	struct lq_feedin_spill_level *e = &s->spill[b * SPB];
+	memmove(&e[i], &e[i + 1], sizeof(e[0]) * (s->spill_bn[b] - i - 1u));
+	s->spill_bn[b]--;
 	s->spill_n--;
+	if (s->spill_bn[b] == 0) { /* no empty block before spill_nb */
+		spill_flatten(s);
+		spill_spread(s);
+	}
+}
+
+/* A level deeper than the window, at the spill's block b, index i (spill_find: not there). */
+static void spill_insert(struct lq_feedin *r, struct lq_feedin_side *s, uint32_t b, uint32_t i,
+			 int64_t key, int64_t qty)
+{
+	const struct lq_feedin_spill_level l = {.key = key, .qty = qty};
+
+	if (s->spill_bn[b] == SPB || s->spill_n == SPILL) { /* re-spread, or drop levels */
+		const uint32_t at = spill_flat_at(s, b, i);
+		spill_flatten(s);
+		if (spill_open(r, s, at, 1) == 1)
+			s->spill[at] = l;
+		spill_spread(s);
+		return;
+	}
+	struct lq_feedin_spill_level *e = &s->spill[b * SPB];
+	memmove(&e[i + 1], &e[i], sizeof(e[0]) * (s->spill_bn[b] - i));
+	e[i] = l;
+	s->spill_bn[b]++;
+	s->spill_n++;
+	if (s->spill_nb == 0)
+		s->spill_nb = 1;
 }
 
 /* A level held (qty > 0) at key: into the window, moving it up for a better price, or the spill. */
 static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned side, int64_t key,
 		     int64_t price, int64_t qty)
 {
-	uint32_t k;
-	bool found;
+	uint32_t k, b, i;
 
 	if (s->count == 0 && s->spill_n == 0)
 		s->base = window_for(side, key);
@@ -368,10 +481,10 @@ static void book_put(struct lq_feedin *r, struct lq_feedin_side *s, unsigned sid
 		return;
 	}
 	/* deeper than the window */
-	const uint32_t at = spill_find(s, side, key, &found);
-	if (!found && spill_open(r, s, at, 1) == 0)
-		return;
-	s->spill[at] = (struct lq_feedin_spill_level){.key = key, .qty = qty};
+	if (spill_find(s, side, key, &b, &i))
+		s->spill[b * SPB + i].qty = qty;
+	else
+		spill_insert(r, s, b, i, key, qty);
 }
 
 static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
@@ -552,12 +665,15 @@ static void view_update(const struct lq_feedin *r, const struct lq_feedin_ins *r
 	memcpy(v->lv[side], nv, sizeof(nv[0]) * n);
 	if (last != LADDER)
 		v->worst_key[side] = s->base + (int64_t)last;
-	for (uint32_t k = 0; k < s->spill_n && n < LQ_BOOK_LEVELS_MAX; k++) {
-		const struct lq_book_level l = {.price = key_price(r, ri, ins, s->spill[k].key),
-						.qty = s->spill[k].qty};
-		view_step(o, no, &i, l, side, d);
-		v->lv[side][n++] = l;
-		v->worst_key[side] = s->spill[k].key;
+	for (uint32_t b = 0; b < s->spill_nb && n < LQ_BOOK_LEVELS_MAX; b++) {
+		const struct lq_feedin_spill_level *e = &s->spill[b * SPB];
+		for (uint32_t k = 0; k < s->spill_bn[b] && n < LQ_BOOK_LEVELS_MAX; k++) {
+			const struct lq_book_level l = {.price = key_price(r, ri, ins, e[k].key),
+							.qty = e[k].qty};
+			view_step(o, no, &i, l, side, d);
+			v->lv[side][n++] = l;
+			v->worst_key[side] = e[k].key;
+		}
 	}
 	while (i < no)
 		delta_rem(d, side, o[i++].price);

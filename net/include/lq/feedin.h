@@ -26,31 +26,39 @@
  * that setting or removing a level near the best costs O(1) whatever the depth; a slot holds the
  * level as the engine sees it (the shocked price) and its size, occ[] marks the slots in use.
  * The window [base, base + LQ_FEEDIN_LADDER) holds the best levels: a better price beyond it
- * moves it up, and the levels it leaves behind go to the spill, a sorted array of the deeper
- * levels (up to LQ_FEEDIN_SPILL); when the window empties it moves down onto the spill's best.
+ * moves it up, and the levels it leaves behind go to the spill, the deeper levels (up to
+ * LQ_FEEDIN_SPILL) sorted best first in blocks of LQ_FEEDIN_SPILL_BLOCK (so that setting or
+ * removing a deep level shifts at most a block, not the whole spill; a block that fills or
+ * empties re-spreads them all half full); when the window empties it moves down onto the
+ * spill's best.
  * A level deeper than a full spill's deepest is dropped (a full spill drops its deepest for a
  * better one): counted in lq_feedin.book_outside, a warning in the replay's summary. The book is
  * exact, and so the engine's view of it (the best LQ_BOOK_LEVELS_MAX levels), unless that count
  * is non-zero.
  */
-#define LQ_FEEDIN_LADDER 2048 /* ticks per side, a multiple of 64 */
-#define LQ_FEEDIN_SPILL	 8192 /* deeper levels per side */
+#define LQ_FEEDIN_LADDER       2048 /* ticks per side, a multiple of 64 */
+#define LQ_FEEDIN_SPILL	       8192 /* deeper levels per side */
+#define LQ_FEEDIN_SPILL_BLOCK  64
+#define LQ_FEEDIN_SPILL_BLOCKS (LQ_FEEDIN_SPILL / LQ_FEEDIN_SPILL_BLOCK)
 
 struct lq_feedin_spill_level {
 	int64_t key, qty; /* the price the engine sees is the key's, shocked */
 };
 
 struct lq_feedin_side {
-	int64_t base;	/* the window's first key */
-	uint32_t count; /* levels in the window */
-	uint32_t spill_n;
+	int64_t base;	   /* the window's first key */
+	uint32_t count;	   /* levels in the window */
+	uint32_t spill_n;  /* levels in the spill */
+	uint32_t spill_nb; /* blocks in use: 0 .. spill_nb - 1, none empty */
 	/* --shock clamps prices below one tick to one tick (and far prices to INT64_MAX): the
 	 * keys holding those two shocked prices (if clamp_held), so that each stays one level */
 	int64_t clamp_key[2];
 	bool clamp_held[2];
 	uint64_t occ[LQ_FEEDIN_LADDER / 64];
-	struct lq_book_level lv[LQ_FEEDIN_LADDER];	     /* .price: shocked, as sent */
-	struct lq_feedin_spill_level spill[LQ_FEEDIN_SPILL]; /* best first, all below the window */
+	struct lq_book_level lv[LQ_FEEDIN_LADDER]; /* .price: shocked, as sent */
+	uint8_t spill_bn[LQ_FEEDIN_SPILL_BLOCKS];  /* levels in each block, at its start */
+	/* block b is spill[b * LQ_FEEDIN_SPILL_BLOCK ..]: best first, all below the window */
+	struct lq_feedin_spill_level spill[LQ_FEEDIN_SPILL];
 };
 
 struct lq_feedin_book {
