@@ -316,7 +316,8 @@ static void clamp_check(struct lq_feedin_side *s, unsigned side)
  * of the spill, being better than every level there. In place: the window's slots shift towards
  * the deep end, so they are walked from the deep end, and the leaving ones come worst first.
  */
-static void window_up(struct lq_feedin *r, struct lq_feedin_side *s, unsigned side, int64_t base)
+static __attribute__((noinline)) void window_up(struct lq_feedin *r, struct lq_feedin_side *s,
+						unsigned side, int64_t base)
 {
 	const lq_i128 d = (lq_i128)base - s->base; /* > 0 for bids, < 0 for asks */
 	struct lq_feedin_spill_level out[LADDER];
@@ -498,15 +499,28 @@ static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
  * clamps, where every key of the clamped price is one level (the last set; a removal of any
  * removes it), as it is for the engine.
  */
-static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
-		       const struct lq_instrument *ins, unsigned side, int64_t p, int64_t key,
-		       int64_t qty)
+static __attribute__((noinline)) void book_level_slow(struct lq_feedin *r, struct lq_feedin_ins *ri,
+						      const struct lq_instrument *ins,
+						      unsigned side, int64_t price, int64_t key,
+						      int64_t qty, int c)
+{
+	struct lq_feedin_side *s = &ri->book.side[side];
+	const int64_t base = s->base;
+	const uint64_t outside = r->book_outside;
+
+	book_level_at(r, ri, ins, side, price, key, qty, c);
+	/* the window moved, levels were dropped, a clamp: the next update walks the view */
+	if (s->base != base || r->book_outside != outside || c >= 0)
+		r->pend[ri - r->ins][side].walk = true;
+}
+
+static inline void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
+			      const struct lq_instrument *ins, unsigned side, int64_t p,
+			      int64_t key, int64_t qty)
 {
 	struct lq_feedin_side *s = &ri->book.side[side];
 	const int64_t price = shock(r, ri, ins, p);
 	const int c = price == ins->tick ? 0 : price == INT64_MAX ? 1 : -1;
-	const int64_t base = s->base;
-	const uint64_t outside = r->book_outside;
 	uint32_t k;
 
 	/* the usual level, in the window and no clamp: book_level_at's steps, straight */
@@ -521,16 +535,12 @@ static void book_level(struct lq_feedin *r, struct lq_feedin_ins *ri,
 		book_touch(r, ri, side, key);
 		return;
 	}
-
-	book_level_at(r, ri, ins, side, price, key, qty, c);
-	/* the window moved, levels were dropped, a clamp: the next update walks the view */
-	if (s->base != base || r->book_outside != outside || c >= 0)
-		r->pend[ri - r->ins][side].walk = true;
+	book_level_slow(r, ri, ins, side, price, key, qty, c);
 }
 
-static void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
-			  const struct lq_instrument *ins, unsigned side, int64_t price,
-			  int64_t key, int64_t qty, int c)
+static __attribute__((noinline)) void book_level_at(struct lq_feedin *r, struct lq_feedin_ins *ri,
+						    const struct lq_instrument *ins, unsigned side,
+						    int64_t price, int64_t key, int64_t qty, int c)
 {
 	struct lq_feedin_side *s = &ri->book.side[side];
 
@@ -1158,11 +1168,10 @@ static void funding_settled_msg(struct lq_feedin *r, struct lq_scn *scn, struct 
 }
 
 /* A halted instrument resumes once both its book and its mark were refreshed. */
-static void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri, bool book,
-		      uint64_t line)
+static __attribute__((noinline)) void refreshed_halted(struct lq_feedin *r, struct lq_scn *scn,
+						       struct lq_feedin_ins *ri, bool book,
+						       uint64_t line)
 {
-	if (!ri->halted)
-		return;
 	if (book)
 		ri->need_book = false;
 	else
@@ -1173,6 +1182,14 @@ static void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_
 	r->recoveries++;
 	struct lq_cmd c = {.type = LQ_CMD_FEED_GAP, .instrument = ri->engine, .flag = false};
 	emit_cmd(scn, &c, line);
+}
+
+/* A halted instrument's book or mark came (the usual one is not halted: its frame apart). */
+static inline void refreshed(struct lq_feedin *r, struct lq_scn *scn, struct lq_feedin_ins *ri,
+			     bool book, uint64_t line)
+{
+	if (ri->halted)
+		refreshed_halted(r, scn, ri, book, line);
 }
 
 /* The summary's kind of a message type. */
@@ -1421,14 +1438,12 @@ static inline bool level_fast(struct lq_feedin *r, struct lq_scn *scn, const str
 	return true;
 }
 
-void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
-		   uint64_t line)
+/* Every message but a book level of a feed instrument (level_fast), apart: its frame too. */
+static __attribute__((noinline)) void msg_other(struct lq_feedin *r, struct lq_scn *scn,
+						const struct lq_feed_msg *fm, uint64_t line)
 {
 	struct lq_feedin_ins *ri;
 
-	r->msgs_in++;
-	if (level_fast(r, scn, fm, line))
-		return;
 	/* engine output (another engine's egress) is not an input: counted, never applied */
 	if (fm->type >= LQ_FEED_EGRESS_FIRST) {
 		r->unmapped++;
@@ -1535,6 +1550,14 @@ void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed
 		return;
 	}
 	update_end(r, scn, ri, fm, line);
+}
+
+void lq_feedin_msg(struct lq_feedin *r, struct lq_scn *scn, const struct lq_feed_msg *fm,
+		   uint64_t line)
+{
+	r->msgs_in++;
+	if (!level_fast(r, scn, fm, line))
+		msg_other(r, scn, fm, line);
 }
 
 /* Lost messages could concern any instrument of the session: halt every mapped one. */
