@@ -401,7 +401,8 @@ static void side_reset(struct lq_feedin_side *s)
  * A change at key reaches the stages' view of the side (or may: the view is not full). The keys
  * of another feed instrument's view say nothing: book_emit then compares the whole view.
  */
-static void book_touch(struct lq_feedin *r, struct lq_feedin_ins *ri, unsigned side, int64_t key)
+static inline __attribute__((always_inline)) void
+book_touch(struct lq_feedin *r, struct lq_feedin_ins *ri, unsigned side, int64_t key)
 {
 	const struct lq_feedin_view *v = &r->view[ri->engine];
 

@@ -395,6 +395,124 @@ static void test_view_changes(void **state)
 	h_free(h);
 }
 
+/*
+ * The whole feed-side book of a side, best first (the window's levels, then the spill's blocks),
+ * keys as prices (tick 1, no --shock), checking the spill's block layout on the way: every block
+ * before spill_nb holds 1 to LQ_FEEDIN_SPILL_BLOCK levels, none after it, spill_n in all.
+ */
+static uint32_t book_all(const struct lq_feedin_side *s, unsigned side, struct lq_book_level *out)
+{
+	uint32_t n = 0, spilled = 0;
+
+	for (uint32_t i = 0; i < LQ_FEEDIN_LADDER; i++) {
+		const uint32_t k = side == 0 ? LQ_FEEDIN_LADDER - 1 - i : i;
+		if ((s->occ[k / 64] >> (k % 64)) & 1u) {
+			assert_int_equal(s->lv[k].price, s->base + (int64_t)k);
+			out[n++] = (struct lq_book_level){.price = s->base + (int64_t)k,
+							  .qty = s->lv[k].qty};
+		}
+	}
+	assert_int_equal(n, s->count);
+	assert_true(s->spill_nb <= LQ_FEEDIN_SPILL_BLOCKS);
+	for (uint32_t b = 0; b < LQ_FEEDIN_SPILL_BLOCKS; b++) {
+		if (b >= s->spill_nb) {
+			assert_int_equal(s->spill_bn[b], 0);
+			continue;
+		}
+		assert_true(s->spill_bn[b] >= 1 && s->spill_bn[b] <= LQ_FEEDIN_SPILL_BLOCK);
+		for (uint32_t i = 0; i < s->spill_bn[b]; i++) {
+			const struct lq_feedin_spill_level *l =
+			    &s->spill[b * LQ_FEEDIN_SPILL_BLOCK + i];
+			out[n++] = (struct lq_book_level){.price = l->key, .qty = l->qty};
+		}
+		spilled += s->spill_bn[b];
+	}
+	assert_int_equal(spilled, s->spill_n);
+	return n;
+}
+
+/* Both sides of the whole book equal the reference's, level for level. */
+static void check_whole(struct h *h, struct lq_book_level *buf)
+{
+	for (unsigned side = 0; side < 2; side++) {
+		const uint32_t n = book_all(&h->f->ins[3].book.side[side], side, buf);
+		assert_int_equal(n, h->ref->n[side]);
+		for (uint32_t i = 0; i < n; i++) {
+			assert_int_equal(buf[i].price, h->ref->lv[side][i].price);
+			assert_int_equal(buf[i].qty, h->ref->lv[side][i].qty);
+		}
+	}
+}
+
+/*
+ * The spill's blocks against the plain sorted reference, whole book: seeded updates mostly
+ * deeper than the window, in phases that fill blocks (mostly new levels), empty them (mostly
+ * removals) and mix both with moves of the window (a far better price, the best levels
+ * removed), so that blocks fill, empty and the spill re-spreads many times.
+ */
+static void test_spill_blocks(void **state)
+{
+	(void)state;
+	struct h *h = h_new(1, 0);
+	struct lq_book_level *buf = calloc(REF_CAP, sizeof(*buf));
+	const int64_t mid = 1000000, w = LQ_FEEDIN_LADDER;
+	uint64_t s = 0x5eedb10cull;
+	uint32_t most = 0, most_nb = 0, checks = 0;
+
+	assert_non_null(buf);
+	level(h, 0, mid, 1, false);
+	level(h, 1, mid + 1, 1, true);
+	for (uint32_t phase = 0; phase < 6; phase++) {
+		const unsigned rem_pct = phase % 3 == 0 ? 10 : phase % 3 == 1 ? 80 : 40;
+		for (uint32_t i = 0; i < 5000; i++) {
+			const uint64_t r = rnd(&s);
+			const unsigned side = r & 1u;
+			/* deep: below the window (which starts w - w/4 from the best) */
+			int64_t off = w + (int64_t)((r >> 8) % 5000);
+			if ((r >> 24) % 10 == 0)
+				off = (int64_t)((r >> 28) % (uint64_t)w); /* in the window */
+			const int64_t price = side == 0 ? mid - off : mid + 1 + off;
+			const int64_t qty =
+			    (r >> 40) % 100 < rem_pct ? 0 : (int64_t)((r >> 48) % 100) + 1;
+			const bool last = (r >> 36) % 4 == 0;
+			level(h, side, price, qty, last);
+			if (last && (r >> 56) % 4 == 0) {
+				check_whole(h, buf);
+				checks++;
+			}
+		}
+		for (unsigned side = 0; side < 2; side++) {
+			const struct lq_feedin_side *sd = &h->f->ins[3].book.side[side];
+			most = sd->spill_n > most ? sd->spill_n : most;
+			most_nb = sd->spill_nb > most_nb ? sd->spill_nb : most_nb;
+		}
+		if (phase == 2) { /* far better prices: the window moves up, its levels spill */
+			level(h, 0, mid + 3 * w, 5, false);
+			level(h, 1, mid + 1 - 3 * w / 2, 5, true);
+			check_whole(h, buf);
+			level(h, 0, mid + 3 * w, 0, false); /* and back: the window refills */
+			level(h, 1, mid + 1 - 3 * w / 2, 0, true);
+			check_whole(h, buf);
+		}
+	}
+	/* remove every level, deepest last: each block empties in turn */
+	for (unsigned side = 0; side < 2; side++) {
+		while (h->ref->n[side] > 0) {
+			const struct lq_book_level l = h->ref->lv[side][0];
+			level(h, side, l.price, 0, h->ref->n[side] % 64 == 1);
+			if (h->ref->n[side] % 512 == 0)
+				check_whole(h, buf);
+		}
+	}
+	check_whole(h, buf);
+	assert_true(most > 1000 && most < LQ_FEEDIN_SPILL); /* many blocks, none dropped */
+	assert_true(most_nb >= 20);
+	assert_true(checks > 100);
+	assert_int_equal(h->f->book_outside, 0);
+	free(buf);
+	h_free(h);
+}
+
 /* A full spill drops its deepest levels: counted, the copy still a valid best-first book. */
 static void test_drop_counted(void **state)
 {
@@ -436,8 +554,8 @@ int main(void)
 	    cmocka_unit_test(test_window_edges),  cmocka_unit_test(test_hostile_prices),
 	    cmocka_unit_test(test_delete_absent), cmocka_unit_test(test_crossed),
 	    cmocka_unit_test(test_shock_clamp),	  cmocka_unit_test(test_random),
-	    cmocka_unit_test(test_view_changes),  cmocka_unit_test(test_drop_counted),
-	    cmocka_unit_test(test_copy_refuses),
+	    cmocka_unit_test(test_view_changes),  cmocka_unit_test(test_spill_blocks),
+	    cmocka_unit_test(test_drop_counted),  cmocka_unit_test(test_copy_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
