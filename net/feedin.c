@@ -747,8 +747,10 @@ static uint32_t view_find(const struct lq_book_level *o, unsigned side, int64_t 
 struct cand {
 	int32_t slot;
 	int32_t old; /* its index in the old view, or -1 */
+	uint32_t at; /* where its price is or would go in the old view (view_find); CAND_AT_NONE */
 	bool in_new;
 };
+#define CAND_AT_NONE UINT32_MAX /* not searched yet */
 
 /*
  * Add slot to the candidates (kept best first, each slot once). At most 2 x LQ_FEEDIN_PEND: the
@@ -766,7 +768,7 @@ static void cand_add(struct cand *c, uint32_t *n, unsigned side, int32_t slot)
 		return;
 	for (uint32_t k = *n; k > i; k--) /* a handful: most keys come in order */
 		c[k] = c[k - 1];
-	c[i] = (struct cand){.slot = slot, .old = -1};
+	c[i] = (struct cand){.slot = slot, .old = -1, .at = CAND_AT_NONE};
 	(*n)++;
 }
 
@@ -806,7 +808,9 @@ static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_inst
 
 	for (uint32_t i = 0; i < nc; i++) {
 		const int64_t price = (s->base + c[i].slot) * ins->tick;
-		const uint32_t at = c[i].old < 0 ? view_find(o, side, price) : (uint32_t)c[i].old;
+		if (c[i].at == CAND_AT_NONE) /* o is the old view until the end: searched once */
+			c[i].at = view_find(o, side, price);
+		const uint32_t at = c[i].at;
 		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
 			c[i].old = (int32_t)at;
 		c[i].in_new =
@@ -828,9 +832,8 @@ static void view_fast_apply(const struct lq_feedin_side *s, const struct lq_inst
 	/* runs of the old view between the candidates, each candidate in its place */
 	uint32_t n = 0, i = 0;
 	for (uint32_t j = 0; j < nc; j++) {
-		const uint32_t at = c[j].old >= 0
-					? (uint32_t)c[j].old
-					: view_find(o, side, (s->base + c[j].slot) * ins->tick);
+		const uint32_t at = c[j].at;
+		LQ_DASSERT(at == view_find(o, side, (s->base + c[j].slot) * ins->tick));
 		LQ_ASSERT(at >= i && n + (at - i) <= LQ_BOOK_LEVELS_MAX);
 		memcpy(&nv[n], &o[i], sizeof(o[0]) * (at - i));
 		n += at - i;
@@ -874,6 +877,7 @@ static bool view_fast(const struct lq_feedin *r, const struct lq_feedin_ins *ri,
 	for (uint32_t i = 0; i < nc; i++) {
 		const int64_t price = (s->base + c[i].slot) * ins->tick;
 		const uint32_t at = view_find(o, side, price);
+		c[i].at = at;
 		if (at < LQ_BOOK_LEVELS_MAX && o[at].price == price)
 			c[i].old = (int32_t)at;
 		cnt += (int32_t)slot_used(s, (uint32_t)c[i].slot) - (c[i].old >= 0);
