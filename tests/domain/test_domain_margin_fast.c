@@ -169,8 +169,10 @@ static void test_funding_due_matches_plain(void **state)
 	struct lq_position *pos = &e->positions[p];
 	const lq_i128 bound = (lq_i128)1 << 99;
 	for (int n = 0; n < 200000; n++) {
-		const lq_i128 idx = ((lq_i128)(int64_t)rng(&s) << 36) >> (rng(&s) % 100);
-		const lq_i128 snap = ((lq_i128)(int64_t)rng(&s) << 36) >> (rng(&s) % 100);
+		const lq_i128 idx =
+		    ((lq_i128)(int64_t)rng(&s) * ((lq_i128)1 << 36)) >> (rng(&s) % 100);
+		const lq_i128 snap =
+		    ((lq_i128)(int64_t)rng(&s) * ((lq_i128)1 << 36)) >> (rng(&s) % 100);
 		assert_true(idx < bound && idx > -bound && snap < bound && snap > -bound);
 		int64_t q = (int64_t)(rng(&s) >> (1 + rng(&s) % 63));
 		q = q == 0 ? 1 : q;
