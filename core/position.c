@@ -150,41 +150,50 @@ static __attribute__((unused)) int64_t funding_due_split(int64_t q, lq_i128 d)
 	return out;
 }
 
-int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
+/*
+ * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk), for an index move d != 0;
+ * apart from lq_position_funding_due so that its usual answer (nothing moved) stays light.
+ */
+static __attribute__((noinline)) int64_t funding_due_moved(int64_t q, lq_i128 d)
 {
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	const lq_i128 scale = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
-	lq_i128 d, hi, lo, due;
+	lq_i128 hi, lo, due;
 	int64_t out;
 
-	LQ_ASSERT(p->instrument < e->instrument_count);
-	if (p->qty == 0)
-		return 0;
-	d = funding_index_for(ins, p->qty) - p->funding_snap;
-	if (d == 0)
-		return 0; /* settled at the current index: nothing due (and no division) */
+	LQ_ASSERT(d != 0);
 	/*
-	 * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk). Where d fits in
-	 * int64 (the usual case) the product is within 2^126: one division. Otherwise (|d| < 2^101)
-	 * split d as hi x 10^17 + lo to keep the product within 128 bits: q hi is whole, so
-	 * ceil(q d / 10^17) = q hi + ceil(q lo / 10^17), the same figure.
+	 * Where d fits in int64 (the usual case) the product is within 2^126: one division.
+	 * Otherwise (|d| < 2^101) split d as hi x 10^17 + lo to keep the product within 128
+	 * bits: q hi is whole, so ceil(q d / 10^17) = q hi + ceil(q lo / 10^17), the same figure.
 	 */
 	if (d == (int64_t)d) {
-		due = lq_div128_ceil((lq_i128)p->qty * d, scale);
+		due = lq_div128_ceil((lq_i128)q * d, scale);
 		if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
 			return due > 0 ? INT64_MAX : -INT64_MAX;
-		LQ_DASSERT(out == funding_due_split(p->qty, d));
+		LQ_DASSERT(out == funding_due_split(q, d));
 		return out;
 	}
 	hi = lq_div128_floor(d, scale);
 	lo = d - hi * scale;
 	LQ_ASSERT(lo >= 0);
 	LQ_ASSERT(lo < scale);
-	due = (lq_i128)p->qty * hi + lq_div128_ceil((lq_i128)p->qty * lo, scale);
+	due = (lq_i128)q * hi + lq_div128_ceil((lq_i128)q * lo, scale);
 	/* symmetric: a negated due stays representable */
 	if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
 		return due > 0 ? INT64_MAX : -INT64_MAX;
 	return out;
+}
+
+int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
+{
+	LQ_ASSERT(p->instrument < e->instrument_count);
+	if (p->qty == 0)
+		return 0;
+	const lq_i128 d =
+	    funding_index_for(&e->instruments[p->instrument], p->qty) - p->funding_snap;
+	if (d == 0)
+		return 0; /* settled at the current index: nothing due (and no division) */
+	return funding_due_moved(p->qty, d);
 }
 
 /* Move a position's pending funding into its holder's money; reported as a funding event. */
