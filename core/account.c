@@ -23,6 +23,36 @@ struct pos_figures {
 };
 
 /*
+ * The notional |value(|q|, price)| (value rounded down) of q lots whose signed value(q, price)
+ * is v, false on overflow: the plain computation values |q| again, but the value already
+ * known gives it exactly where
+ * - the instrument is linear: its value is the exact product q x price x scale, so that of
+ *   |q| is |v| (v > INT128_MIN: |v| is representable, so neither overflows);
+ * - the position is long (q > 0): |q| = q, the very value v (<= 0 for an inverse one).
+ * An inverse short values |q| again (its value rounds down on the other side of zero).
+ * Dev builds assert the shortcut equal to the plain one (test_margin_fast compares them).
+ */
+static bool notional_of(const struct lq_instrument *ins, int64_t q, int64_t price, lq_i128 v,
+			lq_i128 *notional_fine)
+{
+	const lq_i128 i128_min = (lq_i128)((unsigned __int128)1 << 127);
+	lq_i128 n;
+
+	LQ_DASSERT(q != 0 && q != INT64_MIN);
+	if (v != i128_min && (q > 0 || ins->kind == LQ_INSTRUMENT_LINEAR)) {
+		*notional_fine = v < 0 ? -v : v;
+		LQ_DASSERT(
+		    !lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n));
+		LQ_DASSERT(*notional_fine == (n < 0 ? -n : n));
+		return true;
+	}
+	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+		return false;
+	*notional_fine = n < 0 ? -n : n;
+	return true;
+}
+
+/*
  * Figures of q lots with cost basis `cost` at price `price` (> 0; 0 for a linear position,
  * see price_ok). false on overflow.
  */
@@ -43,16 +73,16 @@ static bool values_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, 
 	if (lq_instrument_value_ovf(ins, q, price, LQ_ROUND_FLOOR, &v) ||
 	    lq_sub128_ovf(v, cost, upnl_fine))
 		return false;
-	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+	if (!notional_of(ins, q, price, v, &n))
 		return false;
-	*notional_fine = n < 0 ? -n : n;
+	*notional_fine = n;
 	return true;
 }
 
 static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost, int64_t price,
 		       struct pos_figures *f)
 {
-	lq_i128 v, n;
+	lq_i128 v;
 
 	LQ_ASSERT(price >= 0);
 	LQ_DASSERT(q != INT64_MIN); /* |q| below */
@@ -69,12 +99,10 @@ static bool figures_at(const struct lq_instrument *ins, int64_t q, lq_i128 cost,
 	f->upnl_units = f->upnl_wide > INT64_MAX    ? INT64_MAX
 			: f->upnl_wide < -INT64_MAX ? -INT64_MAX
 						    : (int64_t)f->upnl_wide;
-	/* Notional rounds away from zero: margin requirements round up. */
-	if (lq_instrument_value_ovf(ins, q > 0 ? q : -q, price, LQ_ROUND_FLOOR, &n))
+	/* Notional: |value of |q||, that value rounded down (notional_of) */
+	if (!notional_of(ins, q, price, v, &f->notional_fine))
 		return false;
-	f->notional_fine = n < 0 ? -n : n;
-	f->mm_units = lq_instrument_mm_units(ins, f->notional_fine);
-	f->im_units = lq_instrument_im_units(ins, f->notional_fine);
+	lq_instrument_margins(ins, f->notional_fine, &f->mm_units, &f->im_units);
 	/* requirements: never negative, the initial one at least the maintenance one */
 	LQ_ASSERT(f->mm_units >= 0);
 	LQ_ASSERT(f->im_units >= f->mm_units);

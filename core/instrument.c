@@ -204,6 +204,25 @@ int64_t lq_instrument_im_units(const struct lq_instrument *ins, lq_i128 notional
 	return margin_units(notional_fine, t->imr_e8, t->cum_im_e8);
 }
 
+void lq_instrument_margins(const struct lq_instrument *ins, lq_i128 notional_fine,
+			   int64_t *mm_units, int64_t *im_units)
+{
+	LQ_DASSERT(notional_fine >= 0); /* a notional is |value| */
+	if (ins->tier_count == 0 || notional_fine == 0) {
+		*mm_units = 0;
+		*im_units = 0;
+		return;
+	}
+	/* one bracket for both: lq_instrument_mm_units and _im_units each find the same */
+	const uint32_t ti = lq_instrument_tier_index(ins, notional_fine);
+	LQ_ASSERT(ti < ins->tier_count);
+	const struct lq_tier *t = &ins->tiers[ti];
+	*mm_units = margin_units(notional_fine, t->mmr_e8, t->cum_mm_e8);
+	*im_units = margin_units(notional_fine, t->imr_e8, t->cum_im_e8);
+	LQ_DASSERT(*mm_units == lq_instrument_mm_units(ins, notional_fine));
+	LQ_DASSERT(*im_units == lq_instrument_im_units(ins, notional_fine));
+}
+
 /* ---- mark price ---- */
 
 static uint32_t basis_window_samples(const struct lq_instrument *ins)

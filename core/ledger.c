@@ -13,6 +13,9 @@ void lq_ledger_move(struct lq_engine *e, uint32_t from, uint32_t to, uint32_t as
 {
 	LQ_ASSERT(from < LQ_LEDGER_SLOTS);
 	LQ_ASSERT(to < LQ_LEDGER_SLOTS);
+	/* only the slots in use move: the others stay zero (lq_ledger_sum_used) */
+	LQ_ASSERT(from < lq_ledger_slots_used(e));
+	LQ_ASSERT(to < lq_ledger_slots_used(e));
 	LQ_ASSERT(asset < e->asset_count);
 	LQ_ASSERT(amount != INT64_MIN);
 	const lq_i128 pair_before = e->ledger.total[from][asset] + e->ledger.total[to][asset];
@@ -31,6 +34,31 @@ lq_i128 lq_ledger_sum(const struct lq_engine *e, uint32_t asset)
 	for (uint32_t i = 0; i < LQ_LEDGER_SLOTS; i++)
 		s += e->ledger.total[i][asset];
 	return s;
+}
+
+lq_i128 lq_ledger_sum_used(const struct lq_engine *e, uint32_t asset)
+{
+	const uint32_t used = lq_ledger_slots_used(e);
+	lq_i128 s = 0;
+
+	LQ_ASSERT(asset < LQ_ASSETS_MAX);
+	LQ_ASSERT(used <= LQ_LEDGER_SLOTS);
+	for (uint32_t i = 0; i < used; i++)
+		s += e->ledger.total[i][asset];
+	/* the slots beyond are zero: the same sum as lq_ledger_sum's */
+	LQ_DASSERT(s == lq_ledger_sum(e, asset));
+	return s;
+}
+
+bool lq_ledger_unused_zero(const struct lq_engine *e)
+{
+	if (e->fund_count > LQ_FUNDS_MAX)
+		return false;
+	for (uint32_t i = lq_ledger_slots_used(e); i < LQ_LEDGER_SLOTS; i++)
+		for (uint32_t a = 0; a < LQ_ASSETS_MAX; a++)
+			if (e->ledger.total[i][a] != 0)
+				return false;
+	return true;
 }
 
 lq_i128 lq_ledger_accounts_sum(const struct lq_engine *e, uint32_t asset)

@@ -459,7 +459,7 @@ static void divmod_trunc(lq_i128 a, lq_i128 b, lq_i128 *q, lq_i128 *r)
 	LQ_DASSERT(*r == a % b);
 }
 
-lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
+lq_i128 lq_div128_floor_any(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);
@@ -475,7 +475,7 @@ lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
 	return q;
 }
 
-lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
+lq_i128 lq_div128_ceil_any(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);
@@ -491,7 +491,7 @@ lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
 	return q;
 }
 
-lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
+lq_i128 lq_div128_round_any(lq_i128 a, lq_i128 b)
 {
 	LQ_ASSERT(b != 0);
 	LQ_ASSERT(a != I128_MIN || b != -1);

@@ -136,32 +136,64 @@ static lq_i128 funding_index_for(const struct lq_instrument *ins, int64_t qty)
 	return qty >= 0 ? ins->funding_index_ceil : ins->funding_index_floor;
 }
 
-int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
+/* The split computation of lq_position_funding_due for any d, to check its shortcut with
+ * (dev builds; a release build keeps only the reference in LQ_DASSERT's sizeof). */
+static __attribute__((unused)) int64_t funding_due_split(int64_t q, lq_i128 d)
 {
-	const struct lq_instrument *ins = &e->instruments[p->instrument];
 	const lq_i128 scale = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
-	lq_i128 d, hi, lo, due;
+	const lq_i128 hi = lq_div128_floor_any(d, scale), lo = d - hi * scale;
+	const lq_i128 due = (lq_i128)q * hi + lq_div128_ceil_any((lq_i128)q * lo, scale);
 	int64_t out;
 
-	LQ_ASSERT(p->instrument < e->instrument_count);
-	if (p->qty == 0)
-		return 0;
-	d = funding_index_for(ins, p->qty) - p->funding_snap;
-	if (d == 0)
-		return 0; /* settled at the current index: nothing due (and no division) */
+	if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
+		return due > 0 ? INT64_MAX : -INT64_MAX;
+	return out;
+}
+
+/*
+ * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk), for an index move d != 0;
+ * apart from lq_position_funding_due so that its usual answer (nothing moved) stays light.
+ */
+static __attribute__((noinline)) int64_t funding_due_moved(int64_t q, lq_i128 d)
+{
+	const lq_i128 scale = (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE;
+	lq_i128 hi, lo, due;
+	int64_t out;
+
+	LQ_ASSERT(d != 0);
 	/*
-	 * q x d / 10^17 rounded up (a payment charged, or a receipt shrunk). |d| < 2^101 and
-	 * |q| < 2^63, so split d to keep the product within 128 bits.
+	 * Where d fits in int64 (the usual case) the product is within 2^126: one division.
+	 * Otherwise (|d| < 2^101) split d as hi x 10^17 + lo to keep the product within 128
+	 * bits: q hi is whole, so ceil(q d / 10^17) = q hi + ceil(q lo / 10^17), the same figure.
 	 */
+	if (d == (int64_t)d) {
+		due = lq_div128_ceil((lq_i128)q * d, scale);
+		if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
+			return due > 0 ? INT64_MAX : -INT64_MAX;
+		LQ_DASSERT(out == funding_due_split(q, d));
+		return out;
+	}
 	hi = lq_div128_floor(d, scale);
 	lo = d - hi * scale;
 	LQ_ASSERT(lo >= 0);
 	LQ_ASSERT(lo < scale);
-	due = (lq_i128)p->qty * hi + lq_div128_ceil((lq_i128)p->qty * lo, scale);
+	due = (lq_i128)q * hi + lq_div128_ceil((lq_i128)q * lo, scale);
 	/* symmetric: a negated due stays representable */
 	if (lq_narrow_ovf(due, &out) || out == INT64_MIN)
 		return due > 0 ? INT64_MAX : -INT64_MAX;
 	return out;
+}
+
+int64_t lq_position_funding_due(const struct lq_engine *e, const struct lq_position *p)
+{
+	LQ_ASSERT(p->instrument < e->instrument_count);
+	if (p->qty == 0)
+		return 0;
+	const lq_i128 d =
+	    funding_index_for(&e->instruments[p->instrument], p->qty) - p->funding_snap;
+	if (d == 0)
+		return 0; /* settled at the current index: nothing due (and no division) */
+	return funding_due_moved(p->qty, d);
 }
 
 /* Move a position's pending funding into its holder's money; reported as a funding event. */
@@ -416,6 +448,31 @@ enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int
 	/* a trade moves the position by d exactly */
 	LQ_ASSERT(r.qty - e->positions[p].qty == d);
 	return position_apply(e, p, &r, fee_units, fee_slot, realized_units);
+}
+
+/* Does r hold the fill lq_position_fill computes for the same trade (dev builds' check)? */
+static __attribute__((unused)) bool fill_is(const struct lq_instrument *ins,
+					    const struct lq_position *pos, int64_t d, int64_t price,
+					    const struct lq_fill_result *r)
+{
+	struct lq_fill_result x;
+
+	return lq_position_fill(ins, pos, d, price, &x) && x.qty == r->qty && x.cost == r->cost &&
+	       x.realized_fine == r->realized_fine && x.realized_units == r->realized_units;
+}
+
+enum lq_status lq_position_trade_filled(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
+					const struct lq_fill_result *r, int64_t fee_units,
+					uint32_t fee_slot)
+{
+	LQ_ASSERT(p < e->limits.positions_max);
+	LQ_ASSERT(d != 0);
+	LQ_ASSERT(price > 0);
+	LQ_DASSERT(
+	    fill_is(&e->instruments[e->positions[p].instrument], &e->positions[p], d, price, r));
+	/* a trade moves the position by d exactly */
+	LQ_ASSERT(r->qty - e->positions[p].qty == d);
+	return position_apply(e, p, r, fee_units, fee_slot, NULL);
 }
 
 enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t d, lq_i128 vd,

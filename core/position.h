@@ -53,6 +53,13 @@ bool lq_position_cost_share(lq_i128 c0, int64_t x, int64_t q0, lq_i128 *out);
  */
 enum lq_status lq_position_trade(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
 				 int64_t fee_units, uint32_t fee_slot, int64_t *realized_units);
+/*
+ * lq_position_trade with its fill already computed: r is lq_position_fill(ins, pos, d, price)
+ * (a caller that checked the fill first passes it on; dev builds assert it is that fill).
+ */
+enum lq_status lq_position_trade_filled(struct lq_engine *e, uint32_t p, int64_t d, int64_t price,
+					const struct lq_fill_result *r, int64_t fee_units,
+					uint32_t fee_slot);
 /* A reducing trade of d lots worth vd exactly (lq_position_fill_value). */
 enum lq_status lq_position_trade_value(struct lq_engine *e, uint32_t p, int64_t d, lq_i128 vd,
 				       int64_t fee_units, uint32_t fee_slot,

@@ -4,6 +4,7 @@
 #include "lq/snapshot.h"
 
 #include "lq/assert.h"
+#include "ledger.h"
 #include "watch.h"
 
 #include <errno.h>
@@ -303,6 +304,9 @@ static const char *restored_check(const struct lq_engine *e)
 			return "free positions out of range";
 	if (n != e->position_top - e->position_used)
 		return "free positions miscounted";
+	/* the per-event zero-sum check sums the slots in use only (ledger.h) */
+	if (!lq_ledger_unused_zero(e))
+		return "ledger money in the slot of no fund";
 	return lq_watch_check(e);
 }
 

@@ -297,6 +297,86 @@ static void check_div(lq_i128 a, lq_i128 b)
 	assert_true(lq_div128_ceil(a, b) == ce);
 	if (b != min) /* lq_div128_round takes |b|: a divisor of -2^127 is outside its range */
 		assert_true(lq_div128_round(a, b) == ro);
+	/* the general functions alone (the in-line ones take shortcuts where they can) */
+	assert_true(lq_div128_floor_any(a, b) == fl);
+	assert_true(lq_div128_ceil_any(a, b) == ce);
+	if (b != min)
+		assert_true(lq_div128_round_any(a, b) == ro);
+}
+
+/*
+ * The in-line shortcuts with the constant divisors the engine divides by (folded by the
+ * compiler into a multiply by the reciprocal) against the general functions, on numerators of
+ * every width and sign around the fast paths' edges (int64, 2^64, 2^127).
+ */
+#define CHECK_CONST(a, d)                                                                          \
+	do {                                                                                       \
+		assert_true(lq_div128_floor((a), (d)) == lq_div128_floor_any((a), (d)));           \
+		assert_true(lq_div128_ceil((a), (d)) == lq_div128_ceil_any((a), (d)));             \
+		assert_true(lq_div128_round((a), (d)) == lq_div128_round_any((a), (d)));           \
+	} while (0)
+
+static void check_const_divisors(lq_i128 a)
+{
+	CHECK_CONST(a, 1);
+	CHECK_CONST(a, 2);
+	CHECK_CONST(a, 3);
+	CHECK_CONST(a, LQ_RATE_ONE);
+	CHECK_CONST(a, LQ_FINE_ONE);
+	CHECK_CONST(a, (lq_i128)LQ_FINE_ONE * LQ_RATE_ONE);
+	CHECK_CONST(a, 1ll << 31);
+	CHECK_CONST(a, INT64_MAX);
+	CHECK_CONST(a, (lq_i128)INT64_MAX + 1); /* beyond the shortcut: the general path */
+	CHECK_CONST(a, -LQ_FINE_ONE);		/* a negative divisor: the general path */
+}
+
+static void test_div128_fast_const(void **state)
+{
+	const lq_i128 two64 = (lq_i128)1 << 64;
+	const lq_i128 max = (lq_i128)(((unsigned __int128)1 << 127) - 1);
+	const lq_i128 edges[] = {0,
+				 1,
+				 -1,
+				 INT64_MAX,
+				 INT64_MIN,
+				 INT64_MIN + 1,
+				 INT64_MAX - 1,
+				 two64 - 1,
+				 two64,
+				 -(two64 - 1),
+				 -two64,
+				 (lq_i128)INT64_MIN - 1,
+				 (lq_i128)INT64_MAX + 1,
+				 max,
+				 -max,
+				 999999999,
+				 -999999999,
+				 500000000,
+				 -500000000};
+	uint64_t s = 0xD1B54A32D192ED03ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		check_const_divisors(edges[i]);
+	for (int n = 0; n < 200000; n++) {
+		const lq_i128 a = rng_i128(&s);
+		check_const_divisors(a);
+		check_const_divisors((int64_t)a);
+		check_const_divisors(a >> 30);
+		/* a variable divisor within the shortcut's range */
+		const int64_t b = (int64_t)(rng_next(&s) >> (1 + rng_next(&s) % 63));
+		if (b > 0) {
+			assert_true(lq_div128_floor(a, b) == lq_div128_floor_any(a, b));
+			assert_true(lq_div128_ceil(a, b) == lq_div128_ceil_any(a, b));
+			assert_true(lq_div128_round(a, b) == lq_div128_round_any(a, b));
+			assert_true(lq_div128_floor((int64_t)a, b) ==
+				    lq_div128_floor_any((int64_t)a, b));
+			assert_true(lq_div128_ceil((int64_t)a, b) ==
+				    lq_div128_ceil_any((int64_t)a, b));
+			assert_true(lq_div128_round((int64_t)a, b) ==
+				    lq_div128_round_any((int64_t)a, b));
+		}
+	}
 }
 
 static void test_div128_paths(void **state)
@@ -366,7 +446,7 @@ int main(void)
 	    cmocka_unit_test(test_format),	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_natural),	    cmocka_unit_test(test_rounding),
 	    cmocka_unit_test(test_overflow_checks), cmocka_unit_test(test_search_first),
-	    cmocka_unit_test(test_div128_paths),
+	    cmocka_unit_test(test_div128_paths),    cmocka_unit_test(test_div128_fast_const),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,6 +212,9 @@ uint32_t lq_instrument_tier_index(const struct lq_instrument *ins, lq_i128 notio
 /* Maintenance / initial margin in units for a notional in fine units, rounded up. */
 int64_t lq_instrument_mm_units(const struct lq_instrument *ins, lq_i128 notional_fine);
 int64_t lq_instrument_im_units(const struct lq_instrument *ins, lq_i128 notional_fine);
+/* Both at once (the bracket found once): the same two figures. */
+void lq_instrument_margins(const struct lq_instrument *ins, lq_i128 notional_fine,
+			   int64_t *mm_units, int64_t *im_units);
 
 /* The valuation price: the mark, or before any mark the last fill; 0 if neither. */
 static inline int64_t lq_instrument_mark(const struct lq_instrument *ins)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lq/assert.h"
+
 typedef __int128 lq_i128;
 
 /* Rates (margin rates, fees, funding) are parts per 10^8: 0.00375 is 375000. */
@@ -121,10 +123,11 @@ static inline bool lq_narrow_ovf(lq_i128 v, int64_t *r)
  */
 int64_t lq_div_floor(int64_t a, int64_t b);
 int64_t lq_div_ceil(int64_t a, int64_t b);
-lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b);
-lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b);
-/* Round to nearest, ties away from zero (used only for displayed averages and the mark). */
-lq_i128 lq_div128_round(lq_i128 a, lq_i128 b);
+/* The general 128-bit divisions (every sign and width); the lq_div128_* below take them
+ * when their fast paths do not apply. */
+lq_i128 lq_div128_floor_any(lq_i128 a, lq_i128 b);
+lq_i128 lq_div128_ceil_any(lq_i128 a, lq_i128 b);
+lq_i128 lq_div128_round_any(lq_i128 a, lq_i128 b);
 
 /*
  * a / b and a % b (*rem) for an unsigned a and a divisor below 2^64 (b != 0): on x86-64 one
@@ -148,6 +151,75 @@ static inline unsigned __int128 lq_udivmod128_64(unsigned __int128 a, uint64_t b
 	*rem = (uint64_t)(a % b);
 	return a / b;
 #endif
+}
+
+/*
+ * Divisions of a 128-bit a by b that name their rounding: floor, ceil, and round (to nearest,
+ * ties away from zero; used only for displayed averages, the mark and generated figures).
+ * In line, a divisor 0 < b <= INT64_MAX (every divisor the engine uses) takes exact
+ * shortcuts to C's truncated quotient and remainder, then moves the quotient by one where the
+ * remainder asks:
+ * - a within int64: one 64-bit division (by a constant divisor, the compiler's multiply by
+ *   its reciprocal);
+ * - any other a but -2^127: one unsigned 128 / 64-bit division of |a| (lq_udivmod128_64),
+ *   negated back for a negative a (trunc(a / b) = -trunc(-a / b), the remainder likewise).
+ * Anything else goes to the general lq_div128_*_any. Dev builds assert that every shortcut
+ * gives the general function's quotient (tests/unit/test_num.c compares them too).
+ */
+static inline bool lq_div128_fast_ok(lq_i128 a, lq_i128 b)
+{
+	return b > 0 && b <= INT64_MAX && a != (lq_i128)((unsigned __int128)1 << 127);
+}
+
+/* Truncated quotient and remainder of lq_div128_fast_ok operands (r has a's sign). */
+static inline lq_i128 lq_div128_fast_trunc(lq_i128 a, int64_t b, lq_i128 *r)
+{
+	if (a == (int64_t)a) {
+		const int64_t q = (int64_t)a / b; /* no INT64_MIN / -1: b > 0 */
+		*r = (int64_t)a - q * b;
+		return q;
+	}
+	uint64_t rem;
+	const bool neg = a < 0;
+	const unsigned __int128 ua = neg ? -(unsigned __int128)a : (unsigned __int128)a;
+	const unsigned __int128 q = lq_udivmod128_64(ua, (uint64_t)b, &rem);
+	/* |a| < 2^127: so is q, and rem < b */
+	*r = neg ? -(lq_i128)rem : (lq_i128)rem;
+	return neg ? -(lq_i128)q : (lq_i128)q;
+}
+
+static inline lq_i128 lq_div128_floor(lq_i128 a, lq_i128 b)
+{
+	if (!lq_div128_fast_ok(a, b))
+		return lq_div128_floor_any(a, b);
+	lq_i128 r;
+	const lq_i128 q = lq_div128_fast_trunc(a, (int64_t)b, &r) - (r < 0);
+	LQ_DASSERT(q == lq_div128_floor_any(a, b));
+	return q;
+}
+
+static inline lq_i128 lq_div128_ceil(lq_i128 a, lq_i128 b)
+{
+	if (!lq_div128_fast_ok(a, b))
+		return lq_div128_ceil_any(a, b);
+	lq_i128 r;
+	const lq_i128 q = lq_div128_fast_trunc(a, (int64_t)b, &r) + (r > 0);
+	LQ_DASSERT(q == lq_div128_ceil_any(a, b));
+	return q;
+}
+
+static inline lq_i128 lq_div128_round(lq_i128 a, lq_i128 b)
+{
+	if (!lq_div128_fast_ok(a, b))
+		return lq_div128_round_any(a, b);
+	lq_i128 r;
+	lq_i128 q = lq_div128_fast_trunc(a, (int64_t)b, &r);
+	const lq_i128 ar = r < 0 ? -r : r;
+	/* |r| >= b - |r|: half or more, away from zero (b > |r| >= 0, no overflow) */
+	if (ar >= b - ar)
+		q += r < 0 ? -1 : 1;
+	LQ_DASSERT(q == lq_div128_round_any(a, b));
+	return q;
 }
 
 /* Rounding direction as a value, for helpers that take it as a parameter. */
