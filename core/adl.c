@@ -30,6 +30,8 @@
 
 #include "lq/assert.h"
 #include "lq/engine.h"
+#include "lq/instrument.h"
+#include "lq/num.h"
 #include "account.h"
 
 typedef unsigned __int128 u128;
@@ -199,6 +201,18 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 		LQ_ASSERT(lq_instrument_mark(ins) > 0); /* figures exist only at a mark */
 		*out = (lq_i128)*lq_engine_balance(e, p->account, ins->settle_asset) * LQ_FINE_ONE +
 		       upnl_fine - (lq_i128)lq_position_funding_due(e, p) * LQ_FINE_ONE;
+		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
+		return true;
+	}
+	/*
+	 * An isolated position with figures (notional_fine > 0: they fit): its margin less its
+	 * funding due, plus this PnL, as lq_account_unit_equity_fine takes it from the same
+	 * figures (its values_at succeeds where lq_account_position_values's did).
+	 */
+	if (p->isolated && notional_fine > 0) {
+		LQ_ASSERT(p->qty != 0);
+		*out = ((lq_i128)p->margin_units - lq_position_funding_due(e, p)) * LQ_FINE_ONE +
+		       upnl_fine;
 		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
 		return true;
 	}
@@ -401,6 +415,41 @@ static void adl_display(struct lq_adl_entry *en)
 	LQ_ASSERT(en->score_sign >= 0 || en->score_e8 < 0);
 }
 
+/*
+ * A position's upnl and notional (fine units), lq_account_position_values's figures. A linear
+ * position whose |q| x mark fits 64 bits and whose scale fits int64 (every position of the
+ * usual instruments) is valued here in line: its value q x mark x scale is exact and below
+ * 2^127 in magnitude, so its notional is that value's magnitude (the value of |q| lots, as
+ * values_at takes it) and its upnl the value less the cost, unless that difference overflows
+ * (then the general path, which says so the same way). Dev builds check the figures against
+ * lq_account_position_values.
+ */
+static void adl_values(const struct lq_engine *e, const struct lq_position *p, uint32_t pidx,
+		       lq_i128 *upnl_fine, lq_i128 *notional_fine)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const int64_t mark = lq_instrument_mark(ins);
+	const uint64_t q_abs = p->qty < 0 ? -(uint64_t)p->qty : (uint64_t)p->qty;
+	const u128 qm = (u128)q_abs * (uint64_t)(mark > 0 ? mark : 0);
+
+	if (ins->kind == LQ_INSTRUMENT_LINEAR && mark > 0 && qm >> 64 == 0 && ins->lin_scale > 0 &&
+	    ins->lin_scale <= INT64_MAX) {
+		/* (2^64 - 1) x (2^63 - 1) < 2^127: a positive lq_i128 */
+		const u128 a = (u128)(uint64_t)qm * (uint64_t)ins->lin_scale;
+		const lq_i128 v = p->qty < 0 ? -(lq_i128)a : (lq_i128)a;
+		if (!lq_sub128_ovf(v, p->cost, upnl_fine)) {
+			*notional_fine = (lq_i128)a;
+#ifndef NDEBUG
+			lq_i128 u2, n2;
+			lq_account_position_values(e, pidx, &u2, &n2);
+			LQ_DASSERT(u2 == *upnl_fine && n2 == *notional_fine);
+#endif
+			return;
+		}
+	}
+	lq_account_position_values(e, pidx, upnl_fine, notional_fine);
+}
+
 static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_entry *out)
 {
 	const struct lq_position *p = &e->positions[pidx];
@@ -410,7 +459,7 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
-	lq_account_position_values(e, pidx, &upnl_fine, &notional_fine);
+	adl_values(e, p, pidx, &upnl_fine, &notional_fine);
 	upnl_abs = uabs128(upnl_fine);
 	adl_leverage(e, p, pidx, upnl_fine, notional_fine, &lev_num, &lev_den);
 	out->account = e->accounts[p->account].id;
@@ -514,15 +563,20 @@ static void adl_sort(struct lq_adl_entry *a, uint32_t n)
 
 #define ADL_PREFETCH 8 /* positions ahead */
 
-/* Score every open position of one side of an instrument into out, unordered: the count. */
+/*
+ * Score every open position of one side of an instrument, unordered: into out (when not NULL)
+ * and as a node {key, entry index, position} into nodes (when not NULL). The count.
+ */
 static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int side,
-			    struct lq_adl_entry *out, uint32_t cap)
+			    struct lq_adl_entry *out, struct lq_adl_node *nodes, uint32_t cap)
 {
 	const uint32_t walk_max = e->limits.positions_max;
 	uint32_t n = 0, walked = 0;
+	struct lq_adl_entry tmp;
 
 	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	LQ_ASSERT(side != 0);
+	LQ_ASSERT(out != NULL || nodes != NULL);
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		const struct lq_position *pos = &e->positions[p];
 		/* the list mostly follows the table (positions are handed out in order): fetch the
@@ -537,7 +591,11 @@ static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int 
 		if (pos->qty == 0 || (side > 0) != (pos->qty > 0))
 			continue;
 		LQ_ASSERT(n < cap);
-		adl_score(e, p, &out[n++]);
+		struct lq_adl_entry *en = out != NULL ? &out[n] : &tmp;
+		adl_score(e, p, en);
+		if (nodes != NULL)
+			nodes[n] = (struct lq_adl_node){.key = en->key, .entry = n, .position = p};
+		n++;
 	}
 	LQ_ASSERT(n <= cap);
 	return n;
@@ -546,7 +604,7 @@ static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int 
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap)
 {
-	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+	const uint32_t n = adl_collect(e, instrument, side, out, NULL, cap);
 
 	adl_sort(out, n);
 	for (uint32_t i = 0; i < n; i++) {
@@ -603,17 +661,15 @@ static void sift_first(const struct lq_adl_entry *en, struct lq_adl_node *a, uin
 uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t cap)
 {
-	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+	const uint32_t n = adl_collect(e, instrument, side, out, heap, cap);
 
-	for (uint32_t i = 0; i < n; i++)
-		heap[i] = (struct lq_adl_node){.key = out[i].key, .entry = i};
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_first(out, heap, i, n);
 	return n;
 }
 
 struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t n,
-				    uint32_t *taken, uint32_t k)
+				    uint32_t *taken, uint32_t k, bool display)
 {
 	LQ_ASSERT(k < n);
 	LQ_ASSERT(*taken <= n);
@@ -630,12 +686,90 @@ struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node
 		const uint32_t i = *taken;
 		struct lq_adl_entry *en = &out[t.entry];
 		const struct lq_adl_entry *prev = i > 0 ? &out[heap[h].entry] : NULL;
-		const bool tied = prev != NULL && lq_adl_score_equal(prev, en);
 		LQ_DASSERT(prev == NULL || adl_before(prev, en));
-		en->tie_first = tied ? prev->tie_first : i;
-		adl_display(en);
+		if (display) {
+			const bool tied = prev != NULL && lq_adl_score_equal(prev, en);
+			en->tie_first = tied ? prev->tie_first : i;
+			adl_display(en);
+		}
 		(*taken)++;
 	}
 	LQ_ASSERT(heap[n - 1 - k].entry < n);
 	return &out[heap[n - 1 - k].entry];
+}
+
+/* ---- a ranking in 16-byte nodes (what `show adl` uses): no entry table ---- */
+
+/*
+ * The exact order of two positions' nodes at the current state: keys two or more apart decide
+ * (as node_before), closer ones have both positions scored again, which gives the entries
+ * lq_adl_rank would hold (scoring reads the engine and changes nothing, and nothing changes
+ * the engine while a ranking is listed), compared by adl_before.
+ */
+static bool node_before_now(const struct lq_engine *e, const struct lq_adl_node *a,
+			    const struct lq_adl_node *b)
+{
+	struct lq_adl_entry x, y;
+
+	if (a->key > b->key + 1)
+		return true;
+	if (b->key > a->key + 1)
+		return false;
+	adl_score(e, a->position, &x);
+	adl_score(e, b->position, &y);
+	LQ_DASSERT(x.key == a->key && y.key == b->key);
+	return adl_before(&x, &y);
+}
+
+/* adl_sort's heap sort over nodes: a max-heap on "after", sifted through a hole. */
+static void sift_nodes(const struct lq_engine *e, struct lq_adl_node *a, uint32_t i, uint32_t n)
+{
+	LQ_DASSERT(i < n);
+	const struct lq_adl_node t = a[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && node_before_now(e, &a[c], &a[c + 1]))
+			c++;
+		if (!node_before_now(e, &t, &a[c]))
+			break;
+		a[i] = a[c];
+		i = c;
+	}
+	a[i] = t;
+}
+
+uint32_t lq_adl_rank_nodes(const struct lq_engine *e, uint32_t instrument, int side,
+			   struct lq_adl_node *nodes, uint32_t cap)
+{
+	const uint32_t n = adl_collect(e, instrument, side, NULL, nodes, cap);
+
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_nodes(e, nodes, i, n);
+	for (uint32_t end = n; end > 1; end--) {
+		const struct lq_adl_node t = nodes[0];
+		nodes[0] = nodes[end - 1];
+		nodes[end - 1] = t;
+		sift_nodes(e, nodes, 0, end - 1);
+	}
+	return n;
+}
+
+void lq_adl_rank_entry(const struct lq_engine *e, const struct lq_adl_node *nodes, uint32_t n,
+		       uint32_t i, struct lq_adl_entry *en)
+{
+	struct lq_adl_entry cur;
+
+	LQ_ASSERT(i < n);
+	adl_score(e, nodes[i].position, &cur);
+	LQ_DASSERT(cur.key == nodes[i].key);
+	/* en holds entry i - 1: sorted by score first, equal scores are adjacent */
+	LQ_DASSERT(i == 0 || adl_before(en, &cur));
+	const bool tied = i > 0 && lq_adl_score_equal(en, &cur);
+	cur.tie_first = tied ? en->tie_first : i;
+	adl_display(&cur);
+	LQ_DASSERT(lq_adl_quintile(&cur, n) <= 5);
+	*en = cur;
 }

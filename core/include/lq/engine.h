@@ -679,12 +679,13 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
  * over them, O(n), instead of sorting them. Then lq_adl_heap_at(out, heap, n, &taken, k) is the
  * k-th entry of lq_adl_rank's order (with the same tie_first and score_e8), taking entries off
  * the heap as needed (O(log n) each; taken starts at 0 and belongs to the caller). Entries never
- * move in out; score_e8 is set only on those taken.
+ * move in out; tie_first and score_e8 are set only on those taken, and only when display is
+ * true (a cascade needs neither).
  */
 struct lq_adl_node {
-	uint64_t key;	/* class and approximate score, larger first in line (core/adl.c) */
-	uint32_t entry; /* its entry in out */
-	uint32_t pad;
+	uint64_t key;	   /* class and approximate score, larger first in line (core/adl.c) */
+	uint32_t entry;	   /* its entry in out */
+	uint32_t position; /* the position it ranks */
 };
 _Static_assert(sizeof(struct lq_adl_node) == 16, "four heap nodes to a cache line");
 
@@ -702,7 +703,20 @@ static inline struct lq_adl_node *lq_engine_adl_heap(const struct lq_engine *e)
 uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t cap);
 struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t n,
-				    uint32_t *taken, uint32_t k);
+				    uint32_t *taken, uint32_t k, bool display);
+
+/*
+ * The same ranking as lq_adl_rank in 16-byte nodes, for a listing (`show adl`): sorts the
+ * side's positions into nodes (cap of them, every position of the side) without an entry
+ * table, and returns the count. Then lq_adl_rank_entry(e, nodes, n, i, en), for i = 0, 1, ...
+ * in turn with en holding entry i - 1, makes en entry i of lq_adl_rank's order (same
+ * tie_first and score_e8), scoring the position again. Nothing may change the engine between
+ * the sort and the last entry listed.
+ */
+uint32_t lq_adl_rank_nodes(const struct lq_engine *e, uint32_t instrument, int side,
+			   struct lq_adl_node *nodes, uint32_t cap);
+void lq_adl_rank_entry(const struct lq_engine *e, const struct lq_adl_node *nodes, uint32_t n,
+		       uint32_t i, struct lq_adl_entry *en);
 
 /* Whether two entries have the same exact score (and both are, or are not, profitable). */
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);
