@@ -23,7 +23,7 @@
  * more, so their keys decide; only keys too close to prove the order (near-ties and ties) have
  * the products and the cross-multiplication computed in full.
  *
- * score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
+ * lq_adl_score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
  * never increases along a ranking within the profitable or the losing positions.
  */
 #include <string.h>
@@ -403,16 +403,17 @@ static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128
 	out->score_f[3] = y_den;
 	out->score_sign = x_num == 0 || y_num == 0 ? 0 : out->profitable ? 1 : -1;
 	out->key = adl_key(out);
-	out->score_e8 = 0; /* adl_display, for the entries shown or taken */
 }
 
-/* The displayed score of an entry: only for what is shown or taken (a division each). */
-static void adl_display(struct lq_adl_entry *en)
+/* The displayed score of an entry: only for what is shown (a division each). */
+int64_t lq_adl_score_e8(const struct lq_adl_entry *en)
 {
-	en->score_e8 = adl_score_e8(en);
+	const int64_t s = adl_score_e8(en);
+
 	/* the displayed floor keeps the exact score's sign (a negative one floors below 0) */
-	LQ_ASSERT(en->score_sign <= 0 || en->score_e8 >= 0);
-	LQ_ASSERT(en->score_sign >= 0 || en->score_e8 < 0);
+	LQ_ASSERT(en->score_sign <= 0 || s >= 0);
+	LQ_ASSERT(en->score_sign >= 0 || s < 0);
+	return s;
 }
 
 /*
@@ -608,13 +609,12 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 
 	adl_sort(out, n);
 	for (uint32_t i = 0; i < n; i++) {
-		adl_display(&out[i]);
 		/* sorted by score first: equal scores are adjacent */
 		const bool tied = i > 0 && lq_adl_score_equal(&out[i - 1], &out[i]);
 		out[i].tie_first = tied ? out[i - 1].tie_first : i;
 		LQ_DASSERT(i == 0 || adl_before(&out[i - 1], &out[i]));
 		LQ_DASSERT(i == 0 || out[i - 1].profitable != out[i].profitable ||
-			   out[i - 1].score_e8 >= out[i].score_e8);
+			   adl_score_e8(&out[i - 1]) >= adl_score_e8(&out[i]));
 		/* a tie group starts at or before its members: quintiles 1 to 5 */
 		LQ_DASSERT(out[i].tie_first <= i);
 		LQ_DASSERT(lq_adl_quintile(&out[i], n) <= 5);
@@ -690,7 +690,6 @@ struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node
 		if (display) {
 			const bool tied = prev != NULL && lq_adl_score_equal(prev, en);
 			en->tie_first = tied ? prev->tie_first : i;
-			adl_display(en);
 		}
 		(*taken)++;
 	}
@@ -769,7 +768,6 @@ void lq_adl_rank_entry(const struct lq_engine *e, const struct lq_adl_node *node
 	LQ_DASSERT(i == 0 || adl_before(en, &cur));
 	const bool tied = i > 0 && lq_adl_score_equal(en, &cur);
 	cur.tie_first = tied ? en->tie_first : i;
-	adl_display(&cur);
 	LQ_DASSERT(lq_adl_quintile(&cur, n) <= 5);
 	*en = cur;
 }

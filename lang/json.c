@@ -539,7 +539,7 @@ static void adl_rank_item(struct lq_out *o, const struct lq_adl_entry *en, uint3
 	lq_out_str(o, "{\"account\":");
 	lq_out_u64(o, en->account);
 	key(o, "score");
-	lq_out_dec(o, en->score_e8, LQ_RATE_DECIMALS);
+	lq_out_dec(o, lq_adl_score_e8(en), LQ_RATE_DECIMALS);
 	/* by the first entry with an equal exact score: ties share a quintile */
 	key(o, "quintile");
 	lq_out_u64(o, lq_adl_quintile(en, n));

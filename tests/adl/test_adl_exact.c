@@ -234,10 +234,10 @@ static void test_linear_displayed_scores(void **state)
 		const struct lq_adl_entry *en = entry_of(r, n, want[i].account);
 		if (en == NULL)
 			return; /* entry_of failed the test */
-		if (en->score_e8 != want[i].score_e8)
+		if (lq_adl_score_e8(en) != want[i].score_e8)
 			fail_msg("account %llu: score_e8 %lld, expected %lld",
-				 (unsigned long long)want[i].account, (long long)en->score_e8,
-				 (long long)want[i].score_e8);
+				 (unsigned long long)want[i].account,
+				 (long long)lq_adl_score_e8(en), (long long)want[i].score_e8);
 	}
 }
 
@@ -339,7 +339,7 @@ static void test_inverse_exact_order(void **state)
 	uint32_t n = rank(d, v, 1, r);
 	assert_order(r, n, want, LQ_ARRAY_SIZE(want));
 	for (uint32_t i = 0; i < n; i++)
-		assert_int_equal(r[i].score_e8, 8333333);
+		assert_int_equal(lq_adl_score_e8(&r[i]), 8333333);
 	printed_quintiles(d, v, 1, r, n, acc, q);
 	/* the 1/12 tie is quintile 1; 22 at position 3 of 4: 1 + floor(15 / 4) = 4 */
 	assert_int_equal(q[0], 1);
@@ -554,7 +554,7 @@ static void check_lazy(const struct dom *d, uint32_t ins, int side,
 		assert_int_equal(en->account, sorted[k].account);
 		assert_int_equal(en->position, sorted[k].position);
 		assert_int_equal(en->tie_first, sorted[k].tie_first);
-		assert_int_equal(en->score_e8, sorted[k].score_e8);
+		assert_int_equal(lq_adl_score_e8(en), lq_adl_score_e8(&sorted[k]));
 		assert_int_equal(en->qty_abs, sorted[k].qty_abs);
 		assert_int_equal(en->profitable, sorted[k].profitable);
 	}
@@ -588,7 +588,7 @@ static void check_nodes(const struct dom *d, uint32_t ins, int side,
 		assert_int_equal(en.account, sorted[i].account);
 		assert_int_equal(en.position, sorted[i].position);
 		assert_int_equal(en.tie_first, sorted[i].tie_first);
-		assert_int_equal(en.score_e8, sorted[i].score_e8);
+		assert_int_equal(lq_adl_score_e8(&en), lq_adl_score_e8(&sorted[i]));
 		assert_int_equal(en.qty_abs, sorted[i].qty_abs);
 		assert_int_equal(en.profitable, sorted[i].profitable);
 		assert_true(lq_adl_score_equal(&en, &sorted[i]));
@@ -635,7 +635,7 @@ static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t acc
 	for (uint32_t i = 0; i < n; i++) {
 		m[i] = model_score(&d->e, r[i].position);
 		assert_int_equal(r[i].profitable, m[i].profitable);
-		check_score_e8(&m[i], r[i].score_e8, r[i].account);
+		check_score_e8(&m[i], lq_adl_score_e8(&r[i]), r[i].account);
 		if (i > 0) {
 			/* strictly first in line: class, exact score, size, id */
 			const int c = model_cmp(&m[i - 1], &m[i]);

@@ -645,7 +645,7 @@ void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
  * One entry of an ADL ranking (DESIGN 1.7). The score is kept exactly, as a sign and the four
  * non-negative 128-bit factors of the fraction (score_f[0] x score_f[1]) / (score_f[2] x
  * score_f[3]) (see core/adl.c); the ranking compares keys, and where two keys are too close to
- * decide, these by cross-multiplication, never score_e8.
+ * decide, these by cross-multiplication, never the displayed score.
  */
 struct lq_adl_entry {
 	uint64_t account;
@@ -653,13 +653,19 @@ struct lq_adl_entry {
 	/* class and approximate score, larger first in line (core/adl.c): keys two or more
 	 * apart order their entries exactly */
 	uint64_t key;
-	int64_t score_e8; /* display only: floor(score x 10^8), clamped to int64 */
-	uint32_t position;
-	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
-	bool profitable;    /* upnl > 0: ranks before every position that is not */
-	int8_t score_sign;  /* -1, 0 or +1; 0 exactly when the numerator is 0 */
+	/* positions_max < 2^30 (lq_engine_memsize) bounds the position and tie_first */
+	uint32_t position : 30;
+	uint32_t profitable : 1; /* upnl > 0: ranks before every position that is not */
+	/* index in the ranking of the first entry with an equal score */
+	uint32_t tie_first : 30;
+	int32_t score_sign : 2;	      /* -1, 0 or +1; 0 exactly when the numerator is 0 */
 	unsigned __int128 score_f[4]; /* numerator factors, then denominator factors (> 0) */
 };
+/* two entries to three cache lines: the displayed score is computed when shown */
+_Static_assert(sizeof(struct lq_adl_entry) == 96, "an ADL entry is 96 bytes");
+
+/* An entry's displayed score: floor(score x 10^8), clamped to int64 (display only). */
+int64_t lq_adl_score_e8(const struct lq_adl_entry *en);
 
 /*
  * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
@@ -677,10 +683,10 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
  * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
  * lq_adl_rank does, unordered, and arranges heap (one node per entry, cap of each) as a heap
  * over them, O(n), instead of sorting them. Then lq_adl_heap_at(out, heap, n, &taken, k) is the
- * k-th entry of lq_adl_rank's order (with the same tie_first and score_e8), taking entries off
+ * k-th entry of lq_adl_rank's order (with the same tie_first), taking entries off
  * the heap as needed (O(log n) each; taken starts at 0 and belongs to the caller). Entries never
- * move in out; tie_first and score_e8 are set only on those taken, and only when display is
- * true (a cascade needs neither).
+ * move in out; tie_first is set only on those taken, and only when display is true (a
+ * cascade needs no tie groups).
  */
 struct lq_adl_node {
 	uint64_t key;	   /* class and approximate score, larger first in line (core/adl.c) */
@@ -710,7 +716,7 @@ struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node
  * side's positions into nodes (cap of them, every position of the side) without an entry
  * table, and returns the count. Then lq_adl_rank_entry(e, nodes, n, i, en), for i = 0, 1, ...
  * in turn with en holding entry i - 1, makes en entry i of lq_adl_rank's order (same
- * tie_first and score_e8), scoring the position again. Nothing may change the engine between
+ * tie_first), scoring the position again. Nothing may change the engine between
  * the sort and the last entry listed.
  */
 uint32_t lq_adl_rank_nodes(const struct lq_engine *e, uint32_t instrument, int side,
