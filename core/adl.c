@@ -253,7 +253,9 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	uint64_t num[LIMBS], den[LIMBS], den_top;
 	int den_bits;
 
-	if (en->score_sign == 0)
+	const int sign = lq_adl_score_sign(en);
+
+	if (sign == 0)
 		return 0;
 	mp_mul128(en->score_f[0], en->score_f[1], num);
 	mp_mul128(en->score_f[2], en->score_f[3], den);
@@ -261,7 +263,7 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	mp_mul(num, LIMBS, &e8, 1, m, W);
 	mp_mul(den, LIMBS, &two63, 1, lim, W);
 	if (mp_cmp(m, lim, W) >= 0) /* the quotient needs 64 bits: beyond int64 */
-		return en->score_sign > 0 ? INT64_MAX : INT64_MIN;
+		return sign > 0 ? INT64_MAX : INT64_MIN;
 	/*
 	 * m < den x 2^63. Estimate from the divisor's top 64 bits t (at shift s = bits - 64):
 	 * floor(m / 2^s) < 2^127 and t >= 2^63, so the estimate floor(floor(m / 2^s) / t) is
@@ -288,7 +290,7 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	LQ_ASSERT(mp_len(m, W) <= LIMBS);
 	LQ_ASSERT(mp_cmp(m, den, LIMBS) < 0);
 	LQ_ASSERT(q < ((u128)1 << 63));
-	if (en->score_sign > 0)
+	if (sign > 0)
 		return (int64_t)q;
 	/* floor of a negative quotient: one further down when it is not whole */
 	return -(int64_t)q - (mp_len(m, W) != 0 ? 1 : 0);
@@ -379,30 +381,41 @@ static uint64_t key_magnitude(const struct lq_adl_entry *en)
 	return ((uint64_t)(ex + KEY_EXP_BIAS) << KEY_MANT_BITS) | mant;
 }
 
-static uint64_t adl_key(const struct lq_adl_entry *en)
+static uint64_t adl_key(const struct lq_adl_entry *en, bool profitable, int sign)
 {
 	uint64_t k;
 
-	if (en->profitable)
-		k = en->score_sign > 0 ? ((uint64_t)1 << 63) + KEY_MAG_LIMIT + key_magnitude(en)
-				       : (uint64_t)1 << 63;
+	_Static_assert(LQ_ADL_KEY_PROFIT_ZERO == (uint64_t)1 << 63, "the profitable class");
+	_Static_assert(LQ_ADL_KEY_LOSS_ZERO == (uint64_t)1 << 62, "a loss's zero");
+	_Static_assert(KEY_MAG_LIMIT <= LQ_ADL_KEY_LOSS_ZERO,
+		       "negative scores below a loss's zero");
+	if (profitable)
+		k = sign > 0 ? LQ_ADL_KEY_PROFIT_ZERO + KEY_MAG_LIMIT + key_magnitude(en)
+			     : LQ_ADL_KEY_PROFIT_ZERO;
 	else
-		k = en->score_sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : (uint64_t)1 << 62;
+		k = sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : LQ_ADL_KEY_LOSS_ZERO;
 	LQ_ASSERT(k < UINT64_MAX - 1); /* node_before adds one */
 	return k;
 }
 
-/* Score = sign x (x_num x y_num) / (x_den x y_den): its factors and its key. */
-static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128 x_den, u128 y_den)
+/*
+ * Score = sign x (x_num x y_num) / (x_den x y_den): its factors and its key, which holds the
+ * class and sign (lq_adl_profitable, lq_adl_score_sign read them back).
+ */
+static void adl_score_set(struct lq_adl_entry *out, bool profitable, u128 x_num, u128 y_num,
+			  u128 x_den, u128 y_den)
 {
+	const int sign = x_num == 0 || y_num == 0 ? 0 : profitable ? 1 : -1;
+
 	LQ_ASSERT(x_den > 0);
 	LQ_ASSERT(y_den > 0);
 	out->score_f[0] = x_num;
 	out->score_f[1] = y_num;
 	out->score_f[2] = x_den;
 	out->score_f[3] = y_den;
-	out->score_sign = x_num == 0 || y_num == 0 ? 0 : out->profitable ? 1 : -1;
-	out->key = adl_key(out);
+	out->key = adl_key(out, profitable, sign);
+	LQ_DASSERT(lq_adl_profitable(out) == profitable);
+	LQ_DASSERT(lq_adl_score_sign(out) == sign);
 }
 
 /* The displayed score of an entry: only for what is shown (a division each). */
@@ -411,8 +424,8 @@ int64_t lq_adl_score_e8(const struct lq_adl_entry *en)
 	const int64_t s = adl_score_e8(en);
 
 	/* the displayed floor keeps the exact score's sign (a negative one floors below 0) */
-	LQ_ASSERT(en->score_sign <= 0 || s >= 0);
-	LQ_ASSERT(en->score_sign >= 0 || s < 0);
+	LQ_ASSERT(lq_adl_score_sign(en) <= 0 || s >= 0);
+	LQ_ASSERT(lq_adl_score_sign(en) >= 0 || s < 0);
 	return s;
 }
 
@@ -463,30 +476,30 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 	adl_values(e, p, pidx, &upnl_fine, &notional_fine);
 	upnl_abs = uabs128(upnl_fine);
 	adl_leverage(e, p, pidx, upnl_fine, notional_fine, &lev_num, &lev_den);
+	const bool profitable = upnl_fine > 0;
 	out->account = e->accounts[p->account].id;
 	out->position = pidx;
 	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	LQ_DASSERT(out->qty_abs > 0); /* INT64_MIN lots would wrap */
-	out->profitable = upnl_fine > 0;
 	if (cost_abs == 0)
-		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
-	else if (out->profitable)
-		adl_score_set(out, upnl_abs, lev_num, cost_abs, lev_den);
+		adl_score_set(out, profitable, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
+	else if (profitable)
+		adl_score_set(out, profitable, upnl_abs, lev_num, cost_abs, lev_den);
 	else if (lev_num > 0)
-		adl_score_set(out, upnl_abs, lev_den, cost_abs, lev_num);
-	else
-		adl_score_set(out, upnl_abs, 1, cost_abs, 1); /* no notional: the PnL% itself */
-	LQ_ASSERT(out->score_sign >= 0 || !out->profitable);
-	LQ_ASSERT(out->score_sign <= 0 || out->profitable);
+		adl_score_set(out, profitable, upnl_abs, lev_den, cost_abs, lev_num);
+	else /* no notional: the PnL% itself */
+		adl_score_set(out, profitable, upnl_abs, 1, cost_abs, 1);
 }
 
 /* The exact order of two scores: < 0, 0 or > 0 as a's is below, equal to or above b's. */
 static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
-	if (a->score_sign != b->score_sign)
-		return a->score_sign < b->score_sign ? -1 : 1;
-	if (a->score_sign == 0)
+	const int sa = lq_adl_score_sign(a), sb = lq_adl_score_sign(b);
+
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	if (sa == 0)
 		return 0;
 	/* one class: keys two or more apart order the scores (the larger key, the higher) */
 	int r;
@@ -498,24 +511,24 @@ static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry
 		const int c = frac_cmp(a, b);
 		LQ_DASSERT(c >= -1);
 		LQ_DASSERT(c <= 1);
-		return a->score_sign > 0 ? c : -c;
+		return sa > 0 ? c : -c;
 	}
-	LQ_DASSERT(r == (a->score_sign > 0 ? frac_cmp(a, b) : -frac_cmp(a, b)));
+	LQ_DASSERT(r == (sa > 0 ? frac_cmp(a, b) : -frac_cmp(a, b)));
 	return r;
 }
 
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
 	LQ_DASSERT(adl_score_cmp(a, b) == -adl_score_cmp(b, a)); /* antisymmetric */
-	return a->profitable == b->profitable && adl_score_cmp(a, b) == 0;
+	return lq_adl_profitable(a) == lq_adl_profitable(b) && adl_score_cmp(a, b) == 0;
 }
 
 /* First in line first: profit before loss, higher exact score, larger position, lower id. */
 static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
 	LQ_DASSERT(a != b);
-	if (a->profitable != b->profitable)
-		return a->profitable;
+	if (lq_adl_profitable(a) != lq_adl_profitable(b))
+		return lq_adl_profitable(a);
 	const int c = adl_score_cmp(a, b);
 	if (c != 0)
 		return c > 0;
@@ -613,7 +626,7 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		const bool tied = i > 0 && lq_adl_score_equal(&out[i - 1], &out[i]);
 		out[i].tie_first = tied ? out[i - 1].tie_first : i;
 		LQ_DASSERT(i == 0 || adl_before(&out[i - 1], &out[i]));
-		LQ_DASSERT(i == 0 || out[i - 1].profitable != out[i].profitable ||
+		LQ_DASSERT(i == 0 || lq_adl_profitable(&out[i - 1]) != lq_adl_profitable(&out[i]) ||
 			   adl_score_e8(&out[i - 1]) >= adl_score_e8(&out[i]));
 		/* a tie group starts at or before its members: quintiles 1 to 5 */
 		LQ_DASSERT(out[i].tie_first <= i);

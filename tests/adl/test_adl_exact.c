@@ -556,7 +556,7 @@ static void check_lazy(const struct dom *d, uint32_t ins, int side,
 		assert_int_equal(en->tie_first, sorted[k].tie_first);
 		assert_int_equal(lq_adl_score_e8(en), lq_adl_score_e8(&sorted[k]));
 		assert_int_equal(en->qty_abs, sorted[k].qty_abs);
-		assert_int_equal(en->profitable, sorted[k].profitable);
+		assert_int_equal(lq_adl_profitable(en), lq_adl_profitable(&sorted[k]));
 	}
 }
 
@@ -590,7 +590,7 @@ static void check_nodes(const struct dom *d, uint32_t ins, int side,
 		assert_int_equal(en.tie_first, sorted[i].tie_first);
 		assert_int_equal(lq_adl_score_e8(&en), lq_adl_score_e8(&sorted[i]));
 		assert_int_equal(en.qty_abs, sorted[i].qty_abs);
-		assert_int_equal(en.profitable, sorted[i].profitable);
+		assert_int_equal(lq_adl_profitable(&en), lq_adl_profitable(&sorted[i]));
 		assert_true(lq_adl_score_equal(&en, &sorted[i]));
 	}
 	/* the listing's lines are the table's */
@@ -634,7 +634,8 @@ static void check_side(const struct dom *d, uint32_t ins, int side, uint64_t acc
 	printed_quintiles(d, ins, side, r, n, acc, q);
 	for (uint32_t i = 0; i < n; i++) {
 		m[i] = model_score(&d->e, r[i].position);
-		assert_int_equal(r[i].profitable, m[i].profitable);
+		assert_int_equal(lq_adl_profitable(&r[i]), m[i].profitable);
+		assert_int_equal(lq_adl_score_sign(&r[i]), m[i].sign);
 		check_score_e8(&m[i], lq_adl_score_e8(&r[i]), r[i].account);
 		if (i > 0) {
 			/* strictly first in line: class, exact score, size, id */

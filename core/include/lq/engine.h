@@ -650,15 +650,11 @@ void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
 struct lq_adl_entry {
 	uint64_t account;
 	int64_t qty_abs;
-	/* class and approximate score, larger first in line (core/adl.c): keys two or more
-	 * apart order their entries exactly */
+	/* class, sign and approximate score, larger first in line (core/adl.c): keys two or more
+	 * apart order their entries exactly; lq_adl_profitable and lq_adl_score_sign read it */
 	uint64_t key;
-	/* positions_max < 2^30 (lq_engine_memsize) bounds the position and tie_first */
-	uint32_t position : 30;
-	uint32_t profitable : 1; /* upnl > 0: ranks before every position that is not */
-	/* index in the ranking of the first entry with an equal score */
-	uint32_t tie_first : 30;
-	int32_t score_sign : 2;	      /* -1, 0 or +1; 0 exactly when the numerator is 0 */
+	uint32_t position;
+	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
 	unsigned __int128 score_f[4]; /* numerator factors, then denominator factors (> 0) */
 };
 /* two entries to three cache lines: the displayed score is computed when shown */
@@ -666,6 +662,28 @@ _Static_assert(sizeof(struct lq_adl_entry) == 96, "an ADL entry is 96 bytes");
 
 /* An entry's displayed score: floor(score x 10^8), clamped to int64 (display only). */
 int64_t lq_adl_score_e8(const struct lq_adl_entry *en);
+
+/*
+ * The key's classes (core/adl.c): a profitable position's key is LQ_ADL_KEY_PROFIT_ZERO for a
+ * score of 0 and above it for a positive score; another's is LQ_ADL_KEY_LOSS_ZERO for a score of
+ * 0 and below it for a negative one.
+ */
+#define LQ_ADL_KEY_PROFIT_ZERO ((uint64_t)1 << 63)
+#define LQ_ADL_KEY_LOSS_ZERO   ((uint64_t)1 << 62)
+
+/* upnl > 0: ranks before every position that is not. */
+static inline bool lq_adl_profitable(const struct lq_adl_entry *en)
+{
+	return en->key >= LQ_ADL_KEY_PROFIT_ZERO;
+}
+
+/* The score's sign: -1, 0 or +1; 0 exactly when its numerator is 0. */
+static inline int lq_adl_score_sign(const struct lq_adl_entry *en)
+{
+	if (en->key > LQ_ADL_KEY_PROFIT_ZERO)
+		return 1;
+	return en->key == LQ_ADL_KEY_PROFIT_ZERO || en->key == LQ_ADL_KEY_LOSS_ZERO ? 0 : -1;
+}
 
 /*
  * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
