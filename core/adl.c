@@ -652,17 +652,29 @@ static bool node_before(const struct lq_adl_entry *en, const struct lq_adl_node 
 	return r;
 }
 
+/*
+ * The cascade's heap is 4-ary (children of i: 4i + 1 .. 4i + 4): half the levels of a binary
+ * heap, so a take moves a node half as often and reads about half the cache lines of a heap
+ * far larger than the cache. Any heap order gives the same entries taken: node_before is a
+ * strict total order, and the root is its first.
+ */
+#define HEAP_ARITY 4
+
 static void sift_first(const struct lq_adl_entry *en, struct lq_adl_node *a, uint32_t i, uint32_t n)
 {
 	LQ_DASSERT(i < n);
 	const struct lq_adl_node t = a[i];
 
 	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= n)
+		const uint64_t first = (uint64_t)HEAP_ARITY * i + 1;
+		if (first >= n)
 			break;
-		if (c + 1 < n && node_before(en, &a[c + 1], &a[c]))
-			c++;
+		const uint32_t c0 = (uint32_t)first;
+		const uint32_t end = n - c0 < HEAP_ARITY ? n : c0 + HEAP_ARITY;
+		uint32_t c = c0;
+		for (uint32_t j = c0 + 1; j < end; j++)
+			if (node_before(en, &a[j], &a[c]))
+				c = j;
 		if (!node_before(en, &a[c], &t))
 			break;
 		a[i] = a[c];
@@ -676,7 +688,8 @@ uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 {
 	const uint32_t n = adl_collect(e, instrument, side, out, heap, cap);
 
-	for (uint32_t i = n / 2; i-- > 0;)
+	/* the last node with a child is (n - 2) / HEAP_ARITY */
+	for (uint32_t i = n > 1 ? (n - 2) / HEAP_ARITY + 1 : 0; i-- > 0;)
 		sift_first(out, heap, i, n);
 	return n;
 }
