@@ -381,6 +381,18 @@ static uint64_t key_magnitude(const struct lq_adl_entry *en)
 	return ((uint64_t)(ex + KEY_EXP_BIAS) << KEY_MANT_BITS) | mant;
 }
 
+bool lq_adl_profitable(const struct lq_adl_entry *en)
+{
+	return en->key >= LQ_ADL_KEY_PROFIT_ZERO;
+}
+
+int lq_adl_score_sign(const struct lq_adl_entry *en)
+{
+	if (en->key > LQ_ADL_KEY_PROFIT_ZERO)
+		return 1;
+	return en->key == LQ_ADL_KEY_PROFIT_ZERO || en->key == LQ_ADL_KEY_LOSS_ZERO ? 0 : -1;
+}
+
 static uint64_t adl_key(const struct lq_adl_entry *en, bool profitable, int sign)
 {
 	uint64_t k;

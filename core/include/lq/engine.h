@@ -671,19 +671,11 @@ int64_t lq_adl_score_e8(const struct lq_adl_entry *en);
 #define LQ_ADL_KEY_PROFIT_ZERO ((uint64_t)1 << 63)
 #define LQ_ADL_KEY_LOSS_ZERO   ((uint64_t)1 << 62)
 
-/* upnl > 0: ranks before every position that is not. */
-static inline bool lq_adl_profitable(const struct lq_adl_entry *en)
-{
-	return en->key >= LQ_ADL_KEY_PROFIT_ZERO;
-}
+/* upnl > 0: ranks before every position that is not (read from the key). */
+bool lq_adl_profitable(const struct lq_adl_entry *en);
 
-/* The score's sign: -1, 0 or +1; 0 exactly when its numerator is 0. */
-static inline int lq_adl_score_sign(const struct lq_adl_entry *en)
-{
-	if (en->key > LQ_ADL_KEY_PROFIT_ZERO)
-		return 1;
-	return en->key == LQ_ADL_KEY_PROFIT_ZERO || en->key == LQ_ADL_KEY_LOSS_ZERO ? 0 : -1;
-}
+/* The score's sign: -1, 0 or +1; 0 exactly when its numerator is 0 (read from the key). */
+int lq_adl_score_sign(const struct lq_adl_entry *en);
 
 /*
  * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
