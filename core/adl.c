@@ -183,6 +183,22 @@ static u128 uabs128(lq_i128 v)
  * ranks at the cap.
  */
 /*
+ * lq_position_funding_due, with its first case in line: a position settled at its side's
+ * current funding index (ceil for a long, floor for a short) owes nothing. Dev builds check.
+ */
+static int64_t adl_funding_due(const struct lq_engine *e, const struct lq_position *p)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const lq_i128 index = p->qty >= 0 ? ins->funding_index_ceil : ins->funding_index_floor;
+
+	if (index == (lq_i128)p->funding_snap) {
+		LQ_DASSERT(lq_position_funding_due(e, p) == 0);
+		return 0;
+	}
+	return lq_position_funding_due(e, p);
+}
+
+/*
  * The equity a position's leverage is taken against (lq_account_unit_equity_fine's). A cross
  * position that is its account's only one needs no walk of the account: the balance, this
  * position's PnL (already at hand: notional_fine > 0 says its figures fit) and its funding due.
@@ -200,7 +216,7 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 		LQ_ASSERT(p->qty != 0);
 		LQ_ASSERT(lq_instrument_mark(ins) > 0); /* figures exist only at a mark */
 		*out = (lq_i128)*lq_engine_balance(e, p->account, ins->settle_asset) * LQ_FINE_ONE +
-		       upnl_fine - (lq_i128)lq_position_funding_due(e, p) * LQ_FINE_ONE;
+		       upnl_fine - (lq_i128)adl_funding_due(e, p) * LQ_FINE_ONE;
 		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
 		return true;
 	}
@@ -211,8 +227,7 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 	 */
 	if (p->isolated && notional_fine > 0) {
 		LQ_ASSERT(p->qty != 0);
-		*out = ((lq_i128)p->margin_units - lq_position_funding_due(e, p)) * LQ_FINE_ONE +
-		       upnl_fine;
+		*out = ((lq_i128)p->margin_units - adl_funding_due(e, p)) * LQ_FINE_ONE + upnl_fine;
 		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
 		return true;
 	}
