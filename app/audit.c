@@ -29,7 +29,7 @@ struct audit_run {
 	struct lq_out drop;
 	struct lq_book book;
 	bool book_overflow;
-	struct lq_adl_entry *scratch;
+	struct lq_adl_node *scratch; /* `show adl` (lq_adl_rank_nodes) */
 	bool print_events;
 	uint64_t line; /* the input line being applied */
 	bool failed;
@@ -167,9 +167,9 @@ static void show(struct audit_run *r, const struct lq_msg *m)
 		print_ledger(r);
 	} else if (m->u.show.kind == LQ_SHOW_ADL && r->print_events) {
 		for (int side = 1; side >= -1; side -= 2) {
-			const uint32_t n = lq_adl_rank(e, m->u.show.ref, side, r->scratch,
-						       e->limits.positions_max);
-			lq_json_adl_rank(&r->out, e, m->u.show.ref, side, r->scratch, n);
+			const uint32_t n = lq_adl_rank_nodes(e, m->u.show.ref, side, r->scratch,
+							     e->limits.positions_max);
+			lq_json_adl_rank_nodes(&r->out, e, m->u.show.ref, side, r->scratch, n);
 		}
 	}
 }

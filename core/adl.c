@@ -23,13 +23,15 @@
  * more, so their keys decide; only keys too close to prove the order (near-ties and ties) have
  * the products and the cross-multiplication computed in full.
  *
- * score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
+ * lq_adl_score_e8, floor(score x 10^8), is for display only; being the floor of the exact score it
  * never increases along a ranking within the profitable or the losing positions.
  */
 #include <string.h>
 
 #include "lq/assert.h"
 #include "lq/engine.h"
+#include "lq/instrument.h"
+#include "lq/num.h"
 #include "account.h"
 
 typedef unsigned __int128 u128;
@@ -181,6 +183,22 @@ static u128 uabs128(lq_i128 v)
  * ranks at the cap.
  */
 /*
+ * lq_position_funding_due, with its first case in line: a position settled at its side's
+ * current funding index (ceil for a long, floor for a short) owes nothing. Dev builds check.
+ */
+static int64_t adl_funding_due(const struct lq_engine *e, const struct lq_position *p)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const lq_i128 index = p->qty >= 0 ? ins->funding_index_ceil : ins->funding_index_floor;
+
+	if (index == (lq_i128)p->funding_snap) {
+		LQ_DASSERT(lq_position_funding_due(e, p) == 0);
+		return 0;
+	}
+	return lq_position_funding_due(e, p);
+}
+
+/*
  * The equity a position's leverage is taken against (lq_account_unit_equity_fine's). A cross
  * position that is its account's only one needs no walk of the account: the balance, this
  * position's PnL (already at hand: notional_fine > 0 says its figures fit) and its funding due.
@@ -198,7 +216,18 @@ static bool adl_equity(const struct lq_engine *e, const struct lq_position *p, u
 		LQ_ASSERT(p->qty != 0);
 		LQ_ASSERT(lq_instrument_mark(ins) > 0); /* figures exist only at a mark */
 		*out = (lq_i128)*lq_engine_balance(e, p->account, ins->settle_asset) * LQ_FINE_ONE +
-		       upnl_fine - (lq_i128)lq_position_funding_due(e, p) * LQ_FINE_ONE;
+		       upnl_fine - (lq_i128)adl_funding_due(e, p) * LQ_FINE_ONE;
+		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
+		return true;
+	}
+	/*
+	 * An isolated position with figures (notional_fine > 0: they fit): its margin less its
+	 * funding due, plus this PnL, as lq_account_unit_equity_fine takes it from the same
+	 * figures (its values_at succeeds where lq_account_position_values's did).
+	 */
+	if (p->isolated && notional_fine > 0) {
+		LQ_ASSERT(p->qty != 0);
+		*out = ((lq_i128)p->margin_units - adl_funding_due(e, p)) * LQ_FINE_ONE + upnl_fine;
 		LQ_DASSERT(lq_account_unit_equity_fine(e, &u, &upnl_fine) && upnl_fine == *out);
 		return true;
 	}
@@ -239,7 +268,9 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	uint64_t num[LIMBS], den[LIMBS], den_top;
 	int den_bits;
 
-	if (en->score_sign == 0)
+	const int sign = lq_adl_score_sign(en);
+
+	if (sign == 0)
 		return 0;
 	mp_mul128(en->score_f[0], en->score_f[1], num);
 	mp_mul128(en->score_f[2], en->score_f[3], den);
@@ -247,7 +278,7 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	mp_mul(num, LIMBS, &e8, 1, m, W);
 	mp_mul(den, LIMBS, &two63, 1, lim, W);
 	if (mp_cmp(m, lim, W) >= 0) /* the quotient needs 64 bits: beyond int64 */
-		return en->score_sign > 0 ? INT64_MAX : INT64_MIN;
+		return sign > 0 ? INT64_MAX : INT64_MIN;
 	/*
 	 * m < den x 2^63. Estimate from the divisor's top 64 bits t (at shift s = bits - 64):
 	 * floor(m / 2^s) < 2^127 and t >= 2^63, so the estimate floor(floor(m / 2^s) / t) is
@@ -274,7 +305,7 @@ static int64_t adl_score_e8(const struct lq_adl_entry *en)
 	LQ_ASSERT(mp_len(m, W) <= LIMBS);
 	LQ_ASSERT(mp_cmp(m, den, LIMBS) < 0);
 	LQ_ASSERT(q < ((u128)1 << 63));
-	if (en->score_sign > 0)
+	if (sign > 0)
 		return (int64_t)q;
 	/* floor of a negative quotient: one further down when it is not whole */
 	return -(int64_t)q - (mp_len(m, W) != 0 ? 1 : 0);
@@ -365,40 +396,99 @@ static uint64_t key_magnitude(const struct lq_adl_entry *en)
 	return ((uint64_t)(ex + KEY_EXP_BIAS) << KEY_MANT_BITS) | mant;
 }
 
-static uint64_t adl_key(const struct lq_adl_entry *en)
+bool lq_adl_profitable(const struct lq_adl_entry *en)
+{
+	return en->key >= LQ_ADL_KEY_PROFIT_ZERO;
+}
+
+int lq_adl_score_sign(const struct lq_adl_entry *en)
+{
+	if (en->key > LQ_ADL_KEY_PROFIT_ZERO)
+		return 1;
+	return en->key == LQ_ADL_KEY_PROFIT_ZERO || en->key == LQ_ADL_KEY_LOSS_ZERO ? 0 : -1;
+}
+
+static uint64_t adl_key(const struct lq_adl_entry *en, bool profitable, int sign)
 {
 	uint64_t k;
 
-	if (en->profitable)
-		k = en->score_sign > 0 ? ((uint64_t)1 << 63) + KEY_MAG_LIMIT + key_magnitude(en)
-				       : (uint64_t)1 << 63;
+	_Static_assert(LQ_ADL_KEY_PROFIT_ZERO == (uint64_t)1 << 63, "the profitable class");
+	_Static_assert(LQ_ADL_KEY_LOSS_ZERO == (uint64_t)1 << 62, "a loss's zero");
+	_Static_assert(KEY_MAG_LIMIT <= LQ_ADL_KEY_LOSS_ZERO,
+		       "negative scores below a loss's zero");
+	if (profitable)
+		k = sign > 0 ? LQ_ADL_KEY_PROFIT_ZERO + KEY_MAG_LIMIT + key_magnitude(en)
+			     : LQ_ADL_KEY_PROFIT_ZERO;
 	else
-		k = en->score_sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : (uint64_t)1 << 62;
+		k = sign < 0 ? KEY_MAG_LIMIT - 1 - key_magnitude(en) : LQ_ADL_KEY_LOSS_ZERO;
 	LQ_ASSERT(k < UINT64_MAX - 1); /* node_before adds one */
 	return k;
 }
 
-/* Score = sign x (x_num x y_num) / (x_den x y_den): its factors and its key. */
-static void adl_score_set(struct lq_adl_entry *out, u128 x_num, u128 y_num, u128 x_den, u128 y_den)
+/*
+ * Score = sign x (x_num x y_num) / (x_den x y_den): its factors and its key, which holds the
+ * class and sign (lq_adl_profitable, lq_adl_score_sign read them back).
+ */
+static void adl_score_set(struct lq_adl_entry *out, bool profitable, u128 x_num, u128 y_num,
+			  u128 x_den, u128 y_den)
 {
+	const int sign = x_num == 0 || y_num == 0 ? 0 : profitable ? 1 : -1;
+
 	LQ_ASSERT(x_den > 0);
 	LQ_ASSERT(y_den > 0);
 	out->score_f[0] = x_num;
 	out->score_f[1] = y_num;
 	out->score_f[2] = x_den;
 	out->score_f[3] = y_den;
-	out->score_sign = x_num == 0 || y_num == 0 ? 0 : out->profitable ? 1 : -1;
-	out->key = adl_key(out);
-	out->score_e8 = 0; /* adl_display, for the entries shown or taken */
+	out->key = adl_key(out, profitable, sign);
+	LQ_DASSERT(lq_adl_profitable(out) == profitable);
+	LQ_DASSERT(lq_adl_score_sign(out) == sign);
 }
 
-/* The displayed score of an entry: only for what is shown or taken (a division each). */
-static void adl_display(struct lq_adl_entry *en)
+/* The displayed score of an entry: only for what is shown (a division each). */
+int64_t lq_adl_score_e8(const struct lq_adl_entry *en)
 {
-	en->score_e8 = adl_score_e8(en);
+	const int64_t s = adl_score_e8(en);
+
 	/* the displayed floor keeps the exact score's sign (a negative one floors below 0) */
-	LQ_ASSERT(en->score_sign <= 0 || en->score_e8 >= 0);
-	LQ_ASSERT(en->score_sign >= 0 || en->score_e8 < 0);
+	LQ_ASSERT(lq_adl_score_sign(en) <= 0 || s >= 0);
+	LQ_ASSERT(lq_adl_score_sign(en) >= 0 || s < 0);
+	return s;
+}
+
+/*
+ * A position's upnl and notional (fine units), lq_account_position_values's figures. A linear
+ * position whose |q| x mark fits 64 bits and whose scale fits int64 (every position of the
+ * usual instruments) is valued here in line: its value q x mark x scale is exact and below
+ * 2^127 in magnitude, so its notional is that value's magnitude (the value of |q| lots, as
+ * values_at takes it) and its upnl the value less the cost, unless that difference overflows
+ * (then the general path, which says so the same way). Dev builds check the figures against
+ * lq_account_position_values.
+ */
+static void adl_values(const struct lq_engine *e, const struct lq_position *p, uint32_t pidx,
+		       lq_i128 *upnl_fine, lq_i128 *notional_fine)
+{
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const int64_t mark = lq_instrument_mark(ins);
+	const uint64_t q_abs = p->qty < 0 ? -(uint64_t)p->qty : (uint64_t)p->qty;
+	const u128 qm = (u128)q_abs * (uint64_t)(mark > 0 ? mark : 0);
+
+	if (ins->kind == LQ_INSTRUMENT_LINEAR && mark > 0 && qm >> 64 == 0 && ins->lin_scale > 0 &&
+	    ins->lin_scale <= INT64_MAX) {
+		/* (2^64 - 1) x (2^63 - 1) < 2^127: a positive lq_i128 */
+		const u128 a = (u128)(uint64_t)qm * (uint64_t)ins->lin_scale;
+		const lq_i128 v = p->qty < 0 ? -(lq_i128)a : (lq_i128)a;
+		if (!lq_sub128_ovf(v, p->cost, upnl_fine)) {
+			*notional_fine = (lq_i128)a;
+#ifndef NDEBUG
+			lq_i128 u2, n2;
+			lq_account_position_values(e, pidx, &u2, &n2);
+			LQ_DASSERT(u2 == *upnl_fine && n2 == *notional_fine);
+#endif
+			return;
+		}
+	}
+	lq_account_position_values(e, pidx, upnl_fine, notional_fine);
 }
 
 static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_entry *out)
@@ -410,33 +500,33 @@ static void adl_score(const struct lq_engine *e, uint32_t pidx, struct lq_adl_en
 
 	LQ_ASSERT(pidx < e->limits.positions_max);
 	LQ_ASSERT(p->qty != 0); /* only open positions are ranked */
-	lq_account_position_values(e, pidx, &upnl_fine, &notional_fine);
+	adl_values(e, p, pidx, &upnl_fine, &notional_fine);
 	upnl_abs = uabs128(upnl_fine);
 	adl_leverage(e, p, pidx, upnl_fine, notional_fine, &lev_num, &lev_den);
+	const bool profitable = upnl_fine > 0;
 	out->account = e->accounts[p->account].id;
 	out->position = pidx;
 	out->tie_first = 0;
 	out->qty_abs = p->qty < 0 ? -p->qty : p->qty;
 	LQ_DASSERT(out->qty_abs > 0); /* INT64_MIN lots would wrap */
-	out->profitable = upnl_fine > 0;
 	if (cost_abs == 0)
-		adl_score_set(out, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
-	else if (out->profitable)
-		adl_score_set(out, upnl_abs, lev_num, cost_abs, lev_den);
+		adl_score_set(out, profitable, 0, 0, 1, 1); /* no cost basis, no PnL%: score 0 */
+	else if (profitable)
+		adl_score_set(out, profitable, upnl_abs, lev_num, cost_abs, lev_den);
 	else if (lev_num > 0)
-		adl_score_set(out, upnl_abs, lev_den, cost_abs, lev_num);
-	else
-		adl_score_set(out, upnl_abs, 1, cost_abs, 1); /* no notional: the PnL% itself */
-	LQ_ASSERT(out->score_sign >= 0 || !out->profitable);
-	LQ_ASSERT(out->score_sign <= 0 || out->profitable);
+		adl_score_set(out, profitable, upnl_abs, lev_den, cost_abs, lev_num);
+	else /* no notional: the PnL% itself */
+		adl_score_set(out, profitable, upnl_abs, 1, cost_abs, 1);
 }
 
 /* The exact order of two scores: < 0, 0 or > 0 as a's is below, equal to or above b's. */
 static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
-	if (a->score_sign != b->score_sign)
-		return a->score_sign < b->score_sign ? -1 : 1;
-	if (a->score_sign == 0)
+	const int sa = lq_adl_score_sign(a), sb = lq_adl_score_sign(b);
+
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	if (sa == 0)
 		return 0;
 	/* one class: keys two or more apart order the scores (the larger key, the higher) */
 	int r;
@@ -448,24 +538,24 @@ static int adl_score_cmp(const struct lq_adl_entry *a, const struct lq_adl_entry
 		const int c = frac_cmp(a, b);
 		LQ_DASSERT(c >= -1);
 		LQ_DASSERT(c <= 1);
-		return a->score_sign > 0 ? c : -c;
+		return sa > 0 ? c : -c;
 	}
-	LQ_DASSERT(r == (a->score_sign > 0 ? frac_cmp(a, b) : -frac_cmp(a, b)));
+	LQ_DASSERT(r == (sa > 0 ? frac_cmp(a, b) : -frac_cmp(a, b)));
 	return r;
 }
 
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
 	LQ_DASSERT(adl_score_cmp(a, b) == -adl_score_cmp(b, a)); /* antisymmetric */
-	return a->profitable == b->profitable && adl_score_cmp(a, b) == 0;
+	return lq_adl_profitable(a) == lq_adl_profitable(b) && adl_score_cmp(a, b) == 0;
 }
 
 /* First in line first: profit before loss, higher exact score, larger position, lower id. */
 static bool adl_before(const struct lq_adl_entry *a, const struct lq_adl_entry *b)
 {
 	LQ_DASSERT(a != b);
-	if (a->profitable != b->profitable)
-		return a->profitable;
+	if (lq_adl_profitable(a) != lq_adl_profitable(b))
+		return lq_adl_profitable(a);
 	const int c = adl_score_cmp(a, b);
 	if (c != 0)
 		return c > 0;
@@ -514,15 +604,20 @@ static void adl_sort(struct lq_adl_entry *a, uint32_t n)
 
 #define ADL_PREFETCH 8 /* positions ahead */
 
-/* Score every open position of one side of an instrument into out, unordered: the count. */
+/*
+ * Score every open position of one side of an instrument, unordered: into out (when not NULL)
+ * and as a node {key, entry index, position} into nodes (when not NULL). The count.
+ */
 static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int side,
-			    struct lq_adl_entry *out, uint32_t cap)
+			    struct lq_adl_entry *out, struct lq_adl_node *nodes, uint32_t cap)
 {
 	const uint32_t walk_max = e->limits.positions_max;
 	uint32_t n = 0, walked = 0;
+	struct lq_adl_entry tmp;
 
 	LQ_ASSERT(instrument < LQ_INSTRUMENTS_MAX);
 	LQ_ASSERT(side != 0);
+	LQ_ASSERT(out != NULL || nodes != NULL);
 	for (uint32_t p = e->inst_head[instrument]; p != LQ_NIL; p = e->positions[p].inst_next) {
 		const struct lq_position *pos = &e->positions[p];
 		/* the list mostly follows the table (positions are handed out in order): fetch the
@@ -537,7 +632,11 @@ static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int 
 		if (pos->qty == 0 || (side > 0) != (pos->qty > 0))
 			continue;
 		LQ_ASSERT(n < cap);
-		adl_score(e, p, &out[n++]);
+		struct lq_adl_entry *en = out != NULL ? &out[n] : &tmp;
+		adl_score(e, p, en);
+		if (nodes != NULL)
+			nodes[n] = (struct lq_adl_node){.key = en->key, .entry = n, .position = p};
+		n++;
 	}
 	LQ_ASSERT(n <= cap);
 	return n;
@@ -546,17 +645,16 @@ static uint32_t adl_collect(const struct lq_engine *e, uint32_t instrument, int 
 uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, uint32_t cap)
 {
-	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+	const uint32_t n = adl_collect(e, instrument, side, out, NULL, cap);
 
 	adl_sort(out, n);
 	for (uint32_t i = 0; i < n; i++) {
-		adl_display(&out[i]);
 		/* sorted by score first: equal scores are adjacent */
 		const bool tied = i > 0 && lq_adl_score_equal(&out[i - 1], &out[i]);
 		out[i].tie_first = tied ? out[i - 1].tie_first : i;
 		LQ_DASSERT(i == 0 || adl_before(&out[i - 1], &out[i]));
-		LQ_DASSERT(i == 0 || out[i - 1].profitable != out[i].profitable ||
-			   out[i - 1].score_e8 >= out[i].score_e8);
+		LQ_DASSERT(i == 0 || lq_adl_profitable(&out[i - 1]) != lq_adl_profitable(&out[i]) ||
+			   adl_score_e8(&out[i - 1]) >= adl_score_e8(&out[i]));
 		/* a tie group starts at or before its members: quintiles 1 to 5 */
 		LQ_DASSERT(out[i].tie_first <= i);
 		LQ_DASSERT(lq_adl_quintile(&out[i], n) <= 5);
@@ -581,17 +679,29 @@ static bool node_before(const struct lq_adl_entry *en, const struct lq_adl_node 
 	return r;
 }
 
+/*
+ * The cascade's heap is 4-ary (children of i: 4i + 1 .. 4i + 4): half the levels of a binary
+ * heap, so a take moves a node half as often and reads about half the cache lines of a heap
+ * far larger than the cache. Any heap order gives the same entries taken: node_before is a
+ * strict total order, and the root is its first.
+ */
+#define HEAP_ARITY 4
+
 static void sift_first(const struct lq_adl_entry *en, struct lq_adl_node *a, uint32_t i, uint32_t n)
 {
 	LQ_DASSERT(i < n);
 	const struct lq_adl_node t = a[i];
 
 	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= n)
+		const uint64_t first = (uint64_t)HEAP_ARITY * i + 1;
+		if (first >= n)
 			break;
-		if (c + 1 < n && node_before(en, &a[c + 1], &a[c]))
-			c++;
+		const uint32_t c0 = (uint32_t)first;
+		const uint32_t end = n - c0 < HEAP_ARITY ? n : c0 + HEAP_ARITY;
+		uint32_t c = c0;
+		for (uint32_t j = c0 + 1; j < end; j++)
+			if (node_before(en, &a[j], &a[c]))
+				c = j;
 		if (!node_before(en, &a[c], &t))
 			break;
 		a[i] = a[c];
@@ -603,17 +713,16 @@ static void sift_first(const struct lq_adl_entry *en, struct lq_adl_node *a, uin
 uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t cap)
 {
-	const uint32_t n = adl_collect(e, instrument, side, out, cap);
+	const uint32_t n = adl_collect(e, instrument, side, out, heap, cap);
 
-	for (uint32_t i = 0; i < n; i++)
-		heap[i] = (struct lq_adl_node){.key = out[i].key, .entry = i};
-	for (uint32_t i = n / 2; i-- > 0;)
+	/* the last node with a child is (n - 2) / HEAP_ARITY */
+	for (uint32_t i = n > 1 ? (n - 2) / HEAP_ARITY + 1 : 0; i-- > 0;)
 		sift_first(out, heap, i, n);
 	return n;
 }
 
 struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t n,
-				    uint32_t *taken, uint32_t k)
+				    uint32_t *taken, uint32_t k, bool display)
 {
 	LQ_ASSERT(k < n);
 	LQ_ASSERT(*taken <= n);
@@ -630,12 +739,88 @@ struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node
 		const uint32_t i = *taken;
 		struct lq_adl_entry *en = &out[t.entry];
 		const struct lq_adl_entry *prev = i > 0 ? &out[heap[h].entry] : NULL;
-		const bool tied = prev != NULL && lq_adl_score_equal(prev, en);
 		LQ_DASSERT(prev == NULL || adl_before(prev, en));
-		en->tie_first = tied ? prev->tie_first : i;
-		adl_display(en);
+		if (display) {
+			const bool tied = prev != NULL && lq_adl_score_equal(prev, en);
+			en->tie_first = tied ? prev->tie_first : i;
+		}
 		(*taken)++;
 	}
 	LQ_ASSERT(heap[n - 1 - k].entry < n);
 	return &out[heap[n - 1 - k].entry];
+}
+
+/* ---- a ranking in 16-byte nodes (what `show adl` uses): no entry table ---- */
+
+/*
+ * The exact order of two positions' nodes at the current state: keys two or more apart decide
+ * (as node_before), closer ones have both positions scored again, which gives the entries
+ * lq_adl_rank would hold (scoring reads the engine and changes nothing, and nothing changes
+ * the engine while a ranking is listed), compared by adl_before.
+ */
+static bool node_before_now(const struct lq_engine *e, const struct lq_adl_node *a,
+			    const struct lq_adl_node *b)
+{
+	struct lq_adl_entry x, y;
+
+	if (a->key > b->key + 1)
+		return true;
+	if (b->key > a->key + 1)
+		return false;
+	adl_score(e, a->position, &x);
+	adl_score(e, b->position, &y);
+	LQ_DASSERT(x.key == a->key && y.key == b->key);
+	return adl_before(&x, &y);
+}
+
+/* adl_sort's heap sort over nodes: a max-heap on "after", sifted through a hole. */
+static void sift_nodes(const struct lq_engine *e, struct lq_adl_node *a, uint32_t i, uint32_t n)
+{
+	LQ_DASSERT(i < n);
+	const struct lq_adl_node t = a[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && node_before_now(e, &a[c], &a[c + 1]))
+			c++;
+		if (!node_before_now(e, &t, &a[c]))
+			break;
+		a[i] = a[c];
+		i = c;
+	}
+	a[i] = t;
+}
+
+uint32_t lq_adl_rank_nodes(const struct lq_engine *e, uint32_t instrument, int side,
+			   struct lq_adl_node *nodes, uint32_t cap)
+{
+	const uint32_t n = adl_collect(e, instrument, side, NULL, nodes, cap);
+
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_nodes(e, nodes, i, n);
+	for (uint32_t end = n; end > 1; end--) {
+		const struct lq_adl_node t = nodes[0];
+		nodes[0] = nodes[end - 1];
+		nodes[end - 1] = t;
+		sift_nodes(e, nodes, 0, end - 1);
+	}
+	return n;
+}
+
+void lq_adl_rank_entry(const struct lq_engine *e, const struct lq_adl_node *nodes, uint32_t n,
+		       uint32_t i, struct lq_adl_entry *en)
+{
+	struct lq_adl_entry cur;
+
+	LQ_ASSERT(i < n);
+	adl_score(e, nodes[i].position, &cur);
+	LQ_DASSERT(cur.key == nodes[i].key);
+	/* en holds entry i - 1: sorted by score first, equal scores are adjacent */
+	LQ_DASSERT(i == 0 || adl_before(en, &cur));
+	const bool tied = i > 0 && lq_adl_score_equal(en, &cur);
+	cur.tie_first = tied ? en->tie_first : i;
+	LQ_DASSERT(lq_adl_quintile(&cur, n) <= 5);
+	*en = cur;
 }

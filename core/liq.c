@@ -547,7 +547,7 @@ static struct lq_adl_entry *adl_next(struct lq_engine *e, uint32_t instrument, i
 	LQ_ASSERT(c->count <= e->limits.positions_max);
 	while (c->next < c->count) {
 		struct lq_adl_entry *en = lq_adl_heap_at(e->adl_rank, lq_engine_adl_heap(e),
-							 c->count, &c->taken, c->next);
+							 c->count, &c->taken, c->next, false);
 		const struct lq_position *p = &e->positions[en->position];
 		/* skip entries whose position has since closed, flipped or been reused, and those
 		 * in liquidation (their quantity is their order's) */

@@ -521,8 +521,8 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 #undef KEY
 #undef LIT
 
-void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,
-		      const struct lq_adl_entry *ranked, uint32_t n)
+static void adl_rank_open(struct lq_out *o, const struct lq_engine *e, uint32_t instrument,
+			  int side)
 {
 	lq_out_str(o, "{\"type\":\"adl_rank\",\"instrument\":");
 	lq_out_jstr(o, e->instruments[instrument].name);
@@ -530,17 +530,40 @@ void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t inst
 	lq_out_str(o, side > 0 ? "\"long\"" : "\"short\"");
 	key(o, "ranking");
 	lq_out_str(o, "[");
+}
+
+static void adl_rank_item(struct lq_out *o, const struct lq_adl_entry *en, uint32_t i, uint32_t n)
+{
+	if (i > 0)
+		lq_out_str(o, ",");
+	lq_out_str(o, "{\"account\":");
+	lq_out_u64(o, en->account);
+	key(o, "score");
+	lq_out_dec(o, lq_adl_score_e8(en), LQ_RATE_DECIMALS);
+	/* by the first entry with an equal exact score: ties share a quintile */
+	key(o, "quintile");
+	lq_out_u64(o, lq_adl_quintile(en, n));
+	lq_out_str(o, "}");
+}
+
+void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,
+		      const struct lq_adl_entry *ranked, uint32_t n)
+{
+	adl_rank_open(o, e, instrument, side);
+	for (uint32_t i = 0; i < n; i++)
+		adl_rank_item(o, &ranked[i], i, n);
+	lq_out_str(o, "]}\n");
+}
+
+void lq_json_adl_rank_nodes(struct lq_out *o, const struct lq_engine *e, uint32_t instrument,
+			    int side, const struct lq_adl_node *nodes, uint32_t n)
+{
+	struct lq_adl_entry en;
+
+	adl_rank_open(o, e, instrument, side);
 	for (uint32_t i = 0; i < n; i++) {
-		if (i > 0)
-			lq_out_str(o, ",");
-		lq_out_str(o, "{\"account\":");
-		lq_out_u64(o, ranked[i].account);
-		key(o, "score");
-		lq_out_dec(o, ranked[i].score_e8, LQ_RATE_DECIMALS);
-		/* by the first entry with an equal exact score: ties share a quintile */
-		key(o, "quintile");
-		lq_out_u64(o, lq_adl_quintile(&ranked[i], n));
-		lq_out_str(o, "}");
+		lq_adl_rank_entry(e, nodes, n, i, &en);
+		adl_rank_item(o, &en, i, n);
 	}
 	lq_out_str(o, "]}\n");
 }

@@ -72,9 +72,10 @@ struct lq_pipeline {
 	struct lq_book eng_copy[LQ_INSTRUMENTS_MAX];
 	bool in_event;
 	struct lq_out eng_out; /* query results, as text */
-	/* `show adl` ranks here, never in the engine's table: a display leaves the ranking a
-	 * cascade of the same event may still use untouched */
-	struct lq_adl_entry *scratch;
+	/* `show adl` ranks here (16-byte nodes, no entries: lq_adl_rank_nodes), never in the
+	 * engine's tables: a display leaves the ranking a cascade of the same event may still use
+	 * untouched */
+	struct lq_adl_node *scratch;
 	uint64_t eng_line;
 
 	/* publish */
@@ -841,9 +842,9 @@ static void engine_show(struct lq_pipeline *p, const struct lq_msg *m)
 		break;
 	case LQ_SHOW_ADL:
 		for (int side = 1; side >= -1; side -= 2) {
-			uint32_t n = lq_adl_rank(e, m->u.show.ref, side, p->scratch,
-						 e->limits.positions_max);
-			lq_json_adl_rank(&p->eng_out, e, m->u.show.ref, side, p->scratch, n);
+			uint32_t n = lq_adl_rank_nodes(e, m->u.show.ref, side, p->scratch,
+						       e->limits.positions_max);
+			lq_json_adl_rank_nodes(&p->eng_out, e, m->u.show.ref, side, p->scratch, n);
 		}
 		break;
 	}

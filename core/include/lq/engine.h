@@ -645,21 +645,37 @@ void lq_engine_settle_account_funding(struct lq_engine *e, uint32_t account);
  * One entry of an ADL ranking (DESIGN 1.7). The score is kept exactly, as a sign and the four
  * non-negative 128-bit factors of the fraction (score_f[0] x score_f[1]) / (score_f[2] x
  * score_f[3]) (see core/adl.c); the ranking compares keys, and where two keys are too close to
- * decide, these by cross-multiplication, never score_e8.
+ * decide, these by cross-multiplication, never the displayed score.
  */
 struct lq_adl_entry {
 	uint64_t account;
 	int64_t qty_abs;
-	/* class and approximate score, larger first in line (core/adl.c): keys two or more
-	 * apart order their entries exactly */
+	/* class, sign and approximate score, larger first in line (core/adl.c): keys two or more
+	 * apart order their entries exactly; lq_adl_profitable and lq_adl_score_sign read it */
 	uint64_t key;
-	int64_t score_e8; /* display only: floor(score x 10^8), clamped to int64 */
 	uint32_t position;
 	uint32_t tie_first; /* index in the ranking of the first entry with an equal score */
-	bool profitable;    /* upnl > 0: ranks before every position that is not */
-	int8_t score_sign;  /* -1, 0 or +1; 0 exactly when the numerator is 0 */
 	unsigned __int128 score_f[4]; /* numerator factors, then denominator factors (> 0) */
 };
+/* two entries to three cache lines: the displayed score is computed when shown */
+_Static_assert(sizeof(struct lq_adl_entry) == 96, "an ADL entry is 96 bytes");
+
+/* An entry's displayed score: floor(score x 10^8), clamped to int64 (display only). */
+int64_t lq_adl_score_e8(const struct lq_adl_entry *en);
+
+/*
+ * The key's classes (core/adl.c): a profitable position's key is LQ_ADL_KEY_PROFIT_ZERO for a
+ * score of 0 and above it for a positive score; another's is LQ_ADL_KEY_LOSS_ZERO for a score of
+ * 0 and below it for a negative one.
+ */
+#define LQ_ADL_KEY_PROFIT_ZERO ((uint64_t)1 << 63)
+#define LQ_ADL_KEY_LOSS_ZERO   ((uint64_t)1 << 62)
+
+/* upnl > 0: ranks before every position that is not (read from the key). */
+bool lq_adl_profitable(const struct lq_adl_entry *en);
+
+/* The score's sign: -1, 0 or +1; 0 exactly when its numerator is 0 (read from the key). */
+int lq_adl_score_sign(const struct lq_adl_entry *en);
 
 /*
  * Rank the positions of one side of an instrument (side > 0 longs, < 0 shorts), first in line
@@ -677,14 +693,15 @@ uint32_t lq_adl_rank(const struct lq_engine *e, uint32_t instrument, int side,
  * The same ranking, lazily (what a cascade uses): scores the side's positions into out as
  * lq_adl_rank does, unordered, and arranges heap (one node per entry, cap of each) as a heap
  * over them, O(n), instead of sorting them. Then lq_adl_heap_at(out, heap, n, &taken, k) is the
- * k-th entry of lq_adl_rank's order (with the same tie_first and score_e8), taking entries off
+ * k-th entry of lq_adl_rank's order (with the same tie_first), taking entries off
  * the heap as needed (O(log n) each; taken starts at 0 and belongs to the caller). Entries never
- * move in out; score_e8 is set only on those taken.
+ * move in out; tie_first is set only on those taken, and only when display is true (a
+ * cascade needs no tie groups).
  */
 struct lq_adl_node {
-	uint64_t key;	/* class and approximate score, larger first in line (core/adl.c) */
-	uint32_t entry; /* its entry in out */
-	uint32_t pad;
+	uint64_t key;	   /* class and approximate score, larger first in line (core/adl.c) */
+	uint32_t entry;	   /* its entry in out */
+	uint32_t position; /* the position it ranks */
 };
 _Static_assert(sizeof(struct lq_adl_node) == 16, "four heap nodes to a cache line");
 
@@ -702,7 +719,20 @@ static inline struct lq_adl_node *lq_engine_adl_heap(const struct lq_engine *e)
 uint32_t lq_adl_heap(const struct lq_engine *e, uint32_t instrument, int side,
 		     struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t cap);
 struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node *heap, uint32_t n,
-				    uint32_t *taken, uint32_t k);
+				    uint32_t *taken, uint32_t k, bool display);
+
+/*
+ * The same ranking as lq_adl_rank in 16-byte nodes, for a listing (`show adl`): sorts the
+ * side's positions into nodes (cap of them, every position of the side) without an entry
+ * table, and returns the count. Then lq_adl_rank_entry(e, nodes, n, i, en), for i = 0, 1, ...
+ * in turn with en holding entry i - 1, makes en entry i of lq_adl_rank's order (same
+ * tie_first), scoring the position again. Nothing may change the engine between
+ * the sort and the last entry listed.
+ */
+uint32_t lq_adl_rank_nodes(const struct lq_engine *e, uint32_t instrument, int side,
+			   struct lq_adl_node *nodes, uint32_t cap);
+void lq_adl_rank_entry(const struct lq_engine *e, const struct lq_adl_node *nodes, uint32_t n,
+		       uint32_t i, struct lq_adl_entry *en);
 
 /* Whether two entries have the same exact score (and both are, or are not, profitable). */
 bool lq_adl_score_equal(const struct lq_adl_entry *a, const struct lq_adl_entry *b);

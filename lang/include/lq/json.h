@@ -64,5 +64,8 @@ void lq_json_event(struct lq_out *o, const struct lq_engine *e, const struct lq_
 
 void lq_json_adl_rank(struct lq_out *o, const struct lq_engine *e, uint32_t instrument, int side,
 		      const struct lq_adl_entry *ranked, uint32_t n);
+/* The same from a ranking in nodes (lq_adl_rank_nodes), each entry made as it is written. */
+void lq_json_adl_rank_nodes(struct lq_out *o, const struct lq_engine *e, uint32_t instrument,
+			    int side, const struct lq_adl_node *nodes, uint32_t n);
 
 #endif
