@@ -767,19 +767,21 @@ static void cand_add(struct lq_engine *e, const struct lq_unit *u, uint32_t *n)
 
 /*
  * Re-check one unit (has_qty: it holds a quantity): a candidate if liquidatable and
- * actionable, else (reindex) its positions indexed. With the index, its figures come first:
- * X >= 0 means E >= n x SLACK_FINE, at which lq_trigger_unit_liquidatable finds it safe (the
- * argument every threshold rests on, see the comment at the top), so it is indexed without
- * that check (dev builds make it and assert it agrees).
+ * actionable, else (reindex) its positions indexed. With the index, its figures come first
+ * (unless a mark crossed one of its thresholds: then it is likely liquidatable, and checked
+ * first as before): X >= 0 means E >= n x SLACK_FINE, at which lq_trigger_unit_liquidatable
+ * finds it safe (the argument every threshold rests on, see the comment at the top), so it
+ * is indexed without that check (dev builds make it and assert it agrees). Both are pure: the
+ * order decides nothing.
  */
 static void check_unit(struct lq_engine *e, struct lq_unit *u, bool has_qty, bool reindex,
-		       uint32_t *n)
+		       bool crossed, uint32_t *n)
 {
 	struct unit_figs f;
 
 	LQ_ASSERT(u->account < e->account_count);
 	e->stats.rechecks++;
-	if (reindex) {
+	if (reindex && !crossed) {
 		unit_figures(e, u, &f);
 		if (f.ok) {
 #ifndef NDEBUG
@@ -790,14 +792,18 @@ static void check_unit(struct lq_engine *e, struct lq_unit *u, bool has_qty, boo
 			return;
 		}
 	}
-	if (has_qty && lq_trigger_unit_liquidatable(e, u) && unit_actionable(e, u))
+	if (has_qty && lq_trigger_unit_liquidatable(e, u) && unit_actionable(e, u)) {
 		cand_add(e, u, n);
-	else if (reindex)
+	} else if (reindex) {
+		if (crossed)
+			unit_figures(e, u, &f);
 		index_unit(e, u, &f);
+	}
 }
 
 /* Collect the units of one account: cross per asset, and each isolated position. */
-static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint32_t *n)
+static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, bool crossed,
+			    uint32_t *n)
 {
 	const struct lq_account *acc = &e->accounts[a];
 	uint32_t assets = 0;
@@ -808,7 +814,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated) {
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
-			check_unit(e, &u, pos->qty != 0, reindex, n);
+			check_unit(e, &u, pos->qty != 0, reindex, crossed, n);
 			continue;
 		}
 		if (pos->qty != 0)
@@ -818,7 +824,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		if (!(assets & (1u << asset)))
 			continue;
 		struct lq_unit u = {.account = a, .ref = asset, .isolated = false};
-		check_unit(e, &u, true, reindex, n);
+		check_unit(e, &u, true, reindex, crossed, n);
 	}
 }
 
@@ -826,8 +832,10 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 static void queue_drop(struct lq_engine *e)
 {
 	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
-	for (uint32_t i = 0; i < e->dirty_count; i++)
+	for (uint32_t i = 0; i < e->dirty_count; i++) {
+		e->dirty[i] &= ~LQ_WATCH_CROSSED; /* the queue as it was written, mark aside */
 		e->accounts[e->dirty[i]].dirty = false;
+	}
 	e->dirty_count = 0;
 }
 
@@ -838,7 +846,7 @@ static uint32_t collect(struct lq_engine *e)
 	if (e->trigger_mode == LQ_TRIGGER_SCAN) {
 		queue_drop(e);
 		for (uint32_t a = 0; a < e->account_count; a++)
-			collect_account(e, a, false, &n);
+			collect_account(e, a, false, false, &n);
 		LQ_ASSERT(n <= e->units_cap);
 		return n;
 	}
@@ -846,9 +854,11 @@ static uint32_t collect(struct lq_engine *e)
 	uint32_t cnt = e->dirty_count;
 	e->dirty_count = 0;
 	for (uint32_t i = 0; i < cnt; i++) {
-		uint32_t a = e->dirty[i];
+		const bool crossed = (e->dirty[i] & LQ_WATCH_CROSSED) != 0;
+		const uint32_t a = e->dirty[i] & ~LQ_WATCH_CROSSED;
+		e->dirty[i] = a; /* the queue as it was written, mark aside */
 		e->accounts[a].dirty = false;
-		collect_account(e, a, true, &n);
+		collect_account(e, a, true, crossed, &n);
 	}
 	LQ_ASSERT(e->dirty_count == 0); /* re-checking queues nothing */
 	LQ_ASSERT(n <= e->units_cap);
