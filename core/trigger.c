@@ -491,9 +491,17 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 		g_mk = *g_mark;
 		LQ_DASSERT(thr_g(&c, mk, &g_mk) && g_mk == *g_mark);
 	}
+	/*
+	 * A linear short is safe at 1 tick when it is at mk: its value there is exact and nearer
+	 * 0 (upnl no lower), its notional smaller, and MM does not fall as the notional grows
+	 * (the brackets' rates rise and their cum keeps MM continuous, lq_instrument_add_tier),
+	 * so g(1) >= g(mk) >= target, every figure between ones that fit. Not evaluated there.
+	 */
+	const bool end_safe = !plain && p->qty < 0 && ins->kind == LQ_INSTRUMENT_LINEAR;
 	if (mk < 1 || (!have && !thr_g(&c, mk, &g_mk)) || g_mk < target ||
-	    !thr_safe(&c, p->qty > 0 ? k_max : 1))
+	    (!end_safe && !thr_safe(&c, p->qty > 0 ? k_max : 1)))
 		return THR_ANY;
+	LQ_DASSERT(!end_safe || thr_safe(&c, 1));
 	if (p->qty > 0) {
 		/* safe(mk): the lowest safe grid price in [1, mk], with k = 0 as unsafe */
 		const int64_t k = thr_gallop(0, mk, thr_guess(&c, mk, g_mk, 0, mk), safe_v, &c);
