@@ -470,6 +470,38 @@ static bool unsafe_to_max_v(const void *ctx, int64_t k)
 }
 
 /*
+ * Is a linear position, safe at mk, safe at the far end of its favourable side (k_max ticks
+ * for a long, 1 for a short) without evaluating g there? MM never falls as the notional grows
+ * and rises by at most mmr_max / 10^8 of it, plus 1 for its rounding up (the brackets' rates
+ * rise, the last's is the highest, and their cum keeps MM continuous: lq_instrument_add_tier).
+ * - A short at 1 tick: its value is exact and nearer 0 (upnl no lower), its notional smaller
+ *   (MM no higher), so g(1) >= g(mk), every figure between ones that fit.
+ * - A long at k_max: the value rises by D = v(k_max) - v(mk) and MM by at most
+ *   D x mmr_max / 10^8 + 1, so g(k_max) >= g(mk) once D x (10^8 - mmr_max) >= 10^8, which
+ *   D >= 10^8 with mmr_max < 10^8 gives; the value and upnl there are checked to fit, MM
+ *   (below the notional) and g (between g(mk) and upnl) then do.
+ * false: not shown, thr_safe decides.
+ */
+static bool thr_end_safe(const struct thr_ctx *c, int64_t mk, int64_t k_max)
+{
+	const struct lq_instrument *ins = c->ins;
+	const struct lq_position *p = c->p;
+	lq_i128 v_end, v_mk, upnl, d;
+
+	LQ_ASSERT(mk >= 1 && mk <= k_max);
+	if (c->plain || ins->kind != LQ_INSTRUMENT_LINEAR)
+		return false;
+	if (p->qty < 0)
+		return true;
+	const int64_t mmr_max = ins->tier_count ? ins->tiers[ins->tier_count - 1].mmr_e8 : 0;
+	return mmr_max < LQ_RATE_ONE &&
+	       !lq_instrument_value_ovf(ins, p->qty, k_max * ins->tick, LQ_ROUND_FLOOR, &v_end) &&
+	       !lq_sub128_ovf(v_end, p->cost, &upnl) &&
+	       !lq_instrument_value_ovf(ins, p->qty, mk * ins->tick, LQ_ROUND_FLOOR, &v_mk) &&
+	       !lq_sub128_ovf(v_end, v_mk, &d) && d >= LQ_RATE_ONE;
+}
+
+/*
  * g_mark: g at the mark, when the caller has it (unit_excess evaluates g there), or NULL. On
  * the grid (mark = mk ticks) it is g at mk, the same figures at the same price, so it is not
  * evaluated again. plain: the search as first written (evaluating g at mk and the secant's
@@ -491,17 +523,10 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 		g_mk = *g_mark;
 		LQ_DASSERT(thr_g(&c, mk, &g_mk) && g_mk == *g_mark);
 	}
-	/*
-	 * A linear short is safe at 1 tick when it is at mk: its value there is exact and nearer
-	 * 0 (upnl no lower), its notional smaller, and MM does not fall as the notional grows
-	 * (the brackets' rates rise and their cum keeps MM continuous, lq_instrument_add_tier),
-	 * so g(1) >= g(mk) >= target, every figure between ones that fit. Not evaluated there.
-	 */
-	const bool end_safe = !plain && p->qty < 0 && ins->kind == LQ_INSTRUMENT_LINEAR;
 	if (mk < 1 || (!have && !thr_g(&c, mk, &g_mk)) || g_mk < target ||
-	    (!end_safe && !thr_safe(&c, p->qty > 0 ? k_max : 1)))
+	    (!thr_end_safe(&c, mk, k_max) && !thr_safe(&c, p->qty > 0 ? k_max : 1)))
 		return THR_ANY;
-	LQ_DASSERT(!end_safe || thr_safe(&c, 1));
+	LQ_DASSERT(!thr_end_safe(&c, mk, k_max) || thr_safe(&c, p->qty > 0 ? k_max : 1));
 	if (p->qty > 0) {
 		/* safe(mk): the lowest safe grid price in [1, mk], with k = 0 as unsafe */
 		const int64_t k = thr_gallop(0, mk, thr_guess(&c, mk, g_mk, 0, mk), safe_v, &c);
