@@ -54,7 +54,7 @@ static uint32_t table_next(uint32_t i, uint32_t cap)
 /* First events timed and not yet published: more than the rings hold messages. */
 #define REP_FIRSTS (1u << 16)
 
-struct lq_rep *lq_rep_create(uint32_t accounts_max)
+struct lq_rep *lq_rep_create(uint32_t accounts_max, uint32_t deposits_beyond)
 {
 	struct lq_rep *r = lq_startup_alloc(sizeof(*r), "the report");
 	uint32_t cap = table_cap(accounts_max);
@@ -67,10 +67,11 @@ struct lq_rep *lq_rep_create(uint32_t accounts_max)
 	r->dep_units = lq_startup_alloc_lazy((size_t)r->dep_direct * sizeof(*r->dep_units),
 					     "the deposits table");
 	r->dep_asset1 = lq_startup_alloc_lazy(r->dep_direct, "the deposits table");
+	const uint32_t dcap = table_cap(deposits_beyond);
 	r->deposits =
-	    lq_startup_alloc_lazy((size_t)cap * sizeof(*r->deposits), "the deposits table");
-	r->deposit_asset = lq_startup_alloc_lazy(cap, "the deposits table");
-	r->deposit_cap = cap;
+	    lq_startup_alloc_lazy((size_t)dcap * sizeof(*r->deposits), "the deposits table");
+	r->deposit_asset = lq_startup_alloc_lazy(dcap, "the deposits table");
+	r->deposit_cap = dcap;
 	/* every account an event names is one of the engine's: at most accounts_max rows */
 	r->acct_max = accounts_max ? accounts_max : 1;
 	/* rows are appended: a page is first touched once per 32 new rows, in order */

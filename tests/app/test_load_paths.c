@@ -236,7 +236,7 @@ static void test_setup_line_as_sscanf(void **state)
 	(void)state;
 	struct lq_engine *defs = defs_engine();
 	char line[300];
-	struct lq_rep *r = lq_rep_create(4096);
+	struct lq_rep *r = lq_rep_create(4096, 4096);
 	static int64_t want[64];
 	memset(want, 0, sizeof(want));
 	for (int n = 0; n < 20000; n++) {
@@ -284,7 +284,7 @@ static void test_setup_deposit_as_line(void **state)
 	static struct lq_scn s;
 	struct lq_out out;
 	char line[300];
-	struct lq_rep *a = lq_rep_create(4096), *b = lq_rep_create(4096);
+	struct lq_rep *a = lq_rep_create(4096, 4096), *b = lq_rep_create(4096, 4096);
 	int shortcut = 0, reread = 0;
 	lq_out_init(&out, discard, NULL);
 	lq_scn_init(&s, defs, &out, keep_deposit, NULL);
@@ -332,7 +332,7 @@ static void test_report_tables_by_id(void **state)
 	    defs_from("asset USDT decimals=6\nasset BTC decimals=8\n"
 		      "instrument BTCUSDT linear settle=USDT tick=0.1 lot=0.001\n");
 	const uint32_t max = 20;
-	struct lq_rep *r = lq_rep_create(max);
+	struct lq_rep *r = lq_rep_create(max, REF_IDS);
 	static const uint64_t ids[REF_IDS] = {
 	    1,	      2,	  3,	      4,	 5,	    6,	   7,	  8,
 	    9,	      10,	  11,	      12,	 13,	    14,	   15,	  16,
