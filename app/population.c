@@ -481,6 +481,8 @@ int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *
 		rc = LQ_EXIT_USAGE;
 	}
 	out->accounts = e->account_count;
+	for (uint32_t a = 0; a < e->account_count; a++)
+		out->max_id = e->accounts[a].id > out->max_id ? e->accounts[a].id : out->max_id;
 	out->assets = defs->asset_count;
 	out->positions = lim.positions_max;
 	out->position_lines = pos;

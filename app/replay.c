@@ -56,6 +56,7 @@ struct replay_progress {
 };
 
 struct replay_extra {
+	uint64_t max_id; /* the largest account id of the configuration and population */
 	/* options */
 	const char *pop_name;
 	uint64_t accounts;
@@ -909,6 +910,7 @@ static int size_tables(struct replay *r, const char *config, struct lq_engine_li
 	if (rc != LQ_EXIT_OK)
 		return rc;
 	x->pop_total = scan.pop_lines;
+	x->max_id = scan.max_id;
 	/*
 	 * A replay defines no asset after its configuration (its population cannot): a balance
 	 * column for each of those (a snapshot's restore too: the same configuration gives the
@@ -972,7 +974,10 @@ static int replay_prepare(struct replay *r, const char *config, const char **cap
 		return rc;
 	if ((rc = cover_identify(r, config)) != LQ_EXIT_OK)
 		return rc;
-	x->rep = lq_rep_create(cfg->limits.accounts_max);
+	/* the report's deposits: ids up to accounts_max by id, room for the others if any */
+	x->rep =
+	    lq_rep_create(cfg->limits.accounts_max,
+			  x->max_id <= cfg->limits.accounts_max ? 0 : cfg->limits.accounts_max);
 	if (x->accounts_out)
 		lq_rep_money_enable(x->rep);
 	/* fail now rather than after a long run */

@@ -54,20 +54,38 @@ static uint32_t table_next(uint32_t i, uint32_t cap)
 /* First events timed and not yet published: more than the rings hold messages. */
 #define REP_FIRSTS (1u << 16)
 
-struct lq_rep *lq_rep_create(uint32_t accounts_max)
+struct lq_rep *lq_rep_create(uint32_t accounts_max, uint32_t deposits_beyond)
 {
 	struct lq_rep *r = lq_startup_alloc(sizeof(*r), "the report");
 	uint32_t cap = table_cap(accounts_max);
-	r->deposits = lq_startup_alloc((size_t)cap * sizeof(*r->deposits), "the deposits table");
-	r->deposit_asset = lq_startup_alloc(cap, "the deposits table");
-	r->deposit_cap = cap;
+	/*
+	 * Ids 1 to accounts_max by id: a population's are those (8 + 1 bytes an account, written
+	 * in the order the lines come), where a hash table at most 3/4 full took 17 x 4/3. The
+	 * table for other ids is touched only if some come.
+	 */
+	r->dep_direct = accounts_max ? accounts_max : 1;
+	r->dep_units = lq_startup_alloc_lazy((size_t)r->dep_direct * sizeof(*r->dep_units),
+					     "the deposits table");
+	r->dep_asset1 = lq_startup_alloc_lazy(r->dep_direct, "the deposits table");
+	const uint32_t dcap = table_cap(deposits_beyond);
+	r->deposits =
+	    lq_startup_alloc_lazy((size_t)dcap * sizeof(*r->deposits), "the deposits table");
+	r->deposit_asset = lq_startup_alloc_lazy(dcap, "the deposits table");
+	r->deposit_cap = dcap;
 	/* every account an event names is one of the engine's: at most accounts_max rows */
 	r->acct_max = accounts_max ? accounts_max : 1;
 	/* rows are appended: a page is first touched once per 32 new rows, in order */
 	r->acct =
 	    lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct), "the accounts table");
+	/* touched only by rows with an event in an instrument past 7 */
+	r->acct_wide = lq_startup_alloc_lazy((size_t)r->acct_max * sizeof(*r->acct_wide),
+					     "the accounts table");
+	/* ids 1 to acct_max by id (resident from the start, as the hash index was: no first
+	 * touch in a cascade), other ids through the hash index, touched only if some come */
+	r->acct_direct =
+	    lq_startup_alloc((size_t)r->acct_max * sizeof(*r->acct_direct), "the accounts index");
 	r->acct_index =
-	    lq_startup_alloc((size_t)cap * sizeof(*r->acct_index), "the accounts index");
+	    lq_startup_alloc_lazy((size_t)cap * sizeof(*r->acct_index), "the accounts index");
 	r->acct_cap = cap;
 	r->plot_ins = -1;
 	r->stamps = lq_startup_alloc(REP_STAMPS * sizeof(*r->stamps), "the input stamps");
@@ -89,10 +107,14 @@ void lq_rep_destroy(struct lq_rep *r)
 	if (!r)
 		return;
 	rep_plot_free(r->plot);
+	lq_startup_free(r->dep_units);
+	lq_startup_free(r->dep_asset1);
 	lq_startup_free(r->deposits);
 	lq_startup_free(r->deposit_asset);
 	lq_startup_free(r->acct);
 	lq_startup_free(r->acct_money);
+	lq_startup_free(r->acct_wide);
+	lq_startup_free(r->acct_direct);
 	lq_startup_free(r->acct_index);
 	lq_startup_free(r->stamps);
 	lq_startup_free(r->firsts);
@@ -116,6 +138,16 @@ static uint32_t hash64(uint64_t x)
 
 static void rep_deposit(struct lq_rep *r, uint64_t id, uint32_t a, int64_t units)
 {
+	LQ_ASSERT(a < LQ_ASSETS_MAX);
+	if (id - 1 < r->dep_direct) {
+		/* the account's first asset, then its deposits in that asset, as below */
+		uint8_t *as = &r->dep_asset1[id - 1];
+		if (*as == 0)
+			*as = (uint8_t)(a + 1);
+		if (*as == a + 1)
+			r->dep_units[id - 1] += units;
+		return;
+	}
 	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap);; k++) {
 		struct deposit_slot *d = &r->deposits[i];
 		if (k >= r->deposit_cap) {
@@ -365,18 +397,34 @@ void lq_rep_mark(void *ctx, const struct lq_cmd *d)
 /* ---- publish side ---- */
 
 /* The row of account id, created on its first event: O(1) (the index is at most 3/4 full). */
+static struct rep_acct *acct_new(struct lq_rep *r, uint64_t id, uint32_t *slot)
+{
+	struct rep_acct *a = &r->acct[r->acct_count++];
+
+	LQ_ASSERT(r->acct_count <= r->acct_max);
+	a->id = id;
+	a->ins = REP_INS_NONE;
+	*slot = r->acct_count;
+	return a;
+}
+
 static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 {
+	if (id - 1 < r->acct_max) {
+		uint32_t *slot = &r->acct_direct[id - 1];
+		if (*slot != 0)
+			return &r->acct[*slot - 1];
+		if (r->acct_count < r->acct_max)
+			return acct_new(r, id, slot);
+		r->acct_untracked++;
+		return NULL;
+	}
 	for (uint32_t k = 0, i = table_first(hash64(id), r->acct_cap); k < r->acct_cap; k++) {
 		uint32_t *slot = &r->acct_index[i];
 		if (*slot == 0) {
 			if (r->acct_count >= r->acct_max)
 				break;
-			struct rep_acct *a = &r->acct[r->acct_count++];
-			a->id = id;
-			a->ins = LQ_NIL;
-			*slot = r->acct_count;
-			return a;
+			return acct_new(r, id, slot);
 		}
 		if (r->acct[*slot - 1].id == id)
 			return &r->acct[*slot - 1];
@@ -388,6 +436,8 @@ static struct rep_acct *acct_get(struct lq_rep *r, uint64_t id)
 
 const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id)
 {
+	if (id - 1 < r->acct_max)
+		return r->acct_direct[id - 1] ? &r->acct[r->acct_direct[id - 1] - 1] : NULL;
 	for (uint32_t k = 0, i = table_first(hash64(id), r->acct_cap); k < r->acct_cap; k++) {
 		uint32_t slot = r->acct_index[i];
 		if (slot == 0)
@@ -411,6 +461,34 @@ static struct rep_acct_money *money(struct lq_rep *r, const struct rep_acct *a)
 	return r->acct_money ? &r->acct_money[a - r->acct] : NULL;
 }
 
+/*
+ * Instrument i among a row's: bit i mod 64 of its mask, the bit a shift of a 64-bit mask by i
+ * has always set (an instrument-less write-off's LQ_NIL: bit 63).
+ */
+static void acct_ins_add(struct lq_rep *r, struct rep_acct *a, uint32_t instrument)
+{
+	const uint32_t i = instrument & 63;
+
+	if (i < 8) {
+		a->ins_lo8 |= (uint8_t)(1u << i);
+		return;
+	}
+	uint64_t *w = &r->acct_wide[a - r->acct];
+	if (!a->ins_wide) {
+		*w = a->ins_lo8;
+		a->ins_wide = true;
+	}
+	*w |= 1ull << i;
+}
+
+uint64_t lq_rep_acct_mask(const struct lq_rep *r, const struct rep_acct *a)
+{
+	if (!a->ins_wide)
+		return a->ins_lo8;
+	LQ_ASSERT(a >= r->acct && a < r->acct + r->acct_count);
+	return r->acct_wide[a - r->acct] | a->ins_lo8;
+}
+
 /* The events' per-account and per-instrument totals that fill no chart. */
 static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 {
@@ -428,7 +506,7 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		if ((a = acct_get(r, ev->account))) {
 			if ((m = money(r, a)))
 				m->funding += ev->amount_units;
-			a->ins_mask |= 1ull << ev->instrument;
+			acct_ins_add(r, a, ev->instrument);
 		}
 		break;
 	case LQ_EV_STALE:
@@ -441,12 +519,13 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		io->liqs++;
 		if ((a = acct_get(r, ev->account))) {
 			a->liqs++;
-			a->ins = ev->instrument;
+			a->ins =
+			    ev->instrument < REP_INS_NONE ? (uint8_t)ev->instrument : REP_INS_NONE;
 			if ((m = money(r, a))) {
 				m->fees += ev->amount_units;
 				m->pnl += ev->pnl_units;
 			}
-			a->ins_mask |= 1ull << ev->instrument;
+			acct_ins_add(r, a, ev->instrument);
 		}
 		break;
 	case LQ_EV_TAKEOVER:
@@ -459,7 +538,7 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 			a->adl_suffered++;
 			if ((m = money(r, a)))
 				m->pnl += ev->pnl_units;
-			a->ins_mask |= 1ull << ev->instrument;
+			acct_ins_add(r, a, ev->instrument);
 		}
 		if ((a = acct_get(r, ev->other_account)))
 			a->adl_received++;
@@ -468,14 +547,14 @@ static void event_totals(struct lq_rep *r, const struct lq_event *ev)
 		if (ev->account && (a = acct_get(r, ev->account))) {
 			if ((m = money(r, a)))
 				m->socialized += ev->amount_units;
-			a->ins_mask |= 1ull << ev->instrument;
+			acct_ins_add(r, a, ev->instrument);
 		}
 		break;
 	case LQ_EV_BAD_DEBT:
 		if (ev->account && (a = acct_get(r, ev->account))) {
 			if ((m = money(r, a)))
 				m->bad_debt += ev->amount_units;
-			a->ins_mask |= 1ull << ev->instrument;
+			acct_ins_add(r, a, ev->instrument);
 		}
 		break;
 	default:
@@ -670,6 +749,13 @@ lq_i128 lq_rep_equity(const struct lq_engine *e, uint32_t slot, uint32_t asset)
 
 bool lq_rep_deposit_find(const struct lq_rep *r, uint64_t id, struct deposit *out)
 {
+	if (id - 1 < r->dep_direct) {
+		if (r->dep_asset1[id - 1] == 0)
+			return false;
+		*out = (struct deposit){
+		    .id = id, .asset = r->dep_asset1[id - 1] - 1u, .units = r->dep_units[id - 1]};
+		return true;
+	}
 	for (uint32_t k = 0, i = table_first(hash64(id), r->deposit_cap); k < r->deposit_cap; k++) {
 		const struct deposit_slot *d = &r->deposits[i];
 		if (d->id == id) {
@@ -702,16 +788,16 @@ static void find_worst(struct lq_rep *r, const struct lq_engine *e)
 		const struct rep_acct *w = &r->acct[k];
 		s->accounts_liquidated += w->liqs > 0;
 		s->accounts_deleveraged += w->adl_suffered > 0;
-		if (w->liqs == 0 || w->ins >= e->instrument_count)
+		if (w->liqs == 0 || lq_rep_acct_ins(w) >= e->instrument_count)
 			continue;
 		struct lq_rep_worst c = {.id = w->id,
 					 .liqs = w->liqs,
 					 .takeovers = w->takeovers,
 					 .adl_against = w->adl_received,
-					 .ins = w->ins};
+					 .ins = lq_rep_acct_ins(w)};
 		struct deposit dep;
 		const struct deposit *d = lq_rep_deposit_find(r, w->id, &dep) ? &dep : NULL;
-		c.asset = d ? d->asset : e->instruments[w->ins].settle_asset;
+		c.asset = d ? d->asset : e->instruments[lq_rep_acct_ins(w)].settle_asset;
 		c.deposited = d ? d->units : 0;
 		lq_i128 eq = lq_rep_equity(e, lq_engine_find_account(e, w->id), c.asset);
 		c.equity = eq > INT64_MAX ? INT64_MAX : eq < INT64_MIN ? INT64_MIN : (int64_t)eq;
@@ -1092,7 +1178,7 @@ static void warnings_finish(struct lq_rep *r, const struct lq_rep_run *run)
 		     (unsigned long long)r->rejected);
 	r->acct_mixed = 0;
 	for (uint32_t k = 0; k < r->acct_count; k++) {
-		uint64_t m = r->acct[k].ins_mask;
+		uint64_t m = lq_rep_acct_mask(r, &r->acct[k]);
 		uint32_t first = LQ_NIL;
 		for (uint32_t i = 0; m && i < s->ins_count; i++, m >>= 1)
 			if ((m & 1) && first == LQ_NIL)

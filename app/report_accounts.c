@@ -61,15 +61,16 @@ static void row(const struct acct_out *o, uint32_t slot)
 	struct deposit dep;
 	const struct deposit *d = lq_rep_deposit_find(o->r, acc->id, &dep) ? &dep : NULL;
 	const struct rep_acct *t = lq_rep_acct_find(o->r, acc->id);
-	static const struct rep_acct none = {.ins = LQ_NIL};
+	static const struct rep_acct none = {.ins = REP_INS_NONE};
 	char b[8][64];
 	FILE *f = o->f;
 
 	if (!t)
 		t = &none;
 	uint32_t ea = d ? d->asset : 0;
-	if (t->ins_mask)
-		ea = e->instruments[__builtin_ctzll(t->ins_mask)].settle_asset;
+	const uint64_t mask = lq_rep_acct_mask(o->r, t);
+	if (mask)
+		ea = e->instruments[__builtin_ctzll(mask)].settle_asset;
 	const uint32_t da = d ? d->asset : ea;
 	const unsigned dd = e->assets[da].decimals, ed = e->assets[ea].decimals;
 	lq_dec_format(b[0], 64, d ? d->units : 0, dd);

@@ -28,17 +28,23 @@ struct out_bin {
 
 /*
  * An account an output event named (publish thread), one row each, O(1) by id: what the
- * summary reads (40 bytes). Its money totals, which only --accounts-out prints, are a row of
- * a table of their own, kept only when that is wanted (lq_rep_money_enable).
+ * summary reads (32 bytes). The instruments of its money events are a mask, bit i for
+ * instrument i: its bits 0 to 7 here, the whole mask in a table apart (acct_wide, by row,
+ * touched only for the rows that need it) once an instrument past 7 is among them. Its money
+ * totals, which only --accounts-out prints, are a row of a table of their own, kept only when
+ * that is wanted (lq_rep_money_enable).
  */
+#define REP_INS_NONE 0xffu
 struct rep_acct {
 	uint64_t id;
-	uint64_t ins_mask; /* instruments of its money events (bit i: instrument i) */
 	uint32_t liqs, takeovers;
 	uint32_t adl_suffered; /* ADL fills against its profitable position (deleveraged) */
 	uint32_t adl_received; /* ADL fills against others that covered its deficit */
-	uint32_t ins;	       /* the instrument of its last liquidation; LQ_NIL none */
+	uint8_t ins;	       /* the instrument of its last liquidation; REP_INS_NONE none */
+	uint8_t ins_lo8;       /* bits 0 to 7 of the instruments' mask */
+	bool ins_wide;	       /* the mask has a bit past 7: all of it in acct_wide */
 };
+_Static_assert(LQ_INSTRUMENTS_MAX <= REP_INS_NONE, "an instrument is a byte below the none");
 
 struct rep_acct_money {
 	lq_i128 fees, pnl, funding, socialized, bad_debt;
@@ -133,6 +139,14 @@ struct lq_rep {
 	int32_t plot_ins; /* the first instrument traded; -1 before */
 	int64_t now_ns;
 	struct in_bin in[LQ_REP_BINS];
+	/*
+	 * Deposits of ids 1 to dep_direct (the usual ids: an exchange's or popgen's, numbered
+	 * from 1) by id, without a hash: units, and the asset + 1 (0: none yet); other ids in
+	 * the table after them. Both are touched only where written.
+	 */
+	int64_t *dep_units;
+	uint8_t *dep_asset1;
+	uint32_t dep_direct;
 	struct deposit_slot *deposits; /* deposit_cap slots, at most 3/4 full */
 	uint8_t *deposit_asset;	       /* each slot's asset */
 	uint32_t deposit_cap;
@@ -149,7 +163,9 @@ struct lq_rep {
 	struct rep_ins_out ins_out[LQ_INSTRUMENTS_MAX];
 	struct rep_acct *acct;		   /* rows, in order of first event */
 	struct rep_acct_money *acct_money; /* their money totals, or NULL (lq_rep_money_enable) */
-	uint32_t *acct_index;		   /* open addressing, acct_cap slots: row + 1, 0 = empty */
+	uint64_t *acct_wide;   /* by row: the whole instruments' mask of a row with ins_wide */
+	uint32_t *acct_direct; /* ids 1 to acct_max by id (no hash): row + 1, 0 = none yet */
+	uint32_t *acct_index;  /* other ids: open addressing, acct_cap slots: row + 1, 0 = empty */
 	uint32_t acct_count, acct_max, acct_cap;
 	uint64_t acct_untracked; /* events of accounts past acct_max (never expected) */
 	uint64_t acct_mixed;	 /* accounts whose money events span settle assets (finish) */
@@ -182,6 +198,13 @@ struct lq_rep {
 bool lq_rep_deposit_find(const struct lq_rep *r, uint64_t id, struct deposit *out);
 /* An account's row of event totals, or NULL when no event named it. */
 const struct rep_acct *lq_rep_acct_find(const struct lq_rep *r, uint64_t id);
+/* The instrument of a row's last liquidation, LQ_NIL none. */
+static inline uint32_t lq_rep_acct_ins(const struct rep_acct *a)
+{
+	return a->ins == REP_INS_NONE ? LQ_NIL : a->ins;
+}
+/* The instruments of a row's money events: bit i for instrument i. */
+uint64_t lq_rep_acct_mask(const struct lq_rep *r, const struct rep_acct *a);
 /* A row's money totals (zero for NULL); only with lq_rep_money_enable. */
 const struct rep_acct_money *lq_rep_acct_money(const struct lq_rep *r, const struct rep_acct *a);
 /* Equity of an account in an asset: cross margin plus its isolated positions settled in it. */

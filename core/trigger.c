@@ -283,6 +283,7 @@ struct thr_ctx {
 	const struct lq_instrument *ins;
 	const struct lq_position *p;
 	lq_i128 target; /* the lowest g the position may reach, fine units */
+	bool plain;	/* the search as first written: the secant guess (tests, dev checks) */
 };
 
 /* g(k x tick) >= target, where g = upnl - MM; figures that do not fit are not safe. */
@@ -327,31 +328,81 @@ static bool thr_g(const struct thr_ctx *c, int64_t k, lq_i128 *g)
 }
 
 /*
- * A guess at where g crosses the target, in (lo, hi]: the secant through the mark (k = mk,
- * where g is g0, known) and one point a 1/128 of the mark towards the adverse side. g is
- * linear in the price within a tier on a linear instrument, so the guess is usually within a
- * tick; it only decides where the search starts, never its result.
+ * The ticks from the mark (k = mk) towards the adverse side over which g falls by drop (> 0,
+ * below 2^120) on a linear instrument, were g to run on at its slope within the mark's tier: g
+ * = upnl - MM is affine in the price there (the value q x price x lin_scale is exact, MM =
+ * notional x mmr / 10^8 - cum up to its rounding), so the slope comes from the instrument's
+ * figures alone, without evaluating g. false (then the secant decides) where the figures are
+ * not the usual ones: an MM rate outside [0, 1), a slope of 2^64 fine units a tick or more.
+ */
+static bool thr_ticks_linear(const struct thr_ctx *c, int64_t mk, lq_i128 drop, lq_i128 *ticks)
+{
+	const struct lq_instrument *ins = c->ins;
+	const int64_t q = c->p->qty;
+	uint64_t rem;
+
+	LQ_ASSERT(q != 0);
+	LQ_ASSERT(drop > 0 && drop < (lq_i128)1 << 120);
+	if (c->plain || ins->kind != LQ_INSTRUMENT_LINEAR || ins->lin_scale <= 0 ||
+	    ins->lin_scale > INT64_MAX || q == INT64_MIN)
+		return false;
+	const unsigned __int128 qt =
+	    (unsigned __int128)(uint64_t)(q > 0 ? q : -q) * (uint64_t)ins->tick;
+	if (qt >> 63 != 0)
+		return false;
+	/* |value| of q lots over one tick, fine units: below 2^126 */
+	const unsigned __int128 step = qt * (uint64_t)ins->lin_scale;
+	if (step >> 63 != 0 || step == 0)
+		return false;
+	int64_t mmr = 0;
+	if (ins->tier_count != 0) {
+		/* the tier of the notional at mk ticks: step x mk < 2^126 */
+		mmr = ins->tiers[lq_instrument_tier_index(ins, (lq_i128)(step * (uint64_t)mk))]
+			  .mmr_e8;
+	}
+	if (mmr < 0 || mmr >= LQ_RATE_ONE)
+		return false;
+	/* a long loses value and sheds MM going down, a short loses value and adds MM going
+	 * up: step x (1 -/+ mmr) a tick, below 2^64 (step < 2^63, the factor below 2) */
+	const uint64_t f = (uint64_t)(q > 0 ? LQ_RATE_ONE - mmr : LQ_RATE_ONE + mmr);
+	const uint64_t slope = (uint64_t)lq_udivmod128_64(step * f, LQ_RATE_ONE, &rem);
+	if (slope == 0)
+		return false;
+	*ticks = (lq_i128)lq_udivmod128_64((unsigned __int128)drop, slope, &rem);
+	return true;
+}
+
+/*
+ * A guess at where g crosses the target, in (lo, hi]: from the mark (k = mk, where g is g0,
+ * known) along g's slope there: on a linear instrument its slope within the mark's tier
+ * (thr_ticks_linear), else the secant through one point a 1/128 of the mark towards the
+ * adverse side. g is linear in the price within a tier on a linear instrument, so the guess is
+ * usually within a tick; it only decides where the search starts, never its result.
  */
 static int64_t thr_guess(const struct thr_ctx *c, int64_t mk, lq_i128 g0, int64_t lo, int64_t hi)
 {
 	const int64_t k_max = INT64_MAX / c->ins->tick,
 		      mid = lo + (hi - lo) / 2 + 1; /* in (lo, hi] */
-	const int64_t d = mk / 128 > 0 ? mk / 128 : 1;
-	const int64_t k1 =
-	    c->p->qty > 0 ? (mk - d >= 1 ? mk - d : 1) : (mk <= k_max - d ? mk + d : k_max);
 	const lq_i128 lim = (lq_i128)1 << 120;
-	lq_i128 g1, dg, need;
+	lq_i128 need, ticks;
 
 	LQ_ASSERT(lo < hi);
-	if (k1 == mk || !thr_g(c, k1, &g1) || lq_sub128_ovf(g1, g0, &dg) ||
-	    lq_sub128_ovf(c->target, g0, &need) || dg <= -lim || dg >= lim || need <= -lim ||
-	    need >= lim)
+	if (lq_sub128_ovf(c->target, g0, &need) || need <= -lim || need >= lim)
 		return mid;
-	/* g per tick towards the adverse side (< 0 where the guess means anything) */
-	const lq_i128 slope = dg / (k1 > mk ? k1 - mk : mk - k1);
-	if (slope >= 0)
-		return mid;
-	const lq_i128 ticks = need / slope; /* >= 0: the target is at or below g0 */
+	if (need >= 0 || !thr_ticks_linear(c, mk, -need, &ticks)) {
+		const int64_t d = mk / 128 > 0 ? mk / 128 : 1;
+		const int64_t k1 =
+		    c->p->qty > 0 ? (mk - d >= 1 ? mk - d : 1) : (mk <= k_max - d ? mk + d : k_max);
+		lq_i128 g1, dg;
+		if (k1 == mk || !thr_g(c, k1, &g1) || lq_sub128_ovf(g1, g0, &dg) || dg <= -lim ||
+		    dg >= lim)
+			return mid;
+		/* g per tick towards the adverse side (< 0 where the guess means anything) */
+		const lq_i128 slope = dg / (k1 > mk ? k1 - mk : mk - k1);
+		if (slope >= 0)
+			return mid;
+		ticks = need / slope; /* >= 0: the target is at or below g0 */
+	}
 	const lq_i128 k = c->p->qty > 0 ? (lq_i128)mk - ticks : (lq_i128)mk + ticks;
 	return k <= lo ? lo + 1 : k > hi ? hi : (int64_t)k;
 }
@@ -418,19 +469,64 @@ static bool unsafe_to_max_v(const void *ctx, int64_t k)
 	return k > INT64_MAX / c->ins->tick || !thr_safe(c, k);
 }
 
-static enum thr_kind position_threshold(const struct lq_instrument *ins,
-					const struct lq_position *p, lq_i128 target, int64_t *out)
+/*
+ * Is a linear position, safe at mk, safe at the far end of its favourable side (k_max ticks
+ * for a long, 1 for a short) without evaluating g there? MM never falls as the notional grows
+ * and rises by at most mmr_max / 10^8 of it, plus 1 for its rounding up (the brackets' rates
+ * rise, the last's is the highest, and their cum keeps MM continuous: lq_instrument_add_tier).
+ * - A short at 1 tick: its value is exact and nearer 0 (upnl no lower), its notional smaller
+ *   (MM no higher), so g(1) >= g(mk), every figure between ones that fit.
+ * - A long at k_max: the value rises by D = v(k_max) - v(mk) and MM by at most
+ *   D x mmr_max / 10^8 + 1, so g(k_max) >= g(mk) once D x (10^8 - mmr_max) >= 10^8, which
+ *   D >= 10^8 with mmr_max < 10^8 gives; the value and upnl there are checked to fit, MM
+ *   (below the notional) and g (between g(mk) and upnl) then do.
+ * false: not shown, thr_safe decides.
+ */
+static bool thr_end_safe(const struct thr_ctx *c, int64_t mk, int64_t k_max)
 {
-	const struct thr_ctx c = {.ins = ins, .p = p, .target = target};
-	const int64_t k_max = INT64_MAX / ins->tick;
-	const int64_t mk = lq_instrument_mark(ins) / ins->tick;
+	const struct lq_instrument *ins = c->ins;
+	const struct lq_position *p = c->p;
+	lq_i128 v_end, v_mk, upnl, d;
+
+	LQ_ASSERT(mk >= 1 && mk <= k_max);
+	if (c->plain || ins->kind != LQ_INSTRUMENT_LINEAR)
+		return false;
+	if (p->qty < 0)
+		return true;
+	const int64_t mmr_max = ins->tier_count ? ins->tiers[ins->tier_count - 1].mmr_e8 : 0;
+	return mmr_max < LQ_RATE_ONE &&
+	       !lq_instrument_value_ovf(ins, p->qty, k_max * ins->tick, LQ_ROUND_FLOOR, &v_end) &&
+	       !lq_sub128_ovf(v_end, p->cost, &upnl) &&
+	       !lq_instrument_value_ovf(ins, p->qty, mk * ins->tick, LQ_ROUND_FLOOR, &v_mk) &&
+	       !lq_sub128_ovf(v_end, v_mk, &d) && d >= LQ_RATE_ONE;
+}
+
+/*
+ * g_mark: g at the mark, when the caller has it (unit_excess evaluates g there), or NULL. On
+ * the grid (mark = mk ticks) it is g at mk, the same figures at the same price, so it is not
+ * evaluated again. plain: the search as first written (evaluating g at mk and the secant's
+ * point): the same result, which dev builds check.
+ */
+static enum thr_kind position_threshold(const struct lq_instrument *ins,
+					const struct lq_position *p, lq_i128 target,
+					const lq_i128 *g_mark, bool plain, int64_t *out)
+{
+	const struct thr_ctx c = {.ins = ins, .p = p, .target = target, .plain = plain};
+	const int64_t k_max = INT64_MAX / ins->tick, mark = lq_instrument_mark(ins);
+	const int64_t mk = mark / ins->tick;
 	lq_i128 g_mk;
 
 	LQ_ASSERT(p->qty != 0);
 	LQ_ASSERT(ins->tick > 0);
-	if (mk < 1 || !thr_g(&c, mk, &g_mk) || g_mk < target ||
-	    !thr_safe(&c, p->qty > 0 ? k_max : 1))
+	const bool have = !plain && g_mark != NULL && mk >= 1 && mark == mk * ins->tick;
+	if (have) {
+		g_mk = *g_mark;
+		LQ_DASSERT(thr_g(&c, mk, &g_mk) && g_mk == *g_mark);
+	}
+	if (mk < 1 || (!have && !thr_g(&c, mk, &g_mk)) || g_mk < target ||
+	    (!thr_end_safe(&c, mk, k_max) && !thr_safe(&c, p->qty > 0 ? k_max : 1)))
 		return THR_ANY;
+	LQ_DASSERT(!thr_end_safe(&c, mk, k_max) || thr_safe(&c, p->qty > 0 ? k_max : 1));
 	if (p->qty > 0) {
 		/* safe(mk): the lowest safe grid price in [1, mk], with k = 0 as unsafe */
 		const int64_t k = thr_gallop(0, mk, thr_guess(&c, mk, g_mk, 0, mk), safe_v, &c);
@@ -459,6 +555,24 @@ static enum thr_kind position_threshold(const struct lq_instrument *ins,
 	*out = (first_unsafe - 1) * ins->tick;
 	LQ_ASSERT(*out >= mk * ins->tick); /* safe(mk) */
 	return THR_AT;
+}
+
+int lq_trigger_threshold(const struct lq_engine *e, uint32_t pos, lq_i128 target, bool plain,
+			 int64_t *price)
+{
+	const struct lq_position *p = &e->positions[pos];
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const int64_t mark = lq_instrument_mark(ins);
+	struct fig f;
+	lq_i128 g;
+
+	LQ_ASSERT(pos < e->position_top);
+	LQ_ASSERT(p->qty != 0);
+	/* g at the mark as unit_excess has it, for the search that takes it */
+	const bool have = mark > 0 && fig_at(ins, p->qty, p->cost, mark, &f) &&
+			  !lq_sub128_ovf(f.upnl_fine, f.mm_fine, &g);
+	*price = 0;
+	return (int)position_threshold(ins, p, target, have ? &g : NULL, plain, price);
 }
 
 /* Bits needed for v >= 0: a count of leading zeros, not a loop over the bits. */
@@ -511,49 +625,78 @@ static bool unit_excess(const struct lq_engine *e, const struct lq_unit *u, cons
 	return true;
 }
 
-/*
- * Index the positions of a unit that is not being liquidated: split the excess X across its
- * positions in proportion to their notionals (x_i floored, so sum x_i <= X) and give each a
- * threshold where its g would fall below g_i(mark) - x_i. See the comment at the top.
- */
-static void index_unit(struct lq_engine *e, const struct lq_unit *u)
+/* A unit's positions and their figures at the marks (unit_figures): what indexing it needs. */
+struct unit_figs {
+	uint32_t n, ps[LQ_INSTRUMENTS_MAX];
+	lq_i128 g[LQ_INSTRUMENTS_MAX], excess;
+	int64_t w[LQ_INSTRUMENTS_MAX];
+	bool ok; /* unit_excess: the figures fit and X >= 0 */
+};
+
+static void unit_figures(const struct lq_engine *e, const struct lq_unit *u, struct unit_figs *f)
 {
-	uint32_t ps[LQ_INSTRUMENTS_MAX];
-	lq_i128 g[LQ_INSTRUMENTS_MAX], excess, x, target;
-	int64_t w[LQ_INSTRUMENTS_MAX], w_sum = 0, t;
-	const uint32_t n = unit_positions(e, u, ps);
+	f->n = unit_positions(e, u, f->ps);
+	LQ_ASSERT(f->n <= LQ_INSTRUMENTS_MAX);
+	f->ok = unit_excess(e, u, f->ps, f->n, f->g, f->w, &f->excess);
+}
+
+/* Position i's threshold for target: the search, and in dev builds the plain one's answer. */
+static enum thr_kind index_threshold(const struct lq_engine *e, const struct unit_figs *f,
+				     uint32_t i, lq_i128 target, int64_t *t)
+{
+	const struct lq_position *p = &e->positions[f->ps[i]];
+	const struct lq_instrument *ins = &e->instruments[p->instrument];
+	const enum thr_kind k = position_threshold(ins, p, target, &f->g[i], false, t);
+#ifndef NDEBUG
+	int64_t t_plain = 0;
+	const enum thr_kind k_plain = position_threshold(ins, p, target, NULL, true, &t_plain);
+	LQ_ASSERT(k == k_plain && (k != THR_AT || *t == t_plain));
+#endif
+	return k;
+}
+
+/*
+ * Index the positions of a unit that is not being liquidated, from its figures: split the
+ * excess X across its positions in proportion to their notionals (x_i floored, so sum x_i <= X)
+ * and give each a threshold where its g would fall below g_i(mark) - x_i. See the comment at
+ * the top.
+ */
+static void index_unit(struct lq_engine *e, const struct lq_unit *u, const struct unit_figs *f)
+{
+	const uint32_t n = f->n;
+	lq_i128 x, target;
+	int64_t w_sum = 0, t;
 
 	LQ_ASSERT(n <= LQ_INSTRUMENTS_MAX);
 	if (u->isolated && e->positions[u->ref].qty == 0)
 		lq_watch_remove(e, u->ref);
-	if (!unit_excess(e, u, ps, n, g, w, &excess)) {
+	if (!f->ok) {
 		for (uint32_t i = 0; i < n; i++)
-			lq_watch_any_move(e, ps[i]);
+			lq_watch_any_move(e, f->ps[i]);
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		w_sum += w[i];
+		w_sum += f->w[i];
 	for (uint32_t i = 0; i < n; i++) {
-		const struct lq_position *p = &e->positions[ps[i]];
 		enum thr_kind k = THR_ANY;
 		LQ_ASSERT(w_sum > 0);
 		/* x_i <= X: exact and representable; a unit of one position takes all of X (its
 		 * weight over itself, without the division) */
-		const bool x_ovf = n == 1
-				       ? (x = excess, false)
-				       : lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &x);
+		const bool x_ovf =
+		    n == 1 ? (x = f->excess, false)
+			   : lq_muldiv128_ovf(f->excess, f->w[i], w_sum, LQ_ROUND_FLOOR, &x);
 		LQ_ASSERT(!x_ovf);
 		LQ_DASSERT(n > 1 ||
-			   (!lq_muldiv128_ovf(excess, w[i], w_sum, LQ_ROUND_FLOOR, &target) &&
+			   (!lq_muldiv128_ovf(f->excess, f->w[i], w_sum, LQ_ROUND_FLOOR, &target) &&
 			    target == x));
-		if (!lq_sub128_ovf(g[i], x, &target))
-			k = position_threshold(&e->instruments[p->instrument], p, target, &t);
+		if (!lq_sub128_ovf(f->g[i], x, &target))
+			k = index_threshold(e, f, i, target, &t);
 		if (k == THR_AT)
-			lq_watch_at(e, ps[i], t);
+			lq_watch_at(e, f->ps[i], t);
 		else if (k == THR_ANY)
-			lq_watch_any_move(e, ps[i]);
+			lq_watch_any_move(e, f->ps[i]);
 		else
-			lq_watch_remove(e, ps[i]);
+			lq_watch_remove(e, f->ps[i]);
 	}
 }
 
@@ -655,8 +798,45 @@ static void cand_add(struct lq_engine *e, const struct lq_unit *u, uint32_t *n)
 	e->units[(*n)++] = cand_pack(u);
 }
 
+/*
+ * Re-check one unit (has_qty: it holds a quantity): a candidate if liquidatable and
+ * actionable, else (reindex) its positions indexed. With the index, its figures come first
+ * (unless a mark crossed one of its thresholds: then it is likely liquidatable, and checked
+ * first as before): X >= 0 means E >= n x SLACK_FINE, at which lq_trigger_unit_liquidatable
+ * finds it safe (the argument every threshold rests on, see the comment at the top), so it
+ * is indexed without that check (dev builds make it and assert it agrees). Both are pure: the
+ * order decides nothing.
+ */
+static void check_unit(struct lq_engine *e, struct lq_unit *u, bool has_qty, bool reindex,
+		       bool crossed, uint32_t *n)
+{
+	struct unit_figs f;
+
+	LQ_ASSERT(u->account < e->account_count);
+	e->stats.rechecks++;
+	if (reindex && !crossed) {
+		unit_figures(e, u, &f);
+		if (f.ok) {
+#ifndef NDEBUG
+			struct lq_unit v = *u;
+			LQ_ASSERT(!has_qty || !lq_trigger_unit_liquidatable(e, &v));
+#endif
+			index_unit(e, u, &f);
+			return;
+		}
+	}
+	if (has_qty && lq_trigger_unit_liquidatable(e, u) && unit_actionable(e, u)) {
+		cand_add(e, u, n);
+	} else if (reindex) {
+		if (crossed)
+			unit_figures(e, u, &f);
+		index_unit(e, u, &f);
+	}
+}
+
 /* Collect the units of one account: cross per asset, and each isolated position. */
-static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint32_t *n)
+static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, bool crossed,
+			    uint32_t *n)
 {
 	const struct lq_account *acc = &e->accounts[a];
 	uint32_t assets = 0;
@@ -667,12 +847,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		const struct lq_position *pos = &e->positions[p];
 		if (pos->isolated) {
 			struct lq_unit u = {.account = a, .ref = p, .isolated = true};
-			bool liq = pos->qty != 0 && lq_trigger_unit_liquidatable(e, &u);
-			e->stats.rechecks++;
-			if (liq && unit_actionable(e, &u))
-				cand_add(e, &u, n);
-			else if (reindex)
-				index_unit(e, &u);
+			check_unit(e, &u, pos->qty != 0, reindex, crossed, n);
 			continue;
 		}
 		if (pos->qty != 0)
@@ -682,12 +857,7 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 		if (!(assets & (1u << asset)))
 			continue;
 		struct lq_unit u = {.account = a, .ref = asset, .isolated = false};
-		bool liq = lq_trigger_unit_liquidatable(e, &u);
-		e->stats.rechecks++;
-		if (liq && unit_actionable(e, &u))
-			cand_add(e, &u, n);
-		else if (reindex)
-			index_unit(e, &u);
+		check_unit(e, &u, true, reindex, crossed, n);
 	}
 }
 
@@ -695,8 +865,10 @@ static void collect_account(struct lq_engine *e, uint32_t a, bool reindex, uint3
 static void queue_drop(struct lq_engine *e)
 {
 	LQ_ASSERT(e->dirty_count <= e->limits.accounts_max);
-	for (uint32_t i = 0; i < e->dirty_count; i++)
+	for (uint32_t i = 0; i < e->dirty_count; i++) {
+		e->dirty[i] &= ~LQ_WATCH_CROSSED; /* the queue as it was written, mark aside */
 		e->accounts[e->dirty[i]].dirty = false;
+	}
 	e->dirty_count = 0;
 }
 
@@ -707,7 +879,7 @@ static uint32_t collect(struct lq_engine *e)
 	if (e->trigger_mode == LQ_TRIGGER_SCAN) {
 		queue_drop(e);
 		for (uint32_t a = 0; a < e->account_count; a++)
-			collect_account(e, a, false, &n);
+			collect_account(e, a, false, false, &n);
 		LQ_ASSERT(n <= e->units_cap);
 		return n;
 	}
@@ -715,9 +887,11 @@ static uint32_t collect(struct lq_engine *e)
 	uint32_t cnt = e->dirty_count;
 	e->dirty_count = 0;
 	for (uint32_t i = 0; i < cnt; i++) {
-		uint32_t a = e->dirty[i];
+		const bool crossed = (e->dirty[i] & LQ_WATCH_CROSSED) != 0;
+		const uint32_t a = e->dirty[i] & ~LQ_WATCH_CROSSED;
+		e->dirty[i] = a; /* the queue as it was written, mark aside */
 		e->accounts[a].dirty = false;
-		collect_account(e, a, true, &n);
+		collect_account(e, a, true, crossed, &n);
 	}
 	LQ_ASSERT(e->dirty_count == 0); /* re-checking queues nothing */
 	LQ_ASSERT(n <= e->units_cap);

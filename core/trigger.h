@@ -48,6 +48,15 @@ void lq_trigger_begin(struct lq_engine *e, struct lq_trigger_cursor *c);
  */
 bool lq_trigger_next(struct lq_engine *e, struct lq_trigger_cursor *c, struct lq_unit *out);
 
+/*
+ * Tests: the threshold the index gives position pos (qty != 0) for a target g (fine units), by
+ * the search (plain false) or by the search as first written (plain true, which dev builds
+ * check the other against): 0 none (safe at every grid price), 1 re-check at *price, 2 on any
+ * move of the mark.
+ */
+int lq_trigger_threshold(const struct lq_engine *e, uint32_t pos, lq_i128 target, bool plain,
+			 int64_t *price);
+
 /* Is an instrument's mark fresh enough to liquidate on? */
 bool lq_trigger_tradable(const struct lq_engine *e, uint32_t instrument);
 

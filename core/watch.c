@@ -339,7 +339,15 @@ static void pop_root(struct lq_engine *e, uint32_t h)
 	LQ_ASSERT(e->heap_slot[p] == (1 | ((h & 1) ? LQ_WATCH_SHORT : 0)));
 	e->heap_slot[p] = 0;
 	heap_delete(e, h, 0);
-	lq_watch_touch(e, account); /* the node's copy: the position is not read */
+	/* queued as lq_watch_touch queues it (the node's copy: the position is not read), the
+	 * entry marked: its unit is likely liquidatable now, which the trigger checks first */
+	struct lq_account *a = &e->accounts[account];
+	LQ_ASSERT(account < e->account_count && account < LQ_WATCH_CROSSED);
+	if (!a->dirty) {
+		LQ_ASSERT(e->dirty_count < e->limits.accounts_max);
+		a->dirty = true;
+		e->dirty[e->dirty_count++] = account | LQ_WATCH_CROSSED;
+	}
 	e->stats.trigger_hits++;
 }
 

@@ -18,6 +18,13 @@ uintptr_t lq_watch_init(struct lq_engine *e, uintptr_t p);
 /* A restored engine's heaps: NULL if sound, else why not (blocks, nodes, positions). */
 const char *lq_watch_check(const struct lq_engine *e);
 
+/*
+ * A queue entry of an account queued by a mark crossing its threshold (lq_watch_mark_moved):
+ * this bit with the account. The trigger takes it off as it reads the entry (within the
+ * event: crossings are queued before it runs), so the queue holds plain accounts otherwise.
+ */
+#define LQ_WATCH_CROSSED (1u << 31)
+
 /* Queue an account for an exact re-check at the end of the event (its state changed). */
 void lq_watch_touch(struct lq_engine *e, uint32_t account);
 /* Queue every account with a position in the instrument (funding, staleness, parameters). */

@@ -83,23 +83,27 @@ static size_t random_line(char *buf, size_t cap)
 	return n;
 }
 
-static struct lq_engine *defs_engine(void)
+static struct lq_engine *defs_from(const char *config)
 {
 	char path[64];
-	static const char config[] = "asset USDT decimals=6\n"
-				     "instrument BTCUSDT linear settle=USDT tick=0.1 lot=0.001\n"
-				     "tier BTCUSDT upto=max mmr=0.01 imr=0.02\n"
-				     "param BTCUSDT fund=IF\n"
-				     "fund IF asset=USDT balance=50\n";
 	struct lq_engine *defs = NULL;
 	snprintf(path, sizeof(path), "/tmp/lq_test_load_XXXXXX");
 	const int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, config, sizeof(config) - 1), (ssize_t)(sizeof(config) - 1));
+	assert_int_equal(write(fd, config, strlen(config)), (ssize_t)strlen(config));
 	close(fd);
 	assert_int_equal(lq_defs_load("test", path, &defs), 0);
 	unlink(path);
 	return defs;
+}
+
+static struct lq_engine *defs_engine(void)
+{
+	return defs_from("asset USDT decimals=6\n"
+			 "instrument BTCUSDT linear settle=USDT tick=0.1 lot=0.001\n"
+			 "tier BTCUSDT upto=max mmr=0.01 imr=0.02\n"
+			 "param BTCUSDT fund=IF\n"
+			 "fund IF asset=USDT balance=50\n");
 }
 
 static void nothing(void *ctx, struct lq_msg *m)
@@ -232,7 +236,7 @@ static void test_setup_line_as_sscanf(void **state)
 	(void)state;
 	struct lq_engine *defs = defs_engine();
 	char line[300];
-	struct lq_rep *r = lq_rep_create(4096);
+	struct lq_rep *r = lq_rep_create(4096, 4096);
 	static int64_t want[64];
 	memset(want, 0, sizeof(want));
 	for (int n = 0; n < 20000; n++) {
@@ -280,7 +284,7 @@ static void test_setup_deposit_as_line(void **state)
 	static struct lq_scn s;
 	struct lq_out out;
 	char line[300];
-	struct lq_rep *a = lq_rep_create(4096), *b = lq_rep_create(4096);
+	struct lq_rep *a = lq_rep_create(4096, 4096), *b = lq_rep_create(4096, 4096);
 	int shortcut = 0, reread = 0;
 	lq_out_init(&out, discard, NULL);
 	lq_scn_init(&s, defs, &out, keep_deposit, NULL);
@@ -314,6 +318,96 @@ static void test_setup_deposit_as_line(void **state)
 	lq_defs_free(defs);
 }
 
+/*
+ * The report's tables by id: ids 1 to accounts_max are held by id, others in hash tables.
+ * Deposits (the first asset's, summed) and event rows (counts, the last liquidation's
+ * instrument, the instruments' mask, past bit 7 included) against a plain reference, for ids
+ * on both sides of accounts_max, so both paths hold the same answers.
+ */
+#define REF_IDS 48
+static void test_report_tables_by_id(void **state)
+{
+	(void)state;
+	struct lq_engine *defs =
+	    defs_from("asset USDT decimals=6\nasset BTC decimals=8\n"
+		      "instrument BTCUSDT linear settle=USDT tick=0.1 lot=0.001\n");
+	const uint32_t max = 20;
+	struct lq_rep *r = lq_rep_create(max, REF_IDS);
+	static const uint64_t ids[REF_IDS] = {
+	    1,	      2,	  3,	      4,	 5,	    6,	   7,	  8,
+	    9,	      10,	  11,	      12,	 13,	    14,	   15,	  16,
+	    17,	      18,	  19,	      20,	 21,	    22,	   23,	  40,
+	    41,	      77,	  99,	      100,	 101,	    1000,  4096,  65537,
+	    1u << 31, 1ull << 33, 1ull << 40, 123456789, 987654321, 5000,  6000,  7000,
+	    8000,     9000,	  10000,      11000,	 12000,	    13000, 14000, 1ull << 63};
+	static int64_t units[REF_IDS];
+	static int asset[REF_IDS];
+	static uint64_t mask[REF_IDS];
+	static uint32_t liqs[REF_IDS], adl[REF_IDS], last[REF_IDS];
+	uint64_t s = 88172645463325252ull;
+	bool adl_any = false;
+	char line[128];
+
+	for (int k = 0; k < REF_IDS; k++) {
+		asset[k] = -1;
+		last[k] = LQ_NIL;
+	}
+	for (int n = 0; n < 4000; n++) {
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		const int k = (int)(s % REF_IDS), a = (int)((s >> 20) % 2);
+		const int64_t amount = 1 + (int64_t)((s >> 24) % 100000);
+		snprintf(line, sizeof(line), "deposit %llu %s %lld", (unsigned long long)ids[k],
+			 a ? "BTC" : "USDT", (long long)amount);
+		lq_rep_setup_line(r, defs, line, strlen(line));
+		if (asset[k] < 0)
+			asset[k] = a;
+		if (asset[k] == a)
+			units[k] += amount * (a ? 100000000 : 1000000);
+	}
+	/* rows: the table holds max of them, so events name max distinct ids, half by id */
+	for (int n = 0; n < 20000; n++) {
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		const int k = (int)(s % 10) + ((s >> 40) & 1 ? 20 : 0); /* ids 1-10, 21-1000 */
+		const uint32_t ins = (uint32_t)((s >> 8) % 4 == 0 ? (s >> 16) % 64 : (s >> 16) % 4);
+		struct lq_msg m;
+		memset(&m, 0, sizeof(m));
+		m.type = LQ_MSG_EVENT;
+		m.line = (uint64_t)n;
+		m.u.event.type = (s >> 32) % 2 ? LQ_EV_LIQUIDATION : LQ_EV_ADL;
+		m.u.event.account = ids[k];
+		m.u.event.other_account = ids[0];
+		m.u.event.instrument = ins;
+		lq_rep_event(r, &m);
+		mask[k] |= 1ull << ins;
+		if (m.u.event.type == LQ_EV_LIQUIDATION) {
+			liqs[k]++;
+			last[k] = ins;
+		} else {
+			adl[k]++;
+			adl_any = true;
+		}
+	}
+	for (int k = 0; k < REF_IDS; k++) {
+		struct deposit d;
+		const bool found = lq_rep_deposit_find(r, ids[k], &d);
+		assert_int_equal(found, asset[k] >= 0);
+		if (found) {
+			assert_int_equal(d.asset, (uint32_t)asset[k]);
+			assert_true(d.units == units[k]);
+		}
+		const struct rep_acct *row = lq_rep_acct_find(r, ids[k]);
+		assert_int_equal(row != NULL, mask[k] != 0 || (k == 0 && adl_any));
+		if (!row)
+			continue;
+		assert_true(lq_rep_acct_mask(r, row) == mask[k]);
+		assert_int_equal(row->liqs, liqs[k]);
+		assert_int_equal(row->adl_suffered, adl[k]);
+		assert_int_equal(lq_rep_acct_ins(row), last[k]);
+	}
+	lq_rep_destroy(r);
+	lq_defs_free(defs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_population_words),
 	    cmocka_unit_test(test_setup_line_as_sscanf),
 	    cmocka_unit_test(test_setup_deposit_as_line),
+	    cmocka_unit_test(test_report_tables_by_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,8 +26,9 @@ _Static_assert(_Alignof(struct lq_position) == 8, "128-bit figures packed on 8 b
 _Static_assert(offsetof(struct lq_position, next) < 64,
 	       "the account's list is in a position's first cache line");
 _Static_assert(sizeof(struct lq_trigger_cand) == 24, "a trigger candidate is 24 bytes");
-/* the replay report: a row per account an event names, a deposits slot per account */
-_Static_assert(sizeof(struct rep_acct) == 40, "a report row is 40 bytes");
+/* the replay report: a row per account an event names (no 64-bit instruments' mask of its
+ * own), a deposits slot per account past the ids held by id */
+_Static_assert(sizeof(struct rep_acct) == 32, "a report row is 32 bytes");
 _Static_assert(sizeof(struct deposit_slot) == 16, "a deposits slot is 16 bytes");
 
 #define FILL 0xa5

@@ -72,6 +72,7 @@ struct lq_defs_scan {
 	uint32_t accounts;	 /* accounts the configuration and the population open */
 	uint32_t positions;	 /* a bound on the positions they hold */
 	uint32_t assets;	 /* assets the configuration defines (a population defines none) */
+	uint64_t max_id;	 /* the largest account id they open (0: none) */
 };
 int lq_defs_prescan(const char *who, const char *config, FILE *pop, const char *pop_name,
 		    uint32_t max_accounts, struct lq_defs_scan *out);

@@ -26,8 +26,12 @@
 
 struct lq_rep;
 
-/* Start-up allocation: the tables are sized for accounts_max accounts. */
-struct lq_rep *lq_rep_create(uint32_t accounts_max);
+/*
+ * Start-up allocation: the tables are sized for accounts_max accounts, of which at most
+ * deposits_beyond have deposits (configuration and population lines) under ids past
+ * accounts_max (those by id up to it need no room of their own).
+ */
+struct lq_rep *lq_rep_create(uint32_t accounts_max, uint32_t deposits_beyond);
 void lq_rep_destroy(struct lq_rep *r);
 /* Start-up, before the run, when an HTML report is wanted: its per-instrument series and the
  * event rows' temporary file. 0 or -errno. */
