@@ -822,6 +822,11 @@ restored:
 	r->pcap_cut = st->pcap_cut;
 	r->feed = st->feed;
 	memcpy(&r->in, st->in, sizeof(st->in));
+	const char *why = lq_feedin_check(&r->in);
+	if (why) {
+		fprintf(stderr, "%s: the snapshot's feed state is unsound: %s\n", who, why);
+		return -1;
+	}
 	lq_feedin_resync(&r->in); /* the restored stages hold no book copies; nothing derived */
 	return 0;
 }

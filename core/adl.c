@@ -754,12 +754,14 @@ struct lq_adl_entry *lq_adl_heap_at(struct lq_adl_entry *out, struct lq_adl_node
 
 /*
  * The exact order of two positions' nodes at the current state: keys two or more apart decide
- * (as node_before), closer ones have both positions scored again, which gives the entries
- * lq_adl_rank would hold (scoring reads the engine and changes nothing, and nothing changes
- * the engine while a ranking is listed), compared by adl_before.
+ * (as node_before). Equal zero keys (a score of exactly 0 in either class, nothing else within
+ * 1 of them) are tied scores: the larger position, then the lower account id, as adl_before.
+ * Other close keys have their positions scored (ta: a's entry already scored, or NULL), which
+ * gives the entries lq_adl_rank would hold (scoring reads the engine and changes nothing, and
+ * nothing changes the engine while a ranking is listed), compared by adl_before.
  */
 static bool node_before_now(const struct lq_engine *e, const struct lq_adl_node *a,
-			    const struct lq_adl_node *b)
+			    const struct lq_adl_entry *ta, const struct lq_adl_node *b)
 {
 	struct lq_adl_entry x, y;
 
@@ -767,25 +769,55 @@ static bool node_before_now(const struct lq_engine *e, const struct lq_adl_node 
 		return true;
 	if (b->key > a->key + 1)
 		return false;
-	adl_score(e, a->position, &x);
+	if (a->key == b->key &&
+	    (a->key == LQ_ADL_KEY_PROFIT_ZERO || a->key == LQ_ADL_KEY_LOSS_ZERO)) {
+		const struct lq_position *pa = &e->positions[a->position],
+					 *pb = &e->positions[b->position];
+		const int64_t qa = pa->qty < 0 ? -pa->qty : pa->qty,
+			      qb = pb->qty < 0 ? -pb->qty : pb->qty;
+		const uint64_t ia = e->accounts[pa->account].id, ib = e->accounts[pb->account].id;
+		const bool before = qa != qb ? qa > qb : ia < ib;
+#ifndef NDEBUG
+		adl_score(e, a->position, &x);
+		adl_score(e, b->position, &y);
+		LQ_DASSERT(before == adl_before(&x, &y));
+#endif
+		return before;
+	}
+	if (ta == NULL) {
+		adl_score(e, a->position, &x);
+		ta = &x;
+	}
 	adl_score(e, b->position, &y);
-	LQ_DASSERT(x.key == a->key && y.key == b->key);
-	return adl_before(&x, &y);
+	LQ_DASSERT(ta->key == a->key && y.key == b->key);
+	return adl_before(ta, &y);
 }
 
-/* adl_sort's heap sort over nodes: a max-heap on "after", sifted through a hole. */
+/*
+ * adl_sort's heap sort over nodes: a max-heap on "after", sifted through a hole; the node
+ * sifted is scored at most once.
+ */
 static void sift_nodes(const struct lq_engine *e, struct lq_adl_node *a, uint32_t i, uint32_t n)
 {
 	LQ_DASSERT(i < n);
 	const struct lq_adl_node t = a[i];
+	struct lq_adl_entry te;
+	bool scored = false;
 
 	for (;;) {
 		uint32_t c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && node_before_now(e, &a[c], &a[c + 1]))
+		if (c + 1 < n && node_before_now(e, &a[c], NULL, &a[c + 1]))
 			c++;
-		if (!node_before_now(e, &t, &a[c]))
+		const bool close = t.key <= a[c].key + 1 && a[c].key <= t.key + 1;
+		if (close && !scored &&
+		    !(t.key == a[c].key &&
+		      (t.key == LQ_ADL_KEY_PROFIT_ZERO || t.key == LQ_ADL_KEY_LOSS_ZERO))) {
+			adl_score(e, t.position, &te);
+			scored = true;
+		}
+		if (!node_before_now(e, &t, scored ? &te : NULL, &a[c]))
 			break;
 		a[i] = a[c];
 		i = c;

@@ -117,6 +117,32 @@ int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_
 	return 0;
 }
 
+bool lq_instrument_tiers_sound(const struct lq_instrument *ins)
+{
+	if (ins->tier_count > LQ_TIERS_MAX)
+		return false;
+	for (uint32_t i = 0; i < ins->tier_count; i++) {
+		const struct lq_tier *t = &ins->tiers[i];
+		if (t->mmr_e8 < 0 || t->mmr_e8 > LQ_RATE_ONE || t->imr_e8 < t->mmr_e8 ||
+		    t->imr_e8 > LQ_RATE_ONE || t->upto_units <= 0)
+			return false;
+		if (i == 0) {
+			if (t->cum_mm_e8 != 0 || t->cum_im_e8 != 0)
+				return false;
+			continue;
+		}
+		const struct lq_tier *p = &ins->tiers[i - 1];
+		if (p->upto_units == INT64_MAX || t->upto_units <= p->upto_units ||
+		    t->mmr_e8 < p->mmr_e8 || t->imr_e8 < p->imr_e8)
+			return false;
+		if (t->cum_mm_e8 !=
+			p->cum_mm_e8 + (lq_i128)p->upto_units * (t->mmr_e8 - p->mmr_e8) ||
+		    t->cum_im_e8 != p->cum_im_e8 + (lq_i128)p->upto_units * (t->imr_e8 - p->imr_e8))
+			return false;
+	}
+	return true;
+}
+
 bool lq_instrument_value_ovf_any(const struct lq_instrument *ins, int64_t q, int64_t p,
 				 enum lq_round r, lq_i128 *out)
 {

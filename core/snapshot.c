@@ -298,6 +298,9 @@ static const char *restored_check(const struct lq_engine *e)
 		if (e->instruments[i].book.bid_count > LQ_BOOK_LEVELS_MAX ||
 		    e->instruments[i].book.ask_count > LQ_BOOK_LEVELS_MAX)
 			return "a book beyond its level tables";
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		if (!lq_instrument_tiers_sound(&e->instruments[i]))
+			return "an instrument's margin tiers out of order";
 	uint32_t n = 0;
 	for (uint32_t p = e->position_free; p != LQ_NIL; p = e->positions[p].next)
 		if (p >= e->position_top || ++n > e->position_top - e->position_used)

@@ -984,6 +984,35 @@ static void book_emit(struct lq_feedin *r, struct lq_scn *scn, uint32_t fi, uint
 	emit_msg(scn, &end, line);
 }
 
+static const char *side_check(const struct lq_feedin_side *sd)
+{
+	if (sd->count > LQ_FEEDIN_LADDER || sd->spill_n > LQ_FEEDIN_SPILL ||
+	    sd->spill_nb > LQ_FEEDIN_SPILL_BLOCKS)
+		return "a feed-side book's counts beyond its tables";
+	uint32_t sum = 0;
+	for (uint32_t b = 0; b < sd->spill_nb; b++) {
+		const uint32_t n = sd->spill_bn[b];
+		if (n == 0 || n > LQ_FEEDIN_SPILL_BLOCK)
+			return "a feed-side book's spill blocks out of range";
+		sum += n;
+	}
+	/* an empty spill is found through its first block's count */
+	if (sd->spill_nb == 0 && sd->spill_bn[0] != 0)
+		return "a feed-side book's spill blocks out of range";
+	return sum == sd->spill_n ? NULL : "a feed-side book's spill blocks miscounted";
+}
+
+const char *lq_feedin_check(const struct lq_feedin *f)
+{
+	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)
+		for (unsigned side = 0; side < 2; side++) {
+			const char *why = side_check(&f->ins[i].book.side[side]);
+			if (why)
+				return why;
+		}
+	return NULL;
+}
+
 void lq_feedin_resync(struct lq_feedin *f)
 {
 	for (uint32_t i = 0; i < LQ_FEEDIN_INS; i++)

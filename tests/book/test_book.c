@@ -434,6 +434,7 @@ static uint32_t book_all(const struct lq_feedin_side *s, unsigned side, struct l
 /* Both sides of the whole book equal the reference's, level for level. */
 static void check_whole(struct h *h, struct lq_book_level *buf)
 {
+	assert_null(lq_feedin_check(h->f)); /* what a restore checks holds all along */
 	for (unsigned side = 0; side < 2; side++) {
 		const uint32_t n = book_all(&h->f->ins[3].book.side[side], side, buf);
 		assert_int_equal(n, h->ref->n[side]);
@@ -509,6 +510,31 @@ static void test_spill_blocks(void **state)
 	assert_true(most_nb >= 20);
 	assert_true(checks > 100);
 	assert_int_equal(h->f->book_outside, 0);
+	/* what a restore refuses, on the emptied side: each corruption alone */
+	struct lq_feedin_side *sd = &h->f->ins[3].book.side[0];
+	assert_int_equal(sd->spill_nb, 0);
+	const struct lq_feedin_side keep = *sd;
+	sd->spill_nb = LQ_FEEDIN_SPILL_BLOCKS + 1;
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	sd->spill_nb = 1; /* an empty block in use */
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	sd->spill_nb = 1;
+	sd->spill_n = LQ_FEEDIN_SPILL_BLOCK + 1;
+	sd->spill_bn[0] = LQ_FEEDIN_SPILL_BLOCK + 1; /* a block past its size */
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	sd->spill_bn[0] = 1; /* an empty spill whose first block counts a level */
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	sd->spill_n = 1; /* miscounted */
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	sd->count = LQ_FEEDIN_LADDER + 1;
+	assert_non_null(lq_feedin_check(h->f));
+	*sd = keep;
+	assert_null(lq_feedin_check(h->f));
 	free(buf);
 	h_free(h);
 }

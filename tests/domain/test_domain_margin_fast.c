@@ -222,12 +222,55 @@ static void test_ledger_slots_used(void **state)
 	free(img);
 }
 
+/* A restored image whose tiers lq_instrument_add_tier could not have made is refused. */
+static void test_restore_refuses_unsound_tiers(void **state)
+{
+	struct dom_fx *f = *state;
+	struct lq_engine *e = &f->d->e;
+	struct lq_instrument *ins = &e->instruments[f->lin];
+
+	assert_true(ins->tier_count >= 1);
+	for (uint32_t i = 0; i < e->instrument_count; i++)
+		assert_true(lq_instrument_tiers_sound(&e->instruments[i]));
+	const size_t sz = lq_snapshot_engine_size(e);
+	uint8_t *img = malloc(sz), *good = malloc(sz);
+	assert_non_null(img);
+	assert_non_null(good);
+	const size_t gn = lq_snapshot_engine_save(e, good);
+	assert_true(gn > 0);
+	/* each corruption alone: a falling MM rate, an IM below MM, a wrong continuity figure */
+	for (int k = 0; k < 3; k++) {
+		struct lq_tier keep = ins->tiers[0];
+		if (k == 0)
+			ins->tiers[0].mmr_e8 = -1;
+		else if (k == 1)
+			ins->tiers[0].imr_e8 = ins->tiers[0].mmr_e8 - 1;
+		else
+			ins->tiers[0].cum_mm_e8 = 1;
+		assert_false(lq_instrument_tiers_sound(ins));
+		const size_t n = lq_snapshot_engine_save(e, img);
+		ins->tiers[0] = keep;
+		assert_true(n > 0);
+		const char *why = NULL;
+		assert_int_equal(lq_snapshot_engine_load(e, img, n, &why), -EINVAL);
+		assert_non_null(why);
+		assert_non_null(strstr(why, "tiers"));
+		/* a refused image leaves the engine unusable: the good one restores it */
+		assert_int_equal(lq_snapshot_engine_load(e, good, gn, &why), 0);
+		assert_true(lq_instrument_tiers_sound(ins));
+	}
+	free(good);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_margin_matches_plain, setup, dom_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_funding_due_matches_plain, setup, dom_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_ledger_slots_used, setup, dom_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_restore_refuses_unsound_tiers, setup,
+					    dom_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

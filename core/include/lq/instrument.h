@@ -183,6 +183,12 @@ int lq_instrument_setup(struct lq_instrument *ins, const struct lq_asset *settle
 /* Append a tier; returns 0, -EINVAL (not ascending, after "max", bad rates), -ENOSPC. */
 int lq_instrument_add_tier(struct lq_instrument *ins, int64_t upto_units, int64_t mmr_e8,
 			   int64_t imr_e8);
+/*
+ * The tiers exactly as lq_instrument_add_tier builds them: brackets rising, rates within
+ * [0, 1] and never falling, IM >= MM, the continuity figures recomputed. A restored image is
+ * checked with it: the trigger's threshold search relies on MM never falling as notional grows.
+ */
+bool lq_instrument_tiers_sound(const struct lq_instrument *ins);
 
 /* Signed value of q lots at price p in fine units, rounded as asked (exact for linear). */
 bool lq_instrument_value_ovf_any(const struct lq_instrument *ins, int64_t q, int64_t p,

@@ -60,9 +60,10 @@ size_t lq_snapshot_engine_save(const struct lq_engine *e, void *out);
 /*
  * Replace e's state (an engine set up with lq_engine_init) by an image. 0, or -EINVAL with a
  * reason in *why when the image is not one of this build and these limits, or its counts are
- * out of range (e unchanged then), or when the restored tables hold a book beyond its level
- * tables or a broken list of free positions (e unusable then: the caller
- * ends the run).
+ * out of range (e unchanged then), or when the restored tables are unsound: a book beyond its
+ * level tables, a broken list of free positions, money in the ledger slot of no fund, margin
+ * tiers lq_instrument_add_tier could not have made, a threshold heap that disagrees with its
+ * positions (e unusable then: the caller ends the run).
  */
 int lq_snapshot_engine_load(struct lq_engine *e, const void *img, size_t len, const char **why);
 

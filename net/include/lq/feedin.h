@@ -212,6 +212,13 @@ void lq_feedin_pkt_msg(struct lq_feedin *f, struct lq_scn *scn, const struct lq_
  */
 void lq_feedin_resync(struct lq_feedin *f);
 
+/*
+ * A restored state's book counts within their tables: each side's window count, its spill's
+ * level and block counts, every block in use holding 1 to LQ_FEEDIN_SPILL_BLOCK levels that
+ * add up to the spill's. NULL if sound, else the reason (a checksummed image can still lie).
+ */
+const char *lq_feedin_check(const struct lq_feedin *f);
+
 /* A first pass over a capture (--shock): each instrument's first trade price. */
 void lq_feedin_prescan(struct lq_feedin *f, const char *capture);
 
