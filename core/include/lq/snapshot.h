@@ -47,7 +47,7 @@
  * written as its slot is handed out, and the threshold heaps as 4-ary heaps of nodes in pooled
  * blocks (a slot per position)
  */
-#define LQ_ENGINE_IMAGE_VERSION 7
+#define LQ_ENGINE_IMAGE_VERSION 8
 #define LQ_ENGINE_IMAGE_HEADER	48
 
 /* The most bytes an image of e takes (a function of its limits only): a buffer's size. */
